@@ -1,0 +1,68 @@
+/// A content address (`algorithm:encoded`) as defined by the OCI image spec.
+///
+/// Parsing is strict because a digest ends up in storage paths: only the registered
+/// algorithms with their exact hex lengths are accepted, so no digest can ever name a
+/// path outside the blob store.
+public struct Digest: Hashable, Sendable, Comparable, CustomStringConvertible {
+    /// The hash function that produced ``encoded``.
+    public let algorithm: DigestAlgorithm
+    /// The lowercase hex encoding of the hash.
+    public let encoded: String
+
+    /// Parses `sha256:<64 hex>` (or sha384/sha512), returning nil for anything else.
+    public init?(_ string: some StringProtocol) {
+        guard let colon = string.firstIndex(of: ":") else { return nil }
+        guard let algorithm = DigestAlgorithm(rawValue: String(string[..<colon])) else { return nil }
+        let encoded = string[string.index(after: colon)...]
+        guard encoded.utf8.count == algorithm.hexLength,
+              encoded.utf8.allSatisfy({ ($0 >= 0x30 && $0 <= 0x39) || ($0 >= 0x61 && $0 <= 0x66) })
+        else { return nil }
+        self.algorithm = algorithm
+        self.encoded = String(encoded)
+    }
+
+    /// Builds a digest from a finished hash.
+    public init(algorithm: DigestAlgorithm, bytes: some Sequence<UInt8>) {
+        self.algorithm = algorithm
+        self.encoded = Digest.hex(bytes)
+    }
+
+    /// The digest of `bytes`, hashed in one go (for manifests and other small documents).
+    public static func of(_ bytes: some Sequence<UInt8>, algorithm: DigestAlgorithm = .sha256) -> Digest {
+        var hasher = DigestHasher(algorithm: algorithm)
+        hasher.update(Array(bytes))
+        return hasher.finalize()
+    }
+
+    public var description: String { "\(algorithm.rawValue):\(encoded)" }
+
+    public static func < (lhs: Digest, rhs: Digest) -> Bool { lhs.description < rhs.description }
+
+    private static let hexDigits = Array("0123456789abcdef".utf8)
+
+    static func hex(_ bytes: some Sequence<UInt8>) -> String {
+        var out = [UInt8]()
+        out.reserveCapacity(128)
+        for byte in bytes {
+            out.append(hexDigits[Int(byte >> 4)])
+            out.append(hexDigits[Int(byte & 0x0f)])
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
+}
+
+extension Digest: Codable {
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.singleValueContainer()
+        let string = try container.decode(String.self)
+        guard let digest = Digest(string) else {
+            throw DecodingError.dataCorruptedError(in: container, debugDescription: "invalid digest '\(string)'")
+        }
+        self = digest
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.singleValueContainer()
+        try container.encode(description)
+    }
+}

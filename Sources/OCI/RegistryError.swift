@@ -1,0 +1,87 @@
+/// A failure a client can cause, carrying the spec's error code, the HTTP status it maps
+/// to and a human-readable reason.
+///
+/// Every layer throws these for client-visible conditions so the HTTP layer can answer
+/// with `{"errors":[{"code","message","detail"}]}` without guessing.
+public struct RegistryError: Error, Sendable, Equatable, CustomStringConvertible {
+    /// The error codes of the distribution spec, plus `UNAVAILABLE` for a failing backend.
+    public enum Code: String, Sendable {
+        case blobUnknown = "BLOB_UNKNOWN"
+        case blobUploadInvalid = "BLOB_UPLOAD_INVALID"
+        case blobUploadUnknown = "BLOB_UPLOAD_UNKNOWN"
+        case digestInvalid = "DIGEST_INVALID"
+        case manifestBlobUnknown = "MANIFEST_BLOB_UNKNOWN"
+        case manifestInvalid = "MANIFEST_INVALID"
+        case manifestUnknown = "MANIFEST_UNKNOWN"
+        case nameInvalid = "NAME_INVALID"
+        case nameUnknown = "NAME_UNKNOWN"
+        case sizeInvalid = "SIZE_INVALID"
+        case tagInvalid = "TAG_INVALID"
+        case unauthorized = "UNAUTHORIZED"
+        case denied = "DENIED"
+        case unsupported = "UNSUPPORTED"
+        case tooManyRequests = "TOOMANYREQUESTS"
+        case rangeInvalid = "RANGE_INVALID"
+        case paginationNumberInvalid = "PAGINATION_NUMBER_INVALID"
+        case unavailable = "UNAVAILABLE"
+        case unknown = "UNKNOWN"
+
+        /// The status the spec (or distribution, where the spec is silent) pairs with the code.
+        public var defaultStatus: Int {
+            switch self {
+            case .blobUnknown, .blobUploadUnknown, .manifestUnknown, .nameUnknown: 404
+            case .unauthorized: 401
+            case .denied: 403
+            case .unsupported: 405
+            case .tooManyRequests: 429
+            case .rangeInvalid: 416
+            case .unavailable: 503
+            case .unknown: 500
+            default: 400
+            }
+        }
+    }
+
+    public var code: Code
+    public var message: String
+    public var detail: String?
+    public var status: Int
+
+    public init(_ code: Code, _ message: String, detail: String? = nil, status: Int? = nil) {
+        self.code = code
+        self.message = message
+        self.detail = detail
+        self.status = status ?? code.defaultStatus
+    }
+
+    public var description: String {
+        "\(code.rawValue) (\(status)): \(message)" + (detail.map { " [\($0)]" } ?? "")
+    }
+}
+
+extension RegistryError {
+    public static func nameInvalid(_ name: some StringProtocol) -> RegistryError {
+        RegistryError(.nameInvalid, "invalid repository name", detail: String(name.prefix(300)))
+    }
+    public static func nameUnknown(_ name: RepositoryName) -> RegistryError {
+        RegistryError(.nameUnknown, "repository name not known to registry", detail: name.value)
+    }
+    public static func blobUnknown(_ digest: Digest) -> RegistryError {
+        RegistryError(.blobUnknown, "blob unknown to registry", detail: digest.description)
+    }
+    public static func manifestUnknown(_ reference: some CustomStringConvertible) -> RegistryError {
+        RegistryError(.manifestUnknown, "manifest unknown", detail: reference.description)
+    }
+    public static func uploadUnknown(_ id: some StringProtocol) -> RegistryError {
+        RegistryError(.blobUploadUnknown, "blob upload unknown to registry", detail: String(id.prefix(100)))
+    }
+    public static func digestInvalid(_ message: String, detail: String? = nil) -> RegistryError {
+        RegistryError(.digestInvalid, message, detail: detail)
+    }
+    public static func manifestInvalid(_ detail: String, status: Int? = nil) -> RegistryError {
+        RegistryError(.manifestInvalid, "manifest invalid", detail: detail, status: status)
+    }
+    public static func unsupported(_ message: String) -> RegistryError {
+        RegistryError(.unsupported, message)
+    }
+}

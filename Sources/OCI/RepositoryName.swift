@@ -1,0 +1,75 @@
+/// A repository name as the distribution spec's grammar allows it:
+/// `[a-z0-9]+((\.|_|__|-+)[a-z0-9]+)*(/[a-z0-9]+((\.|_|__|-+)[a-z0-9]+)*)*`, at most 255 bytes.
+///
+/// The grammar rules out every path trick (`..`, `//`, `%2e`, NUL, leading `/`), so a
+/// valid name can be joined into a storage path as it is.
+public struct RepositoryName: Hashable, Sendable, Comparable, CustomStringConvertible {
+    /// The name as the client wrote it.
+    public let value: String
+
+    /// The longest name accepted, as in distribution.
+    public static let maximumLength = 255
+
+    public init?(_ string: some StringProtocol) {
+        let bytes = Array(string.utf8)
+        guard !bytes.isEmpty, bytes.count <= Self.maximumLength else { return nil }
+        var start = 0
+        for i in 0...bytes.count where i == bytes.count || bytes[i] == UInt8(ascii: "/") {
+            guard Self.isValidComponent(bytes[start..<i]) else { return nil }
+            start = i + 1
+        }
+        self.value = String(string)
+    }
+
+    /// The `/`-separated parts of the name.
+    public var components: [Substring] { value.split(separator: "/") }
+
+    public var description: String { value }
+
+    public static func < (lhs: RepositoryName, rhs: RepositoryName) -> Bool {
+        RepositoryName.pathOrder(lhs.value, rhs.value)
+    }
+
+    /// Orders names component by component, the order distribution's catalog walk produces
+    /// (`a/b` before `a-b`, because `/` ends a component).
+    public static func pathOrder(_ lhs: String, _ rhs: String) -> Bool {
+        let l = lhs.split(separator: "/", omittingEmptySubsequences: false)
+        let r = rhs.split(separator: "/", omittingEmptySubsequences: false)
+        for (a, b) in zip(l, r) where a != b {
+            return a < b
+        }
+        return l.count < r.count
+    }
+
+    private static func isAlphanumeric(_ c: UInt8) -> Bool {
+        (c >= 0x61 && c <= 0x7a) || (c >= 0x30 && c <= 0x39)
+    }
+
+    private static func isValidComponent(_ bytes: ArraySlice<UInt8>) -> Bool {
+        guard let first = bytes.first, let last = bytes.last, isAlphanumeric(first), isAlphanumeric(last) else {
+            return false
+        }
+        var i = bytes.startIndex
+        while i < bytes.endIndex {
+            let c = bytes[i]
+            if isAlphanumeric(c) {
+                i += 1
+                continue
+            }
+            // A separator run: ".", "_", "__" or "-"+, always between alphanumerics.
+            var j = i
+            while j < bytes.endIndex, !isAlphanumeric(bytes[j]) { j += 1 }
+            let run = bytes[i..<j]
+            let ok: Bool
+            switch c {
+            case UInt8(ascii: "."): ok = run.count == 1
+            case UInt8(ascii: "_"): ok = run.count <= 2 && run.allSatisfy { $0 == UInt8(ascii: "_") }
+            case UInt8(ascii: "-"): ok = run.allSatisfy { $0 == UInt8(ascii: "-") }
+            default: ok = false
+            }
+            guard ok else { return false }
+            i = j
+        }
+        return true
+    }
+}

@@ -1,0 +1,28 @@
+import OCI
+import Synchronization
+
+/// Running hashes of open upload sessions, so each chunk is hashed once as it arrives.
+///
+/// A session whose hash is not here (after a restart, or on another instance) is rehashed
+/// from its stored bytes: correctness never depends on this cache.
+final class HasherCache: Sendable {
+    private let entries = Mutex<[String: DigestHasher]>([:])
+    private let capacity: Int
+
+    init(capacity: Int = 4096) { self.capacity = capacity }
+
+    func take(_ key: String) -> DigestHasher? {
+        entries.withLock { $0.removeValue(forKey: key) }
+    }
+
+    func put(_ key: String, _ hasher: DigestHasher) {
+        entries.withLock { entries in
+            if entries.count >= capacity, let victim = entries.keys.first { entries[victim] = nil }
+            entries[key] = hasher
+        }
+    }
+
+    func remove(_ key: String) {
+        _ = entries.withLock { $0.removeValue(forKey: key) }
+    }
+}

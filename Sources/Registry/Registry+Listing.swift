@@ -1,0 +1,72 @@
+public import OCI
+import Foundation
+import Storage
+
+/// One page of a sorted listing and whether more follow.
+public struct Page: Sendable, Equatable {
+    public var items: [String]
+    public var hasMore: Bool
+
+    public init(items: [String], hasMore: Bool) {
+        self.items = items
+        self.hasMore = hasMore
+    }
+
+    /// Cuts a sorted list to the entries after `last`, at most `limit` of them.
+    static func slice(_ sorted: [String], after last: String?, limit: Int, less: (String, String) -> Bool) -> Page {
+        var rest = sorted[...]
+        if let last, !last.isEmpty {
+            let start = sorted.firstIndex { less(last, $0) } ?? sorted.endIndex
+            rest = sorted[start...]
+        }
+        return Page(items: Array(rest.prefix(limit)), hasMore: rest.count > limit)
+    }
+}
+
+extension Registry {
+    /// Tags of a repository, sorted, after `last`, at most `limit`.
+    public func tags(_ name: RepositoryName, limit: Int, after last: String?) async throws -> Page {
+        guard let entries = try await driver.list(layout.tagsDirectory(name)) else {
+            guard try await driver.stat(layout.repository(name)) != nil else { throw RegistryError.nameUnknown(name) }
+            return Page(items: [], hasMore: false)
+        }
+        let tags = entries.filter { Tag($0) != nil }.sorted()
+        return Page.slice(tags, after: last, limit: limit, less: <)
+    }
+
+    /// Repository names, in distribution's path order, after `last`, at most `limit`.
+    /// A repository is a directory holding `_manifests`, exactly as distribution decides.
+    public func catalog(limit: Int, after last: String?) async throws -> Page {
+        var names = [String]()
+        try await walkRepositories(layout.repositoriesRoot, prefix: "", into: &names)
+        names.sort(by: RepositoryName.pathOrder)
+        return Page.slice(names, after: last, limit: limit, less: RepositoryName.pathOrder)
+    }
+
+    private func walkRepositories(_ path: String, prefix: String, into names: inout [String]) async throws {
+        guard let children = try await driver.list(path) else { return }
+        if children.contains("_manifests"), !prefix.isEmpty { names.append(prefix) }
+        for child in children where !child.hasPrefix("_") && !child.hasPrefix(".") {
+            let name = prefix.isEmpty ? child : prefix + "/" + child
+            try await walkRepositories(path + "/" + child, prefix: name, into: &names)
+        }
+    }
+
+    /// Manifests whose `subject` is `digest`, as descriptors, optionally only those of one
+    /// artifact type. Read from the index kept on push and delete, never by a scan.
+    public func referrers(_ name: RepositoryName, _ digest: Digest, artifactType: String?) async throws -> [Descriptor] {
+        let base = layout.referrersDirectory(name, subject: digest)
+        var result = [Descriptor]()
+        for algorithm in try await driver.list(base) ?? [] {
+            for encoded in try await driver.list(base + "/" + algorithm) ?? [] {
+                let path = "\(base)/\(algorithm)/\(encoded)/descriptor"
+                guard let bytes = try await driver.contents(of: path, limit: 1 << 20),
+                      let descriptor = try? JSONDecoder().decode(Descriptor.self, from: Data(bytes))
+                else { continue }
+                if let artifactType, descriptor.artifactType != artifactType { continue }
+                result.append(descriptor)
+            }
+        }
+        return result.sorted { $0.digest < $1.digest }
+    }
+}

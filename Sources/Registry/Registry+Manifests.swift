@@ -1,0 +1,136 @@
+public import OCI
+import Foundation
+import Storage
+
+extension Registry {
+    /// Stores a manifest after checking it: the digest (when pushed by digest), the blobs
+    /// and child manifests it references, and its media type. A `subject` need not exist
+    /// yet (OCI 1.1); the manifest is indexed as one of its referrers.
+    /// - Returns: the stored manifest and its parsed view.
+    public func putManifest(
+        _ name: RepositoryName,
+        reference: Reference,
+        bytes: [UInt8],
+        contentType: String?
+    ) async throws -> (StoredManifest, Manifest) {
+        guard bytes.count <= Manifest.maximumSize else {
+            throw RegistryError.manifestInvalid("manifest is larger than \(Manifest.maximumSize) bytes", status: 413)
+        }
+        let manifest = try Manifest.parse(bytes, contentType: contentType)
+        let digest: Digest
+        if case .digest(let expected) = reference {
+            digest = Digest.of(bytes, algorithm: expected.algorithm)
+            guard digest == expected else {
+                throw RegistryError.digestInvalid(
+                    "manifest digest did not match",
+                    detail: "expected \(expected), got \(digest)"
+                )
+            }
+        } else {
+            digest = Digest.of(bytes)
+        }
+        for blob in manifest.requiredBlobs where try await !hasLayer(name, blob.digest) {
+            throw RegistryError(.manifestBlobUnknown, "blob unknown to registry", detail: blob.digest.description)
+        }
+        for child in manifest.manifests where try await driver.stat(layout.revisionLink(name, child.digest)) == nil {
+            throw RegistryError(.manifestBlobUnknown, "manifest unknown to registry", detail: child.digest.description)
+        }
+        if try await driver.stat(layout.blobData(digest)) == nil {
+            try await driver.write(bytes, to: layout.blobData(digest))
+        }
+        try await writeLink(digest, to: layout.revisionLink(name, digest))
+        if let subject = manifest.subject {
+            let descriptor = Descriptor(
+                mediaType: manifest.mediaType,
+                digest: digest,
+                size: Int64(bytes.count),
+                annotations: manifest.annotations,
+                artifactType: manifest.effectiveArtifactType
+            )
+            let encoded = try JSONEncoder().encode(descriptor)
+            try await driver.write(
+                Array(encoded),
+                to: layout.referrerDescriptor(name, subject: subject.digest, referrer: digest)
+            )
+        }
+        if case .tag(let tag) = reference {
+            try await writeLink(digest, to: layout.tagIndexLink(name, tag, digest))
+            try await writeLink(digest, to: layout.tagCurrentLink(name, tag))
+        }
+        return (StoredManifest(digest: digest, mediaType: manifest.mediaType, bytes: bytes), manifest)
+    }
+
+    /// The digest a reference names in the repository.
+    public func resolve(_ name: RepositoryName, _ reference: Reference) async throws -> Digest {
+        switch reference {
+        case .tag(let tag):
+            guard let digest = try await readLink(layout.tagCurrentLink(name, tag)) else {
+                throw RegistryError.manifestUnknown(reference)
+            }
+            return digest
+        case .digest(let digest):
+            guard try await driver.stat(layout.revisionLink(name, digest)) != nil else {
+                throw RegistryError.manifestUnknown(reference)
+            }
+            return digest
+        }
+    }
+
+    /// Fetches a manifest by tag or digest, byte-exact, with its media type.
+    public func getManifest(_ name: RepositoryName, _ reference: Reference) async throws -> StoredManifest {
+        let digest = try await resolve(name, reference)
+        guard let bytes = try await driver.contents(of: layout.blobData(digest), limit: Manifest.maximumSize) else {
+            throw RegistryError.manifestUnknown(reference)
+        }
+        return StoredManifest(digest: digest, mediaType: Self.detectMediaType(bytes), bytes: bytes)
+    }
+
+    /// Deletes by tag (the tag only) or by digest (the manifest, every tag on it, and its
+    /// entry among its subject's referrers).
+    public func deleteManifest(_ name: RepositoryName, _ reference: Reference) async throws {
+        try requireDeletes()
+        switch reference {
+        case .tag(let tag):
+            guard try await driver.stat(layout.tagCurrentLink(name, tag)) != nil else {
+                throw RegistryError.manifestUnknown(reference)
+            }
+            try await driver.delete(layout.tagDirectory(name, tag))
+        case .digest(let digest):
+            guard try await driver.stat(layout.revisionLink(name, digest)) != nil else {
+                throw RegistryError.manifestUnknown(reference)
+            }
+            if let bytes = try? await driver.contents(of: layout.blobData(digest), limit: Manifest.maximumSize),
+               let manifest = try? Manifest.parse(bytes, contentType: nil),
+               let subject = manifest.subject
+            {
+                let descriptor = layout.referrerDescriptor(name, subject: subject.digest, referrer: digest)
+                try await driver.delete(String(descriptor.dropLast("/descriptor".count)))
+            }
+            for tag in try await driver.list(layout.tagsDirectory(name)) ?? [] {
+                guard let tag = Tag(tag) else { continue }
+                if try await readLink(layout.tagCurrentLink(name, tag)) == digest {
+                    try await driver.delete(layout.tagDirectory(name, tag))
+                }
+            }
+            try await driver.delete(layout.revisionDirectory(name, digest))
+        }
+    }
+
+    /// The media type of stored manifest bytes: the `mediaType` field, or for OCI documents
+    /// that omit it, index or manifest by shape. Pushes are checked to agree with this, so it
+    /// is always the type the manifest was pushed with.
+    static func detectMediaType(_ bytes: [UInt8]) -> String {
+        struct Probe: Decodable {
+            var mediaType: String?
+            var manifests: [Discard]?
+            var schemaVersion: Int?
+        }
+        struct Discard: Decodable {}
+        guard let probe = try? JSONDecoder().decode(Probe.self, from: Data(bytes)) else {
+            return MediaType.ociManifest
+        }
+        if let mediaType = probe.mediaType { return mediaType }
+        if probe.schemaVersion == 1 { return MediaType.dockerSchema1Signed }
+        return probe.manifests != nil ? MediaType.ociIndex : MediaType.ociManifest
+    }
+}

@@ -1,0 +1,357 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+public import NIOCore
+import NIOPosix
+
+/// Stores content in a local directory, in exactly the layout distribution's filesystem
+/// driver uses, so either server can take over the other's directory.
+///
+/// Blocking system calls run on a dedicated thread pool, never on the event loops or the
+/// cooperative pool. Writes go to a temporary file in the target directory, are fsynced
+/// and renamed over the target, so a crash leaves the old or the new content.
+public struct FileSystemDriver: StorageDriver {
+    /// The directory every path is relative to.
+    public let root: String
+    public var name: String { "filesystem" }
+
+    /// Size of the chunks a read streams; large enough to amortise the thread hop.
+    public static let readChunkSize = 1 << 20
+
+    private static let pool: NIOThreadPool = {
+        let pool = NIOThreadPool(numberOfThreads: 8)
+        pool.start()
+        return pool
+    }()
+
+    public init(root: String) {
+        var root = root
+        while root.count > 1, root.hasSuffix("/") { root.removeLast() }
+        self.root = root
+    }
+
+    func fullPath(_ path: String) throws -> String {
+        guard path.hasPrefix("/"), !path.contains("\0"),
+              !path.split(separator: "/").contains(where: { $0 == ".." || $0 == "." })
+        else { throw StorageError.invalidPath(path) }
+        return root + path
+    }
+
+    static func run<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+        try await pool.runIfActive(body)
+    }
+
+    public func contents(of path: String, limit: Int) async throws -> [UInt8]? {
+        let full = try fullPath(path)
+        return try await Self.run {
+            let fd = open(full, O_RDONLY | O_CLOEXEC)
+            if fd < 0 {
+                if errno == ENOENT || errno == ENOTDIR || errno == EISDIR { return nil }
+                throw StorageError.io(path, operation: "open", errno: errno)
+            }
+            defer { close(fd) }
+            var result = [UInt8]()
+            var buffer = [UInt8](repeating: 0, count: 64 * 1024)
+            while true {
+                let n = buffer.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) }
+                if n < 0 {
+                    if errno == EINTR { continue }
+                    if errno == EISDIR { return nil }
+                    throw StorageError.io(path, operation: "read", errno: errno)
+                }
+                if n == 0 { break }
+                result.append(contentsOf: buffer[0..<n])
+                if result.count > limit { throw StorageError.tooLarge(path, limit: limit) }
+            }
+            return result
+        }
+    }
+
+    public func write(_ bytes: [UInt8], to path: String) async throws {
+        let full = try fullPath(path)
+        try await Self.run {
+            let dir = Self.parent(of: full)
+            try Self.makeDirectories(dir, for: path)
+            let temp = dir + "/.tmp-" + Self.randomSuffix()
+            let fd = open(temp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
+            guard fd >= 0 else { throw StorageError.io(path, operation: "create", errno: errno) }
+            do {
+                try bytes.withUnsafeBytes { try Self.writeAll(fd, $0, path: path) }
+                guard fsync(fd) == 0 else { throw StorageError.io(path, operation: "fsync", errno: errno) }
+                close(fd)
+            } catch {
+                close(fd)
+                unlink(temp)
+                throw error
+            }
+            guard rename(temp, full) == 0 else {
+                let e = errno
+                unlink(temp)
+                throw StorageError.io(path, operation: "rename", errno: e)
+            }
+            Self.syncDirectory(dir)
+        }
+    }
+
+    public func stat(_ path: String) async throws -> StorageEntryInfo? {
+        let full = try fullPath(path)
+        return try await Self.run { try Self.statSync(full, path: path) }
+    }
+
+    static func statSync(_ full: String, path: String) throws -> StorageEntryInfo? {
+        var st = Glibc.stat()
+        guard systemStat(full, &st) == 0 else {
+            if errno == ENOENT || errno == ENOTDIR { return nil }
+            throw StorageError.io(path, operation: "stat", errno: errno)
+        }
+        let modified = Double(st.st_mtim.tv_sec) + Double(st.st_mtim.tv_nsec) / 1e9
+        return StorageEntryInfo(
+            size: Int64(st.st_size),
+            isDirectory: (st.st_mode & S_IFMT) == S_IFDIR,
+            modified: modified
+        )
+    }
+
+    public func list(_ path: String) async throws -> [String]? {
+        let full = try fullPath(path)
+        return try await Self.run { try Self.listSync(full, path: path) }
+    }
+
+    static func listSync(_ full: String, path: String) throws -> [String]? {
+        guard let dir = opendir(full) else {
+            if errno == ENOENT || errno == ENOTDIR { return nil }
+            throw StorageError.io(path, operation: "opendir", errno: errno)
+        }
+        defer { closedir(dir) }
+        var names = [String]()
+        while let entry = readdir(dir) {
+            let name = withUnsafePointer(to: entry.pointee.d_name) {
+                $0.withMemoryRebound(to: CChar.self, capacity: 256) { String(cString: $0) }
+            }
+            if name == "." || name == ".." || name.hasPrefix(".tmp-") { continue }
+            names.append(name)
+        }
+        return names
+    }
+
+    public func delete(_ path: String) async throws {
+        let full = try fullPath(path)
+        try await Self.run { try Self.deleteSync(full, path: path) }
+    }
+
+    static func deleteSync(_ full: String, path: String) throws {
+        var st = Glibc.stat()
+        guard lstat(full, &st) == 0 else {
+            if errno == ENOENT { return }
+            throw StorageError.io(path, operation: "lstat", errno: errno)
+        }
+        if (st.st_mode & S_IFMT) == S_IFDIR {
+            for name in try listAllSync(full, path: path) {
+                try deleteSync(full + "/" + name, path: path + "/" + name)
+            }
+            guard rmdir(full) == 0 || errno == ENOENT else {
+                throw StorageError.io(path, operation: "rmdir", errno: errno)
+            }
+        } else {
+            guard unlink(full) == 0 || errno == ENOENT else {
+                throw StorageError.io(path, operation: "unlink", errno: errno)
+            }
+        }
+    }
+
+    private static func listAllSync(_ full: String, path: String) throws -> [String] {
+        guard let dir = opendir(full) else { return [] }
+        defer { closedir(dir) }
+        var names = [String]()
+        while let entry = readdir(dir) {
+            let name = withUnsafePointer(to: entry.pointee.d_name) {
+                $0.withMemoryRebound(to: CChar.self, capacity: 256) { String(cString: $0) }
+            }
+            if name != ".", name != ".." { names.append(name) }
+        }
+        return names
+    }
+
+    public func move(from source: String, to destination: String) async throws {
+        let src = try fullPath(source)
+        let dst = try fullPath(destination)
+        try await Self.run {
+            let dir = Self.parent(of: dst)
+            try Self.makeDirectories(dir, for: destination)
+            guard rename(src, dst) == 0 else {
+                if errno == ENOENT { throw StorageError.notFound(source) }
+                throw StorageError.io(destination, operation: "rename", errno: errno)
+            }
+            Self.syncDirectory(dir)
+        }
+    }
+
+    public func read(
+        _ path: String,
+        range: Range<Int64>?,
+        into body: @Sendable (ByteBuffer) async throws -> Void
+    ) async throws {
+        let full = try fullPath(path)
+        let fd = try await Self.run {
+            let fd = open(full, O_RDONLY | O_CLOEXEC)
+            guard fd >= 0 else {
+                if errno == ENOENT { throw StorageError.notFound(path) }
+                throw StorageError.io(path, operation: "open", errno: errno)
+            }
+            return fd
+        }
+        defer { close(fd) }
+        var offset = range?.lowerBound ?? 0
+        let end = range?.upperBound ?? Int64.max
+        let allocator = ByteBufferAllocator()
+        while offset < end {
+            let want = Int(min(Int64(Self.readChunkSize), end - offset))
+            let start = offset
+            let chunk = try await Self.run {
+                var buffer = allocator.buffer(capacity: want)
+                let n = try buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: want) { ptr -> Int in
+                    while true {
+                        let n = pread(fd, ptr.baseAddress, want, off_t(start))
+                        if n < 0, errno == EINTR { continue }
+                        if n < 0 { throw StorageError.io(path, operation: "read", errno: errno) }
+                        return n
+                    }
+                }
+                _ = n
+                return buffer
+            }
+            if chunk.readableBytes == 0 { break }
+            offset += Int64(chunk.readableBytes)
+            try await body(chunk)
+        }
+    }
+
+    public func appender(for path: String) async throws -> any StorageAppender {
+        let full = try fullPath(path)
+        let (fd, size) = try await Self.run { () throws -> (Int32, Int64) in
+            try Self.makeDirectories(Self.parent(of: full), for: path)
+            let fd = open(full, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o644)
+            guard fd >= 0 else { throw StorageError.io(path, operation: "open", errno: errno) }
+            var st = Glibc.stat()
+            guard fstat(fd, &st) == 0 else {
+                let e = errno
+                close(fd)
+                throw StorageError.io(path, operation: "fstat", errno: e)
+            }
+            return (fd, Int64(st.st_size))
+        }
+        return FileAppender(fd: fd, path: path, size: size)
+    }
+
+    // MARK: helpers
+
+    static func parent(of path: String) -> String {
+        guard let slash = path.lastIndex(of: "/") else { return "." }
+        return slash == path.startIndex ? "/" : String(path[..<slash])
+    }
+
+    static func makeDirectories(_ dir: String, for path: String) throws {
+        if mkdir(dir, 0o755) == 0 || errno == EEXIST { return }
+        guard errno == ENOENT else { throw StorageError.io(path, operation: "mkdir", errno: errno) }
+        try makeDirectories(parent(of: dir), for: path)
+        guard mkdir(dir, 0o755) == 0 || errno == EEXIST else {
+            throw StorageError.io(path, operation: "mkdir", errno: errno)
+        }
+    }
+
+    static func syncDirectory(_ dir: String) {
+        let fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        guard fd >= 0 else { return }
+        fsync(fd)
+        close(fd)
+    }
+
+    static func writeAll(_ fd: Int32, _ bytes: UnsafeRawBufferPointer, path: String) throws {
+        var done = 0
+        while done < bytes.count {
+            let n = Glibc.write(fd, bytes.baseAddress! + done, bytes.count - done)
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw StorageError.io(path, operation: "write", errno: errno)
+            }
+            done += n
+        }
+    }
+
+    static func randomSuffix() -> String {
+        String(UInt64.random(in: 0...UInt64.max), radix: 36)
+    }
+}
+
+private func systemStat(_ path: String, _ st: inout stat) -> Int32 {
+    stat(path, &st)
+}
+
+/// Appends to a local file, batching small network chunks into large writes.
+final class FileAppender: StorageAppender {
+    private let fd: Int32
+    private let path: String
+    private var pending: ByteBuffer
+    private var closed = false
+    private(set) var size: Int64
+
+    static let batchSize = 1 << 20
+
+    init(fd: Int32, path: String, size: Int64) {
+        self.fd = fd
+        self.path = path
+        self.size = size
+        self.pending = ByteBufferAllocator().buffer(capacity: Self.batchSize)
+    }
+
+    deinit {
+        if !closed { close(fd) }
+    }
+
+    func append(_ buffer: ByteBuffer) async throws {
+        size += Int64(buffer.readableBytes)
+        if pending.readableBytes == 0, buffer.readableBytes >= Self.batchSize {
+            try await flush(buffer)
+            return
+        }
+        var buffer = buffer
+        pending.writeBuffer(&buffer)
+        if pending.readableBytes >= Self.batchSize {
+            let out = pending
+            pending = ByteBufferAllocator().buffer(capacity: Self.batchSize)
+            try await flush(out)
+        }
+    }
+
+    private func flush(_ buffer: ByteBuffer) async throws {
+        let fd = fd
+        let path = path
+        try await FileSystemDriver.run {
+            try buffer.withUnsafeReadableBytes { try FileSystemDriver.writeAll(fd, $0, path: path) }
+        }
+    }
+
+    func finish(durable: Bool) async throws {
+        guard !closed else { return }
+        if pending.readableBytes > 0 {
+            let out = pending
+            pending.clear()
+            try await flush(out)
+        }
+        let fd = fd
+        let path = path
+        closed = true
+        try await FileSystemDriver.run {
+            defer { close(fd) }
+            if durable, fsync(fd) != 0 { throw StorageError.io(path, operation: "fsync", errno: errno) }
+        }
+    }
+
+    func abandon() async {
+        guard !closed else { return }
+        closed = true
+        close(fd)
+    }
+}

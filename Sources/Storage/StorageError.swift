@@ -1,0 +1,20 @@
+/// Why a storage operation failed, with the path so logs say where.
+public enum StorageError: Error, Sendable, CustomStringConvertible {
+    /// The path was refused before touching storage (a `..` component, say).
+    case invalidPath(String)
+    /// The entry does not exist.
+    case notFound(String)
+    /// A small-file read found more than its limit.
+    case tooLarge(String, limit: Int)
+    /// The system call failed.
+    case io(String, operation: String, errno: Int32)
+
+    public var description: String {
+        switch self {
+        case .invalidPath(let p): "invalid storage path \(p)"
+        case .notFound(let p): "not found: \(p)"
+        case .tooLarge(let p, let limit): "\(p) is larger than \(limit) bytes"
+        case .io(let p, let op, let e): "\(op) \(p): errno \(e)"
+        }
+    }
+}

@@ -1,0 +1,260 @@
+"""Start, stop and observe a registry server process (Pier or the reference).
+
+A `Server` owns one process at a time, a work directory (config, log) and a
+storage root.  The config is a CNCF-distribution YAML file; callers pass a dict
+that is deep-merged over `default_config()`.  Later test modes (auth, TLS, S3,
+benchmarks) only need to pass a different config dict and, for TLS, `scheme`.
+"""
+
+from __future__ import annotations
+
+import copy
+import os
+import signal
+import socket
+import subprocess
+import time
+from pathlib import Path
+
+import requests
+import yaml
+
+KINDS = ("pier", "distribution")
+
+DEFAULT_PIER_BIN = "/work/main/.build/debug/pier"
+
+
+def pier_bin() -> str:
+    return os.environ.get("PIER_BIN") or DEFAULT_PIER_BIN
+
+
+def distribution_bin() -> str:
+    return os.environ.get("DISTRIBUTION_BIN") or "docker-registry"
+
+
+def missing_binary(kind: str) -> str | None:
+    """Return a human reason why `kind` can't be started here, or None."""
+    if kind == "pier":
+        path = pier_bin()
+        if not (os.path.isfile(path) and os.access(path, os.X_OK)):
+            return f"Pier binary not found at {path} (set PIER_BIN or run `swift build`)"
+        return None
+    if kind == "distribution":
+        from shutil import which
+
+        if not which(distribution_bin()):
+            return "docker-registry not installed (apt-get install docker-registry)"
+        return None
+    raise ValueError(f"unknown server kind {kind!r}")
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def deep_merge(base: dict, over: dict | None) -> dict:
+    out = copy.deepcopy(base)
+    for key, value in (over or {}).items():
+        if isinstance(value, dict) and isinstance(out.get(key), dict):
+            out[key] = deep_merge(out[key], value)
+        else:
+            out[key] = copy.deepcopy(value)
+    return out
+
+
+def default_config(root: Path, port: int) -> dict:
+    return {
+        "version": 0.1,
+        "log": {"level": "info"},
+        "storage": {
+            "filesystem": {"rootdirectory": str(root)},
+            "delete": {"enabled": True},
+        },
+        "http": {"addr": f"127.0.0.1:{port}"},
+    }
+
+
+# Every process started by any Server, so a session finalizer can reap leftovers.
+_LIVE: set["Server"] = set()
+
+
+def stop_all() -> None:
+    for server in list(_LIVE):
+        server.kill()
+
+
+class ServerStartError(RuntimeError):
+    pass
+
+
+class Server:
+    def __init__(
+        self,
+        kind: str,
+        workdir: Path | str,
+        config: dict | None = None,
+        root: Path | str | None = None,
+        port: int | None = None,
+        scheme: str = "http",
+        env: dict | None = None,
+    ):
+        if kind not in KINDS:
+            raise ValueError(f"unknown server kind {kind!r}")
+        self.kind = kind
+        self.workdir = Path(workdir)
+        self.workdir.mkdir(parents=True, exist_ok=True)
+        self.root = Path(root) if root else self.workdir / "data"
+        self.root.mkdir(parents=True, exist_ok=True)
+        self.port = port or free_port()
+        self.scheme = scheme
+        self.extra_env = env or {}
+        self.config = deep_merge(default_config(self.root, self.port), config)
+        self.config_path = self.workdir / f"{kind}-config.yml"
+        self.log_path = self.workdir / f"{kind}.log"
+        self.proc: subprocess.Popen | None = None
+        self.returncode: int | None = None
+
+    # ---- addresses -------------------------------------------------------
+    @property
+    def host(self) -> str:
+        return f"127.0.0.1:{self.port}"
+
+    @property
+    def url(self) -> str:
+        return f"{self.scheme}://{self.host}"
+
+    @property
+    def pid(self) -> int:
+        assert self.proc is not None, "server not started"
+        return self.proc.pid
+
+    @property
+    def log(self) -> str:
+        try:
+            return self.log_path.read_text(errors="replace")
+        except FileNotFoundError:
+            return ""
+
+    @property
+    def is_pier(self) -> bool:
+        return self.kind == "pier"
+
+    def __repr__(self) -> str:
+        return f"<Server {self.kind} {self.url} root={self.root}>"
+
+    # ---- lifecycle -------------------------------------------------------
+    def command(self) -> list[str]:
+        binary = pier_bin() if self.kind == "pier" else distribution_bin()
+        return [binary, "serve", str(self.config_path)]
+
+    def start(self, timeout: float = 30.0) -> "Server":
+        reason = missing_binary(self.kind)
+        if reason:
+            raise ServerStartError(reason)
+        assert self.proc is None or self.proc.poll() is not None, "already running"
+        self.config_path.write_text(yaml.safe_dump(self.config, sort_keys=False))
+        env = dict(os.environ)
+        env.pop("AWS_CA_BUNDLE", None)  # docker-registry panics with it set
+        env.update(self.extra_env)
+        with open(self.log_path, "ab") as logf:
+            logf.write(f"\n===== start {self.command()} =====\n".encode())
+            logf.flush()
+            self.proc = subprocess.Popen(
+                self.command(),
+                stdout=logf,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+                env=env,
+                start_new_session=True,
+            )
+        self.returncode = None
+        _LIVE.add(self)
+        self.wait_ready(timeout)
+        return self
+
+    def wait_ready(self, timeout: float = 30.0) -> None:
+        deadline = time.monotonic() + timeout
+        last = "no answer"
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                self._forget()
+                raise ServerStartError(
+                    f"{self.kind} exited with {self.proc.returncode} before it was ready\n"
+                    f"--- log {self.log_path} ---\n{self.log[-8000:]}"
+                )
+            try:
+                r = requests.get(self.url + "/v2/", timeout=2, verify=False)
+                if r.status_code == 200:
+                    return
+                last = f"HTTP {r.status_code}"
+            except requests.RequestException as e:
+                last = repr(e)
+            time.sleep(0.05)
+        log = self.log
+        self.kill()
+        raise ServerStartError(
+            f"{self.kind} not ready on {self.url} after {timeout}s ({last})\n"
+            f"--- log {self.log_path} ---\n{log[-8000:]}"
+        )
+
+    def alive(self) -> bool:
+        return self.proc is not None and self.proc.poll() is None
+
+    def answers(self) -> bool:
+        """True when the server still answers GET /v2/ with 200."""
+        try:
+            return requests.get(self.url + "/v2/", timeout=5, verify=False).status_code == 200
+        except requests.RequestException:
+            return False
+
+    def stop(self, timeout: float = 30.0) -> int | None:
+        """SIGTERM and wait; SIGKILL if it does not exit in `timeout`. Returns the exit code."""
+        if self.proc is None:
+            return self.returncode
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(timeout)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        self._forget()
+        return self.returncode
+
+    def kill(self) -> None:
+        """SIGKILL at once (a crash)."""
+        if self.proc is None:
+            return
+        if self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait()
+        self._forget()
+
+    def restart(self, timeout: float = 30.0) -> "Server":
+        """Stop (gracefully) if running, then start again on the same port and root."""
+        self.stop()
+        return self.start(timeout)
+
+    def _forget(self) -> None:
+        self.returncode = self.proc.returncode if self.proc else None
+        _LIVE.discard(self)
+
+    # ---- observation -----------------------------------------------------
+    def proc_status(self, field: str) -> int:
+        """A kB value from /proc/PID/status, e.g. 'VmHWM' or 'VmRSS'."""
+        with open(f"/proc/{self.pid}/status") as f:
+            for line in f:
+                if line.startswith(field + ":"):
+                    return int(line.split()[1])
+        raise KeyError(field)
+
+    def peak_rss_mib(self) -> float:
+        return self.proc_status("VmHWM") / 1024.0
+
+    def __enter__(self) -> "Server":
+        return self.start()
+
+    def __exit__(self, *exc) -> None:
+        self.stop()

@@ -1,0 +1,82 @@
+"""Blob fetch, ranges and deletion."""
+
+import pytest
+
+from harness import Registry, assert_error, images
+
+
+@pytest.fixture
+def blob(registry, repo):
+    b = images.Blob(images.random_bytes(10_000))
+    assert registry.push_blob(repo, b).status_code == 201
+    return b
+
+
+def test_head_blob_reports_length_digest_and_accept_ranges(registry, repo, blob):
+    r = registry.head_blob(repo, blob.digest)
+    assert r.status_code == 200
+    assert int(r.headers["Content-Length"]) == blob.size
+    assert r.headers["Docker-Content-Digest"] == blob.digest
+    assert r.headers["Accept-Ranges"] == "bytes"
+    assert r.content == b""
+
+
+def test_get_blob_returns_exact_bytes_with_digest_header(registry, repo, blob):
+    r = registry.get_blob(repo, blob.digest)
+    assert r.status_code == 200
+    assert r.content == blob.data
+    assert int(r.headers["Content-Length"]) == blob.size
+    assert r.headers["Docker-Content-Digest"] == blob.digest
+
+
+@pytest.mark.parametrize("first,last", [(0, 0), (10, 19), (0, 9_999), (9_999, 9_999), (5_000, 9_999)])
+def test_range_request_returns_206_with_requested_bytes(registry, repo, blob, first, last):
+    r = registry.get_blob(repo, blob.digest, headers={"Range": f"bytes={first}-{last}"})
+    assert r.status_code == 206
+    assert r.content == blob.data[first : last + 1]
+    assert r.headers["Content-Range"] == f"bytes {first}-{last}/{blob.size}"
+    assert int(r.headers["Content-Length"]) == last - first + 1
+
+
+def test_unsatisfiable_range_is_416(registry, repo, blob):
+    # stream=True: distribution 2.8.2 sends a Content-Length it never honours on 416.
+    r = registry.get_blob(repo, blob.digest, headers={"Range": "bytes=20000-20010"}, stream=True)
+    r.close()
+    assert r.status_code == 416
+
+
+@pytest.mark.pier_only
+def test_unsatisfiable_range_body_has_code_range_invalid(registry, repo, blob):
+    r = registry.get_blob(repo, blob.digest, headers={"Range": "bytes=20000-20010"})
+    assert_error(r, 416, "RANGE_INVALID")
+    assert r.headers.get("Content-Range") == f"bytes */{blob.size}"
+
+
+def test_unknown_blob_is_404_blob_unknown(registry, repo, blob):
+    missing = images.sha256(b"never pushed")
+    assert_error(registry.get_blob(repo, missing), 404, "BLOB_UNKNOWN")
+    assert registry.head_blob(repo, missing).status_code == 404
+
+
+def test_blob_is_not_visible_in_a_repository_it_was_never_pushed_to(registry, repo, blob):
+    assert_error(registry.get_blob(repo + "-other", blob.digest), 404, "BLOB_UNKNOWN")
+
+
+def test_delete_blob_is_202_and_blob_is_gone(registry, repo, blob):
+    r = registry.delete(f"/v2/{repo}/blobs/{blob.digest}")
+    assert r.status_code == 202
+    assert registry.head_blob(repo, blob.digest).status_code == 404
+    assert_error(registry.get_blob(repo, blob.digest), 404, "BLOB_UNKNOWN")
+
+
+def test_delete_blob_and_manifest_are_405_unsupported_when_deletes_disabled(make_server, server_kind):
+    srv = make_server(config={"storage": {"delete": {"enabled": False}}})
+
+    reg = Registry(srv.url)
+    img = images.image(1)
+    reg.push("e2e/nodelete", "v1", img)
+    layer = img.blobs[1]
+    assert_error(reg.delete(f"/v2/e2e/nodelete/blobs/{layer.digest}"), 405, "UNSUPPORTED")
+    assert_error(reg.delete(f"/v2/e2e/nodelete/manifests/{img.digest}"), 405, "UNSUPPORTED")
+    assert reg.head_blob("e2e/nodelete", layer.digest).status_code == 200
+    assert reg.get_manifest("e2e/nodelete", "v1").content == img.data

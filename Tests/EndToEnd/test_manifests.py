@@ -1,0 +1,212 @@
+"""Manifest PUT/GET/HEAD/DELETE for every manifest kind, and validation."""
+
+import json
+
+import pytest
+
+from harness import assert_error, images
+
+KINDS = {
+    "oci-image": lambda: images.image(2),
+    "oci-index": lambda: images.index([images.image(1, arch="amd64"), images.image(1, arch="arm64")]),
+    "docker-schema2": lambda: images.image(2, docker=True),
+    "docker-manifest-list": lambda: images.index(
+        [images.image(1, docker=True, arch="amd64"), images.image(1, docker=True, arch="arm64")], docker=True),
+    "artifact-no-layers": lambda: images.artifact("application/vnd.pier.test.sbom", blobs=[]),
+    "artifact-empty-layer": lambda: images.artifact("application/vnd.pier.test.sig", blobs=[images.EMPTY_CONFIG]),
+    "artifact-custom-config": lambda: images.artifact(
+        None, config=images.Blob(b'{"k":"v"}', "application/vnd.pier.test.config+json"),
+        blobs=[images.Blob(images.random_bytes(100), "application/vnd.pier.test.payload")]),
+}
+
+
+def push_refs(registry, repo, m):
+    """Push everything a manifest references, but not the manifest itself."""
+    for child in m.children:
+        registry.push(repo, None, child)
+    for b in m.blobs:
+        assert registry.push_blob(repo, b).status_code == 201
+
+
+def assert_served(registry, repo, ref, m):
+    r = registry.get_manifest(repo, ref)
+    assert r.status_code == 200, r.text
+    assert r.content == m.data
+    assert r.headers["Content-Type"] == m.media_type
+    assert r.headers["Docker-Content-Digest"] == m.digest
+    h = registry.head_manifest(repo, ref)
+    assert h.status_code == 200
+    assert h.content == b""
+    assert int(h.headers["Content-Length"]) == m.size
+    assert h.headers["Content-Type"] == m.media_type
+    assert h.headers["Docker-Content-Digest"] == m.digest
+
+
+@pytest.mark.parametrize("kind", KINDS)
+@pytest.mark.parametrize("odd_bytes", [False, True], ids=["compact", "odd-whitespace"])
+def test_manifest_round_trips_byte_exact_with_its_media_type(registry, repo, kind, odd_bytes):
+    m = KINDS[kind]()
+    if odd_bytes:
+        m = images.reformat(m)
+    push_refs(registry, repo, m)
+    r = registry.put_manifest(repo, "v1", m)
+    assert r.status_code == 201, r.text
+    assert r.headers["Docker-Content-Digest"] == m.digest
+    assert r.headers["Location"]
+    assert_served(registry, repo, "v1", m)
+    assert_served(registry, repo, m.digest, m)
+
+
+def test_manifest_put_by_digest_is_served_by_digest_and_not_tagged(registry, repo):
+    m = images.image(1)
+    push_refs(registry, repo, m)
+    other = images.image(1)
+    registry.push(repo, "keep", other)
+    r = registry.put_manifest(repo, m.digest, m)
+    assert r.status_code == 201, r.text
+    assert r.headers["Docker-Content-Digest"] == m.digest
+    assert_served(registry, repo, m.digest, m)
+    assert registry.tags(repo) == ["keep"]
+
+
+def test_manifest_put_by_wrong_digest_is_400_digest_invalid(registry, repo):
+    m = images.image(1)
+    push_refs(registry, repo, m)
+    wrong = images.sha256(b"not this manifest")
+    assert_error(registry.put_manifest(repo, wrong, m), 400, "DIGEST_INVALID")
+    assert registry.head_manifest(repo, wrong).status_code == 404
+
+
+@pytest.mark.parametrize("missing", ["config", "layer"])
+def test_manifest_with_missing_blob_is_400_manifest_blob_unknown(registry, repo, missing):
+    m = images.image(2)
+    skip = m.blobs[0] if missing == "config" else m.blobs[2]
+    for b in m.blobs:
+        if b is not skip:
+            registry.push_blob(repo, b)
+    assert_error(registry.put_manifest(repo, "v1", m), 400, "MANIFEST_BLOB_UNKNOWN")
+    assert registry.head_manifest(repo, m.digest).status_code == 404
+
+
+@pytest.mark.parametrize("docker", [False, True], ids=["oci-index", "docker-list"])
+def test_index_with_child_missing_in_repository_is_400_manifest_blob_unknown(registry, repo, docker):
+    present, absent = images.image(1, docker=docker), images.image(1, docker=docker, arch="arm64")
+    registry.push(repo, None, present)
+    registry.push(repo + "-elsewhere", None, absent)  # exists in the registry, not in this repo
+    idx = images.index([present, absent], docker=docker)
+    assert_error(registry.put_manifest(repo, "multi", idx), 400, "MANIFEST_BLOB_UNKNOWN")
+
+
+@pytest.mark.pier_only
+def test_manifest_with_unknown_subject_is_accepted_with_oci_subject_header(registry, repo):
+    ghost = images.image(1)  # never pushed
+    art = images.artifact("application/vnd.pier.test.sig", blobs=[images.EMPTY_CONFIG], subject=ghost)
+    push_refs(registry, repo, art)
+    r = registry.put_manifest(repo, art.digest, art)
+    assert r.status_code == 201, r.text
+    assert r.headers["OCI-Subject"] == ghost.digest
+    assert_served(registry, repo, art.digest, art)
+
+
+@pytest.mark.pier_only
+def test_manifest_body_over_4_mib_is_413(registry, repo):
+    # distribution 2.8.2 answers 400 MANIFEST_INVALID "http: request body too large".
+    m = images.image(1)
+    push_refs(registry, repo, m)
+    big = json.loads(m.data)
+    big["annotations"] = {"padding": "x" * (4 * 1024 * 1024)}
+    r = registry.put_manifest(repo, "big", json.dumps(big).encode(), images.OCI_MANIFEST)
+    assert r.status_code == 413
+    assert registry.head_manifest(repo, "big").status_code == 404
+
+
+def test_manifest_just_under_4_mib_is_accepted(registry, repo):
+    m = images.image(1)
+    push_refs(registry, repo, m)
+    big = json.loads(m.data)
+    big["annotations"] = {"padding": ""}
+    overhead = len(json.dumps(big).encode())
+    big["annotations"]["padding"] = "x" * (4 * 1024 * 1024 - overhead - 16)
+    data = json.dumps(big).encode()
+    r = registry.put_manifest(repo, "nearly-big", data, images.OCI_MANIFEST)
+    assert r.status_code == 201, r.text[:300]
+    assert registry.get_manifest(repo, "nearly-big").content == data
+
+
+@pytest.mark.pier_only
+@pytest.mark.parametrize("tag", ["-bad", "a" * 129, "a:b", ".dot", "sp ace"], ids=["leading-dash", "129-chars", "colon", "leading-dot", "space"])
+def test_invalid_tag_is_400(registry, repo, tag):
+    # distribution 2.8.2: 404 (route mismatch) for -bad / 129 chars, 500 for a:b.
+    m = images.image(1)
+    push_refs(registry, repo, m)
+    from urllib.parse import quote
+
+    r = registry.put_manifest(repo, quote(tag, safe=":"), m)
+    assert_error(r, 400, "MANIFEST_INVALID", "TAG_INVALID")
+
+
+def test_longest_valid_tag_of_128_chars_is_accepted(registry, repo):
+    m = images.image(1)
+    push_refs(registry, repo, m)
+    tag = "A_b.c-" + "z" * 122
+    assert registry.put_manifest(repo, tag, m).status_code == 201
+    assert registry.get_manifest(repo, tag).content == m.data
+
+
+@pytest.mark.parametrize("data", [b"{not json", b"", b"[]", b'{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","config":5}'],
+                         ids=["broken", "empty", "array", "config-not-object"])
+def test_malformed_manifest_is_400_manifest_invalid(registry, repo, data):
+    assert_error(registry.put_manifest(repo, "bad", data, images.OCI_MANIFEST), 400, "MANIFEST_INVALID")
+    assert registry.head_manifest(repo, "bad").status_code == 404
+
+
+def test_manifest_put_with_text_plain_content_type_is_400_manifest_invalid(registry, repo):
+    m = images.image(1)
+    push_refs(registry, repo, m)
+    assert_error(registry.put_manifest(repo, "v1", m.data, "text/plain"), 400, "MANIFEST_INVALID")
+
+
+def test_unknown_manifest_is_404_manifest_unknown(registry, repo):
+    registry.push(repo, "exists", images.image(1))
+    assert_error(registry.get_manifest(repo, "nope"), 404, "MANIFEST_UNKNOWN")
+    assert_error(registry.get_manifest(repo, images.sha256(b"nope")), 404, "MANIFEST_UNKNOWN")
+    assert registry.head_manifest(repo, "nope").status_code == 404
+
+
+@pytest.mark.pier_only
+def test_delete_by_tag_removes_only_the_tag(registry, repo):
+    # distribution 2.8.2 answers 400 DIGEST_INVALID to DELETE by tag.
+    m = images.image(1)
+    registry.push(repo, "v1", m)
+    registry.put_manifest(repo, "v2", m)
+    assert registry.delete(f"/v2/{repo}/manifests/v1").status_code == 202
+    assert_error(registry.get_manifest(repo, "v1"), 404, "MANIFEST_UNKNOWN")
+    assert registry.get_manifest(repo, m.digest).content == m.data
+    assert registry.get_manifest(repo, "v2").content == m.data
+    assert registry.tags(repo) == ["v2"]
+
+
+def test_delete_by_digest_removes_manifest_and_every_tag_pointing_at_it(registry, repo):
+    m, other = images.image(1), images.image(1)
+    registry.push(repo, "keep", other)
+    for tag in ("v1", "v2", "latest"):
+        registry.push(repo, tag, m)
+    assert registry.delete(f"/v2/{repo}/manifests/{m.digest}").status_code == 202
+    assert_error(registry.get_manifest(repo, m.digest), 404, "MANIFEST_UNKNOWN")
+    for tag in ("v1", "v2", "latest"):
+        assert_error(registry.get_manifest(repo, tag), 404, "MANIFEST_UNKNOWN")
+    assert registry.tags(repo) == ["keep"]
+    assert registry.get_manifest(repo, "keep").content == other.data
+
+
+def test_delete_unknown_manifest_is_404_manifest_unknown(registry, repo):
+    registry.push(repo, "exists", images.image(1))
+    assert_error(registry.delete(f"/v2/{repo}/manifests/{images.sha256(b'x')}"), 404, "MANIFEST_UNKNOWN")
+
+
+def test_retagging_points_the_tag_at_the_new_manifest(registry, repo):
+    a, b = images.image(1), images.image(1)
+    registry.push(repo, "moving", a)
+    registry.push(repo, "moving", b)
+    assert registry.get_manifest(repo, "moving").content == b.data
+    assert registry.get_manifest(repo, a.digest).content == a.data
