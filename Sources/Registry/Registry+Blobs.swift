@@ -17,7 +17,7 @@ extension Registry {
     public func readBlob(
         _ digest: Digest,
         range: Range<Int64>?,
-        into body: @Sendable (ByteBuffer) async throws -> Void
+        into body: (ByteBuffer) async throws -> Void
     ) async throws {
         try await driver.read(layout.blobData(digest), range: range, into: body)
     }

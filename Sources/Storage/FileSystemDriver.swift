@@ -191,7 +191,7 @@ public struct FileSystemDriver: StorageDriver {
     public func read(
         _ path: String,
         range: Range<Int64>?,
-        into body: @Sendable (ByteBuffer) async throws -> Void
+        into body: (ByteBuffer) async throws -> Void
     ) async throws {
         let full = try fullPath(path)
         let fd = try await Self.run {

@@ -86,7 +86,7 @@ public final class InMemoryDriver: StorageDriver {
     public func read(
         _ path: String,
         range: Range<Int64>?,
-        into body: @Sendable (ByteBuffer) async throws -> Void
+        into body: (ByteBuffer) async throws -> Void
     ) async throws {
         try check(path)
         guard let bytes = files.withLock({ $0[path]?.bytes }) else { throw StorageError.notFound(path) }

@@ -35,7 +35,7 @@ public protocol StorageDriver: Sendable {
     func read(
         _ path: String,
         range: Range<Int64>?,
-        into body: @Sendable (ByteBuffer) async throws -> Void
+        into body: (ByteBuffer) async throws -> Void
     ) async throws
 
     /// Opens a file for appending, creating it when missing; upload sessions grow their

@@ -112,13 +112,11 @@ def repo(request) -> str:
 
 @pytest.fixture
 def make_server(request, tmp_path):
-    """Factory for servers private to one test: make_server(kind=None,
-    config=None, root=None, start=True). `kind` defaults to the test's
-    `server_kind` parameter. All are stopped after the test."""
+    """Factory for servers private to one test: make_server(kind,
+    config=None, root=None, start=True). All are killed after the test."""
     made: list[Server] = []
 
-    def factory(kind: str | None = None, config: dict | None = None, root=None, start: bool = True, **kw) -> Server:
-        kind = kind or request.getfixturevalue("server_kind")
+    def factory(kind: str, config: dict | None = None, root=None, start: bool = True, **kw) -> Server:
         require_binary(kind)
         srv = Server(kind, tmp_path / f"{kind}-{len(made)}", config=config, root=root, **kw)
         made.append(srv)

@@ -70,7 +70,7 @@ def test_delete_blob_is_202_and_blob_is_gone(registry, repo, blob):
 
 
 def test_delete_blob_and_manifest_are_405_unsupported_when_deletes_disabled(make_server, server_kind):
-    srv = make_server(config={"storage": {"delete": {"enabled": False}}})
+    srv = make_server(server_kind, config={"storage": {"delete": {"enabled": False}}})
 
     reg = Registry(srv.url)
     img = images.image(1)

@@ -1,0 +1,81 @@
+import Hummingbird
+import HTTPTypes
+import NIOCore
+import OCI
+import Registry
+
+extension RegistryResponder {
+    /// HEAD and GET of a blob, with single `Range` requests answered by 206 (or 416).
+    func getBlob(_ request: Request, _ name: RepositoryName, _ digest: Digest) async throws -> Response {
+        let size = try await registry.blobSize(name, digest)
+        var headers: HTTPFields = [
+            .contentType: "application/octet-stream",
+            .dockerContentDigest: digest.description,
+            .acceptRanges: "bytes",
+            .eTag: "\"\(digest)\"",
+            .cacheControl: "max-age=31536000",
+        ]
+        var range: Range<Int64>? = nil
+        var status = HTTPResponse.Status.ok
+        if let header = request.headers[.range], let requested = ByteRange(header) {
+            guard let resolved = requested.resolve(size: size) else {
+                throw RegistryError(.rangeInvalid, "requested range not satisfiable", detail: "size=\(size)")
+            }
+            range = resolved
+            status = .partialContent
+            headers[.contentRange] = "bytes \(resolved.lowerBound)-\(resolved.upperBound - 1)/\(size)"
+        }
+        let length = range.map { $0.upperBound - $0.lowerBound } ?? size
+        headers[.contentLength] = String(length)
+        if request.method == .head || length == 0 {
+            return Response(status: status, headers: headers)
+        }
+        let registry = registry
+        let requested = range
+        let body = ResponseBody { writer in
+            try await registry.readBlob(digest, range: requested) { buffer in
+                try await writer.write(buffer)
+            }
+            try await writer.finish(nil)
+        }
+        return Response(status: status, headers: headers, body: body)
+    }
+
+    func deleteBlob(_ name: RepositoryName, _ digest: Digest) async throws -> Response {
+        try await registry.deleteBlob(name, digest)
+        return Self.empty(.accepted, headers: [.dockerContentDigest: digest.description])
+    }
+}
+
+/// A single byte range from a `Range` header (`bytes=a-b`, `bytes=a-`, `bytes=-n`).
+struct ByteRange: Equatable {
+    var start: Int64?
+    var end: Int64?
+
+    /// Nil for headers this server does not interpret (other units, several ranges, bad
+    /// syntax): HTTP lets a server ignore those and send the whole blob.
+    init?(_ header: String) {
+        guard header.hasPrefix("bytes=") else { return nil }
+        let spec = header.dropFirst("bytes=".count).trimmingCharacters(in: .whitespaces)
+        guard !spec.contains(","), let dash = spec.firstIndex(of: "-") else { return nil }
+        let first = spec[..<dash]
+        let second = spec[spec.index(after: dash)...]
+        start = first.isEmpty ? nil : Int64(first)
+        end = second.isEmpty ? nil : Int64(second)
+        if !first.isEmpty, start == nil { return nil }
+        if !second.isEmpty, end == nil { return nil }
+        if start == nil, end == nil { return nil }
+        if let start, let end, end < start { return nil }
+    }
+
+    /// The half-open range within a blob of `size` bytes, or nil when unsatisfiable.
+    func resolve(size: Int64) -> Range<Int64>? {
+        if let start {
+            guard start < size else { return nil }
+            let last = min(end ?? (size - 1), size - 1)
+            return start..<(last + 1)
+        }
+        guard let suffix = end, suffix > 0, size > 0 else { return nil }
+        return max(0, size - suffix)..<size
+    }
+}

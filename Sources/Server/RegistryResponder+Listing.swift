@@ -1,0 +1,67 @@
+import Foundation
+import Hummingbird
+import HTTPTypes
+import NIOCore
+import OCI
+import Registry
+
+extension RegistryResponder {
+    private struct TagList: Encodable {
+        let name: String
+        let tags: [String]
+    }
+
+    private struct Catalog: Encodable {
+        let repositories: [String]
+    }
+
+    private struct ReferrersIndex: Encodable {
+        let schemaVersion = 2
+        let mediaType = MediaType.ociIndex
+        let manifests: [Descriptor]
+    }
+
+    private static func encode(_ value: some Encodable) throws -> ByteBuffer {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.withoutEscapingSlashes, .sortedKeys]
+        return ByteBuffer(data: try encoder.encode(value))
+    }
+
+    /// `GET /v2/<name>/tags/list`, sorted, paginated with `n`, `last` and `Link`.
+    func tags(_ request: Request, _ name: RepositoryName) async throws -> Response {
+        let n = try Self.pageSize(request)
+        let last = request.uri.queryParameters["last"].map(String.init)
+        let page = try await registry.tags(name, limit: n ?? Int.max, after: last)
+        var headers: HTTPFields = [.contentType: "application/json"]
+        if page.hasMore, let n, let lastItem = page.items.last {
+            headers[.link] = "</v2/\(name)/tags/list?last=\(Self.escape(lastItem))&n=\(n)>; rel=\"next\""
+        }
+        return Self.body(try Self.encode(TagList(name: name.value, tags: page.items)), method: request.method, headers: headers)
+    }
+
+    /// `GET /v2/_catalog`, in path order, at most `catalog.maxentries` per page.
+    func catalog(_ request: Request) async throws -> Response {
+        let n = min(try Self.pageSize(request) ?? catalogMaxEntries, catalogMaxEntries)
+        let last = request.uri.queryParameters["last"].map(String.init)
+        let page = try await registry.catalog(limit: n, after: last)
+        var headers: HTTPFields = [.contentType: "application/json"]
+        if page.hasMore, let lastItem = page.items.last {
+            headers[.link] = "</v2/_catalog?last=\(Self.escape(lastItem))&n=\(n)>; rel=\"next\""
+        }
+        return Self.body(try Self.encode(Catalog(repositories: page.items)), method: request.method, headers: headers)
+    }
+
+    /// `GET /v2/<name>/referrers/<digest>`: an index of the manifests whose subject it is,
+    /// empty rather than 404 when there are none.
+    func referrers(_ request: Request, _ name: RepositoryName, _ digest: Digest) async throws -> Response {
+        let artifactType = request.uri.queryParameters["artifactType"].map(String.init)
+        let descriptors = try await registry.referrers(name, digest, artifactType: artifactType)
+        var headers: HTTPFields = [.contentType: MediaType.ociIndex]
+        if artifactType != nil { headers[.ociFiltersApplied] = "artifactType" }
+        return Self.body(try Self.encode(ReferrersIndex(manifests: descriptors)), method: request.method, headers: headers)
+    }
+
+    private static func escape(_ value: String) -> String {
+        value.addingPercentEncoding(withAllowedCharacters: .urlQueryAllowed.subtracting(CharacterSet(charactersIn: "&=+"))) ?? value
+    }
+}

@@ -1,0 +1,107 @@
+import Hummingbird
+import HTTPTypes
+import NIOCore
+import OCI
+import Registry
+
+extension RegistryResponder {
+    /// `POST .../blobs/uploads/`: a mount, a monolithic upload (`?digest=`), or a new session.
+    func startUpload(_ request: Request, _ name: RepositoryName) async throws -> Response {
+        let query = request.uri.queryParameters
+        if let mount = query["mount"] {
+            let digest = try Self.digest(mount)
+            var source: RepositoryName? = nil
+            if let from = query["from"] {
+                guard let parsed = RepositoryName(from) else { throw RegistryError.nameInvalid(from) }
+                source = parsed
+            }
+            if try await registry.mountBlob(name, digest, from: source) {
+                return Self.empty(.created, headers: [
+                    .location: url(request, "/v2/\(name)/blobs/\(digest)"),
+                    .dockerContentDigest: digest.description,
+                ])
+            }
+        } else if let digestParameter = query["digest"] {
+            let digest = try Self.digest(digestParameter)
+            try checkContentType(request)
+            try await registry.uploadMonolithic(name, digest: digest, body: request.body)
+            return Self.empty(.created, headers: [
+                .location: url(request, "/v2/\(name)/blobs/\(digest)"),
+                .dockerContentDigest: digest.description,
+            ])
+        }
+        let id = try await registry.startUpload(name)
+        return Self.empty(.accepted, headers: sessionHeaders(request, name, id, size: 0))
+    }
+
+    /// `GET` on a session: how many bytes it holds, so a client can resume.
+    func uploadStatus(_ request: Request, _ name: RepositoryName, _ id: UploadID) async throws -> Response {
+        let size = try await registry.uploadSize(name, id)
+        return Self.empty(.noContent, headers: sessionHeaders(request, name, id, size: size))
+    }
+
+    /// `PATCH`: a chunk (with `Content-Range`) or a stream (without).
+    func patchUpload(_ request: Request, _ name: RepositoryName, _ id: UploadID) async throws -> Response {
+        try checkContentType(request)
+        let offset = try contentRangeStart(request)
+        let size = try await registry.appendUpload(name, id, at: offset, body: request.body)
+        return Self.empty(.accepted, headers: sessionHeaders(request, name, id, size: size))
+    }
+
+    /// `PUT ?digest=`: the optional last chunk, then verification and commit.
+    func completeUpload(_ request: Request, _ name: RepositoryName, _ id: UploadID) async throws -> Response {
+        guard let digestParameter = request.uri.queryParameters["digest"] else {
+            throw RegistryError.digestInvalid("digest parameter missing")
+        }
+        let digest = try Self.digest(digestParameter)
+        let offset = try contentRangeStart(request)
+        try await registry.completeUpload(name, id, digest: digest, at: offset, body: request.body)
+        return Self.empty(.created, headers: [
+            .location: url(request, "/v2/\(name)/blobs/\(digest)"),
+            .dockerContentDigest: digest.description,
+        ])
+    }
+
+    func cancelUpload(_ name: RepositoryName, _ id: UploadID) async throws -> Response {
+        try await registry.cancelUpload(name, id)
+        return Self.empty(.noContent, headers: [:])
+    }
+
+    private func sessionHeaders(_ request: Request, _ name: RepositoryName, _ id: UploadID, size: Int64) -> HTTPFields {
+        [
+            .location: url(request, "/v2/\(name)/blobs/uploads/\(id)"),
+            .range: "0-\(max(size - 1, 0))",
+            .dockerUploadUUID: id.value,
+            .ociChunkMinLength: "0",
+        ]
+    }
+
+    /// Upload bodies are raw bytes; a client that labels them otherwise is confused.
+    private func checkContentType(_ request: Request) throws(RegistryError) {
+        guard let type = request.headers[.contentType] else { return }
+        let essence = MediaType.essence(type)
+        guard essence.isEmpty || essence == "application/octet-stream" else {
+            throw RegistryError(.blobUploadInvalid, "blob upload invalid", detail: "Content-Type must be application/octet-stream, not \(type)")
+        }
+    }
+
+    /// The start offset a chunk claims in `Content-Range` (`start-end`, with or without a
+    /// `bytes` prefix), checked against `Content-Length`.
+    private func contentRangeStart(_ request: Request) throws(RegistryError) -> Int64? {
+        guard let header = request.headers[.contentRange] else { return nil }
+        var spec = Substring(header.trimmingCharacters(in: .whitespaces))
+        if spec.hasPrefix("bytes=") || spec.hasPrefix("bytes ") { spec = spec.dropFirst(6) }
+        if let slash = spec.firstIndex(of: "/") { spec = spec[..<slash] }
+        let parts = spec.split(separator: "-", omittingEmptySubsequences: false)
+        guard parts.count == 2, let start = Int64(parts[0]), let end = Int64(parts[1]), start >= 0 else {
+            throw RegistryError(.blobUploadInvalid, "blob upload invalid", detail: "malformed Content-Range \(header.prefix(100))")
+        }
+        guard end >= start else {
+            throw RegistryError(.rangeInvalid, "invalid content range", detail: "end \(end) before start \(start)")
+        }
+        if let length = request.headers[.contentLength].flatMap({ Int64($0) }), length != end - start + 1 {
+            throw RegistryError(.sizeInvalid, "Content-Length does not match Content-Range", detail: "\(length) vs \(header.prefix(100))")
+        }
+        return start
+    }
+}

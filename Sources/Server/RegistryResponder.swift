@@ -1,0 +1,182 @@
+import Foundation
+public import Hummingbird
+import HTTPTypes
+public import Logging
+import NIOCore
+import OCI
+public import Registry
+
+/// Answers the `/v2/` API: parses the route, calls the ``Registry`` and turns its results
+/// and errors into the spec's responses.
+///
+/// It is a plain `HTTPResponder` rather than a router: repository names contain slashes,
+/// and parsing the path once by hand keeps the hot paths (manifest HEAD, blob GET) free of
+/// per-request router work.
+public struct RegistryResponder: HTTPResponder {
+    public typealias Context = BasicRequestContext
+
+    let registry: Registry
+    let logger: Logger
+    let accessLog: Bool
+    let catalogMaxEntries: Int
+
+    public init(registry: Registry, logger: Logger, accessLog: Bool = true, catalogMaxEntries: Int = 1000) {
+        self.registry = registry
+        self.logger = logger
+        self.accessLog = accessLog
+        self.catalogMaxEntries = catalogMaxEntries
+    }
+
+    public func respond(to request: Request, context: Context) async throws -> Response {
+        let start = ContinuousClock.now
+        var response: Response
+        do {
+            response = try await dispatch(request)
+        } catch let error as RegistryError {
+            response = error.response(for: request.method)
+        } catch {
+            logger.error("request failed", metadata: ["error": "\(error)", "path": "\(request.uri.path)"])
+            response = RegistryError(.unknown, "internal error", detail: "\(error)").response(for: request.method)
+        }
+        response.headers[.dockerDistributionAPIVersion] = "registry/2.0"
+        if accessLog {
+            let elapsed = ContinuousClock.now - start
+            let ms = Double(elapsed.components.seconds) * 1000 + Double(elapsed.components.attoseconds) / 1e15
+            logger.info(
+                "\(request.method.rawValue) \(request.uri.path) \(response.status.code)",
+                metadata: [
+                    "http.method": "\(request.method.rawValue)",
+                    "http.path": "\(request.uri.path)",
+                    "http.status": "\(response.status.code)",
+                    "http.response.length": "\(response.headers[.contentLength] ?? "-")",
+                    "duration_ms": "\(String(format: "%.3f", ms))",
+                    "user_agent": "\(request.headers[.userAgent] ?? "-")",
+                ]
+            )
+        }
+        return response
+    }
+
+    private func dispatch(_ request: Request) async throws -> Response {
+        let rawPath = request.head.path ?? "/"
+        let path = rawPath.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false).first ?? ""
+        guard let route = try RegistryRoute.parse(path) else {
+            throw RegistryError(.unsupported, "no such endpoint", detail: String(path.prefix(200)), status: 404)
+        }
+        let method = request.method
+        switch route {
+        case .base:
+            guard method == .get || method == .head else { throw Self.methodNotAllowed }
+            return Self.json(#"{}"#, method: method)
+        case .catalog:
+            guard method == .get || method == .head else { throw Self.methodNotAllowed }
+            return try await catalog(request)
+        case .tags(let name):
+            guard method == .get || method == .head else { throw Self.methodNotAllowed }
+            return try await tags(request, name)
+        case .manifest(let name, let reference):
+            let reference = try Self.reference(reference)
+            switch method {
+            case .get, .head: return try await getManifest(request, name, reference)
+            case .put: return try await putManifest(request, name, reference)
+            case .delete: return try await deleteManifest(name, reference)
+            default: throw Self.methodNotAllowed
+            }
+        case .blob(let name, let digest):
+            let digest = try Self.digest(digest)
+            switch method {
+            case .get, .head: return try await getBlob(request, name, digest)
+            case .delete: return try await deleteBlob(name, digest)
+            default: throw Self.methodNotAllowed
+            }
+        case .uploads(let name):
+            guard method == .post else { throw Self.methodNotAllowed }
+            return try await startUpload(request, name)
+        case .upload(let name, let id):
+            guard let id = UploadID(id) else { throw RegistryError.uploadUnknown(id) }
+            switch method {
+            case .get, .head: return try await uploadStatus(request, name, id)
+            case .patch: return try await patchUpload(request, name, id)
+            case .put: return try await completeUpload(request, name, id)
+            case .delete: return try await cancelUpload(name, id)
+            default: throw Self.methodNotAllowed
+            }
+        case .referrers(let name, let digest):
+            guard method == .get || method == .head else { throw Self.methodNotAllowed }
+            return try await referrers(request, name, try Self.digest(digest))
+        }
+    }
+
+    // MARK: shared helpers
+
+    static let methodNotAllowed = RegistryError(.unsupported, "method not allowed on this endpoint")
+
+    static func digest(_ string: some StringProtocol) throws(RegistryError) -> Digest {
+        guard let digest = Digest(string) else {
+            throw RegistryError.digestInvalid("invalid digest", detail: String(string.prefix(200)))
+        }
+        return digest
+    }
+
+    static func reference(_ string: String) throws(RegistryError) -> Reference {
+        guard let reference = Reference(string) else {
+            if string.contains(":") { throw RegistryError.digestInvalid("invalid digest", detail: String(string.prefix(200))) }
+            throw RegistryError(.tagInvalid, "invalid tag", detail: String(string.prefix(200)))
+        }
+        return reference
+    }
+
+    static func json(_ text: String, method: HTTPRequest.Method, status: HTTPResponse.Status = .ok, headers: HTTPFields = [:]) -> Response {
+        var headers = headers
+        headers[.contentType] = "application/json"
+        return body(ByteBuffer(string: text), method: method, status: status, headers: headers)
+    }
+
+    static func body(_ buffer: ByteBuffer, method: HTTPRequest.Method, status: HTTPResponse.Status = .ok, headers: HTTPFields) -> Response {
+        var headers = headers
+        headers[.contentLength] = String(buffer.readableBytes)
+        if method == .head { return Response(status: status, headers: headers) }
+        return Response(status: status, headers: headers, body: .init(byteBuffer: buffer))
+    }
+
+    /// An empty response with an explicit zero length, as clients expect on 201/202/204.
+    static func empty(_ status: HTTPResponse.Status, headers: HTTPFields) -> Response {
+        var headers = headers
+        if status != .noContent { headers[.contentLength] = "0" }
+        return Response(status: status, headers: headers)
+    }
+
+    /// Absolute URL for `path` as the client reached us (Host, and X-Forwarded-* from a proxy),
+    /// as distribution builds its Location headers.
+    func url(_ request: Request, _ path: String) -> String {
+        let host = request.headers[.xForwardedHost]?.split(separator: ",").first.map { $0.trimmingCharacters(in: .whitespaces) }
+            ?? request.head.authority
+        guard let host, !host.isEmpty else { return path }
+        let scheme = request.headers[.xForwardedProto]?.split(separator: ",").first.map { $0.trimmingCharacters(in: .whitespaces) } ?? "http"
+        return "\(scheme)://\(host)\(path)"
+    }
+
+    /// Parses the `n` query parameter: absent → nil; negative or not a number → 400.
+    static func pageSize(_ request: Request) throws(RegistryError) -> Int? {
+        guard let raw = request.uri.queryParameters["n"] else { return nil }
+        guard let n = Int(raw), n >= 0 else {
+            throw RegistryError(.paginationNumberInvalid, "invalid number of results requested", detail: String(raw.prefix(50)))
+        }
+        return n
+    }
+
+    /// Reads a request body whole, refusing more than `limit` bytes with 413.
+    static func collect(_ request: Request, limit: Int) async throws -> [UInt8] {
+        if let length = request.headers[.contentLength].flatMap({ Int($0) }), length > limit {
+            throw RegistryError.manifestInvalid("manifest is larger than \(limit) bytes", status: 413)
+        }
+        var bytes = [UInt8]()
+        for try await buffer in request.body {
+            guard bytes.count + buffer.readableBytes <= limit else {
+                throw RegistryError.manifestInvalid("manifest is larger than \(limit) bytes", status: 413)
+            }
+            bytes.append(contentsOf: buffer.readableBytesView)
+        }
+        return bytes
+    }
+}
