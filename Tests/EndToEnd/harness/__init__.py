@@ -6,10 +6,10 @@
 """
 
 from . import images
-from .client import MiB, RawConnection, Registry, assert_error, error_codes, next_link, raw_request
+from .client import MiB, RawConnection, Registry, SizedStream, assert_error, error_codes, next_link, raw_request
 from .server import KINDS, Server, ServerStartError, missing_binary, stop_all
 
 __all__ = [
-    "images", "MiB", "RawConnection", "Registry", "assert_error", "error_codes", "next_link",
+    "images", "MiB", "RawConnection", "Registry", "SizedStream", "assert_error", "error_codes", "next_link",
     "raw_request", "KINDS", "Server", "ServerStartError", "missing_binary", "stop_all",
 ]

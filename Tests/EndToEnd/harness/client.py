@@ -65,6 +65,31 @@ class HashingReader:
         return "sha256:" + self.sha.hexdigest()
 
 
+class SizedStream:
+    """A file-like body of known size fed from an iterable of chunks, so that
+    `requests` sends it with Content-Length (not chunked) without holding it."""
+
+    def __init__(self, chunks: Iterable[bytes], size: int):
+        self._it = iter(chunks)
+        self._size = size
+        self._buf = b""
+        self.sha = hashlib.sha256()
+
+    def __len__(self) -> int:
+        return self._size
+
+    def read(self, n: int = -1) -> bytes:
+        while (n < 0 or len(self._buf) < n) and (piece := next(self._it, None)) is not None:
+            self._buf += piece
+        out, self._buf = (self._buf, b"") if n < 0 else (self._buf[:n], self._buf[n:])
+        self.sha.update(out)
+        return out
+
+    @property
+    def digest(self) -> str:
+        return "sha256:" + self.sha.hexdigest()
+
+
 class Registry:
     def __init__(self, url: str, session: requests.Session | None = None, timeout: float = 60):
         self.url = url.rstrip("/")

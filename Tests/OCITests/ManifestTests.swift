@@ -1,0 +1,70 @@
+import Testing
+@testable import OCI
+
+@Suite struct ManifestTests {
+    static let digest = "sha256:" + String(repeating: "a", count: 64)
+    static let other = "sha256:" + String(repeating: "b", count: 64)
+
+    static func image(mediaType: String? = MediaType.ociManifest, extra: String = "") -> [UInt8] {
+        let field = mediaType.map { #""mediaType":"\#($0)","# } ?? ""
+        return Array("""
+            {"schemaVersion":2,\(field)"config":{"mediaType":"application/vnd.oci.image.config.v1+json","digest":"\(digest)","size":2},\
+            "layers":[{"mediaType":"application/vnd.oci.image.layer.v1.tar+gzip","digest":"\(other)","size":10}]\(extra)}
+            """.utf8)
+    }
+
+    @Test func parsesAnImageManifestAndItsBlobs() throws {
+        let manifest = try Manifest.parse(Self.image(), contentType: MediaType.ociManifest)
+        #expect(manifest.kind == .image)
+        #expect(manifest.mediaType == MediaType.ociManifest)
+        #expect(manifest.requiredBlobs.map(\.digest.description) == [Self.digest, Self.other])
+    }
+
+    @Test func takesTheMediaTypeFromContentTypeWhenTheFieldIsAbsent() throws {
+        let manifest = try Manifest.parse(Self.image(mediaType: nil), contentType: MediaType.ociManifest + "; charset=utf-8")
+        #expect(manifest.mediaType == MediaType.ociManifest)
+    }
+
+    @Test func refusesAContentTypeThatContradictsTheField() {
+        #expect(throws: RegistryError.self) {
+            try Manifest.parse(Self.image(), contentType: MediaType.dockerManifest)
+        }
+        #expect(throws: RegistryError.self) {
+            try Manifest.parse(Self.image(), contentType: "text/plain")
+        }
+    }
+
+    @Test func readsSubjectAndArtifactType() throws {
+        let extra = #","artifactType":"application/x.sig","subject":{"mediaType":"application/vnd.oci.image.manifest.v1+json","digest":"\#(Self.other)","size":5},"annotations":{"k":"v"}"#
+        let manifest = try Manifest.parse(Self.image(extra: extra), contentType: nil)
+        #expect(manifest.subject?.digest.description == Self.other)
+        #expect(manifest.effectiveArtifactType == "application/x.sig")
+        #expect(manifest.annotations == ["k": "v"])
+    }
+
+    @Test func anIndexRequiresItsManifestsNotBlobs() throws {
+        let bytes = Array(#"{"schemaVersion":2,"mediaType":"application/vnd.oci.image.index.v1+json","manifests":[{"mediaType":"application/vnd.oci.image.manifest.v1+json","digest":"\#(Self.digest)","size":3,"platform":{"architecture":"amd64","os":"linux"}}]}"#.utf8)
+        let manifest = try Manifest.parse(bytes, contentType: MediaType.ociIndex)
+        #expect(manifest.kind == .index)
+        #expect(manifest.requiredBlobs.isEmpty)
+        #expect(manifest.manifests.count == 1)
+    }
+
+    @Test(arguments: [
+        "not json", "{}", #"{"schemaVersion":1}"#, #"{"schemaVersion":2,"mediaType":"text/plain","config":{}}"#,
+        #"{"schemaVersion":2,"config":{"mediaType":"x","digest":"sha256:zz","size":1},"layers":[]}"#,
+        #"{"schemaVersion":2,"config":{"mediaType":"x","digest":"\#(digest)","size":-1},"layers":[]}"#,
+        #"{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json"}"#,
+    ])
+    func refusesInvalidManifests(_ text: String) {
+        #expect(throws: RegistryError.self) {
+            try Manifest.parse(Array(text.utf8), contentType: nil)
+        }
+    }
+
+    @Test func foreignLayersNeedNotBeStored() throws {
+        let bytes = Array(#"{"schemaVersion":2,"mediaType":"application/vnd.docker.distribution.manifest.v2+json","config":{"mediaType":"application/vnd.docker.container.image.v1+json","digest":"\#(Self.digest)","size":2},"layers":[{"mediaType":"application/vnd.docker.image.rootfs.foreign.diff.tar.gzip","digest":"\#(Self.other)","size":9,"urls":["https://example.invalid/l"]}]}"#.utf8)
+        let manifest = try Manifest.parse(bytes, contentType: MediaType.dockerManifest)
+        #expect(manifest.requiredBlobs.map(\.digest.description) == [Self.digest])
+    }
+}

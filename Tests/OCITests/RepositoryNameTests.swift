@@ -1,0 +1,44 @@
+import Testing
+@testable import OCI
+
+@Suite struct RepositoryNameTests {
+    @Test(arguments: ["library/ubuntu", "a", "a/b/c", "foo.bar", "foo_bar", "foo__bar", "foo---bar", "0x/y9", "team-a/app.v2"])
+    func acceptsGrammarNames(_ name: String) {
+        #expect(RepositoryName(name) != nil)
+    }
+
+    @Test(arguments: [
+        "", "UPPER", "a//b", "/a", "a/", "a/../b", "..", "a/./b", "%2e%2e/x", "a\0b", "-a", "a-", "a..b", "a___b",
+        "a._b", String(repeating: "a", count: 256), "a b", "a:b",
+    ])
+    func rejectsEverythingElse(_ name: String) {
+        #expect(RepositoryName(name) == nil)
+    }
+
+    @Test func acceptsTheLongestName() {
+        #expect(RepositoryName(String(repeating: "a", count: 255)) != nil)
+    }
+
+    @Test func ordersByPathComponents() {
+        let names = ["a-b", "a/b", "a", "a/b/c", "b"].sorted(by: RepositoryName.pathOrder)
+        #expect(names == ["a", "a/b", "a/b/c", "a-b", "b"])
+    }
+}
+
+@Suite struct TagAndReferenceTests {
+    @Test(arguments: ["latest", "v1.0.0", "_x", "A-b_c.d", String(repeating: "t", count: 128)])
+    func acceptsTags(_ tag: String) {
+        #expect(Tag(tag) != nil)
+    }
+
+    @Test(arguments: ["", "-bad", ".bad", "a:b", "a/b", String(repeating: "t", count: 129), "ä"])
+    func rejectsTags(_ tag: String) {
+        #expect(Tag(tag) == nil)
+    }
+
+    @Test func referenceWithColonIsADigest() {
+        #expect(Reference("sha256:" + String(repeating: "1", count: 64)) != nil)
+        #expect(Reference("sha256:nothex") == nil)
+        #expect(Reference("latest") == .tag(Tag("latest")!))
+    }
+}

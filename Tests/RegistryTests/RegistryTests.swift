@@ -1,0 +1,169 @@
+import NIOCore
+import OCI
+import Storage
+import Testing
+@testable import Registry
+
+/// A request body made of chunks, as the HTTP layer hands it over.
+struct Chunks: AsyncSequence {
+    typealias Element = ByteBuffer
+    let parts: [[UInt8]]
+
+    init(_ parts: [UInt8]...) { self.parts = parts }
+
+    struct AsyncIterator: AsyncIteratorProtocol {
+        var parts: [[UInt8]]
+        mutating func next() async throws -> ByteBuffer? {
+            parts.isEmpty ? nil : ByteBuffer(bytes: parts.removeFirst())
+        }
+    }
+
+    func makeAsyncIterator() -> AsyncIterator { AsyncIterator(parts: parts) }
+}
+
+@Suite struct RegistryTests {
+    let driver = InMemoryDriver()
+    var registry: Registry { Registry(driver: driver) }
+    let repo = RepositoryName("team/app")!
+
+    func push(_ bytes: [UInt8], to registry: Registry) async throws -> Digest {
+        let digest = Digest.of(bytes)
+        try await registry.uploadMonolithic(repo, digest: digest, body: Chunks(bytes))
+        return digest
+    }
+
+    @Test func chunkedUploadCommitsIntoDistributionLayout() async throws {
+        let registry = registry
+        let id = try await registry.startUpload(repo)
+        #expect(try await registry.appendUpload(repo, id, at: 0, body: Chunks(Array("abc".utf8))) == 3)
+        #expect(try await registry.appendUpload(repo, id, at: nil, body: Chunks(Array("de".utf8), Array("f".utf8))) == 6)
+        let digest = Digest.of(Array("abcdef".utf8))
+        try await registry.completeUpload(repo, id, digest: digest, at: nil, body: Chunks())
+        #expect(try await registry.blobSize(repo, digest) == 6)
+        let layout = Layout()
+        #expect(try await driver.contents(of: layout.layerLink(repo, digest), limit: 100) == Array(digest.description.utf8))
+        #expect(try await driver.stat(layout.uploadDirectory(repo, id)) == nil)
+    }
+
+    @Test func outOfOrderChunkIsRefusedAndUploadSurvives() async throws {
+        let registry = registry
+        let id = try await registry.startUpload(repo)
+        _ = try await registry.appendUpload(repo, id, at: 0, body: Chunks([1, 2, 3]))
+        await #expect(throws: RegistryError(.rangeInvalid, "chunk out of order", detail: "chunk starts at 10 but the upload holds 3 bytes")) {
+            try await registry.appendUpload(repo, id, at: 10, body: Chunks([4]))
+        }
+        #expect(try await registry.uploadSize(repo, id) == 3)
+    }
+
+    @Test func resumedUploadWithoutCachedHashIsRehashed() async throws {
+        let id = try await registry.startUpload(repo)
+        _ = try await registry.appendUpload(repo, id, at: 0, body: Chunks([1, 2, 3]))
+        // A fresh Registry over the same storage: as after a restart, or on another instance.
+        let other = Registry(driver: driver)
+        _ = try await other.appendUpload(repo, id, at: 3, body: Chunks([4]))
+        try await other.completeUpload(repo, id, digest: Digest.of([1, 2, 3, 4]), at: nil, body: Chunks())
+        #expect(try await other.blobSize(repo, Digest.of([1, 2, 3, 4])) == 4)
+    }
+
+    @Test func digestMismatchLeavesNothingVisible() async throws {
+        let registry = registry
+        let wrong = Digest.of([9])
+        await #expect(throws: RegistryError.self) {
+            try await registry.uploadMonolithic(repo, digest: wrong, body: Chunks([1, 2]))
+        }
+        await #expect(throws: RegistryError.blobUnknown(wrong)) { try await registry.blobSize(repo, wrong) }
+        #expect(try await driver.stat(Layout().blobData(wrong)) == nil)
+        #expect(try await driver.list(Layout().uploadsDirectory(repo)) == nil)
+    }
+
+    @Test func mountLinksExistingBlobs() async throws {
+        let registry = registry
+        let digest = try await push([7, 7], to: registry)
+        let target = RepositoryName("other")!
+        #expect(try await registry.mountBlob(target, digest, from: repo))
+        #expect(try await registry.mountBlob(RepositoryName("third")!, digest, from: nil))
+        #expect(try await !registry.mountBlob(target, digest, from: RepositoryName("nowhere")!))
+        #expect(try await !registry.mountBlob(target, Digest.of([0]), from: nil))
+        #expect(try await registry.blobSize(target, digest) == 2)
+    }
+
+    func imageManifest(config: Digest, layer: Digest, extra: String = "") -> [UInt8] {
+        Array(#"{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","config":{"mediaType":"application/vnd.oci.image.config.v1+json","digest":"\#(config)","size":2},"layers":[{"mediaType":"application/vnd.oci.image.layer.v1.tar","digest":"\#(layer)","size":2}]\#(extra)}"#.utf8)
+    }
+
+    @Test func manifestsRoundTripByteExactAndTagsMove() async throws {
+        let registry = registry
+        let config = try await push(Array("{}".utf8), to: registry)
+        let layer = try await push([1, 2], to: registry)
+        let bytes = imageManifest(config: config, layer: layer)
+        let (stored, _) = try await registry.putManifest(repo, reference: .tag(Tag("v1")!), bytes: bytes, contentType: MediaType.ociManifest)
+        let fetched = try await registry.getManifest(repo, .tag(Tag("v1")!))
+        #expect(fetched.bytes == bytes)
+        #expect(fetched.digest == stored.digest)
+        #expect(fetched.mediaType == MediaType.ociManifest)
+        _ = try await registry.putManifest(repo, reference: .tag(Tag("v2")!), bytes: bytes, contentType: nil)
+        #expect(try await registry.tags(repo, limit: 10, after: nil) == Page(items: ["v1", "v2"], hasMore: false))
+        try await registry.deleteManifest(repo, .tag(Tag("v1")!))
+        #expect(try await registry.tags(repo, limit: 10, after: nil).items == ["v2"])
+        try await registry.deleteManifest(repo, .digest(stored.digest))
+        #expect(try await registry.tags(repo, limit: 10, after: nil).items == [])
+        await #expect(throws: RegistryError.self) { try await registry.getManifest(repo, .digest(stored.digest)) }
+    }
+
+    @Test func manifestWithMissingBlobIsRefused() async throws {
+        let registry = registry
+        let config = try await push(Array("{}".utf8), to: registry)
+        let bytes = imageManifest(config: config, layer: Digest.of([5]))
+        await #expect(throws: RegistryError(.manifestBlobUnknown, "blob unknown to registry", detail: Digest.of([5]).description)) {
+            try await registry.putManifest(repo, reference: .tag(Tag("x")!), bytes: bytes, contentType: nil)
+        }
+    }
+
+    @Test func pushByWrongDigestIsRefused() async throws {
+        let registry = registry
+        let config = try await push(Array("{}".utf8), to: registry)
+        let bytes = imageManifest(config: config, layer: config)
+        await #expect(throws: RegistryError.self) {
+            try await registry.putManifest(repo, reference: .digest(Digest.of([1])), bytes: bytes, contentType: nil)
+        }
+    }
+
+    @Test func referrersAreIndexedOnPushAndForgottenOnDelete() async throws {
+        let registry = registry
+        let config = try await push(Array("{}".utf8), to: registry)
+        let subject = Digest.of(Array("not pushed yet".utf8))
+        let extra = #","artifactType":"application/x.sbom","subject":{"mediaType":"application/vnd.oci.image.manifest.v1+json","digest":"\#(subject)","size":14},"annotations":{"a":"b"}"#
+        let bytes = imageManifest(config: config, layer: config, extra: extra)
+        let (stored, manifest) = try await registry.putManifest(repo, reference: .digest(Digest.of(bytes)), bytes: bytes, contentType: nil)
+        #expect(manifest.subject?.digest == subject)
+        let found = try await registry.referrers(repo, subject, artifactType: nil)
+        #expect(found.map(\.digest) == [stored.digest])
+        #expect(found.first?.artifactType == "application/x.sbom")
+        #expect(found.first?.annotations == ["a": "b"])
+        #expect(try await registry.referrers(repo, subject, artifactType: "other").isEmpty)
+        try await registry.deleteManifest(repo, .digest(stored.digest))
+        #expect(try await registry.referrers(repo, subject, artifactType: nil).isEmpty)
+    }
+
+    @Test func catalogListsRepositoriesInPathOrderWithPages() async throws {
+        let registry = registry
+        let config = try await push(Array("{}".utf8), to: registry)
+        for name in ["b", "a/b", "a-b", "a"] {
+            let repo = RepositoryName(name)!
+            #expect(try await registry.mountBlob(repo, config, from: nil))
+            let bytes = imageManifest(config: config, layer: config)
+            _ = try await registry.putManifest(repo, reference: .tag(Tag("t")!), bytes: bytes, contentType: nil)
+        }
+        // team/app holds only blobs: like distribution, a repository needs manifests to be listed.
+        #expect(try await registry.catalog(limit: 100, after: nil).items == ["a", "a/b", "a-b", "b"])
+        #expect(try await registry.catalog(limit: 1, after: "a/b") == Page(items: ["a-b"], hasMore: true))
+        #expect(try await registry.catalog(limit: 2, after: "a/b") == Page(items: ["a-b", "b"], hasMore: false))
+    }
+
+    @Test func deletesCanBeDisabled() async throws {
+        let registry = Registry(driver: driver, options: .init(deleteEnabled: false))
+        let digest = try await push([1], to: registry)
+        await #expect(throws: RegistryError.self) { try await registry.deleteBlob(repo, digest) }
+        #expect(try await registry.blobSize(repo, digest) == 1)
+    }
+}

@@ -1,0 +1,83 @@
+import Foundation
+import Logging
+import Testing
+@testable import Server
+
+@Suite struct PierConfigurationTests {
+    func file(_ text: String) throws -> String {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("pier-config-\(UUID().uuidString).yml").path
+        try text.write(toFile: path, atomically: true, encoding: .utf8)
+        return path
+    }
+
+    @Test func embeddedDefaultServesDataOnPort5000WithDeletes() throws {
+        let config = try PierConfiguration.load(path: nil, environment: [:])
+        #expect(config.storageRoot == "./data")
+        #expect(config.port == 5000)
+        #expect(config.host == "0.0.0.0")
+        #expect(config.deleteEnabled)
+    }
+
+    @Test func readsDistributionConfigFile() throws {
+        let path = try file("""
+            version: 0.1
+            log:
+              level: debug
+              formatter: json
+              fields:
+                service: registry
+            storage:
+              filesystem:
+                rootdirectory: /var/lib/registry
+              delete:
+                enabled: true
+              cache:
+                blobdescriptor: inmemory
+            http:
+              addr: 127.0.0.1:5001
+              headers:
+                X-Content-Type-Options: [nosniff]
+            """)
+        let config = try PierConfiguration.load(path: path, environment: [:])
+        #expect(config.storageRoot == "/var/lib/registry")
+        #expect(config.host == "127.0.0.1")
+        #expect(config.port == 5001)
+        #expect(config.deleteEnabled)
+        #expect(config.logLevel == .debug)
+        #expect(config.logFormat == .json)
+    }
+
+    @Test func deletesAreOffInAFileThatDoesNotMentionThem() throws {
+        let path = try file("version: 0.1\nstorage:\n  filesystem:\n    rootdirectory: /x\n")
+        #expect(try PierConfiguration.load(path: path, environment: [:]).deleteEnabled == false)
+    }
+
+    @Test func environmentOverridesFollowDistributionRules() throws {
+        let path = try file("version: 0.1\nhttp:\n  addr: :5000\n")
+        let config = try PierConfiguration.load(path: path, environment: [
+            "REGISTRY_HTTP_ADDR": ":6000",
+            "REGISTRY_STORAGE_FILESYSTEM_ROOTDIRECTORY": "/srv/registry",
+            "REGISTRY_STORAGE_DELETE_ENABLED": "true",
+            "OTHER": "x",
+        ])
+        #expect(config.port == 6000)
+        #expect(config.storageRoot == "/srv/registry")
+        #expect(config.deleteEnabled)
+    }
+
+    @Test(arguments: [
+        ("http:\n  addr: nowhere\n", "http.addr"),
+        ("storage:\n  delete:\n    enabled: maybe\n", "storage.delete.enabled"),
+        ("log:\n  level: loud\n", "log.level"),
+        ("auth:\n  htpasswd:\n    realm: r\n    path: /p\n", "auth"),
+    ])
+    func badValuesNameTheirKey(_ text: String, _ key: String) throws {
+        let path = try file(text)
+        #expect(throws: ConfigurationError.self) { try PierConfiguration.load(path: path, environment: [:]) }
+        do {
+            _ = try PierConfiguration.load(path: path, environment: [:])
+        } catch {
+            #expect(error.key == key)
+        }
+    }
+}

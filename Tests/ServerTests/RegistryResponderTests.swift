@@ -1,0 +1,84 @@
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+import Logging
+import NIOCore
+import Registry
+import Storage
+import Testing
+@testable import Server
+
+@Suite struct RegistryResponderTests {
+    func app(deleteEnabled: Bool = true) -> some ApplicationProtocol {
+        let registry = Registry(driver: InMemoryDriver(), options: .init(deleteEnabled: deleteEnabled))
+        return Application(responder: RegistryResponder(registry: registry, logger: Logger(label: "test"), accessLog: false))
+    }
+
+    func errorCode(_ buffer: ByteBuffer) -> String? {
+        let object = try? JSONSerialization.jsonObject(with: Data(buffer.readableBytesView)) as? [String: Any]
+        let errors = object?["errors"] as? [[String: Any]]
+        #expect(errors?.first?.keys.sorted() == ["code", "detail", "message"])
+        return errors?.first?["code"] as? String
+    }
+
+    @Test func baseAnswersWithTheAPIVersion() async throws {
+        try await app().test(.router) { client in
+            try await client.execute(uri: "/v2/", method: .get) { response in
+                #expect(response.status == .ok)
+                #expect(response.headers[.dockerDistributionAPIVersion] == "registry/2.0")
+                #expect(String(buffer: response.body) == "{}")
+            }
+        }
+    }
+
+    @Test func errorsUseTheSpecBody() async throws {
+        try await app().test(.router) { client in
+            try await client.execute(uri: "/v2/UPPER/tags/list", method: .get) { response in
+                #expect(response.status == .badRequest)
+                #expect(errorCode(response.body) == "NAME_INVALID")
+            }
+            try await client.execute(uri: "/v2/a/blobs/sha256:nothex", method: .get) { response in
+                #expect(response.status == .badRequest)
+                #expect(errorCode(response.body) == "DIGEST_INVALID")
+            }
+            try await client.execute(uri: "/v2/a/tags/list?n=abc", method: .get) { response in
+                #expect(errorCode(response.body) == "PAGINATION_NUMBER_INVALID")
+            }
+            try await client.execute(uri: "/v2/a/manifests/latest", method: .get) { response in
+                #expect(response.status == .notFound)
+                #expect(errorCode(response.body) == "MANIFEST_UNKNOWN")
+            }
+            try await client.execute(uri: "/v2/a/blobs/uploads/nope", method: .get) { response in
+                #expect(errorCode(response.body) == "BLOB_UPLOAD_UNKNOWN")
+            }
+        }
+    }
+
+    @Test func monolithicPushThenRangedPull() async throws {
+        let digest = "sha256:2cf24dba5fb0a30e26e83b2ac5b9e29e1b161e5c1fa7425e73043362938b9824"
+        try await app().test(.router) { client in
+            try await client.execute(uri: "/v2/r/blobs/uploads/?digest=\(digest)", method: .post, body: ByteBuffer(string: "hello")) { response in
+                #expect(response.status == .created)
+                #expect(response.headers[.dockerContentDigest] == digest)
+            }
+            try await client.execute(uri: "/v2/r/blobs/\(digest)", method: .get, headers: [.range: "bytes=1-3"]) { response in
+                #expect(response.status == .partialContent)
+                #expect(String(buffer: response.body) == "ell")
+                #expect(response.headers[.contentRange] == "bytes 1-3/5")
+            }
+            try await client.execute(uri: "/v2/r/blobs/\(digest)", method: .get, headers: [.range: "bytes=9-"]) { response in
+                #expect(response.status == .rangeNotSatisfiable)
+                #expect(errorCode(response.body) == "RANGE_INVALID")
+            }
+        }
+    }
+
+    @Test func deleteIsUnsupportedWhenDisabled() async throws {
+        try await app(deleteEnabled: false).test(.router) { client in
+            try await client.execute(uri: "/v2/r/manifests/latest", method: .delete) { response in
+                #expect(response.status == .methodNotAllowed)
+                #expect(errorCode(response.body) == "UNSUPPORTED")
+            }
+        }
+    }
+}

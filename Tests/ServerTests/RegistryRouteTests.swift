@@ -1,0 +1,51 @@
+import OCI
+import Testing
+@testable import Server
+
+@Suite struct RegistryRouteTests {
+    let name = RepositoryName("a/b")!
+
+    @Test func recognisesEveryEndpointFromTheEnd() throws {
+        #expect(try RegistryRoute.parse("/v2/") == .base)
+        #expect(try RegistryRoute.parse("/v2") == .base)
+        #expect(try RegistryRoute.parse("/v2/_catalog") == .catalog)
+        #expect(try RegistryRoute.parse("/v2/a/b/tags/list") == .tags(name))
+        #expect(try RegistryRoute.parse("/v2/a/b/manifests/latest") == .manifest(name, "latest"))
+        #expect(try RegistryRoute.parse("/v2/a/b/blobs/sha256:x") == .blob(name, "sha256:x"))
+        #expect(try RegistryRoute.parse("/v2/a/b/blobs/uploads/") == .uploads(name))
+        #expect(try RegistryRoute.parse("/v2/a/b/blobs/uploads") == .uploads(name))
+        #expect(try RegistryRoute.parse("/v2/a/b/blobs/uploads/u-1") == .upload(name, "u-1"))
+        #expect(try RegistryRoute.parse("/v2/a/b/referrers/sha256:x") == .referrers(name, "sha256:x"))
+        #expect(try RegistryRoute.parse("/v2/manifests/manifests/x") == .manifest(RepositoryName("manifests")!, "x"))
+    }
+
+    @Test func ignoresOtherPaths() throws {
+        #expect(try RegistryRoute.parse("/") == nil)
+        #expect(try RegistryRoute.parse("/v2x") == nil)
+        #expect(try RegistryRoute.parse("/v2/a/b") == nil)
+    }
+
+    @Test(arguments: ["/v2/A/manifests/x", "/v2/a//b/manifests/x", "/v2/a/../b/tags/list", "/v2/%2e%2e/blobs/uploads/", "/v2/..%2fetc/manifests/x", "/v2/a%00/tags/list", "/v2//manifests/x"])
+    func refusesInvalidNames(_ path: String) {
+        #expect(throws: RegistryError.self) { try RegistryRoute.parse(Substring(path)) }
+    }
+}
+
+@Suite struct ByteRangeTests {
+    @Test func resolvesTheThreeForms() {
+        #expect(ByteRange("bytes=0-4")?.resolve(size: 10) == 0..<5)
+        #expect(ByteRange("bytes=5-")?.resolve(size: 10) == 5..<10)
+        #expect(ByteRange("bytes=-3")?.resolve(size: 10) == 7..<10)
+        #expect(ByteRange("bytes=8-100")?.resolve(size: 10) == 8..<10)
+    }
+
+    @Test func unsatisfiableRangesResolveToNil() {
+        #expect(ByteRange("bytes=10-")?.resolve(size: 10) == nil)
+        #expect(ByteRange("bytes=-0")?.resolve(size: 10) == nil)
+    }
+
+    @Test(arguments: ["items=0-1", "bytes=a-b", "bytes=5-2", "bytes=0-1,3-4", "bytes=-"])
+    func ignoresHeadersItCannotUse(_ header: String) {
+        #expect(ByteRange(header) == nil)
+    }
+}

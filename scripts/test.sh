@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# The single command that runs Pier's whole test suite on a fresh Debian 12
+# machine (README and CI call exactly this):
+#   1. install the Debian packages the tests drive (only the missing ones),
+#   2. install the Python deps of the end-to-end suite into Tests/EndToEnd/.venv,
+#   3. swift build (debug) and swift test (unit tests),
+#   4. pytest Tests/EndToEnd against the freshly built binary.
+# Extra arguments go to pytest, e.g.  scripts/test.sh -m "not big"  or  -k manifests
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+APT_PACKAGES=(
+  skopeo podman buildah umoci docker-registry busybox-static uidmap fuse-overlayfs
+  python3 python3-venv python3-pip ca-certificates
+)
+
+missing=()
+for pkg in "${APT_PACKAGES[@]}"; do
+  dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
+done
+if ((${#missing[@]})); then
+  echo "==> apt-get install ${missing[*]}"
+  SUDO=""
+  [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+  $SUDO apt-get update -q
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q --no-install-recommends "${missing[@]}"
+fi
+
+VENV=Tests/EndToEnd/.venv
+if [ ! -x "$VENV/bin/python" ]; then
+  echo "==> python3 -m venv $VENV"
+  python3 -m venv "$VENV"
+fi
+"$VENV/bin/python" -m pip install -q --disable-pip-version-check -r Tests/EndToEnd/requirements.txt
+
+echo "==> swift build"
+swift build
+echo "==> swift test"
+swift test
+
+PIER_BIN="$(swift build --show-bin-path)/pier"
+export PIER_BIN
+echo "==> pytest Tests/EndToEnd (PIER_BIN=$PIER_BIN)"
+"$VENV/bin/python" -m pytest Tests/EndToEnd "$@"
