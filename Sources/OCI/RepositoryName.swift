@@ -26,20 +26,9 @@ public struct RepositoryName: Hashable, Sendable, Comparable, CustomStringConver
 
     public var description: String { value }
 
-    public static func < (lhs: RepositoryName, rhs: RepositoryName) -> Bool {
-        RepositoryName.pathOrder(lhs.value, rhs.value)
-    }
-
-    /// Orders names component by component, the order distribution's catalog walk produces
-    /// (`a/b` before `a-b`, because `/` ends a component).
-    public static func pathOrder(_ lhs: String, _ rhs: String) -> Bool {
-        let l = lhs.split(separator: "/", omittingEmptySubsequences: false)
-        let r = rhs.split(separator: "/", omittingEmptySubsequences: false)
-        for (a, b) in zip(l, r) where a != b {
-            return a < b
-        }
-        return l.count < r.count
-    }
+    /// Plain lexical order, as the spec asks of listings (distribution 2.x instead lists in
+    /// directory-walk order, `a/b` before `a-b`; clients page by `Link`, so either works).
+    public static func < (lhs: RepositoryName, rhs: RepositoryName) -> Bool { lhs.value < rhs.value }
 
     private static func isAlphanumeric(_ c: UInt8) -> Bool {
         (c >= 0x61 && c <= 0x7a) || (c >= 0x30 && c <= 0x39)

@@ -34,18 +34,19 @@ extension Registry {
         return Page.slice(tags, after: last, limit: limit, less: <)
     }
 
-    /// Repository names, in distribution's path order, after `last`, at most `limit`.
-    /// A repository is a directory holding `_manifests`, exactly as distribution decides.
+    /// Repository names in lexical order, after `last`, at most `limit`.
+    /// A repository is a directory holding `_layers` (what distribution 2.x looks for) or
+    /// `_manifests` (what 3.x looks for), so both servers' data lists the same.
     public func catalog(limit: Int, after last: String?) async throws -> Page {
         var names = [String]()
         try await walkRepositories(layout.repositoriesRoot, prefix: "", into: &names)
-        names.sort(by: RepositoryName.pathOrder)
-        return Page.slice(names, after: last, limit: limit, less: RepositoryName.pathOrder)
+        names.sort()
+        return Page.slice(names, after: last, limit: limit, less: <)
     }
 
     private func walkRepositories(_ path: String, prefix: String, into names: inout [String]) async throws {
         guard let children = try await driver.list(path) else { return }
-        if children.contains("_manifests"), !prefix.isEmpty { names.append(prefix) }
+        if !prefix.isEmpty, children.contains("_layers") || children.contains("_manifests") { names.append(prefix) }
         for child in children where !child.hasPrefix("_") && !child.hasPrefix(".") {
             let name = prefix.isEmpty ? child : prefix + "/" + child
             try await walkRepositories(path + "/" + child, prefix: name, into: &names)

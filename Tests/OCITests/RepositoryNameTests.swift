@@ -19,9 +19,9 @@ import Testing
         #expect(RepositoryName(String(repeating: "a", count: 255)) != nil)
     }
 
-    @Test func ordersByPathComponents() {
-        let names = ["a-b", "a/b", "a", "a/b/c", "b"].sorted(by: RepositoryName.pathOrder)
-        #expect(names == ["a", "a/b", "a/b/c", "a-b", "b"])
+    @Test func ordersLexically() {
+        let names = ["a-b", "a/b", "a", "a/b/c", "a.b", "b"].compactMap { RepositoryName($0) }.sorted().map(\.value)
+        #expect(names == ["a", "a-b", "a.b", "a/b", "a/b/c", "b"])
     }
 }
 
