@@ -119,7 +119,8 @@ public struct FileSystemDriver: StorageDriver {
         return try await Self.run { try Self.listSync(full, path: path) }
     }
 
-    static func listSync(_ full: String, path: String) throws -> [String]? {
+    /// Names in a directory; temporary files of unfinished writes are hidden unless asked for.
+    static func listSync(_ full: String, path: String, includeTemporary: Bool = false) throws -> [String]? {
         guard let dir = opendir(full) else {
             if errno == ENOENT || errno == ENOTDIR { return nil }
             throw StorageError.io(path, operation: "opendir", errno: errno)
@@ -130,7 +131,7 @@ public struct FileSystemDriver: StorageDriver {
             let name = withUnsafePointer(to: entry.pointee.d_name) {
                 $0.withMemoryRebound(to: CChar.self, capacity: 256) { String(cString: $0) }
             }
-            if name == "." || name == ".." || name.hasPrefix(".tmp-") { continue }
+            if name == "." || name == ".." || (!includeTemporary && name.hasPrefix(".tmp-")) { continue }
             names.append(name)
         }
         return names
@@ -148,7 +149,7 @@ public struct FileSystemDriver: StorageDriver {
             throw StorageError.io(path, operation: "lstat", errno: errno)
         }
         if (st.st_mode & S_IFMT) == S_IFDIR {
-            for name in try listAllSync(full, path: path) {
+            for name in try listSync(full, path: path, includeTemporary: true) ?? [] {
                 try deleteSync(full + "/" + name, path: path + "/" + name)
             }
             guard rmdir(full) == 0 || errno == ENOENT else {
@@ -159,19 +160,6 @@ public struct FileSystemDriver: StorageDriver {
                 throw StorageError.io(path, operation: "unlink", errno: errno)
             }
         }
-    }
-
-    private static func listAllSync(_ full: String, path: String) throws -> [String] {
-        guard let dir = opendir(full) else { return [] }
-        defer { closedir(dir) }
-        var names = [String]()
-        while let entry = readdir(dir) {
-            let name = withUnsafePointer(to: entry.pointee.d_name) {
-                $0.withMemoryRebound(to: CChar.self, capacity: 256) { String(cString: $0) }
-            }
-            if name != ".", name != ".." { names.append(name) }
-        }
-        return names
     }
 
     public func move(from source: String, to destination: String) async throws {
