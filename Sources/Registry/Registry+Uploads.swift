@@ -66,6 +66,10 @@ extension Registry {
                     detail: "expected \(digest), got \(computed)"
                 )
             }
+            // Forget the session before its bytes move: a crash from here on leaves either
+            // an unknown session (the client starts again) or the committed blob, never a
+            // session that claims fewer bytes than were acknowledged.
+            try await driver.delete(layout.uploadStartedAt(name, id))
             if try await driver.stat(layout.blobData(digest)) == nil {
                 if try await driver.stat(data) == nil {
                     try await driver.write([], to: layout.blobData(digest))

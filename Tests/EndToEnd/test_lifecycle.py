@@ -1,5 +1,6 @@
 """Graceful shutdown on SIGTERM and persistence across restarts."""
 
+import signal
 import threading
 import time
 
@@ -42,7 +43,7 @@ def test_sigterm_lets_an_in_flight_slow_upload_finish_then_exits_zero(make_serve
     t = threading.Thread(target=upload)
     t.start()
     assert sent_some.wait(10)
-    srv.proc.send_signal(15)  # SIGTERM mid-request
+    srv.proc.send_signal(signal.SIGTERM)  # mid-request
     t.join(60)
     code = srv.stop(timeout=30)
     assert "error" not in result, f"in-flight upload failed: {result.get('error')}"

@@ -142,7 +142,9 @@ def test_invalid_tag_is_400(registry, repo, tag):
     from urllib.parse import quote
 
     r = registry.put_manifest(repo, quote(tag, safe=":"), m)
-    assert_error(r, 400, "MANIFEST_INVALID", "TAG_INVALID")
+    # Only digests contain ':', so Pier reports such a reference as an invalid digest.
+    codes = ("DIGEST_INVALID",) if ":" in tag else ("MANIFEST_INVALID", "TAG_INVALID")
+    assert_error(r, 400, *codes)
 
 
 def test_longest_valid_tag_of_128_chars_is_accepted(registry, repo):

@@ -8,6 +8,7 @@ benchmarks) only need to pass a different config dict and, for TLS, `scheme`.
 
 from __future__ import annotations
 
+import atexit
 import copy
 import os
 import signal
@@ -83,6 +84,9 @@ _LIVE: set["Server"] = set()
 def stop_all() -> None:
     for server in list(_LIVE):
         server.kill()
+
+
+atexit.register(stop_all)  # also when the harness is used outside pytest
 
 
 class ServerStartError(RuntimeError):
