@@ -22,7 +22,7 @@ import yaml
 
 KINDS = ("pier", "distribution")
 
-DEFAULT_PIER_BIN = "/work/main/.build/debug/pier"
+DEFAULT_PIER_BIN = str(Path(__file__).resolve().parents[3] / ".build" / "debug" / "pier")
 
 
 def pier_bin() -> str:

@@ -1,0 +1,111 @@
+"""The `pier` command itself: version, help, the embedded default, log formats, bad configs."""
+
+import json
+import os
+import subprocess
+import time
+
+import pytest
+import requests
+
+from harness import images
+from harness.server import free_port, missing_binary, pier_bin
+
+pytestmark = [pytest.mark.pier_only]
+
+
+@pytest.fixture(autouse=True)
+def _need_pier():
+    reason = missing_binary("pier")
+    if reason:
+        pytest.skip(reason)
+
+
+def run(*args, **kw):
+    return subprocess.run([pier_bin(), *args], capture_output=True, text=True, timeout=30, **kw)
+
+
+def test_version_and_help_are_printed_everywhere():
+    version = run("--version")
+    assert version.returncode == 0 and version.stdout.strip()
+    for args in (["--help"], ["serve", "--help"]):
+        out = run(*args)
+        assert out.returncode == 0, out.stderr
+        assert "USAGE" in out.stdout.upper()
+    assert "serve" in run("--help").stdout
+
+
+def wait_ready(url, proc, timeout=30):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        assert proc.poll() is None, proc.stderr.read() if proc.stderr else "exited"
+        try:
+            if requests.get(url + "/v2/", timeout=1).status_code == 200:
+                return
+        except requests.ConnectionError:
+            time.sleep(0.1)
+    raise AssertionError("pier did not become ready")
+
+
+def test_embedded_default_stores_under_data_in_the_working_directory(tmp_path):
+    port = free_port()
+    env = dict(os.environ, REGISTRY_HTTP_ADDR=f"127.0.0.1:{port}")
+    proc = subprocess.Popen([pier_bin(), "serve"], cwd=tmp_path, env=env, stderr=subprocess.PIPE, text=True)
+    try:
+        url = f"http://127.0.0.1:{port}"
+        wait_ready(url, proc)
+        blob = b"embedded default"
+        digest = images.sha256(blob)
+        r = requests.post(f"{url}/v2/e2e/default/blobs/uploads/?digest={digest}", data=blob)
+        assert r.status_code == 201
+        hexpart = digest.split(":")[1]
+        data = tmp_path / "data/docker/registry/v2/blobs/sha256" / hexpart[:2] / hexpart / "data"
+        assert data.read_bytes() == blob
+        # Deletes are on in the embedded default.
+        assert requests.delete(f"{url}/v2/e2e/default/blobs/{digest}").status_code == 202
+    finally:
+        proc.terminate()
+        assert proc.wait(timeout=30) == 0
+
+
+def test_json_log_format_writes_one_json_access_line_per_request(tmp_path):
+    port = free_port()
+    config = tmp_path / "config.yml"
+    config.write_text(
+        f"version: 0.1\nlog:\n  formatter: json\nstorage:\n  filesystem:\n    rootdirectory: {tmp_path}/data\n"
+        f"http:\n  addr: 127.0.0.1:{port}\n"
+    )
+    proc = subprocess.Popen([pier_bin(), "serve", str(config)], stderr=subprocess.PIPE, text=True)
+    try:
+        wait_ready(f"http://127.0.0.1:{port}", proc)
+        requests.get(f"http://127.0.0.1:{port}/v2/e2e/none/tags/list")
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+    lines = [json.loads(line) for line in proc.stderr.read().splitlines() if line.startswith("{")]
+    access = [line for line in lines if line.get("http.path") == "/v2/e2e/none/tags/list"]
+    assert len(access) == 1
+    assert access[0]["http.status"] == "404" and access[0]["level"] == "info"
+
+
+@pytest.mark.parametrize(
+    "text, key",
+    [
+        ("http:\n  addr: not-an-address\n", "http.addr"),
+        ("storage:\n  delete:\n    enabled: perhaps\n", "storage.delete.enabled"),
+        ("log:\n  level: shouting\n", "log.level"),
+        ("{ not yaml", None),
+    ],
+)
+def test_bad_configuration_exits_1_naming_the_key(tmp_path, text, key):
+    config = tmp_path / "config.yml"
+    config.write_text(text)
+    out = run("serve", str(config))
+    assert out.returncode == 1
+    assert (key or "YAML") in out.stderr
+
+
+def test_missing_configuration_file_exits_1(tmp_path):
+    out = run("serve", str(tmp_path / "absent.yml"))
+    assert out.returncode == 1
+    assert "absent.yml" in out.stderr
