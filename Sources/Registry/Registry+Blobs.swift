@@ -43,6 +43,7 @@ extension Registry {
         }
         guard try await driver.stat(layout.blobData(digest)) != nil else { return false }
         try await writeLink(digest, to: layout.layerLink(name, digest))
+        catalogNames.insert(name.value)
         return true
     }
 

@@ -37,11 +37,35 @@ extension Registry {
     /// Repository names in lexical order, after `last`, at most `limit`.
     /// A repository is a directory holding `_layers` (what distribution 2.x looks for) or
     /// `_manifests` (what 3.x looks for), so both servers' data lists the same.
+    ///
+    /// Served from a sorted in-memory list: built by one walk of storage, kept up to date by
+    /// this process's own writes, and walked again in the background once it is older than
+    /// the catalog lifetime, to pick up repositories other processes created.
     public func catalog(limit: Int, after last: String?) async throws -> Page {
-        var names = [String]()
-        try await walkRepositories(layout.repositoriesRoot, prefix: "", into: &names)
-        names.sort()
+        let names: [String]
+        switch catalogNames.snapshot(maximumAge: options.catalogLifetime) {
+        case .fresh(let current):
+            names = current
+        case .stale(let current):
+            names = current
+            Task { try? await self.refreshCatalog() }
+        case .missing:
+            names = try await refreshCatalog()
+        }
         return Page.slice(names, after: last, limit: limit, less: <)
+    }
+
+    @discardableResult
+    private func refreshCatalog() async throws -> [String] {
+        let started = ContinuousClock.now
+        var names = [String]()
+        do {
+            try await walkRepositories(layout.repositoriesRoot, prefix: "", into: &names)
+        } catch {
+            catalogNames.walkFailed()
+            throw error
+        }
+        return catalogNames.replace(with: names, walkStarted: started)
     }
 
     private func walkRepositories(_ path: String, prefix: String, into names: inout [String]) async throws {

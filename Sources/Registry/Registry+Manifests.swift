@@ -39,6 +39,8 @@ extension Registry {
             try await driver.write(bytes, to: layout.blobData(digest))
         }
         try await writeLink(digest, to: layout.revisionLink(name, digest))
+        revisions.put(Self.revisionKey(name, digest), true)
+        catalogNames.insert(name.value)
         if let subject = manifest.subject {
             let descriptor = Descriptor(
                 mediaType: manifest.mediaType,
@@ -56,6 +58,9 @@ extension Registry {
         if case .tag(let tag) = reference {
             try await writeLink(digest, to: layout.tagIndexLink(name, tag, digest))
             try await writeLink(digest, to: layout.tagCurrentLink(name, tag))
+            // Drop rather than set: with concurrent pushes of one tag, the next read then
+            // sees whichever link won in storage.
+            tagTargets.remove(Self.tagKey(name, tag))
         }
         return (StoredManifest(digest: digest, mediaType: manifest.mediaType, bytes: bytes), manifest)
     }
@@ -64,14 +69,20 @@ extension Registry {
     public func resolve(_ name: RepositoryName, _ reference: Reference) async throws -> Digest {
         switch reference {
         case .tag(let tag):
+            let key = Self.tagKey(name, tag)
+            if let digest = tagTargets.get(key) { return digest }
             guard let digest = try await readLink(layout.tagCurrentLink(name, tag)) else {
                 throw RegistryError.manifestUnknown(reference)
             }
+            tagTargets.put(key, digest)
             return digest
         case .digest(let digest):
+            let key = Self.revisionKey(name, digest)
+            if revisions.get(key) != nil { return digest }
             guard try await driver.stat(layout.revisionLink(name, digest)) != nil else {
                 throw RegistryError.manifestUnknown(reference)
             }
+            revisions.put(key, true)
             return digest
         }
     }
@@ -79,10 +90,13 @@ extension Registry {
     /// Fetches a manifest by tag or digest, byte-exact, with its media type.
     public func getManifest(_ name: RepositoryName, _ reference: Reference) async throws -> StoredManifest {
         let digest = try await resolve(name, reference)
+        if let cached = manifestContent.get(digest) { return cached }
         guard let bytes = try await driver.contents(of: layout.blobData(digest), limit: Manifest.maximumSize) else {
             throw RegistryError.manifestUnknown(reference)
         }
-        return StoredManifest(digest: digest, mediaType: Self.detectMediaType(bytes), bytes: bytes)
+        let manifest = StoredManifest(digest: digest, mediaType: Self.detectMediaType(bytes), bytes: bytes)
+        manifestContent.put(digest, manifest, cost: bytes.count)
+        return manifest
     }
 
     /// Deletes by tag (the tag only) or by digest (the manifest, every tag on it, and its
@@ -94,8 +108,10 @@ extension Registry {
             guard try await driver.stat(layout.tagCurrentLink(name, tag)) != nil else {
                 throw RegistryError.manifestUnknown(reference)
             }
+            tagTargets.remove(Self.tagKey(name, tag))
             try await driver.delete(layout.tagDirectory(name, tag))
         case .digest(let digest):
+            revisions.remove(Self.revisionKey(name, digest))
             guard try await driver.stat(layout.revisionLink(name, digest)) != nil else {
                 throw RegistryError.manifestUnknown(reference)
             }
@@ -109,10 +125,12 @@ extension Registry {
             for tag in try await driver.list(layout.tagsDirectory(name)) ?? [] {
                 guard let tag = Tag(tag) else { continue }
                 if try await readLink(layout.tagCurrentLink(name, tag)) == digest {
+                    tagTargets.remove(Self.tagKey(name, tag))
                     try await driver.delete(layout.tagDirectory(name, tag))
                 }
             }
             try await driver.delete(layout.revisionDirectory(name, digest))
+            revisions.remove(Self.revisionKey(name, digest))
         }
     }
 

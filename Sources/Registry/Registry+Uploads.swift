@@ -78,6 +78,7 @@ extension Registry {
                 }
             }
             try await writeLink(digest, to: layout.layerLink(name, digest))
+            catalogNames.insert(name.value)
             try await cancelUploadLocked(name, id)
             return size
         }

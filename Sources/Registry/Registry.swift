@@ -13,9 +13,24 @@ public final class Registry: Sendable {
         /// Whether `?mount=` without `from` may link a blob that exists anywhere.
         public var mountWithoutFrom: Bool
 
-        public init(deleteEnabled: Bool = true, mountWithoutFrom: Bool = true) {
+        /// How long this process trusts what it read of mutable metadata (tags, revisions,
+        /// the catalog) before reading storage again. Its own writes are seen at once; this
+        /// bounds how long a change by another process sharing the storage can go unseen.
+        public var metadataLifetime: Duration
+        /// How old the in-memory catalog may grow before storage is walked again (in the
+        /// background; requests never wait for it once a first walk has finished).
+        public var catalogLifetime: Duration
+
+        public init(
+            deleteEnabled: Bool = true,
+            mountWithoutFrom: Bool = true,
+            metadataLifetime: Duration = .seconds(1),
+            catalogLifetime: Duration = .seconds(10)
+        ) {
             self.deleteEnabled = deleteEnabled
             self.mountWithoutFrom = mountWithoutFrom
+            self.metadataLifetime = metadataLifetime
+            self.catalogLifetime = catalogLifetime
         }
     }
 
@@ -24,6 +39,14 @@ public final class Registry: Sendable {
     public let options: Options
     let uploadLocks = KeyedLock()
     let hashers = HasherCache()
+    /// Manifest bytes by digest: immutable, bounded by size.
+    let manifestContent = MetadataCache<Digest, StoredManifest>(maximumCost: 64 << 20, lifetime: nil)
+    /// `repo:tag` → the digest it points at.
+    let tagTargets: MetadataCache<String, Digest>
+    /// `repo@digest` for revisions known to exist.
+    let revisions: MetadataCache<String, Bool>
+    /// Every repository name, so catalog pages need no directory walk.
+    let catalogNames = CatalogCache()
 
     /// Link files hold a digest string; anything longer is corrupt.
     static let linkLimit = 1024
@@ -31,7 +54,12 @@ public final class Registry: Sendable {
     public init(driver: any StorageDriver, options: Options = Options()) {
         self.driver = driver
         self.options = options
+        self.tagTargets = MetadataCache(maximumCost: 100_000, lifetime: options.metadataLifetime)
+        self.revisions = MetadataCache(maximumCost: 100_000, lifetime: options.metadataLifetime)
     }
+
+    static func tagKey(_ name: RepositoryName, _ tag: Tag) -> String { name.value + ":" + tag.value }
+    static func revisionKey(_ name: RepositoryName, _ digest: Digest) -> String { name.value + "@" + digest.description }
 
     /// Reads a link file and returns the digest it holds, or nil when there is none.
     func readLink(_ path: String) async throws -> Digest? {

@@ -7,7 +7,7 @@ import Registry
 extension RegistryResponder {
     func getManifest(_ request: Request, _ name: RepositoryName, _ reference: Reference) async throws -> Response {
         let manifest = try await registry.getManifest(name, reference)
-        return Self.body(ByteBuffer(bytes: manifest.bytes), method: request.method, headers: [
+        return Self.body(manifest.body, method: request.method, headers: [
             .contentType: manifest.mediaType,
             .dockerContentDigest: manifest.digest.description,
             .eTag: "\"\(manifest.digest)\"",

@@ -1,0 +1,81 @@
+import Synchronization
+
+/// The sorted list of repository names behind `/v2/_catalog`.
+///
+/// Names created by this process are inserted as they appear; a periodic walk adds those
+/// created elsewhere and drops removed ones. Only one walk runs at a time.
+final class CatalogCache: Sendable {
+    enum Snapshot {
+        case fresh([String])
+        case stale([String])
+        case missing
+    }
+
+    private struct State {
+        var names: [String]?
+        var known: Set<String> = []
+        /// Names inserted since the running walk started; a walk must not drop them.
+        var insertedDuringWalk: Set<String> = []
+        var builtAt = ContinuousClock.now
+        var walking = false
+    }
+
+    private let state = Mutex(State())
+
+    /// The current list, and whether it is due for a walk (which the caller then starts).
+    func snapshot(maximumAge: Duration) -> Snapshot {
+        state.withLock { state in
+            guard let names = state.names else { return .missing }
+            if ContinuousClock.now - state.builtAt > maximumAge, !state.walking {
+                state.walking = true
+                return .stale(names)
+            }
+            return .fresh(names)
+        }
+    }
+
+    /// Records a repository this process just wrote into.
+    func insert(_ name: String) {
+        state.withLock { state in
+            if state.walking { state.insertedDuringWalk.insert(name) }
+            guard state.names != nil, !state.known.contains(name) else { return }
+            state.known.insert(name)
+            let index = state.names?.partitioningIndex { $0 >= name } ?? 0
+            state.names?.insert(name, at: index)
+        }
+    }
+
+    /// Lets the next snapshot start another walk after this one failed.
+    func walkFailed() {
+        state.withLock { $0.walking = false }
+    }
+
+    /// Installs the result of a walk, keeping names inserted while it ran.
+    func replace(with walked: [String], walkStarted: ContinuousClock.Instant) -> [String] {
+        state.withLock { state in
+            var known = Set(walked)
+            known.formUnion(state.insertedDuringWalk)
+            let names = known.sorted()
+            state.names = names
+            state.known = known
+            state.insertedDuringWalk = []
+            state.builtAt = walkStarted
+            state.walking = false
+            return names
+        }
+    }
+}
+
+extension Array where Element: Comparable {
+    /// The first index whose element satisfies `predicate`, for a predicate that is false
+    /// then true along the sorted array.
+    func partitioningIndex(where predicate: (Element) -> Bool) -> Int {
+        var low = 0
+        var high = count
+        while low < high {
+            let mid = (low + high) / 2
+            if predicate(self[mid]) { high = mid } else { low = mid + 1 }
+        }
+        return low
+    }
+}

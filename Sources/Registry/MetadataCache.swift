@@ -1,0 +1,77 @@
+import Synchronization
+
+/// A bounded in-memory map whose entries expire, for registry metadata read on every pull.
+///
+/// Content addressed by digest never changes, so it is kept until evicted. Mutable facts
+/// (what a tag points at, whether a repository holds a revision) are kept for a short time
+/// only: writes through this process update or drop them at once, and the expiry bounds how
+/// long a change made by another process sharing the storage can go unseen.
+final class MetadataCache<Key: Hashable & Sendable, Value: Sendable>: Sendable {
+    private struct Entry {
+        var value: Value
+        var cost: Int
+        var expires: ContinuousClock.Instant
+    }
+
+    private struct State {
+        var entries: [Key: Entry] = [:]
+        var cost = 0
+    }
+
+    private let state = Mutex(State())
+    private let maximumCost: Int
+    private let lifetime: Duration?
+
+    /// - Parameters:
+    ///   - maximumCost: total cost (bytes, or 1 per entry) kept before entries are evicted.
+    ///   - lifetime: how long an entry is trusted; nil for immutable content.
+    init(maximumCost: Int, lifetime: Duration?) {
+        self.maximumCost = maximumCost
+        self.lifetime = lifetime
+    }
+
+    func get(_ key: Key) -> Value? {
+        let now = ContinuousClock.now
+        return state.withLock { state in
+            guard let entry = state.entries[key] else { return nil }
+            guard entry.expires > now else {
+                state.entries[key] = nil
+                state.cost -= entry.cost
+                return nil
+            }
+            return entry.value
+        }
+    }
+
+    func put(_ key: Key, _ value: Value, cost: Int = 1) {
+        guard cost <= maximumCost else { return }
+        let expires = lifetime.map { ContinuousClock.now + $0 } ?? ContinuousClock.now + .seconds(1 << 40)
+        state.withLock { state in
+            if let old = state.entries.updateValue(Entry(value: value, cost: cost, expires: expires), forKey: key) {
+                state.cost -= old.cost
+            }
+            state.cost += cost
+            // Evict arbitrary entries: cheap, and good enough for a working set that fits.
+            while state.cost > maximumCost, let victim = state.entries.first(where: { $0.key != key }) {
+                state.entries[victim.key] = nil
+                state.cost -= victim.value.cost
+            }
+        }
+    }
+
+    func remove(_ key: Key) {
+        state.withLock { state in
+            if let old = state.entries.removeValue(forKey: key) { state.cost -= old.cost }
+        }
+    }
+
+    /// Drops every entry whose key matches, for deletes that touch several keys.
+    func removeAll(where matches: (Key) -> Bool) {
+        state.withLock { state in
+            for (key, entry) in state.entries where matches(key) {
+                state.entries[key] = nil
+                state.cost -= entry.cost
+            }
+        }
+    }
+}
