@@ -27,10 +27,13 @@ public struct PierServer: Sendable {
     public func run() async throws {
         let driver = FileSystemDriver(root: storageRoot)
         let registry = Registry(driver: driver, options: .init(deleteEnabled: configuration.deleteEnabled))
+        let accessLog = configuration.accessLogEnabled
+            ? AccessLog(format: configuration.logFormat == .json ? .json : .text)
+            : nil
         let responder = RegistryResponder(
             registry: registry,
             logger: logger,
-            accessLog: configuration.accessLogEnabled,
+            accessLog: accessLog,
             catalogMaxEntries: configuration.catalogMaxEntries
         )
         let app = Application(
@@ -48,6 +51,11 @@ public struct PierServer: Sendable {
             },
             logger: logger
         )
+        let flusher = Task { await accessLog?.run() }
+        defer {
+            flusher.cancel()
+            accessLog?.flushNow()
+        }
         try await app.runService()
     }
 }

@@ -17,10 +17,10 @@ public struct RegistryResponder: HTTPResponder {
 
     let registry: Registry
     let logger: Logger
-    let accessLog: Bool
+    let accessLog: AccessLog?
     let catalogMaxEntries: Int
 
-    public init(registry: Registry, logger: Logger, accessLog: Bool = true, catalogMaxEntries: Int = 1000) {
+    init(registry: Registry, logger: Logger, accessLog: AccessLog?, catalogMaxEntries: Int = 1000) {
         self.registry = registry
         self.logger = logger
         self.accessLog = accessLog
@@ -39,19 +39,17 @@ public struct RegistryResponder: HTTPResponder {
             response = RegistryError(.unknown, "internal error", detail: "\(error)").response(for: request.method)
         }
         response.headers[.dockerDistributionAPIVersion] = "registry/2.0"
-        if accessLog {
+        if let accessLog {
             let elapsed = ContinuousClock.now - start
             let ms = Double(elapsed.components.seconds) * 1000 + Double(elapsed.components.attoseconds) / 1e15
-            logger.info(
-                "\(request.method.rawValue) \(request.uri.path) \(response.status.code)",
-                metadata: [
-                    "http.method": "\(request.method.rawValue)",
-                    "http.path": "\(request.uri.path)",
-                    "http.status": "\(response.status.code)",
-                    "http.response.length": "\(response.headers[.contentLength] ?? "-")",
-                    "duration_ms": "\(String(format: "%.3f", ms))",
-                    "user_agent": "\(request.headers[.userAgent] ?? "-")",
-                ]
+            let path = (request.head.path ?? "/").split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false).first ?? ""
+            accessLog.record(
+                method: request.method.rawValue,
+                path: path,
+                status: response.status.code,
+                length: response.headers[.contentLength],
+                milliseconds: ms,
+                userAgent: request.headers[.userAgent]
             )
         }
         return response

@@ -11,7 +11,7 @@ import Testing
 @Suite struct RegistryResponderTests {
     func app(deleteEnabled: Bool = true) -> some ApplicationProtocol {
         let registry = Registry(driver: InMemoryDriver(), options: .init(deleteEnabled: deleteEnabled))
-        return Application(responder: RegistryResponder(registry: registry, logger: Logger(label: "test"), accessLog: false))
+        return Application(responder: RegistryResponder(registry: registry, logger: Logger(label: "test"), accessLog: nil))
     }
 
     func errorCode(_ buffer: ByteBuffer) -> String? {

@@ -1,0 +1,125 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import Foundation
+import NIOPosix
+import Synchronization
+
+/// One line per request, written in batches.
+///
+/// Formatting a line through swift-log's stream handler (a strftime, a metadata dictionary
+/// and a flushed write per request) cost more than serving a manifest HEAD, so access lines
+/// are formatted by hand into a buffer that a background task writes out every 50 ms. The
+/// buffer is written at shutdown too; a crash loses at most the last 50 ms of lines.
+final class AccessLog: Sendable {
+    enum Format: Sendable { case text, json }
+
+    private let format: Format
+    private let fd: Int32
+    private let buffer = Mutex<[UInt8]>([])
+    private let clock = Mutex<(second: Int, text: String)>((-1, ""))
+
+    init(format: Format, fd: Int32 = 2) {
+        self.format = format
+        self.fd = fd
+    }
+
+    /// Appends a line for one request.
+    func record(method: String, path: Substring, status: Int, length: String?, milliseconds: Double, userAgent: String?) {
+        let time = timestamp()
+        var line: String
+        switch format {
+        case .text:
+            line = "\(time) info pier: \(method) \(path) \(status) \(length ?? "-") \(Self.format(milliseconds))ms \"\(userAgent ?? "-")\"\n"
+        case .json:
+            line = #"{"duration_ms":"\#(Self.format(milliseconds))","http.method":"\#(method)","http.path":"\#(Self.escape(path))","http.response.length":"\#(length ?? "-")","http.status":"\#(status)","level":"info","logger":"pier","msg":"\#(method) \#(Self.escape(path)) \#(status)","time":"\#(time)","user_agent":"\#(Self.escape(userAgent ?? "-"))"}"#
+            line.append("\n")
+        }
+        buffer.withLock { $0.append(contentsOf: line.utf8) }
+    }
+
+    /// Writes buffered lines every 50 ms until cancelled.
+    func run() async {
+        while !Task.isCancelled {
+            try? await Task.sleep(for: .milliseconds(50))
+            let pending = take()
+            guard !pending.isEmpty else { continue }
+            let fd = fd
+            _ = try? await NIOThreadPool.singleton.runIfActive { Self.write(pending, to: fd) }
+        }
+    }
+
+    /// Writes what is buffered now, blocking; for shutdown.
+    func flushNow() {
+        Self.write(take(), to: fd)
+    }
+
+    private func take() -> [UInt8] {
+        buffer.withLock { buffer -> [UInt8] in
+            let out = buffer
+            buffer.removeAll(keepingCapacity: true)
+            return out
+        }
+    }
+
+    private static func write(_ bytes: [UInt8], to fd: Int32) {
+        bytes.withUnsafeBytes { bytes in
+            var offset = 0
+            while offset < bytes.count {
+                let n = Glibc.write(fd, bytes.baseAddress.map { $0 + offset }, bytes.count - offset)
+                if n < 0 { if errno == EINTR { continue } else { return } }
+                offset += n
+            }
+        }
+    }
+
+    /// RFC 3339 time to the second, formatted once per second.
+    private func timestamp() -> String {
+        var now = timespec()
+        clock_gettime(CLOCK_REALTIME, &now)
+        let second = now.tv_sec
+        return clock.withLock { cached in
+            if cached.second == second { return cached.text }
+            var t = time_t(second)
+            var parts = tm()
+            gmtime_r(&t, &parts)
+            let text = String(
+                format: "%04d-%02d-%02dT%02d:%02d:%02dZ",
+                Int(parts.tm_year) + 1900, Int(parts.tm_mon) + 1, Int(parts.tm_mday),
+                Int(parts.tm_hour), Int(parts.tm_min), Int(parts.tm_sec)
+            )
+            cached = (second, text)
+            return text
+        }
+    }
+
+    private static func format(_ milliseconds: Double) -> String {
+        let micros = Int((milliseconds * 1000).rounded())
+        let fraction = micros % 1000
+        return "\(micros / 1000)." + (fraction < 10 ? "00" : fraction < 100 ? "0" : "") + "\(fraction)"
+    }
+
+    /// Escapes a value for a JSON string (paths and user agents come from clients).
+    static func escape(_ value: some StringProtocol) -> String {
+        guard value.utf8.contains(where: { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }) else {
+            return String(value)
+        }
+        var out = ""
+        for scalar in value.unicodeScalars {
+            switch scalar {
+            case "\"": out += "\\\""
+            case "\\": out += "\\\\"
+            case "\n": out += "\\n"
+            case "\r": out += "\\r"
+            case "\t": out += "\\t"
+            default:
+                if scalar.value < 0x20 {
+                    out += String(format: "\\u%04x", scalar.value)
+                } else {
+                    out.unicodeScalars.append(scalar)
+                }
+            }
+        }
+        return out
+    }
+}
