@@ -52,10 +52,12 @@ public struct PierServer: Sendable {
             logger: logger
         )
         let flusher = Task { await accessLog?.run() }
-        defer {
-            flusher.cancel()
-            accessLog?.flushNow()
-        }
-        try await app.runService()
+        var failure: (any Error)?
+        do { try await app.runService() } catch { failure = error }
+        // Let a write the flusher already started finish, then write what is left.
+        flusher.cancel()
+        await flusher.value
+        accessLog?.flushNow()
+        if let failure { throw failure }
     }
 }

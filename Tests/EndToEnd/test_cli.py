@@ -81,10 +81,12 @@ def test_json_log_format_writes_one_json_access_line_per_request(tmp_path):
         requests.get(f"http://127.0.0.1:{port}/v2/e2e/none/tags/list")
     finally:
         proc.terminate()
-        proc.wait(timeout=30)
-    lines = [json.loads(line) for line in proc.stderr.read().splitlines() if line.startswith("{")]
+        code = proc.wait(timeout=30)
+    output = proc.stderr.read()
+    assert code == 0, output
+    lines = [json.loads(line) for line in output.splitlines() if line.startswith("{")]
     access = [line for line in lines if line.get("http.path") == "/v2/e2e/none/tags/list"]
-    assert len(access) == 1
+    assert len(access) == 1, output
     assert access[0]["http.status"] == "404" and access[0]["level"] == "info"
 
 
