@@ -25,12 +25,18 @@ public struct Page: Sendable, Equatable {
 
 extension Registry {
     /// Tags of a repository, sorted, after `last`, at most `limit`.
+    /// The sorted list is kept briefly, like tag targets, and dropped when this process
+    /// writes or deletes a tag of the repository.
     public func tags(_ name: RepositoryName, limit: Int, after last: String?) async throws -> Page {
+        if let tags = tagLists.get(name.value) {
+            return Page.slice(tags, after: last, limit: limit, less: <)
+        }
         guard let entries = try await driver.list(layout.tagsDirectory(name)) else {
             guard try await driver.stat(layout.repository(name)) != nil else { throw RegistryError.nameUnknown(name) }
             return Page(items: [], hasMore: false)
         }
         let tags = entries.filter { Tag($0) != nil }.sorted()
+        tagLists.put(name.value, tags, cost: tags.count + 1)
         return Page.slice(tags, after: last, limit: limit, less: <)
     }
 
@@ -70,7 +76,9 @@ extension Registry {
 
     private func walkRepositories(_ path: String, prefix: String, into names: inout [String]) async throws {
         guard let children = try await driver.list(path) else { return }
-        if !prefix.isEmpty, children.contains("_layers") || children.contains("_manifests") { names.append(prefix) }
+        if !prefix.isEmpty, children.contains("_layers") || children.contains("_manifests"), RepositoryName(prefix) != nil {
+            names.append(prefix)
+        }
         for child in children where !child.hasPrefix("_") && !child.hasPrefix(".") {
             let name = prefix.isEmpty ? child : prefix + "/" + child
             try await walkRepositories(path + "/" + child, prefix: name, into: &names)

@@ -61,6 +61,7 @@ extension Registry {
             // Drop rather than set: with concurrent pushes of one tag, the next read then
             // sees whichever link won in storage.
             tagTargets.remove(Self.tagKey(name, tag))
+            tagLists.remove(name.value)
         }
         return (StoredManifest(digest: digest, mediaType: manifest.mediaType, bytes: bytes), manifest)
     }
@@ -108,8 +109,9 @@ extension Registry {
             guard try await driver.stat(layout.tagCurrentLink(name, tag)) != nil else {
                 throw RegistryError.manifestUnknown(reference)
             }
-            tagTargets.remove(Self.tagKey(name, tag))
             try await driver.delete(layout.tagDirectory(name, tag))
+            tagTargets.remove(Self.tagKey(name, tag))
+            tagLists.remove(name.value)
         case .digest(let digest):
             revisions.remove(Self.revisionKey(name, digest))
             guard try await driver.stat(layout.revisionLink(name, digest)) != nil else {
@@ -125,8 +127,9 @@ extension Registry {
             for tag in try await driver.list(layout.tagsDirectory(name)) ?? [] {
                 guard let tag = Tag(tag) else { continue }
                 if try await readLink(layout.tagCurrentLink(name, tag)) == digest {
-                    tagTargets.remove(Self.tagKey(name, tag))
                     try await driver.delete(layout.tagDirectory(name, tag))
+                    tagTargets.remove(Self.tagKey(name, tag))
+                    tagLists.remove(name.value)
                 }
             }
             try await driver.delete(layout.revisionDirectory(name, digest))

@@ -43,6 +43,8 @@ public final class Registry: Sendable {
     let manifestContent = MetadataCache<Digest, StoredManifest>(maximumCost: 64 << 20, lifetime: nil)
     /// `repo:tag` → the digest it points at.
     let tagTargets: MetadataCache<String, Digest>
+    /// Repository name → its sorted tags.
+    let tagLists: MetadataCache<String, [String]>
     /// `repo@digest` for revisions known to exist.
     let revisions: MetadataCache<String, Bool>
     /// Every repository name, so catalog pages need no directory walk.
@@ -56,6 +58,7 @@ public final class Registry: Sendable {
         self.options = options
         self.tagTargets = MetadataCache(maximumCost: 100_000, lifetime: options.metadataLifetime)
         self.revisions = MetadataCache(maximumCost: 100_000, lifetime: options.metadataLifetime)
+        self.tagLists = MetadataCache(maximumCost: 1_000_000, lifetime: options.metadataLifetime)
     }
 
     static func tagKey(_ name: RepositoryName, _ tag: Tag) -> String { name.value + ":" + tag.value }

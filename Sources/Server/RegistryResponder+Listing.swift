@@ -6,15 +6,6 @@ import OCI
 import Registry
 
 extension RegistryResponder {
-    private struct TagList: Encodable {
-        let name: String
-        let tags: [String]
-    }
-
-    private struct Catalog: Encodable {
-        let repositories: [String]
-    }
-
     private struct ReferrersIndex: Encodable {
         let schemaVersion = 2
         let mediaType = MediaType.ociIndex
@@ -36,7 +27,7 @@ extension RegistryResponder {
         if page.hasMore, let n, let lastItem = page.items.last {
             headers[.link] = "</v2/\(name)/tags/list?last=\(Self.escape(lastItem))&n=\(n)>; rel=\"next\""
         }
-        return Self.body(try Self.encode(TagList(name: name.value, tags: page.items)), method: request.method, headers: headers)
+        return Self.body(Self.jsonObject(key: "name", name.value, listKey: "tags", page.items), method: request.method, headers: headers)
     }
 
     /// `GET /v2/_catalog`, in path order, at most `catalog.maxentries` per page.
@@ -48,7 +39,7 @@ extension RegistryResponder {
         if page.hasMore, let lastItem = page.items.last {
             headers[.link] = "</v2/_catalog?last=\(Self.escape(lastItem))&n=\(n)>; rel=\"next\""
         }
-        return Self.body(try Self.encode(Catalog(repositories: page.items)), method: request.method, headers: headers)
+        return Self.body(Self.jsonObject(listKey: "repositories", page.items), method: request.method, headers: headers)
     }
 
     /// `GET /v2/<name>/referrers/<digest>`: an index of the manifests whose subject it is,
@@ -59,6 +50,26 @@ extension RegistryResponder {
         var headers: HTTPFields = [.contentType: MediaType.ociIndex]
         if artifactType != nil { headers[.ociFiltersApplied] = "artifactType" }
         return Self.body(try Self.encode(ReferrersIndex(manifests: descriptors)), method: request.method, headers: headers)
+    }
+
+    /// `{"key":"value","listKey":["a","b"]}` written directly: listings are on hot paths,
+    /// and names and tags come from grammars without characters JSON must escape.
+    private static func jsonObject(key: String? = nil, _ value: String = "", listKey: String, _ items: [String]) -> ByteBuffer {
+        var buffer = ByteBuffer()
+        buffer.reserveCapacity(items.reduce(64 + value.utf8.count) { $0 + $1.utf8.count + 3 })
+        buffer.writeStaticString("{")
+        if let key {
+            buffer.writeString("\"\(key)\":\"\(value)\",")
+        }
+        buffer.writeString("\"\(listKey)\":[")
+        for (index, item) in items.enumerated() {
+            if index > 0 { buffer.writeStaticString(",") }
+            buffer.writeStaticString("\"")
+            buffer.writeString(item)
+            buffer.writeStaticString("\"")
+        }
+        buffer.writeStaticString("]}")
+        return buffer
     }
 
     private static func escape(_ value: String) -> String {

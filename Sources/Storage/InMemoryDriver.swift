@@ -32,7 +32,7 @@ public final class InMemoryDriver: StorageDriver {
         return bytes
     }
 
-    public func write(_ bytes: [UInt8], to path: String) async throws {
+    public func write(_ bytes: [UInt8], to path: String, durable: Bool) async throws {
         try check(path)
         let now = clock()
         files.withLock { $0[path] = Entry(bytes: bytes, modified: now) }

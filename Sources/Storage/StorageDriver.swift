@@ -14,9 +14,11 @@ public protocol StorageDriver: Sendable {
     /// - Throws: ``StorageError/tooLarge(_:limit:)`` past `limit` bytes.
     func contents(of path: String, limit: Int) async throws -> [UInt8]?
 
-    /// Replaces a file's content atomically and durably: readers see the old or the new
-    /// content, never a mix, and a crash after return cannot lose it.
-    func write(_ bytes: [UInt8], to path: String) async throws
+    /// Replaces a file's content atomically: readers see the old or the new content, never a
+    /// mix. With `durable`, the content is on stable storage before the new name points at
+    /// it; without, a power loss may lose it (for state that is cheap to lose, such as when
+    /// an upload session started).
+    func write(_ bytes: [UInt8], to path: String, durable: Bool) async throws
 
     /// Size and kind of the entry at `path`, or nil when it does not exist.
     func stat(_ path: String) async throws -> StorageEntryInfo?
@@ -41,6 +43,13 @@ public protocol StorageDriver: Sendable {
     /// Opens a file for appending, creating it when missing; upload sessions grow their
     /// data file through this across requests.
     func appender(for path: String) async throws -> any StorageAppender
+}
+
+extension StorageDriver {
+    /// Replaces a file's content atomically and durably.
+    public func write(_ bytes: [UInt8], to path: String) async throws {
+        try await write(bytes, to: path, durable: true)
+    }
 }
 
 /// Appends to one file. Used by a single task at a time.
