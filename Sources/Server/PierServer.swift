@@ -1,3 +1,4 @@
+import CSystemShims
 import Foundation
 import Hummingbird
 public import Logging
@@ -25,6 +26,7 @@ public struct PierServer: Sendable {
     }
 
     public func run() async throws {
+        pier_tune_allocator()
         let driver = FileSystemDriver(root: storageRoot)
         let registry = Registry(driver: driver, options: .init(deleteEnabled: configuration.deleteEnabled))
         let accessLog = configuration.accessLogEnabled

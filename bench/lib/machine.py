@@ -1,0 +1,22 @@
+"""What the machine can do without a registry: SHA-256 throughput of one core."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+
+
+def parse_openssl_speed(text: str) -> float | None:
+    """MB/s (10^6 B/s) from `openssl speed -evp sha256 -bytes 16384` output, whose last
+    line is e.g. `sha256  2129625.09k`, "in 1000s of bytes per second processed"."""
+    m = re.search(r"^sha256\s+([\d.]+)k\s*$", text, re.M | re.I)
+    return float(m.group(1)) / 1000.0 if m else None
+
+
+def openssl_sha256_mb_per_s(seconds: int) -> tuple[float | None, str]:
+    """One core's SHA-256 rate on 16 KiB blocks; (MB/s, "") or (None, the output not understood)."""
+    p = subprocess.run(["openssl", "speed", "-evp", "sha256", "-bytes", "16384", "-seconds", str(seconds)],
+                       capture_output=True, text=True, timeout=seconds + 60)
+    text = p.stdout + p.stderr
+    value = parse_openssl_speed(text)
+    return (value, "") if value is not None else (None, text[-500:])

@@ -1,0 +1,272 @@
+"""The processes a benchmark run starts: Pier, the reference registry, nginx.
+
+Registry servers reuse the end-to-end harness (`Tests/EndToEnd/harness/server.py`):
+a `BenchServer` is a harness `Server` whose readiness check also works behind
+htpasswd, and which knows its idle RSS.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import requests
+
+from . import procstat
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(REPO_ROOT / "Tests" / "EndToEnd"))
+
+from harness.server import Server, ServerStartError, free_port  # noqa: E402
+
+KINDS = ("pier", "distribution")
+LABEL = {"pier": "Pier", "distribution": "reference"}
+
+BENCH_USER = "bench"
+BENCH_PASSWORD = "pier-bench-password"
+
+# The reference runs with what Debian's /etc/docker/registry/config.yml and the
+# registry:2 image ship: the in-memory blob descriptor cache.  It only makes the
+# reference faster; Pier has no such option and ignores the key.
+REFERENCE_BLOBDESCRIPTOR_CACHE = True
+
+
+def server_config(kind: str, htpasswd_path: Path | None) -> dict:
+    """Config dict deep-merged over the harness default (filesystem root, addr,
+    delete enabled, log level info)."""
+    cfg: dict = {
+        "log": {"level": "info", "accesslog": {"disabled": False}},
+        "storage": {"delete": {"enabled": True}},
+    }
+    if kind == "distribution":
+        cfg["http"] = {"draintimeout": "5s", "secret": "pier-bench-fixed-http-secret-0123456789"}
+        if REFERENCE_BLOBDESCRIPTOR_CACHE:
+            cfg["storage"]["cache"] = {"blobdescriptor": "inmemory"}
+    if htpasswd_path is not None:
+        cfg["auth"] = {"htpasswd": {"realm": "pier-bench", "path": str(htpasswd_path)}}
+    return cfg
+
+
+class BenchServer(Server):
+    def __init__(self, kind: str, workdir: Path, root: Path, group: str, auth: tuple[str, str] | None = None, **kw):
+        super().__init__(kind, workdir, root=root, **kw)
+        self.group = group
+        self.auth = auth
+        self.restarts = 0
+
+    @property
+    def label(self) -> str:
+        return f"{LABEL[self.kind]}[{self.group}]"
+
+    def ping(self, timeout: float = 5.0) -> int:
+        return requests.get(self.url + "/v2/", timeout=timeout, auth=self.auth).status_code
+
+    def wait_ready(self, timeout: float = 30.0) -> None:
+        deadline = time.monotonic() + timeout
+        last = "no answer"
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                self._forget()
+                raise ServerStartError(
+                    f"{self.kind} exited with {self.proc.returncode} before it was ready\n"
+                    f"--- log {self.log_path} ---\n{self.log[-8000:]}"
+                )
+            try:
+                code = self.ping(timeout=2)
+                if code == 200:
+                    return
+                last = f"HTTP {code}"
+            except requests.RequestException as e:
+                last = repr(e)
+            time.sleep(0.05)
+        log = self.log
+        self.kill()
+        raise ServerStartError(f"{self.kind} not ready on {self.url} after {timeout}s ({last})\n{log[-8000:]}")
+
+    def idle_rss_mib(self) -> float:
+        """VmRSS after start and one ping (and a moment to settle)."""
+        self.ping()
+        time.sleep(0.5)
+        return procstat.rss_mib(self.pid)
+
+    def ensure_running(self) -> bool:
+        """Restart the server if it died. Returns True when a restart happened."""
+        if self.alive():
+            return False
+        self.restarts += 1
+        self.start()
+        return True
+
+
+def make_htpasswd(path: Path, user: str = BENCH_USER, password: str = BENCH_PASSWORD) -> None:
+    """bcrypt htpasswd file, as distribution's htpasswd auth requires (htpasswd -B, cost 5)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    subprocess.run(["htpasswd", "-Bbc", str(path), user, password], check=True, capture_output=True)
+
+
+# --------------------------------------------------------------------------- nginx
+
+NGINX_BIN = "/usr/sbin/nginx"
+
+SMALL_BODY = (
+    b'{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json",'
+    b'"config":{"mediaType":"application/vnd.oci.image.config.v1+json","digest":"sha256:'
+    + b"0" * 64
+    + b'","size":1469},"layers":[{"mediaType":"application/vnd.oci.image.layer.v1.tar+gzip",'
+    b'"digest":"sha256:' + b"1" * 64 + b'","size":3623807}],"annotations":{"org.example":"pier-bench small file"}}\n'
+)
+
+
+class Nginx:
+    """nginx with its own prefix and config: static files and a WebDAV PUT location.
+
+    GET /v2/ (200 "{}", so the client's initial ping passes), GET /small (~500 B), GET /big (`big_size` bytes), PUT /upload/<anything> (written
+    to disk, then renamed; nginx does not fsync).
+    """
+
+    def __init__(self, workdir: Path, big_size: int, port: int | None = None):
+        self.prefix = Path(workdir)
+        self.big_size = big_size
+        self.port = port or free_port()
+        self.proc: subprocess.Popen | None = None
+        self.www = self.prefix / "www"
+        self.conf = self.prefix / "nginx.conf"
+        self.error_log = self.prefix / "error.log"
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    @staticmethod
+    def has_dav() -> bool:
+        p = subprocess.run([NGINX_BIN, "-V"], capture_output=True, text=True)
+        return "--with-http_dav_module" in (p.stdout + p.stderr)
+
+    @staticmethod
+    def version() -> str:
+        p = subprocess.run([NGINX_BIN, "-v"], capture_output=True, text=True)
+        return (p.stdout + p.stderr).strip()
+
+    def _write_files(self) -> None:
+        for d in ("www/upload", "www/upload-tmp", "tmp/client_body", "tmp/proxy", "tmp/fastcgi", "tmp/uwsgi", "tmp/scgi"):
+            (self.prefix / d).mkdir(parents=True, exist_ok=True)
+        (self.www / "small").write_bytes(SMALL_BODY)
+        big = self.www / "big"
+        if not big.exists() or big.stat().st_size != self.big_size:
+            block = os.urandom(1 << 20)
+            with open(big, "wb") as f:
+                left = self.big_size
+                while left > 0:
+                    n = min(left, len(block))
+                    f.write(block[:n])
+                    left -= n
+        p = self.prefix
+        user = "user root;\n" if os.geteuid() == 0 else ""
+        self.conf.write_text(
+            f"""# written by bench/run.py
+{user}worker_processes auto;
+daemon off;
+pid {p}/nginx.pid;
+error_log {self.error_log} warn;
+events {{ worker_connections 1024; }}
+http {{
+    default_type application/octet-stream;
+    sendfile on;
+    tcp_nopush on;
+    tcp_nodelay on;
+    keepalive_timeout 65;
+    keepalive_requests 1000000;
+    access_log off;
+    client_body_temp_path {p}/tmp/client_body;
+    proxy_temp_path {p}/tmp/proxy;
+    fastcgi_temp_path {p}/tmp/fastcgi;
+    uwsgi_temp_path {p}/tmp/uwsgi;
+    scgi_temp_path {p}/tmp/scgi;
+    server {{
+        listen 127.0.0.1:{self.port};
+        root {self.www};
+        # pier-bench checks GET /v2/ before every scenario, raw ones included
+        location = /v2/ {{ default_type application/json; return 200 "{{}}"; }}
+        location = /small {{ }}
+        location = /big {{ }}
+        location /upload/ {{
+            dav_methods PUT;
+            create_full_put_path on;
+            client_max_body_size 0;
+            client_body_temp_path {self.www}/upload-tmp;
+        }}
+    }}
+}}
+"""
+        )
+
+    def start(self, timeout: float = 15.0) -> "Nginx":
+        if not self.has_dav():
+            raise RuntimeError(f"{NGINX_BIN} was built without the dav module (nginx -V)")
+        self._write_files()
+        check = subprocess.run([NGINX_BIN, "-t", "-p", str(self.prefix), "-c", str(self.conf), "-e", str(self.error_log)],
+                               capture_output=True, text=True)
+        if check.returncode != 0:
+            raise RuntimeError(f"nginx -t failed:\n{check.stderr}")
+        logf = open(self.prefix / "nginx.out", "ab")
+        self.proc = subprocess.Popen(
+            [NGINX_BIN, "-p", str(self.prefix), "-c", str(self.conf), "-e", str(self.error_log)],
+            stdout=logf, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True,
+        )
+        logf.close()
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"nginx exited with {self.proc.returncode}:\n{self.error_log.read_text(errors='replace')[-4000:]}")
+            try:
+                if requests.get(self.url + "/small", timeout=2).status_code == 200:
+                    self._check_put()
+                    return self
+            except requests.RequestException:
+                pass
+            time.sleep(0.05)
+        self.stop()
+        raise RuntimeError(f"nginx not answering on {self.url}")
+
+    def _check_put(self) -> None:
+        r = requests.put(self.url + "/upload/check", data=b"x" * 1000, timeout=5)
+        if r.status_code not in (201, 204):
+            raise RuntimeError(f"nginx PUT /upload/check answered {r.status_code}")
+        self.clear_uploads()
+
+    def clear_uploads(self) -> None:
+        up = self.www / "upload"
+        if up.exists():
+            shutil.rmtree(up)
+        up.mkdir(parents=True, exist_ok=True)
+
+    def alive(self) -> bool:
+        return self.proc is not None and self.proc.poll() is None
+
+    def stop(self, timeout: float = 10.0) -> None:
+        if self.proc is None:
+            return
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)  # fast shutdown: the master waits for its workers
+            try:
+                self.proc.wait(timeout)
+            except subprocess.TimeoutExpired:
+                # still not reaped, so its process group (start_new_session) is ours: kill it whole
+                try:
+                    os.killpg(self.proc.pid, signal.SIGKILL)
+                except (ProcessLookupError, PermissionError):
+                    pass
+                self.proc.wait(5)
+        else:
+            # the master died: kill workers it may have left in its process group
+            # (a pid stays reserved while it names a live process group, so this is ours)
+            try:
+                os.killpg(self.proc.pid, signal.SIGKILL)
+            except (ProcessLookupError, PermissionError):
+                pass
+        self.proc = None

@@ -1,0 +1,143 @@
+"""Write repositories straight into distribution's on-disk layout (no HTTP).
+
+Used for the catalog scenarios: N repositories `bench/catalog/r00001` ... each with
+one tagged image (`latest`) whose config, layer and manifest blobs are shared by
+all of them, exactly as distribution would have stored N pushes of one image:
+
+    docker/registry/v2/blobs/sha256/<2 hex>/<hex>/data                       (3 blobs)
+    docker/registry/v2/repositories/<name>/_layers/sha256/<hex>/link         (config, layer)
+    docker/registry/v2/repositories/<name>/_manifests/revisions/sha256/<m>/link
+    docker/registry/v2/repositories/<name>/_manifests/tags/latest/current/link
+    docker/registry/v2/repositories/<name>/_manifests/tags/latest/index/sha256/<m>/link
+
+Link files hold `sha256:<hex>` with no newline.  Both servers list such a
+repository (`_layers` for distribution 2.x, `_manifests` for 3.x and Pier) and
+serve its manifest.
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import io
+import json
+import os
+import shutil
+import subprocess
+import tarfile
+import time
+from pathlib import Path
+
+CATALOG_PREFIX = "bench/catalog"
+
+
+def repo_name(i: int) -> str:
+    return f"{CATALOG_PREFIX}/r{i:05d}"
+
+
+def _digest(data: bytes) -> str:
+    return "sha256:" + hashlib.sha256(data).hexdigest()
+
+
+def shared_image() -> dict[str, bytes]:
+    """A small valid OCI image: deterministic layer, config and manifest bytes."""
+    payload = b"pier bench catalog layer\n"
+    raw = io.BytesIO()
+    with tarfile.open(fileobj=raw, mode="w", format=tarfile.PAX_FORMAT) as tar:
+        info = tarfile.TarInfo("hello.txt")
+        info.size = len(payload)
+        info.mtime = 0
+        tar.addfile(info, io.BytesIO(payload))
+    tar_bytes = raw.getvalue()
+    layer = gzip.compress(tar_bytes, mtime=0)
+    config = json.dumps(
+        {
+            "architecture": "amd64",
+            "os": "linux",
+            "rootfs": {"type": "layers", "diff_ids": [_digest(tar_bytes)]},
+            "config": {},
+        },
+        separators=(",", ":"),
+    ).encode()
+    manifest = json.dumps(
+        {
+            "schemaVersion": 2,
+            "mediaType": "application/vnd.oci.image.manifest.v1+json",
+            "config": {
+                "mediaType": "application/vnd.oci.image.config.v1+json",
+                "digest": _digest(config),
+                "size": len(config),
+            },
+            "layers": [
+                {
+                    "mediaType": "application/vnd.oci.image.layer.v1.tar+gzip",
+                    "digest": _digest(layer),
+                    "size": len(layer),
+                }
+            ],
+        },
+        indent=3,
+    ).encode()
+    return {"layer": layer, "config": config, "manifest": manifest}
+
+
+def _write(path: str, data: bytes) -> None:
+    with open(path, "wb") as f:
+        f.write(data)
+
+
+def populate_catalog(root: Path, count: int, start: int = 1) -> dict:
+    """Create `count` repositories under `root` (a storage root directory).
+
+    Returns what was written (names, manifest digest) for sanity checks.
+    """
+    t0 = time.monotonic()
+    v2 = Path(root) / "docker" / "registry" / "v2"
+    image = shared_image()
+    digests = {k: _digest(v) for k, v in image.items()}
+    for kind, data in image.items():
+        hexd = digests[kind].split(":", 1)[1]
+        d = v2 / "blobs" / "sha256" / hexd[:2] / hexd
+        d.mkdir(parents=True, exist_ok=True)
+        _write(str(d / "data"), data)
+
+    lhex = digests["layer"].split(":", 1)[1]
+    chex = digests["config"].split(":", 1)[1]
+    mhex = digests["manifest"].split(":", 1)[1]
+    mlink = digests["manifest"].encode()
+    repos = str(v2 / "repositories")
+    makedirs = os.makedirs
+    join = os.path.join
+    for i in range(start, start + count):
+        r = join(repos, repo_name(i))
+        for hexd, link in ((lhex, digests["layer"].encode()), (chex, digests["config"].encode())):
+            d = join(r, "_layers", "sha256", hexd)
+            makedirs(d, exist_ok=True)
+            _write(join(d, "link"), link)
+        d = join(r, "_manifests", "revisions", "sha256", mhex)
+        makedirs(d, exist_ok=True)
+        _write(join(d, "link"), mlink)
+        d = join(r, "_manifests", "tags", "latest", "current")
+        makedirs(d, exist_ok=True)
+        _write(join(d, "link"), mlink)
+        d = join(r, "_manifests", "tags", "latest", "index", "sha256", mhex)
+        makedirs(d, exist_ok=True)
+        _write(join(d, "link"), mlink)
+    return {
+        "repos": count,
+        "first": repo_name(start),
+        "last": repo_name(start + count - 1),
+        "manifest_digest": digests["manifest"],
+        "seconds": round(time.monotonic() - t0, 3),
+    }
+
+
+def copy_root(src: Path, dst: Path) -> float:
+    """Copy a storage root (cp -a: fast, keeps everything identical). Returns seconds."""
+    t0 = time.monotonic()
+    dst = Path(dst)
+    if dst.exists():
+        shutil.rmtree(dst)
+    dst.parent.mkdir(parents=True, exist_ok=True)
+    subprocess.run(["cp", "-a", str(src), str(dst)], check=True)
+    return time.monotonic() - t0

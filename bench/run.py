@@ -1,0 +1,601 @@
+#!/usr/bin/env python3
+"""Benchmark Pier against the reference registry (CNCF distribution 2.8, Debian's
+`docker-registry`) and against the machine's ceilings (openssl SHA-256, nginx).
+
+    bench/run.py [--quick] [--rounds N] [--scenarios a,b] [--write-doc]
+
+See bench/README.md for what is measured and how; `bench/run.py --help` for every option.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+BENCH_DIR = Path(__file__).resolve().parent
+REPO_ROOT = BENCH_DIR.parent
+VENV_PY = REPO_ROOT / "Tests" / "EndToEnd" / ".venv" / "bin" / "python"
+
+
+def _bootstrap_python() -> None:
+    """Run under the end-to-end suite's venv (requests, PyYAML); create it if missing."""
+    try:
+        import requests  # noqa: F401
+        import yaml  # noqa: F401
+        return
+    except ImportError:
+        pass
+    if os.environ.get("PIER_BENCH_REEXEC"):
+        sys.exit("bench/run.py: requests and PyYAML are missing even in Tests/EndToEnd/.venv")
+    if not VENV_PY.exists():
+        import subprocess
+
+        print("==> python3 -m venv Tests/EndToEnd/.venv", file=sys.stderr)
+        subprocess.run([sys.executable, "-m", "venv", str(VENV_PY.parent.parent)], check=True)
+        subprocess.run([str(VENV_PY), "-m", "pip", "install", "-q", "--disable-pip-version-check", "-r",
+                        str(REPO_ROOT / "Tests" / "EndToEnd" / "requirements.txt")], check=True)
+    os.environ["PIER_BENCH_REEXEC"] = "1"
+    os.execv(str(VENV_PY), [str(VENV_PY), str(Path(__file__).resolve()), *sys.argv[1:]])
+
+
+_bootstrap_python()
+
+# ---------------------------------------------------------------------------------------------
+
+import argparse  # noqa: E402
+import atexit  # noqa: E402
+import concurrent.futures  # noqa: E402
+import dataclasses  # noqa: E402
+import datetime as dt  # noqa: E402
+import json  # noqa: E402
+import platform  # noqa: E402
+import shlex  # noqa: E402
+import shutil  # noqa: E402
+import signal  # noqa: E402
+import subprocess  # noqa: E402
+import tempfile  # noqa: E402
+import time  # noqa: E402
+
+import requests  # noqa: E402
+
+sys.path.insert(0, str(BENCH_DIR))
+
+from lib import plan as planlib  # noqa: E402
+from lib import procstat, report, storage  # noqa: E402
+from lib.machine import openssl_sha256_mb_per_s  # noqa: E402
+from lib.client import BenchRunner, FakeRunner, Invocation  # noqa: E402
+from lib.servers import (  # noqa: E402
+    BENCH_PASSWORD, BENCH_USER, KINDS, LABEL, BenchServer, Nginx, ServerStartError, make_htpasswd, server_config,
+)
+
+GiB = planlib.GiB
+APT_PACKAGES = ["docker-registry", "nginx", "apache2-utils", "openssl"]
+DOC_PATH = REPO_ROOT / "docs" / "performance.md"
+RESULTS_DIR = BENCH_DIR / "results"
+
+
+def log(msg: str) -> None:
+    print(msg, file=sys.stderr, flush=True)
+
+
+# --------------------------------------------------------------------------- setup
+
+def ensure_packages(packages: list[str]) -> None:
+    """apt-get install the Debian packages the run needs (only the missing ones), as scripts/test.sh does."""
+    missing = []
+    for pkg in packages:
+        p = subprocess.run(["dpkg-query", "-W", "-f=${Status}", pkg], capture_output=True, text=True)
+        if "install ok installed" not in p.stdout:
+            missing.append(pkg)
+    if not missing:
+        return
+    log(f"==> apt-get install {' '.join(missing)}")
+    sudo = [] if os.geteuid() == 0 else ["sudo"]
+    subprocess.run(sudo + ["apt-get", "update", "-q"], check=True)
+    env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
+    subprocess.run(sudo + ["apt-get", "install", "-y", "-q", "--no-install-recommends", *missing], check=True, env=env)
+
+
+def swift_build(products: list[str]) -> Path:
+    for product in products:
+        log(f"==> swift build -c release --product {product}")
+        subprocess.run(["swift", "build", "-c", "release", "--product", product], cwd=REPO_ROOT, check=True)
+    out = subprocess.run(["swift", "build", "-c", "release", "--show-bin-path"], cwd=REPO_ROOT, check=True,
+                         capture_output=True, text=True)
+    return Path(out.stdout.strip().splitlines()[-1])
+
+
+def executable(path: Path | str | None) -> bool:
+    return path is not None and os.path.isfile(path) and os.access(path, os.X_OK)
+
+
+def command_output(argv: list[str]) -> str:
+    try:
+        p = subprocess.run(argv, capture_output=True, text=True, timeout=30)
+        text = p.stdout.strip() or p.stderr.strip()
+        return text.splitlines()[0] if text else ""
+    except (OSError, subprocess.SubprocessError):
+        return ""
+
+
+def machine_info() -> dict:
+    model = ""
+    try:
+        for line in open("/proc/cpuinfo"):
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    mem_kib = 0
+    try:
+        for line in open("/proc/meminfo"):
+            if line.startswith("MemTotal:"):
+                mem_kib = int(line.split()[1])
+    except OSError:
+        pass
+    os_name = ""
+    try:
+        for line in open("/etc/os-release"):
+            if line.startswith("PRETTY_NAME="):
+                os_name = line.split("=", 1)[1].strip().strip('"')
+    except OSError:
+        pass
+    return {
+        "nproc": int(command_output(["nproc"]) or os.cpu_count() or 0),
+        "cpu_model": model,
+        "memory_gib": round(mem_kib / (1 << 20), 1),
+        "kernel": platform.release(),
+        "os": os_name,
+        "clk_tck": procstat.CLK_TCK,
+    }
+
+
+def git_revision() -> str:
+    rev = command_output(["git", "-C", str(REPO_ROOT), "rev-parse", "--short", "HEAD"])
+    dirty = subprocess.run(["git", "-C", str(REPO_ROOT), "status", "--porcelain", "--untracked-files=no"],
+                           capture_output=True, text=True).stdout.strip()
+    return rev + ("-dirty" if dirty else "") if rev else "unknown"
+
+
+# --------------------------------------------------------------------------- the run
+
+class Run:
+    def __init__(self, args: argparse.Namespace):
+        self.args = args
+        self.plan = planlib.build_plan(args.quick, args.rounds)
+        self.scenarios = planlib.select(self.plan, args.scenarios)
+        self.pier_htpasswd = planlib.PIER_SUPPORTS_HTPASSWD or args.pier_htpasswd
+        self.workdir: Path | None = None
+        self.servers: dict[tuple[str, str], BenchServer] = {}  # (group, kind) -> server
+        self.nginx: Nginx | None = None
+        self.runner: BenchRunner | None = None
+        self.measurements: list[dict] = []
+        self.ceilings: list[dict] = []
+        self.events: list[str] = []
+        self.idle_rss: dict[str, float] = {}
+        self.populated: dict[str, dict] = {}
+        self.problems = 0  # invocations without a result, servers that died
+        self.started_at = dt.datetime.now(dt.timezone.utc)
+        self.pier_bin = ""
+        self.bench_bin = ""
+
+    # ---- helpers ---------------------------------------------------------
+    def event(self, msg: str) -> None:
+        self.events.append(f"{time.strftime('%H:%M:%S')} {msg}")
+        log(f"!! {msg}")
+
+    def na_reason(self, scenario) -> str | None:
+        if scenario.auth and not self.pier_htpasswd:
+            return "n/a (auth not implemented)"
+        return None
+
+    def needed_groups(self) -> list[str]:
+        groups = ["main"]
+        for s in self.scenarios:
+            if s.group not in groups:
+                groups.append(s.group)
+        return groups
+
+    # ---- preparation -----------------------------------------------------
+    def resolve_binaries(self) -> None:
+        a = self.args
+        if a.no_build:
+            bin_dir = REPO_ROOT / ".build" / "release"
+        else:
+            bin_dir = swift_build(["pier"] + ([] if a.dry_run else ["pier-bench"]))
+        self.pier_bin = str(Path(a.pier_bin).resolve()) if a.pier_bin else str(bin_dir / "pier")
+        self.bench_bin = str(Path(a.bench_bin).resolve()) if a.bench_bin else str(bin_dir / "pier-bench")
+        if not executable(self.pier_bin):
+            raise SystemExit(f"Pier binary not found at {self.pier_bin} (build it, or pass --pier-bin)")
+        if not a.dry_run and not executable(self.bench_bin):
+            raise SystemExit(f"pier-bench not found at {self.bench_bin} (build it, pass --bench-bin, or use --dry-run)")
+        os.environ["PIER_BIN"] = self.pier_bin  # what the harness starts
+
+    def prepare_roots(self) -> None:
+        jobs = []
+        for g in self.needed_groups():
+            group = self.plan.groups[g]
+            for kind in KINDS:
+                root = self.workdir / f"{g}-{kind}" / "root"
+                root.mkdir(parents=True, exist_ok=True)
+                if group.catalog_repos:
+                    jobs.append((g, kind, root, group.catalog_repos))
+        if not jobs:
+            return
+        t0 = time.monotonic()
+        log(f"==> populating {', '.join(f'{g}/{k} ({n:,} repos)' for g, k, _, n in jobs)}")
+        # each server gets its own root with identical content, written in parallel
+        with concurrent.futures.ProcessPoolExecutor(max_workers=2) as pool:
+            futures = {pool.submit(storage.populate_catalog, root, n): (g, kind) for g, kind, root, n in jobs}
+            for f, (g, kind) in futures.items():
+                self.populated[f"{g}/{kind}"] = f.result()
+        log(f"    done in {time.monotonic() - t0:.1f} s")
+
+    def start_servers(self) -> None:
+        htpasswd_path = None
+        if "htpasswd" in self.needed_groups():
+            htpasswd_path = self.workdir / "htpasswd"
+            make_htpasswd(htpasswd_path)
+        for g in self.needed_groups():
+            group = self.plan.groups[g]
+            for kind in KINDS:
+                if group.htpasswd and kind == "pier" and not self.pier_htpasswd:
+                    continue
+                wd = self.workdir / f"{g}-{kind}"
+                server = BenchServer(
+                    kind, wd, root=wd / "root", group=g,
+                    config=server_config(kind, htpasswd_path if group.htpasswd else None),
+                    auth=(BENCH_USER, BENCH_PASSWORD) if group.htpasswd else None,
+                )
+                log(f"==> starting {server.label} on {server.url}")
+                server.start(timeout=60)
+                self.servers[(g, kind)] = server
+        self.sanity_checks()
+        for kind in KINDS:
+            self.idle_rss[kind] = round(self.servers[("main", kind)].idle_rss_mib(), 2)
+        log("    idle RSS: " + ", ".join(f"{LABEL[k]} {v:.1f} MiB" for k, v in self.idle_rss.items()))
+
+    def sanity_checks(self) -> None:
+        """Both servers of each catalog group list the populated repositories and serve their manifest."""
+        accept = "application/vnd.oci.image.manifest.v1+json"
+        for (g, kind), server in self.servers.items():
+            n = self.plan.groups[g].catalog_repos
+            if n:
+                r = requests.get(server.url + "/v2/_catalog?n=1000", timeout=60)
+                repos = r.json().get("repositories", []) if r.status_code == 200 else []
+                want = min(n, 1000)
+                if len(repos) != want or storage.repo_name(1) not in repos:
+                    raise SystemExit(f"{server.label}: _catalog?n=1000 gave HTTP {r.status_code} with {len(repos)} "
+                                     f"repositories, expected {want} starting with {storage.repo_name(1)}")
+                m = requests.get(f"{server.url}/v2/{storage.repo_name(n)}/manifests/latest",
+                                 headers={"Accept": accept}, timeout=30)
+                digest = self.populated[f"{g}/{kind}"]["manifest_digest"]
+                if m.status_code != 200 or m.headers.get("Docker-Content-Digest") != digest:
+                    raise SystemExit(f"{server.label}: GET manifest of {storage.repo_name(n)} gave HTTP {m.status_code} "
+                                     f"digest {m.headers.get('Docker-Content-Digest')}, expected {digest}")
+            if server.auth:
+                code = requests.get(server.url + "/v2/", timeout=10).status_code
+                if code != 401:
+                    raise SystemExit(f"{server.label}: GET /v2/ without credentials answered {code}, expected 401")
+
+    # ---- measuring -------------------------------------------------------
+    def measure(self, server: BenchServer, s, round_no: int, order: int) -> dict:
+        rec: dict = {"round": round_no, "scenario": s.id, "server": server.kind, "group": s.group, "order": order,
+                     "bench": None, "error": None}
+        try:
+            rec["server_restarted_before"] = server.ensure_running()
+            if rec["server_restarted_before"]:
+                self.problems += 1
+                self.event(f"{server.label} was not running before {s.id} (round {round_no}); restarted")
+        except ServerStartError as e:
+            rec["error"] = f"server could not be restarted: {e}"
+            self.problems += 1
+            self.event(rec["error"][:300])
+            return rec
+        pid = server.pid
+        rec["peak_reset"] = procstat.reset_peak(pid)
+        cpu0 = procstat.cpu_seconds(pid)
+        sampler = procstat.Sampler(pid).start()
+        name = f"r{round_no}-{s.id}-{server.kind}"
+        inv: Invocation = self.runner.run(server.url, s.bench_args(), s.timeout(), name,
+                                          auth=server.auth if s.auth else None, target=server.kind)
+        sampler.stop()
+        rec["argv"] = inv.argv
+        rec["wall_s"] = round(inv.wall_s, 3)
+        rec["bench_stderr"] = inv.log
+        if server.alive():
+            rec["server_peak_rss_mib"] = round(procstat.peak_rss_mib(pid), 2)
+            cpu1 = procstat.cpu_seconds(pid)
+            rec["server_cpu_s_total"] = round(cpu1 - cpu0, 3)
+            rec["server_died"] = False
+        else:
+            rec["server_died"] = True
+            rec["server_peak_rss_mib"] = sampler.max_rss_between(inv.started, inv.ended)
+            self.problems += 1
+            self.event(f"{server.label} died during {s.id} (round {round_no}), exit {server.proc.returncode}; "
+                       f"log tail:\n{server.log[-2000:]}")
+            try:
+                server.ensure_running()
+                self.event(f"{server.label} restarted")
+            except ServerStartError as e:
+                self.event(f"{server.label} could not be restarted: {str(e)[:300]}")
+        if not inv.ok:
+            rec["error"] = inv.error
+            self.problems += 1
+            self.event(f"{s.id} on {server.label} (round {round_no}): {inv.error}")
+            return rec
+        res = inv.result
+        rec["bench"] = res
+        # the timed phase is the last `seconds` before pier-bench exited; its untimed setup
+        # (pull uploads its blobs first) is excluded by interpolating the sampled CPU time
+        seconds = max(float(res["seconds"]), 0.0)
+        window_start = max(inv.ended - seconds, inv.started)
+        timed_cpu = sampler.cpu_between(window_start, inv.ended)
+        rec["server_cpu_s_timed"] = None if timed_cpu is None else round(timed_cpu, 3)
+        rec["server_max_rss_sampled_mib"] = sampler.max_rss_between(inv.started, inv.ended)
+        # VmRSS sampled every 50 ms in the timed phase only (VmHWM above includes the setup)
+        rec["server_max_rss_timed_mib"] = sampler.max_rss_between(window_start, inv.ended)
+        if timed_cpu is not None and seconds > 0:
+            rec["server_cpu_pct"] = round(100.0 * timed_cpu / seconds, 1)
+        if timed_cpu is not None and res["bytes"] > 0 and s.moves_bytes:
+            rec["server_cpu_s_per_gib"] = round(timed_cpu / (res["bytes"] / GiB), 3)
+        return rec
+
+    def progress(self, rec: dict, label: str) -> None:
+        b = rec.get("bench")
+        if not b:
+            log(f"   [r{rec['round']}] {rec['scenario']:<24} {label:<10} FAILED: {rec.get('error')}")
+            return
+        rss = rec.get("server_peak_rss_mib")
+        log(f"   [r{rec['round']}] {rec['scenario']:<24} {label:<10} {b['req_per_s']:>10.1f} req/s {b['mb_per_s']:>9.1f} MB/s"
+            f"  p99 {b['p99_ms']:>8.2f} ms  peak {rss if rss is not None else float('nan'):>7.1f} MiB"
+            f"  errors {b['errors']}  client {b['client_cpu_pct']:.0f}%  ({rec.get('wall_s', 0):.1f} s)")
+
+    def measure_ceilings(self, round_no: int) -> None:
+        for c in self.plan.ceilings:
+            rec: dict = {"round": round_no, "id": c.id, "title": c.title, "value": None, "bench": None}
+            if c.kind == "openssl":
+                rec["unit"] = "MB/s"
+                value, err = openssl_sha256_mb_per_s(self.plan.openssl_seconds)
+                rec["value"] = None if value is None else round(value, 1)
+                if err:
+                    rec["error"] = err
+                    self.event(f"openssl speed output not understood: {err}")
+            else:
+                rec["unit"] = "req/s" if c.metric == "req_per_s" else "MB/s"
+                if not self.nginx.alive():
+                    self.event("nginx was not running; restarting")
+                    self.nginx.start()
+                inv = self.runner.run(self.nginx.url, c.bench_args(), c.timeout(), f"r{round_no}-{c.id}", target="nginx")
+                rec["argv"] = inv.argv
+                if inv.ok:
+                    rec["bench"] = inv.result
+                    rec["value"] = round(inv.result[c.metric], 2)
+                else:
+                    rec["error"] = inv.error
+                    self.problems += 1
+                    self.event(f"{c.id}: {inv.error}")
+                if c.bench == "put-url":
+                    self.nginx.clear_uploads()
+            self.ceilings.append(rec)
+            v = rec["value"]
+            log(f"   [r{round_no}] ceiling {c.id:<16} {'–' if v is None else f'{v:,.1f}'} {rec['unit']}")
+
+    def execute(self) -> None:
+        a = self.args
+        base = Path(a.workdir) if a.workdir else Path(tempfile.gettempdir())
+        base.mkdir(parents=True, exist_ok=True)
+        self.workdir = Path(tempfile.mkdtemp(prefix="pier-bench-", dir=base))
+        log(f"==> work directory {self.workdir}")
+        self.check_disk()
+        self.runner = FakeRunner(self.workdir / "bench-logs") if a.dry_run else \
+            BenchRunner(self.bench_bin, self.workdir / "bench-logs", extra_args=a.bench_arg)
+        self.prepare_roots()
+        self.start_servers()
+        if not a.no_ceiling:
+            self.nginx = Nginx(self.workdir / "nginx", self.plan.nginx_big_size)
+            log(f"==> starting nginx on {self.nginx.url}")
+            self.nginx.start()
+        for round_no in range(1, self.plan.rounds + 1):
+            log(f"==> round {round_no}/{self.plan.rounds}")
+            if not a.no_ceiling:
+                self.measure_ceilings(round_no)
+            order = list(KINDS) if round_no % 2 == 1 else list(reversed(KINDS))
+            for s in self.scenarios:
+                for i, kind in enumerate(order):
+                    if kind == "pier" and self.na_reason(s):
+                        continue
+                    server = self.servers[(s.group, kind)]
+                    rec = self.measure(server, s, round_no, i)
+                    self.measurements.append(rec)
+                    self.progress(rec, LABEL[kind])
+
+    def check_disk(self) -> None:
+        need = 0
+        for s in self.scenarios:
+            if s.size and s.count:
+                need += s.size * s.count * 2  # both servers
+            elif s.size:
+                need += s.size * 1024  # mixed: a rough bound
+        need = need * self.plan.rounds + 2 * self.plan.nginx_big_size
+        free = shutil.disk_usage(self.workdir).free
+        if free < need:
+            self.event(f"only {free / GiB:.1f} GiB free under {self.workdir}, the run may write ~{need / GiB:.1f} GiB")
+
+    # ---- cleanup ---------------------------------------------------------
+    def cleanup(self, save_logs_to: Path | None = None) -> None:
+        for server in list(self.servers.values()):
+            try:
+                server.stop(timeout=20)
+            except Exception as e:  # noqa: BLE001 - cleanup must go on
+                log(f"stopping {server.label}: {e}")
+                server.kill()
+        if self.nginx:
+            self.nginx.stop()
+        if self.workdir and self.workdir.exists():
+            if save_logs_to is not None and not self.args.keep_work:
+                self.save_logs(save_logs_to)
+            if self.args.keep_work:
+                log(f"==> kept {self.workdir}")
+            else:
+                shutil.rmtree(self.workdir, ignore_errors=True)
+
+    def save_logs(self, dest: Path) -> None:
+        """Keep the server, nginx and pier-bench logs of a run that had problems (not the roots)."""
+        dest.mkdir(parents=True, exist_ok=True)
+        for path in self.workdir.glob("*/*.log"):
+            shutil.copy2(path, dest / f"{path.parent.name}-{path.name}")
+        for path in (self.workdir / "nginx").glob("*.log"):
+            shutil.copy2(path, dest / f"nginx-{path.name}")
+        if (self.workdir / "bench-logs").is_dir():
+            shutil.copytree(self.workdir / "bench-logs", dest / "bench-logs", dirs_exist_ok=True)
+        log(f"==> logs of this run kept in {dest}")
+
+    # ---- results ---------------------------------------------------------
+    def results(self, complete: bool) -> dict:
+        na = {s.id: self.na_reason(s) for s in self.scenarios if self.na_reason(s)}
+        summary = report.summarize(self.scenarios, self.measurements, self.ceilings, self.idle_rss, na)
+        return {
+            "complete": complete,
+            "dry_run": self.args.dry_run,
+            "quick": self.args.quick,
+            "command": self.command_line(),
+            "started": self.started_at.isoformat(timespec="seconds"),
+            "finished": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+            "git": git_revision(),
+            "machine": machine_info(),
+            "versions": {
+                "pier": command_output([self.pier_bin, "--version"]) if self.pier_bin else "",
+                "docker-registry": command_output(["docker-registry", "--version"]),
+                "nginx": Nginx.version() if shutil.which("nginx") or os.path.exists("/usr/sbin/nginx") else "",
+                "openssl": command_output(["openssl", "version"]),
+            },
+            "binaries": {"pier": self.pier_bin, "pier-bench": "(fake)" if self.args.dry_run else self.bench_bin},
+            "rounds": self.plan.rounds,
+            "scenarios": [dataclasses.asdict(s) | {"bench_args": s.bench_args()} for s in self.scenarios],
+            "pier_htpasswd": self.pier_htpasswd,
+            "populated": self.populated,
+            "idle_rss_mib": self.idle_rss,
+            "events": self.events,
+            "ceilings": self.ceilings,
+            "measurements": self.measurements,
+            "summary": summary,
+        }
+
+    def command_line(self) -> str:
+        return "bench/run.py" + ("" if len(sys.argv) <= 1 else " " + shlex.join(sys.argv[1:]))
+
+    def doc_body(self, data: dict) -> str:
+        m = data["machine"]
+        v = data["versions"]
+        lines = [
+            f"Measured {data['started'][:16].replace('T', ' ')} UTC with `{data['command']}`"
+            f" at commit `{data['git']}`{' — a quick run: tiny sizes, 1 s durations, not representative' if data['quick'] else ''}."
+            f" Raw results: `bench/results/{data['results_file']}` (not committed).",
+            "",
+            f"- Machine: {m['nproc']} cores (`nproc`), {m['cpu_model']}, {m['memory_gib']} GiB memory, "
+            f"Linux {m['kernel']} ({m['os']}); client and servers share these cores.",
+            f"- Servers: Pier `{v['pier']}` (release build); reference `{v['docker-registry']}`; {v['nginx']}; {v['openssl']}.",
+            f"- {data['rounds']} round(s), Pier and reference interleaved, first server alternating per round; "
+            "every number is the median over rounds (peak RSS target: the maximum).",
+            "",
+            report.render_report(data["summary"], self.scenarios, markdown=True),
+        ]
+        if data["events"]:
+            lines += ["", "Events during the run:", ""] + [f"- {e.splitlines()[0]}" for e in data["events"]]
+        return "\n".join(lines)
+
+
+def parse_args(argv=None) -> argparse.Namespace:
+    p = argparse.ArgumentParser(
+        prog="bench/run.py",
+        description="Benchmark Pier against distribution 2.8 (docker-registry), nginx and openssl on this machine.",
+    )
+    p.add_argument("--quick", action="store_true", help="1 round, tiny sizes and 1 s durations (a smoke test, < 2 min)")
+    p.add_argument("--rounds", type=int, help="rounds per scenario and server (default 3, --quick 1)")
+    p.add_argument("--scenarios", help="comma-separated ids, globs (push-*) or pier-bench names (catalog); default all")
+    p.add_argument("--list", action="store_true", help="list the scenarios of the plan and exit")
+    doc = p.add_mutually_exclusive_group()
+    doc.add_argument("--write-doc", action="store_true", help="rewrite the results section of docs/performance.md")
+    doc.add_argument("--no-doc", action="store_true", help="do not touch docs/performance.md (the default)")
+    p.add_argument("--no-build", action="store_true", help="use the existing binaries in .build/release")
+    p.add_argument("--pier-bin", help="Pier binary to benchmark (default: the release build)")
+    p.add_argument("--bench-bin", help="pier-bench binary (default: the release build)")
+    p.add_argument("--bench-arg", action="append", default=[], metavar="ARG",
+                   help="extra argument for every pier-bench call, e.g. --bench-arg=--threads=2 (repeatable)")
+    p.add_argument("--no-ceiling", action="store_true", help="skip the openssl and nginx measurements")
+    p.add_argument("--pier-htpasswd", action="store_true",
+                   help="also measure Pier with htpasswd (once `pier serve` supports auth.htpasswd)")
+    p.add_argument("--dry-run", action="store_true",
+                   help="fake pier-bench (everything else is real); results are not representative")
+    p.add_argument("--workdir", help="where storage roots and logs go (default: $TMPDIR); removed afterwards")
+    p.add_argument("--keep-work", action="store_true", help="keep the work directory (server logs, roots)")
+    p.add_argument("--results", help="write the JSON here instead of bench/results/<timestamp>.json")
+    args = p.parse_args(argv)
+    if args.write_doc and args.dry_run:
+        p.error("--write-doc with --dry-run would put fake numbers in docs/performance.md")
+    if args.rounds is not None and args.rounds < 1:
+        p.error("--rounds must be at least 1")
+    return args
+
+
+def main(argv=None) -> int:
+    args = parse_args(argv)
+    if args.list:
+        plan = planlib.build_plan(args.quick, args.rounds)
+        for s in planlib.select(plan, args.scenarios):
+            print(f"{s.id:<24} [{s.group}] {s.title}")
+        return 0
+
+    run = Run(args)  # checks --scenarios before anything is installed or started
+    ensure_packages(APT_PACKAGES)
+
+    def on_signal(signum, _frame):
+        raise SystemExit(128 + signum)
+
+    for sig in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(sig, on_signal)
+    atexit.register(run.cleanup)  # also on an unexpected exit; cleanup is idempotent
+
+    complete = False
+    stamp = run.started_at.strftime("%Y%m%d-%H%M%S")
+    suffix = ("-dry-run" if args.dry_run else "") + ("-quick" if args.quick else "")
+    path = Path(args.results) if args.results else RESULTS_DIR / f"{stamp}{suffix}.json"
+    try:
+        run.resolve_binaries()
+        run.execute()
+        complete = True
+    except KeyboardInterrupt:
+        log("interrupted")
+    except (ServerStartError, RuntimeError, OSError, subprocess.SubprocessError) as e:
+        log(f"bench/run.py: {e}")
+    finally:
+        troubled = not complete or run.problems > 0
+        run.cleanup(save_logs_to=path.with_suffix(".logs") if troubled else None)
+        run.servers.clear()
+        run.nginx = None
+        if run.measurements or run.ceilings:
+            data = run.results(complete)
+            data["results_file"] = path.name
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(json.dumps(data, indent=1, default=str) + "\n")
+            print(report.render_report(data["summary"], run.scenarios))
+            print(f"\nraw results: {path}")
+            if args.write_doc:
+                if complete:
+                    report.write_doc(DOC_PATH, run.doc_body(data))
+                    print(f"results section of {DOC_PATH.relative_to(REPO_ROOT)} rewritten")
+                else:
+                    print("run incomplete: docs/performance.md left as it was")
+    if not complete:
+        return 1
+    if run.problems:
+        log(f"{run.problems} problem(s) during the run (see events above and in the JSON)")
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,184 @@
+"""Unit tests of the orchestrator's pure parts (no servers, no pier-bench):
+
+    Tests/EndToEnd/.venv/bin/python -m pytest bench/tests
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from lib import plan as planlib  # noqa: E402
+from lib import procstat, report, storage  # noqa: E402
+from lib.client import parse_result  # noqa: E402
+from lib.machine import parse_openssl_speed  # noqa: E402
+
+GOOD = {
+    "scenario": "ping", "requests": 100, "errors": 0, "seconds": 1.0, "req_per_s": 100.0, "mb_per_s": 0.0,
+    "bytes": 0, "p50_ms": 1.0, "p90_ms": 2.0, "p99_ms": 3.0, "client_cpu_s": 0.5, "client_cpu_pct": 50.0,
+    "first_error": None,
+}
+
+
+def test_parse_openssl_speed():
+    out = (
+        "The 'numbers' are in 1000s of bytes per second processed.\n"
+        "type          16384 bytes\n"
+        "sha256         2129625.09k\n"
+    )
+    assert parse_openssl_speed(out) == pytest.approx(2129.62509)
+    assert parse_openssl_speed("garbage") is None
+
+
+def test_parse_result_accepts_the_contract_and_stray_lines():
+    assert parse_result(json.dumps(GOOD))["requests"] == 100
+    assert parse_result("warming up\n" + json.dumps(GOOD) + "\n")["p99_ms"] == 3.0
+    assert parse_result(json.dumps(GOOD | {"first_error": "HTTP 500", "extra": 1}))["extra"] == 1
+
+
+@pytest.mark.parametrize("bad", [
+    "", "[]", "not json",
+    json.dumps({k: v for k, v in GOOD.items() if k != "errors"}),
+    json.dumps(GOOD | {"requests": "100"}),
+    json.dumps(GOOD | {"errors": True}),
+])
+def test_parse_result_refuses_what_breaks_the_contract(bad):
+    with pytest.raises(ValueError):
+        parse_result(bad)
+
+
+def test_plan_full_and_quick_have_the_same_rows():
+    full, quick = planlib.build_plan(False), planlib.build_plan(True)
+    assert [s.id for s in full.scenarios] == [s.id for s in quick.scenarios]
+    assert full.rounds == 3 and quick.rounds == 1
+    push1g = next(s for s in full.scenarios if s.id == "push-1g")
+    assert push1g.bench_args() == ["--scenario", "push-monolith", "--concurrency", "1", "--repo", "bench/push-1g",
+                                   "--size", str(1 << 30), "--count", "1"]
+    assert full.groups["catalog-10k"].catalog_repos == 10000
+
+
+def test_select():
+    p = planlib.build_plan(False)
+    assert [s.id for s in planlib.select(p, "ping")] == ["ping"]  # exact id wins over the pier-bench name
+    assert [s.id for s in planlib.select(p, "catalog")] == ["catalog-1k", "catalog-10k"]
+    assert [s.id for s in planlib.select(p, "pull-*,ping")] == ["ping", "pull-1m", "pull-100m", "pull-1g"]
+    with pytest.raises(SystemExit):
+        planlib.select(p, "nope")
+
+
+def test_populate_catalog_layout(tmp_path):
+    info = storage.populate_catalog(tmp_path, 3)
+    v2 = tmp_path / "docker/registry/v2"
+    repo = v2 / "repositories/bench/catalog/r00002"
+    mlink = (repo / "_manifests/tags/latest/current/link").read_bytes()
+    assert mlink == info["manifest_digest"].encode()  # no newline
+    mhex = info["manifest_digest"].split(":")[1]
+    assert (repo / f"_manifests/revisions/sha256/{mhex}/link").read_bytes() == mlink
+    manifest = json.loads((v2 / f"blobs/sha256/{mhex[:2]}/{mhex}/data").read_bytes())
+    for desc in [manifest["config"]] + manifest["layers"]:
+        hexd = desc["digest"].split(":")[1]
+        assert (repo / f"_layers/sha256/{hexd}/link").read_bytes() == desc["digest"].encode()
+        assert (v2 / f"blobs/sha256/{hexd[:2]}/{hexd}/data").stat().st_size == desc["size"]
+    assert sorted(p.name for p in (v2 / "repositories/bench/catalog").iterdir()) == ["r00001", "r00002", "r00003"]
+
+
+def test_proc_readings_of_a_busy_child():
+    child = subprocess.Popen([sys.executable, "-c", "import time\nt=time.time()\nwhile time.time()-t<0.6: pass"])
+    try:
+        assert procstat.reset_peak(child.pid)
+        s = procstat.Sampler(child.pid, interval=0.02).start()
+        time.sleep(0.4)
+        s.stop()
+        assert procstat.cpu_seconds(child.pid) > 0.1
+        assert procstat.peak_rss_mib(child.pid) > 1
+        t0, t1 = s.samples[0][0], s.samples[-1][0]
+        whole = s.cpu_between(t0, t1)
+        half = s.cpu_between((t0 + t1) / 2, t1)
+        assert whole > 0.1 and 0.2 * whole < half < 0.8 * whole
+    finally:
+        child.wait()
+
+
+def _m(sid, kind, rps, mbps=0.0, p99=1.0, rss=30.0, errors=0, cpu_pct=50.0, rnd=1):
+    return {"round": rnd, "scenario": sid, "server": kind, "server_peak_rss_mib": rss, "server_cpu_s_per_gib": None,
+            "server_cpu_pct": 10.0, "error": None,
+            "bench": GOOD | {"req_per_s": rps, "mb_per_s": mbps, "p99_ms": p99, "errors": errors,
+                             "client_cpu_pct": cpu_pct}}
+
+
+def test_summary_ratios_flags_and_targets():
+    p = planlib.build_plan(False)
+    scen = planlib.select(p, "manifest-head,push-1g,ping-htpasswd")
+    ms = [
+        _m("manifest-head", "pier", 30000, p99=1.0, cpu_pct=95, rnd=1),
+        _m("manifest-head", "pier", 20000, p99=2.0, rnd=2),
+        _m("manifest-head", "pier", 40000, p99=3.0, rnd=3),
+        _m("manifest-head", "distribution", 2000, p99=10.0),
+        _m("push-1g", "pier", 10, mbps=600, rss=120.0, errors=1),
+        _m("push-1g", "distribution", 10, mbps=300),
+        _m("ping-htpasswd", "distribution", 500),
+    ]
+    ceilings = [{"id": "nginx-small", "title": "x", "unit": "req/s", "value": 50000, "bench": GOOD},
+                {"id": "nginx-put-big", "title": "y", "unit": "MB/s", "value": 1000, "bench": GOOD}]
+    s = report.summarize(scen, ms, ceilings, {"pier": 20.0, "distribution": 25.0},
+                         {"ping-htpasswd": "n/a (auth not implemented)"})
+    mh = s["scenarios"]["manifest-head"]
+    assert mh["pier"]["req_per_s"] == 30000  # median over rounds
+    assert mh["ratio"] == pytest.approx(15.0)
+    assert mh["p99_ratio"] == pytest.approx(0.2)
+    assert "client-bound(P)" in mh["flags"]
+    assert "errors(P:1)" in s["scenarios"]["push-1g"]["flags"]
+    t = {x["target"]: x["status"] for x in s["targets"]}
+    assert t["manifest-head ≥ 10× reference req/s"] == "PASS"
+    assert t["manifest-head ≥ 40% of nginx small-file req/s"] == "PASS"
+    assert t["manifest-head p99 below reference's"] == "PASS"
+    assert t["push-1g ≥ 1.5× reference MB/s"] == "FAIL"  # 2× but Pier had errors
+    assert t["push-1g ≥ 70% of nginx PUT MB/s"] == "FAIL"
+    assert t["push-1g server peak RSS ≤ 100 MiB"] == "FAIL"
+    assert t["ping-htpasswd ≥ 20× reference"] == "n/a"
+    assert t["idle RSS ≤ reference's"] == "PASS"
+    assert t["catalog-1k ≥ 10× reference"] == "n/a"  # not run
+    text = report.render_report(s, scen)
+    assert "n/a (auth not implemented)" in text and "catalog-1k" not in text
+    md = report.render_report(s, scen, markdown=True)
+    assert md.count("| manifest-head |") == 2  # scenario list and results table
+
+
+def test_write_doc_replaces_only_the_marked_section(tmp_path):
+    doc = tmp_path / "performance.md"
+    doc.write_text(f"# P\n\nintro\n\n{report.BEGIN}\nold\n{report.END}\n\ntail\n")
+    report.write_doc(doc, "new table")
+    text = doc.read_text()
+    assert "old" not in text and "new table" in text and text.startswith("# P\n\nintro") and text.endswith("tail\n")
+    with pytest.raises(SystemExit):
+        (tmp_path / "x.md").write_text("no markers")
+        report.write_doc(tmp_path / "x.md", "y")
+
+
+@pytest.mark.skipif(not os.path.exists("/usr/sbin/nginx"), reason="nginx not installed")
+def test_nginx_serves_small_big_v2_and_accepts_put(tmp_path):
+    import requests
+
+    from lib.servers import Nginx
+
+    n = Nginx(tmp_path, big_size=3 << 20)
+    n.start()
+    try:
+        assert requests.get(n.url + "/v2/").status_code == 200
+        assert 400 <= len(requests.get(n.url + "/small").content) <= 600
+        assert len(requests.get(n.url + "/big").content) == 3 << 20
+        assert requests.put(n.url + "/upload/a/b", data=b"z" * 12345).status_code == 201
+        assert (tmp_path / "www/upload/a/b").stat().st_size == 12345
+        n.clear_uploads()
+        assert not (tmp_path / "www/upload/a").exists()
+    finally:
+        n.stop()
+    assert not n.alive()
