@@ -192,29 +192,46 @@ public struct FileSystemDriver: StorageDriver {
             }
             return fd
         }
-        defer { close(fd) }
-        var offset = range?.lowerBound ?? 0
+        // Read ahead: the next chunk is read on the I/O pool while this one is sent.
         let end = range?.upperBound ?? Int64.max
-        let allocator = ByteBufferAllocator()
-        while offset < end {
-            let want = Int(min(Int64(Self.readChunkSize), end - offset))
-            let start = offset
-            let chunk = try await Self.run {
-                var buffer = allocator.buffer(capacity: want)
-                let n = try buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: want) { ptr -> Int in
-                    while true {
-                        let n = pread(fd, ptr.baseAddress, want, off_t(start))
+        var offset = range?.lowerBound ?? 0
+        var next: Task<ByteBuffer, any Error>? = Self.readChunk(fd, at: offset, upTo: end, path: path)
+        do {
+            while let current = next {
+                let chunk = try await current.value
+                next = nil
+                if chunk.readableBytes == 0 { break }
+                offset += Int64(chunk.readableBytes)
+                if offset < end { next = Self.readChunk(fd, at: offset, upTo: end, path: path) }
+                try await body(chunk)
+            }
+        } catch {
+            _ = try? await next?.value
+            close(fd)
+            throw error
+        }
+        _ = try? await next?.value
+        close(fd)
+    }
+
+    private static func readChunk(_ fd: Int32, at offset: Int64, upTo end: Int64, path: String) -> Task<ByteBuffer, any Error> {
+        let want = Int(min(Int64(readChunkSize), end - offset))
+        return Task {
+            try await run {
+                var buffer = ByteBufferAllocator().buffer(capacity: want)
+                try buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: want) { pointer -> Int in
+                    var done = 0
+                    while done < want {
+                        let n = pread(fd, pointer.baseAddress.map { $0 + done }, want - done, off_t(offset) + off_t(done))
                         if n < 0, errno == EINTR { continue }
                         if n < 0 { throw StorageError.io(path, operation: "read", errno: errno) }
-                        return n
+                        if n == 0 { break }
+                        done += n
                     }
+                    return done
                 }
-                _ = n
                 return buffer
             }
-            if chunk.readableBytes == 0 { break }
-            offset += Int64(chunk.readableBytes)
-            try await body(chunk)
         }
     }
 

@@ -30,6 +30,8 @@ struct PierBench: AsyncParsableCommand {
     @Option(help: "User for basic authentication.") var user: String?
     @Option(help: "Password for basic authentication.") var password: String?
     @Option(help: "Client event-loop threads.") var threads = 1
+    @Flag(help: "Use the general-purpose HTTP client for small requests too (slower, for comparison).")
+    var generalClient = false
 
     mutating func run() async throws {
         guard let scenario = Scenario(rawValue: scenario) else {
@@ -52,7 +54,9 @@ struct PierBench: AsyncParsableCommand {
             duration: duration,
             chunk: chunk,
             repo: repo ?? "bench/\(scenario.rawValue)",
-            path: path
+            path: path,
+            group: group,
+            rawSmallRequests: !generalClient
         )
         let outcome: Result<Measurement, any Error>
         do {
@@ -92,6 +96,8 @@ struct ScenarioRunner: Sendable {
     let chunk: Int
     let repo: String
     let path: String
+    let group: MultiThreadedEventLoopGroup
+    let rawSmallRequests: Bool
 
     /// Distinct content per run, so no round re-pushes what an earlier one stored.
     let seed = UInt64.random(in: 0...UInt64.max)
@@ -106,10 +112,14 @@ struct ScenarioRunner: Sendable {
         let repo = repo
         switch scenario {
         case .ping:
+            if rawSmallRequests { return try await raw(.GET, "/v2/") }
             return try await timed { _ in try await client.ping() }
         case .manifestHead, .manifestGet:
             try await client.pushImage(repo, tag: "latest", layer: .make(size: 1024, seed: seed), mode: .monolithic)
             let method: HTTPMethod = scenario == .manifestHead ? .HEAD : .GET
+            if rawSmallRequests {
+                return try await raw(method, "/v2/\(repo)/manifests/latest", headers: [("Accept", Self.manifestAccept)])
+            }
             return try await timed { _ in
                 try await client.fetch(method, "/v2/\(repo)/manifests/latest", headers: [("Accept", Self.manifestAccept)])
             }
@@ -120,8 +130,10 @@ struct ScenarioRunner: Sendable {
             for i in 1..<20 {
                 try await client.pushManifest(repo, tag: String(format: "t%03d", i), config: config, layer: layer)
             }
+            if rawSmallRequests { return try await raw(.GET, "/v2/\(repo)/tags/list") }
             return try await timed { _ in try await client.fetch(.GET, "/v2/\(repo)/tags/list") }
         case .catalog:
+            if rawSmallRequests { return try await raw(.GET, "/v2/_catalog?n=1000") }
             return try await timed { _ in try await client.fetch(.GET, "/v2/_catalog?n=1000") }
         case .pushMonolith, .pushChunked, .pushStream:
             let mode: UploadMode = scenario == .pushMonolith ? .monolithic : scenario == .pushChunked ? .chunked(chunk) : .streamed
@@ -159,8 +171,9 @@ struct ScenarioRunner: Sendable {
             }
         case .getURL:
             if let count {
-                return try await counted(count) { _ in try await client.fetch(.GET, path) }
+                return try await counted(count) { _ in try await client.fetchHashed(path) }
             }
+            if rawSmallRequests { return try await raw(.GET, path) }
             return try await timed { _ in try await client.fetch(.GET, path) }
         case .putURL:
             let payloads = makePayloads(count ?? 1)
@@ -169,6 +182,22 @@ struct ScenarioRunner: Sendable {
                 return payloads[i].size
             }
         }
+    }
+
+    /// A duration-based run of one small request on the lean NIO client.
+    private func raw(_ method: HTTPMethod, _ path: String, headers: [(String, String)] = []) async throws -> Measurement {
+        guard let url = URLParts(client.base) else { throw ValidationError("cannot parse \(client.base)") }
+        var headers = headers
+        if let authorization = client.authorization { headers.append(("Authorization", authorization)) }
+        let load = RawLoad(
+            host: url.host, port: url.port, method: method, path: path, headers: headers,
+            concurrency: concurrency, duration: duration
+        )
+        let cpuStart = processCPUSeconds()
+        let start = ContinuousClock.now
+        let results = try await load.run(on: group)
+        let seconds = (ContinuousClock.now - start).seconds
+        return WorkerResult.merge(results, scenario: scenario.rawValue, seconds: seconds, cpu: processCPUSeconds() - cpuStart)
     }
 
     private func makePayloads(_ n: Int) -> [Payload] {
@@ -222,4 +251,18 @@ struct ScenarioRunner: Sendable {
 
 extension Duration {
     var seconds: Double { Double(components.seconds) + Double(components.attoseconds) / 1e18 }
+}
+
+/// Host and port of an `http://host:port` URL.
+struct URLParts {
+    let host: String
+    let port: Int
+
+    init?(_ url: String) {
+        guard url.hasPrefix("http://") else { return nil }
+        let rest = url.dropFirst("http://".count).split(separator: "/", maxSplits: 1).first ?? ""
+        guard let colon = rest.lastIndex(of: ":"), let port = Int(rest[rest.index(after: colon)...]) else { return nil }
+        host = String(rest[..<colon])
+        self.port = port
+    }
 }

@@ -146,6 +146,20 @@ struct RegistryClient: Sendable {
         try await drain(send(request(method, path, headers: headers), expect: [200]))
     }
 
+    /// Downloads a path and hashes it as `pullBlob` does, so a ceiling measured on a plain
+    /// web server costs the client the same work as a registry pull.
+    func fetchHashed(_ path: String) async throws -> Int {
+        let response = try await send(request(.GET, path), expect: [200])
+        var hasher = DigestHasher()
+        var count = 0
+        for try await buffer in response.body {
+            count += buffer.readableBytes
+            buffer.withUnsafeReadableBytes { hasher.update(bufferPointer: $0) }
+        }
+        _ = hasher.finalize()
+        return count
+    }
+
     /// PUT raw bytes to a URL (the nginx ceiling).
     func putRaw(_ path: String, _ payload: Payload) async throws {
         let put = request(.PUT, path, body: .bytes(payload.buffer), headers: [("Content-Length", "\(payload.size)")])
