@@ -38,7 +38,15 @@ swift build
 echo "==> swift test"
 swift test
 
-PIER_BIN="$(swift build --show-bin-path)/pier"
+BIN_DIR="$(swift build --show-bin-path)"
+PIER_BIN="$BIN_DIR/pier"
 export PIER_BIN
 echo "==> pytest Tests/EndToEnd (PIER_BIN=$PIER_BIN)"
 "$VENV/bin/python" -m pytest Tests/EndToEnd "$@"
+echo "==> pytest bench/tests"
+"$VENV/bin/python" -m pytest bench/tests -q
+
+# The benchmark is run on purpose, not here; this only proves its machinery still works,
+# with tiny sizes and the debug binaries (its numbers mean nothing).
+echo "==> bench/run.py --quick (smoke test)"
+"$VENV/bin/python" bench/run.py --quick --no-doc --no-build --pier-bin "$PIER_BIN" --bench-bin "$BIN_DIR/pier-bench"

@@ -36,6 +36,7 @@ extension Registry {
     /// be in that repository; without it, anywhere in the registry (when allowed).
     /// - Returns: whether the blob was mounted; false means the client must upload it.
     public func mountBlob(_ name: RepositoryName, _ digest: Digest, from source: RepositoryName?) async throws -> Bool {
+        try requireWritable()
         if let source {
             guard try await isLinked(source, digest) else { return false }
         } else if !options.mountWithoutFrom {

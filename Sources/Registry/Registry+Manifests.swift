@@ -13,6 +13,7 @@ extension Registry {
         bytes: [UInt8],
         contentType: String?
     ) async throws -> (StoredManifest, Manifest) {
+        try requireWritable()
         guard bytes.count <= Manifest.maximumSize else {
             throw RegistryError.manifestInvalid("manifest is larger than \(Manifest.maximumSize) bytes", status: 413)
         }

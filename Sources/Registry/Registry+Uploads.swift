@@ -8,6 +8,7 @@ extension Registry {
     /// Opens an upload session. Its state lives in storage (`_uploads/<id>/`) so any
     /// instance, or this one after a restart, can continue it.
     public func startUpload(_ name: RepositoryName) async throws -> UploadID {
+        try requireWritable()
         let id = UploadID.random()
         let startedAt = ISO8601DateFormatter().string(from: Date())
         // Not fsynced: a session lost to a power cut only makes its client start again.
@@ -32,7 +33,8 @@ extension Registry {
         at offset: Int64?,
         body: Body
     ) async throws -> Int64 where Body.Element == ByteBuffer {
-        try await uploadLocks.withLock(key(name, id)) {
+        try requireWritable()
+        return try await uploadLocks.withLock(key(name, id)) {
             try await requireUpload(name, id)
             let (_, size) = try await append(name, id, at: offset, body: body, durable: false)
             return size
@@ -50,7 +52,8 @@ extension Registry {
         at offset: Int64?,
         body: Body?
     ) async throws -> Int64 where Body.Element == ByteBuffer {
-        try await uploadLocks.withLock(key(name, id)) {
+        try requireWritable()
+        return try await uploadLocks.withLock(key(name, id)) {
             try await requireUpload(name, id)
             let (hasher, size) = try await append(name, id, at: offset, body: body, durable: true)
             let data = layout.uploadData(name, id)
@@ -103,6 +106,7 @@ extension Registry {
 
     /// Abandons a session and frees its bytes.
     public func cancelUpload(_ name: RepositoryName, _ id: UploadID) async throws {
+        try requireWritable()
         try await uploadLocks.withLock(key(name, id)) {
             try await requireUpload(name, id)
             try await cancelUploadLocked(name, id)

@@ -17,6 +17,8 @@ public final class Registry: Sendable {
         /// the catalog) before reading storage again. Its own writes are seen at once; this
         /// bounds how long a change by another process sharing the storage can go unseen.
         public var metadataLifetime: Duration
+        /// `storage.maintenance.readonly.enabled`: reads work, every write answers 405.
+        public var readOnly: Bool
         /// How old the in-memory catalog may grow before storage is walked again (in the
         /// background; requests never wait for it once a first walk has finished).
         public var catalogLifetime: Duration
@@ -25,8 +27,10 @@ public final class Registry: Sendable {
             deleteEnabled: Bool = true,
             mountWithoutFrom: Bool = true,
             metadataLifetime: Duration = .seconds(1),
-            catalogLifetime: Duration = .seconds(10)
+            catalogLifetime: Duration = .seconds(10),
+            readOnly: Bool = false
         ) {
+            self.readOnly = readOnly
             self.deleteEnabled = deleteEnabled
             self.mountWithoutFrom = mountWithoutFrom
             self.metadataLifetime = metadataLifetime
@@ -75,7 +79,15 @@ public final class Registry: Sendable {
         try await driver.write(Array(digest.description.utf8), to: path)
     }
 
+    /// Refuses writes in read-only mode, as distribution does during maintenance.
+    func requireWritable() throws(RegistryError) {
+        guard !options.readOnly else {
+            throw RegistryError(.unsupported, "the registry is in read-only mode (storage.maintenance.readonly)")
+        }
+    }
+
     func requireDeletes() throws(RegistryError) {
+        try requireWritable()
         guard options.deleteEnabled else {
             throw RegistryError(.unsupported, "deletes are disabled on this registry (storage.delete.enabled)")
         }

@@ -14,13 +14,21 @@ final class AccessLog: Sendable {
     enum Format: Sendable { case text, json }
 
     private let format: Format
+    /// `log.fields`, already formatted for the chosen format.
+    private let fieldsText: String
     private let fd: Int32
     private let buffer = Mutex<[UInt8]>([])
     private let clock = Mutex<(second: Int, text: String)>((-1, ""))
 
-    init(format: Format, fd: Int32 = 2) {
+    init(format: Format, fields: [(String, String)] = [], fd: Int32 = 2) {
         self.format = format
         self.fd = fd
+        switch format {
+        case .text:
+            fieldsText = fields.map { " \($0.0)=\($0.1)" }.joined()
+        case .json:
+            fieldsText = fields.map { #""\#(Self.escape($0.0))":"\#(Self.escape($0.1))","# }.joined()
+        }
     }
 
     /// Appends a line for one request.
@@ -29,9 +37,9 @@ final class AccessLog: Sendable {
         var line: String
         switch format {
         case .text:
-            line = "\(time) info pier: \(method) \(path) \(status) \(length ?? "-") \(Self.format(milliseconds))ms \"\(userAgent ?? "-")\"\n"
+            line = "\(time) info pier: \(method) \(path) \(status) \(length ?? "-") \(Self.format(milliseconds))ms \"\(userAgent ?? "-")\"\(fieldsText)\n"
         case .json:
-            line = #"{"duration_ms":"\#(Self.format(milliseconds))","http.method":"\#(method)","http.path":"\#(Self.escape(path))","http.response.length":"\#(length ?? "-")","http.status":"\#(status)","level":"info","logger":"pier","msg":"\#(method) \#(Self.escape(path)) \#(status)","time":"\#(time)","user_agent":"\#(Self.escape(userAgent ?? "-"))"}"#
+            line = "{" + fieldsText + #""duration_ms":"\#(Self.format(milliseconds))","http.method":"\#(method)","http.path":"\#(Self.escape(path))","http.response.length":"\#(length ?? "-")","http.status":"\#(status)","level":"info","logger":"pier","msg":"\#(method) \#(Self.escape(path)) \#(status)","time":"\#(time)","user_agent":"\#(Self.escape(userAgent ?? "-"))"}"#
             line.append("\n")
         }
         buffer.withLock { $0.append(contentsOf: line.utf8) }

@@ -4,23 +4,54 @@ import Yams
 
 /// The settings Pier runs with, read from distribution's `config.yml` format and its
 /// `REGISTRY_*` environment overrides so an existing deployment's files work unchanged.
-public struct PierConfiguration: Sendable, Equatable {
+public struct PierConfiguration: Sendable {
     /// How log lines are written (`log.formatter`).
     public enum LogFormat: String, Sendable { case text, json }
 
-    /// Host to bind; empty means every interface, as in distribution's `:5000`.
+    /// `storage.maintenance.uploadpurging`, with distribution's defaults.
+    public struct UploadPurging: Sendable, Equatable {
+        public var enabled = true
+        public var age: Duration = .seconds(168 * 3600)
+        public var interval: Duration = .seconds(24 * 3600)
+        public var dryRun = false
+    }
+
+    /// Host to bind; `0.0.0.0` for distribution's `:5000`.
     public var host: String = "0.0.0.0"
     public var port: Int = 5000
+    /// `http.net: unix` binds a socket file at `http.addr` instead.
+    public var unixSocket: String?
     /// Root of filesystem storage (`storage.filesystem.rootdirectory`).
     public var storageRoot: String = "./data"
     /// `storage.delete.enabled`. Off in distribution unless configured; on in Pier's
     /// embedded default, where there is no file to say otherwise.
     public var deleteEnabled: Bool = true
+    /// `storage.maintenance.readonly.enabled`: every write answers 405.
+    public var readOnly = false
+    public var uploadPurging = UploadPurging()
     public var logLevel: Logger.Level = .info
     public var logFormat: LogFormat = .text
+    /// `log.fields`: added to every log line.
+    public var logFields: [(String, String)] = []
     public var accessLogEnabled: Bool = true
     /// Largest catalog page (`catalog.maxentries`).
     public var catalogMaxEntries: Int = 1000
+    /// `http.prefix`: the path the API is served under, e.g. `/registry`.
+    public var pathPrefix = ""
+    /// `http.host`: the external URL used in `Location` and `Link` headers.
+    public var externalURL: String?
+    /// `http.relativeurls`: `Location` headers without scheme and host.
+    public var relativeURLs = false
+    /// `http.headers`: added to every response.
+    public var responseHeaders: [(String, [String])] = []
+    /// `http.draintimeout`: how long a SIGTERM waits for requests in flight.
+    public var drainTimeout: Duration?
+    /// `http.debug.addr`: the debug server (health) listens here.
+    public var debugAddress: (host: String, port: Int)?
+    /// Key paths in the configuration that distribution does not define.
+    public var unknownKeys: [String] = []
+    /// The effective configuration as YAML, secrets masked, for `pier config check`.
+    public private(set) var effectiveYAML = ""
 
     /// The embedded default: filesystem storage under `./data`, port 5000, deletes on.
     public init() {}
@@ -28,7 +59,7 @@ public struct PierConfiguration: Sendable, Equatable {
     /// Reads a configuration file (or the embedded default when `path` is nil) and applies
     /// `REGISTRY_*` overrides from `environment`.
     public static func load(path: String?, environment: [String: String]) throws(ConfigurationError) -> PierConfiguration {
-        var tree: [String: Any] = [:]
+        var tree = ConfigurationTree()
         if let path {
             let text: String
             do {
@@ -43,44 +74,29 @@ public struct PierConfiguration: Sendable, Equatable {
                 guard let map = loaded as? [String: Any] else {
                     throw ConfigurationError(key: nil, message: "configuration file \(path) is not a YAML mapping")
                 }
-                tree = map
+                tree = ConfigurationTree(map)
             } catch let error as ConfigurationError {
                 throw error
             } catch {
                 throw ConfigurationError(key: nil, message: "configuration file \(path) is not valid YAML: \(error)")
             }
         }
-        for (name, value) in environment where name.hasPrefix("REGISTRY_") {
-            let keys = name.dropFirst("REGISTRY_".count).split(separator: "_").map { $0.lowercased() }
-            guard !keys.isEmpty else { continue }
-            Self.set(&tree, keys[...], Self.scalar(value))
-        }
+        tree.applyEnvironment(environment)
         var config = PierConfiguration()
         if path != nil { config.deleteEnabled = false }
         try config.apply(tree)
+        config.effectiveYAML = tree.maskedYAML()
+        config.unknownKeys = tree.unknownKeys()
         return config
     }
 
-    /// Parses an environment value as a YAML scalar, as distribution does.
-    private static func scalar(_ value: String) -> Any {
-        (try? Yams.load(yaml: value)).flatMap { $0 } ?? value
-    }
-
-    private static func set(_ tree: inout [String: Any], _ keys: ArraySlice<String>, _ value: Any) {
-        guard let first = keys.first else { return }
-        let existing = tree.keys.first { $0.lowercased() == first } ?? first
-        if keys.count == 1 {
-            tree[existing] = value
-            return
+    private mutating func apply(_ read: ConfigurationTree) throws(ConfigurationError) {
+        if let version = try read.string("version"), version != "0.1" {
+            throw ConfigurationError(key: "version", message: "'\(version)' is not a supported version (0.1)")
         }
-        var child = tree[existing] as? [String: Any] ?? [:]
-        set(&child, keys.dropFirst(), value)
-        tree[existing] = child
-    }
-
-    private mutating func apply(_ tree: [String: Any]) throws(ConfigurationError) {
-        let read = TreeReader(tree)
-        if let level = try read.string("log.level") {
+        let level = try read.string("log.level")
+        let legacyLevel = try read.string("loglevel")
+        if let level = level ?? legacyLevel {
             guard let parsed = Logger.Level(rawValue: level.lowercased()) ?? (level.lowercased() == "warn" ? .warning : nil) else {
                 throw ConfigurationError(key: "log.level", message: "'\(level)' is not one of error, warn, info, debug")
             }
@@ -92,29 +108,74 @@ public struct PierConfiguration: Sendable, Equatable {
             }
             logFormat = parsed
         }
+        logFields = try read.stringLists("log.fields").map { ($0.0, $0.1.joined(separator: ",")) }
         if let disabled = try read.bool("log.accesslog.disabled") { accessLogEnabled = !disabled }
+
         if let root = try read.string("storage.filesystem.rootdirectory") { storageRoot = root }
         if let enabled = try read.bool("storage.delete.enabled") { deleteEnabled = enabled }
+        if let enabled = try read.bool("storage.maintenance.readonly.enabled") { readOnly = enabled }
+        if let enabled = try read.bool("storage.maintenance.uploadpurging.enabled") { uploadPurging.enabled = enabled }
+        if let age = try read.duration("storage.maintenance.uploadpurging.age") { uploadPurging.age = age }
+        if let interval = try read.duration("storage.maintenance.uploadpurging.interval") {
+            guard interval > .zero else {
+                throw ConfigurationError(key: "storage.maintenance.uploadpurging.interval", message: "must be longer than zero")
+            }
+            uploadPurging.interval = interval
+        }
+        if let dryRun = try read.bool("storage.maintenance.uploadpurging.dryrun") { uploadPurging.dryRun = dryRun }
+
         if let entries = try read.int("catalog.maxentries") {
             guard entries > 0 else {
                 throw ConfigurationError(key: "catalog.maxentries", message: "must be a positive number, not \(entries)")
             }
             catalogMaxEntries = entries
         }
-        if let addr = try read.string("http.addr") {
-            (host, port) = try Self.parseAddress(addr)
+
+        let network = try read.string("http.net")?.lowercased() ?? "tcp"
+        switch network {
+        case "tcp", "tcp4", "tcp6":
+            if let addr = try read.string("http.addr") { (host, port) = try Self.parseAddress(addr, key: "http.addr") }
+        case "unix":
+            guard let addr = try read.string("http.addr"), !addr.isEmpty else {
+                throw ConfigurationError(key: "http.addr", message: "http.net is unix: http.addr must be a socket path")
+            }
+            unixSocket = addr
+        default:
+            throw ConfigurationError(key: "http.net", message: "'\(network)' is not one of tcp, unix")
         }
-        for section in ["auth", "http.tls", "storage.s3", "proxy", "redis"] where read.has(section) {
+        if let prefix = try read.string("http.prefix") {
+            var trimmed = prefix
+            while trimmed.hasSuffix("/") { trimmed.removeLast() }
+            guard trimmed.isEmpty || trimmed.hasPrefix("/") else {
+                throw ConfigurationError(key: "http.prefix", message: "'\(prefix)' must start with /")
+            }
+            pathPrefix = trimmed
+        }
+        if let host = try read.string("http.host"), !host.isEmpty {
+            guard host.hasPrefix("http://") || host.hasPrefix("https://") else {
+                throw ConfigurationError(key: "http.host", message: "'\(host)' must be a URL such as https://registry.example.com")
+            }
+            externalURL = host.hasSuffix("/") ? String(host.dropLast()) : host
+        }
+        if let relative = try read.bool("http.relativeurls") { relativeURLs = relative }
+        responseHeaders = try read.stringLists("http.headers")
+        if let drain = try read.duration("http.draintimeout") { drainTimeout = drain }
+        if let debug = try read.string("http.debug.addr"), !debug.isEmpty {
+            debugAddress = try Self.parseAddress(debug, key: "http.debug.addr")
+        }
+        for section in ["auth", "http.tls", "storage.s3", "proxy", "redis", "notifications.endpoints", "http.debug.prometheus"]
+        where read.has(section) {
+            if section == "http.debug.prometheus", try read.bool("http.debug.prometheus.enabled") != true { continue }
             throw ConfigurationError(key: section, message: "this section is not yet supported by pier")
         }
     }
 
     /// Parses `host:port`, `:port` or `[v6]:port`.
-    static func parseAddress(_ addr: String) throws(ConfigurationError) -> (String, Int) {
+    static func parseAddress(_ addr: String, key: String) throws(ConfigurationError) -> (host: String, port: Int) {
         guard let colon = addr.lastIndex(of: ":"), let port = Int(addr[addr.index(after: colon)...]),
               (0...65535).contains(port)
         else {
-            throw ConfigurationError(key: "http.addr", message: "'\(addr)' is not host:port")
+            throw ConfigurationError(key: key, message: "'\(addr)' is not host:port")
         }
         var host = String(addr[..<colon])
         if host.hasPrefix("["), host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
@@ -133,59 +194,4 @@ public struct ConfigurationError: Error, Sendable, CustomStringConvertible {
     }
 
     public var description: String { key.map { "configuration \($0): \(message)" } ?? message }
-}
-
-/// Typed reads from a loaded YAML tree by dotted key path, case-insensitive like
-/// distribution's environment matching.
-struct TreeReader {
-    let tree: [String: Any]
-
-    init(_ tree: [String: Any]) { self.tree = tree }
-
-    func value(_ path: String) -> Any? {
-        var node: Any = tree
-        for key in path.split(separator: ".") {
-            guard let map = node as? [String: Any],
-                  let match = map.first(where: { $0.key.lowercased() == key.lowercased() })
-            else { return nil }
-            node = match.value
-        }
-        return node
-    }
-
-    func has(_ path: String) -> Bool {
-        guard let value = value(path) else { return false }
-        return !(value is NSNull)
-    }
-
-    func string(_ path: String) throws(ConfigurationError) -> String? {
-        guard let value = value(path), !(value is NSNull) else { return nil }
-        switch value {
-        case let s as String: return s
-        case let i as Int: return String(i)
-        case let d as Double: return String(d)
-        case let b as Bool: return String(b)
-        default: throw ConfigurationError(key: path, message: "expected a string")
-        }
-    }
-
-    func bool(_ path: String) throws(ConfigurationError) -> Bool? {
-        guard let value = value(path), !(value is NSNull) else { return nil }
-        if let b = value as? Bool { return b }
-        if let s = value as? String {
-            switch s.lowercased() {
-            case "true", "yes", "on", "1": return true
-            case "false", "no", "off", "0": return false
-            default: break
-            }
-        }
-        throw ConfigurationError(key: path, message: "expected true or false, got '\(value)'")
-    }
-
-    func int(_ path: String) throws(ConfigurationError) -> Int? {
-        guard let value = value(path), !(value is NSNull) else { return nil }
-        if let i = value as? Int { return i }
-        if let s = value as? String, let i = Int(s) { return i }
-        throw ConfigurationError(key: path, message: "expected a whole number, got '\(value)'")
-    }
 }

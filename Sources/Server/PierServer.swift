@@ -1,6 +1,8 @@
 import CSystemShims
 import Foundation
 import Hummingbird
+import HTTPTypes
+import ServiceLifecycle
 public import Logging
 import NIOCore
 import Registry
@@ -28,38 +30,95 @@ public struct PierServer: Sendable {
     public func run() async throws {
         pier_tune_allocator()
         let driver = FileSystemDriver(root: storageRoot)
-        let registry = Registry(driver: driver, options: .init(deleteEnabled: configuration.deleteEnabled))
+        let registry = Registry(
+            driver: driver,
+            options: .init(deleteEnabled: configuration.deleteEnabled, readOnly: configuration.readOnly)
+        )
         let accessLog = configuration.accessLogEnabled
-            ? AccessLog(format: configuration.logFormat == .json ? .json : .text)
+            ? AccessLog(format: configuration.logFormat == .json ? .json : .text, fields: configuration.logFields)
             : nil
+        var headers = HTTPFields()
+        for (name, values) in configuration.responseHeaders {
+            guard let field = HTTPField.Name(name) else { continue }
+            for value in values { headers.append(HTTPField(name: field, value: value)) }
+        }
         let responder = RegistryResponder(
             registry: registry,
             logger: logger,
             accessLog: accessLog,
-            catalogMaxEntries: configuration.catalogMaxEntries
+            settings: .init(
+                pathPrefix: configuration.pathPrefix,
+                externalURL: configuration.externalURL,
+                relativeURLs: configuration.relativeURLs,
+                extraHeaders: headers,
+                catalogMaxEntries: configuration.catalogMaxEntries
+            )
         )
+        let address: BindAddress = configuration.unixSocket.map { .unixDomainSocket(path: $0) }
+            ?? .hostname(configuration.host, port: configuration.port)
+        if let socket = configuration.unixSocket { unlink(socket) }
         let app = Application(
             responder: responder,
             server: .http1(configuration: .init(additionalChannelHandlers: [ExpectContinueHandler()])),
-            configuration: .init(address: .hostname(configuration.host, port: configuration.port)),
-            onServerRunning: { [logger, configuration] channel in
+            configuration: .init(address: address),
+            onServerRunning: { [logger, configuration, storageRoot] channel in
                 logger.info(
                     "pier listening",
                     metadata: [
                         "address": "\(channel.localAddress?.description ?? "\(configuration.host):\(configuration.port)")",
                         "storage": "\(storageRoot)",
+                        "readonly": "\(configuration.readOnly)",
                     ]
                 )
             },
             logger: logger
         )
+        var services: [ServiceGroupConfiguration.ServiceConfiguration] = [.init(service: app)]
+        if let debug = configuration.debugAddress {
+            let debugApp = Application(
+                responder: DebugResponder(registry: registry, logger: logger),
+                configuration: .init(address: .hostname(debug.host, port: debug.port)),
+                logger: logger
+            )
+            services.append(.init(service: debugApp))
+        }
+        var group = ServiceGroupConfiguration(
+            services: services,
+            gracefulShutdownSignals: [.sigterm, .sigint],
+            logger: logger
+        )
+        group.maximumGracefulShutdownDuration = configuration.drainTimeout
+
         let flusher = Task { await accessLog?.run() }
+        let purger = Task { await purgeUploads(registry) }
         var failure: (any Error)?
-        do { try await app.runService() } catch { failure = error }
+        do { try await ServiceGroup(configuration: group).run() } catch { failure = error }
+        purger.cancel()
         // Let a write the flusher already started finish, then write what is left.
         flusher.cancel()
         await flusher.value
         accessLog?.flushNow()
         if let failure { throw failure }
+    }
+
+    /// Removes abandoned upload sessions now and then every `interval`, as configured by
+    /// `storage.maintenance.uploadpurging`.
+    private func purgeUploads(_ registry: Registry) async {
+        let settings = configuration.uploadPurging
+        guard settings.enabled else { return }
+        while !Task.isCancelled {
+            do {
+                let report = try await registry.purgeUploads(olderThan: settings.age, dryRun: settings.dryRun)
+                if !report.purged.isEmpty {
+                    logger.info(
+                        settings.dryRun ? "upload purge (dry run) would remove sessions" : "upload purge removed sessions",
+                        metadata: ["count": "\(report.purged.count)", "sessions": "\(report.purged.prefix(20))"]
+                    )
+                }
+            } catch {
+                logger.error("upload purge failed", metadata: ["error": "\(error)"])
+            }
+            try? await Task.sleep(for: settings.interval)
+        }
     }
 }

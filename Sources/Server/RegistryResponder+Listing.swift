@@ -25,7 +25,7 @@ extension RegistryResponder {
         let page = try await registry.tags(name, limit: n ?? Int.max, after: last)
         var headers: HTTPFields = [.contentType: "application/json"]
         if page.hasMore, let n, let lastItem = page.items.last {
-            headers[.link] = "</v2/\(name)/tags/list?last=\(Self.escape(lastItem))&n=\(n)>; rel=\"next\""
+            headers[.link] = "<\(settings.pathPrefix)/v2/\(name)/tags/list?last=\(Self.escape(lastItem))&n=\(n)>; rel=\"next\""
         }
         return Self.body(Self.jsonObject(key: "name", name.value, listKey: "tags", page.items), method: request.method, headers: headers)
     }
@@ -37,7 +37,7 @@ extension RegistryResponder {
         let page = try await registry.catalog(limit: n, after: last)
         var headers: HTTPFields = [.contentType: "application/json"]
         if page.hasMore, let lastItem = page.items.last {
-            headers[.link] = "</v2/_catalog?last=\(Self.escape(lastItem))&n=\(n)>; rel=\"next\""
+            headers[.link] = "<\(settings.pathPrefix)/v2/_catalog?last=\(Self.escape(lastItem))&n=\(n)>; rel=\"next\""
         }
         return Self.body(Self.jsonObject(listKey: "repositories", page.items), method: request.method, headers: headers)
     }

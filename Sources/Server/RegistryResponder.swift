@@ -15,16 +15,27 @@ public import Registry
 public struct RegistryResponder: HTTPResponder {
     public typealias Context = BasicRequestContext
 
+    /// How URLs and headers are shaped (`http.prefix`, `http.host`, `http.relativeurls`,
+    /// `http.headers`).
+    struct Settings: Sendable {
+        var pathPrefix = ""
+        var externalURL: String?
+        var relativeURLs = false
+        var extraHeaders = HTTPFields()
+        var catalogMaxEntries = 1000
+    }
+
     let registry: Registry
     let logger: Logger
     let accessLog: AccessLog?
-    let catalogMaxEntries: Int
+    let settings: Settings
+    var catalogMaxEntries: Int { settings.catalogMaxEntries }
 
-    init(registry: Registry, logger: Logger, accessLog: AccessLog?, catalogMaxEntries: Int = 1000) {
+    init(registry: Registry, logger: Logger, accessLog: AccessLog?, settings: Settings = Settings()) {
         self.registry = registry
         self.logger = logger
         self.accessLog = accessLog
-        self.catalogMaxEntries = catalogMaxEntries
+        self.settings = settings
     }
 
     public func respond(to request: Request, context: Context) async throws -> Response {
@@ -39,6 +50,7 @@ public struct RegistryResponder: HTTPResponder {
             response = RegistryError(.unknown, "internal error", detail: "\(error)").response(for: request.method)
         }
         response.headers[.dockerDistributionAPIVersion] = "registry/2.0"
+        if !settings.extraHeaders.isEmpty { response.headers.append(contentsOf: settings.extraHeaders) }
         if let accessLog {
             let elapsed = ContinuousClock.now - start
             let ms = Double(elapsed.components.seconds) * 1000 + Double(elapsed.components.attoseconds) / 1e15
@@ -57,7 +69,13 @@ public struct RegistryResponder: HTTPResponder {
 
     private func dispatch(_ request: Request) async throws -> Response {
         let rawPath = request.head.path ?? "/"
-        let path = rawPath.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false).first ?? ""
+        var path = rawPath.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false).first ?? ""
+        if !settings.pathPrefix.isEmpty {
+            guard path.hasPrefix(settings.pathPrefix) else {
+                throw RegistryError(.unsupported, "no such endpoint", detail: String(path.prefix(200)), status: 404)
+            }
+            path = path.dropFirst(settings.pathPrefix.count)
+        }
         guard let route = try RegistryRoute.parse(path) else {
             throw RegistryError(.unsupported, "no such endpoint", detail: String(path.prefix(200)), status: 404)
         }
@@ -144,9 +162,13 @@ public struct RegistryResponder: HTTPResponder {
         return Response(status: status, headers: headers)
     }
 
-    /// Absolute URL for `path` as the client reached us (Host, and X-Forwarded-* from a proxy),
-    /// as distribution builds its Location headers.
+    /// The URL for `path` in a `Location` header: relative with `http.relativeurls`, under
+    /// `http.host` when set, otherwise as the client reached us (Host, and X-Forwarded-* from
+    /// a proxy), as distribution builds them.
     func url(_ request: Request, _ path: String) -> String {
+        let path = settings.pathPrefix + path
+        if settings.relativeURLs { return path }
+        if let external = settings.externalURL { return external + path }
         let host = request.headers[.xForwardedHost]?.split(separator: ",").first.map { $0.trimmingCharacters(in: .whitespaces) }
             ?? request.head.authority
         guard let host, !host.isEmpty else { return path }

@@ -10,7 +10,7 @@ struct Pier: AsyncParsableCommand {
         commandName: "pier",
         abstract: "A container image registry: OCI Distribution and Docker Registry V2 in one binary.",
         version: PierVersion.current,
-        subcommands: [Serve.self],
+        subcommands: [Serve.self, Config.self],
         defaultSubcommand: nil
     )
 }
@@ -46,7 +46,48 @@ struct Serve: AsyncParsableCommand {
             handler.logLevel = level
             return handler
         }
-        let logger = Logger(label: "pier")
+        var logger = Logger(label: "pier")
+        for (key, value) in settings.logFields { logger[metadataKey: key] = "\(value)" }
+        for key in settings.unknownKeys {
+            logger.warning("unknown configuration key, ignored", metadata: ["key": "\(key)"])
+        }
         try await PierServer(configuration: settings, logger: logger).run()
+    }
+}
+
+/// `pier config check [CONFIG]`: validate a configuration without starting anything.
+struct Config: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Work with configuration files.",
+        subcommands: [Check.self]
+    )
+
+    struct Check: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Validate a configuration and print it as Pier reads it.",
+            discussion: """
+                Applies REGISTRY_* variables from the environment, warns about unknown keys, \
+                and prints the effective configuration with secrets masked. Exits 1, naming the \
+                key, when a value is invalid.
+                """
+        )
+
+        @Argument(help: "A distribution-style config.yml; the embedded default when omitted.")
+        var config: String?
+
+        func run() throws {
+            let settings: PierConfiguration
+            do {
+                settings = try PierConfiguration.load(path: config, environment: ProcessInfo.processInfo.environment)
+            } catch {
+                FileHandle.standardError.write(Data("pier: \(error)\n".utf8))
+                throw ExitCode(1)
+            }
+            for key in settings.unknownKeys {
+                FileHandle.standardError.write(Data("warning: unknown configuration key \(key), ignored\n".utf8))
+            }
+            print("# configuration is valid")
+            print(settings.effectiveYAML, terminator: "")
+        }
     }
 }

@@ -1,3 +1,4 @@
+import Foundation
 import NIOCore
 import OCI
 import Storage
@@ -164,5 +165,36 @@ struct Chunks: AsyncSequence {
         let digest = try await push([1], to: registry)
         await #expect(throws: RegistryError.self) { try await registry.deleteBlob(repo, digest) }
         #expect(try await registry.blobSize(repo, digest) == 1)
+    }
+}
+
+@Suite struct MaintenanceTests {
+    let repo = RepositoryName("team/app")!
+
+    @Test func readOnlyRefusesWritesAndServesReads() async throws {
+        let driver = InMemoryDriver()
+        let digest = Digest.of([1])
+        try await Registry(driver: driver).uploadMonolithic(repo, digest: digest, body: Chunks([1]))
+        let registry = Registry(driver: driver, options: .init(readOnly: true))
+        #expect(try await registry.blobSize(repo, digest) == 1)
+        await #expect(throws: RegistryError.self) { try await registry.startUpload(repo) }
+        await #expect(throws: RegistryError.self) { try await registry.deleteBlob(repo, digest) }
+        await #expect(throws: RegistryError.self) { try await registry.mountBlob(RepositoryName("x")!, digest, from: nil) }
+    }
+
+    @Test func purgingRemovesOnlyOldSessions() async throws {
+        let registry = Registry(driver: InMemoryDriver())
+        let old = try await registry.startUpload(repo)
+        let young = try await registry.startUpload(RepositoryName("other/deep")!)
+        // Seen from two hours later, a one-hour limit catches both; a three-hour limit none.
+        let later = Date().addingTimeInterval(7200)
+        let dry = try await registry.purgeUploads(olderThan: .seconds(3600), dryRun: true, now: later)
+        #expect(dry.purged.count == 2)
+        #expect(try await registry.uploadSize(repo, old) == 0)
+        let none = try await registry.purgeUploads(olderThan: .seconds(3 * 3600), dryRun: false, now: later)
+        #expect(none.purged.isEmpty && none.kept == 2)
+        let report = try await registry.purgeUploads(olderThan: .seconds(3600), dryRun: false, now: later)
+        #expect(report.purged.sorted() == ["other/deep/_uploads/\(young)", "team/app/_uploads/\(old)"])
+        await #expect(throws: RegistryError.self) { try await registry.uploadSize(repo, old) }
     }
 }

@@ -47,6 +47,34 @@ import Testing
         #expect(config.logFormat == .json)
     }
 
+    @Test func readsOperationsSettings() throws {
+        let path = try file("""
+            version: 0.1
+            storage:
+              maintenance:
+                uploadpurging: {enabled: true, age: 2h, interval: 30m, dryrun: true}
+                readonly: {enabled: true}
+            http:
+              addr: :5000
+              prefix: /registry/
+              host: https://registry.example.com/
+              relativeurls: false
+              draintimeout: 60s
+              debug: {addr: 127.0.0.1:5001}
+              headers:
+                X-Content-Type-Options: [nosniff]
+            """)
+        let config = try PierConfiguration.load(path: path, environment: [:])
+        #expect(config.readOnly)
+        #expect(config.uploadPurging == .init(enabled: true, age: .seconds(7200), interval: .seconds(1800), dryRun: true))
+        #expect(config.pathPrefix == "/registry")
+        #expect(config.externalURL == "https://registry.example.com")
+        #expect(config.drainTimeout == .seconds(60))
+        #expect(config.debugAddress?.port == 5001)
+        #expect(config.responseHeaders.map(\.0) == ["X-Content-Type-Options"])
+        #expect(config.unknownKeys.isEmpty)
+    }
+
     @Test func deletesAreOffInAFileThatDoesNotMentionThem() throws {
         let path = try file("version: 0.1\nstorage:\n  filesystem:\n    rootdirectory: /x\n")
         #expect(try PierConfiguration.load(path: path, environment: [:]).deleteEnabled == false)
@@ -70,6 +98,10 @@ import Testing
         ("storage:\n  delete:\n    enabled: maybe\n", "storage.delete.enabled"),
         ("log:\n  level: loud\n", "log.level"),
         ("auth:\n  htpasswd:\n    realm: r\n    path: /p\n", "auth"),
+        ("storage:\n  maintenance:\n    uploadpurging:\n      age: soon\n", "storage.maintenance.uploadpurging.age"),
+        ("http:\n  net: udp\n", "http.net"),
+        ("http:\n  prefix: registry\n", "http.prefix"),
+        ("version: 0.2\n", "version"),
     ])
     func badValuesNameTheirKey(_ text: String, _ key: String) throws {
         let path = try file(text)

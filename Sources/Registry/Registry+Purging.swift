@@ -1,0 +1,54 @@
+import Foundation
+import OCI
+import Storage
+
+extension Registry {
+    /// What one purge pass found.
+    public struct PurgeReport: Sendable, Equatable {
+        /// Sessions older than the age limit (removed unless it was a dry run).
+        public var purged: [String] = []
+        /// Sessions still young enough to finish.
+        public var kept = 0
+    }
+
+    /// Removes upload sessions started more than `age` ago, as distribution's
+    /// `uploadpurging` does. A session's age is its `startedat` time, or the directory's
+    /// modification time when that file is missing or unreadable (a session left half-made
+    /// by a crash). With `dryRun`, only reports.
+    public func purgeUploads(olderThan age: Duration, dryRun: Bool, now: Date = Date()) async throws -> PurgeReport {
+        var report = PurgeReport()
+        let cutoff = now.addingTimeInterval(-Double(age.components.seconds) - Double(age.components.attoseconds) / 1e18)
+        try await purge(layout.repositoriesRoot, cutoff: cutoff, dryRun: dryRun, report: &report)
+        return report
+    }
+
+    private func purge(_ path: String, cutoff: Date, dryRun: Bool, report: inout PurgeReport) async throws {
+        guard let children = try await driver.list(path) else { return }
+        for child in children {
+            let childPath = path + "/" + child
+            if child == "_uploads" {
+                for session in try await driver.list(childPath) ?? [] {
+                    let sessionPath = childPath + "/" + session
+                    if try await startedAt(sessionPath) < cutoff {
+                        report.purged.append(String(sessionPath.dropFirst(layout.repositoriesRoot.count + 1)))
+                        if !dryRun { try await driver.delete(sessionPath) }
+                    } else {
+                        report.kept += 1
+                    }
+                }
+            } else if !child.hasPrefix("_") {
+                try await purge(childPath, cutoff: cutoff, dryRun: dryRun, report: &report)
+            }
+        }
+    }
+
+    private func startedAt(_ sessionPath: String) async throws -> Date {
+        if let bytes = try? await driver.contents(of: sessionPath + "/startedat", limit: 256),
+           let date = ISO8601DateFormatter().date(from: String(decoding: bytes, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines))
+        {
+            return date
+        }
+        let modified = try await driver.stat(sessionPath)?.modified ?? 0
+        return Date(timeIntervalSince1970: modified)
+    }
+}

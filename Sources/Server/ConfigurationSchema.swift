@@ -1,0 +1,46 @@
+/// The keys of distribution's configuration, to tell a typo from a setting.
+enum ConfigurationSchema {
+    enum Kind { case known, open, unknown }
+
+    /// Sections whose keys are free (driver parameters, header names, log fields).
+    private static let open: [String] = [
+        "log.fields", "log.hooks", "storage.inmemory", "storage.s3", "storage.gcs", "storage.azure", "storage.swift",
+        "storage.oss", "storage.cache", "storage.redirect", "storage.tag", "auth", "middleware", "reporting", "http.headers",
+        "http.tls", "redis", "proxy", "validation", "compatibility", "notifications.endpoints[].headers",
+        "health.file", "health.http", "health.tcp", "notifications.events", "http.debug.prometheus",
+    ]
+
+    private static let known: Set<String> = [
+        "version", "log", "log.level", "log.formatter", "log.accesslog", "log.accesslog.disabled", "loglevel",
+        "storage", "storage.filesystem", "storage.filesystem.rootdirectory", "storage.filesystem.maxthreads",
+        "storage.delete", "storage.delete.enabled", "storage.maintenance", "storage.maintenance.uploadpurging",
+        "storage.maintenance.uploadpurging.enabled", "storage.maintenance.uploadpurging.age",
+        "storage.maintenance.uploadpurging.interval", "storage.maintenance.uploadpurging.dryrun",
+        "storage.maintenance.readonly", "storage.maintenance.readonly.enabled",
+        "http", "http.addr", "http.net", "http.prefix", "http.host", "http.secret", "http.relativeurls",
+        "http.draintimeout", "http.debug", "http.debug.addr", "http.http2", "http.http2.disabled", "http.h2c",
+        "http.h2c.enabled",
+        "notifications", "notifications.endpoints", "notifications.endpoints[].name", "notifications.endpoints[].disabled",
+        "notifications.endpoints[].url", "notifications.endpoints[].timeout", "notifications.endpoints[].threshold",
+        "notifications.endpoints[].backoff", "notifications.endpoints[].ignoredmediatypes",
+        "notifications.endpoints[].ignore", "notifications.endpoints[].ignore.mediatypes",
+        "notifications.endpoints[].ignore.actions", "notifications.endpoints[].mediatype",
+        "health", "health.storagedriver", "health.storagedriver.enabled", "health.storagedriver.interval",
+        "health.storagedriver.threshold", "catalog", "catalog.maxentries",
+    ]
+
+    private static let secrets: [String] = [
+        "http.secret", "storage.s3.accesskey", "storage.s3.secretkey", "redis.password", "proxy.password",
+        "auth.token.jwks", "storage.azure.accountkey",
+    ]
+
+    static func classify(_ path: String) -> Kind {
+        if known.contains(path) { return .known }
+        if open.contains(where: { path == $0 || path.hasPrefix($0 + ".") || path.hasPrefix($0 + "[]") }) { return .open }
+        return .unknown
+    }
+
+    static func isSecret(_ path: String) -> Bool {
+        secrets.contains(path) || path.hasSuffix(".password") || path.hasSuffix("authorization")
+    }
+}

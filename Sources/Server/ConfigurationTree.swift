@@ -1,0 +1,175 @@
+import Foundation
+import Yams
+
+/// distribution's configuration as a YAML tree: the file, then `REGISTRY_*` variables laid
+/// over it with distribution's rules, then typed reads by dotted key path.
+struct ConfigurationTree {
+    private(set) var root: [String: Any]
+
+    init(_ root: [String: Any] = [:]) { self.root = root }
+
+    /// Applies `REGISTRY_A_B_C=value` as `a.b.c: value`: `_` separates levels, a number
+    /// indexes a list, and the value is parsed as a YAML scalar. Shorter names go first, so
+    /// `REGISTRY_AUTH=htpasswd` and `REGISTRY_AUTH_HTPASSWD_PATH=…` combine as in distribution.
+    mutating func applyEnvironment(_ environment: [String: String]) {
+        let overrides = environment
+            .filter { $0.key.hasPrefix("REGISTRY_") && $0.key.count > "REGISTRY_".count }
+            .map { (keys: $0.key.dropFirst("REGISTRY_".count).split(separator: "_").map { $0.lowercased() }, value: $0.value) }
+            .sorted { $0.keys.count != $1.keys.count ? $0.keys.count < $1.keys.count : $0.keys.lexicographicallyPrecedes($1.keys) }
+        for override in overrides where !override.keys.isEmpty {
+            // REGISTRY_CONFIGURATION_PATH names the file, as in distribution; it is no setting.
+            if override.keys == ["configuration", "path"] { continue }
+            root = Self.setting(root, override.keys[...], Self.scalar(override.value)) as? [String: Any] ?? root
+        }
+    }
+
+    private static func scalar(_ value: String) -> Any {
+        (try? Yams.load(yaml: value)).flatMap { $0 } ?? value
+    }
+
+    /// Returns `node` with `value` set at `keys`. A scalar met on the way (`auth: htpasswd`)
+    /// becomes a mapping with that key, which is how distribution reads such a section.
+    private static func setting(_ node: Any?, _ keys: ArraySlice<String>, _ value: Any) -> Any {
+        guard let key = keys.first else { return value }
+        if let index = Int(key), var list = node as? [Any] {
+            while list.count <= index { list.append([String: Any]()) }
+            list[index] = setting(list[index], keys.dropFirst(), value)
+            return list
+        }
+        var map: [String: Any]
+        switch node {
+        case let existing as [String: Any]: map = existing
+        case let name as String where !name.isEmpty: map = [name: [String: Any]()]
+        default: map = [:]
+        }
+        let existingKey = map.keys.first { $0.lowercased() == key } ?? key
+        if let index = Int(keys.dropFirst().first ?? ""), map[existingKey] == nil || map[existingKey] is [Any] {
+            var list = map[existingKey] as? [Any] ?? []
+            while list.count <= index { list.append([String: Any]()) }
+            map[existingKey] = list
+        }
+        map[existingKey] = setting(map[existingKey], keys.dropFirst(), value)
+        return map
+    }
+
+    // MARK: typed reads
+
+    func value(_ path: String) -> Any? {
+        var node: Any = root
+        for key in path.split(separator: ".") {
+            guard let map = node as? [String: Any],
+                  let match = map.first(where: { $0.key.lowercased() == key.lowercased() })
+            else { return nil }
+            node = match.value
+        }
+        return node is NSNull ? nil : node
+    }
+
+    func has(_ path: String) -> Bool { value(path) != nil }
+
+    func string(_ path: String) throws(ConfigurationError) -> String? {
+        guard let value = value(path) else { return nil }
+        switch value {
+        case let s as String: return s
+        case let i as Int: return String(i)
+        case let d as Double: return String(d)
+        case let b as Bool: return String(b)
+        default: throw ConfigurationError(key: path, message: "expected a string, got \(Self.describe(value))")
+        }
+    }
+
+    func bool(_ path: String) throws(ConfigurationError) -> Bool? {
+        guard let value = value(path) else { return nil }
+        if let b = value as? Bool { return b }
+        if let s = value as? String {
+            switch s.lowercased() {
+            case "true", "yes", "on", "1": return true
+            case "false", "no", "off", "0": return false
+            default: break
+            }
+        }
+        throw ConfigurationError(key: path, message: "expected true or false, got \(Self.describe(value))")
+    }
+
+    func int(_ path: String) throws(ConfigurationError) -> Int? {
+        guard let value = value(path) else { return nil }
+        if let i = value as? Int { return i }
+        if let s = value as? String, let i = Int(s) { return i }
+        throw ConfigurationError(key: path, message: "expected a whole number, got \(Self.describe(value))")
+    }
+
+    func duration(_ path: String) throws(ConfigurationError) -> Duration? {
+        guard let value = value(path) else { return nil }
+        if let seconds = value as? Int { return .nanoseconds(Int64(seconds)) }
+        if let text = value as? String, let duration = GoDuration.parse(text) { return duration }
+        throw ConfigurationError(key: path, message: "expected a duration such as 10s or 24h, got \(Self.describe(value))")
+    }
+
+    /// A mapping of names to one or several strings (`http.headers`, `log.fields`).
+    func stringLists(_ path: String) throws(ConfigurationError) -> [(String, [String])] {
+        guard let value = value(path) else { return [] }
+        guard let map = value as? [String: Any] else {
+            throw ConfigurationError(key: path, message: "expected a mapping, got \(Self.describe(value))")
+        }
+        var result = [(String, [String])]()
+        for (name, entry) in map.sorted(by: { $0.key < $1.key }) {
+            switch entry {
+            case let list as [Any]: result.append((name, list.map { "\($0)" }))
+            case is [String: Any]: throw ConfigurationError(key: "\(path).\(name)", message: "expected a string or a list of strings")
+            default: result.append((name, ["\(entry)"]))
+            }
+        }
+        return result
+    }
+
+    static func describe(_ value: Any) -> String {
+        switch value {
+        case is [String: Any]: "a mapping"
+        case is [Any]: "a list"
+        default: "'\(value)'"
+        }
+    }
+
+    // MARK: unknown keys and output
+
+    /// Key paths present in the tree that distribution's schema does not define.
+    func unknownKeys() -> [String] {
+        var unknown = [String]()
+        Self.walk(root, path: "", into: &unknown)
+        return unknown.sorted()
+    }
+
+    private static func walk(_ node: Any, path: String, into unknown: inout [String]) {
+        if let map = node as? [String: Any] {
+            for (key, child) in map {
+                let childPath = path.isEmpty ? key.lowercased() : "\(path).\(key.lowercased())"
+                switch ConfigurationSchema.classify(childPath) {
+                case .unknown: unknown.append(childPath)
+                case .open: continue
+                case .known: walk(child, path: childPath, into: &unknown)
+                }
+            }
+        } else if let list = node as? [Any] {
+            for item in list { walk(item, path: path + "[]", into: &unknown) }
+        }
+    }
+
+    /// The tree as YAML with secrets replaced, for `pier config check`.
+    func maskedYAML() -> String {
+        let masked = Self.mask(root, path: "")
+        return (try? Yams.dump(object: masked, sortKeys: true)) ?? ""
+    }
+
+    private static func mask(_ node: Any, path: String) -> Any {
+        if let map = node as? [String: Any] {
+            var out = [String: Any]()
+            for (key, child) in map {
+                let childPath = path.isEmpty ? key.lowercased() : "\(path).\(key.lowercased())"
+                out[key] = ConfigurationSchema.isSecret(childPath) && !(child is [String: Any]) ? "********" : mask(child, path: childPath)
+            }
+            return out
+        }
+        if let list = node as? [Any] { return list.map { mask($0, path: path + "[]") } }
+        return node
+    }
+}

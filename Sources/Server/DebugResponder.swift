@@ -1,0 +1,40 @@
+import Hummingbird
+import HTTPTypes
+import Logging
+import NIOCore
+import OCI
+import Registry
+
+/// The debug server on `http.debug.addr`: `/debug/health` checks storage on each call and
+/// answers 200, or 503 with the spec's error body while storage is failing, so load
+/// balancers and orchestrators take a broken instance out of rotation.
+struct DebugResponder: HTTPResponder {
+    typealias Context = BasicRequestContext
+
+    let registry: Registry
+    let logger: Logger
+
+    func respond(to request: Request, context: Context) async throws -> Response {
+        let path = (request.head.path ?? "/").split(separator: "?", maxSplits: 1).first ?? ""
+        guard path == "/debug/health" else {
+            return RegistryError(.unsupported, "no such endpoint", detail: String(path.prefix(200)), status: 404)
+                .response(for: request.method)
+        }
+        do {
+            // A write and a delete prove more than a stat: a full disk, a read-only mount or a
+            // root that is not a directory all fail here.
+            if registry.options.readOnly {
+                _ = try await registry.driver.list("/")
+            } else {
+                let probe = Layout.base + "/.pier-health"
+                try await registry.driver.write([], to: probe, durable: false)
+                try await registry.driver.delete(probe)
+            }
+            return RegistryResponder.json("{}", method: request.method)
+        } catch {
+            logger.error("storage health check failed", metadata: ["error": "\(error)"])
+            return RegistryError(.unavailable, "storage driver is failing", detail: "\(error)")
+                .response(for: request.method)
+        }
+    }
+}

@@ -1,0 +1,228 @@
+"""Drop-in configuration: distribution's config.yml and REGISTRY_* variables, and the
+operations settings (read-only, upload purging, headers, URLs, debug health)."""
+
+import os
+import subprocess
+import time
+
+import pytest
+import requests
+
+from harness import Registry, images
+from harness.client import error_codes
+from harness.server import free_port, missing_binary, pier_bin
+
+pytestmark = [pytest.mark.pier_only]
+
+
+@pytest.fixture(autouse=True)
+def _need_pier():
+    reason = missing_binary("pier")
+    if reason:
+        pytest.skip(reason)
+
+
+def start_with_env(tmp_path, env_block, config_text=None, ready_path="/v2/"):
+    """Starts `pier serve` with a compose file's `environment:` block, only the listening
+    address moved to a free loopback port and storage under tmp_path."""
+    port = free_port()
+    env = dict(os.environ)
+    env.update({k: v for k, v in env_block.items()})
+    env["REGISTRY_HTTP_ADDR"] = f"127.0.0.1:{port}"
+    env.setdefault("REGISTRY_STORAGE_FILESYSTEM_ROOTDIRECTORY", str(tmp_path / "data"))
+    args = [pier_bin(), "serve"]
+    if config_text is not None:
+        (tmp_path / "config.yml").write_text(config_text)
+        args.append(str(tmp_path / "config.yml"))
+    proc = subprocess.Popen(args, env=env, stderr=subprocess.PIPE, text=True, cwd=tmp_path)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.time() + 30
+    while time.time() < deadline:
+        if proc.poll() is not None:
+            return proc, None
+        try:
+            if requests.get(url + ready_path, timeout=1).status_code == 200:
+                return proc, url
+        except requests.ConnectionError:
+            time.sleep(0.1)
+    proc.kill()
+    raise AssertionError("pier did not start")
+
+
+def stop(proc):
+    proc.terminate()
+    assert proc.wait(timeout=30) == 0
+    return proc.stderr.read()
+
+
+# The filesystem variants of the compose `environment:` blocks in the seed articles.
+SEED_ENVIRONMENTS = {
+    "plain": {"REGISTRY_HTTP_ADDR": "0.0.0.0:80", "REGISTRY_LOG_LEVEL": "warn", "REGISTRY_LOG_ACCESSLOG_DISABLED": "true"},
+    "rootdirectory": {"REGISTRY_STORAGE_FILESYSTEM_ROOTDIRECTORY": "/data"},
+}
+
+
+@pytest.mark.parametrize("name", sorted(SEED_ENVIRONMENTS))
+def test_seed_compose_environments_start_pier_unchanged(tmp_path, name):
+    block = dict(SEED_ENVIRONMENTS[name])
+    block.pop("REGISTRY_STORAGE_FILESYSTEM_ROOTDIRECTORY", None)  # moved under tmp_path
+    proc, url = start_with_env(tmp_path, block)
+    assert url, proc.stderr.read()
+    reg = Registry(url)
+    img = images.image(1)
+    reg.push("seed/app", "v1", img)
+    assert reg.get_manifest("seed/app", "v1").content == img.data
+    log = stop(proc)
+    if block.get("REGISTRY_LOG_ACCESSLOG_DISABLED") == "true":
+        assert "/v2/seed/app" not in log
+
+
+@pytest.mark.parametrize(
+    "env, section",
+    [
+        ({"REGISTRY_AUTH": "htpasswd", "REGISTRY_AUTH_HTPASSWD_PATH": "/auth/htpasswd", "REGISTRY_AUTH_HTPASSWD_REALM": "Registry Realm"}, "auth"),
+        ({"REGISTRY_HTTP_TLS_CERTIFICATE": "/ssl/x.pem", "REGISTRY_HTTP_TLS_KEY": "/ssl/x.key"}, "http.tls"),
+        ({"REGISTRY_STORAGE": "s3", "REGISTRY_STORAGE_S3_BUCKET": "b"}, "storage.s3"),
+    ],
+)
+def test_sections_of_later_work_are_refused_by_name_not_ignored(tmp_path, env, section):
+    proc, url = start_with_env(tmp_path, env)
+    assert url is None
+    assert proc.returncode == 1
+    assert section in proc.stderr.read()
+
+
+DEBIAN_SAMPLE = """\
+version: 0.1
+log:
+  fields:
+    service: registry
+storage:
+  cache:
+    blobdescriptor: inmemory
+  filesystem:
+    rootdirectory: {root}
+http:
+  addr: :5000
+  headers:
+    X-Content-Type-Options: [nosniff]
+health:
+  storagedriver:
+    enabled: true
+    interval: 10s
+    threshold: 3
+"""
+
+
+def test_distribution_sample_config_is_accepted_and_its_headers_sent(tmp_path):
+    proc, url = start_with_env(tmp_path, {}, DEBIAN_SAMPLE.format(root=tmp_path / "data"))
+    assert url, proc.stderr.read()
+    r = requests.get(url + "/v2/")
+    assert r.headers["X-Content-Type-Options"] == "nosniff"
+    log = stop(proc)
+    assert "service=registry" in log
+    assert "unknown configuration key" not in log
+
+
+def test_unknown_keys_are_warned_about_by_path(tmp_path):
+    proc, url = start_with_env(tmp_path, {}, "version: 0.1\nhttp:\n  adress: :1\nstorage:\n  filesystem:\n    rootdirectroy: /x\n")
+    assert url
+    log = stop(proc)
+    assert "http.adress" in log and "storage.filesystem.rootdirectroy" in log
+
+
+def test_config_check_prints_the_effective_configuration_with_secrets_masked(tmp_path):
+    config = tmp_path / "config.yml"
+    config.write_text("version: 0.1\nhttp:\n  addr: :5000\n  secret: hunter2\nlog:\n  levle: info\n")
+    env = dict(os.environ, REGISTRY_STORAGE_DELETE_ENABLED="true")
+    out = subprocess.run([pier_bin(), "config", "check", str(config)], capture_output=True, text=True, env=env, timeout=30)
+    assert out.returncode == 0, out.stderr
+    assert "hunter2" not in out.stdout and "********" in out.stdout
+    assert "enabled: true" in out.stdout
+    assert "log.levle" in out.stderr
+    bad = tmp_path / "bad.yml"
+    bad.write_text("version: 0.1\ncatalog:\n  maxentries: -5\n")
+    out = subprocess.run([pier_bin(), "config", "check", str(bad)], capture_output=True, text=True, timeout=30)
+    assert out.returncode == 1 and "catalog.maxentries" in out.stderr
+
+
+def test_read_only_mode_refuses_writes_and_serves_reads(make_server):
+    srv = make_server("pier")
+    reg = Registry(srv.url)
+    img = images.image(1)
+    reg.push("ro/app", "v1", img)
+    srv.stop()
+    srv.config["storage"]["maintenance"] = {"readonly": {"enabled": True}}
+    srv.start()
+    assert reg.get_manifest("ro/app", "v1").content == img.data
+    r = requests.post(f"{srv.url}/v2/ro/app/blobs/uploads/")
+    assert r.status_code == 405 and error_codes(r) == ["UNSUPPORTED"]
+    assert "read-only" in r.text
+    r = requests.delete(f"{srv.url}/v2/ro/app/manifests/{img.digest}")
+    assert r.status_code == 405
+
+
+def test_upload_purging_removes_sessions_older_than_the_age(make_server):
+    srv = make_server(
+        "pier",
+        config={"storage": {"maintenance": {"uploadpurging": {"enabled": True, "age": "1s", "interval": "1s", "dryrun": False}}}},
+    )
+    location = requests.post(f"{srv.url}/v2/purge/app/blobs/uploads/").headers["Location"]
+    assert requests.get(location).status_code == 204
+    deadline = time.time() + 15
+    while time.time() < deadline and requests.get(location).status_code == 204:
+        time.sleep(0.3)
+    r = requests.get(location)
+    assert r.status_code == 404 and error_codes(r) == ["BLOB_UPLOAD_UNKNOWN"]
+
+
+def test_upload_purging_dry_run_only_reports(make_server):
+    srv = make_server(
+        "pier",
+        config={"storage": {"maintenance": {"uploadpurging": {"enabled": True, "age": "1s", "interval": "1s", "dryrun": True}}}},
+    )
+    location = requests.post(f"{srv.url}/v2/purge/dry/blobs/uploads/").headers["Location"]
+    time.sleep(3)
+    assert requests.get(location).status_code == 204
+    assert "dry run" in srv.log
+
+
+def test_prefix_host_and_relative_urls_shape_locations(tmp_path, make_server):
+    config = "version: 0.1\nhttp:\n  prefix: /registry/\n  host: https://registry.example.com\n"
+    proc, url = start_with_env(tmp_path, {}, config, ready_path="/registry/v2/")
+    assert url, proc.stderr.read()
+    try:
+        assert requests.get(f"{url}/v2/").status_code == 404
+        r = requests.post(f"{url}/registry/v2/shape/app/blobs/uploads/")
+        assert r.status_code == 202
+        assert r.headers["Location"].startswith("https://registry.example.com/registry/v2/shape/app/blobs/uploads/")
+    finally:
+        stop(proc)
+    rel = make_server("pier", config={"http": {"relativeurls": True}})
+    r = requests.post(f"{rel.url}/v2/shape/app/blobs/uploads/", headers={"Host": "elsewhere.example"})
+    assert r.headers["Location"].startswith("/v2/shape/app/blobs/uploads/")
+
+
+def test_debug_server_reports_storage_health(make_server, tmp_path):
+    port = free_port()
+    root = tmp_path / "health-root"
+    srv = make_server("pier", config={"http": {"debug": {"addr": f"127.0.0.1:{port}"}}}, root=root)
+    health = f"http://127.0.0.1:{port}/debug/health"
+    assert requests.get(health).status_code == 200
+    # Make the storage root unusable: the health check must fail with the spec's body.
+    os.chmod(root, 0)
+    try:
+        if os.geteuid() == 0:
+            # root ignores permissions; swap the directory for a file instead.
+            os.chmod(root, 0o755)
+            os.rename(root, tmp_path / "moved")
+            root.write_text("not a directory")
+        r = requests.get(health)
+        assert r.status_code == 503 and error_codes(r) == ["UNAVAILABLE"]
+    finally:
+        if root.is_file():
+            root.unlink()
+            os.rename(tmp_path / "moved", root)
+        os.chmod(root, 0o755)
+    assert requests.get(health).status_code == 200
+    assert srv.pid

@@ -1,0 +1,64 @@
+import Testing
+@testable import Server
+
+@Suite struct ConfigurationTreeTests {
+    @Test func environmentSetsNestedKeysCaseInsensitively() throws {
+        var tree = ConfigurationTree(["Storage": ["filesystem": ["rootdirectory": "/a"]]])
+        tree.applyEnvironment(["REGISTRY_STORAGE_FILESYSTEM_ROOTDIRECTORY": "/b", "REGISTRY_LOG_LEVEL": "warn"])
+        #expect(try tree.string("storage.filesystem.rootdirectory") == "/b")
+        #expect(try tree.string("log.level") == "warn")
+    }
+
+    @Test func aScalarSectionCombinesWithItsKeysWhateverTheOrder() throws {
+        var tree = ConfigurationTree()
+        tree.applyEnvironment([
+            "REGISTRY_AUTH_HTPASSWD_PATH": "/auth/htpasswd",
+            "REGISTRY_AUTH": "htpasswd",
+            "REGISTRY_AUTH_HTPASSWD_REALM": "Registry Realm",
+        ])
+        #expect(try tree.string("auth.htpasswd.path") == "/auth/htpasswd")
+        #expect(try tree.string("auth.htpasswd.realm") == "Registry Realm")
+    }
+
+    @Test func valuesAreYAMLScalarsAndNumbersIndexLists() throws {
+        var tree = ConfigurationTree()
+        tree.applyEnvironment([
+            "REGISTRY_LOG_ACCESSLOG_DISABLED": "true",
+            "REGISTRY_CATALOG_MAXENTRIES": "50",
+            "REGISTRY_NOTIFICATIONS_ENDPOINTS_0_NAME": "first",
+            "REGISTRY_NOTIFICATIONS_ENDPOINTS_1_URL": "http://x",
+        ])
+        #expect(try tree.bool("log.accesslog.disabled") == true)
+        #expect(try tree.int("catalog.maxentries") == 50)
+        let endpoints = try #require(tree.value("notifications.endpoints") as? [Any])
+        #expect(endpoints.count == 2)
+        #expect((endpoints[0] as? [String: Any])?["name"] as? String == "first")
+        #expect((endpoints[1] as? [String: Any])?["url"] as? String == "http://x")
+    }
+
+    @Test func unknownKeysAreNamedAndOpenSectionsAreNot() {
+        let tree = ConfigurationTree([
+            "version": 0.1,
+            "storage": ["filesystem": ["rootdirectory": "/x", "rootdirectroy": "/typo"], "s3": ["anything": 1]],
+            "http": ["headers": ["X-Anything": ["v"]], "adress": ":5000"],
+        ])
+        #expect(tree.unknownKeys() == ["http.adress", "storage.filesystem.rootdirectroy"])
+    }
+
+    @Test func secretsAreMaskedInTheEffectiveConfiguration() {
+        let tree = ConfigurationTree(["http": ["secret": "hunter2", "addr": ":5000"]])
+        let yaml = tree.maskedYAML()
+        #expect(!yaml.contains("hunter2"))
+        #expect(yaml.contains("********"))
+        #expect(yaml.contains(":5000"))
+    }
+
+    @Test func goDurationsParse() {
+        #expect(GoDuration.parse("168h") == .seconds(168 * 3600))
+        #expect(GoDuration.parse("1h30m") == .seconds(5400))
+        #expect(GoDuration.parse("500ms") == .milliseconds(500))
+        #expect(GoDuration.parse("0") == .zero)
+        #expect(GoDuration.parse("10") == nil)
+        #expect(GoDuration.parse("soon") == nil)
+    }
+}
