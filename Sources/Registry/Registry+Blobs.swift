@@ -22,6 +22,12 @@ extension Registry {
         try await driver.read(layout.blobData(digest), range: range, into: body)
     }
 
+    /// The local file holding a blob, when the driver keeps files on this machine, so the
+    /// HTTP layer can send it with `sendfile`; nil for other drivers, which stream.
+    public func localBlobFile(_ digest: Digest) -> String? {
+        driver.localFile(layout.blobData(digest))
+    }
+
     /// Removes a blob from a repository (the link); the bytes stay until garbage collection,
     /// as in distribution, because other repositories may share them.
     public func deleteBlob(_ name: RepositoryName, _ digest: Digest) async throws {

@@ -51,7 +51,8 @@ public struct PierServer: Sendable {
                 externalURL: configuration.externalURL,
                 relativeURLs: configuration.relativeURLs,
                 extraHeaders: headers,
-                catalogMaxEntries: configuration.catalogMaxEntries
+                catalogMaxEntries: configuration.catalogMaxEntries,
+                sendfile: true
             )
         )
         let address: BindAddress = configuration.unixSocket.map { .unixDomainSocket(path: $0) }
@@ -59,7 +60,9 @@ public struct PierServer: Sendable {
         if let socket = configuration.unixSocket { unlink(socket) }
         let app = Application(
             responder: responder,
-            server: .http1(configuration: .init(additionalChannelHandlers: [ExpectContinueHandler()])),
+            server: .http1(
+                configuration: .init(additionalChannelHandlers: [ExpectContinueHandler(), SendfileHandler.Installer()])
+            ),
             configuration: .init(address: address),
             onServerRunning: { [logger, configuration, storageRoot] channel in
                 logger.info(

@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import Hummingbird
 import HTTPTypes
 import NIOCore
@@ -6,7 +9,7 @@ import Registry
 
 extension RegistryResponder {
     /// HEAD and GET of a blob, with single `Range` requests answered by 206 (or 416).
-    func getBlob(_ request: Request, _ name: RepositoryName, _ digest: Digest) async throws -> Response {
+    func getBlob(_ request: Request, _ name: RepositoryName, _ digest: Digest, channel: (any Channel)?) async throws -> Response {
         let size = try await registry.blobSize(name, digest)
         var headers: HTTPFields = [
             .contentType: "application/octet-stream",
@@ -32,6 +35,20 @@ extension RegistryResponder {
         }
         let registry = registry
         let requested = range
+        if settings.sendfile, let channel, let file = registry.localBlobFile(digest) {
+            let start = Int(requested?.lowerBound ?? 0)
+            let end = Int(requested?.upperBound ?? size)
+            let body = ResponseBody { writer in
+                let fd = open(file, O_RDONLY | O_CLOEXEC)
+                guard fd >= 0 else { throw RegistryError.blobUnknown(digest) }
+                let handle = NIOFileHandle(_deprecatedTakingOwnershipOfDescriptor: fd)
+                defer { try? handle.close() }
+                let region = FileRegion(fileHandle: handle, readerIndex: start, endIndex: end)
+                try await channel.triggerUserOutboundEvent(SendfileHandler.Request(region: region)).get()
+                try await writer.finish(nil)
+            }
+            return Response(status: status, headers: headers, body: body)
+        }
         let body = ResponseBody { writer in
             try await registry.readBlob(digest, range: requested) { buffer in
                 try await writer.write(buffer)

@@ -12,8 +12,8 @@ public import Registry
 /// It is a plain `HTTPResponder` rather than a router: repository names contain slashes,
 /// and parsing the path once by hand keeps the hot paths (manifest HEAD, blob GET) free of
 /// per-request router work.
-public struct RegistryResponder: HTTPResponder {
-    public typealias Context = BasicRequestContext
+struct RegistryResponder: HTTPResponder {
+    typealias Context = PierRequestContext
 
     /// How URLs and headers are shaped (`http.prefix`, `http.host`, `http.relativeurls`,
     /// `http.headers`).
@@ -23,6 +23,8 @@ public struct RegistryResponder: HTTPResponder {
         var relativeURLs = false
         var extraHeaders = HTTPFields()
         var catalogMaxEntries = 1000
+        /// Whether blob bytes may go out by `sendfile` (plain-HTTP listeners only).
+        var sendfile = false
     }
 
     let registry: Registry
@@ -38,11 +40,11 @@ public struct RegistryResponder: HTTPResponder {
         self.settings = settings
     }
 
-    public func respond(to request: Request, context: Context) async throws -> Response {
+    func respond(to request: Request, context: Context) async throws -> Response {
         let start = ContinuousClock.now
         var response: Response
         do {
-            response = try await dispatch(request)
+            response = try await dispatch(request, context)
         } catch let error as RegistryError {
             response = error.response(for: request.method)
         } catch {
@@ -67,7 +69,7 @@ public struct RegistryResponder: HTTPResponder {
         return response
     }
 
-    private func dispatch(_ request: Request) async throws -> Response {
+    private func dispatch(_ request: Request, _ context: Context) async throws -> Response {
         let rawPath = request.head.path ?? "/"
         var path = rawPath.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false).first ?? ""
         if !settings.pathPrefix.isEmpty {
@@ -101,7 +103,7 @@ public struct RegistryResponder: HTTPResponder {
         case .blob(let name, let digest):
             let digest = try Self.digest(digest)
             switch method {
-            case .get, .head: return try await getBlob(request, name, digest)
+            case .get, .head: return try await getBlob(request, name, digest, channel: context.channel)
             case .delete: return try await deleteBlob(name, digest)
             default: throw Self.methodNotAllowed
             }

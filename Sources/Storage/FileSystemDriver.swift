@@ -235,6 +235,10 @@ public struct FileSystemDriver: StorageDriver {
         }
     }
 
+    public func localFile(_ path: String) -> String? {
+        try? fullPath(path)
+    }
+
     public func appender(for path: String) async throws -> any StorageAppender {
         let full = try fullPath(path)
         let (fd, size) = try await Self.run { () throws -> (Int32, Int64) in

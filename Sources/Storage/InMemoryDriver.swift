@@ -96,6 +96,8 @@ public final class InMemoryDriver: StorageDriver {
         try await body(ByteBuffer(bytes: bytes[lower..<upper]))
     }
 
+    public func localFile(_ path: String) -> String? { nil }
+
     public func appender(for path: String) async throws -> any StorageAppender {
         try check(path)
         let now = clock()

@@ -40,6 +40,10 @@ public protocol StorageDriver: Sendable {
         into body: (ByteBuffer) async throws -> Void
     ) async throws
 
+    /// The local filesystem path of `path` when this driver keeps files on this machine
+    /// (so the HTTP layer may `sendfile` it); nil for every other driver.
+    func localFile(_ path: String) -> String?
+
     /// Opens a file for appending, creating it when missing; upload sessions grow their
     /// data file through this across requests.
     func appender(for path: String) async throws -> any StorageAppender
