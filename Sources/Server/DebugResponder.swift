@@ -3,19 +3,32 @@ import HTTPTypes
 import Logging
 import NIOCore
 import OCI
+import Prometheus
 import Registry
 
 /// The debug server on `http.debug.addr`: `/debug/health` checks storage on each call and
 /// answers 200, or 503 with the spec's error body while storage is failing, so load
-/// balancers and orchestrators take a broken instance out of rotation.
+/// balancers and orchestrators take a broken instance out of rotation. With
+/// `http.debug.prometheus.enabled` it also serves the metrics in Prometheus' text format.
 struct DebugResponder: HTTPResponder {
     typealias Context = BasicRequestContext
 
     let registry: Registry
     let logger: Logger
+    /// Where Prometheus metrics are served, with the collector that renders them.
+    let metrics: (path: String, collector: PrometheusCollectorRegistry)?
 
     func respond(to request: Request, context: Context) async throws -> Response {
         let path = (request.head.path ?? "/").split(separator: "?", maxSplits: 1).first ?? ""
+        if let metrics, path == metrics.path {
+            var buffer = [UInt8]()
+            metrics.collector.emit(into: &buffer)
+            return RegistryResponder.body(
+                ByteBuffer(bytes: buffer),
+                method: request.method,
+                headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"]
+            )
+        }
         guard path == "/debug/health" else {
             return RegistryError(.unsupported, "no such endpoint", detail: String(path.prefix(200)), status: 404)
                 .response(for: request.method)

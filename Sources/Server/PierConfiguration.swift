@@ -48,6 +48,9 @@ public struct PierConfiguration: Sendable {
     public var drainTimeout: Duration?
     /// `http.debug.addr`: the debug server (health) listens here.
     public var debugAddress: (host: String, port: Int)?
+    /// `http.debug.prometheus.path` when `http.debug.prometheus.enabled`: metrics are served
+    /// there on the debug server.
+    public var prometheusPath: String?
     /// Key paths in the configuration that distribution does not define.
     public var unknownKeys: [String] = []
     /// The effective configuration as YAML, secrets masked, for `pier config check`.
@@ -163,9 +166,17 @@ public struct PierConfiguration: Sendable {
         if let debug = try read.string("http.debug.addr"), !debug.isEmpty {
             debugAddress = try Self.parseAddress(debug, key: "http.debug.addr")
         }
-        for section in ["auth", "http.tls", "storage.s3", "proxy", "redis", "notifications.endpoints", "http.debug.prometheus"]
-        where read.has(section) {
-            if section == "http.debug.prometheus", try read.bool("http.debug.prometheus.enabled") != true { continue }
+        if try read.bool("http.debug.prometheus.enabled") == true {
+            let path = try read.string("http.debug.prometheus.path") ?? "/metrics"
+            guard path.hasPrefix("/") else {
+                throw ConfigurationError(key: "http.debug.prometheus.path", message: "'\(path)' must start with /")
+            }
+            guard debugAddress != nil else {
+                throw ConfigurationError(key: "http.debug.prometheus", message: "metrics are served on the debug server: set http.debug.addr")
+            }
+            prometheusPath = path
+        }
+        for section in ["auth", "http.tls", "storage.s3", "proxy", "redis", "notifications.endpoints"] where read.has(section) {
             throw ConfigurationError(key: section, message: "this section is not yet supported by pier")
         }
     }

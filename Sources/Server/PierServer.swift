@@ -2,6 +2,8 @@ import CSystemShims
 import Foundation
 import Hummingbird
 import HTTPTypes
+import Metrics
+import Prometheus
 import ServiceLifecycle
 public import Logging
 import NIOCore
@@ -29,6 +31,13 @@ public struct PierServer: Sendable {
 
     public func run() async throws {
         pier_tune_allocator()
+        // Before any metric handle exists, so every one reports to Prometheus.
+        var metrics: (path: String, collector: PrometheusCollectorRegistry)?
+        if let path = configuration.prometheusPath {
+            let collector = PrometheusCollectorRegistry()
+            MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: collector))
+            metrics = (path, collector)
+        }
         let driver = FileSystemDriver(root: storageRoot)
         let registry = Registry(
             driver: driver,
@@ -79,7 +88,7 @@ public struct PierServer: Sendable {
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = [.init(service: app)]
         if let debug = configuration.debugAddress {
             let debugApp = Application(
-                responder: DebugResponder(registry: registry, logger: logger),
+                responder: DebugResponder(registry: registry, logger: logger, metrics: metrics),
                 configuration: .init(address: .hostname(debug.host, port: debug.port)),
                 logger: logger
             )

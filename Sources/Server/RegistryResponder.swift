@@ -31,6 +31,7 @@ struct RegistryResponder: HTTPResponder {
     let logger: Logger
     let accessLog: AccessLog?
     let settings: Settings
+    let metrics = RegistryMetrics()
     var catalogMaxEntries: Int { settings.catalogMaxEntries }
 
     init(registry: Registry, logger: Logger, accessLog: AccessLog?, settings: Settings = Settings()) {
@@ -43,18 +44,28 @@ struct RegistryResponder: HTTPResponder {
     func respond(to request: Request, context: Context) async throws -> Response {
         let start = ContinuousClock.now
         var response: Response
+        var route = "unknown"
         do {
-            response = try await dispatch(request, context)
+            response = try await dispatch(request, context, route: &route)
         } catch let error as RegistryError {
             response = error.response(for: request.method)
         } catch {
+            metrics.storageErrors.increment()
             logger.error("request failed", metadata: ["error": "\(error)", "path": "\(request.uri.path)"])
             response = RegistryError(.unknown, "internal error", detail: "\(error)").response(for: request.method)
         }
         response.headers[.dockerDistributionAPIVersion] = "registry/2.0"
         if !settings.extraHeaders.isEmpty { response.headers.append(contentsOf: settings.extraHeaders) }
+        let elapsed = ContinuousClock.now - start
+        metrics.record(
+            route: route,
+            method: request.method.rawValue,
+            status: response.status.code,
+            duration: elapsed,
+            bytesIn: request.headers[.contentLength].flatMap { Int($0) },
+            bytesOut: request.method == .head ? nil : response.headers[.contentLength].flatMap { Int($0) }
+        )
         if let accessLog {
-            let elapsed = ContinuousClock.now - start
             let ms = Double(elapsed.components.seconds) * 1000 + Double(elapsed.components.attoseconds) / 1e15
             let path = (request.head.path ?? "/").split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false).first ?? ""
             accessLog.record(
@@ -69,7 +80,7 @@ struct RegistryResponder: HTTPResponder {
         return response
     }
 
-    private func dispatch(_ request: Request, _ context: Context) async throws -> Response {
+    private func dispatch(_ request: Request, _ context: Context, route routeName: inout String) async throws -> Response {
         let rawPath = request.head.path ?? "/"
         var path = rawPath.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false).first ?? ""
         if !settings.pathPrefix.isEmpty {
@@ -82,6 +93,10 @@ struct RegistryResponder: HTTPResponder {
             throw RegistryError(.unsupported, "no such endpoint", detail: String(path.prefix(200)), status: 404)
         }
         let method = request.method
+        routeName = route.metricName
+        let uploading = route.isUpload && method != .get && method != .head
+        if uploading { metrics.uploadsInProgress.increment() }
+        defer { if uploading { metrics.uploadsInProgress.decrement() } }
         switch route {
         case .base:
             guard method == .get || method == .head else { throw Self.methodNotAllowed }

@@ -226,3 +226,40 @@ def test_debug_server_reports_storage_health(make_server, tmp_path):
         os.chmod(root, 0o755)
     assert requests.get(health).status_code == 200
     assert srv.pid
+
+
+def parse_prometheus(text):
+    """Samples of the Prometheus text format: {(name, frozenset(labels)): value}."""
+    samples = {}
+    for line in text.splitlines():
+        if not line or line.startswith("#"):
+            continue
+        name_labels, value = line.rsplit(" ", 1)
+        labels = frozenset()
+        if "{" in name_labels:
+            name, rest = name_labels.split("{", 1)
+            labels = frozenset(tuple(part.split("=", 1)) for part in rest.rstrip("}").split(",") if part)
+        else:
+            name = name_labels
+        samples[(name, labels)] = float(value)
+    return samples
+
+
+def test_prometheus_metrics_count_requests_by_route_method_and_status(make_server):
+    port = free_port()
+    srv = make_server("pier", config={"http": {"debug": {"addr": f"127.0.0.1:{port}", "prometheus": {"enabled": True, "path": "/metrics"}}}})
+    reg = Registry(srv.url)
+    reg.push("metrics/app", "v1", images.image(1))
+    for _ in range(3):
+        requests.get(f"{srv.url}/v2/metrics/app/manifests/v1")
+    requests.get(f"{srv.url}/v2/metrics/app/manifests/missing")
+    r = requests.get(f"http://127.0.0.1:{port}/metrics")
+    assert r.status_code == 200 and r.headers["Content-Type"].startswith("text/plain")
+    samples = parse_prometheus(r.text)
+    ok = ("pier_http_requests_total", frozenset({("route", '"manifest"'), ("method", '"GET"'), ("status", '"200"')}))
+    missing = ("pier_http_requests_total", frozenset({("route", '"manifest"'), ("method", '"GET"'), ("status", '"404"')}))
+    assert samples[ok] == 3 and samples[missing] == 1
+    assert any(name == "pier_http_request_duration_seconds_count" for name, _ in samples)
+    assert samples[("pier_http_response_bytes_total", frozenset())] > 0
+    assert samples[("pier_http_request_bytes_total", frozenset())] > 0
+    assert ("pier_uploads_in_progress", frozenset()) in samples
