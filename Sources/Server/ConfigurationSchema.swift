@@ -24,7 +24,7 @@ enum ConfigurationSchema {
         "notifications.endpoints[].url", "notifications.endpoints[].timeout", "notifications.endpoints[].threshold",
         "notifications.endpoints[].backoff", "notifications.endpoints[].ignoredmediatypes",
         "notifications.endpoints[].ignore", "notifications.endpoints[].ignore.mediatypes",
-        "notifications.endpoints[].ignore.actions", "notifications.endpoints[].mediatype",
+        "notifications.endpoints[].ignore.actions", "notifications.endpoints[].mediatype", "notifications.queuedirectory",
         "health", "health.storagedriver", "health.storagedriver.enabled", "health.storagedriver.interval",
         "health.storagedriver.threshold", "catalog", "catalog.maxentries",
     ]

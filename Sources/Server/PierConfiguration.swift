@@ -1,5 +1,6 @@
 import Foundation
 public import Logging
+public import Notifications
 import Yams
 
 /// The settings Pier runs with, read from distribution's `config.yml` format and its
@@ -51,6 +52,11 @@ public struct PierConfiguration: Sendable {
     /// `http.debug.prometheus.path` when `http.debug.prometheus.enabled`: metrics are served
     /// there on the debug server.
     public var prometheusPath: String?
+    /// `notifications.endpoints`, without the disabled ones.
+    public var notificationEndpoints: [NotificationEndpoint] = []
+    /// Where undelivered events wait (`notifications.queuedirectory`, Pier's addition);
+    /// by default `pier/notifications` under the storage root.
+    public var notificationQueueDirectory: String?
     /// Key paths in the configuration that distribution does not define.
     public var unknownKeys: [String] = []
     /// The effective configuration as YAML, secrets masked, for `pier config check`.
@@ -176,9 +182,48 @@ public struct PierConfiguration: Sendable {
             }
             prometheusPath = path
         }
-        for section in ["auth", "http.tls", "storage.s3", "proxy", "redis", "notifications.endpoints"] where read.has(section) {
+        notificationEndpoints = try Self.endpoints(read)
+        notificationQueueDirectory = try read.string("notifications.queuedirectory")
+        for section in ["auth", "http.tls", "storage.s3", "proxy", "redis"] where read.has(section) {
             throw ConfigurationError(key: section, message: "this section is not yet supported by pier")
         }
+    }
+
+    /// Reads `notifications.endpoints[]` with distribution's defaults.
+    private static func endpoints(_ read: ConfigurationTree) throws(ConfigurationError) -> [NotificationEndpoint] {
+        guard let value = read.value("notifications.endpoints") else { return [] }
+        guard let list = value as? [Any] else {
+            throw ConfigurationError(key: "notifications.endpoints", message: "expected a list of endpoints")
+        }
+        var endpoints = [NotificationEndpoint]()
+        for (index, item) in list.enumerated() {
+            let key = "notifications.endpoints[\(index)]"
+            guard let map = item as? [String: Any] else { throw ConfigurationError(key: key, message: "expected a mapping") }
+            let entry = ConfigurationTree(map)
+            func keyed<T>(_ read: () throws(ConfigurationError) -> T) throws(ConfigurationError) -> T {
+                do { return try read() } catch { throw ConfigurationError(key: "\(key).\(error.key ?? "")", message: error.message) }
+            }
+            if try keyed({ () throws(ConfigurationError) in try entry.bool("disabled") }) == true { continue }
+            guard let name = try keyed({ () throws(ConfigurationError) in try entry.string("name") }), !name.isEmpty else {
+                throw ConfigurationError(key: "\(key).name", message: "every endpoint needs a name")
+            }
+            guard let url = try keyed({ () throws(ConfigurationError) in try entry.string("url") }),
+                  url.hasPrefix("http://") || url.hasPrefix("https://")
+            else {
+                throw ConfigurationError(key: "\(key).url", message: "every endpoint needs an http:// or https:// url")
+            }
+            var endpoint = NotificationEndpoint(name: name, url: url)
+            endpoint.headers = try keyed({ () throws(ConfigurationError) in try entry.stringLists("headers") })
+            if let timeout = try keyed({ () throws(ConfigurationError) in try entry.duration("timeout") }) { endpoint.timeout = timeout }
+            if let threshold = try keyed({ () throws(ConfigurationError) in try entry.int("threshold") }) { endpoint.threshold = max(threshold, 1) }
+            if let backoff = try keyed({ () throws(ConfigurationError) in try entry.duration("backoff") }) { endpoint.backoff = backoff }
+            if let type = try keyed({ () throws(ConfigurationError) in try entry.string("mediatype") }) { endpoint.mediaType = type }
+            let ignored = (entry.value("ignoredmediatypes") as? [Any] ?? []) + (entry.value("ignore.mediatypes") as? [Any] ?? [])
+            endpoint.ignoredMediaTypes = Set(ignored.map { "\($0)" })
+            endpoint.ignoredActions = Set((entry.value("ignore.actions") as? [Any] ?? []).map { "\($0)" })
+            endpoints.append(endpoint)
+        }
+        return endpoints
     }
 
     /// Parses `host:port`, `:port` or `[v6]:port`.

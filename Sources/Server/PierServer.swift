@@ -3,6 +3,7 @@ import Foundation
 import Hummingbird
 import HTTPTypes
 import Metrics
+import Notifications
 import Prometheus
 import ServiceLifecycle
 public import Logging
@@ -51,6 +52,11 @@ public struct PierServer: Sendable {
             guard let field = HTTPField.Name(name) else { continue }
             for value in values { headers.append(HTTPField(name: field, value: value)) }
         }
+        var notifier: Notifier?
+        if !configuration.notificationEndpoints.isEmpty {
+            let directory = configuration.notificationQueueDirectory ?? storageRoot + "/pier/notifications"
+            notifier = try await Notifier(endpoints: configuration.notificationEndpoints, directory: directory, logger: logger)
+        }
         let responder = RegistryResponder(
             registry: registry,
             logger: logger,
@@ -62,6 +68,11 @@ public struct PierServer: Sendable {
                 extraHeaders: headers,
                 catalogMaxEntries: configuration.catalogMaxEntries,
                 sendfile: true
+            ),
+            notifier: notifier,
+            source: .init(
+                addr: "\(ProcessInfo.processInfo.hostName):\(configuration.port)",
+                instanceID: UUID().uuidString.lowercased()
             )
         )
         let address: BindAddress = configuration.unixSocket.map { .unixDomainSocket(path: $0) }
@@ -103,9 +114,11 @@ public struct PierServer: Sendable {
 
         let flusher = Task { await accessLog?.run() }
         let purger = Task { await purgeUploads(registry) }
+        let delivery = Task { await notifier?.run() }
         var failure: (any Error)?
         do { try await ServiceGroup(configuration: group).run() } catch { failure = error }
         purger.cancel()
+        delivery.cancel()
         // Let a write the flusher already started finish, then write what is left.
         flusher.cancel()
         await flusher.value

@@ -2,6 +2,7 @@
 import Glibc
 #endif
 import Hummingbird
+import Notifications
 import HTTPTypes
 import NIOCore
 import OCI
@@ -9,7 +10,8 @@ import Registry
 
 extension RegistryResponder {
     /// HEAD and GET of a blob, with single `Range` requests answered by 206 (or 416).
-    func getBlob(_ request: Request, _ name: RepositoryName, _ digest: Digest, channel: (any Channel)?) async throws -> Response {
+    func getBlob(_ request: Request, _ name: RepositoryName, _ digest: Digest, _ context: Context) async throws -> Response {
+        let channel: (any Channel)? = context.channel
         let size = try await registry.blobSize(name, digest)
         var headers: HTTPFields = [
             .contentType: "application/octet-stream",
@@ -30,6 +32,9 @@ extension RegistryResponder {
         }
         let length = range.map { $0.upperBound - $0.lowerBound } ?? size
         headers[.contentLength] = String(length)
+        if request.method == .get {
+            await notify("pull", blobTarget(name, digest, size, request), request, context)
+        }
         if request.method == .head || length == 0 {
             return Response(status: status, headers: headers)
         }
@@ -58,8 +63,9 @@ extension RegistryResponder {
         return Response(status: status, headers: headers, body: body)
     }
 
-    func deleteBlob(_ name: RepositoryName, _ digest: Digest) async throws -> Response {
+    func deleteBlob(_ request: Request, _ name: RepositoryName, _ digest: Digest, _ context: Context) async throws -> Response {
         try await registry.deleteBlob(name, digest)
+        await notify("delete", RegistryEvent.Target(digest: digest.description, repository: name.value), request, context)
         return Self.empty(.accepted, headers: [.dockerContentDigest: digest.description])
     }
 }

@@ -1,4 +1,5 @@
 import Hummingbird
+import Notifications
 import HTTPTypes
 import NIOCore
 import OCI
@@ -6,7 +7,7 @@ import Registry
 
 extension RegistryResponder {
     /// `POST .../blobs/uploads/`: a mount, a monolithic upload (`?digest=`), or a new session.
-    func startUpload(_ request: Request, _ name: RepositoryName) async throws -> Response {
+    func startUpload(_ request: Request, _ name: RepositoryName, _ context: Context) async throws -> Response {
         let query = request.uri.queryParameters
         if let mount = query["mount"] {
             let digest = try Self.digest(mount)
@@ -16,6 +17,8 @@ extension RegistryResponder {
                 source = parsed
             }
             if try await registry.mountBlob(name, digest, from: source) {
+                let size = try? await registry.blobSize(name, digest)
+                await notify("mount", blobTarget(name, digest, size, request, from: source), request, context)
                 return Self.empty(.created, headers: [
                     .location: url(request, "/v2/\(name)/blobs/\(digest)"),
                     .dockerContentDigest: digest.description,
@@ -24,7 +27,8 @@ extension RegistryResponder {
         } else if let digestParameter = query["digest"] {
             let digest = try Self.digest(digestParameter)
             try checkContentType(request)
-            try await registry.uploadMonolithic(name, digest: digest, body: request.body)
+            let size = try await registry.uploadMonolithic(name, digest: digest, body: request.body)
+            await notify("push", blobTarget(name, digest, size, request), request, context)
             return Self.empty(.created, headers: [
                 .location: url(request, "/v2/\(name)/blobs/\(digest)"),
                 .dockerContentDigest: digest.description,
@@ -49,13 +53,14 @@ extension RegistryResponder {
     }
 
     /// `PUT ?digest=`: the optional last chunk, then verification and commit.
-    func completeUpload(_ request: Request, _ name: RepositoryName, _ id: UploadID) async throws -> Response {
+    func completeUpload(_ request: Request, _ name: RepositoryName, _ id: UploadID, _ context: Context) async throws -> Response {
         guard let digestParameter = request.uri.queryParameters["digest"] else {
             throw RegistryError.digestInvalid("digest parameter missing")
         }
         let digest = try Self.digest(digestParameter)
         let offset = try contentRangeStart(request)
-        try await registry.completeUpload(name, id, digest: digest, at: offset, body: request.body)
+        let size = try await registry.completeUpload(name, id, digest: digest, at: offset, body: request.body)
+        await notify("push", blobTarget(name, digest, size, request), request, context)
         return Self.empty(.created, headers: [
             .location: url(request, "/v2/\(name)/blobs/\(digest)"),
             .dockerContentDigest: digest.description,

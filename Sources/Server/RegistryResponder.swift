@@ -3,6 +3,7 @@ public import Hummingbird
 import HTTPTypes
 public import Logging
 import NIOCore
+import Notifications
 import OCI
 public import Registry
 
@@ -33,12 +34,42 @@ struct RegistryResponder: HTTPResponder {
     let settings: Settings
     let metrics = RegistryMetrics()
     var catalogMaxEntries: Int { settings.catalogMaxEntries }
+    /// Where events go (`notifications`), with this instance's identity for their `source`.
+    let notifier: Notifier?
+    let source: RegistryEvent.Source
 
-    init(registry: Registry, logger: Logger, accessLog: AccessLog?, settings: Settings = Settings()) {
+    init(
+        registry: Registry,
+        logger: Logger,
+        accessLog: AccessLog?,
+        settings: Settings = Settings(),
+        notifier: Notifier? = nil,
+        source: RegistryEvent.Source = .init(addr: "", instanceID: "")
+    ) {
         self.registry = registry
         self.logger = logger
         self.accessLog = accessLog
         self.settings = settings
+        self.notifier = notifier
+        self.source = source
+    }
+
+    /// Queues an event about a successful operation, when notifications are configured.
+    func notify(_ action: String, _ target: RegistryEvent.Target, _ request: Request, _ context: Context) async {
+        guard let notifier else { return }
+        let event = RegistryEvent(
+            action: action,
+            target: target,
+            request: .init(
+                id: UUID().uuidString.lowercased(),
+                addr: context.channel.remoteAddress?.description ?? "",
+                host: request.head.authority ?? "",
+                method: request.method.rawValue,
+                useragent: request.headers[.userAgent] ?? ""
+            ),
+            source: source
+        )
+        await notifier.emit(event)
     }
 
     func respond(to request: Request, context: Context) async throws -> Response {
@@ -110,27 +141,27 @@ struct RegistryResponder: HTTPResponder {
         case .manifest(let name, let reference):
             let reference = try Self.reference(reference)
             switch method {
-            case .get, .head: return try await getManifest(request, name, reference)
-            case .put: return try await putManifest(request, name, reference)
-            case .delete: return try await deleteManifest(name, reference)
+            case .get, .head: return try await getManifest(request, name, reference, context)
+            case .put: return try await putManifest(request, name, reference, context)
+            case .delete: return try await deleteManifest(request, name, reference, context)
             default: throw Self.methodNotAllowed
             }
         case .blob(let name, let digest):
             let digest = try Self.digest(digest)
             switch method {
-            case .get, .head: return try await getBlob(request, name, digest, channel: context.channel)
-            case .delete: return try await deleteBlob(name, digest)
+            case .get, .head: return try await getBlob(request, name, digest, context)
+            case .delete: return try await deleteBlob(request, name, digest, context)
             default: throw Self.methodNotAllowed
             }
         case .uploads(let name):
             guard method == .post else { throw Self.methodNotAllowed }
-            return try await startUpload(request, name)
+            return try await startUpload(request, name, context)
         case .upload(let name, let id):
             guard let id = UploadID(id) else { throw RegistryError.uploadUnknown(id) }
             switch method {
             case .get, .head: return try await uploadStatus(request, name, id)
             case .patch: return try await patchUpload(request, name, id)
-            case .put: return try await completeUpload(request, name, id)
+            case .put: return try await completeUpload(request, name, id, context)
             case .delete: return try await cancelUpload(name, id)
             default: throw Self.methodNotAllowed
             }

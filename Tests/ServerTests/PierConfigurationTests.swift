@@ -75,6 +75,33 @@ import Testing
         #expect(config.unknownKeys.isEmpty)
     }
 
+    @Test func readsNotificationEndpointsWithDistributionDefaults() throws {
+        let path = try file("""
+            version: 0.1
+            notifications:
+              endpoints:
+                - name: hook
+                  url: http://127.0.0.1:9000/events
+                  headers: {Authorization: [Bearer x]}
+                  timeout: 500ms
+                  threshold: 5
+                  backoff: 2s
+                  ignoredmediatypes: [application/octet-stream]
+                  ignore: {actions: [pull]}
+                - name: off
+                  url: http://127.0.0.1:9001/
+                  disabled: true
+            """)
+        let config = try PierConfiguration.load(path: path, environment: [:])
+        #expect(config.notificationEndpoints.map(\.name) == ["hook"])
+        let hook = try #require(config.notificationEndpoints.first)
+        #expect(hook.timeout == .milliseconds(500) && hook.threshold == 5 && hook.backoff == .seconds(2))
+        #expect(hook.ignoredMediaTypes == ["application/octet-stream"] && hook.ignoredActions == ["pull"])
+        #expect(hook.mediaType == "application/vnd.docker.distribution.events.v1+json")
+        #expect(config.unknownKeys.isEmpty)
+        #expect(!config.effectiveYAML.contains("Bearer x"))
+    }
+
     @Test func deletesAreOffInAFileThatDoesNotMentionThem() throws {
         let path = try file("version: 0.1\nstorage:\n  filesystem:\n    rootdirectory: /x\n")
         #expect(try PierConfiguration.load(path: path, environment: [:]).deleteEnabled == false)

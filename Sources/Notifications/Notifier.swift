@@ -1,0 +1,107 @@
+import AsyncHTTPClient
+import Foundation
+public import Logging
+import Metrics
+import NIOCore
+import NIOHTTP1
+
+/// Sends registry events to the configured endpoints, each from its own durable queue, in
+/// order, retrying with the endpoint's backoff until it answers 2xx.
+public final class Notifier: Sendable {
+    private let endpoints: [(NotificationEndpoint, EventQueue)]
+    private let logger: Logger
+    private let depth = Gauge(label: "pier_notification_queue_depth")
+
+    /// Opens every endpoint's queue under `directory/<endpoint name>`.
+    public init(endpoints: [NotificationEndpoint], directory: String, logger: Logger) async throws {
+        var opened = [(NotificationEndpoint, EventQueue)]()
+        for endpoint in endpoints {
+            let safe = endpoint.name.map { $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" ? $0 : "_" }
+            opened.append((endpoint, try await EventQueue(directory: directory + "/" + String(safe))))
+        }
+        self.endpoints = opened
+        self.logger = logger
+    }
+
+    /// Queues an event for every endpoint that wants it. Failing to queue is logged, never
+    /// turned into a failed request: the registry operation itself succeeded.
+    public func emit(_ event: RegistryEvent) async {
+        for (endpoint, queue) in endpoints where endpoint.accepts(event) {
+            do {
+                try await queue.append(event)
+            } catch {
+                logger.error("cannot queue notification", metadata: ["endpoint": "\(endpoint.name)", "error": "\(error)"])
+            }
+        }
+        updateDepth()
+    }
+
+    private func updateDepth() {
+        depth.record(endpoints.reduce(0) { $0 + $1.1.depth })
+    }
+
+    /// Delivers queued events until cancelled.
+    public func run() async {
+        await withTaskGroup(of: Void.self) { group in
+            for (endpoint, queue) in endpoints {
+                group.addTask { await self.deliver(endpoint, queue) }
+            }
+        }
+    }
+
+    private func deliver(_ endpoint: NotificationEndpoint, _ queue: EventQueue) async {
+        var failures = 0
+        while !Task.isCancelled {
+            do {
+                let batch = try await queue.peek(32)
+                if batch.isEmpty {
+                    try? await Task.sleep(for: .milliseconds(100))
+                    continue
+                }
+                try await post(EventEnvelope(events: batch.map(\.1)), to: endpoint)
+                try await queue.acknowledge(batch.map(\.0))
+                updateDepth()
+                if failures > 0 {
+                    logger.info("notification endpoint recovered", metadata: ["endpoint": "\(endpoint.name)"])
+                }
+                failures = 0
+            } catch {
+                failures += 1
+                if failures == 1 || failures == endpoint.threshold {
+                    logger.warning(
+                        "notification delivery failing",
+                        metadata: ["endpoint": "\(endpoint.name)", "failures": "\(failures)", "error": "\(error)"]
+                    )
+                }
+                try? await Task.sleep(for: endpoint.backoff)
+            }
+        }
+    }
+
+    private struct DeliveryError: Error, CustomStringConvertible {
+        let description: String
+    }
+
+    private func post(_ envelope: EventEnvelope, to endpoint: NotificationEndpoint) async throws {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.withoutEscapingSlashes]
+        var request = HTTPClientRequest(url: endpoint.url)
+        request.method = .POST
+        request.headers.add(name: "Content-Type", value: endpoint.mediaType)
+        for (name, values) in endpoint.headers {
+            for value in values { request.headers.add(name: name, value: value) }
+        }
+        request.body = .bytes(ByteBuffer(bytes: Array(try encoder.encode(envelope))))
+        let response = try await HTTPClient.shared.execute(request, timeout: .nanoseconds(endpoint.timeout.nanoseconds))
+        _ = try? await response.body.collect(upTo: 1 << 16)
+        guard (200..<300).contains(response.status.code) else {
+            throw DeliveryError(description: "\(endpoint.url) answered \(response.status.code)")
+        }
+    }
+}
+
+extension Duration {
+    var nanoseconds: Int64 {
+        components.seconds * 1_000_000_000 + components.attoseconds / 1_000_000_000
+    }
+}

@@ -1,0 +1,142 @@
+"""Notifications: distribution's envelope, delivered at least once and in order from a
+queue on disk that survives a receiver outage and a restart of Pier."""
+
+import json
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+import requests
+
+from harness import Registry, images
+from harness.server import free_port
+
+pytestmark = [pytest.mark.pier_only]
+
+
+class Receiver:
+    """A real HTTP endpoint that records every envelope it accepts."""
+
+    def __init__(self, port):
+        self.port = port
+        self.envelopes = []
+        self.content_types = []
+        self.server = None
+
+    def start(self):
+        receiver = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self):
+                body = self.rfile.read(int(self.headers["Content-Length"]))
+                receiver.content_types.append(self.headers["Content-Type"])
+                receiver.envelopes.append(json.loads(body))
+                self.send_response(200)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+            def log_message(self, *args):
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", self.port), Handler)
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def stop(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+    @property
+    def events(self):
+        return [event for envelope in self.envelopes for event in envelope["events"]]
+
+    def wait_for(self, predicate, timeout=30):
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            if predicate(self.events):
+                return self.events
+            time.sleep(0.1)
+        raise AssertionError(f"events never matched; got {json.dumps(self.events, indent=1)[:3000]}")
+
+
+def endpoint_config(port, **extra):
+    endpoint = {"name": "receiver", "url": f"http://127.0.0.1:{port}/events", "timeout": "1s", "threshold": 3, "backoff": "200ms"}
+    endpoint.update(extra)
+    return {"notifications": {"endpoints": [endpoint]}}
+
+
+def manifest_pushes(events):
+    return [e for e in events if e["action"] == "push" and e["target"].get("tag")]
+
+
+def test_events_use_distributions_envelope_and_fields(make_server):
+    receiver = Receiver(free_port())
+    receiver.start()
+    try:
+        srv = make_server("pier", config=endpoint_config(receiver.port))
+        reg = Registry(srv.url)
+        img = images.image(1)
+        reg.push("events/app", "v1", img)
+        requests.get(f"{srv.url}/v2/events/app/manifests/v1")
+        requests.delete(f"{srv.url}/v2/events/app/manifests/v1")
+        events = receiver.wait_for(lambda evs: any(e["action"] == "delete" for e in evs))
+    finally:
+        receiver.stop()
+    assert set(receiver.content_types) == {"application/vnd.docker.distribution.events.v1+json"}
+    push = manifest_pushes(events)[0]
+    assert push["target"]["repository"] == "events/app"
+    assert push["target"]["digest"] == img.digest and push["target"]["tag"] == "v1"
+    assert push["target"]["mediaType"] == img.media_type
+    assert push["target"]["size"] == len(img.data) == push["target"]["length"]
+    assert push["target"]["url"].endswith(f"/v2/events/app/manifests/{img.digest}")
+    for key in ("id", "timestamp", "request", "actor", "source"):
+        assert key in push
+    assert push["request"]["method"] == "PUT" and push["source"]["instanceID"]
+    blob_pushes = [e for e in events if e["action"] == "push" and e["target"]["mediaType"] == "application/octet-stream"]
+    assert {e["target"]["digest"] for e in blob_pushes} >= {b.digest for b in img.all_blobs()}
+    pull = next(e for e in events if e["action"] == "pull")
+    assert pull["target"]["digest"] == img.digest
+    delete = next(e for e in events if e["action"] == "delete")
+    assert delete["target"]["tag"] == "v1"
+
+
+def test_ignored_actions_and_media_types_are_not_sent(make_server):
+    receiver = Receiver(free_port())
+    receiver.start()
+    try:
+        config = endpoint_config(receiver.port, ignore={"actions": ["pull"], "mediatypes": ["application/octet-stream"]})
+        srv = make_server("pier", config=config)
+        reg = Registry(srv.url)
+        reg.push("events/ignored", "v1", images.image(1))
+        requests.get(f"{srv.url}/v2/events/ignored/manifests/v1")
+        events = receiver.wait_for(lambda evs: len(manifest_pushes(evs)) == 1)
+        time.sleep(0.5)
+        events = receiver.events
+    finally:
+        receiver.stop()
+    assert all(e["action"] != "pull" for e in events)
+    assert all(e["target"].get("mediaType") != "application/octet-stream" for e in events)
+
+
+def test_events_survive_a_receiver_outage_and_a_restart_in_order(make_server):
+    receiver = Receiver(free_port())
+    receiver.start()
+    srv = make_server("pier", config=endpoint_config(receiver.port))
+    reg = Registry(srv.url)
+    first = images.image(1)
+    reg.push("events/outage", "first", first)
+    receiver.wait_for(lambda evs: len(manifest_pushes(evs)) == 1)
+    receiver.stop()
+
+    later = [images.image(1) for _ in range(4)]
+    for index, img in enumerate(later):
+        reg.push("events/outage", f"t{index}", img)
+    time.sleep(0.5)  # some delivery attempts fail against the stopped receiver
+    assert srv.stop() == 0
+    srv.start()
+    receiver.start()
+    events = receiver.wait_for(lambda evs: len(manifest_pushes(evs)) == 5)
+    receiver.stop()
+    tags = [e["target"]["tag"] for e in manifest_pushes(events)]
+    assert tags == ["first", "t0", "t1", "t2", "t3"]
+    assert [e["target"]["digest"] for e in manifest_pushes(events)[1:]] == [img.digest for img in later]

@@ -1,0 +1,51 @@
+import Foundation
+import Testing
+@testable import Notifications
+
+@Suite struct EventQueueTests {
+    func event(_ tag: String, action: String = "push", mediaType: String = "application/vnd.oci.image.manifest.v1+json") -> RegistryEvent {
+        RegistryEvent(
+            action: action,
+            target: .init(mediaType: mediaType, digest: "sha256:" + String(repeating: "a", count: 64), size: 3, repository: "r", tag: tag),
+            request: .init(id: "1", addr: "127.0.0.1:1", host: "h", method: "PUT", useragent: "test"),
+            source: .init(addr: "h:5000", instanceID: "i")
+        )
+    }
+
+    func directory() -> String {
+        FileManager.default.temporaryDirectory.appendingPathComponent("pier-queue-\(UUID().uuidString)").path
+    }
+
+    @Test func keepsOrderAndSurvivesReopening() async throws {
+        let path = directory()
+        let queue = try await EventQueue(directory: path)
+        for tag in ["a", "b", "c"] { try await queue.append(event(tag)) }
+        let first = try await queue.peek(2)
+        #expect(first.map(\.1.target.tag) == ["a", "b"])
+        try await queue.acknowledge(first.map(\.0))
+
+        let reopened = try await EventQueue(directory: path)
+        #expect(reopened.depth == 1)
+        try await reopened.append(event("d"))
+        let rest = try await reopened.peek(10)
+        #expect(rest.map(\.1.target.tag) == ["c", "d"])
+    }
+
+    @Test func endpointsFilterByActionAndMediaType() {
+        var endpoint = NotificationEndpoint(name: "e", url: "http://x")
+        endpoint.ignoredActions = ["pull"]
+        endpoint.ignoredMediaTypes = ["application/octet-stream"]
+        #expect(endpoint.accepts(event("a")))
+        #expect(!endpoint.accepts(event("a", action: "pull")))
+        #expect(!endpoint.accepts(event("a", mediaType: "application/octet-stream")))
+    }
+
+    @Test func envelopeHasDistributionsShape() throws {
+        let data = try JSONEncoder().encode(EventEnvelope(events: [event("v1")]))
+        let object = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
+        let events = try #require(object["events"] as? [[String: Any]])
+        #expect(Set(events[0].keys) == ["id", "timestamp", "action", "target", "request", "actor", "source"])
+        let target = try #require(events[0]["target"] as? [String: Any])
+        #expect(target["length"] as? Int == 3 && target["size"] as? Int == 3)
+    }
+}
