@@ -21,3 +21,11 @@ void pier_tune_allocator(void) {
     mallopt(M_ARENA_MAX, 4);
 #endif
 }
+
+void pier_prefetch(int fd, off_t offset, off_t length) {
+#ifdef __linux__
+    (void)posix_fadvise(fd, offset, length, POSIX_FADV_WILLNEED);
+#else
+    (void)fd; (void)offset; (void)length;
+#endif
+}

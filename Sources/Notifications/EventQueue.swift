@@ -9,8 +9,20 @@ import Synchronization
 /// written atomically before the request that caused it returns, and removed only after
 /// the endpoint acknowledged it: delivery is at least once and in order, across restarts.
 final class EventQueue: Sendable {
+    private struct State {
+        var next: UInt64
+        /// Sequence numbers in order; `ready` once the event's file is written. Delivery
+        /// stops at the first one not ready, so a slow write never lets a later event
+        /// overtake it.
+        var pending: [(sequence: UInt64, ready: Bool)]
+        var dropped = 0
+    }
+
     private let store: FileSystemDriver
-    private let state: Mutex<(next: UInt64, pending: [UInt64])>
+    private let state: Mutex<State>
+    /// Events kept at most per endpoint; past it new events are dropped (and counted), so a
+    /// receiver that is gone for good cannot fill the registry's disk.
+    static let capacity = 100_000
 
     private static let width = 20
 
@@ -20,7 +32,7 @@ final class EventQueue: Sendable {
         let existing = (try await store.list("/") ?? [])
             .compactMap { $0.hasSuffix(".json") ? UInt64($0.dropLast(5)) : nil }
             .sorted()
-        state = Mutex(((existing.last ?? 0) + 1, existing))
+        state = Mutex(State(next: (existing.last ?? 0) + 1, pending: existing.map { ($0, true) }))
     }
 
     var depth: Int { state.withLock { $0.pending.count } }
@@ -31,24 +43,39 @@ final class EventQueue: Sendable {
     }
 
     /// Stores an event at the end of the queue.
-    func append(_ event: RegistryEvent) async throws {
+    /// - Returns: false when the queue is full and the event was dropped.
+    @discardableResult
+    func append(_ event: RegistryEvent) async throws -> Bool {
         let bytes = try JSONEncoder().encode(event)
-        let sequence = state.withLock { state -> UInt64 in
+        let sequence = state.withLock { state -> UInt64? in
+            guard state.pending.count < Self.capacity else {
+                state.dropped += 1
+                return nil
+            }
             defer { state.next += 1 }
+            state.pending.append((state.next, false))
             return state.next
         }
+        guard let sequence else { return false }
         // Not fsynced: events survive restarts and crashes of the process, which is what a
         // receiver outage or a deploy needs, without a disk flush on every push.
-        try await store.write(Array(bytes), to: Self.name(sequence), durable: false)
-        state.withLock { state in
-            let index = state.pending.lastIndex { $0 < sequence }.map { $0 + 1 } ?? 0
-            state.pending.insert(sequence, at: index)
+        do {
+            try await store.write(Array(bytes), to: Self.name(sequence), durable: false)
+        } catch {
+            state.withLock { $0.pending.removeAll { $0.sequence == sequence } }
+            throw error
         }
+        state.withLock { state in
+            if let index = state.pending.firstIndex(where: { $0.sequence == sequence }) { state.pending[index].ready = true }
+        }
+        return true
     }
 
     /// The oldest events, at most `limit`, with the sequence numbers to acknowledge them by.
     func peek(_ limit: Int) async throws -> [(UInt64, RegistryEvent)] {
-        let sequences = state.withLock { Array($0.pending.prefix(limit)) }
+        let sequences = state.withLock { state in
+            Array(state.pending.prefix { $0.ready }.prefix(limit).map(\.sequence))
+        }
         var events = [(UInt64, RegistryEvent)]()
         for sequence in sequences {
             guard let bytes = try await store.contents(of: Self.name(sequence), limit: 1 << 20),
@@ -67,6 +94,6 @@ final class EventQueue: Sendable {
     func acknowledge(_ sequences: [UInt64]) async throws {
         for sequence in sequences { try await store.delete(Self.name(sequence)) }
         let done = Set(sequences)
-        state.withLock { $0.pending.removeAll { done.contains($0) } }
+        state.withLock { $0.pending.removeAll { done.contains($0.sequence) } }
     }
 }

@@ -28,7 +28,9 @@ public final class Notifier: Sendable {
     public func emit(_ event: RegistryEvent) async {
         for (endpoint, queue) in endpoints where endpoint.accepts(event) {
             do {
-                try await queue.append(event)
+                if try await !queue.append(event) {
+                    logger.warning("notification queue full, event dropped", metadata: ["endpoint": "\(endpoint.name)"])
+                }
             } catch {
                 logger.error("cannot queue notification", metadata: ["endpoint": "\(endpoint.name)", "error": "\(error)"])
             }

@@ -16,6 +16,9 @@ final class MetadataCache<Key: Hashable & Sendable, Value: Sendable>: Sendable {
     private struct State {
         var entries: [Key: Entry] = [:]
         var cost = 0
+        /// Bumped by every removal, so a read that raced with a write cannot store what it
+        /// read before the write (see ``generation()``).
+        var generation: UInt64 = 0
     }
 
     private let state = Mutex(State())
@@ -43,24 +46,43 @@ final class MetadataCache<Key: Hashable & Sendable, Value: Sendable>: Sendable {
         }
     }
 
-    func put(_ key: Key, _ value: Value, cost: Int = 1) {
+    /// Taken before reading storage and handed to ``put(_:_:cost:ifUnchangedSince:)``.
+    func generation() -> UInt64 {
+        state.withLock { $0.generation }
+    }
+
+    /// Stores what was read from storage, unless an entry was removed (a write happened)
+    /// since `generation` was taken: the read may predate that write.
+    func put(_ key: Key, _ value: Value, cost: Int = 1, ifUnchangedSince generation: UInt64) {
         guard cost <= maximumCost else { return }
         let expires = lifetime.map { ContinuousClock.now + $0 } ?? ContinuousClock.now + .seconds(1 << 40)
         state.withLock { state in
-            if let old = state.entries.updateValue(Entry(value: value, cost: cost, expires: expires), forKey: key) {
-                state.cost -= old.cost
-            }
-            state.cost += cost
-            // Evict arbitrary entries: cheap, and good enough for a working set that fits.
-            while state.cost > maximumCost, let victim = state.entries.first(where: { $0.key != key }) {
-                state.entries[victim.key] = nil
-                state.cost -= victim.value.cost
-            }
+            guard state.generation == generation else { return }
+            store(&state, key, Entry(value: value, cost: cost, expires: expires))
+        }
+    }
+
+    func put(_ key: Key, _ value: Value, cost: Int = 1) {
+        guard cost <= maximumCost else { return }
+        let expires = lifetime.map { ContinuousClock.now + $0 } ?? ContinuousClock.now + .seconds(1 << 40)
+        state.withLock { state in store(&state, key, Entry(value: value, cost: cost, expires: expires)) }
+    }
+
+    private func store(_ state: inout State, _ key: Key, _ entry: Entry) {
+        if let old = state.entries.updateValue(entry, forKey: key) {
+            state.cost -= old.cost
+        }
+        state.cost += entry.cost
+        // Evict arbitrary entries: cheap, and good enough for a working set that fits.
+        while state.cost > maximumCost, let victim = state.entries.first(where: { $0.key != key }) {
+            state.entries[victim.key] = nil
+            state.cost -= victim.value.cost
         }
     }
 
     func remove(_ key: Key) {
         state.withLock { state in
+            state.generation &+= 1
             if let old = state.entries.removeValue(forKey: key) { state.cost -= old.cost }
         }
     }
@@ -68,6 +90,7 @@ final class MetadataCache<Key: Hashable & Sendable, Value: Sendable>: Sendable {
     /// Drops every entry whose key matches, for deletes that touch several keys.
     func removeAll(where matches: (Key) -> Bool) {
         state.withLock { state in
+            state.generation &+= 1
             for (key, entry) in state.entries where matches(key) {
                 state.entries[key] = nil
                 state.cost -= entry.cost

@@ -31,12 +31,13 @@ extension Registry {
         if let tags = tagLists.get(name.value) {
             return Page.slice(tags, after: last, limit: limit, less: <)
         }
+        let generation = tagLists.generation()
         guard let entries = try await driver.list(layout.tagsDirectory(name)) else {
             guard try await driver.stat(layout.repository(name)) != nil else { throw RegistryError.nameUnknown(name) }
             return Page(items: [], hasMore: false)
         }
         let tags = entries.filter { Tag($0) != nil }.sorted()
-        tagLists.put(name.value, tags, cost: tags.count + 1)
+        tagLists.put(name.value, tags, cost: tags.count + 1, ifUnchangedSince: generation)
         return Page.slice(tags, after: last, limit: limit, less: <)
     }
 
@@ -97,6 +98,8 @@ extension Registry {
                       let descriptor = try? JSONDecoder().decode(Descriptor.self, from: Data(bytes))
                 else { continue }
                 if let artifactType, descriptor.artifactType != artifactType { continue }
+                // Skip referrers deleted behind our back (distribution's garbage collector).
+                guard try await driver.stat(layout.revisionLink(name, descriptor.digest)) != nil else { continue }
                 result.append(descriptor)
             }
         }

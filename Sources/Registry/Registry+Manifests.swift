@@ -18,6 +18,11 @@ extension Registry {
             throw RegistryError.manifestInvalid("manifest is larger than \(Manifest.maximumSize) bytes", status: 413)
         }
         let manifest = try Manifest.parse(bytes, contentType: contentType)
+        // The type served later is read back from the bytes; refuse bytes that would read
+        // back as another type than the one pushed.
+        guard Self.detectMediaType(bytes) == manifest.mediaType else {
+            throw RegistryError.manifestInvalid("manifest shape does not match its media type \(manifest.mediaType)")
+        }
         let digest: Digest
         if case .digest(let expected) = reference {
             digest = Digest.of(bytes, algorithm: expected.algorithm)
@@ -73,18 +78,20 @@ extension Registry {
         case .tag(let tag):
             let key = Self.tagKey(name, tag)
             if let digest = tagTargets.get(key) { return digest }
+            let generation = tagTargets.generation()
             guard let digest = try await readLink(layout.tagCurrentLink(name, tag)) else {
                 throw RegistryError.manifestUnknown(reference)
             }
-            tagTargets.put(key, digest)
+            tagTargets.put(key, digest, ifUnchangedSince: generation)
             return digest
         case .digest(let digest):
             let key = Self.revisionKey(name, digest)
             if revisions.get(key) != nil { return digest }
+            let generation = revisions.generation()
             guard try await driver.stat(layout.revisionLink(name, digest)) != nil else {
                 throw RegistryError.manifestUnknown(reference)
             }
-            revisions.put(key, true)
+            revisions.put(key, true, ifUnchangedSince: generation)
             return digest
         }
     }
@@ -97,7 +104,7 @@ extension Registry {
             throw RegistryError.manifestUnknown(reference)
         }
         let manifest = StoredManifest(digest: digest, mediaType: Self.detectMediaType(bytes), bytes: bytes)
-        manifestContent.put(digest, manifest, cost: bytes.count)
+        manifestContent.put(digest, manifest, cost: bytes.count * 2)  // the bytes and their ready-to-send copy
         return manifest
     }
 

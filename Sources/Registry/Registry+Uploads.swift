@@ -74,14 +74,21 @@ extension Registry {
             // an unknown session (the client starts again) or the committed blob, never a
             // session that claims fewer bytes than were acknowledged.
             try await driver.delete(layout.uploadStartedAt(name, id))
-            if try await driver.stat(layout.blobData(digest)) == nil {
-                if try await driver.stat(data) == nil {
-                    try await driver.write([], to: layout.blobData(digest))
-                } else {
-                    try await driver.move(from: data, to: layout.blobData(digest))
+            do {
+                if try await driver.stat(layout.blobData(digest)) == nil {
+                    if try await driver.stat(data) == nil {
+                        try await driver.write([], to: layout.blobData(digest))
+                    } else {
+                        try await driver.move(from: data, to: layout.blobData(digest))
+                    }
                 }
+                try await writeLink(digest, to: layout.layerLink(name, digest))
+            } catch {
+                // The session is already forgotten; free its bytes rather than leave them
+                // for the purge.
+                try? await cancelUploadLocked(name, id)
+                throw error
             }
-            try await writeLink(digest, to: layout.layerLink(name, digest))
             catalogNames.insert(name.value)
             try await cancelUploadLocked(name, id)
             return size

@@ -24,6 +24,8 @@ enum GoDuration {
             }
             total += value * scale
         }
+        // Longer than about 292 years does not fit in nanoseconds; call it invalid.
+        guard total * 1e9 < Double(Int64.max) else { return nil }
         return .nanoseconds(Int64(total * 1e9))
     }
 }

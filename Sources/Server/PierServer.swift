@@ -81,7 +81,12 @@ public struct PierServer: Sendable {
         let app = Application(
             responder: responder,
             server: .http1(
-                configuration: .init(additionalChannelHandlers: [ExpectContinueHandler(), SendfileHandler.Installer()])
+                configuration: .init(
+                    additionalChannelHandlers: [ExpectContinueHandler(), SendfileHandler.Installer()],
+                    // Closes connections idle between requests, or stalled while sending a
+                    // body, so a vanished client cannot hold an upload session forever.
+                    idleTimeout: .seconds(60)
+                )
             ),
             configuration: .init(address: address),
             onServerRunning: { [logger, configuration, storageRoot] channel in

@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import CSystemShims
 import Hummingbird
 import Notifications
 import HTTPTypes
@@ -48,8 +49,17 @@ extension RegistryResponder {
                 guard fd >= 0 else { throw RegistryError.blobUnknown(digest) }
                 let handle = NIOFileHandle(_deprecatedTakingOwnershipOfDescriptor: fd)
                 defer { try? handle.close() }
-                let region = FileRegion(fileHandle: handle, readerIndex: start, endIndex: end)
-                try await channel.triggerUserOutboundEvent(SendfileHandler.Request(region: region)).get()
+                // Bounded regions, each read ahead while the previous one is sent, so an
+                // event loop seldom waits for the disk on a blob that is not in the page cache.
+                var offset = start
+                pier_prefetch(fd, off_t(offset), off_t(min(Self.sendfileChunk, end - offset)))
+                while offset < end {
+                    let chunkEnd = min(offset + Self.sendfileChunk, end)
+                    if chunkEnd < end { pier_prefetch(fd, off_t(chunkEnd), off_t(min(Self.sendfileChunk, end - chunkEnd))) }
+                    let region = FileRegion(fileHandle: handle, readerIndex: offset, endIndex: chunkEnd)
+                    try await channel.triggerUserOutboundEvent(SendfileHandler.Request(region: region)).get()
+                    offset = chunkEnd
+                }
                 try await writer.finish(nil)
             }
             return Response(status: status, headers: headers, body: body)
@@ -62,6 +72,9 @@ extension RegistryResponder {
         }
         return Response(status: status, headers: headers, body: body)
     }
+
+    /// The size of each `sendfile` region.
+    static let sendfileChunk = 8 << 20
 
     func deleteBlob(_ request: Request, _ name: RepositoryName, _ digest: Digest, _ context: Context) async throws -> Response {
         try await registry.deleteBlob(name, digest)

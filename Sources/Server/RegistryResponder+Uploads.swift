@@ -104,7 +104,8 @@ extension RegistryResponder {
         guard end >= start else {
             throw RegistryError(.rangeInvalid, "invalid content range", detail: "end \(end) before start \(start)")
         }
-        if let length = request.headers[.contentLength].flatMap({ Int64($0) }), length != end - start + 1 {
+        // `end - start` cannot overflow (0 <= start <= end); adding 1 to it could.
+        if let length = request.headers[.contentLength].flatMap({ Int64($0) }), length - 1 != end - start {
             throw RegistryError(.sizeInvalid, "Content-Length does not match Content-Range", detail: "\(length) vs \(header.prefix(100))")
         }
         return start

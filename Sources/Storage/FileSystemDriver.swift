@@ -317,6 +317,8 @@ final class FileAppender: StorageAppender {
         self.pending = ByteBufferAllocator().buffer(capacity: Self.batchSize)
     }
 
+    /// Callers end every appender with ``finish(durable:)`` or ``abandon()``, which wait for
+    /// the write in flight; this only guards against a forgotten one.
     deinit {
         if !closed { close(fd) }
     }
@@ -363,8 +365,9 @@ final class FileAppender: StorageAppender {
         let fd = fd
         let path = path
         closed = true
+        // Closed here rather than in the pool job, which a cancelled task may never run.
+        defer { close(fd) }
         try await FileSystemDriver.run {
-            defer { close(fd) }
             if durable, fsync(fd) != 0 { throw StorageError.io(path, operation: "fsync", errno: errno) }
         }
     }

@@ -7,6 +7,7 @@ import time
 from urllib.parse import urlsplit
 
 import pytest
+import requests
 
 from harness import RawConnection, Registry, images, raw_request
 from harness.tools import tree
@@ -185,3 +186,15 @@ def test_malformed_http_is_answered_or_closed_without_crashing(server, raw):
         except OSError:
             pass
     assert server.answers()
+
+
+def test_content_range_at_the_integer_limit_is_refused_without_crashing(registry, repo):
+    # end - start + 1 would overflow a 64-bit integer: the server must answer, not trap.
+    location = registry.upload_url(repo)
+    r = requests.patch(
+        location,
+        data=b"",
+        headers={"Content-Range": "0-9223372036854775807", "Content-Type": "application/octet-stream"},
+    )
+    assert 400 <= r.status_code < 500
+    assert requests.get(registry.url + "/v2/").status_code == 200

@@ -9,6 +9,9 @@
    Returns 0, or -1 with errno set; a no-op returning 0 where the call does not exist. */
 int pier_start_writeback(int fd, off_t offset, off_t length);
 
+/* Asks the kernel to start reading a file range into the page cache, without waiting. */
+void pier_prefetch(int fd, off_t offset, off_t length);
+
 /* Makes glibc's allocator hand large buffers (streamed blob chunks) back to the system as
    soon as they are freed, instead of raising its mmap threshold and keeping them in
    per-thread arenas, which let RSS drift far above what is in use. */
