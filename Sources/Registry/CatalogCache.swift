@@ -37,7 +37,8 @@ final class CatalogCache: Sendable {
     /// Records a repository this process just wrote into.
     func insert(_ name: String) {
         state.withLock { state in
-            if state.walking { state.insertedDuringWalk.insert(name) }
+            // Kept for the walk that is running, or the first one still to finish.
+            if state.walking || state.names == nil { state.insertedDuringWalk.insert(name) }
             guard state.names != nil, !state.known.contains(name) else { return }
             state.known.insert(name)
             let index = state.names?.partitioningIndex { $0 >= name } ?? 0
@@ -53,6 +54,11 @@ final class CatalogCache: Sendable {
     /// Installs the result of a walk, keeping names inserted while it ran.
     func replace(with walked: [String], walkStarted: ContinuousClock.Instant) -> [String] {
         state.withLock { state in
+            // A slower walk that started earlier must not replace a newer result.
+            if let names = state.names, state.builtAt > walkStarted {
+                state.walking = false
+                return names
+            }
             var known = Set(walked)
             known.formUnion(state.insertedDuringWalk)
             let names = known.sorted()

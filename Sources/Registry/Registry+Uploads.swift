@@ -161,6 +161,8 @@ extension Registry {
                 detail: "chunk starts at \(offset) but the upload holds \(appender.size) bytes"
             )
         }
+        let startSize = appender.size
+        let startHasher = hasher
         do {
             if let body {
                 for try await buffer in body {
@@ -170,7 +172,13 @@ extension Registry {
             }
             try await appender.finish(durable: durable)
         } catch {
+            // A chunk that did not arrive whole is undone: the session stays at the last
+            // acknowledged offset with its running hash, so a client resumes from there and
+            // a broken request never forces the whole session to be hashed again.
             await appender.abandon()
+            if (try? await driver.truncate(data, to: startSize)) != nil {
+                hashers.put(cacheKey, startHasher)
+            }
             throw error
         }
         hashers.put(cacheKey, hasher)

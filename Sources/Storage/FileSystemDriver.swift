@@ -165,6 +165,16 @@ public struct FileSystemDriver: StorageDriver {
         }
     }
 
+    public func truncate(_ path: String, to size: Int64) async throws {
+        let full = try fullPath(path)
+        try await Self.run {
+            guard Glibc.truncate(full, off_t(size)) == 0 else {
+                if errno == ENOENT, size == 0 { return }
+                throw StorageError.io(path, operation: "truncate", errno: errno)
+            }
+        }
+    }
+
     public func move(from source: String, to destination: String) async throws {
         let src = try fullPath(source)
         let dst = try fullPath(destination)

@@ -74,6 +74,15 @@ public final class InMemoryDriver: StorageDriver {
         }
     }
 
+    public func truncate(_ path: String, to size: Int64) async throws {
+        try check(path)
+        files.withLock { files in
+            guard var entry = files[path] else { return }
+            if entry.bytes.count > Int(size) { entry.bytes.removeLast(entry.bytes.count - Int(size)) }
+            files[path] = entry
+        }
+    }
+
     public func move(from source: String, to destination: String) async throws {
         try check(source)
         try check(destination)

@@ -29,6 +29,9 @@ public protocol StorageDriver: Sendable {
     /// Removes a file or a whole tree; succeeds when nothing is there.
     func delete(_ path: String) async throws
 
+    /// Cuts a file back to `size` bytes (an upload session after a failed chunk).
+    func truncate(_ path: String, to size: Int64) async throws
+
     /// Moves a file into place atomically, replacing what was there.
     func move(from source: String, to destination: String) async throws
 

@@ -198,3 +198,37 @@ struct Chunks: AsyncSequence {
         await #expect(throws: RegistryError.self) { try await registry.uploadSize(repo, old) }
     }
 }
+
+/// A body that delivers some bytes, then fails as a dropped connection does.
+struct BrokenBody: AsyncSequence {
+    typealias Element = ByteBuffer
+    struct Dropped: Error {}
+
+    struct AsyncIterator: AsyncIteratorProtocol {
+        var sent = false
+        mutating func next() async throws -> ByteBuffer? {
+            if sent { throw Dropped() }
+            sent = true
+            return ByteBuffer(bytes: [9, 9, 9])
+        }
+    }
+
+    func makeAsyncIterator() -> AsyncIterator { AsyncIterator() }
+}
+
+@Suite struct InterruptedUploadTests {
+    @Test func aChunkThatBreaksOffIsUndone() async throws {
+        let driver = InMemoryDriver()
+        let registry = Registry(driver: driver)
+        let repo = RepositoryName("team/app")!
+        let id = try await registry.startUpload(repo)
+        _ = try await registry.appendUpload(repo, id, at: 0, body: Chunks([1, 2]))
+        await #expect(throws: BrokenBody.Dropped.self) {
+            try await registry.appendUpload(repo, id, at: 2, body: BrokenBody())
+        }
+        #expect(try await registry.uploadSize(repo, id) == 2)
+        _ = try await registry.appendUpload(repo, id, at: 2, body: Chunks([3]))
+        try await registry.completeUpload(repo, id, digest: Digest.of([1, 2, 3]), at: nil, body: Chunks())
+        #expect(try await registry.blobSize(repo, Digest.of([1, 2, 3])) == 3)
+    }
+}
