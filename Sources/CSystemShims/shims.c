@@ -1,6 +1,9 @@
 #define _GNU_SOURCE
 #include <fcntl.h>
 #include "CSystemShims.h"
+#include <stdio.h>
+#include <string.h>
+#include <sys/mman.h>
 #ifdef __GLIBC__
 #include <malloc.h>
 #endif
@@ -27,5 +30,34 @@ void pier_prefetch(int fd, off_t offset, off_t length) {
     (void)posix_fadvise(fd, offset, length, POSIX_FADV_WILLNEED);
 #else
     (void)fd; (void)offset; (void)length;
+#endif
+}
+
+void pier_release_startup_pages(void) {
+#ifdef __linux__
+    FILE *maps = fopen("/proc/self/smaps", "r");
+    if (!maps) return;
+    char line[4096];
+    unsigned long start = 0, end = 0;
+    int candidate = 0;
+    /* Each mapping's header line is followed by fields; "Anonymous:" says how much of it was
+       copied on write (relocated constants, RELRO). Only mappings with none are dropped. */
+    while (fgets(line, sizeof line, maps)) {
+        unsigned long s0, e0;
+        char perms[8] = {0};
+        char path[4096] = {0};
+        if (sscanf(line, "%lx-%lx %7s %*s %*s %*s %4095s", &s0, &e0, perms, path) >= 3 && strchr(line, '-') < strchr(line, ' ')) {
+            start = s0;
+            end = e0;
+            candidate = path[0] == '/' && perms[1] != 'w' && perms[3] == 'p' && strncmp(path, "/dev/", 5) != 0;
+            continue;
+        }
+        unsigned long anonymous;
+        if (candidate && sscanf(line, "Anonymous: %lu kB", &anonymous) == 1) {
+            if (anonymous == 0) (void)madvise((void *)start, end - start, MADV_DONTNEED);
+            candidate = 0;
+        }
+    }
+    fclose(maps);
 #endif
 }

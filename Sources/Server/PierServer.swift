@@ -90,6 +90,8 @@ public struct PierServer: Sendable {
             ),
             configuration: .init(address: address),
             onServerRunning: { [logger, configuration, storageRoot] channel in
+                // Start-up is over: give back the code and constant pages only it needed.
+                pier_release_startup_pages()
                 logger.info(
                     "pier listening",
                     metadata: [

@@ -2,6 +2,8 @@
 operations settings (read-only, upload purging, headers, URLs, debug health)."""
 
 import os
+import signal
+import socket
 import subprocess
 import time
 
@@ -263,3 +265,44 @@ def test_prometheus_metrics_count_requests_by_route_method_and_status(make_serve
     assert samples[("pier_http_response_bytes_total", frozenset())] > 0
     assert samples[("pier_http_request_bytes_total", frozenset())] > 0
     assert ("pier_uploads_in_progress", frozenset()) in samples
+
+
+def test_unix_socket_listener_serves_the_api(tmp_path):
+    socket_path = tmp_path / "pier.sock"
+    config = tmp_path / "config.yml"
+    config.write_text(
+        f"version: 0.1\nstorage:\n  filesystem:\n    rootdirectory: {tmp_path}/data\nhttp:\n  net: unix\n  addr: {socket_path}\n"
+    )
+    proc = subprocess.Popen([pier_bin(), "serve", str(config)], stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.time() + 30
+        while not socket_path.exists() and time.time() < deadline:
+            time.sleep(0.1)
+        out = subprocess.run(
+            ["curl", "-s", "-i", "--unix-socket", str(socket_path), "http://localhost/v2/"],
+            capture_output=True, text=True, timeout=30,
+        )
+        assert " 200 " in out.stdout.splitlines()[0]
+        assert "registry/2.0" in out.stdout
+    finally:
+        proc.terminate()
+        assert proc.wait(timeout=30) == 0
+
+
+def test_drain_timeout_bounds_how_long_shutdown_waits(make_server):
+    srv = make_server("pier", config={"http": {"draintimeout": "1s"}})
+    location = requests.post(f"{srv.url}/v2/drain/app/blobs/uploads/").headers["Location"]
+    # A request that never finishes its body: without the drain timeout, SIGTERM would wait
+    # for it (up to the 60 s idle timeout).
+    sock = socket.create_connection(("127.0.0.1", srv.port))
+    path = location.split(srv.host, 1)[1]
+    sock.sendall(
+        f"PATCH {path} HTTP/1.1\r\nHost: {srv.host}\r\nContent-Length: 1000000\r\n"
+        "Content-Type: application/octet-stream\r\n\r\n".encode() + b"x" * 1000
+    )
+    time.sleep(0.3)
+    started = time.time()
+    srv.proc.send_signal(signal.SIGTERM)
+    srv.proc.wait(timeout=20)
+    assert time.time() - started < 10
+    sock.close()

@@ -140,3 +140,37 @@ def test_events_survive_a_receiver_outage_and_a_restart_in_order(make_server):
     tags = [e["target"]["tag"] for e in manifest_pushes(events)]
     assert tags == ["first", "t0", "t1", "t2", "t3"]
     assert [e["target"]["digest"] for e in manifest_pushes(events)[1:]] == [img.digest for img in later]
+
+
+def test_mount_events_and_the_v2_media_type_option(make_server):
+    receiver = Receiver(free_port())
+    receiver.start()
+    try:
+        config = endpoint_config(receiver.port, mediatype="application/vnd.docker.distribution.events.v2+json")
+        srv = make_server("pier", config=config)
+        reg = Registry(srv.url)
+        img = images.image(1)
+        reg.push("events/source", "v1", img)
+        layer = img.all_blobs()[0].digest
+        r = requests.post(f"{srv.url}/v2/events/target/blobs/uploads/?mount={layer}&from=events/source")
+        assert r.status_code == 201
+        events = receiver.wait_for(lambda evs: any(e["action"] == "mount" for e in evs))
+    finally:
+        receiver.stop()
+    mount = next(e for e in events if e["action"] == "mount")
+    assert mount["target"]["repository"] == "events/target"
+    assert mount["target"]["fromRepository"] == "events/source"
+    assert mount["target"]["digest"] == layer
+    assert set(receiver.content_types) == {"application/vnd.docker.distribution.events.v2+json"}
+
+
+def test_queue_depth_is_reported_while_the_receiver_is_down(make_server):
+    debug = free_port()
+    receiver_port = free_port()  # nothing listens: every delivery fails
+    config = endpoint_config(receiver_port)
+    config["http"] = {"debug": {"addr": f"127.0.0.1:{debug}", "prometheus": {"enabled": True}}}
+    srv = make_server("pier", config=config)
+    Registry(srv.url).push("events/depth", "v1", images.image(1))
+    text = requests.get(f"http://127.0.0.1:{debug}/metrics").text
+    depth = [line for line in text.splitlines() if line.startswith("pier_notification_queue_depth")]
+    assert depth and float(depth[0].split()[-1]) >= 3

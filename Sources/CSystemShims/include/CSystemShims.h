@@ -12,6 +12,11 @@ int pier_start_writeback(int fd, off_t offset, off_t length);
 /* Asks the kernel to start reading a file range into the page cache, without waiting. */
 void pier_prefetch(int fd, off_t offset, off_t length);
 
+/* Drops the process's resident pages of read-only file mappings (code and constants of the
+   binary and its libraries), most of which only start-up touched. They are clean copies of
+   the page cache, so nothing is lost: what the server runs afterwards faults back in. */
+void pier_release_startup_pages(void);
+
 /* Makes glibc's allocator hand large buffers (streamed blob chunks) back to the system as
    soon as they are freed, instead of raising its mmap threshold and keeping them in
    per-thread arenas, which let RSS drift far above what is in use. */
