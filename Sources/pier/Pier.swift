@@ -30,13 +30,7 @@ struct Serve: AsyncParsableCommand {
     var config: String?
 
     func run() async throws {
-        let settings: PierConfiguration
-        do {
-            settings = try PierConfiguration.load(path: config, environment: ProcessInfo.processInfo.environment)
-        } catch {
-            FileHandle.standardError.write(Data("pier: \(error)\n".utf8))
-            throw ExitCode(1)
-        }
+        let settings = try loadConfiguration(config)
         let format = settings.logFormat
         let level = settings.logLevel
         LoggingSystem.bootstrap { label in
@@ -76,18 +70,23 @@ struct Config: ParsableCommand {
         var config: String?
 
         func run() throws {
-            let settings: PierConfiguration
-            do {
-                settings = try PierConfiguration.load(path: config, environment: ProcessInfo.processInfo.environment)
-            } catch {
-                FileHandle.standardError.write(Data("pier: \(error)\n".utf8))
-                throw ExitCode(1)
-            }
+            let settings = try loadConfiguration(config)
             for key in settings.unknownKeys {
                 FileHandle.standardError.write(Data("warning: unknown configuration key \(key), ignored\n".utf8))
             }
             print("# configuration is valid")
             print(settings.effectiveYAML, terminator: "")
         }
+    }
+}
+
+/// Reads the configuration with the environment's overrides; on an invalid one, says why
+/// on standard error and exits 1.
+func loadConfiguration(_ path: String?) throws -> PierConfiguration {
+    do {
+        return try PierConfiguration.load(path: path, environment: ProcessInfo.processInfo.environment)
+    } catch {
+        FileHandle.standardError.write(Data("pier: \(error)\n".utf8))
+        throw ExitCode(1)
     }
 }

@@ -128,6 +128,12 @@ def make_server(request, tmp_path):
 
 
 @pytest.fixture
+def need_pier():
+    """For tests that run the `pier` binary themselves rather than through a Server."""
+    require_binary("pier")
+
+
+@pytest.fixture
 def sentinel_dir(tmp_path):
     """A directory next to a storage root whose contents must never change."""
     d = tmp_path / "sentinel"

@@ -9,16 +9,9 @@ import pytest
 import requests
 
 from harness import images
-from harness.server import free_port, missing_binary, pier_bin
+from harness.server import free_port, pier_bin
 
-pytestmark = [pytest.mark.pier_only]
-
-
-@pytest.fixture(autouse=True)
-def _need_pier():
-    reason = missing_binary("pier")
-    if reason:
-        pytest.skip(reason)
+pytestmark = [pytest.mark.pier_only, pytest.mark.usefixtures("need_pier")]
 
 
 def run(*args, **kw):

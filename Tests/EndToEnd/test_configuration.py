@@ -12,16 +12,9 @@ import requests
 
 from harness import Registry, images
 from harness.client import error_codes
-from harness.server import free_port, missing_binary, pier_bin
+from harness.server import free_port, pier_bin
 
-pytestmark = [pytest.mark.pier_only]
-
-
-@pytest.fixture(autouse=True)
-def _need_pier():
-    reason = missing_binary("pier")
-    if reason:
-        pytest.skip(reason)
+pytestmark = [pytest.mark.pier_only, pytest.mark.usefixtures("need_pier")]
 
 
 def start_with_env(tmp_path, env_block, config_text=None, ready_path="/v2/"):
@@ -306,3 +299,112 @@ def test_drain_timeout_bounds_how_long_shutdown_waits(make_server):
     srv.proc.wait(timeout=20)
     assert time.time() - started < 10
     sock.close()
+
+
+FULL_SAMPLE = """\
+version: 0.1
+log:
+  accesslog:
+    disabled: false
+  level: debug
+  formatter: text
+  fields:
+    service: registry
+    environment: staging
+loglevel: debug
+storage:
+  filesystem:
+    rootdirectory: {root}
+    maxthreads: 100
+  delete:
+    enabled: true
+  redirect:
+    disable: false
+  cache:
+    blobdescriptor: inmemory
+    blobdescriptorsize: 10000
+  maintenance:
+    uploadpurging:
+      enabled: true
+      age: 168h
+      interval: 24h
+      dryrun: false
+    readonly:
+      enabled: false
+http:
+  addr: localhost:5000
+  net: tcp
+  prefix: /my/nested/registry/
+  host: https://myregistryaddress.org:5000
+  secret: asecretforlocaldevelopment
+  relativeurls: false
+  draintimeout: 60s
+  headers:
+    X-Content-Type-Options: [nosniff]
+  http2:
+    disabled: false
+  debug:
+    addr: localhost:5001
+    prometheus:
+      enabled: true
+      path: /metrics
+notifications:
+  events:
+    includereferences: true
+  endpoints:
+    - name: alistener
+      disabled: false
+      url: https://my.listener.com/event
+      headers: <see the docs' example>
+      timeout: 1s
+      threshold: 10
+      backoff: 1s
+      ignoredmediatypes:
+        - application/octet-stream
+      ignore:
+        mediatypes:
+          - application/octet-stream
+        actions:
+          - pull
+health:
+  storagedriver:
+    enabled: true
+    interval: 10s
+    threshold: 3
+  file:
+    - file: /path/to/checked/file
+      interval: 10s
+  http:
+    - uri: http://server.to.check/must/return/200
+      headers:
+        Authorization: [Basic QWxhZGRpbjpvcGVuIHNlc2FtZQ==]
+      statuscode: 200
+      timeout: 3s
+      interval: 10s
+      threshold: 3
+  tcp:
+    - addr: redis-server.domain.com:6379
+      timeout: 3s
+      interval: 10s
+      threshold: 3
+catalog:
+  maxentries: 100
+validation:
+  manifests:
+    urls:
+      allow:
+        - ^https?://([^/]+\\\\.)*example\\\\.com/
+      deny:
+        - ^https?://www\\\\.example\\\\.com/
+"""
+
+
+def test_distributions_full_sample_is_accepted_without_warnings(tmp_path):
+    # distribution's documented sample, without the sections of later work (auth, TLS,
+    # S3 and other drivers, redis, proxy, middleware, reporting), which Pier refuses by name.
+    config = tmp_path / "config.yml"
+    config.write_text(FULL_SAMPLE.replace("headers: <see the docs' example>", "headers:\n        Authorization: [Basic QWxhZGRpbjpvcGVuIHNlc2FtZQ==]").format(root=tmp_path / "data"))
+    out = subprocess.run([pier_bin(), "config", "check", str(config)], capture_output=True, text=True, timeout=30)
+    assert out.returncode == 0, out.stderr
+    assert "unknown configuration key" not in out.stderr, out.stderr
+    assert "asecretforlocaldevelopment" not in out.stdout and "QWxhZGRpbjpvcGVuIHNlc2FtZQ" not in out.stdout

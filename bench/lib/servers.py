@@ -66,28 +66,6 @@ class BenchServer(Server):
     def ping(self, timeout: float = 5.0) -> int:
         return requests.get(self.url + "/v2/", timeout=timeout, auth=self.auth).status_code
 
-    def wait_ready(self, timeout: float = 30.0) -> None:
-        deadline = time.monotonic() + timeout
-        last = "no answer"
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                self._forget()
-                raise ServerStartError(
-                    f"{self.kind} exited with {self.proc.returncode} before it was ready\n"
-                    f"--- log {self.log_path} ---\n{self.log[-8000:]}"
-                )
-            try:
-                code = self.ping(timeout=2)
-                if code == 200:
-                    return
-                last = f"HTTP {code}"
-            except requests.RequestException as e:
-                last = repr(e)
-            time.sleep(0.05)
-        log = self.log
-        self.kill()
-        raise ServerStartError(f"{self.kind} not ready on {self.url} after {timeout}s ({last})\n{log[-8000:]}")
-
     def idle_rss_mib(self) -> float:
         """VmRSS after start and one ping (and a moment to settle)."""
         self.ping()

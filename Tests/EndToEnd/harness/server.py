@@ -178,6 +178,10 @@ class Server:
         self.wait_ready(timeout)
         return self
 
+    def ping(self, timeout: float = 5.0) -> int:
+        """Status of `GET /v2/`; subclasses add credentials."""
+        return requests.get(self.url + "/v2/", timeout=timeout, verify=False).status_code
+
     def wait_ready(self, timeout: float = 30.0) -> None:
         deadline = time.monotonic() + timeout
         last = "no answer"
@@ -189,10 +193,10 @@ class Server:
                     f"--- log {self.log_path} ---\n{self.log[-8000:]}"
                 )
             try:
-                r = requests.get(self.url + "/v2/", timeout=2, verify=False)
-                if r.status_code == 200:
+                code = self.ping(timeout=2)
+                if code == 200:
                     return
-                last = f"HTTP {r.status_code}"
+                last = f"HTTP {code}"
             except requests.RequestException as e:
                 last = repr(e)
             time.sleep(0.05)
