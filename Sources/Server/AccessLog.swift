@@ -18,6 +18,7 @@ final class AccessLog: Sendable {
     private let fieldsText: String
     private let fd: Int32
     private let buffer = Mutex<[UInt8]>([])
+    static let maximumBuffered = 8 << 20
     private let clock = Mutex<(second: Int, text: String)>((-1, ""))
 
     init(format: Format, fields: [(String, String)] = [], fd: Int32 = 2) {
@@ -42,7 +43,12 @@ final class AccessLog: Sendable {
             line = "{" + fieldsText + #""duration_ms":"\#(Self.format(milliseconds))","http.method":"\#(method)","http.path":"\#(Self.escape(path))","http.response.length":"\#(length ?? "-")","http.status":"\#(status)","level":"info","logger":"pier","msg":"\#(method) \#(Self.escape(path)) \#(status)","time":"\#(time)","user_agent":"\#(Self.escape(userAgent ?? "-"))"}"#
             line.append("\n")
         }
-        buffer.withLock { $0.append(contentsOf: line.utf8) }
+        buffer.withLock { buffer in
+            // A stalled log reader must not grow memory without end: past 8 MiB waiting,
+            // lines are dropped until the writer catches up.
+            guard buffer.count < Self.maximumBuffered else { return }
+            buffer.append(contentsOf: line.utf8)
+        }
     }
 
     /// Writes buffered lines every 50 ms until cancelled.

@@ -198,3 +198,31 @@ def test_content_range_at_the_integer_limit_is_refused_without_crashing(registry
     )
     assert 400 <= r.status_code < 500
     assert requests.get(registry.url + "/v2/").status_code == 200
+
+
+@pytest.mark.pier_only
+def test_pipelined_expect_continue_never_lands_inside_an_earlier_response(server, repo):
+    body = b"pipelined blob"
+    digest = images.sha256(body)
+    host = server.host
+    first = f"GET /v2/ HTTP/1.1\r\nHost: {host}\r\n\r\n"
+    second = (
+        f"POST /v2/{repo}/blobs/uploads/?digest={digest} HTTP/1.1\r\nHost: {host}\r\n"
+        f"Content-Type: application/octet-stream\r\nContent-Length: {len(body)}\r\nExpect: 100-continue\r\n\r\n"
+    )
+    sock = socket.create_connection(("127.0.0.1", server.port), timeout=10)
+    sock.sendall((first + second).encode())
+    received = b""
+    deadline = time.time() + 10
+    while b"100 Continue" not in received and time.time() < deadline:
+        received += sock.recv(65536)
+    # The first response comes whole, then the interim response for the second request.
+    head, _, rest = received.partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 200")
+    assert rest.startswith(b"{}")
+    assert rest[2:].startswith(b"HTTP/1.1 100 Continue")
+    sock.sendall(body)
+    while b"201 Created" not in received and time.time() < deadline:
+        received += sock.recv(65536)
+    assert b"HTTP/1.1 201 Created" in received
+    sock.close()
