@@ -81,7 +81,4 @@ extension RegistryError {
     public static func manifestInvalid(_ detail: String, status: Int? = nil) -> RegistryError {
         RegistryError(.manifestInvalid, "manifest invalid", detail: detail, status: status)
     }
-    public static func unsupported(_ message: String) -> RegistryError {
-        RegistryError(.unsupported, message)
-    }
 }

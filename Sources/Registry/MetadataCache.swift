@@ -86,15 +86,4 @@ final class MetadataCache<Key: Hashable & Sendable, Value: Sendable>: Sendable {
             if let old = state.entries.removeValue(forKey: key) { state.cost -= old.cost }
         }
     }
-
-    /// Drops every entry whose key matches, for deletes that touch several keys.
-    func removeAll(where matches: (Key) -> Bool) {
-        state.withLock { state in
-            state.generation &+= 1
-            for (key, entry) in state.entries where matches(key) {
-                state.entries[key] = nil
-                state.cost -= entry.cost
-            }
-        }
-    }
 }

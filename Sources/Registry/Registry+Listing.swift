@@ -16,7 +16,7 @@ public struct Page: Sendable, Equatable {
     static func slice(_ sorted: [String], after last: String?, limit: Int, less: (String, String) -> Bool) -> Page {
         var rest = sorted[...]
         if let last, !last.isEmpty {
-            let start = sorted.firstIndex { less(last, $0) } ?? sorted.endIndex
+            let start = sorted.partitioningIndex { less(last, $0) }
             rest = sorted[start...]
         }
         return Page(items: Array(rest.prefix(limit)), hasMore: rest.count > limit)

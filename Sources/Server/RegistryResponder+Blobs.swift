@@ -12,7 +12,6 @@ import Registry
 extension RegistryResponder {
     /// HEAD and GET of a blob, with single `Range` requests answered by 206 (or 416).
     func getBlob(_ request: Request, _ name: RepositoryName, _ digest: Digest, _ context: Context) async throws -> Response {
-        let channel: (any Channel)? = context.channel
         let size = try await registry.blobSize(name, digest)
         var headers: HTTPFields = [
             .contentType: "application/octet-stream",
@@ -41,7 +40,8 @@ extension RegistryResponder {
         }
         let registry = registry
         let requested = range
-        if settings.sendfile, let channel, let file = registry.localBlobFile(digest) {
+        if settings.sendfile, let file = registry.localBlobFile(digest) {
+            let channel = context.channel
             let start = Int(requested?.lowerBound ?? 0)
             let end = Int(requested?.upperBound ?? size)
             let body = ResponseBody { writer in

@@ -220,7 +220,6 @@ def test_debug_server_reports_storage_health(make_server, tmp_path):
             os.rename(tmp_path / "moved", root)
         os.chmod(root, 0o755)
     assert requests.get(health).status_code == 200
-    assert srv.pid
 
 
 def parse_prometheus(text):
@@ -258,6 +257,7 @@ def test_prometheus_metrics_count_requests_by_route_method_and_status(make_serve
     assert samples[("pier_http_response_bytes_total", frozenset())] > 0
     assert samples[("pier_http_request_bytes_total", frozenset())] > 0
     assert ("pier_uploads_in_progress", frozenset()) in samples
+    assert samples[("pier_storage_errors_total", frozenset())] == 0
 
 
 def test_unix_socket_listener_serves_the_api(tmp_path):

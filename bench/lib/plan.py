@@ -20,6 +20,15 @@ GiB = 1 << 30
 PIER_SUPPORTS_HTPASSWD = False
 
 
+def sizing_args(duration=None, size=None, count=None, chunk=None) -> list[str]:
+    """pier-bench options for the sizes a scenario or ceiling sets."""
+    args: list[str] = []
+    for flag, value in (("--duration", duration), ("--size", size), ("--count", count), ("--chunk", chunk)):
+        if value is not None:
+            args += [flag, f"{value:g}" if flag == "--duration" else str(value)]
+    return args
+
+
 @dataclass(frozen=True)
 class Group:
     """Servers that share one configuration and one initial storage content.
@@ -54,15 +63,7 @@ class Scenario:
 
     def bench_args(self) -> list[str]:
         args = ["--scenario", self.bench, "--concurrency", str(self.concurrency), "--repo", f"bench/{self.id}"]
-        if self.duration is not None:
-            args += ["--duration", f"{self.duration:g}"]
-        if self.size is not None:
-            args += ["--size", str(self.size)]
-        if self.count is not None:
-            args += ["--count", str(self.count)]
-        if self.chunk is not None:
-            args += ["--chunk", str(self.chunk)]
-        return args
+        return args + sizing_args(self.duration, self.size, self.count, self.chunk)
 
     def timeout(self) -> float:
         """Upper bound for one pier-bench invocation (setup + timed phase)."""
@@ -94,13 +95,7 @@ class Ceiling:
 
     def bench_args(self) -> list[str]:
         args = ["--scenario", self.bench, "--path", self.path, "--concurrency", str(self.concurrency)]
-        if self.duration is not None:
-            args += ["--duration", f"{self.duration:g}"]
-        if self.size is not None:
-            args += ["--size", str(self.size)]
-        if self.count is not None:
-            args += ["--count", str(self.count)]
-        return args
+        return args + sizing_args(self.duration, self.size, self.count)
 
     def timeout(self) -> float:
         t = 60.0 + (self.duration or 0)
