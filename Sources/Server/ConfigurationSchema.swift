@@ -7,7 +7,8 @@ enum ConfigurationSchema {
         "log.fields", "log.hooks", "storage.inmemory", "storage.s3", "storage.gcs", "storage.azure", "storage.swift",
         "storage.oss", "storage.cache", "storage.redirect", "storage.tag", "auth", "middleware", "reporting", "http.headers",
         "http.tls", "redis", "proxy", "validation", "compatibility", "notifications.endpoints[].headers",
-        "health.file", "health.http", "health.tcp", "notifications.events", "http.debug.prometheus",
+        "health.file", "health.http", "health.tcp", "notifications.events", "http.debug.prometheus", "access",
+        "tokenserver", "http.plain",
     ]
 
     private static let known: Set<String> = [

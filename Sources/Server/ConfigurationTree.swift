@@ -105,6 +105,22 @@ struct ConfigurationTree {
         throw ConfigurationError(key: path, message: "expected a duration such as 10s or 24h, got \(Self.describe(value))")
     }
 
+    /// One string or a list of strings (`http.tls.clientcas`, `access.admins`).
+    func strings(_ path: String) throws(ConfigurationError) -> [String] {
+        guard let value = value(path) else { return [] }
+        switch value {
+        case let list as [Any]:
+            for item in list where item is [String: Any] || item is [Any] {
+                throw ConfigurationError(key: path, message: "expected a list of strings, got \(Self.describe(item)) in it")
+            }
+            return list.map { "\($0)" }
+        case is [String: Any]:
+            throw ConfigurationError(key: path, message: "expected a string or a list of strings")
+        default:
+            return ["\(value)"]
+        }
+    }
+
     /// A mapping of names to one or several strings (`http.headers`, `log.fields`).
     func stringLists(_ path: String) throws(ConfigurationError) -> [(String, [String])] {
         guard let value = value(path) else { return [] }

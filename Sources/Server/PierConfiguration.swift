@@ -1,6 +1,7 @@
 import Foundation
 public import Logging
 public import Notifications
+public import Auth
 import Yams
 
 /// The settings Pier runs with, read from distribution's `config.yml` format and its
@@ -57,6 +58,18 @@ public struct PierConfiguration: Sendable {
     /// Where undelivered events wait (`notifications.queuedirectory`, Pier's addition);
     /// by default `pier/notifications` under the storage root.
     public var notificationQueueDirectory: String?
+    /// `auth`: nil lets every caller in, as distribution without an auth section.
+    public var authentication: Authentication?
+    /// `tokenserver`: Pier issues the tokens `auth.token` verifies.
+    public var tokenServer: TokenServerSettings?
+    /// `access`: who may do what where; nil is distribution's all-or-nothing.
+    public var accessPolicy: AccessPolicy?
+    /// `http.tls`: the main listener speaks HTTPS.
+    public var tls: TLSSettings?
+    /// `http.http2.disabled`: HTTP/1.1 only over TLS.
+    public var http2Disabled = false
+    /// `http.plain`: plain HTTP beside HTTPS.
+    public var plainListener: PlainListener?
     /// Key paths in the configuration that distribution does not define.
     public var unknownKeys: [String] = []
     /// The effective configuration as YAML, secrets masked, for `pier config check`.
@@ -184,7 +197,8 @@ public struct PierConfiguration: Sendable {
         }
         notificationEndpoints = try Self.endpoints(read)
         notificationQueueDirectory = try read.string("notifications.queuedirectory")
-        for section in ["auth", "http.tls", "storage.s3", "proxy", "redis"] where read.has(section) {
+        try applySecurity(read)
+        for section in ["storage.s3", "proxy", "redis"] where read.has(section) {
             throw ConfigurationError(key: section, message: "this section is not yet supported by pier")
         }
     }

@@ -1,6 +1,10 @@
 import CSystemShims
 import Foundation
 import Hummingbird
+import HummingbirdCore
+import HummingbirdHTTP2
+import HummingbirdTLS
+import NIOSSL
 import HTTPTypes
 import Metrics
 import Notifications
@@ -57,53 +61,94 @@ public struct PierServer: Sendable {
             let directory = configuration.notificationQueueDirectory ?? storageRoot + "/pier/notifications"
             notifier = try await Notifier(endpoints: configuration.notificationEndpoints, directory: directory, logger: logger)
         }
-        let responder = RegistryResponder(
-            registry: registry,
-            logger: logger,
-            accessLog: accessLog,
-            settings: .init(
-                pathPrefix: configuration.pathPrefix,
-                externalURL: configuration.externalURL,
-                relativeURLs: configuration.relativeURLs,
-                extraHeaders: headers,
-                catalogMaxEntries: configuration.catalogMaxEntries,
-                sendfile: true
-            ),
-            notifier: notifier,
-            source: .init(
-                addr: "\(ProcessInfo.processInfo.hostName):\(configuration.port)",
-                instanceID: UUID().uuidString.lowercased()
-            )
+        let (access, tokenEndpoint) = try makeAccess()
+        let source = RegistryEvent.Source(
+            addr: "\(ProcessInfo.processInfo.hostName):\(configuration.port)",
+            instanceID: UUID().uuidString.lowercased()
         )
+        func responder(sendfile: Bool, scheme: String) -> RegistryResponder {
+            RegistryResponder(
+                registry: registry,
+                logger: logger,
+                accessLog: accessLog,
+                settings: .init(
+                    pathPrefix: configuration.pathPrefix,
+                    externalURL: configuration.externalURL,
+                    relativeURLs: configuration.relativeURLs,
+                    extraHeaders: headers,
+                    catalogMaxEntries: configuration.catalogMaxEntries,
+                    sendfile: sendfile,
+                    scheme: scheme
+                ),
+                notifier: notifier,
+                source: source,
+                access: access,
+                tokenEndpoint: tokenEndpoint
+            )
+        }
         let address: BindAddress = configuration.unixSocket.map { .unixDomainSocket(path: $0) }
             ?? .hostname(configuration.host, port: configuration.port)
         if let socket = configuration.unixSocket { unlink(socket) }
-        let app = Application(
-            responder: responder,
-            server: .http1(
-                configuration: .init(
-                    additionalChannelHandlers: [ExpectContinueHandler(), SendfileHandler.Installer()],
-                    // Closes connections idle between requests, or stalled while sending a
-                    // body, so a vanished client cannot hold an upload session forever.
-                    idleTimeout: .seconds(60)
-                )
-            ),
-            configuration: .init(address: address),
-            onServerRunning: { [logger, configuration, storageRoot] channel in
-                // Start-up is over: give back the code and constant pages only it needed.
-                pier_release_startup_pages()
-                logger.info(
-                    "pier listening",
-                    metadata: [
-                        "address": "\(channel.localAddress?.description ?? "\(configuration.host):\(configuration.port)")",
-                        "storage": "\(storageRoot)",
-                        "readonly": "\(configuration.readOnly)",
-                    ]
-                )
-            },
-            logger: logger
+        // Closes connections idle between requests, or stalled while sending a body, so a
+        // vanished client cannot hold an upload session forever.
+        let plainHTTP = HTTP1Channel.Configuration(
+            additionalChannelHandlers: [ExpectContinueHandler(), SendfileHandler.Installer()],
+            idleTimeout: .seconds(60)
         )
-        var services: [ServiceGroupConfiguration.ServiceConfiguration] = [.init(service: app)]
+        let onRunning: @Sendable (any Channel) async -> Void = { [logger, configuration, storageRoot] channel in
+            // Start-up is over: give back the code and constant pages only it needed.
+            pier_release_startup_pages()
+            logger.info(
+                "pier listening",
+                metadata: [
+                    "address": "\(channel.localAddress?.description ?? "\(configuration.host):\(configuration.port)")",
+                    "tls": "\(configuration.tls != nil)",
+                    "storage": "\(storageRoot)",
+                    "readonly": "\(configuration.readOnly)",
+                ]
+            )
+        }
+        var services: [ServiceGroupConfiguration.ServiceConfiguration] = []
+        if let tls = configuration.tls {
+            let tlsConfiguration = try makeTLSConfiguration(tls)
+            // Blob bytes cannot go out by sendfile through TLS: the kernel would skip encryption.
+            let streams = HTTP1Channel.Configuration(additionalChannelHandlers: [ExpectContinueHandler()], idleTimeout: .seconds(60))
+            let server: HTTPServerBuilder = configuration.http2Disabled
+                ? try .tls(.http1(configuration: streams), tlsConfiguration: tlsConfiguration)
+                : try .http2Upgrade(tlsConfiguration: tlsConfiguration, configuration: .init(idleTimeout: .seconds(60), streamConfiguration: streams))
+            services.append(.init(service: Application(
+                responder: responder(sendfile: false, scheme: "https"),
+                server: server,
+                configuration: .init(address: address),
+                onServerRunning: onRunning,
+                logger: logger
+            )))
+            if let plain = configuration.plainListener {
+                let plainAddress = BindAddress.hostname(plain.host, port: plain.port)
+                if plain.redirect {
+                    services.append(.init(service: Application(
+                        responder: RedirectResponder(httpsPort: configuration.port),
+                        configuration: .init(address: plainAddress),
+                        logger: logger
+                    )))
+                } else {
+                    services.append(.init(service: Application(
+                        responder: responder(sendfile: true, scheme: "http"),
+                        server: .http1(configuration: plainHTTP),
+                        configuration: .init(address: plainAddress),
+                        logger: logger
+                    )))
+                }
+            }
+        } else {
+            services.append(.init(service: Application(
+                responder: responder(sendfile: true, scheme: "http"),
+                server: .http1(configuration: plainHTTP),
+                configuration: .init(address: address),
+                onServerRunning: onRunning,
+                logger: logger
+            )))
+        }
         if let debug = configuration.debugAddress {
             let debugApp = Application(
                 responder: DebugResponder(registry: registry, logger: logger, metrics: metrics),

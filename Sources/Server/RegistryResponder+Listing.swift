@@ -1,3 +1,4 @@
+import Auth
 import Foundation
 import Hummingbird
 import HTTPTypes
@@ -31,15 +32,37 @@ extension RegistryResponder {
     }
 
     /// `GET /v2/_catalog`, in path order, at most `catalog.maxentries` per page.
-    func catalog(_ request: Request) async throws -> Response {
+    func catalog(_ request: Request, _ principal: Principal?) async throws -> Response {
         let n = min(try Self.pageSize(request) ?? catalogMaxEntries, catalogMaxEntries)
         let last = request.uri.queryParameters["last"].map(String.init)
-        let page = try await registry.catalog(limit: n, after: last)
+        var items: [String]
+        var hasMore: Bool
+        if let access, let principal {
+            // Only what the caller may pull, still in pages of `n`: read on until the page
+            // is full or the catalog ends.
+            items = []
+            hasMore = false
+            var cursor = last
+            while items.count < n {
+                let page = try await registry.catalog(limit: n, after: cursor)
+                for name in page.items where access.mayPull(principal, name) {
+                    items.append(name)
+                    if items.count == n { break }
+                }
+                cursor = page.items.last
+                hasMore = page.hasMore || (items.count == n && items.last != page.items.last)
+                if !page.hasMore || cursor == nil { break }
+            }
+        } else {
+            let page = try await registry.catalog(limit: n, after: last)
+            items = page.items
+            hasMore = page.hasMore
+        }
         var headers: HTTPFields = [.contentType: "application/json"]
-        if page.hasMore, let lastItem = page.items.last {
+        if hasMore, let lastItem = items.last {
             headers[.link] = "<\(settings.pathPrefix)/v2/_catalog?last=\(Self.escape(lastItem))&n=\(n)>; rel=\"next\""
         }
-        return Self.body(Self.jsonObject(listKey: "repositories", page.items), method: request.method, headers: headers)
+        return Self.body(Self.jsonObject(listKey: "repositories", items), method: request.method, headers: headers)
     }
 
     /// `GET /v2/<name>/referrers/<digest>`: an index of the manifests whose subject it is,

@@ -1,3 +1,4 @@
+import Auth
 import Hummingbird
 import Notifications
 import HTTPTypes
@@ -7,7 +8,7 @@ import Registry
 
 extension RegistryResponder {
     /// `POST .../blobs/uploads/`: a mount, a monolithic upload (`?digest=`), or a new session.
-    func startUpload(_ request: Request, _ name: RepositoryName, _ context: Context) async throws -> Response {
+    func startUpload(_ request: Request, _ name: RepositoryName, _ context: Context, _ principal: Principal?) async throws -> Response {
         let query = request.uri.queryParameters
         if let mount = query["mount"] {
             let digest = try Self.digest(mount)
@@ -16,7 +17,8 @@ extension RegistryResponder {
                 guard let parsed = RepositoryName(from) else { throw RegistryError.nameInvalid(from) }
                 source = parsed
             }
-            if try await registry.mountBlob(name, digest, from: source) {
+            // A mount the caller may not make starts an ordinary upload, as distribution does.
+            if mayMount(from: source, principal), try await registry.mountBlob(name, digest, from: source) {
                 let size = try? await registry.blobSize(name, digest)
                 await notify("mount", blobTarget(name, digest, size, request, from: source), request, context)
                 return Self.empty(.created, headers: [

@@ -1,3 +1,4 @@
+import Auth
 import Foundation
 public import Hummingbird
 import HTTPTypes
@@ -26,6 +27,8 @@ struct RegistryResponder: HTTPResponder {
         var catalogMaxEntries = 1000
         /// Whether blob bytes may go out by `sendfile` (plain-HTTP listeners only).
         var sendfile = false
+        /// The scheme of this listener, for absolute URLs when no proxy says otherwise.
+        var scheme = "http"
     }
 
     let registry: Registry
@@ -37,6 +40,10 @@ struct RegistryResponder: HTTPResponder {
     /// Where events go (`notifications`), with this instance's identity for their `source`.
     let notifier: Notifier?
     let source: RegistryEvent.Source
+    /// Authentication and access policy (`auth`, `access`); nil lets everyone in.
+    let access: AccessController?
+    /// Pier's token server (`tokenserver`), answering on its realm's path.
+    let tokenEndpoint: TokenEndpoint?
 
     init(
         registry: Registry,
@@ -44,8 +51,12 @@ struct RegistryResponder: HTTPResponder {
         accessLog: AccessLog?,
         settings: Settings = Settings(),
         notifier: Notifier? = nil,
-        source: RegistryEvent.Source = .init(addr: "", instanceID: "")
+        source: RegistryEvent.Source = .init(addr: "", instanceID: ""),
+        access: AccessController? = nil,
+        tokenEndpoint: TokenEndpoint? = nil
     ) {
+        self.access = access
+        self.tokenEndpoint = tokenEndpoint
         self.registry = registry
         self.logger = logger
         self.accessLog = accessLog
@@ -80,6 +91,8 @@ struct RegistryResponder: HTTPResponder {
             response = try await dispatch(request, context, route: &route)
         } catch let error as RegistryError {
             response = error.response(for: request.method)
+        } catch let failure as AuthFailure {
+            response = await refusal(failure, request, context)
         } catch {
             metrics.storageErrors.increment()
             logger.error("request failed", metadata: ["error": "\(error)", "path": "\(request.uri.path)"])
@@ -120,11 +133,16 @@ struct RegistryResponder: HTTPResponder {
             }
             path = path.dropFirst(settings.pathPrefix.count)
         }
+        if let tokenEndpoint, path == tokenEndpoint.path {
+            routeName = "token"
+            return try await tokenEndpoint.respond(to: request, context: context)
+        }
         guard let route = try RegistryRoute.parse(path) else {
             throw RegistryError(.unsupported, "no such endpoint", detail: String(path.prefix(200)), status: 404)
         }
         let method = request.method
         routeName = route.metricName
+        let principal = try await authorize(request, route)
         let uploading = route.isUpload && method != .get && method != .head
         if uploading { metrics.uploadsInProgress.increment() }
         defer { if uploading { metrics.uploadsInProgress.decrement() } }
@@ -134,7 +152,7 @@ struct RegistryResponder: HTTPResponder {
             return Self.json(#"{}"#, method: method)
         case .catalog:
             guard method == .get || method == .head else { throw Self.methodNotAllowed }
-            return try await catalog(request)
+            return try await catalog(request, principal)
         case .tags(let name):
             guard method == .get || method == .head else { throw Self.methodNotAllowed }
             return try await tags(request, name)
@@ -155,7 +173,7 @@ struct RegistryResponder: HTTPResponder {
             }
         case .uploads(let name):
             guard method == .post else { throw Self.methodNotAllowed }
-            return try await startUpload(request, name, context)
+            return try await startUpload(request, name, context, principal)
         case .upload(let name, let id):
             guard let id = UploadID(id) else { throw RegistryError.uploadUnknown(id) }
             switch method {
@@ -220,7 +238,7 @@ struct RegistryResponder: HTTPResponder {
         let host = request.headers[.xForwardedHost]?.split(separator: ",").first.map { $0.trimmingCharacters(in: .whitespaces) }
             ?? request.head.authority
         guard let host, !host.isEmpty else { return path }
-        let scheme = request.headers[.xForwardedProto]?.split(separator: ",").first.map { $0.trimmingCharacters(in: .whitespaces) } ?? "http"
+        let scheme = request.headers[.xForwardedProto]?.split(separator: ",").first.map { $0.trimmingCharacters(in: .whitespaces) } ?? settings.scheme
         return "\(scheme)://\(host)\(path)"
     }
 

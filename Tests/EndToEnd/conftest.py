@@ -18,7 +18,7 @@ import re
 import pytest
 
 from harness import KINDS, Registry, Server, missing_binary, stop_all
-from harness.tools import in_ci
+from harness.tools import Podman, in_ci
 
 
 def pytest_addoption(parser):
@@ -140,3 +140,38 @@ def sentinel_dir(tmp_path):
     (d / "etc").mkdir(parents=True)
     (d / "etc" / "passwd").write_text("untouched\n")
     return d
+
+
+@pytest.fixture
+def htpasswd(tmp_path):
+    """Factory for bcrypt htpasswd files: htpasswd({"user": "password"}, prefix="2y",
+    name="htpasswd") -> Path. `$2y$` is what `htpasswd -B` writes."""
+    from harness.auth import write_htpasswd
+
+    def factory(users: dict, prefix: str = "2y", name: str = "htpasswd", cost: int = 4):
+        return write_htpasswd(tmp_path / "auth" / name, users, prefix=prefix, cost=cost)
+
+    return factory
+
+
+@pytest.fixture
+def test_ca():
+    """A fresh certificate authority (harness.pki.CA) for one test."""
+    from harness.pki import CA
+
+    return CA()
+
+
+@pytest.fixture
+def podman_factory(tmp_path):
+    """podman(name) -> harness.tools.Podman with storage and auth file under tmp_path."""
+    made: list[Podman] = []
+
+    def factory(name: str = "podman") -> Podman:
+        p = Podman(tmp_path / name)
+        made.append(p)
+        return p
+
+    yield factory
+    for p in made:
+        p.cleanup()

@@ -91,10 +91,29 @@ class SizedStream:
 
 
 class Registry:
-    def __init__(self, url: str, session: requests.Session | None = None, timeout: float = 60):
+    """`auth`: (user, password) for Basic, or a string sent as the whole `Authorization`
+    header (e.g. "Bearer <token>"). `verify`: the CA file to trust for https (or False),
+    `cert`: a client certificate (cert, key) for mutual TLS. They are passed with every
+    request, because requests lets REQUESTS_CA_BUNDLE override a session's own `verify`."""
+
+    def __init__(
+        self,
+        url: str,
+        session: requests.Session | None = None,
+        timeout: float = 60,
+        auth: tuple[str, str] | str | None = None,
+        verify: bool | str | None = None,
+        cert: tuple[str, str] | None = None,
+    ):
         self.url = url.rstrip("/")
         self.session = session or requests.Session()
         self.timeout = timeout
+        if isinstance(auth, str):
+            self.session.headers["Authorization"] = auth
+        elif auth is not None:
+            self.session.auth = auth
+        self.verify = verify
+        self.cert = cert
 
     # ---- plumbing --------------------------------------------------------
     def abs(self, location: str) -> str:
@@ -103,6 +122,10 @@ class Registry:
     def request(self, method: str, path: str, **kw) -> requests.Response:
         kw.setdefault("timeout", self.timeout)
         kw.setdefault("allow_redirects", False)
+        if self.verify is not None:
+            kw.setdefault("verify", self.verify)
+        if self.cert is not None:
+            kw.setdefault("cert", self.cert)
         return self.session.request(method, self.abs(path), **kw)
 
     def get(self, path, **kw):

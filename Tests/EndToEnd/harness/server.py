@@ -103,6 +103,10 @@ class Server:
         port: int | None = None,
         scheme: str = "http",
         env: dict | None = None,
+        auth: tuple[str, str] | None = None,
+        verify: bool | str = False,
+        cert: tuple[str, str] | None = None,
+        ready_statuses: tuple[int, ...] | None = None,
     ):
         if kind not in KINDS:
             raise ValueError(f"unknown server kind {kind!r}")
@@ -114,6 +118,14 @@ class Server:
         self.port = port or free_port()
         self.scheme = scheme
         self.extra_env = env or {}
+        # How readiness is probed: Basic credentials, the CA to trust (or False), a client
+        # certificate (cert, key) for mutual TLS, and which statuses of GET /v2/ mean "up"
+        # (by default 200, and also 401 when the config has an `auth` section and no
+        # credentials are given: an authenticating registry answers anonymous pings with 401).
+        self.auth = auth
+        self.verify = verify
+        self.cert = cert
+        self._ready_statuses = ready_statuses
         self.config = deep_merge(default_config(self.root, self.port), config)
         self.config_path = self.workdir / f"{kind}-config.yml"
         self.log_path = self.workdir / f"{kind}.log"
@@ -178,9 +190,19 @@ class Server:
         self.wait_ready(timeout)
         return self
 
+    @property
+    def ready_statuses(self) -> tuple[int, ...]:
+        if self._ready_statuses is not None:
+            return self._ready_statuses
+        if "auth" in self.config and self.auth is None:
+            return (200, 401)
+        return (200,)
+
     def ping(self, timeout: float = 5.0) -> int:
-        """Status of `GET /v2/`; subclasses add credentials."""
-        return requests.get(self.url + "/v2/", timeout=timeout, verify=False).status_code
+        """Status of `GET /v2/`, with the server's probe credentials / client certificate."""
+        return requests.get(
+            self.url + "/v2/", timeout=timeout, verify=self.verify, auth=self.auth, cert=self.cert
+        ).status_code
 
     def wait_ready(self, timeout: float = 30.0) -> None:
         deadline = time.monotonic() + timeout
@@ -194,7 +216,7 @@ class Server:
                 )
             try:
                 code = self.ping(timeout=2)
-                if code == 200:
+                if code in self.ready_statuses:
                     return
                 last = f"HTTP {code}"
             except requests.RequestException as e:
@@ -211,9 +233,9 @@ class Server:
         return self.proc is not None and self.proc.poll() is None
 
     def answers(self) -> bool:
-        """True when the server still answers GET /v2/ with 200."""
+        """True when the server still answers GET /v2/ (200, or 401 when it authenticates)."""
         try:
-            return requests.get(self.url + "/v2/", timeout=5, verify=False).status_code == 200
+            return self.ping(timeout=5) in self.ready_statuses
         except requests.RequestException:
             return False
 

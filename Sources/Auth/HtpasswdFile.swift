@@ -1,0 +1,87 @@
+import Foundation
+import HummingbirdBcrypt
+
+/// The contents of an htpasswd file: `user:hash` lines, as `htpasswd -B` writes them.
+///
+/// Only bcrypt hashes are usable (distribution accepts nothing else either); other lines
+/// are kept, so rewriting the file never loses them, and reported by ``unusable``.
+public struct HtpasswdFile: Sendable, Equatable {
+    public struct Entry: Sendable, Equatable {
+        public var user: String
+        public var hash: String
+    }
+
+    public private(set) var entries: [Entry] = []
+
+    public init() {}
+
+    public init(parsing text: String) {
+        for line in text.split(whereSeparator: \.isNewline) {
+            let trimmed = line.trimmingCharacters(in: .whitespaces)
+            guard !trimmed.isEmpty, !trimmed.hasPrefix("#"), let colon = trimmed.firstIndex(of: ":") else { continue }
+            let user = String(trimmed[..<colon])
+            let hash = String(trimmed[trimmed.index(after: colon)...])
+            guard !user.isEmpty else { continue }
+            entries.removeAll { $0.user == user }
+            entries.append(Entry(user: user, hash: hash))
+        }
+    }
+
+    /// Users whose hash is not bcrypt and so can never log in.
+    public var unusable: [String] {
+        entries.filter { !Self.isBcrypt($0.hash) }.map(\.user)
+    }
+
+    public var users: [String] { entries.map(\.user) }
+
+    public func hash(for user: String) -> String? {
+        entries.first { $0.user == user }?.hash
+    }
+
+    /// Sets the hash for `user`, adding the user when new.
+    public mutating func set(user: String, hash: String) {
+        if let index = entries.firstIndex(where: { $0.user == user }) {
+            entries[index].hash = hash
+        } else {
+            entries.append(Entry(user: user, hash: hash))
+        }
+    }
+
+    /// Removes `user`; false when there was no such user.
+    @discardableResult
+    public mutating func remove(user: String) -> Bool {
+        let before = entries.count
+        entries.removeAll { $0.user == user }
+        return entries.count != before
+    }
+
+    public var text: String {
+        entries.map { "\($0.user):\($0.hash)\n" }.joined()
+    }
+
+    /// Whether a user name can be written to the file: no colon, no line break, no space.
+    public static func isValidUser(_ user: String) -> Bool {
+        !user.isEmpty && user.count <= 255 && !user.contains { $0 == ":" || $0.isNewline || $0.isWhitespace }
+    }
+
+    static func isBcrypt(_ hash: String) -> Bool {
+        hash.hasPrefix("$2y$") || hash.hasPrefix("$2a$") || hash.hasPrefix("$2b$")
+    }
+
+    /// bcrypt-hashes a password the way `htpasswd -B` does (`$2y$`, which is the same
+    /// algorithm as `$2b$`; the prefix only tells readers which implementation wrote it).
+    /// Slow on purpose: call it off the event loops.
+    public static func hashPassword(_ password: String, cost: Int = 10) -> String {
+        let hash = Bcrypt.hash(password, cost: UInt8(clamping: min(max(cost, 4), 31)))
+        return hash.hasPrefix("$2b$") ? "$2y$" + hash.dropFirst(4) : hash
+    }
+
+    /// Checks a password against a bcrypt hash of any of the three prefixes. Slow on
+    /// purpose: call it off the event loops.
+    public static func verify(_ password: String, hash: String) -> Bool {
+        guard isBcrypt(hash) else { return false }
+        // The C implementation knows `$2a$`/`$2b$` only; `$2y$` is the same algorithm.
+        let normalized = hash.hasPrefix("$2y$") ? "$2b$" + hash.dropFirst(4) : hash
+        return Bcrypt.verify(password, hash: normalized)
+    }
+}

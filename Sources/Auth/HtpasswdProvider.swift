@@ -1,0 +1,40 @@
+import Foundation
+
+/// Basic authentication against an htpasswd file (`auth.htpasswd`).
+public struct HtpasswdProvider: AuthProvider {
+    public let realm: String
+    public let store: HtpasswdStore
+
+    public init(realm: String, store: HtpasswdStore) {
+        self.realm = realm
+        self.store = store
+    }
+
+    public func authenticate(_ authorization: Substring?, scopes: [AccessScope]) async throws(AuthFailure) -> Principal {
+        guard let authorization else { return .anonymous }
+        guard let (user, password) = Self.basicCredentials(authorization) else {
+            throw AuthFailure(.invalidCredentials, "malformed basic credentials", scopes: scopes)
+        }
+        guard let name = await store.authenticate(user: user, password: password, cacheKey: authorization) else {
+            throw AuthFailure(.invalidCredentials, "invalid username or password", scopes: scopes)
+        }
+        return Principal(identity: .user(name))
+    }
+
+    public func challenge(scopes: [AccessScope], failure: AuthFailure.Kind) -> String {
+        "Basic realm=\"\(realm.replacingOccurrences(of: "\"", with: "'"))\""
+    }
+
+    /// Decodes `Basic base64(user:password)`; nil for any other scheme or malformed value.
+    public static func basicCredentials(_ header: some StringProtocol) -> (String, String)? {
+        let parts = header.split(separator: " ", maxSplits: 1, omittingEmptySubsequences: true)
+        guard parts.count == 2, parts[0].lowercased() == "basic",
+              let data = Data(base64Encoded: String(parts[1].trimmingCharacters(in: .whitespaces))),
+              let text = String(data: data, encoding: .utf8),
+              let colon = text.firstIndex(of: ":")
+        else { return nil }
+        let user = String(text[..<colon])
+        guard !user.isEmpty else { return nil }
+        return (user, String(text[text.index(after: colon)...]))
+    }
+}

@@ -1,0 +1,126 @@
+import Crypto
+import Foundation
+import NIOPosix
+import Synchronization
+
+/// Checks user names and passwords against an htpasswd file that may change under it.
+///
+/// bcrypt costs tens of milliseconds by design; the reference server pays it on every
+/// request. Here a verified `Authorization` value is remembered (by its SHA-256, never in
+/// clear) for a few minutes, so only the first request of a client pays, and bcrypt runs
+/// on a thread pool so event loops keep serving meanwhile. The cache is dropped whenever
+/// the file changes, so a removed user or a changed password takes effect at once.
+public final class HtpasswdStore: Sendable {
+    /// How the file looked when last read, to notice a change cheaply.
+    struct FileStamp: Equatable {
+        var inode: UInt64 = 0
+        var size: Int64 = -1
+        var modified: timespec = timespec()
+
+        static func == (a: FileStamp, b: FileStamp) -> Bool {
+            a.inode == b.inode && a.size == b.size && a.modified.tv_sec == b.modified.tv_sec && a.modified.tv_nsec == b.modified.tv_nsec
+        }
+    }
+
+    struct State {
+        var file = HtpasswdFile()
+        var stamp = FileStamp()
+        var checked = ContinuousClock.Instant.now - .seconds(10)
+        var verified: [Data: (user: String, until: ContinuousClock.Instant)] = [:]
+    }
+
+    public let path: String
+    let cacheLifetime: Duration
+    let cacheCapacity: Int
+    let recheckInterval: Duration = .seconds(1)
+    private let state = Mutex(State())
+    private let onReload: @Sendable (HtpasswdFile) -> Void
+
+    public init(path: String, cacheLifetime: Duration = .seconds(300), cacheCapacity: Int = 10_000, onReload: @escaping @Sendable (HtpasswdFile) -> Void = { _ in }) {
+        self.path = path
+        self.cacheLifetime = cacheLifetime
+        self.cacheCapacity = cacheCapacity
+        self.onReload = onReload
+        reloadIfChanged(force: true)
+    }
+
+    /// Creates the file with the user `docker` and a random password when it is missing,
+    /// as distribution does, and returns that password so it can be shown once.
+    public static func createIfMissing(path: String) throws -> String? {
+        guard !FileManager.default.fileExists(atPath: path) else { return nil }
+        var bytes = [UInt8](repeating: 0, count: 24)
+        for index in bytes.indices { bytes[index] = UInt8.random(in: 0...255) }
+        let password = Base64URL.encode(bytes)
+        var file = HtpasswdFile()
+        file.set(user: "docker", hash: HtpasswdFile.hashPassword(password))
+        try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+        guard FileManager.default.createFile(atPath: path, contents: Data(file.text.utf8), attributes: [.posixPermissions: 0o600]) else {
+            throw TokenError("cannot create htpasswd file \(path)")
+        }
+        return password
+    }
+
+    /// The user whose credentials these are, or nil. `cacheKey` is the whole
+    /// `Authorization` value, so a hit costs one hash and a dictionary look-up.
+    public func authenticate(user: String, password: String, cacheKey: some StringProtocol) async -> String? {
+        reloadIfChanged()
+        let key = Data(SHA256.hash(data: Array(cacheKey.utf8)))
+        let now = ContinuousClock.now
+        let cached = state.withLock { state -> String? in
+            guard let entry = state.verified[key] else { return nil }
+            if entry.until > now { return entry.user }
+            state.verified[key] = nil
+            return nil
+        }
+        if let cached { return cached }
+        guard let hash = state.withLock({ $0.file.hash(for: user) }) else {
+            return nil
+        }
+        let valid = (try? await NIOThreadPool.singleton.runIfActive { HtpasswdFile.verify(password, hash: hash) }) ?? false
+        guard valid else { return nil }
+        state.withLock { state in
+            // The file may have changed while bcrypt ran: only remember what still holds.
+            guard state.file.hash(for: user) == hash else { return }
+            if state.verified.count >= cacheCapacity {
+                state.verified = state.verified.filter { $0.value.until > now }
+                if state.verified.count >= cacheCapacity { state.verified.removeAll(keepingCapacity: true) }
+            }
+            state.verified[key] = (user, now + cacheLifetime)
+        }
+        return user
+    }
+
+    /// The users in the file as last read.
+    public var users: [String] {
+        reloadIfChanged()
+        return state.withLock { $0.file.users }
+    }
+
+    /// Re-reads the file when its inode, size or modification time changed, at most once per
+    /// ``recheckInterval`` unless forced.
+    func reloadIfChanged(force: Bool = false) {
+        let now = ContinuousClock.now
+        let due = state.withLock { state -> Bool in
+            guard force || now - state.checked >= recheckInterval else { return false }
+            state.checked = now
+            return true
+        }
+        guard due else { return }
+        var info = stat()
+        let stamp: FileStamp
+        if stat(path, &info) == 0 {
+            stamp = FileStamp(inode: UInt64(info.st_ino), size: Int64(info.st_size), modified: info.st_mtim)
+        } else {
+            stamp = FileStamp()
+        }
+        guard force || stamp != state.withLock({ $0.stamp }) else { return }
+        let text = (try? String(contentsOfFile: path, encoding: .utf8)) ?? ""
+        let file = HtpasswdFile(parsing: text)
+        state.withLock { state in
+            state.file = file
+            state.stamp = stamp
+            state.verified.removeAll()
+        }
+        onReload(file)
+    }
+}

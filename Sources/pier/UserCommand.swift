@@ -1,0 +1,134 @@
+import ArgumentParser
+import Auth
+import Foundation
+
+/// `pier user add|remove|list|passwd`: manages an htpasswd file, so nobody needs an httpd
+/// container to make one. Writes bcrypt (`$2y$`) hashes that distribution and nginx read.
+struct UserCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "user",
+        abstract: "Manage the users of an htpasswd file.",
+        subcommands: [Add.self, Remove.self, List.self, Passwd.self]
+    )
+
+    struct FileOption: ParsableArguments {
+        @Option(name: [.short, .long], help: "The htpasswd file (auth.htpasswd.path).")
+        var file: String
+    }
+
+    struct PasswordOptions: ParsableArguments {
+        @Flag(help: "Read the password from the first line of standard input.")
+        var passwordStdin = false
+
+        @Option(help: "bcrypt cost, 10 to 31.")
+        var cost = 10
+
+        func validate() throws {
+            guard (10...31).contains(cost) else { throw ValidationError("--cost must be between 10 and 31") }
+        }
+    }
+
+    struct Add: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Add a user (the file is created when missing).")
+        @OptionGroup var file: FileOption
+        @OptionGroup var password: PasswordOptions
+        @Argument(help: "The user name.") var user: String
+
+        func run() async throws {
+            try validUser(user)
+            var contents = try read(file.file, mustExist: false)
+            guard contents.hash(for: user) == nil else {
+                throw ValidationError("user \(user) already exists in \(file.file); use passwd to change the password")
+            }
+            contents.set(user: user, hash: HtpasswdFile.hashPassword(try readPassword(password), cost: password.cost))
+            try write(contents, to: file.file)
+            print("added user \(user) to \(file.file)")
+        }
+    }
+
+    struct Passwd: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Change a user's password.")
+        @OptionGroup var file: FileOption
+        @OptionGroup var password: PasswordOptions
+        @Argument(help: "The user name.") var user: String
+
+        func run() async throws {
+            var contents = try read(file.file, mustExist: true)
+            guard contents.hash(for: user) != nil else { throw ValidationError("no user \(user) in \(file.file)") }
+            contents.set(user: user, hash: HtpasswdFile.hashPassword(try readPassword(password), cost: password.cost))
+            try write(contents, to: file.file)
+            print("changed the password of \(user)")
+        }
+    }
+
+    struct Remove: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Remove a user.")
+        @OptionGroup var file: FileOption
+        @Argument(help: "The user name.") var user: String
+
+        func run() async throws {
+            var contents = try read(file.file, mustExist: true)
+            guard contents.remove(user: user) else { throw ValidationError("no user \(user) in \(file.file)") }
+            try write(contents, to: file.file)
+            print("removed user \(user)")
+        }
+    }
+
+    struct List: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List the users.")
+        @OptionGroup var file: FileOption
+
+        func run() async throws {
+            let contents = try read(file.file, mustExist: true)
+            let unusable = Set(contents.unusable)
+            for user in contents.users {
+                print(unusable.contains(user) ? "\(user)\t(not bcrypt: cannot log in)" : user)
+            }
+        }
+    }
+}
+
+private func validUser(_ user: String) throws {
+    guard HtpasswdFile.isValidUser(user) else {
+        throw ValidationError("'\(user)' is not a valid user name: no colons, spaces or line breaks")
+    }
+}
+
+private func read(_ path: String, mustExist: Bool) throws -> HtpasswdFile {
+    guard FileManager.default.fileExists(atPath: path) else {
+        if mustExist { throw ValidationError("no htpasswd file at \(path)") }
+        return HtpasswdFile()
+    }
+    return HtpasswdFile(parsing: try String(contentsOfFile: path, encoding: .utf8))
+}
+
+/// Replaces the file atomically, readable by its owner only, so a registry reading it
+/// never sees half a file.
+private func write(_ file: HtpasswdFile, to path: String) throws {
+    let directory = (path as NSString).deletingLastPathComponent
+    if !directory.isEmpty { try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true) }
+    let temporary = path + ".tmp-\(getpid())"
+    guard FileManager.default.createFile(atPath: temporary, contents: Data(file.text.utf8), attributes: [.posixPermissions: 0o600]) else {
+        throw ValidationError("cannot write \(temporary)")
+    }
+    guard rename(temporary, path) == 0 else {
+        unlink(temporary)
+        throw ValidationError("cannot replace \(path): \(String(cString: strerror(errno)))")
+    }
+}
+
+private func readPassword(_ options: UserCommand.PasswordOptions) throws -> String {
+    let password: String
+    if options.passwordStdin || isatty(STDIN_FILENO) == 0 {
+        guard let line = readLine(strippingNewline: true) else { throw ValidationError("no password on standard input") }
+        password = line
+    } else {
+        guard let first = getpass("Password: ").map({ String(cString: $0) }),
+              let second = getpass("Password again: ").map({ String(cString: $0) })
+        else { throw ValidationError("no password given") }
+        guard first == second else { throw ValidationError("the passwords differ") }
+        password = first
+    }
+    guard !password.isEmpty else { throw ValidationError("the password is empty") }
+    return password
+}

@@ -1,0 +1,385 @@
+"""auth.htpasswd: Basic challenges and bodies, bcrypt variants, live reload of the
+file, the provisioned `docker` user, credentials kept out of the log, `pier user`,
+throttling of repeated failures, and real clients (skopeo, podman, oras) logging in.
+
+The raw challenge tests run against the reference too (`--server=both`): the 401
+and its body are distribution's behaviour. Everything else is pier_only."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import os
+import re
+import subprocess
+import time
+
+import pytest
+import requests
+
+from harness import Registry, Server, images
+from harness.auth import (
+    basic, bcrypt_check, htpasswd_line, parse_challenge, pier_user, pier_user_ok, read_htpasswd, write_htpasswd,
+)
+from harness.client import error_codes
+from harness.server import free_port
+from harness.tools import attempt, require_tool, run
+
+REALM = "Pier Test Realm"
+USERS = {"alice": "alice-pw-2y", "bob": "bob-pw-2b", "carol": "carol-pw-2a"}
+PREFIXES = {"alice": "2y", "bob": "2b", "carol": "2a"}
+
+
+def htpasswd_config(path, realm=REALM) -> dict:
+    return {"auth": {"htpasswd": {"realm": realm, "path": str(path)}}}
+
+
+def mixed_htpasswd(path):
+    """alice with $2y$ (htpasswd -B), bob with $2b$, carol with $2a$."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("".join(htpasswd_line(u, USERS[u], PREFIXES[u]) + "\n" for u in USERS))
+    return path
+
+
+@pytest.fixture(scope="module")
+def basic_server(server_kind, tmp_path_factory):
+    from conftest import require_binary
+
+    require_binary(server_kind)
+    work = tmp_path_factory.mktemp(f"{server_kind}-htpasswd")
+    srv = Server(server_kind, work, config=htpasswd_config(mixed_htpasswd(work / "htpasswd")))
+    srv.start()
+    yield srv
+    srv.stop()
+
+
+def assert_basic_challenge(r: requests.Response, realm: str = REALM) -> None:
+    assert r.status_code == 401, f"{r.request.method} {r.url}: {r.status_code} {r.text[:300]}"
+    scheme, params = parse_challenge(r.headers.get("WWW-Authenticate", ""))
+    assert scheme == "Basic" and params.get("realm") == realm, r.headers.get("WWW-Authenticate")
+    assert r.headers.get("Content-Type", "").startswith("application/json"), r.headers.get("Content-Type")
+    assert error_codes(r) == ["UNAUTHORIZED"], r.text
+
+
+def wait_for_status(url: str, auth, want: int, attempts: int = 50) -> int:
+    """Poll GET url (0.1 s apart, at most `attempts` times) until it answers `want`."""
+    code = None
+    for _ in range(attempts):
+        code = requests.get(url, auth=auth, timeout=10).status_code
+        if code == want:
+            return code
+        time.sleep(0.1)
+    return code
+
+
+# ---- challenges and bodies (also distribution's behaviour) ---------------------------
+
+
+def test_anonymous_get_v2_gets_401_with_a_basic_challenge_and_unauthorized_body(basic_server):
+    r = requests.get(basic_server.url + "/v2/", timeout=10)
+    assert_basic_challenge(r)
+    body = r.json()
+    assert isinstance(body["errors"][0].get("message"), str)
+
+
+def test_valid_credentials_get_200_on_v2(basic_server):
+    r = requests.get(basic_server.url + "/v2/", auth=("alice", USERS["alice"]), timeout=10)
+    assert r.status_code == 200, r.text
+
+
+@pytest.mark.parametrize("user", sorted(USERS))
+def test_2y_2b_and_2a_bcrypt_hashes_are_all_accepted(basic_server, user):
+    stored = read_htpasswd(basic_server.config["auth"]["htpasswd"]["path"])[user]
+    assert stored.startswith(f"${PREFIXES[user]}$")
+    r = requests.get(basic_server.url + "/v2/", auth=(user, USERS[user]), timeout=10)
+    assert r.status_code == 200, f"{user} ({stored[:4]}): {r.status_code} {r.text}"
+
+
+BAD_AUTHORIZATIONS = {
+    "bad_base64": "Basic !!!not-base64!!!",
+    "no_colon": "Basic " + base64.b64encode(b"alice").decode(),
+    "unknown_user": basic("mallory", "alice-pw-2y"),
+    "wrong_password": basic("alice", "not-the-password"),
+    "empty_password": basic("alice", ""),
+    "password_with_extra_char": basic("alice", USERS["alice"] + "x"),
+    "empty_basic": "Basic ",
+    "bearer_under_basic": "Bearer x",
+    "unknown_scheme": "Digest username=\"alice\"",
+}
+
+
+@pytest.mark.parametrize("case", sorted(BAD_AUTHORIZATIONS))
+def test_bad_credentials_get_401_with_challenge_and_body(basic_server, case):
+    r = requests.get(basic_server.url + "/v2/", headers={"Authorization": BAD_AUTHORIZATIONS[case]}, timeout=10)
+    assert_basic_challenge(r)
+
+
+def test_every_api_route_needs_credentials(basic_server):
+    reg = Registry(basic_server.url, auth=("alice", USERS["alice"]))
+    img = images.image(1)
+    reg.push("auth/app", "v1", img)
+    anon = Registry(basic_server.url)
+    for r in (
+        anon.get_manifest("auth/app", "v1"),
+        anon.head_manifest("auth/app", "v1"),
+        anon.get(f"/v2/auth/app/blobs/{img.blobs[0].digest}"),
+        anon.get("/v2/auth/app/tags/list"),
+        anon.get("/v2/_catalog"),
+        anon.post("/v2/auth/app/blobs/uploads/"),
+        anon.put_manifest("auth/app", "v2", img),
+        anon.delete(f"/v2/auth/app/manifests/{img.digest}"),
+    ):
+        assert r.status_code == 401, f"{r.request.method} {r.url}: {r.status_code}"
+        assert parse_challenge(r.headers["WWW-Authenticate"])[0] == "Basic"
+    assert reg.get_manifest("auth/app", "v1").content == img.data
+
+
+def test_authenticated_user_pushes_and_pulls_with_basic_auth(basic_server):
+    reg = Registry(basic_server.url, auth=("bob", USERS["bob"]))
+    img = images.image(2)
+    reg.push("auth/bob", "v1", img)
+    assert reg.get_manifest("auth/bob", "v1").content == img.data
+    assert reg.get_blob("auth/bob", img.blobs[1].digest).content == img.blobs[1].data
+    assert "auth/bob" in reg.catalog()
+
+
+# ---- Pier's behaviours -----------------------------------------------------------------
+
+
+@pytest.mark.pier_only
+def test_other_hash_kinds_are_refused_with_a_warning_naming_the_user(make_server, tmp_path, need_pier):
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        import crypt  # deprecated but present in 3.11: a DES crypt(3) line as old `htpasswd -d` wrote
+
+    apr1 = subprocess.run(["openssl", "passwd", "-apr1", "apr-pw"], capture_output=True, text=True, check=True).stdout.strip()
+    sha = "{SHA}" + base64.b64encode(hashlib.sha1(b"sha-pw").digest()).decode()
+    des = crypt.crypt("des-pw", "ab")
+    path = tmp_path / "htpasswd"
+    path.write_text(
+        f"apr1user:{apr1}\nshauser:{sha}\ncryptuser:{des}\nplainuser:plain-pw\n"
+        + htpasswd_line("gooduser", "good-pw") + "\n"
+    )
+    srv = make_server("pier", config=htpasswd_config(path))
+    for user, pw in (("apr1user", "apr-pw"), ("shauser", "sha-pw"), ("cryptuser", "des-pw"), ("plainuser", "plain-pw")):
+        r = requests.get(srv.url + "/v2/", auth=(user, pw), timeout=10)
+        assert_basic_challenge(r)
+    assert requests.get(srv.url + "/v2/", auth=("gooduser", "good-pw"), timeout=10).status_code == 200
+    log = srv.log
+    for user in ("apr1user", "shauser", "cryptuser"):
+        assert user in log, f"no warning naming {user}:\n{log[-3000:]}"
+    assert "apr-pw" not in log and "sha-pw" not in log
+
+
+@pytest.mark.pier_only
+def test_file_is_reread_a_user_added_works_and_a_removed_user_stops_without_restart(make_server, htpasswd, need_pier):
+    path = htpasswd({"alice": "alice-pw"})
+    srv = make_server("pier", config=htpasswd_config(path))
+    url = srv.url + "/v2/"
+    assert requests.get(url, auth=("alice", "alice-pw"), timeout=10).status_code == 200  # now cached
+    assert requests.get(url, auth=("newbie", "newbie-pw"), timeout=10).status_code == 401
+    pier_user_ok("add", "newbie", "--file", str(path), "--cost", "4", password="newbie-pw")
+    assert wait_for_status(url, ("newbie", "newbie-pw"), 200) == 200, "added user not accepted within 5 s"
+    pier_user_ok("remove", "alice", "--file", str(path))
+    assert "alice" not in read_htpasswd(path)
+    assert wait_for_status(url, ("alice", "alice-pw"), 401) == 401, "removed user still accepted after 5 s"
+    assert requests.get(url, auth=("newbie", "newbie-pw"), timeout=10).status_code == 200
+    assert srv.pid and srv.alive()
+
+
+@pytest.mark.pier_only
+def test_pier_user_passwd_changes_the_password_a_running_server_accepts(make_server, htpasswd, need_pier):
+    path = htpasswd({"dave": "old-pw"})
+    srv = make_server("pier", config=htpasswd_config(path))
+    url = srv.url + "/v2/"
+    assert requests.get(url, auth=("dave", "old-pw"), timeout=10).status_code == 200
+    pier_user_ok("passwd", "dave", "--file", str(path), "--cost", "4", password="new-pw")
+    assert wait_for_status(url, ("dave", "new-pw"), 200) == 200
+    assert requests.get(url, auth=("dave", "old-pw"), timeout=10).status_code == 401
+
+
+PROVISION_PASSWORD = re.compile(r"""password["']?\s*[=:]\s*["']?([^\s"',}\]]+)""", re.IGNORECASE)
+
+
+def test_missing_file_is_created_with_user_docker_and_the_password_in_the_log(make_server, server_kind, tmp_path):
+    path = tmp_path / "auth" / "htpasswd"
+    path.parent.mkdir()
+    srv = make_server(server_kind, config=htpasswd_config(path))
+    assert path.exists(), "htpasswd file not created at start"
+    users = read_htpasswd(path)
+    assert list(users) == ["docker"], path.read_text()
+    assert re.match(r"^\$2[aby]\$\d\d\$", users["docker"]), users["docker"]
+    candidates = PROVISION_PASSWORD.findall(srv.log)
+    working = [c for c in candidates if requests.get(srv.url + "/v2/", auth=("docker", c), timeout=10).status_code == 200]
+    assert working, f"no logged password logs in as docker; candidates {candidates}\n{srv.log[-3000:]}"
+    password = working[0]
+    assert bcrypt_check(password, users["docker"])
+    srv.restart()
+    assert srv.log.count(password) == 1, "the provisioned password was logged again after a restart"
+    assert requests.get(srv.url + "/v2/", auth=("docker", password), timeout=10).status_code == 200
+
+
+@pytest.mark.pier_only
+@pytest.mark.parametrize("formatter", ["text", "json"])
+def test_credentials_never_appear_in_the_log(make_server, htpasswd, need_pier, formatter):
+    secret = "S3cret-" + os.urandom(6).hex()
+    wrong = "Wr0ng-" + os.urandom(6).hex()
+    bearer = "tok-" + os.urandom(12).hex()
+    path = htpasswd({"logger": secret})
+    srv = make_server("pier", config={
+        **htpasswd_config(path),
+        "log": {"level": "debug", "formatter": formatter, "accesslog": {"disabled": False}},
+    })
+    reg = Registry(srv.url, auth=("logger", secret))
+    reg.push("log/app", "v1", images.image(1))
+    assert reg.get_manifest("log/app", "v1").status_code == 200
+    assert requests.get(srv.url + "/v2/", auth=("logger", wrong), timeout=10).status_code == 401
+    assert requests.get(srv.url + "/v2/", headers={"Authorization": f"Bearer {bearer}"}, timeout=10).status_code == 401
+    assert requests.get(f"http://logger:{wrong}@{srv.host}/v2/_catalog", timeout=10).status_code == 401
+    srv.stop()
+    log = srv.log
+    assert "/v2/log/app/manifests/v1" in log, "no access log line to check"
+    if formatter == "json":
+        lines = [l for l in log.splitlines() if l.startswith("{")]
+        assert lines and all(json.loads(l) for l in lines)
+    for needle in (secret, wrong, bearer, basic("logger", secret).split()[1], basic("logger", wrong).split()[1]):
+        assert needle not in log, f"{needle!r} appears in the {formatter} log"
+
+
+@pytest.mark.pier_only
+def test_pier_user_cli_adds_lists_changes_and_removes_users(tmp_path, need_pier):
+    path = tmp_path / "htpasswd"
+    pier_user_ok("add", "alice", "--file", str(path), password="alice-pw")
+    pier_user_ok("add", "bob", "--file", str(path), "--cost", "5", password="bob-pw")
+    users = read_htpasswd(path)
+    assert sorted(users) == ["alice", "bob"]
+    assert re.match(r"^\$2[aby]\$10\$", users["alice"]), f"default cost is not 10: {users['alice']}"
+    assert re.match(r"^\$2[aby]\$05\$", users["bob"]), users["bob"]
+    assert bcrypt_check("alice-pw", users["alice"]) and bcrypt_check("bob-pw", users["bob"])
+    listed = pier_user_ok("list", "--file", str(path)).split()
+    assert "alice" in listed and "bob" in listed
+    assert not any("$2" in word for word in listed), "list prints hashes"
+
+    pier_user_ok("passwd", "alice", "--file", str(path), "--cost", "4", password="alice-new")
+    users = read_htpasswd(path)
+    assert bcrypt_check("alice-new", users["alice"]) and not bcrypt_check("alice-pw", users["alice"])
+    assert bcrypt_check("bob-pw", users["bob"]), "passwd touched another user"
+
+    pier_user_ok("remove", "bob", "--file", str(path))
+    assert list(read_htpasswd(path)) == ["alice"]
+    listed = pier_user_ok("list", "--file", str(path)).split()
+    assert "alice" in listed and "bob" not in listed
+
+
+@pytest.mark.pier_only
+def test_pier_user_file_works_with_the_server(make_server, tmp_path, need_pier):
+    path = tmp_path / "htpasswd"
+    pier_user_ok("add", "erin", "--file", str(path), "--cost", "4", password="erin-pw")
+    srv = make_server("pier", config=htpasswd_config(path))
+    assert requests.get(srv.url + "/v2/", auth=("erin", "erin-pw"), timeout=10).status_code == 200
+    assert requests.get(srv.url + "/v2/", auth=("erin", "erin-px"), timeout=10).status_code == 401
+
+
+def prometheus_total(text: str, name: str) -> float:
+    """Sum of every sample of metric `name` (whatever its labels)."""
+    total = 0.0
+    for line in text.splitlines():
+        if line.startswith("#") or not line.strip():
+            continue
+        metric = line.split("{", 1)[0].split(" ", 1)[0]
+        if metric == name:
+            total += float(line.rsplit(" ", 1)[1])
+    return total
+
+
+@pytest.mark.pier_only
+def test_repeated_failures_from_one_client_are_throttled_and_counted(make_server, htpasswd, need_pier):
+    debug = free_port()
+    path = htpasswd({"alice": "alice-pw"})
+    srv = make_server("pier", config={
+        **htpasswd_config(path),
+        "http": {"debug": {"addr": f"127.0.0.1:{debug}", "prometheus": {"enabled": True}}},
+    })
+    for i in range(12):
+        r = requests.get(srv.url + "/v2/", auth=("alice", f"wrong-{i}"), timeout=30)
+        assert r.status_code == 401
+    metrics = requests.get(f"http://127.0.0.1:{debug}/metrics", timeout=10)
+    assert metrics.status_code == 200
+    assert prometheus_total(metrics.text, "pier_auth_failures_total") >= 12, metrics.text[-2000:]
+    assert prometheus_total(metrics.text, "pier_auth_throttled_total") > 0, metrics.text[-2000:]
+    # Good credentials are still answered.
+    assert requests.get(srv.url + "/v2/", auth=("alice", "alice-pw"), timeout=30).status_code == 200
+
+
+# ---- real clients -------------------------------------------------------------------------
+
+clients = pytest.mark.clients
+
+
+@pytest.fixture
+def auth_server(make_server, htpasswd, need_pier):
+    path = htpasswd({"alice": "alice-pw", "bob": "bob-pw"})
+    return make_server("pier", config=htpasswd_config(path))
+
+
+@clients
+@pytest.mark.pier_only
+def test_skopeo_copy_with_dest_creds_pushes_and_needs_creds_to_read(auth_server, tmp_path):
+    require_tool("skopeo")
+    img = images.image(2, layer_size=20_000)
+    images.write_oci_layout(tmp_path / "src", img, "v1")
+    dest = f"docker://{auth_server.host}/skopeo/app:v1"
+    refused = attempt(["skopeo", "copy", "--dest-tls-verify=false", f"oci:{tmp_path}/src:v1", dest])
+    assert refused.returncode != 0
+    refused = attempt(["skopeo", "copy", "--dest-tls-verify=false", "--dest-creds", "alice:nope", f"oci:{tmp_path}/src:v1", dest])
+    assert refused.returncode != 0
+    run(["skopeo", "copy", "--dest-tls-verify=false", "--dest-creds", "alice:alice-pw", f"oci:{tmp_path}/src:v1", dest])
+    reg = Registry(auth_server.url, auth=("bob", "bob-pw"))
+    assert reg.get_manifest("skopeo/app", "v1").content == img.data
+    run(["skopeo", "copy", "--src-tls-verify=false", "--src-creds", "bob:bob-pw", dest, f"oci:{tmp_path}/out:v1"])
+    assert images.oci_layout_descriptor(tmp_path / "out", "v1")["digest"] == img.digest
+
+
+@clients
+@pytest.mark.pier_only
+def test_podman_login_push_and_pull_with_htpasswd(auth_server, tmp_path, podman_factory):
+    img = images.image(1, layer_size=20_000)
+    images.write_oci_layout(tmp_path / "src", img, "v1")
+    pusher = podman_factory("pusher")
+    wrong = pusher.attempt("login", "--tls-verify=false", "-u", "alice", "--password-stdin", auth_server.host, input="bad\n")
+    assert wrong.returncode != 0
+    pusher("login", "--tls-verify=false", "-u", "alice", "--password-stdin", auth_server.host, input="alice-pw\n")
+    image_id = pusher("pull", "-q", f"oci:{tmp_path}/src:v1").splitlines()[-1]
+    target = f"{auth_server.host}/podman/app:v1"
+    pusher("push", "--tls-verify=false", "--digestfile", str(tmp_path / "digest"), image_id, f"docker://{target}")
+    pushed = (tmp_path / "digest").read_text().strip()
+    reg = Registry(auth_server.url, auth=("alice", "alice-pw"))
+    assert reg.get_manifest("podman/app", "v1").headers["Docker-Content-Digest"] == pushed
+
+    puller = podman_factory("puller")
+    assert puller.attempt("pull", "--tls-verify=false", target).returncode != 0
+    puller("login", "--tls-verify=false", "-u", "bob", "--password-stdin", auth_server.host, input="bob-pw\n")
+    puller("pull", "--tls-verify=false", target)
+    info = json.loads(puller("image", "inspect", target))[0]
+    assert info["Digest"] == pushed
+    assert info["Id"] == image_id
+
+
+@clients
+@pytest.mark.pier_only
+def test_oras_push_and_pull_with_basic_auth(auth_server, tmp_path):
+    oras_client = pytest.importorskip("oras.client")
+    client = oras_client.OrasClient(hostname=auth_server.host, insecure=True, auth_backend="basic")
+    client.auth.set_basic_auth("alice", "alice-pw")
+    payload = tmp_path / "payload.bin"
+    payload.write_bytes(os.urandom(25_000))
+    target = f"{auth_server.host}/oras/art:v1"
+    r = client.push(target=target, files=[f"{payload}:application/vnd.pier.test.payload"], disable_path_validation=True)
+    assert r.status_code == 201
+    files = client.pull(target=target, outdir=str(tmp_path / "out"))
+    assert [open(f, "rb").read() for f in files] == [payload.read_bytes()]
+    anonymous = Registry(auth_server.url)
+    assert anonymous.get_manifest("oras/art", "v1").status_code == 401
