@@ -70,6 +70,20 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .target(
+            name: "ACME",
+            dependencies: [
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "X509", package: "swift-certificates"),
+                .product(name: "SwiftASN1", package: "swift-asn1"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
             name: "Notifications",
             dependencies: [
                 "Storage",
@@ -84,7 +98,7 @@ let package = Package(
         .target(
             name: "Server",
             dependencies: [
-                "OCI", "Storage", "Registry", "Notifications", "Auth", "CSystemShims",
+                "OCI", "Storage", "Registry", "Notifications", "Auth", "ACME", "CSystemShims",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTLS", package: "hummingbird"),
                 .product(name: "HummingbirdHTTP2", package: "hummingbird"),

@@ -42,6 +42,10 @@ extension PierConfiguration {
         public var email: String?
         public var hosts: [String]
         public var directoryURL: String
+        /// Renew when less than this is left (`renewbefore`, Pier's addition).
+        public var renewBefore: Duration = .seconds(30 * 86400)
+        /// How often the expiry is looked at (`checkinterval`, Pier's addition).
+        public var checkInterval: Duration = .seconds(12 * 3600)
     }
 
     /// `http.plain`, Pier's addition: a plain-HTTP listener beside the TLS one.
@@ -139,6 +143,13 @@ extension PierConfiguration {
                     hosts: hosts,
                     directoryURL: try read.string("http.tls.letsencrypt.directoryurl") ?? "https://acme-v02.api.letsencrypt.org/directory"
                 )
+                if let renew = try read.duration("http.tls.letsencrypt.renewbefore") { tls.acme?.renewBefore = renew }
+                if let interval = try read.duration("http.tls.letsencrypt.checkinterval") {
+                    guard interval >= .seconds(1) else {
+                        throw ConfigurationError(key: "http.tls.letsencrypt.checkinterval", message: "must be at least one second")
+                    }
+                    tls.acme?.checkInterval = interval
+                }
             }
             switch (tls.certificate, tls.key, tls.acme) {
             case (.some, .some, nil), (nil, nil, .some): break
@@ -156,6 +167,9 @@ extension PierConfiguration {
             }
             let (host, port) = try Self.parseAddress(addr, key: "http.plain.addr")
             plainListener = PlainListener(host: host, port: port, redirect: try read.bool("http.plain.redirect") ?? false)
+        }
+        if tls?.acme != nil, plainListener == nil {
+            throw ConfigurationError(key: "http.plain.addr", message: "ACME proves control of the hosts over http-01: set a plain listener (port 80 in production)")
         }
     }
 

@@ -1,3 +1,4 @@
+import ACME
 import Auth
 import Foundation
 import Logging
@@ -79,7 +80,14 @@ extension PierServer {
 
 extension PierServer {
     /// The TLS configuration for the main listener, from `http.tls.certificate` and `key`.
-    func makeTLSConfiguration(_ settings: PierConfiguration.TLSSettings) throws -> TLSConfiguration {
+    func makeTLSConfiguration(_ settings: PierConfiguration.TLSSettings, acme: CertificateManager?) throws -> TLSConfiguration {
+        if let acme {
+            let (chain, key) = acme.initial
+            var tls = try Self.tlsConfiguration(settings, chain: chain, key: key)
+            // Every handshake takes the certificate ACME holds now, so renewals need no restart.
+            tls.sslContextCallback = { _, promise in promise.succeed(acme.override) }
+            return tls
+        }
         guard let certificate = settings.certificate, let key = settings.key else {
             throw ConfigurationError(key: "http.tls", message: "TLS needs both certificate and key")
         }

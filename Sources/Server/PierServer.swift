@@ -1,3 +1,4 @@
+import ACME
 import CSystemShims
 import Foundation
 import Hummingbird
@@ -62,6 +63,19 @@ public struct PierServer: Sendable {
             notifier = try await Notifier(endpoints: configuration.notificationEndpoints, directory: directory, logger: logger)
         }
         let (access, tokenEndpoint) = try makeAccess()
+        let acme = try configuration.tls?.acme.map { settings in
+            try CertificateManager(
+                settings: .init(
+                    directoryURL: settings.directoryURL,
+                    email: settings.email,
+                    hosts: settings.hosts,
+                    cacheFile: settings.cacheFile,
+                    renewBefore: settings.renewBefore,
+                    checkInterval: settings.checkInterval
+                ),
+                logger: logger
+            )
+        }
         let source = RegistryEvent.Source(
             addr: "\(ProcessInfo.processInfo.hostName):\(configuration.port)",
             instanceID: UUID().uuidString.lowercased()
@@ -83,7 +97,8 @@ public struct PierServer: Sendable {
                 notifier: notifier,
                 source: source,
                 access: access,
-                tokenEndpoint: tokenEndpoint
+                tokenEndpoint: tokenEndpoint,
+                acmeChallenges: acme?.challenges
             )
         }
         let address: BindAddress = configuration.unixSocket.map { .unixDomainSocket(path: $0) }
@@ -110,7 +125,7 @@ public struct PierServer: Sendable {
         }
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = []
         if let tls = configuration.tls {
-            let tlsConfiguration = try makeTLSConfiguration(tls)
+            let tlsConfiguration = try makeTLSConfiguration(tls, acme: acme)
             // Blob bytes cannot go out by sendfile through TLS: the kernel would skip encryption.
             let streams = HTTP1Channel.Configuration(additionalChannelHandlers: [ExpectContinueHandler()], idleTimeout: .seconds(60))
             let server: HTTPServerBuilder = configuration.http2Disabled
@@ -127,7 +142,7 @@ public struct PierServer: Sendable {
                 let plainAddress = BindAddress.hostname(plain.host, port: plain.port)
                 if plain.redirect {
                     services.append(.init(service: Application(
-                        responder: RedirectResponder(httpsPort: configuration.port),
+                        responder: RedirectResponder(httpsPort: configuration.port, acmeChallenges: acme?.challenges),
                         configuration: .init(address: plainAddress),
                         logger: logger
                     )))
@@ -167,10 +182,12 @@ public struct PierServer: Sendable {
         let flusher = Task { await accessLog?.run() }
         let purger = Task { await purgeUploads(registry) }
         let delivery = Task { await notifier?.run() }
+        let certificates = Task { await acme?.run() }
         var failure: (any Error)?
         do { try await ServiceGroup(configuration: group).run() } catch { failure = error }
         purger.cancel()
         delivery.cancel()
+        certificates.cancel()
         // Let a write the flusher already started finish, then write what is left.
         flusher.cancel()
         await flusher.value

@@ -1,3 +1,4 @@
+import ACME
 import Hummingbird
 import HTTPTypes
 
@@ -6,8 +7,11 @@ import HTTPTypes
 struct RedirectResponder: HTTPResponder {
     typealias Context = BasicRequestContext
     let httpsPort: Int
+    /// http-01 answers, which must be served over plain HTTP.
+    let acmeChallenges: HTTP01Challenges?
 
     func respond(to request: Request, context: Context) async throws -> Response {
+        if let response = acmeChallenges?.response(to: request) { return response }
         let authority = request.head.authority ?? "localhost"
         var host = Substring(authority)
         // Drop the plain port, keeping IPv6 brackets intact.

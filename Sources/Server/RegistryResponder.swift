@@ -1,3 +1,4 @@
+import ACME
 import Auth
 import Foundation
 public import Hummingbird
@@ -44,6 +45,8 @@ struct RegistryResponder: HTTPResponder {
     let access: AccessController?
     /// Pier's token server (`tokenserver`), answering on its realm's path.
     let tokenEndpoint: TokenEndpoint?
+    /// http-01 answers while ACME validates this host.
+    let acmeChallenges: HTTP01Challenges?
 
     init(
         registry: Registry,
@@ -53,8 +56,10 @@ struct RegistryResponder: HTTPResponder {
         notifier: Notifier? = nil,
         source: RegistryEvent.Source = .init(addr: "", instanceID: ""),
         access: AccessController? = nil,
-        tokenEndpoint: TokenEndpoint? = nil
+        tokenEndpoint: TokenEndpoint? = nil,
+        acmeChallenges: HTTP01Challenges? = nil
     ) {
+        self.acmeChallenges = acmeChallenges
         self.access = access
         self.tokenEndpoint = tokenEndpoint
         self.registry = registry
@@ -132,6 +137,10 @@ struct RegistryResponder: HTTPResponder {
                 throw RegistryError(.unsupported, "no such endpoint", detail: String(path.prefix(200)), status: 404)
             }
             path = path.dropFirst(settings.pathPrefix.count)
+        }
+        if let acmeChallenges, let response = acmeChallenges.response(to: request) {
+            routeName = "acme"
+            return response
         }
         if let tokenEndpoint, path == tokenEndpoint.path {
             routeName = "token"

@@ -1,0 +1,197 @@
+import AsyncHTTPClient
+import Crypto
+import Foundation
+import Logging
+import NIOCore
+import NIOHTTP1
+import SwiftASN1
+import X509
+
+/// Talks RFC 8555 to an ACME server (Let's Encrypt, pebble) to get a certificate for some
+/// host names through http-01 challenges.
+struct ACMEClient {
+    struct Directory: Decodable {
+        var newNonce: String
+        var newAccount: String
+        var newOrder: String
+    }
+
+    struct Order: Decodable {
+        var status: String
+        var authorizations: [String]
+        var finalize: String
+        var certificate: String?
+    }
+
+    struct Authorization: Decodable {
+        struct Challenge: Decodable {
+            var type: String
+            var url: String
+            var token: String?
+            var status: String?
+        }
+
+        var status: String
+        var challenges: [Challenge]
+    }
+
+    struct Problem: Decodable {
+        var type: String?
+        var detail: String?
+    }
+
+    struct Reply {
+        var status: UInt
+        var headers: HTTPHeaders
+        var body: Data
+    }
+
+    let http: HTTPClient
+    let directoryURL: String
+    let account: AccountKey
+    let challenges: HTTP01Challenges
+    let logger: Logger
+    let timeout: TimeAmount = .seconds(30)
+
+    /// Registers (or finds) the account and returns its URL, the `kid` of later requests.
+    func accountURL(email: String?, session: inout Session) async throws -> String {
+        var payload: [String: Any] = ["termsOfServiceAgreed": true]
+        if let email, !email.isEmpty { payload["contact"] = ["mailto:\(email)"] }
+        let reply = try await post(session.directory.newAccount, payload: payload, session: &session, kid: nil)
+        guard let location = reply.headers.first(name: "Location") else {
+            throw ACMEError("the ACME server created no account URL")
+        }
+        return location
+    }
+
+    /// Everything one issuance needs between requests.
+    struct Session {
+        var directory: Directory
+        var nonce: String?
+        var kid: String?
+    }
+
+    func start() async throws -> Session {
+        let reply = try await request(directoryURL, method: .GET)
+        guard reply.status == 200 else { throw ACMEError("ACME directory \(directoryURL) answered \(reply.status)") }
+        let directory = try JSONDecoder().decode(Directory.self, from: reply.body)
+        return Session(directory: directory)
+    }
+
+    /// Orders, proves control of every host over http-01, finalizes with a CSR for `key`,
+    /// and returns the PEM certificate chain.
+    func obtain(hosts: [String], key: P256.Signing.PrivateKey, email: String?) async throws -> String {
+        var session = try await start()
+        session.kid = try await accountURL(email: email, session: &session)
+        let identifiers = hosts.map { ["type": "dns", "value": $0] }
+        let created = try await post(session.directory.newOrder, payload: ["identifiers": identifiers], session: &session)
+        guard let orderURL = created.headers.first(name: "Location") else { throw ACMEError("the ACME server gave the order no URL") }
+        var order = try decode(Order.self, created)
+        for url in order.authorizations {
+            try await authorize(url, session: &session)
+        }
+        let csr = try Self.signingRequest(hosts: hosts, key: key)
+        order = try decode(Order.self, try await post(order.finalize, payload: ["csr": base64url(csr)], session: &session))
+        for _ in 0..<60 where order.status == "processing" || order.status == "pending" || order.status == "ready" {
+            try await Task.sleep(for: .seconds(1))
+            order = try decode(Order.self, try await post(orderURL, payload: nil, session: &session))
+        }
+        guard order.status == "valid", let certificateURL = order.certificate else {
+            throw ACMEError("the order ended \(order.status) instead of valid")
+        }
+        let reply = try await post(certificateURL, payload: nil, session: &session, accept: "application/pem-certificate-chain")
+        guard let pem = String(data: reply.body, encoding: .utf8), pem.contains("BEGIN CERTIFICATE") else {
+            throw ACMEError("the ACME server sent no PEM certificate chain")
+        }
+        return pem
+    }
+
+    private func authorize(_ url: String, session: inout Session) async throws {
+        var authorization = try decode(Authorization.self, try await post(url, payload: nil, session: &session))
+        if authorization.status == "valid" { return }
+        guard let challenge = authorization.challenges.first(where: { $0.type == "http-01" }), let token = challenge.token else {
+            throw ACMEError("the ACME server offers no http-01 challenge")
+        }
+        challenges.offer(token: token, keyAuthorization: "\(token).\(account.thumbprint)")
+        defer { challenges.withdraw(token: token) }
+        _ = try await post(challenge.url, payload: [String: Any](), session: &session)
+        for _ in 0..<60 where authorization.status == "pending" {
+            try await Task.sleep(for: .seconds(1))
+            authorization = try decode(Authorization.self, try await post(url, payload: nil, session: &session))
+        }
+        guard authorization.status == "valid" else {
+            throw ACMEError("authorization ended \(authorization.status): the ACME server could not fetch the http-01 answer")
+        }
+    }
+
+    /// A DER CSR naming every host, signed by the certificate's key.
+    static func signingRequest(hosts: [String], key: P256.Signing.PrivateKey) throws -> [UInt8] {
+        let signer = Certificate.PrivateKey(key)
+        let request = try CertificateSigningRequest(
+            version: .v1,
+            subject: try DistinguishedName { CommonName(hosts.first ?? "localhost") },
+            privateKey: signer,
+            attributes: try CertificateSigningRequest.Attributes([
+                .init(ExtensionRequest(extensions: try Certificate.Extensions {
+                    SubjectAlternativeNames(hosts.map { .dnsName($0) })
+                })),
+            ]),
+            signatureAlgorithm: .ecdsaWithSHA256
+        )
+        var serializer = DER.Serializer()
+        try serializer.serialize(request)
+        return serializer.serializedBytes
+    }
+
+    // MARK: transport
+
+    /// A signed POST (payload nil: POST-as-GET), retried on `badNonce` as RFC 8555 §6.5 asks.
+    private func post(_ url: String, payload: Any?, session: inout Session, kid: String?? = .none, accept: String? = nil) async throws -> Reply {
+        let body = try payload.map { try JSONSerialization.data(withJSONObject: $0, options: [.withoutEscapingSlashes]) }
+        for _ in 0..<5 {
+            let nonce: String
+            if let saved = session.nonce {
+                nonce = saved
+                session.nonce = nil
+            } else {
+                nonce = try await freshNonce(session.directory)
+            }
+            let signed = try account.sign(body, url: url, nonce: nonce, kid: kid ?? session.kid)
+            let reply = try await request(url, method: .POST, body: signed, accept: accept)
+            session.nonce = reply.headers.first(name: "Replay-Nonce")
+            if reply.status < 300 { return reply }
+            let problem = try? JSONDecoder().decode(Problem.self, from: reply.body)
+            if problem?.type == "urn:ietf:params:acme:error:badNonce" { continue }
+            throw ACMEError("\(url) answered \(reply.status): \(problem?.detail ?? String(decoding: reply.body.prefix(300), as: UTF8.self))", type: problem?.type)
+        }
+        throw ACMEError("\(url) kept refusing nonces")
+    }
+
+    private func freshNonce(_ directory: Directory) async throws -> String {
+        let reply = try await request(directory.newNonce, method: .HEAD)
+        guard let nonce = reply.headers.first(name: "Replay-Nonce") else { throw ACMEError("the ACME server gave no nonce") }
+        return nonce
+    }
+
+    private func request(_ url: String, method: HTTPMethod, body: Data? = nil, accept: String? = nil) async throws -> Reply {
+        var request = HTTPClientRequest(url: url)
+        request.method = method
+        request.headers.add(name: "User-Agent", value: "pier-acme")
+        if let accept { request.headers.add(name: "Accept", value: accept) }
+        if let body {
+            request.headers.add(name: "Content-Type", value: "application/jose+json")
+            request.body = .bytes(ByteBuffer(bytes: body))
+        }
+        let response = try await http.execute(request, timeout: timeout)
+        let bytes = try await response.body.collect(upTo: 1 << 20)
+        return Reply(status: response.status.code, headers: response.headers, body: Data(bytes.readableBytesView))
+    }
+
+    private func decode<T: Decodable>(_ type: T.Type, _ reply: Reply) throws -> T {
+        do {
+            return try JSONDecoder().decode(type, from: reply.body)
+        } catch {
+            throw ACMEError("unexpected ACME reply: \(String(decoding: reply.body.prefix(300), as: UTF8.self))")
+        }
+    }
+}

@@ -1,0 +1,197 @@
+import AsyncHTTPClient
+import Crypto
+import Foundation
+import Logging
+import NIOSSL
+import SwiftASN1
+import Synchronization
+import X509
+
+/// Keeps the HTTPS listener's certificate obtained and renewed through ACME, without a
+/// restart: handshakes read the current certificate from here (swift-nio-ssl's context
+/// callback), and the renewal task swaps in a new one.
+///
+/// Account and certificate live in the cache file (`http.tls.letsencrypt.cachefile`), so a
+/// restart reuses them instead of asking the ACME server again.
+public final class CertificateManager: Sendable {
+    public struct Settings: Sendable {
+        public var directoryURL: String
+        public var email: String?
+        public var hosts: [String]
+        public var cacheFile: String
+        /// Renew when the certificate has less than this left.
+        public var renewBefore: Duration
+        /// How often to look at the certificate's expiry.
+        public var checkInterval: Duration
+
+        public init(directoryURL: String, email: String?, hosts: [String], cacheFile: String, renewBefore: Duration, checkInterval: Duration) {
+            self.directoryURL = directoryURL
+            self.email = email
+            self.hosts = hosts
+            self.cacheFile = cacheFile
+            self.renewBefore = renewBefore
+            self.checkInterval = checkInterval
+        }
+    }
+
+    /// What the cache file holds.
+    struct Cache: Codable {
+        var accountKey: String
+        var certificate: String?
+        var certificateKey: String?
+    }
+
+    struct Current: @unchecked Sendable {
+        // NIOSSL's certificate and key types are immutable references safe to share.
+        var chain: [NIOSSLCertificate]
+        var key: NIOSSLPrivateKey
+        var notAfter: Date
+        var acquired: Bool
+    }
+
+    public let settings: Settings
+    public let challenges = HTTP01Challenges()
+    let logger: Logger
+    private let current: Mutex<Current>
+
+    /// Loads the cached certificate, or makes a self-signed stand-in to serve until the
+    /// first one is obtained.
+    public init(settings: Settings, logger: Logger) throws {
+        self.settings = settings
+        self.logger = logger
+        if let cache = Self.readCache(settings.cacheFile), let pem = cache.certificate, let keyPEM = cache.certificateKey,
+           let chain = try? NIOSSLCertificate.fromPEMBytes(Array(pem.utf8)), !chain.isEmpty,
+           let key = try? NIOSSLPrivateKey(bytes: Array(keyPEM.utf8), format: .pem),
+           let leaf = try? Self.leaf(pem)
+        {
+            current = Mutex(Current(chain: chain, key: key, notAfter: leaf.notValidAfter, acquired: true))
+        } else {
+            current = Mutex(try Self.placeholder(hosts: settings.hosts))
+        }
+    }
+
+    /// The certificate and key handshakes use now.
+    public var override: NIOSSLContextConfigurationOverride {
+        let now = current.withLock { $0 }
+        var override = NIOSSLContextConfigurationOverride()
+        override.certificateChain = now.chain.map { .certificate($0) }
+        override.privateKey = .privateKey(now.key)
+        return override
+    }
+
+    /// The certificate handshakes start from, before the callback replaces it.
+    public var initial: (chain: [NIOSSLCertificate], key: NIOSSLPrivateKey) {
+        current.withLock { ($0.chain, $0.key) }
+    }
+
+    /// Obtains a certificate when there is none or it is due, then checks again every
+    /// ``Settings/checkInterval`` until cancelled. Failures are logged and retried.
+    public func run() async {
+        var configuration = HTTPClient.Configuration()
+        configuration.tlsConfiguration = Self.clientTLS()
+        let http = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
+        var retry = Duration.seconds(5)
+        while !Task.isCancelled {
+            let state = current.withLock { $0 }
+            let remaining = Duration.seconds(state.notAfter.timeIntervalSinceNow)
+            var wait = settings.checkInterval
+            if !state.acquired || remaining < settings.renewBefore {
+                do {
+                    try await renew(http)
+                    retry = .seconds(5)
+                } catch {
+                    logger.error("ACME certificate request failed", metadata: ["error": "\(error)", "directory": "\(settings.directoryURL)"])
+                    wait = min(retry, settings.checkInterval)
+                    retry = min(retry * 2, .seconds(3600))
+                }
+            }
+            try? await Task.sleep(for: wait)
+        }
+        try? await http.shutdown()
+    }
+
+    private func renew(_ http: HTTPClient) async throws {
+        var cache = Self.readCache(settings.cacheFile) ?? Cache(accountKey: P256.Signing.PrivateKey().pemRepresentation)
+        let accountKey = try P256.Signing.PrivateKey(pemRepresentation: cache.accountKey)
+        let client = ACMEClient(http: http, directoryURL: settings.directoryURL, account: AccountKey(accountKey), challenges: challenges, logger: logger)
+        let key = P256.Signing.PrivateKey()
+        let pem = try await client.obtain(hosts: settings.hosts, key: key, email: settings.email)
+        let chain = try NIOSSLCertificate.fromPEMBytes(Array(pem.utf8))
+        let leaf = try Self.leaf(pem)
+        cache.certificate = pem
+        cache.certificateKey = key.pemRepresentation
+        try Self.writeCache(cache, to: settings.cacheFile)
+        let nioKey = try NIOSSLPrivateKey(bytes: Array(key.pemRepresentation.utf8), format: .pem)
+        current.withLock { $0 = Current(chain: chain, key: nioKey, notAfter: leaf.notValidAfter, acquired: true) }
+        logger.info("ACME certificate installed", metadata: [
+            "hosts": "\(settings.hosts.joined(separator: ","))",
+            "notAfter": "\(leaf.notValidAfter)",
+            "serial": "\(leaf.serialNumber)",
+        ])
+    }
+
+    /// Trust for the ACME server: the system's roots plus `SSL_CERT_FILE` when it names a
+    /// file, as other TLS clients on the machine honour it.
+    static func clientTLS() -> TLSConfiguration {
+        var tls = TLSConfiguration.makeClientConfiguration()
+        let environment = ProcessInfo.processInfo.environment
+        if let file = environment["SSL_CERT_FILE"], FileManager.default.fileExists(atPath: file),
+           let roots = try? NIOSSLCertificate.fromPEMFile(file), !roots.isEmpty {
+            tls.additionalTrustRoots = [.certificates(roots)]
+        }
+        return tls
+    }
+
+    /// The first certificate of a PEM chain: the one for our hosts.
+    static func leaf(_ pem: String) throws -> Certificate {
+        guard let first = try PEMDocument.parseMultiple(pemString: pem).first(where: { $0.discriminator == "CERTIFICATE" }) else {
+            throw ACMEError("the PEM chain holds no certificate")
+        }
+        return try Certificate(derEncoded: first.derBytes)
+    }
+
+    static func readCache(_ path: String) -> Cache? {
+        guard let data = FileManager.default.contents(atPath: path) else { return nil }
+        return try? JSONDecoder().decode(Cache.self, from: data)
+    }
+
+    /// Writes the cache readable by its owner only (it holds private keys), atomically.
+    static func writeCache(_ cache: Cache, to path: String) throws {
+        let directory = (path as NSString).deletingLastPathComponent
+        if !directory.isEmpty { try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true) }
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        let temporary = path + ".tmp"
+        guard FileManager.default.createFile(atPath: temporary, contents: try encoder.encode(cache), attributes: [.posixPermissions: 0o600]) else {
+            throw ACMEError("cannot write the ACME cache file \(temporary)")
+        }
+        guard rename(temporary, path) == 0 else { throw ACMEError("cannot replace the ACME cache file \(path)") }
+    }
+
+    /// A short-lived self-signed certificate so the listener can start before ACME is done.
+    static func placeholder(hosts: [String]) throws -> Current {
+        let key = P256.Signing.PrivateKey()
+        let signer = Certificate.PrivateKey(key)
+        let name = try DistinguishedName { CommonName(hosts.first ?? "pier") }
+        let now = Date()
+        let certificate = try Certificate(
+            version: .v3,
+            serialNumber: .init(),
+            publicKey: signer.publicKey,
+            notValidBefore: now.addingTimeInterval(-60),
+            notValidAfter: now.addingTimeInterval(86400),
+            issuer: name,
+            subject: name,
+            signatureAlgorithm: .ecdsaWithSHA256,
+            extensions: try Certificate.Extensions { SubjectAlternativeNames(hosts.map { .dnsName($0) }) },
+            issuerPrivateKey: signer
+        )
+        let pem = try certificate.serializeAsPEM().pemString
+        return Current(
+            chain: try NIOSSLCertificate.fromPEMBytes(Array(pem.utf8)),
+            key: try NIOSSLPrivateKey(bytes: Array(key.pemRepresentation.utf8), format: .pem),
+            notAfter: certificate.notValidAfter,
+            acquired: false
+        )
+    }
+}

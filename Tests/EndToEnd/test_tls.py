@@ -1,0 +1,301 @@
+"""http.tls: a server certificate from a test CA (IP SAN 127.0.0.1 and localhost),
+curl / requests / skopeo / podman trusting that CA, HTTP/2 by ALPN (and disabled),
+minimum TLS version, cipher suites, mutual TLS, the plain listener beside TLS and its
+308 redirect, and https in Location headers."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import ssl
+
+import pytest
+import requests
+
+from harness import Registry, images
+from harness.auth import write_htpasswd
+from harness.pki import CA
+from harness.server import free_port
+from harness.tools import attempt, curl, require_tool, run
+
+pytestmark = [pytest.mark.pier_only, pytest.mark.usefixtures("need_pier")]
+
+
+class TLSFiles:
+    """The CA, the server certificate and key, written under `directory`."""
+
+    def __init__(self, directory, ca: CA, key_kind: str = "ec"):
+        self.dir = directory
+        self.ca = ca
+        self.ca_path = ca.write(directory / "ca.crt")
+        self.server = ca.server_cert(key_kind)
+        self.cert, self.key = self.server.write(directory, "server")
+
+    def cert_dir(self, name: str = "certs.d", client=None):
+        """A containers-style cert dir (ca.crt, and client.cert/client.key when given)."""
+        d = self.dir / name
+        d.mkdir(exist_ok=True)
+        shutil.copy(self.ca_path, d / "ca.crt")
+        if client is not None:
+            (d / "client.cert").write_bytes(client.cert_pem)
+            (d / "client.key").write_bytes(client.key_pem)
+        return d
+
+
+@pytest.fixture
+def tls(tmp_path, test_ca):
+    return TLSFiles(tmp_path / "tls", test_ca)
+
+
+def tls_config(tls: TLSFiles, **tls_extra) -> dict:
+    return {"http": {"tls": {"certificate": tls.cert, "key": tls.key, **tls_extra}}}
+
+
+def merge(*configs) -> dict:
+    from harness.server import deep_merge
+
+    out = {}
+    for c in configs:
+        out = deep_merge(out, c)
+    return out
+
+
+def https_server(make_server, tls, config=None, **kw):
+    return make_server("pier", config=merge(tls_config(tls), config or {}), scheme="https", **kw)
+
+
+@pytest.mark.parametrize("key_kind", ["ec", "rsa"])
+def test_https_serves_the_api_with_the_configured_certificate(make_server, tmp_path, test_ca, key_kind):
+    tls = TLSFiles(tmp_path / "tls", test_ca, key_kind)
+    srv = https_server(make_server, tls)
+    served = ssl.get_server_certificate(("127.0.0.1", srv.port))
+    assert ssl.PEM_cert_to_DER_cert(served) == ssl.PEM_cert_to_DER_cert(tls.server.cert_pem.decode())
+    r = curl("--cacert", tls.ca_path, f"https://127.0.0.1:{srv.port}/v2/")
+    assert r.returncode == 0 and r.status == 200, r
+    assert r.headers.get("docker-distribution-api-version") == "registry/2.0"
+    r = curl("--cacert", tls.ca_path, f"https://localhost:{srv.port}/v2/", "--resolve", f"localhost:{srv.port}:127.0.0.1")
+    assert r.returncode == 0 and r.status == 200, r
+    untrusted = curl(f"https://127.0.0.1:{srv.port}/v2/")  # the system CA bundle only
+    assert untrusted.returncode == 60, untrusted
+    reg = Registry(srv.url, verify=tls.ca_path)
+    img = images.image(2)
+    reg.push("tls/app", "v1", img)
+    assert reg.get_manifest("tls/app", "v1").content == img.data
+    assert reg.get_blob("tls/app", img.blobs[1].digest).content == img.blobs[1].data
+
+
+def test_plain_http_to_the_tls_port_gets_no_api_answer(make_server, tls):
+    srv = https_server(make_server, tls)
+    try:
+        r = requests.get(f"http://127.0.0.1:{srv.port}/v2/", timeout=10)
+        assert r.status_code != 200
+    except requests.RequestException:
+        pass
+    assert srv.alive()
+
+
+def test_upload_location_over_tls_is_https(make_server, tls):
+    srv = https_server(make_server, tls)
+    r = requests.post(f"{srv.url}/v2/tls/loc/blobs/uploads/", verify=tls.ca_path, timeout=10)
+    assert r.status_code == 202
+    assert r.headers["Location"].startswith(f"https://127.0.0.1:{srv.port}/v2/tls/loc/blobs/uploads/"), r.headers["Location"]
+    r = curl("--cacert", tls.ca_path, "-X", "POST", f"https://localhost:{srv.port}/v2/tls/loc/blobs/uploads/",
+             "--resolve", f"localhost:{srv.port}:127.0.0.1")
+    assert r.status == 202 and r.headers["location"].startswith(f"https://localhost:{srv.port}/"), r.headers
+
+
+@pytest.mark.clients
+def test_skopeo_pushes_and_pulls_with_a_cert_dir(make_server, tls, tmp_path):
+    require_tool("skopeo")
+    srv = https_server(make_server, tls)
+    certs = tls.cert_dir()
+    img = images.image(2, layer_size=20_000)
+    images.write_oci_layout(tmp_path / "src", img, "v1")
+    dest = f"docker://127.0.0.1:{srv.port}/tls/skopeo:v1"
+    refused = attempt(["skopeo", "copy", f"oci:{tmp_path}/src:v1", dest])  # verification on, CA unknown
+    assert refused.returncode != 0
+    run(["skopeo", "copy", "--dest-cert-dir", str(certs), f"oci:{tmp_path}/src:v1", dest])
+    assert Registry(srv.url, verify=tls.ca_path).get_manifest("tls/skopeo", "v1").content == img.data
+    run(["skopeo", "copy", "--src-cert-dir", str(certs), dest, f"oci:{tmp_path}/out:v1"])
+    assert images.oci_layout_descriptor(tmp_path / "out", "v1")["digest"] == img.digest
+
+
+@pytest.mark.clients
+def test_podman_login_push_and_pull_over_tls_with_htpasswd(make_server, tls, tmp_path, podman_factory):
+    path = write_htpasswd(tmp_path / "htpasswd", {"alice": "alice-pw"})
+    srv = https_server(make_server, tls, {"auth": {"htpasswd": {"realm": "TLS Realm", "path": str(path)}}})
+    certs = tls.cert_dir()
+    img = images.image(1, layer_size=20_000)
+    images.write_oci_layout(tmp_path / "src", img, "v1")
+    host = f"127.0.0.1:{srv.port}"
+    p = podman_factory("podman")
+    p("login", "--cert-dir", str(certs), "-u", "alice", "--password-stdin", host, input="alice-pw\n")
+    image_id = p("pull", "-q", f"oci:{tmp_path}/src:v1").splitlines()[-1]
+    p("push", "--cert-dir", str(certs), "--digestfile", str(tmp_path / "digest"), image_id, f"docker://{host}/tls/podman:v1")
+    fresh = podman_factory("fresh")
+    fresh("login", "--cert-dir", str(certs), "-u", "alice", "--password-stdin", host, input="alice-pw\n")
+    fresh("pull", "--cert-dir", str(certs), f"{host}/tls/podman:v1")
+    info = json.loads(fresh("image", "inspect", f"{host}/tls/podman:v1"))[0]
+    assert info["Digest"] == (tmp_path / "digest").read_text().strip()
+
+
+# ---- HTTP/2 -------------------------------------------------------------------------------
+
+
+def test_http2_is_negotiated_by_alpn(make_server, tls):
+    srv = https_server(make_server, tls)
+    r = curl("--http2", "--cacert", tls.ca_path, f"https://127.0.0.1:{srv.port}/v2/")
+    assert r.returncode == 0 and r.status == 200 and r.http_version == "2", r
+    r = curl("--http1.1", "--cacert", tls.ca_path, f"https://127.0.0.1:{srv.port}/v2/")
+    assert r.status == 200 and r.http_version == "1.1", r
+
+
+def test_push_and_pull_over_http2_with_curl(make_server, tls, tmp_path):
+    srv = https_server(make_server, tls)
+    base = f"https://127.0.0.1:{srv.port}"
+    h2 = ["--http2", "--cacert", tls.ca_path]
+    img = images.image(2, layer_size=300_000)
+    for blob in img.blobs:
+        start = curl(*h2, "-X", "POST", f"{base}/v2/h2/app/blobs/uploads/")
+        assert start.status == 202 and start.http_version == "2", start
+        loc = start.headers["location"]
+        loc = loc if loc.startswith("http") else base + loc
+        (tmp_path / "blob").write_bytes(blob.data)
+        sep = "&" if "?" in loc else "?"
+        done = curl(*h2, "-X", "PUT", "-H", "Content-Type: application/octet-stream", "--data-binary",
+                    f"@{tmp_path / 'blob'}", f"{loc}{sep}digest={blob.digest}")
+        assert done.status == 201, (done, done.body)
+    (tmp_path / "manifest").write_bytes(img.data)
+    put = curl(*h2, "-X", "PUT", "-H", f"Content-Type: {img.media_type}", "--data-binary",
+               f"@{tmp_path / 'manifest'}", f"{base}/v2/h2/app/manifests/v1")
+    assert put.status == 201, (put, put.body)
+    got = curl(*h2, "-H", f"Accept: {img.media_type}", f"{base}/v2/h2/app/manifests/v1")
+    assert got.status == 200 and got.http_version == "2" and got.body == img.data
+    for blob in img.blobs:
+        b = curl(*h2, "-L", f"{base}/v2/h2/app/blobs/{blob.digest}")
+        assert b.status == 200 and b.body == blob.data
+
+
+def test_http2_disabled_falls_back_to_http1(make_server, tls):
+    srv = https_server(make_server, tls, {"http": {"http2": {"disabled": True}}})
+    r = curl("--http2", "--cacert", tls.ca_path, f"https://127.0.0.1:{srv.port}/v2/")
+    assert r.returncode == 0 and r.status == 200 and r.http_version == "1.1", r
+
+
+# ---- protocol versions and cipher suites --------------------------------------------------------------
+
+
+def test_minimum_tls13_refuses_a_tls12_client(make_server, tls):
+    srv = make_server("pier", config=tls_config(tls, minimumtls="tls1.3"), scheme="https")
+    old = curl("--cacert", tls.ca_path, "--tls-max", "1.2", f"https://127.0.0.1:{srv.port}/v2/")
+    assert old.returncode != 0 and old.status == 0, old
+    new = curl("--cacert", tls.ca_path, "--tlsv1.3", f"https://127.0.0.1:{srv.port}/v2/")
+    assert new.returncode == 0 and new.status == 200, new
+
+
+def test_default_minimum_accepts_tls12_and_tls13(make_server, tls):
+    srv = https_server(make_server, tls)
+    for args in (["--tlsv1.2", "--tls-max", "1.2"], ["--tlsv1.3"]):
+        r = curl("--cacert", tls.ca_path, *args, f"https://127.0.0.1:{srv.port}/v2/")
+        assert r.returncode == 0 and r.status == 200, (args, r)
+
+
+def test_ciphersuites_restrict_tls12_ciphers(make_server, tls):
+    srv = make_server("pier", config=tls_config(tls, minimumtls="tls1.2",
+                                                ciphersuites=["TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256"]),
+                      scheme="https")
+    url = f"https://127.0.0.1:{srv.port}/v2/"
+    ok = curl("--cacert", tls.ca_path, "--tls-max", "1.2", "--ciphers", "ECDHE-ECDSA-AES128-GCM-SHA256", url)
+    assert ok.returncode == 0 and ok.status == 200, ok
+    other = curl("--cacert", tls.ca_path, "--tls-max", "1.2", "--ciphers", "ECDHE-ECDSA-AES256-GCM-SHA384", url)
+    assert other.returncode != 0 and other.status == 0, other
+
+
+# ---- mutual TLS ------------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def mtls(tmp_path, tls, make_server):
+    client_ca = CA("Pier e2e client CA")
+    client_ca_path = client_ca.write(tmp_path / "tls" / "client-ca.crt")
+    client = client_ca.issue("e2e-client", client=True)
+    client_paths = client.write(tmp_path / "tls", "client")
+    srv = make_server("pier", config=tls_config(tls, clientcas=[client_ca_path]), scheme="https", cert=client_paths)
+    return srv, client, client_paths
+
+
+def test_mutual_tls_refuses_a_client_without_a_certificate(mtls, tls):
+    srv, _, _ = mtls
+    r = curl("--cacert", tls.ca_path, f"https://127.0.0.1:{srv.port}/v2/")
+    assert r.returncode != 0 and r.status == 0, r
+    with pytest.raises(requests.exceptions.ConnectionError):
+        requests.get(srv.url + "/v2/", verify=tls.ca_path, timeout=10)
+    assert srv.alive()
+
+
+def test_mutual_tls_accepts_a_client_certificate_from_the_client_ca(mtls, tls):
+    srv, _, (crt, key) = mtls
+    r = curl("--cacert", tls.ca_path, "--cert", crt, "--key", key, f"https://127.0.0.1:{srv.port}/v2/")
+    assert r.returncode == 0 and r.status == 200, r
+    reg = Registry(srv.url, verify=tls.ca_path, cert=(crt, key))
+    img = images.image(1)
+    reg.push("mtls/app", "v1", img)
+    assert reg.get_manifest("mtls/app", "v1").content == img.data
+
+
+def test_mutual_tls_refuses_a_certificate_from_another_ca(mtls, tls, tmp_path):
+    srv, _, _ = mtls
+    stranger = CA("someone else").issue("stranger", client=True)
+    crt, key = stranger.write(tmp_path / "stranger", "client")
+    r = curl("--cacert", tls.ca_path, "--cert", crt, "--key", key, f"https://127.0.0.1:{srv.port}/v2/")
+    assert r.returncode != 0 and r.status == 0, r
+    # the server certificate used as a client certificate: right CA for servers, wrong for clients
+    r = curl("--cacert", tls.ca_path, "--cert", tls.cert, "--key", tls.key, f"https://127.0.0.1:{srv.port}/v2/")
+    assert r.returncode != 0 and r.status == 0, r
+
+
+@pytest.mark.clients
+def test_skopeo_with_a_client_certificate_in_its_cert_dir(mtls, tls, tmp_path):
+    require_tool("skopeo")
+    srv, client, _ = mtls
+    img = images.image(1, layer_size=20_000)
+    images.write_oci_layout(tmp_path / "src", img, "v1")
+    dest = f"docker://127.0.0.1:{srv.port}/mtls/skopeo:v1"
+    without = attempt(["skopeo", "copy", "--dest-cert-dir", str(tls.cert_dir("ca-only")), f"oci:{tmp_path}/src:v1", dest])
+    assert without.returncode != 0
+    run(["skopeo", "copy", "--dest-cert-dir", str(tls.cert_dir("with-client", client)), f"oci:{tmp_path}/src:v1", dest])
+
+
+# ---- the plain listener ------------------------------------------------------------------------------------
+
+
+def test_plain_listener_serves_the_same_content_beside_tls(make_server, tls):
+    plain = free_port()
+    srv = https_server(make_server, tls, {"http": {"plain": {"addr": f"127.0.0.1:{plain}"}}})
+    secure, clear = Registry(srv.url, verify=tls.ca_path), Registry(f"http://127.0.0.1:{plain}")
+    a, b = images.image(1), images.image(1)
+    secure.push("both/a", "v1", a)
+    clear.push("both/b", "v1", b)
+    for reg in (secure, clear):
+        assert reg.get_manifest("both/a", "v1").content == a.data
+        assert reg.get_manifest("both/b", "v1").content == b.data
+        assert {"both/a", "both/b"} <= set(reg.catalog())
+    loc = clear.start_upload("both/c").headers["Location"]
+    assert loc.startswith(f"http://127.0.0.1:{plain}/"), loc
+
+
+def test_plain_listener_redirects_to_https_with_308(make_server, tls):
+    plain = free_port()
+    srv = https_server(make_server, tls, {"http": {"plain": {"addr": f"127.0.0.1:{plain}", "redirect": True}}})
+    img = images.image(1)
+    Registry(srv.url, verify=tls.ca_path).push("redir/app", "v1", img)
+    r = requests.get(f"http://127.0.0.1:{plain}/v2/redir/app/manifests/v1?x=1", allow_redirects=False, timeout=10)
+    assert r.status_code == 308, r.status_code
+    assert r.headers["Location"] == f"https://127.0.0.1:{srv.port}/v2/redir/app/manifests/v1?x=1", r.headers["Location"]
+    followed = requests.get(f"http://127.0.0.1:{plain}/v2/redir/app/manifests/v1",
+                            headers={"Accept": img.media_type}, verify=tls.ca_path, timeout=10)
+    assert followed.status_code == 200 and followed.content == img.data
+    assert followed.url.startswith("https://")
+    # 308 keeps the method: a POST is redirected, not turned into a GET.
+    r = requests.post(f"http://127.0.0.1:{plain}/v2/redir/app/blobs/uploads/", allow_redirects=False, timeout=10)
+    assert r.status_code == 308 and r.headers["Location"].startswith("https://")
