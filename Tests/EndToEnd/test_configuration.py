@@ -75,8 +75,7 @@ def test_seed_compose_environments_start_pier_unchanged(tmp_path, name):
 @pytest.mark.parametrize(
     "env, section",
     [
-        ({"REGISTRY_AUTH": "htpasswd", "REGISTRY_AUTH_HTPASSWD_PATH": "/auth/htpasswd", "REGISTRY_AUTH_HTPASSWD_REALM": "Registry Realm"}, "auth"),
-        ({"REGISTRY_HTTP_TLS_CERTIFICATE": "/ssl/x.pem", "REGISTRY_HTTP_TLS_KEY": "/ssl/x.key"}, "http.tls"),
+        ({"REGISTRY_PROXY_REMOTEURL": "https://registry-1.docker.io"}, "proxy"),
         ({"REGISTRY_STORAGE": "s3", "REGISTRY_STORAGE_S3_BUCKET": "b"}, "storage.s3"),
     ],
 )
