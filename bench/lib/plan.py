@@ -14,10 +14,9 @@ KiB = 1 << 10
 MiB = 1 << 20
 GiB = 1 << 30
 
-# Pier has no authentication yet (a later issue): its htpasswd rows are reported as
-# "n/a (auth not implemented)" and only the reference is measured.  Flip this (or
-# pass --pier-htpasswd) once `auth.htpasswd` is supported by `pier serve`.
-PIER_SUPPORTS_HTPASSWD = False
+# Pier serves `auth.htpasswd`, so its htpasswd rows are measured like the reference's.
+# (Kept as a switch so the orchestrator can still report "n/a" for a build without it.)
+PIER_SUPPORTS_HTPASSWD = True
 
 
 def sizing_args(duration=None, size=None, count=None, chunk=None) -> list[str]:

@@ -170,6 +170,14 @@ def check_targets(summary: dict) -> list[dict]:
             add(name, sid, pp < rp, f"{pp:.2f} ms vs {rp:.2f} ms")
     for sid in ("ping-htpasswd", "manifest-head-htpasswd"):
         vs_reference(sid, 20)
+    # Cached credentials: an authenticated manifest HEAD costs no bcrypt.
+    auth_rate = metric("manifest-head-htpasswd", "pier", "req_per_s") if "manifest-head-htpasswd" in sc else None
+    open_rate = metric("manifest-head", "pier", "req_per_s") if "manifest-head" in sc else None
+    if auth_rate is None or open_rate is None:
+        add("manifest-head-htpasswd ≥ 80% of Pier's unauthenticated rate", "manifest-head-htpasswd", None, "not run")
+    else:
+        add("manifest-head-htpasswd ≥ 80% of Pier's unauthenticated rate", "manifest-head-htpasswd",
+            auth_rate >= 0.8 * open_rate, f"{auth_rate / open_rate:.0%} ({auth_rate:.0f} vs {open_rate:.0f} req/s)")
     for sid in ("catalog-1k", "catalog-10k"):
         vs_reference(sid, 10)
     vs_reference("push-1m", 2)
