@@ -12,6 +12,9 @@ public struct HtpasswdProvider: AuthProvider {
 
     public func authenticate(_ authorization: Substring?, scopes: [AccessScope]) async throws(AuthFailure) -> Principal {
         guard let authorization else { return .anonymous }
+        // containers/image clients without credentials answer a Basic challenge with empty
+        // ones (`Basic Og==`): that is an anonymous caller, not a failed login.
+        if Self.isEmptyBasic(authorization) { return .anonymous }
         guard let (user, password) = Self.basicCredentials(authorization) else {
             throw AuthFailure(.invalidCredentials, "malformed basic credentials", scopes: scopes)
         }
@@ -23,6 +26,13 @@ public struct HtpasswdProvider: AuthProvider {
 
     public func challenge(scopes: [AccessScope], failure: AuthFailure.Kind) -> String {
         "Basic realm=\"\(realm.replacingOccurrences(of: "\"", with: "'"))\""
+    }
+
+    static func isEmptyBasic(_ header: some StringProtocol) -> Bool {
+        let parts = header.split(separator: " ", maxSplits: 1, omittingEmptySubsequences: true)
+        guard parts.count == 2, parts[0].lowercased() == "basic" else { return false }
+        let value = parts[1].trimmingCharacters(in: .whitespaces)
+        return value == "Og==" || value == "Og" || value.isEmpty
     }
 
     /// Decodes `Basic base64(user:password)`; nil for any other scheme or malformed value.

@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import SwiftASN1
 import X509
 
 /// A compact JWS as distribution's token specification uses it: header, claims and the
@@ -112,7 +113,11 @@ public struct JSONWebToken: Sendable {
     /// DER SubjectPublicKeyInfo, first 240 bits, base32, in twelve groups of four. Tokens
     /// name their key by it, so Pier's tokens verify in distribution and the reverse.
     public static func libtrustKeyID(_ key: Certificate.PublicKey) -> String {
-        let digest = Array(SHA256.hash(data: Array(key.subjectPublicKeyInfoBytes))).prefix(30)
+        // The whole DER SubjectPublicKeyInfo (`subjectPublicKeyInfoBytes` is only the key's
+        // bit string): that is what libtrust hashes.
+        var serializer = DER.Serializer()
+        let spki = (try? serializer.serialize(key)).map { serializer.serializedBytes } ?? Array(key.subjectPublicKeyInfoBytes)
+        let digest = Array(SHA256.hash(data: spki)).prefix(30)
         let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZ234567")
         var text = ""
         var buffer = 0

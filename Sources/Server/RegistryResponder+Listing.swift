@@ -39,18 +39,20 @@ extension RegistryResponder {
         var hasMore: Bool
         if let access, let principal {
             // Only what the caller may pull, still in pages of `n`: read on until the page
-            // is full or the catalog ends.
+            // is full and one more visible name shows there is a next page, or the catalog ends.
             items = []
             hasMore = false
             var cursor = last
-            while items.count < n {
-                let page = try await registry.catalog(limit: n, after: cursor)
+            scan: while n > 0 {
+                let page = try await registry.catalog(limit: max(n, 100), after: cursor)
                 for name in page.items where access.mayPull(principal, name) {
+                    if items.count == n {
+                        hasMore = true
+                        break scan
+                    }
                     items.append(name)
-                    if items.count == n { break }
                 }
                 cursor = page.items.last
-                hasMore = page.hasMore || (items.count == n && items.last != page.items.last)
                 if !page.hasMore || cursor == nil { break }
             }
         } else {

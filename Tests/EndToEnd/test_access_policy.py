@@ -126,6 +126,16 @@ def test_anonymous_pull_of_public_repositories_works_without_credentials(policy_
         assert anon.get(f"/v2/{repo}/tags/list").json()["tags"] == ["v1"]
 
 
+def test_empty_basic_credentials_are_anonymous_as_containers_clients_send_them(policy_server, content):
+    """skopeo/podman/buildah (containers/image) answer a Basic challenge on /v2/ with
+    `Authorization: Basic Og==` (empty user and password) when they have no credentials."""
+    r = requests.get(policy_server.url + "/v2/public/base/manifests/v1",
+                     headers={"Authorization": "Basic Og==", "Accept": content["public/base"].media_type}, timeout=10)
+    assert r.status_code == 200 and r.content == content["public/base"].data, (r.status_code, r.text[:300])
+    r = requests.get(policy_server.url + "/v2/team-a/app/manifests/v1", headers={"Authorization": "Basic Og=="}, timeout=10)
+    assert_challenged(r)
+
+
 def test_anonymous_push_to_public_gets_401_with_a_challenge(policy_server, content):
     anon = as_user(policy_server, None)
     assert_challenged(anon.start_upload("public/base"))
@@ -186,7 +196,9 @@ def test_catalog_pagination_only_counts_visible_repositories(policy_server, cont
     reg = as_user(policy_server, "erin")
     union, pages = reg.paginate("/v2/_catalog", "repositories", n=1)
     assert union == ["public/base", "public/deep/tool", "shared/lib"]
-    assert all(len(p) == 1 for p in pages)
+    # One repository a page; a last, empty page after a full one is allowed (the server
+    # cannot know without looking ahead that nothing visible follows).
+    assert all(len(p) == 1 for p in pages[:3]) and all(not p for p in pages[3:]) and len(pages) <= 4, pages
 
 
 def test_mount_from_a_repository_the_user_cannot_pull_starts_an_upload_instead(policy_server, content):
@@ -236,3 +248,20 @@ def test_without_an_access_section_every_authenticated_user_may_do_everything(ma
     assert erin.get_manifest("any/where", "v1").content == img.data
     assert erin.delete(f"/v2/any/where/manifests/{img.digest}").status_code == 202
     assert_challenged(Registry(srv.url).get_manifest("any/where", "v1"))
+
+
+@pytest.mark.clients
+def test_skopeo_and_podman_pull_public_images_anonymously(policy_server, content, tmp_path, podman_factory):
+    from harness.tools import attempt, require_tool, run
+
+    require_tool("skopeo")
+    img = content["public/deep/tool"]
+    src = f"docker://{policy_server.host}/public/deep/tool:v1"
+    raw = run(["skopeo", "inspect", "--raw", "--tls-verify=false", "--no-creds", src])
+    assert raw.encode().rstrip(b"\n") == img.data
+    run(["skopeo", "copy", "--src-tls-verify=false", "--src-no-creds", src, f"oci:{tmp_path}/out:v1"])
+    private = attempt(["skopeo", "inspect", "--raw", "--tls-verify=false", "--no-creds",
+                       f"docker://{policy_server.host}/team-a/app:v1"])
+    assert private.returncode != 0
+    p = podman_factory("anon")
+    p("pull", "--tls-verify=false", f"{policy_server.host}/public/base:v1")

@@ -181,7 +181,7 @@ def test_file_is_reread_a_user_added_works_and_a_removed_user_stops_without_rest
     url = srv.url + "/v2/"
     assert requests.get(url, auth=("alice", "alice-pw"), timeout=10).status_code == 200  # now cached
     assert requests.get(url, auth=("newbie", "newbie-pw"), timeout=10).status_code == 401
-    pier_user_ok("add", "newbie", "--file", str(path), "--cost", "4", password="newbie-pw")
+    pier_user_ok("add", "newbie", "--file", str(path), password="newbie-pw")
     assert wait_for_status(url, ("newbie", "newbie-pw"), 200) == 200, "added user not accepted within 5 s"
     pier_user_ok("remove", "alice", "--file", str(path))
     assert "alice" not in read_htpasswd(path)
@@ -196,7 +196,7 @@ def test_pier_user_passwd_changes_the_password_a_running_server_accepts(make_ser
     srv = make_server("pier", config=htpasswd_config(path))
     url = srv.url + "/v2/"
     assert requests.get(url, auth=("dave", "old-pw"), timeout=10).status_code == 200
-    pier_user_ok("passwd", "dave", "--file", str(path), "--cost", "4", password="new-pw")
+    pier_user_ok("passwd", "dave", "--file", str(path), password="new-pw")
     assert wait_for_status(url, ("dave", "new-pw"), 200) == 200
     assert requests.get(url, auth=("dave", "old-pw"), timeout=10).status_code == 401
 
@@ -253,17 +253,17 @@ def test_credentials_never_appear_in_the_log(make_server, htpasswd, need_pier, f
 def test_pier_user_cli_adds_lists_changes_and_removes_users(tmp_path, need_pier):
     path = tmp_path / "htpasswd"
     pier_user_ok("add", "alice", "--file", str(path), password="alice-pw")
-    pier_user_ok("add", "bob", "--file", str(path), "--cost", "5", password="bob-pw")
+    pier_user_ok("add", "bob", "--file", str(path), "--cost", "11", password="bob-pw")
     users = read_htpasswd(path)
     assert sorted(users) == ["alice", "bob"]
     assert re.match(r"^\$2[aby]\$10\$", users["alice"]), f"default cost is not 10: {users['alice']}"
-    assert re.match(r"^\$2[aby]\$05\$", users["bob"]), users["bob"]
+    assert re.match(r"^\$2[aby]\$11\$", users["bob"]), users["bob"]
     assert bcrypt_check("alice-pw", users["alice"]) and bcrypt_check("bob-pw", users["bob"])
     listed = pier_user_ok("list", "--file", str(path)).split()
     assert "alice" in listed and "bob" in listed
     assert not any("$2" in word for word in listed), "list prints hashes"
 
-    pier_user_ok("passwd", "alice", "--file", str(path), "--cost", "4", password="alice-new")
+    pier_user_ok("passwd", "alice", "--file", str(path), password="alice-new")
     users = read_htpasswd(path)
     assert bcrypt_check("alice-new", users["alice"]) and not bcrypt_check("alice-pw", users["alice"])
     assert bcrypt_check("bob-pw", users["bob"]), "passwd touched another user"
@@ -277,7 +277,7 @@ def test_pier_user_cli_adds_lists_changes_and_removes_users(tmp_path, need_pier)
 @pytest.mark.pier_only
 def test_pier_user_file_works_with_the_server(make_server, tmp_path, need_pier):
     path = tmp_path / "htpasswd"
-    pier_user_ok("add", "erin", "--file", str(path), "--cost", "4", password="erin-pw")
+    pier_user_ok("add", "erin", "--file", str(path), password="erin-pw")
     srv = make_server("pier", config=htpasswd_config(path))
     assert requests.get(srv.url + "/v2/", auth=("erin", "erin-pw"), timeout=10).status_code == 200
     assert requests.get(srv.url + "/v2/", auth=("erin", "erin-px"), timeout=10).status_code == 401

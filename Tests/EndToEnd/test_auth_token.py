@@ -68,7 +68,9 @@ def realm(srv) -> str:
 
 
 def key_path(srv):
-    return srv.workdir / "keys" / "token.key"
+    from pathlib import Path
+
+    return Path(srv.config["tokenserver"]["key"])
 
 
 def get_token(srv, scopes, user: str | None = "bob") -> str:
@@ -158,9 +160,7 @@ def test_token_endpoint_with_basic_credentials_returns_token_access_token_expire
 def test_token_claims_carry_issuer_audience_subject_expiry_and_the_requested_access(token_server):
     tok = get_token(token_server, ["repository:team/app:pull,push"])
     header, claims = tokens.decode(tok)
-    assert header["alg"] == "ES256"
-    cert = x509.load_pem_x509_certificate((key_path(token_server).parent / "token.crt").read_bytes())
-    assert header["kid"] == tokens.libtrust_kid(cert.public_key())
+    assert header["alg"] == "ES256" and header.get("kid")
     assert claims["iss"] == ISSUER
     assert claims["aud"] in (SERVICE, [SERVICE])
     assert claims["sub"] == "bob"
@@ -169,6 +169,14 @@ def test_token_claims_carry_issuer_audience_subject_expiry_and_the_requested_acc
     assert claims["exp"] - claims.get("iat", claims.get("nbf", now)) == pytest.approx(300, abs=5)
     assert claims.get("jti")
     assert claims["access"] == [{"type": "repository", "name": "team/app", "actions": ["pull", "push"]}]
+
+
+def test_token_kid_is_the_libtrust_fingerprint_of_the_token_certificate(token_server):
+    """What distribution looks a rootcertbundle key up by: SHA-256 of the DER
+    SubjectPublicKeyInfo, 240 bits, base32, groups of four."""
+    header, _ = tokens.decode(get_token(token_server, ["repository:team/app:pull"]))
+    cert = x509.load_pem_x509_certificate((key_path(token_server).parent / "token.crt").read_bytes())
+    assert header["kid"] == tokens.libtrust_kid(cert.public_key())
 
 
 def test_granted_access_is_the_intersection_of_requested_scopes_and_the_policy(token_server):
@@ -464,6 +472,17 @@ def test_skopeo_login_and_copy_through_the_token_server(token_server, tmp_path):
 
 
 @clients
+def test_skopeo_pulls_a_public_image_anonymously_through_the_token_flow(token_server, seeded, tmp_path):
+    require_tool("skopeo")
+    src = f"docker://{token_server.host}/public/base:v1"
+    raw = run(["skopeo", "inspect", "--raw", "--tls-verify=false", "--no-creds", src])
+    assert raw.encode().rstrip(b"\n") == seeded["public/base"].data
+    private = attempt(["skopeo", "inspect", "--raw", "--tls-verify=false", "--no-creds",
+                       f"docker://{token_server.host}/team/app:v1"])
+    assert private.returncode != 0
+
+
+@clients
 def test_distribution_accepts_tokens_issued_by_pier(token_server, make_server, tmp_path):
     """The reference registry, with Pier's token.crt as its rootcertbundle and Pier's
     token endpoint as its realm, lets skopeo push with credentials Pier checks."""
@@ -482,3 +501,86 @@ def test_distribution_accepts_tokens_issued_by_pier(token_server, make_server, t
     denied = attempt(["skopeo", "copy", "--dest-tls-verify=false", "--dest-creds", "carol:carol-pw",
                       f"oci:{tmp_path}/src:v1", f"docker://{dist.host}/team/interop:v2"])
     assert denied.returncode != 0
+
+
+# ---- tokens from another issuer: rootcertbundle, x5c, JWKS, signing algorithms ----------------------
+
+
+def external_claims(repo: str, actions=("pull", "push"), issuer="external-issuer") -> dict:
+    now = int(time.time())
+    return {"iss": issuer, "sub": "robot", "aud": SERVICE, "iat": now, "nbf": now, "exp": now + 300,
+            "jti": os.urandom(8).hex(), "access": [{"type": "repository", "name": repo, "actions": list(actions)}]}
+
+
+def external_server(make_server, **token):
+    """Pier verifying tokens of an external issuer (no tokenserver section)."""
+    return make_server("pier", config={"auth": {"token": {
+        "realm": "http://127.0.0.1:9/token", "service": SERVICE, "issuer": "external-issuer", **token}}})
+
+
+def push_pull_with(srv, token: str, repo: str) -> None:
+    reg = Registry(srv.url, auth=f"Bearer {token}")
+    img = images.image(1)
+    reg.push(repo, "v1", img)
+    assert reg.get_manifest(repo, "v1").content == img.data
+
+
+@pytest.mark.parametrize("key_kind", ["ec", "rsa"])
+def test_external_tokens_verify_by_the_libtrust_kid_of_a_bundle_certificate(make_server, tmp_path, need_pier, key_kind):
+    from harness.pki import CA
+
+    signer = CA("external token signer", key_kind=key_kind)  # a self-signed certificate and its key
+    bundle = signer.write(tmp_path / "bundle.crt")
+    srv = external_server(make_server, rootcertbundle=bundle)
+    kid = tokens.libtrust_kid(signer.key.public_key())
+    push_pull_with(srv, tokens.sign({"typ": "JWT", "kid": kid}, external_claims("ext/kid"), signer.key), "ext/kid")
+    other = tokens.sign({"typ": "JWT", "kid": "AAAA:BBBB"}, external_claims("ext/kid"), signer.key)
+    assert_bearer_challenge(requests.get(srv.url + "/v2/ext/kid/manifests/v1", headers=bearer(other), timeout=10),
+                            error="invalid_token")
+
+
+def test_external_tokens_verify_by_an_x5c_chain_ending_in_the_bundle(make_server, tmp_path, need_pier):
+    import base64
+
+    from harness.pki import CA
+
+    root = CA("external token root")
+    bundle = root.write(tmp_path / "bundle.crt")
+    leaf = root.issue("token signer")
+    x5c = [base64.b64encode(leaf.cert.public_bytes(serialization.Encoding.DER)).decode()]
+    srv = external_server(make_server, rootcertbundle=bundle)
+    push_pull_with(srv, tokens.sign({"typ": "JWT", "x5c": x5c}, external_claims("ext/x5c"), leaf.key), "ext/x5c")
+    stranger = CA("stranger").issue("token signer")
+    bad_x5c = [base64.b64encode(stranger.cert.public_bytes(serialization.Encoding.DER)).decode()]
+    bad = tokens.sign({"typ": "JWT", "x5c": bad_x5c}, external_claims("ext/x5c"), stranger.key)
+    assert_bearer_challenge(requests.get(srv.url + "/v2/ext/x5c/manifests/v1", headers=bearer(bad), timeout=10),
+                            error="invalid_token")
+
+
+@pytest.mark.parametrize("alg", ["ES256", "RS256", "EdDSA"])
+def test_external_tokens_verify_by_a_jwks_key_id(make_server, tmp_path, need_pier, alg):
+    from cryptography.hazmat.primitives.asymmetric import ed25519
+
+    from harness.pki import new_key
+
+    key = {"ES256": lambda: new_key("ec"), "RS256": lambda: new_key("rsa"),
+           "EdDSA": ed25519.Ed25519PrivateKey.generate}[alg]()
+    jwks = tmp_path / "jwks.json"
+    jwks.write_text(json.dumps({"keys": [tokens.jwk(key.public_key(), f"ext-{alg}")]}))
+    srv = external_server(make_server, jwks=str(jwks))
+    tok = tokens.sign({"typ": "JWT", "kid": f"ext-{alg}"}, external_claims(f"ext/{alg.lower()}"), key)
+    assert tokens.decode(tok)[0]["alg"] == alg
+    push_pull_with(srv, tok, f"ext/{alg.lower()}")
+
+
+def test_signingalgorithms_restricts_the_accepted_algorithms(make_server, tmp_path, need_pier):
+    from harness.pki import new_key
+
+    ec_key, rsa_key = new_key("ec"), new_key("rsa")
+    jwks = tmp_path / "jwks.json"
+    jwks.write_text(json.dumps({"keys": [tokens.jwk(ec_key.public_key(), "ec"), tokens.jwk(rsa_key.public_key(), "rsa")]}))
+    srv = external_server(make_server, jwks=str(jwks), signingalgorithms=["ES256"])
+    push_pull_with(srv, tokens.sign({"kid": "ec"}, external_claims("ext/algs"), ec_key), "ext/algs")
+    refused = tokens.sign({"kid": "rsa"}, external_claims("ext/algs"), rsa_key)
+    assert_bearer_challenge(requests.get(srv.url + "/v2/ext/algs/manifests/v1", headers=bearer(refused), timeout=10),
+                            error="invalid_token")

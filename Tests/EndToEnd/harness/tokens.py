@@ -10,7 +10,7 @@ import json
 from pathlib import Path
 
 from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
+from cryptography.hazmat.primitives.asymmetric import ec, ed25519, padding, rsa
 from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
 
 
@@ -33,22 +33,46 @@ def decode(token: str) -> tuple[dict, dict]:
 
 
 def sign(header: dict, payload: dict, key) -> str:
-    """A JWS compact token signed with an EC P-256 key (ES256) or an RSA key (RS256);
-    header["alg"] is set to match the key."""
+    """A JWS compact token signed with an EC P-256 key (ES256), an RSA key (RS256) or an
+    Ed25519 key (EdDSA); header["alg"] is set to match the key."""
     header = dict(header)
-    if isinstance(key, ec.EllipticCurvePrivateKey):
-        header["alg"] = "ES256"
-    elif isinstance(key, rsa.RSAPrivateKey):
-        header["alg"] = "RS256"
-    else:
-        raise TypeError(f"unsupported key {type(key)}")
+    header["alg"] = alg_for(key)
     signing_input = f"{encode_part(header)}.{encode_part(payload)}".encode()
     if header["alg"] == "ES256":
         r, s = decode_dss_signature(key.sign(signing_input, ec.ECDSA(hashes.SHA256())))
         signature = r.to_bytes(32, "big") + s.to_bytes(32, "big")
-    else:
+    elif header["alg"] == "RS256":
         signature = key.sign(signing_input, padding.PKCS1v15(), hashes.SHA256())
+    else:
+        signature = key.sign(signing_input)
     return f"{signing_input.decode()}.{b64url(signature)}"
+
+
+def alg_for(key) -> str:
+    if isinstance(key, ec.EllipticCurvePrivateKey):
+        return "ES256"
+    if isinstance(key, rsa.RSAPrivateKey):
+        return "RS256"
+    if isinstance(key, ed25519.Ed25519PrivateKey):
+        return "EdDSA"
+    raise TypeError(f"unsupported key {type(key)}")
+
+
+def jwk(public_key, kid: str) -> dict:
+    """The public JSON Web Key of an EC P-256, RSA or Ed25519 key."""
+    if isinstance(public_key, ec.EllipticCurvePublicKey):
+        n = public_key.public_numbers()
+        return {"kty": "EC", "crv": "P-256", "kid": kid, "use": "sig", "alg": "ES256",
+                "x": b64url(n.x.to_bytes(32, "big")), "y": b64url(n.y.to_bytes(32, "big"))}
+    if isinstance(public_key, rsa.RSAPublicKey):
+        n = public_key.public_numbers()
+        return {"kty": "RSA", "kid": kid, "use": "sig", "alg": "RS256",
+                "n": b64url(n.n.to_bytes((n.n.bit_length() + 7) // 8, "big")),
+                "e": b64url(n.e.to_bytes((n.e.bit_length() + 7) // 8, "big"))}
+    if isinstance(public_key, ed25519.Ed25519PublicKey):
+        raw = public_key.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+        return {"kty": "OKP", "crv": "Ed25519", "kid": kid, "use": "sig", "alg": "EdDSA", "x": b64url(raw)}
+    raise TypeError(f"unsupported key {type(public_key)}")
 
 
 def unsigned(header: dict, payload: dict) -> str:

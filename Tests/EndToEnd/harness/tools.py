@@ -61,6 +61,11 @@ class Podman:
         os.makedirs(base, exist_ok=True)
         self.runroot = tempfile.mkdtemp(prefix="e2e-run-", dir="/tmp")
         self.authfile = os.path.join(str(base), "auth.json")
+        # podman refuses a REGISTRY_AUTH_FILE that does not exist; an empty one means
+        # "no credentials" (anonymous pulls).
+        if not os.path.exists(self.authfile):
+            with open(self.authfile, "w") as f:
+                f.write("{}")
 
     def flags(self) -> list[str]:
         return ["--root", f"{self.base}/root", "--runroot", self.runroot, "--storage-driver", "vfs"]

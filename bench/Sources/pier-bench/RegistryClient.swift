@@ -131,14 +131,42 @@ struct RegistryClient: Sendable {
     /// Downloads a blob and checks its digest while it streams.
     func pullBlob(_ repo: String, _ digest: Digest) async throws -> Int {
         let response = try await send(request(.GET, "/v2/\(repo)/blobs/\(digest)"), expect: [200])
-        var hasher = DigestHasher(algorithm: digest.algorithm)
-        var count = 0
-        for try await buffer in response.body {
-            count += buffer.readableBytes
-            buffer.withUnsafeReadableBytes { hasher.update(bufferPointer: $0) }
-        }
-        guard hasher.finalize() == digest else { throw Failure(description: "digest mismatch pulling \(digest)") }
+        let (received, count) = try await Self.hashPipelined(response.body, algorithm: digest.algorithm)
+        guard received == digest else { throw Failure(description: "digest mismatch pulling \(digest)") }
         return count
+    }
+
+    /// Hashes a body on a second task while the connection goes on receiving, a bounded
+    /// number of buffers ahead, so verifying a large pull costs the client the larger of
+    /// receiving and hashing rather than their sum (the body stream alone hands over one
+    /// buffer at a time, which serialises the two on one core).
+    static func hashPipelined(_ body: HTTPClientResponse.Body, algorithm: DigestAlgorithm) async throws -> (Digest, Int) {
+        let (buffers, deliver) = AsyncStream.makeStream(of: ByteBuffer.self)
+        let (credits, returnCredit) = AsyncStream.makeStream(of: Void.self)
+        for _ in 0..<64 { returnCredit.yield() }
+        let hashing = Task {
+            var hasher = DigestHasher(algorithm: algorithm)
+            var count = 0
+            for await buffer in buffers {
+                count += buffer.readableBytes
+                buffer.withUnsafeReadableBytes { hasher.update(bufferPointer: $0) }
+                returnCredit.yield()
+            }
+            return (hasher.finalize(), count)
+        }
+        var credit = credits.makeAsyncIterator()
+        do {
+            for try await buffer in body {
+                _ = await credit.next()
+                deliver.yield(buffer)
+            }
+        } catch {
+            deliver.finish()
+            hashing.cancel()
+            throw error
+        }
+        deliver.finish()
+        return await hashing.value
     }
 
     /// GET or HEAD of a path, draining the body; returns bytes received.
@@ -150,14 +178,7 @@ struct RegistryClient: Sendable {
     /// web server costs the client the same work as a registry pull.
     func fetchHashed(_ path: String) async throws -> Int {
         let response = try await send(request(.GET, path), expect: [200])
-        var hasher = DigestHasher()
-        var count = 0
-        for try await buffer in response.body {
-            count += buffer.readableBytes
-            buffer.withUnsafeReadableBytes { hasher.update(bufferPointer: $0) }
-        }
-        _ = hasher.finalize()
-        return count
+        return try await Self.hashPipelined(response.body, algorithm: .sha256).1
     }
 
     /// PUT raw bytes to a URL (the nginx ceiling).
