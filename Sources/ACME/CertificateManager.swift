@@ -64,7 +64,8 @@ public final class CertificateManager: Sendable {
            let key = try? NIOSSLPrivateKey(bytes: Array(keyPEM.utf8), format: .pem),
            let leaf = try? Self.leaf(pem)
         {
-            current = Mutex(Current(chain: chain, key: key, notAfter: leaf.notValidAfter, acquired: true))
+            // A certificate missing a configured host is served until its replacement arrives.
+            current = Mutex(Current(chain: chain, key: key, notAfter: leaf.notValidAfter, acquired: Self.covers(leaf, settings.hosts)))
         } else {
             current = Mutex(try Self.placeholder(hosts: settings.hosts))
         }
@@ -111,7 +112,15 @@ public final class CertificateManager: Sendable {
     }
 
     private func renew(_ http: HTTPClient) async throws {
-        var cache = Self.readCache(settings.cacheFile) ?? Cache(accountKey: P256.Signing.PrivateKey().pemRepresentation)
+        var cache: Cache
+        if let cached = Self.readCache(settings.cacheFile) {
+            cache = cached
+        } else {
+            // Kept before the first attempt, so retries reuse one account instead of
+            // registering a new one each time (ACME servers limit new accounts).
+            cache = Cache(accountKey: P256.Signing.PrivateKey().pemRepresentation)
+            try Self.writeCache(cache, to: settings.cacheFile)
+        }
         let accountKey = try P256.Signing.PrivateKey(pemRepresentation: cache.accountKey)
         let client = ACMEClient(http: http, directoryURL: settings.directoryURL, account: AccountKey(accountKey), challenges: challenges, logger: logger)
         let key = P256.Signing.PrivateKey()
@@ -140,6 +149,16 @@ public final class CertificateManager: Sendable {
             tls.additionalTrustRoots = [.certificates(roots)]
         }
         return tls
+    }
+
+    /// Whether a certificate names every configured host; one that does not is replaced at once.
+    static func covers(_ certificate: Certificate, _ hosts: [String]) -> Bool {
+        guard let names = try? certificate.extensions.subjectAlternativeNames else { return false }
+        var dns = Set<String>()
+        for name in names {
+            if case .dnsName(let host) = name { dns.insert(host.lowercased()) }
+        }
+        return hosts.allSatisfy { dns.contains($0.lowercased()) }
     }
 
     /// The first certificate of a PEM chain: the one for our hosts.

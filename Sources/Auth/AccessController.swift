@@ -17,8 +17,8 @@ public struct AccessController: Sendable {
 
     /// Lets the request through or throws why not. `needed` empty means the caller only
     /// has to be authenticated (`GET /v2/`).
-    public func authorize(_ authorization: Substring?, needed: [AccessScope]) async throws(AuthFailure) -> Principal {
-        let principal = try await provider.authenticate(authorization, scopes: needed)
+    public func authorize(_ authorization: Substring?, needed: [AccessScope], client: String) async throws(AuthFailure) -> Principal {
+        let principal = try await provider.authenticate(authorization, scopes: needed, client: client)
         if needed.isEmpty {
             guard principal.identity != .anonymous || principal.tokenAccess != nil else {
                 throw AuthFailure(.missingCredentials, "authentication required", scopes: needed)

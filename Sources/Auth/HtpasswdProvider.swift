@@ -4,19 +4,28 @@ import Foundation
 public struct HtpasswdProvider: AuthProvider {
     public let realm: String
     public let store: HtpasswdStore
+    public let throttle: FailureThrottle
 
-    public init(realm: String, store: HtpasswdStore) {
+    public init(realm: String, store: HtpasswdStore, throttle: FailureThrottle) {
         self.realm = realm
         self.store = store
+        self.throttle = throttle
     }
 
-    public func authenticate(_ authorization: Substring?, scopes: [AccessScope]) async throws(AuthFailure) -> Principal {
+    public func authenticate(_ authorization: Substring?, scopes: [AccessScope], client: String) async throws(AuthFailure) -> Principal {
         guard let authorization else { return .anonymous }
+        // The hot path: credentials verified before cost one hash and one look-up.
+        if let name = store.cachedUser(cacheKey: authorization) { return Principal(identity: .user(name)) }
         // containers/image clients without credentials answer a Basic challenge with empty
         // ones (`Basic Og==`): that is an anonymous caller, not a failed login.
         if Self.isEmptyBasic(authorization) { return .anonymous }
         guard let (user, password) = Self.basicCredentials(authorization) else {
             throw AuthFailure(.invalidCredentials, "malformed basic credentials", scopes: scopes)
+        }
+        let penalty = throttle.penalty(for: client)
+        if penalty > .zero {
+            try? await Task.sleep(for: penalty)
+            throw AuthFailure(.invalidCredentials, "too many failed attempts; wait and try again", scopes: scopes)
         }
         guard let name = await store.authenticate(user: user, password: password, cacheKey: authorization) else {
             throw AuthFailure(.invalidCredentials, "invalid username or password", scopes: scopes)

@@ -26,10 +26,34 @@ public final class HtpasswdStore: Sendable {
         var file = HtpasswdFile()
         var stamp = FileStamp()
         var checked = ContinuousClock.Instant.now - .seconds(10)
-        var verified: [Data: (user: String, until: ContinuousClock.Instant)] = [:]
+        var verified: [CredentialKey: (user: String, until: ContinuousClock.Instant)] = [:]
+    }
+
+    /// SHA-256 of an `Authorization` value as four words: the cache never holds a
+    /// credential in clear, and a look-up allocates nothing.
+    struct CredentialKey: Hashable {
+        var a: UInt64, b: UInt64, c: UInt64, d: UInt64
+
+        init(_ text: some StringProtocol) {
+            let digest = text.utf8.withContiguousStorageIfAvailable { SHA256.hash(data: UnsafeRawBufferPointer($0)) }
+                ?? SHA256.hash(data: Array(text.utf8))
+            var words = (UInt64(0), UInt64(0), UInt64(0), UInt64(0))
+            digest.withUnsafeBytes { bytes in
+                words = (
+                    bytes.loadUnaligned(fromByteOffset: 0, as: UInt64.self),
+                    bytes.loadUnaligned(fromByteOffset: 8, as: UInt64.self),
+                    bytes.loadUnaligned(fromByteOffset: 16, as: UInt64.self),
+                    bytes.loadUnaligned(fromByteOffset: 24, as: UInt64.self)
+                )
+            }
+            (a, b, c, d) = words
+        }
     }
 
     public let path: String
+    /// A cost-10 hash no password matches (its salt and digest are random), checked for
+    /// unknown users.
+    static let decoyHash = "$2y$10$" + String(repeating: "A", count: 22) + String(repeating: "B", count: 31)
     let cacheLifetime: Duration
     let cacheCapacity: Int
     let recheckInterval: Duration = .seconds(1)
@@ -60,24 +84,36 @@ public final class HtpasswdStore: Sendable {
         return password
     }
 
+    /// The user of already verified credentials, without any bcrypt; nil when not cached.
+    public func cachedUser(cacheKey: some StringProtocol) -> String? {
+        let key = CredentialKey(cacheKey)
+        let now = ContinuousClock.now
+        // One lock for the hot path: the look-up, and whether the file is due a look.
+        let (user, due) = state.withLock { state -> (String?, Bool) in
+            let due = now - state.checked >= recheckInterval
+            guard let entry = state.verified[key] else { return (nil, due) }
+            if entry.until > now { return (entry.user, due) }
+            state.verified[key] = nil
+            return (nil, due)
+        }
+        guard due else { return user }
+        reloadIfChanged()
+        return state.withLock { $0.verified[key]?.user }
+    }
+
     /// The user whose credentials these are, or nil. `cacheKey` is the whole
     /// `Authorization` value, so a hit costs one hash and a dictionary look-up.
     public func authenticate(user: String, password: String, cacheKey: some StringProtocol) async -> String? {
         reloadIfChanged()
-        let key = Data(SHA256.hash(data: Array(cacheKey.utf8)))
+        if let cached = cachedUser(cacheKey: cacheKey) { return cached }
+        let key = CredentialKey(cacheKey)
         let now = ContinuousClock.now
-        let cached = state.withLock { state -> String? in
-            guard let entry = state.verified[key] else { return nil }
-            if entry.until > now { return entry.user }
-            state.verified[key] = nil
-            return nil
-        }
-        if let cached { return cached }
-        guard let hash = state.withLock({ $0.file.hash(for: user) }) else {
-            return nil
-        }
+        // An unknown user costs a bcrypt too, so the answer's timing does not tell which
+        // user names exist.
+        let known = state.withLock({ $0.file.hash(for: user) })
+        let hash = known.flatMap { HtpasswdFile.isBcrypt($0) ? $0 : nil } ?? Self.decoyHash
         let valid = (try? await NIOThreadPool.singleton.runIfActive { HtpasswdFile.verify(password, hash: hash) }) ?? false
-        guard valid else { return nil }
+        guard valid, known == hash else { return nil }
         state.withLock { state in
             // The file may have changed while bcrypt ran: only remember what still holds.
             guard state.file.hash(for: user) == hash else { return }

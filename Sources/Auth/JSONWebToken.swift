@@ -2,6 +2,7 @@ import Crypto
 import Foundation
 import SwiftASN1
 import X509
+import _CryptoExtras
 
 /// A compact JWS as distribution's token specification uses it: header, claims and the
 /// signature over `header.claims`, parsed without trusting anything yet.
@@ -107,6 +108,26 @@ public struct JSONWebToken: Sendable {
         let input = Base64URL.encode(try encoder.encode(header)) + "." + Base64URL.encode(try encoder.encode(claims))
         let signature = try key.signature(for: Data(input.utf8))
         return input + "." + Base64URL.encode(signature.rawRepresentation)
+    }
+
+    /// The RFC 7638 JWK thumbprint of a key (distribution 3's key id); nil for key types
+    /// without a JWK form here.
+    public static func thumbprint(_ key: Certificate.PublicKey) -> String? {
+        let canonical: String
+        if let ec = P256.Signing.PublicKey(key) {
+            let point = ec.rawRepresentation
+            canonical = #"{"crv":"P-256","kty":"EC","x":"\#(Base64URL.encode(point.prefix(32)))","y":"\#(Base64URL.encode(point.suffix(32)))"}"#
+        } else if let ec = P384.Signing.PublicKey(key) {
+            let point = ec.rawRepresentation
+            canonical = #"{"crv":"P-384","kty":"EC","x":"\#(Base64URL.encode(point.prefix(48)))","y":"\#(Base64URL.encode(point.suffix(48)))"}"#
+        } else if let ed = Curve25519.Signing.PublicKey(key) {
+            canonical = #"{"crv":"Ed25519","kty":"OKP","x":"\#(Base64URL.encode(ed.rawRepresentation))"}"#
+        } else if let rsa = _RSA.Signing.PublicKey(key), let primitives = try? rsa.getKeyPrimitives() {
+            canonical = #"{"e":"\#(Base64URL.encode(primitives.publicExponent))","kty":"RSA","n":"\#(Base64URL.encode(primitives.modulus))"}"#
+        } else {
+            return nil
+        }
+        return Base64URL.encode(SHA256.hash(data: Array(canonical.utf8)))
     }
 
     /// The key id distribution (through libtrust) gives a public key: the SHA-256 of its

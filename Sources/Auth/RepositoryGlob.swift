@@ -14,6 +14,7 @@ public struct RepositoryGlob: Sendable, Hashable, CustomStringConvertible {
     public var description: String { pattern }
 
     public func matches(_ name: String) -> Bool {
+        if pattern == "**" { return !name.isEmpty }
         let parts = name.split(separator: "/", omittingEmptySubsequences: false)
         return Self.match(segments[...], parts[...])
     }

@@ -10,7 +10,7 @@ public struct TokenProvider: AuthProvider {
         self.verifier = verifier
     }
 
-    public func authenticate(_ authorization: Substring?, scopes: [AccessScope]) async throws(AuthFailure) -> Principal {
+    public func authenticate(_ authorization: Substring?, scopes: [AccessScope], client: String) async throws(AuthFailure) -> Principal {
         guard let authorization else {
             throw AuthFailure(.missingCredentials, "authentication required", scopes: scopes)
         }

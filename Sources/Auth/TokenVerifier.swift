@@ -29,7 +29,10 @@ public struct TokenVerifier: Sendable {
         self.service = service
         var keys = jwks
         for certificate in certificates {
+            // distribution 2.x names bundle keys by libtrust fingerprint, 3.x by RFC 7638
+            // thumbprint: tokens from either kind of token server find their key.
             keys[JSONWebToken.libtrustKeyID(certificate.publicKey)] = certificate.publicKey
+            if let thumbprint = JSONWebToken.thumbprint(certificate.publicKey) { keys[thumbprint] = certificate.publicKey }
         }
         self.keys = keys
         self.roots = certificates

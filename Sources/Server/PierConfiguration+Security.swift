@@ -168,6 +168,12 @@ extension PierConfiguration {
             let (host, port) = try Self.parseAddress(addr, key: "http.plain.addr")
             plainListener = PlainListener(host: host, port: port, redirect: try read.bool("http.plain.redirect") ?? false)
         }
+        if let plain = plainListener, !plain.redirect, tls?.clientCAs.isEmpty == false {
+            throw ConfigurationError(key: "http.plain", message: "with http.tls.clientcas, a plain listener would serve without client certificates: set redirect: true")
+        }
+        if tokenServer != nil, case .token(let settings) = authentication, let algorithms = settings.algorithms, !algorithms.contains("ES256") {
+            throw ConfigurationError(key: "auth.token.signingalgorithms", message: "Pier's token server signs with ES256: allow it")
+        }
         if tls?.acme != nil, plainListener == nil {
             throw ConfigurationError(key: "http.plain.addr", message: "ACME proves control of the hosts over http-01: set a plain listener (port 80 in production)")
         }

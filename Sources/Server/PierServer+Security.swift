@@ -9,10 +9,12 @@ extension PierServer {
     /// The door and the token server the configuration asks for; nil, nil without `auth`.
     func makeAccess() throws -> (AccessController?, TokenEndpoint?) {
         guard let authentication = configuration.authentication else { return (nil, nil) }
+        // One count of failures per client, whichever door they knock on.
+        let throttle = FailureThrottle()
         switch authentication {
         case .htpasswd(let realm, let path):
             let store = try htpasswdStore(path)
-            return (AccessController(provider: HtpasswdProvider(realm: realm, store: store), policy: configuration.accessPolicy), nil)
+            return (AccessController(provider: HtpasswdProvider(realm: realm, store: store, throttle: throttle), policy: configuration.accessPolicy, throttle: throttle), nil)
         case .token(let settings):
             var issuer: TokenIssuer?
             if let server = configuration.tokenServer {
@@ -33,9 +35,9 @@ extension PierServer {
                 jwks: jwks,
                 algorithms: settings.algorithms
             )
-            let access = AccessController(provider: TokenProvider(realm: settings.realm, verifier: verifier), policy: configuration.accessPolicy)
+            let access = AccessController(provider: TokenProvider(realm: settings.realm, verifier: verifier), policy: configuration.accessPolicy, throttle: throttle)
             guard let issuer, let server = configuration.tokenServer else { return (access, nil) }
-            let users = HtpasswdProvider(realm: "\(settings.service) token server", store: try htpasswdStore(server.htpasswd))
+            let users = HtpasswdProvider(realm: "\(settings.service) token server", store: try htpasswdStore(server.htpasswd), throttle: throttle)
             let path = URL(string: settings.realm)?.path ?? "/token"
             return (access, TokenEndpoint(path: path.isEmpty ? "/token" : path, issuer: issuer, users: users, access: access))
         }
@@ -65,8 +67,11 @@ extension PierServer {
         case "tls1.3": tls.minimumTLSVersion = .tlsv13
         default: tls.minimumTLSVersion = .tlsv12
         }
-        if !settings.cipherSuites.isEmpty {
-            tls.cipherSuiteValues = settings.cipherSuites.compactMap { PierConfiguration.cipherSuites[$0].map(NIOTLSCipher.init(rawValue:)) }
+        // The list sets TLS 1.2 and older suites; TLS 1.3's are fixed by BoringSSL, and a list
+        // of only those would leave TLS 1.2 with none (which swift-nio-ssl cannot load).
+        let legacySuites = settings.cipherSuites.compactMap { PierConfiguration.cipherSuites[$0] }.filter { $0 >> 8 != 0x13 }
+        if !legacySuites.isEmpty {
+            tls.cipherSuiteValues = legacySuites.map(NIOTLSCipher.init(rawValue:))
         }
         if !settings.clientCAs.isEmpty {
             var roots = [NIOSSLCertificate]()

@@ -17,19 +17,19 @@ extension RegistryResponder {
             return [.catalog]
         case .tags(let name), .referrers(let name, _):
             return [.repository(name.description, .pull)]
-        case .manifest(let name, _), .blob(let name, _):
+        case .manifest(let name, _), .blob(let name, _), .uploads(let name), .upload(let name, _):
+            // As distribution: any DELETE needs `delete`, including cancelling an upload.
             if method == .delete { return [.repository(name.description, .delete)] }
+            if route.isUpload { return [.repository(name.description, [.pull, .push])] }
             return [.repository(name.description, reading ? .pull : [.pull, .push])]
-        case .uploads(let name), .upload(let name, _):
-            return [.repository(name.description, [.pull, .push])]
         }
     }
 
     /// Authenticates and authorizes a request; nil when no `auth` is configured.
-    func authorize(_ request: Request, _ route: RegistryRoute) async throws(AuthFailure) -> Principal? {
+    func authorize(_ request: Request, _ route: RegistryRoute, _ context: Context) async throws(AuthFailure) -> Principal? {
         guard let access else { return nil }
         let header = request.headers[.authorization].map { Substring($0) }
-        return try await access.authorize(header, needed: Self.neededScopes(route, request.method))
+        return try await access.authorize(header, needed: Self.neededScopes(route, request.method), client: Self.clientAddress(context.channel))
     }
 
     /// The spec's answer to a refused request: 401 with a challenge, or 403 DENIED for a
@@ -37,12 +37,7 @@ extension RegistryResponder {
     func refusal(_ failure: AuthFailure, _ request: Request, _ context: Context) async -> Response {
         guard let access else { return RegistryError(.unknown, "no access control").response(for: request.method) }
         if failure.kind == .invalidCredentials || failure.kind == .invalidToken {
-            let client = Self.clientAddress(context.channel)
-            let delay = access.throttle.recordFailure(from: client)
-            if delay > .zero {
-                logger.warning("slowing down repeated authentication failures", metadata: ["client": "\(client)"])
-                try? await Task.sleep(for: delay)
-            }
+            access.throttle.recordFailure(from: Self.clientAddress(context.channel))
         }
         let error = failure.kind == .denied
             ? RegistryError(.denied, failure.reason)

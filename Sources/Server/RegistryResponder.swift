@@ -132,12 +132,7 @@ struct RegistryResponder: HTTPResponder {
     private func dispatch(_ request: Request, _ context: Context, route routeName: inout String) async throws -> Response {
         let rawPath = request.head.path ?? "/"
         var path = rawPath.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false).first ?? ""
-        if !settings.pathPrefix.isEmpty {
-            guard path.hasPrefix(settings.pathPrefix) else {
-                throw RegistryError(.unsupported, "no such endpoint", detail: String(path.prefix(200)), status: 404)
-            }
-            path = path.dropFirst(settings.pathPrefix.count)
-        }
+        // ACME and the token server live at their own absolute paths, outside `http.prefix`.
         if let acmeChallenges, let response = acmeChallenges.response(to: request) {
             routeName = "acme"
             return response
@@ -146,12 +141,18 @@ struct RegistryResponder: HTTPResponder {
             routeName = "token"
             return try await tokenEndpoint.respond(to: request, context: context)
         }
+        if !settings.pathPrefix.isEmpty {
+            guard path.hasPrefix(settings.pathPrefix) else {
+                throw RegistryError(.unsupported, "no such endpoint", detail: String(path.prefix(200)), status: 404)
+            }
+            path = path.dropFirst(settings.pathPrefix.count)
+        }
         guard let route = try RegistryRoute.parse(path) else {
             throw RegistryError(.unsupported, "no such endpoint", detail: String(path.prefix(200)), status: 404)
         }
         let method = request.method
         routeName = route.metricName
-        let principal = try await authorize(request, route)
+        let principal = try await authorize(request, route, context)
         let uploading = route.isUpload && method != .get && method != .head
         if uploading { metrics.uploadsInProgress.increment() }
         defer { if uploading { metrics.uploadsInProgress.decrement() } }

@@ -50,13 +50,13 @@ struct TokenEndpoint: Sendable {
             return RegistryError(.denied, "this token server issues tokens for service \(issuer.service)", status: 400)
                 .response(for: request.method)
         }
+        let client = RegistryResponder.clientAddress(context.channel)
         let scopes = parameters.filter { $0.0 == "scope" }.flatMap { AccessScope.parseList($0.1) }
         let identity: Identity
         do {
-            identity = try await users.authenticate(authorization.map { Substring($0) }, scopes: scopes).identity
+            identity = try await users.authenticate(authorization.map { Substring($0) }, scopes: scopes, client: client).identity
         } catch {
-            let delay = access.throttle.recordFailure(from: RegistryResponder.clientAddress(context.channel))
-            if delay > .zero { try? await Task.sleep(for: delay) }
+            access.throttle.recordFailure(from: client)
             var response = RegistryError(.unauthorized, error.reason).response(for: request.method)
             response.headers[.wwwAuthenticate] = users.challenge(scopes: [], failure: .invalidCredentials)
             return response

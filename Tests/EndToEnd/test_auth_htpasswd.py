@@ -298,11 +298,13 @@ def prometheus_total(text: str, name: str) -> float:
 @pytest.mark.pier_only
 def test_repeated_failures_from_one_client_are_throttled_and_counted(make_server, htpasswd, need_pier):
     debug = free_port()
-    path = htpasswd({"alice": "alice-pw"})
+    path = htpasswd({"alice": "alice-pw", "bob": "bob-pw"})
     srv = make_server("pier", config={
         **htpasswd_config(path),
         "http": {"debug": {"addr": f"127.0.0.1:{debug}", "prometheus": {"enabled": True}}},
     })
+    # bob logged in before the guessing started: his verified credentials stay good.
+    assert requests.get(srv.url + "/v2/", auth=("bob", "bob-pw"), timeout=30).status_code == 200
     for i in range(12):
         r = requests.get(srv.url + "/v2/", auth=("alice", f"wrong-{i}"), timeout=30)
         assert r.status_code == 401
@@ -310,8 +312,11 @@ def test_repeated_failures_from_one_client_are_throttled_and_counted(make_server
     assert metrics.status_code == 200
     assert prometheus_total(metrics.text, "pier_auth_failures_total") >= 12, metrics.text[-2000:]
     assert prometheus_total(metrics.text, "pier_auth_throttled_total") > 0, metrics.text[-2000:]
-    # Good credentials are still answered.
-    assert requests.get(srv.url + "/v2/", auth=("alice", "alice-pw"), timeout=30).status_code == 200
+    # While the client is over the limit, passwords are not even checked (so a guesser
+    # cannot tell a right one), but credentials verified earlier keep working.
+    locked = requests.get(srv.url + "/v2/", auth=("alice", "alice-pw"), timeout=30)
+    assert locked.status_code == 401 and "too many failed attempts" in locked.text
+    assert requests.get(srv.url + "/v2/", auth=("bob", "bob-pw"), timeout=30).status_code == 200
 
 
 # ---- real clients -------------------------------------------------------------------------

@@ -211,6 +211,13 @@ def test_ciphersuites_restrict_tls12_ciphers(make_server, tls):
     assert other.returncode != 0 and other.status == 0, other
 
 
+def test_a_cipher_list_of_only_tls13_suites_starts_and_keeps_tls12_defaults(make_server, tls):
+    srv = make_server("pier", config=tls_config(tls, ciphersuites=["TLS_AES_128_GCM_SHA256"]), scheme="https")
+    for args in (["--tlsv1.2", "--tls-max", "1.2"], ["--tlsv1.3"]):
+        r = curl("--cacert", tls.ca_path, *args, f"https://127.0.0.1:{srv.port}/v2/")
+        assert r.returncode == 0 and r.status == 200, (args, r)
+
+
 # ---- mutual TLS ------------------------------------------------------------------------------------------
 
 

@@ -131,6 +131,8 @@ import Testing
         ("http:\n  tls:\n    certificate: /c\n    key: /k\n    minimumtls: tls9\n", "http.tls.minimumtls"),
         ("http:\n  tls:\n    certificate: /c\n    key: /k\n    ciphersuites: [TLS_FAST]\n", "http.tls.ciphersuites"),
         ("http:\n  plain:\n    addr: :80\n", "http.plain"),
+        ("http:\n  tls:\n    certificate: /c\n    key: /k\n    clientcas: [/ca]\n  plain:\n    addr: :80\n", "http.plain"),
+        ("auth:\n  token:\n    realm: http://x/token\n    service: s\n    issuer: i\n    signingalgorithms: [RS256]\ntokenserver:\n  htpasswd: /h\n", "auth.token.signingalgorithms"),
         ("access:\n  rules:\n    - repository: x\n      actions: [fly]\n", "access.rules[0].actions"),
         ("access:\n  rules:\n    - actions: [pull]\n", "access.rules[0].repository"),
         ("storage:\n  maintenance:\n    uploadpurging:\n      age: soon\n", "storage.maintenance.uploadpurging.age"),
