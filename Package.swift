@@ -70,6 +70,11 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .target(
+            name: "S3",
+            dependencies: [.product(name: "Crypto", package: "swift-crypto")],
+            swiftSettings: swiftSettings
+        ),
+        .target(
             name: "ACME",
             dependencies: [
                 .product(name: "Crypto", package: "swift-crypto"),
@@ -140,6 +145,7 @@ let package = Package(
         .testTarget(name: "OCITests", dependencies: ["OCI"], swiftSettings: swiftSettings),
         .testTarget(name: "StorageTests", dependencies: ["Storage"], swiftSettings: swiftSettings),
         .testTarget(name: "AuthTests", dependencies: ["Auth", .product(name: "X509", package: "swift-certificates"), .product(name: "Crypto", package: "swift-crypto"), .product(name: "_CryptoExtras", package: "swift-crypto")], swiftSettings: swiftSettings),
+        .testTarget(name: "S3Tests", dependencies: ["S3"], swiftSettings: swiftSettings),
         .testTarget(name: "NotificationsTests", dependencies: ["Notifications"], swiftSettings: swiftSettings),
         .testTarget(name: "RegistryTests", dependencies: ["Registry", "Storage", "OCI"], swiftSettings: swiftSettings),
         .testTarget(
