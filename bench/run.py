@@ -63,7 +63,7 @@ sys.path.insert(0, str(BENCH_DIR))
 
 from lib import plan as planlib  # noqa: E402
 from lib import procstat, report, storage  # noqa: E402
-from lib.machine import openssl_sha256_mb_per_s  # noqa: E402
+from lib.machine import disk_durable_write_mb_per_s, openssl_sha256_mb_per_s  # noqa: E402
 from lib.client import BenchRunner, FakeRunner, Invocation  # noqa: E402
 from lib.servers import (  # noqa: E402
     BENCH_PASSWORD, BENCH_USER, KINDS, LABEL, BenchServer, Nginx, ServerStartError, make_htpasswd, server_config,
@@ -359,7 +359,16 @@ class Run:
     def measure_ceilings(self, round_no: int) -> None:
         for c in self.plan.ceilings:
             rec: dict = {"round": round_no, "id": c.id, "title": c.title, "value": None, "bench": None}
-            if c.kind == "openssl":
+            if c.kind == "disk":
+                rec["unit"] = "MB/s"
+                try:
+                    # Dirty pages other measurements left behind would share the disk with it.
+                    os.sync()
+                    rec["value"] = round(disk_durable_write_mb_per_s(self.workdir, c.size or (1 << 30)), 1)
+                except OSError as e:
+                    rec["error"] = str(e)
+                    self.event(f"disk ceiling failed: {e}")
+            elif c.kind == "openssl":
                 rec["unit"] = "MB/s"
                 value, err = openssl_sha256_mb_per_s(self.plan.openssl_seconds)
                 rec["value"] = None if value is None else round(value, 1)

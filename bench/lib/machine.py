@@ -20,3 +20,29 @@ def openssl_sha256_mb_per_s(seconds: int) -> tuple[float | None, str]:
     text = p.stdout + p.stderr
     value = parse_openssl_speed(text)
     return (value, "") if value is not None else (None, text[-500:])
+
+
+def disk_durable_write_mb_per_s(directory, size: int, chunk: int = 1 << 20) -> float:
+    """MB/s of writing `size` bytes to a new file in `directory` and fdatasync-ing it: what
+    a server that makes a blob durable before answering 201 can reach at best on this disk
+    (nginx's PUT and the reference do not sync, so they measure the page cache)."""
+    import os
+    import time
+    from pathlib import Path
+
+    block = os.urandom(chunk)  # random, so no layer below can compress or deduplicate it
+    path = Path(directory) / "disk-ceiling.tmp"
+    start = time.monotonic()
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    try:
+        written = 0
+        while written < size:
+            n = min(chunk, size - written)
+            os.write(fd, block[:n])
+            written += n
+        os.fdatasync(fd)
+    finally:
+        os.close(fd)
+        elapsed = time.monotonic() - start
+        path.unlink(missing_ok=True)
+    return size / max(elapsed, 1e-9) / 1e6

@@ -83,7 +83,7 @@ class Ceiling:
 
     id: str
     title: str
-    kind: str  # openssl | nginx
+    kind: str  # openssl | nginx | disk
     bench: str | None = None  # pier-bench scenario for nginx rows
     path: str | None = None
     concurrency: int = 1
@@ -186,6 +186,7 @@ def build_plan(quick: bool, rounds: int | None = None) -> Plan:
                 size=s1g, count=1),
         Ceiling("nginx-put-big", f"nginx PUT {size_label(s1g)} (dav), c=1", "nginx", bench="put-url",
                 path="/upload/x", size=s1g, count=1),
+        Ceiling("disk-durable-write", f"write {size_label(s1g)} and fdatasync, storage disk", "disk", size=s1g),
     ]
     return Plan(
         quick=quick,
