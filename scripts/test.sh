@@ -11,7 +11,7 @@ cd "$(dirname "$0")/.."
 
 APT_PACKAGES=(
   skopeo podman buildah umoci docker-registry busybox-static uidmap fuse-overlayfs
-  python3 python3-venv python3-pip ca-certificates curl pebble nginx-light openssl docker.io
+  python3 python3-venv python3-pip ca-certificates curl pebble nginx openssl docker.io
 )
 
 missing=()
