@@ -1,0 +1,73 @@
+import Crypto
+import Foundation
+import NIOSSL
+import SwiftASN1
+import Testing
+import X509
+@testable import ACME
+
+@Suite struct ACMETests {
+    @Test func requestsAreFlattenedJWSSignedByTheAccountKey() throws {
+        let key = P256.Signing.PrivateKey()
+        let account = AccountKey(key)
+        let jws = try account.sign(Data(#"{"a":1}"#.utf8), url: "https://acme/new-order", nonce: "n1", kid: nil)
+        let object = try #require(try JSONSerialization.jsonObject(with: jws) as? [String: String])
+        let protected = try #require(object["protected"]), payload = try #require(object["payload"]), signature = try #require(object["signature"])
+        let header = try #require(try JSONSerialization.jsonObject(with: Self.decode(protected)) as? [String: Any])
+        #expect(header["alg"] as? String == "ES256" && header["nonce"] as? String == "n1" && header["url"] as? String == "https://acme/new-order")
+        #expect(header["jwk"] != nil && header["kid"] == nil)
+        let raw = try P256.Signing.ECDSASignature(rawRepresentation: Self.decode(signature))
+        #expect(key.publicKey.isValidSignature(raw, for: Data("\(protected).\(payload)".utf8)))
+    }
+
+    @Test func onceTheAccountExistsRequestsNameItByKidAndPostAsGetHasAnEmptyPayload() throws {
+        let account = AccountKey(P256.Signing.PrivateKey())
+        let jws = try account.sign(nil, url: "https://acme/authz/1", nonce: "n2", kid: "https://acme/acct/7")
+        let object = try #require(try JSONSerialization.jsonObject(with: jws) as? [String: String])
+        #expect(object["payload"] == "")
+        let header = try #require(try JSONSerialization.jsonObject(with: Self.decode(object["protected"] ?? "")) as? [String: Any])
+        #expect(header["kid"] as? String == "https://acme/acct/7" && header["jwk"] == nil)
+    }
+
+    @Test func theThumbprintIsRFC7638sCanonicalJWKHashed() {
+        let account = AccountKey(P256.Signing.PrivateKey())
+        let jwk = account.jwk
+        let canonical = #"{"crv":"P-256","kty":"EC","x":"\#(jwk["x"] ?? "")","y":"\#(jwk["y"] ?? "")"}"#
+        #expect(account.thumbprint == base64url(Data(SHA256.hash(data: Data(canonical.utf8)))))
+        #expect(!account.thumbprint.contains("=") && account.thumbprint.count == 43)
+    }
+
+    @Test func theCSRNamesEveryHostAndIsSignedByTheCertificateKey() throws {
+        let key = P256.Signing.PrivateKey()
+        let der = try ACMEClient.signingRequest(hosts: ["registry.example.com", "r.example.com"], key: key)
+        let csr = try CertificateSigningRequest(derEncoded: der)
+        #expect(csr.publicKey == Certificate.PublicKey(key.publicKey))
+        #expect(csr.publicKey.isValidSignature(csr.signature, for: csr))
+        let extensions = try #require(try csr.attributes.extensionRequest?.extensions)
+        let names = try #require(try extensions.subjectAlternativeNames)
+        #expect(Array(names) == [.dnsName("registry.example.com"), .dnsName("r.example.com")])
+    }
+
+    @Test func http01AnswersExistOnlyWhileOffered() {
+        let challenges = HTTP01Challenges()
+        challenges.offer(token: "tok", keyAuthorization: "tok.thumb")
+        #expect(challenges.answer(for: "tok") == "tok.thumb")
+        challenges.withdraw(token: "tok")
+        #expect(challenges.answer(for: "tok") == nil)
+    }
+
+    @Test func aCertificateMissingAConfiguredHostIsReplaced() throws {
+        let placeholder = try CertificateManager.placeholder(hosts: ["a.example"])
+        let pem = try Certificate(derEncoded: try placeholder.chain[0].toDERBytes()).serializeAsPEM().pemString
+        let leaf = try CertificateManager.leaf(pem)
+        #expect(CertificateManager.covers(leaf, ["a.example"]))
+        #expect(!CertificateManager.covers(leaf, ["a.example", "b.example"]))
+        #expect(!placeholder.acquired)
+    }
+
+    static func decode(_ text: String) -> Data {
+        var base64 = text.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
+        while base64.count % 4 != 0 { base64.append("=") }
+        return Data(base64Encoded: base64) ?? Data()
+    }
+}
