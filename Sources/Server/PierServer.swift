@@ -123,6 +123,16 @@ public struct PierServer: Sendable {
                 ]
             )
         }
+        /// The registry over plain HTTP, where blob bytes may go out by sendfile.
+        func plainApplication(_ address: BindAddress, _ onRunning: @escaping @Sendable (any Channel) async -> Void) -> some Service {
+            Application(
+                responder: responder(sendfile: true, scheme: "http"),
+                server: .http1(configuration: plainHTTP),
+                configuration: .init(address: address),
+                onServerRunning: onRunning,
+                logger: logger
+            )
+        }
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = []
         if let tls = configuration.tls {
             let tlsConfiguration = try makeTLSConfiguration(tls, acme: acme)
@@ -147,22 +157,11 @@ public struct PierServer: Sendable {
                         logger: logger
                     )))
                 } else {
-                    services.append(.init(service: Application(
-                        responder: responder(sendfile: true, scheme: "http"),
-                        server: .http1(configuration: plainHTTP),
-                        configuration: .init(address: plainAddress),
-                        logger: logger
-                    )))
+                    services.append(.init(service: plainApplication(plainAddress, { _ in })))
                 }
             }
         } else {
-            services.append(.init(service: Application(
-                responder: responder(sendfile: true, scheme: "http"),
-                server: .http1(configuration: plainHTTP),
-                configuration: .init(address: address),
-                onServerRunning: onRunning,
-                logger: logger
-            )))
+            services.append(.init(service: plainApplication(address, onRunning)))
         }
         if let debug = configuration.debugAddress {
             let debugApp = Application(
