@@ -1,7 +1,6 @@
 import AsyncHTTPClient
 import Crypto
 import Foundation
-import Logging
 import NIOCore
 import NIOHTTP1
 import SwiftASN1
@@ -50,7 +49,6 @@ struct ACMEClient {
     let directoryURL: String
     let account: AccountKey
     let challenges: HTTP01Challenges
-    let logger: Logger
     let timeout: TimeAmount = .seconds(30)
 
     /// Registers (or finds) the account and returns its URL, the `kid` of later requests.

@@ -122,7 +122,7 @@ public final class CertificateManager: Sendable {
             try Self.writeCache(cache, to: settings.cacheFile)
         }
         let accountKey = try P256.Signing.PrivateKey(pemRepresentation: cache.accountKey)
-        let client = ACMEClient(http: http, directoryURL: settings.directoryURL, account: AccountKey(accountKey), challenges: challenges, logger: logger)
+        let client = ACMEClient(http: http, directoryURL: settings.directoryURL, account: AccountKey(accountKey), challenges: challenges)
         let key = P256.Signing.PrivateKey()
         let pem = try await client.obtain(hosts: settings.hosts, key: key, email: settings.email)
         let chain = try NIOSSLCertificate.fromPEMBytes(Array(pem.utf8))

@@ -126,12 +126,6 @@ public final class HtpasswdStore: Sendable {
         return user
     }
 
-    /// The users in the file as last read.
-    public var users: [String] {
-        reloadIfChanged()
-        return state.withLock { $0.file.users }
-    }
-
     /// Re-reads the file when its inode, size or modification time changed, at most once per
     /// ``recheckInterval`` unless forced.
     func reloadIfChanged(force: Bool = false) {

@@ -11,7 +11,6 @@ public struct TokenVerifier: Sendable {
     public struct Verified: Sendable {
         public var subject: String?
         public var access: [AccessScope]
-        public var expires: Date?
     }
 
     public let issuer: String
@@ -55,7 +54,7 @@ public struct TokenVerifier: Sendable {
         if let nbf = claims.nbf, time + leeway < nbf { throw TokenError("token is not valid yet") }
         if let iat = claims.iat, time + leeway < iat { throw TokenError("token was issued in the future") }
         let access = (claims.access ?? []).map { AccessScope(type: $0.type, name: $0.name, actions: $0.actions) }
-        return Verified(subject: claims.sub, access: access, expires: Date(timeIntervalSince1970: exp))
+        return Verified(subject: claims.sub, access: access)
     }
 
     private func signingKey(for token: JSONWebToken, now: Date) throws(TokenError) -> Certificate.PublicKey {

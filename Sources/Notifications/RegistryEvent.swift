@@ -46,7 +46,7 @@ public struct RegistryEvent: Codable, Sendable, Equatable {
         }
     }
 
-    /// Who made the request (empty until authentication exists).
+    /// Who made the request: the authenticated user, absent for anonymous callers.
     public struct Actor: Codable, Sendable, Equatable {
         public var name: String?
 

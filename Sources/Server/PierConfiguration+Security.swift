@@ -199,7 +199,7 @@ extension PierConfiguration {
             guard let map = item as? [String: Any] else { throw ConfigurationError(key: key, message: "expected a mapping") }
             let rule = ConfigurationTree(map)
             func keyed<T>(_ read: () throws(ConfigurationError) -> T) throws(ConfigurationError) -> T {
-                do { return try read() } catch { throw ConfigurationError(key: "\(key).\(error.key ?? "")", message: error.message) }
+                try ConfigurationError.under(key, read)
             }
             let repositories = try keyed { () throws(ConfigurationError) in try rule.strings("repository") + rule.strings("repositories") }
             guard !repositories.isEmpty else {

@@ -215,7 +215,7 @@ public struct PierConfiguration: Sendable {
             guard let map = item as? [String: Any] else { throw ConfigurationError(key: key, message: "expected a mapping") }
             let entry = ConfigurationTree(map)
             func keyed<T>(_ read: () throws(ConfigurationError) -> T) throws(ConfigurationError) -> T {
-                do { return try read() } catch { throw ConfigurationError(key: "\(key).\(error.key ?? "")", message: error.message) }
+                try ConfigurationError.under(key, read)
             }
             if try keyed({ () throws(ConfigurationError) in try entry.bool("disabled") }) == true { continue }
             guard let name = try keyed({ () throws(ConfigurationError) in try entry.string("name") }), !name.isEmpty else {
@@ -264,4 +264,10 @@ public struct ConfigurationError: Error, Sendable, CustomStringConvertible {
     }
 
     public var description: String { key.map { "configuration \($0): \(message)" } ?? message }
+
+    /// Runs a read of a list item's own tree, naming failures by their full key
+    /// (`notifications.endpoints[0].url` rather than `url`).
+    static func under<T>(_ prefix: String, _ read: () throws(ConfigurationError) -> T) throws(ConfigurationError) -> T {
+        do { return try read() } catch { throw ConfigurationError(key: "\(prefix).\(error.key ?? "")", message: error.message) }
+    }
 }

@@ -6,6 +6,9 @@ import NIOCore
 struct PierRequestContext: RequestContext {
     var coreContext: CoreRequestContextStorage
     let channel: any Channel
+    /// The authenticated user, once the door has let the request in (events name it as
+    /// their `actor`).
+    var userName: String?
 
     init(source: ApplicationRequestContextSource) {
         coreContext = .init(source: source)

@@ -83,6 +83,7 @@ struct RegistryResponder: HTTPResponder {
                 method: request.method.rawValue,
                 useragent: request.headers[.userAgent] ?? ""
             ),
+            actor: .init(name: context.userName),
             source: source
         )
         await notifier.emit(event)
@@ -153,6 +154,8 @@ struct RegistryResponder: HTTPResponder {
         let method = request.method
         routeName = route.metricName
         let principal = try await authorize(request, route, context)
+        var context = context
+        context.userName = principal?.identity.userName
         let uploading = route.isUpload && method != .get && method != .head
         if uploading { metrics.uploadsInProgress.increment() }
         defer { if uploading { metrics.uploadsInProgress.decrement() } }

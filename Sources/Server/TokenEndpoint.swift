@@ -23,7 +23,10 @@ struct TokenEndpoint: Sendable {
             }
             return try await issue(request, parameters, authorization: request.headers[.authorization], oauth: false, context)
         case .post:
-            var body = try await request.body.collect(upTo: 64 * 1024)
+            // A login form is a few hundred bytes; anything larger is refused, not buffered.
+            guard var body = try? await request.body.collect(upTo: 64 * 1024) else {
+                return RegistryError(.sizeInvalid, "the token request body is larger than 64 KiB", status: 413).response(for: request.method)
+            }
             let form = body.readString(length: body.readableBytes) ?? ""
             let parameters = form.split(separator: "&").map { pair -> (String, String) in
                 let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)

@@ -202,6 +202,15 @@ def test_anonymous_token_grants_only_what_the_policy_gives_anonymous_callers(tok
     assert not claims.get("sub")
 
 
+def test_an_oversized_or_unsupported_token_request_gets_a_json_error(token_server):
+    big = requests.post(realm(token_server), data=b"grant_type=password&x=" + b"a" * 100_000,
+                        headers={"Content-Type": "application/x-www-form-urlencoded"}, timeout=10)
+    assert big.status_code == 413, big.text
+    assert big.json()["errors"][0]["code"] == "SIZE_INVALID"
+    refresh = requests.post(realm(token_server), data={"grant_type": "refresh_token", "refresh_token": "x"}, timeout=10)
+    assert refresh.status_code == 400 and refresh.json() == {"error": "unsupported_grant_type"}
+
+
 def test_oauth2_password_grant_post_returns_an_access_token(token_server):
     r = requests.post(realm(token_server), data={
         "grant_type": "password", "service": SERVICE, "client_id": "pier-e2e",

@@ -174,3 +174,21 @@ def test_queue_depth_is_reported_while_the_receiver_is_down(make_server):
     text = requests.get(f"http://127.0.0.1:{debug}/metrics").text
     depth = [line for line in text.splitlines() if line.startswith("pier_notification_queue_depth")]
     assert depth and float(depth[0].split()[-1]) >= 3
+
+
+def test_events_name_the_authenticated_user_as_actor(make_server, tmp_path):
+    import bcrypt
+
+    htpasswd = tmp_path / "htpasswd"
+    htpasswd.write_text("alice:" + bcrypt.hashpw(b"alice-pw", bcrypt.gensalt(5)).decode() + "\n")
+    receiver = Receiver(free_port())
+    receiver.start()
+    try:
+        config = endpoint_config(receiver.port)
+        config["auth"] = {"htpasswd": {"realm": "r", "path": str(htpasswd)}}
+        srv = make_server("pier", config=config, auth=("alice", "alice-pw"))
+        Registry(srv.url, auth=("alice", "alice-pw")).push("events/actor", "v1", images.image(1))
+        events = receiver.wait_for(lambda evs: manifest_pushes(evs))
+    finally:
+        receiver.stop()
+    assert manifest_pushes(events)[0]["actor"] == {"name": "alice"}
