@@ -28,6 +28,12 @@ extension Registry {
         driver.localFile(layout.blobData(digest))
     }
 
+    /// Where a client may fetch a blob straight from the store (a presigned URL), or nil
+    /// when it must be streamed through this server.
+    public func blobRedirectURL(_ digest: Digest) async throws -> String? {
+        try await driver.redirectURL(for: layout.blobData(digest))
+    }
+
     /// Removes a blob from a repository (the link); the bytes stay until garbage collection,
     /// as in distribution, because other repositories may share them.
     public func deleteBlob(_ name: RepositoryName, _ digest: Digest) async throws {

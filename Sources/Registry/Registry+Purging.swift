@@ -31,7 +31,7 @@ extension Registry {
                     let sessionPath = childPath + "/" + session
                     if try await startedAt(sessionPath) < cutoff {
                         report.purged.append(String(sessionPath.dropFirst(layout.repositoriesRoot.count + 1)))
-                        if !dryRun { try await driver.delete(sessionPath) }
+                        if !dryRun { try await driver.deleteUpload(sessionPath) }
                     } else {
                         report.kept += 1
                     }

@@ -20,7 +20,7 @@ extension Registry {
     /// Bytes received so far by a session; what a client resumes from.
     public func uploadSize(_ name: RepositoryName, _ id: UploadID) async throws -> Int64 {
         try await requireUpload(name, id)
-        return try await driver.stat(layout.uploadData(name, id))?.size ?? 0
+        return try await driver.uploadSize(layout.uploadDirectory(name, id))
     }
 
     /// Appends a chunk to a session, hashing it on the way.
@@ -36,8 +36,16 @@ extension Registry {
         try requireWritable()
         return try await uploadLocks.withLock(key(name, id)) {
             try await requireUpload(name, id)
-            let (_, size) = try await append(name, id, at: offset, body: body, durable: false)
-            return size
+            let upload = try await open(name, id, destination: nil)
+            _ = try await append(upload, name, id, at: offset, body: body)
+            do {
+                try await upload.save()
+            } catch {
+                await upload.discard()
+                hashers.remove(key(name, id))
+                throw error
+            }
+            return upload.size
         }
     }
 
@@ -55,43 +63,63 @@ extension Registry {
         try requireWritable()
         return try await uploadLocks.withLock(key(name, id)) {
             try await requireUpload(name, id)
-            let (hasher, size) = try await append(name, id, at: offset, body: body, durable: true)
-            let data = layout.uploadData(name, id)
-            let computed: Digest
-            if digest.algorithm == hasher.algorithm {
-                computed = hasher.finalize()
-            } else {
-                computed = try await rehash(data, algorithm: digest.algorithm).finalize()
-            }
-            guard computed == digest else {
-                try await cancelUploadLocked(name, id)
-                throw RegistryError.digestInvalid(
-                    "provided digest did not match uploaded content",
-                    detail: "expected \(digest), got \(computed)"
-                )
-            }
-            // Forget the session before its bytes move: a crash from here on leaves either
-            // an unknown session (the client starts again) or the committed blob, never a
-            // session that claims fewer bytes than were acknowledged.
-            try await driver.delete(layout.uploadStartedAt(name, id))
-            do {
-                if try await driver.stat(layout.blobData(digest)) == nil {
-                    if try await driver.stat(data) == nil {
-                        try await driver.write([], to: layout.blobData(digest))
-                    } else {
-                        try await driver.move(from: data, to: layout.blobData(digest))
-                    }
+            return try await complete(name, id, digest: digest, at: offset, body: body, destination: nil)
+        }
+    }
+
+    /// Verifies and commits a session with its last chunk; must hold the session lock.
+    private func complete<Body: AsyncSequence>(
+        _ name: RepositoryName,
+        _ id: UploadID,
+        digest: Digest,
+        at offset: Int64?,
+        body: Body?,
+        destination: String?
+    ) async throws -> Int64 where Body.Element == ByteBuffer {
+        let blob = layout.blobData(digest)
+        let upload = try await open(name, id, destination: destination)
+        let hasher = try await append(upload, name, id, at: offset, body: body)
+        let size = upload.size
+        do {
+            if let hasher, hasher.algorithm == digest.algorithm {
+                // Hashed while streaming: the bytes go straight to the blob store.
+                try await verify(hasher.finalize(), against: digest)
+                try await driver.delete(layout.uploadStartedAt(name, id))
+                if try await driver.stat(blob) == nil {
+                    try await upload.commit(to: blob)
+                } else {
+                    await upload.cancel()
                 }
-                try await writeLink(digest, to: layout.layerLink(name, digest))
-            } catch {
-                // The session is already forgotten; free its bytes rather than leave them
-                // for the purge.
-                try? await cancelUploadLocked(name, id)
-                throw error
+            } else {
+                // Some chunks arrived at another instance (or before a restart), or the
+                // client names another algorithm: the stored bytes are hashed once more.
+                let data = layout.uploadData(name, id)
+                try await upload.commit(to: data)
+                try await verify(try await rehash(data, algorithm: digest.algorithm).finalize(), against: digest)
+                try await driver.delete(layout.uploadStartedAt(name, id))
+                if try await driver.stat(blob) == nil {
+                    try await driver.move(from: data, to: blob)
+                }
             }
-            catalogNames.insert(name.value)
-            try await cancelUploadLocked(name, id)
-            return size
+            try await writeLink(digest, to: layout.layerLink(name, digest))
+        } catch {
+            // A session that failed verification, or whose commit failed half-way, is
+            // removed whole; its bytes are never visible under the digest.
+            await upload.cancel()
+            try? await cancelUploadLocked(name, id)
+            throw error
+        }
+        catalogNames.insert(name.value)
+        try await cancelUploadLocked(name, id)
+        return size
+    }
+
+    private func verify(_ computed: Digest, against digest: Digest) async throws {
+        guard computed == digest else {
+            throw RegistryError.digestInvalid(
+                "provided digest did not match uploaded content",
+                detail: "expected \(digest), got \(computed)"
+            )
         }
     }
 
@@ -102,9 +130,12 @@ extension Registry {
         digest: Digest,
         body: Body
     ) async throws -> Int64 where Body.Element == ByteBuffer {
+        try requireWritable()
         let id = try await startUpload(name)
         do {
-            return try await completeUpload(name, id, digest: digest, at: nil, body: body)
+            return try await uploadLocks.withLock(key(name, id)) {
+                try await complete(name, id, digest: digest, at: nil, body: body, destination: layout.blobData(digest))
+            }
         } catch {
             try? await cancelUpload(name, id)
             throw error
@@ -132,57 +163,56 @@ extension Registry {
 
     private func cancelUploadLocked(_ name: RepositoryName, _ id: UploadID) async throws {
         hashers.remove(key(name, id))
-        try await driver.delete(layout.uploadDirectory(name, id))
+        try await driver.deleteUpload(layout.uploadDirectory(name, id))
     }
 
-    /// Appends `body` (if any) at `offset`, keeping the running hash; must hold the session lock.
+    private func open(_ name: RepositoryName, _ id: UploadID, destination: String?) async throws -> any StorageUpload {
+        try await driver.openUpload(layout.uploadDirectory(name, id), destination: destination)
+    }
+
+    /// Appends `body` (if any) at `offset`, keeping the running hash when this process has
+    /// seen every byte of the session; must hold the session lock.
+    /// - Returns: the hash of the whole session, or nil when earlier chunks were not hashed
+    ///   here (they arrived at another instance, or before a restart).
     private func append<Body: AsyncSequence>(
+        _ upload: any StorageUpload,
         _ name: RepositoryName,
         _ id: UploadID,
         at offset: Int64?,
-        body: Body?,
-        durable: Bool
-    ) async throws -> (DigestHasher, Int64) where Body.Element == ByteBuffer {
+        body: Body?
+    ) async throws -> DigestHasher? where Body.Element == ByteBuffer {
         let cacheKey = key(name, id)
-        let data = layout.uploadData(name, id)
-        let appender = try await driver.appender(for: data)
-        var hasher: DigestHasher
-        if let cached = hashers.take(cacheKey), cached.count == appender.size {
-            hasher = cached
-        } else {
-            hasher = try await rehash(data, algorithm: .sha256)
-        }
-        if let offset, offset != appender.size {
-            await appender.abandon()
-            hashers.put(cacheKey, hasher)
+        var hasher = hashers.take(cacheKey).flatMap { $0.count == upload.size ? $0 : nil }
+        if hasher == nil, upload.size == 0 { hasher = DigestHasher() }
+        if let offset, offset != upload.size {
+            await upload.discard()
+            if let hasher { hashers.put(cacheKey, hasher) }
             throw RegistryError(
                 .rangeInvalid,
                 "chunk out of order",
-                detail: "chunk starts at \(offset) but the upload holds \(appender.size) bytes"
+                detail: "chunk starts at \(offset) but the upload holds \(upload.size) bytes"
             )
         }
-        let startSize = appender.size
         let startHasher = hasher
         do {
             if let body {
                 for try await buffer in body {
-                    buffer.withUnsafeReadableBytes { hasher.update(bufferPointer: $0) }
-                    try await appender.append(buffer)
+                    if hasher != nil {
+                        buffer.withUnsafeReadableBytes { hasher?.update(bufferPointer: $0) }
+                    }
+                    try await upload.append(buffer)
                 }
             }
-            try await appender.finish(durable: durable)
         } catch {
             // A chunk that did not arrive whole is undone: the session stays at the last
             // acknowledged offset with its running hash, so a client resumes from there and
             // a broken request never forces the whole session to be hashed again.
-            await appender.abandon()
-            if (try? await driver.truncate(data, to: startSize)) != nil {
-                hashers.put(cacheKey, startHasher)
-            }
+            await upload.discard()
+            if let startHasher { hashers.put(cacheKey, startHasher) }
             throw error
         }
-        hashers.put(cacheKey, hasher)
-        return (hasher, appender.size)
+        if let hasher { hashers.put(cacheKey, hasher) }
+        return hasher
     }
 
     /// Hashes stored bytes again: after a restart, or for a digest algorithm other than the

@@ -8,6 +8,7 @@ import NIOCore
 import Notifications
 import OCI
 public import Registry
+import Storage
 
 /// Answers the `/v2/` API: parses the route, calls the ``Registry`` and turns its results
 /// and errors into the spec's responses.
@@ -99,6 +100,10 @@ struct RegistryResponder: HTTPResponder {
             response = error.response(for: request.method)
         } catch let failure as AuthFailure {
             response = await refusal(failure, request, context)
+        } catch StorageError.unavailable(let path, let reason) {
+            metrics.storageErrors.increment()
+            logger.error("storage unavailable", metadata: ["reason": "\(reason)", "path": "\(path)"])
+            response = RegistryError(.unavailable, "storage is unavailable, try again later").response(for: request.method)
         } catch {
             metrics.storageErrors.increment()
             logger.error("request failed", metadata: ["error": "\(error)", "path": "\(request.uri.path)"])

@@ -74,15 +74,6 @@ public final class InMemoryDriver: StorageDriver {
         }
     }
 
-    public func truncate(_ path: String, to size: Int64) async throws {
-        try check(path)
-        files.withLock { files in
-            guard var entry = files[path] else { return }
-            if entry.bytes.count > Int(size) { entry.bytes.removeLast(entry.bytes.count - Int(size)) }
-            files[path] = entry
-        }
-    }
-
     public func move(from source: String, to destination: String) async throws {
         try check(source)
         try check(destination)
@@ -107,43 +98,62 @@ public final class InMemoryDriver: StorageDriver {
 
     public func localFile(_ path: String) -> String? { nil }
 
-    public func appender(for path: String) async throws -> any StorageAppender {
+    public func openUpload(_ directory: String, destination: String?) async throws -> any StorageUpload {
+        let path = directory + "/data"
         try check(path)
-        let now = clock()
-        let size = files.withLock { files in
-            if files[path] == nil { files[path] = Entry(bytes: [], modified: now) }
-            return Int64(files[path]?.bytes.count ?? 0)
-        }
-        return MemoryAppender(driver: self, path: path, size: size)
+        let size = files.withLock { Int64($0[path]?.bytes.count ?? 0) }
+        return MemoryUpload(driver: self, path: path, size: size)
     }
 
-    fileprivate func append(_ buffer: ByteBuffer, to path: String) {
+    public func uploadSize(_ directory: String) async throws -> Int64 {
+        try await stat(directory + "/data")?.size ?? 0
+    }
+
+    fileprivate func append(_ bytes: [UInt8], to path: String) {
         let now = clock()
         files.withLock { files in
             var entry = files[path] ?? Entry(bytes: [], modified: now)
-            entry.bytes.append(contentsOf: buffer.readableBytesView)
+            entry.bytes.append(contentsOf: bytes)
             entry.modified = now
             files[path] = entry
         }
     }
 }
 
-private final class MemoryAppender: StorageAppender {
+/// Holds a request's chunk apart until it is saved, so a discarded chunk never shows.
+private final class MemoryUpload: StorageUpload {
     let driver: InMemoryDriver
     let path: String
-    private(set) var size: Int64
+    private var pending: [UInt8] = []
+    private var saved: Int64
 
     init(driver: InMemoryDriver, path: String, size: Int64) {
         self.driver = driver
         self.path = path
-        self.size = size
+        self.saved = size
     }
+
+    var size: Int64 { saved + Int64(pending.count) }
 
     func append(_ buffer: ByteBuffer) async throws {
-        size += Int64(buffer.readableBytes)
-        driver.append(buffer, to: path)
+        pending.append(contentsOf: buffer.readableBytesView)
     }
 
-    func finish(durable: Bool) async throws {}
-    func abandon() async {}
+    func save() async throws {
+        driver.append(pending, to: path)
+        saved += Int64(pending.count)
+        pending = []
+    }
+
+    func discard() async { pending = [] }
+
+    func commit(to destination: String) async throws {
+        try await save()
+        if destination != path { try await driver.move(from: path, to: destination) }
+    }
+
+    func cancel() async {
+        pending = []
+        try? await driver.delete(path)
+    }
 }

@@ -29,9 +29,6 @@ public protocol StorageDriver: Sendable {
     /// Removes a file or a whole tree; succeeds when nothing is there.
     func delete(_ path: String) async throws
 
-    /// Cuts a file back to `size` bytes (an upload session after a failed chunk).
-    func truncate(_ path: String, to size: Int64) async throws
-
     /// Moves a file into place atomically, replacing what was there.
     func move(from source: String, to destination: String) async throws
 
@@ -47,9 +44,24 @@ public protocol StorageDriver: Sendable {
     /// (so the HTTP layer may `sendfile` it); nil for every other driver.
     func localFile(_ path: String) -> String?
 
-    /// Opens a file for appending, creating it when missing; upload sessions grow their
-    /// data file through this across requests.
-    func appender(for path: String) async throws -> any StorageAppender
+    /// A URL a client may fetch `path` from directly, bypassing this server
+    /// (`storage.redirect`: a presigned object-store URL); nil to stream it through.
+    func redirectURL(for path: String) async throws -> String?
+
+    /// Opens the upload session kept under `directory`, creating it when new. Sessions are
+    /// the driver's business because stores differ in how bytes grow: a local file is
+    /// appended to, an object store collects multipart parts.
+    /// - Parameter destination: where the bytes will go when the session is new and its
+    ///   final path is already known (a monolithic upload names its digest up front), so a
+    ///   driver may write there directly and commit without a copy.
+    func openUpload(_ directory: String, destination: String?) async throws -> any StorageUpload
+
+    /// Bytes a session holds (what a client resumes from), without opening it for writing.
+    func uploadSize(_ directory: String) async throws -> Int64
+
+    /// Removes a session and everything it holds, including bytes the store keeps apart
+    /// from ordinary files (an object store's unfinished multipart upload).
+    func deleteUpload(_ directory: String) async throws
 }
 
 extension StorageDriver {
@@ -57,18 +69,12 @@ extension StorageDriver {
     public func write(_ bytes: [UInt8], to path: String) async throws {
         try await write(bytes, to: path, durable: true)
     }
-}
 
-/// Appends to one file. Used by a single task at a time.
-public protocol StorageAppender {
-    /// Bytes in the file, including everything appended so far.
-    var size: Int64 { get }
-    /// Appends bytes (the driver may batch them until ``finish(durable:)``).
-    func append(_ buffer: ByteBuffer) async throws
-    /// Writes out what is batched and closes; with `durable` the bytes are on disk when it returns.
-    func finish(durable: Bool) async throws
-    /// Closes without caring about batched bytes (used on errors).
-    func abandon() async
+    public func redirectURL(for path: String) async throws -> String? { nil }
+
+    public func deleteUpload(_ directory: String) async throws {
+        try await delete(directory)
+    }
 }
 
 /// What ``StorageDriver/stat(_:)`` tells about an entry.

@@ -8,6 +8,11 @@ public enum StorageError: Error, Sendable, CustomStringConvertible {
     case tooLarge(String, limit: Int)
     /// The system call failed.
     case io(String, operation: String, errno: Int32)
+    /// The store could not be reached or kept failing after retries; the client should
+    /// try again later (503), and nothing half-written became visible.
+    case unavailable(String, reason: String)
+    /// The store answered something this driver cannot use.
+    case store(String, operation: String, reason: String)
 
     public var description: String {
         switch self {
@@ -15,6 +20,8 @@ public enum StorageError: Error, Sendable, CustomStringConvertible {
         case .notFound(let p): "not found: \(p)"
         case .tooLarge(let p, let limit): "\(p) is larger than \(limit) bytes"
         case .io(let p, let op, let e): "\(op) \(p): errno \(e)"
+        case .unavailable(let p, let reason): "storage unavailable at \(p): \(reason)"
+        case .store(let p, let op, let reason): "\(op) \(p): \(reason)"
         }
     }
 }

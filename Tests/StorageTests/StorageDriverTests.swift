@@ -35,18 +35,35 @@ import Testing
     }
 
     @Test(arguments: drivers())
-    func appendsAcrossOpensAndStreamsRanges(_ driver: any StorageDriver) async throws {
-        let first = try await driver.appender(for: "/up/data")
+    func uploadsGrowAcrossRequestsAndCommitWhole(_ driver: any StorageDriver) async throws {
+        let first = try await driver.openUpload("/up", destination: nil)
         try await first.append(ByteBuffer(string: "hello "))
-        try await first.finish(durable: false)
-        let second = try await driver.appender(for: "/up/data")
+        try await first.save()
+        #expect(try await driver.uploadSize("/up") == 6)
+        let second = try await driver.openUpload("/up", destination: nil)
         #expect(second.size == 6)
         try await second.append(ByteBuffer(string: "world"))
-        try await second.finish(durable: true)
-        #expect(try await driver.contents(of: "/up/data", limit: 100) == Array("hello world".utf8))
+        try await second.commit(to: "/blob/data")
+        #expect(try await driver.contents(of: "/blob/data", limit: 100) == Array("hello world".utf8))
         let collected = Collector()
-        try await driver.read("/up/data", range: 6..<9) { collected.add($0) }
+        try await driver.read("/blob/data", range: 6..<9) { collected.add($0) }
         #expect(collected.string == "wor")
+    }
+
+    @Test(arguments: drivers())
+    func aDiscardedChunkLeavesTheSessionAsAcknowledged(_ driver: any StorageDriver) async throws {
+        let first = try await driver.openUpload("/up", destination: nil)
+        try await first.append(ByteBuffer(string: "kept"))
+        try await first.save()
+        let second = try await driver.openUpload("/up", destination: nil)
+        try await second.append(ByteBuffer(string: "lost"))
+        await second.discard()
+        #expect(try await driver.uploadSize("/up") == 4)
+        let third = try await driver.openUpload("/up", destination: nil)
+        try await third.commit(to: "/up/data")
+        #expect(try await driver.contents(of: "/up/data", limit: 100) == Array("kept".utf8))
+        try await driver.deleteUpload("/up")
+        #expect(try await driver.stat("/up") == nil)
     }
 
     @Test(arguments: drivers())
