@@ -71,7 +71,15 @@ let package = Package(
         ),
         .target(
             name: "S3",
-            dependencies: [.product(name: "Crypto", package: "swift-crypto")],
+            dependencies: [
+                "Storage",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: swiftSettings
         ),
         .target(
@@ -103,7 +111,7 @@ let package = Package(
         .target(
             name: "Server",
             dependencies: [
-                "OCI", "Storage", "Registry", "Notifications", "Auth", "ACME", "CSystemShims",
+                "OCI", "Storage", "Registry", "Notifications", "Auth", "ACME", "S3", "CSystemShims",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTLS", package: "hummingbird"),
                 .product(name: "HummingbirdHTTP2", package: "hummingbird"),

@@ -25,6 +25,11 @@ public struct PierConfiguration: Sendable {
     public var unixSocket: String?
     /// Root of filesystem storage (`storage.filesystem.rootdirectory`).
     public var storageRoot: String = "./data"
+    /// `storage.s3`: content lives in a bucket instead of under ``storageRoot``.
+    public var s3: S3Settings?
+    /// `storage.redirect.disable`: blob GETs on S3 stream through Pier instead of answering
+    /// 307 with a presigned URL.
+    public var redirectDisabled = false
     /// `storage.delete.enabled`. Off in distribution unless configured; on in Pier's
     /// embedded default, where there is no file to say otherwise.
     public var deleteEnabled: Bool = true
@@ -107,6 +112,7 @@ public struct PierConfiguration: Sendable {
         var config = PierConfiguration()
         if path != nil { config.deleteEnabled = false }
         try config.apply(tree)
+        try config.applyStorage(tree, environment: environment)
         config.effectiveYAML = tree.maskedYAML()
         config.unknownKeys = tree.unknownKeys()
         return config
@@ -198,7 +204,7 @@ public struct PierConfiguration: Sendable {
         notificationEndpoints = try Self.endpoints(read)
         notificationQueueDirectory = try read.string("notifications.queuedirectory")
         try applySecurity(read)
-        for section in ["storage.s3", "proxy", "redis"] where read.has(section) {
+        for section in ["proxy", "redis"] where read.has(section) {
             throw ConfigurationError(key: section, message: "this section is not yet supported by pier")
         }
     }

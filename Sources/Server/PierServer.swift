@@ -44,7 +44,7 @@ public struct PierServer: Sendable {
             MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: collector))
             metrics = (path, collector)
         }
-        let driver = FileSystemDriver(root: storageRoot)
+        let driver = try makeDriver()
         let registry = Registry(
             driver: driver,
             options: .init(deleteEnabled: configuration.deleteEnabled, readOnly: configuration.readOnly)

@@ -38,6 +38,13 @@ extension RegistryResponder {
         if request.method == .head || length == 0 {
             return Response(status: status, headers: headers)
         }
+        if request.method == .get, let location = try await registry.blobRedirectURL(digest) {
+            // `storage.redirect`: the client fetches the bytes from the store itself.
+            return Response(
+                status: .temporaryRedirect,
+                headers: [.location: location, .dockerContentDigest: digest.description, .contentLength: "0"]
+            )
+        }
         let registry = registry
         let requested = range
         if settings.sendfile, let file = registry.localBlobFile(digest) {

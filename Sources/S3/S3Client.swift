@@ -1,0 +1,174 @@
+public import AsyncHTTPClient
+import Foundation
+public import NIOCore
+import NIOHTTP1
+import NIOSSL
+import Storage
+
+/// Signed requests to one bucket of an S3-compatible store, with the retries and timeouts
+/// a registry needs: a store that blips is retried with backoff, a store that is down
+/// becomes ``StorageError/unavailable(_:reason:)`` (503 to the client) within seconds
+/// rather than a hung request.
+public final class S3Client: Sendable {
+    /// Where the bucket is and how to reach it.
+    public struct Endpoint: Sendable, Equatable {
+        /// `http` or `https`.
+        public var scheme: String
+        /// Host and port as they go into the URL and the signed `host` header.
+        public var authority: String
+        public var bucket: String
+        /// `/bucket/key` (MinIO, SeaweedFS, most self-hosted stores) rather than
+        /// `bucket.host/key` (AWS's default).
+        public var pathStyle: Bool
+
+        public init(scheme: String, authority: String, bucket: String, pathStyle: Bool) {
+            self.scheme = scheme
+            self.authority = authority
+            self.bucket = bucket
+            self.pathStyle = pathStyle
+        }
+
+        /// The host that serves the bucket.
+        var host: String { pathStyle ? authority : bucket + "." + authority }
+
+        /// The encoded path of `key` (or of the bucket when nil).
+        func path(_ key: String?) -> String {
+            let encoded = key.map { SignatureV4.encode($0, keepSlash: true) } ?? ""
+            return pathStyle ? "/" + bucket + "/" + encoded : "/" + encoded
+        }
+    }
+
+    public let endpoint: Endpoint
+    public let signer: SignatureV4
+    let http: HTTPClient
+    /// Attempts per request: the first and three retries, 100 ms, 400 ms and 1.6 s apart.
+    let attempts: Int
+
+    public init(endpoint: Endpoint, signer: SignatureV4, skipVerify: Bool = false, attempts: Int = 4) {
+        self.endpoint = endpoint
+        self.signer = signer
+        self.attempts = max(1, attempts)
+        var configuration = HTTPClient.Configuration()
+        configuration.timeout = .init(connect: .seconds(5), read: .seconds(60))
+        configuration.httpVersion = .http1Only
+        configuration.decompression = .disabled
+        configuration.redirectConfiguration = .disallow
+        configuration.connectionPool = .init(idleTimeout: .seconds(50), concurrentHTTP1ConnectionsPerHostSoftLimit: 64)
+        if skipVerify {
+            var tls = TLSConfiguration.makeClientConfiguration()
+            tls.certificateVerification = .none
+            configuration.tlsConfiguration = tls
+        }
+        http = HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: configuration)
+    }
+
+    /// Closes the connection pool; the client is unusable afterwards.
+    public func shutdown() async {
+        try? await http.shutdown()
+    }
+
+    /// A response whose body has not been read yet.
+    public struct Response: Sendable {
+        public var status: Int
+        public var headers: HTTPHeaders
+        public var body: HTTPClientResponse.Body
+
+        /// The whole body, for the small XML documents S3 answers with.
+        public func text(limit: Int = 16 << 20) async throws -> String {
+            let buffer = try await body.collect(upTo: limit)
+            return String(buffer: buffer)
+        }
+    }
+
+    /// Sends one signed request, retrying connection failures and 5xx answers.
+    /// - Parameters:
+    ///   - key: the object key, or nil for a bucket-level request (listing).
+    ///   - body: the whole body; bodies are at most one part, so they can be sent again.
+    ///   - timeout: for the response head; a streamed body is bounded by the read timeout.
+    public func send(
+        _ method: HTTPMethod,
+        key: String?,
+        query: [(String, String)] = [],
+        headers extra: [(String, String)] = [],
+        body: ByteBuffer? = nil,
+        timeout: TimeAmount = .seconds(30)
+    ) async throws -> Response {
+        let what = key ?? endpoint.bucket
+        var lastFailure = ""
+        for attempt in 0..<attempts {
+            if attempt > 0 {
+                try await Task.sleep(for: .milliseconds(100 << (2 * (attempt - 1))))
+            }
+            let request = signed(method, key: key, query: query, headers: extra, body: body)
+            do {
+                let response = try await http.execute(request, timeout: timeout)
+                let status = Int(response.status.code)
+                if status >= 500 || status == 429 {
+                    lastFailure = "HTTP \(status)"
+                    _ = try? await response.body.collect(upTo: 1 << 20)
+                    continue
+                }
+                return Response(status: status, headers: response.headers, body: response.body)
+            } catch is CancellationError {
+                throw CancellationError()
+            } catch {
+                lastFailure = "\(error)"
+            }
+        }
+        throw StorageError.unavailable(what, reason: "\(method) failed \(attempts) times, last: \(lastFailure)")
+    }
+
+    func signed(_ method: HTTPMethod, key: String?, query: [(String, String)], headers extra: [(String, String)], body: ByteBuffer?) -> HTTPClientRequest {
+        let path = endpoint.path(key)
+        let amzDate = SignatureV4.amzDate(Date())
+        // The body is not hashed: TLS (or the loopback) protects it in transit, and every
+        // blob is verified against its digest before it is committed.
+        let payloadHash = body == nil ? SignatureV4.emptyPayloadHash : SignatureV4.unsignedPayload
+        var headers: [(String, String)] = [
+            ("host", endpoint.host),
+            ("x-amz-date", amzDate),
+            ("x-amz-content-sha256", payloadHash),
+        ]
+        if let token = signer.credentials.sessionToken { headers.append(("x-amz-security-token", token)) }
+        headers += extra.filter { $0.0.lowercased().hasPrefix("x-amz-") || $0.0.lowercased() == "content-md5" }
+        let authorization = signer.authorization(
+            SignatureV4.Request(method: method.rawValue, path: path, query: query, headers: headers, payloadHash: payloadHash),
+            amzDate: amzDate
+        )
+        var url = endpoint.scheme + "://" + endpoint.host + path
+        if !query.isEmpty {
+            url += "?" + query.map { SignatureV4.encode($0.0) + "=" + SignatureV4.encode($0.1) }.joined(separator: "&")
+        }
+        var request = HTTPClientRequest(url: url)
+        request.method = method
+        for (name, value) in headers where name != "host" { request.headers.add(name: name, value: value) }
+        for (name, value) in extra where !name.lowercased().hasPrefix("x-amz-") && name.lowercased() != "content-md5" {
+            request.headers.add(name: name, value: value)
+        }
+        request.headers.add(name: "authorization", value: authorization)
+        if let body {
+            request.headers.replaceOrAdd(name: "content-length", value: String(body.readableBytes))
+            request.body = .bytes(body)
+        } else if method == .PUT || method == .POST {
+            request.headers.replaceOrAdd(name: "content-length", value: "0")
+        }
+        return request
+    }
+
+    /// A URL anyone may GET `key` from until it expires, for `storage.redirect`.
+    public func presignedURL(_ key: String, expires: Int, now: Date = Date()) -> String {
+        let path = endpoint.path(key)
+        let query = signer.presignedQuery(method: "GET", host: endpoint.host, path: path, date: now, expires: expires)
+        return endpoint.scheme + "://" + endpoint.host + path + "?"
+            + query.map { SignatureV4.encode($0.0) + "=" + SignatureV4.encode($0.1) }.joined(separator: "&")
+    }
+
+    /// Turns an unexpected answer into an error naming S3's code and message.
+    public func failure(_ response: Response, _ operation: String, _ key: String) async -> StorageError {
+        let text = (try? await response.text(limit: 64 << 10)) ?? ""
+        let xml = S3XML(text)
+        let code = xml.value("Code") ?? "HTTP \(response.status)"
+        let message = xml.value("Message") ?? ""
+        return StorageError.store(key, operation: operation, reason: "\(code) \(message)".trimmingCharacters(in: .whitespaces))
+    }
+}

@@ -1,0 +1,365 @@
+import AsyncHTTPClient
+import Crypto
+import Foundation
+public import NIOCore
+import NIOHTTP1
+public import Storage
+
+/// Keeps registry content in an S3 bucket, under exactly the keys distribution's `s3`
+/// driver uses (`<rootdirectory>/docker/registry/v2/...`), so either server serves a bucket
+/// the other wrote.
+///
+/// Objects are written whole (one PUT, or a multipart upload completed at once), so a
+/// reader sees the old object or the new one, never a part. Directories do not exist in
+/// S3: a "directory" is a key prefix, listed with a delimiter and paged with continuation
+/// tokens, never by walking every key below it.
+public final class S3Driver: StorageDriver {
+    /// distribution's `storage.s3` options that shape how bytes move.
+    public struct Options: Sendable {
+        /// Size of each multipart part, and the largest blob written with one PUT
+        /// (`chunksize`, at least 5 MiB, S3's minimum for a part that is not the last).
+        public var chunkSize: Int
+        /// Objects larger than this are copied part by part (`multipartcopythresholdsize`).
+        public var multipartCopyThreshold: Int64
+        /// Part size of such copies (`multipartcopychunksize`).
+        public var multipartCopyChunkSize: Int64
+        /// Parts of one copy in flight at once (`multipartcopymaxconcurrency`).
+        public var multipartCopyMaxConcurrency: Int
+        /// Whether blob GETs are answered with a presigned URL (`storage.redirect`).
+        public var redirect: Bool
+        /// How long a presigned URL stays valid.
+        public var redirectExpiry: Int
+
+        public static let minimumPartSize = 5 << 20
+
+        public init(
+            chunkSize: Int = 10 << 20,
+            multipartCopyThreshold: Int64 = 32 << 20,
+            multipartCopyChunkSize: Int64 = 32 << 20,
+            multipartCopyMaxConcurrency: Int = 100,
+            redirect: Bool = true,
+            redirectExpiry: Int = 20 * 60
+        ) {
+            self.chunkSize = max(chunkSize, Self.minimumPartSize)
+            self.multipartCopyThreshold = multipartCopyThreshold
+            self.multipartCopyChunkSize = max(multipartCopyChunkSize, Int64(Self.minimumPartSize))
+            self.multipartCopyMaxConcurrency = max(1, multipartCopyMaxConcurrency)
+            self.redirect = redirect
+            self.redirectExpiry = redirectExpiry
+        }
+    }
+
+    public let client: S3Client
+    public let options: Options
+    /// The key prefix every path goes under, without slashes at either end ("" for none).
+    public let root: String
+
+    public var name: String { "s3" }
+
+    public init(client: S3Client, rootDirectory: String = "", options: Options = Options()) {
+        self.client = client
+        self.options = options
+        var root = Substring(rootDirectory)
+        while root.hasPrefix("/") { root = root.dropFirst() }
+        while root.hasSuffix("/") { root = root.dropLast() }
+        self.root = String(root)
+    }
+
+    /// The object key of a driver path, as distribution forms it.
+    func key(_ path: String) throws -> String {
+        guard path.hasPrefix("/"), !path.contains("\0"),
+              !path.split(separator: "/").contains(where: { $0 == ".." || $0 == "." })
+        else { throw StorageError.invalidPath(path) }
+        let trimmed = path.drop(while: { $0 == "/" })
+        return root.isEmpty ? String(trimmed) : root + "/" + trimmed
+    }
+
+    // MARK: objects
+
+    public func contents(of path: String, limit: Int) async throws -> [UInt8]? {
+        let key = try key(path)
+        let response = try await client.send(.GET, key: key)
+        switch response.status {
+        case 200:
+            var buffer = ByteBuffer()
+            for try await chunk in response.body {
+                var chunk = chunk
+                buffer.writeBuffer(&chunk)
+                if buffer.readableBytes > limit { throw StorageError.tooLarge(path, limit: limit) }
+            }
+            return Array(buffer.readableBytesView)
+        case 404:
+            _ = try? await response.text()
+            return nil
+        default:
+            throw await client.failure(response, "GET", key)
+        }
+    }
+
+    /// One PUT: S3 makes an object visible only once all of it has arrived, and every
+    /// object it acknowledges is durable.
+    public func write(_ bytes: [UInt8], to path: String, durable: Bool) async throws {
+        try await put(ByteBuffer(bytes: bytes), key: key(path))
+    }
+
+    func put(_ body: ByteBuffer, key: String) async throws {
+        let response = try await client.send(.PUT, key: key, body: body, timeout: .minutes(5))
+        guard response.status == 200 else { throw await client.failure(response, "PUT", key) }
+        _ = try? await response.text()
+    }
+
+    public func stat(_ path: String) async throws -> StorageEntryInfo? {
+        let key = try key(path)
+        let response = try await client.send(.HEAD, key: key)
+        switch response.status {
+        case 200:
+            let size = response.headers.first(name: "content-length").flatMap { Int64($0) } ?? 0
+            let modified = response.headers.first(name: "last-modified").flatMap(Self.httpDate)?.timeIntervalSince1970 ?? 0
+            return StorageEntryInfo(size: size, isDirectory: false, modified: modified)
+        case 404:
+            let page = try await listPage(prefix: key + "/", delimiter: "/", maxKeys: 1)
+            guard !page.keys.isEmpty || !page.prefixes.isEmpty else { return nil }
+            return StorageEntryInfo(size: 0, isDirectory: true, modified: page.keys.first?.modified ?? 0)
+        default:
+            throw await client.failure(response, "HEAD", key)
+        }
+    }
+
+    public func list(_ path: String) async throws -> [String]? {
+        let prefix = try key(path) + "/"
+        var names = [String]()
+        var token: String?
+        repeat {
+            let page = try await listPage(prefix: prefix, delimiter: "/", token: token)
+            for entry in page.keys { names.append(String(entry.key.dropFirst(prefix.count))) }
+            for sub in page.prefixes { names.append(String(sub.dropFirst(prefix.count).dropLast())) }
+            token = page.next
+        } while token != nil
+        return names.isEmpty ? nil : names
+    }
+
+    /// Deletes the object at `path` and every object below it, a thousand per request.
+    public func delete(_ path: String) async throws {
+        let key = try key(path)
+        let response = try await client.send(.DELETE, key: key)
+        guard response.status == 204 || response.status == 200 || response.status == 404 else {
+            throw await client.failure(response, "DELETE", key)
+        }
+        _ = try? await response.text()
+        var token: String?
+        repeat {
+            let page = try await listPage(prefix: key + "/", delimiter: nil, token: token)
+            if !page.keys.isEmpty { try await deleteObjects(page.keys.map(\.key)) }
+            token = page.next
+        } while token != nil
+    }
+
+    func deleteObjects(_ keys: [String]) async throws {
+        var xml = "<Delete><Quiet>true</Quiet>"
+        for key in keys { xml += "<Object><Key>\(S3XML.escape(key))</Key></Object>" }
+        xml += "</Delete>"
+        let body = ByteBuffer(string: xml)
+        let md5 = Data(Insecure.MD5.hash(data: Data(xml.utf8))).base64EncodedString()
+        let response = try await client.send(.POST, key: nil, query: [("delete", "")], headers: [("content-md5", md5)], body: body)
+        let text = (try? await response.text()) ?? ""
+        guard response.status == 200, !text.contains("<Error>") else {
+            throw StorageError.store(keys.first ?? "", operation: "DeleteObjects", reason: "HTTP \(response.status) " + String(text.prefix(300)))
+        }
+    }
+
+    public func move(from source: String, to destination: String) async throws {
+        let from = try key(source)
+        let to = try key(destination)
+        guard let info = try await stat(source), !info.isDirectory else { throw StorageError.notFound(source) }
+        try await copy(from: from, to: to, size: info.size)
+        try await delete(source)
+    }
+
+    /// A server-side copy: one request up to the threshold, parts copied in parallel above.
+    func copy(from: String, to: String, size: Int64) async throws {
+        let source = "/" + client.endpoint.bucket + "/" + SignatureV4.encode(from, keepSlash: true)
+        if size <= options.multipartCopyThreshold {
+            let response = try await client.send(.PUT, key: to, headers: [("x-amz-copy-source", source)], timeout: .minutes(10))
+            let text = (try? await response.text()) ?? ""
+            guard response.status == 200, !text.contains("<Error>") else {
+                throw StorageError.store(to, operation: "CopyObject", reason: "HTTP \(response.status) " + String(text.prefix(300)))
+            }
+            return
+        }
+        let uploadID = try await createMultipartUpload(to)
+        do {
+            let chunk = options.multipartCopyChunkSize
+            let count = Int((size + chunk - 1) / chunk)
+            let etags = try await withThrowingTaskGroup(of: (Int, String).self) { group in
+                var etags = [String](repeating: "", count: count)
+                var next = 0
+                func start(_ index: Int) {
+                    let first = Int64(index) * chunk
+                    let last = min(first + chunk, size) - 1
+                    group.addTask {
+                        let response = try await self.client.send(
+                            .PUT, key: to,
+                            query: [("partNumber", String(index + 1)), ("uploadId", uploadID)],
+                            headers: [("x-amz-copy-source", source), ("x-amz-copy-source-range", "bytes=\(first)-\(last)")],
+                            timeout: .minutes(10)
+                        )
+                        let text = (try? await response.text()) ?? ""
+                        guard response.status == 200, let etag = S3XML(text).value("ETag") else {
+                            throw StorageError.store(to, operation: "UploadPartCopy", reason: "HTTP \(response.status) " + String(text.prefix(300)))
+                        }
+                        return (index, etag)
+                    }
+                }
+                while next < min(count, options.multipartCopyMaxConcurrency) { start(next); next += 1 }
+                for try await (index, etag) in group {
+                    etags[index] = etag
+                    if next < count { start(next); next += 1 }
+                }
+                return etags
+            }
+            try await completeMultipartUpload(to, uploadID: uploadID, parts: etags.enumerated().map { ($0.offset + 1, $0.element) })
+        } catch {
+            await abortMultipartUpload(to, uploadID: uploadID)
+            throw error
+        }
+    }
+
+    public func read(
+        _ path: String,
+        range: Range<Int64>?,
+        into body: (ByteBuffer) async throws -> Void
+    ) async throws {
+        let key = try key(path)
+        var headers = [(String, String)]()
+        if let range {
+            guard !range.isEmpty else { return }
+            headers.append(("range", "bytes=\(range.lowerBound)-\(range.upperBound - 1)"))
+        }
+        let response = try await client.send(.GET, key: key, headers: headers, timeout: .hours(6))
+        switch response.status {
+        case 200, 206:
+            for try await chunk in response.body { try await body(chunk) }
+        case 404:
+            _ = try? await response.text()
+            throw StorageError.notFound(path)
+        default:
+            throw await client.failure(response, "GET", key)
+        }
+    }
+
+    public func localFile(_ path: String) -> String? { nil }
+
+    public func redirectURL(for path: String) async throws -> String? {
+        guard options.redirect else { return nil }
+        return client.presignedURL(try key(path), expires: options.redirectExpiry)
+    }
+
+    // MARK: uploads
+
+    public func openUpload(_ directory: String, destination: String?) async throws -> any StorageUpload {
+        try await S3Upload.open(driver: self, directory: directory, destination: destination)
+    }
+
+    public func uploadSize(_ directory: String) async throws -> Int64 {
+        try await S3Upload.state(driver: self, directory: directory)?.size ?? 0
+    }
+
+    public func deleteUpload(_ directory: String) async throws {
+        if let state = try await S3Upload.state(driver: self, directory: directory), let uploadID = state.uploadID {
+            await abortMultipartUpload(state.key, uploadID: uploadID)
+        }
+        try await delete(directory)
+    }
+
+    // MARK: multipart
+
+    func createMultipartUpload(_ key: String) async throws -> String {
+        let response = try await client.send(.POST, key: key, query: [("uploads", "")])
+        let text = (try? await response.text()) ?? ""
+        guard response.status == 200, let id = S3XML(text).value("UploadId") else {
+            throw StorageError.store(key, operation: "CreateMultipartUpload", reason: "HTTP \(response.status) " + String(text.prefix(300)))
+        }
+        return id
+    }
+
+    func uploadPart(_ key: String, uploadID: String, number: Int, body: ByteBuffer) async throws -> String {
+        let response = try await client.send(
+            .PUT, key: key, query: [("partNumber", String(number)), ("uploadId", uploadID)], body: body, timeout: .minutes(5)
+        )
+        guard response.status == 200, let etag = response.headers.first(name: "etag") else {
+            throw await client.failure(response, "UploadPart", key)
+        }
+        _ = try? await response.text()
+        return etag
+    }
+
+    func completeMultipartUpload(_ key: String, uploadID: String, parts: [(Int, String)]) async throws {
+        var xml = "<CompleteMultipartUpload>"
+        for (number, etag) in parts { xml += "<Part><PartNumber>\(number)</PartNumber><ETag>\(etag)</ETag></Part>" }
+        xml += "</CompleteMultipartUpload>"
+        let response = try await client.send(.POST, key: key, query: [("uploadId", uploadID)], body: ByteBuffer(string: xml), timeout: .minutes(10))
+        let text = (try? await response.text()) ?? ""
+        // S3 may answer 200 and still report an error in the body.
+        guard response.status == 200, !text.contains("<Error>") else {
+            throw StorageError.store(key, operation: "CompleteMultipartUpload", reason: "HTTP \(response.status) " + String(text.prefix(300)))
+        }
+    }
+
+    func abortMultipartUpload(_ key: String, uploadID: String) async {
+        if let response = try? await client.send(.DELETE, key: key, query: [("uploadId", uploadID)]) {
+            _ = try? await response.text()
+        }
+    }
+
+    // MARK: listing
+
+    struct ListedObject {
+        var key: String
+        var size: Int64
+        var modified: Double
+    }
+
+    struct ListPage {
+        var keys: [ListedObject] = []
+        var prefixes: [String] = []
+        var next: String?
+    }
+
+    /// One page of ListObjectsV2.
+    func listPage(prefix: String, delimiter: String?, token: String? = nil, maxKeys: Int = 1000) async throws -> ListPage {
+        var query: [(String, String)] = [("list-type", "2"), ("prefix", prefix), ("max-keys", String(maxKeys))]
+        if let delimiter { query.append(("delimiter", delimiter)) }
+        if let token { query.append(("continuation-token", token)) }
+        let response = try await client.send(.GET, key: nil, query: query)
+        guard response.status == 200 else { throw await client.failure(response, "ListObjectsV2", prefix) }
+        let xml = S3XML(try await response.text())
+        var page = ListPage()
+        for entry in xml.blocks("Contents") {
+            guard let key = entry.value("Key") else { continue }
+            let size = entry.value("Size").flatMap { Int64($0) } ?? 0
+            let modified = entry.value("LastModified").flatMap(Self.isoDate)?.timeIntervalSince1970 ?? 0
+            page.keys.append(ListedObject(key: key, size: size, modified: modified))
+        }
+        for common in xml.blocks("CommonPrefixes") {
+            if let prefix = common.value("Prefix") { page.prefixes.append(prefix) }
+        }
+        if xml.value("IsTruncated") == "true" { page.next = xml.value("NextContinuationToken") }
+        return page
+    }
+
+    static func isoDate(_ text: String) -> Date? {
+        let formatter = ISO8601DateFormatter()
+        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        if let date = formatter.date(from: text) { return date }
+        formatter.formatOptions = [.withInternetDateTime]
+        return formatter.date(from: text)
+    }
+
+    static func httpDate(_ text: String) -> Date? {
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.timeZone = TimeZone(identifier: "GMT")
+        formatter.dateFormat = "EEE, dd MMM yyyy HH:mm:ss zzz"
+        return formatter.date(from: text)
+    }
+}
