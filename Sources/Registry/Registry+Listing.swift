@@ -75,16 +75,37 @@ extension Registry {
         return catalogNames.replace(with: names, walkStarted: started)
     }
 
-    private func walkRepositories(_ path: String, prefix: String, into names: inout [String]) async throws {
-        guard let children = try await driver.list(path) else { return }
-        if !prefix.isEmpty, children.contains("_layers") || children.contains("_manifests"), RepositoryName(prefix) != nil {
-            names.append(prefix)
-        }
-        for child in children where !child.hasPrefix("_") && !child.hasPrefix(".") {
-            let name = prefix.isEmpty ? child : prefix + "/" + child
-            try await walkRepositories(path + "/" + child, prefix: name, into: &names)
+    /// Lists directories level by level, many at once: on an object store each listing is
+    /// a round trip, and a registry's tree is wide and shallow.
+    private func walkRepositories(_ root: String, prefix: String, into names: inout [String]) async throws {
+        var frontier = [(path: root, name: prefix)]
+        while !frontier.isEmpty {
+            var next = [(path: String, name: String)]()
+            for batch in stride(from: 0, to: frontier.count, by: Self.walkConcurrency).map({ frontier[$0..<min($0 + Self.walkConcurrency, frontier.count)] }) {
+                let listed = try await withThrowingTaskGroup(of: (String, String, [String]?).self) { group in
+                    for entry in batch {
+                        group.addTask { (entry.path, entry.name, try await self.driver.list(entry.path)) }
+                    }
+                    var listed = [(String, String, [String]?)]()
+                    for try await result in group { listed.append(result) }
+                    return listed
+                }
+                for (path, name, children) in listed {
+                    guard let children else { continue }
+                    if !name.isEmpty, children.contains("_layers") || children.contains("_manifests"), RepositoryName(name) != nil {
+                        names.append(name)
+                    }
+                    for child in children where !child.hasPrefix("_") && !child.hasPrefix(".") {
+                        next.append((path + "/" + child, name.isEmpty ? child : name + "/" + child))
+                    }
+                }
+            }
+            frontier = next
         }
     }
+
+    /// Directory listings in flight at once during a catalog walk.
+    static let walkConcurrency = 16
 
     /// Manifests whose `subject` is `digest`, as descriptors, optionally only those of one
     /// artifact type. Read from the index kept on push and delete, never by a scan.

@@ -3,6 +3,12 @@ import S3
 import Storage
 
 extension PierServer {
+    /// Where content lives, for the start-up log line.
+    var storageDescription: String {
+        guard let s3 = configuration.s3 else { return storageRoot }
+        return "s3://\(s3.bucket)/\(s3.rootDirectory) at \(s3.endpoint)"
+    }
+
     /// The storage driver the configuration names: a bucket for `storage.s3`, otherwise
     /// the filesystem under ``storageRoot``.
     func makeDriver() throws -> any StorageDriver {

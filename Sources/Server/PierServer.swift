@@ -118,7 +118,7 @@ public struct PierServer: Sendable {
                 metadata: [
                     "address": "\(channel.localAddress?.description ?? "\(configuration.host):\(configuration.port)")",
                     "tls": "\(configuration.tls != nil)",
-                    "storage": "\(storageRoot)",
+                    "storage": "\(storageDescription)",
                     "readonly": "\(configuration.readOnly)",
                 ]
             )

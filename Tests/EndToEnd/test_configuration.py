@@ -76,7 +76,7 @@ def test_seed_compose_environments_start_pier_unchanged(tmp_path, name):
     "env, section",
     [
         ({"REGISTRY_PROXY_REMOTEURL": "https://registry-1.docker.io"}, "proxy"),
-        ({"REGISTRY_STORAGE": "s3", "REGISTRY_STORAGE_S3_BUCKET": "b"}, "storage.s3"),
+        ({"REGISTRY_REDIS_ADDR": "localhost:6379"}, "redis"),
     ],
 )
 def test_sections_of_later_work_are_refused_by_name_not_ignored(tmp_path, env, section):

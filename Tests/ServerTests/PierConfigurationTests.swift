@@ -139,6 +139,11 @@ import Testing
         ("http:\n  net: udp\n", "http.net"),
         ("http:\n  prefix: registry\n", "http.prefix"),
         ("version: 0.2\n", "version"),
+        ("storage:\n  s3:\n    accesskey: a\n    secretkey: b\n", "storage.s3.bucket"),
+        ("storage:\n  s3:\n    bucket: b\n", "storage.s3.accesskey"),
+        ("storage:\n  s3:\n    bucket: b\n    accesskey: a\n    secretkey: b\n    chunksize: 1024\n", "storage.s3.chunksize"),
+        ("storage:\n  s3:\n    bucket: b\n    accesskey: a\n    secretkey: b\n    regionendpoint: ftp://x\n", "storage.s3.regionendpoint"),
+        ("storage:\n  filesystem:\n    rootdirectory: /x\n  s3:\n    bucket: b\n", "storage"),
     ])
     func badValuesNameTheirKey(_ text: String, _ key: String) throws {
         let path = try file(text)
@@ -148,5 +153,51 @@ import Testing
         } catch {
             #expect(error.key == key)
         }
+    }
+
+    @Test func readsS3LikeDistribution() throws {
+        let path = try file("""
+            storage:
+              s3:
+                accesskey: AK
+                secretkey: SK
+                region: eu-west-1
+                regionendpoint: 127.0.0.1:8333
+                secure: false
+                bucket: images
+                rootdirectory: /registry/
+                chunksize: 6291456
+                multipartcopythresholdsize: 67108864
+              redirect:
+                disable: true
+            """)
+        let config = try PierConfiguration.load(path: path, environment: [:])
+        let s3 = try #require(config.s3)
+        #expect(s3.endpoint == "http://127.0.0.1:8333")
+        #expect(s3.pathStyle)
+        #expect(s3.region == "eu-west-1")
+        #expect(s3.bucket == "images")
+        #expect(s3.rootDirectory == "/registry/")
+        #expect(s3.chunkSize == 6 << 20)
+        #expect(s3.multipartCopyThresholdSize == 64 << 20)
+        #expect(s3.multipartCopyChunkSize == 32 << 20)
+        #expect(config.redirectDisabled)
+    }
+
+    @Test func s3TakesAWSEnvironmentCredentialsAndAddressesAWSByHost() throws {
+        let config = try PierConfiguration.load(path: nil, environment: [
+            "REGISTRY_STORAGE": "s3",
+            "REGISTRY_STORAGE_S3_BUCKET": "images",
+            "AWS_ACCESS_KEY_ID": "AK",
+            "AWS_SECRET_ACCESS_KEY": "SK",
+            "AWS_SESSION_TOKEN": "TOKEN",
+            "AWS_REGION": "ap-south-1",
+        ])
+        let s3 = try #require(config.s3)
+        #expect(s3.accessKey == "AK")
+        #expect(s3.sessionToken == "TOKEN")
+        #expect(s3.endpoint == "https://s3.ap-south-1.amazonaws.com")
+        #expect(!s3.pathStyle)
+        #expect(!config.redirectDisabled)
     }
 }

@@ -1,0 +1,44 @@
+import Testing
+import Storage
+@testable import S3
+
+@Suite struct S3DriverTests {
+    static func driver(root: String, pathStyle: Bool = true) -> S3Driver {
+        let client = S3Client(
+            endpoint: .init(scheme: "http", authority: "127.0.0.1:8333", bucket: "images", pathStyle: pathStyle),
+            signer: SignatureV4(credentials: .init(accessKey: "AK", secretKey: "SK"), region: "us-east-1")
+        )
+        return S3Driver(client: client, rootDirectory: root)
+    }
+
+    @Test(arguments: ["", "/", "registry", "/registry/", "a/b"])
+    func keysAreDistributionsRootPlusPath(_ root: String) async throws {
+        let driver = Self.driver(root: root)
+        let expected = ["": "", "/": "", "registry": "registry/", "/registry/": "registry/", "a/b": "a/b/"][root] ?? "?"
+        #expect(try driver.key("/docker/registry/v2/blobs") == expected + "docker/registry/v2/blobs")
+        await driver.client.shutdown()
+    }
+
+    @Test func refusesPathTricks() async throws {
+        let driver = Self.driver(root: "r")
+        #expect(throws: StorageError.self) { try driver.key("/a/../b") }
+        #expect(throws: StorageError.self) { try driver.key("relative") }
+        await driver.client.shutdown()
+    }
+
+    @Test func presignedURLsAddressTheBucketAsConfigured() async {
+        let pathStyle = Self.driver(root: "")
+        let url = pathStyle.client.presignedURL("docker/registry/v2/blobs/sha256/ab/abc/data", expires: 1200)
+        #expect(url.hasPrefix("http://127.0.0.1:8333/images/docker/registry/v2/blobs/sha256/ab/abc/data?X-Amz-Algorithm=AWS4-HMAC-SHA256"))
+        #expect(url.contains("X-Amz-Expires=1200"))
+        let hostStyle = Self.driver(root: "", pathStyle: false)
+        #expect(hostStyle.client.presignedURL("k", expires: 60).hasPrefix("http://images.127.0.0.1:8333/k?"))
+        await pathStyle.client.shutdown()
+        await hostStyle.client.shutdown()
+    }
+
+    @Test func aPartIsNeverSmallerThanS3Allows() {
+        #expect(S3Driver.Options(chunkSize: 1024).chunkSize == 5 << 20)
+        #expect(S3Driver.Options(multipartCopyChunkSize: 1).multipartCopyChunkSize == 5 << 20)
+    }
+}

@@ -1,0 +1,54 @@
+import Testing
+@testable import S3
+
+@Suite struct S3XMLTests {
+    static let listing = """
+        <?xml version="1.0" encoding="UTF-8"?>
+        <ListBucketResult xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><Name>b</Name><Prefix>r/</Prefix>\
+        <KeyCount>2</KeyCount><MaxKeys>2</MaxKeys><Delimiter>/</Delimiter><IsTruncated>true</IsTruncated>\
+        <StartAfter/>\
+        <Contents><Key>r/a&amp;b</Key><LastModified>2026-11-24T08:00:00.000Z</LastModified><Size>42</Size></Contents>\
+        <CommonPrefixes><Prefix>r/sub/</Prefix></CommonPrefixes>\
+        <NextContinuationToken>tok+/=</NextContinuationToken></ListBucketResult>
+        """
+
+    @Test func readsListingRecords() {
+        let xml = S3XML(Self.listing)
+        let contents = xml.blocks("Contents")
+        #expect(contents.count == 1)
+        #expect(contents.first?.value("Key") == "r/a&b")
+        #expect(contents.first?.value("Size") == "42")
+        #expect(xml.blocks("CommonPrefixes").compactMap { $0.value("Prefix") } == ["r/sub/"])
+        #expect(xml.value("IsTruncated") == "true")
+        #expect(xml.value("NextContinuationToken") == "tok+/=")
+    }
+
+    @Test func aNameIsNotMatchedByALongerOne() {
+        let xml = S3XML("<R><KeyMarker>x</KeyMarker><Key>k</Key></R>")
+        #expect(xml.value("Key") == "k")
+        #expect(xml.value("KeyMarker") == "x")
+    }
+
+    @Test func emptyAndSelfClosingElementsReadAsEmpty() {
+        #expect(S3XML("<R><StartAfter/></R>").value("StartAfter") == "")
+        #expect(S3XML("<R><Prefix></Prefix></R>").value("Prefix") == "")
+        #expect(S3XML("<R></R>").value("Prefix") == nil)
+    }
+
+    @Test func errorsReadTheirCodeAndDecodeEntities() {
+        let xml = S3XML("<Error><Code>NoSuchKey</Code><Message>key &lt;x&gt; &#39;gone&#x27;</Message></Error>")
+        #expect(xml.value("Code") == "NoSuchKey")
+        #expect(xml.value("Message") == "key <x> 'gone'")
+    }
+
+    @Test func truncatedDocumentsDoNotCrash() {
+        #expect(S3XML("<R><Key>unterminated").value("Key") == nil)
+        #expect(S3XML("<R><Key").value("Key") == nil)
+        #expect(S3XML("<").value("Key") == nil)
+        #expect(S3XML.decode("a &amp b") == "a &amp b")
+    }
+
+    @Test func escapesKeysForRequests() {
+        #expect(S3XML.escape("a&b<c>\"'") == "a&amp;b&lt;c&gt;&quot;&apos;")
+    }
+}
