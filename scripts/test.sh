@@ -4,7 +4,8 @@
 #   1. install the Debian packages the tests drive (only the missing ones),
 #   2. install the Python deps of the end-to-end suite into Tests/EndToEnd/.venv,
 #   3. swift build (debug) and swift test (unit tests),
-#   4. pytest Tests/EndToEnd against the freshly built binary.
+#   4. pytest Tests/EndToEnd against the freshly built binary, then its core scenarios
+#      again with the servers on S3 (SeaweedFS from pip).
 # Extra arguments go to pytest, e.g.  scripts/test.sh -m "not big"  or  -k manifests
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -43,6 +44,15 @@ PIER_BIN="$BIN_DIR/pier"
 export PIER_BIN
 echo "==> pytest Tests/EndToEnd (PIER_BIN=$PIER_BIN)"
 "$VENV/bin/python" -m pytest Tests/EndToEnd "$@"
+# The core registry and client scenarios once more with every server on S3 (SeaweedFS);
+# test_s3*.py above cover what only S3 has (redirects, outages, several instances).
+S3_SUITE=(
+  test_base.py test_blobs.py test_uploads.py test_manifests.py test_referrers.py test_tags_catalog.py
+  test_clients.py test_docker_client.py test_robustness.py test_interop.py test_big_blob.py
+  test_crash_safety.py test_lifecycle.py test_notifications.py test_auth_htpasswd.py test_access_policy.py
+)
+echo "==> pytest Tests/EndToEnd --storage=s3"
+(cd Tests/EndToEnd && "../../$VENV/bin/python" -m pytest --storage=s3 "${S3_SUITE[@]}" "$@")
 echo "==> pytest bench/tests"
 "$VENV/bin/python" -m pytest bench/tests -q
 

@@ -54,6 +54,9 @@ public final class S3Client: Sendable {
         configuration.decompression = .disabled
         configuration.redirectConfiguration = .disallow
         configuration.connectionPool = .init(idleTimeout: .seconds(50), concurrentHTTP1ConnectionsPerHostSoftLimit: 64)
+        // This client retries with its own backoff; the pool's would keep a refused
+        // connection retrying until the request's deadline.
+        configuration.connectionPool.retryConnectionEstablishment = false
         if skipVerify {
             var tls = TLSConfiguration.makeClientConfiguration()
             tls.certificateVerification = .none
@@ -91,11 +94,15 @@ public final class S3Client: Sendable {
         query: [(String, String)] = [],
         headers extra: [(String, String)] = [],
         body: ByteBuffer? = nil,
-        timeout: TimeAmount = .seconds(30)
+        timeout: TimeAmount = .seconds(10)
     ) async throws -> Response {
         let what = key ?? endpoint.bucket
         var lastFailure = ""
+        let started = ContinuousClock.now
         for attempt in 0..<attempts {
+            // A store that hangs rather than refuses gets one more chance, not three: the
+            // client waiting on this request would give up first.
+            if attempt > 0, ContinuousClock.now - started > .seconds(15) { break }
             if attempt > 0 {
                 try await Task.sleep(for: .milliseconds(100 << (2 * (attempt - 1))))
             }
@@ -115,7 +122,7 @@ public final class S3Client: Sendable {
                 lastFailure = "\(error)"
             }
         }
-        throw StorageError.unavailable(what, reason: "\(method) failed \(attempts) times, last: \(lastFailure)")
+        throw StorageError.unavailable(what, reason: "\(method) failed after \(ContinuousClock.now - started), last: \(lastFailure)")
     }
 
     func signed(_ method: HTTPMethod, key: String?, query: [(String, String)], headers extra: [(String, String)], body: ByteBuffer?) -> HTTPClientRequest {

@@ -147,11 +147,27 @@ public final class S3Driver: StorageDriver {
         }
         _ = try? await response.text()
         var token: String?
+        var folders = Set<String>()
         repeat {
             let page = try await listPage(prefix: key + "/", delimiter: nil, token: token)
             if !page.keys.isEmpty { try await deleteObjects(page.keys.map(\.key)) }
+            for object in page.keys {
+                // key/a/b/file → key/, key/a/, key/a/b/
+                var folder = key + "/"
+                folders.insert(folder)
+                for component in object.key.dropFirst(folder.count).split(separator: "/").dropLast() {
+                    folder += component + "/"
+                    folders.insert(folder)
+                }
+            }
             token = page.next
         } while token != nil
+        // Stores that keep directories (SeaweedFS) go on listing an emptied one for a while,
+        // which would show a deleted tag; deleting the folder marker, deepest first, ends
+        // that at once. Elsewhere these are deletes of keys that do not exist.
+        for folder in folders.sorted(by: { $0.count > $1.count }) {
+            if let response = try? await client.send(.DELETE, key: folder) { _ = try? await response.text() }
+        }
     }
 
     func deleteObjects(_ keys: [String]) async throws {
@@ -248,6 +264,10 @@ public final class S3Driver: StorageDriver {
     }
 
     public func localFile(_ path: String) -> String? { nil }
+
+    public func shutdown() async {
+        await client.shutdown()
+    }
 
     public func redirectURL(for path: String) async throws -> String? {
         guard options.redirect else { return nil }

@@ -24,6 +24,10 @@ final class S3Upload: StorageUpload {
         self.driver = driver
         self.directory = directory
         self.saved = state
+        // The tail's bytes now lead `pending`; the working state holds full parts only.
+        var state = state
+        state.tail = nil
+        state.tailSize = 0
         self.state = state
         var pending = ByteBufferAllocator().buffer(capacity: driver.options.chunkSize)
         var tail = tail

@@ -37,6 +37,17 @@ public struct PierServer: Sendable {
 
     public func run() async throws {
         pier_tune_allocator()
+        let driver = try makeDriver()
+        do {
+            try await run(driver)
+        } catch {
+            await driver.shutdown()
+            throw error
+        }
+        await driver.shutdown()
+    }
+
+    private func run(_ driver: any StorageDriver) async throws {
         // Before any metric handle exists, so every one reports to Prometheus.
         var metrics: (path: String, collector: PrometheusCollectorRegistry)?
         if let path = configuration.prometheusPath {
@@ -44,7 +55,6 @@ public struct PierServer: Sendable {
             MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: collector))
             metrics = (path, collector)
         }
-        let driver = try makeDriver()
         let registry = Registry(
             driver: driver,
             options: .init(deleteEnabled: configuration.deleteEnabled, readOnly: configuration.readOnly)
@@ -208,8 +218,10 @@ public struct PierServer: Sendable {
                         metadata: ["count": "\(report.purged.count)", "sessions": "\(report.purged.prefix(20))"]
                     )
                 }
-            } catch {
+            } catch where !Task.isCancelled {
                 logger.error("upload purge failed", metadata: ["error": "\(error)"])
+            } catch {
+                return
             }
             try? await Task.sleep(for: settings.interval)
         }

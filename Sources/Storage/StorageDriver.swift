@@ -62,6 +62,10 @@ public protocol StorageDriver: Sendable {
     /// Removes a session and everything it holds, including bytes the store keeps apart
     /// from ordinary files (an object store's unfinished multipart upload).
     func deleteUpload(_ directory: String) async throws
+
+    /// Releases what the driver holds open (an object store's connection pool) when the
+    /// server stops.
+    func shutdown() async
 }
 
 extension StorageDriver {
@@ -71,6 +75,8 @@ extension StorageDriver {
     }
 
     public func redirectURL(for path: String) async throws -> String? { nil }
+
+    public func shutdown() async {}
 
     public func deleteUpload(_ directory: String) async throws {
         try await delete(directory)

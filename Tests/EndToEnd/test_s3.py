@@ -1,0 +1,229 @@
+"""Pier on S3 (SeaweedFS): presigned redirects, what a session leaves in the bucket,
+the bucket shared with distribution 2.8.2 both ways, and a store that goes away in the
+middle of pushes. The scale-out tests (several instances on one bucket) are in
+test_s3_scaleout.py."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+import requests
+
+from harness import Registry, images
+from harness.client import assert_error
+from harness.seaweed import SeaweedFS, missing_weed
+from harness.tools import in_ci
+from test_interop import push_all, sample, verify_all
+
+pytestmark = pytest.mark.pier_only
+
+MiB = 1024 * 1024
+
+
+def s3_storage(sw: SeaweedFS, bucket: str, redirect: bool = True, **extra) -> dict:
+    storage = {"s3": {**sw.s3_config(bucket), **extra}}
+    if not redirect:
+        storage["redirect"] = {"disable": True}
+    return {"storage": storage}
+
+
+@pytest.fixture
+def private_seaweedfs(tmp_path):
+    """A SeaweedFS of this test's own, which the test may stop and start."""
+    reason = missing_weed()
+    if reason:
+        if in_ci():
+            pytest.fail(reason)
+        pytest.skip(reason)
+    sw = SeaweedFS(tmp_path / "seaweedfs").start()
+    yield sw
+    sw.kill()
+
+
+def test_blob_get_redirects_to_a_presigned_url_and_head_is_answered_here(make_server, seaweedfs):
+    srv = make_server("pier", config=s3_storage(seaweedfs, seaweedfs.new_bucket()))
+    reg = Registry(srv.url)
+    data = images.random_bytes(300_000)
+    digest = images.sha256(data)
+    assert reg.push_blob("s3/redirect", data, mode="post").status_code == 201
+
+    r = reg.get(f"/v2/s3/redirect/blobs/{digest}", allow_redirects=False)
+    assert r.status_code == 307
+    assert r.headers["Docker-Content-Digest"] == digest
+    location = r.headers["Location"]
+    assert location.startswith(seaweedfs.endpoint + "/")
+    assert "X-Amz-Signature=" in location and "X-Amz-Expires=1200" in location
+    # The URL needs no credentials of the client's own.
+    fetched = requests.get(location, timeout=30)
+    assert fetched.status_code == 200 and fetched.content == data
+    ranged = requests.get(location, headers={"Range": "bytes=10-19"}, timeout=30)
+    assert ranged.status_code == 206 and ranged.content == data[10:20]
+
+    head = reg.head(f"/v2/s3/redirect/blobs/{digest}", allow_redirects=False)
+    assert head.status_code == 200
+    assert head.headers["Content-Length"] == str(len(data))
+    assert head.headers["Docker-Content-Digest"] == digest
+    # A blob this repository does not link is unknown, redirect or not.
+    assert_error(reg.get(f"/v2/s3/other/blobs/{digest}", allow_redirects=False), 404, "BLOB_UNKNOWN")
+
+
+def test_with_redirect_disabled_blobs_stream_through_pier_with_ranges(make_server, seaweedfs):
+    srv = make_server("pier", config=s3_storage(seaweedfs, seaweedfs.new_bucket(), redirect=False))
+    reg = Registry(srv.url)
+    data = images.random_bytes(7 * MiB + 11)
+    digest = images.sha256(data)
+    assert reg.push_blob("s3/stream", data, mode="stream", chunk=MiB).status_code == 201
+    r = reg.get(f"/v2/s3/stream/blobs/{digest}", allow_redirects=False)
+    assert r.status_code == 200 and r.content == data
+    r = reg.get(f"/v2/s3/stream/blobs/{digest}", headers={"Range": "bytes=6291450-6291459"}, allow_redirects=False)
+    assert r.status_code == 206 and r.content == data[6291450:6291460]
+
+
+@pytest.mark.parametrize("mode", ["post", "monolithic", "chunked", "stream"])
+def test_every_upload_mode_commits_at_distributions_key_and_leaves_nothing_behind(make_server, seaweedfs, mode):
+    bucket = seaweedfs.new_bucket()
+    srv = make_server("pier", config=s3_storage(seaweedfs, bucket, rootdirectory="/registry/root"))
+    reg = Registry(srv.url)
+    # Smaller than a part, exactly two parts plus a tail, and chunks that straddle parts.
+    for size in (1000, 2 * 5 * MiB + 123):
+        data = images.random_bytes(size)
+        r = reg.push_blob("s3/modes", data, mode=mode, chunk=3 * MiB if size > MiB else 300)
+        assert r.status_code == 201, r.text
+        assert reg.get_blob("s3/modes", images.sha256(data)).content == data
+        hexdigest = images.sha256(data).split(":")[1]
+        key = f"registry/root/docker/registry/v2/blobs/sha256/{hexdigest[:2]}/{hexdigest}/data"
+        assert key in seaweedfs.keys(bucket, "registry/root/docker/registry/v2/blobs/")
+    keys = seaweedfs.keys(bucket)
+    assert all(k.startswith("registry/root/docker/registry/v2/") for k in keys), keys
+    assert not [k for k in keys if "/_uploads/" in k], "finished sessions leave no state, tails or data"
+    assert seaweedfs.client().list_multipart_uploads(Bucket=bucket).get("Uploads", []) == []
+
+
+def test_a_failed_digest_publishes_nothing_and_aborts_its_parts(make_server, seaweedfs):
+    bucket = seaweedfs.new_bucket()
+    srv = make_server("pier", config=s3_storage(seaweedfs, bucket))
+    reg = Registry(srv.url)
+    data = images.random_bytes(12 * MiB)
+    wrong = "sha256:" + "0" * 64
+    r = reg.post("/v2/s3/bad/blobs/uploads/", params={"digest": wrong}, data=data,
+                 headers={"Content-Type": "application/octet-stream"})
+    assert_error(r, 400, "DIGEST_INVALID")
+    loc = reg.upload_url("s3/bad")
+    r = reg.patch_chunk(loc, data, 0)
+    assert r.status_code == 202
+    assert_error(reg.finish_upload(r.headers["Location"], wrong), 400, "DIGEST_INVALID")
+    assert not [k for k in seaweedfs.keys(bucket) if "/blobs/" in k]
+    assert reg.head_blob("s3/bad", wrong).status_code == 404
+    assert seaweedfs.client().list_multipart_uploads(Bucket=bucket).get("Uploads", []) == []
+
+
+def test_an_abandoned_session_is_cancelled_with_its_parts(make_server, seaweedfs):
+    bucket = seaweedfs.new_bucket()
+    srv = make_server("pier", config=s3_storage(seaweedfs, bucket))
+    reg = Registry(srv.url)
+    loc = reg.upload_url("s3/cancel")
+    r = reg.patch_chunk(loc, images.random_bytes(6 * MiB), 0)
+    assert r.status_code == 202
+    assert r.headers["Range"] == f"0-{6 * MiB - 1}"
+    assert seaweedfs.client().list_multipart_uploads(Bucket=bucket).get("Uploads", []) != []
+    assert reg.delete(r.headers["Location"]).status_code == 204
+    assert seaweedfs.client().list_multipart_uploads(Bucket=bucket).get("Uploads", []) == []
+    assert not [k for k in seaweedfs.keys(bucket) if "/_uploads/" in k]
+
+
+@pytest.mark.parametrize("writer,reader", [("distribution", "pier"), ("pier", "distribution")])
+def test_a_bucket_written_by_one_server_is_served_identically_by_the_other(make_server, seaweedfs, writer, reader):
+    bucket = seaweedfs.new_bucket()
+    # distribution's 307 carries no Docker-Content-Digest; both stream here so the
+    # comparison is of the servers, not of the store.
+    config = s3_storage(seaweedfs, bucket, redirect=False, rootdirectory="/shared")
+    content = sample()
+    first = make_server(writer, config=config)
+    chunked = push_all(Registry(first.url), content)
+    first.stop()
+    second = make_server(reader, config=config)
+    verify_all(Registry(second.url), content, chunked)
+
+
+def test_the_reference_follows_pier_redirects_too(make_server, seaweedfs):
+    """A client pulling from distribution's redirect and from Pier's gets the same bytes."""
+    bucket = seaweedfs.new_bucket()
+    pier = make_server("pier", config=s3_storage(seaweedfs, bucket))
+    reg = Registry(pier.url)
+    img = images.image(2)
+    assert reg.push("s3/pull", "v1", img).status_code == 201
+    ref = make_server("distribution", config=s3_storage(seaweedfs, bucket))
+    for b in img.all_blobs():
+        for url in (pier.url, ref.url):
+            r = requests.get(f"{url}/v2/s3/pull/blobs/{b.digest}", timeout=30)
+            assert r.status_code == 200 and images.sha256(r.content) == b.digest
+
+
+def test_a_store_outage_fails_pushes_cleanly_and_they_succeed_once_it_is_back(make_server, private_seaweedfs):
+    sw = private_seaweedfs
+    bucket = sw.new_bucket()
+    srv = make_server("pier", config=s3_storage(sw, bucket))
+    reg = Registry(srv.url)
+    assert reg.push("s3/outage", "before", images.image(1)).status_code == 201
+
+    # A chunked session with one acknowledged chunk, to be resumed after the outage.
+    loc = reg.upload_url("s3/outage")
+    first = images.random_bytes(6 * MiB)
+    r = reg.patch_chunk(loc, first, 0)
+    assert r.status_code == 202
+    loc = r.headers["Location"]
+
+    # A large streamed push whose store dies part-way through.
+    big = images.random_bytes(40 * MiB)
+    big_digest = images.sha256(big)
+    sent = {"n": 0}
+
+    def body():
+        for i in range(0, len(big), MiB):
+            if i == 20 * MiB:
+                sw.kill()
+            sent["n"] += 1
+            yield big[i:i + MiB]
+
+    outcome = {}
+
+    def push():
+        try:
+            up = reg.upload_url("s3/outage")
+            p = reg.patch(up, data=body(), headers={"Content-Type": "application/octet-stream"}, timeout=120)
+            outcome["status"] = p.status_code
+            outcome["body"] = p.text
+        except requests.RequestException as e:  # a reset connection is an acceptable error too
+            outcome["error"] = repr(e)
+
+    t = threading.Thread(target=push)
+    t.start()
+    t.join(180)
+    assert not t.is_alive(), "the push hung while the store was down"
+    assert outcome.get("error") or outcome["status"] >= 500, outcome
+    if "status" in outcome:
+        assert outcome["status"] == 503 and "UNAVAILABLE" in outcome["body"], outcome
+
+    # While the store is down: clean 503s with the spec's body, and Pier stays up.
+    assert_error(reg.get("/v2/s3/outage/tags/list", timeout=60), 503, "UNAVAILABLE")
+    assert_error(reg.patch_chunk(loc, images.random_bytes(1000), len(first)), 503, "UNAVAILABLE")
+    assert srv.alive()
+
+    sw.start()
+    # Nothing of the failed push is visible, and the old content is whole.
+    assert reg.head_blob("s3/outage", big_digest).status_code == 404
+    assert not [k for k in sw.keys(bucket) if big_digest.split(":")[1] in k]
+    assert reg.get_manifest("s3/outage", "before").status_code == 200
+    # The interrupted session resumes from its acknowledged size.
+    status = reg.get(loc)
+    assert status.status_code == 204 and status.headers["Range"] == f"0-{len(first) - 1}"
+    rest = images.random_bytes(2 * MiB)
+    r = reg.patch_chunk(loc, rest, len(first))
+    assert r.status_code == 202
+    assert reg.finish_upload(r.headers["Location"], images.sha256(first + rest)).status_code == 201
+    # And the big push goes through now.
+    digest, size, final = reg.push_stream("s3/outage", (big[i:i + MiB] for i in range(0, len(big), MiB)))
+    assert final.status_code == 201 and digest == big_digest
+    assert reg.pull_stream_digest("s3/outage", big_digest) == (big_digest, len(big))
+    assert reg.push("s3/outage", "after", images.image(1)).status_code == 201

@@ -1,0 +1,156 @@
+"""Three stateless Pier instances on one SeaweedFS bucket, alone and behind nginx
+round-robin: any instance continues any upload, concurrent pushes of one tag end with
+one tag, and every instance lists the same catalog and tags."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import pytest
+
+from harness import Registry, images
+from harness.nginx import Nginx, nginx_bin
+from harness.server import free_port
+from harness.tools import in_ci, require_tool, run
+
+pytestmark = pytest.mark.pier_only
+
+MiB = 1024 * 1024
+
+
+@pytest.fixture
+def cluster(make_server, seaweedfs, tmp_path):
+    """(instances, nginx Registry): three Pier on one bucket and nginx in front."""
+    if nginx_bin() is None:
+        if in_ci():
+            pytest.fail("nginx not installed")
+        pytest.skip("nginx not installed")
+    bucket = seaweedfs.new_bucket()
+    config = {"storage": {"s3": seaweedfs.s3_config(bucket), "redirect": {"disable": True}}}
+    instances = [make_server("pier", config=config) for _ in range(3)]
+    port = free_port()
+    upstreams = "\n".join(f"        server {srv.host};" for srv in instances)
+    nginx = Nginx(tmp_path / "nginx", f"""
+    upstream pier {{
+{upstreams}
+    }}
+    server {{
+        listen 127.0.0.1:{port};
+        client_max_body_size 0;
+        location / {{
+            proxy_pass http://pier;
+            proxy_http_version 1.1;
+            proxy_set_header Host $http_host;
+            proxy_request_buffering off;
+            proxy_buffering off;
+            proxy_read_timeout 300;
+        }}
+    }}
+""", [port]).start()
+    yield instances, Registry(f"http://127.0.0.1:{port}"), f"127.0.0.1:{port}"
+    nginx.stop()
+
+
+def on(srv, location: str) -> str:
+    """The same upload URL, addressed to another instance."""
+    path = location.split("://", 1)[-1].split("/", 1)[1]
+    return f"{srv.url}/{path}"
+
+
+def test_each_request_of_a_chunked_upload_may_land_on_another_instance(cluster):
+    instances, _, _ = cluster
+    a, b, c = (Registry(srv.url) for srv in instances)
+    data = images.random_bytes(6 * MiB + 1 * MiB + 3 * MiB + 12345)
+    cuts = [0, 6 * MiB, 7 * MiB, 10 * MiB, len(data)]
+    loc = a.upload_url("scale/chunked")
+    for i, target in enumerate([b, c, a, b]):
+        start, end = cuts[i], cuts[i + 1]
+        r = target.patch_chunk(on(instances[[a, b, c].index(target)], loc), data[start:end], start)
+        assert r.status_code == 202, r.text
+        assert r.headers["Range"] == f"0-{end - 1}"
+        loc = r.headers["Location"]
+        # Every instance reports the same progress.
+        for other in (a, b, c):
+            status = other.get(on(instances[[a, b, c].index(other)], loc))
+            assert status.status_code == 204 and status.headers["Range"] == f"0-{end - 1}"
+    # A chunk out of order is refused wherever it arrives.
+    assert c.patch_chunk(on(instances[2], loc), b"x", 5).status_code == 416
+    final = c.finish_upload(on(instances[2], loc), images.sha256(data))
+    assert final.status_code == 201, final.text
+    for reg in (a, b, c):
+        assert reg.get_blob("scale/chunked", images.sha256(data)).content == data
+
+
+def test_clients_push_through_the_round_robin_and_pull_from_every_instance(cluster, tmp_path):
+    require_tool("skopeo")
+    instances, _, front = cluster
+    img = images.image(3, layer_size=6 * MiB)
+    images.write_oci_layout(tmp_path / "src", img, "v1")
+    run(["skopeo", "copy", "--dest-tls-verify=false", f"oci:{tmp_path}/src:v1", f"docker://{front}/scale/skopeo:v1"])
+    for i, srv in enumerate(instances):
+        assert Registry(srv.url).get_manifest("scale/skopeo", "v1").content == img.data
+        run(["skopeo", "copy", "--src-tls-verify=false", f"docker://{srv.host}/scale/skopeo:v1", f"oci:{tmp_path}/out{i}:v1"])
+        assert images.oci_layout_descriptor(tmp_path / f"out{i}", "v1")["digest"] == img.digest
+
+
+def test_concurrent_pushes_of_one_tag_from_different_instances_end_with_one_tag(cluster):
+    instances, _, _ = cluster
+    regs = [Registry(srv.url) for srv in instances]
+    for round_ in range(3):
+        pushed = [images.image(1) for _ in regs]
+        for reg, img in zip(regs, pushed):
+            for blob in img.blobs:
+                assert reg.push_blob("scale/race", blob).status_code == 201
+        barrier = threading.Barrier(len(regs))
+        results = []
+
+        def put(reg, img):
+            barrier.wait()
+            results.append(reg.put_manifest("scale/race", "latest", img).status_code)
+
+        threads = [threading.Thread(target=put, args=pair) for pair in zip(regs, pushed)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(60)
+        assert results == [201, 201, 201]
+        time.sleep(1.5)  # how long an instance may trust what it read of another's tag
+        digests = {reg.head_manifest("scale/race", "latest").headers["Docker-Content-Digest"] for reg in regs}
+        assert len(digests) == 1, f"round {round_}: instances disagree: {digests}"
+        assert digests <= {img.digest for img in pushed}
+        winner = digests.pop()
+        for reg in regs:
+            assert reg.tags("scale/race") == ["latest"]
+            assert images.sha256(reg.get_manifest("scale/race", "latest").content) == winner
+
+
+def test_catalog_and_tags_are_the_same_on_every_instance(cluster):
+    instances, front, _ = cluster
+    regs = [Registry(srv.url) for srv in instances]
+    # Every instance has built its catalog before the others write.
+    for reg in regs:
+        assert reg.catalog() == []
+    names = [f"scale/cat/r{i:02d}" for i in range(12)] + ["scale/deep/a/b/c"]
+    for i, name in enumerate(names):
+        assert regs[i % 3].push(name, f"t{i}", images.image(1)).status_code == 201
+        assert front.push(name, "shared", images.image(1)).status_code == 201
+    deadline = time.monotonic() + 30
+    while True:
+        catalogs = [reg.catalog() for reg in regs]
+        if all(sorted(names) == cat for cat in catalogs) or time.monotonic() > deadline:
+            break
+        time.sleep(0.5)
+    assert catalogs == [sorted(names)] * 3
+    # Paged the same way everywhere.
+    pages = [reg.paginate("/v2/_catalog", "repositories", n=5)[1] for reg in regs]
+    assert pages[0] == pages[1] == pages[2] and len(pages[0]) == 3
+    for i, name in enumerate(names):
+        for reg in regs:
+            assert reg.tags(name) == sorted([f"t{i}", "shared"])
+    # A tag deleted on one instance is gone from every instance's list.
+    digest = regs[0].head_manifest(names[0], f"t0").headers["Docker-Content-Digest"]
+    assert regs[1].delete(f"/v2/{names[0]}/manifests/{digest}").status_code == 202
+    time.sleep(1.5)
+    for reg in regs:
+        assert reg.tags(names[0]) == ["shared"]
