@@ -185,6 +185,8 @@ class Run:
         self.started_at = dt.datetime.now(dt.timezone.utc)
         self.pier_bin = ""
         self.bench_bin = ""
+        self.seaweed = None  # one SeaweedFS for every S3 group, started on demand
+        self.buckets: dict[tuple[str, str], str] = {}  # (group, kind) -> bucket
 
     # ---- helpers ---------------------------------------------------------
     def event(self, msg: str) -> None:
@@ -218,14 +220,36 @@ class Run:
             raise SystemExit(f"pier-bench not found at {self.bench_bin} (build it, pass --bench-bin, or use --dry-run)")
         os.environ["PIER_BIN"] = self.pier_bin  # what the harness starts
 
+    def start_seaweed(self) -> None:
+        """One SeaweedFS for the S3 groups, each server with a bucket of its own."""
+        from harness.seaweed import SeaweedFS, missing_weed
+
+        reason = missing_weed()
+        if reason:
+            raise SystemExit(f"S3 scenarios need SeaweedFS: {reason}")
+        self.seaweed = SeaweedFS(self.workdir / "seaweedfs").start()
+        log(f"==> SeaweedFS S3 on {self.seaweed.endpoint} ({self.seaweed.log_path})")
+        for g in self.needed_groups():
+            if self.plan.groups[g].s3:
+                for kind in KINDS:
+                    self.buckets[(g, kind)] = self.seaweed.create_bucket(f"bench-{g}-{kind}")
+
     def prepare_roots(self) -> None:
+        if any(self.plan.groups[g].s3 for g in self.needed_groups()):
+            self.start_seaweed()
         jobs = []
         for g in self.needed_groups():
             group = self.plan.groups[g]
             for kind in KINDS:
                 root = self.workdir / f"{g}-{kind}" / "root"
                 root.mkdir(parents=True, exist_ok=True)
-                if group.catalog_repos:
+                if group.catalog_repos and group.s3:
+                    t0 = time.monotonic()
+                    self.populated[f"{g}/{kind}"] = storage.populate_catalog_s3(
+                        self.seaweed.client(), self.buckets[(g, kind)], group.catalog_repos)
+                    log(f"==> populated {g}/{kind} ({group.catalog_repos:,} repos in a bucket) "
+                        f"in {time.monotonic() - t0:.1f} s")
+                elif group.catalog_repos:
                     jobs.append((g, kind, root, group.catalog_repos))
         if not jobs:
             return
@@ -249,9 +273,15 @@ class Run:
                 if group.htpasswd and kind == "pier" and not self.pier_htpasswd:
                     continue
                 wd = self.workdir / f"{g}-{kind}"
+                config = server_config(kind, htpasswd_path if group.htpasswd else None)
+                if group.s3:
+                    s3 = self.seaweed.s3_config(self.buckets[(g, kind)])
+                    s3.pop("chunksize", None)  # both at distribution's default part size (10 MiB)
+                    config["storage"]["s3"] = s3
+                    config["storage"]["redirect"] = {"disable": True}
                 server = BenchServer(
                     kind, wd, root=wd / "root", group=g,
-                    config=server_config(kind, htpasswd_path if group.htpasswd else None),
+                    config=config,
                     auth=(BENCH_USER, BENCH_PASSWORD) if group.htpasswd else None,
                 )
                 log(f"==> starting {server.label} on {server.url}")
@@ -454,6 +484,9 @@ class Run:
                 server.kill()
         if self.nginx:
             self.nginx.stop()
+        if self.seaweed:
+            self.seaweed.kill()
+            self.seaweed = None
         if self.workdir and self.workdir.exists():
             if save_logs_to is not None and not self.args.keep_work:
                 self.save_logs(save_logs_to)

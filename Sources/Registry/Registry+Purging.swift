@@ -9,6 +9,9 @@ extension Registry {
         public var purged: [String] = []
         /// Sessions still young enough to finish.
         public var kept = 0
+        /// Pieces of sessions the store kept apart from any session directory (an object
+        /// store's multipart uploads whose session was removed while the store was down).
+        public var orphans = 0
     }
 
     /// Removes upload sessions started more than `age` ago, as distribution's
@@ -19,6 +22,7 @@ extension Registry {
         var report = PurgeReport()
         let cutoff = now.addingTimeInterval(-Double(age.components.seconds) - Double(age.components.attoseconds) / 1e18)
         try await purge(layout.repositoriesRoot, cutoff: cutoff, dryRun: dryRun, report: &report)
+        report.orphans = try await driver.purgeOrphanedUploads(under: Layout.base, startedBefore: cutoff, dryRun: dryRun)
         return report
     }
 

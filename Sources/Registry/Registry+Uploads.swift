@@ -63,7 +63,7 @@ extension Registry {
         try requireWritable()
         return try await uploadLocks.withLock(key(name, id)) {
             try await requireUpload(name, id)
-            return try await complete(name, id, digest: digest, at: offset, body: body, destination: nil)
+            return try await complete(name, id, digest: digest, at: offset, body: body, destination: destination(for: digest))
         }
     }
 
@@ -114,6 +114,13 @@ extension Registry {
         return size
     }
 
+    /// Where a session that is still empty may write straight away: the blob's own path,
+    /// when the digest is hashed while streaming (so it is verified before the driver
+    /// publishes anything there).
+    private func destination(for digest: Digest) -> String? {
+        digest.algorithm == DigestHasher().algorithm ? layout.blobData(digest) : nil
+    }
+
     private func verify(_ computed: Digest, against digest: Digest) async throws {
         guard computed == digest else {
             throw RegistryError.digestInvalid(
@@ -134,7 +141,7 @@ extension Registry {
         let id = try await startUpload(name)
         do {
             return try await uploadLocks.withLock(key(name, id)) {
-                try await complete(name, id, digest: digest, at: nil, body: body, destination: layout.blobData(digest))
+                try await complete(name, id, digest: digest, at: nil, body: body, destination: destination(for: digest))
             }
         } catch {
             try? await cancelUpload(name, id)

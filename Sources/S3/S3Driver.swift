@@ -291,6 +291,36 @@ public final class S3Driver: StorageDriver {
         try await delete(directory)
     }
 
+    /// Aborts multipart uploads started before `cutoff` under `path`: a session whose
+    /// directory was removed while the store was down leaves one behind, invisible and
+    /// billed. A live session's upload is at most as old as the session, which the purge
+    /// keeps until the same age.
+    public func purgeOrphanedUploads(under path: String, startedBefore cutoff: Date, dryRun: Bool) async throws -> Int {
+        let prefix = try key(path) + "/"
+        var count = 0
+        var markers: (key: String, id: String)?
+        repeat {
+            var query: [(String, String)] = [("uploads", ""), ("prefix", prefix)]
+            if let markers { query += [("key-marker", markers.key), ("upload-id-marker", markers.id)] }
+            let response = try await client.send(.GET, key: nil, query: query)
+            guard response.status == 200 else { throw await client.failure(response, "ListMultipartUploads", prefix) }
+            let xml = S3XML(try await response.text())
+            for upload in xml.blocks("Upload") {
+                guard let key = upload.value("Key"), let id = upload.value("UploadId"),
+                      let initiated = upload.value("Initiated").flatMap(Self.isoDate), initiated < cutoff
+                else { continue }
+                count += 1
+                if !dryRun { await abortMultipartUpload(key, uploadID: id) }
+            }
+            if xml.value("IsTruncated") == "true", let key = xml.value("NextKeyMarker"), let id = xml.value("NextUploadIdMarker") {
+                markers = (key, id)
+            } else {
+                markers = nil
+            }
+        } while markers != nil
+        return count
+    }
+
     // MARK: multipart
 
     func createMultipartUpload(_ key: String) async throws -> String {

@@ -212,10 +212,14 @@ public struct PierServer: Sendable {
         while !Task.isCancelled {
             do {
                 let report = try await registry.purgeUploads(olderThan: settings.age, dryRun: settings.dryRun)
-                if !report.purged.isEmpty {
+                if !report.purged.isEmpty || report.orphans > 0 {
                     logger.info(
                         settings.dryRun ? "upload purge (dry run) would remove sessions" : "upload purge removed sessions",
-                        metadata: ["count": "\(report.purged.count)", "sessions": "\(report.purged.prefix(20))"]
+                        metadata: [
+                            "count": "\(report.purged.count)",
+                            "sessions": "\(report.purged.prefix(20))",
+                            "orphaned_parts": "\(report.orphans)",
+                        ]
                     )
                 }
             } catch where !Task.isCancelled {

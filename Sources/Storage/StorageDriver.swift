@@ -1,4 +1,5 @@
 public import NIOCore
+public import Foundation
 
 /// The operations the registry needs from a place that holds bytes.
 ///
@@ -63,6 +64,11 @@ public protocol StorageDriver: Sendable {
     /// from ordinary files (an object store's unfinished multipart upload).
     func deleteUpload(_ directory: String) async throws
 
+    /// Removes what unfinished sessions left in the store outside any session directory
+    /// (an object store's multipart uploads) when started before `cutoff`.
+    /// - Returns: how many there were.
+    func purgeOrphanedUploads(under path: String, startedBefore cutoff: Date, dryRun: Bool) async throws -> Int
+
     /// Releases what the driver holds open (an object store's connection pool) when the
     /// server stops.
     func shutdown() async
@@ -77,6 +83,8 @@ extension StorageDriver {
     public func redirectURL(for path: String) async throws -> String? { nil }
 
     public func shutdown() async {}
+
+    public func purgeOrphanedUploads(under path: String, startedBefore cutoff: Date, dryRun: Bool) async throws -> Int { 0 }
 
     public func deleteUpload(_ directory: String) async throws {
         try await delete(directory)

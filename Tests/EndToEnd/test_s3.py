@@ -6,6 +6,7 @@ test_s3_scaleout.py."""
 from __future__ import annotations
 
 import threading
+import time
 
 import pytest
 import requests
@@ -227,3 +228,16 @@ def test_a_store_outage_fails_pushes_cleanly_and_they_succeed_once_it_is_back(ma
     assert final.status_code == 201 and digest == big_digest
     assert reg.pull_stream_digest("s3/outage", big_digest) == (big_digest, len(big))
     assert reg.push("s3/outage", "after", images.image(1)).status_code == 201
+
+    # The failed push's multipart upload could not be aborted while the store was down;
+    # the upload purge finds and aborts such orphans.
+    uploads = lambda: sw.client().list_multipart_uploads(Bucket=bucket).get("Uploads", [])  # noqa: E731
+    purging = s3_storage(sw, bucket)
+    purging["storage"]["maintenance"] = {"uploadpurging": {"enabled": True, "age": "1s", "interval": "1s", "dryrun": False}}
+    purger = make_server("pier", config=purging)
+    deadline = time.monotonic() + 30
+    while uploads() and time.monotonic() < deadline:
+        time.sleep(0.5)
+    assert uploads() == []
+    assert "orphaned_parts" in purger.log
+    assert reg.get_manifest("s3/outage", "after").status_code == 200

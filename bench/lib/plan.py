@@ -39,6 +39,7 @@ class Group:
     name: str
     catalog_repos: int = 0  # repositories written directly on disk before start
     htpasswd: bool = False  # auth.htpasswd in both configs
+    s3: bool = False  # storage.s3 on one SeaweedFS (a bucket per server) instead of a directory
 
 
 @dataclass(frozen=True)
@@ -141,17 +142,21 @@ def build_plan(quick: bool, rounds: int | None = None) -> Plan:
         "catalog-1k": Group("catalog-1k", catalog_repos=cat_small),
         "catalog-10k": Group("catalog-10k", catalog_repos=cat_large),
         "htpasswd": Group("htpasswd", htpasswd=True),
+        "s3": Group("s3", s3=True),
+        "s3-catalog-1k": Group("s3-catalog-1k", catalog_repos=cat_small, s3=True),
     }
 
     def lat(id, bench, group="main", title=None):
         return Scenario(id, bench, title or f"{bench}, c=8, {dur:g} s", group=group, concurrency=8, duration=dur)
 
-    def push(id, bench, size, count, conc, chunk_=None):
+    def push(id, bench, size, count, conc, chunk_=None, group="main"):
         what = f"{size_label(size)} ×{count}, c={conc}"
         if chunk_:
             what += f", {size_label(chunk_)} chunks"
-        return Scenario(id, bench, f"{bench} {what}", concurrency=conc, size=size, count=count, chunk=chunk_,
-                        metric="mb_per_s", moves_bytes=True)
+        if group == "s3":
+            what += ", on S3"
+        return Scenario(id, bench, f"{bench} {what}", group=group, concurrency=conc, size=size, count=count,
+                        chunk=chunk_, metric="mb_per_s", moves_bytes=True)
 
     scenarios = [
         lat("ping", "ping", title=f"GET /v2/, c=8, {dur:g} s"),
@@ -176,6 +181,16 @@ def build_plan(quick: bool, rounds: int | None = None) -> Plan:
         lat("ping-htpasswd", "ping", group="htpasswd", title=f"GET /v2/ with htpasswd, c=8, {dur:g} s"),
         lat("manifest-head-htpasswd", "manifest-head", group="htpasswd",
             title=f"manifest-head with htpasswd, c=8, {dur:g} s"),
+        # The same registry work with both servers on one SeaweedFS (storage.s3, blobs
+        # streamed through the registry: redirects off, so the registry is what is measured).
+        lat("catalog-1k-s3", "catalog", group="s3-catalog-1k",
+            title=f"_catalog?n=1000 of {cat_small:,} repos on S3, c=8, {dur:g} s"),
+        push("push-1m-s3", "push-monolith", s1m, n1m // 2, 8, group="s3"),
+        push("push-100m-s3", "push-monolith", s100m, n100m // 2, 2, group="s3"),
+        push("push-1g-s3", "push-monolith", s1g, n1g, 1, group="s3"),
+        push("pull-1m-s3", "pull", s1m, n1m // 2, 8, group="s3"),
+        push("pull-100m-s3", "pull", s100m, n100m // 2, 2, group="s3"),
+        push("pull-1g-s3", "pull", s1g, n1g, 1, group="s3"),
     ]
 
     ceilings = [

@@ -180,6 +180,7 @@ def check_targets(summary: dict) -> list[dict]:
             auth_rate >= 0.8 * open_rate, f"{auth_rate / open_rate:.0%} ({auth_rate:.0f} vs {open_rate:.0f} req/s)")
     for sid in ("catalog-1k", "catalog-10k"):
         vs_reference(sid, 10)
+    vs_reference("catalog-1k-s3", 20)
     vs_reference("push-1m", 2)
     vs_reference("push-1g", 1.5)
     vs_ceiling("push-1g", "nginx-put-big", 0.70, "nginx PUT MB/s")

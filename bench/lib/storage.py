@@ -141,3 +141,37 @@ def copy_root(src: Path, dst: Path) -> float:
     dst.parent.mkdir(parents=True, exist_ok=True)
     subprocess.run(["cp", "-a", str(src), str(dst)], check=True)
     return time.monotonic() - t0
+
+
+def populate_catalog_s3(client, bucket: str, count: int, start: int = 1, threads: int = 16) -> dict:
+    """The same repositories as `populate_catalog`, written as objects into `bucket`
+    (a boto3 S3 client), under distribution's S3 keys (no root directory)."""
+    t0 = time.monotonic()
+    image = shared_image()
+    digests = {k: _digest(v) for k, v in image.items()}
+    objects: list[tuple[str, bytes]] = []
+    for kind, data in image.items():
+        hexd = digests[kind].split(":", 1)[1]
+        objects.append((f"docker/registry/v2/blobs/sha256/{hexd[:2]}/{hexd}/data", data))
+    lhex, chex, mhex = (digests[k].split(":", 1)[1] for k in ("layer", "config", "manifest"))
+    mlink = digests["manifest"].encode()
+    for i in range(start, start + count):
+        r = f"docker/registry/v2/repositories/{repo_name(i)}"
+        objects += [
+            (f"{r}/_layers/sha256/{lhex}/link", digests["layer"].encode()),
+            (f"{r}/_layers/sha256/{chex}/link", digests["config"].encode()),
+            (f"{r}/_manifests/revisions/sha256/{mhex}/link", mlink),
+            (f"{r}/_manifests/tags/latest/current/link", mlink),
+            (f"{r}/_manifests/tags/latest/index/sha256/{mhex}/link", mlink),
+        ]
+    import concurrent.futures
+
+    with concurrent.futures.ThreadPoolExecutor(max_workers=threads) as pool:
+        list(pool.map(lambda kv: client.put_object(Bucket=bucket, Key=kv[0], Body=kv[1]), objects))
+    return {
+        "repos": count,
+        "first": repo_name(start),
+        "last": repo_name(start + count - 1),
+        "manifest_digest": digests["manifest"],
+        "seconds": round(time.monotonic() - t0, 3),
+    }

@@ -68,8 +68,11 @@ def test_plan_full_and_quick_have_the_same_rows():
 def test_select():
     p = planlib.build_plan(False)
     assert [s.id for s in planlib.select(p, "ping")] == ["ping"]  # exact id wins over the pier-bench name
-    assert [s.id for s in planlib.select(p, "catalog")] == ["catalog-1k", "catalog-10k"]
-    assert [s.id for s in planlib.select(p, "pull-*,ping")] == ["ping", "pull-1m", "pull-100m", "pull-1g"]
+    assert [s.id for s in planlib.select(p, "catalog")] == ["catalog-1k", "catalog-10k", "catalog-1k-s3"]
+    assert [s.id for s in planlib.select(p, "pull-1?,ping")] == ["ping", "pull-1m", "pull-1g"]
+    assert [s.id for s in planlib.select(p, "*-s3")] == [
+        "catalog-1k-s3", "push-1m-s3", "push-100m-s3", "push-1g-s3", "pull-1m-s3", "pull-100m-s3", "pull-1g-s3"]
+    assert {p.groups[s.group].s3 for s in planlib.select(p, "*-s3")} == {True}
     with pytest.raises(SystemExit):
         planlib.select(p, "nope")
 
