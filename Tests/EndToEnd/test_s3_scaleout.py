@@ -82,6 +82,18 @@ def test_each_request_of_a_chunked_upload_may_land_on_another_instance(cluster):
         assert reg.get_blob("scale/chunked", images.sha256(data)).content == data
 
 
+def test_a_chunked_upload_through_the_round_robin_completes(cluster):
+    instances, front, _ = cluster
+    data = images.random_bytes(23 * MiB + 7)
+    # Nine requests (POST, seven PATCHes, PUT) spread over three instances by nginx.
+    r = front.push_blob("scale/front", data, mode="chunked", chunk=3 * MiB + 1)
+    assert r.status_code == 201, r.text
+    logs = [srv.log for srv in instances]
+    assert all("PATCH /v2/scale/front/blobs/uploads/" in log for log in logs), "nginx spread the PATCHes"
+    for srv in instances:
+        assert Registry(srv.url).get_blob("scale/front", images.sha256(data)).content == data
+
+
 def test_clients_push_through_the_round_robin_and_pull_from_every_instance(cluster, tmp_path):
     require_tool("skopeo")
     instances, _, front = cluster
