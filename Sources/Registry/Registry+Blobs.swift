@@ -7,7 +7,7 @@ extension Registry {
     /// manifest revision) and present in the blob store.
     public func blobSize(_ name: RepositoryName, _ digest: Digest) async throws -> Int64 {
         guard try await isLinked(name, digest) else { throw RegistryError.blobUnknown(digest) }
-        guard let info = try await driver.stat(layout.blobData(digest)), !info.isDirectory else {
+        guard let info = try await driver.fileInfo(layout.blobData(digest)) else {
             throw RegistryError.blobUnknown(digest)
         }
         return info.size
@@ -38,7 +38,7 @@ extension Registry {
     /// as in distribution, because other repositories may share them.
     public func deleteBlob(_ name: RepositoryName, _ digest: Digest) async throws {
         try requireDeletes()
-        guard try await driver.stat(layout.layerLink(name, digest)) != nil else {
+        guard try await driver.fileInfo(layout.layerLink(name, digest)) != nil else {
             throw RegistryError.blobUnknown(digest)
         }
         try await driver.delete(layout.layerLinkDirectory(name, digest))
@@ -54,7 +54,7 @@ extension Registry {
         } else if !options.mountWithoutFrom {
             return false
         }
-        guard try await driver.stat(layout.blobData(digest)) != nil else { return false }
+        guard try await driver.fileInfo(layout.blobData(digest)) != nil else { return false }
         try await writeLink(digest, to: layout.layerLink(name, digest))
         catalogNames.insert(name.value)
         return true
@@ -62,13 +62,13 @@ extension Registry {
 
     /// Whether the repository links the blob, as a layer or as a manifest.
     func isLinked(_ name: RepositoryName, _ digest: Digest) async throws -> Bool {
-        if try await driver.stat(layout.layerLink(name, digest)) != nil { return true }
-        return try await driver.stat(layout.revisionLink(name, digest)) != nil
+        if try await driver.fileInfo(layout.layerLink(name, digest)) != nil { return true }
+        return try await driver.fileInfo(layout.revisionLink(name, digest)) != nil
     }
 
     /// Whether a blob the manifest needs is usable in the repository: linked as a layer and stored.
     func hasLayer(_ name: RepositoryName, _ digest: Digest) async throws -> Bool {
-        guard try await driver.stat(layout.layerLink(name, digest)) != nil else { return false }
-        return try await driver.stat(layout.blobData(digest)) != nil
+        guard try await driver.fileInfo(layout.layerLink(name, digest)) != nil else { return false }
+        return try await driver.fileInfo(layout.blobData(digest)) != nil
     }
 }

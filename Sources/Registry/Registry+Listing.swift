@@ -120,7 +120,7 @@ extension Registry {
                 else { continue }
                 if let artifactType, descriptor.artifactType != artifactType { continue }
                 // Skip referrers deleted behind our back (distribution's garbage collector).
-                guard try await driver.stat(layout.revisionLink(name, descriptor.digest)) != nil else { continue }
+                guard try await driver.fileInfo(layout.revisionLink(name, descriptor.digest)) != nil else { continue }
                 result.append(descriptor)
             }
         }

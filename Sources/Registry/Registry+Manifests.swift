@@ -38,10 +38,10 @@ extension Registry {
         for blob in manifest.requiredBlobs where try await !hasLayer(name, blob.digest) {
             throw RegistryError(.manifestBlobUnknown, "blob unknown to registry", detail: blob.digest.description)
         }
-        for child in manifest.manifests where try await driver.stat(layout.revisionLink(name, child.digest)) == nil {
+        for child in manifest.manifests where try await driver.fileInfo(layout.revisionLink(name, child.digest)) == nil {
             throw RegistryError(.manifestBlobUnknown, "manifest unknown to registry", detail: child.digest.description)
         }
-        if try await driver.stat(layout.blobData(digest)) == nil {
+        if try await driver.fileInfo(layout.blobData(digest)) == nil {
             try await driver.write(bytes, to: layout.blobData(digest))
         }
         try await writeLink(digest, to: layout.revisionLink(name, digest))
@@ -88,7 +88,7 @@ extension Registry {
             let key = Self.revisionKey(name, digest)
             if revisions.get(key) != nil { return digest }
             let generation = revisions.generation()
-            guard try await driver.stat(layout.revisionLink(name, digest)) != nil else {
+            guard try await driver.fileInfo(layout.revisionLink(name, digest)) != nil else {
                 throw RegistryError.manifestUnknown(reference)
             }
             revisions.put(key, true, ifUnchangedSince: generation)
@@ -114,7 +114,7 @@ extension Registry {
         try requireDeletes()
         switch reference {
         case .tag(let tag):
-            guard try await driver.stat(layout.tagCurrentLink(name, tag)) != nil else {
+            guard try await driver.fileInfo(layout.tagCurrentLink(name, tag)) != nil else {
                 throw RegistryError.manifestUnknown(reference)
             }
             try await driver.delete(layout.tagDirectory(name, tag))
@@ -122,7 +122,7 @@ extension Registry {
             tagLists.remove(name.value)
         case .digest(let digest):
             revisions.remove(Self.revisionKey(name, digest))
-            guard try await driver.stat(layout.revisionLink(name, digest)) != nil else {
+            guard try await driver.fileInfo(layout.revisionLink(name, digest)) != nil else {
                 throw RegistryError.manifestUnknown(reference)
             }
             if let bytes = try? await driver.contents(of: layout.blobData(digest), limit: Manifest.maximumSize),

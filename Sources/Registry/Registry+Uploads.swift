@@ -85,7 +85,7 @@ extension Registry {
                 // Hashed while streaming: the bytes go straight to the blob store.
                 try await verify(hasher.finalize(), against: digest)
                 try await driver.delete(layout.uploadStartedAt(name, id))
-                if try await driver.stat(blob) == nil {
+                if try await driver.fileInfo(blob) == nil {
                     try await upload.commit(to: blob)
                 } else {
                     await upload.cancel()
@@ -97,7 +97,7 @@ extension Registry {
                 try await upload.commit(to: data)
                 try await verify(try await rehash(data, algorithm: digest.algorithm).finalize(), against: digest)
                 try await driver.delete(layout.uploadStartedAt(name, id))
-                if try await driver.stat(blob) == nil {
+                if try await driver.fileInfo(blob) == nil {
                     try await driver.move(from: data, to: blob)
                 }
             }
@@ -163,7 +163,7 @@ extension Registry {
     func key(_ name: RepositoryName, _ id: UploadID) -> String { name.value + "@" + id.value }
 
     private func requireUpload(_ name: RepositoryName, _ id: UploadID) async throws {
-        guard try await driver.stat(layout.uploadStartedAt(name, id)) != nil else {
+        guard try await driver.fileInfo(layout.uploadStartedAt(name, id)) != nil else {
             throw RegistryError.uploadUnknown(id.value)
         }
     }

@@ -109,6 +109,13 @@ public final class S3Driver: StorageDriver {
     }
 
     public func stat(_ path: String) async throws -> StorageEntryInfo? {
+        if let file = try await fileInfo(path) { return file }
+        let page = try await listPage(prefix: try key(path) + "/", delimiter: "/", maxKeys: 1)
+        guard !page.keys.isEmpty || !page.prefixes.isEmpty else { return nil }
+        return StorageEntryInfo(size: 0, isDirectory: true, modified: page.keys.first?.modified ?? 0)
+    }
+
+    public func fileInfo(_ path: String) async throws -> StorageEntryInfo? {
         let key = try key(path)
         let response = try await client.send(.HEAD, key: key)
         switch response.status {
@@ -117,9 +124,7 @@ public final class S3Driver: StorageDriver {
             let modified = response.headers.first(name: "last-modified").flatMap(Self.httpDate)?.timeIntervalSince1970 ?? 0
             return StorageEntryInfo(size: size, isDirectory: false, modified: modified)
         case 404:
-            let page = try await listPage(prefix: key + "/", delimiter: "/", maxKeys: 1)
-            guard !page.keys.isEmpty || !page.prefixes.isEmpty else { return nil }
-            return StorageEntryInfo(size: 0, isDirectory: true, modified: page.keys.first?.modified ?? 0)
+            return nil
         default:
             throw await client.failure(response, "HEAD", key)
         }
