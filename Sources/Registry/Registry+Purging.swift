@@ -35,7 +35,10 @@ extension Registry {
                     let sessionPath = childPath + "/" + session
                     if try await startedAt(sessionPath) < cutoff {
                         report.purged.append(String(sessionPath.dropFirst(layout.repositoriesRoot.count + 1)))
-                        if !dryRun { try await driver.deleteUpload(sessionPath) }
+                        // A session whose state cannot be read is still removed, whole.
+                        if !dryRun, (try? await driver.deleteUpload(sessionPath)) == nil {
+                            try await driver.delete(sessionPath)
+                        }
                     } else {
                         report.kept += 1
                     }

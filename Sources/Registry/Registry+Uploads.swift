@@ -110,7 +110,9 @@ extension Registry {
             throw error
         }
         catalogNames.insert(name.value)
-        try await cancelUploadLocked(name, id)
+        // The blob is committed and linked: a failure to tidy the session must not turn
+        // that into an error (the purge removes what is left).
+        try? await cancelUploadLocked(name, id)
         return size
     }
 
@@ -174,7 +176,11 @@ extension Registry {
     }
 
     private func open(_ name: RepositoryName, _ id: UploadID, destination: String?) async throws -> any StorageUpload {
-        try await driver.openUpload(layout.uploadDirectory(name, id), destination: destination)
+        do {
+            return try await driver.openUpload(layout.uploadDirectory(name, id), destination: destination)
+        } catch StorageError.notFound {
+            throw RegistryError.uploadUnknown(id.value)
+        }
     }
 
     /// Appends `body` (if any) at `offset`, keeping the running hash when this process has

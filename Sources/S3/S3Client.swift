@@ -76,10 +76,17 @@ public final class S3Client: Sendable {
         public var headers: HTTPHeaders
         public var body: HTTPClientResponse.Body
 
-        /// The whole body, for the small XML documents S3 answers with.
+        /// The whole body, for the small XML documents S3 answers with. A body that breaks
+        /// off is the store failing, not an empty answer.
         public func text(limit: Int = 16 << 20) async throws -> String {
-            let buffer = try await body.collect(upTo: limit)
-            return String(buffer: buffer)
+            do {
+                let buffer = try await body.collect(upTo: limit)
+                return String(buffer: buffer)
+            } catch let error as StorageError {
+                throw error
+            } catch {
+                throw StorageError.unavailable("response body", reason: "\(error)")
+            }
         }
     }
 
@@ -171,11 +178,17 @@ public final class S3Client: Sendable {
     }
 
     /// Turns an unexpected answer into an error naming S3's code and message.
+    /// Refused credentials (a rotated key, an expired session token) are the server's
+    /// problem, not the client's: they answer 503 like a store that is down.
     public func failure(_ response: Response, _ operation: String, _ key: String) async -> StorageError {
         let text = (try? await response.text(limit: 64 << 10)) ?? ""
         let xml = S3XML(text)
         let code = xml.value("Code") ?? "HTTP \(response.status)"
         let message = xml.value("Message") ?? ""
-        return StorageError.store(key, operation: operation, reason: "\(code) \(message)".trimmingCharacters(in: .whitespaces))
+        let reason = "\(operation): \(code) \(message)".trimmingCharacters(in: .whitespaces)
+        if response.status == 401 || response.status == 403 {
+            return StorageError.unavailable(key, reason: reason)
+        }
+        return StorageError.store(key, operation: operation, reason: reason)
     }
 }

@@ -82,10 +82,16 @@ public final class S3Driver: StorageDriver {
         switch response.status {
         case 200:
             var buffer = ByteBuffer()
-            for try await chunk in response.body {
-                var chunk = chunk
-                buffer.writeBuffer(&chunk)
-                if buffer.readableBytes > limit { throw StorageError.tooLarge(path, limit: limit) }
+            do {
+                for try await chunk in response.body {
+                    var chunk = chunk
+                    buffer.writeBuffer(&chunk)
+                    if buffer.readableBytes > limit { throw StorageError.tooLarge(path, limit: limit) }
+                }
+            } catch let error as StorageError {
+                throw error
+            } catch {
+                throw StorageError.unavailable(key, reason: "GET body: \(error)")
             }
             return Array(buffer.readableBytesView)
         case 404:
@@ -116,7 +122,10 @@ public final class S3Driver: StorageDriver {
     }
 
     public func fileInfo(_ path: String) async throws -> StorageEntryInfo? {
-        let key = try key(path)
+        try await headObject(key(path))
+    }
+
+    func headObject(_ key: String) async throws -> StorageEntryInfo? {
         let response = try await client.send(.HEAD, key: key)
         switch response.status {
         case 200:
@@ -136,26 +145,35 @@ public final class S3Driver: StorageDriver {
         var token: String?
         repeat {
             let page = try await listPage(prefix: prefix, delimiter: "/", token: token)
-            for entry in page.keys { names.append(String(entry.key.dropFirst(prefix.count))) }
-            for sub in page.prefixes { names.append(String(sub.dropFirst(prefix.count).dropLast())) }
+            // A folder marker (a key equal to the prefix, as consoles create) names nothing.
+            for entry in page.keys where entry.key.count > prefix.count { names.append(String(entry.key.dropFirst(prefix.count))) }
+            for sub in page.prefixes where sub.count > prefix.count + 1 { names.append(String(sub.dropFirst(prefix.count).dropLast())) }
             token = page.next
         } while token != nil
         return names.isEmpty ? nil : names
     }
 
     /// Deletes the object at `path` and every object below it, a thousand per request.
+    /// Nothing is deleted that does not exist: on a versioned bucket every DELETE leaves a
+    /// delete marker behind.
     public func delete(_ path: String) async throws {
         let key = try key(path)
-        let response = try await client.send(.DELETE, key: key)
-        guard response.status == 204 || response.status == 200 || response.status == 404 else {
-            throw await client.failure(response, "DELETE", key)
+        if try await fileInfo(path) != nil {
+            let response = try await client.send(.DELETE, key: key)
+            guard response.status == 204 || response.status == 200 || response.status == 404 else {
+                throw await client.failure(response, "DELETE", key)
+            }
+            _ = try await response.text()
         }
-        _ = try? await response.text()
         var token: String?
         var folders = Set<String>()
+        var deletedAny = false
         repeat {
             let page = try await listPage(prefix: key + "/", delimiter: nil, token: token)
-            if !page.keys.isEmpty { try await deleteObjects(page.keys.map(\.key)) }
+            if !page.keys.isEmpty {
+                try await deleteObjects(page.keys.map(\.key))
+                deletedAny = true
+            }
             for object in page.keys {
                 // key/a/b/file → key/, key/a/, key/a/b/
                 var folder = key + "/"
@@ -168,8 +186,9 @@ public final class S3Driver: StorageDriver {
             token = page.next
         } while token != nil
         // Stores that keep directories (SeaweedFS) go on listing an emptied one for a while,
-        // which would show a deleted tag; deleting the folder marker, deepest first, ends
-        // that at once. Elsewhere these are deletes of keys that do not exist.
+        // which would show a deleted tag. Where the emptied prefix still lists, its folder
+        // markers are deleted, deepest first, which ends that at once.
+        guard deletedAny, try await listPage(prefix: key, delimiter: "/").prefixes.contains(key + "/") else { return }
         for folder in folders.sorted(by: { $0.count > $1.count }) {
             if let response = try? await client.send(.DELETE, key: folder) { _ = try? await response.text() }
         }
@@ -182,7 +201,7 @@ public final class S3Driver: StorageDriver {
         let body = ByteBuffer(string: xml)
         let md5 = Data(Insecure.MD5.hash(data: Data(xml.utf8))).base64EncodedString()
         let response = try await client.send(.POST, key: nil, query: [("delete", "")], headers: [("content-md5", md5)], body: body)
-        let text = (try? await response.text()) ?? ""
+        let text = try await response.text()
         guard response.status == 200, !text.contains("<Error>") else {
             throw StorageError.store(keys.first ?? "", operation: "DeleteObjects", reason: "HTTP \(response.status) " + String(text.prefix(300)))
         }
@@ -201,8 +220,10 @@ public final class S3Driver: StorageDriver {
         let source = "/" + client.endpoint.bucket + "/" + SignatureV4.encode(from, keepSlash: true)
         if size <= options.multipartCopyThreshold {
             let response = try await client.send(.PUT, key: to, headers: [("x-amz-copy-source", source)], timeout: .minutes(10))
-            let text = (try? await response.text()) ?? ""
-            guard response.status == 200, !text.contains("<Error>") else {
+            let text = try await response.text()
+            // S3 may answer 200 and report a failure in the body; only a result with an
+            // ETag is a copy.
+            guard response.status == 200, !text.contains("<Error>"), S3XML(text).value("ETag") != nil else {
                 throw StorageError.store(to, operation: "CopyObject", reason: "HTTP \(response.status) " + String(text.prefix(300)))
             }
             return
@@ -224,7 +245,7 @@ public final class S3Driver: StorageDriver {
                             headers: [("x-amz-copy-source", source), ("x-amz-copy-source-range", "bytes=\(first)-\(last)")],
                             timeout: .minutes(10)
                         )
-                        let text = (try? await response.text()) ?? ""
+                        let text = try await response.text()
                         guard response.status == 200, let etag = S3XML(text).value("ETag") else {
                             throw StorageError.store(to, operation: "UploadPartCopy", reason: "HTTP \(response.status) " + String(text.prefix(300)))
                         }
@@ -238,7 +259,7 @@ public final class S3Driver: StorageDriver {
                 }
                 return etags
             }
-            try await completeMultipartUpload(to, uploadID: uploadID, parts: etags.enumerated().map { ($0.offset + 1, $0.element) })
+            try await completeMultipartUpload(to, uploadID: uploadID, parts: etags.enumerated().map { ($0.offset + 1, $0.element) }, size: size)
         } catch {
             await abortMultipartUpload(to, uploadID: uploadID)
             throw error
@@ -348,16 +369,19 @@ public final class S3Driver: StorageDriver {
         return etag
     }
 
-    func completeMultipartUpload(_ key: String, uploadID: String, parts: [(Int, String)]) async throws {
+    /// - Parameter size: what the object must hold; when the store no longer knows the
+    ///   upload (an earlier attempt completed it and its answer was lost), the object is
+    ///   accepted if it is there with that size.
+    func completeMultipartUpload(_ key: String, uploadID: String, parts: [(Int, String)], size: Int64) async throws {
         var xml = "<CompleteMultipartUpload>"
         for (number, etag) in parts { xml += "<Part><PartNumber>\(number)</PartNumber><ETag>\(etag)</ETag></Part>" }
         xml += "</CompleteMultipartUpload>"
         let response = try await client.send(.POST, key: key, query: [("uploadId", uploadID)], body: ByteBuffer(string: xml), timeout: .minutes(10))
-        let text = (try? await response.text()) ?? ""
-        // S3 may answer 200 and still report an error in the body.
-        guard response.status == 200, !text.contains("<Error>") else {
-            throw StorageError.store(key, operation: "CompleteMultipartUpload", reason: "HTTP \(response.status) " + String(text.prefix(300)))
-        }
+        let text = try await response.text()
+        // S3 may answer 200 and still report an error in the body: only a result is success.
+        if response.status == 200, !text.contains("<Error>"), text.contains("CompleteMultipartUploadResult") { return }
+        if text.contains("NoSuchUpload"), let info = try await headObject(key), info.size == size { return }
+        throw StorageError.store(key, operation: "CompleteMultipartUpload", reason: "HTTP \(response.status) " + String(text.prefix(300)))
     }
 
     func abortMultipartUpload(_ key: String, uploadID: String) async {

@@ -17,6 +17,9 @@ final class S3Upload: StorageUpload {
     private var inFlightSize: Int64 = 0
     /// Whether this request started the multipart upload (and so must abort it on failure).
     private var startedHere = false
+    /// Whether a state naming this request's multipart upload may have reached the store;
+    /// then the upload is never aborted here (the purge collects it if it is orphaned).
+    private var stateSent = false
 
     static let stateName = "multipart.json"
 
@@ -51,7 +54,8 @@ final class S3Upload: StorageUpload {
                 guard let bytes = try await driver.contents(of: directory + "/" + name, limit: driver.options.chunkSize),
                       bytes.count == state.tailSize
                 else {
-                    throw StorageError.store(directory, operation: "read upload tail", reason: "tail \(name) is missing or of the wrong size")
+                    // Another instance finished or cancelled the session meanwhile.
+                    throw StorageError.notFound(directory + "/" + name)
                 }
                 tail = ByteBuffer(bytes: bytes)
             }
@@ -124,6 +128,7 @@ final class S3Upload: StorageUpload {
             state.tailSize = 0
         }
         let encoded = try JSONEncoder().encode(state)
+        stateSent = true
         try await driver.write(Array(encoded), to: directory + "/" + Self.stateName, durable: true)
         if let old = saved.tail, old != state.tail {
             try? await driver.delete(directory + "/" + old)
@@ -132,7 +137,7 @@ final class S3Upload: StorageUpload {
 
     func discard() async {
         await drain()
-        if startedHere, let uploadID = state.uploadID {
+        if startedHere, !stateSent, let uploadID = state.uploadID {
             await driver.abortMultipartUpload(state.key, uploadID: uploadID)
         }
         state = saved
@@ -158,7 +163,9 @@ final class S3Upload: StorageUpload {
             guard target == state.key || state.key == dataKey else {
                 throw StorageError.store(path, operation: "commit upload", reason: "the session writes to \(state.key)")
             }
-            try await driver.completeMultipartUpload(state.key, uploadID: uploadID, parts: state.parts.map { ($0.number, $0.etag) })
+            try await driver.completeMultipartUpload(
+                state.key, uploadID: uploadID, parts: state.parts.map { ($0.number, $0.etag) }, size: state.size
+            )
             if target != state.key {
                 try await driver.copy(from: state.key, to: target, size: state.size)
                 let response = try? await driver.client.send(.DELETE, key: state.key)

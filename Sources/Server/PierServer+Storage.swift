@@ -16,7 +16,10 @@ extension PierServer {
         guard let url = URL(string: s3.endpoint), let scheme = url.scheme, let host = url.host else {
             throw ConfigurationError(key: "storage.s3.regionendpoint", message: "'\(s3.endpoint)' is not a URL")
         }
-        let authority = url.port.map { "\(host):\($0)" } ?? host
+        // A default port is left out: HTTP clients send `Host` without it, and the
+        // signature covers `Host`.
+        let defaultPort = scheme == "https" ? 443 : 80
+        let authority = url.port.flatMap { $0 == defaultPort ? nil : "\(host):\($0)" } ?? host
         let client = S3Client(
             endpoint: .init(scheme: scheme, authority: authority, bucket: s3.bucket, pathStyle: s3.pathStyle),
             signer: SignatureV4(

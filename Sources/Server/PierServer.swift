@@ -197,6 +197,8 @@ public struct PierServer: Sendable {
         purger.cancel()
         delivery.cancel()
         certificates.cancel()
+        // The purge uses the storage driver, which is shut down after this returns.
+        await purger.value
         // Let a write the flusher already started finish, then write what is left.
         flusher.cancel()
         await flusher.value

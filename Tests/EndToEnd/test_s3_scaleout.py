@@ -27,7 +27,10 @@ def cluster(make_server, seaweedfs, tmp_path):
             pytest.fail("nginx not installed")
         pytest.skip("nginx not installed")
     bucket = seaweedfs.new_bucket()
-    config = {"storage": {"s3": seaweedfs.s3_config(bucket), "redirect": {"disable": True}}}
+    # http.secret shared as a distribution deployment would; Pier keeps sessions in the
+    # bucket, so it needs none, but must accept the setting.
+    config = {"storage": {"s3": seaweedfs.s3_config(bucket), "redirect": {"disable": True}},
+              "http": {"secret": "a-secret-shared-by-every-instance"}}
     instances = [make_server("pier", config=config) for _ in range(3)]
     port = free_port()
     upstreams = "\n".join(f"        server {srv.host};" for srv in instances)
