@@ -25,6 +25,7 @@ import pytest
 
 from harness import Registry, images
 from harness.auth import pier_user_ok, token_for
+from harness.process import ManagedProcess
 from harness.server import free_port
 from harness.tools import attempt, in_ci, require_tool, run
 
@@ -54,7 +55,7 @@ class DockerdStartError(RuntimeError):
     pass
 
 
-class Dockerd:
+class Dockerd(ManagedProcess):
     """A private Docker daemon. The socket and exec-root (which holds containerd's socket)
     live in a short /tmp dir, since unix socket paths are limited to 108 bytes; the data
     root and the log live in the pytest tmp dir."""
@@ -82,13 +83,6 @@ class Dockerd:
             "--pidfile", str(self.pidfile), "-H", self.host,
         ]
 
-    @property
-    def log(self) -> str:
-        try:
-            return self.log_path.read_text(errors="replace")
-        except FileNotFoundError:
-            return ""
-
     def start(self, timeout: float = 60.0) -> "Dockerd":
         self.data_root.mkdir(parents=True, exist_ok=True)
         with open(self.log_path, "ab") as logf:
@@ -115,13 +109,7 @@ class Dockerd:
     def stop(self, timeout: float = 30.0) -> None:
         """SIGTERM (dockerd then stops its containerd); SIGKILL after `timeout`. A
         containerd left behind (dockerd killed) is killed by the pid it recorded."""
-        if self.proc is not None and self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(timeout)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(timeout)
+        super().stop(timeout)
         self._kill_leftover_containerd()
         self.cleanup()
 

@@ -86,6 +86,17 @@ def _write(path: str, data: bytes) -> None:
         f.write(data)
 
 
+def _populated(count: int, start: int, manifest_digest: str, t0: float) -> dict:
+    """What a populate call wrote, for the run's sanity checks."""
+    return {
+        "repos": count,
+        "first": repo_name(start),
+        "last": repo_name(start + count - 1),
+        "manifest_digest": manifest_digest,
+        "seconds": round(time.monotonic() - t0, 3),
+    }
+
+
 def populate_catalog(root: Path, count: int, start: int = 1) -> dict:
     """Create `count` repositories under `root` (a storage root directory).
 
@@ -123,13 +134,7 @@ def populate_catalog(root: Path, count: int, start: int = 1) -> dict:
         d = join(r, "_manifests", "tags", "latest", "index", "sha256", mhex)
         makedirs(d, exist_ok=True)
         _write(join(d, "link"), mlink)
-    return {
-        "repos": count,
-        "first": repo_name(start),
-        "last": repo_name(start + count - 1),
-        "manifest_digest": digests["manifest"],
-        "seconds": round(time.monotonic() - t0, 3),
-    }
+    return _populated(count, start, digests["manifest"], t0)
 
 
 def copy_root(src: Path, dst: Path) -> float:
@@ -168,10 +173,4 @@ def populate_catalog_s3(client, bucket: str, count: int, start: int = 1, threads
 
     with concurrent.futures.ThreadPoolExecutor(max_workers=threads) as pool:
         list(pool.map(lambda kv: client.put_object(Bucket=bucket, Key=kv[0], Body=kv[1]), objects))
-    return {
-        "repos": count,
-        "first": repo_name(start),
-        "last": repo_name(start + count - 1),
-        "manifest_digest": digests["manifest"],
-        "seconds": round(time.monotonic() - t0, 3),
-    }
+    return _populated(count, start, digests["manifest"], t0)

@@ -37,6 +37,7 @@ from pathlib import Path
 
 import requests
 
+from .process import ManagedProcess
 from .server import free_port
 
 REGION = "us-east-1"
@@ -100,7 +101,7 @@ class SeaweedStartError(RuntimeError):
 _bucket_seq = itertools.count(1)
 
 
-class SeaweedFS:
+class SeaweedFS(ManagedProcess):
     def __init__(self, workdir: Path | str, access_key: str = ACCESS_KEY, secret_key: str = SECRET_KEY,
                  empty_folder_cleanup_delay: str = "1s"):
         self.workdir = Path(workdir)
@@ -129,13 +130,6 @@ class SeaweedFS:
     @property
     def endpoint(self) -> str:
         return f"http://127.0.0.1:{self.port}"
-
-    @property
-    def log(self) -> str:
-        try:
-            return self.log_path.read_text(errors="replace")
-        except FileNotFoundError:
-            return ""
 
     def __repr__(self) -> str:
         return f"<SeaweedFS {self.endpoint} dir={self.workdir}>"
@@ -225,31 +219,10 @@ class SeaweedFS:
         raise SeaweedStartError(f"SeaweedFS not ready on {self.endpoint} after {timeout}s ({last})\n"
                                 f"--- log {self.log_path} ---\n{log[-8000:]}")
 
-    def alive(self) -> bool:
-        return self.proc is not None and self.proc.poll() is None
-
     def stop(self, timeout: float = 40.0) -> int | None:
         """SIGTERM and wait (weed's filer waits up to 15 s for gRPC streams to end);
         SIGKILL after `timeout`."""
-        if self.proc is None:
-            return self.returncode
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(timeout)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-        self._forget()
-        return self.returncode
-
-    def kill(self) -> None:
-        if self.proc is None:
-            return
-        if self.proc.poll() is None:
-            self.proc.kill()
-            self.proc.wait()
-        self._forget()
+        return super().stop(timeout)
 
     def restart(self, timeout: float = 60.0) -> "SeaweedFS":
         """Stop gracefully and start again: same ports, same data directory, same buckets."""
@@ -257,8 +230,7 @@ class SeaweedFS:
         return self.start(timeout)
 
     def _forget(self) -> None:
-        self.returncode = self.proc.returncode if self.proc else None
-        _LIVE.discard(self)
+        super()._forget()
         self._remove_sockets()
 
     def _remove_sockets(self) -> None:
@@ -341,6 +313,7 @@ class SeaweedFS:
 
 
 _LIVE: set[SeaweedFS] = set()
+SeaweedFS.LIVE = _LIVE
 
 
 def stop_all_seaweed() -> None:

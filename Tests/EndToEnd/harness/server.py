@@ -20,6 +20,8 @@ from pathlib import Path
 import requests
 import yaml
 
+from .process import ManagedProcess
+
 KINDS = ("pier", "distribution")
 
 DEFAULT_PIER_BIN = str(Path(__file__).resolve().parents[3] / ".build" / "debug" / "pier")
@@ -122,7 +124,9 @@ class ServerStartError(RuntimeError):
     pass
 
 
-class Server:
+class Server(ManagedProcess):
+    LIVE = _LIVE
+
     def __init__(
         self,
         kind: str,
@@ -178,13 +182,6 @@ class Server:
     def pid(self) -> int:
         assert self.proc is not None, "server not started"
         return self.proc.pid
-
-    @property
-    def log(self) -> str:
-        try:
-            return self.log_path.read_text(errors="replace")
-        except FileNotFoundError:
-            return ""
 
     @property
     def is_pier(self) -> bool:
@@ -265,9 +262,6 @@ class Server:
             f"--- log {self.log_path} ---\n{log[-8000:]}"
         )
 
-    def alive(self) -> bool:
-        return self.proc is not None and self.proc.poll() is None
-
     def answers(self) -> bool:
         """True when the server still answers GET /v2/ (200, or 401 when it authenticates)."""
         try:
@@ -275,37 +269,11 @@ class Server:
         except requests.RequestException:
             return False
 
-    def stop(self, timeout: float = 30.0) -> int | None:
-        """SIGTERM and wait; SIGKILL if it does not exit in `timeout`. Returns the exit code."""
-        if self.proc is None:
-            return self.returncode
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(timeout)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-        self._forget()
-        return self.returncode
-
-    def kill(self) -> None:
-        """SIGKILL at once (a crash)."""
-        if self.proc is None:
-            return
-        if self.proc.poll() is None:
-            self.proc.kill()
-            self.proc.wait()
-        self._forget()
-
     def restart(self, timeout: float = 30.0) -> "Server":
         """Stop (gracefully) if running, then start again on the same port and root."""
         self.stop()
         return self.start(timeout)
 
-    def _forget(self) -> None:
-        self.returncode = self.proc.returncode if self.proc else None
-        _LIVE.discard(self)
 
     # ---- observation -----------------------------------------------------
     def proc_status(self, field: str) -> int:
