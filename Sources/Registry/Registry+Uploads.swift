@@ -83,7 +83,7 @@ extension Registry {
         do {
             if let hasher, hasher.algorithm == digest.algorithm {
                 // Hashed while streaming: the bytes go straight to the blob store.
-                try await verify(hasher.finalize(), against: digest)
+                try verify(hasher.finalize(), against: digest)
                 try await driver.delete(layout.uploadStartedAt(name, id))
                 if try await driver.fileInfo(blob) == nil {
                     try await upload.commit(to: blob)
@@ -95,7 +95,8 @@ extension Registry {
                 // client names another algorithm: the stored bytes are hashed once more.
                 let data = layout.uploadData(name, id)
                 try await upload.commit(to: data)
-                try await verify(try await rehash(data, algorithm: digest.algorithm).finalize(), against: digest)
+                let computed = try await rehash(data, algorithm: digest.algorithm).finalize()
+                try verify(computed, against: digest)
                 try await driver.delete(layout.uploadStartedAt(name, id))
                 if try await driver.fileInfo(blob) == nil {
                     try await driver.move(from: data, to: blob)
@@ -123,7 +124,7 @@ extension Registry {
         digest.algorithm == DigestHasher().algorithm ? layout.blobData(digest) : nil
     }
 
-    private func verify(_ computed: Digest, against digest: Digest) async throws {
+    private func verify(_ computed: Digest, against digest: Digest) throws(RegistryError) {
         guard computed == digest else {
             throw RegistryError.digestInvalid(
                 "provided digest did not match uploaded content",

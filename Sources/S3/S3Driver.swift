@@ -158,7 +158,7 @@ public final class S3Driver: StorageDriver {
     /// delete marker behind.
     public func delete(_ path: String) async throws {
         let key = try key(path)
-        if try await fileInfo(path) != nil {
+        if try await headObject(key) != nil {
             let response = try await client.send(.DELETE, key: key)
             guard response.status == 204 || response.status == 200 || response.status == 404 else {
                 throw await client.failure(response, "DELETE", key)
@@ -189,9 +189,7 @@ public final class S3Driver: StorageDriver {
         // which would show a deleted tag. Where the emptied prefix still lists, its folder
         // markers are deleted, deepest first, which ends that at once.
         guard deletedAny, try await listPage(prefix: key, delimiter: "/").prefixes.contains(key + "/") else { return }
-        for folder in folders.sorted(by: { $0.count > $1.count }) {
-            if let response = try? await client.send(.DELETE, key: folder) { _ = try? await response.text() }
-        }
+        for folder in folders.sorted(by: { $0.count > $1.count }) { await deleteObject(folder) }
     }
 
     func deleteObjects(_ keys: [String]) async throws {
@@ -201,18 +199,16 @@ public final class S3Driver: StorageDriver {
         let body = ByteBuffer(string: xml)
         let md5 = Data(Insecure.MD5.hash(data: Data(xml.utf8))).base64EncodedString()
         let response = try await client.send(.POST, key: nil, query: [("delete", "")], headers: [("content-md5", md5)], body: body)
-        let text = try await response.text()
-        guard response.status == 200, !text.contains("<Error>") else {
-            throw StorageError.store(keys.first ?? "", operation: "DeleteObjects", reason: "HTTP \(response.status) " + String(text.prefix(300)))
-        }
+        // Quiet: the result lists only failures, as <Error> records.
+        _ = try await result(response, "DeleteResult", "DeleteObjects", keys.first ?? "")
     }
 
+    /// A server-side copy, then the source goes: S3 has no rename.
     public func move(from source: String, to destination: String) async throws {
         let from = try key(source)
-        let to = try key(destination)
-        guard let info = try await stat(source), !info.isDirectory else { throw StorageError.notFound(source) }
-        try await copy(from: from, to: to, size: info.size)
-        try await delete(source)
+        guard let info = try await headObject(from) else { throw StorageError.notFound(source) }
+        try await copy(from: from, to: key(destination), size: info.size)
+        await deleteObject(from)
     }
 
     /// A server-side copy: one request up to the threshold, parts copied in parallel above.
@@ -220,12 +216,7 @@ public final class S3Driver: StorageDriver {
         let source = "/" + client.endpoint.bucket + "/" + SignatureV4.encode(from, keepSlash: true)
         if size <= options.multipartCopyThreshold {
             let response = try await client.send(.PUT, key: to, headers: [("x-amz-copy-source", source)], timeout: .minutes(10))
-            let text = try await response.text()
-            // S3 may answer 200 and report a failure in the body; only a result with an
-            // ETag is a copy.
-            guard response.status == 200, !text.contains("<Error>"), S3XML(text).value("ETag") != nil else {
-                throw StorageError.store(to, operation: "CopyObject", reason: "HTTP \(response.status) " + String(text.prefix(300)))
-            }
+            _ = try await result(response, "ETag", "CopyObject", to)
             return
         }
         let uploadID = try await createMultipartUpload(to)
@@ -245,11 +236,7 @@ public final class S3Driver: StorageDriver {
                             headers: [("x-amz-copy-source", source), ("x-amz-copy-source-range", "bytes=\(first)-\(last)")],
                             timeout: .minutes(10)
                         )
-                        let text = try await response.text()
-                        guard response.status == 200, let etag = S3XML(text).value("ETag") else {
-                            throw StorageError.store(to, operation: "UploadPartCopy", reason: "HTTP \(response.status) " + String(text.prefix(300)))
-                        }
-                        return (index, etag)
+                        return (index, try await self.result(response, "ETag", "UploadPartCopy", to))
                     }
                 }
                 while next < min(count, options.multipartCopyMaxConcurrency) { start(next); next += 1 }
@@ -347,15 +334,25 @@ public final class S3Driver: StorageDriver {
         return count
     }
 
+    /// The value of `element` in a 200 answer. S3 may answer 200 and still report a
+    /// failure in the body, and a body that breaks off is no answer: only a document that
+    /// arrived whole and holds the element is a success.
+    func result(_ response: S3Client.Response, _ element: String, _ operation: String, _ key: String) async throws -> String {
+        let text = try await response.text()
+        if response.status == 200, !text.contains("<Error>"), let value = S3XML(text).value(element) { return value }
+        throw StorageError.store(key, operation: operation, reason: "HTTP \(response.status) " + String(text.prefix(300)))
+    }
+
+    /// Deletes one object whatever happens (tidying after the content is safe elsewhere).
+    func deleteObject(_ key: String) async {
+        if let response = try? await client.send(.DELETE, key: key) { _ = try? await response.text() }
+    }
+
     // MARK: multipart
 
     func createMultipartUpload(_ key: String) async throws -> String {
         let response = try await client.send(.POST, key: key, query: [("uploads", "")])
-        let text = (try? await response.text()) ?? ""
-        guard response.status == 200, let id = S3XML(text).value("UploadId") else {
-            throw StorageError.store(key, operation: "CreateMultipartUpload", reason: "HTTP \(response.status) " + String(text.prefix(300)))
-        }
-        return id
+        return try await result(response, "UploadId", "CreateMultipartUpload", key)
     }
 
     func uploadPart(_ key: String, uploadID: String, number: Int, body: ByteBuffer) async throws -> String {
@@ -377,11 +374,11 @@ public final class S3Driver: StorageDriver {
         for (number, etag) in parts { xml += "<Part><PartNumber>\(number)</PartNumber><ETag>\(etag)</ETag></Part>" }
         xml += "</CompleteMultipartUpload>"
         let response = try await client.send(.POST, key: key, query: [("uploadId", uploadID)], body: ByteBuffer(string: xml), timeout: .minutes(10))
-        let text = try await response.text()
-        // S3 may answer 200 and still report an error in the body: only a result is success.
-        if response.status == 200, !text.contains("<Error>"), text.contains("CompleteMultipartUploadResult") { return }
-        if text.contains("NoSuchUpload"), let info = try await headObject(key), info.size == size { return }
-        throw StorageError.store(key, operation: "CompleteMultipartUpload", reason: "HTTP \(response.status) " + String(text.prefix(300)))
+        do {
+            _ = try await result(response, "CompleteMultipartUploadResult", "CompleteMultipartUpload", key)
+        } catch StorageError.store(_, _, let reason) where reason.contains("NoSuchUpload") {
+            guard let info = try await headObject(key), info.size == size else { throw StorageError.store(key, operation: "CompleteMultipartUpload", reason: reason) }
+        }
     }
 
     func abortMultipartUpload(_ key: String, uploadID: String) async {

@@ -65,7 +65,9 @@ final class S3Upload: StorageUpload {
         return S3Upload(driver: driver, directory: directory, state: S3UploadState(key: key), tail: ByteBuffer())
     }
 
-    var size: Int64 { state.parts.reduce(0) { $0 + $1.size } + inFlightSize + Int64(pending.readableBytes) }
+    /// Parts acknowledged, the one in flight, and what is pending (which holds the tail,
+    /// also after a save has stored it).
+    var size: Int64 { state.partsSize + inFlightSize + Int64(pending.readableBytes) }
 
     func append(_ buffer: ByteBuffer) async throws {
         var buffer = buffer
@@ -101,6 +103,14 @@ final class S3Upload: StorageUpload {
         }
     }
 
+    /// Sends what is pending as the next part and waits for it.
+    private func uploadPending() async throws {
+        let part = pending
+        pending = ByteBuffer()
+        try await submit(part)
+        try await settle()
+    }
+
     private func settle() async throws {
         guard let task = inFlight else { return }
         inFlight = nil
@@ -110,12 +120,7 @@ final class S3Upload: StorageUpload {
 
     func save() async throws {
         try await settle()
-        if pending.readableBytes >= S3Driver.Options.minimumPartSize {
-            let part = pending
-            pending = ByteBuffer()
-            try await submit(part)
-            try await settle()
-        }
+        if pending.readableBytes >= S3Driver.Options.minimumPartSize { try await uploadPending() }
         if pending.readableBytes > 0 {
             // A fresh name per save: the state written next is the only thing that says
             // which tail is current.
@@ -150,12 +155,7 @@ final class S3Upload: StorageUpload {
             // Everything fits in one part: one PUT, straight to where it belongs.
             try await driver.put(pending, key: target)
         } else {
-            if pending.readableBytes > 0 {
-                let part = pending
-                pending = ByteBuffer()
-                try await submit(part)
-                try await settle()
-            }
+            if pending.readableBytes > 0 { try await uploadPending() }
             guard let uploadID = state.uploadID else { return }
             let dataKey = try driver.key(directory + "/data")
             // A multipart upload aimed at a blob's final key is only ever completed there,
@@ -164,12 +164,11 @@ final class S3Upload: StorageUpload {
                 throw StorageError.store(path, operation: "commit upload", reason: "the session writes to \(state.key)")
             }
             try await driver.completeMultipartUpload(
-                state.key, uploadID: uploadID, parts: state.parts.map { ($0.number, $0.etag) }, size: state.size
+                state.key, uploadID: uploadID, parts: state.parts.map { ($0.number, $0.etag) }, size: state.partsSize
             )
             if target != state.key {
-                try await driver.copy(from: state.key, to: target, size: state.size)
-                let response = try? await driver.client.send(.DELETE, key: state.key)
-                _ = try? await response?.text()
+                try await driver.copy(from: state.key, to: target, size: state.partsSize)
+                await driver.deleteObject(state.key)
             }
         }
         state.uploadID = nil

@@ -20,5 +20,6 @@ struct S3UploadState: Codable, Sendable, Equatable {
     var tail: String?
     var tailSize: Int64 = 0
 
-    var size: Int64 { parts.reduce(0) { $0 + $1.size } + tailSize }
+    var partsSize: Int64 { parts.reduce(0) { $0 + $1.size } }
+    var size: Int64 { partsSize + tailSize }
 }

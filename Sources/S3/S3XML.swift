@@ -53,21 +53,15 @@ public struct S3XML: Sendable {
                 return out
             }
             let entity = rest[rest.index(after: amp)..<semi]
-            switch entity {
-            case "amp": out += "&"
-            case "lt": out += "<"
-            case "gt": out += ">"
-            case "quot": out += "\""
-            case "apos": out += "'"
-            default:
-                let number: UInt32? = entity.hasPrefix("#x")
-                    ? UInt32(entity.dropFirst(2), radix: 16)
-                    : entity.hasPrefix("#") ? UInt32(entity.dropFirst()) : nil
-                if let number, let scalar = Unicode.Scalar(number) {
-                    out.unicodeScalars.append(scalar)
-                } else {
-                    out += rest[amp...semi]
-                }
+            let number: UInt32? = entity.hasPrefix("#x")
+                ? UInt32(entity.dropFirst(2), radix: 16)
+                : entity.hasPrefix("#") ? UInt32(entity.dropFirst()) : nil
+            if let named = Self.entities.first(where: { $0.name == entity }) {
+                out.append(named.character)
+            } else if let number, let scalar = Unicode.Scalar(number) {
+                out.unicodeScalars.append(scalar)
+            } else {
+                out += rest[amp...semi]
             }
             rest = rest[rest.index(after: semi)...]
         }
@@ -78,15 +72,17 @@ public struct S3XML: Sendable {
     public static func escape(_ text: String) -> String {
         var out = ""
         for c in text {
-            switch c {
-            case "&": out += "&amp;"
-            case "<": out += "&lt;"
-            case ">": out += "&gt;"
-            case "\"": out += "&quot;"
-            case "'": out += "&apos;"
-            default: out.append(c)
+            if let named = Self.entities.first(where: { $0.character == c }) {
+                out += "&" + named.name + ";"
+            } else {
+                out.append(c)
             }
         }
         return out
     }
+
+    /// XML's five named entities, for both directions.
+    static let entities: [(name: Substring, character: Character)] = [
+        ("amp", "&"), ("lt", "<"), ("gt", ">"), ("quot", "\""), ("apos", "'"),
+    ]
 }
