@@ -289,9 +289,10 @@ public struct FileSystemDriver: StorageDriver {
     }
 
     static func writeAll(_ fd: Int32, _ bytes: UnsafeRawBufferPointer, path: String) throws {
+        guard let base = bytes.baseAddress else { return }
         var done = 0
         while done < bytes.count {
-            let n = Glibc.write(fd, bytes.baseAddress! + done, bytes.count - done)
+            let n = Glibc.write(fd, base + done, bytes.count - done)
             if n < 0 {
                 if errno == EINTR { continue }
                 throw StorageError.io(path, operation: "write", errno: errno)

@@ -22,6 +22,26 @@ def openssl_sha256_mb_per_s(seconds: int) -> tuple[float | None, str]:
     return (value, "") if value is not None else (None, text[-500:])
 
 
+def warm_memory(size: int) -> None:
+    """Touches and frees `size` bytes, as pier-bench's --warm-memory does before a timed
+    write (see bench/Sources/pier-bench/MemoryWarmer.swift for why)."""
+    import mmap
+
+    if size <= 0:
+        return
+    block = b"\1" * (1 << 20)
+    with mmap.mmap(-1, size) as m:
+        for offset in range(0, size, len(block)):
+            m[offset:offset + len(block)] = block[:min(len(block), size - offset)]
+
+
+def read_through(path) -> None:
+    """Reads a file once, so what is measured next finds it in the page cache."""
+    with open(path, "rb") as f:
+        while f.read(8 << 20):
+            pass
+
+
 def disk_durable_write_mb_per_s(directory, size: int, chunk: int = 1 << 20) -> float:
     """MB/s of writing `size` bytes to a new file in `directory` and fdatasync-ing it: what
     a server that makes a blob durable before answering 201 can reach at best on this disk

@@ -120,6 +120,7 @@ class Plan:
     ceilings: list[Ceiling]
     openssl_seconds: int
     nginx_big_size: int
+    warm_bytes: int = 0  # memory touched and freed right before each timed write (MemoryWarmer)
 
 
 def build_plan(quick: bool, rounds: int | None = None) -> Plan:
@@ -211,6 +212,7 @@ def build_plan(quick: bool, rounds: int | None = None) -> Plan:
         ceilings=ceilings,
         openssl_seconds=1 if quick else 3,
         nginx_big_size=s1g,
+        warm_bytes=64 * MiB if quick else 3 * GiB,
     )
 
 

@@ -30,6 +30,8 @@ struct PierBench: AsyncParsableCommand {
     @Option(help: "User for basic authentication.") var user: String?
     @Option(help: "Password for basic authentication.") var password: String?
     @Option(help: "Client event-loop threads.") var threads = 1
+    @Option(help: "Bytes of memory to touch and free right before the timed phase (see MemoryWarmer).")
+    var warmMemory = 0
     @Flag(help: "Use the general-purpose HTTP client for small requests too (slower, for comparison).")
     var generalClient = false
 
@@ -56,7 +58,8 @@ struct PierBench: AsyncParsableCommand {
             repo: repo ?? "bench/\(scenario.rawValue)",
             path: path,
             group: group,
-            rawSmallRequests: !generalClient
+            rawSmallRequests: !generalClient,
+            warmMemory: warmMemory
         )
         let outcome: Result<Measurement, any Error>
         do {
@@ -98,6 +101,7 @@ struct ScenarioRunner: Sendable {
     let path: String
     let group: MultiThreadedEventLoopGroup
     let rawSmallRequests: Bool
+    let warmMemory: Int
 
     /// Distinct content per run, so no round re-pushes what an earlier one stored.
     let seed = UInt64.random(in: 0...UInt64.max)
@@ -236,6 +240,7 @@ struct ScenarioRunner: Sendable {
     }
 
     private func measure(_ worker: @escaping @Sendable (Int) async throws -> WorkerResult) async throws -> Measurement {
+        MemoryWarmer.warm(bytes: warmMemory)
         let cpuStart = processCPUSeconds()
         let start = ContinuousClock.now
         let results = try await withThrowingTaskGroup(of: WorkerResult.self) { group in
