@@ -24,7 +24,7 @@ def _bootstrap_python() -> None:
     if Path(sys.prefix).resolve() == VENV_PY.parent.parent.resolve():
         return
     if os.environ.get("PIER_BENCH_REEXEC"):
-        sys.exit("bench/run.py: requests and PyYAML are missing even in Tests/EndToEnd/.venv")
+        sys.exit(f"bench/run.py: re-executed under {VENV_PY}, but sys.prefix is {sys.prefix} (PYTHONHOME set?)")
     if not VENV_PY.exists():
         import subprocess
 
@@ -434,11 +434,11 @@ class Run:
                 if c.bench == "put-url":
                     os.sync()
                     args += self.warm_args()
-                elif c.size:
+                elif c.bench == "get-url" and c.size:
                     # The registries' pulls read blobs their setup has just written, so from the
                     # page cache; nginx's file has been idle since the run began, and this machine
                     # pages idle page cache out after about a minute.
-                    read_through(self.nginx.www / "big")
+                    read_through(self.nginx.www / c.path.lstrip("/"))
                 inv = self.runner.run(self.nginx.url, args, c.timeout(), f"r{round_no}-{c.id}", target="nginx")
                 rec["argv"] = inv.argv
                 if inv.ok:
@@ -601,7 +601,7 @@ def parse_args(argv=None) -> argparse.Namespace:
                    help="extra argument for every pier-bench call, e.g. --bench-arg=--threads=2 (repeatable)")
     p.add_argument("--no-ceiling", action="store_true", help="skip the openssl and nginx measurements")
     p.add_argument("--pier-htpasswd", action="store_true",
-                   help="also measure Pier with htpasswd (once `pier serve` supports auth.htpasswd)")
+                   help="also measure Pier with htpasswd (the default: Pier has auth.htpasswd)")
     p.add_argument("--dry-run", action="store_true",
                    help="fake pier-bench (everything else is real); results are not representative")
     p.add_argument("--workdir", help="where storage roots and logs go (default: $TMPDIR); removed afterwards")

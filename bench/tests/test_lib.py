@@ -19,7 +19,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from lib import plan as planlib  # noqa: E402
 from lib import procstat, report, storage  # noqa: E402
 from lib.client import parse_result  # noqa: E402
-from lib.machine import parse_openssl_speed  # noqa: E402
+from lib.machine import parse_openssl_speed, read_through, warm_memory  # noqa: E402
 
 GOOD = {
     "scenario": "ping", "requests": 100, "errors": 0, "seconds": 1.0, "req_per_s": 100.0, "mb_per_s": 0.0,
@@ -149,10 +149,22 @@ def test_summary_ratios_flags_and_targets():
     assert t["ping-htpasswd ≥ 20× reference"] == "n/a"
     assert t["idle RSS ≤ reference's"] == "PASS"
     assert t["catalog-1k ≥ 10× reference"] == "n/a"  # not run
+    assert not [name for name in t if "durable" in name]  # the disk's rate is context, not a target
     text = report.render_report(s, scen)
     assert "n/a (auth not implemented)" in text and "catalog-1k" not in text
     md = report.render_report(s, scen, markdown=True)
     assert md.count("| manifest-head |") == 2  # scenario list and results table
+
+
+@pytest.mark.parametrize("size", [0, 4096, (1 << 20) + 5, 3 << 20])
+def test_warm_memory_touches_sizes_that_are_not_whole_blocks(size):
+    warm_memory(size)
+
+
+def test_read_through_reads_a_file_to_its_end(tmp_path):
+    f = tmp_path / "big"
+    f.write_bytes(os.urandom((8 << 20) + 3))
+    read_through(f)
 
 
 def test_write_doc_replaces_only_the_marked_section(tmp_path):

@@ -210,6 +210,7 @@ struct ScenarioRunner: Sendable {
 
     /// Runs `operation` from `concurrency` workers until `duration` has passed.
     private func timed(_ operation: @escaping @Sendable (Int) async throws -> Int) async throws -> Measurement {
+        MemoryWarmer.warm(bytes: warmMemory)  // before the deadline is set: it takes seconds
         let deadline = ContinuousClock.now + .milliseconds(Int(duration * 1000))
         return try await measure { worker in
             var result = WorkerResult()
@@ -227,7 +228,8 @@ struct ScenarioRunner: Sendable {
 
     /// Runs operations 0..<n, spread over `concurrency` workers.
     private func counted(_ n: Int, _ operation: @escaping @Sendable (Int) async throws -> Int) async throws -> Measurement {
-        try await measure { worker in
+        MemoryWarmer.warm(bytes: warmMemory)
+        return try await measure { worker in
             var result = WorkerResult()
             for i in stride(from: worker, to: n, by: concurrency) {
                 let start = ContinuousClock.now
@@ -240,7 +242,6 @@ struct ScenarioRunner: Sendable {
     }
 
     private func measure(_ worker: @escaping @Sendable (Int) async throws -> WorkerResult) async throws -> Measurement {
-        MemoryWarmer.warm(bytes: warmMemory)
         let cpuStart = processCPUSeconds()
         let start = ContinuousClock.now
         let results = try await withThrowingTaskGroup(of: WorkerResult.self) { group in
