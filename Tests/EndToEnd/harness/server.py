@@ -164,6 +164,13 @@ class Server(ManagedProcess):
         caller_driver = storage_driver((config or {}).get("storage"))
         base = default_config(self.root, self.port, storage={} if caller_driver else None, kind=kind)
         self.config = deep_merge(base, config)
+        if kind == "distribution" and storage_driver(self.config["storage"]) == "s3":
+            # distribution 2.8.2's upload purge, run at start, takes the first byte of every
+            # name its walk of the bucket meets (purgeuploads.go:73) and panics on an empty
+            # one: a key ending in "/", which is how SeaweedFS lists a directory whose objects
+            # were deleted, such as a finished upload's (left by either server). The reference
+            # then died at start or soon after, at random. Its purge is not under test.
+            self.config["storage"].setdefault("maintenance", {}).setdefault("uploadpurging", {"enabled": False})
         self.config_path = self.workdir / f"{kind}-config.yml"
         self.log_path = self.workdir / f"{kind}.log"
         self.proc: subprocess.Popen | None = None
