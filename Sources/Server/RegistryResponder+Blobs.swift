@@ -58,14 +58,26 @@ extension RegistryResponder {
                 defer { try? handle.close() }
                 // Bounded regions, each read ahead while the previous one is sent, so an
                 // event loop seldom waits for the disk on a blob that is not in the page cache.
+                // The next region is queued before the previous one is done: waiting for each
+                // left the socket idle for a task switch every region, which held a 1 GiB
+                // pull at ~1.24 GB/s where the reference and nginx sent faster.
                 var offset = start
+                var queued: [EventLoopFuture<Void>] = []
                 pier_prefetch(fd, off_t(offset), off_t(min(Self.sendfileChunk, end - offset)))
-                while offset < end {
-                    let chunkEnd = min(offset + Self.sendfileChunk, end)
-                    if chunkEnd < end { pier_prefetch(fd, off_t(chunkEnd), off_t(min(Self.sendfileChunk, end - chunkEnd))) }
-                    let region = FileRegion(fileHandle: handle, readerIndex: offset, endIndex: chunkEnd)
-                    try await channel.triggerUserOutboundEvent(SendfileHandler.Request(region: region)).get()
-                    offset = chunkEnd
+                do {
+                    while offset < end {
+                        let chunkEnd = min(offset + Self.sendfileChunk, end)
+                        if chunkEnd < end { pier_prefetch(fd, off_t(chunkEnd), off_t(min(Self.sendfileChunk, end - chunkEnd))) }
+                        let region = FileRegion(fileHandle: handle, readerIndex: offset, endIndex: chunkEnd)
+                        queued.append(channel.triggerUserOutboundEvent(SendfileHandler.Request(region: region)))
+                        if queued.count > 1 { try await queued.removeFirst().get() }
+                        offset = chunkEnd
+                    }
+                    for region in queued { try await region.get() }
+                } catch {
+                    // The file is closed on the way out: nothing queued may still be using it.
+                    for region in queued { _ = try? await region.get() }
+                    throw error
                 }
                 try await writer.finish(nil)
             }
