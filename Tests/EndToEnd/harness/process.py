@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import signal
 import subprocess
+import time
 from pathlib import Path
 
 
@@ -49,6 +50,27 @@ class ManagedProcess:
             self.proc.kill()
             self.proc.wait()
         self._forget()
+
+    def wait_until_ready(self, probe, timeout: float, error: type[Exception], name: str, where: str,
+                         interval: float) -> None:
+        """Calls `probe` every `interval` until it returns None (ready; otherwise it returns
+        what it saw). Raises `error` with the log when the process exits first, or kills it
+        and raises when `timeout` passes."""
+        deadline = time.monotonic() + timeout
+        last = "no answer"
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                self._forget()
+                raise error(f"{name} exited with {self.proc.returncode} before it was ready\n"
+                            f"--- log {self.log_path} ---\n{self.log[-8000:]}")
+            last = probe()
+            if last is None:
+                return
+            time.sleep(interval)
+        log = self.log
+        self.kill()
+        raise error(f"{name} not ready on {where} after {timeout}s ({last})\n"
+                    f"--- log {self.log_path} ---\n{log[-8000:]}")
 
     def _forget(self) -> None:
         self.returncode = self.proc.returncode if self.proc else None

@@ -28,10 +28,8 @@ import itertools
 import json
 import os
 import shutil
-import signal
 import subprocess
 import sys
-import time
 import uuid
 from pathlib import Path
 
@@ -192,32 +190,22 @@ class SeaweedFS(ManagedProcess):
     def wait_ready(self, timeout: float = 60.0) -> None:
         """Until a signed ListBuckets succeeds and a write goes through (the volume server has
         registered with the master): a bare S3 port answers ~1 s before it can store anything."""
-        deadline = time.monotonic() + timeout
-        last = "no answer"
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                self._forget()
-                raise SeaweedStartError(
-                    f"weed exited with {self.proc.returncode} before it was ready\n"
-                    f"--- log {self.log_path} ---\n{self.log[-8000:]}")
+        def probe() -> str | None:
             try:
                 requests.get(self.endpoint + "/", timeout=2)  # cheap: is anything listening?
                 c = self.client()
                 c.list_buckets()
-                probe = "e2e-ready-probe"
+                bucket = "e2e-ready-probe"
                 try:
-                    c.head_bucket(Bucket=probe)
+                    c.head_bucket(Bucket=bucket)
                 except c.exceptions.ClientError:
-                    c.create_bucket(Bucket=probe)
-                c.put_object(Bucket=probe, Key="ready", Body=b"ok")
-                return
+                    c.create_bucket(Bucket=bucket)
+                c.put_object(Bucket=bucket, Key="ready", Body=b"ok")
+                return None
             except Exception as e:  # connection refused, 5xx while the cluster forms, ...
-                last = repr(e)
-            time.sleep(0.2)
-        log = self.log
-        self.kill()
-        raise SeaweedStartError(f"SeaweedFS not ready on {self.endpoint} after {timeout}s ({last})\n"
-                                f"--- log {self.log_path} ---\n{log[-8000:]}")
+                return repr(e)
+
+        self.wait_until_ready(probe, timeout, SeaweedStartError, "weed", self.endpoint, interval=0.2)
 
     def stop(self, timeout: float = 40.0) -> int | None:
         """SIGTERM and wait (weed's filer waits up to 15 s for gRPC streams to end);

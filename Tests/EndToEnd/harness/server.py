@@ -11,10 +11,8 @@ from __future__ import annotations
 import atexit
 import copy
 import os
-import signal
 import socket
 import subprocess
-import time
 from pathlib import Path
 
 import requests
@@ -245,29 +243,14 @@ class Server(ManagedProcess):
         ).status_code
 
     def wait_ready(self, timeout: float = 30.0) -> None:
-        deadline = time.monotonic() + timeout
-        last = "no answer"
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                self._forget()
-                raise ServerStartError(
-                    f"{self.kind} exited with {self.proc.returncode} before it was ready\n"
-                    f"--- log {self.log_path} ---\n{self.log[-8000:]}"
-                )
+        def probe() -> str | None:
             try:
                 code = self.ping(timeout=2)
-                if code in self.ready_statuses:
-                    return
-                last = f"HTTP {code}"
             except requests.RequestException as e:
-                last = repr(e)
-            time.sleep(0.05)
-        log = self.log
-        self.kill()
-        raise ServerStartError(
-            f"{self.kind} not ready on {self.url} after {timeout}s ({last})\n"
-            f"--- log {self.log_path} ---\n{log[-8000:]}"
-        )
+                return repr(e)
+            return None if code in self.ready_statuses else f"HTTP {code}"
+
+        self.wait_until_ready(probe, timeout, ServerStartError, self.kind, self.url, interval=0.05)
 
     def answers(self) -> bool:
         """True when the server still answers GET /v2/ (200, or 401 when it authenticates)."""
