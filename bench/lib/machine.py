@@ -22,24 +22,33 @@ def openssl_sha256_mb_per_s(seconds: int) -> tuple[float | None, str]:
     return (value, "") if value is not None else (None, text[-500:])
 
 
-def warm_memory(size: int) -> None:
+def warm_memory(size: int) -> int:
     """Touches and frees `size` bytes, as pier-bench's --warm-memory does before a timed
-    write (see bench/Sources/pier-bench/MemoryWarmer.swift for why)."""
+    write (see bench/Sources/pier-bench/MemoryWarmer.swift for why); returns the bytes
+    written."""
     import mmap
 
     if size <= 0:
-        return
+        return 0
     block = b"\1" * (1 << 20)
+    touched = 0
     with mmap.mmap(-1, size, flags=mmap.MAP_PRIVATE | mmap.MAP_ANONYMOUS) as m:
         for offset in range(0, size, len(block)):
-            m[offset:offset + len(block)] = block[:min(len(block), size - offset)]
+            piece = block[:min(len(block), size - offset)]
+            m[offset:offset + len(piece)] = piece
+            touched += len(piece)
+        assert m[size - 1] == 1
+    return touched
 
 
-def read_through(path) -> None:
-    """Reads a file once, so what is measured next finds it in the page cache."""
+def read_through(path) -> int:
+    """Reads a file once, so what is measured next finds it in the page cache; returns the
+    bytes read."""
+    total = 0
     with open(path, "rb") as f:
-        while f.read(8 << 20):
-            pass
+        while chunk := f.read(8 << 20):
+            total += len(chunk)
+    return total
 
 
 def disk_durable_write_mb_per_s(directory, size: int, chunk: int = 1 << 20) -> float:

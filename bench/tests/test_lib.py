@@ -158,13 +158,13 @@ def test_summary_ratios_flags_and_targets():
 
 @pytest.mark.parametrize("size", [0, 4096, (1 << 20) + 5, 3 << 20])
 def test_warm_memory_touches_sizes_that_are_not_whole_blocks(size):
-    warm_memory(size)
+    assert warm_memory(size) == size
 
 
 def test_read_through_reads_a_file_to_its_end(tmp_path):
     f = tmp_path / "big"
     f.write_bytes(os.urandom((8 << 20) + 3))
-    read_through(f)
+    assert read_through(f) == (8 << 20) + 3
 
 
 def test_write_doc_replaces_only_the_marked_section(tmp_path):
