@@ -137,7 +137,7 @@ public struct PierServer: Sendable {
         func plainApplication(_ address: BindAddress, _ onRunning: @escaping @Sendable (any Channel) async -> Void) -> some Service {
             Application(
                 responder: responder(sendfile: true, scheme: "http"),
-                server: .http1(configuration: plainHTTP),
+                server: HTTPServerBuilder { EventLoopPinnedChannel(HTTP1Channel(responder: $0, configuration: plainHTTP)) },
                 configuration: .init(address: address),
                 onServerRunning: onRunning,
                 logger: logger
@@ -148,9 +148,10 @@ public struct PierServer: Sendable {
             let tlsConfiguration = try makeTLSConfiguration(tls, acme: acme)
             // Blob bytes cannot go out by sendfile through TLS: the kernel would skip encryption.
             let streams = HTTP1Channel.Configuration(additionalChannelHandlers: [ExpectContinueHandler()], idleTimeout: .seconds(60))
-            let server: HTTPServerBuilder = configuration.http2Disabled
-                ? try .tls(.http1(configuration: streams), tlsConfiguration: tlsConfiguration)
-                : try .http2Upgrade(tlsConfiguration: tlsConfiguration, configuration: .init(idleTimeout: .seconds(60), streamConfiguration: streams))
+            let http2 = HTTP2UpgradeChannel.Configuration(idleTimeout: .seconds(60), streamConfiguration: streams)
+            let server = configuration.http2Disabled
+                ? HTTPServerBuilder { EventLoopPinnedChannel(try TLSChannel(HTTP1Channel(responder: $0, configuration: streams), tlsConfiguration: tlsConfiguration)) }
+                : HTTPServerBuilder { EventLoopPinnedChannel(try HTTP2UpgradeChannel(tlsConfiguration: tlsConfiguration, configuration: http2, responder: $0)) }
             services.append(.init(service: Application(
                 responder: responder(sendfile: false, scheme: "https"),
                 server: server,

@@ -1,0 +1,26 @@
+import HummingbirdCore
+import Logging
+import NIOCore
+
+/// A server child channel whose connection task runs on the connection's event loop (see
+/// `EventLoopTaskExecutor` for why). It wraps any of Hummingbird's channels (HTTP/1, TLS,
+/// HTTP/2), whose per-stream tasks inherit the preference.
+struct EventLoopPinnedChannel<Base: ServerChildChannel>: ServerChildChannel {
+    typealias Value = Base.Value
+
+    let base: Base
+
+    init(_ base: Base) {
+        self.base = base
+    }
+
+    func setup(channel: any Channel, logger: Logger) -> EventLoopFuture<Value> {
+        base.setup(channel: channel, logger: logger)
+    }
+
+    func handle(value: Value, logger: Logger) async {
+        await withTaskExecutorPreference(EventLoopTaskExecutor(loop: value.channel.eventLoop)) {
+            await base.handle(value: value, logger: logger)
+        }
+    }
+}
