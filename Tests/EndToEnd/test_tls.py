@@ -306,3 +306,30 @@ def test_plain_listener_redirects_to_https_with_308(make_server, tls):
     # 308 keeps the method: a POST is redirected, not turned into a GET.
     r = requests.post(f"http://127.0.0.1:{plain}/v2/redir/app/blobs/uploads/", allow_redirects=False, timeout=10)
     assert r.status_code == 308 and r.headers["Location"].startswith("https://")
+
+
+@pytest.mark.parametrize("http2_disabled", [True, False], ids=["http1", "http2"])
+def test_a_large_pull_over_tls_to_a_slow_client_streams_in_bounded_memory(make_server, tls, http2_disabled):
+    """Through TLS a blob is read from disk and written by the request's task, not sent by
+    sendfile: the reads must wait for a slow client instead of queueing the blob in memory."""
+    import hashlib
+    import time
+
+    srv = https_server(make_server, tls, {"http": {"http2": {"disabled": http2_disabled}}})
+    reg = Registry(srv.url, verify=tls.ca_path)
+    size = 192 * 1024 * 1024
+    digest, pushed, final = reg.push_stream("tls/big", (images.random_bytes(1024 * 1024) for _ in range(size // (1024 * 1024))))
+    assert final.status_code == 201 and pushed == size
+    before = srv.peak_rss_mib()
+    sha, got = hashlib.sha256(), 0
+    with reg.get(f"/v2/tls/big/blobs/{digest}", stream=True, timeout=300) as r:
+        assert r.status_code == 200
+        for piece in r.iter_content(256 * 1024):
+            sha.update(piece)
+            got += len(piece)
+            if got % (8 * 1024 * 1024) == 0:
+                time.sleep(0.05)  # about 150 MB/s at most: slower than the disk
+    assert got == size and "sha256:" + sha.hexdigest() == digest
+    peak = srv.peak_rss_mib()
+    print(f"peak RSS before the pull {before:.1f} MiB, after {peak:.1f} MiB")
+    assert peak < 100, f"peak RSS {peak:.1f} MiB while streaming {size >> 20} MiB over TLS"
