@@ -11,14 +11,21 @@ public struct RepositoryName: Hashable, Sendable, Comparable, CustomStringConver
     public static let maximumLength = 255
 
     public init?(_ string: some StringProtocol) {
-        let bytes = Array(string.utf8)
-        guard !bytes.isEmpty, bytes.count <= Self.maximumLength else { return nil }
+        // Validated in the String it is kept as: one copy, and none at all for the short
+        // names a String stores inline.
+        var value = String(string)
+        guard value.withUTF8({ Self.isValid($0) }) else { return nil }
+        self.value = value
+    }
+
+    private static func isValid(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+        guard !bytes.isEmpty, bytes.count <= Self.maximumLength else { return false }
         var start = 0
         for i in 0...bytes.count where i == bytes.count || bytes[i] == UInt8(ascii: "/") {
-            guard Self.isValidComponent(bytes[start..<i]) else { return nil }
+            guard isValidComponent(bytes[start..<i]) else { return false }
             start = i + 1
         }
-        self.value = String(string)
+        return true
     }
 
     /// The `/`-separated parts of the name.
@@ -34,7 +41,7 @@ public struct RepositoryName: Hashable, Sendable, Comparable, CustomStringConver
         (c >= 0x61 && c <= 0x7a) || (c >= 0x30 && c <= 0x39)
     }
 
-    private static func isValidComponent(_ bytes: ArraySlice<UInt8>) -> Bool {
+    private static func isValidComponent(_ bytes: Slice<UnsafeBufferPointer<UInt8>>) -> Bool {
         guard let first = bytes.first, let last = bytes.last, isAlphanumeric(first), isAlphanumeric(last) else {
             return false
         }

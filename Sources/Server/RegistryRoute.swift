@@ -26,32 +26,32 @@ enum RegistryRoute: Equatable {
         guard rest.hasPrefix("/") else { return nil }
         let body = rest.dropFirst()
         if body == "_catalog" { return .catalog }
-        let parts = body.split(separator: "/", omittingEmptySubsequences: false)
-        let n = parts.count
-        func name(_ count: Int) throws(RegistryError) -> RepositoryName {
-            let raw = parts[0..<count].joined(separator: "/")
-            guard count > 0, let name = RepositoryName(raw) else { throw RegistryError.nameInvalid(raw) }
+        // The last three `/`-separated parts, peeled off the end without splitting the whole
+        // path: `head` is what precedes a part, nil when nothing (not even "") does.
+        guard let (head1, last) = Self.peel(body) else { return nil }
+        guard let (head2, second) = Self.peel(head1) else { return nil }
+        func name(_ raw: Substring) throws(RegistryError) -> RepositoryName {
+            guard let name = RepositoryName(raw) else { throw RegistryError.nameInvalid(String(raw)) }
             return name
         }
-        if n >= 3, parts[n - 2] == "tags", parts[n - 1] == "list" {
-            return .tags(try name(n - 2))
+        if second == "tags", last == "list" {
+            return .tags(try name(head2))
         }
-        if n >= 4, parts[n - 3] == "blobs", parts[n - 2] == "uploads" {
-            let id = parts[n - 1]
-            return id.isEmpty ? .uploads(try name(n - 3)) : .upload(try name(n - 3), String(id))
+        if second == "uploads", let (head3, third) = Self.peel(head2), third == "blobs" {
+            return last.isEmpty ? .uploads(try name(head3)) : .upload(try name(head3), String(last))
         }
-        if n >= 3, parts[n - 2] == "blobs", parts[n - 1] == "uploads" {
-            return .uploads(try name(n - 2))
+        switch second {
+        case "blobs" where last == "uploads": return .uploads(try name(head2))
+        case "manifests": return .manifest(try name(head2), String(last))
+        case "blobs": return .blob(try name(head2), String(last))
+        case "referrers": return .referrers(try name(head2), String(last))
+        default: return nil
         }
-        if n >= 3, parts[n - 2] == "manifests" {
-            return .manifest(try name(n - 2), String(parts[n - 1]))
-        }
-        if n >= 3, parts[n - 2] == "blobs" {
-            return .blob(try name(n - 2), String(parts[n - 1]))
-        }
-        if n >= 3, parts[n - 2] == "referrers" {
-            return .referrers(try name(n - 2), String(parts[n - 1]))
-        }
-        return nil
+    }
+
+    /// Splits `path` at its last `/`: what precedes it and the part after it.
+    private static func peel(_ path: Substring) -> (head: Substring, last: Substring)? {
+        guard let slash = path.utf8.lastIndex(of: UInt8(ascii: "/")) else { return nil }
+        return (path[..<slash], path[path.index(after: slash)...])
     }
 }

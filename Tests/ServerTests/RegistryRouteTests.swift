@@ -17,15 +17,21 @@ import Testing
         #expect(try RegistryRoute.parse("/v2/a/b/blobs/uploads/u-1") == .upload(name, "u-1"))
         #expect(try RegistryRoute.parse("/v2/a/b/referrers/sha256:x") == .referrers(name, "sha256:x"))
         #expect(try RegistryRoute.parse("/v2/manifests/manifests/x") == .manifest(RepositoryName("manifests")!, "x"))
+        #expect(try RegistryRoute.parse("/v2/blobs/blobs/uploads/u") == .upload(RepositoryName("blobs")!, "u"))
+        #expect(try RegistryRoute.parse("/v2/a/tags/tags/list") == .tags(RepositoryName("a/tags")!))
     }
 
     @Test func ignoresOtherPaths() throws {
         #expect(try RegistryRoute.parse("/") == nil)
         #expect(try RegistryRoute.parse("/v2x") == nil)
         #expect(try RegistryRoute.parse("/v2/a/b") == nil)
+        #expect(try RegistryRoute.parse("/v2/a") == nil)
+        #expect(try RegistryRoute.parse("/v2/a/uploads/x") == nil)
+        #expect(try RegistryRoute.parse("/v2/blobs/uploads/x") == nil)
+        #expect(try RegistryRoute.parse("/v2/a/tags/lists") == nil)
     }
 
-    @Test(arguments: ["/v2/A/manifests/x", "/v2/a//b/manifests/x", "/v2/a/../b/tags/list", "/v2/%2e%2e/blobs/uploads/", "/v2/..%2fetc/manifests/x", "/v2/a%00/tags/list", "/v2//manifests/x"])
+    @Test(arguments: ["/v2/A/manifests/x", "/v2/a//b/manifests/x", "/v2/a/../b/tags/list", "/v2/%2e%2e/blobs/uploads/", "/v2/..%2fetc/manifests/x", "/v2/a%00/tags/list", "/v2//manifests/x", "/v2//tags/list", "/v2//blobs/uploads/"])
     func refusesInvalidNames(_ path: String) {
         #expect(throws: RegistryError.self) { try RegistryRoute.parse(Substring(path)) }
     }
