@@ -120,7 +120,7 @@ public struct PierServer: Sendable {
             additionalChannelHandlers: [ExpectContinueHandler(), SendfileHandler.Installer()],
             idleTimeout: .seconds(60)
         )
-        let onRunning: @Sendable (any Channel) async -> Void = { [logger, configuration, storageRoot] channel in
+        let onRunning: @Sendable (any Channel) async -> Void = { [logger, configuration] channel in
             // Start-up is over: give back the code and constant pages only it needed.
             pier_release_startup_pages()
             logger.info(

@@ -1,13 +1,13 @@
 import ACME
 import Auth
 import Foundation
-public import Hummingbird
+import Hummingbird
 import HTTPTypes
-public import Logging
+import Logging
 import NIOCore
 import Notifications
 import OCI
-public import Registry
+import Registry
 import Storage
 
 /// Answers the `/v2/` API: parses the route, calls the ``Registry`` and turns its results

@@ -117,6 +117,28 @@ def _m(sid, kind, rps, mbps=0.0, p99=1.0, rss=30.0, errors=0, cpu_pct=50.0, rnd=
                              "client_cpu_pct": cpu_pct}}
 
 
+def test_pull_rows_near_the_sha256_rate_are_flagged_hash_bound():
+    p = planlib.build_plan(False)
+    scen = planlib.select(p, "pull-1g,push-1g")
+    ms = [
+        _m("pull-1g", "pier", 2, mbps=1900),
+        _m("pull-1g", "distribution", 1, mbps=1200),
+        _m("push-1g", "pier", 1, mbps=1900),
+        _m("push-1g", "distribution", 1, mbps=1900),
+    ]
+    ceilings = [{"id": "openssl-sha256", "title": "x", "unit": "MB/s", "value": 2200, "bench": None}]
+    s = report.summarize(scen, ms, ceilings, {}, {})
+    assert "hash-bound(P)" in s["scenarios"]["pull-1g"]["flags"]
+    assert "hash-bound(R)" not in s["scenarios"]["pull-1g"]["flags"]
+    assert not any(f.startswith("hash-bound") for f in s["scenarios"]["push-1g"]["flags"])
+
+
+def test_full_plan_pulls_1g_three_times_per_round():
+    full, quick = planlib.build_plan(False), planlib.build_plan(True)
+    assert next(s for s in full.scenarios if s.id == "pull-1g").count == 3
+    assert next(s for s in quick.scenarios if s.id == "pull-1g").count == 1
+
+
 def test_summary_ratios_flags_and_targets():
     p = planlib.build_plan(False)
     scen = planlib.select(p, "manifest-head,push-1g,ping-htpasswd")

@@ -32,7 +32,7 @@ struct PierBench: AsyncParsableCommand {
     @Option(help: "Client event-loop threads.") var threads = 1
     @Option(help: "Bytes of memory to touch and free right before the timed phase (see MemoryWarmer).")
     var warmMemory = 0
-    @Flag(help: "Use the general-purpose HTTP client for small requests too (slower, for comparison).")
+    @Flag(help: "Use the general-purpose HTTP client for small requests and large downloads too (slower, for comparison).")
     var generalClient = false
 
     mutating func run() async throws {
@@ -40,6 +40,7 @@ struct PierBench: AsyncParsableCommand {
             throw ValidationError("unknown scenario \(self.scenario)")
         }
         let group = MultiThreadedEventLoopGroup(numberOfThreads: threads)
+        let hashing = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         var config = HTTPClient.Configuration()
         config.connectionPool = .init(idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: max(concurrency, 1))
         config.timeout = .init(connect: .seconds(10), read: .seconds(600))
@@ -58,7 +59,8 @@ struct PierBench: AsyncParsableCommand {
             repo: repo ?? "bench/\(scenario.rawValue)",
             path: path,
             group: group,
-            rawSmallRequests: !generalClient,
+            hashLoop: hashing.next(),
+            leanClient: !generalClient,
             warmMemory: warmMemory
         )
         let outcome: Result<Measurement, any Error>
@@ -70,6 +72,7 @@ struct PierBench: AsyncParsableCommand {
         }
         try? await http.shutdown()
         try? await group.shutdownGracefully()
+        try? await hashing.shutdownGracefully()
         switch outcome {
         case .success(let measurement):
             let encoder = JSONEncoder()
@@ -100,7 +103,10 @@ struct ScenarioRunner: Sendable {
     let repo: String
     let path: String
     let group: MultiThreadedEventLoopGroup
-    let rawSmallRequests: Bool
+    /// Where `RawDownload` hashes, a thread apart from the connections'.
+    let hashLoop: any EventLoop
+    /// Small requests go through `RawLoad`, large downloads through `RawDownload`.
+    let leanClient: Bool
     let warmMemory: Int
 
     /// Distinct content per run, so no round re-pushes what an earlier one stored.
@@ -116,12 +122,12 @@ struct ScenarioRunner: Sendable {
         let repo = repo
         switch scenario {
         case .ping:
-            if rawSmallRequests { return try await raw(.GET, "/v2/") }
+            if leanClient { return try await raw(.GET, "/v2/") }
             return try await timed { _ in try await client.ping() }
         case .manifestHead, .manifestGet:
             try await client.pushImage(repo, tag: "latest", layer: .make(size: 1024, seed: seed), mode: .monolithic)
             let method: HTTPMethod = scenario == .manifestHead ? .HEAD : .GET
-            if rawSmallRequests {
+            if leanClient {
                 return try await raw(method, "/v2/\(repo)/manifests/latest", headers: [("Accept", Self.manifestAccept)])
             }
             return try await timed { _ in
@@ -134,10 +140,10 @@ struct ScenarioRunner: Sendable {
             for i in 1..<20 {
                 try await client.pushManifest(repo, tag: String(format: "t%03d", i), config: config, layer: layer)
             }
-            if rawSmallRequests { return try await raw(.GET, "/v2/\(repo)/tags/list") }
+            if leanClient { return try await raw(.GET, "/v2/\(repo)/tags/list") }
             return try await timed { _ in try await client.fetch(.GET, "/v2/\(repo)/tags/list") }
         case .catalog:
-            if rawSmallRequests { return try await raw(.GET, "/v2/_catalog?n=1000") }
+            if leanClient { return try await raw(.GET, "/v2/_catalog?n=1000") }
             return try await timed { _ in try await client.fetch(.GET, "/v2/_catalog?n=1000") }
         case .pushMonolith, .pushChunked, .pushStream:
             let mode: UploadMode = scenario == .pushMonolith ? .monolithic : scenario == .pushChunked ? .chunked(chunk) : .streamed
@@ -154,6 +160,11 @@ struct ScenarioRunner: Sendable {
                 digests.append(payload.digest)
             }
             let pulled = digests
+            if leanClient, size >= Self.rawDownloadMinimum {
+                return try await counted(pulled.count) { i in
+                    try await download("/v2/\(repo)/blobs/\(pulled[i])", expecting: pulled[i])
+                }
+            }
             return try await counted(pulled.count) { i in try await client.pullBlob(repo, pulled[i]) }
         case .mixed:
             var stored = [Digest]()
@@ -175,9 +186,12 @@ struct ScenarioRunner: Sendable {
             }
         case .getURL:
             if let count {
+                if leanClient, size >= Self.rawDownloadMinimum {
+                    return try await counted(count) { _ in try await download(path, expecting: nil) }
+                }
                 return try await counted(count) { _ in try await client.fetchHashed(path) }
             }
-            if rawSmallRequests { return try await raw(.GET, path) }
+            if leanClient { return try await raw(.GET, path) }
             return try await timed { _ in try await client.fetch(.GET, path) }
         case .putURL:
             let payloads = makePayloads(count ?? 1)
@@ -186,6 +200,24 @@ struct ScenarioRunner: Sendable {
                 return payloads[i].size
             }
         }
+    }
+
+    /// Downloads from this size up go through `RawDownload`.
+    static let rawDownloadMinimum = 16 << 20
+
+    /// One download on `RawDownload`, its digest checked when `expected` is given.
+    private func download(_ path: String, expecting expected: Digest?) async throws -> Int {
+        guard let url = URLParts(client.base) else { throw ValidationError("cannot parse \(client.base)") }
+        var headers = [(String, String)]()
+        if let authorization = client.authorization { headers.append(("Authorization", authorization)) }
+        let download = RawDownload(
+            host: url.host, port: url.port, path: path, headers: headers, algorithm: expected?.algorithm ?? .sha256
+        )
+        let (digest, count) = try await download.run(on: group.next(), hashingOn: hashLoop)
+        if let expected, digest != expected {
+            throw RegistryClient.Failure(description: "digest mismatch pulling \(expected)")
+        }
+        return count
     }
 
     /// A duration-based run of one small request on the lean NIO client.
