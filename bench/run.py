@@ -484,16 +484,15 @@ class Run:
                     self.progress(rec, LABEL[kind])
 
     def check_disk(self) -> None:
-        need = 0
-        for s in self.scenarios:
-            if s.size and s.count:
-                need += s.size * s.count * 2  # both servers
-            elif s.size:
-                need += s.size * 1024  # mixed: a rough bound
-        need = need * self.plan.rounds + 2 * self.plan.nginx_big_size
+        """Refuse a run the disk cannot hold: it would fail late, in round 3's S3 rows."""
+        need = planlib.disk_bytes_needed(self.plan, self.scenarios)
         free = shutil.disk_usage(self.workdir).free
         if free < need:
-            self.event(f"only {free / GiB:.1f} GiB free under {self.workdir}, the run may write ~{need / GiB:.1f} GiB")
+            msg = f"only {free / GiB:.1f} GiB free under {self.workdir}, the run may write ~{need / GiB:.1f} GiB"
+            if not self.args.ignore_disk_space:
+                raise RuntimeError(msg + " (free space, pass --workdir, fewer --rounds or --scenarios, "
+                                   "or --ignore-disk-space)")
+            self.event(msg)
 
     # ---- cleanup ---------------------------------------------------------
     def cleanup(self, save_logs_to: Path | None = None) -> None:
@@ -518,13 +517,19 @@ class Run:
 
     def save_logs(self, dest: Path) -> None:
         """Keep the server, nginx and pier-bench logs of a run that had problems (not the roots)."""
-        dest.mkdir(parents=True, exist_ok=True)
-        for path in self.workdir.glob("*/*.log"):
-            shutil.copy2(path, dest / f"{path.parent.name}-{path.name}")
-        for path in (self.workdir / "nginx").glob("*.log"):
-            shutil.copy2(path, dest / f"nginx-{path.name}")
-        if (self.workdir / "bench-logs").is_dir():
-            shutil.copytree(self.workdir / "bench-logs", dest / "bench-logs", dirs_exist_ok=True)
+        # A full disk is one reason a run has problems: losing its logs must not lose the
+        # results, which are written after this.
+        try:
+            dest.mkdir(parents=True, exist_ok=True)
+            for path in self.workdir.glob("*/*.log"):
+                shutil.copy2(path, dest / f"{path.parent.name}-{path.name}")
+            for path in (self.workdir / "nginx").glob("*.log"):
+                shutil.copy2(path, dest / f"nginx-{path.name}")
+            if (self.workdir / "bench-logs").is_dir():
+                shutil.copytree(self.workdir / "bench-logs", dest / "bench-logs", dirs_exist_ok=True)
+        except OSError as e:
+            log(f"!! could not keep the logs in {dest}: {e}")
+            return
         log(f"==> logs of this run kept in {dest}")
 
     # ---- results ---------------------------------------------------------
@@ -602,6 +607,8 @@ def parse_args(argv=None) -> argparse.Namespace:
     p.add_argument("--no-ceiling", action="store_true", help="skip the openssl and nginx measurements")
     p.add_argument("--pier-htpasswd", action="store_true",
                    help="also measure Pier with htpasswd (the default: Pier has auth.htpasswd)")
+    p.add_argument("--ignore-disk-space", action="store_true",
+                   help="run even when the work directory's disk looks too small for the plan")
     p.add_argument("--dry-run", action="store_true",
                    help="fake pier-bench (everything else is real); results are not representative")
     p.add_argument("--workdir", help="where storage roots and logs go (default: $TMPDIR); removed afterwards")

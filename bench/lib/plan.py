@@ -238,3 +238,15 @@ def select(plan: Plan, spec: str | None) -> list[Scenario]:
                 chosen.append(h)
     # keep the plan's order
     return [s for s in plan.scenarios if s in chosen]
+
+
+def disk_bytes_needed(plan: Plan, scenarios: list[Scenario]) -> int:
+    """What a run may write: every blob it pushes, on both servers, every round (neither
+    server frees a blob before garbage collection), plus nginx's big file and its upload."""
+    need = 0
+    for s in scenarios:
+        if s.size and s.count:
+            need += s.size * s.count * 2
+        elif s.size:
+            need += s.size * 1024  # mixed: a rough bound (its push pool is re-used)
+    return need * plan.rounds + 2 * plan.nginx_big_size

@@ -139,6 +139,15 @@ def test_full_plan_pulls_1g_three_times_per_round():
     assert next(s for s in quick.scenarios if s.id == "pull-1g").count == 1
 
 
+def test_disk_estimate_counts_both_servers_every_round():
+    full = planlib.build_plan(False)
+    one = planlib.select(full, "pull-1g")
+    # 3 pulls of 1 GiB on two servers over three rounds, plus nginx's file and its upload
+    assert planlib.disk_bytes_needed(full, one) == 3 * 2 * 3 * planlib.GiB + 2 * full.nginx_big_size
+    quick = planlib.build_plan(True)
+    assert planlib.disk_bytes_needed(quick, quick.scenarios) < planlib.disk_bytes_needed(full, full.scenarios)
+
+
 def test_summary_ratios_flags_and_targets():
     p = planlib.build_plan(False)
     scen = planlib.select(p, "manifest-head,push-1g,ping-htpasswd")
