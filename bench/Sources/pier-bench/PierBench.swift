@@ -207,9 +207,7 @@ struct ScenarioRunner: Sendable {
 
     /// One download on `RawDownload`, its digest checked when `expected` is given.
     private func download(_ path: String, expecting expected: Digest?) async throws -> Int {
-        guard let url = URLParts(client.base) else { throw ValidationError("cannot parse \(client.base)") }
-        var headers = [(String, String)]()
-        if let authorization = client.authorization { headers.append(("Authorization", authorization)) }
+        let (url, headers) = try leanTarget()
         let download = RawDownload(
             host: url.host, port: url.port, path: path, headers: headers, algorithm: expected?.algorithm ?? .sha256
         )
@@ -220,11 +218,16 @@ struct ScenarioRunner: Sendable {
         return count
     }
 
+    /// Where the lean clients connect, and the credentials they send, from the client's base URL.
+    private func leanTarget() throws -> (URLParts, [(String, String)]) {
+        guard let url = URLParts(client.base) else { throw ValidationError("cannot parse \(client.base)") }
+        return (url, client.authorization.map { [("Authorization", $0)] } ?? [])
+    }
+
     /// A duration-based run of one small request on the lean NIO client.
     private func raw(_ method: HTTPMethod, _ path: String, headers: [(String, String)] = []) async throws -> Measurement {
-        guard let url = URLParts(client.base) else { throw ValidationError("cannot parse \(client.base)") }
-        var headers = headers
-        if let authorization = client.authorization { headers.append(("Authorization", authorization)) }
+        let (url, auth) = try leanTarget()
+        let headers = headers + auth
         let load = RawLoad(
             host: url.host, port: url.port, method: method, path: path, headers: headers,
             concurrency: concurrency, duration: duration
