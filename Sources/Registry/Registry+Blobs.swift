@@ -23,7 +23,7 @@ extension Registry {
     }
 
     /// The local file holding a blob, when the driver keeps files on this machine, so the
-    /// HTTP layer can send it with `sendfile`; nil for other drivers, which stream.
+    /// HTTP layer can read it in place; nil for other drivers, which stream.
     public func localBlobFile(_ digest: Digest) -> String? {
         driver.localFile(layout.blobData(digest))
     }

@@ -2,7 +2,7 @@ import Hummingbird
 import NIOCore
 
 /// The per-request context: Hummingbird's core storage plus the connection, which blob
-/// GETs need to hand a file straight to the kernel (see ``SendfileHandler``).
+/// GETs need to write past the HTTP encoder (see ``DirectBodyHandler``).
 struct PierRequestContext: RequestContext {
     var coreContext: CoreRequestContextStorage
     let channel: any Channel

@@ -90,7 +90,7 @@ public struct PierServer: Sendable {
             addr: "\(ProcessInfo.processInfo.hostName):\(configuration.port)",
             instanceID: UUID().uuidString.lowercased()
         )
-        func responder(sendfile: Bool, scheme: String) -> RegistryResponder {
+        func responder(directBodies: Bool, scheme: String) -> RegistryResponder {
             RegistryResponder(
                 registry: registry,
                 logger: logger,
@@ -101,7 +101,7 @@ public struct PierServer: Sendable {
                     relativeURLs: configuration.relativeURLs,
                     extraHeaders: headers,
                     catalogMaxEntries: configuration.catalogMaxEntries,
-                    sendfile: sendfile,
+                    directBodies: directBodies,
                     scheme: scheme
                 ),
                 notifier: notifier,
@@ -117,7 +117,7 @@ public struct PierServer: Sendable {
         // Closes connections idle between requests, or stalled while sending a body, so a
         // vanished client cannot hold an upload session forever.
         let plainHTTP = HTTP1Channel.Configuration(
-            additionalChannelHandlers: [ExpectContinueHandler(), SendfileHandler.Installer()],
+            additionalChannelHandlers: [ExpectContinueHandler(), DirectBodyHandler.Installer()],
             idleTimeout: .seconds(60)
         )
         let onRunning: @Sendable (any Channel) async -> Void = { [logger, configuration] channel in
@@ -133,10 +133,10 @@ public struct PierServer: Sendable {
                 ]
             )
         }
-        /// The registry over plain HTTP, where blob bytes may go out by sendfile.
+        /// The registry over plain HTTP, where blob bytes may bypass the HTTP encoder.
         func plainApplication(_ address: BindAddress, _ onRunning: @escaping @Sendable (any Channel) async -> Void) -> some Service {
             Application(
-                responder: responder(sendfile: true, scheme: "http"),
+                responder: responder(directBodies: true, scheme: "http"),
                 server: HTTPServerBuilder { EventLoopPinnedChannel(HTTP1Channel(responder: $0, configuration: plainHTTP)) },
                 configuration: .init(address: address),
                 onServerRunning: onRunning,
@@ -146,14 +146,14 @@ public struct PierServer: Sendable {
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = []
         if let tls = configuration.tls {
             let tlsConfiguration = try makeTLSConfiguration(tls, acme: acme)
-            // Blob bytes cannot go out by sendfile through TLS: the kernel would skip encryption.
+            // Blob bytes cannot bypass the pipeline on TLS: they must be encrypted.
             let streams = HTTP1Channel.Configuration(additionalChannelHandlers: [ExpectContinueHandler()], idleTimeout: .seconds(60))
             let http2 = HTTP2UpgradeChannel.Configuration(idleTimeout: .seconds(60), streamConfiguration: streams)
             let server = configuration.http2Disabled
                 ? HTTPServerBuilder { EventLoopPinnedChannel(try TLSChannel(HTTP1Channel(responder: $0, configuration: streams), tlsConfiguration: tlsConfiguration)) }
                 : HTTPServerBuilder { EventLoopPinnedChannel(try HTTP2UpgradeChannel(tlsConfiguration: tlsConfiguration, configuration: http2, responder: $0)) }
             services.append(.init(service: Application(
-                responder: responder(sendfile: false, scheme: "https"),
+                responder: responder(directBodies: false, scheme: "https"),
                 server: server,
                 configuration: .init(address: address),
                 onServerRunning: onRunning,

@@ -27,8 +27,9 @@ struct RegistryResponder: HTTPResponder {
         var relativeURLs = false
         var extraHeaders = HTTPFields()
         var catalogMaxEntries = 1000
-        /// Whether blob bytes may go out by `sendfile` (plain-HTTP listeners only).
-        var sendfile = false
+        /// Whether blob bytes may go to the socket past the HTTP encoder (plain-HTTP listeners
+        /// only; see ``DirectBodyHandler``).
+        var directBodies = false
         /// The scheme of this listener, for absolute URLs when no proxy says otherwise.
         var scheme = "http"
     }

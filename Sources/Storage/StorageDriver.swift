@@ -47,7 +47,7 @@ public protocol StorageDriver: Sendable {
     ) async throws
 
     /// The local filesystem path of `path` when this driver keeps files on this machine
-    /// (so the HTTP layer may `sendfile` it); nil for every other driver.
+    /// (so the HTTP layer may read it in place); nil for every other driver.
     func localFile(_ path: String) -> String?
 
     /// A URL a client may fetch `path` from directly, bypassing this server

@@ -29,6 +29,19 @@ def test_get_blob_returns_exact_bytes_with_digest_header(registry, repo, blob):
     assert r.headers["Docker-Content-Digest"] == blob.digest
 
 
+def test_blob_larger_than_the_servers_read_buffers_comes_back_whole_and_by_range(registry, repo):
+    # Pier reads local blobs in 2 MiB pieces through two reused buffers: a body of several
+    # pieces, and ranges starting and ending inside pieces, must come back byte for byte.
+    b = images.Blob(images.random_bytes(5 * 1024 * 1024 + 123))
+    assert registry.push_blob(repo, b).status_code == 201
+    r = registry.get_blob(repo, b.digest)
+    assert r.status_code == 200 and r.content == b.data
+    for first, last in [(2 * 1024 * 1024 - 1, 4 * 1024 * 1024 + 1), (1, b.size - 2), (b.size - 7, b.size - 1)]:
+        r = registry.get_blob(repo, b.digest, headers={"Range": f"bytes={first}-{last}"})
+        assert r.status_code == 206
+        assert r.content == b.data[first : last + 1]
+
+
 @pytest.mark.parametrize("first,last", [(0, 0), (10, 19), (0, 9_999), (9_999, 9_999), (5_000, 9_999)])
 def test_range_request_returns_206_with_requested_bytes(registry, repo, blob, first, last):
     r = registry.get_blob(repo, blob.digest, headers={"Range": f"bytes={first}-{last}"})

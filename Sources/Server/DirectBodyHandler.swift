@@ -1,0 +1,40 @@
+import NIOCore
+
+/// Writes blob bytes the request task has already read, straight to the socket end of the
+/// pipeline, and tells the task when each buffer has been written.
+///
+/// Hummingbird's response writer only waits for the channel to be writable, so a task cannot
+/// know when the channel is done with a buffer, and a buffer it cannot reuse is a fresh
+/// allocation (and, at this size, fresh pages to fault in) per chunk. Through this handler a
+/// blob GET keeps two buffers for the whole response and refills each once its write has
+/// completed. The HTTP encoder is bypassed safely because blob responses are framed by
+/// `Content-Length`. Plain-HTTP connections only: on TLS the bytes must go through the TLS
+/// handler.
+final class DirectBodyHandler: ChannelOutboundHandler, RemovableChannelHandler {
+    typealias OutboundIn = IOData
+    typealias OutboundOut = IOData
+
+    /// The event a request task triggers on its channel; completes once the bytes are written.
+    struct Request: Sendable {
+        let bytes: ByteBuffer
+    }
+
+    func triggerUserOutboundEvent(context: ChannelHandlerContext, event: Any, promise: EventLoopPromise<Void>?) {
+        if let request = event as? Request {
+            context.writeAndFlush(wrapOutboundOut(.byteBuffer(request.bytes)), promise: promise)
+        } else {
+            context.triggerUserOutboundEvent(event, promise: promise)
+        }
+    }
+
+    /// Put among a server's additional channel handlers: moves a ``DirectBodyHandler`` to the
+    /// socket end of the pipeline, then removes itself.
+    final class Installer: ChannelInboundHandler, RemovableChannelHandler {
+        typealias InboundIn = Any
+
+        func handlerAdded(context: ChannelHandlerContext) {
+            try? context.pipeline.syncOperations.addHandler(DirectBodyHandler(), position: .first)
+            context.pipeline.syncOperations.removeHandler(context: context, promise: nil)
+        }
+    }
+}
