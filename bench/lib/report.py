@@ -11,9 +11,6 @@ from .plan import PIER_SUPPORTS_HTPASSWD  # noqa: F401  (re-exported for callers
 KINDS = ("pier", "distribution")
 LABEL = {"pier": "Pier", "distribution": "reference"}
 CLIENT_SATURATED_PCT = 90.0
-# A pull the client verifies cannot run faster than one core's SHA-256 (the digest is one
-# sequential hash); a row this close to `openssl-sha256` is bound by that, whatever the server.
-HASH_BOUND_FRACTION = 0.80
 PEAK_RSS_LIMIT_MIB = 100.0
 
 METRIC_KEYS = ("req_per_s", "mb_per_s", "p50_ms", "p90_ms", "p99_ms", "client_cpu_pct")
@@ -75,7 +72,6 @@ def summarize(scenarios, measurements: list[dict], ceilings: list[dict], idle_rs
             "errors": sum(c["bench"]["errors"] for c in recs if c.get("bench")),
             "failed": sum(1 for c in recs if c.get("value") is None),
         }
-    sha256_rate = out["ceilings"].get("openssl-sha256", {}).get("value")
     for s in scenarios:
         row: dict = {"title": s.title, "metric": s.metric, "moves_bytes": s.moves_bytes, "group": s.group}
         for kind in KINDS:
@@ -93,9 +89,6 @@ def summarize(scenarios, measurements: list[dict], ceilings: list[dict], idle_rs
             who = "P" if kind == "pier" else "R"
             if side["client_cpu_pct_max"] is not None and side["client_cpu_pct_max"] >= CLIENT_SATURATED_PCT:
                 flags.append(f"client-bound({who})")
-            if (s.bench == "pull" and sha256_rate and side["mb_per_s"] is not None
-                    and side["mb_per_s"] >= HASH_BOUND_FRACTION * sha256_rate):
-                flags.append(f"hash-bound({who})")
             if side["errors"]:
                 flags.append(f"errors({who}:{side['errors']})")
             if side["failed"]:

@@ -117,20 +117,15 @@ def _m(sid, kind, rps, mbps=0.0, p99=1.0, rss=30.0, errors=0, cpu_pct=50.0, rnd=
                              "client_cpu_pct": cpu_pct}}
 
 
-def test_pull_rows_near_the_sha256_rate_are_flagged_hash_bound():
+def test_pulls_faster_than_one_cores_sha256_are_not_flagged():
+    # pier-bench checks large pulls' digests after the timed phase, so a pull may outrun
+    # the client's SHA-256 rate; only a busy client or failures flag the row.
     p = planlib.build_plan(False)
-    scen = planlib.select(p, "pull-1g,push-1g")
-    ms = [
-        _m("pull-1g", "pier", 2, mbps=1900),
-        _m("pull-1g", "distribution", 1, mbps=1200),
-        _m("push-1g", "pier", 1, mbps=1900),
-        _m("push-1g", "distribution", 1, mbps=1900),
-    ]
+    scen = planlib.select(p, "pull-1g")
+    ms = [_m("pull-1g", "pier", 2, mbps=3900, cpu_pct=40.0), _m("pull-1g", "distribution", 1, mbps=3300, cpu_pct=95.0)]
     ceilings = [{"id": "openssl-sha256", "title": "x", "unit": "MB/s", "value": 2200, "bench": None}]
     s = report.summarize(scen, ms, ceilings, {}, {})
-    assert "hash-bound(P)" in s["scenarios"]["pull-1g"]["flags"]
-    assert "hash-bound(R)" not in s["scenarios"]["pull-1g"]["flags"]
-    assert not any(f.startswith("hash-bound") for f in s["scenarios"]["push-1g"]["flags"])
+    assert s["scenarios"]["pull-1g"]["flags"] == ["client-bound(R)"]
 
 
 def test_full_plan_pulls_1g_three_times_per_round():

@@ -31,6 +31,12 @@ struct Measurement: Encodable {
         case firstError = "first_error"
     }
 
+    /// Counts a failure found after the timed phase (a digest checked once it was over).
+    mutating func countFailure(_ description: String) {
+        errors += 1
+        if firstError == nil { firstError = description }
+    }
+
     func encode(to encoder: any Encoder) throws {
         var c = encoder.container(keyedBy: CodingKeys.self)
         try c.encode(scenario, forKey: .scenario)
