@@ -89,7 +89,6 @@ extension RegistryResponder {
         defer { close(fd) }
         var offset = start
         var fetched = start
-        var spare: [ByteBuffer] = []
         var queued: [(written: EventLoopFuture<Void>, bytes: ByteBuffer)] = []
         do {
             while offset < end {
@@ -103,7 +102,7 @@ extension RegistryResponder {
                     try await oldest.written.get()
                     buffer = oldest.bytes
                 } else {
-                    buffer = spare.popLast() ?? channel.allocator.buffer(capacity: min(fileChunk, end - start))
+                    buffer = channel.allocator.buffer(capacity: min(fileChunk, end - start))
                 }
                 buffer.clear()
                 let count = min(fileChunk, end - offset)
