@@ -49,6 +49,7 @@ import json  # noqa: E402
 import platform  # noqa: E402
 import shlex  # noqa: E402
 import shutil  # noqa: E402
+import statistics  # noqa: E402
 import signal  # noqa: E402
 import subprocess  # noqa: E402
 import tempfile  # noqa: E402
@@ -63,13 +64,14 @@ from lib import procstat, report, storage  # noqa: E402
 from lib.machine import (  # noqa: E402
     disk_durable_write_mb_per_s, openssl_sha256_mb_per_s, read_through, warm_memory,
 )
-from lib.client import BenchRunner, FakeRunner, Invocation  # noqa: E402
+from lib.client import BenchRunner, FakeRunner, Invocation, timed_window  # noqa: E402
 from lib.servers import (  # noqa: E402
     BENCH_PASSWORD, BENCH_USER, KINDS, LABEL, BenchServer, Nginx, ServerStartError, make_htpasswd, server_config,
 )
 
 GiB = planlib.GiB
 # pier-bench scenarios that write to the servers' disks.
+IDLE_RSS_STARTS = 3  # fresh starts per server for the idle RSS median (1 with --quick)
 WRITE_SCENARIOS = {"push-monolith", "push-chunked", "push-stream", "mixed"}
 APT_PACKAGES = ["docker-registry", "nginx", "apache2-utils", "openssl"]
 DOC_PATH = REPO_ROOT / "docs" / "performance.md"
@@ -179,6 +181,8 @@ class Run:
         self.ceilings: list[dict] = []
         self.events: list[str] = []
         self.idle_rss: dict[str, float] = {}
+        self.idle_rss_readings: dict[str, list[float]] = {}
+        self.idle_rss_after_setup: dict[str, float] = {}
         self.populated: dict[str, dict] = {}
         self.problems = 0  # invocations without a result, servers that died
         self.started_at = dt.datetime.now(dt.timezone.utc)
@@ -293,9 +297,34 @@ class Run:
                 server.start(timeout=60)
                 self.servers[(g, kind)] = server
         self.sanity_checks()
-        for kind in KINDS:
-            self.idle_rss[kind] = round(self.servers[("main", kind)].idle_rss_mib(), 2)
-        log("    idle RSS: " + ", ".join(f"{LABEL[k]} {v:.1f} MiB" for k, v in self.idle_rss.items()))
+        # context only: the main servers have served the sanity checks by now
+        self.idle_rss_after_setup = {k: round(self.servers[("main", k)].idle_rss_mib(), 2)
+                                     for k in KINDS if ("main", k) in self.servers}
+        self.measure_idle_rss(htpasswd_path if self.plan.groups["main"].htpasswd else None,
+                              starts=1 if self.args.quick else IDLE_RSS_STARTS)
+
+    def measure_idle_rss(self, htpasswd_path: Path | None, starts: int = IDLE_RSS_STARTS) -> None:
+        """Idle RSS as the target means it, after start-up and one ping, from fresh instances:
+        the median of `starts` per server, started in alternating order. One reading moved by
+        1-2 MiB between runs, as much as the servers differ."""
+        readings: dict[str, list[float]] = {k: [] for k in KINDS}
+        for i in range(starts):
+            for kind in (KINDS if i % 2 == 0 else KINDS[::-1]):
+                wd = self.workdir / f"idle-{kind}-{i}"
+                server = BenchServer(kind, wd, root=wd / "root", group="idle",
+                                     config=server_config(kind, htpasswd_path))
+                server.start(timeout=60)
+                try:
+                    readings[kind].append(round(server.idle_rss_mib(), 2))
+                finally:
+                    server.stop(timeout=20)
+                    shutil.rmtree(wd, ignore_errors=True)
+        self.idle_rss_readings = readings
+        self.idle_rss = {k: round(statistics.median(v), 2) for k, v in readings.items()}
+        log("    idle RSS (median of fresh starts): "
+            + ", ".join(f"{LABEL[k]} {self.idle_rss[k]:.1f} MiB {readings[k]}" for k in KINDS)
+            + "; after the sanity checks: "
+            + ", ".join(f"{LABEL[k]} {v:.1f} MiB" for k, v in self.idle_rss_after_setup.items()))
 
     def sanity_checks(self) -> None:
         """Both servers of each catalog group list the populated repositories and serve their manifest."""
@@ -375,15 +404,14 @@ class Run:
             return rec
         res = inv.result
         rec["bench"] = res
-        # the timed phase is the last `seconds` before pier-bench exited; its untimed setup
-        # (pull uploads its blobs first) is excluded by interpolating the sampled CPU time
+        # the CPU samples of the timed phase alone, interpolated (see client.timed_window)
         seconds = max(float(res["seconds"]), 0.0)
-        window_start = max(inv.ended - seconds, inv.started)
-        timed_cpu = sampler.cpu_between(window_start, inv.ended)
+        window_start, window_end = timed_window(inv.started, inv.ended, res)
+        timed_cpu = sampler.cpu_between(window_start, window_end)
         rec["server_cpu_s_timed"] = None if timed_cpu is None else round(timed_cpu, 3)
         rec["server_max_rss_sampled_mib"] = sampler.max_rss_between(inv.started, inv.ended)
         # VmRSS sampled every 50 ms in the timed phase only (VmHWM above includes the setup)
-        rec["server_max_rss_timed_mib"] = sampler.max_rss_between(window_start, inv.ended)
+        rec["server_max_rss_timed_mib"] = sampler.max_rss_between(window_start, window_end)
         if timed_cpu is not None and seconds > 0:
             rec["server_cpu_pct"] = round(100.0 * timed_cpu / seconds, 1)
         if timed_cpu is not None and res["bytes"] > 0 and s.moves_bytes:
@@ -557,6 +585,8 @@ class Run:
             "pier_htpasswd": self.pier_htpasswd,
             "populated": self.populated,
             "idle_rss_mib": self.idle_rss,
+            "idle_rss_readings_mib": self.idle_rss_readings,
+            "idle_rss_after_setup_mib": self.idle_rss_after_setup,
             "events": self.events,
             "ceilings": self.ceilings,
             "measurements": self.measurements,

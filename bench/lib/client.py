@@ -3,7 +3,8 @@
 pier-bench prints exactly one JSON object on stdout:
   {"scenario", "requests", "errors", "seconds", "req_per_s", "mb_per_s", "bytes",
    "p50_ms", "p90_ms", "p99_ms", "client_cpu_s", "client_cpu_pct", "first_error"}
-and exits 0 even when requests failed (they are counted in "errors").
+and exits 0 even when requests failed (they are counted in "errors"). It may add "after_s",
+the seconds between the end of its timed phase and its exit (see `timed_window`).
 """
 
 from __future__ import annotations
@@ -86,6 +87,15 @@ def parse_result(stdout: str) -> dict:
         if isinstance(v, bool) or not isinstance(v, types):
             raise ValueError(f"result field {k} has type {type(v).__name__}: {v!r}")
     return obj
+
+
+def timed_window(started: float, ended: float, result: dict) -> tuple[float, float]:
+    """The monotonic interval of pier-bench's timed phase: the `seconds` before the
+    `after_s` (digest checks, teardown) that preceded its exit, clipped to the process's life;
+    the untimed set-up before it (a pull uploads its blobs first) is left out."""
+    after = max(float(result.get("after_s", 0.0)), 0.0)
+    end = max(ended - after, started)
+    return max(end - max(float(result["seconds"]), 0.0), started), end
 
 
 class BenchRunner:

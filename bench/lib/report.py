@@ -330,7 +330,7 @@ def render_report(summary: dict, scenarios, markdown: bool = False) -> str:
     parts.append(render(HEADERS, table_rows(summary)))
     parts.append("")
     if idle:
-        parts.append(("Idle RSS: " if not markdown else "Idle RSS (VmRSS after start and one ping): ")
+        parts.append(("Idle RSS: " if not markdown else "Idle RSS (VmRSS after start and one ping, median of fresh starts): ")
                      + ", ".join(f"{LABEL[k]} {v:.1f} MiB" for k, v in idle.items() if v is not None))
         parts.append("")
     if summary["ceilings"]:

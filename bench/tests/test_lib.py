@@ -18,7 +18,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from lib import plan as planlib  # noqa: E402
 from lib import procstat, report, storage  # noqa: E402
-from lib.client import parse_result  # noqa: E402
+from lib.client import parse_result, timed_window  # noqa: E402
 from lib.machine import parse_openssl_speed, read_through, warm_memory  # noqa: E402
 
 GOOD = {
@@ -223,3 +223,12 @@ def test_nginx_serves_small_big_v2_and_accepts_put(tmp_path):
     finally:
         n.stop()
     assert not n.alive()
+
+
+def test_timed_window_leaves_out_the_digest_checks_after_the_timed_phase():
+    # 10 s of set-up, 2 s timed, then 3 s checking digests before exit at t=115
+    assert timed_window(100.0, 115.0, {"seconds": 2.0, "after_s": 3.0}) == (110.0, 112.0)
+    # an older result without after_s: the timed phase ends at exit
+    assert timed_window(100.0, 115.0, {"seconds": 2.0}) == (113.0, 115.0)
+    # never before the process started
+    assert timed_window(100.0, 101.0, {"seconds": 5.0, "after_s": 0.5}) == (100.0, 100.5)

@@ -18,6 +18,12 @@ struct Measurement: Encodable {
     var clientCpuS: Double
     var clientCpuPct: Double
     var firstError: String?
+    /// When the timed phase ended (not printed).
+    var timedEnd = ContinuousClock.now
+    /// Seconds from the end of the timed phase to the printing of this result (checking the
+    /// digests of large pulls, tearing down), so the orchestrator can find the timed phase
+    /// among its samples of the server, which end when this process does.
+    var afterSeconds = 0.0
 
     enum CodingKeys: String, CodingKey {
         case scenario, requests, errors, seconds, bytes
@@ -29,6 +35,7 @@ struct Measurement: Encodable {
         case clientCpuS = "client_cpu_s"
         case clientCpuPct = "client_cpu_pct"
         case firstError = "first_error"
+        case afterSeconds = "after_s"
     }
 
     /// Counts a failure found after the timed phase (a digest checked once it was over).
@@ -52,6 +59,7 @@ struct Measurement: Encodable {
         try c.encode(clientCpuS, forKey: .clientCpuS)
         try c.encode(clientCpuPct, forKey: .clientCpuPct)
         try c.encode(firstError, forKey: .firstError)
+        try c.encode(afterSeconds, forKey: .afterSeconds)
     }
 }
 

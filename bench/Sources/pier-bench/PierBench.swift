@@ -71,7 +71,8 @@ struct PierBench: AsyncParsableCommand {
         try? await http.shutdown()
         try? await group.shutdownGracefully()
         switch outcome {
-        case .success(let measurement):
+        case .success(var measurement):
+            measurement.afterSeconds = (ContinuousClock.now - measurement.timedEnd).seconds
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
             print(String(decoding: try encoder.encode(measurement), as: UTF8.self))
