@@ -16,12 +16,13 @@ final class DirectBodyHandler: ChannelOutboundHandler, RemovableChannelHandler {
 
     /// The event a request task triggers on its channel; completes once the bytes are written.
     struct Request: Sendable {
-        let bytes: ByteBuffer
+        /// Bytes read by the task, or a file region for the kernel to send (`sendfile`).
+        let data: IOData
     }
 
     func triggerUserOutboundEvent(context: ChannelHandlerContext, event: Any, promise: EventLoopPromise<Void>?) {
         if let request = event as? Request {
-            context.writeAndFlush(wrapOutboundOut(.byteBuffer(request.bytes)), promise: promise)
+            context.writeAndFlush(wrapOutboundOut(request.data), promise: promise)
         } else {
             context.triggerUserOutboundEvent(event, promise: promise)
         }
