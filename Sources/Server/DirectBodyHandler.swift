@@ -1,7 +1,7 @@
 import NIOCore
 
-/// Writes blob bytes the request task has already read, straight to the socket end of the
-/// pipeline, and tells the task when each buffer has been written.
+/// Writes blob bytes, either read by the request task or as a file region for `sendfile`,
+/// straight to the socket end of the pipeline, and tells the task when each write is done.
 ///
 /// Hummingbird's response writer only waits for the channel to be writable, so a task cannot
 /// know when the channel is done with a buffer, and a buffer it cannot reuse is a fresh
