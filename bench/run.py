@@ -70,8 +70,8 @@ from lib.servers import (  # noqa: E402
 )
 
 GiB = planlib.GiB
-# pier-bench scenarios that write to the servers' disks.
 IDLE_RSS_STARTS = 3  # fresh starts per server for the idle RSS median (1 with --quick)
+# pier-bench scenarios that write to the servers' disks.
 WRITE_SCENARIOS = {"push-monolith", "push-chunked", "push-stream", "mixed"}
 APT_PACKAGES = ["docker-registry", "nginx", "apache2-utils", "openssl"]
 DOC_PATH = REPO_ROOT / "docs" / "performance.md"

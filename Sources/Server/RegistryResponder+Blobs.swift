@@ -115,7 +115,7 @@ extension RegistryResponder {
                     try await oldest.written.get()
                     buffer = oldest.bytes
                 } else {
-                    buffer = channel.allocator.buffer(capacity: min(fileChunk, end - start))
+                    buffer = channel.allocator.buffer(capacity: fileChunk)
                 }
                 buffer.clear()
                 let count = min(fileChunk, end - offset)
