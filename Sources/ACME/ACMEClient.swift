@@ -1,3 +1,4 @@
+import JOSE
 import AsyncHTTPClient
 import Crypto
 import Foundation
@@ -89,7 +90,7 @@ struct ACMEClient {
             try await authorize(url, session: &session)
         }
         let csr = try Self.signingRequest(hosts: hosts, key: key)
-        order = try decode(Order.self, try await post(order.finalize, payload: ["csr": base64url(csr)], session: &session))
+        order = try decode(Order.self, try await post(order.finalize, payload: ["csr": Base64URL.encode(csr)], session: &session))
         for _ in 0..<60 where order.status == "processing" || order.status == "pending" || order.status == "ready" {
             try await Task.sleep(for: .seconds(1))
             order = try decode(Order.self, try await post(orderURL, payload: nil, session: &session))

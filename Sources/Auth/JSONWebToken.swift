@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import JOSE
 import SwiftASN1
 import X509
 import _CryptoExtras
@@ -105,29 +106,17 @@ public struct JSONWebToken: Sendable {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         let header = Header(alg: "ES256", typ: "JWT", kid: keyID, x5c: nil)
-        let input = Base64URL.encode(try encoder.encode(header)) + "." + Base64URL.encode(try encoder.encode(claims))
-        let signature = try key.signature(for: Data(input.utf8))
-        return input + "." + Base64URL.encode(signature.rawRepresentation)
+        return try JSONWebSignature(
+            encodedHeader: Base64URL.encode(try encoder.encode(header)),
+            payload: try encoder.encode(claims),
+            key: key
+        ).compact
     }
 
     /// The RFC 7638 JWK thumbprint of a key (distribution 3's key id); nil for key types
     /// without a JWK form here.
     public static func thumbprint(_ key: Certificate.PublicKey) -> String? {
-        let canonical: String
-        if let ec = P256.Signing.PublicKey(key) {
-            let point = ec.rawRepresentation
-            canonical = #"{"crv":"P-256","kty":"EC","x":"\#(Base64URL.encode(point.prefix(32)))","y":"\#(Base64URL.encode(point.suffix(32)))"}"#
-        } else if let ec = P384.Signing.PublicKey(key) {
-            let point = ec.rawRepresentation
-            canonical = #"{"crv":"P-384","kty":"EC","x":"\#(Base64URL.encode(point.prefix(48)))","y":"\#(Base64URL.encode(point.suffix(48)))"}"#
-        } else if let ed = Curve25519.Signing.PublicKey(key) {
-            canonical = #"{"crv":"Ed25519","kty":"OKP","x":"\#(Base64URL.encode(ed.rawRepresentation))"}"#
-        } else if let rsa = _RSA.Signing.PublicKey(key), let primitives = try? rsa.getKeyPrimitives() {
-            canonical = #"{"e":"\#(Base64URL.encode(primitives.publicExponent))","kty":"RSA","n":"\#(Base64URL.encode(primitives.modulus))"}"#
-        } else {
-            return nil
-        }
-        return Base64URL.encode(SHA256.hash(data: Array(canonical.utf8)))
+        JSONWebKey(key)?.thumbprint
     }
 
     /// The key id distribution (through libtrust) gives a public key: the SHA-256 of its

@@ -1,3 +1,4 @@
+import JOSE
 import Crypto
 import Foundation
 import SwiftASN1

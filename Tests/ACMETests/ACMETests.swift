@@ -1,3 +1,4 @@
+import JOSE
 import Crypto
 import Foundation
 import NIOSSL
@@ -31,9 +32,9 @@ import X509
 
     @Test func theThumbprintIsRFC7638sCanonicalJWKHashed() {
         let account = AccountKey(P256.Signing.PrivateKey())
-        let jwk = account.jwk
+        let jwk = account.jwk.members
         let canonical = #"{"crv":"P-256","kty":"EC","x":"\#(jwk["x"] ?? "")","y":"\#(jwk["y"] ?? "")"}"#
-        #expect(account.thumbprint == base64url(Data(SHA256.hash(data: Data(canonical.utf8)))))
+        #expect(account.thumbprint == Base64URL.encode(SHA256.hash(data: Data(canonical.utf8))))
         #expect(!account.thumbprint.contains("=") && account.thumbprint.count == 43)
     }
 
