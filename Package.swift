@@ -139,6 +139,15 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // What tests share and `pier` never links: the in-memory driver, recorders, bodies.
+        .target(
+            name: "TestSupport",
+            dependencies: [
+                "Storage", "Registry",
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         .executableTarget(
             name: "pier",
             dependencies: [
@@ -171,7 +180,7 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(name: "OCITests", dependencies: ["OCI"], swiftSettings: swiftSettings),
-        .testTarget(name: "StorageTests", dependencies: ["Storage"], swiftSettings: swiftSettings),
+        .testTarget(name: "StorageTests", dependencies: ["Storage", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "AuthTests", dependencies: ["Auth", "JOSE", .product(name: "X509", package: "swift-certificates"), .product(name: "Crypto", package: "swift-crypto"), .product(name: "_CryptoExtras", package: "swift-crypto")], swiftSettings: swiftSettings),
         .testTarget(name: "S3Tests", dependencies: ["S3", "Storage"], swiftSettings: swiftSettings),
         .testTarget(
@@ -186,11 +195,11 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(name: "NotificationsTests", dependencies: ["Notifications", "Registry", "OCI"], swiftSettings: swiftSettings),
-        .testTarget(name: "RegistryTests", dependencies: ["Registry", "Storage", "OCI"], swiftSettings: swiftSettings),
+        .testTarget(name: "RegistryTests", dependencies: ["Registry", "Storage", "OCI", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(
             name: "ServerTests",
             dependencies: [
-                "Server",
+                "Server", "TestSupport",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ],
             swiftSettings: swiftSettings

@@ -10,16 +10,19 @@ import NIOHTTP1
 public final class Notifier: Sendable {
     private let endpoints: [(NotificationEndpoint, EventQueue)]
     private let logger: Logger
+    /// This instance, as every event names it.
+    public let source: RegistryEvent.Source
     private let depth = Gauge(label: "pier_notification_queue_depth")
 
     /// Opens every endpoint's queue under `directory/<endpoint name>`.
-    public init(endpoints: [NotificationEndpoint], directory: String, logger: Logger) async throws {
+    public init(endpoints: [NotificationEndpoint], directory: String, source: RegistryEvent.Source, logger: Logger) async throws {
         var opened = [(NotificationEndpoint, EventQueue)]()
         for endpoint in endpoints {
             let safe = endpoint.name.map { $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" ? $0 : "_" }
             opened.append((endpoint, try await EventQueue(directory: directory + "/" + String(safe))))
         }
         self.endpoints = opened
+        self.source = source
         self.logger = logger
     }
 

@@ -1,4 +1,5 @@
 public import OCI
+public import Storage
 
 /// Where everything lives in storage: distribution's `docker/registry/v2` layout, so Pier and
 /// distribution read each other's data.
@@ -51,21 +52,40 @@ public struct Layout: Sendable {
 
     public func uploadsDirectory(_ name: RepositoryName) -> String { "\(repository(name))/_uploads" }
 
-    public func uploadDirectory(_ name: RepositoryName, _ id: UploadID) -> String {
-        "\(uploadsDirectory(name))/\(id.value)"
+    /// A session of `name`, as the drivers and the purge find it.
+    public func upload(_ name: RepositoryName, _ id: UploadID) -> UploadLocation {
+        uploadSession(at: "\(uploadsDirectory(name))/\(id.value)")
     }
 
-    public func uploadData(_ name: RepositoryName, _ id: UploadID) -> String { uploadDirectory(name, id) + "/data" }
-
-    public func uploadStartedAt(_ name: RepositoryName, _ id: UploadID) -> String {
-        uploadDirectory(name, id) + "/startedat"
+    /// The session whose directory is `directory` (one the purge found by listing).
+    public func uploadSession(at directory: String) -> UploadLocation {
+        UploadLocation(directory: directory, data: directory + "/data")
     }
+
+    /// When a session started: written at its start, its absence means the session is gone.
+    public func uploadStartedAt(_ session: UploadLocation) -> String { session.directory + "/startedat" }
 
     public func referrersDirectory(_ name: RepositoryName, subject: Digest) -> String {
         "\(repository(name))/_referrers/\(subject.algorithm.rawValue)/\(subject.encoded)"
     }
 
+    /// One referrer's entry among its subject's referrers; deleting it removes the entry.
+    public func referrerDirectory(_ name: RepositoryName, subject: Digest, referrer: Digest) -> String {
+        "\(referrersDirectory(name, subject: subject))/\(referrer.algorithm.rawValue)/\(referrer.encoded)"
+    }
+
+    /// The descriptor stored for one referrer.
     public func referrerDescriptor(_ name: RepositoryName, subject: Digest, referrer: Digest) -> String {
-        "\(referrersDirectory(name, subject: subject))/\(referrer.algorithm.rawValue)/\(referrer.encoded)/descriptor"
+        referrerDescriptor(
+            in: referrersDirectory(name, subject: subject),
+            algorithm: referrer.algorithm.rawValue,
+            encoded: referrer.encoded
+        )
+    }
+
+    /// The descriptor of an entry found by listing a subject's referrers directory, by the
+    /// algorithm and encoded digest the listing gave.
+    public func referrerDescriptor(in referrers: String, algorithm: String, encoded: String) -> String {
+        "\(referrers)/\(algorithm)/\(encoded)/descriptor"
     }
 }

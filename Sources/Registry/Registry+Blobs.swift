@@ -1,4 +1,4 @@
-public import NIOCore
+import NIOCore
 public import OCI
 import Storage
 
@@ -13,50 +13,70 @@ extension Registry {
         return info.size
     }
 
-    /// Streams a blob, or a byte range of it, to `body`.
-    public func readBlob(
+    /// What to send for a GET: the size is checked through the repository's link, the
+    /// range against the size, and the body is a redirect to the store, a region of a
+    /// local file, or a stream, whichever the driver offers. Publishes a pull.
+    public func pullBlob(
+        _ name: RepositoryName,
         _ digest: Digest,
-        range: Range<Int64>?,
-        into body: (ByteBuffer) async throws -> Void
-    ) async throws {
-        try await driver.read(layout.blobData(digest), range: range, into: body)
-    }
-
-    /// The local file holding a blob, when the driver keeps files on this machine, so the
-    /// HTTP layer can read it in place; nil for other drivers, which stream.
-    public func localBlobFile(_ digest: Digest) -> String? {
-        driver.localFile(layout.blobData(digest))
-    }
-
-    /// Where a client may fetch a blob straight from the store (a presigned URL), or nil
-    /// when it must be streamed through this server.
-    public func blobRedirectURL(_ digest: Digest) async throws -> String? {
-        try await driver.redirectURL(for: layout.blobData(digest))
+        range requested: ByteRange?,
+        origin: RequestOrigin = .internal("pull")
+    ) async throws -> BlobContent {
+        let size = try await blobSize(name, digest)
+        var range: Range<Int64>?
+        if let requested {
+            guard let resolved = requested.resolve(size: size) else {
+                throw RegistryError(.rangeInvalid, "requested range not satisfiable", detail: "size=\(size)")
+            }
+            range = resolved
+        }
+        await publish(ContentEvent(.pull, name, .blob(digest, size: size), origin: origin))
+        var content = BlobContent(size: size, range: range, body: .empty)
+        guard content.length > 0 else { return content }
+        let path = layout.blobData(digest)
+        if let location = try await driver.redirectURL(for: path) {
+            content.body = .redirect(location)
+            return content
+        }
+        let stream = BlobStream(driver: driver, path: path, range: range)
+        if let file = driver.localFile(path) {
+            content.body = .file(LocalFileRegion(path: file, start: range?.lowerBound ?? 0, end: range?.upperBound ?? size), stream: stream)
+        } else {
+            content.body = .stream(stream)
+        }
+        return content
     }
 
     /// Removes a blob from a repository (the link); the bytes stay until garbage collection,
     /// as in distribution, because other repositories may share them.
-    public func deleteBlob(_ name: RepositoryName, _ digest: Digest) async throws {
+    public func deleteBlob(_ name: RepositoryName, _ digest: Digest, origin: RequestOrigin = .internal("delete")) async throws {
         try requireDeletes()
         guard try await driver.fileInfo(layout.layerLink(name, digest)) != nil else {
             throw RegistryError.blobUnknown(digest)
         }
         try await driver.delete(layout.layerLinkDirectory(name, digest))
+        await publish(ContentEvent(.delete, name, .blob(digest, size: nil), origin: origin))
     }
 
     /// Links an existing blob into `name` without moving bytes. With `from`, the blob must
     /// be in that repository; without it, anywhere in the registry (when allowed).
     /// - Returns: whether the blob was mounted; false means the client must upload it.
-    public func mountBlob(_ name: RepositoryName, _ digest: Digest, from source: RepositoryName?) async throws -> Bool {
+    public func mountBlob(
+        _ name: RepositoryName,
+        _ digest: Digest,
+        from source: RepositoryName?,
+        origin: RequestOrigin = .internal("mount")
+    ) async throws -> Bool {
         try requireWritable()
         if let source {
             guard try await isLinked(source, digest) else { return false }
         } else if !options.mountWithoutFrom {
             return false
         }
-        guard try await driver.fileInfo(layout.blobData(digest)) != nil else { return false }
+        guard let blob = try await driver.fileInfo(layout.blobData(digest)) else { return false }
         try await writeLink(digest, to: layout.layerLink(name, digest))
         catalogNames.insert(name.value)
+        await publish(ContentEvent(.mount, name, .blob(digest, size: blob.size), from: source, origin: origin))
         return true
     }
 

@@ -114,7 +114,7 @@ extension Registry {
         var result = [Descriptor]()
         for algorithm in try await driver.list(base) ?? [] {
             for encoded in try await driver.list(base + "/" + algorithm) ?? [] {
-                let path = "\(base)/\(algorithm)/\(encoded)/descriptor"
+                let path = layout.referrerDescriptor(in: base, algorithm: algorithm, encoded: encoded)
                 guard let bytes = try await driver.contents(of: path, limit: 1 << 20),
                       let descriptor = try? JSONDecoder().decode(Descriptor.self, from: Data(bytes))
                 else { continue }

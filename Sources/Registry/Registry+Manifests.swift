@@ -11,7 +11,8 @@ extension Registry {
         _ name: RepositoryName,
         reference: Reference,
         bytes: [UInt8],
-        contentType: String?
+        contentType: String?,
+        origin: RequestOrigin = .internal("push")
     ) async throws -> (StoredManifest, Manifest) {
         try requireWritable()
         guard bytes.count <= Manifest.maximumSize else {
@@ -61,14 +62,19 @@ extension Registry {
                 to: layout.referrerDescriptor(name, subject: subject.digest, referrer: digest)
             )
         }
-        if case .tag(let tag) = reference {
-            try await writeLink(digest, to: layout.tagIndexLink(name, tag, digest))
-            try await writeLink(digest, to: layout.tagCurrentLink(name, tag))
+        var tag: Tag?
+        if case .tag(let value) = reference {
+            tag = value
+            try await writeLink(digest, to: layout.tagIndexLink(name, value, digest))
+            try await writeLink(digest, to: layout.tagCurrentLink(name, value))
             // Drop rather than set: with concurrent pushes of one tag, the next read then
             // sees whichever link won in storage.
-            tagTargets.remove(Self.tagKey(name, tag))
+            tagTargets.remove(Self.tagKey(name, value))
             tagLists.remove(name.value)
         }
+        await publish(ContentEvent(
+            .push, name, .manifest(digest, mediaType: manifest.mediaType, size: Int64(bytes.count)), tag: tag, origin: origin
+        ))
         return (StoredManifest(digest: digest, mediaType: manifest.mediaType, bytes: bytes), manifest)
     }
 
@@ -108,9 +114,20 @@ extension Registry {
         return manifest
     }
 
+    /// A manifest sent to a client: ``getManifest(_:_:)`` and a pull event.
+    public func pullManifest(_ name: RepositoryName, _ reference: Reference, origin: RequestOrigin = .internal("pull")) async throws -> StoredManifest {
+        let manifest = try await getManifest(name, reference)
+        var tag: Tag?
+        if case .tag(let value) = reference { tag = value }
+        await publish(ContentEvent(
+            .pull, name, .manifest(manifest.digest, mediaType: manifest.mediaType, size: Int64(manifest.bytes.count)), tag: tag, origin: origin
+        ))
+        return manifest
+    }
+
     /// Deletes by tag (the tag only) or by digest (the manifest, every tag on it, and its
     /// entry among its subject's referrers).
-    public func deleteManifest(_ name: RepositoryName, _ reference: Reference) async throws {
+    public func deleteManifest(_ name: RepositoryName, _ reference: Reference, origin: RequestOrigin = .internal("delete")) async throws {
         try requireDeletes()
         switch reference {
         case .tag(let tag):
@@ -129,8 +146,7 @@ extension Registry {
                let manifest = try? Manifest.parse(bytes, contentType: nil),
                let subject = manifest.subject
             {
-                let descriptor = layout.referrerDescriptor(name, subject: subject.digest, referrer: digest)
-                try await driver.delete(String(descriptor.dropLast("/descriptor".count)))
+                try await driver.delete(layout.referrerDirectory(name, subject: subject.digest, referrer: digest))
             }
             for tag in try await driver.list(layout.tagsDirectory(name)) ?? [] {
                 guard let tag = Tag(tag) else { continue }
@@ -142,6 +158,10 @@ extension Registry {
             }
             try await driver.delete(layout.revisionDirectory(name, digest))
             revisions.remove(Self.revisionKey(name, digest))
+        }
+        switch reference {
+        case .tag(let tag): await publish(ContentEvent(.delete, name, .tag(tag), origin: origin))
+        case .digest(let digest): await publish(ContentEvent(.delete, name, .manifest(digest, mediaType: nil, size: nil), origin: origin))
         }
     }
 

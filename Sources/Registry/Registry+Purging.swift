@@ -32,12 +32,12 @@ extension Registry {
             let childPath = path + "/" + child
             if child == "_uploads" {
                 for session in try await driver.list(childPath) ?? [] {
-                    let sessionPath = childPath + "/" + session
-                    if try await startedAt(sessionPath) < cutoff {
-                        report.purged.append(String(sessionPath.dropFirst(layout.repositoriesRoot.count + 1)))
+                    let location = layout.uploadSession(at: childPath + "/" + session)
+                    if try await startedAt(location) < cutoff {
+                        report.purged.append(String(location.directory.dropFirst(layout.repositoriesRoot.count + 1)))
                         // A session whose state cannot be read is still removed, whole.
-                        if !dryRun, (try? await driver.deleteUpload(sessionPath)) == nil {
-                            try await driver.delete(sessionPath)
+                        if !dryRun, (try? await driver.deleteUpload(location)) == nil {
+                            try await driver.delete(location.directory)
                         }
                     } else {
                         report.kept += 1
@@ -49,13 +49,13 @@ extension Registry {
         }
     }
 
-    private func startedAt(_ sessionPath: String) async throws -> Date {
-        if let bytes = try? await driver.contents(of: sessionPath + "/startedat", limit: 256),
+    private func startedAt(_ session: UploadLocation) async throws -> Date {
+        if let bytes = try? await driver.contents(of: layout.uploadStartedAt(session), limit: 256),
            let date = ISO8601DateFormatter().date(from: String(decoding: bytes, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines))
         {
             return date
         }
-        let modified = try await driver.stat(sessionPath)?.modified ?? 0
+        let modified = try await driver.stat(session.directory)?.modified ?? 0
         return Date(timeIntervalSince1970: modified)
     }
 }

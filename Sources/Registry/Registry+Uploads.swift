@@ -12,7 +12,7 @@ extension Registry {
         let id = UploadID.random()
         let startedAt = ISO8601DateFormatter().string(from: Date())
         // Not fsynced: a session lost to a power cut only makes its client start again.
-        try await driver.write(Array(startedAt.utf8), to: layout.uploadStartedAt(name, id), durable: false)
+        try await driver.write(Array(startedAt.utf8), to: layout.uploadStartedAt(layout.upload(name, id)), durable: false)
         hashers.put(key(name, id), DigestHasher())
         return id
     }
@@ -20,7 +20,7 @@ extension Registry {
     /// Bytes received so far by a session; what a client resumes from.
     public func uploadSize(_ name: RepositoryName, _ id: UploadID) async throws -> Int64 {
         try await requireUpload(name, id)
-        return try await driver.uploadSize(layout.uploadDirectory(name, id))
+        return try await driver.uploadSize(layout.upload(name, id))
     }
 
     /// Appends a chunk to a session, hashing it on the way.
@@ -58,13 +58,16 @@ extension Registry {
         _ id: UploadID,
         digest: Digest,
         at offset: Int64?,
-        body: Body?
+        body: Body?,
+        origin: RequestOrigin = .internal("push")
     ) async throws -> Int64 where Body.Element == ByteBuffer {
         try requireWritable()
-        return try await uploadLocks.withLock(key(name, id)) {
+        let size = try await uploadLocks.withLock(key(name, id)) {
             try await requireUpload(name, id)
             return try await complete(name, id, digest: digest, at: offset, body: body, destination: destination(for: digest))
         }
+        await publish(ContentEvent(.push, name, .blob(digest, size: size), origin: origin))
+        return size
     }
 
     /// Verifies and commits a session with its last chunk; must hold the session lock.
@@ -84,7 +87,7 @@ extension Registry {
             if let hasher, hasher.algorithm == digest.algorithm {
                 // Hashed while streaming: the bytes go straight to the blob store.
                 try verify(hasher.finalize(), against: digest)
-                try await driver.delete(layout.uploadStartedAt(name, id))
+                try await driver.delete(layout.uploadStartedAt(layout.upload(name, id)))
                 if try await driver.fileInfo(blob) == nil {
                     try await upload.commit(to: blob)
                 } else {
@@ -93,11 +96,11 @@ extension Registry {
             } else {
                 // Some chunks arrived at another instance (or before a restart), or the
                 // client names another algorithm: the stored bytes are hashed once more.
-                let data = layout.uploadData(name, id)
+                let data = layout.upload(name, id).data
                 try await upload.commit(to: data)
                 let computed = try await rehash(data, algorithm: digest.algorithm).finalize()
                 try verify(computed, against: digest)
-                try await driver.delete(layout.uploadStartedAt(name, id))
+                try await driver.delete(layout.uploadStartedAt(layout.upload(name, id)))
                 if try await driver.fileInfo(blob) == nil {
                     try await driver.move(from: data, to: blob)
                 }
@@ -138,18 +141,22 @@ extension Registry {
     public func uploadMonolithic<Body: AsyncSequence>(
         _ name: RepositoryName,
         digest: Digest,
-        body: Body
+        body: Body,
+        origin: RequestOrigin = .internal("push")
     ) async throws -> Int64 where Body.Element == ByteBuffer {
         try requireWritable()
         let id = try await startUpload(name)
+        let size: Int64
         do {
-            return try await uploadLocks.withLock(key(name, id)) {
+            size = try await uploadLocks.withLock(key(name, id)) {
                 try await complete(name, id, digest: digest, at: nil, body: body, destination: destination(for: digest))
             }
         } catch {
             try? await cancelUpload(name, id)
             throw error
         }
+        await publish(ContentEvent(.push, name, .blob(digest, size: size), origin: origin))
+        return size
     }
 
     /// Abandons a session and frees its bytes.
@@ -166,19 +173,19 @@ extension Registry {
     func key(_ name: RepositoryName, _ id: UploadID) -> String { name.value + "@" + id.value }
 
     private func requireUpload(_ name: RepositoryName, _ id: UploadID) async throws {
-        guard try await driver.fileInfo(layout.uploadStartedAt(name, id)) != nil else {
+        guard try await driver.fileInfo(layout.uploadStartedAt(layout.upload(name, id))) != nil else {
             throw RegistryError.uploadUnknown(id.value)
         }
     }
 
     private func cancelUploadLocked(_ name: RepositoryName, _ id: UploadID) async throws {
         hashers.remove(key(name, id))
-        try await driver.deleteUpload(layout.uploadDirectory(name, id))
+        try await driver.deleteUpload(layout.upload(name, id))
     }
 
     private func open(_ name: RepositoryName, _ id: UploadID, destination: String?) async throws -> any StorageUpload {
         do {
-            return try await driver.openUpload(layout.uploadDirectory(name, id), destination: destination)
+            return try await driver.openUpload(layout.upload(name, id), destination: destination)
         } catch StorageError.notFound {
             throw RegistryError.uploadUnknown(id.value)
         }

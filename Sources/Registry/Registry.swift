@@ -5,7 +5,7 @@ import Foundation
 /// The registry's semantics over a storage driver: blobs, uploads, manifests, tags,
 /// referrers and the catalog. It knows distribution's layout and nothing of HTTP, so the
 /// same code serves any transport and any driver.
-public final class Registry: Sendable {
+public final class Registry: ContentStore {
     /// Behaviour switches taken from configuration.
     public struct Options: Sendable {
         /// Whether blobs and manifests may be deleted (`storage.delete.enabled`).
@@ -38,9 +38,11 @@ public final class Registry: Sendable {
         }
     }
 
-    public let driver: any StorageDriver
+    let driver: any StorageDriver
     public let layout = Layout()
     public let options: Options
+    /// Where every change and pull is published (notifications, the index, webhooks).
+    let events: any ContentEventSink
     let uploadLocks = KeyedLock()
     let hashers = HasherCache()
     /// Manifest bytes by digest: immutable, bounded by size.
@@ -57,12 +59,33 @@ public final class Registry: Sendable {
     /// Link files hold a digest string; anything longer is corrupt.
     static let linkLimit = 1024
 
-    public init(driver: any StorageDriver, options: Options = Options()) {
+    public init(driver: any StorageDriver, options: Options = Options(), events: any ContentEventSink = NoContentEvents()) {
         self.driver = driver
         self.options = options
+        self.events = events
         self.tagTargets = MetadataCache(maximumCost: 100_000, lifetime: options.metadataLifetime)
         self.revisions = MetadataCache(maximumCost: 100_000, lifetime: options.metadataLifetime)
         self.tagLists = MetadataCache(maximumCost: 1_000_000, lifetime: options.metadataLifetime)
+    }
+
+    public var publishesEvents: Bool { events.isListening }
+
+    /// Publishes an event when anyone listens.
+    func publish(_ event: @autoclosure () -> ContentEvent) async {
+        guard events.isListening else { return }
+        await events.receive(event())
+    }
+
+    /// Proves the store can be written (or, read-only, listed): a full disk, a read-only
+    /// mount or a root that is not a directory all fail here, where a stat would pass.
+    public func checkHealth() async throws {
+        if options.readOnly {
+            _ = try await driver.list("/")
+        } else {
+            let probe = Layout.base + "/.pier-health"
+            try await driver.write([], to: probe, durable: false)
+            try await driver.delete(probe)
+        }
     }
 
     static func tagKey(_ name: RepositoryName, _ tag: Tag) -> String { name.value + ":" + tag.value }

@@ -289,15 +289,16 @@ public final class S3Driver: StorageDriver {
 
     // MARK: uploads
 
-    public func openUpload(_ directory: String, destination: String?) async throws -> any StorageUpload {
-        try await S3Upload.open(driver: self, directory: directory, destination: destination)
+    public func openUpload(_ session: UploadLocation, destination: String?) async throws -> any StorageUpload {
+        try await S3Upload.open(driver: self, session: session, destination: destination)
     }
 
-    public func uploadSize(_ directory: String) async throws -> Int64 {
-        try await S3Upload.state(driver: self, directory: directory)?.size ?? 0
+    public func uploadSize(_ session: UploadLocation) async throws -> Int64 {
+        try await S3Upload.state(driver: self, directory: session.directory)?.size ?? 0
     }
 
-    public func deleteUpload(_ directory: String) async throws {
+    public func deleteUpload(_ session: UploadLocation) async throws {
+        let directory = session.directory
         if let state = try await S3Upload.state(driver: self, directory: directory), let uploadID = state.uploadID {
             await abortMultipartUpload(state.key, uploadID: uploadID)
         }

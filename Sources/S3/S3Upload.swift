@@ -8,6 +8,8 @@ import Storage
 final class S3Upload: StorageUpload {
     private let driver: S3Driver
     private let directory: String
+    /// The key the session's bytes collect at when they have no final key yet.
+    private let dataKey: String
     /// The state as acknowledged when this request began; a discarded chunk returns to it.
     private let saved: S3UploadState
     private var state: S3UploadState
@@ -23,9 +25,10 @@ final class S3Upload: StorageUpload {
 
     static let stateName = "multipart.json"
 
-    private init(driver: S3Driver, directory: String, state: S3UploadState, tail: ByteBuffer) {
+    private init(driver: S3Driver, session: UploadLocation, state: S3UploadState, tail: ByteBuffer) throws {
         self.driver = driver
-        self.directory = directory
+        self.directory = session.directory
+        self.dataKey = try driver.key(session.data)
         self.saved = state
         // The tail's bytes now lead `pending`; the working state holds full parts only.
         var state = state
@@ -47,7 +50,8 @@ final class S3Upload: StorageUpload {
         }
     }
 
-    static func open(driver: S3Driver, directory: String, destination: String?) async throws -> S3Upload {
+    static func open(driver: S3Driver, session: UploadLocation, destination: String?) async throws -> S3Upload {
+        let directory = session.directory
         if let state = try await state(driver: driver, directory: directory) {
             var tail = ByteBuffer()
             if let name = state.tail {
@@ -59,10 +63,10 @@ final class S3Upload: StorageUpload {
                 }
                 tail = ByteBuffer(bytes: bytes)
             }
-            return S3Upload(driver: driver, directory: directory, state: state, tail: tail)
+            return try S3Upload(driver: driver, session: session, state: state, tail: tail)
         }
-        let key = try driver.key(destination ?? directory + "/data")
-        return S3Upload(driver: driver, directory: directory, state: S3UploadState(key: key), tail: ByteBuffer())
+        let key = try driver.key(destination ?? session.data)
+        return try S3Upload(driver: driver, session: session, state: S3UploadState(key: key), tail: ByteBuffer())
     }
 
     /// Parts acknowledged, the one in flight, and what is pending (which holds the tail,
@@ -157,7 +161,6 @@ final class S3Upload: StorageUpload {
         } else {
             if pending.readableBytes > 0 { try await uploadPending() }
             guard let uploadID = state.uploadID else { return }
-            let dataKey = try driver.key(directory + "/data")
             // A multipart upload aimed at a blob's final key is only ever completed there,
             // after its digest was verified; anywhere else it would publish unverified bytes.
             guard target == state.key || state.key == dataKey else {

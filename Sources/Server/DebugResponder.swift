@@ -13,7 +13,7 @@ import Registry
 struct DebugResponder: HTTPResponder {
     typealias Context = BasicRequestContext
 
-    let registry: Registry
+    let registry: any ContentStore
     let logger: Logger
     /// Where Prometheus metrics are served, with the collector that renders them.
     let metrics: (path: String, collector: PrometheusCollectorRegistry)?
@@ -34,15 +34,7 @@ struct DebugResponder: HTTPResponder {
                 .response(for: request.method)
         }
         do {
-            // A write and a delete prove more than a stat: a full disk, a read-only mount or a
-            // root that is not a directory all fail here.
-            if registry.options.readOnly {
-                _ = try await registry.driver.list("/")
-            } else {
-                let probe = Layout.base + "/.pier-health"
-                try await registry.driver.write([], to: probe, durable: false)
-                try await registry.driver.delete(probe)
-            }
+            try await registry.checkHealth()
             return RegistryResponder.json("{}", method: request.method)
         } catch {
             logger.error("storage health check failed", metadata: ["error": "\(error)"])

@@ -55,10 +55,6 @@ public struct PierServer: Sendable {
             MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: collector))
             metrics = (path, collector)
         }
-        let registry = Registry(
-            driver: driver,
-            options: .init(deleteEnabled: configuration.deleteEnabled, readOnly: configuration.readOnly)
-        )
         let accessLog = configuration.accessLogEnabled
             ? AccessLog(format: configuration.logFormat == .json ? .json : .text, fields: configuration.logFields)
             : nil
@@ -67,11 +63,22 @@ public struct PierServer: Sendable {
             guard let field = HTTPField.Name(name) else { continue }
             for value in values { headers.append(HTTPField(name: field, value: value)) }
         }
+        let source = RegistryEvent.Source(
+            addr: "\(ProcessInfo.processInfo.hostName):\(configuration.port)",
+            instanceID: UUID().uuidString.lowercased()
+        )
         var notifier: Notifier?
         if !configuration.notificationEndpoints.isEmpty {
             let directory = configuration.notificationQueueDirectory ?? storageRoot + "/pier/notifications"
-            notifier = try await Notifier(endpoints: configuration.notificationEndpoints, directory: directory, logger: logger)
+            notifier = try await Notifier(
+                endpoints: configuration.notificationEndpoints, directory: directory, source: source, logger: logger
+            )
         }
+        let registry = Registry(
+            driver: driver,
+            options: .init(deleteEnabled: configuration.deleteEnabled, readOnly: configuration.readOnly),
+            events: ContentEventFanOut(notifier.map { [$0] } ?? [])
+        )
         let (access, tokenEndpoint) = try makeAccess()
         let acme = try configuration.tls?.acme.map { settings in
             try CertificateManager(
@@ -86,10 +93,6 @@ public struct PierServer: Sendable {
                 logger: logger
             )
         }
-        let source = RegistryEvent.Source(
-            addr: "\(ProcessInfo.processInfo.hostName):\(configuration.port)",
-            instanceID: UUID().uuidString.lowercased()
-        )
         func responder(directBodies: Bool, scheme: String) -> RegistryResponder {
             RegistryResponder(
                 registry: registry,
@@ -104,8 +107,6 @@ public struct PierServer: Sendable {
                     directBodies: directBodies,
                     scheme: scheme
                 ),
-                notifier: notifier,
-                source: source,
                 access: access,
                 tokenEndpoint: tokenEndpoint,
                 acmeChallenges: acme?.challenges

@@ -1,6 +1,5 @@
 import Auth
 import Hummingbird
-import Notifications
 import HTTPTypes
 import NIOCore
 import OCI
@@ -18,9 +17,7 @@ extension RegistryResponder {
                 source = parsed
             }
             // A mount the caller may not make starts an ordinary upload, as distribution does.
-            if mayMount(from: source, principal), try await registry.mountBlob(name, digest, from: source) {
-                let size = try? await registry.blobSize(name, digest)
-                await notify("mount", blobTarget(name, digest, size, request, from: source), request, context)
+            if mayMount(from: source, principal), try await registry.mountBlob(name, digest, from: source, origin: origin(request, context)) {
                 return Self.empty(.created, headers: [
                     .location: url(request, "/v2/\(name)/blobs/\(digest)"),
                     .dockerContentDigest: digest.description,
@@ -29,8 +26,7 @@ extension RegistryResponder {
         } else if let digestParameter = query["digest"] {
             let digest = try Self.digest(digestParameter)
             try checkContentType(request)
-            let size = try await registry.uploadMonolithic(name, digest: digest, body: request.body)
-            await notify("push", blobTarget(name, digest, size, request), request, context)
+            _ = try await registry.uploadMonolithic(name, digest: digest, body: request.body, origin: origin(request, context))
             return Self.empty(.created, headers: [
                 .location: url(request, "/v2/\(name)/blobs/\(digest)"),
                 .dockerContentDigest: digest.description,
@@ -61,8 +57,7 @@ extension RegistryResponder {
         }
         let digest = try Self.digest(digestParameter)
         let offset = try contentRangeStart(request)
-        let size = try await registry.completeUpload(name, id, digest: digest, at: offset, body: request.body)
-        await notify("push", blobTarget(name, digest, size, request), request, context)
+        _ = try await registry.completeUpload(name, id, digest: digest, at: offset, body: request.body, origin: origin(request, context))
         return Self.empty(.created, headers: [
             .location: url(request, "/v2/\(name)/blobs/\(digest)"),
             .dockerContentDigest: digest.description,

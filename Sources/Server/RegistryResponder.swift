@@ -5,7 +5,6 @@ import Hummingbird
 import HTTPTypes
 import Logging
 import NIOCore
-import Notifications
 import OCI
 import Registry
 import Storage
@@ -34,15 +33,15 @@ struct RegistryResponder: HTTPResponder {
         var scheme = "http"
     }
 
-    let registry: Registry
+    /// The content behind the API: the local registry, or a mirror wrapping it.
+    let registry: any ContentStore
     let logger: Logger
     let accessLog: AccessLog?
     let settings: Settings
     let metrics = RegistryMetrics()
     var catalogMaxEntries: Int { settings.catalogMaxEntries }
-    /// Where events go (`notifications`), with this instance's identity for their `source`.
-    let notifier: Notifier?
-    let source: RegistryEvent.Source
+    /// Sends blob bodies: by `sendfile` or copy on plain HTTP, streamed on TLS.
+    var blobSender: BlobSender { BlobSender(directBodies: settings.directBodies) }
     /// Authentication and access policy (`auth`, `access`); nil lets everyone in.
     let access: AccessController?
     /// Pier's token server (`tokenserver`), answering on its realm's path.
@@ -51,12 +50,10 @@ struct RegistryResponder: HTTPResponder {
     let acmeChallenges: HTTP01Challenges?
 
     init(
-        registry: Registry,
+        registry: any ContentStore,
         logger: Logger,
         accessLog: AccessLog?,
         settings: Settings = Settings(),
-        notifier: Notifier? = nil,
-        source: RegistryEvent.Source = .init(addr: "", instanceID: ""),
         access: AccessController? = nil,
         tokenEndpoint: TokenEndpoint? = nil,
         acmeChallenges: HTTP01Challenges? = nil
@@ -68,27 +65,20 @@ struct RegistryResponder: HTTPResponder {
         self.logger = logger
         self.accessLog = accessLog
         self.settings = settings
-        self.notifier = notifier
-        self.source = source
     }
 
-    /// Queues an event about a successful operation, when notifications are configured.
-    func notify(_ action: String, _ target: RegistryEvent.Target, _ request: Request, _ context: Context) async {
-        guard let notifier else { return }
-        let event = RegistryEvent(
-            action: action,
-            target: target,
-            request: .init(
-                id: UUID().uuidString.lowercased(),
-                addr: context.channel.remoteAddress?.description ?? "",
-                host: request.head.authority ?? "",
-                method: request.method.rawValue,
-                useragent: request.headers[.userAgent] ?? ""
-            ),
-            actor: .init(name: context.userName),
-            source: source
+    /// Who is asking, for the events the registry publishes; only gathered when anyone
+    /// listens, so the hot paths pay nothing without subscribers.
+    func origin(_ request: Request, _ context: Context) -> RequestOrigin {
+        guard registry.publishesEvents else { return RequestOrigin() }
+        return RequestOrigin(
+            actor: context.userName,
+            address: context.channel.remoteAddress?.description ?? "",
+            host: request.head.authority ?? "",
+            method: request.method.rawValue,
+            userAgent: request.headers[.userAgent] ?? "",
+            linkBase: url(request, "")
         )
-        await notifier.emit(event)
     }
 
     func respond(to request: Request, context: Context) async throws -> Response {

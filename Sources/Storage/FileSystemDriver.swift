@@ -239,8 +239,8 @@ public struct FileSystemDriver: StorageDriver {
         try? fullPath(path)
     }
 
-    public func openUpload(_ directory: String, destination: String?) async throws -> any StorageUpload {
-        let data = directory + "/data"
+    public func openUpload(_ session: UploadLocation, destination: String?) async throws -> any StorageUpload {
+        let data = session.data
         let full = try fullPath(data)
         let (fd, size) = try await Self.run { () throws -> (Int32, Int64) in
             try Self.makeDirectories(Self.parent(of: full), for: data)
@@ -257,8 +257,8 @@ public struct FileSystemDriver: StorageDriver {
         return FileUpload(driver: self, path: data, appender: FileAppender(fd: fd, path: data, size: size))
     }
 
-    public func uploadSize(_ directory: String) async throws -> Int64 {
-        try await stat(directory + "/data")?.size ?? 0
+    public func uploadSize(_ session: UploadLocation) async throws -> Int64 {
+        try await stat(session.data)?.size ?? 0
     }
 
     /// Cuts a file back to `size` bytes (an upload session after a failed chunk).

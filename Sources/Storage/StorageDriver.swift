@@ -54,20 +54,21 @@ public protocol StorageDriver: Sendable {
     /// (`storage.redirect`: a presigned object-store URL); nil to stream it through.
     func redirectURL(for path: String) async throws -> String?
 
-    /// Opens the upload session kept under `directory`, creating it when new. Sessions are
-    /// the driver's business because stores differ in how bytes grow: a local file is
-    /// appended to, an object store collects multipart parts.
+    /// Opens the upload session at `session`, creating it when new. Sessions are the
+    /// driver's business because stores differ in how bytes grow: a local file is appended
+    /// to, an object store collects multipart parts.
     /// - Parameter destination: where the bytes will go when the session is new and its
     ///   final path is already known (a monolithic upload names its digest up front), so a
-    ///   driver may write there directly and commit without a copy.
-    func openUpload(_ directory: String, destination: String?) async throws -> any StorageUpload
+    ///   driver may write there directly and commit without a copy. A hint: a driver whose
+    ///   commit is a rename anyway (the filesystem) has nothing to gain and ignores it.
+    func openUpload(_ session: UploadLocation, destination: String?) async throws -> any StorageUpload
 
     /// Bytes a session holds (what a client resumes from), without opening it for writing.
-    func uploadSize(_ directory: String) async throws -> Int64
+    func uploadSize(_ session: UploadLocation) async throws -> Int64
 
     /// Removes a session and everything it holds, including bytes the store keeps apart
     /// from ordinary files (an object store's unfinished multipart upload).
-    func deleteUpload(_ directory: String) async throws
+    func deleteUpload(_ session: UploadLocation) async throws
 
     /// Removes what unfinished sessions left in the store outside any session directory
     /// (an object store's multipart uploads) when started before `cutoff`.
@@ -95,8 +96,8 @@ extension StorageDriver {
 
     public func purgeOrphanedUploads(under path: String, startedBefore cutoff: Date, dryRun: Bool) async throws -> Int { 0 }
 
-    public func deleteUpload(_ directory: String) async throws {
-        try await delete(directory)
+    public func deleteUpload(_ session: UploadLocation) async throws {
+        try await delete(session.directory)
     }
 }
 

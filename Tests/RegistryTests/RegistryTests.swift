@@ -2,25 +2,9 @@ import Foundation
 import NIOCore
 import OCI
 import Storage
+import TestSupport
 import Testing
 @testable import Registry
-
-/// A request body made of chunks, as the HTTP layer hands it over.
-struct Chunks: AsyncSequence {
-    typealias Element = ByteBuffer
-    let parts: [[UInt8]]
-
-    init(_ parts: [UInt8]...) { self.parts = parts }
-
-    struct AsyncIterator: AsyncIteratorProtocol {
-        var parts: [[UInt8]]
-        mutating func next() async throws -> ByteBuffer? {
-            parts.isEmpty ? nil : ByteBuffer(bytes: parts.removeFirst())
-        }
-    }
-
-    func makeAsyncIterator() -> AsyncIterator { AsyncIterator(parts: parts) }
-}
 
 @Suite struct RegistryTests {
     let driver = InMemoryDriver()
@@ -43,7 +27,7 @@ struct Chunks: AsyncSequence {
         #expect(try await registry.blobSize(repo, digest) == 6)
         let layout = Layout()
         #expect(try await driver.contents(of: layout.layerLink(repo, digest), limit: 100) == Array(digest.description.utf8))
-        #expect(try await driver.stat(layout.uploadDirectory(repo, id)) == nil)
+        #expect(try await driver.stat(layout.upload(repo, id).directory) == nil)
     }
 
     @Test func outOfOrderChunkIsRefusedAndUploadSurvives() async throws {

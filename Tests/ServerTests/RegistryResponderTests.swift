@@ -1,16 +1,19 @@
 import Foundation
+import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
 import Logging
 import NIOCore
 import Registry
 import Storage
+import TestSupport
+import OCI
 import Testing
 @testable import Server
 
 @Suite struct RegistryResponderTests {
-    func app(deleteEnabled: Bool = true) -> some ApplicationProtocol {
-        let registry = Registry(driver: InMemoryDriver(), options: .init(deleteEnabled: deleteEnabled))
+    func app(deleteEnabled: Bool = true, events: any ContentEventSink = NoContentEvents()) -> some ApplicationProtocol {
+        let registry = Registry(driver: InMemoryDriver(), options: .init(deleteEnabled: deleteEnabled), events: events)
         return Application(responder: RegistryResponder(registry: registry, logger: Logger(label: "test"), accessLog: nil))
     }
 
@@ -80,5 +83,43 @@ import Testing
                 #expect(errorCode(response.body) == "UNSUPPORTED")
             }
         }
+    }
+
+    /// The HTTP layer publishes nothing itself: each request that changes or sends content
+    /// causes exactly one event, from the registry, naming the request.
+    @Test func eachHTTPChangeAndPullIsPublishedOnceByTheRegistry() async throws {
+        let sink = RecordingEventSink()
+        let digest = "sha256:2cf24dba5fb0a30e26e83b2ac5b9e29e1b161e5c1fa7425e73043362938b9824"
+        let manifest = #"{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","config":{"mediaType":"application/vnd.oci.image.config.v1+json","digest":"\#(digest)","size":5},"layers":[]}"#
+        try await app(events: sink).test(.router) { client in
+            let agent: HTTPFields = [.userAgent: "pier-test/1"]
+            try await client.execute(uri: "/v2/r/blobs/uploads/?digest=\(digest)", method: .post, headers: agent, body: ByteBuffer(string: "hello")) { _ in }
+            try await client.execute(uri: "/v2/s/blobs/uploads/?mount=\(digest)&from=r", method: .post, headers: agent) { response in
+                #expect(response.status == .created)
+            }
+            try await client.execute(uri: "/v2/r/blobs/\(digest)", method: .head, headers: agent) { _ in }
+            try await client.execute(uri: "/v2/r/blobs/\(digest)", method: .get, headers: agent) { _ in }
+            var manifestHeaders = agent
+            manifestHeaders[.contentType] = "application/vnd.oci.image.manifest.v1+json"
+            try await client.execute(uri: "/v2/r/manifests/v1", method: .put, headers: manifestHeaders, body: ByteBuffer(string: manifest)) { response in
+                #expect(response.status == .created)
+            }
+            try await client.execute(uri: "/v2/r/manifests/v1", method: .head, headers: agent) { _ in }
+            try await client.execute(uri: "/v2/r/manifests/v1", method: .get, headers: agent) { _ in }
+            try await client.execute(uri: "/v2/r/manifests/v1", method: .delete, headers: agent) { response in
+                #expect(response.status == .accepted)
+            }
+            try await client.execute(uri: "/v2/s/blobs/\(digest)", method: .delete, headers: agent) { response in
+                #expect(response.status == .accepted)
+            }
+        }
+        let events = sink.events
+        #expect(events.map { "\($0.action.rawValue) \($0.repository)" } == [
+            "push r", "mount s", "pull r", "push r", "pull r", "delete r", "delete s",
+        ])
+        #expect(events.allSatisfy { $0.origin.userAgent == "pier-test/1" })
+        #expect(events.map(\.origin.method) == ["POST", "POST", "GET", "PUT", "GET", "DELETE", "DELETE"])
+        #expect(events[1].fromRepository == RepositoryName("r"))
+        #expect(events[3].tag == Tag("v1"))
     }
 }

@@ -1,10 +1,13 @@
 import Foundation
 import NIOCore
+import TestSupport
 import Testing
 @testable import Storage
 
 /// Every driver must behave the same; each test runs against all of them.
 @Suite struct StorageDriverTests {
+    static let session = UploadLocation(directory: "/up", data: "/up/data")
+
     static func drivers() -> [any StorageDriver] {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("pier-storage-\(UUID().uuidString)").path
         return [FileSystemDriver(root: dir), InMemoryDriver()]
@@ -36,11 +39,11 @@ import Testing
 
     @Test(arguments: drivers())
     func uploadsGrowAcrossRequestsAndCommitWhole(_ driver: any StorageDriver) async throws {
-        let first = try await driver.openUpload("/up", destination: nil)
+        let first = try await driver.openUpload(Self.session, destination: nil)
         try await first.append(ByteBuffer(string: "hello "))
         try await first.save()
-        #expect(try await driver.uploadSize("/up") == 6)
-        let second = try await driver.openUpload("/up", destination: nil)
+        #expect(try await driver.uploadSize(Self.session) == 6)
+        let second = try await driver.openUpload(Self.session, destination: nil)
         #expect(second.size == 6)
         try await second.append(ByteBuffer(string: "world"))
         try await second.commit(to: "/blob/data")
@@ -52,17 +55,17 @@ import Testing
 
     @Test(arguments: drivers())
     func aDiscardedChunkLeavesTheSessionAsAcknowledged(_ driver: any StorageDriver) async throws {
-        let first = try await driver.openUpload("/up", destination: nil)
+        let first = try await driver.openUpload(Self.session, destination: nil)
         try await first.append(ByteBuffer(string: "kept"))
         try await first.save()
-        let second = try await driver.openUpload("/up", destination: nil)
+        let second = try await driver.openUpload(Self.session, destination: nil)
         try await second.append(ByteBuffer(string: "lost"))
         await second.discard()
-        #expect(try await driver.uploadSize("/up") == 4)
-        let third = try await driver.openUpload("/up", destination: nil)
+        #expect(try await driver.uploadSize(Self.session) == 4)
+        let third = try await driver.openUpload(Self.session, destination: nil)
         try await third.commit(to: "/up/data")
         #expect(try await driver.contents(of: "/up/data", limit: 100) == Array("kept".utf8))
-        try await driver.deleteUpload("/up")
+        try await driver.deleteUpload(Self.session)
         #expect(try await driver.stat("/up") == nil)
     }
 

@@ -1,3 +1,4 @@
+public import Storage
 public import NIOCore
 import Synchronization
 
@@ -98,15 +99,15 @@ public final class InMemoryDriver: StorageDriver {
 
     public func localFile(_ path: String) -> String? { nil }
 
-    public func openUpload(_ directory: String, destination: String?) async throws -> any StorageUpload {
-        let path = directory + "/data"
+    public func openUpload(_ session: UploadLocation, destination: String?) async throws -> any StorageUpload {
+        let path = session.data
         try check(path)
         let size = files.withLock { Int64($0[path]?.bytes.count ?? 0) }
         return MemoryUpload(driver: self, path: path, size: size)
     }
 
-    public func uploadSize(_ directory: String) async throws -> Int64 {
-        try await stat(directory + "/data")?.size ?? 0
+    public func uploadSize(_ session: UploadLocation) async throws -> Int64 {
+        try await stat(session.data)?.size ?? 0
     }
 
     fileprivate func append(_ bytes: [UInt8], to path: String) {

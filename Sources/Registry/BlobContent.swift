@@ -1,0 +1,11 @@
+/// The answer to a blob GET: the whole blob's size, the range being sent, and how.
+public struct BlobContent: Sendable {
+    /// The whole blob's size, whatever range is sent.
+    public var size: Int64
+    /// The bytes being sent, when the client asked for a range.
+    public var range: Range<Int64>?
+    public var body: BlobBody
+
+    /// How many bytes the response carries.
+    public var length: Int64 { range.map { $0.upperBound - $0.lowerBound } ?? size }
+}

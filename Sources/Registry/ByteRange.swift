@@ -1,0 +1,36 @@
+import Foundation
+
+/// A single byte range from a `Range` header (`bytes=a-b`, `bytes=a-`, `bytes=-n`). It
+/// lives with the registry because a range is resolved against the blob's size, which
+/// only the content behind the registry knows.
+public struct ByteRange: Sendable, Equatable {
+    public var start: Int64?
+    public var end: Int64?
+
+    /// Nil for headers this server does not interpret (other units, several ranges, bad
+    /// syntax): HTTP lets a server ignore those and send the whole blob.
+    public init?(_ header: String) {
+        guard header.hasPrefix("bytes=") else { return nil }
+        let spec = header.dropFirst("bytes=".count).trimmingCharacters(in: .whitespaces)
+        guard !spec.contains(","), let dash = spec.firstIndex(of: "-") else { return nil }
+        let first = spec[..<dash]
+        let second = spec[spec.index(after: dash)...]
+        start = first.isEmpty ? nil : Int64(first)
+        end = second.isEmpty ? nil : Int64(second)
+        if !first.isEmpty, start == nil { return nil }
+        if !second.isEmpty, end == nil { return nil }
+        if start == nil, end == nil { return nil }
+        if let start, let end, end < start { return nil }
+    }
+
+    /// The half-open range within a blob of `size` bytes, or nil when unsatisfiable.
+    public func resolve(size: Int64) -> Range<Int64>? {
+        if let start {
+            guard start < size else { return nil }
+            let last = min(end ?? (size - 1), size - 1)
+            return start..<(last + 1)
+        }
+        guard let suffix = end, suffix > 0, size > 0 else { return nil }
+        return max(0, size - suffix)..<size
+    }
+}

@@ -1,0 +1,84 @@
+public import NIOCore
+public import OCI
+
+/// Everything the doors of the registry (the HTTP API, the command line, the index) may ask
+/// of content: blobs, uploads, manifests, tags, referrers and the catalog.
+///
+/// ``Registry`` is the local implementation over a storage driver; a pull-through mirror
+/// implements it by wrapping one, as distribution's proxy stores wrap its local stores.
+/// Nothing above this protocol reaches a driver, and every change made through it is
+/// published to the implementation's event sink, whichever door caused it.
+///
+/// Methods that change content or send it to a client take the ``RequestOrigin`` the
+/// event names; reads that are no pull (HEAD, listings) take none.
+public protocol ContentStore: Sendable {
+    /// Whether events have a subscriber, so a door may skip gathering request details.
+    var publishesEvents: Bool { get }
+
+    // MARK: blobs
+
+    /// Size of a blob linked in the repository (a HEAD); no event.
+    func blobSize(_ name: RepositoryName, _ digest: Digest) async throws -> Int64
+
+    /// What to send for a GET of a blob or of one range of it; publishes a pull.
+    /// - Throws: `BLOB_UNKNOWN`, or `RANGE_INVALID` (416) for an unsatisfiable range.
+    func pullBlob(_ name: RepositoryName, _ digest: Digest, range: ByteRange?, origin: RequestOrigin) async throws -> BlobContent
+
+    /// Unlinks a blob from a repository; the bytes stay until garbage collection.
+    func deleteBlob(_ name: RepositoryName, _ digest: Digest, origin: RequestOrigin) async throws
+
+    /// Links a blob that exists elsewhere without moving bytes.
+    /// - Returns: false when the client must upload it instead.
+    func mountBlob(_ name: RepositoryName, _ digest: Digest, from source: RepositoryName?, origin: RequestOrigin) async throws -> Bool
+
+    // MARK: uploads
+
+    func startUpload(_ name: RepositoryName) async throws -> UploadID
+
+    func uploadSize(_ name: RepositoryName, _ id: UploadID) async throws -> Int64
+
+    func appendUpload<Body: AsyncSequence>(
+        _ name: RepositoryName, _ id: UploadID, at offset: Int64?, body: Body
+    ) async throws -> Int64 where Body.Element == ByteBuffer
+
+    /// Verifies and commits a session; publishes a push.
+    func completeUpload<Body: AsyncSequence>(
+        _ name: RepositoryName, _ id: UploadID, digest: Digest, at offset: Int64?, body: Body?, origin: RequestOrigin
+    ) async throws -> Int64 where Body.Element == ByteBuffer
+
+    /// A whole blob in one request; publishes a push.
+    func uploadMonolithic<Body: AsyncSequence>(
+        _ name: RepositoryName, digest: Digest, body: Body, origin: RequestOrigin
+    ) async throws -> Int64 where Body.Element == ByteBuffer
+
+    func cancelUpload(_ name: RepositoryName, _ id: UploadID) async throws
+
+    // MARK: manifests
+
+    /// A manifest by tag or digest (a HEAD, or a read by the registry's own tools); no event.
+    func getManifest(_ name: RepositoryName, _ reference: Reference) async throws -> StoredManifest
+
+    /// A manifest sent to a client; publishes a pull.
+    func pullManifest(_ name: RepositoryName, _ reference: Reference, origin: RequestOrigin) async throws -> StoredManifest
+
+    /// Checks and stores a manifest, moving the tag when pushed by one; publishes a push.
+    func putManifest(
+        _ name: RepositoryName, reference: Reference, bytes: [UInt8], contentType: String?, origin: RequestOrigin
+    ) async throws -> (StoredManifest, Manifest)
+
+    /// Deletes a tag, or a manifest with its tags; publishes a delete.
+    func deleteManifest(_ name: RepositoryName, _ reference: Reference, origin: RequestOrigin) async throws
+
+    // MARK: listings
+
+    func tags(_ name: RepositoryName, limit: Int, after last: String?) async throws -> Page
+
+    func catalog(limit: Int, after last: String?) async throws -> Page
+
+    func referrers(_ name: RepositoryName, _ digest: Digest, artifactType: String?) async throws -> [Descriptor]
+
+    // MARK: health
+
+    /// Proves the content's store works (`/debug/health`); throws what failed.
+    func checkHealth() async throws
+}
