@@ -182,7 +182,7 @@ let package = Package(
         .testTarget(name: "OCITests", dependencies: ["OCI"], swiftSettings: swiftSettings),
         .testTarget(name: "StorageTests", dependencies: ["Storage", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "AuthTests", dependencies: ["Auth", "JOSE", .product(name: "X509", package: "swift-certificates"), .product(name: "Crypto", package: "swift-crypto"), .product(name: "_CryptoExtras", package: "swift-crypto")], swiftSettings: swiftSettings),
-        .testTarget(name: "S3Tests", dependencies: ["S3", "Storage"], swiftSettings: swiftSettings),
+        .testTarget(name: "S3Tests", dependencies: ["S3", "Storage", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(
             name: "ACMETests",
             dependencies: [
