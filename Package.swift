@@ -119,9 +119,18 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .target(
+            name: "Config",
+            dependencies: [
+                "OCI", "Storage", "S3", "Registry", "Notifications", "Auth",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Yams", package: "Yams"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
             name: "Server",
             dependencies: [
-                "OCI", "Storage", "Registry", "Notifications", "Auth", "ACME", "S3", "CSystemShims",
+                "OCI", "Storage", "Registry", "Notifications", "Auth", "ACME", "Config", "CSystemShims",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTLS", package: "hummingbird"),
                 .product(name: "HummingbirdHTTP2", package: "hummingbird"),
@@ -132,7 +141,6 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
-                .product(name: "Yams", package: "Yams"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
@@ -151,7 +159,7 @@ let package = Package(
         .executableTarget(
             name: "pier",
             dependencies: [
-                "Server", "Auth",
+                "Server", "Config", "Auth",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: swiftSettings
@@ -192,6 +200,11 @@ let package = Package(
                 .product(name: "X509", package: "swift-certificates"),
                 .product(name: "SwiftASN1", package: "swift-asn1"),
             ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "ConfigTests",
+            dependencies: ["Config", .product(name: "Logging", package: "swift-log")],
             swiftSettings: swiftSettings
         ),
         .testTarget(name: "NotificationsTests", dependencies: ["Notifications", "Registry", "OCI"], swiftSettings: swiftSettings),

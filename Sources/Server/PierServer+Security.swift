@@ -1,63 +1,11 @@
 import ACME
-import Auth
+import Config
 import Foundation
 import Logging
 import NIOSSL
 import X509
 
 extension PierServer {
-    /// The door and the token server the configuration asks for; nil, nil without `auth`.
-    func makeAccess() throws -> (AccessController?, TokenEndpoint?) {
-        guard let authentication = configuration.authentication else { return (nil, nil) }
-        // One count of failures per client, whichever door they knock on.
-        let throttle = FailureThrottle()
-        switch authentication {
-        case .htpasswd(let realm, let path):
-            let store = try htpasswdStore(path)
-            return (AccessController(provider: HtpasswdProvider(realm: realm, store: store, throttle: throttle), policy: configuration.accessPolicy, throttle: throttle), nil)
-        case .token(let settings):
-            var issuer: TokenIssuer?
-            if let server = configuration.tokenServer {
-                let (key, certificate) = try TokenIssuer.loadOrCreate(keyPath: server.key, certificatePath: server.certificate)
-                issuer = TokenIssuer(key: key, certificate: certificate, issuer: settings.issuer, service: settings.service, lifetime: server.lifetime)
-            }
-            var certificates = [Certificate]()
-            if let bundle = settings.rootCertBundle {
-                certificates = try TokenVerifier.certificates(pem: String(contentsOfFile: bundle, encoding: .utf8))
-            }
-            // Pier's own key is always trusted by the registry it issues for.
-            if let issuer, !certificates.contains(issuer.certificate) { certificates.append(issuer.certificate) }
-            let jwks = try settings.jwks.map { try TokenVerifier.keys(jwks: Data(contentsOf: URL(fileURLWithPath: $0))) } ?? [:]
-            let verifier = TokenVerifier(
-                issuer: settings.issuer,
-                service: settings.service,
-                certificates: certificates,
-                jwks: jwks,
-                algorithms: settings.algorithms
-            )
-            let access = AccessController(provider: TokenProvider(realm: settings.realm, verifier: verifier), policy: configuration.accessPolicy, throttle: throttle)
-            guard let issuer, let server = configuration.tokenServer else { return (access, nil) }
-            let users = HtpasswdProvider(realm: "\(settings.service) token server", store: try htpasswdStore(server.htpasswd), throttle: throttle)
-            let path = URL(string: settings.realm)?.path ?? "/token"
-            return (access, TokenEndpoint(path: path.isEmpty ? "/token" : path, issuer: issuer, users: users, access: access))
-        }
-    }
-
-    /// Opens an htpasswd file, creating it with a first user when missing.
-    private func htpasswdStore(_ path: String) throws -> HtpasswdStore {
-        if let password = try HtpasswdStore.createIfMissing(path: path) {
-            logger.warning(
-                "htpasswd file was missing: created it with user docker; change this password",
-                metadata: ["path": "\(path)", "user": "docker", "password": "\(password)"]
-            )
-        }
-        return HtpasswdStore(path: path) { [logger] file in
-            for user in file.unusable {
-                logger.warning("htpasswd user has a hash that is not bcrypt and cannot log in", metadata: ["path": "\(path)", "user": "\(user)"])
-            }
-        }
-    }
-
     /// swift-nio-ssl's server configuration for `http.tls`.
     static func tlsConfiguration(_ settings: PierConfiguration.TLSSettings, chain: [NIOSSLCertificate], key: NIOSSLPrivateKey) throws -> TLSConfiguration {
         var tls = TLSConfiguration.makeServerConfiguration(certificateChain: chain.map { .certificate($0) }, privateKey: .privateKey(key))

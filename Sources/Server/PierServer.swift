@@ -1,4 +1,5 @@
 import ACME
+import Config
 import CSystemShims
 import Foundation
 import Hummingbird
@@ -27,17 +28,12 @@ public struct PierServer: Sendable {
         self.logger = logger
     }
 
-    /// Absolute storage root, so a relative `./data` means the directory Pier started in.
-    var storageRoot: String {
-        var root = configuration.storageRoot
-        if root.hasPrefix("/") { return root }
-        while root.hasPrefix("./") { root.removeFirst(2) }
-        return FileManager.default.currentDirectoryPath + "/" + root
-    }
+    /// The parts the configuration describes, built the same way for every command.
+    var bootstrap: Bootstrap { Bootstrap(configuration: configuration, logger: logger) }
 
     public func run() async throws {
         pier_tune_allocator()
-        let driver = try makeDriver()
+        let driver = try bootstrap.makeDriver()
         do {
             try await run(driver)
         } catch {
@@ -67,19 +63,13 @@ public struct PierServer: Sendable {
             addr: "\(ProcessInfo.processInfo.hostName):\(configuration.port)",
             instanceID: UUID().uuidString.lowercased()
         )
-        var notifier: Notifier?
-        if !configuration.notificationEndpoints.isEmpty {
-            let directory = configuration.notificationQueueDirectory ?? storageRoot + "/pier/notifications"
-            notifier = try await Notifier(
-                endpoints: configuration.notificationEndpoints, directory: directory, source: source, logger: logger
-            )
+        let notifier = try await bootstrap.makeNotifier(source: source)
+        let registry = bootstrap.makeRegistry(driver: driver, events: ContentEventFanOut(notifier.map { [$0] } ?? []))
+        let parts = try bootstrap.makeAccess()
+        let access = parts.controller
+        let tokenEndpoint = parts.tokenServer.map {
+            TokenEndpoint(path: $0.path, issuer: $0.issuer, users: $0.users, access: $0.access)
         }
-        let registry = Registry(
-            driver: driver,
-            options: .init(deleteEnabled: configuration.deleteEnabled, readOnly: configuration.readOnly),
-            events: ContentEventFanOut(notifier.map { [$0] } ?? [])
-        )
-        let (access, tokenEndpoint) = try makeAccess()
         let acme = try configuration.tls?.acme.map { settings in
             try CertificateManager(
                 settings: .init(
@@ -129,7 +119,7 @@ public struct PierServer: Sendable {
                 metadata: [
                     "address": "\(channel.localAddress?.description ?? "\(configuration.host):\(configuration.port)")",
                     "tls": "\(configuration.tls != nil)",
-                    "storage": "\(storageDescription)",
+                    "storage": "\(bootstrap.storageDescription)",
                     "readonly": "\(configuration.readOnly)",
                 ]
             )

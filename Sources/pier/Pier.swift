@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Logging
+import Config
 import Server
 
 /// The `pier` command line.

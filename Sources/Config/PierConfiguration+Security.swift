@@ -230,7 +230,7 @@ extension PierConfiguration {
 extension PierConfiguration {
     /// The cipher suites `http.tls.ciphersuites` may name (Go's names, as distribution's
     /// configuration uses them), by IANA number.
-    static let cipherSuites: [String: UInt16] = [
+    public static let cipherSuites: [String: UInt16] = [
         "TLS_RSA_WITH_AES_128_CBC_SHA": 0x002F,
         "TLS_RSA_WITH_AES_256_CBC_SHA": 0x0035,
         "TLS_RSA_WITH_AES_128_GCM_SHA256": 0x009C,

@@ -1,7 +1,7 @@
 import Foundation
 import Logging
 import Testing
-@testable import Server
+@testable import Config
 
 @Suite struct PierConfigurationTests {
     func file(_ text: String) throws -> String {

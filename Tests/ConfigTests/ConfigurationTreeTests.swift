@@ -1,5 +1,5 @@
 import Testing
-@testable import Server
+@testable import Config
 
 @Suite struct ConfigurationTreeTests {
     @Test func environmentSetsNestedKeysCaseInsensitively() throws {

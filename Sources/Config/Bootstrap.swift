@@ -1,0 +1,151 @@
+public import Auth
+import Foundation
+public import Logging
+public import Notifications
+public import Registry
+import S3
+public import Storage
+
+/// Builds what a configuration describes (the storage driver, the registry, its event
+/// subscribers, access control) without any HTTP, so every command (`serve`, `gc`,
+/// `index rebuild`) starts from the same parts the server uses.
+public struct Bootstrap: Sendable {
+    public let configuration: PierConfiguration
+    public let logger: Logger
+
+    public init(configuration: PierConfiguration, logger: Logger) {
+        self.configuration = configuration
+        self.logger = logger
+    }
+
+    /// Absolute storage root, so a relative `./data` means the directory Pier started in.
+    public var storageRoot: String {
+        var root = configuration.storageRoot
+        if root.hasPrefix("/") { return root }
+        while root.hasPrefix("./") { root.removeFirst(2) }
+        return FileManager.default.currentDirectoryPath + "/" + root
+    }
+
+    /// Where content lives, for the start-up log line.
+    public var storageDescription: String {
+        guard let s3 = configuration.s3 else { return storageRoot }
+        return "s3://\(s3.bucket)/\(s3.rootDirectory) at \(s3.endpoint)"
+    }
+
+    /// The storage driver the configuration names: a bucket for `storage.s3`, otherwise
+    /// the filesystem under ``storageRoot``.
+    public func makeDriver() throws(ConfigurationError) -> any StorageDriver {
+        guard let s3 = configuration.s3 else { return FileSystemDriver(root: storageRoot) }
+        guard let url = URL(string: s3.endpoint), let scheme = url.scheme, let host = url.host else {
+            throw ConfigurationError(key: "storage.s3.regionendpoint", message: "'\(s3.endpoint)' is not a URL")
+        }
+        // A default port is left out: HTTP clients send `Host` without it, and the
+        // signature covers `Host`.
+        let defaultPort = scheme == "https" ? 443 : 80
+        let authority = url.port.flatMap { $0 == defaultPort ? nil : "\(host):\($0)" } ?? host
+        let client = S3Client(
+            endpoint: .init(scheme: scheme, authority: authority, bucket: s3.bucket, pathStyle: s3.pathStyle),
+            signer: SignatureV4(
+                credentials: .init(accessKey: s3.accessKey, secretKey: s3.secretKey, sessionToken: s3.sessionToken),
+                region: s3.region
+            ),
+            skipVerify: s3.skipVerify
+        )
+        return S3Driver(
+            client: client,
+            rootDirectory: s3.rootDirectory,
+            options: .init(
+                chunkSize: s3.chunkSize,
+                multipartCopyThreshold: s3.multipartCopyThresholdSize,
+                multipartCopyChunkSize: s3.multipartCopyChunkSize,
+                multipartCopyMaxConcurrency: s3.multipartCopyMaxConcurrency,
+                redirect: !configuration.redirectDisabled
+            )
+        )
+    }
+
+    /// The registry over `driver`, publishing to `events`.
+    public func makeRegistry(driver: any StorageDriver, events: any ContentEventSink = NoContentEvents()) -> Registry {
+        Registry(
+            driver: driver,
+            options: .init(deleteEnabled: configuration.deleteEnabled, readOnly: configuration.readOnly),
+            events: events
+        )
+    }
+
+    /// The notification endpoints' queues (`notifications`), or nil when none is configured.
+    public func makeNotifier(source: RegistryEvent.Source) async throws -> Notifier? {
+        guard !configuration.notificationEndpoints.isEmpty else { return nil }
+        let directory = configuration.notificationQueueDirectory ?? storageRoot + "/pier/notifications"
+        return try await Notifier(endpoints: configuration.notificationEndpoints, directory: directory, source: source, logger: logger)
+    }
+
+    /// What `auth` and `access` ask for.
+    public struct Access: Sendable {
+        /// Authentication and the access policy; nil lets everyone in.
+        public var controller: AccessController?
+        /// Pier's own token server (`tokenserver`), when configured.
+        public var tokenServer: TokenServer?
+    }
+
+    /// What Pier's token server needs to answer on its realm's path.
+    public struct TokenServer: Sendable {
+        public var path: String
+        public var issuer: TokenIssuer
+        public var users: HtpasswdProvider
+        public var access: AccessController
+    }
+
+    /// The door and the token server the configuration asks for; nothing without `auth`.
+    public func makeAccess() throws -> Access {
+        guard let authentication = configuration.authentication else { return Access() }
+        // One count of failures per client, whichever door they knock on.
+        let throttle = FailureThrottle()
+        switch authentication {
+        case .htpasswd(let realm, let path):
+            let store = try htpasswdStore(path)
+            let provider = HtpasswdProvider(realm: realm, store: store, throttle: throttle)
+            return Access(controller: AccessController(provider: provider, policy: configuration.accessPolicy, throttle: throttle))
+        case .token(let settings):
+            var issuer: TokenIssuer?
+            if let server = configuration.tokenServer {
+                let (key, certificate) = try TokenIssuer.loadOrCreate(keyPath: server.key, certificatePath: server.certificate)
+                issuer = TokenIssuer(key: key, certificate: certificate, issuer: settings.issuer, service: settings.service, lifetime: server.lifetime)
+            }
+            var certificates = try settings.rootCertBundle.map { try TokenVerifier.certificates(pem: String(contentsOfFile: $0, encoding: .utf8)) } ?? []
+            // Pier's own key is always trusted by the registry it issues for.
+            if let issuer, !certificates.contains(issuer.certificate) { certificates.append(issuer.certificate) }
+            let jwks = try settings.jwks.map { try TokenVerifier.keys(jwks: Data(contentsOf: URL(fileURLWithPath: $0))) } ?? [:]
+            let verifier = TokenVerifier(
+                issuer: settings.issuer,
+                service: settings.service,
+                certificates: certificates,
+                jwks: jwks,
+                algorithms: settings.algorithms
+            )
+            let access = AccessController(provider: TokenProvider(realm: settings.realm, verifier: verifier), policy: configuration.accessPolicy, throttle: throttle)
+            guard let issuer, let server = configuration.tokenServer else { return Access(controller: access) }
+            let users = HtpasswdProvider(realm: "\(settings.service) token server", store: try htpasswdStore(server.htpasswd), throttle: throttle)
+            let path = URL(string: settings.realm)?.path ?? "/token"
+            return Access(
+                controller: access,
+                tokenServer: TokenServer(path: path.isEmpty ? "/token" : path, issuer: issuer, users: users, access: access)
+            )
+        }
+    }
+
+    /// Opens an htpasswd file, creating it with a first user when missing.
+    private func htpasswdStore(_ path: String) throws -> HtpasswdStore {
+        if let password = try HtpasswdStore.createIfMissing(path: path) {
+            logger.warning(
+                "htpasswd file was missing: created it with user docker; change this password",
+                metadata: ["path": "\(path)", "user": "docker", "password": "\(password)"]
+            )
+        }
+        return HtpasswdStore(path: path) { [logger] file in
+            for user in file.unusable {
+                logger.warning("htpasswd user has a hash that is not bcrypt and cannot log in", metadata: ["path": "\(path)", "user": "\(user)"])
+            }
+        }
+    }
+}
