@@ -128,9 +128,21 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .target(
+            name: "RegistryAPI",
+            dependencies: [
+                "OCI", "Registry", "Auth", "Storage", "CSystemShims",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
             name: "Server",
             dependencies: [
-                "OCI", "Storage", "Registry", "Notifications", "Auth", "ACME", "Config", "CSystemShims",
+                "OCI", "Storage", "Registry", "Notifications", "Auth", "ACME", "Config", "RegistryAPI", "CSystemShims",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTLS", package: "hummingbird"),
                 .product(name: "HummingbirdHTTP2", package: "hummingbird"),
@@ -209,6 +221,14 @@ let package = Package(
         ),
         .testTarget(name: "NotificationsTests", dependencies: ["Notifications", "Registry", "OCI"], swiftSettings: swiftSettings),
         .testTarget(name: "RegistryTests", dependencies: ["Registry", "Storage", "OCI", "TestSupport"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "RegistryAPITests",
+            dependencies: [
+                "RegistryAPI", "TestSupport",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         .testTarget(
             name: "ServerTests",
             dependencies: [

@@ -3,6 +3,7 @@ import HTTPTypes
 import Logging
 import NIOCore
 import OCI
+import RegistryAPI
 import Prometheus
 import Registry
 

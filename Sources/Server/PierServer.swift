@@ -15,6 +15,7 @@ import ServiceLifecycle
 public import Logging
 import NIOCore
 import Registry
+import RegistryAPI
 import Storage
 
 /// Builds the registry from a configuration and serves it until SIGTERM or SIGINT, then
@@ -83,23 +84,26 @@ public struct PierServer: Sendable {
                 logger: logger
             )
         }
-        func responder(directBodies: Bool, scheme: String) -> RegistryResponder {
-            RegistryResponder(
-                registry: registry,
-                logger: logger,
-                accessLog: accessLog,
-                settings: .init(
-                    pathPrefix: configuration.pathPrefix,
-                    externalURL: configuration.externalURL,
-                    relativeURLs: configuration.relativeURLs,
-                    extraHeaders: headers,
-                    catalogMaxEntries: configuration.catalogMaxEntries,
-                    directBodies: directBodies,
-                    scheme: scheme
+        func responder(directBodies: Bool, scheme: String) -> FrontDispatcher {
+            FrontDispatcher(
+                registryAPI: RegistryResponder(
+                    registry: registry,
+                    logger: logger,
+                    settings: .init(
+                        pathPrefix: configuration.pathPrefix,
+                        externalURL: configuration.externalURL,
+                        relativeURLs: configuration.relativeURLs,
+                        catalogMaxEntries: configuration.catalogMaxEntries,
+                        directBodies: directBodies,
+                        scheme: scheme
+                    ),
+                    access: access
                 ),
-                access: access,
                 tokenEndpoint: tokenEndpoint,
-                acmeChallenges: acme?.challenges
+                acmeChallenges: acme?.challenges,
+                accessLog: accessLog,
+                extraHeaders: headers,
+                logger: logger
             )
         }
         let address: BindAddress = configuration.unixSocket.map { .unixDomainSocket(path: $0) }

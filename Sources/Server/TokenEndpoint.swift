@@ -4,6 +4,7 @@ import Hummingbird
 import HTTPTypes
 import NIOCore
 import OCI
+import RegistryAPI
 
 /// Pier's token server on the realm path (`tokenserver`): authenticates htpasswd users
 /// (or nobody, for anonymous tokens), grants what the access policy allows of the

@@ -58,7 +58,7 @@ extension RegistryResponder {
     }
 
     /// The remote IP address, without the port, to count failures per client.
-    static func clientAddress(_ channel: any Channel) -> String {
+    public static func clientAddress(_ channel: any Channel) -> String {
         guard let address = channel.remoteAddress else { return "unknown" }
         return address.ipAddress ?? address.description
     }

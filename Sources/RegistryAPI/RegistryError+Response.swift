@@ -1,7 +1,7 @@
 import Foundation
-import Hummingbird
-import HTTPTypes
-import OCI
+public import Hummingbird
+public import HTTPTypes
+public import OCI
 
 extension RegistryError {
     private struct Body: Encodable {
@@ -25,7 +25,7 @@ extension RegistryError {
 
     /// The spec's error response: the status and `{"errors":[{"code","message","detail"}]}`
     /// (no body for HEAD, whose responses cannot carry one).
-    func response(for method: HTTPRequest.Method) -> Response {
+    public func response(for method: HTTPRequest.Method) -> Response {
         let status = HTTPResponse.Status(code: status)
         var headers: HTTPFields = [.contentType: "application/json; charset=utf-8"]
         if code == .rangeInvalid, let size = rangeSize { headers[.contentRange] = "bytes */\(size)" }

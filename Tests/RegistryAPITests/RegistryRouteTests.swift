@@ -1,6 +1,6 @@
 import OCI
 import Testing
-@testable import Server
+@testable import RegistryAPI
 
 @Suite struct RegistryRouteTests {
     let name = RepositoryName("a/b")!

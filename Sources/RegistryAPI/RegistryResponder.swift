@@ -1,4 +1,3 @@
-import ACME
 import Auth
 import Foundation
 import Hummingbird
@@ -9,34 +8,46 @@ import OCI
 import Registry
 import Storage
 
-/// Answers the `/v2/` API: parses the route, calls the ``Registry`` and turns its results
-/// and errors into the spec's responses.
+/// Answers the `/v2/` API: parses the route, authorizes, calls the ``ContentStore`` and
+/// turns its results and errors into the spec's responses.
 ///
 /// It is a plain `HTTPResponder` rather than a router: repository names contain slashes,
 /// and parsing the path once by hand keeps the hot paths (manifest HEAD, blob GET) free of
-/// per-request router work.
-struct RegistryResponder: HTTPResponder {
-    typealias Context = PierRequestContext
+/// per-request router work. The server's front dispatcher calls
+/// ``respond(to:context:route:)`` and wraps every door in one outer layer (metrics, the
+/// access log, configured headers); used alone, as in tests, it is a responder of its own.
+public struct RegistryResponder: HTTPResponder {
+    public typealias Context = PierRequestContext
 
-    /// How URLs and headers are shaped (`http.prefix`, `http.host`, `http.relativeurls`,
-    /// `http.headers`).
-    struct Settings: Sendable {
-        var pathPrefix = ""
-        var externalURL: String?
-        var relativeURLs = false
-        var extraHeaders = HTTPFields()
-        var catalogMaxEntries = 1000
+    /// How URLs and pages are shaped (`http.prefix`, `http.host`, `http.relativeurls`,
+    /// `catalog.maxentries`) and how blob bytes may be sent on this listener.
+    public struct Settings: Sendable {
+        public var pathPrefix = ""
+        public var externalURL: String?
+        public var relativeURLs = false
+        public var catalogMaxEntries = 1000
         /// Whether blob bytes may go to the socket past the HTTP encoder (plain-HTTP listeners
         /// only; see ``DirectBodyHandler``).
-        var directBodies = false
+        public var directBodies = false
         /// The scheme of this listener, for absolute URLs when no proxy says otherwise.
-        var scheme = "http"
+        public var scheme = "http"
+
+        public init(
+            pathPrefix: String = "", externalURL: String? = nil, relativeURLs: Bool = false,
+            catalogMaxEntries: Int = 1000, directBodies: Bool = false, scheme: String = "http"
+        ) {
+            self.pathPrefix = pathPrefix
+            self.externalURL = externalURL
+            self.relativeURLs = relativeURLs
+            self.catalogMaxEntries = catalogMaxEntries
+            self.directBodies = directBodies
+            self.scheme = scheme
+        }
     }
 
     /// The content behind the API: the local registry, or a mirror wrapping it.
     let registry: any ContentStore
     let logger: Logger
-    let accessLog: AccessLog?
     let settings: Settings
     let metrics = RegistryMetrics()
     var catalogMaxEntries: Int { settings.catalogMaxEntries }
@@ -44,26 +55,16 @@ struct RegistryResponder: HTTPResponder {
     var blobSender: BlobSender { BlobSender(directBodies: settings.directBodies) }
     /// Authentication and access policy (`auth`, `access`); nil lets everyone in.
     let access: AccessController?
-    /// Pier's token server (`tokenserver`), answering on its realm's path.
-    let tokenEndpoint: TokenEndpoint?
-    /// http-01 answers while ACME validates this host.
-    let acmeChallenges: HTTP01Challenges?
 
-    init(
+    public init(
         registry: any ContentStore,
         logger: Logger,
-        accessLog: AccessLog?,
         settings: Settings = Settings(),
-        access: AccessController? = nil,
-        tokenEndpoint: TokenEndpoint? = nil,
-        acmeChallenges: HTTP01Challenges? = nil
+        access: AccessController? = nil
     ) {
-        self.acmeChallenges = acmeChallenges
         self.access = access
-        self.tokenEndpoint = tokenEndpoint
         self.registry = registry
         self.logger = logger
-        self.accessLog = accessLog
         self.settings = settings
     }
 
@@ -81,63 +82,36 @@ struct RegistryResponder: HTTPResponder {
         )
     }
 
-    func respond(to request: Request, context: Context) async throws -> Response {
-        let start = ContinuousClock.now
-        var response: Response
-        var route = "unknown"
+    public func respond(to request: Request, context: Context) async throws -> Response {
+        var route = ""
+        var response = await respond(to: request, context: context, route: &route)
+        response.headers[.dockerDistributionAPIVersion] = "registry/2.0"
+        return response
+    }
+
+    /// Answers a `/v2/` request, every failure turned into the spec's error response.
+    /// - Parameter routeName: set to the endpoint's low-cardinality name, for metrics.
+    public func respond(to request: Request, context: Context, route routeName: inout String) async -> Response {
         do {
-            response = try await dispatch(request, context, route: &route)
+            return try await dispatch(request, context, route: &routeName)
         } catch let error as RegistryError {
-            response = error.response(for: request.method)
+            return error.response(for: request.method)
         } catch let failure as AuthFailure {
-            response = await refusal(failure, request, context)
+            return await refusal(failure, request, context)
         } catch StorageError.unavailable(let path, let reason) {
             metrics.storageErrors.increment()
             logger.error("storage unavailable", metadata: ["reason": "\(reason)", "path": "\(path)"])
-            response = RegistryError(.unavailable, "storage is unavailable, try again later").response(for: request.method)
+            return RegistryError(.unavailable, "storage is unavailable, try again later").response(for: request.method)
         } catch {
             metrics.storageErrors.increment()
             logger.error("request failed", metadata: ["error": "\(error)", "path": "\(request.uri.path)"])
-            response = RegistryError(.unknown, "internal error", detail: "\(error)").response(for: request.method)
+            return RegistryError(.unknown, "internal error", detail: "\(error)").response(for: request.method)
         }
-        response.headers[.dockerDistributionAPIVersion] = "registry/2.0"
-        if !settings.extraHeaders.isEmpty { response.headers.append(contentsOf: settings.extraHeaders) }
-        let elapsed = ContinuousClock.now - start
-        metrics.record(
-            route: route,
-            method: request.method.rawValue,
-            status: response.status.code,
-            duration: elapsed,
-            bytesIn: request.headers[.contentLength].flatMap { Int($0) },
-            bytesOut: request.method == .head ? nil : response.headers[.contentLength].flatMap { Int($0) }
-        )
-        if let accessLog {
-            let ms = Double(elapsed.components.seconds) * 1000 + Double(elapsed.components.attoseconds) / 1e15
-            let path = (request.head.path ?? "/").split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false).first ?? ""
-            accessLog.record(
-                method: request.method.rawValue,
-                path: path,
-                status: response.status.code,
-                length: response.headers[.contentLength],
-                milliseconds: ms,
-                userAgent: request.headers[.userAgent]
-            )
-        }
-        return response
     }
 
     private func dispatch(_ request: Request, _ context: Context, route routeName: inout String) async throws -> Response {
         let rawPath = request.head.path ?? "/"
         var path = rawPath.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false).first ?? ""
-        // ACME and the token server live at their own absolute paths, outside `http.prefix`.
-        if let acmeChallenges, let response = acmeChallenges.response(to: request) {
-            routeName = "acme"
-            return response
-        }
-        if let tokenEndpoint, path == tokenEndpoint.path {
-            routeName = "token"
-            return try await tokenEndpoint.respond(to: request, context: context)
-        }
         if !settings.pathPrefix.isEmpty {
             guard path.hasPrefix(settings.pathPrefix) else {
                 throw RegistryError(.unsupported, "no such endpoint", detail: String(path.prefix(200)), status: 404)
@@ -217,13 +191,15 @@ struct RegistryResponder: HTTPResponder {
         return reference
     }
 
-    static func json(_ text: String, method: HTTPRequest.Method, status: HTTPResponse.Status = .ok, headers: HTTPFields = [:]) -> Response {
+    /// A JSON body with its length (none on HEAD).
+    public static func json(_ text: String, method: HTTPRequest.Method, status: HTTPResponse.Status = .ok, headers: HTTPFields = [:]) -> Response {
         var headers = headers
         headers[.contentType] = "application/json"
         return body(ByteBuffer(string: text), method: method, status: status, headers: headers)
     }
 
-    static func body(_ buffer: ByteBuffer, method: HTTPRequest.Method, status: HTTPResponse.Status = .ok, headers: HTTPFields) -> Response {
+    /// A body with its length (none on HEAD, whose length still tells the size).
+    public static func body(_ buffer: ByteBuffer, method: HTTPRequest.Method, status: HTTPResponse.Status = .ok, headers: HTTPFields) -> Response {
         var headers = headers
         headers[.contentLength] = String(buffer.readableBytes)
         if method == .head { return Response(status: status, headers: headers) }

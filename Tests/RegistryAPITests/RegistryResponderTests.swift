@@ -9,12 +9,12 @@ import Storage
 import TestSupport
 import OCI
 import Testing
-@testable import Server
+@testable import RegistryAPI
 
 @Suite struct RegistryResponderTests {
     func app(deleteEnabled: Bool = true, events: any ContentEventSink = NoContentEvents()) -> some ApplicationProtocol {
         let registry = Registry(driver: InMemoryDriver(), options: .init(deleteEnabled: deleteEnabled), events: events)
-        return Application(responder: RegistryResponder(registry: registry, logger: Logger(label: "test"), accessLog: nil))
+        return Application(responder: RegistryResponder(registry: registry, logger: Logger(label: "test")))
     }
 
     func errorCode(_ buffer: ByteBuffer) -> String? {

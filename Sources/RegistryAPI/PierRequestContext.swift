@@ -1,16 +1,16 @@
-import Hummingbird
-import NIOCore
+public import Hummingbird
+public import NIOCore
 
 /// The per-request context: Hummingbird's core storage plus the connection, which blob
 /// GETs need to write past the HTTP encoder (see ``DirectBodyHandler``).
-struct PierRequestContext: RequestContext {
-    var coreContext: CoreRequestContextStorage
-    let channel: any Channel
+public struct PierRequestContext: RequestContext {
+    public var coreContext: CoreRequestContextStorage
+    public let channel: any Channel
     /// The authenticated user, once the door has let the request in (events name it as
     /// their `actor`).
-    var userName: String?
+    public var userName: String?
 
-    init(source: ApplicationRequestContextSource) {
+    public init(source: ApplicationRequestContextSource) {
         coreContext = .init(source: source)
         channel = source.channel
     }

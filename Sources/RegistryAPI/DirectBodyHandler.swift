@@ -1,4 +1,4 @@
-import NIOCore
+public import NIOCore
 
 /// Writes blob bytes, either read by the request task or as a file region for `sendfile`,
 /// straight to the socket end of the pipeline, and tells the task when each write is done.
@@ -10,9 +10,9 @@ import NIOCore
 /// completed. The HTTP encoder is bypassed safely because blob responses are framed by
 /// `Content-Length`. Plain-HTTP connections only: on TLS the bytes must go through the TLS
 /// handler.
-final class DirectBodyHandler: ChannelOutboundHandler, RemovableChannelHandler {
-    typealias OutboundIn = IOData
-    typealias OutboundOut = IOData
+public final class DirectBodyHandler: ChannelOutboundHandler, RemovableChannelHandler {
+    public typealias OutboundIn = IOData
+    public typealias OutboundOut = IOData
 
     /// The event a request task triggers on its channel; completes once the bytes are written.
     struct Request: Sendable {
@@ -20,7 +20,7 @@ final class DirectBodyHandler: ChannelOutboundHandler, RemovableChannelHandler {
         let data: IOData
     }
 
-    func triggerUserOutboundEvent(context: ChannelHandlerContext, event: Any, promise: EventLoopPromise<Void>?) {
+    public func triggerUserOutboundEvent(context: ChannelHandlerContext, event: Any, promise: EventLoopPromise<Void>?) {
         if let request = event as? Request {
             context.writeAndFlush(wrapOutboundOut(request.data), promise: promise)
         } else {
@@ -30,10 +30,12 @@ final class DirectBodyHandler: ChannelOutboundHandler, RemovableChannelHandler {
 
     /// Put among a server's additional channel handlers: moves a ``DirectBodyHandler`` to the
     /// socket end of the pipeline, then removes itself.
-    final class Installer: ChannelInboundHandler, RemovableChannelHandler {
-        typealias InboundIn = Any
+    public final class Installer: ChannelInboundHandler, RemovableChannelHandler {
+        public typealias InboundIn = Any
 
-        func handlerAdded(context: ChannelHandlerContext) {
+        public init() {}
+
+        public func handlerAdded(context: ChannelHandlerContext) {
             try? context.pipeline.syncOperations.addHandler(DirectBodyHandler(), position: .first)
             context.pipeline.syncOperations.removeHandler(context: context, promise: nil)
         }

@@ -1,0 +1,78 @@
+import ACME
+import Hummingbird
+import HTTPTypes
+import Logging
+import OCI
+import RegistryAPI
+
+/// The one responder a listener has: it sends each request to its door (ACME's http-01
+/// answers, the token server, the registry API under `/v2/`, and what later doors add
+/// under `/api/` and `/`), and wraps every door in the same outer layer: the API version
+/// header, configured headers, metrics and the access log.
+struct FrontDispatcher: HTTPResponder {
+    typealias Context = PierRequestContext
+
+    let registryAPI: RegistryResponder
+    /// Pier's token server (`tokenserver`), answering on its realm's path.
+    let tokenEndpoint: TokenEndpoint?
+    /// http-01 answers while ACME validates this host.
+    let acmeChallenges: HTTP01Challenges?
+    let accessLog: AccessLog?
+    /// `http.headers`, added to every response.
+    let extraHeaders: HTTPFields
+    let logger: Logger
+    let metrics = HTTPMetrics()
+
+    func respond(to request: Request, context: Context) async throws -> Response {
+        let start = ContinuousClock.now
+        var route = "unknown"
+        var response = await dispatch(request, context, route: &route)
+        response.headers[.dockerDistributionAPIVersion] = "registry/2.0"
+        if !extraHeaders.isEmpty { response.headers.append(contentsOf: extraHeaders) }
+        let elapsed = ContinuousClock.now - start
+        metrics.record(
+            route: route,
+            method: request.method.rawValue,
+            status: response.status.code,
+            duration: elapsed,
+            bytesIn: request.headers[.contentLength].flatMap { Int($0) },
+            bytesOut: request.method == .head ? nil : response.headers[.contentLength].flatMap { Int($0) }
+        )
+        if let accessLog {
+            let ms = Double(elapsed.components.seconds) * 1000 + Double(elapsed.components.attoseconds) / 1e15
+            let path = (request.head.path ?? "/").split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false).first ?? ""
+            accessLog.record(
+                method: request.method.rawValue,
+                path: path,
+                status: response.status.code,
+                length: response.headers[.contentLength],
+                milliseconds: ms,
+                userAgent: request.headers[.userAgent]
+            )
+        }
+        return response
+    }
+
+    /// ACME and the token server live at their own absolute paths, outside `http.prefix`;
+    /// everything else is the registry API's to answer (or refuse with the spec's 404).
+    private func dispatch(_ request: Request, _ context: Context, route: inout String) async -> Response {
+        if let acmeChallenges, let response = acmeChallenges.response(to: request) {
+            route = "acme"
+            return response
+        }
+        if let tokenEndpoint,
+           (request.head.path ?? "/").split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false).first == Substring(tokenEndpoint.path)
+        {
+            route = "token"
+            do {
+                return try await tokenEndpoint.respond(to: request, context: context)
+            } catch let error as RegistryError {
+                return error.response(for: request.method)
+            } catch {
+                logger.error("token request failed", metadata: ["error": "\(error)"])
+                return RegistryError(.unknown, "internal error", detail: "\(error)").response(for: request.method)
+            }
+        }
+        return await registryAPI.respond(to: request, context: context, route: &route)
+    }
+}
