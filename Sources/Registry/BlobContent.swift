@@ -6,6 +6,12 @@ public struct BlobContent: Sendable {
     public var range: Range<Int64>?
     public var body: BlobBody
 
+    public init(size: Int64, range: Range<Int64>?, body: BlobBody) {
+        self.size = size
+        self.range = range
+        self.body = body
+    }
+
     /// How many bytes the response carries.
     public var length: Int64 { range.map { $0.upperBound - $0.lowerBound } ?? size }
 }

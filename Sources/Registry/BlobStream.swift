@@ -1,15 +1,18 @@
 public import NIOCore
-import Storage
 
-/// A blob's bytes (or a range of them) read from the driver in chunks, so no blob is ever
-/// held whole in memory; the sender decides where the chunks go.
+/// A blob's bytes (or a range of them) produced in chunks, so no blob is ever held whole in
+/// memory; the sender decides where the chunks go. The local registry reads its driver; a
+/// mirror would relay an upstream's response the same way.
 public struct BlobStream: Sendable {
-    let driver: any StorageDriver
-    let path: String
-    let range: Range<Int64>?
+    private let produce: @Sendable (_ body: (ByteBuffer) async throws -> Void) async throws -> Void
+
+    /// A stream whose bytes `produce` hands, in order, to the body it is given.
+    public init(_ produce: @escaping @Sendable (_ body: (ByteBuffer) async throws -> Void) async throws -> Void) {
+        self.produce = produce
+    }
 
     /// Reads the bytes in order, handing each chunk to `body`.
     public func read(into body: (ByteBuffer) async throws -> Void) async throws {
-        try await driver.read(path, range: range, into: body)
+        try await produce(body)
     }
 }

@@ -33,10 +33,14 @@ public protocol ContentStore: Sendable {
 
     // MARK: uploads
 
+    /// Opens an upload session, kept in storage so any instance can continue it.
     func startUpload(_ name: RepositoryName) async throws -> UploadID
 
+    /// Bytes a session holds: where a client resumes.
     func uploadSize(_ name: RepositoryName, _ id: UploadID) async throws -> Int64
 
+    /// Adds a chunk at `offset` (416 when it is not the session's end); no event, since
+    /// nothing is visible until the session completes.
     func appendUpload<Body: AsyncSequence>(
         _ name: RepositoryName, _ id: UploadID, at offset: Int64?, body: Body
     ) async throws -> Int64 where Body.Element == ByteBuffer
@@ -51,6 +55,7 @@ public protocol ContentStore: Sendable {
         _ name: RepositoryName, digest: Digest, body: Body, origin: RequestOrigin
     ) async throws -> Int64 where Body.Element == ByteBuffer
 
+    /// Abandons a session and frees its bytes.
     func cancelUpload(_ name: RepositoryName, _ id: UploadID) async throws
 
     // MARK: manifests
@@ -71,10 +76,13 @@ public protocol ContentStore: Sendable {
 
     // MARK: listings
 
+    /// A repository's tags in order, a page at a time.
     func tags(_ name: RepositoryName, limit: Int, after last: String?) async throws -> Page
 
+    /// Every repository's name in order, a page at a time.
     func catalog(limit: Int, after last: String?) async throws -> Page
 
+    /// The manifests whose `subject` is `digest`, optionally of one artifact type.
     func referrers(_ name: RepositoryName, _ digest: Digest, artifactType: String?) async throws -> [Descriptor]
 
     // MARK: health

@@ -38,7 +38,7 @@ extension Registry {
             content.body = .redirect(location)
             return content
         }
-        let stream = BlobStream(driver: driver, path: path, range: range)
+        let stream = BlobStream { [driver, range] body in try await driver.read(path, range: range, into: body) }
         if let file = driver.localFile(path) {
             content.body = .file(LocalFileRegion(path: file, start: range?.lowerBound ?? 0, end: range?.upperBound ?? size), stream: stream)
         } else {

@@ -6,13 +6,9 @@ import Testing
 /// The storage contract, run against the filesystem and the in-memory driver (S3Tests runs
 /// it against S3), plus what only the filesystem promises.
 @Suite struct StorageDriverTests {
-    static func temporaryRoot() -> String {
-        FileManager.default.temporaryDirectory.appendingPathComponent("pier-storage-\(UUID().uuidString)").path
-    }
-
     @Test(arguments: StorageContract.checks)
     func theFilesystemDriverKeepsTheContract(_ check: StorageContract.Check) async throws {
-        let root = Self.temporaryRoot()
+        let root = TestDrivers.temporaryRoot()
         defer { try? FileManager.default.removeItem(atPath: root) }
         try await check.run(.init(driver: FileSystemDriver(root: root), reopen: { FileSystemDriver(root: root) }, boundary: 64 << 10))
     }
@@ -24,7 +20,7 @@ import Testing
     }
 
     @Test func filesystemWritesLeaveNoTemporaryFiles() async throws {
-        let dir = Self.temporaryRoot()
+        let dir = TestDrivers.temporaryRoot()
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let driver = FileSystemDriver(root: dir)
         for i in 0..<5 { try await driver.write(Array("\(i)".utf8), to: "/x/link") }
