@@ -140,6 +140,12 @@ public struct RegistryResponder: HTTPResponder {
             guard method == .get || method == .head else { throw Self.methodNotAllowed }
             return try await tags(request, name)
         case .manifest(let name, let reference):
+            // Only a PUT names a reference to create, so only a PUT of one that is no valid
+            // tag or digest is the client's error (400); any other method asks for something
+            // that cannot exist, which is unknown (404), as distribution's routes answer.
+            guard method == .put || Reference(reference) != nil else {
+                throw RegistryError.manifestUnknown(reference.prefix(200))
+            }
             let reference = try Self.reference(reference)
             switch method {
             case .get, .head: return try await getManifest(request, name, reference, context)

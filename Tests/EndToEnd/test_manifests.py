@@ -212,3 +212,23 @@ def test_retagging_points_the_tag_at_the_new_manifest(registry, repo):
     registry.push(repo, "moving", b)
     assert registry.get_manifest(repo, "moving").content == b.data
     assert registry.get_manifest(repo, a.digest).content == a.data
+
+
+@pytest.mark.parametrize("reference", [".INVALID_MANIFEST_NAME", "-bad", "a" * 129],
+                         ids=["leading-dot", "leading-dash", "129-chars"])
+def test_reading_or_deleting_a_reference_that_cannot_exist_is_404(registry, repo, reference):
+    # The OCI conformance suite's "nonexistent manifest" specs: only a PUT of such a
+    # reference is the client's error (400); a GET, HEAD or DELETE asks for nothing there.
+    registry.push(repo, "exists", images.image(1))
+    assert registry.head_manifest(repo, reference).status_code == 404
+    assert registry.get_manifest(repo, reference).status_code == 404
+    assert registry.delete(f"/v2/{repo}/manifests/{reference}").status_code == 404
+
+
+@pytest.mark.pier_only
+@pytest.mark.parametrize("reference", [".INVALID_MANIFEST_NAME", "sha256:nothex"], ids=["tag-shaped", "digest-shaped"])
+def test_a_reference_that_cannot_exist_is_manifest_unknown(registry, repo, reference):
+    # distribution 2.8.2 answers a malformed digest with 500.
+    registry.push(repo, "exists", images.image(1))
+    assert_error(registry.get_manifest(repo, reference), 404, "MANIFEST_UNKNOWN")
+    assert_error(registry.delete(f"/v2/{repo}/manifests/{reference}"), 404, "MANIFEST_UNKNOWN")
