@@ -49,7 +49,7 @@ let package = Package(
         .target(
             name: "Storage",
             dependencies: [
-                "OCI", "CSystemShims",
+                "CSystemShims",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
             ],
@@ -142,7 +142,7 @@ let package = Package(
         .target(
             name: "Server",
             dependencies: [
-                "OCI", "Storage", "Registry", "Notifications", "Auth", "ACME", "Config", "RegistryAPI", "CSystemShims",
+                "OCI", "Registry", "Notifications", "Auth", "ACME", "Config", "RegistryAPI", "CSystemShims",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTLS", package: "hummingbird"),
                 .product(name: "HummingbirdHTTP2", package: "hummingbird"),

@@ -10,7 +10,9 @@ public import Storage
 /// subscribers, access control) without any HTTP, so every command (`serve`, `gc`,
 /// `index rebuild`) starts from the same parts the server uses.
 public struct Bootstrap: Sendable {
+    /// What to build.
     public let configuration: PierConfiguration
+    /// Where the parts log (htpasswd warnings, notification delivery).
     public let logger: Logger
 
     public init(configuration: PierConfiguration, logger: Logger) {
@@ -64,6 +66,34 @@ public struct Bootstrap: Sendable {
         )
     }
 
+    /// The content and everything subscribed to its events, as every command that changes
+    /// content needs them: a change made by `pier gc` or an import publishes to the same
+    /// subscribers as one made through the HTTP API.
+    public struct Content: Sendable {
+        /// The registry over the configured driver; ``Registry/shutdown()`` releases the driver.
+        public var registry: Registry
+        /// The notification endpoints' queues, whose delivery the caller runs; nil when none.
+        public var notifier: Notifier?
+    }
+
+    /// Builds the driver, the notifier and the registry publishing to it.
+    /// - Parameter port: this instance's port, which events name in their `source`.
+    public func makeContent(port: Int) async throws -> Content {
+        let driver = try makeDriver()
+        do {
+            let source = RegistryEvent.Source(
+                addr: "\(ProcessInfo.processInfo.hostName):\(port)",
+                instanceID: UUID().uuidString.lowercased()
+            )
+            let notifier = try await makeNotifier(source: source)
+            let registry = makeRegistry(driver: driver, events: ContentEventFanOut(notifier.map { [$0] } ?? []))
+            return Content(registry: registry, notifier: notifier)
+        } catch {
+            await driver.shutdown()
+            throw error
+        }
+    }
+
     /// The registry over `driver`, publishing to `events`.
     public func makeRegistry(driver: any StorageDriver, events: any ContentEventSink = NoContentEvents()) -> Registry {
         Registry(
@@ -90,9 +120,13 @@ public struct Bootstrap: Sendable {
 
     /// What Pier's token server needs to answer on its realm's path.
     public struct TokenServer: Sendable {
+        /// The realm's path, where clients ask for tokens.
         public var path: String
+        /// Signs the tokens.
         public var issuer: TokenIssuer
+        /// Who may log in (`tokenserver.htpasswd`).
         public var users: HtpasswdProvider
+        /// What the policy grants each user of the scopes asked for.
         public var access: AccessController
     }
 

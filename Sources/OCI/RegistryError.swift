@@ -72,6 +72,11 @@ extension RegistryError {
     public static func manifestUnknown(_ reference: some CustomStringConvertible) -> RegistryError {
         RegistryError(.manifestUnknown, "manifest unknown", detail: reference.description)
     }
+    /// 416 for a blob range outside the blob; the size travels in `detail` (`size=N`), from
+    /// which the response's `Content-Range: bytes */N` is made.
+    public static func rangeNotSatisfiable(size: Int64) -> RegistryError {
+        RegistryError(.rangeInvalid, "requested range not satisfiable", detail: "size=\(size)")
+    }
     public static func uploadUnknown(_ id: some StringProtocol) -> RegistryError {
         RegistryError(.blobUploadUnknown, "blob upload unknown to registry", detail: String(id.prefix(100)))
     }

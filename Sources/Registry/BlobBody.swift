@@ -15,8 +15,11 @@ public enum BlobBody: Sendable {
 
 /// Bytes `start..<end` of a local file.
 public struct LocalFileRegion: Sendable, Equatable {
+    /// The file's absolute path on this machine.
     public var path: String
+    /// The first byte to send.
     public var start: Int64
+    /// One past the last byte to send.
     public var end: Int64
 
     public init(path: String, start: Int64, end: Int64) {

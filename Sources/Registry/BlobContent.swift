@@ -4,6 +4,7 @@ public struct BlobContent: Sendable {
     public var size: Int64
     /// The bytes being sent, when the client asked for a range.
     public var range: Range<Int64>?
+    /// How the bytes go out (empty for a HEAD).
     public var body: BlobBody
 
     public init(size: Int64, range: Range<Int64>?, body: BlobBody) {

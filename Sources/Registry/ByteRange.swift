@@ -4,7 +4,9 @@ import Foundation
 /// lives with the registry because a range is resolved against the blob's size, which
 /// only the content behind the registry knows.
 public struct ByteRange: Sendable, Equatable {
+    /// The first byte asked for; nil for a suffix range (`bytes=-n`).
     public var start: Int64?
+    /// The last byte asked for (inclusive), or the suffix's length when `start` is nil.
     public var end: Int64?
 
     /// Nil for headers this server does not interpret (other units, several ranges, bad

@@ -26,13 +26,17 @@ public struct ContentEvent: Sendable, Equatable {
         case tag(Tag)
     }
 
+    /// What was done.
     public var action: Action
+    /// Where it was done.
     public var repository: RepositoryName
+    /// What it was done to.
     public var object: Object
     /// The tag a manifest was pushed or pulled by.
     public var tag: Tag?
     /// The repository a mounted blob came from, when the client named it.
     public var fromRepository: RepositoryName?
+    /// Who caused it.
     public var origin: RequestOrigin
 
     public init(

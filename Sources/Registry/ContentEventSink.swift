@@ -20,6 +20,8 @@ extension ContentEventSink {
 /// The sink of a registry nobody subscribes to.
 public struct NoContentEvents: ContentEventSink {
     public init() {}
+    /// Drops the event.
     public func receive(_ event: ContentEvent) async {}
+    /// Never: doors skip gathering request details.
     public var isListening: Bool { false }
 }

@@ -9,16 +9,17 @@ public import OCI
 /// Nothing above this protocol reaches a driver, and every change made through it is
 /// published to the implementation's event sink, whichever door caused it.
 ///
-/// Methods that change content or send it to a client take the ``RequestOrigin`` the
-/// event names; reads that are no pull (HEAD, listings) take none.
+/// Methods that publish an event take the ``RequestOrigin`` the event names; the rest
+/// (HEAD, listings, the steps of an upload before it completes) take none.
 public protocol ContentStore: Sendable {
     /// Whether events have a subscriber, so a door may skip gathering request details.
     var publishesEvents: Bool { get }
 
     // MARK: blobs
 
-    /// Size of a blob linked in the repository (a HEAD); no event.
-    func blobSize(_ name: RepositoryName, _ digest: Digest) async throws -> Int64
+    /// What a HEAD of a blob or of one range of it answers: sizes, no body, no event.
+    /// - Throws: `BLOB_UNKNOWN`, or `RANGE_INVALID` (416) for an unsatisfiable range.
+    func headBlob(_ name: RepositoryName, _ digest: Digest, range: ByteRange?) async throws -> BlobContent
 
     /// What to send for a GET of a blob or of one range of it; publishes a pull.
     /// - Throws: `BLOB_UNKNOWN`, or `RANGE_INVALID` (416) for an unsatisfiable range.

@@ -10,7 +10,22 @@ public struct Layout: Sendable {
     /// The prefix of every path, as distribution's storage drivers use it.
     public static let base = "/docker/registry/v2"
 
+    /// A repository's directories, by name: a directory is a repository when it holds
+    /// `_layers` (what distribution 2.x looks for) or `_manifests` (what 3.x looks for),
+    /// and its upload sessions are found by listing `_uploads`.
+    public static let layersName = "_layers"
+    public static let manifestsName = "_manifests"
+    public static let uploadsName = "_uploads"
+
     public init() {}
+
+    /// Whether a directory whose entries are `children` is a repository.
+    public static func isRepository(_ children: [String]) -> Bool {
+        children.contains(layersName) || children.contains(manifestsName)
+    }
+
+    /// Written and deleted by the health check: proves the store takes writes.
+    public var healthProbe: String { Self.base + "/.pier-health" }
 
     public var repositoriesRoot: String { Self.base + "/repositories" }
 
@@ -23,7 +38,7 @@ public struct Layout: Sendable {
     public func repository(_ name: RepositoryName) -> String { "\(repositoriesRoot)/\(name.value)" }
 
     public func layerLinkDirectory(_ name: RepositoryName, _ digest: Digest) -> String {
-        "\(repository(name))/_layers/\(digest.algorithm.rawValue)/\(digest.encoded)"
+        "\(repository(name))/\(Self.layersName)/\(digest.algorithm.rawValue)/\(digest.encoded)"
     }
 
     public func layerLink(_ name: RepositoryName, _ digest: Digest) -> String {
@@ -31,14 +46,14 @@ public struct Layout: Sendable {
     }
 
     public func revisionDirectory(_ name: RepositoryName, _ digest: Digest) -> String {
-        "\(repository(name))/_manifests/revisions/\(digest.algorithm.rawValue)/\(digest.encoded)"
+        "\(repository(name))/\(Self.manifestsName)/revisions/\(digest.algorithm.rawValue)/\(digest.encoded)"
     }
 
     public func revisionLink(_ name: RepositoryName, _ digest: Digest) -> String {
         revisionDirectory(name, digest) + "/link"
     }
 
-    public func tagsDirectory(_ name: RepositoryName) -> String { "\(repository(name))/_manifests/tags" }
+    public func tagsDirectory(_ name: RepositoryName) -> String { "\(repository(name))/\(Self.manifestsName)/tags" }
 
     public func tagDirectory(_ name: RepositoryName, _ tag: Tag) -> String { "\(tagsDirectory(name))/\(tag.value)" }
 
@@ -50,7 +65,7 @@ public struct Layout: Sendable {
         "\(tagDirectory(name, tag))/index/\(digest.algorithm.rawValue)/\(digest.encoded)/link"
     }
 
-    public func uploadsDirectory(_ name: RepositoryName) -> String { "\(repository(name))/_uploads" }
+    public func uploadsDirectory(_ name: RepositoryName) -> String { "\(repository(name))/\(Self.uploadsName)" }
 
     /// A session of `name`, as the drivers and the purge find it.
     public func upload(_ name: RepositoryName, _ id: UploadID) -> UploadLocation {
@@ -86,6 +101,11 @@ public struct Layout: Sendable {
     /// The descriptor of an entry found by listing a subject's referrers directory, by the
     /// algorithm and encoded digest the listing gave.
     public func referrerDescriptor(in referrers: String, algorithm: String, encoded: String) -> String {
-        "\(referrers)/\(algorithm)/\(encoded)/descriptor"
+        "\(referrerAlgorithmDirectory(in: referrers, algorithm))/\(encoded)/descriptor"
+    }
+
+    /// Where a subject's referrers of one digest algorithm are listed.
+    public func referrerAlgorithmDirectory(in referrers: String, _ algorithm: String) -> String {
+        "\(referrers)/\(algorithm)"
     }
 }

@@ -22,16 +22,10 @@ extension Registry {
         range requested: ByteRange?,
         origin: RequestOrigin = .internal("pull")
     ) async throws -> BlobContent {
-        let size = try await blobSize(name, digest)
-        var range: Range<Int64>?
-        if let requested {
-            guard let resolved = requested.resolve(size: size) else {
-                throw RegistryError(.rangeInvalid, "requested range not satisfiable", detail: "size=\(size)")
-            }
-            range = resolved
-        }
+        var content = try await headBlob(name, digest, range: requested)
+        let size = content.size
+        let range = content.range
         await publish(ContentEvent(.pull, name, .blob(digest, size: size), origin: origin))
-        var content = BlobContent(size: size, range: range, body: .empty)
         guard content.length > 0 else { return content }
         let path = layout.blobData(digest)
         if let location = try await driver.redirectURL(for: path) {
@@ -45,6 +39,14 @@ extension Registry {
             content.body = .stream(stream)
         }
         return content
+    }
+
+    /// A HEAD: the size through the repository's link, the range checked against it.
+    public func headBlob(_ name: RepositoryName, _ digest: Digest, range requested: ByteRange?) async throws -> BlobContent {
+        let size = try await blobSize(name, digest)
+        guard let requested else { return BlobContent(size: size, range: nil, body: .empty) }
+        guard let range = requested.resolve(size: size) else { throw RegistryError.rangeNotSatisfiable(size: size) }
+        return BlobContent(size: size, range: range, body: .empty)
     }
 
     /// Removes a blob from a repository (the link); the bytes stay until garbage collection,

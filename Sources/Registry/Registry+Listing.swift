@@ -92,7 +92,7 @@ extension Registry {
                 }
                 for (path, name, children) in listed {
                     guard let children else { continue }
-                    if !name.isEmpty, children.contains("_layers") || children.contains("_manifests"), RepositoryName(name) != nil {
+                    if !name.isEmpty, Layout.isRepository(children), RepositoryName(name) != nil {
                         names.append(name)
                     }
                     for child in children where !child.hasPrefix("_") && !child.hasPrefix(".") {
@@ -113,7 +113,7 @@ extension Registry {
         let base = layout.referrersDirectory(name, subject: digest)
         var result = [Descriptor]()
         for algorithm in try await driver.list(base) ?? [] {
-            for encoded in try await driver.list(base + "/" + algorithm) ?? [] {
+            for encoded in try await driver.list(layout.referrerAlgorithmDirectory(in: base, algorithm)) ?? [] {
                 let path = layout.referrerDescriptor(in: base, algorithm: algorithm, encoded: encoded)
                 guard let bytes = try await driver.contents(of: path, limit: 1 << 20),
                       let descriptor = try? JSONDecoder().decode(Descriptor.self, from: Data(bytes))

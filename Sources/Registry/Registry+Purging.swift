@@ -30,7 +30,7 @@ extension Registry {
         guard let children = try await driver.list(path) else { return }
         for child in children {
             let childPath = path + "/" + child
-            if child == "_uploads" {
+            if child == Layout.uploadsName {
                 for session in try await driver.list(childPath) ?? [] {
                     let location = layout.uploadSession(at: childPath + "/" + session)
                     if try await startedAt(location) < cutoff {

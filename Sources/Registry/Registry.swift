@@ -70,6 +70,12 @@ public final class Registry: ContentStore {
 
     public var publishesEvents: Bool { events.isListening }
 
+    /// Releases what the driver holds open (an object store's connections) once nothing
+    /// uses the registry any more.
+    public func shutdown() async {
+        await driver.shutdown()
+    }
+
     /// Publishes an event when anyone listens.
     func publish(_ event: @autoclosure () -> ContentEvent) async {
         guard events.isListening else { return }
@@ -82,7 +88,7 @@ public final class Registry: ContentStore {
         if options.readOnly {
             _ = try await driver.list("/")
         } else {
-            let probe = Layout.base + "/.pier-health"
+            let probe = layout.healthProbe
             try await driver.write([], to: probe, durable: false)
             try await driver.delete(probe)
         }

@@ -19,6 +19,7 @@ public struct RequestOrigin: Sendable, Equatable {
     /// reached this registry by (or only the prefix with relative URLs); nil: no links.
     public var linkBase: String?
 
+    /// An origin with whatever the door knows; what it leaves out stays empty.
     public init(
         id: String? = nil, actor: String? = nil, address: String = "", host: String = "",
         method: String = "", userAgent: String = "", linkBase: String? = nil

@@ -5,12 +5,17 @@ import CSystemShims
 import Hummingbird
 import NIOCore
 import Registry
-import Storage
 
 /// Sends a blob body as the registry described it. The one place in the HTTP layer that
 /// owns file descriptors, `sendfile`, the copy buffers and read-ahead: responders hand it a
 /// ``BlobBody`` and never open a file.
 struct BlobSender: Sendable {
+    /// Why a body stopped after its headers went out; the client sees the connection cut
+    /// short of `Content-Length`, so it retries rather than trusting a partial blob.
+    struct Failure: Error, CustomStringConvertible {
+        let description: String
+    }
+
     /// Whether bytes may go to the socket past the HTTP encoder (plain-HTTP listeners only;
     /// see ``DirectBodyHandler``). On TLS they must be encrypted, so a local file is streamed.
     let directBodies: Bool
@@ -62,7 +67,7 @@ struct BlobSender: Sendable {
     /// and `posix_fadvise` asks for the file ahead so a cold blob seldom blocks the loop.
     static func sendFile(_ path: String, from start: Int, to end: Int, on channel: any Channel) async throws {
         let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { throw StorageError.notFound(path) }
+        guard fd >= 0 else { throw Failure(description: "cannot open the blob's file: errno \(errno)") }
         if end - start <= sendfileMaximum {
             let handle = NIOFileHandle(_deprecatedTakingOwnershipOfDescriptor: fd)
             defer { try? handle.close() }
@@ -111,7 +116,7 @@ struct BlobSender: Sendable {
             let got = pread(fd, memory.baseAddress.map { $0 + done }, memory.count - done, off_t(offset + done))
             if got < 0, errno == EINTR { continue }
             guard got > 0 else {
-                throw StorageError.io(path, operation: "read", errno: got < 0 ? errno : EIO)
+                throw Failure(description: "reading the blob's file failed at \(offset + done): errno \(got < 0 ? errno : EIO)")
             }
             done += got
         }

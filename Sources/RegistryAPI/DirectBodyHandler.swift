@@ -20,6 +20,8 @@ public final class DirectBodyHandler: ChannelOutboundHandler, RemovableChannelHa
         let data: IOData
     }
 
+    /// Writes a ``Request``'s bytes and completes its promise once they are written; passes
+    /// every other event on.
     public func triggerUserOutboundEvent(context: ChannelHandlerContext, event: Any, promise: EventLoopPromise<Void>?) {
         if let request = event as? Request {
             context.writeAndFlush(wrapOutboundOut(request.data), promise: promise)
@@ -35,6 +37,7 @@ public final class DirectBodyHandler: ChannelOutboundHandler, RemovableChannelHa
 
         public init() {}
 
+        /// Installs the handler at the socket end and removes this installer.
         public func handlerAdded(context: ChannelHandlerContext) {
             try? context.pipeline.syncOperations.addHandler(DirectBodyHandler(), position: .first)
             context.pipeline.syncOperations.removeHandler(context: context, promise: nil)

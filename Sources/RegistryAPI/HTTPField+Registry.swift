@@ -2,14 +2,23 @@ public import HTTPTypes
 
 /// Names the registry protocol adds to HTTP's, and the proxy headers it reads.
 extension HTTPField.Name {
+    /// Which registry API a response speaks (`registry/2.0`).
     public static let dockerDistributionAPIVersion = registryField("Docker-Distribution-Api-Version")
+    /// The digest of the content a response carries or a push stored.
     public static let dockerContentDigest = registryField("Docker-Content-Digest")
+    /// The id of an upload session.
     public static let dockerUploadUUID = registryField("Docker-Upload-UUID")
+    /// The smallest chunk an upload takes (0: any).
     public static let ociChunkMinLength = registryField("OCI-Chunk-Min-Length")
+    /// The subject a pushed manifest refers to.
     public static let ociSubject = registryField("OCI-Subject")
+    /// Which filters a referrers listing applied.
     public static let ociFiltersApplied = registryField("OCI-Filters-Applied")
+    /// The next page of a listing (RFC 8288).
     public static let link = registryField("Link")
+    /// The scheme a proxy was reached by.
     public static let xForwardedProto = registryField("X-Forwarded-Proto")
+    /// The host a proxy was reached by.
     public static let xForwardedHost = registryField("X-Forwarded-Host")
 
     private static func registryField(_ name: String) -> HTTPField.Name {

@@ -7,24 +7,12 @@ extension RegistryResponder {
     /// HEAD and GET of a blob, with single `Range` requests answered by 206 (or 416).
     func getBlob(_ request: Request, _ name: RepositoryName, _ digest: Digest, _ context: Context) async throws -> Response {
         let requested = request.headers[.range].flatMap(ByteRange.init)
-        let size: Int64
-        var range: Range<Int64>?
-        var body: BlobBody = .empty
-        if request.method == .head {
-            size = try await registry.blobSize(name, digest)
-            if let requested {
-                guard let resolved = requested.resolve(size: size) else {
-                    throw RegistryError(.rangeInvalid, "requested range not satisfiable", detail: "size=\(size)")
-                }
-                range = resolved
-            }
-        } else {
-            let content = try await registry.pullBlob(name, digest, range: requested, origin: origin(request, context))
-            size = content.size
-            range = content.range
-            body = content.body
-        }
-        if case .redirect(let location) = body {
+        let content = request.method == .head
+            ? try await registry.headBlob(name, digest, range: requested)
+            : try await registry.pullBlob(name, digest, range: requested, origin: origin(request, context))
+        let size = content.size
+        let range = content.range
+        if case .redirect(let location) = content.body {
             // `storage.redirect`: the client fetches the bytes from the store itself.
             return Response(
                 status: .temporaryRedirect,
@@ -43,7 +31,7 @@ extension RegistryResponder {
         }
         headers[.contentLength] = String(range.map { $0.upperBound - $0.lowerBound } ?? size)
         let status: HTTPResponse.Status = range == nil ? .ok : .partialContent
-        guard let sent = blobSender.responseBody(body, on: context.channel) else {
+        guard let sent = blobSender.responseBody(content.body, on: context.channel) else {
             return Response(status: status, headers: headers)
         }
         return Response(status: status, headers: headers, body: sent)

@@ -22,9 +22,13 @@ public struct RegistryResponder: HTTPResponder {
     /// How URLs and pages are shaped (`http.prefix`, `http.host`, `http.relativeurls`,
     /// `catalog.maxentries`) and how blob bytes may be sent on this listener.
     public struct Settings: Sendable {
+        /// `http.prefix`: the path every route is under.
         public var pathPrefix = ""
+        /// `http.host`: the scheme and host of `Location` headers, whatever the request said.
         public var externalURL: String?
+        /// `http.relativeurls`: `Location` headers without scheme and host.
         public var relativeURLs = false
+        /// `catalog.maxentries`: the largest catalog page.
         public var catalogMaxEntries = 1000
         /// Whether blob bytes may go to the socket past the HTTP encoder (plain-HTTP listeners
         /// only; see ``DirectBodyHandler``).
@@ -32,6 +36,7 @@ public struct RegistryResponder: HTTPResponder {
         /// The scheme of this listener, for absolute URLs when no proxy says otherwise.
         public var scheme = "http"
 
+        /// The defaults are distribution's.
         public init(
             pathPrefix: String = "", externalURL: String? = nil, relativeURLs: Bool = false,
             catalogMaxEntries: Int = 1000, directBodies: Bool = false, scheme: String = "http"
@@ -56,6 +61,7 @@ public struct RegistryResponder: HTTPResponder {
     /// Authentication and access policy (`auth`, `access`); nil lets everyone in.
     let access: AccessController?
 
+    /// The API over `registry`, guarded by `access` when authentication is configured.
     public init(
         registry: any ContentStore,
         logger: Logger,
@@ -82,6 +88,7 @@ public struct RegistryResponder: HTTPResponder {
         )
     }
 
+    /// Answers a request on its own, with the API version header the outer layer would add.
     public func respond(to request: Request, context: Context) async throws -> Response {
         var route = ""
         var response = await respond(to: request, context: context, route: &route)
@@ -94,15 +101,26 @@ public struct RegistryResponder: HTTPResponder {
     public func respond(to request: Request, context: Context, route routeName: inout String) async -> Response {
         do {
             return try await dispatch(request, context, route: &routeName)
-        } catch let error as RegistryError {
+        } catch {
+            return await errorResponse(error, to: request, context: context)
+        }
+    }
+
+    /// The spec's answer to a failure, for this API and any door beside it (the token
+    /// endpoint), so both map errors the same way: a ``RegistryError`` as it says, a refused
+    /// credential as 401 with a challenge (or 403), an unreachable store as 503, anything
+    /// else as 500 `UNKNOWN`.
+    public func errorResponse(_ error: any Error, to request: Request, context: Context) async -> Response {
+        switch error {
+        case let error as RegistryError:
             return error.response(for: request.method)
-        } catch let failure as AuthFailure {
+        case let failure as AuthFailure:
             return await refusal(failure, request, context)
-        } catch StorageError.unavailable(let path, let reason) {
+        case StorageError.unavailable(let path, let reason):
             metrics.storageErrors.increment()
             logger.error("storage unavailable", metadata: ["reason": "\(reason)", "path": "\(path)"])
             return RegistryError(.unavailable, "storage is unavailable, try again later").response(for: request.method)
-        } catch {
+        default:
             metrics.storageErrors.increment()
             logger.error("request failed", metadata: ["error": "\(error)", "path": "\(request.uri.path)"])
             return RegistryError(.unknown, "internal error", detail: "\(error)").response(for: request.method)

@@ -1,5 +1,5 @@
-/// What an S3 upload session has acknowledged, kept as `multipart.json` beside the
-/// session's `startedat`, so any instance can continue the session.
+/// What an S3 upload session has acknowledged, kept as `multipart.json` under the session's
+/// directory, so any instance can continue the session.
 ///
 /// Full parts live in an unfinished multipart upload; the bytes after the last full part
 /// (a chunk smaller than a part, which S3 refuses as anything but the last part) live in a

@@ -1,8 +1,6 @@
 import ACME
 import Hummingbird
 import HTTPTypes
-import Logging
-import OCI
 import RegistryAPI
 
 /// The one responder a listener has: it sends each request to its door (ACME's http-01
@@ -20,7 +18,6 @@ struct FrontDispatcher: HTTPResponder {
     let accessLog: AccessLog?
     /// `http.headers`, added to every response.
     let extraHeaders: HTTPFields
-    let logger: Logger
     let metrics = HTTPMetrics()
 
     func respond(to request: Request, context: Context) async throws -> Response {
@@ -66,11 +63,8 @@ struct FrontDispatcher: HTTPResponder {
             route = "token"
             do {
                 return try await tokenEndpoint.respond(to: request, context: context)
-            } catch let error as RegistryError {
-                return error.response(for: request.method)
             } catch {
-                logger.error("token request failed", metadata: ["error": "\(error)"])
-                return RegistryError(.unknown, "internal error", detail: "\(error)").response(for: request.method)
+                return await registryAPI.errorResponse(error, to: request, context: context)
             }
         }
         return await registryAPI.respond(to: request, context: context, route: &route)

@@ -16,7 +16,6 @@ public import Logging
 import NIOCore
 import Registry
 import RegistryAPI
-import Storage
 
 /// Builds the registry from a configuration and serves it until SIGTERM or SIGINT, then
 /// drains in-flight requests before returning.
@@ -34,17 +33,6 @@ public struct PierServer: Sendable {
 
     public func run() async throws {
         pier_tune_allocator()
-        let driver = try bootstrap.makeDriver()
-        do {
-            try await run(driver)
-        } catch {
-            await driver.shutdown()
-            throw error
-        }
-        await driver.shutdown()
-    }
-
-    private func run(_ driver: any StorageDriver) async throws {
         // Before any metric handle exists, so every one reports to Prometheus.
         var metrics: (path: String, collector: PrometheusCollectorRegistry)?
         if let path = configuration.prometheusPath {
@@ -52,6 +40,19 @@ public struct PierServer: Sendable {
             MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: collector))
             metrics = (path, collector)
         }
+        let content = try await bootstrap.makeContent(port: configuration.port)
+        do {
+            try await serve(content, metrics: metrics)
+        } catch {
+            await content.registry.shutdown()
+            throw error
+        }
+        await content.registry.shutdown()
+    }
+
+    private func serve(_ content: Bootstrap.Content, metrics: (path: String, collector: PrometheusCollectorRegistry)?) async throws {
+        let registry = content.registry
+        let notifier = content.notifier
         let accessLog = configuration.accessLogEnabled
             ? AccessLog(format: configuration.logFormat == .json ? .json : .text, fields: configuration.logFields)
             : nil
@@ -60,12 +61,6 @@ public struct PierServer: Sendable {
             guard let field = HTTPField.Name(name) else { continue }
             for value in values { headers.append(HTTPField(name: field, value: value)) }
         }
-        let source = RegistryEvent.Source(
-            addr: "\(ProcessInfo.processInfo.hostName):\(configuration.port)",
-            instanceID: UUID().uuidString.lowercased()
-        )
-        let notifier = try await bootstrap.makeNotifier(source: source)
-        let registry = bootstrap.makeRegistry(driver: driver, events: ContentEventFanOut(notifier.map { [$0] } ?? []))
         let parts = try bootstrap.makeAccess()
         let access = parts.controller
         let tokenEndpoint = parts.tokenServer.map {
@@ -102,8 +97,7 @@ public struct PierServer: Sendable {
                 tokenEndpoint: tokenEndpoint,
                 acmeChallenges: acme?.challenges,
                 accessLog: accessLog,
-                extraHeaders: headers,
-                logger: logger
+                extraHeaders: headers
             )
         }
         let address: BindAddress = configuration.unixSocket.map { .unixDomainSocket(path: $0) }

@@ -1,7 +1,7 @@
 import NIOCore
 
-/// An upload session on the local filesystem: its bytes grow in `_uploads/<id>/data` and
-/// are renamed into place on commit, so a commit costs no copy.
+/// An upload session on the local filesystem: its bytes grow in the file at the session's
+/// `UploadLocation.data` and are renamed into place on commit, so a commit costs no copy.
 final class FileUpload: StorageUpload {
     private let driver: FileSystemDriver
     private let path: String

@@ -9,6 +9,7 @@ public struct UploadLocation: Sendable, Hashable {
     /// Where the session's bytes collect until they are committed.
     public var data: String
 
+    /// A session as the layout names it.
     public init(directory: String, data: String) {
         self.directory = directory
         self.data = data

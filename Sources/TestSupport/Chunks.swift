@@ -5,8 +5,10 @@ public struct Chunks: AsyncSequence, Sendable {
     public typealias Element = ByteBuffer
     let parts: [[UInt8]]
 
+    /// A body of these chunks, in order.
     public init(_ parts: [UInt8]...) { self.parts = parts }
 
+    /// A body of these chunks, in order.
     public init(parts: [[UInt8]]) { self.parts = parts }
 
     public struct AsyncIterator: AsyncIteratorProtocol {

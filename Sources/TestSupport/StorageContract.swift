@@ -17,6 +17,7 @@ public enum StorageContract {
         /// size); sizes around it are where sessions break.
         public var boundary: Int
 
+        /// The driver under test, how to reopen its store, and where its sessions cut.
         public init(driver: any StorageDriver, reopen: @escaping @Sendable () -> any StorageDriver, boundary: Int) {
             self.driver = driver
             self.reopen = reopen
@@ -26,12 +27,15 @@ public enum StorageContract {
 
     /// One named check, so a failure says which promise a driver broke.
     public struct Check: Sendable, CustomStringConvertible {
+        /// The promise, in words.
         public let description: String
+        /// Runs the check; throws a ``Violation`` (or the driver's error) when it fails.
         public let run: @Sendable (Subject) async throws -> Void
     }
 
     /// Why a driver broke the contract.
     public struct Violation: Error, CustomStringConvertible {
+        /// What the driver did instead.
         public let description: String
     }
 

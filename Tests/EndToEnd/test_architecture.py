@@ -54,6 +54,20 @@ def test_modules_import_only_what_the_map_allows():
     assert not broken, f"imports that docs/architecture.md does not allow: {broken}"
 
 
+def test_package_dependencies_stay_inside_the_map():
+    """Package.swift may not link a module the map forbids, even one no file imports yet."""
+    rules = allowed_imports()
+    ours = set(modules())
+    package = (ROOT / "Package.swift").read_text()
+    broken = {}
+    for match in re.finditer(r'\.(?:executableTarget|target)\(\s*name: "(\w+)",\s*dependencies: \[(.*?)\]', package, re.DOTALL):
+        module, deps = match.group(1), set(re.findall(r'^\s*"(\w+)"|,\s*"(\w+)"', match.group(2), re.MULTILINE))
+        names = {name for pair in deps for name in pair if name} & ours
+        if module in rules and names - rules[module]:
+            broken[module] = sorted(names - rules[module])
+    assert not broken, f"Package.swift links what docs/architecture.md does not allow: {broken}"
+
+
 def test_nothing_that_ships_links_the_test_support_module():
     shipped = [m for m in modules() if m != "TestSupport"]
     users = [m for m in shipped if "TestSupport" in modules()[m]]
