@@ -2,8 +2,10 @@ import Synchronization
 
 /// The sorted list of repository names behind `/v2/_catalog`.
 ///
-/// Names created by this process are inserted as they appear; a periodic walk adds those
-/// created elsewhere and drops removed ones. Only one walk runs at a time.
+/// Names created by this process are inserted as they appear; on shared storage, those
+/// other instances created are merged from the catalog journal on every read; a periodic
+/// walk adds what any other writer created and drops removed ones. Only one walk runs at a
+/// time.
 final class CatalogCache: Sendable {
     enum Snapshot {
         case fresh([String])
@@ -18,6 +20,9 @@ final class CatalogCache: Sendable {
         var insertedDuringWalk: Set<String> = []
         var builtAt = ContinuousClock.now
         var walking = false
+        /// How far the catalog journal has been read (milliseconds since 1970 of the
+        /// newest entry seen).
+        var journalCursor: Int64 = 0
     }
 
     private let state = Mutex(State())
@@ -35,14 +40,33 @@ final class CatalogCache: Sendable {
     }
 
     /// Records a repository this process just wrote into.
-    func insert(_ name: String) {
+    /// - Returns: whether it was new to this process (neither listed nor recorded before).
+    @discardableResult
+    func insert(_ name: String) -> Bool {
+        state.withLock { state in Self.insert(name, into: &state) }
+    }
+
+    private static func insert(_ name: String, into state: inout State) -> Bool {
+        let new = !state.known.contains(name) && !state.insertedDuringWalk.contains(name)
+        // Kept for the walk that is running, or the first one still to finish.
+        if state.walking || state.names == nil { state.insertedDuringWalk.insert(name) }
+        guard state.names != nil, !state.known.contains(name) else { return new }
+        state.known.insert(name)
+        let index = state.names?.partitioningIndex { $0 >= name } ?? 0
+        state.names?.insert(name, at: index)
+        return new
+    }
+
+    /// Where the next read of the catalog journal starts (see ``merge(_:cursor:)``).
+    var journalCursor: Int64 { state.withLock { $0.journalCursor } }
+
+    /// Adds names other instances recorded in the catalog journal.
+    /// - Returns: the current list, or nil before a first walk has finished.
+    func merge(_ names: [String], cursor: Int64) -> [String]? {
         state.withLock { state in
-            // Kept for the walk that is running, or the first one still to finish.
-            if state.walking || state.names == nil { state.insertedDuringWalk.insert(name) }
-            guard state.names != nil, !state.known.contains(name) else { return }
-            state.known.insert(name)
-            let index = state.names?.partitioningIndex { $0 >= name } ?? 0
-            state.names?.insert(name, at: index)
+            for name in names { _ = Self.insert(name, into: &state) }
+            state.journalCursor = max(state.journalCursor, cursor)
+            return state.names
         }
     }
 

@@ -24,6 +24,39 @@ public struct Layout: Sendable {
         children.contains(layersName) || children.contains(manifestsName)
     }
 
+    /// Where instances that share a store record the repositories they create, so every
+    /// instance lists a new repository at once. Beside `blobs` and `repositories`, where
+    /// distribution never looks.
+    public var catalogJournal: String { Self.base + "/_pier/catalog" }
+
+    /// A journal entry: when (milliseconds since 1970, fixed width so entries sort by time)
+    /// and which repository (hex, so the name's slashes make no directories).
+    public func catalogJournalEntry(_ name: RepositoryName, at milliseconds: Int64) -> String {
+        let hex = name.value.utf8.map { String($0, radix: 16) }.joined()
+        return "\(catalogJournal)/\(Self.journalTime(milliseconds))-\(hex)"
+    }
+
+    /// What a journal entry's name says, or nil for a name that is not an entry.
+    public func catalogJournalRecord(_ entry: String) -> (milliseconds: Int64, name: RepositoryName)? {
+        let parts = entry.split(separator: "-", maxSplits: 1)
+        guard parts.count == 2, let milliseconds = Int64(parts[0]), parts[1].utf8.count % 2 == 0 else { return nil }
+        var bytes = [UInt8]()
+        var hex = parts[1][...]
+        while !hex.isEmpty {
+            guard let byte = UInt8(hex.prefix(2), radix: 16) else { return nil }
+            bytes.append(byte)
+            hex = hex.dropFirst(2)
+        }
+        guard let name = RepositoryName(String(decoding: bytes, as: UTF8.self)) else { return nil }
+        return (milliseconds, name)
+    }
+
+    /// The journal entry names that sort before any entry written at `milliseconds`.
+    public static func journalTime(_ milliseconds: Int64) -> String {
+        let digits = String(max(0, milliseconds))
+        return String(repeating: "0", count: max(0, 15 - digits.count)) + digits
+    }
+
     /// Written and deleted by the health check: proves the store takes writes.
     public var healthProbe: String { Self.base + "/.pier-health" }
 

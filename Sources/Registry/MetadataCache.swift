@@ -27,7 +27,8 @@ final class MetadataCache<Key: Hashable & Sendable, Value: Sendable>: Sendable {
 
     /// - Parameters:
     ///   - maximumCost: total cost (bytes, or 1 per entry) kept before entries are evicted.
-    ///   - lifetime: how long an entry is trusted; nil for immutable content.
+    ///   - lifetime: how long an entry is trusted; nil for immutable content, zero for
+    ///     nothing at all (mutable metadata on storage other processes write).
     init(maximumCost: Int, lifetime: Duration?) {
         self.maximumCost = maximumCost
         self.lifetime = lifetime
@@ -54,7 +55,7 @@ final class MetadataCache<Key: Hashable & Sendable, Value: Sendable>: Sendable {
     /// Stores what was read from storage, unless an entry was removed (a write happened)
     /// since `generation` was taken: the read may predate that write.
     func put(_ key: Key, _ value: Value, cost: Int = 1, ifUnchangedSince generation: UInt64) {
-        guard cost <= maximumCost else { return }
+        guard cost <= maximumCost, lifetime != .zero else { return }
         let expires = lifetime.map { ContinuousClock.now + $0 } ?? ContinuousClock.now + .seconds(1 << 40)
         state.withLock { state in
             guard state.generation == generation else { return }
@@ -63,7 +64,7 @@ final class MetadataCache<Key: Hashable & Sendable, Value: Sendable>: Sendable {
     }
 
     func put(_ key: Key, _ value: Value, cost: Int = 1) {
-        guard cost <= maximumCost else { return }
+        guard cost <= maximumCost, lifetime != .zero else { return }
         let expires = lifetime.map { ContinuousClock.now + $0 } ?? ContinuousClock.now + .seconds(1 << 40)
         state.withLock { state in store(&state, key, Entry(value: value, cost: cost, expires: expires)) }
     }

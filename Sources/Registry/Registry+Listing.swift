@@ -49,7 +49,7 @@ extension Registry {
     /// this process's own writes, and walked again in the background once it is older than
     /// the catalog lifetime, to pick up repositories other processes created.
     public func catalog(limit: Int, after last: String?) async throws -> Page {
-        let names: [String]
+        var names: [String]
         switch catalogNames.snapshot(maximumAge: options.catalogLifetime) {
         case .fresh(let current):
             names = current
@@ -59,7 +59,37 @@ extension Registry {
         case .missing:
             names = try await refreshCatalog()
         }
+        if driver.isShared, let current = try await readCatalogJournal() { names = current }
         return Page.slice(names, after: last, limit: limit, less: <)
+    }
+
+    /// Records a repository this process writes into. On shared storage a repository new
+    /// to this process is also written to the catalog journal, before the write that made
+    /// it is acknowledged, so every other instance lists it on its next catalog request.
+    func noteRepository(_ name: RepositoryName) async throws {
+        guard catalogNames.insert(name.value), driver.isShared else { return }
+        let now = Int64((Date().timeIntervalSince1970 * 1000).rounded())
+        try await driver.write([], to: layout.catalogJournalEntry(name, at: now), durable: true)
+    }
+
+    /// How far back each read of the journal looks before the newest entry it saw, for
+    /// instances whose clocks disagree; names seen twice are merged once.
+    static let journalOverlap: Int64 = 5 * 60 * 1000
+
+    /// Merges what other instances recorded since the last read: one listing that starts
+    /// where the last one ended, so a catalog request costs one store request more.
+    /// - Returns: the catalog, or nil before a first walk has finished.
+    private func readCatalogJournal() async throws -> [String]? {
+        let cursor = catalogNames.journalCursor
+        let from = Layout.journalTime(cursor - Self.journalOverlap)
+        var newest = cursor
+        var names = [String]()
+        for entry in try await driver.list(layout.catalogJournal, after: from) {
+            guard let record = layout.catalogJournalRecord(entry) else { continue }
+            names.append(record.name.value)
+            newest = max(newest, record.milliseconds)
+        }
+        return catalogNames.merge(names, cursor: newest)
     }
 
     @discardableResult

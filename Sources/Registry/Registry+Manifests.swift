@@ -47,7 +47,7 @@ extension Registry {
         }
         try await writeLink(digest, to: layout.revisionLink(name, digest))
         revisions.put(Self.revisionKey(name, digest), true)
-        catalogNames.insert(name.value)
+        try await noteRepository(name)
         if let subject = manifest.subject {
             let descriptor = Descriptor(
                 mediaType: manifest.mediaType,

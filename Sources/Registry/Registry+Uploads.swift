@@ -113,10 +113,10 @@ extension Registry {
             try? await cancelUploadLocked(name, id)
             throw error
         }
-        catalogNames.insert(name.value)
         // The blob is committed and linked: a failure to tidy the session must not turn
         // that into an error (the purge removes what is left).
         try? await cancelUploadLocked(name, id)
+        try await noteRepository(name)
         return size
     }
 

@@ -14,8 +14,10 @@ public final class Registry: ContentStore {
         public var mountWithoutFrom: Bool
 
         /// How long this process trusts what it read of mutable metadata (tags, revisions,
-        /// the catalog) before reading storage again. Its own writes are seen at once; this
+        /// tag lists) before reading storage again. Its own writes are seen at once; this
         /// bounds how long a change by another process sharing the storage can go unseen.
+        /// On a driver that ``StorageDriver/isShared`` nothing mutable is trusted at all:
+        /// a client that got its 201 from one instance must see the change on any other.
         public var metadataLifetime: Duration
         /// `storage.maintenance.readonly.enabled`: reads work, every write answers 405.
         public var readOnly: Bool
@@ -63,9 +65,10 @@ public final class Registry: ContentStore {
         self.driver = driver
         self.options = options
         self.events = events
-        self.tagTargets = MetadataCache(maximumCost: 100_000, lifetime: options.metadataLifetime)
-        self.revisions = MetadataCache(maximumCost: 100_000, lifetime: options.metadataLifetime)
-        self.tagLists = MetadataCache(maximumCost: 1_000_000, lifetime: options.metadataLifetime)
+        let lifetime = driver.isShared ? Duration.zero : options.metadataLifetime
+        self.tagTargets = MetadataCache(maximumCost: 100_000, lifetime: lifetime)
+        self.revisions = MetadataCache(maximumCost: 100_000, lifetime: lifetime)
+        self.tagLists = MetadataCache(maximumCost: 1_000_000, lifetime: lifetime)
     }
 
     public var publishesEvents: Bool { events.isListening }

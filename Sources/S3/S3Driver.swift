@@ -139,6 +139,24 @@ public final class S3Driver: StorageDriver {
         }
     }
 
+    /// Instances behind one load balancer share a bucket.
+    public var isShared: Bool { true }
+
+    public func list(_ path: String, after name: String) async throws -> [String] {
+        let prefix = try key(path) + "/"
+        var names = [String]()
+        var token: String?
+        repeat {
+            let page = try await listPage(prefix: prefix, delimiter: "/", token: token, startAfter: token == nil ? prefix + name : nil)
+            for entry in page.keys where entry.key.count > prefix.count { names.append(String(entry.key.dropFirst(prefix.count))) }
+            for sub in page.prefixes where sub.count > prefix.count + 1 { names.append(String(sub.dropFirst(prefix.count).dropLast())) }
+            token = page.next
+        } while token != nil
+        // Stores that list in their own order (SeaweedFS lists in tree order) still agree
+        // with the contract once filtered and sorted here.
+        return names.filter { $0 > name }.sorted()
+    }
+
     public func list(_ path: String) async throws -> [String]? {
         let prefix = try key(path) + "/"
         var names = [String]()
@@ -403,10 +421,11 @@ public final class S3Driver: StorageDriver {
     }
 
     /// One page of ListObjectsV2.
-    func listPage(prefix: String, delimiter: String?, token: String? = nil, maxKeys: Int = 1000) async throws -> ListPage {
+    func listPage(prefix: String, delimiter: String?, token: String? = nil, maxKeys: Int = 1000, startAfter: String? = nil) async throws -> ListPage {
         var query: [(String, String)] = [("list-type", "2"), ("prefix", prefix), ("max-keys", String(maxKeys))]
         if let delimiter { query.append(("delimiter", delimiter)) }
         if let token { query.append(("continuation-token", token)) }
+        if let startAfter { query.append(("start-after", startAfter)) }
         let response = try await client.send(.GET, key: nil, query: query)
         guard response.status == 200 else { throw await client.failure(response, "ListObjectsV2", prefix) }
         let xml = S3XML(try await response.text())

@@ -32,6 +32,16 @@ public protocol StorageDriver: Sendable {
     /// Names of the direct children of a directory, unsorted; nil when it does not exist.
     func list(_ path: String) async throws -> [String]?
 
+    /// Names of the direct children of a directory that sort after `name` (byte order),
+    /// sorted: a journal read from where the reader left off, without listing it whole
+    /// (an object store starts the listing there).
+    func list(_ path: String, after name: String) async throws -> [String]
+
+    /// Whether other processes may write this store at the same time as this one (an
+    /// object store that several instances share). On such a store nothing that can
+    /// change may be trusted from memory: every instance must see another's write at once.
+    var isShared: Bool { get }
+
     /// Removes a file or a whole tree; succeeds when nothing is there.
     func delete(_ path: String) async throws
 
@@ -93,6 +103,12 @@ extension StorageDriver {
     }
 
     public func shutdown() async {}
+
+    public var isShared: Bool { false }
+
+    public func list(_ path: String, after name: String) async throws -> [String] {
+        (try await list(path) ?? []).filter { $0 > name }.sorted()
+    }
 
     public func purgeOrphanedUploads(under path: String, startedBefore cutoff: Date, dryRun: Bool) async throws -> Int { 0 }
 

@@ -95,6 +95,14 @@ public enum StorageContract {
             try require(try await driver.list("/l/sub")?.sorted() == ["y", "z"], "list of /l/sub")
             try require(try await driver.list("/nothing") == nil, "list of nothing is not nil")
         },
+        Check(description: "a listing after a name gives the later names, sorted") { subject in
+            let driver = subject.driver
+            for name in ["003-c", "001-a", "002-b", "010-x"] { try await driver.write([], to: "/j/\(name)") }
+            try require(try await driver.list("/j", after: "002") == ["002-b", "003-c", "010-x"], "list after 002")
+            try require(try await driver.list("/j", after: "003-c") == ["010-x"], "list after 003-c")
+            try require(try await driver.list("/j", after: "999").isEmpty, "list after the last")
+            try require(try await driver.list("/nothing", after: "").isEmpty, "list of nothing")
+        },
         Check(description: "small reads are bounded") { subject in
             try await subject.driver.write(bytes(100), to: "/big")
             try await requireThrows("a read past its limit succeeded") { _ = try await subject.driver.contents(of: "/big", limit: 10) }

@@ -189,6 +189,11 @@ def build_plan(quick: bool, rounds: int | None = None) -> Plan:
         # streamed through the registry: redirects off, so the registry is what is measured).
         lat("catalog-1k-s3", "catalog", group="s3-catalog-1k",
             title=f"_catalog?n=1000 of {cat_small:,} repos on S3, c=8, {dur:g} s"),
+        # Tags and revisions are read from the bucket on every request (no trusted
+        # lifetime on shared storage): what read-after-write across instances costs.
+        lat("manifest-head-s3", "manifest-head", group="s3", title=f"manifest-head on S3, c=8, {dur:g} s"),
+        lat("manifest-get-s3", "manifest-get", group="s3", title=f"manifest-get on S3, c=8, {dur:g} s"),
+        lat("tags-s3", "tags", group="s3", title=f"tags/list (20 tags) on S3, c=8, {dur:g} s"),
         push("push-1m-s3", "push-monolith", s1m, n1m // 2, 8, group="s3"),
         push("push-100m-s3", "push-monolith", s100m, n100m // 2, 2, group="s3"),
         push("push-1g-s3", "push-monolith", s1g, n1g, 1, group="s3"),

@@ -181,6 +181,8 @@ def check_targets(summary: dict) -> list[dict]:
     for sid in ("catalog-1k", "catalog-10k"):
         vs_reference(sid, 10)
     vs_reference("catalog-1k-s3", 20)
+    for sid in ("manifest-head-s3", "manifest-get-s3", "tags-s3"):
+        vs_reference(sid, 1.5)
     vs_reference("push-1m", 2)
     vs_reference("push-1g", 1.5)
     vs_ceiling("push-1g", "nginx-put-big", 0.70, "nginx PUT MB/s")

@@ -71,7 +71,8 @@ def test_select():
     assert [s.id for s in planlib.select(p, "catalog")] == ["catalog-1k", "catalog-10k", "catalog-1k-s3"]
     assert [s.id for s in planlib.select(p, "pull-1?,ping")] == ["ping", "pull-1m", "pull-1g"]
     assert [s.id for s in planlib.select(p, "*-s3")] == [
-        "catalog-1k-s3", "push-1m-s3", "push-100m-s3", "push-1g-s3", "pull-1m-s3", "pull-100m-s3", "pull-1g-s3"]
+        "catalog-1k-s3", "manifest-head-s3", "manifest-get-s3", "tags-s3",
+        "push-1m-s3", "push-100m-s3", "push-1g-s3", "pull-1m-s3", "pull-100m-s3", "pull-1g-s3"]
     assert {p.groups[s.group].s3 for s in planlib.select(p, "*-s3")} == {True}
     with pytest.raises(SystemExit):
         planlib.select(p, "nope")
