@@ -51,6 +51,7 @@ S3_SUITE=(
   test_base.py test_blobs.py test_uploads.py test_manifests.py test_referrers.py test_tags_catalog.py
   test_clients.py test_docker_client.py test_robustness.py test_interop.py test_big_blob.py
   test_crash_safety.py test_lifecycle.py test_notifications.py test_auth_htpasswd.py test_access_policy.py
+  test_sha512.py
 )
 echo "==> pytest Tests/EndToEnd --storage=s3"
 (cd Tests/EndToEnd && "../../$VENV/bin/python" -m pytest --storage=s3 "${S3_SUITE[@]}" "$@")

@@ -67,9 +67,10 @@ public protocol ContentStore: Sendable {
     /// A manifest sent to a client; publishes a pull.
     func pullManifest(_ name: RepositoryName, _ reference: Reference, origin: RequestOrigin) async throws -> StoredManifest
 
-    /// Checks and stores a manifest, moving the tag when pushed by one; publishes a push.
+    /// Checks and stores a manifest, moving the tag it was pushed by and every tag in
+    /// `tags` (`?tag=` on a push by digest) to it; publishes a push per tag moved, or one.
     func putManifest(
-        _ name: RepositoryName, reference: Reference, bytes: [UInt8], contentType: String?, origin: RequestOrigin
+        _ name: RepositoryName, reference: Reference, bytes: [UInt8], contentType: String?, tags: [Tag], origin: RequestOrigin
     ) async throws -> (StoredManifest, Manifest)
 
     /// Deletes a tag, or a manifest with its tags; publishes a delete.

@@ -12,6 +12,7 @@ extension Registry {
         reference: Reference,
         bytes: [UInt8],
         contentType: String?,
+        tags extraTags: [Tag] = [],
         origin: RequestOrigin = .internal("push")
     ) async throws -> (StoredManifest, Manifest) {
         try requireWritable()
@@ -62,19 +63,25 @@ extension Registry {
                 to: layout.referrerDescriptor(name, subject: subject.digest, referrer: digest)
             )
         }
-        var tag: Tag?
-        if case .tag(let value) = reference {
-            tag = value
-            try await writeLink(digest, to: layout.tagIndexLink(name, value, digest))
-            try await writeLink(digest, to: layout.tagCurrentLink(name, value))
+        // The tags point at the digest the client pushed by, whatever its algorithm.
+        var tags = [Tag]()
+        if case .tag(let value) = reference { tags.append(value) }
+        for tag in extraTags where !tags.contains(tag) { tags.append(tag) }
+        for tag in tags {
+            try await writeLink(digest, to: layout.tagIndexLink(name, tag, digest))
+            try await writeLink(digest, to: layout.tagCurrentLink(name, tag))
             // Drop rather than set: with concurrent pushes of one tag, the next read then
             // sees whichever link won in storage.
-            tagTargets.remove(Self.tagKey(name, value))
+            tagTargets.remove(Self.tagKey(name, tag))
             tagLists.remove(name.value)
         }
-        await publish(ContentEvent(
-            .push, name, .manifest(digest, mediaType: manifest.mediaType, size: Int64(bytes.count)), tag: tag, origin: origin
-        ))
+        let object = ContentEvent.Object.manifest(digest, mediaType: manifest.mediaType, size: Int64(bytes.count))
+        if tags.isEmpty {
+            await publish(ContentEvent(.push, name, object, origin: origin))
+        }
+        for tag in tags {
+            await publish(ContentEvent(.push, name, object, tag: tag, origin: origin))
+        }
         return (StoredManifest(digest: digest, mediaType: manifest.mediaType, bytes: bytes), manifest)
     }
 

@@ -10,6 +10,8 @@ extension HTTPField.Name {
     public static let dockerUploadUUID = registryField("Docker-Upload-UUID")
     /// The smallest chunk an upload takes (0: any).
     public static let ociChunkMinLength = registryField("OCI-Chunk-Min-Length")
+    /// One tag a manifest push set (`?tag=`), a header per tag.
+    public static let ociTag = registryField("OCI-Tag")
     /// The subject a pushed manifest refers to.
     public static let ociSubject = registryField("OCI-Subject")
     /// Which filters a referrers listing applied.

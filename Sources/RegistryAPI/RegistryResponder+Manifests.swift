@@ -17,20 +17,41 @@ extension RegistryResponder {
     }
 
     func putManifest(_ request: Request, _ name: RepositoryName, _ reference: Reference, _ context: Context) async throws -> Response {
+        let tags = try Self.tagParameters(request)
         let bytes = try await Self.collect(request, limit: Manifest.maximumSize)
         let (stored, manifest) = try await registry.putManifest(
             name,
             reference: reference,
             bytes: bytes,
             contentType: request.headers[.contentType],
+            tags: tags,
             origin: origin(request, context)
         )
         var headers: HTTPFields = [
             .location: url(request, "/v2/\(name)/manifests/\(stored.digest)"),
             .dockerContentDigest: stored.digest.description,
         ]
+        // One header per tag: clients of the spec's first wording compare whole values.
+        for tag in tags { headers.append(HTTPField(name: .ociTag, value: tag.value)) }
         if let subject = manifest.subject { headers[.ociSubject] = subject.digest.description }
         return Self.empty(.created, headers: headers)
+    }
+
+    /// The most tags one push may set with `?tag=` (the spec asks for at least 10).
+    static let maximumTagParameters = 100
+
+    /// `?tag=a&tag=b` on a manifest PUT: every one must be a valid tag.
+    static func tagParameters(_ request: Request) throws(RegistryError) -> [Tag] {
+        let values = request.uri.queryParameters.getAll("tag")
+        guard values.count <= maximumTagParameters else {
+            throw RegistryError(.tagInvalid, "too many tags", detail: "at most \(maximumTagParameters) tag parameters per push", status: 414)
+        }
+        var tags = [Tag]()
+        for value in values {
+            guard let tag = Tag(value) else { throw RegistryError(.tagInvalid, "invalid tag", detail: String(value.prefix(200))) }
+            tags.append(tag)
+        }
+        return tags
     }
 
     func deleteManifest(_ request: Request, _ name: RepositoryName, _ reference: Reference, _ context: Context) async throws -> Response {

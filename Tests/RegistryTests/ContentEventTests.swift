@@ -126,4 +126,19 @@ import Testing
         let digest = try await blob([8], in: registry)
         #expect(sink.events.count == 1 && second.events == sink.events && sink.events.first?.object == .blob(digest, size: 1))
     }
+
+    @Test func aPushByDigestWithTagsIsOnePushPerTagAllAtThatDigest() async throws {
+        let registry = registry
+        let bytes = try await manifest(registry)
+        sink.reset()
+        let digest = Digest.of(bytes, algorithm: .sha512)
+        let tags = [Tag("a")!, Tag("b")!]
+        let (stored, _) = try await registry.putManifest(
+            repo, reference: .digest(digest), bytes: bytes, contentType: nil, tags: tags, origin: origin
+        )
+        #expect(stored.digest == digest)
+        let object = ContentEvent.Object.manifest(digest, mediaType: MediaType.ociManifest, size: Int64(bytes.count))
+        #expect(sink.events == tags.map { ContentEvent(.push, repo, object, tag: $0, origin: origin) })
+        for tag in tags { #expect(try await registry.resolve(repo, .tag(tag)) == digest) }
+    }
 }
