@@ -98,7 +98,12 @@ public struct Bootstrap: Sendable {
     public func makeRegistry(driver: any StorageDriver, events: any ContentEventSink = NoContentEvents()) -> Registry {
         Registry(
             driver: driver,
-            options: .init(deleteEnabled: configuration.deleteEnabled, readOnly: configuration.readOnly),
+            options: .init(
+                deleteEnabled: configuration.deleteEnabled,
+                readOnly: configuration.readOnly,
+                indexChildren: configuration.indexChildren,
+                requireBlobs: configuration.requireManifestBlobs
+            ),
             events: events
         )
     }

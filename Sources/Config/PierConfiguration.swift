@@ -2,6 +2,7 @@ import Foundation
 public import Logging
 public import Notifications
 public import Auth
+public import Registry
 import Yams
 
 /// The settings Pier runs with, read from distribution's `config.yml` format and its
@@ -77,6 +78,10 @@ public struct PierConfiguration: Sendable {
     public var plainListener: PlainListener?
     /// Key paths in the configuration that distribution does not define.
     public var unknownKeys: [String] = []
+    /// `validation.manifests.indexes`: which children of a pushed index must be present.
+    public var indexChildren: Registry.Options.IndexChildren = .all
+    /// `validation.manifests.blobs`: whether a pushed manifest's blobs must be present.
+    public var requireManifestBlobs = true
     /// The effective configuration as YAML, secrets masked, for `pier config check`.
     public private(set) var effectiveYAML = ""
 
@@ -112,6 +117,7 @@ public struct PierConfiguration: Sendable {
         var config = PierConfiguration()
         if path != nil { config.deleteEnabled = false }
         try config.apply(tree)
+        try config.applyValidation(tree)
         try config.applyStorage(tree, environment: environment)
         config.effectiveYAML = tree.maskedYAML()
         config.unknownKeys = tree.unknownKeys()

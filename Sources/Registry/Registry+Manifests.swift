@@ -37,11 +37,15 @@ extension Registry {
         } else {
             digest = Digest.of(bytes)
         }
-        for blob in manifest.requiredBlobs where try await !hasLayer(name, blob.digest) {
-            throw RegistryError(.manifestBlobUnknown, "blob unknown to registry", detail: blob.digest.description)
+        if options.requireBlobs {
+            for blob in manifest.requiredBlobs where try await !hasLayer(name, blob.digest) {
+                throw RegistryError(.manifestBlobUnknown, "blob unknown to registry", detail: blob.digest.description)
+            }
         }
-        for child in manifest.manifests where try await driver.fileInfo(layout.revisionLink(name, child.digest)) == nil {
-            throw RegistryError(.manifestBlobUnknown, "manifest unknown to registry", detail: child.digest.description)
+        for child in manifest.manifests where mustHold(child) {
+            guard try await driver.fileInfo(layout.revisionLink(name, child.digest)) != nil else {
+                throw RegistryError(.manifestBlobUnknown, "manifest unknown to registry", detail: child.digest.description)
+            }
         }
         if try await driver.fileInfo(layout.blobData(digest)) == nil {
             try await driver.write(bytes, to: layout.blobData(digest))
@@ -83,6 +87,16 @@ extension Registry {
             await publish(ContentEvent(.push, name, object, tag: tag, origin: origin))
         }
         return (StoredManifest(digest: digest, mediaType: manifest.mediaType, bytes: bytes), manifest)
+    }
+
+    /// Whether an index child must be in the repository before the index is.
+    private func mustHold(_ child: Descriptor) -> Bool {
+        switch options.indexChildren {
+        case .all: true
+        case .none: false
+        case .platforms(let selectors):
+            selectors.contains { $0.os == child.platform?.os && $0.architecture == child.platform?.architecture }
+        }
     }
 
     /// The digest a reference names in the repository.

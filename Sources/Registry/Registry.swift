@@ -24,14 +24,47 @@ public final class Registry: ContentStore {
         /// How old the in-memory catalog may grow before storage is walked again (in the
         /// background; requests never wait for it once a first walk has finished).
         public var catalogLifetime: Duration
+        /// Which child manifests of a pushed index must already be in the repository.
+        public var indexChildren: IndexChildren = .all
+        /// Whether the config and layers a pushed manifest names must already be in the
+        /// repository; off, a manifest may name blobs pushed later (or never, in a sparse
+        /// image that a mirror holds in part).
+        public var requireBlobs = true
+
+        /// distribution's `validation.manifests.indexes.platforms`: a sparse index names
+        /// children the registry does not hold, as a mirror keeps an upstream's index whole
+        /// while holding only the platforms pulled.
+        public enum IndexChildren: Sendable, Equatable {
+            /// Every child must be present (distribution's default).
+            case all
+            /// No child needs to be.
+            case none
+            /// Only the children for these platforms must be.
+            case platforms([PlatformSelector])
+        }
+
+        /// One entry of `platformlist`.
+        public struct PlatformSelector: Sendable, Equatable {
+            public var os: String
+            public var architecture: String
+
+            public init(os: String, architecture: String) {
+                self.os = os
+                self.architecture = architecture
+            }
+        }
 
         public init(
             deleteEnabled: Bool = true,
             mountWithoutFrom: Bool = true,
             metadataLifetime: Duration = .seconds(1),
             catalogLifetime: Duration = .seconds(10),
-            readOnly: Bool = false
+            readOnly: Bool = false,
+            indexChildren: IndexChildren = .all,
+            requireBlobs: Bool = true
         ) {
+            self.indexChildren = indexChildren
+            self.requireBlobs = requireBlobs
             self.readOnly = readOnly
             self.deleteEnabled = deleteEnabled
             self.mountWithoutFrom = mountWithoutFrom

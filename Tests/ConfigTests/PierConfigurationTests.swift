@@ -200,4 +200,37 @@ import Testing
         #expect(!s3.pathStyle)
         #expect(!config.redirectDisabled)
     }
+
+    @Test func readsSparseManifestValidation() throws {
+        let path = try file("""
+            version: 0.1
+            storage:
+              filesystem:
+                rootdirectory: /tmp/x
+            validation:
+              manifests:
+                blobs: none
+                indexes:
+                  platforms: list
+                  platformlist:
+                    - {os: linux, architecture: arm64}
+            """)
+        let config = try PierConfiguration.load(path: path, environment: [:])
+        #expect(config.indexChildren == .platforms([.init(os: "linux", architecture: "arm64")]))
+        #expect(!config.requireManifestBlobs)
+        let defaults = try PierConfiguration.load(path: nil, environment: [:])
+        #expect(defaults.indexChildren == .all && defaults.requireManifestBlobs)
+    }
+
+    @Test func refusesAnUnknownIndexValidationNamingTheKey() throws {
+        let path = try file("""
+            version: 0.1
+            validation:
+              manifests:
+                indexes:
+                  platforms: some
+            """)
+        let error = #expect(throws: ConfigurationError.self) { try PierConfiguration.load(path: path, environment: [:]) }
+        #expect(error?.key == "validation.manifests.indexes.platforms")
+    }
 }

@@ -1,0 +1,42 @@
+import Foundation
+public import Registry
+
+extension PierConfiguration {
+    /// Reads `validation.manifests`: distribution 3's `indexes.platforms` (`all`, `none`
+    /// or `list` with `platformlist`) for sparse indexes, and Pier's own `blobs` (`all` or
+    /// `none`) for manifests whose blobs are not all pushed yet.
+    mutating func applyValidation(_ read: ConfigurationTree) throws(ConfigurationError) {
+        if let platforms = try read.string("validation.manifests.indexes.platforms") {
+            switch platforms.lowercased() {
+            case "all": indexChildren = .all
+            case "none": indexChildren = .none
+            case "list": indexChildren = .platforms(try Self.platformList(read))
+            default:
+                throw ConfigurationError(key: "validation.manifests.indexes.platforms", message: "'\(platforms)' is not one of all, none, list")
+            }
+        }
+        if let blobs = try read.string("validation.manifests.blobs") {
+            switch blobs.lowercased() {
+            case "all": requireManifestBlobs = true
+            case "none": requireManifestBlobs = false
+            default:
+                throw ConfigurationError(key: "validation.manifests.blobs", message: "'\(blobs)' is not one of all, none")
+            }
+        }
+    }
+
+    private static func platformList(_ read: ConfigurationTree) throws(ConfigurationError) -> [Registry.Options.PlatformSelector] {
+        let key = "validation.manifests.indexes.platformlist"
+        guard let entries = read.value(key) as? [Any], !entries.isEmpty else {
+            throw ConfigurationError(key: key, message: "platforms: list needs a platformlist of {os, architecture}")
+        }
+        var selectors = [Registry.Options.PlatformSelector]()
+        for entry in entries {
+            guard let map = entry as? [String: Any], let os = map["os"] as? String, let architecture = map["architecture"] as? String else {
+                throw ConfigurationError(key: key, message: "every entry needs an os and an architecture")
+            }
+            selectors.append(.init(os: os, architecture: architecture))
+        }
+        return selectors
+    }
+}
