@@ -5,6 +5,7 @@ through another instance sees the write at once."""
 
 from __future__ import annotations
 
+import subprocess
 import threading
 import time
 
@@ -108,6 +109,22 @@ def test_clients_push_through_the_round_robin_and_pull_from_every_instance(clust
         assert Registry(srv.url).get_manifest("scale/skopeo", "v1").content == img.data
         run(["skopeo", "copy", "--src-tls-verify=false", f"docker://{srv.host}/scale/skopeo:v1", f"oci:{tmp_path}/out{i}:v1"])
         assert images.oci_layout_descriptor(tmp_path / f"out{i}", "v1")["digest"] == img.digest
+    # The issue's scenario: skopeo deletes through one instance, and inspect through each
+    # of the others, right after, finds nothing; a push of a new `latest` through one is
+    # what the others serve at once.
+    a, b, c = instances
+    run(["skopeo", "delete", "--tls-verify=false", f"docker://{a.host}/scale/skopeo:v1"])
+    for srv in (b, c):
+        gone = subprocess.run(["skopeo", "inspect", "--tls-verify=false", f"docker://{srv.host}/scale/skopeo:v1"],
+                              capture_output=True, text=True, timeout=120)
+        assert gone.returncode != 0 and "manifest unknown" in gone.stderr.lower(), gone.stderr
+    for i, srv in enumerate((a, b)):
+        latest = images.image(1)
+        images.write_oci_layout(tmp_path / f"latest{i}", latest, "latest")
+        run(["skopeo", "copy", "--dest-tls-verify=false", f"oci:{tmp_path}/latest{i}:latest", f"docker://{srv.host}/scale/skopeo:latest"])
+        for other in instances:
+            raw = run(["skopeo", "inspect", "--raw", "--tls-verify=false", f"docker://{other.host}/scale/skopeo:latest"])
+            assert raw.encode().rstrip(b"\n") == latest.data
 
 
 def test_concurrent_pushes_of_one_tag_from_different_instances_end_with_one_tag(cluster):
