@@ -6,7 +6,7 @@ enum ConfigurationSchema {
     private static let open: [String] = [
         "log.fields", "log.hooks", "storage.inmemory", "storage.s3", "storage.gcs", "storage.azure", "storage.swift",
         "storage.oss", "storage.cache", "storage.redirect", "storage.tag", "auth", "middleware", "reporting", "http.headers",
-        "http.tls", "redis", "proxy", "validation", "compatibility", "notifications.endpoints[].headers",
+        "http.tls", "redis", "proxy", "validation.manifests.urls", "compatibility", "notifications.endpoints[].headers",
         "health.file", "health.http", "health.tcp", "notifications.events", "http.debug.prometheus", "access",
         "tokenserver", "http.plain",
     ]
@@ -28,6 +28,9 @@ enum ConfigurationSchema {
         "notifications.endpoints[].ignore.actions", "notifications.endpoints[].mediatype", "notifications.queuedirectory",
         "health", "health.storagedriver", "health.storagedriver.enabled", "health.storagedriver.interval",
         "health.storagedriver.threshold", "catalog", "catalog.maxentries",
+        "validation", "validation.enabled", "validation.disabled", "validation.manifests", "validation.manifests.blobs",
+        "validation.manifests.indexes", "validation.manifests.indexes.platforms", "validation.manifests.indexes.platformlist",
+        "validation.manifests.indexes.platformlist[].os", "validation.manifests.indexes.platformlist[].architecture",
     ]
 
     private static let secrets: [String] = [

@@ -32,7 +32,12 @@ extension PierConfiguration {
         }
         var selectors = [Registry.Options.PlatformSelector]()
         for entry in entries {
-            guard let map = entry as? [String: Any], let os = map["os"] as? String, let architecture = map["architecture"] as? String else {
+            // YAML reads `architecture: 386` as a number; any scalar is its text, as in Go.
+            func scalar(_ value: Any?) -> String? {
+                guard let value, !(value is [Any]), !(value is [String: Any]) else { return nil }
+                return "\(value)"
+            }
+            guard let map = entry as? [String: Any], let os = scalar(map["os"]), let architecture = scalar(map["architecture"]) else {
                 throw ConfigurationError(key: key, message: "every entry needs an os and an architecture")
             }
             selectors.append(.init(os: os, architecture: architecture))

@@ -21,8 +21,13 @@ final class CatalogCache: Sendable {
         var builtAt = ContinuousClock.now
         var walking = false
         /// How far the catalog journal has been read (milliseconds since 1970 of the
-        /// newest entry seen).
+        /// newest entry seen, or of the last walk's start).
         var journalCursor: Int64 = 0
+        /// Names other instances can know without a journal entry from this one: found by a
+        /// walk, read from the journal, or journaled here.
+        var journaled: Set<String> = []
+        /// When this process last pruned the journal.
+        var prunedAt: Int64 = 0
     }
 
     private let state = Mutex(State())
@@ -64,9 +69,40 @@ final class CatalogCache: Sendable {
     /// - Returns: the current list, or nil before a first walk has finished.
     func merge(_ names: [String], cursor: Int64) -> [String]? {
         state.withLock { state in
-            for name in names { _ = Self.insert(name, into: &state) }
+            for name in names {
+                _ = Self.insert(name, into: &state)
+                state.journaled.insert(name)
+            }
             state.journalCursor = max(state.journalCursor, cursor)
             return state.names
+        }
+    }
+
+    /// Whether a repository this process writes into may be unknown to other instances.
+    func needsJournal(_ name: String) -> Bool {
+        state.withLock { !$0.journaled.contains(name) }
+    }
+
+    /// Records that the journal names `name`.
+    func markJournaled(_ name: String) {
+        state.withLock { _ = $0.journaled.insert(name) }
+    }
+
+    /// Claims the first walk when none has run or is running; the caller then starts it.
+    func claimFirstWalk() -> Bool {
+        state.withLock { state in
+            guard state.names == nil, !state.walking else { return false }
+            state.walking = true
+            return true
+        }
+    }
+
+    /// Claims the journal's pruning when it last ran more than `interval` ago.
+    func claimPrune(at now: Int64, every interval: Int64) -> Bool {
+        state.withLock { state in
+            guard now - state.prunedAt >= interval else { return false }
+            state.prunedAt = now
+            return true
         }
     }
 
@@ -76,7 +112,9 @@ final class CatalogCache: Sendable {
     }
 
     /// Installs the result of a walk, keeping names inserted while it ran.
-    func replace(with walked: [String], walkStarted: ContinuousClock.Instant) -> [String] {
+    /// - Parameter journalCursor: when the walk started (milliseconds since 1970): what
+    ///   the journal recorded before then, the walk found.
+    func replace(with walked: [String], walkStarted: ContinuousClock.Instant, journalCursor: Int64 = 0) -> [String] {
         state.withLock { state in
             // A slower walk that started earlier must not replace a newer result.
             if let names = state.names, state.builtAt > walkStarted {
@@ -91,6 +129,8 @@ final class CatalogCache: Sendable {
             state.insertedDuringWalk = []
             state.builtAt = walkStarted
             state.walking = false
+            state.journaled.formUnion(walked)
+            state.journalCursor = max(state.journalCursor, journalCursor)
             return names
         }
     }

@@ -33,8 +33,11 @@ public struct Layout: Sendable {
     /// and which repository (hex, so the name's slashes make no directories).
     public func catalogJournalEntry(_ name: RepositoryName, at milliseconds: Int64) -> String {
         let hex = name.value.utf8.map { String($0, radix: 16) }.joined()
-        return "\(catalogJournal)/\(Self.journalTime(milliseconds))-\(hex)"
+        return catalogJournalEntry(named: "\(Self.journalTime(milliseconds))-\(hex)")
     }
+
+    /// A journal entry found by listing the journal.
+    public func catalogJournalEntry(named entry: String) -> String { "\(catalogJournal)/\(entry)" }
 
     /// What a journal entry's name says, or nil for a name that is not an entry.
     public func catalogJournalRecord(_ entry: String) -> (milliseconds: Int64, name: RepositoryName)? {

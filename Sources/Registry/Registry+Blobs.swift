@@ -77,7 +77,7 @@ extension Registry {
         }
         guard let blob = try await driver.fileInfo(layout.blobData(digest)) else { return false }
         try await writeLink(digest, to: layout.layerLink(name, digest))
-        try await noteRepository(name)
+        await noteRepository(name)
         await publish(ContentEvent(.mount, name, .blob(digest, size: blob.size), from: source, origin: origin))
         return true
     }

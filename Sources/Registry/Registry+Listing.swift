@@ -59,42 +59,77 @@ extension Registry {
         case .missing:
             names = try await refreshCatalog()
         }
-        if driver.isShared, let current = try await readCatalogJournal() { names = current }
+        // A journal that cannot be read leaves the list as it is: the background walk still
+        // brings what other instances created.
+        if driver.isShared, let current = try? await readCatalogJournal() { names = current }
         return Page.slice(names, after: last, limit: limit, less: <)
     }
 
-    /// Records a repository this process writes into. On shared storage a repository new
-    /// to this process is also written to the catalog journal, before the write that made
-    /// it is acknowledged, so every other instance lists it on its next catalog request.
-    func noteRepository(_ name: RepositoryName) async throws {
-        guard catalogNames.insert(name.value), driver.isShared else { return }
-        let now = Int64((Date().timeIntervalSince1970 * 1000).rounded())
-        try await driver.write([], to: layout.catalogJournalEntry(name, at: now), durable: true)
+    /// Records a repository this process writes into. On shared storage a repository that
+    /// other instances may not know yet is also written to the catalog journal before the
+    /// write that made it is acknowledged, so every instance lists it on its next catalog
+    /// request. A journal write that fails is not the client's failure (its content is
+    /// stored): the next write to the repository tries again, and the background walk
+    /// finds the repository meanwhile.
+    func noteRepository(_ name: RepositoryName) async {
+        catalogNames.insert(name.value)
+        guard driver.isShared, catalogNames.needsJournal(name.value) else { return }
+        if catalogNames.claimFirstWalk() { startFirstWalk() }
+        let entry = layout.catalogJournalEntry(name, at: Self.nowMilliseconds())
+        if (try? await driver.write([], to: entry, durable: true)) != nil {
+            catalogNames.markJournaled(name.value)
+        }
     }
 
     /// How far back each read of the journal looks before the newest entry it saw, for
     /// instances whose clocks disagree; names seen twice are merged once.
     static let journalOverlap: Int64 = 5 * 60 * 1000
+    /// How long journal entries are kept: every instance's background walk (every 10 s
+    /// while it serves catalogs) has long since found their repositories.
+    static let journalRetention: Int64 = 24 * 60 * 60 * 1000
+
+    static func nowMilliseconds() -> Int64 {
+        Int64((Date().timeIntervalSince1970 * 1000).rounded())
+    }
 
     /// Merges what other instances recorded since the last read: one listing that starts
-    /// where the last one ended, so a catalog request costs one store request more.
+    /// where the last one ended, so a catalog request costs one store request more. Entries
+    /// dated past this machine's clock (by more than the overlap) are not trusted to move
+    /// the cursor, so one instance with a clock ahead cannot hide the others' entries.
     /// - Returns: the catalog, or nil before a first walk has finished.
     private func readCatalogJournal() async throws -> [String]? {
         let cursor = catalogNames.journalCursor
-        let from = Layout.journalTime(cursor - Self.journalOverlap)
+        let now = Self.nowMilliseconds()
         var newest = cursor
         var names = [String]()
-        for entry in try await driver.list(layout.catalogJournal, after: from) {
+        for entry in try await driver.list(layout.catalogJournal, after: Layout.journalTime(cursor - Self.journalOverlap)) {
             guard let record = layout.catalogJournalRecord(entry) else { continue }
             names.append(record.name.value)
-            newest = max(newest, record.milliseconds)
+            if record.milliseconds <= now { newest = max(newest, record.milliseconds) }
         }
         return catalogNames.merge(names, cursor: newest)
+    }
+
+    /// A first walk, so a process that writes but serves no catalog stops journaling
+    /// repositories that long existed once it has seen them.
+    private func startFirstWalk() {
+        Task { try? await self.refreshCatalog() }
+    }
+
+    /// Removes journal entries older than the retention, after a walk has found whatever
+    /// they named.
+    private func pruneCatalogJournal(before cutoff: Int64) async {
+        guard let entries = try? await driver.list(layout.catalogJournal, after: "") else { return }
+        for entry in entries {
+            guard let record = layout.catalogJournalRecord(entry), record.milliseconds < cutoff else { continue }
+            try? await driver.delete(layout.catalogJournalEntry(named: entry))
+        }
     }
 
     @discardableResult
     private func refreshCatalog() async throws -> [String] {
         let started = ContinuousClock.now
+        let startedAt = Self.nowMilliseconds()
         var names = [String]()
         do {
             try await walkRepositories(layout.repositoriesRoot, prefix: "", into: &names)
@@ -102,7 +137,12 @@ extension Registry {
             catalogNames.walkFailed()
             throw error
         }
-        return catalogNames.replace(with: names, walkStarted: started)
+        // What the walk found needs no journal entry; the journal is read from its start on.
+        let current = catalogNames.replace(with: names, walkStarted: started, journalCursor: startedAt)
+        if driver.isShared, catalogNames.claimPrune(at: startedAt, every: Self.journalRetention / 24) {
+            await pruneCatalogJournal(before: startedAt - Self.journalRetention)
+        }
+        return current
     }
 
     /// Lists directories level by level, many at once: on an object store each listing is

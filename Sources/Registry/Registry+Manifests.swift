@@ -52,7 +52,7 @@ extension Registry {
         }
         try await writeLink(digest, to: layout.revisionLink(name, digest))
         revisions.put(Self.revisionKey(name, digest), true)
-        try await noteRepository(name)
+        await noteRepository(name)
         if let subject = manifest.subject {
             let descriptor = Descriptor(
                 mediaType: manifest.mediaType,
@@ -92,10 +92,12 @@ extension Registry {
     /// Whether an index child must be in the repository before the index is.
     private func mustHold(_ child: Descriptor) -> Bool {
         switch options.indexChildren {
-        case .all: true
-        case .none: false
+        case .all: return true
+        case .none: return false
         case .platforms(let selectors):
-            selectors.contains { $0.os == child.platform?.os && $0.architecture == child.platform?.architecture }
+            // A child without a platform (a nested index, an artifact) is checked, as with `all`.
+            guard let platform = child.platform else { return true }
+            return selectors.contains { $0.os == platform.os && $0.architecture == platform.architecture }
         }
     }
 

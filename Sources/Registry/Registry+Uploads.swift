@@ -116,7 +116,7 @@ extension Registry {
         // The blob is committed and linked: a failure to tidy the session must not turn
         // that into an error (the purge removes what is left).
         try? await cancelUploadLocked(name, id)
-        try await noteRepository(name)
+        await noteRepository(name)
         return size
     }
 

@@ -49,7 +49,7 @@ extension RegistryResponder {
         var tags = [Tag]()
         for value in values {
             guard let tag = Tag(value) else { throw RegistryError(.tagInvalid, "invalid tag", detail: String(value.prefix(200))) }
-            tags.append(tag)
+            if !tags.contains(tag) { tags.append(tag) }
         }
         return tags
     }

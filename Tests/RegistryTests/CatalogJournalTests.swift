@@ -22,13 +22,26 @@ import Testing
         #expect(layout.catalogJournalRecord(entry) == nil)
     }
 
-    @Test func aNameNewToThisProcessIsReportedOnceEvenBeforeTheFirstWalk() {
+    @Test func onlyNamesOtherInstancesCannotKnowNeedAJournalEntry() {
         let cache = CatalogCache()
-        #expect(cache.insert("a"))
-        #expect(!cache.insert("a"))
-        _ = cache.replace(with: ["b"], walkStarted: .now)
-        #expect(!cache.insert("b") && !cache.insert("a") && cache.insert("c"))
-        #expect(cache.merge(["d", "a"], cursor: 7) == ["a", "b", "c", "d"])
-        #expect(cache.journalCursor == 7)
+        cache.insert("a")
+        #expect(cache.needsJournal("a"))
+        cache.markJournaled("a")
+        #expect(!cache.needsJournal("a"))
+        _ = cache.replace(with: ["b"], walkStarted: .now, journalCursor: 5)
+        #expect(!cache.needsJournal("b") && cache.needsJournal("c"))
+        #expect(cache.journalCursor == 5)
+        #expect(cache.merge(["d", "a"], cursor: 7) == ["a", "b", "d"])
+        #expect(!cache.needsJournal("d") && cache.journalCursor == 7)
+        #expect(cache.merge([], cursor: 3) == ["a", "b", "d"] && cache.journalCursor == 7)
+    }
+
+    @Test func theFirstWalkAndThePruneAreClaimedOnce() {
+        let cache = CatalogCache()
+        #expect(cache.claimFirstWalk() && !cache.claimFirstWalk())
+        _ = cache.replace(with: [], walkStarted: .now)
+        #expect(!cache.claimFirstWalk())
+        #expect(cache.claimPrune(at: 10_000, every: 1000) && !cache.claimPrune(at: 10_500, every: 1000))
+        #expect(cache.claimPrune(at: 11_000, every: 1000))
     }
 }
