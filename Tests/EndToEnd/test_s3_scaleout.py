@@ -5,6 +5,7 @@ through another instance sees the write at once."""
 
 from __future__ import annotations
 
+import json
 import subprocess
 import threading
 import time
@@ -219,3 +220,35 @@ def test_every_read_after_a_write_through_another_instance_sees_the_write(cluste
     assert c.start_upload("fresh/other", mount=first.blobs[0].digest, **{"from": "fresh/app"}).status_code == 201
     for reg in (a, b):
         assert reg.catalog() == ["fresh/app", "fresh/other"]
+
+
+def test_buildah_pushes_through_the_round_robin_and_podman_pulls_from_every_instance(cluster, tmp_path):
+    """The client scenario set of test_clients.py through three instances: buildah pushes
+    through nginx (its blobs and manifest land on different instances), podman pulls the
+    same image, by the same digest, from each instance, and pushes it back through the
+    round robin under a new name."""
+    from test_clients import _RUNROOTS, buildah, podman
+    request_cleanup = list(_RUNROOTS)  # podman's run roots made here are removed at the end
+    require_tool("buildah")
+    require_tool("podman")
+    instances, front_registry, front = cluster
+    base = tmp_path / "buildah"
+    (tmp_path / "hello.txt").write_text("hello from the round robin\n")
+    ctr = buildah(base, "from", "scratch")
+    buildah(base, "copy", ctr, str(tmp_path / "hello.txt"), "/hello.txt")
+    image_id = buildah(base, "commit", "--format", "oci", "--quiet", ctr, "localhost/e2e/rr:latest").splitlines()[-1]
+    buildah(base, "push", "--tls-verify=false", "--digestfile", str(tmp_path / "digest"),
+            "localhost/e2e/rr:latest", f"docker://{front}/scale/rr:v1")
+    pushed = (tmp_path / "digest").read_text().strip()
+    for i, srv in enumerate(instances):
+        pbase = tmp_path / f"podman{i}"
+        podman(pbase, "pull", "--tls-verify=false", f"{srv.host}/scale/rr:v1")
+        info = json.loads(podman(pbase, "image", "inspect", f"{srv.host}/scale/rr:v1"))[0]
+        assert info["Id"] == image_id and info["Digest"] == pushed
+    podman(tmp_path / "podman0", "push", "--tls-verify=false", f"{instances[0].host}/scale/rr:v1", f"docker://{front}/scale/rr-copy:v1")
+    for srv in instances:
+        got = Registry(srv.url).get_manifest("scale/rr-copy", "v1")
+        assert got.status_code == 200 and got.json()["config"]["digest"] == "sha256:" + image_id
+    import shutil
+    for key in [k for k in _RUNROOTS if k not in request_cleanup]:
+        shutil.rmtree(_RUNROOTS.pop(key), ignore_errors=True)
