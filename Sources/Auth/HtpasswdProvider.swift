@@ -45,10 +45,13 @@ public struct HtpasswdProvider: AuthProvider {
     }
 
     /// Decodes `Basic base64(user:password)`; nil for any other scheme or malformed value.
+    /// Credentials holding a NUL byte are malformed: bcrypt reads a password up to its
+    /// first NUL, so `alicepw\0anything` would pass as `alicepw`.
     public static func basicCredentials(_ header: some StringProtocol) -> (String, String)? {
         let parts = header.split(separator: " ", maxSplits: 1, omittingEmptySubsequences: true)
         guard parts.count == 2, parts[0].lowercased() == "basic",
               let data = Data(base64Encoded: String(parts[1].trimmingCharacters(in: .whitespaces))),
+              !data.contains(0),
               let text = String(data: data, encoding: .utf8),
               let colon = text.firstIndex(of: ":")
         else { return nil }

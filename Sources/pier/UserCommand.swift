@@ -130,5 +130,10 @@ private func readPassword(_ options: UserCommand.PasswordOptions) throws -> Stri
         password = first
     }
     guard !password.isEmpty else { throw ValidationError("the password is empty") }
+    // bcrypt reads at most 72 bytes and stops at a NUL: refuse what it would silently cut.
+    guard !password.utf8.contains(0) else { throw ValidationError("the password contains a NUL byte") }
+    guard password.utf8.count <= 72 else {
+        throw ValidationError("the password is \(password.utf8.count) bytes long; bcrypt uses at most 72")
+    }
     return password
 }

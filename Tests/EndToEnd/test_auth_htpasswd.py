@@ -388,3 +388,22 @@ def test_oras_push_and_pull_with_basic_auth(auth_server, tmp_path):
     assert [open(f, "rb").read() for f in files] == [payload.read_bytes()]
     anonymous = Registry(auth_server.url)
     assert anonymous.get_manifest("oras/art", "v1").status_code == 401
+
+
+@pytest.mark.pier_only
+def test_a_password_cut_at_a_nul_byte_is_refused(make_server, tmp_path, need_pier):
+    # bcrypt reads a password up to its first NUL: "erin-pw\0anything" must not log in.
+    path = tmp_path / "htpasswd"
+    pier_user_ok("add", "erin", "--file", str(path), password="erin-pw")
+    srv = make_server("pier", config=htpasswd_config(path))
+    assert requests.get(srv.url + "/v2/", auth=("erin", "erin-pw"), timeout=10).status_code == 200
+    assert requests.get(srv.url + "/v2/", auth=("erin", "erin-pw\0garbage"), timeout=10).status_code == 401
+
+
+@pytest.mark.pier_only
+def test_pier_user_refuses_passwords_bcrypt_would_cut(tmp_path, need_pier):
+    path = tmp_path / "htpasswd"
+    long = pier_user("add", "frank", "--file", str(path), password="x" * 73)
+    assert long.returncode != 0 and "72" in long.stderr
+    assert pier_user("add", "frank", "--file", str(path), password="x" * 72).returncode == 0
+
