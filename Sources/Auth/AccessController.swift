@@ -1,3 +1,5 @@
+import OCI
+
 /// The door: authenticates a request with the configured provider and decides, with the
 /// access policy or the token's claims, whether it may do what it asks.
 public struct AccessController: Sendable {
@@ -76,6 +78,9 @@ public struct AccessController: Sendable {
         for scope in requested {
             switch scope.type {
             case "repository":
+                // Only names the registry would serve: a token never speaks for
+                // `public/../team/app`, whatever a glob of the policy makes of it.
+                guard RepositoryName(scope.name) != nil else { continue }
                 let allowed = policy.actions(for: identity, on: scope.name).intersection(scope.knownActions)
                 if !allowed.isEmpty { granted.append(.repository(scope.name, allowed)) }
             case "registry" where scope.name == "catalog":

@@ -52,6 +52,16 @@ import Testing
         #expect(granted == [.repository("mine/app", [.pull, .push]), .catalog])
     }
 
+    @Test func theTokenServerGrantsNoNameTheRegistryWouldRefuse() {
+        let open = AccessPolicy(rules: [.init(repositories: [RepositoryGlob("public/**")], users: ["*"], actions: [.pull])])
+        let controller = AccessController(provider: FixedProvider(principal: .anonymous), policy: open)
+        let granted = controller.grant(
+            [.repository("public/../team-a/app", .pull), .repository("public/./app", .pull), .repository("public/app", .pull)],
+            to: .user("alice")
+        )
+        #expect(granted == [.repository("public/app", .pull)])
+    }
+
     @Test func repeatedFailuresFromOneClientAreSlowedDown() {
         let throttle = FailureThrottle(allowed: 3, window: .seconds(60), maximumDelay: .seconds(5))
         var penalties = [Duration]()

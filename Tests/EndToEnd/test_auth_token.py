@@ -202,6 +202,13 @@ def test_anonymous_token_grants_only_what_the_policy_gives_anonymous_callers(tok
     assert not claims.get("sub")
 
 
+def test_a_token_never_grants_a_repository_name_the_registry_would_refuse(token_server):
+    # `public/**` is open to anonymous pulls; a path that climbs out of it is no repository.
+    scopes = ["repository:public/../team-a/app:pull", "repository:public/./base:pull", "repository:public/base:pull"]
+    claims = tokens.decode(token_for(realm(token_server), SERVICE, scopes))[1]
+    assert granted(claims) == {"repository:public/base": {"pull"}}
+
+
 def test_an_oversized_or_unsupported_token_request_gets_a_json_error(token_server):
     big = requests.post(realm(token_server), data=b"grant_type=password&x=" + b"a" * 100_000,
                         headers={"Content-Type": "application/x-www-form-urlencoded"}, timeout=10)
