@@ -54,6 +54,9 @@ public struct Manifest: Sendable {
         } catch {
             throw .manifestInvalid("malformed manifest: \(Self.describe(error))")
         }
+        if let key = JSONDuplicateKeys.first(in: bytes) {
+            throw .manifestInvalid("the key \"\(key.prefix(100))\" appears twice in one object")
+        }
         if raw.schemaVersion == 1 {
             throw .manifestInvalid("schema version 1 manifests are not supported")
         }

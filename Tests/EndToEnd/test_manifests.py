@@ -232,3 +232,18 @@ def test_a_reference_that_cannot_exist_is_manifest_unknown(registry, repo, refer
     registry.push(repo, "exists", images.image(1))
     assert_error(registry.get_manifest(repo, reference), 404, "MANIFEST_UNKNOWN")
     assert_error(registry.delete(f"/v2/{repo}/manifests/{reference}"), 404, "MANIFEST_UNKNOWN")
+
+
+@pytest.mark.pier_only
+def test_a_manifest_with_a_duplicate_key_is_refused(registry, repo):
+    # Go's decoder (every client) reads the last `layers`, Foundation the first: a document
+    # that means two things is refused, not checked as one and pulled as the other.
+    m = images.image(1)
+    push_refs(registry, repo, m)
+    missing = {"mediaType": "application/vnd.oci.image.layer.v1.tar", "digest": images.sha256(b"missing"), "size": 7}
+    text = m.data.decode()
+    twice = text[:-1] + ',"layers":' + images.dumps([missing]).decode() + "}"
+    assert_error(registry.put_manifest(repo, "dup", twice.encode(), images.OCI_MANIFEST), 400, "MANIFEST_INVALID")
+    nested = text.replace('"config":{', '"config":{"size":1,', 1)
+    assert_error(registry.put_manifest(repo, "dup", nested.encode(), images.OCI_MANIFEST), 400, "MANIFEST_INVALID")
+    assert registry.head_manifest(repo, "dup").status_code == 404

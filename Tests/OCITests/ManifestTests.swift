@@ -68,3 +68,30 @@ import Testing
         #expect(manifest.requiredBlobs.map(\.digest.description) == [Self.digest])
     }
 }
+
+/// A manifest that means two things to two parsers is refused.
+@Suite struct DuplicateKeyTests {
+    @Test(arguments: [
+        #"{"schemaVersion":2,"layers":[],"layers":[{"digest":"x"}]}"#,
+        #"{"schemaVersion":2,"mediaType":"a","config":{"size":1,"size":2}}"#,
+        #"{"a":[{"k":1},{"k":2,"k":3}]}"#,
+        #"{"layers":1,"la\u0079ers":2}"#,
+    ])
+    func aDuplicateKeyAtAnyDepthIsFound(_ json: String) {
+        #expect(JSONDuplicateKeys.first(in: Array(json.utf8)) != nil)
+    }
+
+    @Test(arguments: [
+        #"{"a":{"k":1},"b":{"k":1},"c":[{"k":1},{"k":2}]}"#,
+        #"{"k":"a\"k\":\"b","v":"k"}"#,
+        #"{"annotations":{"A":"1","a":"2"}}"#,
+    ])
+    func keysRepeatedAcrossObjectsOrInsideStringsAreNoDuplicates(_ json: String) {
+        #expect(JSONDuplicateKeys.first(in: Array(json.utf8)) == nil)
+    }
+
+    @Test func aManifestWithTwoLayersKeysIsInvalid() {
+        let bytes = Array(#"{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","config":{"mediaType":"application/vnd.oci.image.config.v1+json","digest":"sha256:44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c060f61caaff8a","size":2},"layers":[],"layers":[]}"#.utf8)
+        #expect(throws: RegistryError.self) { try Manifest.parse(bytes, contentType: nil) }
+    }
+}
