@@ -10,8 +10,6 @@ extension RegistryResponder {
         let content = request.method == .head
             ? try await registry.headBlob(name, digest, range: requested)
             : try await registry.pullBlob(name, digest, range: requested, origin: origin(request, context))
-        let size = content.size
-        let range = content.range
         if case .redirect(let location) = content.body {
             // `storage.redirect`: the client fetches the bytes from the store itself.
             return Response(
@@ -26,11 +24,11 @@ extension RegistryResponder {
             .eTag: "\"\(digest)\"",
             .cacheControl: "max-age=31536000",
         ]
-        if let range {
-            headers[.contentRange] = "bytes \(range.lowerBound)-\(range.upperBound - 1)/\(size)"
+        if let range = content.range {
+            headers[.contentRange] = "bytes \(range.lowerBound)-\(range.upperBound - 1)/\(content.size)"
         }
-        headers[.contentLength] = String(range.map { $0.upperBound - $0.lowerBound } ?? size)
-        let status: HTTPResponse.Status = range == nil ? .ok : .partialContent
+        headers[.contentLength] = String(content.length)
+        let status: HTTPResponse.Status = content.range == nil ? .ok : .partialContent
         guard let sent = blobSender.responseBody(content.body, on: context.channel) else {
             return Response(status: status, headers: headers)
         }

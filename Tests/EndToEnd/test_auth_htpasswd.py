@@ -281,6 +281,8 @@ def test_pier_user_file_works_with_the_server(make_server, tmp_path, need_pier):
     srv = make_server("pier", config=htpasswd_config(path))
     assert requests.get(srv.url + "/v2/", auth=("erin", "erin-pw"), timeout=10).status_code == 200
     assert requests.get(srv.url + "/v2/", auth=("erin", "erin-px"), timeout=10).status_code == 401
+    # bcrypt reads a password up to its first NUL: "erin-pw\0anything" must not log in.
+    assert requests.get(srv.url + "/v2/", auth=("erin", "erin-pw\0garbage"), timeout=10).status_code == 401
 
 
 def prometheus_total(text: str, name: str) -> float:
@@ -388,16 +390,6 @@ def test_oras_push_and_pull_with_basic_auth(auth_server, tmp_path):
     assert [open(f, "rb").read() for f in files] == [payload.read_bytes()]
     anonymous = Registry(auth_server.url)
     assert anonymous.get_manifest("oras/art", "v1").status_code == 401
-
-
-@pytest.mark.pier_only
-def test_a_password_cut_at_a_nul_byte_is_refused(make_server, tmp_path, need_pier):
-    # bcrypt reads a password up to its first NUL: "erin-pw\0anything" must not log in.
-    path = tmp_path / "htpasswd"
-    pier_user_ok("add", "erin", "--file", str(path), password="erin-pw")
-    srv = make_server("pier", config=htpasswd_config(path))
-    assert requests.get(srv.url + "/v2/", auth=("erin", "erin-pw"), timeout=10).status_code == 200
-    assert requests.get(srv.url + "/v2/", auth=("erin", "erin-pw\0garbage"), timeout=10).status_code == 401
 
 
 @pytest.mark.pier_only
