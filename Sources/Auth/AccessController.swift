@@ -5,16 +5,20 @@ import OCI
 public struct AccessController: Sendable {
     public let provider: any AuthProvider
     public let policy: AccessPolicy
-    public let throttle: FailureThrottle
+    /// Counts password attempts per user and client, shared by every door that checks one.
+    public let throttle: LoginThrottle
+    /// Whose `X-Forwarded-For` names the client (`http.trustedproxies`).
+    public let trustedProxies: TrustedProxies
     /// Whether an `access` section was configured; without one, a token's claims alone
     /// decide and the catalog is not filtered for token holders.
     let policyConfigured: Bool
 
-    public init(provider: any AuthProvider, policy: AccessPolicy?, throttle: FailureThrottle = FailureThrottle()) {
+    public init(provider: any AuthProvider, policy: AccessPolicy?, throttle: LoginThrottle = LoginThrottle(), trustedProxies: TrustedProxies = .none) {
         self.provider = provider
         self.policy = policy ?? .authenticatedUsersOnly
         self.policyConfigured = policy != nil
         self.throttle = throttle
+        self.trustedProxies = trustedProxies
     }
 
     /// Lets the request through or throws why not. `needed` empty means the caller only

@@ -4,9 +4,9 @@ import Foundation
 public struct HtpasswdProvider: AuthProvider {
     public let realm: String
     public let store: HtpasswdStore
-    public let throttle: FailureThrottle
+    public let throttle: LoginThrottle
 
-    public init(realm: String, store: HtpasswdStore, throttle: FailureThrottle) {
+    public init(realm: String, store: HtpasswdStore, throttle: LoginThrottle) {
         self.realm = realm
         self.store = store
         self.throttle = throttle
@@ -22,15 +22,14 @@ public struct HtpasswdProvider: AuthProvider {
         guard let (user, password) = Self.basicCredentials(authorization) else {
             throw AuthFailure(.invalidCredentials, "malformed basic credentials", scopes: scopes)
         }
-        let penalty = throttle.penalty(for: client)
-        if penalty > .zero {
-            try? await Task.sleep(for: penalty)
-            throw AuthFailure(.invalidCredentials, "too many failed attempts; wait and try again", scopes: scopes)
-        }
-        guard let name = await store.authenticate(user: user, password: password, cacheKey: authorization) else {
+        switch await store.authenticate(user: user, password: password, cacheKey: authorization, client: client, throttle: throttle) {
+        case .verified(let name):
+            return Principal(identity: .user(name))
+        case .rejected:
             throw AuthFailure(.invalidCredentials, "invalid username or password", scopes: scopes)
+        case .throttled(let retryAfter):
+            throw AuthFailure(.throttled, "too many failed login attempts; try again later", scopes: scopes, retryAfter: retryAfter)
         }
-        return Principal(identity: .user(name))
     }
 
     public func challenge(scopes: [AccessScope], failure: AuthFailure.Kind) -> String {

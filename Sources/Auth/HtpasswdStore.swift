@@ -1,6 +1,7 @@
 import JOSE
 import Crypto
 import Foundation
+import Metrics
 import NIOPosix
 import Synchronization
 
@@ -28,6 +29,8 @@ public final class HtpasswdStore: Sendable {
         var stamp = FileStamp()
         var checked = ContinuousClock.Instant.now - .seconds(10)
         var verified: [CredentialKey: (user: String, until: ContinuousClock.Instant)] = [:]
+        /// Checks running now, so the same credentials arriving meanwhile join them.
+        var checking: [CredentialKey: Task<Outcome, Never>] = [:]
     }
 
     /// SHA-256 of an `Authorization` value as four words: the cache never holds a
@@ -60,6 +63,7 @@ public final class HtpasswdStore: Sendable {
     let recheckInterval: Duration = .seconds(1)
     private let state = Mutex(State())
     private let onReload: @Sendable (HtpasswdFile) -> Void
+    private let passwordChecks = Counter(label: "pier_auth_password_checks_total")
 
     public init(path: String, cacheLifetime: Duration = .seconds(300), cacheCapacity: Int = 10_000, onReload: @escaping @Sendable (HtpasswdFile) -> Void = { _ in }) {
         self.path = path
@@ -102,19 +106,54 @@ public final class HtpasswdStore: Sendable {
         return state.withLock { $0.verified[key]?.user }
     }
 
-    /// The user whose credentials these are, or nil. `cacheKey` is the whole
-    /// `Authorization` value, so a hit costs one hash and a dictionary look-up.
-    public func authenticate(user: String, password: String, cacheKey: some StringProtocol) async -> String? {
+    /// What checking a user name and password came to.
+    public enum Outcome: Sendable, Equatable {
+        case verified(String)
+        case rejected
+        /// Not checked: the throttle refused the attempt.
+        case throttled(retryAfter: Duration)
+    }
+
+    /// Whose credentials these are. `cacheKey` is the whole `Authorization` value, so a hit
+    /// costs one hash and a dictionary look-up. The same credentials arriving while they
+    /// are being checked wait for that one check (a CI fleet logging in at once costs one
+    /// bcrypt, and counts as one attempt); other attempts pass `throttle` first.
+    public func authenticate(user: String, password: String, cacheKey: some StringProtocol, client: String, throttle: LoginThrottle) async -> Outcome {
         reloadIfChanged()
-        if let cached = cachedUser(cacheKey: cacheKey) { return cached }
+        if let cached = cachedUser(cacheKey: cacheKey) { return .verified(cached) }
         let key = CredentialKey(cacheKey)
-        let now = ContinuousClock.now
+        let check = state.withLock { state -> Task<Outcome, Never> in
+            if let running = state.checking[key] { return running }
+            let task = Task { [self] in
+                let outcome = await self.check(user: user, password: password, key: key, client: client, throttle: throttle)
+                self.state.withLock { $0.checking[key] = nil }
+                return outcome
+            }
+            state.checking[key] = task
+            return task
+        }
+        return await check.value
+    }
+
+    /// One password check, admitted by the throttle and counted in
+    /// `pier_auth_password_checks_total`.
+    private func check(user: String, password: String, key: CredentialKey, client: String, throttle: LoginThrottle) async -> Outcome {
+        let ticket: LoginThrottle.Ticket
+        do {
+            ticket = try await throttle.admit(user: user, client: client)
+        } catch {
+            return .throttled(retryAfter: error.retryAfter)
+        }
+        passwordChecks.increment()
         // An unknown user costs a bcrypt too, so the answer's timing does not tell which
         // user names exist.
         let known = state.withLock({ $0.file.hash(for: user) })
         let hash = known.flatMap { HtpasswdFile.isBcrypt($0) ? $0 : nil } ?? Self.decoyHash
-        let valid = (try? await NIOThreadPool.singleton.runIfActive { HtpasswdFile.verify(password, hash: hash) }) ?? false
-        guard valid, known == hash else { return nil }
+        let matches = (try? await NIOThreadPool.singleton.runIfActive { HtpasswdFile.verify(password, hash: hash) }) ?? false
+        let valid = matches && known == hash
+        throttle.finish(ticket, succeeded: valid)
+        guard valid else { return .rejected }
+        let now = ContinuousClock.now
         state.withLock { state in
             // The file may have changed while bcrypt ran: only remember what still holds.
             guard state.file.hash(for: user) == hash else { return }
@@ -124,7 +163,7 @@ public final class HtpasswdStore: Sendable {
             }
             state.verified[key] = (user, now + cacheLifetime)
         }
-        return user
+        return .verified(user)
     }
 
     /// Re-reads the file when its inode, size or modification time changed, at most once per

@@ -23,8 +23,16 @@ public struct TokenVerifier: Sendable {
     let algorithms: Set<String>
     /// Clock skew tolerated on `exp` and `nbf`, as distribution allows.
     let leeway: TimeInterval = 60
+    /// The longest a token may still be valid (`auth.token.maxlifetime`): a token whose
+    /// `exp` lies further ahead is refused, however well it is signed, so one leaked token
+    /// from a careless token server is not a key for years.
+    let maximumLifetime: TimeInterval?
 
-    public init(issuer: String, service: String, certificates: [Certificate], jwks: [String: Certificate.PublicKey] = [:], algorithms: Set<String>? = nil) {
+    public init(
+        issuer: String, service: String, certificates: [Certificate], jwks: [String: Certificate.PublicKey] = [:],
+        algorithms: Set<String>? = nil, maximumLifetime: Duration? = nil
+    ) {
+        self.maximumLifetime = maximumLifetime.map { TimeInterval($0.components.seconds) + TimeInterval($0.components.attoseconds) / 1e18 }
         self.issuer = issuer
         self.service = service
         var keys = jwks
@@ -52,6 +60,9 @@ public struct TokenVerifier: Sendable {
         let time = now.timeIntervalSince1970
         guard let exp = claims.exp else { throw TokenError("token has no expiry") }
         guard time <= exp + leeway else { throw TokenError("token has expired") }
+        if let maximumLifetime, exp > time + maximumLifetime + leeway {
+            throw TokenError("token is valid for longer than this registry accepts")
+        }
         if let nbf = claims.nbf, time + leeway < nbf { throw TokenError("token is not valid yet") }
         if let iat = claims.iat, time + leeway < iat { throw TokenError("token was issued in the future") }
         let access = (claims.access ?? []).map { AccessScope(type: $0.type, name: $0.name, actions: $0.actions) }

@@ -138,13 +138,14 @@ public struct Bootstrap: Sendable {
     /// The door and the token server the configuration asks for; nothing without `auth`.
     public func makeAccess() throws -> Access {
         guard let authentication = configuration.authentication else { return Access() }
-        // One count of failures per client, whichever door they knock on.
-        let throttle = FailureThrottle()
+        // One count of attempts per user and client, whichever door they knock on.
+        let throttle = LoginThrottle()
+        let proxies = configuration.trustedProxies
         switch authentication {
         case .htpasswd(let realm, let path):
             let store = try htpasswdStore(path)
             let provider = HtpasswdProvider(realm: realm, store: store, throttle: throttle)
-            return Access(controller: AccessController(provider: provider, policy: configuration.accessPolicy, throttle: throttle))
+            return Access(controller: AccessController(provider: provider, policy: configuration.accessPolicy, throttle: throttle, trustedProxies: proxies))
         case .token(let settings):
             var issuer: TokenIssuer?
             if let server = configuration.tokenServer {
@@ -160,9 +161,15 @@ public struct Bootstrap: Sendable {
                 service: settings.service,
                 certificates: certificates,
                 jwks: jwks,
-                algorithms: settings.algorithms
+                algorithms: settings.algorithms,
+                maximumLifetime: settings.maximumLifetime
             )
-            let access = AccessController(provider: TokenProvider(realm: settings.realm, verifier: verifier), policy: configuration.accessPolicy, throttle: throttle)
+            let access = AccessController(
+                provider: TokenProvider(realm: settings.realm, verifier: verifier),
+                policy: configuration.accessPolicy,
+                throttle: throttle,
+                trustedProxies: proxies
+            )
             guard let issuer, let server = configuration.tokenServer else { return Access(controller: access) }
             let users = HtpasswdProvider(realm: "\(settings.service) token server", store: try htpasswdStore(server.htpasswd), throttle: throttle)
             let path = URL(string: settings.realm)?.path ?? "/token"

@@ -16,6 +16,9 @@ extension PierConfiguration {
         public var rootCertBundle: String?
         public var jwks: String?
         public var algorithms: Set<String>?
+        /// `maxlifetime` (Pier's addition): tokens whose `exp` lies further ahead are refused,
+        /// so a token server that signs long-lived tokens cannot hand out near-permanent keys.
+        public var maximumLifetime: Duration?
     }
 
     /// `tokenserver`, Pier's addition: tokens issued by Pier itself.
@@ -86,6 +89,12 @@ extension PierConfiguration {
                 }
                 settings.algorithms = Set(algorithms)
             }
+            if let maximum = try read.duration("auth.token.maxlifetime") {
+                guard maximum >= .seconds(1) else {
+                    throw ConfigurationError(key: "auth.token.maxlifetime", message: "must be at least one second")
+                }
+                settings.maximumLifetime = maximum
+            }
             authentication = .token(settings)
         } else if read.has("auth") {
             throw ConfigurationError(key: "auth", message: "expected htpasswd or token")
@@ -105,6 +114,9 @@ extension PierConfiguration {
             guard lifetime >= .seconds(1) else {
                 throw ConfigurationError(key: "tokenserver.expiration", message: "must be at least one second")
             }
+            if case .token(let settings) = authentication, let maximum = settings.maximumLifetime, lifetime > maximum {
+                throw ConfigurationError(key: "tokenserver.expiration", message: "is longer than auth.token.maxlifetime: the registry would refuse its own tokens")
+            }
             tokenServer = TokenServerSettings(htpasswd: htpasswd, key: key, certificate: certificate, lifetime: lifetime)
         }
         if case .token(let settings) = authentication, tokenServer == nil, settings.rootCertBundle == nil, settings.jwks == nil {
@@ -112,6 +124,12 @@ extension PierConfiguration {
         }
         if read.has("access") {
             accessPolicy = try Self.accessPolicy(read)
+        }
+        let proxies = try read.strings("http.trustedproxies")
+        do {
+            trustedProxies = try TrustedProxies(parsing: proxies)
+        } catch {
+            throw ConfigurationError(key: "http.trustedproxies", message: "'\(error.entry)' is not an IP address or a range such as 10.0.0.0/8")
         }
 
         if read.has("http.tls") {

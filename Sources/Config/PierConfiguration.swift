@@ -70,6 +70,9 @@ public struct PierConfiguration: Sendable {
     public var tokenServer: TokenServerSettings?
     /// `access`: who may do what where; nil is distribution's all-or-nothing.
     public var accessPolicy: AccessPolicy?
+    /// `http.trustedproxies` (Pier's addition): proxies whose `X-Forwarded-For` names the
+    /// client, so login attempts are counted per client rather than per proxy.
+    public var trustedProxies = TrustedProxies.none
     /// `http.tls`: the main listener speaks HTTPS.
     public var tls: TLSSettings?
     /// `http.http2.disabled`: HTTP/1.1 only over TLS.

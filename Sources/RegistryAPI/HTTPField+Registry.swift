@@ -22,6 +22,10 @@ extension HTTPField.Name {
     public static let xForwardedProto = registryField("X-Forwarded-Proto")
     /// The host a proxy was reached by.
     public static let xForwardedHost = registryField("X-Forwarded-Host")
+    /// The addresses a request came through, client first; believed from trusted proxies only.
+    public static let xForwardedFor = registryField("X-Forwarded-For")
+    /// RFC 7239's form of the same, read when `X-Forwarded-For` is absent.
+    public static let forwarded = registryField("Forwarded")
 
     private static func registryField(_ name: String) -> HTTPField.Name {
         guard let field = HTTPField.Name(name) else { preconditionFailure("invalid header name \(name)") }

@@ -29,22 +29,30 @@ extension RegistryResponder {
     func authorize(_ request: Request, _ route: RegistryRoute, _ context: Context) async throws(AuthFailure) -> Principal? {
         guard let access else { return nil }
         let header = request.headers[.authorization].map { Substring($0) }
-        return try await access.authorize(header, needed: Self.neededScopes(route, request.method), client: Self.clientAddress(context.channel))
+        return try await access.authorize(header, needed: Self.neededScopes(route, request.method), client: Self.client(of: request, context, access))
     }
 
-    /// The spec's answer to a refused request: 401 with a challenge, or 403 DENIED for a
-    /// known user. A client that keeps failing waits before it hears back.
+    /// The spec's answer to a refused request: 401 with a challenge, 403 DENIED for a
+    /// known user, or 429 TOOMANYREQUESTS with `Retry-After` for a throttled login.
     func refusal(_ failure: AuthFailure, _ request: Request, _ context: Context) async -> Response {
         guard let access else { return RegistryError(.unknown, "no access control").response(for: request.method) }
-        if failure.kind == .invalidCredentials || failure.kind == .invalidToken {
-            access.throttle.recordFailure(from: Self.clientAddress(context.channel))
+        return Self.refusal(failure, request, challenge: access.challenge(for: failure))
+    }
+
+    /// The response for `failure`, shared with the token endpoint: `challenge` goes into
+    /// `WWW-Authenticate` on a 401.
+    public static func refusal(_ failure: AuthFailure, _ request: Request, challenge: String) -> Response {
+        let error: RegistryError
+        switch failure.kind {
+        case .denied: error = RegistryError(.denied, failure.reason)
+        case .throttled: error = RegistryError(.tooManyRequests, failure.reason)
+        default: error = RegistryError(.unauthorized, failure.reason)
         }
-        let error = failure.kind == .denied
-            ? RegistryError(.denied, failure.reason)
-            : RegistryError(.unauthorized, failure.reason)
         var response = error.response(for: request.method)
-        if failure.kind != .denied {
-            response.headers[.wwwAuthenticate] = access.challenge(for: failure)
+        switch failure.kind {
+        case .denied: break
+        case .throttled: response.headers[.retryAfter] = failure.retryAfterSeconds.map(String.init)
+        default: response.headers[.wwwAuthenticate] = challenge
         }
         return response
     }
@@ -57,9 +65,14 @@ extension RegistryResponder {
         return access.allows(principal, .repository(source.description, .pull))
     }
 
-    /// The remote IP address, without the port, to count failures per client.
-    public static func clientAddress(_ channel: any Channel) -> String {
-        guard let address = channel.remoteAddress else { return "unknown" }
-        return address.ipAddress ?? address.description
+    /// The client's IP address, without the port, to count login attempts per client: the
+    /// connection's, or what a trusted proxy (`http.trustedproxies`) says it was.
+    public static func client(of request: Request, _ context: Context, _ access: AccessController) -> String {
+        let peer = context.channel.remoteAddress.map { $0.ipAddress ?? $0.description } ?? "unknown"
+        return access.trustedProxies.client(
+            peer: peer,
+            forwardedFor: request.headers[.xForwardedFor],
+            forwarded: request.headers[.forwarded]
+        )
     }
 }

@@ -54,16 +54,13 @@ struct TokenEndpoint: Sendable {
             return RegistryError(.denied, "this token server issues tokens for service \(issuer.service)", status: 400)
                 .response(for: request.method)
         }
-        let client = RegistryResponder.clientAddress(context.channel)
+        let client = RegistryResponder.client(of: request, context, access)
         let scopes = parameters.filter { $0.0 == "scope" }.flatMap { AccessScope.parseList($0.1) }
         let identity: Identity
         do {
             identity = try await users.authenticate(authorization.map { Substring($0) }, scopes: scopes, client: client).identity
         } catch {
-            access.throttle.recordFailure(from: client)
-            var response = RegistryError(.unauthorized, error.reason).response(for: request.method)
-            response.headers[.wwwAuthenticate] = users.challenge(scopes: [], failure: .invalidCredentials)
-            return response
+            return RegistryResponder.refusal(error, request, challenge: users.challenge(scopes: [], failure: .invalidCredentials))
         }
         let granted = access.grant(scopes, to: identity)
         let issued = try issuer.issue(subject: identity.userName, access: granted)

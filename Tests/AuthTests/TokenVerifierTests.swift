@@ -47,6 +47,15 @@ import X509
         #expect(throws: TokenError.self) { try otherIssuer.verify(try issuer.issue(subject: "a", access: []).token) }
     }
 
+    @Test func aTokenValidForLongerThanTheMaximumLifetimeIsRefused() throws {
+        let longLived = TokenIssuer(key: try P256.Signing.PrivateKey(rawRepresentation: issuer.keyBytes), certificate: issuer.certificate, issuer: "pier", service: "registry", lifetime: .seconds(30 * 86400))
+        let strict = TokenVerifier(issuer: "pier", service: "registry", certificates: [issuer.certificate], maximumLifetime: .seconds(3600))
+        #expect(throws: TokenError.self) { try strict.verify(try longLived.issue(subject: "a", access: []).token) }
+        // Within the limit (5 minutes), and without a limit, the same key's tokens pass.
+        #expect(try strict.verify(try issuer.issue(subject: "a", access: []).token).subject == "a")
+        #expect(try verifier.verify(try longLived.issue(subject: "a", access: []).token).subject == "a")
+    }
+
     @Test func aTamperedOrUnsignedTokenIsRefused() throws {
         let token = try issuer.issue(subject: "alice", access: [.repository("a", .pull)]).token
         let parts = token.split(separator: ".").map(String.init)

@@ -297,28 +297,107 @@ def prometheus_total(text: str, name: str) -> float:
     return total
 
 
-@pytest.mark.pier_only
-def test_repeated_failures_from_one_client_are_throttled_and_counted(make_server, htpasswd, need_pier):
+def throttled_server(make_server, htpasswd, **http):
+    """Pier with alice and bob and a debug server with metrics; returns (server, metrics())."""
     debug = free_port()
     path = htpasswd({"alice": "alice-pw", "bob": "bob-pw"})
     srv = make_server("pier", config={
         **htpasswd_config(path),
-        "http": {"debug": {"addr": f"127.0.0.1:{debug}", "prometheus": {"enabled": True}}},
+        "http": {"debug": {"addr": f"127.0.0.1:{debug}", "prometheus": {"enabled": True}}, **http},
     })
+
+    def metric(name: str) -> float:
+        text = requests.get(f"http://127.0.0.1:{debug}/metrics", timeout=10).text
+        return prometheus_total(text, name)
+
+    return srv, metric
+
+
+def assert_throttled(r: requests.Response) -> None:
+    assert r.status_code == 429, f"{r.status_code} {r.text[:300]}"
+    assert error_codes(r) == ["TOOMANYREQUESTS"], r.text
+    assert 1 <= int(r.headers["Retry-After"]) <= 60, r.headers
+
+
+@pytest.mark.pier_only
+def test_repeated_failures_for_one_user_are_throttled_and_counted(make_server, htpasswd, need_pier):
+    srv, metric = throttled_server(make_server, htpasswd)
     # bob logged in before the guessing started: his verified credentials stay good.
     assert requests.get(srv.url + "/v2/", auth=("bob", "bob-pw"), timeout=30).status_code == 200
-    for i in range(12):
+    for i in range(10):
         r = requests.get(srv.url + "/v2/", auth=("alice", f"wrong-{i}"), timeout=30)
         assert r.status_code == 401
-    metrics = requests.get(f"http://127.0.0.1:{debug}/metrics", timeout=10)
-    assert metrics.status_code == 200
-    assert prometheus_total(metrics.text, "pier_auth_failures_total") >= 12, metrics.text[-2000:]
-    assert prometheus_total(metrics.text, "pier_auth_throttled_total") > 0, metrics.text[-2000:]
-    # While the client is over the limit, passwords are not even checked (so a guesser
-    # cannot tell a right one), but credentials verified earlier keep working.
-    locked = requests.get(srv.url + "/v2/", auth=("alice", "alice-pw"), timeout=30)
-    assert locked.status_code == 401 and "too many failed attempts" in locked.text
+    # Over the limit, passwords are not even checked (so a guesser cannot tell a right
+    # one): 429 with when to try again, the right password included.
+    for password in ("wrong-10", "alice-pw"):
+        assert_throttled(requests.get(srv.url + "/v2/", auth=("alice", password), timeout=30))
+    assert metric("pier_auth_failures_total") == 10
+    assert metric("pier_auth_throttled_total") == 2
+    assert metric("pier_auth_password_checks_total") == 11  # bob's login and alice's ten
     assert requests.get(srv.url + "/v2/", auth=("bob", "bob-pw"), timeout=30).status_code == 200
+
+
+@pytest.mark.pier_only
+def test_parallel_guesses_get_no_more_password_checks_than_the_limit(make_server, htpasswd, need_pier):
+    """200 simultaneous attempts, the right password at #150: however they interleave, at
+    most ten passwords are checked, and every other attempt is refused unchecked."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    srv, metric = throttled_server(make_server, htpasswd)
+
+    def attempt_login(i: int) -> int:
+        password = "alice-pw" if i == 150 else f"guess-{i}"
+        return requests.get(srv.url + "/v2/", auth=("alice", password), timeout=60).status_code
+
+    with ThreadPoolExecutor(max_workers=64) as pool:
+        codes = list(pool.map(attempt_login, range(200)))
+    checks = metric("pier_auth_password_checks_total")
+    assert 1 <= checks <= 10, checks
+    assert codes.count(429) >= 190, sorted(set(codes))
+    assert codes.count(429) + codes.count(401) + codes.count(200) == 200
+    assert codes.count(200) <= 1
+
+
+@pytest.mark.pier_only
+def test_one_users_failures_do_not_refuse_another_user_from_the_same_address(make_server, htpasswd, need_pier):
+    srv, _ = throttled_server(make_server, htpasswd)
+    for i in range(15):
+        requests.get(srv.url + "/v2/", auth=("alice", f"wrong-{i}"), timeout=30)
+    # bob never logged in before: his first login from the guesser's address is checked.
+    assert requests.get(srv.url + "/v2/", auth=("bob", "bob-pw"), timeout=30).status_code == 200
+
+
+@pytest.mark.pier_only
+def test_behind_a_trusted_proxy_failures_count_per_forwarded_client(make_server, htpasswd, need_pier):
+    srv, _ = throttled_server(make_server, htpasswd, trustedproxies=["127.0.0.1/32"])
+    guesser = {"X-Forwarded-For": "198.51.100.66"}
+    for i in range(10):
+        requests.get(srv.url + "/v2/", auth=("alice", f"wrong-{i}"), headers=guesser, timeout=30)
+    assert_throttled(requests.get(srv.url + "/v2/", auth=("alice", "alice-pw"), headers=guesser, timeout=30))
+    # alice at her own desk, behind the same proxy, logs in.
+    desk = {"X-Forwarded-For": "203.0.113.7, 198.51.100.7"}
+    assert requests.get(srv.url + "/v2/", auth=("alice", "alice-pw"), headers=desk, timeout=30).status_code == 200
+    # What a client writes left of what the proxy appended changes nothing.
+    spoofed = {"X-Forwarded-For": "203.0.113.99, 198.51.100.66"}
+    assert_throttled(requests.get(srv.url + "/v2/", auth=("alice", "alice-pw-x"), headers=spoofed, timeout=30))
+
+
+@pytest.mark.pier_only
+def test_without_trusted_proxies_x_forwarded_for_cannot_escape_the_throttle(make_server, htpasswd, need_pier):
+    srv, _ = throttled_server(make_server, htpasswd)
+    for i in range(10):
+        requests.get(srv.url + "/v2/", auth=("alice", f"wrong-{i}"), headers={"X-Forwarded-For": f"198.51.100.{i}"}, timeout=30)
+    fresh = {"X-Forwarded-For": "198.51.100.200"}
+    assert_throttled(requests.get(srv.url + "/v2/", auth=("alice", "guess"), headers=fresh, timeout=30))
+
+
+def test_trusted_proxies_that_are_not_addresses_are_a_configuration_error(tmp_path, need_pier):
+    from harness.server import pier_bin
+
+    config = tmp_path / "config.yml"
+    config.write_text("version: 0.1\nhttp:\n  trustedproxies: [10.0.0.0/8, proxy.example.com]\n")
+    out = subprocess.run([pier_bin(), "config", "check", str(config)], capture_output=True, text=True, timeout=30)
+    assert out.returncode == 1 and "proxy.example.com" in out.stderr, out.stderr
 
 
 # ---- real clients -------------------------------------------------------------------------

@@ -600,3 +600,63 @@ def test_signingalgorithms_restricts_the_accepted_algorithms(make_server, tmp_pa
     refused = tokens.sign({"kid": "rsa"}, external_claims("ext/algs"), rsa_key)
     assert_bearer_challenge(requests.get(srv.url + "/v2/ext/algs/manifests/v1", headers=bearer(refused), timeout=10),
                             error="invalid_token")
+
+
+# ---- hardening: failures that must not lock anyone out, and how long a token may live -------------
+
+
+def test_bad_bearer_tokens_do_not_count_against_password_logins(make_server, tmp_path, need_pier):
+    write_htpasswd(tmp_path / "htpasswd", USERS)
+    (tmp_path / "keys").mkdir()
+    port = free_port()
+    srv = make_server("pier", config=token_config(port, tmp_path), port=port)
+    for i in range(25):
+        r = requests.get(srv.url + "/v2/", headers=bearer(f"not.a.token{i}"), timeout=10)
+        assert r.status_code == 401, r.text
+    # The same address still gets a token with the right password.
+    r = requests.get(realm(srv), params={"service": SERVICE}, auth=("bob", USERS["bob"]), timeout=30)
+    assert r.status_code == 200, r.text
+
+
+def test_the_token_server_answers_a_guesser_with_429_and_retry_after_but_serves_other_users(make_server, tmp_path, need_pier):
+    write_htpasswd(tmp_path / "htpasswd", USERS)
+    (tmp_path / "keys").mkdir()
+    port = free_port()
+    srv = make_server("pier", config=token_config(port, tmp_path), port=port)
+    codes = [requests.get(realm(srv), params={"service": SERVICE}, auth=("carol", f"guess-{i}"), timeout=30).status_code
+             for i in range(12)]
+    assert codes[:10] == [401] * 10 and codes[10:] == [429, 429], codes
+    locked = requests.get(realm(srv), params={"service": SERVICE}, auth=("carol", USERS["carol"]), timeout=30)
+    assert locked.status_code == 429 and error_codes(locked) == ["TOOMANYREQUESTS"], locked.text
+    assert 1 <= int(locked.headers["Retry-After"]) <= 60, locked.headers
+    r = requests.get(realm(srv), params={"service": SERVICE}, auth=("bob", USERS["bob"]), timeout=30)
+    assert r.status_code == 200, r.text
+
+
+def test_maxlifetime_refuses_tokens_valid_for_longer(make_server, tmp_path, need_pier):
+    from harness.pki import CA
+
+    signer = CA("long-lived token signer")
+    bundle = signer.write(tmp_path / "bundle.crt")
+    srv = external_server(make_server, rootcertbundle=bundle, maxlifetime="10m")
+    kid = tokens.libtrust_kid(signer.key.public_key())
+    push_pull_with(srv, tokens.sign({"typ": "JWT", "kid": kid}, external_claims("ext/short"), signer.key), "ext/short")
+    claims = external_claims("ext/short")
+    claims["exp"] = claims["iat"] + 30 * 86400
+    r = requests.get(srv.url + "/v2/ext/short/manifests/v1", headers=bearer(tokens.sign({"typ": "JWT", "kid": kid}, claims, signer.key)),
+                     timeout=10)
+    assert_bearer_challenge(r, error="invalid_token")
+
+
+def test_a_token_server_expiration_over_maxlifetime_is_a_configuration_error(tmp_path, need_pier):
+    import subprocess
+
+    from harness.server import pier_bin
+
+    config = tmp_path / "config.yml"
+    config.write_text(
+        "version: 0.1\nauth:\n  token:\n    realm: http://127.0.0.1:5000/token\n    service: s\n    issuer: pier\n"
+        f"    maxlifetime: 5m\ntokenserver:\n  htpasswd: {tmp_path}/htpasswd\n  key: {tmp_path}/token.key\n  expiration: 1h\n"
+    )
+    out = subprocess.run([pier_bin(), "config", "check", str(config)], capture_output=True, text=True, timeout=30)
+    assert out.returncode == 1 and "tokenserver.expiration" in out.stderr, out.stderr

@@ -1,0 +1,142 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// The reverse proxies (`http.trustedproxies`) whose word on the client's address is taken.
+///
+/// Behind nginx every connection comes from nginx, so failures would be counted against
+/// one address shared by everyone. `X-Forwarded-For` says who the client was, but anyone
+/// can send that header: it is believed only when the connection comes from a listed proxy,
+/// and read from the right, skipping listed proxies, so the first address no trusted proxy
+/// vouches for is the client's and whatever a client wrote further left is ignored.
+public struct TrustedProxies: Sendable, Equatable {
+    /// One address range: the network's bytes (4 or 16) and its prefix length.
+    struct Network: Sendable, Equatable {
+        var bytes: [UInt8]
+        var prefix: Int
+
+        func contains(_ address: [UInt8]) -> Bool {
+            guard address.count == bytes.count else { return false }
+            var left = prefix
+            for index in bytes.indices where left > 0 {
+                let bits = min(left, 8)
+                let mask = UInt8(truncatingIfNeeded: 0xFF << (8 - bits))
+                if address[index] & mask != bytes[index] & mask { return false }
+                left -= bits
+            }
+            return true
+        }
+    }
+
+    let networks: [Network]
+
+    /// No proxy is trusted: the connection's address is the client's.
+    public static let none = TrustedProxies(networks: [])
+
+    init(networks: [Network]) {
+        self.networks = networks
+    }
+
+    /// Reads addresses and CIDR ranges (`10.0.0.0/8`, `::1`, `fd00::/8`); throws naming the
+    /// first entry that is neither.
+    public init(parsing entries: [String]) throws(InvalidEntry) {
+        var networks = [Network]()
+        for entry in entries {
+            let parts = entry.split(separator: "/", maxSplits: 1, omittingEmptySubsequences: false)
+            guard let bytes = Self.addressBytes(String(parts[0])) else { throw InvalidEntry(entry: entry) }
+            var prefix = bytes.count * 8
+            if parts.count == 2 {
+                guard let length = Int(parts[1]), (0...prefix).contains(length) else { throw InvalidEntry(entry: entry) }
+                prefix = length
+            }
+            networks.append(Network(bytes: bytes, prefix: prefix))
+        }
+        self.networks = networks
+    }
+
+    /// An entry of `http.trustedproxies` that is not an address or a range.
+    public struct InvalidEntry: Error, Sendable {
+        public var entry: String
+    }
+
+    /// Whether `address` (an IP address as text) is one of the trusted proxies.
+    public func contains(_ address: some StringProtocol) -> Bool {
+        guard !networks.isEmpty, let bytes = Self.addressBytes(String(address)) else { return false }
+        return networks.contains { $0.contains(bytes) }
+    }
+
+    /// The client's address: `peer` unless it is a trusted proxy, then the right-most
+    /// address of `X-Forwarded-For` (or, without that header, of `Forwarded`'s `for=`) that
+    /// is not a trusted proxy.
+    public func client(peer: String, forwardedFor: String?, forwarded: String?) -> String {
+        guard contains(peer) else { return peer }
+        let hops: [String]
+        if let forwardedFor {
+            hops = forwardedFor.split(separator: ",").map { Self.bareAddress($0) }
+        } else if let forwarded {
+            hops = Self.forwardedFor(forwarded)
+        } else {
+            return peer
+        }
+        var client = peer
+        for hop in hops.reversed() {
+            // Something that is not an address cannot be counted against: stop at the last
+            // address a trusted proxy vouched for.
+            guard Self.addressBytes(hop) != nil else { return client }
+            client = hop
+            if !contains(hop) { return hop }
+        }
+        return client
+    }
+
+    /// The `for=` values of a `Forwarded` header (RFC 7239), left to right.
+    static func forwardedFor(_ header: String) -> [String] {
+        header.split(separator: ",").compactMap { element in
+            for pair in element.split(separator: ";") {
+                let parts = pair.split(separator: "=", maxSplits: 1)
+                guard parts.count == 2, parts[0].trimmingSpaces().lowercased() == "for" else { continue }
+                return bareAddress(parts[1])
+            }
+            return nil
+        }
+    }
+
+    /// An address without quotes, brackets or port: `"[2001:db8::1]:4711"` → `2001:db8::1`,
+    /// `192.0.2.1:80` → `192.0.2.1`.
+    static func bareAddress(_ text: some StringProtocol) -> String {
+        var value = Substring(text).trimmingSpaces()
+        if value.hasPrefix("\""), value.hasSuffix("\""), value.count >= 2 { value = value.dropFirst().dropLast() }
+        if value.hasPrefix("["), let close = value.firstIndex(of: "]") {
+            return String(value[value.index(after: value.startIndex)..<close])
+        }
+        // One colon: IPv4 with a port. More: a bare IPv6 address.
+        if value.filter({ $0 == ":" }).count == 1, let colon = value.firstIndex(of: ":") {
+            return String(value[..<colon])
+        }
+        return String(value)
+    }
+
+    /// The 4 or 16 bytes of an IPv4 or IPv6 address; an IPv4-mapped IPv6 address as IPv4.
+    static func addressBytes(_ text: String) -> [UInt8]? {
+        var v4 = in_addr()
+        if inet_pton(AF_INET, text, &v4) == 1 {
+            return withUnsafeBytes(of: &v4) { Array($0) }
+        }
+        var v6 = in6_addr()
+        guard inet_pton(AF_INET6, text, &v6) == 1 else { return nil }
+        let bytes = withUnsafeBytes(of: &v6) { Array($0) }
+        if bytes[0..<10].allSatisfy({ $0 == 0 }), bytes[10] == 0xFF, bytes[11] == 0xFF { return Array(bytes[12...]) }
+        return bytes
+    }
+}
+
+extension Substring {
+    fileprivate func trimmingSpaces() -> Substring {
+        var value = self
+        while value.first == " " || value.first == "\t" { value.removeFirst() }
+        while value.last == " " || value.last == "\t" { value.removeLast() }
+        return value
+    }
+}
