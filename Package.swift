@@ -29,6 +29,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-certificates.git", from: "1.21.1"),
         .package(url: "https://github.com/apple/swift-asn1.git", from: "1.7.4"),
         .package(url: "https://github.com/hummingbird-project/hummingbird-auth.git", from: "2.5.0"),
+        .package(url: "https://github.com/vapor/sqlite-nio.git", from: "1.13.2"),
     ],
     targets: [
         .target(
@@ -119,9 +120,30 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .target(
+            name: "Index",
+            dependencies: [
+                "OCI", "Registry",
+                .product(name: "SQLiteNIO", package: "sqlite-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "IndexAPI",
+            dependencies: [
+                "OCI", "Registry", "Auth", "Index", "RegistryAPI",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
             name: "Config",
             dependencies: [
-                "OCI", "Storage", "S3", "Registry", "Notifications", "Auth",
+                "OCI", "Storage", "S3", "Registry", "Notifications", "Auth", "Index",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Yams", package: "Yams"),
             ],
@@ -142,7 +164,7 @@ let package = Package(
         .target(
             name: "Server",
             dependencies: [
-                "OCI", "Registry", "Notifications", "Auth", "ACME", "Config", "RegistryAPI", "CSystemShims",
+                "OCI", "Registry", "Notifications", "Auth", "ACME", "Config", "RegistryAPI", "Index", "IndexAPI", "CSystemShims",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTLS", package: "hummingbird"),
                 .product(name: "HummingbirdHTTP2", package: "hummingbird"),
@@ -171,7 +193,7 @@ let package = Package(
         .executableTarget(
             name: "pier",
             dependencies: [
-                "Server", "Config", "Auth",
+                "Server", "Config", "Auth", "Index",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: swiftSettings
@@ -219,6 +241,7 @@ let package = Package(
             dependencies: ["Config", .product(name: "Logging", package: "swift-log")],
             swiftSettings: swiftSettings
         ),
+        .testTarget(name: "IndexTests", dependencies: ["Index", "Registry", "OCI", "TestSupport", .product(name: "Logging", package: "swift-log")], swiftSettings: swiftSettings),
         .testTarget(name: "NotificationsTests", dependencies: ["Notifications", "Registry", "OCI"], swiftSettings: swiftSettings),
         .testTarget(name: "RegistryTests", dependencies: ["Registry", "Storage", "OCI", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(

@@ -1,5 +1,6 @@
 public import Auth
 import Foundation
+public import Index
 public import Logging
 public import Notifications
 public import Registry
@@ -74,6 +75,9 @@ public struct Bootstrap: Sendable {
         public var registry: Registry
         /// The notification endpoints' queues, whose delivery the caller runs; nil when none.
         public var notifier: Notifier?
+        /// The registry's events on their way to the index, which the caller runs; nil
+        /// when the index is off.
+        public var indexFeed: IndexFeed?
     }
 
     /// Builds the driver, the notifier and the registry publishing to it.
@@ -86,8 +90,12 @@ public struct Bootstrap: Sendable {
                 instanceID: UUID().uuidString.lowercased()
             )
             let notifier = try await makeNotifier(source: source)
-            let registry = makeRegistry(driver: driver, events: ContentEventFanOut(notifier.map { [$0] } ?? []))
-            return Content(registry: registry, notifier: notifier)
+            let feed = configuration.index.enabled ? IndexFeed() : nil
+            var sinks = [any ContentEventSink]()
+            if let notifier { sinks.append(notifier) }
+            if let feed { sinks.append(feed) }
+            let registry = makeRegistry(driver: driver, events: ContentEventFanOut(sinks))
+            return Content(registry: registry, notifier: notifier, indexFeed: feed)
         } catch {
             await driver.shutdown()
             throw error
@@ -113,6 +121,26 @@ public struct Bootstrap: Sendable {
         guard !configuration.notificationEndpoints.isEmpty else { return nil }
         let directory = configuration.notificationQueueDirectory ?? storageRoot + "/pier/notifications"
         return try await Notifier(endpoints: configuration.notificationEndpoints, directory: directory, source: source, logger: logger)
+    }
+
+    /// Where the index's SQLite file is: `index.database`, or `pier/index.db` under the
+    /// storage root (beside distribution's `docker/` tree, never inside it).
+    public var indexDatabasePath: String {
+        configuration.index.databasePath ?? storageRoot + "/pier/index.db"
+    }
+
+    /// Opens the index database, creating and migrating it; nil when the index is off.
+    public func makeIndex() async throws -> RepositoryIndex? {
+        guard configuration.index.enabled else { return nil }
+        let path = indexDatabasePath
+        try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+        let database = try await SQLiteIndexDatabase.open(path: path, logger: logger)
+        do {
+            return try await RepositoryIndex(database: database, logger: logger)
+        } catch {
+            await database.close()
+            throw error
+        }
     }
 
     /// What `auth` and `access` ask for.

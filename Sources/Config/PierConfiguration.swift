@@ -70,6 +70,8 @@ public struct PierConfiguration: Sendable {
     public var tokenServer: TokenServerSettings?
     /// `access`: who may do what where; nil is distribution's all-or-nothing.
     public var accessPolicy: AccessPolicy?
+    /// `index` (Pier's addition): the metadata database behind search, stars and the API.
+    public var index = IndexSettings()
     /// `http.trustedproxies` (Pier's addition): proxies whose `X-Forwarded-For` names the
     /// client, so login attempts are counted per client rather than per proxy.
     public var trustedProxies = TrustedProxies.none
@@ -213,6 +215,7 @@ public struct PierConfiguration: Sendable {
         notificationEndpoints = try Self.endpoints(read)
         notificationQueueDirectory = try read.string("notifications.queuedirectory")
         try applySecurity(read)
+        try applyIndex(read)
         for section in ["proxy", "redis"] where read.has(section) {
             throw ConfigurationError(key: section, message: "this section is not yet supported by pier")
         }

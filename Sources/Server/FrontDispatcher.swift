@@ -1,6 +1,7 @@
 import ACME
 import Hummingbird
 import HTTPTypes
+import IndexAPI
 import RegistryAPI
 
 /// The one responder a listener has: it sends each request to its door (ACME's http-01
@@ -13,6 +14,8 @@ struct FrontDispatcher: HTTPResponder {
     let registryAPI: RegistryResponder
     /// Pier's token server (`tokenserver`), answering on its realm's path.
     let tokenEndpoint: TokenEndpoint?
+    /// The index's API (`/api/v1/`, `/v1/search`); nil when the index is off.
+    let indexAPI: IndexResponder?
     /// http-01 answers while ACME validates this host.
     let acmeChallenges: HTTP01Challenges?
     let accessLog: AccessLog?
@@ -66,6 +69,12 @@ struct FrontDispatcher: HTTPResponder {
             } catch {
                 return await registryAPI.errorResponse(error, to: request, context: context)
             }
+        }
+        if let indexAPI, !(request.head.path ?? "/").hasPrefix("/v2"),
+           IndexResponder.handles((request.head.path ?? "/").split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false).first ?? "")
+        {
+            route = "index"
+            return await indexAPI.respond(to: request, context: context, route: &route)
         }
         return await registryAPI.respond(to: request, context: context, route: &route)
     }

@@ -3,6 +3,8 @@ import Config
 import CSystemShims
 import Foundation
 import Hummingbird
+import Index
+import IndexAPI
 import HummingbirdCore
 import HummingbirdHTTP2
 import HummingbirdTLS
@@ -41,16 +43,33 @@ public struct PierServer: Sendable {
             metrics = (path, collector)
         }
         let content = try await bootstrap.makeContent(port: configuration.port)
+        // The index never stops the registry: without its database, Pier serves without it.
+        var index: RepositoryIndex?
         do {
-            try await serve(content, metrics: metrics)
+            index = try await bootstrap.makeIndex()
         } catch {
+            logger.error("index database could not be opened; serving without the index", metadata: ["path": "\(bootstrap.indexDatabasePath)", "error": "\(error)"])
+        }
+        let feeding = Task { [index, logger] in
+            guard let feed = content.indexFeed, let index else { return }
+            await feed.run(index: index, content: content.registry, logger: logger)
+        }
+        do {
+            try await serve(content, index: index, metrics: metrics)
+        } catch {
+            content.indexFeed?.finish()
+            await feeding.value
+            await index?.database.close()
             await content.registry.shutdown()
             throw error
         }
+        content.indexFeed?.finish()
+        await feeding.value
+        await index?.database.close()
         await content.registry.shutdown()
     }
 
-    private func serve(_ content: Bootstrap.Content, metrics: (path: String, collector: PrometheusCollectorRegistry)?) async throws {
+    private func serve(_ content: Bootstrap.Content, index: RepositoryIndex?, metrics: (path: String, collector: PrometheusCollectorRegistry)?) async throws {
         let registry = content.registry
         let notifier = content.notifier
         let accessLog = configuration.accessLogEnabled
@@ -95,6 +114,7 @@ public struct PierServer: Sendable {
                     access: access
                 ),
                 tokenEndpoint: tokenEndpoint,
+                indexAPI: index.map { IndexResponder(index: $0, access: access, logger: logger) },
                 acmeChallenges: acme?.challenges,
                 accessLog: accessLog,
                 extraHeaders: headers

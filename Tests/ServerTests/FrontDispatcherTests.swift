@@ -17,7 +17,7 @@ import Testing
         var headers = HTTPFields()
         headers.append(HTTPField(name: HTTPField.Name("X-Served-By")!, value: "pier-test"))
         return Application(responder: FrontDispatcher(
-            registryAPI: api, tokenEndpoint: nil, acmeChallenges: nil, accessLog: nil, extraHeaders: headers
+            registryAPI: api, tokenEndpoint: nil, indexAPI: nil, acmeChallenges: nil, accessLog: nil, extraHeaders: headers
         ))
     }
 

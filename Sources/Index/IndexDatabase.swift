@@ -1,0 +1,29 @@
+/// The SQL engine under the index: embedded SQLite for one instance, PostgreSQL for
+/// several. Queries use `$1`, `$2`… placeholders, which both engines read, so each query is
+/// written once; where the engines' SQL differs (full-text search), ``engine`` tells.
+public protocol IndexDatabase: Sendable {
+    /// Which engine this is, for the few statements that differ.
+    var engine: IndexEngine { get }
+
+    /// Runs one statement and returns its rows.
+    func query(_ sql: String, _ binds: [IndexValue]) async throws -> [IndexRow]
+
+    /// Runs `body` in one transaction: all of it is applied or none.
+    func transaction<T: Sendable>(_ body: @Sendable (any IndexDatabase) async throws -> T) async throws -> T
+
+    /// Closes the connection; nothing may be asked afterwards.
+    func close() async
+}
+
+extension IndexDatabase {
+    /// Runs one statement for its effect.
+    public func execute(_ sql: String, _ binds: [IndexValue] = []) async throws {
+        _ = try await query(sql, binds)
+    }
+}
+
+/// The engines the index runs on.
+public enum IndexEngine: String, Sendable {
+    case sqlite
+    case postgres
+}

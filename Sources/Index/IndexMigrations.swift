@@ -1,0 +1,72 @@
+/// The index's schema, as forward-only steps: each runs once, in order, in a transaction,
+/// and its number is recorded, so any older database is brought up to date on start and a
+/// newer one is refused rather than misread.
+enum IndexMigrations {
+    struct Step: Sendable {
+        var version: Int
+        var statements: @Sendable (IndexEngine) -> [String]
+    }
+
+    static let steps: [Step] = [
+        Step(version: 1) { engine in
+            [
+                """
+                CREATE TABLE repositories (
+                    name TEXT PRIMARY KEY,
+                    description TEXT NOT NULL DEFAULT '',
+                    overview TEXT NOT NULL DEFAULT '',
+                    created_at BIGINT NOT NULL,
+                    pushed_at BIGINT,
+                    pull_count BIGINT NOT NULL DEFAULT 0,
+                    last_pulled_at BIGINT
+                )
+                """,
+                """
+                CREATE TABLE tags (
+                    repository TEXT NOT NULL REFERENCES repositories(name) ON DELETE CASCADE,
+                    name TEXT NOT NULL,
+                    digest TEXT NOT NULL,
+                    media_type TEXT NOT NULL DEFAULT '',
+                    size BIGINT NOT NULL DEFAULT 0,
+                    platforms TEXT NOT NULL DEFAULT '',
+                    pushed_at BIGINT NOT NULL,
+                    pusher TEXT NOT NULL DEFAULT '',
+                    last_pulled_at BIGINT,
+                    PRIMARY KEY (repository, name)
+                )
+                """,
+                "CREATE INDEX tags_by_digest ON tags (repository, digest)",
+                """
+                CREATE TABLE stars (
+                    username TEXT NOT NULL,
+                    repository TEXT NOT NULL REFERENCES repositories(name) ON DELETE CASCADE,
+                    starred_at BIGINT NOT NULL,
+                    PRIMARY KEY (username, repository)
+                )
+                """,
+                "CREATE INDEX stars_by_repository ON stars (repository)",
+                "CREATE TABLE index_state (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
+                engine == .sqlite
+                    ? "CREATE VIRTUAL TABLE search_documents USING fts5(repository UNINDEXED, name, description, overview, tags, tokenize = 'unicode61')"
+                    : "CREATE TABLE search_documents (repository TEXT PRIMARY KEY, name TEXT, description TEXT, overview TEXT, tags TEXT, document TSVECTOR)",
+            ]
+        },
+    ]
+
+    /// The newest schema this build knows.
+    static var latest: Int { steps.last?.version ?? 0 }
+
+    /// Brings `database` up to ``latest``.
+    static func migrate(_ database: any IndexDatabase) async throws {
+        try await database.execute("CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at BIGINT NOT NULL)")
+        let current = try await database.query("SELECT COALESCE(MAX(version), 0) AS version FROM schema_migrations", [])
+            .first?["version"].integer ?? 0
+        guard current <= latest else { throw IndexError.schemaTooNew(found: Int(current), known: latest) }
+        for step in steps where step.version > current {
+            try await database.transaction { database in
+                for statement in step.statements(database.engine) { try await database.execute(statement) }
+                try await database.execute("INSERT INTO schema_migrations (version, applied_at) VALUES ($1, $2)", [.integer(Int64(step.version)), .integer(IndexClock.now())])
+            }
+        }
+    }
+}

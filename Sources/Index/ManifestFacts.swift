@@ -1,0 +1,36 @@
+import OCI
+
+/// What a tag's page shows of the manifest it points at, read from the manifest alone so
+/// indexing a push costs no blob reads.
+struct ManifestFacts: Sendable, Equatable {
+    /// The manifest and every blob or child it names.
+    var size: Int64
+    /// `os/architecture[/variant]` of each child of an index.
+    var platforms: [String]
+    /// `org.opencontainers.image.description` from the manifest's annotations, if any.
+    var description: String?
+
+    init(size: Int64, platforms: [String] = [], description: String? = nil) {
+        self.size = size
+        self.platforms = platforms
+        self.description = description
+    }
+
+    init(bytes: [UInt8], mediaType: String) {
+        guard let manifest = try? Manifest.parse(bytes, contentType: mediaType) else {
+            self.init(size: Int64(bytes.count))
+            return
+        }
+        var size = Int64(bytes.count) + (manifest.config?.size ?? 0)
+        for layer in manifest.layers { size += layer.size }
+        var platforms = [String]()
+        for child in manifest.manifests {
+            size += child.size
+            guard let platform = child.platform, let os = platform.os, let architecture = platform.architecture,
+                  os != "unknown" else { continue }  // attestations are `unknown/unknown`
+            let name = [os, architecture, platform.variant].compactMap { $0 }.joined(separator: "/")
+            if !platforms.contains(name) { platforms.append(name) }
+        }
+        self.init(size: size, platforms: platforms, description: manifest.annotations?["org.opencontainers.image.description"])
+    }
+}

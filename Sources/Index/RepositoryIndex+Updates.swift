@@ -1,0 +1,151 @@
+import OCI
+import Registry
+
+extension RepositoryIndex {
+    /// Brings the index up to date with one event of the registry's. Blob events change
+    /// nothing the index shows; manifest pushes, pulls and deletions do.
+    public func apply(_ event: ContentEvent, content: any ContentStore) async throws {
+        let repository = event.repository.description
+        let now = IndexClock.now()
+        switch (event.action, event.object) {
+        case (.push, .manifest(let digest, let mediaType, _)):
+            let stored = try? await content.getManifest(event.repository, .digest(digest))
+            let facts = stored.map { ManifestFacts(bytes: $0.bytes, mediaType: $0.mediaType) } ?? ManifestFacts(size: 0)
+            try await recordPush(
+                repository, digest: digest.description, mediaType: stored?.mediaType ?? mediaType ?? "",
+                tag: event.tag?.description, facts: facts, pusher: event.origin.actor ?? "", at: now
+            )
+        case (.pull, .manifest):
+            try await database.transaction { database in
+                try await database.execute(
+                    "UPDATE repositories SET pull_count = pull_count + 1, last_pulled_at = $2 WHERE name = $1",
+                    [.text(repository), .integer(now)]
+                )
+                if let tag = event.tag {
+                    try await database.execute("UPDATE tags SET last_pulled_at = $3 WHERE repository = $1 AND name = $2", [.text(repository), .text(tag.description), .integer(now)])
+                }
+            }
+        case (.delete, .tag(let tag)):
+            try await database.execute("DELETE FROM tags WHERE repository = $1 AND name = $2", [.text(repository), .text(tag.description)])
+            try await refreshSearchDocument(repository)
+        case (.delete, .manifest(let digest, _, _)):
+            try await database.execute("DELETE FROM tags WHERE repository = $1 AND digest = $2", [.text(repository), .text(digest.description)])
+            try await refreshSearchDocument(repository)
+        default:
+            break
+        }
+    }
+
+    /// Records a manifest pushed to `repository`, creating the repository on its first push
+    /// and taking its description from the image's annotation while it has none.
+    func recordPush(_ repository: String, digest: String, mediaType: String, tag: String?, facts: ManifestFacts, pusher: String, at now: Int64) async throws {
+        try await database.transaction { database in
+            try await database.execute(
+                """
+                INSERT INTO repositories (name, created_at, pushed_at) VALUES ($1, $2, $2)
+                ON CONFLICT (name) DO UPDATE SET pushed_at = excluded.pushed_at
+                """,
+                [.text(repository), .integer(now)]
+            )
+            if let description = facts.description, !description.isEmpty {
+                try await database.execute(
+                    "UPDATE repositories SET description = $2 WHERE name = $1 AND description = ''",
+                    [.text(repository), .text(String(description.prefix(300)))]
+                )
+            }
+            if let tag {
+                try await database.execute(
+                    """
+                    INSERT INTO tags (repository, name, digest, media_type, size, platforms, pushed_at, pusher)
+                    VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+                    ON CONFLICT (repository, name) DO UPDATE SET digest = excluded.digest, media_type = excluded.media_type,
+                        size = excluded.size, platforms = excluded.platforms, pushed_at = excluded.pushed_at, pusher = excluded.pusher
+                    """,
+                    [.text(repository), .text(tag), .text(digest), .text(mediaType), .integer(facts.size),
+                     .text(facts.platforms.joined(separator: ",")), .integer(now), .text(pusher)]
+                )
+            }
+        }
+        try await refreshSearchDocument(repository)
+    }
+
+    /// Rewrites the search document of `repository` from its row and tags.
+    func refreshSearchDocument(_ repository: String) async throws {
+        try await database.transaction { database in
+            let row = try await database.query("SELECT description, overview FROM repositories WHERE name = $1", [.text(repository)]).first
+            let tags = try await database.query("SELECT name FROM tags WHERE repository = $1 ORDER BY pushed_at DESC LIMIT 200", [.text(repository)])
+                .compactMap { $0["name"].text }.joined(separator: " ")
+            try await database.execute("DELETE FROM search_documents WHERE repository = $1", [.text(repository)])
+            guard let row else { return }
+            // The name whole and in its parts, so `team/app`, `team` and `app` all find it.
+            let name = repository + " " + repository.split(separator: "/").joined(separator: " ")
+            let binds: [IndexValue] = [.text(repository), .text(name), row["description"], row["overview"], .text(tags)]
+            if database.engine == .sqlite {
+                try await database.execute("INSERT INTO search_documents (repository, name, description, overview, tags) VALUES ($1, $2, $3, $4, $5)", binds)
+            } else {
+                try await database.execute(
+                    """
+                    INSERT INTO search_documents (repository, name, description, overview, tags, document) VALUES ($1, $2, $3, $4, $5,
+                        setweight(to_tsvector('simple', $2), 'A') || setweight(to_tsvector('simple', $3), 'B')
+                        || setweight(to_tsvector('simple', $5), 'C') || setweight(to_tsvector('simple', $4), 'D'))
+                    """,
+                    binds
+                )
+            }
+        }
+    }
+
+    /// Recreates everything derivable from what `content` holds: every repository of the
+    /// catalog with its tags; tags storage no longer has are dropped. Stars, descriptions and
+    /// other things only the index holds are kept.
+    @discardableResult
+    public func rebuild(from content: any ContentStore) async throws -> (repositories: Int, tags: Int) {
+        var repositories = 0
+        var tagCount = 0
+        var last: String?
+        repeat {
+            let page = try await content.catalog(limit: 1000, after: last)
+            for name in page.items {
+                guard let repository = RepositoryName(name) else { continue }
+                tagCount += try await rebuild(repository, from: content)
+                repositories += 1
+            }
+            last = page.hasMore ? page.items.last : nil
+        } while last != nil
+        return (repositories, tagCount)
+    }
+
+    /// Re-reads one repository's tags from `content`; returns how many it has.
+    func rebuild(_ repository: RepositoryName, from content: any ContentStore) async throws -> Int {
+        let name = repository.description
+        var stored = [String]()
+        var last: String?
+        repeat {
+            let page = try await content.tags(repository, limit: 1000, after: last)
+            stored += page.items
+            last = page.hasMore ? page.items.last : nil
+        } while last != nil
+        let known = Dictionary(
+            uniqueKeysWithValues: try await database.query("SELECT name, digest FROM tags WHERE repository = $1", [.text(name)])
+                .compactMap { row in row["name"].text.map { ($0, row["digest"].text ?? "") } }
+        )
+        let now = IndexClock.now()
+        try await database.execute(
+            "INSERT INTO repositories (name, created_at, pushed_at) VALUES ($1, $2, $2) ON CONFLICT (name) DO NOTHING",
+            [.text(name), .integer(now)]
+        )
+        for tagName in stored {
+            guard let tag = Tag(tagName), let manifest = try? await content.getManifest(repository, .tag(tag)) else { continue }
+            guard known[tagName] != manifest.digest.description else { continue }
+            try await recordPush(
+                name, digest: manifest.digest.description, mediaType: manifest.mediaType, tag: tagName,
+                facts: ManifestFacts(bytes: manifest.bytes, mediaType: manifest.mediaType), pusher: "", at: now
+            )
+        }
+        for gone in Set(known.keys).subtracting(stored) {
+            try await database.execute("DELETE FROM tags WHERE repository = $1 AND name = $2", [.text(name), .text(gone)])
+        }
+        try await refreshSearchDocument(name)
+        return stored.count
+    }
+}

@@ -1,0 +1,163 @@
+import Logging
+import OCI
+
+/// The index: what the registry holds, made searchable and social. Repositories and tags
+/// are derived from the registry's events (and can be rebuilt from storage); stars are
+/// what only the index holds.
+///
+/// Every method is safe to call concurrently; the database serializes writes.
+public final class RepositoryIndex: Sendable {
+    public let database: any IndexDatabase
+    let logger: Logger
+
+    /// Opens the index on `database`, bringing its schema up to date.
+    public init(database: any IndexDatabase, logger: Logger) async throws {
+        self.database = database
+        self.logger = logger
+        try await IndexMigrations.migrate(database)
+    }
+
+    // MARK: reading
+
+    /// The repository `name`, or nil when the index does not know it.
+    public func repository(_ name: String) async throws -> RepositorySummary? {
+        let rows = try await database.query(
+            """
+            SELECT r.name, r.description, r.overview, r.created_at, r.pushed_at, r.pull_count, r.last_pulled_at,
+                   (SELECT COUNT(*) FROM stars s WHERE s.repository = r.name) AS star_count,
+                   (SELECT COUNT(*) FROM tags t WHERE t.repository = r.name) AS tag_count
+            FROM repositories r WHERE r.name = $1
+            """,
+            [.text(name)]
+        )
+        return rows.first.map(Self.summary)
+    }
+
+    /// The tags of `name` in `order`, `limit` from `offset`.
+    public func tags(_ name: String, order: TagSummary.Order, limit: Int, offset: Int) async throws -> [TagSummary] {
+        let orderBy = order == .pushed ? "pushed_at DESC, name ASC" : "name ASC"
+        let rows = try await database.query(
+            "SELECT name, digest, media_type, size, platforms, pushed_at, pusher, last_pulled_at FROM tags WHERE repository = $1 ORDER BY \(orderBy) LIMIT $2 OFFSET $3",
+            [.text(name), .integer(Int64(limit)), .integer(Int64(offset))]
+        )
+        return rows.map { row in
+            TagSummary(
+                name: row["name"].text ?? "",
+                digest: row["digest"].text ?? "",
+                mediaType: row["media_type"].text ?? "",
+                size: row["size"].integer ?? 0,
+                platforms: (row["platforms"].text ?? "").split(separator: ",").map(String.init),
+                pushedAt: row["pushed_at"].integer ?? 0,
+                pusher: row["pusher"].text ?? "",
+                lastPulledAt: row["last_pulled_at"].integer
+            )
+        }
+    }
+
+    /// Repositories matching `query` that `visible` lets the caller see, best first:
+    /// relevance, then stars, then pulls. An empty query lists every visible repository.
+    public func search(_ query: String, visible: @Sendable (String) -> Bool, limit: Int, offset: Int) async throws -> SearchResults {
+        let terms = Self.searchTerms(query)
+        let rows: [IndexRow]
+        let counts = """
+            (SELECT COUNT(*) FROM stars s WHERE s.repository = r.name) AS star_count, r.pull_count, r.description
+            """
+        if terms.isEmpty {
+            rows = try await database.query(
+                "SELECT r.name, \(counts) FROM repositories r ORDER BY star_count DESC, r.pull_count DESC, r.name ASC", [])
+        } else if database.engine == .sqlite {
+            // Each term as a quoted prefix: user input never reaches FTS5's query syntax.
+            let match = terms.map { "\"\($0)\"*" }.joined(separator: " AND ")
+            rows = try await database.query(
+                """
+                SELECT r.name, \(counts), bm25(search_documents, 0.0, 10.0, 4.0, 1.0, 2.0) AS rank
+                FROM search_documents d JOIN repositories r ON r.name = d.repository
+                WHERE search_documents MATCH $1
+                ORDER BY rank ASC, star_count DESC, r.pull_count DESC, r.name ASC
+                """,
+                [.text(match)]
+            )
+        } else {
+            let match = terms.map { "\($0):*" }.joined(separator: " & ")
+            rows = try await database.query(
+                """
+                SELECT r.name, \(counts), ts_rank(d.document, to_tsquery('simple', $1)) AS rank
+                FROM search_documents d JOIN repositories r ON r.name = d.repository
+                WHERE d.document @@ to_tsquery('simple', $1)
+                ORDER BY rank DESC, star_count DESC, r.pull_count DESC, r.name ASC
+                """,
+                [.text(match)]
+            )
+        }
+        let hits = rows.compactMap { row -> SearchResults.Hit? in
+            guard let name = row["name"].text, visible(name) else { return nil }
+            return .init(name: name, description: row["description"].text ?? "", starCount: row["star_count"].integer ?? 0, pullCount: row["pull_count"].integer ?? 0)
+        }
+        return SearchResults(hits: Array(hits.dropFirst(offset).prefix(limit)), total: hits.count)
+    }
+
+    /// The words of a search, each reduced to letters, digits and `-_.` so nothing a user
+    /// types is read as query syntax by either engine.
+    static func searchTerms(_ query: String) -> [String] {
+        query.lowercased()
+            .split(whereSeparator: { !($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" || $0 == ".") })
+            .map(String.init)
+            .filter { $0.contains(where: { $0.isLetter || $0.isNumber }) }
+            .prefix(16)
+            .map { $0 }
+    }
+
+    /// The repositories `user` starred, newest first.
+    public func starred(by user: String) async throws -> [String] {
+        try await database.query("SELECT repository FROM stars WHERE username = $1 ORDER BY starred_at DESC, repository ASC", [.text(user)])
+            .compactMap { $0["repository"].text }
+    }
+
+    /// Whether `user` starred `repository`.
+    public func hasStarred(_ user: String, _ repository: String) async throws -> Bool {
+        try await !database.query("SELECT 1 AS one FROM stars WHERE username = $1 AND repository = $2", [.text(user), .text(repository)]).isEmpty
+    }
+
+    // MARK: what only the index holds
+
+    /// Stars `repository` for `user`; starring twice is starring once.
+    public func star(_ repository: String, by user: String) async throws {
+        try await database.execute(
+            "INSERT INTO stars (username, repository, starred_at) VALUES ($1, $2, $3) ON CONFLICT (username, repository) DO NOTHING",
+            [.text(user), .text(repository), .integer(IndexClock.now())]
+        )
+    }
+
+    /// Takes `user`'s star off `repository`.
+    public func unstar(_ repository: String, by user: String) async throws {
+        try await database.execute("DELETE FROM stars WHERE username = $1 AND repository = $2", [.text(user), .text(repository)])
+    }
+
+    // MARK: state
+
+    /// A value the index keeps about itself (whether it shut down cleanly, say).
+    func state(_ key: String) async throws -> String? {
+        try await database.query("SELECT value FROM index_state WHERE key = $1", [.text(key)]).first?["value"].text
+    }
+
+    func setState(_ key: String, _ value: String) async throws {
+        try await database.execute(
+            "INSERT INTO index_state (key, value) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            [.text(key), .text(value)]
+        )
+    }
+
+    static func summary(_ row: IndexRow) -> RepositorySummary {
+        RepositorySummary(
+            name: row["name"].text ?? "",
+            description: row["description"].text ?? "",
+            overview: row["overview"].text ?? "",
+            createdAt: row["created_at"].integer ?? 0,
+            pushedAt: row["pushed_at"].integer,
+            pullCount: row["pull_count"].integer ?? 0,
+            lastPulledAt: row["last_pulled_at"].integer,
+            starCount: row["star_count"].integer ?? 0,
+            tagCount: row["tag_count"].integer ?? 0
+        )
+    }
+}

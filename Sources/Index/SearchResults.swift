@@ -1,0 +1,13 @@
+/// One page of search results, and how many there are in all.
+public struct SearchResults: Sendable, Equatable {
+    /// A repository that matched.
+    public struct Hit: Sendable, Equatable {
+        public var name: String
+        public var description: String
+        public var starCount: Int64
+        public var pullCount: Int64
+    }
+
+    public var hits: [Hit]
+    public var total: Int
+}

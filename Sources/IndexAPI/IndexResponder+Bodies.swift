@@ -1,0 +1,93 @@
+import Index
+
+/// The JSON shapes the index API answers with (keys in snake_case).
+extension IndexResponder {
+    struct RepositoryBody: Encodable {
+        var name: String
+        var namespace: String
+        var description: String
+        var overview: String
+        var createdAt: String
+        var pushedAt: String?
+        var pullCount: Int64
+        var lastPulledAt: String?
+        var starCount: Int64
+        var tagCount: Int64
+        var starred: Bool
+
+        init(_ summary: RepositorySummary, starred: Bool) {
+            name = summary.name
+            namespace = summary.namespace
+            description = summary.description
+            overview = summary.overview
+            createdAt = IndexClock.format(summary.createdAt)
+            pushedAt = summary.pushedAt.map(IndexClock.format)
+            pullCount = summary.pullCount
+            lastPulledAt = summary.lastPulledAt.map(IndexClock.format)
+            starCount = summary.starCount
+            tagCount = summary.tagCount
+            self.starred = starred
+        }
+    }
+
+    struct TagBody: Encodable {
+        var name: String
+        var digest: String
+        var mediaType: String
+        var size: Int64
+        var platforms: [String]
+        var pushedAt: String
+        var pusher: String
+        var lastPulledAt: String?
+
+        init(_ tag: TagSummary) {
+            name = tag.name
+            digest = tag.digest
+            mediaType = tag.mediaType
+            size = tag.size
+            platforms = tag.platforms
+            pushedAt = IndexClock.format(tag.pushedAt)
+            pusher = tag.pusher
+            lastPulledAt = tag.lastPulledAt.map(IndexClock.format)
+        }
+    }
+
+    struct TagPage: Encodable {
+        var count: Int
+        var page: Int
+        var pageSize: Int
+        var results: [TagBody]
+    }
+
+    struct SearchPage: Encodable {
+        struct Hit: Encodable {
+            var name: String
+            var description: String
+            var starCount: Int64
+            var pullCount: Int64
+        }
+
+        var count: Int
+        var page: Int
+        var pageSize: Int
+        var results: [Hit]
+    }
+
+    /// What the Docker CLI's `docker search` reads.
+    struct DockerSearch: Encodable {
+        struct Result: Encodable {
+            var name: String
+            var description: String
+            var starCount: Int64
+            var isOfficial: Bool
+            var isAutomated: Bool
+        }
+
+        var query: String
+        var numResults: Int
+        var numPages: Int
+        var page: Int
+        var pageSize: Int
+        var results: [Result]
+    }
+}

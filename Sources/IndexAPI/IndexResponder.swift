@@ -1,0 +1,188 @@
+import Auth
+import Foundation
+import Hummingbird
+import HTTPTypes
+import Index
+import Logging
+import NIOCore
+import OCI
+import RegistryAPI
+
+/// The index's doors: the JSON API under `/api/v1/` and the Docker CLI's `/v1/_ping` and
+/// `/v1/search` (what `docker search` asks). Every answer is filtered by what the caller
+/// may pull: a repository the caller may not see is answered exactly like one that does
+/// not exist.
+public struct IndexResponder: Sendable {
+    public typealias Context = PierRequestContext
+
+    let index: RepositoryIndex
+    /// Who is calling and what they may see; nil lets everyone see everything.
+    let access: AccessController?
+    let logger: Logger
+
+    public init(index: RepositoryIndex, access: AccessController?, logger: Logger) {
+        self.index = index
+        self.access = access
+        self.logger = logger
+    }
+
+    /// Whether `path` is one of the index's, so the front dispatcher hands it here.
+    public static func handles(_ path: Substring) -> Bool {
+        path.hasPrefix("/api/v1/") || path == "/v1/_ping" || path == "/v1/search"
+    }
+
+    /// Answers an index request; every failure becomes the registry's JSON error shape.
+    public func respond(to request: Request, context: Context, route: inout String) async -> Response {
+        let path = (request.head.path ?? "/").split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false).first ?? ""
+        do {
+            let caller = try await authenticate(request, context)
+            return try await dispatch(request, Substring(path), caller, route: &route)
+        } catch let failure as AuthFailure {
+            return RegistryResponder.refusal(failure, request, challenge: access?.challenge(for: failure) ?? "")
+        } catch let error as RegistryError {
+            return error.response(for: request.method)
+        } catch {
+            logger.error("index request failed", metadata: ["path": "\(path)", "error": "\(error)"])
+            return RegistryError(.unavailable, "the index is not available right now", status: 503).response(for: request.method)
+        }
+    }
+
+    /// The caller: anonymous when no credentials were sent (public things stay readable),
+    /// refused when wrong credentials were.
+    func authenticate(_ request: Request, _ context: Context) async throws -> Principal {
+        guard let access else { return .anonymous }
+        let header = request.headers[.authorization].map { Substring($0) }
+        return try await access.provider.authenticate(header, scopes: [], client: RegistryResponder.client(of: request, context, access))
+    }
+
+    /// Whether `caller` may see `repository`.
+    func visible(_ repository: String, to caller: Principal) -> Bool {
+        guard let access else { return true }
+        return access.mayPull(caller, repository)
+    }
+
+    private func dispatch(_ request: Request, _ path: Substring, _ caller: Principal, route: inout String) async throws -> Response {
+        let query = Query(request.uri.query ?? "")
+        switch path {
+        case "/v1/_ping":
+            route = "v1_ping"
+            var response = try json(true)
+            response.headers[HTTPField.Name("X-Docker-Registry-Version")!] = "0.6.0"
+            response.headers[HTTPField.Name("X-Docker-Registry-Standalone")!] = "true"
+            return response
+        case "/v1/search":
+            route = "v1_search"
+            try requireGet(request)
+            let size = min(max(query.int("n") ?? 25, 1), 100)
+            let page = max(query.int("page") ?? 1, 1)
+            let term = query["q"] ?? ""
+            let results = try await index.search(term, visible: { visible($0, to: caller) }, limit: size, offset: (page - 1) * size)
+            return try json(DockerSearch(
+                query: term, numResults: results.total, numPages: (results.total + size - 1) / size, page: page, pageSize: size,
+                results: results.hits.map { .init(name: $0.name, description: $0.description, starCount: $0.starCount, isOfficial: false, isAutomated: false) }
+            ))
+        case "/api/v1/search":
+            route = "api_search"
+            try requireGet(request)
+            let (page, size) = try query.paging()
+            let term = query["q"] ?? ""
+            let results = try await index.search(term, visible: { visible($0, to: caller) }, limit: size, offset: (page - 1) * size)
+            var response = try json(SearchPage(
+                count: results.total, page: page, pageSize: size,
+                results: results.hits.map { .init(name: $0.name, description: $0.description, starCount: $0.starCount, pullCount: $0.pullCount) }
+            ))
+            if page * size < results.total {
+                response.headers[.link] = "</api/v1/search?q=\(Query.escape(term))&page=\(page + 1)&page_size=\(size)>; rel=\"next\""
+            }
+            return response
+        default:
+            break
+        }
+        if path.hasPrefix("/api/v1/repositories/") {
+            return try await repositoryRoute(request, path.dropFirst("/api/v1/repositories/".count), query, caller, route: &route)
+        }
+        if path.hasPrefix("/api/v1/users/"), path.hasSuffix("/starred") {
+            route = "api_user_starred"
+            try requireGet(request)
+            let user = path.dropFirst("/api/v1/users/".count).dropLast("/starred".count)
+            let names = try await index.starred(by: String(user)).filter { visible($0, to: caller) }
+            return try json(["results": names])
+        }
+        throw RegistryError(.unsupported, "no such index endpoint", status: 404)
+    }
+
+    private func repositoryRoute(_ request: Request, _ rest: Substring, _ query: Query, _ caller: Principal, route: inout String) async throws -> Response {
+        // Repository names hold slashes: the endpoint is the last segment, as /v2/ resolves it.
+        var name = rest
+        var endpoint = ""
+        for suffix in ["/tags", "/star"] where rest.hasSuffix(suffix) {
+            name = rest.dropLast(suffix.count)
+            endpoint = String(suffix.dropFirst())
+        }
+        guard let repository = RepositoryName(name) else {
+            throw RegistryError(.nameInvalid, "invalid repository name")
+        }
+        let fullName = repository.description
+        // Invisible and missing answer alike.
+        guard visible(fullName, to: caller), let summary = try await index.repository(fullName) else {
+            throw RegistryError(.nameUnknown, "repository name not known to registry")
+        }
+        switch endpoint {
+        case "":
+            route = "api_repository"
+            try requireGet(request)
+            let starred = try await caller.identity.userName.asyncMap { try await index.hasStarred($0, fullName) } ?? false
+            return try json(RepositoryBody(summary, starred: starred))
+        case "tags":
+            route = "api_tags"
+            try requireGet(request)
+            let (page, size) = try query.paging()
+            let sort = query["sort"] ?? "pushed"
+            guard let order = TagSummary.Order(rawValue: sort) else {
+                throw RegistryError(.unsupported, "sort must be pushed or name", status: 400)
+            }
+            let tags = try await index.tags(fullName, order: order, limit: size, offset: (page - 1) * size)
+            var response = try json(TagPage(count: Int(summary.tagCount), page: page, pageSize: size, results: tags.map(TagBody.init)))
+            if Int64(page * size) < summary.tagCount {
+                response.headers[.link] = "</api/v1/repositories/\(fullName)/tags?sort=\(sort)&page=\(page + 1)&page_size=\(size)>; rel=\"next\""
+            }
+            return response
+        default:
+            route = "api_star"
+            guard let user = caller.identity.userName else {
+                throw AuthFailure(.missingCredentials, "log in to star repositories")
+            }
+            switch request.method {
+            case .put: try await index.star(fullName, by: user)
+            case .delete: try await index.unstar(fullName, by: user)
+            default: throw RegistryError(.unsupported, "use PUT or DELETE")
+            }
+            return Response(status: .noContent)
+        }
+    }
+
+    private func requireGet(_ request: Request) throws {
+        guard request.method == .get || request.method == .head else {
+            throw RegistryError(.unsupported, "method not allowed")
+        }
+    }
+
+    func json(_ value: some Encodable) throws -> Response {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        encoder.keyEncodingStrategy = .convertToSnakeCase
+        let data = try encoder.encode(value)
+        return Response(
+            status: .ok,
+            headers: [.contentType: "application/json; charset=utf-8", .contentLength: String(data.count)],
+            body: .init(byteBuffer: ByteBuffer(bytes: data))
+        )
+    }
+}
+
+extension Optional {
+    fileprivate func asyncMap<T>(_ transform: (Wrapped) async throws -> T) async rethrows -> T? {
+        guard let self else { return nil }
+        return try await transform(self)
+    }
+}

@@ -1,0 +1,232 @@
+"""The index (`index`): repositories and tags derived from the registry's events, pull
+counts, search (also as `docker search` asks it), stars, visibility through the access
+policy, catching up with storage at start, and `pier index rebuild` on a directory written
+by distribution 2.8.2. On SQLite, the embedded default."""
+
+from __future__ import annotations
+
+import subprocess
+import time
+
+import pytest
+import requests
+
+from harness import Registry, images
+from harness.client import error_codes
+from harness.server import pier_bin
+
+pytestmark = pytest.mark.pier_only
+
+USERS = {"alice": "alice-pw", "bob": "bob-pw"}
+POLICY = {
+    "rules": [
+        {"repository": "alice/**", "users": ["alice"], "actions": ["pull", "push", "delete"]},
+        {"repository": "public/**", "anonymous": True, "users": ["*"], "actions": ["pull"]},
+        {"repository": "public/**", "users": ["alice"], "actions": ["pull", "push"]},
+    ],
+}
+
+
+def api(srv, path: str, auth=None, method: str = "GET", **kw) -> requests.Response:
+    return requests.request(method, srv.url + path, auth=auth, timeout=30, **kw)
+
+
+def eventually(check, attempts: int = 100):
+    """The index is updated just after the registry answers: poll briefly for it."""
+    for _ in range(attempts):
+        result = check()
+        if result:
+            return result
+        time.sleep(0.05)
+    return check()
+
+
+@pytest.fixture
+def open_pier(make_server):
+    return make_server("pier")
+
+
+@pytest.fixture
+def guarded(make_server, htpasswd):
+    path = htpasswd(USERS)
+    return make_server("pier", config={"auth": {"htpasswd": {"realm": "pier", "path": str(path)}}, "access": POLICY},
+                       auth=("alice", "alice-pw"))
+
+
+def test_a_pushed_image_appears_with_its_tags_digest_size_and_pusher(guarded):
+    reg = Registry(guarded.url, auth=("alice", "alice-pw"))
+    m = images.image(2)
+    assert reg.push("alice/app", "v1", m).status_code == 201
+    body = eventually(lambda: api(guarded, "/api/v1/repositories/alice/app", auth=("alice", "alice-pw")).json()
+                      if api(guarded, "/api/v1/repositories/alice/app", auth=("alice", "alice-pw")).status_code == 200 else None)
+    assert body["name"] == "alice/app" and body["namespace"] == "alice" and body["tag_count"] == 1, body
+    tags = api(guarded, "/api/v1/repositories/alice/app/tags", auth=("alice", "alice-pw")).json()
+    assert tags["count"] == 1
+    tag = tags["results"][0]
+    assert tag["name"] == "v1" and tag["digest"] == m.digest and tag["pusher"] == "alice", tag
+    assert tag["size"] == len(m.data) + sum(b.size for b in m.all_blobs()), tag
+
+
+def test_tags_sort_by_push_date_or_name_and_page_with_link_headers(open_pier):
+    reg = Registry(open_pier.url)
+    for tag in ("b", "a", "c"):
+        assert reg.push("team/sorted", tag, images.image(1)).status_code == 201
+        time.sleep(0.01)
+    eventually(lambda: api(open_pier, "/api/v1/repositories/team/sorted").json().get("tag_count") == 3)
+    pushed = api(open_pier, "/api/v1/repositories/team/sorted/tags?sort=pushed").json()["results"]
+    assert [t["name"] for t in pushed] == ["c", "a", "b"]
+    first = api(open_pier, "/api/v1/repositories/team/sorted/tags?sort=name&page_size=2")
+    assert [t["name"] for t in first.json()["results"]] == ["a", "b"]
+    assert 'rel="next"' in first.headers["Link"] and "page=2" in first.headers["Link"]
+    second = api(open_pier, first.headers["Link"].split(">")[0].lstrip("<"))
+    assert [t["name"] for t in second.json()["results"]] == ["c"] and "Link" not in second.headers
+
+
+def test_pulls_are_counted_per_repository_and_tag(open_pier):
+    reg = Registry(open_pier.url)
+    reg.push("team/pulled", "v1", images.image(1))
+    for _ in range(3):
+        assert reg.get_manifest("team/pulled", "v1").status_code == 200
+    body = eventually(lambda: (b := api(open_pier, "/api/v1/repositories/team/pulled").json()).get("pull_count") == 3 and b)
+    assert body["last_pulled_at"], body
+    tag = api(open_pier, "/api/v1/repositories/team/pulled/tags").json()["results"][0]
+    assert tag["last_pulled_at"]
+
+
+def test_search_finds_names_descriptions_and_tags_and_pages(open_pier):
+    reg = Registry(open_pier.url)
+    described = images.image(1, annotations={"org.opencontainers.image.description": "Nightly database dumps"})
+    reg.push("tools/backup", "latest", described)
+    reg.push("team/postgres", "15-alpine", images.image(1))
+    reg.push("team/web", "v1", images.image(1))
+    eventually(lambda: api(open_pier, "/api/v1/search?q=web").json()["count"] == 1)
+    assert [r["name"] for r in api(open_pier, "/api/v1/search?q=dumps").json()["results"]] == ["tools/backup"]
+    assert [r["name"] for r in api(open_pier, "/api/v1/search?q=alpine").json()["results"]] == ["team/postgres"]
+    assert api(open_pier, "/api/v1/repositories/tools/backup").json()["description"] == "Nightly database dumps"
+    page = api(open_pier, "/api/v1/search?q=team&page_size=1")
+    assert page.json()["count"] == 2 and len(page.json()["results"]) == 1 and 'rel="next"' in page.headers["Link"]
+
+
+@pytest.mark.parametrize("query", ['" OR 1=1 --', "name:*", "NEAR(a b)", "'; DROP TABLE tags; --", "%00", "-", "...", "x" * 3000])
+def test_search_input_is_never_query_syntax(open_pier, query):
+    Registry(open_pier.url).push("team/safe", "v1", images.image(1))
+    r = api(open_pier, "/api/v1/search", params={"q": query})
+    assert r.status_code == 200, r.text
+    assert eventually(lambda: api(open_pier, "/api/v1/repositories/team/safe").status_code == 200)
+
+
+@pytest.mark.parametrize("path,code,status", [
+    ("/api/v1/search?page_size=0", "PAGINATION_NUMBER_INVALID", 400),
+    ("/api/v1/search?page=-1", "PAGINATION_NUMBER_INVALID", 400),
+    ("/api/v1/repositories/UPPER/case", "NAME_INVALID", 400),
+    ("/api/v1/repositories/nobody/here", "NAME_UNKNOWN", 404),
+    ("/api/v1/repositories/team/x/tags?sort=size", None, 404),
+    ("/api/v1/nothing", "UNSUPPORTED", 404),
+])
+def test_bad_requests_get_the_registry_error_shape(open_pier, path, code, status):
+    r = api(open_pier, path)
+    assert r.status_code == status, r.text
+    assert r.headers["Content-Type"].startswith("application/json")
+    if code:
+        assert error_codes(r) == [code]
+
+
+def test_docker_search_endpoints_answer_as_the_docker_cli_reads_them(open_pier):
+    Registry(open_pier.url).push("team/searchable", "v1", images.image(1))
+    ping = api(open_pier, "/v1/_ping")
+    assert ping.status_code == 200
+    found = eventually(lambda: (b := api(open_pier, "/v1/search?q=searchable&n=25").json())["num_results"] == 1 and b)
+    assert found["query"] == "searchable"
+    assert found["results"] == [{"name": "team/searchable", "description": "", "star_count": 0,
+                                 "is_official": False, "is_automated": False}]
+
+
+def test_stars_need_a_user_and_count_once(guarded):
+    Registry(guarded.url, auth=("alice", "alice-pw")).push("public/starry", "v1", images.image(1))
+    eventually(lambda: api(guarded, "/api/v1/repositories/public/starry").status_code == 200)
+    anonymous = api(guarded, "/api/v1/repositories/public/starry/star", method="PUT")
+    assert anonymous.status_code == 401 and error_codes(anonymous) == ["UNAUTHORIZED"]
+    for user in ("alice", "alice", "bob"):
+        assert api(guarded, "/api/v1/repositories/public/starry/star", auth=(user, USERS[user]), method="PUT").status_code == 204
+    body = api(guarded, "/api/v1/repositories/public/starry", auth=("bob", "bob-pw")).json()
+    assert body["star_count"] == 2 and body["starred"] is True
+    assert api(guarded, "/api/v1/users/bob/starred").json()["results"] == ["public/starry"]
+    assert api(guarded, "/api/v1/repositories/public/starry/star", auth=("bob", "bob-pw"), method="DELETE").status_code == 204
+    assert api(guarded, "/api/v1/repositories/public/starry").json()["star_count"] == 1
+
+
+def test_a_repository_the_caller_may_not_pull_is_answered_as_missing_everywhere(guarded):
+    reg = Registry(guarded.url, auth=("alice", "alice-pw"))
+    reg.push("alice/secret", "v1", images.image(1))
+    reg.push("public/open", "v1", images.image(1))
+    assert eventually(lambda: api(guarded, "/api/v1/repositories/alice/secret", auth=("alice", "alice-pw")).status_code == 200)
+    api(guarded, "/api/v1/repositories/alice/secret/star", auth=("alice", "alice-pw"), method="PUT")
+    missing = api(guarded, "/api/v1/repositories/alice/nothing", auth=("bob", "bob-pw"))
+    for auth in (None, ("bob", "bob-pw")):
+        for path in ("/api/v1/repositories/alice/secret", "/api/v1/repositories/alice/secret/tags",
+                     "/api/v1/repositories/alice/secret/star"):
+            method = "PUT" if path.endswith("/star") else "GET"
+            r = api(guarded, path, auth=auth, method=method)
+            if auth is None and method == "PUT":
+                assert r.status_code in (401, 404)
+                continue
+            assert (r.status_code, r.json()) == (missing.status_code, missing.json()), (path, auth)
+        for search in ("/api/v1/search?q=secret", "/api/v1/search", "/v1/search?q=alice"):
+            assert "alice/secret" not in api(guarded, search, auth=auth).text, (search, auth)
+        assert "alice/secret" not in api(guarded, "/api/v1/users/alice/starred", auth=auth).text
+    assert "alice/secret" in api(guarded, "/api/v1/search?q=secret", auth=("alice", "alice-pw")).text
+    assert "public/open" in api(guarded, "/api/v1/search?q=open").text
+
+
+def test_wrong_credentials_are_refused_not_treated_as_anonymous(guarded):
+    r = api(guarded, "/api/v1/search", auth=("alice", "wrong"))
+    assert r.status_code == 401 and error_codes(r) == ["UNAUTHORIZED"]
+
+
+def test_a_directory_written_by_distribution_is_browsable_after_start(make_server, tmp_path):
+    root = tmp_path / "shared-root"
+    dist = make_server("distribution", root=root)
+    reg = Registry(dist.url)
+    reg.push("legacy/app", "1.0", images.image(1))
+    reg.push("legacy/app", "2.0", images.image(2))
+    reg.push("legacy/multi", "latest", images.index([images.image(1, arch="amd64"), images.image(1, arch="arm64")]))
+    dist.stop()
+    pier = make_server("pier", root=root)
+    body = eventually(lambda: (r := api(pier, "/api/v1/repositories/legacy/app")).status_code == 200 and r.json())
+    assert body["tag_count"] == 2
+    multi = eventually(lambda: (r := api(pier, "/api/v1/repositories/legacy/multi/tags")).status_code == 200 and r.json())
+    assert multi["results"][0]["platforms"] == ["linux/amd64", "linux/arm64"]
+
+
+def test_pier_index_rebuild_reads_a_directory_written_by_distribution(make_server, tmp_path):
+    root = tmp_path / "shared-root"
+    dist = make_server("distribution", root=root)
+    Registry(dist.url).push("legacy/one", "v1", images.image(1))
+    Registry(dist.url).push("legacy/two", "v1", images.image(1))
+    dist.stop()
+    config = tmp_path / "pier.yml"
+    config.write_text(f"version: 0.1\nstorage:\n  filesystem:\n    rootdirectory: {root}\n")
+    out = subprocess.run([pier_bin(), "index", "rebuild", str(config)], capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert "indexed 2 repositories, 2 tags" in out.stdout
+    assert (root / "pier" / "index.db").exists()
+    assert not (root / "docker" / "registry" / "v2" / "pier").exists()
+
+
+def test_index_disabled_turns_the_api_off(make_server):
+    srv = make_server("pier", config={"index": {"disabled": True}})
+    Registry(srv.url).push("team/app", "v1", images.image(1))
+    assert api(srv, "/api/v1/search").status_code == 404
+    assert not (srv.root / "pier" / "index.db").exists()
+
+
+@pytest.mark.parametrize("key,value", [("database", "postgres://u:secret@db/pier"), ("database", "mysql://x"),
+                                       ("namespaces", True), ("defaultvisibility", "private")])
+def test_index_settings_not_supported_yet_are_refused_by_name(tmp_path, key, value):
+    import yaml
+
+    config = tmp_path / "config.yml"
+    config.write_text(yaml.safe_dump({"version": 0.1, "index": {key: value}}))
+    out = subprocess.run([pier_bin(), "config", "check", str(config)], capture_output=True, text=True, timeout=30)
+    assert out.returncode == 1 and f"index.{key}" in out.stderr, out.stderr
+    assert "secret" not in out.stderr

@@ -1,0 +1,151 @@
+import Foundation
+import Logging
+import OCI
+import Registry
+import TestSupport
+import Testing
+@testable import Index
+
+/// The index over a real registry (in-memory driver) and a real SQLite file: events in,
+/// repositories, tags, search and stars out.
+@Suite struct RepositoryIndexTests {
+    let repo = RepositoryName("team/app")!
+    let registry: Registry
+    let events = RecordingEventSink()
+
+    init() {
+        registry = Registry(driver: InMemoryDriver(), events: events)
+    }
+
+    func openIndex(_ path: String? = nil) async throws -> RepositoryIndex {
+        let file = path ?? FileManager.default.temporaryDirectory.appendingPathComponent("pier-index-\(UUID().uuidString).db").path
+        return try await RepositoryIndex(database: try await SQLiteIndexDatabase.open(path: file, logger: Logger(label: "test")), logger: Logger(label: "test"))
+    }
+
+    func blob(_ bytes: [UInt8], in repository: RepositoryName) async throws -> Digest {
+        let digest = Digest.of(bytes)
+        try await registry.uploadMonolithic(repository, digest: digest, body: Chunks(bytes))
+        return digest
+    }
+
+    /// Pushes a small image tagged `tag`, with `description` as its annotation when given.
+    @discardableResult
+    func pushImage(_ repository: RepositoryName, _ tag: String, layer: [UInt8] = [1, 2], description: String? = nil) async throws -> Digest {
+        let config = try await blob(Array("{}".utf8), in: repository)
+        let layerDigest = try await blob(layer, in: repository)
+        let annotations = description.map { #","annotations":{"org.opencontainers.image.description":"\#($0)"}"# } ?? ""
+        let bytes = Array(#"{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","config":{"mediaType":"application/vnd.oci.image.config.v1+json","digest":"\#(config)","size":2},"layers":[{"mediaType":"application/vnd.oci.image.layer.v1.tar","digest":"\#(layerDigest)","size":\#(layer.count)}]\#(annotations)}"#.utf8)
+        let (stored, _) = try await registry.putManifest(repository, reference: .tag(Tag(tag)!), bytes: bytes, contentType: MediaType.ociManifest, tags: [], origin: RequestOrigin(actor: "alice"))
+        return stored.digest
+    }
+
+    func applyAll(_ index: RepositoryIndex) async throws {
+        for event in events.events { try await index.apply(event, content: registry) }
+        events.reset()
+    }
+
+    @Test func aPushedTagIsIndexedWithDigestSizePusherAndDescription() async throws {
+        let index = try await openIndex()
+        let digest = try await pushImage(repo, "v1", layer: Array(repeating: 7, count: 100), description: "The app of team")
+        try await applyAll(index)
+        let summary = try #require(try await index.repository("team/app"))
+        #expect(summary.tagCount == 1 && summary.description == "The app of team" && summary.namespace == "team")
+        let tags = try await index.tags("team/app", order: .pushed, limit: 10, offset: 0)
+        #expect(tags.map(\.name) == ["v1"])
+        #expect(tags[0].digest == digest.description && tags[0].pusher == "alice")
+        #expect(tags[0].size > 102)
+    }
+
+    @Test func pullsAreCountedAndDeletesRemoveTags() async throws {
+        let index = try await openIndex()
+        try await pushImage(repo, "v1")
+        try await pushImage(repo, "v2", layer: [3])
+        _ = try await registry.pullManifest(repo, .tag(Tag("v1")!), origin: RequestOrigin())
+        _ = try await registry.pullManifest(repo, .tag(Tag("v1")!), origin: RequestOrigin())
+        try await registry.deleteManifest(repo, .tag(Tag("v2")!), origin: RequestOrigin())
+        try await applyAll(index)
+        let summary = try #require(try await index.repository("team/app"))
+        #expect(summary.pullCount == 2 && summary.lastPulledAt != nil)
+        let tags = try await index.tags("team/app", order: .name, limit: 10, offset: 0)
+        #expect(tags.map(\.name) == ["v1"] && tags[0].lastPulledAt != nil)
+    }
+
+    @Test func searchFindsNamesPartsDescriptionsAndTagsAndRanksByStars() async throws {
+        let index = try await openIndex()
+        try await pushImage(RepositoryName("tools/postgres-backup")!, "latest", description: "Nightly dumps of a database")
+        try await pushImage(RepositoryName("team/postgres")!, "15-alpine")
+        try await pushImage(RepositoryName("team/web")!, "v1")
+        try await applyAll(index)
+        try await index.star("team/postgres", by: "bob")
+        let everyone: @Sendable (String) -> Bool = { _ in true }
+        #expect(try await index.search("postgres", visible: everyone, limit: 10, offset: 0).hits.map(\.name).sorted() == ["team/postgres", "tools/postgres-backup"])
+        #expect(try await index.search("dumps", visible: everyone, limit: 10, offset: 0).hits.map(\.name) == ["tools/postgres-backup"])
+        #expect(try await index.search("alpine", visible: everyone, limit: 10, offset: 0).hits.map(\.name) == ["team/postgres"])
+        #expect(try await index.search("team", visible: { $0 != "team/web" }, limit: 10, offset: 0).hits.map(\.name) == ["team/postgres"])
+        let all = try await index.search("", visible: everyone, limit: 2, offset: 0)
+        #expect(all.total == 3 && all.hits.first?.name == "team/postgres")
+    }
+
+    @Test(arguments: [#"" OR 1=1 --"#, "name:*", "NEAR(a b)", "'; DROP TABLE tags; --", "\u{0}", "-", "...", "a*b", String(repeating: "x", count: 5000)])
+    func searchInputIsNeverQuerySyntax(_ query: String) async throws {
+        let index = try await openIndex()
+        try await pushImage(repo, "v1")
+        try await applyAll(index)
+        _ = try await index.search(query, visible: { _ in true }, limit: 10, offset: 0)
+        #expect(try await index.repository("team/app")?.tagCount == 1)
+    }
+
+    @Test func starsAreOnePerUserAndCounted() async throws {
+        let index = try await openIndex()
+        try await pushImage(repo, "v1")
+        try await applyAll(index)
+        try await index.star("team/app", by: "alice")
+        try await index.star("team/app", by: "alice")
+        try await index.star("team/app", by: "bob")
+        #expect(try await index.repository("team/app")?.starCount == 2)
+        #expect(try await index.starred(by: "alice") == ["team/app"])
+        try await index.unstar("team/app", by: "alice")
+        #expect(try await index.repository("team/app")?.starCount == 1)
+        #expect(try await !index.hasStarred("alice", "team/app"))
+    }
+
+    @Test func rebuildRecreatesWhatStorageHoldsAndKeepsStars() async throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("pier-index-\(UUID().uuidString).db").path
+        let index = try await openIndex(path)
+        try await pushImage(repo, "v1")
+        try await pushImage(RepositoryName("other/thing")!, "1.0")
+        try await applyAll(index)
+        try await index.star("team/app", by: "alice")
+        // Storage changes behind the index's back (events lost): a tag gone, a tag added.
+        try await registry.deleteManifest(repo, .tag(Tag("v1")!), origin: RequestOrigin())
+        try await pushImage(repo, "v2", layer: [9])
+        events.reset()
+        let (repositories, tags) = try await index.rebuild(from: registry)
+        #expect(repositories == 2 && tags == 2)
+        #expect(try await index.tags("team/app", order: .name, limit: 10, offset: 0).map(\.name) == ["v2"])
+        #expect(try await index.repository("team/app")?.starCount == 1)
+    }
+
+    @Test func migrationsRunOnceAndANewerSchemaIsRefused() async throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("pier-index-\(UUID().uuidString).db").path
+        let first = try await openIndex(path)
+        await first.database.close()
+        let again = try await openIndex(path)
+        try await again.database.execute("INSERT INTO schema_migrations (version, applied_at) VALUES (999, 0)")
+        await again.database.close()
+        await #expect(throws: IndexError.schemaTooNew(found: 999, known: IndexMigrations.latest)) { _ = try await openIndex(path) }
+    }
+
+    @Test func theFeedAppliesEventsAndCatchesUpAfterAnUncleanStop() async throws {
+        let index = try await openIndex()
+        try await pushImage(repo, "before")  // stored before the feed ran: only a catch-up finds it
+        let feed = IndexFeed()
+        let running = Task { await feed.run(index: index, content: registry, logger: Logger(label: "test")) }
+        await feed.receive(ContentEvent(.pull, repo, .manifest(Digest.of([1]), mediaType: nil, size: nil), origin: RequestOrigin()))
+        feed.finish()
+        await running.value
+        #expect(try await index.tags("team/app", order: .name, limit: 10, offset: 0).map(\.name) == ["before"])
+        #expect(try await index.repository("team/app")?.pullCount == 1)
+        #expect(try await index.state("clean_shutdown") == "true")
+    }
+}
