@@ -30,18 +30,31 @@ public struct TrustedProxies: Sendable, Equatable {
         }
     }
 
+    /// Which header the proxies write. Only that one is read: a proxy passes the other
+    /// through as the client sent it, so reading both would let a client pick its address.
+    public enum Header: String, Sendable {
+        /// `X-Forwarded-For` (nginx, HAProxy's `forwardfor`, Traefik, cloud load balancers).
+        case xForwardedFor = "x-forwarded-for"
+        /// RFC 7239's `Forwarded` (`for=`).
+        case forwarded = "forwarded"
+    }
+
     let networks: [Network]
+    /// The header the trusted proxies write.
+    public let header: Header
 
     /// No proxy is trusted: the connection's address is the client's.
     public static let none = TrustedProxies(networks: [])
 
-    init(networks: [Network]) {
+    init(networks: [Network], header: Header = .xForwardedFor) {
         self.networks = networks
+        self.header = header
     }
 
     /// Reads addresses and CIDR ranges (`10.0.0.0/8`, `::1`, `fd00::/8`); throws naming the
     /// first entry that is neither.
-    public init(parsing entries: [String]) throws(InvalidEntry) {
+    public init(parsing entries: [String], header: Header = .xForwardedFor) throws(InvalidEntry) {
+        self.header = header
         var networks = [Network]()
         for entry in entries {
             let parts = entry.split(separator: "/", maxSplits: 1, omittingEmptySubsequences: false)
@@ -68,17 +81,18 @@ public struct TrustedProxies: Sendable, Equatable {
     }
 
     /// The client's address: `peer` unless it is a trusted proxy, then the right-most
-    /// address of `X-Forwarded-For` (or, without that header, of `Forwarded`'s `for=`) that
-    /// is not a trusted proxy.
+    /// address of the configured header (`X-Forwarded-For`, or `Forwarded`'s `for=`) that is
+    /// not a trusted proxy. The other header is ignored.
     public func client(peer: String, forwardedFor: String?, forwarded: String?) -> String {
         guard contains(peer) else { return peer }
         let hops: [String]
-        if let forwardedFor {
+        switch header {
+        case .xForwardedFor:
+            guard let forwardedFor else { return peer }
             hops = forwardedFor.split(separator: ",").map { Self.bareAddress($0) }
-        } else if let forwarded {
+        case .forwarded:
+            guard let forwarded else { return peer }
             hops = Self.forwardedFor(forwarded)
-        } else {
-            return peer
         }
         var client = peer
         for hop in hops.reversed() {

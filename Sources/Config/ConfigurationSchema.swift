@@ -19,7 +19,7 @@ enum ConfigurationSchema {
         "storage.maintenance.uploadpurging.interval", "storage.maintenance.uploadpurging.dryrun",
         "storage.maintenance.readonly", "storage.maintenance.readonly.enabled",
         "http", "http.addr", "http.net", "http.prefix", "http.host", "http.secret", "http.relativeurls",
-        "http.draintimeout", "http.trustedproxies", "http.debug", "http.debug.addr", "http.http2", "http.http2.disabled", "http.h2c",
+        "http.draintimeout", "http.trustedproxies", "http.forwardedheader", "http.debug", "http.debug.addr", "http.http2", "http.http2.disabled", "http.h2c",
         "http.h2c.enabled",
         "notifications", "notifications.endpoints", "notifications.endpoints[].name", "notifications.endpoints[].disabled",
         "notifications.endpoints[].url", "notifications.endpoints[].timeout", "notifications.endpoints[].threshold",

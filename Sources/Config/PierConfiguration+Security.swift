@@ -126,8 +126,15 @@ extension PierConfiguration {
             accessPolicy = try Self.accessPolicy(read)
         }
         let proxies = try read.strings("http.trustedproxies")
+        var header = TrustedProxies.Header.xForwardedFor
+        if let name = try read.string("http.forwardedheader") {
+            guard let chosen = TrustedProxies.Header(rawValue: name.lowercased()) else {
+                throw ConfigurationError(key: "http.forwardedheader", message: "'\(name)' is not X-Forwarded-For or Forwarded")
+            }
+            header = chosen
+        }
         do {
-            trustedProxies = try TrustedProxies(parsing: proxies)
+            trustedProxies = try TrustedProxies(parsing: proxies, header: header)
         } catch {
             throw ConfigurationError(key: "http.trustedproxies", message: "'\(error.entry)' is not an IP address or a range such as 10.0.0.0/8")
         }

@@ -4,28 +4,40 @@ import Synchronization
 
 /// Carries the registry's events to the index without ever holding up a push or a pull:
 /// ``receive(_:)`` only queues, and one task applies the queue in order. Should the queue
-/// overflow (the database far behind), or an update fail, the index is marked stale and
-/// re-read from storage once the queue has drained, so it always catches up.
+/// overflow (the database far behind), or an update fail, the index is re-read from
+/// storage, and the events queued before that re-read are skipped: storage already says
+/// more than they do, and applying them afterwards would move tags back in time.
 public final class IndexFeed: ContentEventSink {
     /// Events waiting at most; past this the index catches up from storage instead.
     public static let capacity = 100_000
 
-    private let stream: AsyncStream<ContentEvent>
-    private let continuation: AsyncStream<ContentEvent>.Continuation
+    private struct Numbered: Sendable {
+        var number: UInt64
+        var event: ContentEvent
+    }
+
+    private let stream: AsyncStream<Numbered>
+    private let continuation: AsyncStream<Numbered>.Continuation
+    /// The number of the last event queued.
+    private let queued = Atomic<UInt64>(0)
     private let stale = Atomic<Bool>(false)
+    private let stopping = Atomic<Bool>(false)
 
     public init() {
-        (stream, continuation) = AsyncStream.makeStream(of: ContentEvent.self, bufferingPolicy: .bufferingOldest(Self.capacity))
+        (stream, continuation) = AsyncStream.makeStream(of: Numbered.self, bufferingPolicy: .bufferingOldest(Self.capacity))
     }
 
-    /// Queues `event`; never waits.
+    /// Queues `event`; never waits. Blob events change nothing the index shows.
     public func receive(_ event: ContentEvent) async {
-        guard case .manifest = event.object else { return }  // blobs change nothing the index shows
-        if case .dropped = continuation.yield(event) { stale.store(true, ordering: .relaxed) }
+        if case .blob = event.object { return }
+        let number = queued.add(1, ordering: .relaxed).newValue
+        if case .dropped = continuation.yield(Numbered(number: number, event: event)) { stale.store(true, ordering: .relaxed) }
     }
 
-    /// Stops taking events; ``run(index:content:logger:)`` returns once the queue is applied.
+    /// Stops taking events: ``run(index:content:logger:)`` applies what is queued, gives up
+    /// any re-read from storage in progress (the next start does it), and returns.
     public func finish() {
+        stopping.store(true, ordering: .relaxed)
         continuation.finish()
     }
 
@@ -36,28 +48,41 @@ public final class IndexFeed: ContentEventSink {
         let cleanKey = "clean_shutdown"
         let wasClean = (try? await index.state(cleanKey)) == "true"
         try? await index.setState(cleanKey, "false")
-        if !wasClean { await catchUp(index, content, logger) }
-        for await event in stream {
-            do {
-                try await index.apply(event, content: content)
-            } catch {
-                logger.warning("index update failed; will re-read from storage", metadata: ["repository": "\(event.repository)", "error": "\(error)"])
-                stale.store(true, ordering: .relaxed)
+        var complete = true
+        // Events numbered up to this were queued before the last re-read began.
+        var skipThrough: UInt64 = 0
+        if !wasClean {
+            skipThrough = queued.load(ordering: .relaxed)
+            complete = await catchUp(index, content, logger)
+        }
+        for await item in stream {
+            if item.number > skipThrough {
+                do {
+                    try await index.apply(item.event, content: content)
+                } catch {
+                    logger.warning("index update failed; will re-read from storage", metadata: ["repository": "\(item.event.repository)", "error": "\(error)"])
+                    stale.store(true, ordering: .relaxed)
+                }
             }
-            if stale.load(ordering: .relaxed) {
-                stale.store(false, ordering: .relaxed)
-                await catchUp(index, content, logger)
+            if stale.exchange(false, ordering: .relaxed) {
+                skipThrough = queued.load(ordering: .relaxed)
+                complete = await catchUp(index, content, logger) && complete
             }
         }
-        try? await index.setState(cleanKey, "true")
+        // Only a run that missed nothing may let the next start skip its re-read.
+        if complete && !stale.load(ordering: .relaxed) { try? await index.setState(cleanKey, "true") }
     }
 
-    private func catchUp(_ index: RepositoryIndex, _ content: any ContentStore, _ logger: Logger) async {
+    /// Re-reads the index from storage; false when it stopped early or failed.
+    private func catchUp(_ index: RepositoryIndex, _ content: any ContentStore, _ logger: Logger) async -> Bool {
         do {
-            let (repositories, tags) = try await index.rebuild(from: content)
+            let counts = try await index.rebuild(from: content, while: { !self.stopping.load(ordering: .relaxed) })
+            guard let (repositories, tags) = counts else { return false }
             logger.info("index caught up from storage", metadata: ["repositories": "\(repositories)", "tags": "\(tags)"])
+            return true
         } catch {
             logger.warning("index could not read storage; it stays as it was", metadata: ["error": "\(error)"])
+            return false
         }
     }
 }

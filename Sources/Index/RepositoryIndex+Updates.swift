@@ -100,12 +100,20 @@ extension RepositoryIndex {
     /// other things only the index holds are kept.
     @discardableResult
     public func rebuild(from content: any ContentStore) async throws -> (repositories: Int, tags: Int) {
+        // Never stopped early, so there always is a count.
+        try await rebuild(from: content, while: { true }) ?? (0, 0)
+    }
+
+    /// ``rebuild(from:)`` that checks `proceed` before each repository and returns nil when
+    /// told to stop (a server shutting down does not wait for a full scan).
+    public func rebuild(from content: any ContentStore, while proceed: @Sendable () -> Bool) async throws -> (repositories: Int, tags: Int)? {
         var repositories = 0
         var tagCount = 0
         var last: String?
         repeat {
             let page = try await content.catalog(limit: 1000, after: last)
             for name in page.items {
+                guard proceed() else { return nil }
                 guard let repository = RepositoryName(name) else { continue }
                 tagCount += try await rebuild(repository, from: content)
                 repositories += 1

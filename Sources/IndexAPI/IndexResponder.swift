@@ -55,10 +55,11 @@ public struct IndexResponder: Sendable {
         return try await access.provider.authenticate(header, scopes: [], client: RegistryResponder.client(of: request, context, access))
     }
 
-    /// Whether `caller` may see `repository`.
+    /// Whether `caller` may see `repository`: whether it may pull it, by the policy for a
+    /// user and by the token's own claims for a token (whatever the catalog's rule).
     func visible(_ repository: String, to caller: Principal) -> Bool {
         guard let access else { return true }
-        return access.mayPull(caller, repository)
+        return access.allows(caller, .repository(repository, .pull))
     }
 
     private func dispatch(_ request: Request, _ path: Substring, _ caller: Principal, route: inout String) async throws -> Response {
@@ -74,7 +75,7 @@ public struct IndexResponder: Sendable {
             route = "v1_search"
             try requireGet(request)
             let size = min(max(query.int("n") ?? 25, 1), 100)
-            let page = max(query.int("page") ?? 1, 1)
+            let page = min(max(query.int("page") ?? 1, 1), Query.maximumPage)
             let term = query["q"] ?? ""
             let results = try await index.search(term, visible: { visible($0, to: caller) }, limit: size, offset: (page - 1) * size)
             return try json(DockerSearch(

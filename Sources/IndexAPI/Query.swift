@@ -20,12 +20,15 @@ struct Query: Sendable {
 
     func int(_ name: String) -> Int? { values[name].flatMap { Int($0) } }
 
-    /// `page` (from 1) and `page_size` (1…100, default 25); anything else is a 400.
+    /// The last page anyone may ask for, so offsets stay far from overflowing.
+    static let maximumPage = 100_000
+
+    /// `page` (1…100,000) and `page_size` (1…100, default 25); anything else is a 400.
     func paging() throws -> (page: Int, size: Int) {
         let page = values["page"].map { Int($0) } ?? 1
         let size = values["page_size"].map { Int($0) } ?? 25
-        guard let page, page >= 1, let size, (1...100).contains(size) else {
-            throw RegistryError(.paginationNumberInvalid, "page must be 1 or more and page_size 1 to 100", status: 400)
+        guard let page, (1...Self.maximumPage).contains(page), let size, (1...100).contains(size) else {
+            throw RegistryError(.paginationNumberInvalid, "page must be 1 to \(Self.maximumPage) and page_size 1 to 100", status: 400)
         }
         return (page, size)
     }

@@ -50,6 +50,8 @@ public struct PierServer: Sendable {
         } catch {
             logger.error("index database could not be opened; serving without the index", metadata: ["path": "\(bootstrap.indexDatabasePath)", "error": "\(error)"])
         }
+        // Without a database nothing reads the feed: close it, so it holds no events.
+        if index == nil { content.indexFeed?.finish() }
         let feeding = Task { [index, logger] in
             guard let feed = content.indexFeed, let index else { return }
             await feed.run(index: index, content: content.registry, logger: logger)

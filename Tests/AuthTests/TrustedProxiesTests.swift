@@ -28,12 +28,16 @@ import Testing
         #expect(proxies.client(peer: "10.1.2.3", forwardedFor: "198.51.100.7, unknown", forwarded: nil) == "10.1.2.3")
     }
 
-    @Test func forwardedIsReadWhenThereIsNoXForwardedFor() {
-        let header = #"for=192.0.2.60;proto=http, for="[2001:db8:cafe::17]:4711";by=10.0.0.1"#
-        #expect(proxies.client(peer: "fd00::2", forwardedFor: nil, forwarded: header) == "2001:db8:cafe::17")
-        #expect(proxies.client(peer: "10.0.0.1", forwardedFor: nil, forwarded: "for=192.0.2.60:8080") == "192.0.2.60")
-        // X-Forwarded-For wins: a client's own Forwarded cannot override what nginx appended.
+    @Test func onlyTheConfiguredHeaderIsRead() throws {
+        // A client's own Forwarded cannot override what nginx appended to X-Forwarded-For…
+        #expect(proxies.client(peer: "10.0.0.1", forwardedFor: nil, forwarded: "for=192.0.2.60") == "10.0.0.1")
         #expect(proxies.client(peer: "10.0.0.1", forwardedFor: "198.51.100.7", forwarded: "for=192.0.2.60") == "198.51.100.7")
+        // …nor its own X-Forwarded-For what a Forwarded-writing proxy says.
+        let rfc = try TrustedProxies(parsing: ["10.0.0.0/8", "fd00::/8"], header: .forwarded)
+        let header = #"for=192.0.2.60;proto=http, for="[2001:db8:cafe::17]:4711";by=10.0.0.1"#
+        #expect(rfc.client(peer: "fd00::2", forwardedFor: "203.0.113.1", forwarded: header) == "2001:db8:cafe::17")
+        #expect(rfc.client(peer: "10.0.0.1", forwardedFor: "203.0.113.1", forwarded: "for=192.0.2.60:8080") == "192.0.2.60")
+        #expect(rfc.client(peer: "10.0.0.1", forwardedFor: "203.0.113.1", forwarded: nil) == "10.0.0.1")
     }
 
     @Test func rangesMatchByPrefixInBothFamilies() {

@@ -383,6 +383,17 @@ def test_behind_a_trusted_proxy_failures_count_per_forwarded_client(make_server,
 
 
 @pytest.mark.pier_only
+def test_behind_a_proxy_that_writes_forwarded_a_clients_own_x_forwarded_for_is_ignored(make_server, htpasswd, need_pier):
+    srv, _ = throttled_server(make_server, htpasswd, trustedproxies=["127.0.0.1"], forwardedheader="Forwarded")
+    proxy = {"Forwarded": "for=198.51.100.66"}
+    for i in range(10):
+        requests.get(srv.url + "/v2/", auth=("alice", f"wrong-{i}"), headers={**proxy, "X-Forwarded-For": f"203.0.113.{i}"}, timeout=30)
+    assert_throttled(requests.get(srv.url + "/v2/", auth=("alice", "guess"), headers={**proxy, "X-Forwarded-For": "203.0.113.99"}, timeout=30))
+    desk = {"Forwarded": 'for="[2001:db8::7]:4711"'}
+    assert requests.get(srv.url + "/v2/", auth=("alice", "alice-pw"), headers=desk, timeout=30).status_code == 200
+
+
+@pytest.mark.pier_only
 def test_without_trusted_proxies_x_forwarded_for_cannot_escape_the_throttle(make_server, htpasswd, need_pier):
     srv, _ = throttled_server(make_server, htpasswd)
     for i in range(10):

@@ -230,3 +230,46 @@ def test_index_settings_not_supported_yet_are_refused_by_name(tmp_path, key, val
     out = subprocess.run([pier_bin(), "config", "check", str(config)], capture_output=True, text=True, timeout=30)
     assert out.returncode == 1 and f"index.{key}" in out.stderr, out.stderr
     assert "secret" not in out.stderr
+
+
+def test_a_deleted_tag_leaves_the_index(open_pier):
+    reg = Registry(open_pier.url)
+    reg.push("team/short", "keep", images.image(1))
+    reg.push("team/short", "drop", images.image(2))
+    eventually(lambda: api(open_pier, "/api/v1/repositories/team/short").json().get("tag_count") == 2)
+    assert reg.delete("/v2/team/short/manifests/drop").status_code == 202
+    assert eventually(lambda: [t["name"] for t in api(open_pier, "/api/v1/repositories/team/short/tags").json()["results"]] == ["keep"])
+    assert eventually(lambda: api(open_pier, "/api/v1/search?q=drop").json()["count"] == 0)
+
+
+def test_page_numbers_too_large_are_refused_or_capped_never_a_crash(open_pier):
+    huge = "9223372036854775807"
+    assert api(open_pier, f"/api/v1/search?page={huge}").status_code == 400
+    assert api(open_pier, f"/api/v1/search?page={huge}0").status_code == 400
+    assert api(open_pier, f"/api/v1/repositories/team/x/tags?page={huge}").status_code in (400, 404)
+    assert api(open_pier, f"/v1/search?q=a&page={huge}&n=100").status_code == 200
+    assert api(open_pier, "/v2/").status_code == 200
+
+
+def test_a_token_shows_only_the_repositories_its_claims_name(make_server, tmp_path):
+    from harness.auth import token_for, write_htpasswd
+    from harness.server import free_port
+
+    write_htpasswd(tmp_path / "htpasswd", USERS)
+    port = free_port()
+    realm = f"http://127.0.0.1:{port}/token"
+    srv = make_server("pier", port=port, config={
+        "auth": {"token": {"realm": realm, "service": "pier-test", "issuer": "pier"}},
+        "tokenserver": {"htpasswd": str(tmp_path / "htpasswd"), "key": str(tmp_path / "keys" / "token.key")},
+    })
+    writer = token_for(realm, "pier-test", ["repository:team/one:pull,push", "repository:team/two:pull,push"], auth=("alice", "alice-pw"))
+    reg = Registry(srv.url, auth=f"Bearer {writer}")
+    reg.push("team/one", "v1", images.image(1))
+    reg.push("team/two", "v1", images.image(1))
+    eventually(lambda: api(srv, "/api/v1/search", headers={"Authorization": f"Bearer {writer}"}).json()["count"] == 2)
+    anonymous = token_for(realm, "pier-test", ["repository:team/one:pull"], auth=None)
+    scoped = token_for(realm, "pier-test", ["repository:team/one:pull"], auth=("bob", "bob-pw"))
+    assert api(srv, "/api/v1/search", headers={"Authorization": f"Bearer {anonymous}"}).json()["count"] == 0
+    assert [r["name"] for r in api(srv, "/api/v1/search", headers={"Authorization": f"Bearer {scoped}"}).json()["results"]] == ["team/one"]
+    hidden = api(srv, "/api/v1/repositories/team/two", headers={"Authorization": f"Bearer {scoped}"})
+    assert hidden.status_code == 404 and error_codes(hidden) == ["NAME_UNKNOWN"]

@@ -136,16 +136,30 @@ import Testing
         await #expect(throws: IndexError.schemaTooNew(found: 999, known: IndexMigrations.latest)) { _ = try await openIndex(path) }
     }
 
-    @Test func theFeedAppliesEventsAndCatchesUpAfterAnUncleanStop() async throws {
+    @Test func theFeedCatchesUpAfterAnUncleanStopThenAppliesEvents() async throws {
         let index = try await openIndex()
         try await pushImage(repo, "before")  // stored before the feed ran: only a catch-up finds it
         let feed = IndexFeed()
         let running = Task { await feed.run(index: index, content: registry, logger: Logger(label: "test")) }
+        for _ in 0..<500 where try await index.tags("team/app", order: .name, limit: 10, offset: 0).isEmpty {
+            try await Task.sleep(for: .milliseconds(10))
+        }
+        #expect(try await index.tags("team/app", order: .name, limit: 10, offset: 0).map(\.name) == ["before"])
         await feed.receive(ContentEvent(.pull, repo, .manifest(Digest.of([1]), mediaType: nil, size: nil), origin: RequestOrigin()))
+        await feed.receive(ContentEvent(.delete, repo, .tag(Tag("before")!), origin: RequestOrigin()))
         feed.finish()
         await running.value
-        #expect(try await index.tags("team/app", order: .name, limit: 10, offset: 0).map(\.name) == ["before"])
         #expect(try await index.repository("team/app")?.pullCount == 1)
+        #expect(try await index.tags("team/app", order: .name, limit: 10, offset: 0).isEmpty)
         #expect(try await index.state("clean_shutdown") == "true")
+    }
+
+    @Test func aStopDuringTheCatchUpLeavesTheNextStartToRedoIt() async throws {
+        let index = try await openIndex()
+        for number in 0..<20 { try await pushImage(RepositoryName("many/r\(number)")!, "v1") }
+        let feed = IndexFeed()
+        feed.finish()
+        await feed.run(index: index, content: registry, logger: Logger(label: "test"))
+        #expect(try await index.state("clean_shutdown") == "false")
     }
 }
