@@ -52,25 +52,19 @@ extension IndexResponder {
         }
     }
 
-    struct TagPage: Encodable {
+    /// One page of a listing, with how many there are in all.
+    struct PageBody<Item: Encodable>: Encodable {
         var count: Int
         var page: Int
         var pageSize: Int
-        var results: [TagBody]
+        var results: [Item]
     }
 
-    struct SearchPage: Encodable {
-        struct Hit: Encodable {
-            var name: String
-            var description: String
-            var starCount: Int64
-            var pullCount: Int64
-        }
-
-        var count: Int
-        var page: Int
-        var pageSize: Int
-        var results: [Hit]
+    struct SearchHit: Encodable {
+        var name: String
+        var description: String
+        var starCount: Int64
+        var pullCount: Int64
     }
 
     /// What the Docker CLI's `docker search` reads.

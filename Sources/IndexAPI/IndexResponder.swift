@@ -88,9 +88,9 @@ public struct IndexResponder: Sendable {
             let (page, size) = try query.paging()
             let term = query["q"] ?? ""
             let results = try await index.search(term, visible: { visible($0, to: caller) }, limit: size, offset: (page - 1) * size)
-            var response = try json(SearchPage(
+            var response = try json(PageBody(
                 count: results.total, page: page, pageSize: size,
-                results: results.hits.map { .init(name: $0.name, description: $0.description, starCount: $0.starCount, pullCount: $0.pullCount) }
+                results: results.hits.map { SearchHit(name: $0.name, description: $0.description, starCount: $0.starCount, pullCount: $0.pullCount) }
             ))
             if page * size < results.total {
                 response.headers[.link] = "</api/v1/search?q=\(Query.escape(term))&page=\(page + 1)&page_size=\(size)>; rel=\"next\""
@@ -143,7 +143,7 @@ public struct IndexResponder: Sendable {
                 throw RegistryError(.unsupported, "sort must be pushed or name", status: 400)
             }
             let tags = try await index.tags(fullName, order: order, limit: size, offset: (page - 1) * size)
-            var response = try json(TagPage(count: Int(summary.tagCount), page: page, pageSize: size, results: tags.map(TagBody.init)))
+            var response = try json(PageBody(count: Int(summary.tagCount), page: page, pageSize: size, results: tags.map(TagBody.init)))
             if Int64(page * size) < summary.tagCount {
                 response.headers[.link] = "</api/v1/repositories/\(fullName)/tags?sort=\(sort)&page=\(page + 1)&page_size=\(size)>; rel=\"next\""
             }
