@@ -13,7 +13,8 @@ public final class IndexFeed: ContentEventSink {
 
     private struct Numbered: Sendable {
         var number: UInt64
-        var event: ContentEvent
+        /// nil: apply the pulls tallied since the last such item.
+        var event: ContentEvent?
     }
 
     private let stream: AsyncStream<Numbered>
@@ -22,6 +23,9 @@ public final class IndexFeed: ContentEventSink {
     private let queued = Atomic<UInt64>(0)
     private let stale = Atomic<Bool>(false)
     private let stopping = Atomic<Bool>(false)
+    /// Pulls counted in memory and written in one transaction per batch: a manifest GET,
+    /// the hottest path there is, costs a dictionary update, not a database write.
+    private let pulls = Mutex(PullTally())
 
     public init() {
         (stream, continuation) = AsyncStream.makeStream(of: Numbered.self, bufferingPolicy: .bufferingOldest(Self.capacity))
@@ -30,6 +34,16 @@ public final class IndexFeed: ContentEventSink {
     /// Queues `event`; never waits. Blob events change nothing the index shows.
     public func receive(_ event: ContentEvent) async {
         if case .blob = event.object { return }
+        if event.action == .pull {
+            let first = pulls.withLock { tally in
+                let wasEmpty = tally.isEmpty
+                tally.add(event.repository.description, tag: event.tag?.description, at: IndexClock.now())
+                return wasEmpty
+            }
+            // One flush item per batch: the consumer takes the whole tally when it gets there.
+            if first { continuation.yield(Numbered(number: 0, event: nil)) }
+            return
+        }
         let number = queued.add(1, ordering: .relaxed).newValue
         if case .dropped = continuation.yield(Numbered(number: number, event: event)) { stale.store(true, ordering: .relaxed) }
     }
@@ -56,11 +70,23 @@ public final class IndexFeed: ContentEventSink {
             complete = await catchUp(index, content, logger)
         }
         for await item in stream {
+            guard let event = item.event else {
+                let tally = pulls.withLock { tally in
+                    defer { tally = PullTally() }
+                    return tally
+                }
+                do {
+                    try await index.recordPulls(tally)
+                } catch {
+                    logger.warning("index could not record pulls", metadata: ["error": "\(error)"])
+                }
+                continue
+            }
             if item.number > skipThrough {
                 do {
-                    try await index.apply(item.event, content: content)
+                    try await index.apply(event, content: content)
                 } catch {
-                    logger.warning("index update failed; will re-read from storage", metadata: ["repository": "\(item.event.repository)", "error": "\(error)"])
+                    logger.warning("index update failed; will re-read from storage", metadata: ["repository": "\(event.repository)", "error": "\(error)"])
                     stale.store(true, ordering: .relaxed)
                 }
             }

@@ -16,15 +16,9 @@ extension RepositoryIndex {
                 tag: event.tag?.description, facts: facts, pusher: event.origin.actor ?? "", at: now
             )
         case (.pull, .manifest):
-            try await database.transaction { database in
-                try await database.execute(
-                    "UPDATE repositories SET pull_count = pull_count + 1, last_pulled_at = $2 WHERE name = $1",
-                    [.text(repository), .integer(now)]
-                )
-                if let tag = event.tag {
-                    try await database.execute("UPDATE tags SET last_pulled_at = $3 WHERE repository = $1 AND name = $2", [.text(repository), .text(tag.description), .integer(now)])
-                }
-            }
+            var tally = PullTally()
+            tally.add(repository, tag: event.tag?.description, at: now)
+            try await recordPulls(tally)
         case (.delete, .tag(let tag)):
             try await database.execute("DELETE FROM tags WHERE repository = $1 AND name = $2", [.text(repository), .text(tag.description)])
             try await refreshSearchDocument(repository)
@@ -33,6 +27,22 @@ extension RepositoryIndex {
             try await refreshSearchDocument(repository)
         default:
             break
+        }
+    }
+
+    /// Writes a batch of pulls in one transaction.
+    public func recordPulls(_ tally: PullTally) async throws {
+        guard !tally.isEmpty else { return }
+        try await database.transaction { database in
+            for (repository, counts) in tally.repositories {
+                try await database.execute(
+                    "UPDATE repositories SET pull_count = pull_count + $2, last_pulled_at = $3 WHERE name = $1",
+                    [.text(repository), .integer(counts.count), .integer(counts.last)]
+                )
+                for (tag, time) in counts.tags {
+                    try await database.execute("UPDATE tags SET last_pulled_at = $3 WHERE repository = $1 AND name = $2", [.text(repository), .text(tag), .integer(time)])
+                }
+            }
         }
     }
 
