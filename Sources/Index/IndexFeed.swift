@@ -35,13 +35,8 @@ public final class IndexFeed: ContentEventSink {
     public func receive(_ event: ContentEvent) async {
         if case .blob = event.object { return }
         if event.action == .pull {
-            let first = pulls.withLock { tally in
-                let wasEmpty = tally.isEmpty
-                tally.add(event.repository.description, tag: event.tag?.description, at: IndexClock.now())
-                return wasEmpty
-            }
-            // One flush item per batch: the consumer takes the whole tally when it gets there.
-            if first { continuation.yield(Numbered(number: 0, event: nil)) }
+            // Written about once a second by `run`, never per request.
+            pulls.withLock { $0.add(event.repository.description, tag: event.tag?.description, at: IndexClock.now()) }
             return
         }
         let number = queued.add(1, ordering: .relaxed).newValue
@@ -69,17 +64,16 @@ public final class IndexFeed: ContentEventSink {
             skipThrough = queued.load(ordering: .relaxed)
             complete = await catchUp(index, content, logger)
         }
+        let ticker = Task {
+            while !Task.isCancelled {
+                try? await Task.sleep(for: .seconds(1))
+                continuation.yield(Numbered(number: 0, event: nil))
+            }
+        }
+        defer { ticker.cancel() }
         for await item in stream {
             guard let event = item.event else {
-                let tally = pulls.withLock { tally in
-                    defer { tally = PullTally() }
-                    return tally
-                }
-                do {
-                    try await index.recordPulls(tally)
-                } catch {
-                    logger.warning("index could not record pulls", metadata: ["error": "\(error)"])
-                }
+                await flushPulls(index, logger)
                 continue
             }
             if item.number > skipThrough {
@@ -95,8 +89,22 @@ public final class IndexFeed: ContentEventSink {
                 complete = await catchUp(index, content, logger) && complete
             }
         }
+        await flushPulls(index, logger)
         // Only a run that missed nothing may let the next start skip its re-read.
         if complete && !stale.load(ordering: .relaxed) { try? await index.setState(cleanKey, "true") }
+    }
+
+    /// Writes the pulls tallied so far in one transaction.
+    private func flushPulls(_ index: RepositoryIndex, _ logger: Logger) async {
+        let tally = pulls.withLock { tally in
+            defer { tally = PullTally() }
+            return tally
+        }
+        do {
+            try await index.recordPulls(tally)
+        } catch {
+            logger.warning("index could not record pulls", metadata: ["error": "\(error)"])
+        }
     }
 
     /// Re-reads the index from storage; false when it stopped early or failed.
