@@ -288,6 +288,8 @@ class Run:
                     s3.pop("chunksize", None)  # both at distribution's default part size (10 MiB)
                     config["storage"]["s3"] = s3
                     config["storage"]["redirect"] = {"disable": True}
+                if group.index_off and kind == "pier":
+                    config["index"] = {"disabled": True}
                 server = BenchServer(
                     kind, wd, root=wd / "root", group=g,
                     config=config,
@@ -502,7 +504,7 @@ class Run:
             if not a.no_ceiling:
                 self.measure_ceilings(round_no)
             order = list(KINDS) if round_no % 2 == 1 else list(reversed(KINDS))
-            for s in self.scenarios:
+            for s in planlib.round_order(self.scenarios, round_no):
                 for i, kind in enumerate(order):
                     if kind == "pier" and self.na_reason(s):
                         continue

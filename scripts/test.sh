@@ -6,7 +6,8 @@
 #   3. swift build (debug) and swift test (unit tests; the storage driver contract runs
 #      against the filesystem, in-memory and S3 drivers, S3 on a private SeaweedFS),
 #   4. pytest Tests/EndToEnd against the freshly built binary, then its core scenarios
-#      again with the servers on S3 (SeaweedFS from pip).
+#      again with the servers on S3 (SeaweedFS from pip), and the index suite again on
+#      PostgreSQL (Debian's postgresql, started by the harness).
 # Extra arguments go to pytest, e.g.  scripts/test.sh -m "not big"  or  -k manifests
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -14,6 +15,7 @@ cd "$(dirname "$0")/.."
 APT_PACKAGES=(
   skopeo podman buildah umoci docker-registry busybox-static uidmap fuse-overlayfs
   python3 python3-venv python3-pip ca-certificates curl pebble nginx openssl docker.io
+  postgresql
 )
 
 missing=()
@@ -55,6 +57,10 @@ S3_SUITE=(
 )
 echo "==> pytest Tests/EndToEnd --storage=s3"
 (cd Tests/EndToEnd && "../../$VENV/bin/python" -m pytest --storage=s3 "${S3_SUITE[@]}" "$@")
+# The index suite once more on PostgreSQL (a private server started by the harness, a
+# database per storage root): both engines run every index test.
+echo "==> pytest Tests/EndToEnd --index=postgres"
+(cd Tests/EndToEnd && "../../$VENV/bin/python" -m pytest --index=postgres test_index.py "$@")
 echo "==> pytest bench/tests"
 "$VENV/bin/python" -m pytest bench/tests -q
 

@@ -123,18 +123,23 @@ public struct Bootstrap: Sendable {
         return try await Notifier(endpoints: configuration.notificationEndpoints, directory: directory, source: source, logger: logger)
     }
 
-    /// Where the index's SQLite file is: `index.database`, or `pier/index.db` under the
-    /// storage root (beside distribution's `docker/` tree, never inside it).
-    public var indexDatabasePath: String {
-        configuration.index.databasePath ?? storageRoot + "/pier/index.db"
+    /// Where the index is: `index.database`, or `pier/index.db` under the storage root
+    /// (beside distribution's `docker/` tree, never inside it).
+    public var indexLocation: IndexDatabaseLocation {
+        configuration.index.database ?? .sqlite(path: storageRoot + "/pier/index.db")
     }
 
     /// Opens the index database, creating and migrating it; nil when the index is off.
     public func makeIndex() async throws -> RepositoryIndex? {
         guard configuration.index.enabled else { return nil }
-        let path = indexDatabasePath
-        try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
-        let database = try await SQLiteIndexDatabase.open(path: path, logger: logger)
+        let database: any IndexDatabase
+        switch indexLocation {
+        case .sqlite(let path):
+            try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+            database = try await SQLiteIndexDatabase.open(path: path, logger: logger)
+        case .postgres(let location):
+            database = try await PostgresIndexDatabase.open(location, logger: logger)
+        }
         do {
             return try await RepositoryIndex(database: database, logger: logger)
         } catch {

@@ -1,3 +1,4 @@
+import Index
 import Foundation
 import Yams
 
@@ -181,7 +182,11 @@ struct ConfigurationTree {
             var out = [String: Any]()
             for (key, child) in map {
                 let childPath = path.isEmpty ? key.lowercased() : "\(path).\(key.lowercased())"
-                out[key] = ConfigurationSchema.isSecret(childPath) && !(child is [String: Any]) ? "********" : mask(child, path: childPath)
+                if childPath == "index.database", let url = child as? String {
+                    out[key] = IndexDatabaseLocation.redacted(url)  // the URL stays readable, its password not
+                } else {
+                    out[key] = ConfigurationSchema.isSecret(childPath) && !(child is [String: Any]) ? "********" : mask(child, path: childPath)
+                }
             }
             return out
         }

@@ -31,6 +31,9 @@ public final class IndexFeed: ContentEventSink {
         (stream, continuation) = AsyncStream.makeStream(of: Numbered.self, bufferingPolicy: .bufferingOldest(Self.capacity))
     }
 
+    /// The index records who pushed, nothing else of a request.
+    public var detail: EventDetail { .actor }
+
     /// Queues `event`; never waits. Blob events change nothing the index shows.
     public func receive(_ event: ContentEvent) async {
         if case .blob = event.object { return }

@@ -49,24 +49,33 @@ enum IndexMigrations {
                 engine == .sqlite
                     ? "CREATE VIRTUAL TABLE search_documents USING fts5(repository UNINDEXED, name, description, overview, tags, tokenize = 'unicode61')"
                     : "CREATE TABLE search_documents (repository TEXT PRIMARY KEY, name TEXT, description TEXT, overview TEXT, tags TEXT, document TSVECTOR)",
-            ]
+            ] + (engine == .postgres ? ["CREATE INDEX search_documents_by_document ON search_documents USING GIN (document)"] : [])
         },
     ]
 
     /// The newest schema this build knows.
     static var latest: Int { steps.last?.version ?? 0 }
 
-    /// Brings `database` up to ``latest``.
+    /// Brings `database` up to ``latest``, all steps in one transaction. On PostgreSQL
+    /// instances starting together take a lock first: one migrates, the others wait and
+    /// find the work done.
     static func migrate(_ database: any IndexDatabase) async throws {
-        try await database.execute("CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at BIGINT NOT NULL)")
-        let current = try await database.query("SELECT COALESCE(MAX(version), 0) AS version FROM schema_migrations", [])
-            .first?["version"].integer ?? 0
-        guard current <= latest else { throw IndexError.schemaTooNew(found: Int(current), known: latest) }
-        for step in steps where step.version > current {
-            try await database.transaction { database in
+        try await database.transaction { database in
+            if database.engine == .postgres {
+                try await database.execute("SELECT pg_advisory_xact_lock(\(advisoryLock))")
+            }
+            try await database.execute("CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at BIGINT NOT NULL)")
+            let current = try await database.query("SELECT COALESCE(MAX(version), 0) AS version FROM schema_migrations", [])
+                .first?["version"].integer ?? 0
+            guard current <= latest else { throw IndexError.schemaTooNew(found: Int(current), known: latest) }
+            for step in steps where step.version > current {
                 for statement in step.statements(database.engine) { try await database.execute(statement) }
                 try await database.execute("INSERT INTO schema_migrations (version, applied_at) VALUES ($1, $2)", [.integer(Int64(step.version)), .integer(IndexClock.now())])
             }
         }
     }
+
+    /// The key of the migration lock: any number, fixed, that other applications sharing
+    /// the database are unlikely to use.
+    static let advisoryLock: Int64 = 0x5049_4552  // "PIER"
 }

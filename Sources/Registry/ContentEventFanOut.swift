@@ -7,6 +7,7 @@ public struct ContentEventFanOut: ContentEventSink {
     /// Keeps only the subscribers that listen, so an empty fan-out says nobody does.
     public init(_ subscribers: [any ContentEventSink]) {
         self.subscribers = subscribers.filter(\.isListening)
+        self.detail = self.subscribers.map(\.detail).max() ?? .none
     }
 
     /// Hands the event to each subscriber, one after the other.
@@ -14,6 +15,6 @@ public struct ContentEventFanOut: ContentEventSink {
         for subscriber in subscribers { await subscriber.receive(event) }
     }
 
-    /// Whether any subscriber listens.
-    public var isListening: Bool { !subscribers.isEmpty }
+    /// The most any subscriber reads, worked out once: doors ask on every request.
+    public let detail: EventDetail
 }

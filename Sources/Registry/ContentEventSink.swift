@@ -9,12 +9,29 @@ public protocol ContentEventSink: Sendable {
     /// Takes one event.
     func receive(_ event: ContentEvent) async
 
-    /// Whether anyone listens; when not, doors may skip gathering a request's details.
-    var isListening: Bool { get }
+    /// How much of a request's origin this sink reads, so doors gather no more than that:
+    /// a manifest GET should not format addresses and links nobody will read.
+    var detail: EventDetail { get }
 }
 
 extension ContentEventSink {
-    public var isListening: Bool { true }
+    /// Everything, unless a sink says otherwise.
+    public var detail: EventDetail { .full }
+
+    /// Whether anyone listens; when not, doors may skip gathering a request's details.
+    public var isListening: Bool { detail != .none }
+}
+
+/// How much of a ``RequestOrigin`` the subscribers of a registry read.
+public enum EventDetail: Int, Sendable, Comparable {
+    /// Nobody listens: no event is even built.
+    case none
+    /// Only ``RequestOrigin/actor`` (the index records who pushed).
+    case actor
+    /// The whole origin: address, host, method, user agent, links (notifications).
+    case full
+
+    public static func < (lhs: Self, rhs: Self) -> Bool { lhs.rawValue < rhs.rawValue }
 }
 
 /// The sink of a registry nobody subscribes to.
@@ -22,6 +39,6 @@ public struct NoContentEvents: ContentEventSink {
     public init() {}
     /// Drops the event.
     public func receive(_ event: ContentEvent) async {}
-    /// Never: doors skip gathering request details.
-    public var isListening: Bool { false }
+    /// None: doors skip gathering request details.
+    public var detail: EventDetail { .none }
 }

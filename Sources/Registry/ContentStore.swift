@@ -12,8 +12,9 @@ public import OCI
 /// Methods that publish an event take the ``RequestOrigin`` the event names; the rest
 /// (HEAD, listings, the steps of an upload before it completes) take none.
 public protocol ContentStore: Sendable {
-    /// Whether events have a subscriber, so a door may skip gathering request details.
-    var publishesEvents: Bool { get }
+    /// How much of a request's origin the event subscribers read, so a door gathers no
+    /// more than that (nothing at all without subscribers).
+    var eventDetail: EventDetail { get }
 
     // MARK: blobs
 

@@ -104,7 +104,7 @@ public final class Registry: ContentStore {
         self.tagLists = MetadataCache(maximumCost: 1_000_000, lifetime: lifetime)
     }
 
-    public var publishesEvents: Bool { events.isListening }
+    public var eventDetail: EventDetail { events.detail }
 
     /// Releases what the driver holds open (an object store's connections) once nothing
     /// uses the registry any more.

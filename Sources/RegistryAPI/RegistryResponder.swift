@@ -74,10 +74,14 @@ public struct RegistryResponder: HTTPResponder {
         self.settings = settings
     }
 
-    /// Who is asking, for the events the registry publishes; only gathered when anyone
-    /// listens, so the hot paths pay nothing without subscribers.
+    /// Who is asking, for the events the registry publishes; only as much as the
+    /// subscribers read, so the hot paths pay nothing for details nobody wants.
     func origin(_ request: Request, _ context: Context) -> RequestOrigin {
-        guard registry.publishesEvents else { return RequestOrigin() }
+        switch registry.eventDetail {
+        case .none: return RequestOrigin()
+        case .actor: return RequestOrigin(actor: context.userName)
+        case .full: break
+        }
         return RequestOrigin(
             actor: context.userName,
             address: context.channel.remoteAddress?.description ?? "",

@@ -48,7 +48,7 @@ public struct PierServer: Sendable {
         do {
             index = try await bootstrap.makeIndex()
         } catch {
-            logger.error("index database could not be opened; serving without the index", metadata: ["path": "\(bootstrap.indexDatabasePath)", "error": "\(error)"])
+            logger.error("index database could not be opened; serving without the index", metadata: ["path": "\(bootstrap.indexLocation)", "error": "\(error)"])
         }
         // Without a database nothing reads the feed: close it, so it holds no events.
         if index == nil { content.indexFeed?.finish() }

@@ -36,7 +36,7 @@ struct IndexCommand: AsyncParsableCommand {
             let content = try await bootstrap.makeContent(port: settings.port)
             do {
                 let (repositories, tags) = try await index.rebuild(from: content.registry)
-                print("indexed \(repositories) repositories, \(tags) tags into \(bootstrap.indexDatabasePath)")
+                print("indexed \(repositories) repositories, \(tags) tags into \(bootstrap.indexLocation)")
             } catch {
                 await index.database.close()
                 await content.registry.shutdown()

@@ -32,7 +32,8 @@ import pytest
 
 from harness import KINDS, Registry, Server, missing_binary, stop_all
 from harness.seaweed import SeaweedFS, missing_weed
-from harness.server import set_storage_provider
+from harness.postgres import PostgreSQL, missing_postgres
+from harness.server import set_index_provider, set_storage_provider
 from harness.tools import Podman, in_ci
 
 
@@ -48,6 +49,13 @@ def pytest_addoption(parser):
         default=os.environ.get("E2E_STORAGE", "filesystem"),
         choices=["filesystem", "s3"],
         help="storage driver of the servers under test: filesystem (default) or s3 (a SeaweedFS started for the session)",
+    )
+    parser.addoption(
+        "--index",
+        default=os.environ.get("E2E_INDEX", "sqlite"),
+        choices=["sqlite", "postgres"],
+        help="the index database of Pier servers: sqlite (default, a file beside the data) or postgres "
+             "(a PostgreSQL started for the session, a database per storage root)",
     )
     parser.addoption(
         "--pier-only-on-reference",
@@ -69,6 +77,10 @@ def pytest_configure(config):
         reason = missing_binary("pier")
         if reason:
             raise pytest.UsageError(f"CI=true but {reason}")
+    if in_ci() and config.getoption("--index") == "postgres":
+        reason = missing_postgres()
+        if reason:
+            raise pytest.UsageError(f"CI=true and --index=postgres but {reason}")
     if in_ci() and config.getoption("--storage") == "s3":
         reason = missing_weed()
         if reason:
@@ -155,6 +167,41 @@ def _storage_backend(request, storage_kind):
     set_storage_provider(provider)
     yield
     set_storage_provider(None)
+
+
+@pytest.fixture(scope="session")
+def postgres(tmp_path_factory):
+    """One PostgreSQL for the session (harness.postgres); skips when it is not installed,
+    except under CI=true. `postgres.new_database()` gives a fresh database's URL."""
+    reason = missing_postgres()
+    if reason:
+        if in_ci():
+            pytest.fail(f"CI=true but {reason}")
+        pytest.skip(reason)
+    pg = PostgreSQL(tmp_path_factory.mktemp("postgres")).start()
+    yield pg
+    pg.stop()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _index_backend(request):
+    """With --index=postgres, give every Pier server without its own `index.database` a
+    database on the session's PostgreSQL, one per storage root."""
+    if request.config.getoption("--index") != "postgres":
+        yield
+        return
+    pg = request.getfixturevalue("postgres")
+    databases: dict[str, str] = {}
+
+    def provider(root: Path) -> str:
+        key = str(Path(root).resolve())
+        if key not in databases:
+            databases[key] = pg.new_database()
+        return databases[key]
+
+    set_index_provider(provider)
+    yield
+    set_index_provider(None)
 
 
 def _start(kind: str, workdir, **kw) -> Server:

@@ -13,7 +13,7 @@ import requests
 
 from harness import Registry, images
 from harness.client import error_codes
-from harness.server import pier_bin
+from harness.server import free_port, pier_bin
 
 pytestmark = pytest.mark.pier_only
 
@@ -220,7 +220,8 @@ def test_index_disabled_turns_the_api_off(make_server):
     assert not (srv.root / "pier" / "index.db").exists()
 
 
-@pytest.mark.parametrize("key,value", [("database", "postgres://u:secret@db/pier"), ("database", "mysql://x"),
+@pytest.mark.parametrize("key,value", [("database", "mysql://x"), ("database", "postgres://u:secret@db"),
+                                       ("database", "postgres://u:secret@db/pier?sslmode=sometimes"),
                                        ("namespaces", True), ("defaultvisibility", "private")])
 def test_index_settings_not_supported_yet_are_refused_by_name(tmp_path, key, value):
     import yaml
@@ -230,6 +231,24 @@ def test_index_settings_not_supported_yet_are_refused_by_name(tmp_path, key, val
     out = subprocess.run([pier_bin(), "config", "check", str(config)], capture_output=True, text=True, timeout=30)
     assert out.returncode == 1 and f"index.{key}" in out.stderr, out.stderr
     assert "secret" not in out.stderr
+
+
+def test_a_postgres_url_is_accepted_and_its_password_never_shown(tmp_path):
+    import yaml
+
+    config = tmp_path / "config.yml"
+    config.write_text(yaml.safe_dump({"version": 0.1, "index": {"database": "postgres://pier:s3cr%40t@db.internal:6432/registry?sslmode=require"}}))
+    out = subprocess.run([pier_bin(), "config", "check", str(config)], capture_output=True, text=True, timeout=30)
+    assert out.returncode == 0, out.stderr
+    assert "db.internal:6432/registry" in out.stdout and "s3cr" not in out.stdout + out.stderr
+
+
+def test_an_unreachable_postgres_leaves_the_registry_serving(make_server):
+    port = free_port()
+    srv = make_server("pier", config={"index": {"database": f"postgres://pier:hunter2@127.0.0.1:{port}/pier?sslmode=disable"}})
+    Registry(srv.url).push("team/app", "v1", images.image(1))
+    assert api(srv, "/api/v1/search").status_code == 404
+    assert "index database could not be opened" in srv.log and "hunter2" not in srv.log
 
 
 def test_a_deleted_tag_leaves_the_index(open_pier):

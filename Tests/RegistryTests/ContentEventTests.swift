@@ -119,10 +119,11 @@ import Testing
     }
 
     @Test func aRegistryWithoutSubscribersSaysSoAndAFanOutReachesEverySubscriber() async throws {
-        #expect(!Registry(driver: InMemoryDriver()).publishesEvents)
+        #expect(Registry(driver: InMemoryDriver()).eventDetail == .none)
         let second = RecordingEventSink()
         let registry = Registry(driver: InMemoryDriver(), events: ContentEventFanOut([sink, NoContentEvents(), second]))
-        #expect(registry.publishesEvents)
+        #expect(registry.eventDetail == .full)
+        #expect(ContentEventFanOut([NoContentEvents(), IndexOnlyActor()]).detail == .actor)
         let digest = try await blob([8], in: registry)
         #expect(sink.events.count == 1 && second.events == sink.events && sink.events.first?.object == .blob(digest, size: 1))
     }
@@ -141,4 +142,10 @@ import Testing
         #expect(sink.events == tags.map { ContentEvent(.push, repo, object, tag: $0, origin: origin) })
         for tag in tags { #expect(try await registry.resolve(repo, .tag(tag)) == digest) }
     }
+}
+
+/// A subscriber that reads only who acted, as the index does.
+private struct IndexOnlyActor: ContentEventSink {
+    func receive(_ event: ContentEvent) async {}
+    var detail: EventDetail { .actor }
 }

@@ -40,6 +40,7 @@ class Group:
     catalog_repos: int = 0  # repositories written directly on disk before start
     htpasswd: bool = False  # auth.htpasswd in both configs
     s3: bool = False  # storage.s3 on one SeaweedFS (a bucket per server) instead of a directory
+    index_off: bool = False  # index.disabled in Pier's config: what the index costs the same rows
 
 
 @dataclass(frozen=True)
@@ -146,6 +147,7 @@ def build_plan(quick: bool, rounds: int | None = None) -> Plan:
         "catalog-1k": Group("catalog-1k", catalog_repos=cat_small),
         "catalog-10k": Group("catalog-10k", catalog_repos=cat_large),
         "htpasswd": Group("htpasswd", htpasswd=True),
+        "noindex": Group("noindex", index_off=True),
         "s3": Group("s3", s3=True),
         "s3-catalog-1k": Group("s3-catalog-1k", catalog_repos=cat_small, s3=True),
     }
@@ -159,25 +161,35 @@ def build_plan(quick: bool, rounds: int | None = None) -> Plan:
             what += f", {size_label(chunk_)} chunks"
         if group == "s3":
             what += ", on S3"
+        if group == "noindex":
+            what += ", index off"
         return Scenario(id, bench, f"{bench} {what}", group=group, concurrency=conc, size=size, count=count,
                         chunk=chunk_, metric="mb_per_s", moves_bytes=True)
 
     scenarios = [
         lat("ping", "ping", title=f"GET /v2/, c=8, {dur:g} s"),
         lat("manifest-head", "manifest-head"),
+        # The rows marked -noindex run Pier with `index.disabled`, right after the same row
+        # with the index on: the index must cost these paths nothing measurable (≥ 95%).
+        lat("manifest-head-noindex", "manifest-head", group="noindex",
+            title=f"manifest-head, index off, c=8, {dur:g} s"),
         lat("manifest-get", "manifest-get"),
+        lat("manifest-get-noindex", "manifest-get", group="noindex",
+            title=f"manifest-get, index off, c=8, {dur:g} s"),
         lat("tags", "tags", title=f"tags/list (20 tags), c=8, {dur:g} s"),
         lat("catalog-1k", "catalog", group="catalog-1k",
             title=f"_catalog?n=1000 of {cat_small:,} repos, c=8, {dur:g} s"),
         lat("catalog-10k", "catalog", group="catalog-10k",
             title=f"_catalog?n=1000 of {cat_large:,} repos, c=8, {dur:g} s"),
         push("push-1m", "push-monolith", s1m, n1m, 8),
+        push("push-1m-noindex", "push-monolith", s1m, n1m, 8, group="noindex"),
         push("push-10m", "push-monolith", s10m, n10m, 4),
         push("push-100m", "push-monolith", s100m, n100m, 2),
         push("push-1g", "push-monolith", s1g, n1g, 1),
         push("push-chunked-100m", "push-chunked", s100m, nchunked, 1, chunk_=chunk),
         push("push-stream-100m", "push-stream", s100m, nchunked, 1),
         push("pull-1m", "pull", s1m, n1m, 8),
+        push("pull-1m-noindex", "pull", s1m, n1m, 8, group="noindex"),
         push("pull-100m", "pull", s100m, n100m, 2),
         push("pull-1g", "pull", s1g, npull1g, 1),
         Scenario("mixed-1m", "mixed", f"mixed 75% pull / 25% push of {size_label(s1m)}, c=8, {dur:g} s",
@@ -222,6 +234,18 @@ def build_plan(quick: bool, rounds: int | None = None) -> Plan:
         nginx_big_size=s1g,
         warm_bytes=64 * MiB if quick else 3 * GiB,
     )
+
+
+def round_order(scenarios: list[Scenario], round_no: int) -> list[Scenario]:
+    """The rows of one round: in even rounds each `-noindex` row runs before its twin, so
+    neither side of the index comparison always follows the other (a push row runs slower
+    right after another push's writeback)."""
+    order = list(scenarios)
+    if round_no % 2 == 0:
+        for i in range(1, len(order)):
+            if order[i].id == f"{order[i - 1].id}-noindex":
+                order[i - 1], order[i] = order[i], order[i - 1]
+    return order
 
 
 def select(plan: Plan, spec: str | None) -> list[Scenario]:

@@ -190,6 +190,21 @@ def check_targets(summary: dict) -> list[dict]:
     # page cache's memory resident it exceeds one core's SHA-256 rate, which bounds any
     # registry that verifies what it stores (docs/performance.md).
     vs_reference("pull-1m", 2)
+    # The index costs the hot paths nothing measurable: the same rows with it off.
+    for sid in ("manifest-head", "manifest-get", "push-1m", "pull-1m"):
+        off = f"{sid}-noindex"
+        name = f"{sid} with the index ≥ 95% of {off}"
+        if sid not in sc or off not in sc:
+            add(name, sid, None, "not run")
+            continue
+        key = sc[sid]["metric"]
+        on_rate, off_rate = metric(sid, "pier", key), metric(off, "pier", key)
+        if on_rate is None or off_rate is None:
+            add(name, sid, None, "no data")
+        else:
+            unit = "req/s" if key == "req_per_s" else "MB/s"
+            add(name, sid, on_rate >= 0.95 * off_rate,
+                f"{on_rate / off_rate:.0%} ({on_rate:,.1f} vs {off_rate:,.1f} {unit})")
     vs_reference("pull-1g", 1)
     vs_ceiling("pull-1g", "nginx-get-big", 1.0, "nginx GET MB/s")
 

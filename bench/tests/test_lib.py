@@ -233,3 +233,21 @@ def test_timed_window_leaves_out_the_digest_checks_after_the_timed_phase():
     assert timed_window(100.0, 115.0, {"seconds": 2.0}) == (113.0, 115.0)
     # never before the process started
     assert timed_window(100.0, 101.0, {"seconds": 5.0, "after_s": 0.5}) == (100.0, 100.5)
+
+
+def test_index_rows_alternate_with_their_twins_and_are_held_to_95_percent():
+    p = planlib.build_plan(False)
+    scen = planlib.select(p, "manifest-get,manifest-get-noindex,push-1m,push-1m-noindex")
+    assert [s.id for s in planlib.round_order(scen, 1)] == [s.id for s in scen]
+    assert [s.id for s in planlib.round_order(scen, 2)] == [
+        "manifest-get-noindex", "manifest-get", "push-1m-noindex", "push-1m"]
+    assert p.groups["noindex"].index_off and not p.groups["main"].index_off
+    ms = [
+        _m("manifest-get", "pier", 9600), _m("manifest-get-noindex", "pier", 10000),
+        _m("push-1m", "pier", 10, mbps=90), _m("push-1m-noindex", "pier", 10, mbps=100),
+    ]
+    s = report.summarize(scen, ms, [], {"pier": 20.0, "distribution": 25.0}, {})
+    t = {x["target"]: x["status"] for x in s["targets"]}
+    assert t["manifest-get with the index ≥ 95% of manifest-get-noindex"] == "PASS"
+    assert t["push-1m with the index ≥ 95% of push-1m-noindex"] == "FAIL"
+    assert t["pull-1m with the index ≥ 95% of pull-1m-noindex"] == "n/a"

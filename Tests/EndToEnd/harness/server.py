@@ -80,6 +80,18 @@ def set_storage_provider(provider) -> None:
     _storage_provider = provider
 
 
+# None: the index in its default SQLite file beside the data. conftest's --index=postgres
+# installs one that gives each distinct storage root a database of its own on the session's
+# PostgreSQL (servers sharing a root share the index, as instances sharing a bucket do).
+_index_provider = None
+
+
+def set_index_provider(provider) -> None:
+    """Install (or, with None, remove) the provider of `index.database` for Pier servers."""
+    global _index_provider
+    _index_provider = provider
+
+
 def storage_driver(storage: dict | None) -> str | None:
     """The driver key of a `storage` section ("filesystem", "s3", ...), or None."""
     drivers = [k for k in (storage or {}) if k not in STORAGE_PARAMETER_KEYS]
@@ -169,6 +181,9 @@ class Server(ManagedProcess):
             # were deleted, such as a finished upload's (left by either server). The reference
             # then died at start or soon after, at random. Its purge is not under test.
             self.config["storage"].setdefault("maintenance", {}).setdefault("uploadpurging", {"enabled": False})
+        index = self.config.get("index") or {}
+        if kind == "pier" and _index_provider is not None and "database" not in index and not index.get("disabled"):
+            self.config.setdefault("index", {})["database"] = _index_provider(self.root)
         self.config_path = self.workdir / f"{kind}-config.yml"
         self.log_path = self.workdir / f"{kind}.log"
         self.proc: subprocess.Popen | None = None

@@ -1,0 +1,182 @@
+import Logging
+import NIOSSL
+import PostgresNIO
+import Synchronization
+
+/// The index on a PostgreSQL server, which several Pier instances share: a change made
+/// through one (a star, a visibility, a revoked token) holds at once through every other.
+/// Statements run on a small pool of connections; a transaction keeps one to itself.
+public final class PostgresIndexDatabase: IndexDatabase {
+    public var engine: IndexEngine { .postgres }
+    private let client: PostgresClient
+    private let running: Task<Void, Never>
+    private let logger: Logger
+    private let closed = Atomic<Bool>(false)
+
+    /// Connects to `location`: the first statement proves the server answers, so a wrong
+    /// host or password fails the start with the server's reason, not the first request.
+    public static func open(_ location: IndexDatabaseLocation.PostgresLocation, logger: Logger) async throws -> PostgresIndexDatabase {
+        let tls: PostgresClient.Configuration.TLS
+        switch location.tls {
+        case .disable: tls = .disable
+        case .prefer: tls = .prefer(.makeClientConfiguration())
+        case .require: tls = .require(.makeClientConfiguration())
+        }
+        var configuration = PostgresClient.Configuration(
+            host: location.host, port: location.port, username: location.user,
+            password: location.password, database: location.database, tls: tls
+        )
+        // Enough for the feed, the API and a rebuild at once; every instance has its own.
+        configuration.options.maximumConnections = 8
+        configuration.options.connectTimeout = .seconds(5)
+        // The pool retries a refused connection without end, logging each try: its own
+        // chatter is kept to warnings, and every statement has a deadline instead.
+        var poolLogger = logger
+        poolLogger.logLevel = max(logger.logLevel, .warning)
+        let database = PostgresIndexDatabase(client: PostgresClient(configuration: configuration, backgroundLogger: poolLogger), logger: logger)
+        do {
+            try await database.execute("SELECT 1")
+        } catch {
+            await database.close()
+            throw error
+        }
+        return database
+    }
+
+    private init(client: PostgresClient, logger: Logger) {
+        self.client = client
+        self.logger = logger
+        self.running = Task { await client.run() }
+    }
+
+    /// How long a statement or transaction may wait for the server (a connection
+    /// included): a server that is down fails an API request instead of holding it.
+    static let deadline = Duration.seconds(10)
+    /// A transaction's: a migration or a large repository's update does more.
+    static let transactionDeadline = Duration.seconds(60)
+
+    public func query(_ sql: String, _ binds: [IndexValue]) async throws -> [IndexRow] {
+        let statement = try Self.statement(sql, binds)
+        let (client, logger) = (client, logger)
+        return try await Self.withinDeadline {
+            try await Self.rows(client.query(statement, logger: logger))
+        }
+    }
+
+    public func transaction<T: Sendable>(_ body: @Sendable (any IndexDatabase) async throws -> T) async throws -> T {
+        let (client, logger) = (client, logger)
+        // The group in `withinDeadline` is awaited before this returns: `body` never
+        // outlives the call.
+        return try await withoutActuallyEscaping(body) { body in
+            try await Self.withinDeadline(Self.transactionDeadline) {
+                try await client.withConnection { connection in
+                    let leased = Leased(connection: connection, logger: logger)
+                    try await leased.execute("BEGIN")
+                    do {
+                        let result = try await body(leased)
+                        try await leased.execute("COMMIT")
+                        return result
+                    } catch {
+                        try? await leased.execute("ROLLBACK")
+                        throw error
+                    }
+                }
+            }
+        }
+    }
+
+    /// Runs `work`, failing it after `limit`; the server's errors become
+    /// ``IndexError/database(_:)`` with the server's own message.
+    static func withinDeadline<T: Sendable>(_ limit: Duration = deadline, _ work: @escaping @Sendable () async throws -> T) async throws -> T {
+        do {
+            return try await withThrowingTaskGroup(of: T?.self) { group in
+                group.addTask { try await work() }
+                group.addTask {
+                    try await Task.sleep(for: limit)
+                    return nil
+                }
+                defer { group.cancelAll() }
+                guard let first = try await group.next(), let result = first else {
+                    throw IndexError.database("no answer within \(limit)")
+                }
+                return result
+            }
+        } catch let error as PSQLError {
+            throw failure(error)
+        }
+    }
+
+    public func close() async {
+        guard !closed.exchange(true, ordering: .relaxed) else { return }
+        running.cancel()
+        await running.value
+    }
+
+    deinit {
+        running.cancel()
+    }
+
+    static func statement(_ sql: String, _ binds: [IndexValue]) throws -> PostgresQuery {
+        var bindings = PostgresBindings(capacity: binds.count)
+        for value in binds {
+            switch value {
+            case .integer(let value): bindings.append(value)
+            case .double(let value): bindings.append(value)
+            case .text(let value): bindings.append(value)
+            case .null: bindings.appendNull()
+            }
+        }
+        return PostgresQuery(unsafeSQL: sql, binds: bindings)
+    }
+
+    static func rows(_ sequence: PostgresRowSequence) async throws -> [IndexRow] {
+        var rows = [IndexRow]()
+        for try await row in sequence {
+            var values = [String: IndexValue]()
+            for cell in row { values[cell.columnName] = value(cell) }
+            rows.append(IndexRow(values))
+        }
+        return rows
+    }
+
+    /// A cell in the shared value type: integers of every width, floats, text; booleans as
+    /// 0 or 1 (SQLite's way), so callers read both engines alike.
+    static func value(_ cell: PostgresCell) -> IndexValue {
+        guard cell.bytes != nil else { return .null }
+        switch cell.dataType {
+        case .int2, .int4, .int8:
+            return (try? cell.decode(Int64.self)).map(IndexValue.integer) ?? .null
+        case .float4, .float8:
+            return (try? cell.decode(Double.self)).map(IndexValue.double) ?? .null
+        case .bool:
+            return (try? cell.decode(Bool.self)).map { .integer($0 ? 1 : 0) } ?? .null
+        default:
+            return (try? cell.decode(String.self)).map(IndexValue.text) ?? .null
+        }
+    }
+
+    /// The server's own message (PSQLError's description hides it by design).
+    static func failure(_ error: PSQLError) -> IndexError {
+        let message = error.serverInfo?[.message] ?? "\(error.code)"
+        let state = error.serverInfo?[.sqlState].map { " (SQLSTATE \($0))" } ?? ""
+        return .database(message + state)
+    }
+
+    /// One connection held for a transaction: its statements never interleave with others'.
+    private struct Leased: IndexDatabase {
+        let connection: PostgresConnection
+        let logger: Logger
+        var engine: IndexEngine { .postgres }
+
+        func query(_ sql: String, _ binds: [IndexValue]) async throws -> [IndexRow] {
+            let statement = try PostgresIndexDatabase.statement(sql, binds)
+            return try await PostgresIndexDatabase.rows(connection.query(statement, logger: logger))
+        }
+
+        func transaction<T: Sendable>(_ body: @Sendable (any IndexDatabase) async throws -> T) async throws -> T {
+            try await body(self)
+        }
+
+        func close() async {}
+    }
+}
