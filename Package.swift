@@ -132,10 +132,11 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        .target(name: "Markdown", swiftSettings: swiftSettings),
         .target(
             name: "IndexAPI",
             dependencies: [
-                "OCI", "Registry", "Auth", "Index", "RegistryAPI",
+                "OCI", "Registry", "Auth", "Index", "RegistryAPI", "Markdown",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -245,6 +246,7 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(name: "IndexTests", dependencies: ["Index", "Registry", "OCI", "TestSupport", .product(name: "Logging", package: "swift-log")], swiftSettings: swiftSettings),
+        .testTarget(name: "MarkdownTests", dependencies: ["Markdown"], swiftSettings: swiftSettings),
         .testTarget(name: "NotificationsTests", dependencies: ["Notifications", "Registry", "OCI"], swiftSettings: swiftSettings),
         .testTarget(name: "RegistryTests", dependencies: ["Registry", "Storage", "OCI", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(

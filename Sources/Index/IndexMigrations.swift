@@ -51,6 +51,22 @@ enum IndexMigrations {
                     : "CREATE TABLE search_documents (repository TEXT PRIMARY KEY, name TEXT, description TEXT, overview TEXT, tags TEXT, document TSVECTOR)",
             ] + (engine == .postgres ? ["CREATE INDEX search_documents_by_document ON search_documents USING GIN (document)"] : [])
         },
+        // Comments: what users say about a repository, in Markdown, kept as written.
+        Step(version: 2) { engine in
+            [
+                """
+                CREATE TABLE comments (
+                    id \(engine == .sqlite ? "INTEGER PRIMARY KEY AUTOINCREMENT" : "BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY"),
+                    repository TEXT NOT NULL REFERENCES repositories(name) ON DELETE CASCADE,
+                    author TEXT NOT NULL,
+                    body TEXT NOT NULL,
+                    created_at BIGINT NOT NULL,
+                    updated_at BIGINT
+                )
+                """,
+                "CREATE INDEX comments_by_repository ON comments (repository, id)",
+            ]
+        },
     ]
 
     /// The newest schema this build knows.

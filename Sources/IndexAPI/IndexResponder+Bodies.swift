@@ -1,4 +1,5 @@
 import Index
+import Markdown
 
 /// The JSON shapes the index API answers with (keys in snake_case).
 extension IndexResponder {
@@ -7,6 +8,8 @@ extension IndexResponder {
         var namespace: String
         var description: String
         var overview: String
+        /// The overview rendered by ``SafeMarkdown``: safe to put in a page as is.
+        var overviewHtml: String
         var createdAt: String
         var pushedAt: String?
         var pullCount: Int64
@@ -20,6 +23,7 @@ extension IndexResponder {
             namespace = summary.namespace
             description = summary.description
             overview = summary.overview
+            overviewHtml = SafeMarkdown().html(summary.overview)
             createdAt = IndexClock.format(summary.createdAt)
             pushedAt = summary.pushedAt.map(IndexClock.format)
             pullCount = summary.pullCount
@@ -49,6 +53,25 @@ extension IndexResponder {
             pushedAt = IndexClock.format(tag.pushedAt)
             pusher = tag.pusher
             lastPulledAt = tag.lastPulledAt.map(IndexClock.format)
+        }
+    }
+
+    struct CommentBody: Encodable {
+        var id: Int64
+        var author: String
+        var body: String
+        /// The body rendered by ``SafeMarkdown``: safe to put in a page as is.
+        var bodyHtml: String
+        var createdAt: String
+        var updatedAt: String?
+
+        init(_ comment: RepositoryComment) {
+            id = comment.id
+            author = comment.author
+            body = comment.body
+            bodyHtml = SafeMarkdown().html(comment.body)
+            createdAt = IndexClock.format(comment.createdAt)
+            updatedAt = comment.updatedAt.map(IndexClock.format)
         }
     }
 

@@ -20,6 +20,16 @@ public struct IndexResponder: Sendable {
     let access: AccessController?
     let logger: Logger
 
+    /// Comments a user may post per minute, on this instance.
+    let postingLimit = PostingLimit()
+
+    /// The longest short description (Docker Hub's is 100; images' annotations run longer).
+    static let descriptionLimit = 300
+    /// The longest overview, in characters (Docker Hub's limit).
+    static let overviewLimit = 25_000
+    /// The longest comment, in characters.
+    static let commentLimit = 5_000
+
     public init(index: RepositoryIndex, access: AccessController?, logger: Logger) {
         self.index = index
         self.access = access
@@ -113,12 +123,22 @@ public struct IndexResponder: Sendable {
     }
 
     private func repositoryRoute(_ request: Request, _ rest: Substring, _ query: Query, _ caller: Principal, route: inout String) async throws -> Response {
-        // Repository names hold slashes: the endpoint is the last segment, as /v2/ resolves it.
+        // Repository names hold slashes: the endpoint is the last segment(s), as /v2/ resolves it.
         var name = rest
         var endpoint = ""
-        for suffix in ["/tags", "/star"] where rest.hasSuffix(suffix) {
+        var commentID: Int64?
+        for suffix in ["/tags", "/star", "/comments"] where rest.hasSuffix(suffix) {
             name = rest.dropLast(suffix.count)
             endpoint = String(suffix.dropFirst())
+        }
+        if endpoint.isEmpty, let slash = rest.lastIndex(of: "/"), rest[..<slash].hasSuffix("/comments") {
+            let id = rest[rest.index(after: slash)...]
+            guard let number = Int64(id), number > 0, id.allSatisfy(\.isASCII) else {
+                throw RegistryError(.notFound, "no such comment")
+            }
+            commentID = number
+            name = rest[..<slash].dropLast("/comments".count)
+            endpoint = "comment"
         }
         guard let repository = RepositoryName(name) else {
             throw RegistryError(.nameInvalid, "invalid repository name")
@@ -131,9 +151,74 @@ public struct IndexResponder: Sendable {
         switch endpoint {
         case "":
             route = "api_repository"
+            if request.method == .patch {
+                try requireAdministration(fullName, caller)
+                let fields = try await JSONFields.read(request, limit: Self.overviewLimit * 6 + 4096, allowed: ["description", "overview"])
+                let description = try fields.string("description", maximum: Self.descriptionLimit)
+                let overview = try fields.string("overview", maximum: Self.overviewLimit, multiline: true)
+                try await index.describe(fullName, description: description, overview: overview)
+                guard let updated = try await index.repository(fullName) else {
+                    throw RegistryError(.nameUnknown, "repository name not known to registry")
+                }
+                return try await repositoryBody(updated, caller)
+            }
             try requireGet(request)
-            let starred = try await caller.identity.userName.asyncMap { try await index.hasStarred($0, fullName) } ?? false
-            return try json(RepositoryBody(summary, starred: starred))
+            return try await repositoryBody(summary, caller)
+        case "comments":
+            route = "api_comments"
+            if request.method == .post {
+                let author = try postingUser(caller)
+                let fields = try await JSONFields.read(request, limit: Self.commentLimit * 6 + 1024, allowed: ["body"])
+                guard let body = try fields.string("body", maximum: Self.commentLimit, multiline: true),
+                      !body.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else {
+                    throw JSONFields.invalid("'body' must be a non-empty string")
+                }
+                if let wait = postingLimit.admit(author, now: IndexClock.now()) {
+                    var error = RegistryError(.tooManyRequests, "too many comments; try again in \(wait) s")
+                    error.detail = "at most \(postingLimit.allowance) comments a minute"
+                    var response = error.response(for: request.method)
+                    response.headers[.retryAfter] = String(wait)
+                    return response
+                }
+                let comment = try await index.addComment(body, by: author, on: fullName)
+                var response = try json(CommentBody(comment))
+                response.status = .created
+                return response
+            }
+            try requireGet(request)
+            let (page, size) = try query.paging()
+            let (comments, total) = try await index.comments(fullName, limit: size, offset: (page - 1) * size)
+            var response = try json(PageBody(count: total, page: page, pageSize: size, results: comments.map(CommentBody.init)))
+            if page * size < total {
+                response.headers[.link] = "</api/v1/repositories/\(fullName)/comments?page=\(page + 1)&page_size=\(size)>; rel=\"next\""
+            }
+            return response
+        case "comment":
+            route = "api_comment"
+            guard let commentID, let comment = try await index.comment(commentID, on: fullName) else {
+                throw RegistryError(.notFound, "no such comment")
+            }
+            if request.method == .get || request.method == .head { return try json(CommentBody(comment)) }
+            // Its author, or whoever administers the repository.
+            let user = try postingUser(caller)
+            if user != comment.author { try requireAdministration(fullName, caller) }
+            switch request.method {
+            case .patch:
+                let fields = try await JSONFields.read(request, limit: Self.commentLimit * 6 + 1024, allowed: ["body"])
+                guard let body = try fields.string("body", maximum: Self.commentLimit, multiline: true),
+                      !body.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else {
+                    throw JSONFields.invalid("'body' must be a non-empty string")
+                }
+                guard let edited = try await index.editComment(commentID, on: fullName, body: body) else {
+                    throw RegistryError(.notFound, "no such comment")
+                }
+                return try json(CommentBody(edited))
+            case .delete:
+                try await index.deleteComment(commentID, on: fullName)
+                return Response(status: .noContent)
+            default:
+                throw RegistryError(.unsupported, "use GET, PATCH or DELETE")
+            }
         case "tags":
             route = "api_tags"
             try requireGet(request)
@@ -160,6 +245,32 @@ public struct IndexResponder: Sendable {
             }
             return Response(status: .noContent)
         }
+    }
+
+    /// The repository with what the caller may want of it: whether they starred it, and
+    /// its overview as HTML that a page may show as is.
+    private func repositoryBody(_ summary: RepositorySummary, _ caller: Principal) async throws -> Response {
+        let starred = try await caller.identity.userName.asyncMap { try await index.hasStarred($0, summary.name) } ?? false
+        return try json(RepositoryBody(summary, starred: starred))
+    }
+
+    /// Whether `caller` administers `repository` (edits what the index holds of it,
+    /// moderates its comments): whoever may pull, push and delete it. Without `auth`,
+    /// distribution's rule: everyone may do everything.
+    private func requireAdministration(_ repository: String, _ caller: Principal) throws {
+        guard let access, !access.allows(caller, .repository(repository, .all)) else { return }
+        if caller.identity.userName == nil {
+            throw AuthFailure(.missingCredentials, "log in to change this repository")
+        }
+        throw RegistryError(.denied, "only the repository's administrators may do this")
+    }
+
+    /// The user posting (a comment): anonymous callers may read, not write.
+    private func postingUser(_ caller: Principal) throws -> String {
+        guard let user = caller.identity.userName else {
+            throw AuthFailure(.missingCredentials, "log in to comment")
+        }
+        return user
     }
 
     private func requireGet(_ request: Request) throws {

@@ -4,7 +4,8 @@
 /// Every layer throws these for client-visible conditions so the HTTP layer can answer
 /// with `{"errors":[{"code","message","detail"}]}` without guessing.
 public struct RegistryError: Error, Sendable, Equatable, CustomStringConvertible {
-    /// The error codes of the distribution spec, plus `UNAVAILABLE` for a failing backend.
+    /// The error codes of the distribution spec, plus `UNAVAILABLE` for a failing backend
+    /// and the index API's `REQUEST_INVALID` and `NOT_FOUND`.
     public enum Code: String, Sendable {
         case blobUnknown = "BLOB_UNKNOWN"
         case blobUploadInvalid = "BLOB_UPLOAD_INVALID"
@@ -25,11 +26,15 @@ public struct RegistryError: Error, Sendable, Equatable, CustomStringConvertible
         case paginationNumberInvalid = "PAGINATION_NUMBER_INVALID"
         case unavailable = "UNAVAILABLE"
         case unknown = "UNKNOWN"
+        /// A body or parameter of an index API request the endpoint cannot take.
+        case requestInvalid = "REQUEST_INVALID"
+        /// An index API resource other than a repository (a comment, a user) that is not there.
+        case notFound = "NOT_FOUND"
 
         /// The status the spec (or distribution, where the spec is silent) pairs with the code.
         public var defaultStatus: Int {
             switch self {
-            case .blobUnknown, .blobUploadUnknown, .manifestUnknown, .nameUnknown: 404
+            case .blobUnknown, .blobUploadUnknown, .manifestUnknown, .nameUnknown, .notFound: 404
             case .unauthorized: 401
             case .denied: 403
             case .unsupported: 405

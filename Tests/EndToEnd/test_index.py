@@ -292,3 +292,105 @@ def test_a_token_shows_only_the_repositories_its_claims_name(make_server, tmp_pa
     assert [r["name"] for r in api(srv, "/api/v1/search", headers={"Authorization": f"Bearer {scoped}"}).json()["results"]] == ["team/one"]
     hidden = api(srv, "/api/v1/repositories/team/two", headers={"Authorization": f"Bearer {scoped}"})
     assert hidden.status_code == 404 and error_codes(hidden) == ["NAME_UNKNOWN"]
+
+
+def test_description_and_overview_are_edited_by_repository_admins_only(guarded):
+    Registry(guarded.url, auth=("alice", "alice-pw")).push("alice/tool", "v1", images.image(1))
+    Registry(guarded.url, auth=("alice", "alice-pw")).push("public/tool", "v1", images.image(1))
+    eventually(lambda: api(guarded, "/api/v1/repositories/public/tool").status_code == 200)
+    alice = ("alice", "alice-pw")
+    overview = "# Tool\nRun it with `tool --help`. See [docs](https://example.com/docs).\n\n<script>alert(1)</script>"
+    r = api(guarded, "/api/v1/repositories/alice/tool", auth=alice, method="PATCH",
+            json={"description": "Searchable widget tool", "overview": overview})
+    assert r.status_code == 200, r.text
+    body = r.json()
+    assert body["description"] == "Searchable widget tool" and body["overview"] == overview
+    assert "<h1>Tool</h1>" in body["overview_html"] and "<script" not in body["overview_html"]
+    assert 'href="https://example.com/docs"' in body["overview_html"]
+    # Search reads the new description at once.
+    assert "alice/tool" in api(guarded, "/api/v1/search?q=widget", auth=alice).text
+    # Only the description: the overview stays.
+    r = api(guarded, "/api/v1/repositories/alice/tool", auth=alice, method="PATCH", json={"description": "Short"})
+    assert r.json()["overview"] == overview
+    # public/** is pushed by alice but she may not delete there: not its administrator; bob may only pull.
+    for auth, status, code in ((alice, 403, "DENIED"), (("bob", "bob-pw"), 403, "DENIED"), (None, 401, "UNAUTHORIZED")):
+        r = api(guarded, "/api/v1/repositories/public/tool", auth=auth, method="PATCH", json={"description": "x"})
+        assert (r.status_code, error_codes(r)) == (status, [code]), (auth, r.text)
+    # Bob cannot even see alice/tool: as if it did not exist.
+    r = api(guarded, "/api/v1/repositories/alice/tool", auth=("bob", "bob-pw"), method="PATCH", json={"description": "x"})
+    assert r.status_code == 404 and error_codes(r) == ["NAME_UNKNOWN"]
+    assert api(guarded, "/api/v1/repositories/public/tool").json()["description"] == ""
+
+
+@pytest.mark.parametrize("body,headers,status", [
+    (b"{not json", {"Content-Type": "application/json"}, 400),
+    (b"[1, 2]", {"Content-Type": "application/json"}, 400),
+    (b'{"description": "x", "stars": 5}', {"Content-Type": "application/json"}, 400),
+    (b'{"description": 42}', {"Content-Type": "application/json"}, 400),
+    (b'{"description": "line\\u0000break"}', {"Content-Type": "application/json"}, 400),
+    (b'{"description": "' + b"d" * 301 + b'"}', {"Content-Type": "application/json"}, 400),
+    (b'{"overview": "' + b"o" * 160_000 + b'"}', {"Content-Type": "application/json"}, 413),
+    (b'{"description": "x"}', {"Content-Type": "text/plain"}, 400),
+])
+def test_bad_bodies_are_refused_and_nothing_is_stored_half(open_pier, body, headers, status):
+    Registry(open_pier.url).push("team/strict", "v1", images.image(1))
+    eventually(lambda: api(open_pier, "/api/v1/repositories/team/strict").status_code == 200)
+    api(open_pier, "/api/v1/repositories/team/strict", method="PATCH", json={"description": "kept", "overview": "kept too"})
+    r = api(open_pier, "/api/v1/repositories/team/strict", method="PATCH", data=body, headers=headers)
+    assert r.status_code == status, r.text
+    assert r.json()["errors"][0]["code"] in ("REQUEST_INVALID", "SIZE_INVALID")
+    after = api(open_pier, "/api/v1/repositories/team/strict").json()
+    assert (after["description"], after["overview"]) == ("kept", "kept too")
+
+
+def test_comments_are_posted_paged_edited_and_deleted_by_their_author_or_an_admin(guarded):
+    Registry(guarded.url, auth=("alice", "alice-pw")).push("public/talk", "v1", images.image(1))
+    Registry(guarded.url, auth=("alice", "alice-pw")).push("alice/talk", "v1", images.image(1))
+    eventually(lambda: api(guarded, "/api/v1/repositories/public/talk").status_code == 200)
+    bob, alice = ("bob", "bob-pw"), ("alice", "alice-pw")
+    base = "/api/v1/repositories/public/talk/comments"
+    assert api(guarded, base, method="POST", json={"body": "hi"}).status_code == 401
+    hostile = "Nice! <img src=x onerror=alert(1)> [x](javascript:alert(1)) **bold**"
+    r = api(guarded, base, auth=bob, method="POST", json={"body": hostile})
+    assert r.status_code == 201, r.text
+    first = r.json()
+    assert first["author"] == "bob" and first["body"] == hostile and first.get("updated_at") is None
+    assert "<img" not in first["body_html"] and "href" not in first["body_html"]
+    assert "<strong>bold</strong>" in first["body_html"]
+    for i in range(3):
+        api(guarded, base, auth=alice, method="POST", json={"body": f"comment {i}"})
+    page = api(guarded, base + "?page=1&page_size=2")
+    assert page.json()["count"] == 4 and [c["author"] for c in page.json()["results"]] == ["bob", "alice"]
+    assert 'rel="next"' in page.headers["Link"]
+    one = f"{base}/{first['id']}"
+    # Alice may push to public/** but not delete there: she is not its administrator.
+    assert api(guarded, one, auth=alice, method="PATCH", json={"body": "edited by alice"}).status_code == 403
+    edited = api(guarded, one, auth=bob, method="PATCH", json={"body": "edited"})
+    assert edited.status_code == 200 and edited.json()["body"] == "edited" and edited.json()["updated_at"]
+    assert api(guarded, one, auth=bob, method="DELETE").status_code == 204
+    assert api(guarded, one).status_code == 404 and error_codes(api(guarded, one)) == ["NOT_FOUND"]
+    # A comment id from another repository is not found here.
+    other = api(guarded, "/api/v1/repositories/alice/talk/comments", auth=alice, method="POST", json={"body": "mine"}).json()
+    assert api(guarded, f"{base}/{other['id']}", auth=alice).status_code == 404
+    # Bob cannot see alice/talk at all, nor its comments.
+    assert api(guarded, f"/api/v1/repositories/alice/talk/comments/{other['id']}", auth=bob).status_code == 404
+    for bad in ("/api/v1/repositories/public/talk/comments/abc", "/api/v1/repositories/public/talk/comments/-1",
+                "/api/v1/repositories/public/talk/comments/99999999999999999999"):
+        assert api(guarded, bad).status_code == 404
+    for body in ({"body": ""}, {"body": "   "}, {"body": "x" * 5001}, {"text": "hi"}, {"body": None}):
+        r = api(guarded, base, auth=bob, method="POST", json=body)
+        assert r.status_code == 400 and error_codes(r) == ["REQUEST_INVALID"], body
+
+
+def test_comments_are_rate_limited_per_user(guarded):
+    Registry(guarded.url, auth=("alice", "alice-pw")).push("public/busy", "v1", images.image(1))
+    eventually(lambda: api(guarded, "/api/v1/repositories/public/busy").status_code == 200)
+    base = "/api/v1/repositories/public/busy/comments"
+    statuses = [api(guarded, base, auth=("bob", "bob-pw"), method="POST", json={"body": f"spam {i}"}).status_code
+                for i in range(12)]
+    assert statuses == [201] * 10 + [429] * 2
+    refused = api(guarded, base, auth=("bob", "bob-pw"), method="POST", json={"body": "more"})
+    assert error_codes(refused) == ["TOOMANYREQUESTS"] and int(refused.headers["Retry-After"]) >= 1
+    # Another user is not held back by bob.
+    assert api(guarded, base, auth=("alice", "alice-pw"), method="POST", json={"body": "hello"}).status_code == 201
+    assert api(guarded, base).json()["count"] == 11

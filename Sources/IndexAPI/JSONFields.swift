@@ -1,0 +1,48 @@
+import Foundation
+import Hummingbird
+import OCI
+
+/// A JSON object a client sent, read strictly: a body that is not one object, a field the
+/// endpoint does not know, a value of the wrong type or a string with control characters is
+/// refused with the reason, before anything is stored, so nothing is ever stored half.
+struct JSONFields {
+    private let object: [String: Any]
+
+    /// The body of `request`, at most `limit` bytes, with no fields but `allowed`.
+    static func read(_ request: Request, limit: Int, allowed: Set<String>) async throws -> JSONFields {
+        if let type = request.headers[.contentType], !type.lowercased().hasPrefix("application/json") {
+            throw invalid("send the body as application/json")
+        }
+        let buffer: ByteBuffer
+        do {
+            buffer = try await request.body.collect(upTo: limit)
+        } catch {
+            throw RegistryError(.sizeInvalid, "the body is larger than \(limit) bytes", status: 413)
+        }
+        guard let parsed = try? JSONSerialization.jsonObject(with: Data(buffer.readableBytesView)),
+              let object = parsed as? [String: Any] else {
+            throw invalid("the body must be one JSON object")
+        }
+        if let unknown = object.keys.sorted().first(where: { !allowed.contains($0) }) {
+            throw invalid("unknown field '\(unknown)'", detail: "known fields: \(allowed.sorted().joined(separator: ", "))")
+        }
+        return JSONFields(object: object)
+    }
+
+    /// The text of `field`, if sent: a string of at most `maximum` characters, with line
+    /// breaks only when `multiline`.
+    func string(_ field: String, maximum: Int, multiline: Bool = false) throws -> String? {
+        guard let value = object[field] else { return nil }
+        guard let text = value as? String else { throw Self.invalid("'\(field)' must be a string") }
+        guard text.count <= maximum else { throw Self.invalid("'\(field)' is longer than \(maximum) characters") }
+        let allowed: Set<Unicode.Scalar> = multiline ? ["\n", "\r", "\t"] : []
+        if text.unicodeScalars.contains(where: { ($0.value < 0x20 || $0.value == 0x7F) && !allowed.contains($0) }) {
+            throw Self.invalid("'\(field)' holds control characters")
+        }
+        return text
+    }
+
+    static func invalid(_ message: String, detail: String? = nil) -> RegistryError {
+        RegistryError(.requestInvalid, message, detail: detail, status: 400)
+    }
+}
