@@ -342,3 +342,35 @@ def test_docker_login_through_piers_token_server_then_push_and_pull(
     # daemon still has the image, but a pull always asks the registry for the manifest).
     stranger = dockerd.client(tmp_path / "stranger-config")
     assert_refused_for_auth(stranger.attempt("pull", target))
+
+
+@pytest.mark.pier_only
+def test_docker_search_finds_public_repositories_and_logged_in_the_callers_private_ones(
+        dockerd, docker, make_server, tmp_path, need_pier):
+    path = htpasswd_file(tmp_path / "auth" / "htpasswd")
+    policy = {"rules": [
+        {"repository": "alice/**", "users": ["alice"], "actions": ["pull", "push", "delete"]},
+        {"repository": "public/**", "anonymous": True, "users": ["*"], "actions": ["pull"]},
+        {"repository": "public/**", "users": ["alice"], "actions": ["pull", "push"]},
+    ]}
+    srv = make_server("pier", config={"auth": {"htpasswd": {"realm": "Pier Docker Test", "path": str(path)}},
+                                      "access": policy})
+    reg = Registry(srv.url, auth=("alice", "alice-pw"))
+    reg.push("public/searchtool", "v1", images.image(1))
+    reg.push("alice/searchtool", "v1", images.image(2))
+
+    def names(*args: str) -> list[str]:
+        out = docker("search", "--no-trunc", "--format", "{{.Name}}", *args, f"{srv.host}/searchtool")
+        return sorted(line.strip() for line in out.splitlines() if line.strip())
+
+    deadline = time.monotonic() + 10
+    while names() != ["public/searchtool"] and time.monotonic() < deadline:
+        time.sleep(0.2)  # the index is fed just after the push is answered
+    assert names() == ["public/searchtool"]
+    assert docker.login(srv.host, "alice", "alice-pw").returncode == 0
+    assert names() == ["alice/searchtool", "public/searchtool"]
+    out = docker("search", "--no-trunc", "--format", "{{.Name}} {{.StarCount}} {{.IsOfficial}}", f"{srv.host}/searchtool")
+    assert "public/searchtool 0" in out
+    docker.attempt("logout", srv.host)
+    assert docker.login(srv.host, "bob", "bob-pw").returncode == 0
+    assert names() == ["public/searchtool"]
