@@ -12,13 +12,37 @@ public struct AccessController: Sendable {
     /// Whether an `access` section was configured; without one, a token's claims alone
     /// decide and the catalog is not filtered for token holders.
     let policyConfigured: Bool
+    /// The index's namespaces, visibility and collaborators (`index.namespaces`), added to
+    /// the policy's grants; nil keeps distribution's semantics.
+    public let grants: (any AccessGrants)?
 
-    public init(provider: any AuthProvider, policy: AccessPolicy?, throttle: LoginThrottle = LoginThrottle(), trustedProxies: TrustedProxies = .none) {
+    /// - Parameter grants: when given, the policy no longer defaults to "every
+    ///   authenticated user may do everything": what is not granted by the index or by an
+    ///   explicit `access` rule is refused, which is what makes a private repository private.
+    public init(
+        provider: any AuthProvider, policy: AccessPolicy?, throttle: LoginThrottle = LoginThrottle(),
+        trustedProxies: TrustedProxies = .none, grants: (any AccessGrants)? = nil
+    ) {
         self.provider = provider
-        self.policy = policy ?? .authenticatedUsersOnly
-        self.policyConfigured = policy != nil
+        self.policy = policy ?? (grants == nil ? .authenticatedUsersOnly : AccessPolicy())
+        self.policyConfigured = policy != nil || grants != nil
         self.throttle = throttle
         self.trustedProxies = trustedProxies
+        self.grants = grants
+    }
+
+    /// What `identity` may do to `repository`: the policy's rules and the index's grants
+    /// together (a union, so either may grant; neither can take away what the other gives).
+    public func actions(for identity: Identity, on repository: String) -> AccessActions {
+        var granted = policy.actions(for: identity, on: repository)
+        if let grants, granted != .all { granted.formUnion(grants.actions(for: identity, on: repository)) }
+        return granted
+    }
+
+    /// Whether `identity` may list the catalog at all; with the index's grants everyone
+    /// may, and sees only the repositories it may pull.
+    func mayListCatalog(_ identity: Identity) -> Bool {
+        grants != nil || policy.mayListCatalog(identity)
     }
 
     /// Lets the request through or throws why not. `needed` empty means the caller only
@@ -55,10 +79,10 @@ public struct AccessController: Sendable {
         }
         switch scope.type {
         case "repository":
-            return scope.knownActions.isSubset(of: policy.actions(for: principal.identity, on: scope.name))
+            return scope.knownActions.isSubset(of: actions(for: principal.identity, on: scope.name))
                 && !wanted.isEmpty && wanted.allSatisfy { AccessActions(word: $0) != nil }
         case "registry" where scope.name == "catalog":
-            return policy.mayListCatalog(principal.identity)
+            return mayListCatalog(principal.identity)
         default:
             return false
         }
@@ -67,7 +91,7 @@ public struct AccessController: Sendable {
     /// Whether `principal` may see `repository` in the catalog.
     public func mayPull(_ principal: Principal, _ repository: String) -> Bool {
         if principal.tokenAccess != nil && !policyConfigured { return true }
-        return policy.actions(for: principal.identity, on: repository).contains(.pull)
+        return actions(for: principal.identity, on: repository).contains(.pull)
     }
 
     /// The `WWW-Authenticate` value for a failure.
@@ -85,10 +109,10 @@ public struct AccessController: Sendable {
                 // Only names the registry would serve: a token never speaks for
                 // `public/../team/app`, whatever a glob of the policy makes of it.
                 guard RepositoryName(scope.name) != nil else { continue }
-                let allowed = policy.actions(for: identity, on: scope.name).intersection(scope.knownActions)
+                let allowed = actions(for: identity, on: scope.name).intersection(scope.knownActions)
                 if !allowed.isEmpty { granted.append(.repository(scope.name, allowed)) }
             case "registry" where scope.name == "catalog":
-                if policy.mayListCatalog(identity) { granted.append(.catalog) }
+                if mayListCatalog(identity) { granted.append(.catalog) }
             default:
                 continue
             }

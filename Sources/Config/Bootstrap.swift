@@ -16,9 +16,15 @@ public struct Bootstrap: Sendable {
     /// Where the parts log (htpasswd warnings, notification delivery).
     public let logger: Logger
 
+    /// The index's namespaces, visibility and collaborators, shared by the access
+    /// controller (which asks) and the index (which keeps them); nil without
+    /// `index.namespaces`.
+    public let grants: NamespaceGrants?
+
     public init(configuration: PierConfiguration, logger: Logger) {
         self.configuration = configuration
         self.logger = logger
+        self.grants = configuration.index.namespaces ? NamespaceGrants(defaultVisibility: configuration.index.defaultVisibility) : nil
     }
 
     /// Absolute storage root, so a relative `./data` means the directory Pier started in.
@@ -141,7 +147,7 @@ public struct Bootstrap: Sendable {
             database = try await PostgresIndexDatabase.open(location, logger: logger)
         }
         do {
-            return try await RepositoryIndex(database: database, logger: logger)
+            return try await RepositoryIndex(database: database, grants: grants, logger: logger)
         } catch {
             await database.close()
             throw error
@@ -178,7 +184,9 @@ public struct Bootstrap: Sendable {
         case .htpasswd(let realm, let path):
             let store = try htpasswdStore(path)
             let provider = HtpasswdProvider(realm: realm, store: store, throttle: throttle)
-            return Access(controller: AccessController(provider: provider, policy: configuration.accessPolicy, throttle: throttle, trustedProxies: proxies))
+            return Access(controller: AccessController(
+                provider: provider, policy: configuration.accessPolicy, throttle: throttle, trustedProxies: proxies, grants: grants
+            ))
         case .token(let settings):
             var issuer: TokenIssuer?
             if let server = configuration.tokenServer {
@@ -201,7 +209,8 @@ public struct Bootstrap: Sendable {
                 provider: TokenProvider(realm: settings.realm, verifier: verifier),
                 policy: configuration.accessPolicy,
                 throttle: throttle,
-                trustedProxies: proxies
+                trustedProxies: proxies,
+                grants: grants
             )
             guard let issuer, let server = configuration.tokenServer else { return Access(controller: access) }
             let users = HtpasswdProvider(realm: "\(settings.service) token server", store: try htpasswdStore(server.htpasswd), throttle: throttle)

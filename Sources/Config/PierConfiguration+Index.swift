@@ -9,6 +9,11 @@ extension PierConfiguration {
         /// `index.database`: an SQLite file or a PostgreSQL server; nil for `pier/index.db`
         /// under the storage root.
         public var database: IndexDatabaseLocation?
+        /// `index.namespaces: true`: personal namespaces and per-repository visibility and
+        /// collaborators decide access, with the `access` rules added.
+        public var namespaces = false
+        /// `index.defaultvisibility`: what a repository is until someone sets it.
+        public var defaultVisibility = NamespaceGrants.Visibility.private
     }
 
     mutating func applyIndex(_ read: ConfigurationTree) throws(ConfigurationError) {
@@ -20,8 +25,25 @@ extension PierConfiguration {
                 throw ConfigurationError(key: "index.database", message: error.description)
             }
         }
-        // Privacy must never be assumed where it is not enforced: refuse, do not ignore.
-        for key in ["index.namespaces", "index.defaultvisibility", "index.webhooks"] where read.has(key) {
+        if try read.bool("index.namespaces") == true {
+            // Namespaces belong to users: without authentication there are none, and
+            // without the index nothing would keep private repositories private.
+            guard authentication != nil else {
+                throw ConfigurationError(key: "index.namespaces", message: "needs auth (htpasswd or token): namespaces belong to users")
+            }
+            guard index.enabled else {
+                throw ConfigurationError(key: "index.namespaces", message: "needs the index: remove index.disabled")
+            }
+            index.namespaces = true
+        }
+        if let value = try read.string("index.defaultvisibility") {
+            guard let visibility = NamespaceGrants.Visibility(rawValue: value.lowercased()) else {
+                throw ConfigurationError(key: "index.defaultvisibility", message: "'\(value)' must be public or private")
+            }
+            index.defaultVisibility = visibility
+        }
+        // Promises must never be assumed where they are not kept: refuse, do not ignore.
+        for key in ["index.webhooks"] where read.has(key) {
             throw ConfigurationError(key: key, message: "this setting is not yet supported by pier")
         }
     }

@@ -77,6 +77,7 @@ public final class IndexFeed: ContentEventSink {
         for await item in stream {
             guard let event = item.event else {
                 await flushPulls(index, logger)
+                await index.refreshGrantsIfChanged()
                 continue
             }
             if item.number > skipThrough {

@@ -67,6 +67,23 @@ enum IndexMigrations {
                 "CREATE INDEX comments_by_repository ON comments (repository, id)",
             ]
         },
+        // Privacy: a repository's visibility (NULL: the configured default) and who else
+        // may use it.
+        Step(version: 3) { _ in
+            [
+                "ALTER TABLE repositories ADD COLUMN visibility TEXT",
+                """
+                CREATE TABLE collaborators (
+                    repository TEXT NOT NULL REFERENCES repositories(name) ON DELETE CASCADE,
+                    username TEXT NOT NULL,
+                    role TEXT NOT NULL,
+                    granted_at BIGINT NOT NULL,
+                    granted_by TEXT NOT NULL DEFAULT '',
+                    PRIMARY KEY (repository, username)
+                )
+                """,
+            ]
+        },
     ]
 
     /// The newest schema this build knows.

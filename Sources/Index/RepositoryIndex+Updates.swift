@@ -76,6 +76,11 @@ extension RepositoryIndex {
                 )
             }
         }
+        if let grants, grants.entry(repository) == nil {
+            grants.noteRepository(repository)
+            // Other instances learn of the new repository (it may be public by default).
+            try await bumpGrantsVersion()
+        }
         try await refreshSearchDocument(repository)
     }
 
@@ -152,6 +157,10 @@ extension RepositoryIndex {
             "INSERT INTO repositories (name, created_at, pushed_at) VALUES ($1, $2, $2) ON CONFLICT (name) DO NOTHING",
             [.text(name), .integer(now)]
         )
+        if let grants, grants.entry(name) == nil {
+            grants.noteRepository(name)
+            try await bumpGrantsVersion()
+        }
         for tagName in stored {
             guard let tag = Tag(tagName), let manifest = try? await content.getManifest(repository, .tag(tag)) else { continue }
             guard known[tagName] != manifest.digest.description else { continue }

@@ -1,5 +1,6 @@
 import Logging
 import OCI
+import Synchronization
 
 /// The index: what the registry holds, made searchable and social. Repositories and tags
 /// are derived from the registry's events (and can be rebuilt from storage); stars are
@@ -9,12 +10,19 @@ import OCI
 public final class RepositoryIndex: Sendable {
     public let database: any IndexDatabase
     let logger: Logger
+    /// The namespaces, visibility and collaborators the registry asks on every request
+    /// (`index.namespaces`); nil when the index grants nothing.
+    public let grants: NamespaceGrants?
+    /// The version of the grants this instance last read (PostgreSQL: others change them).
+    let grantsVersion = Mutex<String>("")
 
-    /// Opens the index on `database`, bringing its schema up to date.
-    public init(database: any IndexDatabase, logger: Logger) async throws {
+    /// Opens the index on `database`, bringing its schema up to date and loading `grants`.
+    public init(database: any IndexDatabase, grants: NamespaceGrants? = nil, logger: Logger) async throws {
         self.database = database
         self.logger = logger
+        self.grants = grants
         try await IndexMigrations.migrate(database)
+        try await loadGrants()
     }
 
     // MARK: reading

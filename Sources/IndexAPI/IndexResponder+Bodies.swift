@@ -17,8 +17,14 @@ extension IndexResponder {
         var starCount: Int64
         var tagCount: Int64
         var starred: Bool
+        /// `public` or `private`, with `index.namespaces`; absent without (the access
+        /// policy alone decides then).
+        var visibility: String?
+        var isPrivate: Bool?
 
-        init(_ summary: RepositorySummary, starred: Bool) {
+        init(_ summary: RepositorySummary, starred: Bool, visibility: NamespaceGrants.Visibility? = nil) {
+            self.visibility = visibility?.rawValue
+            isPrivate = visibility.map { $0 == .private }
             name = summary.name
             namespace = summary.namespace
             description = summary.description
@@ -54,6 +60,13 @@ extension IndexResponder {
             pusher = tag.pusher
             lastPulledAt = tag.lastPulledAt.map(IndexClock.format)
         }
+    }
+
+    struct CollaboratorBody: Encodable {
+        var user: String
+        var role: String
+        var grantedAt: String
+        var grantedBy: String
     }
 
     struct CommentBody: Encodable {

@@ -124,21 +124,13 @@ public struct IndexResponder: Sendable {
 
     private func repositoryRoute(_ request: Request, _ rest: Substring, _ query: Query, _ caller: Principal, route: inout String) async throws -> Response {
         // Repository names hold slashes: the endpoint is the last segment(s), as /v2/ resolves it.
-        var name = rest
-        var endpoint = ""
+        let (name, endpoint, item) = Self.split(rest)
         var commentID: Int64?
-        for suffix in ["/tags", "/star", "/comments"] where rest.hasSuffix(suffix) {
-            name = rest.dropLast(suffix.count)
-            endpoint = String(suffix.dropFirst())
-        }
-        if endpoint.isEmpty, let slash = rest.lastIndex(of: "/"), rest[..<slash].hasSuffix("/comments") {
-            let id = rest[rest.index(after: slash)...]
-            guard let number = Int64(id), number > 0, id.allSatisfy(\.isASCII) else {
+        if endpoint == "comment" {
+            guard let item, let number = Int64(item), number > 0, item.allSatisfy(\.isASCII) else {
                 throw RegistryError(.notFound, "no such comment")
             }
             commentID = number
-            name = rest[..<slash].dropLast("/comments".count)
-            endpoint = "comment"
         }
         guard let repository = RepositoryName(name) else {
             throw RegistryError(.nameInvalid, "invalid repository name")
@@ -153,10 +145,19 @@ public struct IndexResponder: Sendable {
             route = "api_repository"
             if request.method == .patch {
                 try requireAdministration(fullName, caller)
-                let fields = try await JSONFields.read(request, limit: Self.overviewLimit * 6 + 4096, allowed: ["description", "overview"])
+                let fields = try await JSONFields.read(request, limit: Self.overviewLimit * 6 + 4096, allowed: ["description", "overview", "visibility"])
                 let description = try fields.string("description", maximum: Self.descriptionLimit)
                 let overview = try fields.string("overview", maximum: Self.overviewLimit, multiline: true)
+                let visibility = try fields.string("visibility", maximum: 16).map { value in
+                    guard index.grants != nil else { throw JSONFields.invalid("visibility needs index.namespaces: true") }
+                    guard let visibility = NamespaceGrants.Visibility(rawValue: value) else {
+                        throw JSONFields.invalid("'visibility' must be public or private")
+                    }
+                    return visibility
+                }
+                // Everything is checked before anything is written.
                 try await index.describe(fullName, description: description, overview: overview)
+                if let visibility { try await index.setVisibility(fullName, visibility) }
                 guard let updated = try await index.repository(fullName) else {
                     throw RegistryError(.nameUnknown, "repository name not known to registry")
                 }
@@ -193,6 +194,34 @@ public struct IndexResponder: Sendable {
                 response.headers[.link] = "</api/v1/repositories/\(fullName)/comments?page=\(page + 1)&page_size=\(size)>; rel=\"next\""
             }
             return response
+        case "collaborators":
+            route = "api_collaborators"
+            try requireGet(request)
+            try requireAdministration(fullName, caller)
+            let collaborators = try await index.collaborators(fullName)
+            return try json(["results": collaborators.map { CollaboratorBody(user: $0.user, role: $0.role.rawValue, grantedAt: IndexClock.format($0.grantedAt), grantedBy: $0.grantedBy) }])
+        case "collaborator":
+            route = "api_collaborator"
+            try requireAdministration(fullName, caller)
+            guard index.grants != nil else { throw JSONFields.invalid("collaborators need index.namespaces: true") }
+            guard let item, let user = Self.userName(item) else { throw JSONFields.invalid("not a user name") }
+            switch request.method {
+            case .put:
+                let fields = try await JSONFields.read(request, limit: 1024, allowed: ["role"])
+                guard let value = try fields.string("role", maximum: 16), let role = NamespaceGrants.Role(rawValue: value) else {
+                    throw JSONFields.invalid("'role' must be read, write or admin")
+                }
+                let granter = caller.identity.userName ?? ""
+                try await index.setCollaborator(fullName, user, role, by: granter)
+                return try json(CollaboratorBody(user: user, role: role.rawValue, grantedAt: IndexClock.format(IndexClock.now()), grantedBy: granter))
+            case .delete:
+                guard try await index.removeCollaborator(fullName, user) else {
+                    throw RegistryError(.notFound, "\(user) is not a collaborator")
+                }
+                return Response(status: .noContent)
+            default:
+                throw RegistryError(.unsupported, "use PUT or DELETE")
+            }
         case "comment":
             route = "api_comment"
             guard let commentID, let comment = try await index.comment(commentID, on: fullName) else {
@@ -247,11 +276,26 @@ public struct IndexResponder: Sendable {
         }
     }
 
+    /// `rest` (after `/api/v1/repositories/`) as the repository name, the endpoint and, for
+    /// `…/comments/{id}` and `…/collaborators/{user}`, the item.
+    static func split(_ rest: Substring) -> (name: Substring, endpoint: String, item: Substring?) {
+        for suffix in ["/tags", "/star", "/comments", "/collaborators"] where rest.hasSuffix(suffix) {
+            return (rest.dropLast(suffix.count), String(suffix.dropFirst()), nil)
+        }
+        if let slash = rest.lastIndex(of: "/") {
+            let head = rest[..<slash]
+            for (collection, endpoint) in [("/comments", "comment"), ("/collaborators", "collaborator")] where head.hasSuffix(collection) {
+                return (head.dropLast(collection.count), endpoint, rest[rest.index(after: slash)...])
+            }
+        }
+        return (rest, "", nil)
+    }
+
     /// The repository with what the caller may want of it: whether they starred it, and
     /// its overview as HTML that a page may show as is.
     private func repositoryBody(_ summary: RepositorySummary, _ caller: Principal) async throws -> Response {
         let starred = try await caller.identity.userName.asyncMap { try await index.hasStarred($0, summary.name) } ?? false
-        return try json(RepositoryBody(summary, starred: starred))
+        return try json(RepositoryBody(summary, starred: starred, visibility: index.grants?.visibility(of: summary.name)))
     }
 
     /// Whether `caller` administers `repository` (edits what the index holds of it,
@@ -271,6 +315,15 @@ public struct IndexResponder: Sendable {
             throw AuthFailure(.missingCredentials, "log in to comment")
         }
         return user
+    }
+
+    /// `text` when it can be a user name (as htpasswd and tokens carry them): printable,
+    /// no `:` or `/`, at most 128 characters.
+    static func userName(_ text: Substring) -> String? {
+        guard !text.isEmpty, text.count <= 128,
+              !text.unicodeScalars.contains(where: { $0.value <= 0x20 || $0.value == 0x7F || $0 == ":" || $0 == "/" })
+        else { return nil }
+        return String(text)
     }
 
     private func requireGet(_ request: Request) throws {

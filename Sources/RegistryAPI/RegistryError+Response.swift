@@ -4,40 +4,44 @@ public import HTTPTypes
 public import OCI
 
 extension RegistryError {
-    private struct Body: Encodable {
-        struct Entry: Encodable {
-            let code: String
-            let message: String
-            let detail: String?
-
-            func encode(to encoder: any Encoder) throws {
-                var container = encoder.container(keyedBy: CodingKeys.self)
-                try container.encode(code, forKey: .code)
-                try container.encode(message, forKey: .message)
-                try container.encode(detail, forKey: .detail)
-            }
-
-            enum CodingKeys: String, CodingKey { case code, message, detail }
-        }
-
-        let errors: [Entry]
-    }
-
     /// The spec's error response: the status and `{"errors":[{"code","message","detail"}]}`
     /// (no body for HEAD, whose responses cannot carry one).
     public func response(for method: HTTPRequest.Method) -> Response {
         let status = HTTPResponse.Status(code: status)
         var headers: HTTPFields = [.contentType: "application/json; charset=utf-8"]
         if code == .rangeInvalid, let size = rangeSize { headers[.contentRange] = "bytes */\(size)" }
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.withoutEscapingSlashes]
-        let data = (try? encoder.encode(Body(errors: [.init(code: code.rawValue, message: message, detail: detail)])))
-            ?? Data(#"{"errors":[{"code":"UNKNOWN","message":"unknown error","detail":null}]}"#.utf8)
+        let data = Data(body.utf8)
         if method == .head {
             headers[.contentLength] = String(data.count)
             return Response(status: status, headers: headers)
         }
         return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: data)))
+    }
+
+    /// `{"errors":[{"code","message","detail"}]}`, written out in that order every time:
+    /// an encoder's key order may differ between two answers, and answers that must be
+    /// indistinguishable (a private repository and a missing one) must be byte for byte.
+    var body: String {
+        #"{"errors":[{"code":"# + Self.jsonString(code.rawValue) + #","message":"# + Self.jsonString(message)
+            + #","detail":"# + (detail.map(Self.jsonString) ?? "null") + "}]}"
+    }
+
+    /// `text` as a JSON string literal.
+    static func jsonString(_ text: String) -> String {
+        var out = "\""
+        for scalar in text.unicodeScalars {
+            switch scalar {
+            case "\"": out += "\\\""
+            case "\\": out += "\\\\"
+            case "\n": out += "\\n"
+            case "\r": out += "\\r"
+            case "\t": out += "\\t"
+            case _ where scalar.value < 0x20 || (0x7F...0x9F).contains(scalar.value) || scalar.value == 0x2028 || scalar.value == 0x2029:
+                out += String(format: "\\u%04x", scalar.value)
+            default: out.unicodeScalars.append(scalar)
+            }
+        }
+        return out + "\""
     }
 
     /// For a blob range error, the blob's size, carried in `detail` as `size=N`.

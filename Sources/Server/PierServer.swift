@@ -25,13 +25,15 @@ public struct PierServer: Sendable {
     public let configuration: PierConfiguration
     public let logger: Logger
 
+    /// The parts the configuration describes, built the same way for every command; one
+    /// for the server's life, so the access controller and the index share their grants.
+    let bootstrap: Bootstrap
+
     public init(configuration: PierConfiguration, logger: Logger) {
         self.configuration = configuration
         self.logger = logger
+        self.bootstrap = Bootstrap(configuration: configuration, logger: logger)
     }
-
-    /// The parts the configuration describes, built the same way for every command.
-    var bootstrap: Bootstrap { Bootstrap(configuration: configuration, logger: logger) }
 
     public func run() async throws {
         pier_tune_allocator()

@@ -1,0 +1,99 @@
+public import Auth
+import Synchronization
+
+/// What the index grants, held in memory so the registry asks it on every request without
+/// a database read: personal namespaces (`alice/**` is alice's), each repository's
+/// visibility and its collaborators. ``RepositoryIndex`` loads it at start and keeps it in
+/// step with every change it makes (and, on PostgreSQL, with changes other instances make).
+///
+/// A repository the index does not know is not public: a name that does not exist and a
+/// private one are refused alike, so nobody can tell them apart.
+public final class NamespaceGrants: AccessGrants {
+    /// Who may see a repository.
+    public enum Visibility: String, Sendable, CaseIterable {
+        case `public`, `private`
+    }
+
+    /// What a collaborator may do.
+    public enum Role: String, Sendable, CaseIterable {
+        case read, write, admin
+
+        public var actions: AccessActions {
+            switch self {
+            case .read: .pull
+            case .write: [.pull, .push]
+            case .admin: .all
+            }
+        }
+    }
+
+    /// What the index holds of one repository.
+    public struct Entry: Sendable, Equatable {
+        /// nil: the configured default.
+        public var visibility: Visibility?
+        public var collaborators: [String: Role]
+
+        public init(visibility: Visibility? = nil, collaborators: [String: Role] = [:]) {
+            self.visibility = visibility
+            self.collaborators = collaborators
+        }
+    }
+
+    /// The visibility of repositories that were not given one (`index.defaultvisibility`).
+    public let defaultVisibility: Visibility
+    private let entries = Mutex<[String: Entry]>([:])
+
+    public init(defaultVisibility: Visibility) {
+        self.defaultVisibility = defaultVisibility
+    }
+
+    public func actions(for identity: Identity, on repository: String) -> AccessActions {
+        if let user = identity.userName, let owner = Self.owner(of: repository), owner == user { return .all }
+        return entries.withLock { entries in
+            guard let entry = entries[repository] else { return [] }
+            var granted: AccessActions = (entry.visibility ?? defaultVisibility) == .public ? .pull : []
+            if let user = identity.userName, let role = entry.collaborators[user] { granted.formUnion(role.actions) }
+            return granted
+        }
+    }
+
+    /// The user whose personal namespace holds `repository`: its first path component,
+    /// when it has more than one.
+    public static func owner(of repository: String) -> Substring? {
+        guard let slash = repository.firstIndex(of: "/") else { return nil }
+        return repository[..<slash]
+    }
+
+    /// Whether `repository` is public, as the index says now.
+    public func visibility(of repository: String) -> Visibility {
+        entries.withLock { $0[repository]?.visibility } ?? defaultVisibility
+    }
+
+    /// The entry of `repository`, if the index knows it.
+    public func entry(_ repository: String) -> Entry? {
+        entries.withLock { $0[repository] }
+    }
+
+    func replaceAll(_ new: [String: Entry]) {
+        entries.withLock { $0 = new }
+    }
+
+    /// Records that `repository` exists (pushed, or read from storage).
+    func noteRepository(_ repository: String) {
+        entries.withLock { entries in
+            if entries[repository] == nil { entries[repository] = Entry() }
+        }
+    }
+
+    func update(_ repository: String, _ change: (inout Entry) -> Void) {
+        entries.withLock { entries in
+            var entry = entries[repository] ?? Entry()
+            change(&entry)
+            entries[repository] = entry
+        }
+    }
+
+    func forget(_ repository: String) {
+        _ = entries.withLock { $0.removeValue(forKey: repository) }
+    }
+}

@@ -1,0 +1,214 @@
+"""Privacy with `index.namespaces: true`: personal namespaces, repository visibility and
+collaborators decide who may do what, through the registry (/v2/), the token server and
+the index API alike. The leak matrix: every kind of caller against every place that could
+reveal a repository, for a public and a private one; a private repository must look
+exactly like one that does not exist to whoever may not see it."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+import requests
+
+from harness import Registry, images
+from harness.client import error_codes
+
+pytestmark = pytest.mark.pier_only
+
+USERS = {"alice": "alice-pw", "bob": "bob-pw", "carol": "carol-pw", "root": "root-pw"}
+CALLERS = {"anonymous": None, "bob": ("bob", "bob-pw"), "carol": ("carol", "carol-pw"),
+           "root": ("root", "root-pw"), "alice": ("alice", "alice-pw")}
+# Who may see alice/private: its owner, carol (a read collaborator) and root (an admin).
+SEES_PRIVATE = {"alice", "carol", "root"}
+
+
+def api(srv, path: str, auth=None, method: str = "GET", **kw) -> requests.Response:
+    return requests.request(method, srv.url + path, auth=auth, timeout=30, **kw)
+
+
+def eventually(check, attempts: int = 200):
+    for _ in range(attempts):
+        result = check()
+        if result:
+            return result
+        time.sleep(0.05)
+    return check()
+
+
+@pytest.fixture
+def namespaced(make_server, htpasswd):
+    path = htpasswd(USERS)
+    return make_server("pier", config={
+        "auth": {"htpasswd": {"realm": "pier", "path": str(path)}},
+        "access": {"admins": ["root"]},
+        "index": {"namespaces": True, "defaultvisibility": "private"},
+    })
+
+
+@pytest.fixture
+def world(namespaced):
+    """alice/public (made public), alice/private (private by default, carol reads it)."""
+    alice = Registry(namespaced.url, auth=CALLERS["alice"])
+    manifest = images.image(1)
+    for repo in ("alice/public", "alice/private"):
+        assert alice.push(repo, "v1", manifest).status_code == 201
+    assert eventually(lambda: api(namespaced, "/api/v1/repositories/alice/private", auth=CALLERS["alice"]).status_code == 200)
+    r = api(namespaced, "/api/v1/repositories/alice/public", auth=CALLERS["alice"], method="PATCH", json={"visibility": "public"})
+    assert r.status_code == 200 and r.json()["visibility"] == "public", r.text
+    r = api(namespaced, "/api/v1/repositories/alice/private/collaborators/carol", auth=CALLERS["alice"], method="PUT",
+            json={"role": "read"})
+    assert r.status_code == 200, r.text
+    return namespaced, manifest
+
+
+def try_push(reg: Registry, repo: str, tag: str, image) -> int:
+    """The status a push ends with: the upload's start when refused, else the manifest's."""
+    start = reg.start_upload(repo)
+    if start.status_code != 202:
+        return start.status_code
+    return reg.push(repo, tag, image).status_code
+
+
+def probes(srv, repo: str, manifest, auth) -> dict[str, tuple]:
+    """What each place answers `auth` about `repo`: status and body (headers that carry
+    no information about the repository left out)."""
+    reg = Registry(srv.url, auth=auth)
+    layer = manifest.json["layers"][0]["digest"]
+    out = {}
+
+    def record(name, r):
+        out[name] = (r.status_code, r.content if r.request.method != "HEAD" else b"")
+
+    record("tags", reg.get(f"/v2/{repo}/tags/list"))
+    record("manifest", reg.get_manifest(repo, "v1"))
+    record("manifest-head", reg.head_manifest(repo, "v1"))
+    record("manifest-digest", reg.get_manifest(repo, manifest.digest))
+    record("blob", reg.get_blob(repo, layer))
+    record("blob-head", reg.head_blob(repo, layer))
+    record("referrers", reg.get(f"/v2/{repo}/referrers/{manifest.digest}"))
+    for path in ("", "/tags", "/comments", "/star"):
+        record(f"api{path}", api(srv, f"/api/v1/repositories/{repo}{path}", auth=auth))
+    return out
+
+
+def test_the_leak_matrix(world):
+    srv, manifest = world
+    for caller, auth in CALLERS.items():
+        ghost = probes(srv, "alice/ghost", manifest, auth)
+        public = probes(srv, "alice/public", manifest, auth)
+        private = probes(srv, "alice/private", manifest, auth)
+        # Everyone sees the public repository.
+        assert public["manifest"][0] == 200 and public["api"][0] == 200 and public["blob"][0] == 200, (caller, public)
+        if caller in SEES_PRIVATE:
+            assert private["manifest"][0] == 200 and private["api"][0] == 200 and private["tags"][0] == 200, caller
+        else:
+            # Indistinguishable from a repository that does not exist, in every place.
+            for place, answer in private.items():
+                assert answer == ghost[place], (caller, place, answer, ghost[place])
+            assert private["manifest"][0] in (401, 403, 404), (caller, private["manifest"])
+        catalog = Registry(srv.url, auth=auth).get("/v2/_catalog")
+        listed = catalog.json().get("repositories", []) if catalog.status_code == 200 else []
+        assert ("alice/private" in listed) == (caller in SEES_PRIVATE), (caller, listed)
+        assert "alice/public" in listed or catalog.status_code != 200, (caller, catalog.text)
+        for search in ("/api/v1/search?q=alice", "/api/v1/search", "/v1/search?q=private"):
+            text = api(srv, search, auth=auth).text
+            assert ("alice/private" in text) == (caller in SEES_PRIVATE), (caller, search, text)
+        assert "alice/public" in api(srv, "/api/v1/search?q=public", auth=auth).text
+
+
+def test_a_mount_from_a_private_repository_is_an_upload_for_those_who_cannot_see_it(world):
+    srv, manifest = world
+    layer = manifest.json["layers"][0]["digest"]
+    for caller in ("bob", "carol", "root"):
+        reg = Registry(srv.url, auth=CALLERS[caller])
+        target = f"{caller}/copy"
+        mounted = reg.post(f"/v2/{target}/blobs/uploads/?mount={layer}&from=alice/private")
+        ghost = reg.post(f"/v2/{target}/blobs/uploads/?mount={layer}&from=alice/ghost")
+        if caller in SEES_PRIVATE:
+            assert mounted.status_code == 201, (caller, mounted.text)
+        else:
+            assert mounted.status_code == ghost.status_code == 202, (caller, mounted.status_code)
+            assert reg.head_blob(target, layer).status_code == 404
+
+
+def test_namespaces_decide_who_pushes_where(namespaced):
+    image = images.image(2)
+    assert try_push(Registry(namespaced.url, auth=CALLERS["bob"]), "bob/app", "v1", image) == 201
+    assert try_push(Registry(namespaced.url, auth=CALLERS["bob"]), "alice/app", "v1", image) in (401, 403)
+    assert try_push(Registry(namespaced.url), "bob/other", "v1", image) == 401
+    # An admin pushes anywhere; a repository with one name component is nobody's namespace.
+    assert try_push(Registry(namespaced.url, auth=CALLERS["root"]), "shared", "v1", image) == 201
+    assert try_push(Registry(namespaced.url, auth=CALLERS["bob"]), "shared", "v2", image) in (401, 403)
+
+
+def test_collaborator_roles_grant_read_write_and_admin(world):
+    srv, _ = world
+    alice, bob = CALLERS["alice"], CALLERS["bob"]
+    image = images.image(3)
+    base = "/api/v1/repositories/alice/private/collaborators"
+    assert try_push(Registry(srv.url, auth=bob), "alice/private", "bob", image) in (401, 403)
+    assert api(srv, f"{base}/bob", auth=alice, method="PUT", json={"role": "write"}).status_code == 200
+    assert try_push(Registry(srv.url, auth=bob), "alice/private", "bob", image) == 201
+    # write is not admin: bob cannot add collaborators or change visibility.
+    assert api(srv, f"{base}/dave", auth=bob, method="PUT", json={"role": "read"}).status_code == 403
+    r = api(srv, "/api/v1/repositories/alice/private", auth=bob, method="PATCH", json={"visibility": "public"})
+    assert r.status_code == 403
+    assert api(srv, f"{base}/bob", auth=alice, method="PUT", json={"role": "admin"}).status_code == 200
+    assert api(srv, f"{base}/dave", auth=bob, method="PUT", json={"role": "read"}).status_code == 200
+    listed = api(srv, base, auth=alice).json()["results"]
+    assert {c["user"]: c["role"] for c in listed} == {"bob": "admin", "carol": "read", "dave": "read"}
+    assert [c["granted_by"] for c in listed if c["user"] == "dave"] == ["bob"]
+    # Removing the role removes the access at once.
+    assert api(srv, f"{base}/bob", auth=alice, method="DELETE").status_code == 204
+    assert api(srv, f"{base}/bob", auth=alice, method="DELETE").status_code == 404
+    assert Registry(srv.url, auth=bob).get_manifest("alice/private", "v1").status_code in (401, 403)
+    for bad in ({"role": "owner"}, {"role": 1}, {}, {"role": "read", "extra": True}):
+        assert api(srv, f"{base}/erin", auth=alice, method="PUT", json=bad).status_code == 400, bad
+
+
+def test_making_a_repository_private_hides_it_at_once(world):
+    srv, _ = world
+    bob = CALLERS["bob"]
+    assert Registry(srv.url, auth=bob).get_manifest("alice/public", "v1").status_code == 200
+    r = api(srv, "/api/v1/repositories/alice/public", auth=CALLERS["alice"], method="PATCH", json={"visibility": "private"})
+    assert r.status_code == 200 and r.json()["is_private"] is True
+    assert Registry(srv.url, auth=bob).get_manifest("alice/public", "v1").status_code in (401, 403)
+    assert Registry(srv.url).get_manifest("alice/public", "v1").status_code == 401
+    assert api(srv, "/api/v1/repositories/alice/public", auth=bob).status_code == 404
+    bad = api(srv, "/api/v1/repositories/alice/public", auth=CALLERS["alice"], method="PATCH", json={"visibility": "secret"})
+    assert bad.status_code == 400 and error_codes(bad) == ["REQUEST_INVALID"]
+
+
+def test_visibility_and_collaborators_survive_a_restart(world):
+    srv, _ = world
+    srv.stop()
+    srv.start()
+    assert Registry(srv.url).get_manifest("alice/public", "v1").status_code == 200
+    assert Registry(srv.url, auth=CALLERS["carol"]).get_manifest("alice/private", "v1").status_code == 200
+    assert Registry(srv.url, auth=CALLERS["bob"]).get_manifest("alice/private", "v1").status_code in (401, 403)
+
+
+def test_without_namespaces_visibility_is_refused_and_distribution_semantics_hold(make_server, htpasswd):
+    path = htpasswd(USERS)
+    srv = make_server("pier", config={"auth": {"htpasswd": {"realm": "pier", "path": str(path)}}})
+    Registry(srv.url, auth=CALLERS["alice"]).push("alice/app", "v1", images.image(1))
+    # Every authenticated user may do everything, as in distribution.
+    assert Registry(srv.url, auth=CALLERS["bob"]).get_manifest("alice/app", "v1").status_code == 200
+    eventually(lambda: api(srv, "/api/v1/repositories/alice/app", auth=CALLERS["bob"]).status_code == 200)
+    r = api(srv, "/api/v1/repositories/alice/app", auth=CALLERS["bob"], method="PATCH", json={"visibility": "private"})
+    assert r.status_code == 400 and "namespaces" in r.text
+    assert "visibility" not in api(srv, "/api/v1/repositories/alice/app", auth=CALLERS["bob"]).json()
+
+
+def test_namespaces_need_authentication(tmp_path):
+    import subprocess
+
+    import yaml
+
+    from harness.server import pier_bin
+
+    config = tmp_path / "config.yml"
+    config.write_text(yaml.safe_dump({"version": 0.1, "index": {"namespaces": True}}))
+    out = subprocess.run([pier_bin(), "config", "check", str(config)], capture_output=True, text=True, timeout=30)
+    assert out.returncode == 1 and "index.namespaces" in out.stderr
