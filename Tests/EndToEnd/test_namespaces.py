@@ -212,3 +212,67 @@ def test_namespaces_need_authentication(tmp_path):
     config.write_text(yaml.safe_dump({"version": 0.1, "index": {"namespaces": True}}))
     out = subprocess.run([pier_bin(), "config", "check", str(config)], capture_output=True, text=True, timeout=30)
     assert out.returncode == 1 and "index.namespaces" in out.stderr
+
+
+def test_two_instances_on_one_postgres_and_one_bucket_agree(make_server, htpasswd, postgres, seaweedfs):
+    """Scale-out: a change through one instance holds through the other (grants within
+    about a second, what the database holds at once), and the index sees every push."""
+    path = htpasswd(USERS)
+    config = {
+        "storage": {"s3": seaweedfs.s3_config(seaweedfs.new_bucket()), "redirect": {"disable": True}},
+        "auth": {"htpasswd": {"realm": "pier", "path": str(path)}},
+        "index": {"namespaces": True, "defaultvisibility": "private", "database": postgres.new_database()},
+    }
+    a, b = make_server("pier", config=config), make_server("pier", config=config)
+    alice, bob = CALLERS["alice"], CALLERS["bob"]
+    assert try_push(Registry(a.url, auth=alice), "alice/app", "v1", images.image(1)) == 201
+    assert Registry(b.url, auth=alice).get_manifest("alice/app", "v1").status_code == 200
+    assert Registry(b.url, auth=bob).get_manifest("alice/app", "v1").status_code == 403
+    assert Registry(b.url).get_manifest("alice/app", "v1").status_code == 401
+    assert eventually(lambda: api(b, "/api/v1/repositories/alice/app", auth=alice).status_code == 200)
+    # Visibility set through A holds through B.
+    assert api(a, "/api/v1/repositories/alice/app", auth=alice, method="PATCH", json={"visibility": "public"}).status_code == 200
+    assert eventually(lambda: Registry(b.url).get_manifest("alice/app", "v1").status_code == 200, attempts=60)
+    assert "alice/app" in api(b, "/api/v1/search?q=app").text
+    # A collaborator added through B may push through A.
+    r = api(b, "/api/v1/repositories/alice/app/collaborators/bob", auth=alice, method="PUT", json={"role": "write"})
+    assert r.status_code == 200, r.text
+    assert eventually(lambda: try_push(Registry(a.url, auth=bob), "alice/app", "bob", images.image(2)) == 201, attempts=60)
+    # Stars and comments are in the database: at once.
+    assert api(a, "/api/v1/repositories/alice/app/star", auth=bob, method="PUT").status_code == 204
+    assert api(b, "/api/v1/repositories/alice/app").json()["star_count"] == 1
+    assert api(b, "/api/v1/repositories/alice/app/comments", auth=bob, method="POST", json={"body": "hi"}).status_code == 201
+    assert api(a, "/api/v1/repositories/alice/app/comments").json()["count"] == 1
+    # Made private again through B: A stops serving it to others.
+    assert api(b, "/api/v1/repositories/alice/app", auth=alice, method="PATCH", json={"visibility": "private"}).status_code == 200
+    assert eventually(lambda: Registry(a.url).get_manifest("alice/app", "v1").status_code == 401, attempts=60)
+
+
+def test_piers_token_server_grants_what_the_namespaces_grant(make_server, htpasswd, tmp_path):
+    import base64
+    import json
+
+    from harness.auth import token_for
+    from harness.server import free_port
+
+    path = htpasswd(USERS)
+    port = free_port()
+    srv = make_server("pier", port=port, config={
+        "auth": {"token": {"realm": f"http://127.0.0.1:{port}/token", "service": "pier-test", "issuer": "pier"}},
+        "tokenserver": {"htpasswd": str(path), "key": str(tmp_path / "token.key")},
+        "index": {"namespaces": True},
+    })
+
+    def access(auth, scope):
+        token = token_for(f"{srv.url}/token", "pier-test", [scope], auth=auth)
+        claims = json.loads(base64.urlsafe_b64decode(token.split(".")[1] + "=="))
+        return claims.get("access", [])
+
+    scope = "repository:alice/private:pull,push"
+    assert access(CALLERS["alice"], scope) == [{"type": "repository", "name": "alice/private", "actions": ["pull", "push"]}]
+    assert access(CALLERS["bob"], scope) == []
+    assert access(None, scope) == []
+    token = token_for(f"{srv.url}/token", "pier-test", [scope], auth=CALLERS["alice"])
+    reg = Registry(srv.url)
+    reg.session.headers["Authorization"] = f"Bearer {token}"
+    assert try_push(reg, "alice/private", "v1", images.image(1)) == 201
