@@ -79,7 +79,8 @@ public struct AccessController: Sendable {
         }
         switch scope.type {
         case "repository":
-            return scope.knownActions.isSubset(of: actions(for: principal.identity, on: scope.name))
+            let allowed = actions(for: principal.identity, on: scope.name).intersection(principal.limit ?? .all)
+            return scope.knownActions.isSubset(of: allowed)
                 && !wanted.isEmpty && wanted.allSatisfy { AccessActions(word: $0) != nil }
         case "registry" where scope.name == "catalog":
             return mayListCatalog(principal.identity)
@@ -91,7 +92,7 @@ public struct AccessController: Sendable {
     /// Whether `principal` may see `repository` in the catalog.
     public func mayPull(_ principal: Principal, _ repository: String) -> Bool {
         if principal.tokenAccess != nil && !policyConfigured { return true }
-        return actions(for: principal.identity, on: repository).contains(.pull)
+        return actions(for: principal.identity, on: repository).intersection(principal.limit ?? .all).contains(.pull)
     }
 
     /// The `WWW-Authenticate` value for a failure.
@@ -101,7 +102,8 @@ public struct AccessController: Sendable {
 
     /// What the token server grants: each requested scope cut down to what the policy
     /// allows `identity`; scopes with nothing left are dropped.
-    public func grant(_ requested: [AccessScope], to identity: Identity) -> [AccessScope] {
+    /// - Parameter limit: a personal access token's scopes, which no grant exceeds.
+    public func grant(_ requested: [AccessScope], to identity: Identity, limit: AccessActions? = nil) -> [AccessScope] {
         var granted = [AccessScope]()
         for scope in requested {
             switch scope.type {
@@ -109,7 +111,7 @@ public struct AccessController: Sendable {
                 // Only names the registry would serve: a token never speaks for
                 // `public/../team/app`, whatever a glob of the policy makes of it.
                 guard RepositoryName(scope.name) != nil else { continue }
-                let allowed = actions(for: identity, on: scope.name).intersection(scope.knownActions)
+                let allowed = actions(for: identity, on: scope.name).intersection(scope.knownActions).intersection(limit ?? .all)
                 if !allowed.isEmpty { granted.append(.repository(scope.name, allowed)) }
             case "registry" where scope.name == "catalog":
                 if mayListCatalog(identity) { granted.append(.catalog) }

@@ -5,11 +5,14 @@ public struct HtpasswdProvider: AuthProvider {
     public let realm: String
     public let store: HtpasswdStore
     public let throttle: LoginThrottle
+    /// Personal access tokens, accepted as passwords; nil without the index.
+    public let directory: (any CredentialDirectory)?
 
-    public init(realm: String, store: HtpasswdStore, throttle: LoginThrottle) {
+    public init(realm: String, store: HtpasswdStore, throttle: LoginThrottle, directory: (any CredentialDirectory)? = nil) {
         self.realm = realm
         self.store = store
         self.throttle = throttle
+        self.directory = directory
     }
 
     public func authenticate(_ authorization: Substring?, scopes: [AccessScope], client: String) async throws(AuthFailure) -> Principal {
@@ -21,6 +24,19 @@ public struct HtpasswdProvider: AuthProvider {
         if Self.isEmptyBasic(authorization) { return .anonymous }
         guard let (user, password) = Self.basicCredentials(authorization) else {
             throw AuthFailure(.invalidCredentials, "malformed basic credentials", scopes: scopes)
+        }
+        // A personal access token: checked on every request (never cached), so a revoked
+        // one stops working at once, on every instance. Guessing one is hopeless (it is
+        // long and random), so it is not throttled like a password.
+        if let directory, directory.recognizes(password) {
+            switch await directory.verify(user: user, token: password) {
+            case .verified(let name, let limit):
+                return Principal(identity: .user(name), limit: limit)
+            case .rejected:
+                throw AuthFailure(.invalidCredentials, "invalid username or token", scopes: scopes)
+            case .unavailable:
+                throw AuthFailure(.invalidCredentials, "tokens cannot be checked right now; try again", scopes: scopes)
+            }
         }
         switch await store.authenticate(user: user, password: password, cacheKey: authorization, client: client, throttle: throttle) {
         case .verified(let name):

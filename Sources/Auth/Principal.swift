@@ -3,10 +3,14 @@ public struct Principal: Sendable {
     public var identity: Identity
     /// The `access` claim of a bearer token; nil when access comes from the policy.
     public var tokenAccess: [AccessScope]?
+    /// The most a personal access token lets its holder do (its scopes), whatever the
+    /// user may do; nil for a password, which carries the user's full rights.
+    public var limit: AccessActions?
 
-    public init(identity: Identity, tokenAccess: [AccessScope]? = nil) {
+    public init(identity: Identity, tokenAccess: [AccessScope]? = nil, limit: AccessActions? = nil) {
         self.identity = identity
         self.tokenAccess = tokenAccess
+        self.limit = limit
     }
 
     public static let anonymous = Principal(identity: .anonymous)

@@ -20,11 +20,15 @@ public struct Bootstrap: Sendable {
     /// controller (which asks) and the index (which keeps them); nil without
     /// `index.namespaces`.
     public let grants: NamespaceGrants?
+    /// Personal access tokens, accepted as passwords by every door; nil without the index
+    /// or without `auth`.
+    public let credentials: IndexCredentials?
 
     public init(configuration: PierConfiguration, logger: Logger) {
         self.configuration = configuration
         self.logger = logger
         self.grants = configuration.index.namespaces ? NamespaceGrants(defaultVisibility: configuration.index.defaultVisibility) : nil
+        self.credentials = configuration.index.enabled && configuration.authentication != nil ? IndexCredentials() : nil
     }
 
     /// Absolute storage root, so a relative `./data` means the directory Pier started in.
@@ -147,7 +151,9 @@ public struct Bootstrap: Sendable {
             database = try await PostgresIndexDatabase.open(location, logger: logger)
         }
         do {
-            return try await RepositoryIndex(database: database, grants: grants, logger: logger)
+            let index = try await RepositoryIndex(database: database, grants: grants, logger: logger)
+            credentials?.attach(index)
+            return index
         } catch {
             await database.close()
             throw error
@@ -183,7 +189,7 @@ public struct Bootstrap: Sendable {
         switch authentication {
         case .htpasswd(let realm, let path):
             let store = try htpasswdStore(path)
-            let provider = HtpasswdProvider(realm: realm, store: store, throttle: throttle)
+            let provider = HtpasswdProvider(realm: realm, store: store, throttle: throttle, directory: credentials)
             return Access(controller: AccessController(
                 provider: provider, policy: configuration.accessPolicy, throttle: throttle, trustedProxies: proxies, grants: grants
             ))
@@ -213,7 +219,9 @@ public struct Bootstrap: Sendable {
                 grants: grants
             )
             guard let issuer, let server = configuration.tokenServer else { return Access(controller: access) }
-            let users = HtpasswdProvider(realm: "\(settings.service) token server", store: try htpasswdStore(server.htpasswd), throttle: throttle)
+            let users = HtpasswdProvider(
+                realm: "\(settings.service) token server", store: try htpasswdStore(server.htpasswd), throttle: throttle, directory: credentials
+            )
             let path = URL(string: settings.realm)?.path ?? "/token"
             return Access(
                 controller: access,

@@ -84,6 +84,24 @@ enum IndexMigrations {
                 """,
             ]
         },
+        // Personal access tokens: only a hash of each is kept; the token is shown once.
+        Step(version: 4) { _ in
+            [
+                """
+                CREATE TABLE access_tokens (
+                    id TEXT PRIMARY KEY,
+                    username TEXT NOT NULL,
+                    name TEXT NOT NULL,
+                    token_hash TEXT NOT NULL UNIQUE,
+                    scopes TEXT NOT NULL,
+                    created_at BIGINT NOT NULL,
+                    expires_at BIGINT,
+                    last_used_at BIGINT
+                )
+                """,
+                "CREATE INDEX access_tokens_by_user ON access_tokens (username, created_at)",
+            ]
+        },
     ]
 
     /// The newest schema this build knows.

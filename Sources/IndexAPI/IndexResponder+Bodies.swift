@@ -62,6 +62,26 @@ extension IndexResponder {
         }
     }
 
+    struct TokenBody: Encodable {
+        var id: String
+        var name: String
+        var scopes: [String]
+        var createdAt: String
+        var expiresAt: String?
+        var lastUsedAt: String?
+        /// Only in the answer that creates it: the token is not kept.
+        var token: String?
+
+        init(_ token: AccessToken) {
+            id = token.id
+            name = token.name
+            scopes = token.scopes.map(\.rawValue)
+            createdAt = IndexClock.format(token.createdAt)
+            expiresAt = token.expiresAt.map(IndexClock.format)
+            lastUsedAt = token.lastUsedAt.map(IndexClock.format)
+        }
+    }
+
     struct CollaboratorBody: Encodable {
         var user: String
         var role: String

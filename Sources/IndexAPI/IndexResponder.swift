@@ -112,6 +112,9 @@ public struct IndexResponder: Sendable {
         if path.hasPrefix("/api/v1/repositories/") {
             return try await repositoryRoute(request, path.dropFirst("/api/v1/repositories/".count), query, caller, route: &route)
         }
+        if path == "/api/v1/tokens" || path.hasPrefix("/api/v1/tokens/") {
+            return try await tokensRoute(request, path.dropFirst("/api/v1/tokens".count), caller, route: &route)
+        }
         if path.hasPrefix("/api/v1/users/"), path.hasSuffix("/starred") {
             route = "api_user_starred"
             try requireGet(request)
@@ -264,9 +267,7 @@ public struct IndexResponder: Sendable {
             return response
         default:
             route = "api_star"
-            guard let user = caller.identity.userName else {
-                throw AuthFailure(.missingCredentials, "log in to star repositories")
-            }
+            let user = try postingUser(caller)
             switch request.method {
             case .put: try await index.star(fullName, by: user)
             case .delete: try await index.unstar(fullName, by: user)
@@ -309,12 +310,60 @@ public struct IndexResponder: Sendable {
         throw RegistryError(.denied, "only the repository's administrators may do this")
     }
 
-    /// The user posting (a comment): anonymous callers may read, not write.
+    /// The user posting (a comment, a star): anonymous callers may read, not write, and a
+    /// read-only token only reads.
     private func postingUser(_ caller: Principal) throws -> String {
         guard let user = caller.identity.userName else {
-            throw AuthFailure(.missingCredentials, "log in to comment")
+            throw AuthFailure(.missingCredentials, "log in first")
+        }
+        if let limit = caller.limit, !limit.contains(.push) {
+            throw RegistryError(.denied, "this token is read-only")
         }
         return user
+    }
+
+    /// `/api/v1/tokens[/{id}]`: the caller's personal access tokens. Managed with a
+    /// password only: a leaked token cannot make itself another.
+    private func tokensRoute(_ request: Request, _ rest: Substring, _ caller: Principal, route: inout String) async throws -> Response {
+        guard let user = caller.identity.userName else {
+            throw AuthFailure(.missingCredentials, "log in to manage tokens")
+        }
+        guard caller.limit == nil else {
+            throw RegistryError(.denied, "tokens are managed with your password, not with a token")
+        }
+        if rest.isEmpty {
+            route = "api_tokens"
+            if request.method == .post {
+                let fields = try await JSONFields.read(request, limit: 4096, allowed: ["name", "scopes", "expires_in_days"])
+                guard let name = try fields.string("name", maximum: 100), !name.trimmingCharacters(in: .whitespaces).isEmpty else {
+                    throw JSONFields.invalid("'name' must be a non-empty string of at most 100 characters")
+                }
+                let words = try fields.strings("scopes", maximum: 3) ?? []
+                let scopes = try words.map { word in
+                    guard let scope = AccessToken.Scope(rawValue: word) else { throw JSONFields.invalid("'\(word)' is not one of read, write, delete") }
+                    return scope
+                }
+                guard !scopes.isEmpty else { throw JSONFields.invalid("'scopes' must name at least one of read, write, delete") }
+                let days = try fields.integer("expires_in_days", in: 1...3650)
+                let expiresAt = days.map { IndexClock.now() + Int64($0) * 86_400_000 }
+                let (token, record) = try await index.createToken(for: user, name: name, scopes: scopes, expiresAt: expiresAt)
+                var body = TokenBody(record)
+                body.token = token
+                var response = try json(body)
+                response.status = .created
+                response.headers[.cacheControl] = "no-store"
+                return response
+            }
+            try requireGet(request)
+            return try json(["results": try await index.tokens(of: user).map(TokenBody.init)])
+        }
+        route = "api_token"
+        let id = String(rest.dropFirst())
+        guard request.method == .delete else { throw RegistryError(.unsupported, "use DELETE") }
+        guard id.count <= 64, try await index.revokeToken(id, of: user) else {
+            throw RegistryError(.notFound, "no such token")
+        }
+        return Response(status: .noContent)
     }
 
     /// `text` when it can be a user name (as htpasswd and tokens carry them): printable,

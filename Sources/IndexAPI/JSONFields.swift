@@ -42,6 +42,30 @@ struct JSONFields {
         return text
     }
 
+    /// The strings of `field`, if sent: a list of at most `maximum` strings.
+    func strings(_ field: String, maximum: Int) throws -> [String]? {
+        guard let value = object[field] else { return nil }
+        guard let list = value as? [Any], list.count <= maximum else {
+            throw Self.invalid("'\(field)' must be a list of at most \(maximum) strings")
+        }
+        return try list.map { item in
+            guard let text = item as? String, text.count <= 64 else { throw Self.invalid("'\(field)' must hold strings") }
+            return text
+        }
+    }
+
+    /// The whole number in `field`, if sent and not null, within `range`.
+    func integer(_ field: String, in range: ClosedRange<Int>) throws -> Int? {
+        guard let value = object[field], !(value is NSNull) else { return nil }
+        // JSONSerialization reads `true` as a number too, and `1` passes `is Bool`: the
+        // number's own type code tells a boolean ("c") from a number.
+        guard let number = value as? NSNumber, String(cString: number.objCType) != "c",
+              let integer = value as? Int, range.contains(integer) else {
+            throw Self.invalid("'\(field)' must be a whole number from \(range.lowerBound) to \(range.upperBound)")
+        }
+        return integer
+    }
+
     static func invalid(_ message: String, detail: String? = nil) -> RegistryError {
         RegistryError(.requestInvalid, message, detail: detail, status: 400)
     }

@@ -56,13 +56,14 @@ struct TokenEndpoint: Sendable {
         }
         let client = RegistryResponder.client(of: request, context, access)
         let scopes = parameters.filter { $0.0 == "scope" }.flatMap { AccessScope.parseList($0.1) }
-        let identity: Identity
+        let principal: Principal
         do {
-            identity = try await users.authenticate(authorization.map { Substring($0) }, scopes: scopes, client: client).identity
+            principal = try await users.authenticate(authorization.map { Substring($0) }, scopes: scopes, client: client)
         } catch {
             return RegistryResponder.refusal(error, request, challenge: users.challenge(scopes: [], failure: .invalidCredentials))
         }
-        let granted = access.grant(scopes, to: identity)
+        let identity = principal.identity
+        let granted = access.grant(scopes, to: identity, limit: principal.limit)
         let issued = try issuer.issue(subject: identity.userName, access: granted)
         let formatter = ISO8601DateFormatter()
         var object: [String: Any] = [

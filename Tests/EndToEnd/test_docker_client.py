@@ -22,6 +22,7 @@ import time
 from pathlib import Path
 
 import pytest
+import requests
 
 from harness import Registry, images
 from harness.auth import pier_user_ok, token_for
@@ -374,3 +375,20 @@ def test_docker_search_finds_public_repositories_and_logged_in_the_callers_priva
     docker.attempt("logout", srv.host)
     assert docker.login(srv.host, "bob", "bob-pw").returncode == 0
     assert names() == ["public/searchtool"]
+
+
+@pytest.mark.pier_only
+def test_docker_login_with_a_personal_access_token_then_push(dockerd, docker, loaded, make_server, tmp_path, need_pier):
+    path = htpasswd_file(tmp_path / "auth" / "htpasswd")
+    srv = make_server("pier", config={"auth": {"htpasswd": {"realm": "Pier Docker Test", "path": str(path)}}})
+    r = requests.post(f"{srv.url}/api/v1/tokens", auth=("alice", "alice-pw"), json={"name": "laptop", "scopes": ["write"]},
+                      timeout=30)
+    assert r.status_code == 201, r.text
+    token = r.json()["token"]
+    assert docker.login(srv.host, "alice", token).returncode == 0
+    digest = push(docker, f"{srv.host}/alice/pat:v1")
+    assert_served(Registry(srv.url, auth=("alice", "alice-pw")), "alice/pat", "v1", loaded, digest)
+    # Revoked: the stored login stops working at once.
+    assert requests.delete(f"{srv.url}/api/v1/tokens/{r.json()['id']}", auth=("alice", "alice-pw"), timeout=30).status_code == 204
+    docker("tag", LOCAL_NAME, f"{srv.host}/alice/pat:v2")
+    assert_refused_for_auth(docker.attempt("push", f"{srv.host}/alice/pat:v2"))

@@ -1,0 +1,44 @@
+public import Auth
+import Synchronization
+
+/// The index's personal access tokens as the password provider sees them. Made with the
+/// access controller, before the index database is open; ``attach(_:)`` connects it once
+/// it is. Until then (or without a database) tokens are refused as unavailable.
+public final class IndexCredentials: CredentialDirectory {
+    private let index = Mutex<RepositoryIndex?>(nil)
+    /// When each token's use was last written, so a busy CI token costs one write a minute.
+    private let lastWritten = Mutex<[String: Int64]>([:])
+
+    public init() {}
+
+    /// Connects the directory to the open index.
+    public func attach(_ index: RepositoryIndex) {
+        self.index.withLock { $0 = index }
+    }
+
+    public func recognizes(_ password: String) -> Bool {
+        password.hasPrefix(AccessToken.prefix)
+    }
+
+    public func verify(user: String, token: String) async -> CredentialVerdict {
+        guard token.utf8.count == AccessToken.prefix.utf8.count + AccessToken.secretLength else { return .rejected }
+        guard let index = index.withLock({ $0 }) else { return .unavailable }
+        let record: AccessToken?
+        do {
+            record = try await index.validToken(token)
+        } catch {
+            return .unavailable
+        }
+        // A token speaks only for its owner: another user name with it is refused.
+        guard let record, record.user == user else { return .rejected }
+        let now = IndexClock.now()
+        let due = lastWritten.withLock { written in
+            if let last = written[record.id], now - last < 60_000 { return false }
+            if written.count > 100_000 { written.removeAll() }
+            written[record.id] = now
+            return true
+        }
+        if due { try? await index.noteTokenUse(record.id, at: now) }
+        return .verified(user: record.user, limit: record.limit)
+    }
+}
