@@ -134,9 +134,21 @@ let package = Package(
         ),
         .target(name: "Markdown", swiftSettings: swiftSettings),
         .target(
+            name: "Webhooks",
+            dependencies: [
+                "Index", "Registry", "Notifications", "Auth",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
             name: "IndexAPI",
             dependencies: [
-                "OCI", "Registry", "Auth", "Index", "RegistryAPI", "Markdown",
+                "OCI", "Registry", "Auth", "Index", "RegistryAPI", "Markdown", "Webhooks",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -147,7 +159,7 @@ let package = Package(
         .target(
             name: "Config",
             dependencies: [
-                "OCI", "Storage", "S3", "Registry", "Notifications", "Auth", "Index",
+                "OCI", "Storage", "S3", "Registry", "Notifications", "Auth", "Index", "Webhooks",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Yams", package: "Yams"),
             ],
@@ -247,6 +259,7 @@ let package = Package(
         ),
         .testTarget(name: "IndexTests", dependencies: ["Index", "Registry", "OCI", "Auth", "TestSupport", .product(name: "Logging", package: "swift-log")], swiftSettings: swiftSettings),
         .testTarget(name: "MarkdownTests", dependencies: ["Markdown"], swiftSettings: swiftSettings),
+        .testTarget(name: "WebhooksTests", dependencies: ["Webhooks", "Auth", "Index"], swiftSettings: swiftSettings),
         .testTarget(name: "NotificationsTests", dependencies: ["Notifications", "Registry", "OCI"], swiftSettings: swiftSettings),
         .testTarget(name: "RegistryTests", dependencies: ["Registry", "Storage", "OCI", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(

@@ -1,9 +1,3 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
-
 /// The reverse proxies (`http.trustedproxies`) whose word on the client's address is taken.
 ///
 /// Behind nginx every connection comes from nginx, so failures would be counted against
@@ -12,24 +6,6 @@ import Darwin
 /// and read from the right, skipping listed proxies, so the first address no trusted proxy
 /// vouches for is the client's and whatever a client wrote further left is ignored.
 public struct TrustedProxies: Sendable, Equatable {
-    /// One address range: the network's bytes (4 or 16) and its prefix length.
-    struct Network: Sendable, Equatable {
-        var bytes: [UInt8]
-        var prefix: Int
-
-        func contains(_ address: [UInt8]) -> Bool {
-            guard address.count == bytes.count else { return false }
-            var left = prefix
-            for index in bytes.indices where left > 0 {
-                let bits = min(left, 8)
-                let mask = UInt8(truncatingIfNeeded: 0xFF << (8 - bits))
-                if address[index] & mask != bytes[index] & mask { return false }
-                left -= bits
-            }
-            return true
-        }
-    }
-
     /// Which header the proxies write. Only that one is read: a proxy passes the other
     /// through as the client sent it, so reading both would let a client pick its address.
     public enum Header: String, Sendable {
@@ -39,45 +15,31 @@ public struct TrustedProxies: Sendable, Equatable {
         case forwarded = "forwarded"
     }
 
-    let networks: [Network]
+    let ranges: AddressRanges
     /// The header the trusted proxies write.
     public let header: Header
 
     /// No proxy is trusted: the connection's address is the client's.
-    public static let none = TrustedProxies(networks: [])
+    public static let none = TrustedProxies(ranges: .empty)
 
-    init(networks: [Network], header: Header = .xForwardedFor) {
-        self.networks = networks
+    init(ranges: AddressRanges, header: Header = .xForwardedFor) {
+        self.ranges = ranges
         self.header = header
     }
 
     /// Reads addresses and CIDR ranges (`10.0.0.0/8`, `::1`, `fd00::/8`); throws naming the
     /// first entry that is neither.
-    public init(parsing entries: [String], header: Header = .xForwardedFor) throws(InvalidEntry) {
+    public init(parsing entries: [String], header: Header = .xForwardedFor) throws(AddressRanges.InvalidEntry) {
         self.header = header
-        var networks = [Network]()
-        for entry in entries {
-            let parts = entry.split(separator: "/", maxSplits: 1, omittingEmptySubsequences: false)
-            guard let bytes = Self.addressBytes(String(parts[0])) else { throw InvalidEntry(entry: entry) }
-            var prefix = bytes.count * 8
-            if parts.count == 2 {
-                guard let length = Int(parts[1]), (0...prefix).contains(length) else { throw InvalidEntry(entry: entry) }
-                prefix = length
-            }
-            networks.append(Network(bytes: bytes, prefix: prefix))
-        }
-        self.networks = networks
+        self.ranges = try AddressRanges(parsing: entries)
     }
 
     /// An entry of `http.trustedproxies` that is not an address or a range.
-    public struct InvalidEntry: Error, Sendable {
-        public var entry: String
-    }
+    public typealias InvalidEntry = AddressRanges.InvalidEntry
 
     /// Whether `address` (an IP address as text) is one of the trusted proxies.
     public func contains(_ address: some StringProtocol) -> Bool {
-        guard !networks.isEmpty, let bytes = Self.addressBytes(String(address)) else { return false }
-        return networks.contains { $0.contains(bytes) }
+        ranges.contains(address)
     }
 
     /// The client's address: `peer` unless it is a trusted proxy, then the right-most
@@ -132,18 +94,7 @@ public struct TrustedProxies: Sendable, Equatable {
         return String(value)
     }
 
-    /// The 4 or 16 bytes of an IPv4 or IPv6 address; an IPv4-mapped IPv6 address as IPv4.
-    static func addressBytes(_ text: String) -> [UInt8]? {
-        var v4 = in_addr()
-        if inet_pton(AF_INET, text, &v4) == 1 {
-            return withUnsafeBytes(of: &v4) { Array($0) }
-        }
-        var v6 = in6_addr()
-        guard inet_pton(AF_INET6, text, &v6) == 1 else { return nil }
-        let bytes = withUnsafeBytes(of: &v6) { Array($0) }
-        if bytes[0..<10].allSatisfy({ $0 == 0 }), bytes[10] == 0xFF, bytes[11] == 0xFF { return Array(bytes[12...]) }
-        return bytes
-    }
+    static func addressBytes(_ text: String) -> [UInt8]? { AddressRanges.addressBytes(text) }
 }
 
 extension Substring {

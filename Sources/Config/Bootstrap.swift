@@ -6,6 +6,7 @@ public import Notifications
 public import Registry
 import S3
 public import Storage
+public import Webhooks
 
 /// Builds what a configuration describes (the storage driver, the registry, its event
 /// subscribers, access control) without any HTTP, so every command (`serve`, `gc`,
@@ -88,6 +89,9 @@ public struct Bootstrap: Sendable {
         /// The registry's events on their way to the index, which the caller runs; nil
         /// when the index is off.
         public var indexFeed: IndexFeed?
+        /// Repository webhooks, which the caller attaches to the index and runs; nil when
+        /// the index is off.
+        public var webhooks: WebhookDispatcher?
     }
 
     /// Builds the driver, the notifier and the registry publishing to it.
@@ -101,11 +105,18 @@ public struct Bootstrap: Sendable {
             )
             let notifier = try await makeNotifier(source: source)
             let feed = configuration.index.enabled ? IndexFeed() : nil
+            let webhooks = configuration.index.enabled ? WebhookDispatcher(
+                directory: configuration.index.webhookQueueDirectory ?? storageRoot + "/pier/webhooks",
+                policy: WebhookAddressPolicy(allowed: configuration.index.webhookAllow),
+                baseURL: configuration.externalURL ?? "",
+                logger: logger
+            ) : nil
             var sinks = [any ContentEventSink]()
             if let notifier { sinks.append(notifier) }
             if let feed { sinks.append(feed) }
+            if let webhooks { sinks.append(webhooks) }
             let registry = makeRegistry(driver: driver, events: ContentEventFanOut(sinks))
-            return Content(registry: registry, notifier: notifier, indexFeed: feed)
+            return Content(registry: registry, notifier: notifier, indexFeed: feed, webhooks: webhooks)
         } catch {
             await driver.shutdown()
             throw error

@@ -1,3 +1,4 @@
+public import Auth
 public import Index
 
 extension PierConfiguration {
@@ -14,6 +15,11 @@ extension PierConfiguration {
         public var namespaces = false
         /// `index.defaultvisibility`: what a repository is until someone sets it.
         public var defaultVisibility = NamespaceGrants.Visibility.private
+        /// `index.webhooks.allow`: private ranges webhooks may target besides public addresses.
+        public var webhookAllow = AddressRanges.empty
+        /// `index.webhooks.queuedirectory`: where each hook's undelivered events wait;
+        /// nil for `pier/webhooks` under the storage root.
+        public var webhookQueueDirectory: String?
     }
 
     mutating func applyIndex(_ read: ConfigurationTree) throws(ConfigurationError) {
@@ -42,9 +48,12 @@ extension PierConfiguration {
             }
             index.defaultVisibility = visibility
         }
-        // Promises must never be assumed where they are not kept: refuse, do not ignore.
-        for key in ["index.webhooks"] where read.has(key) {
-            throw ConfigurationError(key: key, message: "this setting is not yet supported by pier")
+        let allow = try read.strings("index.webhooks.allow")
+        do {
+            index.webhookAllow = try AddressRanges(parsing: allow)
+        } catch {
+            throw ConfigurationError(key: "index.webhooks.allow", message: "'\(error.entry)' is not an address or a CIDR range")
         }
+        index.webhookQueueDirectory = try read.string("index.webhooks.queuedirectory")
     }
 }

@@ -102,6 +102,43 @@ enum IndexMigrations {
                 "CREATE INDEX access_tokens_by_user ON access_tokens (username, created_at)",
             ]
         },
+        // Webhooks and every attempt to deliver to them.
+        Step(version: 5) { _ in
+            [
+                """
+                CREATE TABLE webhooks (
+                    id TEXT PRIMARY KEY,
+                    repository TEXT NOT NULL REFERENCES repositories(name) ON DELETE CASCADE,
+                    url TEXT NOT NULL,
+                    events TEXT NOT NULL,
+                    format TEXT NOT NULL,
+                    secret TEXT NOT NULL DEFAULT '',
+                    active INTEGER NOT NULL DEFAULT 1,
+                    created_at BIGINT NOT NULL,
+                    created_by TEXT NOT NULL DEFAULT ''
+                )
+                """,
+                "CREATE INDEX webhooks_by_repository ON webhooks (repository)",
+                """
+                CREATE TABLE webhook_deliveries (
+                    id TEXT PRIMARY KEY,
+                    webhook TEXT NOT NULL REFERENCES webhooks(id) ON DELETE CASCADE,
+                    event_id TEXT NOT NULL,
+                    event TEXT NOT NULL,
+                    job TEXT NOT NULL,
+                    attempt INTEGER NOT NULL,
+                    delivered_at BIGINT NOT NULL,
+                    status INTEGER NOT NULL,
+                    duration_ms BIGINT NOT NULL,
+                    error TEXT NOT NULL DEFAULT '',
+                    request_excerpt TEXT NOT NULL DEFAULT '',
+                    response_excerpt TEXT NOT NULL DEFAULT '',
+                    redelivery_of TEXT
+                )
+                """,
+                "CREATE INDEX webhook_deliveries_by_webhook ON webhook_deliveries (webhook, delivered_at)",
+            ]
+        },
     ]
 
     /// The newest schema this build knows.

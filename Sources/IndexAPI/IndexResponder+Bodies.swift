@@ -62,6 +62,59 @@ extension IndexResponder {
         }
     }
 
+    /// A webhook as its administrators see it: whether it has a secret, never the secret.
+    struct WebhookBody: Encodable {
+        var id: String
+        var url: String
+        var events: [String]
+        var format: String
+        var active: Bool
+        var hasSecret: Bool
+        var createdAt: String
+        var createdBy: String
+
+        init(_ hook: Webhook) {
+            id = hook.id
+            url = hook.url
+            events = hook.events.map(\.rawValue)
+            format = hook.format.rawValue
+            active = hook.active
+            hasSecret = !hook.secret.isEmpty
+            createdAt = IndexClock.format(hook.createdAt)
+            createdBy = hook.createdBy
+        }
+    }
+
+    struct DeliveryBody: Encodable {
+        var id: String
+        var eventId: String
+        var event: String
+        var attempt: Int
+        var deliveredAt: String
+        var status: Int
+        var succeeded: Bool
+        var durationMs: Int64
+        var error: String
+        var request: String
+        var response: String
+        var redeliveryOf: String?
+
+        init(_ delivery: WebhookDelivery) {
+            id = delivery.id
+            eventId = delivery.eventID
+            event = delivery.event
+            attempt = delivery.attempt
+            deliveredAt = IndexClock.format(delivery.deliveredAt)
+            status = delivery.status
+            succeeded = delivery.succeeded
+            durationMs = delivery.durationMilliseconds
+            error = delivery.error
+            request = delivery.requestExcerpt
+            response = delivery.responseExcerpt
+            redeliveryOf = delivery.redeliveryOf
+        }
+    }
+
     struct TokenBody: Encodable {
         var id: String
         var name: String

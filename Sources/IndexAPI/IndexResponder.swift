@@ -7,6 +7,7 @@ import Logging
 import NIOCore
 import OCI
 import RegistryAPI
+import Webhooks
 
 /// The index's doors: the JSON API under `/api/v1/` and the Docker CLI's `/v1/_ping` and
 /// `/v1/search` (what `docker search` asks). Every answer is filtered by what the caller
@@ -30,9 +31,13 @@ public struct IndexResponder: Sendable {
     /// The longest comment, in characters.
     static let commentLimit = 5_000
 
-    public init(index: RepositoryIndex, access: AccessController?, logger: Logger) {
+    /// Repository webhooks; nil when they are not delivered (a command without a server).
+    let webhooks: WebhookDispatcher?
+
+    public init(index: RepositoryIndex, access: AccessController?, webhooks: WebhookDispatcher? = nil, logger: Logger) {
         self.index = index
         self.access = access
+        self.webhooks = webhooks
         self.logger = logger
     }
 
@@ -81,6 +86,15 @@ public struct IndexResponder: Sendable {
             response.headers[HTTPField.Name("X-Docker-Registry-Version")!] = "0.6.0"
             response.headers[HTTPField.Name("X-Docker-Registry-Standalone")!] = "true"
             return response
+        case "/api/v1/openapi.json":
+            route = "api_openapi"
+            try requireGet(request)
+            let data = Array(OpenAPIDocument.json.utf8)
+            return Response(
+                status: .ok,
+                headers: [.contentType: "application/json; charset=utf-8", .contentLength: String(data.count)],
+                body: .init(byteBuffer: ByteBuffer(bytes: data))
+            )
         case "/v1/search":
             route = "v1_search"
             try requireGet(request)
@@ -127,7 +141,7 @@ public struct IndexResponder: Sendable {
 
     private func repositoryRoute(_ request: Request, _ rest: Substring, _ query: Query, _ caller: Principal, route: inout String) async throws -> Response {
         // Repository names hold slashes: the endpoint is the last segment(s), as /v2/ resolves it.
-        let (name, endpoint, item) = Self.split(rest)
+        let (name, endpoint, item, subitem) = Self.split(rest)
         var commentID: Int64?
         if endpoint == "comment" {
             guard let item, let number = Int64(item), number > 0, item.allSatisfy(\.isASCII) else {
@@ -225,6 +239,11 @@ public struct IndexResponder: Sendable {
             default:
                 throw RegistryError(.unsupported, "use PUT or DELETE")
             }
+        case "webhooks", "webhook", "deliveries", "redeliver":
+            route = "api_" + endpoint
+            try requireAdministration(fullName, caller)
+            guard let webhooks else { throw RegistryError(.unavailable, "webhooks are not available", status: 503) }
+            return try await webhookRoute(request, query, endpoint, fullName, item.map(String.init), subitem.map(String.init), caller, webhooks)
         case "comment":
             route = "api_comment"
             guard let commentID, let comment = try await index.comment(commentID, on: fullName) else {
@@ -277,19 +296,34 @@ public struct IndexResponder: Sendable {
         }
     }
 
-    /// `rest` (after `/api/v1/repositories/`) as the repository name, the endpoint and, for
-    /// `…/comments/{id}` and `…/collaborators/{user}`, the item.
-    static func split(_ rest: Substring) -> (name: Substring, endpoint: String, item: Substring?) {
-        for suffix in ["/tags", "/star", "/comments", "/collaborators"] where rest.hasSuffix(suffix) {
-            return (rest.dropLast(suffix.count), String(suffix.dropFirst()), nil)
+    /// `rest` (after `/api/v1/repositories/`) as the repository name, the endpoint and the
+    /// items it names: `…/comments/{id}`, `…/collaborators/{user}`, `…/webhooks/{id}`,
+    /// `…/webhooks/{id}/deliveries` and `…/webhooks/{id}/deliveries/{delivery}/redeliver`.
+    /// Read from the right, as `/v2/` reads its routes, since names hold slashes.
+    static func split(_ rest: Substring) -> (name: Substring, endpoint: String, item: Substring?, subitem: Substring?) {
+        for suffix in ["/tags", "/star", "/comments", "/collaborators", "/webhooks"] where rest.hasSuffix(suffix) {
+            return (rest.dropLast(suffix.count), String(suffix.dropFirst()), nil, nil)
         }
-        if let slash = rest.lastIndex(of: "/") {
-            let head = rest[..<slash]
-            for (collection, endpoint) in [("/comments", "comment"), ("/collaborators", "collaborator")] where head.hasSuffix(collection) {
-                return (head.dropLast(collection.count), endpoint, rest[rest.index(after: slash)...])
+        let parts = rest.split(separator: "/", omittingEmptySubsequences: false)
+        func name(dropping count: Int) -> Substring {
+            let kept = parts.dropLast(count)
+            guard let last = kept.last else { return "" }
+            return rest[rest.startIndex..<last.endIndex]
+        }
+        let n = parts.count
+        if n >= 6, parts[n - 1] == "redeliver", parts[n - 3] == "deliveries", parts[n - 5] == "webhooks" {
+            return (name(dropping: 5), "redeliver", parts[n - 4], parts[n - 2])
+        }
+        if n >= 4, parts[n - 1] == "deliveries", parts[n - 3] == "webhooks" {
+            return (name(dropping: 3), "deliveries", parts[n - 2], nil)
+        }
+        if n >= 3 {
+            for (collection, endpoint) in [("comments", "comment"), ("collaborators", "collaborator"), ("webhooks", "webhook")]
+            where parts[n - 2] == collection {
+                return (name(dropping: 2), endpoint, parts[n - 1], nil)
             }
         }
-        return (rest, "", nil)
+        return (rest, "", nil, nil)
     }
 
     /// The repository with what the caller may want of it: whether they starred it, and
@@ -375,7 +409,7 @@ public struct IndexResponder: Sendable {
         return String(text)
     }
 
-    private func requireGet(_ request: Request) throws {
+    func requireGet(_ request: Request) throws {
         guard request.method == .get || request.method == .head else {
             throw RegistryError(.unsupported, "method not allowed")
         }

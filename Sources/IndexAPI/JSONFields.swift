@@ -54,6 +54,15 @@ struct JSONFields {
         }
     }
 
+    /// The boolean in `field`, if sent.
+    func bool(_ field: String) throws -> Bool? {
+        guard let value = object[field] else { return nil }
+        guard let number = value as? NSNumber, String(cString: number.objCType) == "c" else {
+            throw Self.invalid("'\(field)' must be true or false")
+        }
+        return number.boolValue
+    }
+
     /// The whole number in `field`, if sent and not null, within `range`.
     func integer(_ field: String, in range: ClosedRange<Int>) throws -> Int? {
         guard let value = object[field], !(value is NSNull) else { return nil }

@@ -2,13 +2,14 @@ import Foundation
 import Storage
 import Synchronization
 
-/// One endpoint's undelivered events, kept on disk in order.
+/// One endpoint's undelivered events (notifications, webhook deliveries), kept on disk in
+/// order.
 ///
 /// distribution keeps its queue in memory, so a restart or a crash drops whatever a down
 /// receiver had not taken yet. Here every event is a file named by a sequence number,
 /// written atomically before the request that caused it returns, and removed only after
 /// the endpoint acknowledged it: delivery is at least once and in order, across restarts.
-final class EventQueue: Sendable {
+public final class EventQueue<Item: Codable & Sendable>: Sendable {
     private struct State {
         var next: UInt64
         /// Sequence numbers in order; `ready` once the event's file is written. Delivery
@@ -22,12 +23,12 @@ final class EventQueue: Sendable {
     private let state: Mutex<State>
     /// Events kept at most per endpoint; past it new events are dropped (and counted), so a
     /// receiver that is gone for good cannot fill the registry's disk.
-    static let capacity = 100_000
+    static var capacity: Int { 100_000 }
 
-    private static let width = 20
+    private static var width: Int { 20 }
 
     /// Opens (or creates) the queue in `directory`, picking up events left by a previous run.
-    init(directory: String) async throws {
+    public init(directory: String) async throws {
         store = FileSystemDriver(root: directory)
         let existing = (try await store.list("/") ?? [])
             .compactMap { $0.hasSuffix(".json") ? UInt64($0.dropLast(5)) : nil }
@@ -35,7 +36,8 @@ final class EventQueue: Sendable {
         state = Mutex(State(next: (existing.last ?? 0) + 1, pending: existing.map { ($0, true) }))
     }
 
-    var depth: Int { state.withLock { $0.pending.count } }
+    /// Events waiting.
+    public var depth: Int { state.withLock { $0.pending.count } }
 
     private static func name(_ sequence: UInt64) -> String {
         let digits = String(sequence)
@@ -45,7 +47,7 @@ final class EventQueue: Sendable {
     /// Stores an event at the end of the queue.
     /// - Returns: false when the queue is full and the event was dropped.
     @discardableResult
-    func append(_ event: RegistryEvent) async throws -> Bool {
+    public func append(_ event: Item) async throws -> Bool {
         let bytes = try JSONEncoder().encode(event)
         let sequence = state.withLock { state -> UInt64? in
             guard state.pending.count < Self.capacity else {
@@ -72,14 +74,14 @@ final class EventQueue: Sendable {
     }
 
     /// The oldest events, at most `limit`, with the sequence numbers to acknowledge them by.
-    func peek(_ limit: Int) async throws -> [(UInt64, RegistryEvent)] {
+    public func peek(_ limit: Int) async throws -> [(UInt64, Item)] {
         let sequences = state.withLock { state in
             Array(state.pending.prefix { $0.ready }.prefix(limit).map(\.sequence))
         }
-        var events = [(UInt64, RegistryEvent)]()
+        var events = [(UInt64, Item)]()
         for sequence in sequences {
             guard let bytes = try await store.contents(of: Self.name(sequence), limit: 1 << 20),
-                  let event = try? JSONDecoder().decode(RegistryEvent.self, from: Data(bytes))
+                  let event = try? JSONDecoder().decode(Item.self, from: Data(bytes))
             else {
                 // Unreadable (a partial file cannot exist: writes are atomic); drop it.
                 try await acknowledge([sequence])
@@ -91,7 +93,7 @@ final class EventQueue: Sendable {
     }
 
     /// Removes delivered events.
-    func acknowledge(_ sequences: [UInt64]) async throws {
+    public func acknowledge(_ sequences: [UInt64]) async throws {
         for sequence in sequences { try await store.delete(Self.name(sequence)) }
         let done = Set(sequences)
         state.withLock { $0.pending.removeAll { done.contains($0.sequence) } }

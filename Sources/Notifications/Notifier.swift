@@ -8,7 +8,7 @@ import NIOHTTP1
 /// Sends registry events to the configured endpoints, each from its own durable queue, in
 /// order, retrying with the endpoint's backoff until it answers 2xx.
 public final class Notifier: Sendable {
-    private let endpoints: [(NotificationEndpoint, EventQueue)]
+    private let endpoints: [(NotificationEndpoint, EventQueue<RegistryEvent>)]
     private let logger: Logger
     /// This instance, as every event names it.
     public let source: RegistryEvent.Source
@@ -16,10 +16,10 @@ public final class Notifier: Sendable {
 
     /// Opens every endpoint's queue under `directory/<endpoint name>`.
     public init(endpoints: [NotificationEndpoint], directory: String, source: RegistryEvent.Source, logger: Logger) async throws {
-        var opened = [(NotificationEndpoint, EventQueue)]()
+        var opened = [(NotificationEndpoint, EventQueue<RegistryEvent>)]()
         for endpoint in endpoints {
             let safe = endpoint.name.map { $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" ? $0 : "_" }
-            opened.append((endpoint, try await EventQueue(directory: directory + "/" + String(safe))))
+            opened.append((endpoint, try await EventQueue<RegistryEvent>(directory: directory + "/" + String(safe))))
         }
         self.endpoints = opened
         self.source = source
@@ -54,7 +54,7 @@ public final class Notifier: Sendable {
         }
     }
 
-    private func deliver(_ endpoint: NotificationEndpoint, _ queue: EventQueue) async {
+    private func deliver(_ endpoint: NotificationEndpoint, _ queue: EventQueue<RegistryEvent>) async {
         var failures = 0
         while !Task.isCancelled {
             do {

@@ -76,6 +76,8 @@ public struct PierServer: Sendable {
     private func serve(_ content: Bootstrap.Content, index: RepositoryIndex?, metrics: (path: String, collector: PrometheusCollectorRegistry)?) async throws {
         let registry = content.registry
         let notifier = content.notifier
+        // Webhooks need the index: their hooks and history live in it.
+        let webhooks = index.flatMap { index in content.webhooks.map { $0.attach(index); return $0 } }
         let accessLog = configuration.accessLogEnabled
             ? AccessLog(format: configuration.logFormat == .json ? .json : .text, fields: configuration.logFields)
             : nil
@@ -118,7 +120,7 @@ public struct PierServer: Sendable {
                     access: access
                 ),
                 tokenEndpoint: tokenEndpoint,
-                indexAPI: index.map { IndexResponder(index: $0, access: access, logger: logger) },
+                indexAPI: index.map { IndexResponder(index: $0, access: access, webhooks: webhooks, logger: logger) },
                 acmeChallenges: acme?.challenges,
                 accessLog: accessLog,
                 extraHeaders: headers
@@ -205,12 +207,15 @@ public struct PierServer: Sendable {
         let flusher = Task { await accessLog?.run() }
         let purger = Task { await purgeUploads(registry) }
         let delivery = Task { await notifier?.run() }
+        let hooks = Task { await webhooks?.run() }
         let certificates = Task { await acme?.run() }
         var failure: (any Error)?
         do { try await ServiceGroup(configuration: group).run() } catch { failure = error }
         purger.cancel()
         delivery.cancel()
+        hooks.cancel()
         certificates.cancel()
+        await hooks.value
         // The purge uses the storage driver, which is shut down after this returns.
         await purger.value
         // Let a write the flusher already started finish, then write what is left.

@@ -392,3 +392,37 @@ def test_docker_login_with_a_personal_access_token_then_push(dockerd, docker, lo
     assert requests.delete(f"{srv.url}/api/v1/tokens/{r.json()['id']}", auth=("alice", "alice-pw"), timeout=30).status_code == 204
     docker("tag", LOCAL_NAME, f"{srv.host}/alice/pat:v2")
     assert_refused_for_auth(docker.attempt("push", f"{srv.host}/alice/pat:v2"))
+
+
+@pytest.mark.pier_only
+def test_docker_push_fires_a_signed_webhook(dockerd, docker, loaded, make_server, tmp_path, need_pier):
+    import hashlib
+    import hmac
+
+    from harness.receiver import Receiver
+
+    receiver = Receiver().start()
+    try:
+        path = htpasswd_file(tmp_path / "auth" / "htpasswd")
+        srv = make_server("pier", config={"auth": {"htpasswd": {"realm": "Pier Docker Test", "path": str(path)}},
+                                          "index": {"webhooks": {"allow": ["127.0.0.0/8"]}}})
+        reg = Registry(srv.url, auth=("alice", "alice-pw"))
+        reg.push("alice/hooked", "seed", images.image(1))
+        deadline = time.monotonic() + 10
+        while requests.get(f"{srv.url}/api/v1/repositories/alice/hooked", auth=("alice", "alice-pw"), timeout=30).status_code != 200:
+            assert time.monotonic() < deadline
+            time.sleep(0.05)
+        r = requests.post(f"{srv.url}/api/v1/repositories/alice/hooked/webhooks", auth=("alice", "alice-pw"), timeout=30,
+                          json={"url": receiver.url(), "events": ["push"], "secret": "k"})
+        assert r.status_code == 201, r.text
+        assert docker.login(srv.host, "alice", "alice-pw").returncode == 0
+        digest = push(docker, f"{srv.host}/alice/hooked:docker")
+        got = receiver.wait_for(lambda reqs: reqs)
+        assert len(got) == 1
+        body = got[0]["json"]
+        assert body["push_data"]["tag"] == "docker" and body["push_data"]["digest"] == digest
+        assert body["push_data"]["pusher"] == "alice" and body["repository"]["repo_name"] == "alice/hooked"
+        expected = "sha256=" + hmac.new(b"k", got[0]["body"], hashlib.sha256).hexdigest()
+        assert got[0]["headers"]["x-pier-signature-256"] == expected
+    finally:
+        receiver.stop()

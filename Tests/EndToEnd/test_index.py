@@ -394,3 +394,20 @@ def test_comments_are_rate_limited_per_user(guarded):
     # Another user is not held back by bob.
     assert api(guarded, base, auth=("alice", "alice-pw"), method="POST", json={"body": "hello"}).status_code == 201
     assert api(guarded, base).json()["count"] == 11
+
+
+def test_the_openapi_document_describes_every_endpoint_and_each_answers(guarded):
+    doc = api(guarded, "/api/v1/openapi.json").json()
+    assert doc["openapi"].startswith("3.1")
+    Registry(guarded.url, auth=("alice", "alice-pw")).push("alice/doc", "v1", images.image(1))
+    eventually(lambda: api(guarded, "/api/v1/repositories/alice/doc", auth=("alice", "alice-pw")).status_code == 200)
+    for path, item in doc["paths"].items():
+        if "get" not in item or "{id}" in path or "{delivery}" in path:
+            continue
+        concrete = path.replace("{name}", "alice/doc").replace("{user}", "alice")
+        r = api(guarded, concrete, auth=("alice", "alice-pw"))
+        assert r.status_code == 200, (path, r.status_code, r.text)
+    # Every route the API answers is in the document.
+    for documented in ("/api/v1/repositories/{name}/webhooks/{id}/deliveries/{delivery}/redeliver", "/api/v1/tokens/{id}",
+                       "/api/v1/repositories/{name}/collaborators/{user}", "/api/v1/repositories/{name}/comments/{id}"):
+        assert documented in doc["paths"]

@@ -18,13 +18,13 @@ import Testing
 
     @Test func keepsOrderAndSurvivesReopening() async throws {
         let path = directory()
-        let queue = try await EventQueue(directory: path)
+        let queue = try await EventQueue<RegistryEvent>(directory: path)
         for tag in ["a", "b", "c"] { try await queue.append(event(tag)) }
         let first = try await queue.peek(2)
         #expect(first.map(\.1.target.tag) == ["a", "b"])
         try await queue.acknowledge(first.map(\.0))
 
-        let reopened = try await EventQueue(directory: path)
+        let reopened = try await EventQueue<RegistryEvent>(directory: path)
         #expect(reopened.depth == 1)
         try await reopened.append(event("d"))
         let rest = try await reopened.peek(10)

@@ -1,0 +1,2710 @@
+/// The index API described as OpenAPI 3.1, served at `/api/v1/openapi.json` so clients can
+/// be generated and requests checked against it. Kept beside the routes it describes; the
+/// end-to-end suite checks that every path it names answers.
+enum OpenAPIDocument {
+    static let json = #"""
+{
+ "openapi": "3.1.0",
+ "info": {
+  "title": "Pier index API",
+  "version": "1",
+  "description": "Search, repositories and tags, stars, comments, collaborators, webhooks and personal access tokens. Errors have the registry's shape. Authentication: HTTP Basic (a password or a personal access token), or a bearer token from the registry's token server. Pages carry a `Link` header to the next one."
+ },
+ "servers": [
+  {
+   "url": "/"
+  }
+ ],
+ "security": [
+  {},
+  {
+   "basic": []
+  },
+  {
+   "bearer": []
+  }
+ ],
+ "paths": {
+  "/api/v1/openapi.json": {
+   "get": {
+    "summary": "This document",
+    "security": [
+     {}
+    ],
+    "responses": {
+     "200": {
+      "description": "OpenAPI 3.1",
+      "content": {
+       "application/json": {
+        "schema": {
+         "type": "object"
+        }
+       }
+      }
+     }
+    }
+   }
+  },
+  "/api/v1/search": {
+   "get": {
+    "summary": "Repositories matching a query, best first, that the caller may see",
+    "parameters": [
+     {
+      "name": "q",
+      "in": "query",
+      "schema": {
+       "type": "string"
+      }
+     },
+     {
+      "name": "page",
+      "in": "query",
+      "schema": {
+       "type": "integer",
+       "minimum": 1,
+       "maximum": 100000,
+       "default": 1
+      }
+     },
+     {
+      "name": "page_size",
+      "in": "query",
+      "schema": {
+       "type": "integer",
+       "minimum": 1,
+       "maximum": 100,
+       "default": 25
+      }
+     }
+    ],
+    "responses": {
+     "200": {
+      "description": "OK",
+      "content": {
+       "application/json": {
+        "schema": {
+         "type": "object",
+         "required": [
+          "count",
+          "page",
+          "page_size",
+          "results"
+         ],
+         "properties": {
+          "count": {
+           "type": "integer"
+          },
+          "page": {
+           "type": "integer"
+          },
+          "page_size": {
+           "type": "integer"
+          },
+          "results": {
+           "type": "array",
+           "items": {
+            "$ref": "#/components/schemas/SearchHit"
+           }
+          }
+         }
+        }
+       }
+      },
+      "headers": {
+       "Link": {
+        "description": "The next page, as `<url>; rel=\"next\"`",
+        "schema": {
+         "type": "string"
+        }
+       }
+      }
+     },
+     "400": {
+      "description": "The request is malformed (`REQUEST_INVALID`, `PAGINATION_NUMBER_INVALID`)",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Errors"
+        }
+       }
+      }
+     },
+     "401": {
+      "description": "Credentials are needed or wrong (`UNAUTHORIZED`)",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Errors"
+        }
+       }
+      }
+     },
+     "404": {
+      "description": "The repository does not exist, or the caller may not see it (`NAME_UNKNOWN`); or another resource is not there (`NOT_FOUND`)",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Errors"
+        }
+       }
+      }
+     },
+     "503": {
+      "description": "The index database is not available",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Errors"
+        }
+       }
+      }
+     }
+    }
+   }
+  },
+  "/api/v1/repositories/{name}": {
+   "parameters": [
+    {
+     "name": "name",
+     "in": "path",
+     "required": true,
+     "description": "The repository name; it may hold slashes (`team/app`), as in `/v2/`.",
+     "schema": {
+      "type": "string",
+      "pattern": "^[a-z0-9]+(?:(?:[._]|__|[-]+)[a-z0-9]+)*(?:/[a-z0-9]+(?:(?:[._]|__|[-]+)[a-z0-9]+)*)*$"
+     },
+     "allowReserved": true
+    }
+   ],
+   "get": {
+    "summary": "A repository",
+    "responses": {
+     "200": {
+      "description": "OK",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Repository"
+        }
+       }
+      }
+     },
+     "400": {
+      "description": "The request is malformed (`REQUEST_INVALID`, `PAGINATION_NUMBER_INVALID`)",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Errors"
+        }
+       }
+      }
+     },
+     "401": {
+      "description": "Credentials are needed or wrong (`UNAUTHORIZED`)",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Errors"
+        }
+       }
+      }
+     },
+     "404": {
+      "description": "The repository does not exist, or the caller may not see it (`NAME_UNKNOWN`); or another resource is not there (`NOT_FOUND`)",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Errors"
+        }
+       }
+      }
+     },
+     "503": {
+      "description": "The index database is not available",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Errors"
+        }
+       }
+      }
+     }
+    }
+   },
+   "patch": {
+    "summary": "Edit description, overview, visibility (repository administrators)",
+    "requestBody": {
+     "required": true,
+     "content": {
+      "application/json": {
+       "schema": {
+        "$ref": "#/components/schemas/RepositoryChange"
+       }
+      }
+     }
+    },
+    "responses": {
+     "200": {
+      "description": "OK",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Repository"
+        }
+       }
+      }
+     },
+     "403": {
+      "description": "Not an administrator (`DENIED`)",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Errors"
+        }
+       }
+      }
+     },
+     "413": {
+      "description": "Body too large (`SIZE_INVALID`)",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Errors"
+        }
+       }
+      }
+     },
+     "400": {
+      "description": "The request is malformed (`REQUEST_INVALID`, `PAGINATION_NUMBER_INVALID`)",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Errors"
+        }
+       }
+      }
+     },
+     "401": {
+      "description": "Credentials are needed or wrong (`UNAUTHORIZED`)",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Errors"
+        }
+       }
+      }
+     },
+     "404": {
+      "description": "The repository does not exist, or the caller may not see it (`NAME_UNKNOWN`); or another resource is not there (`NOT_FOUND`)",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Errors"
+        }
+       }
+      }
+     },
+     "503": {
+      "description": "The index database is not available",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Errors"
+        }
+       }
+      }
+     }
+    }
+   }
+  },
+  "/api/v1/repositories/{name}/tags": {
+   "parameters": [
+    {
+     "name": "name",
+     "in": "path",
+     "required": true,
+     "description": "The repository name; it may hold slashes (`team/app`), as in `/v2/`.",
+     "schema": {
+      "type": "string",
+      "pattern": "^[a-z0-9]+(?:(?:[._]|__|[-]+)[a-z0-9]+)*(?:/[a-z0-9]+(?:(?:[._]|__|[-]+)[a-z0-9]+)*)*$"
+     },
+     "allowReserved": true
+    }
+   ],
+   "get": {
+    "summary": "Tags",
+    "parameters": [
+     {
+      "name": "sort",
+      "in": "query",
+      "schema": {
+       "type": "string",
+       "enum": [
+        "pushed",
+        "name"
+       ],
+       "default": "pushed"
+      }
+     },
+     {
+      "name": "page",
+      "in": "query",
+      "schema": {
+       "type": "integer",
+       "minimum": 1,
+       "maximum": 100000,
+       "default": 1
+      }
+     },
+     {
+      "name": "page_size",
+      "in": "query",
+      "schema": {
+       "type": "integer",
+       "minimum": 1,
+       "maximum": 100,
+       "default": 25
+      }
+     }
+    ],
+    "responses": {
+     "200": {
+      "description": "OK",
+      "content": {
+       "application/json": {
+        "schema": {
+         "type": "object",
+         "required": [
+          "count",
+          "page",
+          "page_size",
+          "results"
+         ],
+         "properties": {
+          "count": {
+           "type": "integer"
+          },
+          "page": {
+           "type": "integer"
+          },
+          "page_size": {
+           "type": "integer"
+          },
+          "results": {
+           "type": "array",
+           "items": {
+            "$ref": "#/components/schemas/Tag"
+           }
+          }
+         }
+        }
+       }
+      },
+      "headers": {
+       "Link": {
+        "description": "The next page, as `<url>; rel=\"next\"`",
+        "schema": {
+         "type": "string"
+        }
+       }
+      }
+     },
+     "400": {
+      "description": "The request is malformed (`REQUEST_INVALID`, `PAGINATION_NUMBER_INVALID`)",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Errors"
+        }
+       }
+      }
+     },
+     "401": {
+      "description": "Credentials are needed or wrong (`UNAUTHORIZED`)",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Errors"
+        }
+       }
+      }
+     },
+     "404": {
+      "description": "The repository does not exist, or the caller may not see it (`NAME_UNKNOWN`); or another resource is not there (`NOT_FOUND`)",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Errors"
+        }
+       }
+      }
+     },
+     "503": {
+      "description": "The index database is not available",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Errors"
+        }
+       }
+      }
+     }
+    }
+   }
+  },
+  "/api/v1/repositories/{name}/star": {
+   "parameters": [
+    {
+     "name": "name",
+     "in": "path",
+     "required": true,
+     "description": "The repository name; it may hold slashes (`team/app`), as in `/v2/`.",
+     "schema": {
+      "type": "string",
+      "pattern": "^[a-z0-9]+(?:(?:[._]|__|[-]+)[a-z0-9]+)*(?:/[a-z0-9]+(?:(?:[._]|__|[-]+)[a-z0-9]+)*)*$"
+     },
+     "allowReserved": true
+    }
+   ],
+   "put": {
+    "summary": "Star",
+    "responses": {
+     "204": {
+      "description": "Starred"
+     },
+     "403": {
+      "description": "A read-only token",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Errors"
+        }
+       }
+      }
+     },
+     "400": {
+      "description": "The request is malformed (`REQUEST_INVALID`, `PAGINATION_NUMBER_INVALID`)",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Errors"
+        }
+       }
+      }
+     },
+     "401": {
+      "description": "Credentials are needed or wrong (`UNAUTHORIZED`)",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Errors"
+        }
+       }
+      }
+     },
+     "404": {
+      "description": "The repository does not exist, or the caller may not see it (`NAME_UNKNOWN`); or another resource is not there (`NOT_FOUND`)",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Errors"
+        }
+       }
+      }
+     },
+     "503": {
+      "description": "The index database is not available",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Errors"
+        }
+       }
+      }
+     }
+    }
+   },
+   "delete": {
+    "summary": "Unstar",
+    "responses": {
+     "204": {
+      "description": "Not starred"
+     },
+     "400": {
+      "description": "The request is malformed (`REQUEST_INVALID`, `PAGINATION_NUMBER_INVALID`)",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Errors"
+        }
+       }
+      }
+     },
+     "401": {
+      "description": "Credentials are needed or wrong (`UNAUTHORIZED`)",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Errors"
+        }
+       }
+      }
+     },
+     "404": {
+      "description": "The repository does not exist, or the caller may not see it (`NAME_UNKNOWN`); or another resource is not there (`NOT_FOUND`)",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Errors"
+        }
+       }
+      }
+     },
+     "503": {
+      "description": "The index database is not available",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Errors"
+        }
+       }
+      }
+     }
+    }
+   }
+  },
+  "/api/v1/repositories/{name}/comments": {
+   "parameters": [
+    {
+     "name": "name",
+     "in": "path",
+     "required": true,
+     "description": "The repository name; it may hold slashes (`team/app`), as in `/v2/`.",
+     "schema": {
+      "type": "string",
+      "pattern": "^[a-z0-9]+(?:(?:[._]|__|[-]+)[a-z0-9]+)*(?:/[a-z0-9]+(?:(?:[._]|__|[-]+)[a-z0-9]+)*)*$"
+     },
+     "allowReserved": true
+    }
+   ],
+   "get": {
+    "summary": "Comments, oldest first",
+    "parameters": [
+     {
+      "name": "page",
+      "in": "query",
+      "schema": {
+       "type": "integer",
+       "minimum": 1,
+       "maximum": 100000,
+       "default": 1
+      }
+     },
+     {
+      "name": "page_size",
+      "in": "query",
+      "schema": {
+       "type": "integer",
+       "minimum": 1,
+       "maximum": 100,
+       "default": 25
+      }
+     }
+    ],
+    "responses": {
+     "200": {
+      "description": "OK",
+      "content": {
+       "application/json": {
+        "schema": {
+         "type": "object",
+         "required": [
+          "count",
+          "page",
+          "page_size",
+          "results"
+         ],
+         "properties": {
+          "count": {
+           "type": "integer"
+          },
+          "page": {
+           "type": "integer"
+          },
+          "page_size": {
+           "type": "integer"
+          },
+          "results": {
+           "type": "array",
+           "items": {
+            "$ref": "#/components/schemas/Comment"
+           }
+          }
+         }
+        }
+       }
+      },
+      "headers": {
+       "Link": {
+        "description": "The next page, as `<url>; rel=\"next\"`",
+        "schema": {
+         "type": "string"
+        }
+       }
+      }
+     },
+     "400": {
+      "description": "The request is malformed (`REQUEST_INVALID`, `PAGINATION_NUMBER_INVALID`)",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Errors"
+        }
+       }
+      }
+     },
+     "401": {
+      "description": "Credentials are needed or wrong (`UNAUTHORIZED`)",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Errors"
+        }
+       }
+      }
+     },
+     "404": {
+      "description": "The repository does not exist, or the caller may not see it (`NAME_UNKNOWN`); or another resource is not there (`NOT_FOUND`)",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Errors"
+        }
+       }
+      }
+     },
+     "503": {
+      "description": "The index database is not available",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Errors"
+        }
+       }
+      }
+     }
+    }
+   },
+   "post": {
+    "summary": "Comment (needs a user; 10 a minute)",
+    "requestBody": {
+     "required": true,
+     "content": {
+      "application/json": {
+       "schema": {
+        "$ref": "#/components/schemas/CommentText"
+       }
+      }
+     }
+    },
+    "responses": {
+     "201": {
+      "description": "Created",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Comment"
+        }
+       }
+      }
+     },
+     "403": {
+      "description": "A read-only token",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Errors"
+        }
+       }
+      }
+     },
+     "429": {
+      "description": "Too many comments (`TOOMANYREQUESTS`, with `Retry-After`)",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Errors"
+        }
+       }
+      }
+     },
+     "400": {
+      "description": "The request is malformed (`REQUEST_INVALID`, `PAGINATION_NUMBER_INVALID`)",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Errors"
+        }
+       }
+      }
+     },
+     "401": {
+      "description": "Credentials are needed or wrong (`UNAUTHORIZED`)",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Errors"
+        }
+       }
+      }
+     },
+     "404": {
+      "description": "The repository does not exist, or the caller may not see it (`NAME_UNKNOWN`); or another resource is not there (`NOT_FOUND`)",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Errors"
+        }
+       }
+      }
+     },
+     "503": {
+      "description": "The index database is not available",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Errors"
+        }
+       }
+      }
+     }
+    }
+   }
+  },
+  "/api/v1/repositories/{name}/comments/{id}": {
+   "parameters": [
+    {
+     "name": "name",
+     "in": "path",
+     "required": true,
+     "description": "The repository name; it may hold slashes (`team/app`), as in `/v2/`.",
+     "schema": {
+      "type": "string",
+      "pattern": "^[a-z0-9]+(?:(?:[._]|__|[-]+)[a-z0-9]+)*(?:/[a-z0-9]+(?:(?:[._]|__|[-]+)[a-z0-9]+)*)*$"
+     },
+     "allowReserved": true
+    },
+    {
+     "name": "id",
+     "in": "path",
+     "required": true,
+     "schema": {
+      "type": "integer",
+      "minimum": 1
+     }
+    }
+   ],
+   "get": {
+    "summary": "A comment",
+    "responses": {
+     "200": {
+      "description": "OK",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Comment"
+        }
+       }
+      }
+     },
+     "400": {
+      "description": "The request is malformed (`REQUEST_INVALID`, `PAGINATION_NUMBER_INVALID`)",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Errors"
+        }
+       }
+      }
+     },
+     "401": {
+      "description": "Credentials are needed or wrong (`UNAUTHORIZED`)",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Errors"
+        }
+       }
+      }
+     },
+     "404": {
+      "description": "The repository does not exist, or the caller may not see it (`NAME_UNKNOWN`); or another resource is not there (`NOT_FOUND`)",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Errors"
+        }
+       }
+      }
+     },
+     "503": {
+      "description": "The index database is not available",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Errors"
+        }
+       }
+      }
+     }
+    }
+   },
+   "patch": {
+    "summary": "Edit (author or administrator)",
+    "requestBody": {
+     "required": true,
+     "content": {
+      "application/json": {
+       "schema": {
+        "$ref": "#/components/schemas/CommentText"
+       }
+      }
+     }
+    },
+    "responses": {
+     "200": {
+      "description": "OK",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Comment"
+        }
+       }
+      }
+     },
+     "403": {
+      "description": "Neither author nor administrator",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Errors"
+        }
+       }
+      }
+     },
+     "400": {
+      "description": "The request is malformed (`REQUEST_INVALID`, `PAGINATION_NUMBER_INVALID`)",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Errors"
+        }
+       }
+      }
+     },
+     "401": {
+      "description": "Credentials are needed or wrong (`UNAUTHORIZED`)",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Errors"
+        }
+       }
+      }
+     },
+     "404": {
+      "description": "The repository does not exist, or the caller may not see it (`NAME_UNKNOWN`); or another resource is not there (`NOT_FOUND`)",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Errors"
+        }
+       }
+      }
+     },
+     "503": {
+      "description": "The index database is not available",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Errors"
+        }
+       }
+      }
+     }
+    }
+   },
+   "delete": {
+    "summary": "Delete (author or administrator)",
+    "responses": {
+     "204": {
+      "description": "Deleted"
+     },
+     "403": {
+      "description": "Neither author nor administrator",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Errors"
+        }
+       }
+      }
+     },
+     "400": {
+      "description": "The request is malformed (`REQUEST_INVALID`, `PAGINATION_NUMBER_INVALID`)",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Errors"
+        }
+       }
+      }
+     },
+     "401": {
+      "description": "Credentials are needed or wrong (`UNAUTHORIZED`)",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Errors"
+        }
+       }
+      }
+     },
+     "404": {
+      "description": "The repository does not exist, or the caller may not see it (`NAME_UNKNOWN`); or another resource is not there (`NOT_FOUND`)",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Errors"
+        }
+       }
+      }
+     },
+     "503": {
+      "description": "The index database is not available",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Errors"
+        }
+       }
+      }
+     }
+    }
+   }
+  },
+  "/api/v1/repositories/{name}/collaborators": {
+   "parameters": [
+    {
+     "name": "name",
+     "in": "path",
+     "required": true,
+     "description": "The repository name; it may hold slashes (`team/app`), as in `/v2/`.",
+     "schema": {
+      "type": "string",
+      "pattern": "^[a-z0-9]+(?:(?:[._]|__|[-]+)[a-z0-9]+)*(?:/[a-z0-9]+(?:(?:[._]|__|[-]+)[a-z0-9]+)*)*$"
+     },
+     "allowReserved": true
+    }
+   ],
+   "get": {
+    "summary": "Collaborators (administrators)",
+    "responses": {
+     "200": {
+      "description": "OK",
+      "content": {
+       "application/json": {
+        "schema": {
+         "type": "object",
+         "properties": {
+          "results": {
+           "type": "array",
+           "items": {
+            "$ref": "#/components/schemas/Collaborator"
+           }
+          }
+         }
+        }
+       }
+      }
+     },
+     "403": {
+      "description": "Not an administrator",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Errors"
+        }
+       }
+      }
+     },
+     "400": {
+      "description": "The request is malformed (`REQUEST_INVALID`, `PAGINATION_NUMBER_INVALID`)",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Errors"
+        }
+       }
+      }
+     },
+     "401": {
+      "description": "Credentials are needed or wrong (`UNAUTHORIZED`)",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Errors"
+        }
+       }
+      }
+     },
+     "404": {
+      "description": "The repository does not exist, or the caller may not see it (`NAME_UNKNOWN`); or another resource is not there (`NOT_FOUND`)",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Errors"
+        }
+       }
+      }
+     },
+     "503": {
+      "description": "The index database is not available",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Errors"
+        }
+       }
+      }
+     }
+    }
+   }
+  },
+  "/api/v1/repositories/{name}/collaborators/{user}": {
+   "parameters": [
+    {
+     "name": "name",
+     "in": "path",
+     "required": true,
+     "description": "The repository name; it may hold slashes (`team/app`), as in `/v2/`.",
+     "schema": {
+      "type": "string",
+      "pattern": "^[a-z0-9]+(?:(?:[._]|__|[-]+)[a-z0-9]+)*(?:/[a-z0-9]+(?:(?:[._]|__|[-]+)[a-z0-9]+)*)*$"
+     },
+     "allowReserved": true
+    },
+    {
+     "name": "user",
+     "in": "path",
+     "required": true,
+     "schema": {
+      "type": "string",
+      "maxLength": 128
+     }
+    }
+   ],
+   "put": {
+    "summary": "Grant a role (administrators; needs index.namespaces)",
+    "requestBody": {
+     "required": true,
+     "content": {
+      "application/json": {
+       "schema": {
+        "type": "object",
+        "additionalProperties": false,
+        "required": [
+         "role"
+        ],
+        "properties": {
+         "role": {
+          "type": "string",
+          "enum": [
+           "read",
+           "write",
+           "admin"
+          ]
+         }
+        }
+       }
+      }
+     }
+    },
+    "responses": {
+     "200": {
+      "description": "OK",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Collaborator"
+        }
+       }
+      }
+     },
+     "403": {
+      "description": "Not an administrator",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Errors"
+        }
+       }
+      }
+     },
+     "400": {
+      "description": "The request is malformed (`REQUEST_INVALID`, `PAGINATION_NUMBER_INVALID`)",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Errors"
+        }
+       }
+      }
+     },
+     "401": {
+      "description": "Credentials are needed or wrong (`UNAUTHORIZED`)",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Errors"
+        }
+       }
+      }
+     },
+     "404": {
+      "description": "The repository does not exist, or the caller may not see it (`NAME_UNKNOWN`); or another resource is not there (`NOT_FOUND`)",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Errors"
+        }
+       }
+      }
+     },
+     "503": {
+      "description": "The index database is not available",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Errors"
+        }
+       }
+      }
+     }
+    }
+   },
+   "delete": {
+    "summary": "Take the role away",
+    "responses": {
+     "204": {
+      "description": "Removed"
+     },
+     "403": {
+      "description": "Not an administrator",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Errors"
+        }
+       }
+      }
+     },
+     "400": {
+      "description": "The request is malformed (`REQUEST_INVALID`, `PAGINATION_NUMBER_INVALID`)",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Errors"
+        }
+       }
+      }
+     },
+     "401": {
+      "description": "Credentials are needed or wrong (`UNAUTHORIZED`)",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Errors"
+        }
+       }
+      }
+     },
+     "404": {
+      "description": "The repository does not exist, or the caller may not see it (`NAME_UNKNOWN`); or another resource is not there (`NOT_FOUND`)",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Errors"
+        }
+       }
+      }
+     },
+     "503": {
+      "description": "The index database is not available",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Errors"
+        }
+       }
+      }
+     }
+    }
+   }
+  },
+  "/api/v1/repositories/{name}/webhooks": {
+   "parameters": [
+    {
+     "name": "name",
+     "in": "path",
+     "required": true,
+     "description": "The repository name; it may hold slashes (`team/app`), as in `/v2/`.",
+     "schema": {
+      "type": "string",
+      "pattern": "^[a-z0-9]+(?:(?:[._]|__|[-]+)[a-z0-9]+)*(?:/[a-z0-9]+(?:(?:[._]|__|[-]+)[a-z0-9]+)*)*$"
+     },
+     "allowReserved": true
+    }
+   ],
+   "get": {
+    "summary": "Webhooks (administrators)",
+    "responses": {
+     "200": {
+      "description": "OK",
+      "content": {
+       "application/json": {
+        "schema": {
+         "type": "object",
+         "properties": {
+          "results": {
+           "type": "array",
+           "items": {
+            "$ref": "#/components/schemas/Webhook"
+           }
+          }
+         }
+        }
+       }
+      }
+     },
+     "403": {
+      "description": "Not an administrator",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Errors"
+        }
+       }
+      }
+     },
+     "400": {
+      "description": "The request is malformed (`REQUEST_INVALID`, `PAGINATION_NUMBER_INVALID`)",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Errors"
+        }
+       }
+      }
+     },
+     "401": {
+      "description": "Credentials are needed or wrong (`UNAUTHORIZED`)",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Errors"
+        }
+       }
+      }
+     },
+     "404": {
+      "description": "The repository does not exist, or the caller may not see it (`NAME_UNKNOWN`); or another resource is not there (`NOT_FOUND`)",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Errors"
+        }
+       }
+      }
+     },
+     "503": {
+      "description": "The index database is not available",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Errors"
+        }
+       }
+      }
+     }
+    }
+   },
+   "post": {
+    "summary": "Add a webhook",
+    "requestBody": {
+     "required": true,
+     "content": {
+      "application/json": {
+       "schema": {
+        "$ref": "#/components/schemas/WebhookSettings"
+       }
+      }
+     }
+    },
+    "responses": {
+     "201": {
+      "description": "Created",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Webhook"
+        }
+       }
+      }
+     },
+     "403": {
+      "description": "Not an administrator",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Errors"
+        }
+       }
+      }
+     },
+     "400": {
+      "description": "The request is malformed (`REQUEST_INVALID`, `PAGINATION_NUMBER_INVALID`)",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Errors"
+        }
+       }
+      }
+     },
+     "401": {
+      "description": "Credentials are needed or wrong (`UNAUTHORIZED`)",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Errors"
+        }
+       }
+      }
+     },
+     "404": {
+      "description": "The repository does not exist, or the caller may not see it (`NAME_UNKNOWN`); or another resource is not there (`NOT_FOUND`)",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Errors"
+        }
+       }
+      }
+     },
+     "503": {
+      "description": "The index database is not available",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Errors"
+        }
+       }
+      }
+     }
+    }
+   }
+  },
+  "/api/v1/repositories/{name}/webhooks/{id}": {
+   "parameters": [
+    {
+     "name": "name",
+     "in": "path",
+     "required": true,
+     "description": "The repository name; it may hold slashes (`team/app`), as in `/v2/`.",
+     "schema": {
+      "type": "string",
+      "pattern": "^[a-z0-9]+(?:(?:[._]|__|[-]+)[a-z0-9]+)*(?:/[a-z0-9]+(?:(?:[._]|__|[-]+)[a-z0-9]+)*)*$"
+     },
+     "allowReserved": true
+    },
+    {
+     "name": "id",
+     "in": "path",
+     "required": true,
+     "schema": {
+      "type": "string"
+     }
+    }
+   ],
+   "get": {
+    "summary": "A webhook",
+    "responses": {
+     "200": {
+      "description": "OK",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Webhook"
+        }
+       }
+      }
+     },
+     "400": {
+      "description": "The request is malformed (`REQUEST_INVALID`, `PAGINATION_NUMBER_INVALID`)",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Errors"
+        }
+       }
+      }
+     },
+     "401": {
+      "description": "Credentials are needed or wrong (`UNAUTHORIZED`)",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Errors"
+        }
+       }
+      }
+     },
+     "404": {
+      "description": "The repository does not exist, or the caller may not see it (`NAME_UNKNOWN`); or another resource is not there (`NOT_FOUND`)",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Errors"
+        }
+       }
+      }
+     },
+     "503": {
+      "description": "The index database is not available",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Errors"
+        }
+       }
+      }
+     }
+    }
+   },
+   "patch": {
+    "summary": "Change a webhook",
+    "requestBody": {
+     "required": true,
+     "content": {
+      "application/json": {
+       "schema": {
+        "$ref": "#/components/schemas/WebhookChange"
+       }
+      }
+     }
+    },
+    "responses": {
+     "200": {
+      "description": "OK",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Webhook"
+        }
+       }
+      }
+     },
+     "400": {
+      "description": "The request is malformed (`REQUEST_INVALID`, `PAGINATION_NUMBER_INVALID`)",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Errors"
+        }
+       }
+      }
+     },
+     "401": {
+      "description": "Credentials are needed or wrong (`UNAUTHORIZED`)",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Errors"
+        }
+       }
+      }
+     },
+     "404": {
+      "description": "The repository does not exist, or the caller may not see it (`NAME_UNKNOWN`); or another resource is not there (`NOT_FOUND`)",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Errors"
+        }
+       }
+      }
+     },
+     "503": {
+      "description": "The index database is not available",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Errors"
+        }
+       }
+      }
+     }
+    }
+   },
+   "delete": {
+    "summary": "Delete a webhook and its history",
+    "responses": {
+     "204": {
+      "description": "Deleted"
+     },
+     "400": {
+      "description": "The request is malformed (`REQUEST_INVALID`, `PAGINATION_NUMBER_INVALID`)",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Errors"
+        }
+       }
+      }
+     },
+     "401": {
+      "description": "Credentials are needed or wrong (`UNAUTHORIZED`)",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Errors"
+        }
+       }
+      }
+     },
+     "404": {
+      "description": "The repository does not exist, or the caller may not see it (`NAME_UNKNOWN`); or another resource is not there (`NOT_FOUND`)",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Errors"
+        }
+       }
+      }
+     },
+     "503": {
+      "description": "The index database is not available",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Errors"
+        }
+       }
+      }
+     }
+    }
+   }
+  },
+  "/api/v1/repositories/{name}/webhooks/{id}/deliveries": {
+   "parameters": [
+    {
+     "name": "name",
+     "in": "path",
+     "required": true,
+     "description": "The repository name; it may hold slashes (`team/app`), as in `/v2/`.",
+     "schema": {
+      "type": "string",
+      "pattern": "^[a-z0-9]+(?:(?:[._]|__|[-]+)[a-z0-9]+)*(?:/[a-z0-9]+(?:(?:[._]|__|[-]+)[a-z0-9]+)*)*$"
+     },
+     "allowReserved": true
+    },
+    {
+     "name": "id",
+     "in": "path",
+     "required": true,
+     "schema": {
+      "type": "string"
+     }
+    }
+   ],
+   "get": {
+    "summary": "Delivery history, newest first",
+    "parameters": [
+     {
+      "name": "page",
+      "in": "query",
+      "schema": {
+       "type": "integer",
+       "minimum": 1,
+       "maximum": 100000,
+       "default": 1
+      }
+     },
+     {
+      "name": "page_size",
+      "in": "query",
+      "schema": {
+       "type": "integer",
+       "minimum": 1,
+       "maximum": 100,
+       "default": 25
+      }
+     }
+    ],
+    "responses": {
+     "200": {
+      "description": "OK",
+      "content": {
+       "application/json": {
+        "schema": {
+         "type": "object",
+         "required": [
+          "count",
+          "page",
+          "page_size",
+          "results"
+         ],
+         "properties": {
+          "count": {
+           "type": "integer"
+          },
+          "page": {
+           "type": "integer"
+          },
+          "page_size": {
+           "type": "integer"
+          },
+          "results": {
+           "type": "array",
+           "items": {
+            "$ref": "#/components/schemas/Delivery"
+           }
+          }
+         }
+        }
+       }
+      },
+      "headers": {
+       "Link": {
+        "description": "The next page, as `<url>; rel=\"next\"`",
+        "schema": {
+         "type": "string"
+        }
+       }
+      }
+     },
+     "400": {
+      "description": "The request is malformed (`REQUEST_INVALID`, `PAGINATION_NUMBER_INVALID`)",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Errors"
+        }
+       }
+      }
+     },
+     "401": {
+      "description": "Credentials are needed or wrong (`UNAUTHORIZED`)",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Errors"
+        }
+       }
+      }
+     },
+     "404": {
+      "description": "The repository does not exist, or the caller may not see it (`NAME_UNKNOWN`); or another resource is not there (`NOT_FOUND`)",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Errors"
+        }
+       }
+      }
+     },
+     "503": {
+      "description": "The index database is not available",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Errors"
+        }
+       }
+      }
+     }
+    }
+   }
+  },
+  "/api/v1/repositories/{name}/webhooks/{id}/deliveries/{delivery}/redeliver": {
+   "parameters": [
+    {
+     "name": "name",
+     "in": "path",
+     "required": true,
+     "description": "The repository name; it may hold slashes (`team/app`), as in `/v2/`.",
+     "schema": {
+      "type": "string",
+      "pattern": "^[a-z0-9]+(?:(?:[._]|__|[-]+)[a-z0-9]+)*(?:/[a-z0-9]+(?:(?:[._]|__|[-]+)[a-z0-9]+)*)*$"
+     },
+     "allowReserved": true
+    },
+    {
+     "name": "id",
+     "in": "path",
+     "required": true,
+     "schema": {
+      "type": "string"
+     }
+    },
+    {
+     "name": "delivery",
+     "in": "path",
+     "required": true,
+     "schema": {
+      "type": "string"
+     }
+    }
+   ],
+   "post": {
+    "summary": "Send a delivery's event again",
+    "responses": {
+     "202": {
+      "description": "Queued",
+      "content": {
+       "application/json": {
+        "schema": {
+         "type": "object",
+         "properties": {
+          "status": {
+           "type": "string"
+          },
+          "redelivery_of": {
+           "type": "string"
+          },
+          "event_id": {
+           "type": "string"
+          }
+         }
+        }
+       }
+      }
+     },
+     "400": {
+      "description": "The request is malformed (`REQUEST_INVALID`, `PAGINATION_NUMBER_INVALID`)",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Errors"
+        }
+       }
+      }
+     },
+     "401": {
+      "description": "Credentials are needed or wrong (`UNAUTHORIZED`)",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Errors"
+        }
+       }
+      }
+     },
+     "404": {
+      "description": "The repository does not exist, or the caller may not see it (`NAME_UNKNOWN`); or another resource is not there (`NOT_FOUND`)",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Errors"
+        }
+       }
+      }
+     },
+     "503": {
+      "description": "The index database is not available",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Errors"
+        }
+       }
+      }
+     }
+    }
+   }
+  },
+  "/api/v1/users/{user}/starred": {
+   "get": {
+    "summary": "What a user starred, that the caller may see",
+    "parameters": [
+     {
+      "name": "user",
+      "in": "path",
+      "required": true,
+      "schema": {
+       "type": "string"
+      }
+     }
+    ],
+    "responses": {
+     "200": {
+      "description": "OK",
+      "content": {
+       "application/json": {
+        "schema": {
+         "type": "object",
+         "properties": {
+          "results": {
+           "type": "array",
+           "items": {
+            "type": "string"
+           }
+          }
+         }
+        }
+       }
+      }
+     },
+     "400": {
+      "description": "The request is malformed (`REQUEST_INVALID`, `PAGINATION_NUMBER_INVALID`)",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Errors"
+        }
+       }
+      }
+     },
+     "401": {
+      "description": "Credentials are needed or wrong (`UNAUTHORIZED`)",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Errors"
+        }
+       }
+      }
+     },
+     "404": {
+      "description": "The repository does not exist, or the caller may not see it (`NAME_UNKNOWN`); or another resource is not there (`NOT_FOUND`)",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Errors"
+        }
+       }
+      }
+     },
+     "503": {
+      "description": "The index database is not available",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Errors"
+        }
+       }
+      }
+     }
+    }
+   }
+  },
+  "/api/v1/tokens": {
+   "get": {
+    "summary": "The caller's personal access tokens (never the tokens themselves)",
+    "responses": {
+     "200": {
+      "description": "OK",
+      "content": {
+       "application/json": {
+        "schema": {
+         "type": "object",
+         "properties": {
+          "results": {
+           "type": "array",
+           "items": {
+            "$ref": "#/components/schemas/AccessToken"
+           }
+          }
+         }
+        }
+       }
+      }
+     },
+     "403": {
+      "description": "Called with a token",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Errors"
+        }
+       }
+      }
+     },
+     "400": {
+      "description": "The request is malformed (`REQUEST_INVALID`, `PAGINATION_NUMBER_INVALID`)",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Errors"
+        }
+       }
+      }
+     },
+     "401": {
+      "description": "Credentials are needed or wrong (`UNAUTHORIZED`)",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Errors"
+        }
+       }
+      }
+     },
+     "404": {
+      "description": "The repository does not exist, or the caller may not see it (`NAME_UNKNOWN`); or another resource is not there (`NOT_FOUND`)",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Errors"
+        }
+       }
+      }
+     },
+     "503": {
+      "description": "The index database is not available",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Errors"
+        }
+       }
+      }
+     }
+    }
+   },
+   "post": {
+    "summary": "Make a token (with a password); the answer holds it, once",
+    "requestBody": {
+     "required": true,
+     "content": {
+      "application/json": {
+       "schema": {
+        "$ref": "#/components/schemas/AccessTokenRequest"
+       }
+      }
+     }
+    },
+    "responses": {
+     "201": {
+      "description": "Created",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/AccessToken"
+        }
+       }
+      }
+     },
+     "403": {
+      "description": "Called with a token",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Errors"
+        }
+       }
+      }
+     },
+     "400": {
+      "description": "The request is malformed (`REQUEST_INVALID`, `PAGINATION_NUMBER_INVALID`)",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Errors"
+        }
+       }
+      }
+     },
+     "401": {
+      "description": "Credentials are needed or wrong (`UNAUTHORIZED`)",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Errors"
+        }
+       }
+      }
+     },
+     "404": {
+      "description": "The repository does not exist, or the caller may not see it (`NAME_UNKNOWN`); or another resource is not there (`NOT_FOUND`)",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Errors"
+        }
+       }
+      }
+     },
+     "503": {
+      "description": "The index database is not available",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Errors"
+        }
+       }
+      }
+     }
+    }
+   }
+  },
+  "/api/v1/tokens/{id}": {
+   "delete": {
+    "summary": "Revoke a token",
+    "parameters": [
+     {
+      "name": "id",
+      "in": "path",
+      "required": true,
+      "schema": {
+       "type": "string"
+      }
+     }
+    ],
+    "responses": {
+     "204": {
+      "description": "Revoked"
+     },
+     "400": {
+      "description": "The request is malformed (`REQUEST_INVALID`, `PAGINATION_NUMBER_INVALID`)",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Errors"
+        }
+       }
+      }
+     },
+     "401": {
+      "description": "Credentials are needed or wrong (`UNAUTHORIZED`)",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Errors"
+        }
+       }
+      }
+     },
+     "404": {
+      "description": "The repository does not exist, or the caller may not see it (`NAME_UNKNOWN`); or another resource is not there (`NOT_FOUND`)",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Errors"
+        }
+       }
+      }
+     },
+     "503": {
+      "description": "The index database is not available",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Errors"
+        }
+       }
+      }
+     }
+    }
+   }
+  },
+  "/v1/_ping": {
+   "get": {
+    "summary": "What `docker search` asks first",
+    "security": [
+     {}
+    ],
+    "responses": {
+     "200": {
+      "description": "true"
+     }
+    }
+   }
+  },
+  "/v1/search": {
+   "get": {
+    "summary": "`docker search`",
+    "parameters": [
+     {
+      "name": "q",
+      "in": "query",
+      "schema": {
+       "type": "string"
+      }
+     },
+     {
+      "name": "n",
+      "in": "query",
+      "schema": {
+       "type": "integer",
+       "minimum": 1,
+       "maximum": 100
+      }
+     },
+     {
+      "name": "page",
+      "in": "query",
+      "schema": {
+       "type": "integer",
+       "minimum": 1
+      }
+     }
+    ],
+    "responses": {
+     "200": {
+      "description": "OK",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/DockerSearch"
+        }
+       }
+      }
+     },
+     "401": {
+      "description": "Wrong credentials",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Errors"
+        }
+       }
+      }
+     }
+    }
+   }
+  }
+ },
+ "components": {
+  "securitySchemes": {
+   "basic": {
+    "type": "http",
+    "scheme": "basic"
+   },
+   "bearer": {
+    "type": "http",
+    "scheme": "bearer",
+    "bearerFormat": "JWT"
+   }
+  },
+  "schemas": {
+   "Errors": {
+    "type": "object",
+    "required": [
+     "errors"
+    ],
+    "properties": {
+     "errors": {
+      "type": "array",
+      "items": {
+       "type": "object",
+       "required": [
+        "code",
+        "message"
+       ],
+       "properties": {
+        "code": {
+         "type": "string"
+        },
+        "message": {
+         "type": "string"
+        },
+        "detail": {
+         "type": [
+          "string",
+          "null"
+         ]
+        }
+       }
+      }
+     }
+    }
+   },
+   "SearchHit": {
+    "type": "object",
+    "properties": {
+     "name": {
+      "type": "string"
+     },
+     "description": {
+      "type": "string"
+     },
+     "star_count": {
+      "type": "integer"
+     },
+     "pull_count": {
+      "type": "integer"
+     }
+    }
+   },
+   "Repository": {
+    "type": "object",
+    "properties": {
+     "name": {
+      "type": "string"
+     },
+     "namespace": {
+      "type": "string"
+     },
+     "description": {
+      "type": "string"
+     },
+     "overview": {
+      "type": "string"
+     },
+     "overview_html": {
+      "type": "string",
+      "description": "The overview rendered safely: no raw HTML, only http(s) links"
+     },
+     "created_at": {
+      "type": "string",
+      "format": "date-time"
+     },
+     "pushed_at": {
+      "type": "string",
+      "format": "date-time"
+     },
+     "pull_count": {
+      "type": "integer"
+     },
+     "last_pulled_at": {
+      "type": "string",
+      "format": "date-time"
+     },
+     "star_count": {
+      "type": "integer"
+     },
+     "tag_count": {
+      "type": "integer"
+     },
+     "starred": {
+      "type": "boolean"
+     },
+     "visibility": {
+      "type": "string",
+      "enum": [
+       "public",
+       "private"
+      ],
+      "description": "With index.namespaces only"
+     },
+     "is_private": {
+      "type": "boolean"
+     }
+    }
+   },
+   "RepositoryChange": {
+    "type": "object",
+    "additionalProperties": false,
+    "properties": {
+     "description": {
+      "type": "string",
+      "maxLength": 300
+     },
+     "overview": {
+      "type": "string",
+      "maxLength": 25000,
+      "description": "Markdown"
+     },
+     "visibility": {
+      "type": "string",
+      "enum": [
+       "public",
+       "private"
+      ]
+     }
+    }
+   },
+   "Tag": {
+    "type": "object",
+    "properties": {
+     "name": {
+      "type": "string"
+     },
+     "digest": {
+      "type": "string"
+     },
+     "media_type": {
+      "type": "string"
+     },
+     "size": {
+      "type": "integer"
+     },
+     "platforms": {
+      "type": "array",
+      "items": {
+       "type": "string"
+      }
+     },
+     "pushed_at": {
+      "type": "string",
+      "format": "date-time"
+     },
+     "pusher": {
+      "type": "string"
+     },
+     "last_pulled_at": {
+      "type": "string",
+      "format": "date-time"
+     }
+    }
+   },
+   "Comment": {
+    "type": "object",
+    "properties": {
+     "id": {
+      "type": "integer"
+     },
+     "author": {
+      "type": "string"
+     },
+     "body": {
+      "type": "string"
+     },
+     "body_html": {
+      "type": "string"
+     },
+     "created_at": {
+      "type": "string",
+      "format": "date-time"
+     },
+     "updated_at": {
+      "type": "string",
+      "format": "date-time"
+     }
+    }
+   },
+   "CommentText": {
+    "type": "object",
+    "additionalProperties": false,
+    "required": [
+     "body"
+    ],
+    "properties": {
+     "body": {
+      "type": "string",
+      "minLength": 1,
+      "maxLength": 5000,
+      "description": "Markdown"
+     }
+    }
+   },
+   "Collaborator": {
+    "type": "object",
+    "properties": {
+     "user": {
+      "type": "string"
+     },
+     "role": {
+      "type": "string",
+      "enum": [
+       "read",
+       "write",
+       "admin"
+      ]
+     },
+     "granted_at": {
+      "type": "string",
+      "format": "date-time"
+     },
+     "granted_by": {
+      "type": "string"
+     }
+    }
+   },
+   "Webhook": {
+    "type": "object",
+    "properties": {
+     "id": {
+      "type": "string"
+     },
+     "url": {
+      "type": "string"
+     },
+     "events": {
+      "type": "array",
+      "items": {
+       "type": "string",
+       "enum": [
+        "push",
+        "tag_delete",
+        "manifest_delete"
+       ]
+      }
+     },
+     "format": {
+      "type": "string",
+      "enum": [
+       "dockerhub",
+       "cloudevents"
+      ]
+     },
+     "active": {
+      "type": "boolean"
+     },
+     "has_secret": {
+      "type": "boolean"
+     },
+     "created_at": {
+      "type": "string",
+      "format": "date-time"
+     },
+     "created_by": {
+      "type": "string"
+     }
+    }
+   },
+   "WebhookSettings": {
+    "type": "object",
+    "additionalProperties": false,
+    "required": [
+     "url",
+     "events"
+    ],
+    "properties": {
+     "url": {
+      "type": "string",
+      "format": "uri",
+      "maxLength": 2000
+     },
+     "events": {
+      "type": "array",
+      "minItems": 1,
+      "items": {
+       "type": "string",
+       "enum": [
+        "push",
+        "tag_delete",
+        "manifest_delete"
+       ]
+      }
+     },
+     "format": {
+      "type": "string",
+      "enum": [
+       "dockerhub",
+       "cloudevents"
+      ],
+      "default": "dockerhub"
+     },
+     "secret": {
+      "type": "string",
+      "maxLength": 200,
+      "description": "Deliveries carry X-Pier-Signature-256: sha256=<hex HMAC-SHA256 of the body>"
+     },
+     "active": {
+      "type": "boolean",
+      "default": true
+     }
+    }
+   },
+   "WebhookChange": {
+    "type": "object",
+    "additionalProperties": false,
+    "properties": {
+     "url": {
+      "type": "string",
+      "format": "uri",
+      "maxLength": 2000
+     },
+     "events": {
+      "type": "array",
+      "minItems": 1,
+      "items": {
+       "type": "string",
+       "enum": [
+        "push",
+        "tag_delete",
+        "manifest_delete"
+       ]
+      }
+     },
+     "format": {
+      "type": "string",
+      "enum": [
+       "dockerhub",
+       "cloudevents"
+      ]
+     },
+     "secret": {
+      "type": "string",
+      "maxLength": 200
+     },
+     "active": {
+      "type": "boolean"
+     }
+    }
+   },
+   "Delivery": {
+    "type": "object",
+    "properties": {
+     "id": {
+      "type": "string"
+     },
+     "event_id": {
+      "type": "string"
+     },
+     "event": {
+      "type": "string"
+     },
+     "attempt": {
+      "type": "integer"
+     },
+     "delivered_at": {
+      "type": "string",
+      "format": "date-time"
+     },
+     "status": {
+      "type": "integer",
+      "description": "0: no answer"
+     },
+     "succeeded": {
+      "type": "boolean"
+     },
+     "duration_ms": {
+      "type": "integer"
+     },
+     "error": {
+      "type": "string"
+     },
+     "request": {
+      "type": "string"
+     },
+     "response": {
+      "type": "string"
+     },
+     "redelivery_of": {
+      "type": "string"
+     }
+    }
+   },
+   "AccessToken": {
+    "type": "object",
+    "properties": {
+     "id": {
+      "type": "string"
+     },
+     "name": {
+      "type": "string"
+     },
+     "scopes": {
+      "type": "array",
+      "items": {
+       "type": "string",
+       "enum": [
+        "read",
+        "write",
+        "delete"
+       ]
+      }
+     },
+     "created_at": {
+      "type": "string",
+      "format": "date-time"
+     },
+     "expires_at": {
+      "type": "string",
+      "format": "date-time"
+     },
+     "last_used_at": {
+      "type": "string",
+      "format": "date-time"
+     },
+     "token": {
+      "type": "string",
+      "description": "Only when made"
+     }
+    }
+   },
+   "AccessTokenRequest": {
+    "type": "object",
+    "additionalProperties": false,
+    "required": [
+     "name",
+     "scopes"
+    ],
+    "properties": {
+     "name": {
+      "type": "string",
+      "minLength": 1,
+      "maxLength": 100
+     },
+     "scopes": {
+      "type": "array",
+      "minItems": 1,
+      "maxItems": 3,
+      "items": {
+       "type": "string",
+       "enum": [
+        "read",
+        "write",
+        "delete"
+       ]
+      }
+     },
+     "expires_in_days": {
+      "type": "integer",
+      "minimum": 1,
+      "maximum": 3650
+     }
+    }
+   },
+   "DockerSearch": {
+    "type": "object",
+    "properties": {
+     "query": {
+      "type": "string"
+     },
+     "num_results": {
+      "type": "integer"
+     },
+     "num_pages": {
+      "type": "integer"
+     },
+     "page": {
+      "type": "integer"
+     },
+     "page_size": {
+      "type": "integer"
+     },
+     "results": {
+      "type": "array",
+      "items": {
+       "type": "object",
+       "properties": {
+        "name": {
+         "type": "string"
+        },
+        "description": {
+         "type": "string"
+        },
+        "star_count": {
+         "type": "integer"
+        },
+        "is_official": {
+         "type": "boolean"
+        },
+        "is_automated": {
+         "type": "boolean"
+        }
+       }
+      }
+     }
+    }
+   }
+  }
+ }
+}
+"""#
+}

@@ -1,0 +1,255 @@
+import AsyncHTTPClient
+import Foundation
+public import Index
+public import Logging
+import NIOCore
+public import Registry
+import Notifications
+import Synchronization
+
+/// Repository webhooks: hears the registry's events (a sink beside notifications and the
+/// index), queues one job per matching hook in that hook's durable queue before the push is
+/// answered, and delivers each queue in order, retrying with backoff until the receiver
+/// answers 2xx. Every attempt is written to the hook's delivery history in the index.
+///
+/// Each instance delivers the events it caused, from its own disk, so with several
+/// instances every event is delivered once; the hooks themselves and their history live
+/// in the shared database.
+public final class WebhookDispatcher: ContentEventSink {
+    /// The active hooks by repository, as the index last said.
+    private let hooks = Mutex<[String: [Webhook]]>([:])
+    private let index = Mutex<RepositoryIndex?>(nil)
+    private let queues: WebhookQueues
+    private let policy: WebhookAddressPolicy
+    /// The registry's external URL, for the links in payloads.
+    private let baseURL: String
+    private let logger: Logger
+    private let client: HTTPClient
+    /// Set when a hook changed here: the next supervision pass reloads at once.
+    private let dirty = Atomic<Bool>(true)
+    private let version = Mutex<String>("")
+    /// The hooks a worker is delivering for now.
+    private let running = Mutex<Set<String>>([])
+    /// How long one delivery may take.
+    static let timeout = Duration.seconds(10)
+    /// The longest wait between two attempts.
+    static let maximumBackoff = Duration.seconds(60)
+
+    public init(directory: String, policy: WebhookAddressPolicy, baseURL: String, logger: Logger) {
+        self.queues = WebhookQueues(directory: directory)
+        self.policy = policy
+        self.baseURL = baseURL.hasSuffix("/") ? String(baseURL.dropLast()) : baseURL
+        self.logger = logger
+        // Redirects are not followed: a receiver could send a delivery anywhere.
+        self.client = HTTPClient(
+            eventLoopGroupProvider: .singleton,
+            configuration: .init(redirectConfiguration: .disallow, timeout: .init(connect: .seconds(5), read: .seconds(10)))
+        )
+    }
+
+    /// The index only reads who acted.
+    public var detail: EventDetail { .actor }
+
+    /// Connects the dispatcher to the open index.
+    public func attach(_ index: RepositoryIndex) {
+        self.index.withLock { $0 = index }
+    }
+
+    /// Queues `event` for every active hook of its repository that wants it. Only tagged
+    /// pushes count as pushes (a multi-arch push is one event, for its tag).
+    public func receive(_ event: ContentEvent) async {
+        let kind: Webhook.Event
+        var digest: String?
+        var mediaType: String?
+        switch (event.action, event.object) {
+        case (.push, .manifest(let manifest, let type, _)) where event.tag != nil:
+            kind = .push
+            digest = manifest.description
+            mediaType = type
+        case (.delete, .tag):
+            kind = .tagDelete
+        case (.delete, .manifest(let manifest, _, _)):
+            kind = .manifestDelete
+            digest = manifest.description
+        default:
+            return
+        }
+        let repository = event.repository.description
+        let matching = hooks.withLock { $0[repository] ?? [] }.filter { $0.events.contains(kind) }
+        guard !matching.isEmpty else { return }
+        var tag = event.tag?.description
+        if case .tag(let deleted) = event.object { tag = deleted.description }
+        let id = UUID().uuidString.lowercased()
+        for hook in matching {
+            let job = WebhookJob(
+                id: id, hook: hook.id, event: kind, repository: repository, tag: tag, digest: digest, mediaType: mediaType,
+                actor: event.origin.actor ?? "", time: IndexClock.now()
+            )
+            do {
+                if try await !queues.queue(hook.id).append(job) {
+                    logger.warning("webhook queue full, event dropped", metadata: ["hook": "\(hook.id)", "repository": "\(repository)"])
+                }
+            } catch {
+                logger.error("cannot queue webhook delivery", metadata: ["hook": "\(hook.id)", "error": "\(error)"])
+            }
+        }
+    }
+
+    /// Reads the hooks again now (after a change through the API).
+    public func reload() async {
+        guard let index = index.withLock({ $0 }) else { return }
+        do {
+            let current = try await index.settingsVersion()
+            var byRepository = [String: [Webhook]]()
+            for hook in try await index.activeWebhooks() { byRepository[hook.repository, default: []].append(hook) }
+            hooks.withLock { $0 = byRepository }
+            version.withLock { $0 = current }
+            dirty.store(false, ordering: .relaxed)
+        } catch {
+            logger.warning("webhooks could not be read", metadata: ["error": "\(error)"])
+        }
+    }
+
+    /// Why a webhook may not target `url` (see ``WebhookAddressPolicy``), or nil.
+    public func refusal(for url: String) async -> String? {
+        await policy.refusal(for: url)
+    }
+
+    /// Queues a redelivery of `delivery`: the same event, sent again as a new attempt.
+    public func redeliver(_ delivery: WebhookDelivery) async throws {
+        guard var job = try? JSONDecoder().decode(WebhookJob.self, from: Data(delivery.job.utf8)) else {
+            throw WebhookError.unreadableDelivery
+        }
+        job.redeliveryOf = delivery.id
+        _ = try await queues.queue(delivery.webhook).append(job)
+    }
+
+    /// Delivers until cancelled: reloads the hooks when they changed (here, or on another
+    /// instance), runs a worker for each hook whose queue holds something (an idle hook
+    /// costs a glance at its queue's length four times a second), and drops the queues of
+    /// hooks that are gone.
+    public func run() async {
+        await withTaskGroup(of: Void.self) { group in
+            while !Task.isCancelled {
+                if let index = index.withLock({ $0 }) {
+                    let changed = (try? await index.settingsVersion()).map { $0 != version.withLock { $0 } } ?? false
+                    if dirty.load(ordering: .relaxed) || changed { await reload() }
+                    let known = Set(hooks.withLock { $0.values.flatMap { $0.map(\.id) } })
+                    for id in await queues.onDisk() where !known.contains(id) && !running.withLock({ $0.contains(id) }) {
+                        // A queue left for a hook that is gone: nothing in it will be sent.
+                        if let found = try? await index.webhookExists(id), !found { await queues.remove(id) }
+                    }
+                    for id in known.union(await queues.onDisk()) {
+                        guard let queue = try? await queues.queue(id), queue.depth > 0,
+                              running.withLock({ $0.insert(id).inserted }) else { continue }
+                        group.addTask {
+                            await self.work(id, queue, index)
+                            self.running.withLock { _ = $0.remove(id) }
+                        }
+                    }
+                }
+                try? await Task.sleep(for: .milliseconds(250))
+            }
+            group.cancelAll()
+        }
+        try? await client.shutdown()
+    }
+
+    /// Delivers hook `id`'s queue in order until it is empty or the task is cancelled.
+    private func work(_ id: String, _ queue: EventQueue<WebhookJob>, _ index: RepositoryIndex) async {
+        var attempt = 0
+        while !Task.isCancelled {
+            guard let (sequence, job) = try? await queue.peek(1).first else { return }
+            let hook: Webhook?
+            do {
+                hook = try await index.webhook(id)
+            } catch {
+                // The database is down: keep the job, try again later.
+                try? await Task.sleep(for: .seconds(1))
+                continue
+            }
+            guard let hook, hook.active else {
+                // Deleted or switched off: what was queued for it is not sent.
+                try? await queue.acknowledge([sequence])
+                continue
+            }
+            attempt += 1
+            if await deliver(job, to: hook, attempt: attempt, index: index) {
+                try? await queue.acknowledge([sequence])
+                attempt = 0
+            } else {
+                try? await Task.sleep(for: min(Duration.seconds(1 << min(attempt - 1, 6)), Self.maximumBackoff))
+            }
+        }
+    }
+
+    /// One attempt; true when the job is done with (delivered, or never deliverable).
+    private func deliver(_ job: WebhookJob, to hook: Webhook, attempt: Int, index: RepositoryIndex) async -> Bool {
+        var generator = SystemRandomNumberGenerator()
+        let id = String((0..<16).map { _ in "0123456789abcdef".randomElement(using: &generator) ?? "0" })
+        let jobText = (try? String(decoding: JSONEncoder().encode(job), as: UTF8.self)) ?? "{}"
+        var record = WebhookDelivery(
+            id: id, webhook: hook.id, eventID: job.id, event: job.event.rawValue, job: jobText, attempt: attempt,
+            deliveredAt: IndexClock.now(), status: 0, durationMilliseconds: 0, error: "", requestExcerpt: "", responseExcerpt: "",
+            redeliveryOf: job.redeliveryOf
+        )
+        var finished = false
+        let started = ContinuousClock.now
+        if let refusal = await policy.refusal(for: hook.url) {
+            // Retrying will not make the address public: the job is dropped, and said so.
+            record.error = "not sent: " + refusal
+            finished = true
+        } else {
+            let facts = await repositoryFacts(job.repository, index)
+            let payload = WebhookPayload(job: job, hook: hook, delivery: id, repository: facts, baseURL: baseURL)
+            record.requestExcerpt = String(decoding: payload.body.prefix(2048), as: UTF8.self)
+            var request = HTTPClientRequest(url: hook.url)
+            request.method = .POST
+            for (name, value) in payload.headers { request.headers.add(name: name, value: value) }
+            request.body = .bytes(ByteBuffer(bytes: payload.body))
+            do {
+                let response = try await client.execute(request, timeout: .seconds(Int64(Self.timeout.components.seconds)))
+                record.status = Int(response.status.code)
+                let body = try? await response.body.collect(upTo: 64 * 1024)
+                record.responseExcerpt = body.map { String(decoding: $0.readableBytesView.prefix(1024), as: UTF8.self) } ?? ""
+                finished = record.succeeded
+                if !finished { record.error = "answered \(response.status.code)" }
+            } catch {
+                record.error = "\(error)"
+            }
+        }
+        let elapsed = ContinuousClock.now - started
+        record.durationMilliseconds = elapsed.components.seconds * 1000 + elapsed.components.attoseconds / 1_000_000_000_000_000
+        do {
+            try await index.recordDelivery(record)
+        } catch {
+            logger.warning("webhook delivery could not be recorded", metadata: ["hook": "\(hook.id)", "error": "\(error)"])
+        }
+        if !finished, attempt == 1 || attempt % 10 == 0 {
+            logger.warning("webhook delivery failing", metadata: ["hook": "\(hook.id)", "attempt": "\(attempt)", "error": "\(record.error)"])
+        }
+        return finished
+    }
+
+    private func repositoryFacts(_ repository: String, _ index: RepositoryIndex) async -> WebhookPayload.RepositoryFacts {
+        let summary = try? await index.repository(repository)
+        let comments = (try? await index.comments(repository, limit: 0, offset: 0))?.total ?? 0
+        let isPrivate = index.grants.map { $0.visibility(of: repository) == .private } ?? false
+        return .init(
+            description: summary?.description ?? "", overview: summary?.overview ?? "", isPrivate: isPrivate,
+            starCount: summary?.starCount ?? 0, commentCount: comments, createdAt: summary?.createdAt ?? 0
+        )
+    }
+}
+
+/// Why a webhook operation failed.
+public enum WebhookError: Error, Sendable, CustomStringConvertible {
+    /// A delivery's recorded job cannot be read back (written by another version).
+    case unreadableDelivery
+
+    public var description: String {
+        switch self {
+        case .unreadableDelivery: "the delivery's event cannot be read back"
+        }
+    }
+}

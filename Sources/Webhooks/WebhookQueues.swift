@@ -1,0 +1,33 @@
+import Foundation
+import Notifications
+
+/// The durable queue of each webhook, one directory per hook under the webhooks directory,
+/// opened once: two queue objects over one directory would hand out the same numbers.
+actor WebhookQueues {
+    let directory: String
+    private var open: [String: EventQueue<WebhookJob>] = [:]
+
+    init(directory: String) {
+        self.directory = directory
+    }
+
+    /// The queue of hook `id`, opened (and its leftovers from the last run read) on first use.
+    func queue(_ id: String) async throws -> EventQueue<WebhookJob> {
+        if let queue = open[id] { return queue }
+        let queue = try await EventQueue<WebhookJob>(directory: directory + "/" + id)
+        open[id] = queue
+        return queue
+    }
+
+    /// The hooks with a queue on disk, from this run or an earlier one.
+    func onDisk() -> [String] {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
+        return names.filter { name in name.allSatisfy { $0.isHexDigit } }
+    }
+
+    /// Drops hook `id`'s queue and everything in it (the hook is gone).
+    func remove(_ id: String) {
+        open[id] = nil
+        try? FileManager.default.removeItem(atPath: directory + "/" + id)
+    }
+}

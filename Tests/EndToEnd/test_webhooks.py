@@ -1,0 +1,207 @@
+"""Repository webhooks: Docker Hub and CloudEvents payloads, signed with HMAC-SHA256,
+after pushes by real clients; durable delivery through a receiver outage and a restart,
+each event once; delivery history and redelivery; addresses a webhook may not reach."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import time
+
+import pytest
+import requests
+
+from harness import Registry, images
+from harness.client import error_codes
+from harness.receiver import Receiver
+from harness.tools import require_tool, run
+
+pytestmark = pytest.mark.pier_only
+
+USERS = {"alice": "alice-pw", "bob": "bob-pw"}
+ALICE = ("alice", "alice-pw")
+SECRET = "s3cr3t-for-signing"
+
+
+def api(srv, path: str, auth=ALICE, method: str = "GET", **kw) -> requests.Response:
+    return requests.request(method, srv.url + path, auth=auth, timeout=30, **kw)
+
+
+def eventually(check, timeout: float = 30.0):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        result = check()
+        if result:
+            return result
+        time.sleep(0.05)
+    return check()
+
+
+def signed(request: dict, secret: str = SECRET) -> bool:
+    expected = "sha256=" + hmac.new(secret.encode(), request["body"], hashlib.sha256).hexdigest()
+    return hmac.compare_digest(request["headers"].get("x-pier-signature-256", ""), expected)
+
+
+@pytest.fixture
+def receiver():
+    rx = Receiver().start()
+    yield rx
+    rx.stop()
+
+
+@pytest.fixture
+def hooked(make_server, htpasswd):
+    path = htpasswd(USERS)
+    return make_server("pier", config={
+        "auth": {"htpasswd": {"realm": "pier", "path": str(path)}},
+        "access": {"rules": [
+            {"repository": "alice/**", "users": ["alice"], "actions": ["pull", "push", "delete"]},
+            {"repository": "alice/**", "users": ["bob"], "actions": ["pull", "push"]},
+        ]},
+        "index": {"webhooks": {"allow": ["127.0.0.0/8"]}},
+    })
+
+
+def create_hook(srv, repo: str, url: str, fmt: str = "dockerhub", events=("push",), secret: str = SECRET) -> dict:
+    if api(srv, f"/api/v1/repositories/{repo}").status_code == 404:
+        Registry(srv.url, auth=ALICE).push(repo, "seed", images.image(1))
+        eventually(lambda: api(srv, f"/api/v1/repositories/{repo}").status_code == 200)
+    r = api(srv, f"/api/v1/repositories/{repo}/webhooks", method="POST",
+            json={"url": url, "events": list(events), "format": fmt, "secret": secret})
+    assert r.status_code == 201, r.text
+    assert "secret" not in r.json() and r.json()["has_secret"] is bool(secret)
+    return r.json()
+
+
+def test_pushes_by_skopeo_podman_and_the_api_reach_both_formats_signed(hooked, receiver, tmp_path, podman_factory):
+    require_tool("skopeo")
+    docker_hook = create_hook(hooked, "alice/app", receiver.url("/dockerhub"))
+    cloud_hook = create_hook(hooked, "alice/app", receiver.url("/cloud"), fmt="cloudevents")
+    img = images.image(2)
+    images.write_oci_layout(tmp_path / "src", img, "v1")
+    run(["skopeo", "copy", "--dest-tls-verify=false", "--dest-creds", "alice:alice-pw",
+         f"oci:{tmp_path}/src:v1", f"docker://{hooked.host}/alice/app:skopeo"])
+    podman = podman_factory()
+    podman("pull", f"oci:{tmp_path}/src:v1")
+    image_id = podman("images", "-q").splitlines()[0]
+    podman("push", "--tls-verify=false", "--creds", "bob:bob-pw", image_id, f"docker://{hooked.host}/alice/app:podman")
+    Registry(hooked.url, auth=ALICE).push("alice/app", "api", images.image(3))
+
+    def by(path):
+        return [r for r in receiver.accepted() if r["path"] == path]
+
+    assert receiver.wait_for(lambda _: len(by("/dockerhub")) >= 3 and len(by("/cloud")) >= 3)
+    hub = {r["json"]["push_data"]["tag"]: r for r in by("/dockerhub")}
+    assert set(hub) == {"skopeo", "podman", "api"}
+    for tag, request in hub.items():
+        assert signed(request), tag
+        body = request["json"]
+        assert request["headers"]["content-type"] == "application/json"
+        assert request["headers"]["x-pier-event"] == "push" and request["headers"]["x-pier-hook"] == docker_hook["id"]
+        assert body["repository"]["repo_name"] == "alice/app" and body["repository"]["namespace"] == "alice"
+        assert body["repository"]["name"] == "app" and body["repository"]["is_private"] is False
+        assert isinstance(body["push_data"]["pushed_at"], int) and body["push_data"]["digest"].startswith("sha256:")
+    assert hub["podman"]["json"]["push_data"]["pusher"] == "bob"
+    assert hub["skopeo"]["json"]["push_data"]["pusher"] == "alice"
+    cloud = {r["json"]["subject"]: r for r in by("/cloud")}
+    assert set(cloud) == {"alice/app:skopeo", "alice/app:podman", "alice/app:api"}
+    for request in cloud.values():
+        assert signed(request)
+        event = request["json"]
+        assert request["headers"]["content-type"] == "application/cloudevents+json"
+        assert event["specversion"] == "1.0" and event["type"] == "io.pier.repository.push"
+        assert event["id"] and event["time"] and event["data"]["repository"] == "alice/app"
+    history = api(hooked, f"/api/v1/repositories/alice/app/webhooks/{cloud_hook['id']}/deliveries").json()
+    assert history["count"] == 3 and all(d["succeeded"] and d["status"] == 200 for d in history["results"])
+
+
+def test_a_receiver_down_for_a_while_and_a_restart_in_between_lose_nothing_and_duplicate_nothing(hooked, receiver):
+    hook = create_hook(hooked, "alice/durable", receiver.url(), events=("push", "tag_delete"))
+    receiver.stop()
+    reg = Registry(hooked.url, auth=ALICE)
+    for tag in ("one", "two", "three"):
+        reg.push("alice/durable", tag, images.image(1))
+    assert reg.delete("/v2/alice/durable/manifests/two").status_code == 202
+    deliveries = f"/api/v1/repositories/alice/durable/webhooks/{hook['id']}/deliveries"
+    # Attempts fail while the receiver is down, and are recorded.
+    failed = eventually(lambda: [d for d in api(hooked, deliveries).json()["results"] if not d["succeeded"]])
+    assert failed and failed[0]["status"] == 0 and failed[0]["error"]
+    hooked.stop()
+    hooked.start()
+    receiver.start()
+    got = receiver.wait_for(lambda reqs: len(reqs) >= 4 and reqs, timeout=60)
+    time.sleep(1.5)  # anything sent twice would arrive by now
+    got = receiver.accepted()
+    events = [(r["json"]["event"], r["json"]["push_data"]["tag"]) for r in got]
+    assert sorted(events) == sorted([("push", "one"), ("push", "two"), ("push", "three"), ("tag_delete", "two")]), events
+    # In the order they happened.
+    assert events == [("push", "one"), ("push", "two"), ("push", "three"), ("tag_delete", "two")]
+
+
+def test_a_delivery_is_redelivered_on_request(hooked, receiver):
+    hook = create_hook(hooked, "alice/again", receiver.url())
+    Registry(hooked.url, auth=ALICE).push("alice/again", "v1", images.image(1))
+    first = receiver.wait_for(lambda reqs: [r for r in reqs if r["json"]["push_data"]["tag"] == "v1"])[0]
+    base = f"/api/v1/repositories/alice/again/webhooks/{hook['id']}/deliveries"
+    delivery = eventually(lambda: [d for d in api(hooked, base).json()["results"] if '"v1"' in d["request"]])[0]
+    r = api(hooked, f"{base}/{delivery['id']}/redeliver", method="POST")
+    assert r.status_code == 202, r.text
+    again = receiver.wait_for(lambda reqs: len([x for x in reqs if x["json"]["push_data"]["tag"] == "v1"]) == 2 and reqs)
+    v1 = [x for x in again if x["json"]["push_data"]["tag"] == "v1"]
+    assert v1[0]["body"] == first["body"] or v1[1]["json"]["push_data"] == first["json"]["push_data"]
+    history = eventually(lambda: [d for d in api(hooked, base).json()["results"] if d.get("redelivery_of") == delivery["id"]])
+    assert history and history[0]["event_id"] == delivery["event_id"]
+    assert api(hooked, f"{base}/nope/redeliver", method="POST").status_code == 404
+
+
+@pytest.mark.parametrize("url", ["http://10.1.2.3/hook", "http://169.254.169.254/latest/meta-data", "http://[::1]:9/x",
+                                 "http://localhost:9/x", "ftp://example.com/x", "not a url", "http://0.0.0.0:9/"])
+def test_a_webhook_may_not_target_private_addresses_unless_allowed(make_server, htpasswd, url):
+    path = htpasswd(USERS)
+    srv = make_server("pier", config={"auth": {"htpasswd": {"realm": "pier", "path": str(path)}}})
+    Registry(srv.url, auth=ALICE).push("alice/app", "v1", images.image(1))
+    eventually(lambda: api(srv, "/api/v1/repositories/alice/app").status_code == 200)
+    r = api(srv, "/api/v1/repositories/alice/app/webhooks", method="POST", json={"url": url, "events": ["push"]})
+    assert r.status_code == 400 and error_codes(r) == ["REQUEST_INVALID"], r.text
+    assert api(srv, "/api/v1/repositories/alice/app/webhooks").json()["results"] == []
+
+
+def test_webhooks_belong_to_the_repositorys_administrators(hooked, receiver):
+    hook = create_hook(hooked, "alice/admin", receiver.url())
+    bob = ("bob", "bob-pw")
+    for method, path in (("GET", ""), ("POST", ""), ("GET", f"/{hook['id']}"), ("DELETE", f"/{hook['id']}"),
+                         ("GET", f"/{hook['id']}/deliveries")):
+        r = api(hooked, f"/api/v1/repositories/alice/admin/webhooks{path}", auth=bob, method=method,
+                json={"url": receiver.url(), "events": ["push"]} if method == "POST" else None)
+        assert r.status_code == 403, (method, path, r.text)
+    # Anonymous callers cannot even see the repository.
+    assert api(hooked, "/api/v1/repositories/alice/admin/webhooks", auth=None).status_code == 404
+
+
+@pytest.mark.parametrize("body", [
+    {"url": "http://127.0.0.1:9/", "events": ["pull"]}, {"url": "http://127.0.0.1:9/", "events": []},
+    {"url": "http://127.0.0.1:9/"}, {"url": "http://127.0.0.1:9/", "events": ["push"], "format": "xml"},
+    {"url": "http://127.0.0.1:9/", "events": ["push"], "active": "yes"},
+    {"url": "http://127.0.0.1:9/", "events": ["push"], "owner": "bob"}, {"events": ["push"]},
+])
+def test_bad_webhook_requests_are_refused_and_make_nothing(hooked, body):
+    Registry(hooked.url, auth=ALICE).push("alice/bad", "v1", images.image(1))
+    eventually(lambda: api(hooked, "/api/v1/repositories/alice/bad").status_code == 200)
+    r = api(hooked, "/api/v1/repositories/alice/bad/webhooks", method="POST", json=body)
+    assert r.status_code == 400 and error_codes(r) == ["REQUEST_INVALID"], r.text
+    assert api(hooked, "/api/v1/repositories/alice/bad/webhooks").json()["results"] == []
+
+
+def test_a_webhook_is_edited_paused_and_deleted(hooked, receiver):
+    hook = create_hook(hooked, "alice/edit", receiver.url("/a"))
+    base = f"/api/v1/repositories/alice/edit/webhooks/{hook['id']}"
+    r = api(hooked, base, method="PATCH", json={"url": receiver.url("/b"), "format": "cloudevents"})
+    assert r.status_code == 200 and r.json()["url"].endswith("/b") and r.json()["format"] == "cloudevents"
+    Registry(hooked.url, auth=ALICE).push("alice/edit", "v1", images.image(1))
+    assert receiver.wait_for(lambda reqs: [x for x in reqs if x["path"] == "/b"])
+    assert api(hooked, base, method="PATCH", json={"active": False}).json()["active"] is False
+    Registry(hooked.url, auth=ALICE).push("alice/edit", "v2", images.image(2))
+    time.sleep(1)
+    assert len(receiver.accepted()) == 1
+    assert api(hooked, base, method="DELETE").status_code == 204
+    assert api(hooked, base).status_code == 404
