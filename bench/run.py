@@ -167,6 +167,11 @@ def git_revision() -> str:
 
 # --------------------------------------------------------------------------- the run
 
+def group_kinds(group) -> tuple[str, ...]:
+    """The servers a group has: both, or Pier alone for what only Pier serves."""
+    return ("pier",) if group.pier_only else KINDS
+
+
 class Run:
     def __init__(self, args: argparse.Namespace):
         self.args = args
@@ -249,7 +254,7 @@ class Run:
         jobs = []
         for g in self.needed_groups():
             group = self.plan.groups[g]
-            for kind in KINDS:
+            for kind in group_kinds(group):
                 root = self.workdir / f"{g}-{kind}" / "root"
                 root.mkdir(parents=True, exist_ok=True)
                 if group.catalog_repos and group.s3:
@@ -259,14 +264,14 @@ class Run:
                     log(f"==> populated {g}/{kind} ({group.catalog_repos:,} repos in a bucket) "
                         f"in {time.monotonic() - t0:.1f} s")
                 elif group.catalog_repos:
-                    jobs.append((g, kind, root, group.catalog_repos))
+                    jobs.append((g, kind, root, group.catalog_repos, group.tags_per_repo))
         if not jobs:
             return
         t0 = time.monotonic()
-        log(f"==> populating {', '.join(f'{g}/{k} ({n:,} repos)' for g, k, _, n in jobs)}")
+        log(f"==> populating {', '.join(f'{g}/{k} ({n:,} repos)' for g, k, _, n, _ in jobs)}")
         # each server gets its own root with identical content, written in parallel
         with concurrent.futures.ProcessPoolExecutor(max_workers=2) as pool:
-            futures = {pool.submit(storage.populate_catalog, root, n): (g, kind) for g, kind, root, n in jobs}
+            futures = {pool.submit(storage.populate_catalog, root, n, 1, tags): (g, kind) for g, kind, root, n, tags in jobs}
             for f, (g, kind) in futures.items():
                 self.populated[f"{g}/{kind}"] = f.result()
         log(f"    done in {time.monotonic() - t0:.1f} s")
@@ -278,7 +283,7 @@ class Run:
             make_htpasswd(htpasswd_path)
         for g in self.needed_groups():
             group = self.plan.groups[g]
-            for kind in KINDS:
+            for kind in group_kinds(group):
                 if group.htpasswd and kind == "pier" and not self.pier_htpasswd:
                     continue
                 wd = self.workdir / f"{g}-{kind}"
@@ -346,10 +351,28 @@ class Run:
                 if m.status_code != 200 or m.headers.get("Docker-Content-Digest") != digest:
                     raise SystemExit(f"{server.label}: GET manifest of {storage.repo_name(n)} gave HTTP {m.status_code} "
                                      f"digest {m.headers.get('Docker-Content-Digest')}, expected {digest}")
+            if self.plan.groups[g].tags_per_repo > 1 and kind == "pier":
+                self.wait_for_index(server, n, self.plan.groups[g].tags_per_repo)
             if server.auth:
                 code = requests.get(server.url + "/v2/", timeout=10).status_code
                 if code != 401:
                     raise SystemExit(f"{server.label}: GET /v2/ without credentials answered {code}, expected 401")
+
+    def wait_for_index(self, server: BenchServer, repos: int, tags: int, timeout: float = 900) -> None:
+        """Until Pier's index has read every repository and tag from storage (it does at
+        first start, in the background): the index rows measure the index, not its build."""
+        t0 = time.monotonic()
+        last = storage.repo_name(repos)
+        while time.monotonic() - t0 < timeout:
+            r = requests.get(f"{server.url}/api/v1/repositories/{last}", timeout=30)
+            if r.status_code == 200 and r.json().get("tag_count") == tags:
+                count = requests.get(f"{server.url}/api/v1/search?page_size=1", timeout=30).json().get("count")
+                if count == repos:
+                    log(f"    {server.label}: index holds {repos:,} repositories, {repos * tags:,} tags "
+                        f"after {time.monotonic() - t0:.1f} s")
+                    return
+            time.sleep(1)
+        raise SystemExit(f"{server.label}: the index did not read {repos:,} repositories in {timeout:.0f} s")
 
     # ---- measuring -------------------------------------------------------
     def measure(self, server: BenchServer, s, round_no: int, order: int) -> dict:
@@ -506,7 +529,7 @@ class Run:
             order = list(KINDS) if round_no % 2 == 1 else list(reversed(KINDS))
             for s in planlib.round_order(self.scenarios, round_no):
                 for i, kind in enumerate(order):
-                    if kind == "pier" and self.na_reason(s):
+                    if kind == "pier" and self.na_reason(s) or kind not in group_kinds(self.plan.groups[s.group]):
                         continue
                     server = self.servers[(s.group, kind)]
                     rec = self.measure(server, s, round_no, i)

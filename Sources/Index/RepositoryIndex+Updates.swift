@@ -48,7 +48,12 @@ extension RepositoryIndex {
 
     /// Records a manifest pushed to `repository`, creating the repository on its first push
     /// and taking its description from the image's annotation while it has none.
-    func recordPush(_ repository: String, digest: String, mediaType: String, tag: String?, facts: ManifestFacts, pusher: String, at now: Int64) async throws {
+    /// - Parameter refresh: false when the caller rewrites the search document itself,
+    ///   once for many tags (a rebuild).
+    func recordPush(
+        _ repository: String, digest: String, mediaType: String, tag: String?, facts: ManifestFacts, pusher: String, at now: Int64,
+        refresh: Bool = true
+    ) async throws {
         try await database.transaction { database in
             try await database.execute(
                 """
@@ -81,7 +86,7 @@ extension RepositoryIndex {
             // Other instances learn of the new repository (it may be public by default).
             try await bumpGrantsVersion()
         }
-        try await refreshSearchDocument(repository)
+        if refresh { try await refreshSearchDocument(repository) }
     }
 
     /// Rewrites the search document of `repository` from its row and tags.
@@ -166,7 +171,7 @@ extension RepositoryIndex {
             guard known[tagName] != manifest.digest.description else { continue }
             try await recordPush(
                 name, digest: manifest.digest.description, mediaType: manifest.mediaType, tag: tagName,
-                facts: ManifestFacts(bytes: manifest.bytes, mediaType: manifest.mediaType), pusher: "", at: now
+                facts: ManifestFacts(bytes: manifest.bytes, mediaType: manifest.mediaType), pusher: "", at: now, refresh: false
             )
         }
         for gone in Set(known.keys).subtracting(stored) {

@@ -64,43 +64,47 @@ public final class RepositoryIndex: Sendable {
 
     /// Repositories matching `query` that `visible` lets the caller see, best first:
     /// relevance, then stars, then pulls. An empty query lists every visible repository.
-    public func search(_ query: String, visible: @Sendable (String) -> Bool, limit: Int, offset: Int) async throws -> SearchResults {
+    /// - Parameter visible: nil when the caller sees everything: the database then pages
+    ///   and counts itself, so a search costs the page, not the whole match.
+    public func search(_ query: String, visible: (@Sendable (String) -> Bool)?, limit: Int, offset: Int) async throws -> SearchResults {
         let terms = Self.searchTerms(query)
-        let rows: [IndexRow]
         let counts = """
             (SELECT COUNT(*) FROM stars s WHERE s.repository = r.name) AS star_count, r.pull_count, r.description
             """
+        let from: String
+        let order: String
+        var select = "r.name, \(counts)"
+        var binds: [IndexValue] = []
         if terms.isEmpty {
-            rows = try await database.query(
-                "SELECT r.name, \(counts) FROM repositories r ORDER BY star_count DESC, r.pull_count DESC, r.name ASC", [])
+            from = "repositories r"
+            order = "star_count DESC, r.pull_count DESC, r.name ASC"
         } else if database.engine == .sqlite {
             // Each term as a quoted prefix: user input never reaches FTS5's query syntax.
-            let match = terms.map { "\"\($0)\"*" }.joined(separator: " AND ")
-            rows = try await database.query(
-                """
-                SELECT r.name, \(counts), bm25(search_documents, 0.0, 10.0, 4.0, 1.0, 2.0) AS rank
-                FROM search_documents d JOIN repositories r ON r.name = d.repository
-                WHERE search_documents MATCH $1
-                ORDER BY rank ASC, star_count DESC, r.pull_count DESC, r.name ASC
-                """,
-                [.text(match)]
-            )
+            binds = [.text(terms.map { "\"\($0)\"*" }.joined(separator: " AND "))]
+            select += ", bm25(search_documents, 0.0, 10.0, 4.0, 1.0, 2.0) AS rank"
+            from = "search_documents d JOIN repositories r ON r.name = d.repository WHERE search_documents MATCH $1"
+            order = "rank ASC, star_count DESC, r.pull_count DESC, r.name ASC"
         } else {
-            let match = terms.map { "\($0):*" }.joined(separator: " & ")
-            rows = try await database.query(
-                """
-                SELECT r.name, \(counts), ts_rank(d.document, to_tsquery('simple', $1)) AS rank
-                FROM search_documents d JOIN repositories r ON r.name = d.repository
-                WHERE d.document @@ to_tsquery('simple', $1)
-                ORDER BY rank DESC, star_count DESC, r.pull_count DESC, r.name ASC
-                """,
-                [.text(match)]
-            )
+            binds = [.text(terms.map { "\($0):*" }.joined(separator: " & "))]
+            select += ", ts_rank(d.document, to_tsquery('simple', $1)) AS rank"
+            from = "search_documents d JOIN repositories r ON r.name = d.repository WHERE d.document @@ to_tsquery('simple', $1)"
+            order = "rank DESC, star_count DESC, r.pull_count DESC, r.name ASC"
         }
-        let hits = rows.compactMap { row -> SearchResults.Hit? in
-            guard let name = row["name"].text, visible(name) else { return nil }
+        func hit(_ row: IndexRow) -> SearchResults.Hit? {
+            guard let name = row["name"].text else { return nil }
             return .init(name: name, description: row["description"].text ?? "", starCount: row["star_count"].integer ?? 0, pullCount: row["pull_count"].integer ?? 0)
         }
+        guard let visible else {
+            let n = binds.count
+            let total = try await database.query("SELECT COUNT(*) AS n FROM \(from)", binds).first?["n"].integer ?? 0
+            let rows = try await database.query(
+                "SELECT \(select) FROM \(from) ORDER BY \(order) LIMIT $\(n + 1) OFFSET $\(n + 2)",
+                binds + [.integer(Int64(limit)), .integer(Int64(offset))]
+            )
+            return SearchResults(hits: rows.compactMap(hit), total: Int(total))
+        }
+        let rows = try await database.query("SELECT \(select) FROM \(from) ORDER BY \(order)", binds)
+        let hits = rows.compactMap { row in hit(row).flatMap { visible($0.name) ? $0 : nil } }
         return SearchResults(hits: Array(hits.dropFirst(offset).prefix(limit)), total: hits.count)
     }
 

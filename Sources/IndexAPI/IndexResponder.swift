@@ -77,6 +77,13 @@ public struct IndexResponder: Sendable {
         return access.allows(caller, .repository(repository, .pull))
     }
 
+    /// The filter search needs for `caller`; nil when everyone sees everything (no `auth`),
+    /// so the database pages the results itself.
+    func visibility(for caller: Principal) -> (@Sendable (String) -> Bool)? {
+        guard access != nil else { return nil }
+        return { visible($0, to: caller) }
+    }
+
     private func dispatch(_ request: Request, _ path: Substring, _ caller: Principal, route: inout String) async throws -> Response {
         let query = Query(request.uri.query ?? "")
         switch path {
@@ -101,7 +108,7 @@ public struct IndexResponder: Sendable {
             let size = min(max(query.int("n") ?? 25, 1), 100)
             let page = min(max(query.int("page") ?? 1, 1), Query.maximumPage)
             let term = query["q"] ?? ""
-            let results = try await index.search(term, visible: { visible($0, to: caller) }, limit: size, offset: (page - 1) * size)
+            let results = try await index.search(term, visible: visibility(for: caller), limit: size, offset: (page - 1) * size)
             return try json(DockerSearch(
                 query: term, numResults: results.total, numPages: (results.total + size - 1) / size, page: page, pageSize: size,
                 results: results.hits.map { .init(name: $0.name, description: $0.description, starCount: $0.starCount, isOfficial: false, isAutomated: false) }
@@ -111,7 +118,7 @@ public struct IndexResponder: Sendable {
             try requireGet(request)
             let (page, size) = try query.paging()
             let term = query["q"] ?? ""
-            let results = try await index.search(term, visible: { visible($0, to: caller) }, limit: size, offset: (page - 1) * size)
+            let results = try await index.search(term, visible: visibility(for: caller), limit: size, offset: (page - 1) * size)
             var response = try json(PageBody(
                 count: results.total, page: page, pageSize: size,
                 results: results.hits.map { SearchHit(name: $0.name, description: $0.description, starCount: $0.starCount, pullCount: $0.pullCount) }

@@ -84,6 +84,12 @@ import Testing
         #expect(try await index.search("team", visible: { $0 != "team/web" }, limit: 10, offset: 0).hits.map(\.name) == ["team/postgres"])
         let all = try await index.search("", visible: everyone, limit: 2, offset: 0)
         #expect(all.total == 3 && all.hits.first?.name == "team/postgres")
+        // Without a filter the database pages and counts: the same answers.
+        for (query, limit, offset) in [("", 2, 0), ("", 2, 2), ("postgres", 1, 1), ("team", 10, 0), ("nothing", 10, 0)] {
+            let filtered = try await index.search(query, visible: everyone, limit: limit, offset: offset)
+            let paged = try await index.search(query, visible: nil, limit: limit, offset: offset)
+            #expect(paged == filtered, "\(query) \(limit) \(offset)")
+        }
     }
 
     @Test(arguments: [#"" OR 1=1 --"#, "name:*", "NEAR(a b)", "'; DROP TABLE tags; --", "\u{0}", "-", "...", "a*b", String(repeating: "x", count: 5000)])

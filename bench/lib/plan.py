@@ -41,6 +41,8 @@ class Group:
     htpasswd: bool = False  # auth.htpasswd in both configs
     s3: bool = False  # storage.s3 on one SeaweedFS (a bucket per server) instead of a directory
     index_off: bool = False  # index.disabled in Pier's config: what the index costs the same rows
+    tags_per_repo: int = 1  # tags each catalog repository has (all on one manifest)
+    pier_only: bool = False  # what only Pier has (the index API): no reference server in the group
 
 
 @dataclass(frozen=True)
@@ -57,6 +59,7 @@ class Scenario:
     metric: str = "req_per_s"  # the throughput the ratio is taken of: req_per_s | mb_per_s
     moves_bytes: bool = False  # report server CPU-seconds per GiB moved
     tags: tuple[str, ...] = field(default_factory=tuple)
+    path: str | None = None  # get-url's path (rows of Pier's own API)
 
     @property
     def auth(self) -> bool:
@@ -64,6 +67,8 @@ class Scenario:
 
     def bench_args(self) -> list[str]:
         args = ["--scenario", self.bench, "--concurrency", str(self.concurrency), "--repo", f"bench/{self.id}"]
+        if self.path is not None:
+            args += ["--path", self.path]
         return args + sizing_args(self.duration, self.size, self.count, self.chunk)
 
     def timeout(self) -> float:
@@ -133,6 +138,7 @@ def build_plan(quick: bool, rounds: int | None = None) -> Plan:
         npull1g = 1
         chunk, nchunked = 1 * MiB, 1
         cat_small, cat_large = 100, 1000  # writing 2 × 10,000 repositories alone takes ~15 s here
+        idx_repos = 100  # the debug build would take minutes to index 10,000
     else:
         dur = 10.0
         s1m, s10m, s100m, s1g = 1 * MiB, 10 * MiB, 100 * MiB, 1 * GiB
@@ -141,6 +147,7 @@ def build_plan(quick: bool, rounds: int | None = None) -> Plan:
         npull1g = 3
         chunk, nchunked = 5 * MiB, 2
         cat_small, cat_large = 1000, 10000
+        idx_repos = 10000
 
     groups = {
         "main": Group("main"),
@@ -148,6 +155,9 @@ def build_plan(quick: bool, rounds: int | None = None) -> Plan:
         "catalog-10k": Group("catalog-10k", catalog_repos=cat_large),
         "htpasswd": Group("htpasswd", htpasswd=True),
         "noindex": Group("noindex", index_off=True),
+        # The index over 10,000 repositories with 10 tags each (100,000 tags), read from
+        # storage at start: Pier's own API, so no reference server.
+        "index-10k": Group("index-10k", catalog_repos=idx_repos, tags_per_repo=10, pier_only=True),
         "s3": Group("s3", s3=True),
         "s3-catalog-1k": Group("s3-catalog-1k", catalog_repos=cat_small, s3=True),
     }
@@ -194,6 +204,14 @@ def build_plan(quick: bool, rounds: int | None = None) -> Plan:
         push("pull-1g", "pull", s1g, npull1g, 1),
         Scenario("mixed-1m", "mixed", f"mixed 75% pull / 25% push of {size_label(s1m)}, c=8, {dur:g} s",
                  concurrency=8, duration=dur, size=s1m, metric="mb_per_s", moves_bytes=True),
+        # The index API (Pier only): search and a repository's page over 10,000 repositories
+        # and 100,000 tags; p99 is what is held (≤ 10 ms).
+        Scenario("search-10k-one", "get-url", f"GET /api/v1/search?q=<one repository> of {idx_repos:,} repos, {idx_repos * 10:,} tags, c=8, {dur:g} s",
+                 group="index-10k", duration=dur, path="/api/v1/search?q=r00042"),
+        Scenario("search-10k-all", "get-url", f"GET /api/v1/search?q=<a word of every repository>, c=8, {dur:g} s",
+                 group="index-10k", duration=dur, path="/api/v1/search?q=catalog"),
+        Scenario("repository-10k", "get-url", f"GET /api/v1/repositories/<name> of {idx_repos:,} repos, c=8, {dur:g} s",
+                 group="index-10k", duration=dur, path="/api/v1/repositories/bench/catalog/r00042"),
         lat("ping-htpasswd", "ping", group="htpasswd", title=f"GET /v2/ with htpasswd, c=8, {dur:g} s"),
         lat("manifest-head-htpasswd", "manifest-head", group="htpasswd",
             title=f"manifest-head with htpasswd, c=8, {dur:g} s"),

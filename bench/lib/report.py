@@ -208,6 +208,16 @@ def check_targets(summary: dict) -> list[dict]:
     vs_reference("pull-1g", 1)
     vs_ceiling("pull-1g", "nginx-get-big", 1.0, "nginx GET MB/s")
 
+    # The index API over 10,000 repositories and 100,000 tags (Pier only).
+    for sid in ("search-10k-one", "search-10k-all"):
+        name = f"{sid} p99 ≤ 10 ms"
+        p99 = metric(sid, "pier", "p99_ms") if sid in sc else None
+        if sid not in sc:
+            add(name, sid, None, "not run")
+        elif p99 is None:
+            add(name, sid, None, "no data")
+        else:
+            add(name, sid, p99 <= 10, f"{p99:.2f} ms at {metric(sid, 'pier', 'req_per_s'):,.0f} req/s")
     idle = summary.get("idle_rss_mib") or {}
     ip, ir = idle.get("pier"), idle.get("distribution")
     add("idle RSS ≤ reference's", None, None if ip is None or ir is None else ip <= ir,

@@ -97,8 +97,9 @@ def _populated(count: int, start: int, manifest_digest: str, t0: float) -> dict:
     }
 
 
-def populate_catalog(root: Path, count: int, start: int = 1) -> dict:
-    """Create `count` repositories under `root` (a storage root directory).
+def populate_catalog(root: Path, count: int, start: int = 1, tags: int = 1) -> dict:
+    """Create `count` repositories under `root` (a storage root directory), each with
+    `tags` tags (`latest`, then `t1`, `t2`, …) on one manifest.
 
     Returns what was written (names, manifest digest) for sanity checks.
     """
@@ -128,12 +129,13 @@ def populate_catalog(root: Path, count: int, start: int = 1) -> dict:
         d = join(r, "_manifests", "revisions", "sha256", mhex)
         makedirs(d, exist_ok=True)
         _write(join(d, "link"), mlink)
-        d = join(r, "_manifests", "tags", "latest", "current")
-        makedirs(d, exist_ok=True)
-        _write(join(d, "link"), mlink)
-        d = join(r, "_manifests", "tags", "latest", "index", "sha256", mhex)
-        makedirs(d, exist_ok=True)
-        _write(join(d, "link"), mlink)
+        for tag in ["latest"] + [f"t{n}" for n in range(1, tags)]:
+            d = join(r, "_manifests", "tags", tag, "current")
+            makedirs(d, exist_ok=True)
+            _write(join(d, "link"), mlink)
+            d = join(r, "_manifests", "tags", tag, "index", "sha256", mhex)
+            makedirs(d, exist_ok=True)
+            _write(join(d, "link"), mlink)
     return _populated(count, start, digests["manifest"], t0)
 
 
