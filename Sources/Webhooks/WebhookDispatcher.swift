@@ -24,7 +24,6 @@ public final class WebhookDispatcher: ContentEventSink {
     /// The registry's external URL, for the links in payloads.
     private let baseURL: String
     private let logger: Logger
-    private let client: HTTPClient
     /// Set when a hook changed here: the next supervision pass reloads at once.
     private let dirty = Atomic<Bool>(true)
     private let version = Mutex<String>("")
@@ -40,11 +39,6 @@ public final class WebhookDispatcher: ContentEventSink {
         self.policy = policy
         self.baseURL = baseURL.hasSuffix("/") ? String(baseURL.dropLast()) : baseURL
         self.logger = logger
-        // Redirects are not followed: a receiver could send a delivery anywhere.
-        self.client = HTTPClient(
-            eventLoopGroupProvider: .singleton,
-            configuration: .init(redirectConfiguration: .disallow, timeout: .init(connect: .seconds(5), read: .seconds(10)))
-        )
     }
 
     /// The index only reads who acted.
@@ -129,6 +123,13 @@ public final class WebhookDispatcher: ContentEventSink {
     /// costs a glance at its queue's length four times a second), and drops the queues of
     /// hooks that are gone.
     public func run() async {
+        // Made here, and shut down here: a dispatcher that never runs (a command, a server
+        // without its index) holds no client. Redirects are not followed: a receiver could
+        // send a delivery anywhere.
+        let client = HTTPClient(
+            eventLoopGroupProvider: .singleton,
+            configuration: .init(redirectConfiguration: .disallow, timeout: .init(connect: .seconds(5), read: .seconds(10)))
+        )
         await withTaskGroup(of: Void.self) { group in
             while !Task.isCancelled {
                 if let index = index.withLock({ $0 }) {
@@ -143,7 +144,7 @@ public final class WebhookDispatcher: ContentEventSink {
                         guard let queue = try? await queues.queue(id), queue.depth > 0,
                               running.withLock({ $0.insert(id).inserted }) else { continue }
                         group.addTask {
-                            await self.work(id, queue, index)
+                            await self.work(id, queue, index, client)
                             self.running.withLock { _ = $0.remove(id) }
                         }
                     }
@@ -156,7 +157,7 @@ public final class WebhookDispatcher: ContentEventSink {
     }
 
     /// Delivers hook `id`'s queue in order until it is empty or the task is cancelled.
-    private func work(_ id: String, _ queue: EventQueue<WebhookJob>, _ index: RepositoryIndex) async {
+    private func work(_ id: String, _ queue: EventQueue<WebhookJob>, _ index: RepositoryIndex, _ client: HTTPClient) async {
         var attempt = 0
         while !Task.isCancelled {
             guard let (sequence, job) = try? await queue.peek(1).first else { return }
@@ -174,7 +175,7 @@ public final class WebhookDispatcher: ContentEventSink {
                 continue
             }
             attempt += 1
-            if await deliver(job, to: hook, attempt: attempt, index: index) {
+            if await deliver(job, to: hook, attempt: attempt, index: index, client: client) {
                 try? await queue.acknowledge([sequence])
                 attempt = 0
             } else {
@@ -184,7 +185,7 @@ public final class WebhookDispatcher: ContentEventSink {
     }
 
     /// One attempt; true when the job is done with (delivered, or never deliverable).
-    private func deliver(_ job: WebhookJob, to hook: Webhook, attempt: Int, index: RepositoryIndex) async -> Bool {
+    private func deliver(_ job: WebhookJob, to hook: Webhook, attempt: Int, index: RepositoryIndex, client: HTTPClient) async -> Bool {
         var generator = SystemRandomNumberGenerator()
         let id = String((0..<16).map { _ in "0123456789abcdef".randomElement(using: &generator) ?? "0" })
         let jobText = (try? String(decoding: JSONEncoder().encode(job), as: UTF8.self)) ?? "{}"
