@@ -139,6 +139,32 @@ enum IndexMigrations {
                 "CREATE INDEX webhook_deliveries_by_webhook ON webhook_deliveries (webhook, delivered_at)",
             ]
         },
+        // Organisations: a namespace that belongs to teams, not to one user.
+        Step(version: 6) { _ in
+            [
+                "CREATE TABLE organizations (name TEXT PRIMARY KEY, created_at BIGINT NOT NULL, created_by TEXT NOT NULL DEFAULT '')",
+                """
+                CREATE TABLE teams (
+                    organization TEXT NOT NULL REFERENCES organizations(name) ON DELETE CASCADE,
+                    name TEXT NOT NULL,
+                    permission TEXT NOT NULL,
+                    created_at BIGINT NOT NULL,
+                    PRIMARY KEY (organization, name)
+                )
+                """,
+                """
+                CREATE TABLE team_members (
+                    organization TEXT NOT NULL,
+                    team TEXT NOT NULL,
+                    username TEXT NOT NULL,
+                    added_at BIGINT NOT NULL,
+                    PRIMARY KEY (organization, team, username),
+                    FOREIGN KEY (organization, team) REFERENCES teams(organization, name) ON DELETE CASCADE
+                )
+                """,
+                "CREATE INDEX team_members_by_user ON team_members (username)",
+            ]
+        },
     ]
 
     /// The newest schema this build knows.

@@ -2,8 +2,8 @@ public import Auth
 import Synchronization
 
 /// What the index grants, held in memory so the registry asks it on every request without
-/// a database read: personal namespaces (`alice/**` is alice's), each repository's
-/// visibility and its collaborators. ``RepositoryIndex`` loads it at start and keeps it in
+/// a database read: personal namespaces (`alice/**` is alice's), organisations' namespaces
+/// (their teams' permissions), each repository's visibility and its collaborators. ``RepositoryIndex`` loads it at start and keeps it in
 /// step with every change it makes (and, on PostgreSQL, with changes other instances make).
 ///
 /// A repository the index does not know is not public: a name that does not exist and a
@@ -47,14 +47,42 @@ public final class NamespaceGrants: AccessGrants {
         self.defaultVisibility = defaultVisibility
     }
 
+    /// Organisation → member → the strongest role any of their teams holds there.
+    private let organizations = Mutex<[String: [String: Role]]>([:])
+
     public func actions(for identity: Identity, on repository: String) -> AccessActions {
-        if let user = identity.userName, let owner = Self.owner(of: repository), owner == user { return .all }
+        let namespace = Self.owner(of: repository)
+        var granted: AccessActions = []
+        if let namespace {
+            // An organisation's namespace belongs to its teams; anyone else's to its user.
+            let members = organizations.withLock { $0[String(namespace)] }
+            if let members {
+                if let user = identity.userName, let role = members[user] { granted = role.actions }
+            } else if let user = identity.userName, namespace == user {
+                return .all
+            }
+        }
+        if granted == .all { return .all }
         return entries.withLock { entries in
-            guard let entry = entries[repository] else { return [] }
-            var granted: AccessActions = (entry.visibility ?? defaultVisibility) == .public ? .pull : []
+            guard let entry = entries[repository] else { return granted }
+            if (entry.visibility ?? defaultVisibility) == .public { granted.insert(.pull) }
             if let user = identity.userName, let role = entry.collaborators[user] { granted.formUnion(role.actions) }
             return granted
         }
+    }
+
+    /// Whether `name` is an organisation's namespace.
+    public func isOrganization(_ name: String) -> Bool {
+        organizations.withLock { $0[name] != nil }
+    }
+
+    /// `user`'s role in organisation `name`, if they are in one of its teams.
+    public func role(of user: String, in name: String) -> Role? {
+        organizations.withLock { $0[name]?[user] }
+    }
+
+    func replaceOrganizations(_ new: [String: [String: Role]]) {
+        organizations.withLock { $0 = new }
     }
 
     /// The user whose personal namespace holds `repository`: its first path component,

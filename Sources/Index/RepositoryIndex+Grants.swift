@@ -18,7 +18,21 @@ extension RepositoryIndex {
                   let role = row["role"].text.flatMap(NamespaceGrants.Role.init(rawValue:)) else { continue }
             entries[name, default: .init()].collaborators[user] = role
         }
+        var organizations = [String: [String: NamespaceGrants.Role]]()
+        for row in try await database.query("SELECT name FROM organizations", []) {
+            if let name = row["name"].text { organizations[name] = [:] }
+        }
+        let memberships = try await database.query(
+            "SELECT m.organization, m.username, t.permission FROM team_members m JOIN teams t ON t.organization = m.organization AND t.name = m.team", []
+        )
+        for row in memberships {
+            guard let organization = row["organization"].text, let user = row["username"].text,
+                  let role = row["permission"].text.flatMap(NamespaceGrants.Role.init(rawValue:)) else { continue }
+            let current = organizations[organization]?[user]
+            organizations[organization, default: [:]][user] = Self.stronger(current, role)
+        }
         grants.replaceAll(entries)
+        grants.replaceOrganizations(organizations)
         grantsVersion.withLock { $0 = version }
     }
 
@@ -33,6 +47,12 @@ extension RepositoryIndex {
         } catch {
             logger.warning("index could not reload visibility and collaborators", metadata: ["error": "\(error)"])
         }
+    }
+
+    static func stronger(_ a: NamespaceGrants.Role?, _ b: NamespaceGrants.Role) -> NamespaceGrants.Role {
+        let order: [NamespaceGrants.Role] = [.read, .write, .admin]
+        guard let a, let ia = order.firstIndex(of: a), let ib = order.firstIndex(of: b) else { return b }
+        return ia >= ib ? a : b
     }
 
     /// Marks the grants changed for the other instances (on SQLite there are none).

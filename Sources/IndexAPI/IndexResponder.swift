@@ -133,6 +133,9 @@ public struct IndexResponder: Sendable {
         if path.hasPrefix("/api/v1/repositories/") {
             return try await repositoryRoute(request, path.dropFirst("/api/v1/repositories/".count), query, caller, route: &route)
         }
+        if path == "/api/v1/orgs" || path.hasPrefix("/api/v1/orgs/") {
+            return try await organizationsRoute(request, path.dropFirst("/api/v1/orgs".count).drop(while: { $0 == "/" }), caller, route: &route)
+        }
         if path == "/api/v1/tokens" || path.hasPrefix("/api/v1/tokens/") {
             return try await tokensRoute(request, path.dropFirst("/api/v1/tokens".count), caller, route: &route)
         }
@@ -143,7 +146,18 @@ public struct IndexResponder: Sendable {
             let names = try await index.starred(by: String(user)).filter { visible($0, to: caller) }
             return try json(["results": names])
         }
+        if path.hasPrefix("/api/v1/users/"), let user = Self.userName(path.dropFirst("/api/v1/users/".count)) {
+            route = "api_user"
+            try requireGet(request)
+            // What anyone may know of a user: the organisations they are in.
+            return try json(UserBody(name: user, organizations: try await index.organizations(of: user)))
+        }
         throw RegistryError(.unsupported, "no such index endpoint", status: 404)
+    }
+
+    struct UserBody: Encodable {
+        var name: String
+        var organizations: [String]
     }
 
     private func repositoryRoute(_ request: Request, _ rest: Substring, _ query: Query, _ caller: Principal, route: inout String) async throws -> Response {
@@ -353,7 +367,7 @@ public struct IndexResponder: Sendable {
 
     /// The user posting (a comment, a star): anonymous callers may read, not write, and a
     /// read-only token only reads.
-    private func postingUser(_ caller: Principal) throws -> String {
+    func postingUser(_ caller: Principal) throws -> String {
         guard let user = caller.identity.userName else {
             throw AuthFailure(.missingCredentials, "log in first")
         }

@@ -8,7 +8,7 @@ enum OpenAPIDocument {
  "info": {
   "title": "Pier index API",
   "version": "1",
-  "description": "Search, repositories and tags, stars, comments, collaborators, webhooks and personal access tokens. Errors have the registry's shape. Authentication: HTTP Basic (a password or a personal access token), or a bearer token from the registry's token server. Pages carry a `Link` header to the next one."
+  "description": "Search, repositories and tags, organisations and teams, stars, comments, collaborators, webhooks and personal access tokens. Errors have the registry's shape. Authentication: HTTP Basic (a password or a personal access token), or a bearer token from the registry's token server. Pages carry a `Link` header to the next one."
  },
  "servers": [
   {
@@ -2184,6 +2184,736 @@ enum OpenAPIDocument {
      }
     }
    }
+  },
+  "/api/v1/orgs": {
+   "get": {
+    "summary": "Every organisation",
+    "responses": {
+     "200": {
+      "description": "OK",
+      "content": {
+       "application/json": {
+        "schema": {
+         "type": "object",
+         "properties": {
+          "results": {
+           "type": "array",
+           "items": {
+            "$ref": "#/components/schemas/Organization"
+           }
+          }
+         }
+        }
+       }
+      }
+     },
+     "400": {
+      "description": "Malformed, or organisations without index.namespaces (`REQUEST_INVALID`)",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Errors"
+        }
+       }
+      }
+     },
+     "401": {
+      "description": "Credentials needed or wrong",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Errors"
+        }
+       }
+      }
+     },
+     "403": {
+      "description": "Not an owner or member (`DENIED`)",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Errors"
+        }
+       }
+      }
+     },
+     "404": {
+      "description": "No such organisation or team (`NOT_FOUND`)",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Errors"
+        }
+       }
+      }
+     }
+    }
+   },
+   "post": {
+    "summary": "Make an organisation; its creator is its first owner",
+    "requestBody": {
+     "required": true,
+     "content": {
+      "application/json": {
+       "schema": {
+        "type": "object",
+        "additionalProperties": false,
+        "required": [
+         "name"
+        ],
+        "properties": {
+         "name": {
+          "type": "string",
+          "maxLength": 64
+         }
+        }
+       }
+      }
+     }
+    },
+    "responses": {
+     "201": {
+      "description": "Created",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Organization"
+        }
+       }
+      }
+     },
+     "400": {
+      "description": "Malformed, or organisations without index.namespaces (`REQUEST_INVALID`)",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Errors"
+        }
+       }
+      }
+     },
+     "401": {
+      "description": "Credentials needed or wrong",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Errors"
+        }
+       }
+      }
+     },
+     "403": {
+      "description": "Not an owner or member (`DENIED`)",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Errors"
+        }
+       }
+      }
+     },
+     "404": {
+      "description": "No such organisation or team (`NOT_FOUND`)",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Errors"
+        }
+       }
+      }
+     }
+    }
+   }
+  },
+  "/api/v1/orgs/{org}": {
+   "parameters": [
+    {
+     "name": "org",
+     "in": "path",
+     "required": true,
+     "schema": {
+      "type": "string"
+     }
+    }
+   ],
+   "get": {
+    "summary": "An organisation (its teams for members)",
+    "responses": {
+     "200": {
+      "description": "OK",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Organization"
+        }
+       }
+      }
+     },
+     "400": {
+      "description": "Malformed, or organisations without index.namespaces (`REQUEST_INVALID`)",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Errors"
+        }
+       }
+      }
+     },
+     "401": {
+      "description": "Credentials needed or wrong",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Errors"
+        }
+       }
+      }
+     },
+     "403": {
+      "description": "Not an owner or member (`DENIED`)",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Errors"
+        }
+       }
+      }
+     },
+     "404": {
+      "description": "No such organisation or team (`NOT_FOUND`)",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Errors"
+        }
+       }
+      }
+     }
+    }
+   }
+  },
+  "/api/v1/orgs/{org}/teams": {
+   "parameters": [
+    {
+     "name": "org",
+     "in": "path",
+     "required": true,
+     "schema": {
+      "type": "string"
+     }
+    }
+   ],
+   "get": {
+    "summary": "Teams (members)",
+    "responses": {
+     "200": {
+      "description": "OK",
+      "content": {
+       "application/json": {
+        "schema": {
+         "type": "object",
+         "properties": {
+          "results": {
+           "type": "array",
+           "items": {
+            "$ref": "#/components/schemas/Team"
+           }
+          }
+         }
+        }
+       }
+      }
+     },
+     "400": {
+      "description": "Malformed, or organisations without index.namespaces (`REQUEST_INVALID`)",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Errors"
+        }
+       }
+      }
+     },
+     "401": {
+      "description": "Credentials needed or wrong",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Errors"
+        }
+       }
+      }
+     },
+     "403": {
+      "description": "Not an owner or member (`DENIED`)",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Errors"
+        }
+       }
+      }
+     },
+     "404": {
+      "description": "No such organisation or team (`NOT_FOUND`)",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Errors"
+        }
+       }
+      }
+     }
+    }
+   },
+   "post": {
+    "summary": "Make a team (owners)",
+    "requestBody": {
+     "required": true,
+     "content": {
+      "application/json": {
+       "schema": {
+        "type": "object",
+        "additionalProperties": false,
+        "required": [
+         "name"
+        ],
+        "properties": {
+         "name": {
+          "type": "string",
+          "maxLength": 64
+         },
+         "permission": {
+          "type": "string",
+          "enum": [
+           "read",
+           "write",
+           "admin"
+          ],
+          "default": "read"
+         }
+        }
+       }
+      }
+     }
+    },
+    "responses": {
+     "201": {
+      "description": "Created",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Team"
+        }
+       }
+      }
+     },
+     "400": {
+      "description": "Malformed, or organisations without index.namespaces (`REQUEST_INVALID`)",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Errors"
+        }
+       }
+      }
+     },
+     "401": {
+      "description": "Credentials needed or wrong",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Errors"
+        }
+       }
+      }
+     },
+     "403": {
+      "description": "Not an owner or member (`DENIED`)",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Errors"
+        }
+       }
+      }
+     },
+     "404": {
+      "description": "No such organisation or team (`NOT_FOUND`)",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Errors"
+        }
+       }
+      }
+     }
+    }
+   }
+  },
+  "/api/v1/orgs/{org}/teams/{team}": {
+   "parameters": [
+    {
+     "name": "org",
+     "in": "path",
+     "required": true,
+     "schema": {
+      "type": "string"
+     }
+    },
+    {
+     "name": "team",
+     "in": "path",
+     "required": true,
+     "schema": {
+      "type": "string"
+     }
+    }
+   ],
+   "get": {
+    "summary": "A team (members)",
+    "responses": {
+     "200": {
+      "description": "OK",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Team"
+        }
+       }
+      }
+     },
+     "400": {
+      "description": "Malformed, or organisations without index.namespaces (`REQUEST_INVALID`)",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Errors"
+        }
+       }
+      }
+     },
+     "401": {
+      "description": "Credentials needed or wrong",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Errors"
+        }
+       }
+      }
+     },
+     "403": {
+      "description": "Not an owner or member (`DENIED`)",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Errors"
+        }
+       }
+      }
+     },
+     "404": {
+      "description": "No such organisation or team (`NOT_FOUND`)",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Errors"
+        }
+       }
+      }
+     }
+    }
+   },
+   "patch": {
+    "summary": "Change a team's permission (owners; not the owners team)",
+    "requestBody": {
+     "required": true,
+     "content": {
+      "application/json": {
+       "schema": {
+        "type": "object",
+        "additionalProperties": false,
+        "required": [
+         "permission"
+        ],
+        "properties": {
+         "permission": {
+          "type": "string",
+          "enum": [
+           "read",
+           "write",
+           "admin"
+          ]
+         }
+        }
+       }
+      }
+     }
+    },
+    "responses": {
+     "200": {
+      "description": "OK",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Team"
+        }
+       }
+      }
+     },
+     "400": {
+      "description": "Malformed, or organisations without index.namespaces (`REQUEST_INVALID`)",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Errors"
+        }
+       }
+      }
+     },
+     "401": {
+      "description": "Credentials needed or wrong",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Errors"
+        }
+       }
+      }
+     },
+     "403": {
+      "description": "Not an owner or member (`DENIED`)",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Errors"
+        }
+       }
+      }
+     },
+     "404": {
+      "description": "No such organisation or team (`NOT_FOUND`)",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Errors"
+        }
+       }
+      }
+     }
+    }
+   },
+   "delete": {
+    "summary": "Remove a team (owners; not the owners team)",
+    "responses": {
+     "204": {
+      "description": "Removed"
+     },
+     "400": {
+      "description": "Malformed, or organisations without index.namespaces (`REQUEST_INVALID`)",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Errors"
+        }
+       }
+      }
+     },
+     "401": {
+      "description": "Credentials needed or wrong",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Errors"
+        }
+       }
+      }
+     },
+     "403": {
+      "description": "Not an owner or member (`DENIED`)",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Errors"
+        }
+       }
+      }
+     },
+     "404": {
+      "description": "No such organisation or team (`NOT_FOUND`)",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Errors"
+        }
+       }
+      }
+     }
+    }
+   }
+  },
+  "/api/v1/orgs/{org}/teams/{team}/members/{user}": {
+   "parameters": [
+    {
+     "name": "org",
+     "in": "path",
+     "required": true,
+     "schema": {
+      "type": "string"
+     }
+    },
+    {
+     "name": "team",
+     "in": "path",
+     "required": true,
+     "schema": {
+      "type": "string"
+     }
+    },
+    {
+     "name": "user",
+     "in": "path",
+     "required": true,
+     "schema": {
+      "type": "string"
+     }
+    }
+   ],
+   "put": {
+    "summary": "Add a member (owners)",
+    "responses": {
+     "204": {
+      "description": "Added"
+     },
+     "400": {
+      "description": "Malformed, or organisations without index.namespaces (`REQUEST_INVALID`)",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Errors"
+        }
+       }
+      }
+     },
+     "401": {
+      "description": "Credentials needed or wrong",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Errors"
+        }
+       }
+      }
+     },
+     "403": {
+      "description": "Not an owner or member (`DENIED`)",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Errors"
+        }
+       }
+      }
+     },
+     "404": {
+      "description": "No such organisation or team (`NOT_FOUND`)",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Errors"
+        }
+       }
+      }
+     }
+    }
+   },
+   "delete": {
+    "summary": "Remove a member (owners; the owners team keeps one)",
+    "responses": {
+     "204": {
+      "description": "Removed"
+     },
+     "400": {
+      "description": "Malformed, or organisations without index.namespaces (`REQUEST_INVALID`)",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Errors"
+        }
+       }
+      }
+     },
+     "401": {
+      "description": "Credentials needed or wrong",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Errors"
+        }
+       }
+      }
+     },
+     "403": {
+      "description": "Not an owner or member (`DENIED`)",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Errors"
+        }
+       }
+      }
+     },
+     "404": {
+      "description": "No such organisation or team (`NOT_FOUND`)",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Errors"
+        }
+       }
+      }
+     }
+    }
+   }
+  },
+  "/api/v1/users/{user}": {
+   "get": {
+    "summary": "A user: the organisations they are in",
+    "parameters": [
+     {
+      "name": "user",
+      "in": "path",
+      "required": true,
+      "schema": {
+       "type": "string"
+      }
+     }
+    ],
+    "responses": {
+     "200": {
+      "description": "OK",
+      "content": {
+       "application/json": {
+        "schema": {
+         "type": "object",
+         "properties": {
+          "name": {
+           "type": "string"
+          },
+          "organizations": {
+           "type": "array",
+           "items": {
+            "type": "string"
+           }
+          }
+         }
+        }
+       }
+      }
+     }
+    }
+   }
   }
  },
  "components": {
@@ -2699,6 +3429,50 @@ enum OpenAPIDocument {
          "type": "boolean"
         }
        }
+      }
+     }
+    }
+   },
+   "Organization": {
+    "type": "object",
+    "properties": {
+     "name": {
+      "type": "string"
+     },
+     "created_at": {
+      "type": "string",
+      "format": "date-time"
+     },
+     "created_by": {
+      "type": "string"
+     },
+     "teams": {
+      "type": "array",
+      "items": {
+       "$ref": "#/components/schemas/Team"
+      },
+      "description": "Only for members"
+     }
+    }
+   },
+   "Team": {
+    "type": "object",
+    "properties": {
+     "name": {
+      "type": "string"
+     },
+     "permission": {
+      "type": "string",
+      "enum": [
+       "read",
+       "write",
+       "admin"
+      ]
+     },
+     "members": {
+      "type": "array",
+      "items": {
+       "type": "string"
       }
      }
     }

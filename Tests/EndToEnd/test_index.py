@@ -402,7 +402,8 @@ def test_the_openapi_document_describes_every_endpoint_and_each_answers(guarded)
     Registry(guarded.url, auth=("alice", "alice-pw")).push("alice/doc", "v1", images.image(1))
     eventually(lambda: api(guarded, "/api/v1/repositories/alice/doc", auth=("alice", "alice-pw")).status_code == 200)
     for path, item in doc["paths"].items():
-        if "get" not in item or "{id}" in path or "{delivery}" in path:
+        # Items that need an id, and organisations (which need index.namespaces), are left out.
+        if "get" not in item or "{id}" in path or "{delivery}" in path or "/orgs" in path:
             continue
         concrete = path.replace("{name}", "alice/doc").replace("{user}", "alice")
         r = api(guarded, concrete, auth=("alice", "alice-pw"))

@@ -276,3 +276,46 @@ def test_piers_token_server_grants_what_the_namespaces_grant(make_server, htpass
     reg = Registry(srv.url)
     reg.session.headers["Authorization"] = f"Bearer {token}"
     assert try_push(reg, "alice/private", "v1", images.image(1)) == 201
+
+
+def test_an_organisations_teams_decide_who_may_do_what_in_its_namespace(namespaced):
+    srv = namespaced
+    alice, bob, carol = CALLERS["alice"], CALLERS["bob"], CALLERS["carol"]
+    r = api(srv, "/api/v1/orgs", auth=alice, method="POST", json={"name": "acme"})
+    assert r.status_code == 201, r.text
+    assert r.json()["teams"] == [{"name": "owners", "permission": "admin", "members": ["alice"]}]
+    image = images.image(4)
+    assert try_push(Registry(srv.url, auth=alice), "acme/app", "v1", image) == 201
+    assert try_push(Registry(srv.url, auth=bob), "acme/app", "v2", image) in (401, 403)
+    assert api(srv, "/api/v1/orgs/acme/teams", auth=alice, method="POST", json={"name": "devs", "permission": "write"}).status_code == 201
+    assert api(srv, "/api/v1/orgs/acme/teams", auth=alice, method="POST", json={"name": "viewers"}).status_code == 201
+    assert api(srv, "/api/v1/orgs/acme/teams/devs/members/bob", auth=alice, method="PUT").status_code == 204
+    assert api(srv, "/api/v1/orgs/acme/teams/viewers/members/carol", auth=alice, method="PUT").status_code == 204
+    # A write team pushes; a read team pulls the private repository; neither administers.
+    assert try_push(Registry(srv.url, auth=bob), "acme/app", "v2", image) == 201
+    assert Registry(srv.url, auth=carol).get_manifest("acme/app", "v1").status_code == 200
+    assert try_push(Registry(srv.url, auth=carol), "acme/app", "v3", image) in (401, 403)
+    assert api(srv, "/api/v1/orgs/acme/teams", auth=bob, method="POST", json={"name": "x"}).status_code == 403
+    eventually(lambda: api(srv, "/api/v1/repositories/acme/app", auth=alice).status_code == 200)
+    r = api(srv, "/api/v1/repositories/acme/app", auth=bob, method="PATCH", json={"visibility": "public"})
+    assert r.status_code == 403
+    # Outsiders see nothing of it, nor the teams; anyone sees that the organisation exists.
+    dave = ("root", "root-pw")  # an admin sees all
+    assert api(srv, "/api/v1/repositories/acme/app", auth=CALLERS["anonymous"]).status_code == 404
+    assert "teams" not in api(srv, "/api/v1/orgs/acme").json()
+    assert api(srv, "/api/v1/orgs/acme/teams", auth=dave).status_code == 200
+    assert api(srv, "/api/v1/users/bob").json()["organizations"] == ["acme"]
+    # Leaving the team takes the rights away at once.
+    assert api(srv, "/api/v1/orgs/acme/teams/devs/members/bob", auth=alice, method="DELETE").status_code == 204
+    assert try_push(Registry(srv.url, auth=bob), "acme/app", "v4", image) in (401, 403)
+    # The owners team keeps a member and its permission.
+    assert api(srv, "/api/v1/orgs/acme/teams/owners/members/alice", auth=alice, method="DELETE").status_code == 400
+    assert api(srv, "/api/v1/orgs/acme/teams/owners", auth=alice, method="PATCH", json={"permission": "read"}).status_code == 400
+    assert api(srv, "/api/v1/orgs/acme/teams/owners", auth=alice, method="DELETE").status_code == 400
+
+
+@pytest.mark.parametrize("name", ["alice", "Acme", "-x", "a/b", "", "x" * 65])
+def test_an_organisation_cannot_take_a_namespace_in_use_or_a_bad_name(world, name):
+    srv, _ = world
+    r = api(srv, "/api/v1/orgs", auth=CALLERS["bob"], method="POST", json={"name": name})
+    assert r.status_code == 400 and error_codes(r) == ["REQUEST_INVALID"], r.text

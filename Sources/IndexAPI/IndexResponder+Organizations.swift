@@ -1,0 +1,155 @@
+import Auth
+import Foundation
+import Hummingbird
+import Index
+import OCI
+
+/// `/api/v1/orgs…`: organisations, their teams and members (with `index.namespaces`).
+extension IndexResponder {
+    func organizationsRoute(_ request: Request, _ rest: Substring, _ caller: Principal, route: inout String) async throws -> Response {
+        guard let grants = index.grants else {
+            throw JSONFields.invalid("organisations need index.namespaces: true")
+        }
+        let parts = rest.split(separator: "/", omittingEmptySubsequences: false).map(String.init)
+        if parts.isEmpty || parts == [""] {
+            route = "api_orgs"
+            if request.method == .post {
+                let user = try postingUser(caller)
+                let fields = try await JSONFields.read(request, limit: 1024, allowed: ["name"])
+                guard let name = try fields.string("name", maximum: 64) else { throw JSONFields.invalid("'name' is required") }
+                if let refusal = try await index.organizationRefusal(name) { throw JSONFields.invalid(refusal) }
+                try await index.createOrganization(name, by: user)
+                var response = try await organizationBody(name, caller, grants)
+                response.status = .created
+                return response
+            }
+            try requireGet(request)
+            let organizations = try await index.organizations()
+            return try json(["results": organizations.map { OrganizationBody(name: $0.name, createdAt: IndexClock.format($0.createdAt), createdBy: $0.createdBy, teams: nil) }])
+        }
+        let name = parts[0]
+        guard try await index.organization(name) != nil else { throw RegistryError(.notFound, "no such organisation") }
+        let user = caller.identity.userName
+        let isOwner = user.map { grants.role(of: $0, in: name) == .admin || access?.policy.admins.contains($0) == true } ?? false
+        let isMember = isOwner || user.map { grants.role(of: $0, in: name) != nil } ?? false
+        switch parts.count {
+        case 1:
+            route = "api_org"
+            try requireGet(request)
+            return try await organizationBody(name, caller, grants)
+        case 2 where parts[1] == "teams":
+            route = "api_teams"
+            if request.method == .post {
+                try requireOwner(isOwner, caller)
+                let fields = try await JSONFields.read(request, limit: 1024, allowed: ["name", "permission"])
+                guard let team = try fields.string("name", maximum: 64), Self.isTeamName(team) else {
+                    throw JSONFields.invalid("'name' must be lowercase letters, digits and . _ -, at most 64 characters")
+                }
+                guard try await !index.teams(of: name).contains(where: { $0.name == team }) else { throw JSONFields.invalid("\(team) exists") }
+                let permission = try Self.permission(fields) ?? .read
+                try await index.setTeam(name, team, permission: permission)
+                var response = try json(TeamBody(name: team, permission: permission.rawValue, members: []))
+                response.status = .created
+                return response
+            }
+            try requireGet(request)
+            guard isMember else { throw RegistryError(.denied, "only the organisation's members see its teams") }
+            return try json(["results": try await index.teams(of: name).map(TeamBody.init)])
+        case 3 where parts[1] == "teams", 5 where parts[1] == "teams" && parts[3] == "members":
+            let teamName = parts[2]
+            guard let team = try await index.teams(of: name).first(where: { $0.name == teamName }) else {
+                throw RegistryError(.notFound, "no such team")
+            }
+            if parts.count == 5 {
+                route = "api_team_member"
+                try requireOwner(isOwner, caller)
+                guard let member = Self.userName(Substring(parts[4])) else { throw JSONFields.invalid("not a user name") }
+                switch request.method {
+                case .put:
+                    try await index.addMember(name, teamName, member)
+                    return Response(status: .noContent)
+                case .delete:
+                    if teamName == Organization.ownersTeam, team.members == [member] {
+                        throw JSONFields.invalid("the owners team keeps at least one member")
+                    }
+                    guard try await index.removeMember(name, teamName, member) else {
+                        throw RegistryError(.notFound, "\(member) is not in \(teamName)")
+                    }
+                    return Response(status: .noContent)
+                default:
+                    throw RegistryError(.unsupported, "use PUT or DELETE")
+                }
+            }
+            route = "api_team"
+            switch request.method {
+            case .get, .head:
+                guard isMember else { throw RegistryError(.denied, "only the organisation's members see its teams") }
+                return try json(TeamBody(team))
+            case .patch:
+                try requireOwner(isOwner, caller)
+                let fields = try await JSONFields.read(request, limit: 1024, allowed: ["permission"])
+                guard let permission = try Self.permission(fields) else { throw JSONFields.invalid("'permission' is required") }
+                guard teamName != Organization.ownersTeam else { throw JSONFields.invalid("the owners team always administers") }
+                try await index.setTeam(name, teamName, permission: permission)
+                return try json(TeamBody(name: teamName, permission: permission.rawValue, members: team.members))
+            case .delete:
+                try requireOwner(isOwner, caller)
+                guard teamName != Organization.ownersTeam else { throw JSONFields.invalid("the owners team cannot be removed") }
+                _ = try await index.deleteTeam(name, teamName)
+                return Response(status: .noContent)
+            default:
+                throw RegistryError(.unsupported, "use GET, PATCH or DELETE")
+            }
+        default:
+            throw RegistryError(.unsupported, "no such index endpoint", status: 404)
+        }
+    }
+
+    /// The organisation as `caller` may see it: its teams only for its members.
+    private func organizationBody(_ name: String, _ caller: Principal, _ grants: NamespaceGrants) async throws -> Response {
+        guard let organization = try await index.organization(name) else { throw RegistryError(.notFound, "no such organisation") }
+        let member = caller.identity.userName.map { grants.role(of: $0, in: name) != nil || access?.policy.admins.contains($0) == true } ?? false
+        let teams = member ? try await index.teams(of: name).map(TeamBody.init) : nil
+        return try json(OrganizationBody(name: organization.name, createdAt: IndexClock.format(organization.createdAt), createdBy: organization.createdBy, teams: teams))
+    }
+
+    private func requireOwner(_ isOwner: Bool, _ caller: Principal) throws {
+        guard caller.identity.userName != nil else { throw AuthFailure(.missingCredentials, "log in first") }
+        if let limit = caller.limit, limit != .all { throw RegistryError(.denied, "this token cannot administer") }
+        guard isOwner else { throw RegistryError(.denied, "only the organisation's owners may do this") }
+    }
+
+    static func isTeamName(_ name: String) -> Bool {
+        !name.isEmpty && name.count <= 64 && name.allSatisfy { ($0.isLowercase && $0.isASCII) || $0.isNumber || "._-".contains($0) }
+    }
+
+    static func permission(_ fields: JSONFields) throws -> NamespaceGrants.Role? {
+        guard let word = try fields.string("permission", maximum: 16) else { return nil }
+        guard let role = NamespaceGrants.Role(rawValue: word) else { throw JSONFields.invalid("'permission' must be read, write or admin") }
+        return role
+    }
+
+    struct OrganizationBody: Encodable {
+        var name: String
+        var createdAt: String
+        var createdBy: String
+        /// Only for its members.
+        var teams: [TeamBody]?
+    }
+
+    struct TeamBody: Encodable {
+        var name: String
+        var permission: String
+        var members: [String]
+
+        init(name: String, permission: String, members: [String]) {
+            self.name = name
+            self.permission = permission
+            self.members = members
+        }
+
+        init(_ team: Organization.Team) {
+            self.init(name: team.name, permission: team.permission.rawValue, members: team.members)
+        }
+    }
+}
