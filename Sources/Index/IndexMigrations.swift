@@ -102,13 +102,15 @@ enum IndexMigrations {
                 "CREATE INDEX access_tokens_by_user ON access_tokens (username, created_at)",
             ]
         },
-        // Webhooks and every attempt to deliver to them.
+        // Webhooks (of a repository, or of an organisation: every repository in it) and
+        // every attempt to deliver to them.
         Step(version: 5) { _ in
             [
                 """
                 CREATE TABLE webhooks (
                     id TEXT PRIMARY KEY,
-                    repository TEXT NOT NULL REFERENCES repositories(name) ON DELETE CASCADE,
+                    scope TEXT NOT NULL,
+                    target TEXT NOT NULL,
                     url TEXT NOT NULL,
                     events TEXT NOT NULL,
                     format TEXT NOT NULL,
@@ -118,7 +120,7 @@ enum IndexMigrations {
                     created_by TEXT NOT NULL DEFAULT ''
                 )
                 """,
-                "CREATE INDEX webhooks_by_repository ON webhooks (repository)",
+                "CREATE INDEX webhooks_by_target ON webhooks (scope, target)",
                 """
                 CREATE TABLE webhook_deliveries (
                     id TEXT PRIMARY KEY,

@@ -5,11 +5,12 @@ extension RepositoryIndex {
     public func createWebhook(_ hook: Webhook) async throws {
         try await database.execute(
             """
-            INSERT INTO webhooks (id, repository, url, events, format, secret, active, created_at, created_by)
-            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+            INSERT INTO webhooks (id, scope, target, url, events, format, secret, active, created_at, created_by)
+            VALUES ($1, $10, $2, $3, $4, $5, $6, $7, $8, $9)
             """,
-            [.text(hook.id), .text(hook.repository), .text(hook.url), .text(hook.events.map(\.rawValue).joined(separator: ",")),
-             .text(hook.format.rawValue), .text(hook.secret), .integer(hook.active ? 1 : 0), .integer(hook.createdAt), .text(hook.createdBy)]
+            [.text(hook.id), .text(hook.target), .text(hook.url), .text(hook.events.map(\.rawValue).joined(separator: ",")),
+             .text(hook.format.rawValue), .text(hook.secret), .integer(hook.active ? 1 : 0), .integer(hook.createdAt), .text(hook.createdBy),
+             .text(hook.scope.rawValue)]
         )
         try await bumpGrantsVersion()
     }
@@ -25,39 +26,41 @@ extension RepositoryIndex {
     }
 
     /// Removes a webhook and its history; false when there was none.
-    public func deleteWebhook(_ id: String, of repository: String) async throws -> Bool {
-        let rows = try await database.query("DELETE FROM webhooks WHERE id = $1 AND repository = $2 RETURNING id", [.text(id), .text(repository)])
+    public func deleteWebhook(_ id: String, of target: String, scope: Webhook.Scope = .repository) async throws -> Bool {
+        let rows = try await database.query(
+            "DELETE FROM webhooks WHERE id = $1 AND target = $2 AND scope = $3 RETURNING id", [.text(id), .text(target), .text(scope.rawValue)]
+        )
         try await bumpGrantsVersion()
         return !rows.isEmpty
     }
 
-    /// The webhooks of `repository`, oldest first.
-    public func webhooks(of repository: String) async throws -> [Webhook] {
+    /// The webhooks of a repository (or an organisation), oldest first.
+    public func webhooks(of target: String, scope: Webhook.Scope = .repository) async throws -> [Webhook] {
         try await database.query(
-            "SELECT id, repository, url, events, format, secret, active, created_at, created_by FROM webhooks WHERE repository = $1 ORDER BY created_at ASC, id ASC",
-            [.text(repository)]
+            "SELECT \(Self.webhookColumns) FROM webhooks WHERE target = $1 AND scope = $2 ORDER BY created_at ASC, id ASC",
+            [.text(target), .text(scope.rawValue)]
         ).map(Self.webhook)
     }
 
     /// Every active webhook, for delivery.
     public func activeWebhooks() async throws -> [Webhook] {
         try await database.query(
-            "SELECT id, repository, url, events, format, secret, active, created_at, created_by FROM webhooks WHERE active = 1", []
+            "SELECT \(Self.webhookColumns) FROM webhooks WHERE active = 1", []
         ).map(Self.webhook)
     }
 
-    /// The webhook `id` of `repository`, or nil: one of another repository is not found.
-    public func webhook(_ id: String, of repository: String) async throws -> Webhook? {
+    /// The webhook `id` of a repository (or an organisation), or nil: another's is not found.
+    public func webhook(_ id: String, of target: String, scope: Webhook.Scope = .repository) async throws -> Webhook? {
         try await database.query(
-            "SELECT id, repository, url, events, format, secret, active, created_at, created_by FROM webhooks WHERE id = $1 AND repository = $2",
-            [.text(id), .text(repository)]
+            "SELECT \(Self.webhookColumns) FROM webhooks WHERE id = $1 AND target = $2 AND scope = $3",
+            [.text(id), .text(target), .text(scope.rawValue)]
         ).first.map(Self.webhook)
     }
 
     /// The webhook `id`, whatever its repository (for delivery).
     public func webhook(_ id: String) async throws -> Webhook? {
         try await database.query(
-            "SELECT id, repository, url, events, format, secret, active, created_at, created_by FROM webhooks WHERE id = $1", [.text(id)]
+            "SELECT \(Self.webhookColumns) FROM webhooks WHERE id = $1", [.text(id)]
         ).first.map(Self.webhook)
     }
 
@@ -112,9 +115,12 @@ extension RepositoryIndex {
         try await state(Self.grantsVersionKey) ?? ""
     }
 
+    static let webhookColumns = "id, scope, target, url, events, format, secret, active, created_at, created_by"
+
     static func webhook(_ row: IndexRow) -> Webhook {
         Webhook(
-            id: row["id"].text ?? "", repository: row["repository"].text ?? "", url: row["url"].text ?? "",
+            id: row["id"].text ?? "", scope: row["scope"].text.flatMap(Webhook.Scope.init(rawValue:)) ?? .repository,
+            target: row["target"].text ?? "", url: row["url"].text ?? "",
             events: (row["events"].text ?? "").split(separator: ",").compactMap { Webhook.Event(rawValue: String($0)) },
             format: row["format"].text.flatMap(Webhook.Format.init(rawValue:)) ?? .dockerhub,
             secret: row["secret"].text ?? "", active: row["active"].integer != 0,

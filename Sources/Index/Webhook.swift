@@ -1,6 +1,14 @@
-/// A repository's webhook as the index keeps it: where to send which events, in which
-/// shape, signed with which secret.
+/// A webhook as the index keeps it: whose events (a repository's, or every repository's of
+/// an organisation), where to send them, in which shape, signed with which secret.
 public struct Webhook: Sendable, Equatable {
+    /// What a webhook hears.
+    public enum Scope: String, Sendable {
+        /// One repository (`target` is its name).
+        case repository
+        /// Every repository of an organisation (`target` is its name).
+        case organization
+    }
+
     /// What a webhook can be told of.
     public enum Event: String, Sendable, CaseIterable, Codable {
         /// A manifest pushed by tag.
@@ -20,7 +28,9 @@ public struct Webhook: Sendable, Equatable {
     }
 
     public var id: String
-    public var repository: String
+    public var scope: Scope
+    /// The repository or organisation, as `scope` says.
+    public var target: String
     public var url: String
     public var events: [Event]
     public var format: Format
@@ -31,11 +41,12 @@ public struct Webhook: Sendable, Equatable {
     public var createdBy: String
 
     public init(
-        id: String, repository: String, url: String, events: [Event], format: Format, secret: String,
+        id: String, scope: Scope = .repository, target: String, url: String, events: [Event], format: Format, secret: String,
         active: Bool, createdAt: Int64, createdBy: String
     ) {
         self.id = id
-        self.repository = repository
+        self.scope = scope
+        self.target = target
         self.url = url
         self.events = events
         self.format = format

@@ -32,6 +32,24 @@ extension IndexResponder {
         let user = caller.identity.userName
         let isOwner = user.map { grants.role(of: $0, in: name) == .admin || access?.policy.admins.contains($0) == true } ?? false
         let isMember = isOwner || user.map { grants.role(of: $0, in: name) != nil } ?? false
+        if parts.count >= 2, parts[1] == "webhooks" {
+            // acme/webhooks[/{id}[/deliveries[/{delivery}/redeliver]]]
+            let shape: String? = switch parts.count {
+            case 2: "webhooks"
+            case 3: "webhook"
+            case 4 where parts[3] == "deliveries": "deliveries"
+            case 6 where parts[3] == "deliveries" && parts[5] == "redeliver": "redeliver"
+            default: nil
+            }
+            guard let shape else { throw RegistryError(.unsupported, "no such index endpoint", status: 404) }
+            route = "api_org_" + shape
+            try requireOwner(isOwner, caller)
+            guard let webhooks else { throw RegistryError(.unavailable, "webhooks are not available", status: 503) }
+            return try await webhookRoute(
+                request, Query(request.uri.query ?? ""), shape, scope: .organization, target: name,
+                parts.count > 2 ? parts[2] : nil, parts.count > 4 ? parts[4] : nil, caller, webhooks
+            )
+        }
         switch parts.count {
         case 1:
             route = "api_org"

@@ -5,28 +5,29 @@ import Index
 import OCI
 import Webhooks
 
-/// `/api/v1/repositories/{name}/webhooks…`: a repository's webhooks and their delivery
-/// history, for its administrators.
+/// `/api/v1/repositories/{name}/webhooks…` and `/api/v1/orgs/{org}/webhooks…`: webhooks and
+/// their delivery history, for the repository's administrators or the organisation's owners.
 extension IndexResponder {
     /// Webhooks a repository may have at most.
     static let webhookLimit = 20
 
     func webhookRoute(
-        _ request: Request, _ query: Query, _ endpoint: String, _ repository: String, _ id: String?, _ deliveryID: String?,
-        _ caller: Principal, _ webhooks: WebhookDispatcher
+        _ request: Request, _ query: Query, _ endpoint: String, scope: Webhook.Scope, target: String, _ id: String?,
+        _ deliveryID: String?, _ caller: Principal, _ webhooks: WebhookDispatcher
     ) async throws -> Response {
+        let base = scope == .repository ? "/api/v1/repositories/\(target)" : "/api/v1/orgs/\(target)"
         if endpoint == "webhooks" {
             if request.method == .post {
-                let hooks = try await index.webhooks(of: repository)
+                let hooks = try await index.webhooks(of: target, scope: scope)
                 guard hooks.count < Self.webhookLimit else {
-                    throw JSONFields.invalid("a repository has at most \(Self.webhookLimit) webhooks")
+                    throw JSONFields.invalid("at most \(Self.webhookLimit) webhooks each")
                 }
                 let fields = try await JSONFields.read(request, limit: 8192, allowed: ["url", "events", "format", "secret", "active"])
                 guard let url = try fields.string("url", maximum: 2000) else { throw JSONFields.invalid("'url' is required") }
                 var generator = SystemRandomNumberGenerator()
                 var hook = Webhook(
                     id: String((0..<16).map { _ in "0123456789abcdef".randomElement(using: &generator) ?? "0" }),
-                    repository: repository, url: url, events: [], format: .dockerhub, secret: "", active: true,
+                    scope: scope, target: target, url: url, events: [], format: .dockerhub, secret: "", active: true,
                     createdAt: IndexClock.now(), createdBy: caller.identity.userName ?? ""
                 )
                 try apply(fields, to: &hook, creating: true)
@@ -38,9 +39,9 @@ extension IndexResponder {
                 return response
             }
             try requireGet(request)
-            return try json(["results": try await index.webhooks(of: repository).map(WebhookBody.init)])
+            return try json(["results": try await index.webhooks(of: target, scope: scope).map(WebhookBody.init)])
         }
-        guard let id, let hook = try await index.webhook(id, of: repository) else {
+        guard let id, let hook = try await index.webhook(id, of: target, scope: scope) else {
             throw RegistryError(.notFound, "no such webhook")
         }
         switch endpoint {
@@ -59,7 +60,7 @@ extension IndexResponder {
                 await webhooks.reload()
                 return try json(WebhookBody(changed))
             case .delete:
-                _ = try await index.deleteWebhook(id, of: repository)
+                _ = try await index.deleteWebhook(id, of: target, scope: scope)
                 await webhooks.reload()
                 return Response(status: .noContent)
             default:
@@ -71,7 +72,7 @@ extension IndexResponder {
             let (deliveries, total) = try await index.deliveries(of: hook.id, limit: size, offset: (page - 1) * size)
             var response = try json(PageBody(count: total, page: page, pageSize: size, results: deliveries.map(DeliveryBody.init)))
             if page * size < total {
-                response.headers[.link] = "</api/v1/repositories/\(repository)/webhooks/\(hook.id)/deliveries?page=\(page + 1)&page_size=\(size)>; rel=\"next\""
+                response.headers[.link] = "<\(base)/webhooks/\(hook.id)/deliveries?page=\(page + 1)&page_size=\(size)>; rel=\"next\""
             }
             return response
         default:  // redeliver

@@ -264,7 +264,9 @@ public struct IndexResponder: Sendable {
             route = "api_" + endpoint
             try requireAdministration(fullName, caller)
             guard let webhooks else { throw RegistryError(.unavailable, "webhooks are not available", status: 503) }
-            return try await webhookRoute(request, query, endpoint, fullName, item.map(String.init), subitem.map(String.init), caller, webhooks)
+            return try await webhookRoute(
+                request, query, endpoint, scope: .repository, target: fullName, item.map(String.init), subitem.map(String.init), caller, webhooks
+            )
         case "comment":
             route = "api_comment"
             guard let commentID, let comment = try await index.comment(commentID, on: fullName) else {

@@ -2914,6 +2914,576 @@ enum OpenAPIDocument {
      }
     }
    }
+  },
+  "/api/v1/orgs/{org}/webhooks": {
+   "parameters": [
+    {
+     "name": "org",
+     "in": "path",
+     "required": true,
+     "schema": {
+      "type": "string"
+     }
+    }
+   ],
+   "get": {
+    "summary": "Webhooks (owners) \u2014 an organisation's: every repository in it",
+    "responses": {
+     "200": {
+      "description": "OK",
+      "content": {
+       "application/json": {
+        "schema": {
+         "type": "object",
+         "properties": {
+          "results": {
+           "type": "array",
+           "items": {
+            "$ref": "#/components/schemas/Webhook"
+           }
+          }
+         }
+        }
+       }
+      }
+     },
+     "403": {
+      "description": "Not an administrator",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Errors"
+        }
+       }
+      }
+     },
+     "400": {
+      "description": "The request is malformed (`REQUEST_INVALID`, `PAGINATION_NUMBER_INVALID`)",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Errors"
+        }
+       }
+      }
+     },
+     "401": {
+      "description": "Credentials are needed or wrong (`UNAUTHORIZED`)",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Errors"
+        }
+       }
+      }
+     },
+     "404": {
+      "description": "The repository does not exist, or the caller may not see it (`NAME_UNKNOWN`); or another resource is not there (`NOT_FOUND`)",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Errors"
+        }
+       }
+      }
+     },
+     "503": {
+      "description": "The index database is not available",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Errors"
+        }
+       }
+      }
+     }
+    }
+   },
+   "post": {
+    "summary": "Add a webhook \u2014 an organisation's: every repository in it",
+    "requestBody": {
+     "required": true,
+     "content": {
+      "application/json": {
+       "schema": {
+        "$ref": "#/components/schemas/WebhookSettings"
+       }
+      }
+     }
+    },
+    "responses": {
+     "201": {
+      "description": "Created",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Webhook"
+        }
+       }
+      }
+     },
+     "403": {
+      "description": "Not an administrator",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Errors"
+        }
+       }
+      }
+     },
+     "400": {
+      "description": "The request is malformed (`REQUEST_INVALID`, `PAGINATION_NUMBER_INVALID`)",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Errors"
+        }
+       }
+      }
+     },
+     "401": {
+      "description": "Credentials are needed or wrong (`UNAUTHORIZED`)",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Errors"
+        }
+       }
+      }
+     },
+     "404": {
+      "description": "The repository does not exist, or the caller may not see it (`NAME_UNKNOWN`); or another resource is not there (`NOT_FOUND`)",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Errors"
+        }
+       }
+      }
+     },
+     "503": {
+      "description": "The index database is not available",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Errors"
+        }
+       }
+      }
+     }
+    }
+   }
+  },
+  "/api/v1/orgs/{org}/webhooks/{id}": {
+   "parameters": [
+    {
+     "name": "org",
+     "in": "path",
+     "required": true,
+     "schema": {
+      "type": "string"
+     }
+    },
+    {
+     "name": "id",
+     "in": "path",
+     "required": true,
+     "schema": {
+      "type": "string"
+     }
+    }
+   ],
+   "get": {
+    "summary": "A webhook \u2014 an organisation's: every repository in it",
+    "responses": {
+     "200": {
+      "description": "OK",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Webhook"
+        }
+       }
+      }
+     },
+     "400": {
+      "description": "The request is malformed (`REQUEST_INVALID`, `PAGINATION_NUMBER_INVALID`)",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Errors"
+        }
+       }
+      }
+     },
+     "401": {
+      "description": "Credentials are needed or wrong (`UNAUTHORIZED`)",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Errors"
+        }
+       }
+      }
+     },
+     "404": {
+      "description": "The repository does not exist, or the caller may not see it (`NAME_UNKNOWN`); or another resource is not there (`NOT_FOUND`)",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Errors"
+        }
+       }
+      }
+     },
+     "503": {
+      "description": "The index database is not available",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Errors"
+        }
+       }
+      }
+     }
+    }
+   },
+   "patch": {
+    "summary": "Change a webhook \u2014 an organisation's: every repository in it",
+    "requestBody": {
+     "required": true,
+     "content": {
+      "application/json": {
+       "schema": {
+        "$ref": "#/components/schemas/WebhookChange"
+       }
+      }
+     }
+    },
+    "responses": {
+     "200": {
+      "description": "OK",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Webhook"
+        }
+       }
+      }
+     },
+     "400": {
+      "description": "The request is malformed (`REQUEST_INVALID`, `PAGINATION_NUMBER_INVALID`)",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Errors"
+        }
+       }
+      }
+     },
+     "401": {
+      "description": "Credentials are needed or wrong (`UNAUTHORIZED`)",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Errors"
+        }
+       }
+      }
+     },
+     "404": {
+      "description": "The repository does not exist, or the caller may not see it (`NAME_UNKNOWN`); or another resource is not there (`NOT_FOUND`)",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Errors"
+        }
+       }
+      }
+     },
+     "503": {
+      "description": "The index database is not available",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Errors"
+        }
+       }
+      }
+     }
+    }
+   },
+   "delete": {
+    "summary": "Delete a webhook and its history \u2014 an organisation's: every repository in it",
+    "responses": {
+     "204": {
+      "description": "Deleted"
+     },
+     "400": {
+      "description": "The request is malformed (`REQUEST_INVALID`, `PAGINATION_NUMBER_INVALID`)",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Errors"
+        }
+       }
+      }
+     },
+     "401": {
+      "description": "Credentials are needed or wrong (`UNAUTHORIZED`)",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Errors"
+        }
+       }
+      }
+     },
+     "404": {
+      "description": "The repository does not exist, or the caller may not see it (`NAME_UNKNOWN`); or another resource is not there (`NOT_FOUND`)",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Errors"
+        }
+       }
+      }
+     },
+     "503": {
+      "description": "The index database is not available",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Errors"
+        }
+       }
+      }
+     }
+    }
+   }
+  },
+  "/api/v1/orgs/{org}/webhooks/{id}/deliveries": {
+   "parameters": [
+    {
+     "name": "org",
+     "in": "path",
+     "required": true,
+     "schema": {
+      "type": "string"
+     }
+    },
+    {
+     "name": "id",
+     "in": "path",
+     "required": true,
+     "schema": {
+      "type": "string"
+     }
+    }
+   ],
+   "get": {
+    "summary": "Delivery history, newest first \u2014 an organisation's: every repository in it",
+    "parameters": [
+     {
+      "name": "page",
+      "in": "query",
+      "schema": {
+       "type": "integer",
+       "minimum": 1,
+       "maximum": 100000,
+       "default": 1
+      }
+     },
+     {
+      "name": "page_size",
+      "in": "query",
+      "schema": {
+       "type": "integer",
+       "minimum": 1,
+       "maximum": 100,
+       "default": 25
+      }
+     }
+    ],
+    "responses": {
+     "200": {
+      "description": "OK",
+      "content": {
+       "application/json": {
+        "schema": {
+         "type": "object",
+         "required": [
+          "count",
+          "page",
+          "page_size",
+          "results"
+         ],
+         "properties": {
+          "count": {
+           "type": "integer"
+          },
+          "page": {
+           "type": "integer"
+          },
+          "page_size": {
+           "type": "integer"
+          },
+          "results": {
+           "type": "array",
+           "items": {
+            "$ref": "#/components/schemas/Delivery"
+           }
+          }
+         }
+        }
+       }
+      },
+      "headers": {
+       "Link": {
+        "description": "The next page, as `<url>; rel=\"next\"`",
+        "schema": {
+         "type": "string"
+        }
+       }
+      }
+     },
+     "400": {
+      "description": "The request is malformed (`REQUEST_INVALID`, `PAGINATION_NUMBER_INVALID`)",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Errors"
+        }
+       }
+      }
+     },
+     "401": {
+      "description": "Credentials are needed or wrong (`UNAUTHORIZED`)",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Errors"
+        }
+       }
+      }
+     },
+     "404": {
+      "description": "The repository does not exist, or the caller may not see it (`NAME_UNKNOWN`); or another resource is not there (`NOT_FOUND`)",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Errors"
+        }
+       }
+      }
+     },
+     "503": {
+      "description": "The index database is not available",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Errors"
+        }
+       }
+      }
+     }
+    }
+   }
+  },
+  "/api/v1/orgs/{org}/webhooks/{id}/deliveries/{delivery}/redeliver": {
+   "parameters": [
+    {
+     "name": "org",
+     "in": "path",
+     "required": true,
+     "schema": {
+      "type": "string"
+     }
+    },
+    {
+     "name": "id",
+     "in": "path",
+     "required": true,
+     "schema": {
+      "type": "string"
+     }
+    },
+    {
+     "name": "delivery",
+     "in": "path",
+     "required": true,
+     "schema": {
+      "type": "string"
+     }
+    }
+   ],
+   "post": {
+    "summary": "Send a delivery's event again \u2014 an organisation's: every repository in it",
+    "responses": {
+     "202": {
+      "description": "Queued",
+      "content": {
+       "application/json": {
+        "schema": {
+         "type": "object",
+         "properties": {
+          "status": {
+           "type": "string"
+          },
+          "redelivery_of": {
+           "type": "string"
+          },
+          "event_id": {
+           "type": "string"
+          }
+         }
+        }
+       }
+      }
+     },
+     "400": {
+      "description": "The request is malformed (`REQUEST_INVALID`, `PAGINATION_NUMBER_INVALID`)",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Errors"
+        }
+       }
+      }
+     },
+     "401": {
+      "description": "Credentials are needed or wrong (`UNAUTHORIZED`)",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Errors"
+        }
+       }
+      }
+     },
+     "404": {
+      "description": "The repository does not exist, or the caller may not see it (`NAME_UNKNOWN`); or another resource is not there (`NOT_FOUND`)",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Errors"
+        }
+       }
+      }
+     },
+     "503": {
+      "description": "The index database is not available",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Errors"
+        }
+       }
+      }
+     }
+    }
+   }
   }
  },
  "components": {

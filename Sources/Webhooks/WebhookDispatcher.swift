@@ -16,7 +16,7 @@ import Synchronization
 /// instances every event is delivered once; the hooks themselves and their history live
 /// in the shared database.
 public final class WebhookDispatcher: ContentEventSink {
-    /// The active hooks by repository, as the index last said.
+    /// The active hooks by what they hear (``key(_:_:)``), as the index last said.
     private let hooks = Mutex<[String: [Webhook]]>([:])
     private let index = Mutex<RepositoryIndex?>(nil)
     private let queues: WebhookQueues
@@ -69,7 +69,10 @@ public final class WebhookDispatcher: ContentEventSink {
             return
         }
         let repository = event.repository.description
-        let matching = hooks.withLock { $0[repository] ?? [] }.filter { $0.events.contains(kind) }
+        let namespace = repository.split(separator: "/", maxSplits: 1).first.map(String.init) ?? repository
+        let matching = hooks.withLock { hooks in
+            (hooks[Self.key(.repository, repository)] ?? []) + (hooks[Self.key(.organization, namespace)] ?? [])
+        }.filter { $0.events.contains(kind) }
         guard !matching.isEmpty else { return }
         var tag = event.tag?.description
         if case .tag(let deleted) = event.object { tag = deleted.description }
@@ -95,13 +98,18 @@ public final class WebhookDispatcher: ContentEventSink {
         do {
             let current = try await index.settingsVersion()
             var byRepository = [String: [Webhook]]()
-            for hook in try await index.activeWebhooks() { byRepository[hook.repository, default: []].append(hook) }
+            for hook in try await index.activeWebhooks() { byRepository[Self.key(hook.scope, hook.target), default: []].append(hook) }
             hooks.withLock { $0 = byRepository }
             version.withLock { $0 = current }
             dirty.store(false, ordering: .relaxed)
         } catch {
             logger.warning("webhooks could not be read", metadata: ["error": "\(error)"])
         }
+    }
+
+    /// Where the hooks of a repository or an organisation are filed.
+    static func key(_ scope: Webhook.Scope, _ target: String) -> String {
+        scope.rawValue + ":" + target
     }
 
     /// Why a webhook may not target `url` (see ``WebhookAddressPolicy``), or nil.

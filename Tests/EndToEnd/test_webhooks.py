@@ -205,3 +205,27 @@ def test_a_webhook_is_edited_paused_and_deleted(hooked, receiver):
     assert len(receiver.accepted()) == 1
     assert api(hooked, base, method="DELETE").status_code == 204
     assert api(hooked, base).status_code == 404
+
+
+def test_an_organisations_webhook_hears_every_repository_of_the_organisation(make_server, htpasswd, receiver):
+    path = htpasswd(USERS)
+    srv = make_server("pier", config={"auth": {"htpasswd": {"realm": "pier", "path": str(path)}},
+                                      "index": {"namespaces": True, "webhooks": {"allow": ["127.0.0.0/8"]}}})
+    assert api(srv, "/api/v1/orgs", method="POST", json={"name": "acme"}).status_code == 201
+    r = api(srv, "/api/v1/orgs/acme/webhooks", method="POST",
+            json={"url": receiver.url("/org"), "events": ["push"], "format": "cloudevents", "secret": SECRET})
+    assert r.status_code == 201, r.text
+    hook = r.json()
+    assert api(srv, "/api/v1/orgs/acme/webhooks", auth=("bob", "bob-pw")).status_code == 403
+    reg = Registry(srv.url, auth=ALICE)
+    for repo in ("acme/api", "acme/web"):
+        assert reg.push(repo, "v1", images.image(1)).status_code == 201
+    reg.push("alice/own", "v1", images.image(1))  # not the organisation's
+    got = receiver.wait_for(lambda reqs: len(reqs) >= 2 and reqs)
+    time.sleep(0.5)
+    assert sorted(r["json"]["subject"] for r in receiver.accepted()) == ["acme/api:v1", "acme/web:v1"]
+    assert all(signed(r) for r in got)
+    assert all(r["json"]["data"]["is_private"] is True for r in got)  # private by default
+    history = api(srv, f"/api/v1/orgs/acme/webhooks/{hook['id']}/deliveries").json()
+    assert history["count"] == 2
+    assert api(srv, f"/api/v1/orgs/acme/webhooks/{hook['id']}", method="DELETE").status_code == 204
