@@ -167,6 +167,15 @@ enum IndexMigrations {
                 "CREATE INDEX team_members_by_user ON team_members (username)",
             ]
         },
+        // Stars counted where search sorts: a search matching every repository orders
+        // them by stars without counting each one's stars.
+        Step(version: 7) { _ in
+            [
+                "ALTER TABLE repositories ADD COLUMN star_count BIGINT NOT NULL DEFAULT 0",
+                "UPDATE repositories SET star_count = (SELECT COUNT(*) FROM stars s WHERE s.repository = repositories.name)",
+                "CREATE INDEX repositories_by_popularity ON repositories (star_count DESC, pull_count DESC, name)",
+            ]
+        },
     ]
 
     /// The newest schema this build knows.

@@ -32,8 +32,7 @@ public final class RepositoryIndex: Sendable {
         let rows = try await database.query(
             """
             SELECT r.name, r.description, r.overview, r.created_at, r.pushed_at, r.pull_count, r.last_pulled_at,
-                   (SELECT COUNT(*) FROM stars s WHERE s.repository = r.name) AS star_count,
-                   (SELECT COUNT(*) FROM tags t WHERE t.repository = r.name) AS tag_count
+                   r.star_count, (SELECT COUNT(*) FROM tags t WHERE t.repository = r.name) AS tag_count
             FROM repositories r WHERE r.name = $1
             """,
             [.text(name)]
@@ -68,27 +67,34 @@ public final class RepositoryIndex: Sendable {
     ///   and counts itself, so a search costs the page, not the whole match.
     public func search(_ query: String, visible: (@Sendable (String) -> Bool)?, limit: Int, offset: Int) async throws -> SearchResults {
         let terms = Self.searchTerms(query)
-        let counts = """
-            (SELECT COUNT(*) FROM stars s WHERE s.repository = r.name) AS star_count, r.pull_count, r.description
-            """
+        // Relevance first (the full-text engine ranks the matches alone), then the columns
+        // stars and pulls are kept in, so no match costs more than its row.
+        let select = "r.name, r.star_count, r.pull_count, r.description"
         let from: String
         let order: String
-        var select = "r.name, \(counts)"
+        let count: String
         var binds: [IndexValue] = []
         if terms.isEmpty {
             from = "repositories r"
-            order = "star_count DESC, r.pull_count DESC, r.name ASC"
+            order = "r.star_count DESC, r.pull_count DESC, r.name ASC"
+            count = "SELECT COUNT(*) AS n FROM repositories"
         } else if database.engine == .sqlite {
             // Each term as a quoted prefix: user input never reaches FTS5's query syntax.
             binds = [.text(terms.map { "\"\($0)\"*" }.joined(separator: " AND "))]
-            select += ", bm25(search_documents, 0.0, 10.0, 4.0, 1.0, 2.0) AS rank"
-            from = "search_documents d JOIN repositories r ON r.name = d.repository WHERE search_documents MATCH $1"
-            order = "rank ASC, star_count DESC, r.pull_count DESC, r.name ASC"
+            from = """
+                (SELECT repository, bm25(search_documents, 0.0, 10.0, 4.0, 1.0, 2.0) AS rank FROM search_documents
+                 WHERE search_documents MATCH $1) d JOIN repositories r ON r.name = d.repository
+                """
+            order = "d.rank ASC, r.star_count DESC, r.pull_count DESC, r.name ASC"
+            count = "SELECT COUNT(*) AS n FROM search_documents WHERE search_documents MATCH $1"
         } else {
             binds = [.text(terms.map { "\($0):*" }.joined(separator: " & "))]
-            select += ", ts_rank(d.document, to_tsquery('simple', $1)) AS rank"
-            from = "search_documents d JOIN repositories r ON r.name = d.repository WHERE d.document @@ to_tsquery('simple', $1)"
-            order = "rank DESC, star_count DESC, r.pull_count DESC, r.name ASC"
+            from = """
+                (SELECT repository, ts_rank(document, to_tsquery('simple', $1)) AS rank FROM search_documents
+                 WHERE document @@ to_tsquery('simple', $1)) d JOIN repositories r ON r.name = d.repository
+                """
+            order = "d.rank DESC, r.star_count DESC, r.pull_count DESC, r.name ASC"
+            count = "SELECT COUNT(*) AS n FROM search_documents WHERE document @@ to_tsquery('simple', $1)"
         }
         func hit(_ row: IndexRow) -> SearchResults.Hit? {
             guard let name = row["name"].text else { return nil }
@@ -96,7 +102,7 @@ public final class RepositoryIndex: Sendable {
         }
         guard let visible else {
             let n = binds.count
-            let total = try await database.query("SELECT COUNT(*) AS n FROM \(from)", binds).first?["n"].integer ?? 0
+            let total = try await database.query(count, binds).first?["n"].integer ?? 0
             let rows = try await database.query(
                 "SELECT \(select) FROM \(from) ORDER BY \(order) LIMIT $\(n + 1) OFFSET $\(n + 2)",
                 binds + [.integer(Int64(limit)), .integer(Int64(offset))]
@@ -134,15 +140,25 @@ public final class RepositoryIndex: Sendable {
 
     /// Stars `repository` for `user`; starring twice is starring once.
     public func star(_ repository: String, by user: String) async throws {
-        try await database.execute(
-            "INSERT INTO stars (username, repository, starred_at) VALUES ($1, $2, $3) ON CONFLICT (username, repository) DO NOTHING",
-            [.text(user), .text(repository), .integer(IndexClock.now())]
-        )
+        try await database.transaction { database in
+            let added = try await database.query(
+                "INSERT INTO stars (username, repository, starred_at) VALUES ($1, $2, $3) ON CONFLICT (username, repository) DO NOTHING RETURNING username",
+                [.text(user), .text(repository), .integer(IndexClock.now())]
+            )
+            guard !added.isEmpty else { return }
+            try await database.execute("UPDATE repositories SET star_count = star_count + 1 WHERE name = $1", [.text(repository)])
+        }
     }
 
     /// Takes `user`'s star off `repository`.
     public func unstar(_ repository: String, by user: String) async throws {
-        try await database.execute("DELETE FROM stars WHERE username = $1 AND repository = $2", [.text(user), .text(repository)])
+        try await database.transaction { database in
+            let removed = try await database.query(
+                "DELETE FROM stars WHERE username = $1 AND repository = $2 RETURNING username", [.text(user), .text(repository)]
+            )
+            guard !removed.isEmpty else { return }
+            try await database.execute("UPDATE repositories SET star_count = star_count - 1 WHERE name = $1", [.text(repository)])
+        }
     }
 
     // MARK: state

@@ -4,30 +4,57 @@ import SQLiteNIO
 import Synchronization
 
 /// The index on an embedded SQLite file: no server to run, WAL so readers never wait for
-/// the writer, and every statement on one connection behind an ``AsyncLock`` so a
-/// transaction is never interleaved with another caller's statements.
+/// the writer. Every write runs on one connection behind an ``AsyncLock``, so a transaction
+/// is never interleaved with another caller's statements; reads outside transactions run
+/// on a few read-only connections of their own, side by side (WAL lets them), so API
+/// requests do not queue behind one another or behind the feed's writes.
 public final class SQLiteIndexDatabase: IndexDatabase {
     public var engine: IndexEngine { .sqlite }
     private let connection: SQLiteConnection
     private let lock = AsyncLock()
+    private let readers: [(connection: SQLiteConnection, lock: AsyncLock)]
+    private let nextReader = Atomic<Int>(0)
     private let closed = Atomic<Bool>(false)
+    /// Read-only connections opened beside the writer.
+    static let readerCount = 4
 
     /// Opens (creating) the database at `path`.
     public static func open(path: String, logger: Logger) async throws -> SQLiteIndexDatabase {
         let connection = try await SQLiteConnection.open(storage: .file(path: path), logger: logger)
-        let database = SQLiteIndexDatabase(connection: connection)
-        for pragma in ["PRAGMA journal_mode = WAL", "PRAGMA synchronous = NORMAL", "PRAGMA foreign_keys = ON", "PRAGMA busy_timeout = 5000"] {
-            try await database.execute(pragma)
+        var readers = [SQLiteConnection]()
+        do {
+            for pragma in ["PRAGMA journal_mode = WAL", "PRAGMA synchronous = NORMAL", "PRAGMA foreign_keys = ON", "PRAGMA busy_timeout = 5000"] {
+                _ = try await connection.query(pragma, [])
+            }
+            for _ in 0..<readerCount {
+                let reader = try await SQLiteConnection.open(storage: .file(path: path), logger: logger)
+                readers.append(reader)
+                for pragma in ["PRAGMA query_only = ON", "PRAGMA busy_timeout = 5000"] { _ = try await reader.query(pragma, []) }
+            }
+        } catch {
+            for reader in readers { try? await reader.close() }
+            try? await connection.close()
+            throw error
         }
-        return database
+        return SQLiteIndexDatabase(connection: connection, readers: readers)
     }
 
-    private init(connection: SQLiteConnection) {
+    private init(connection: SQLiteConnection, readers: [SQLiteConnection]) {
         self.connection = connection
+        self.readers = readers.map { ($0, AsyncLock()) }
     }
 
     public func query(_ sql: String, _ binds: [IndexValue]) async throws -> [IndexRow] {
-        try await lock.withLock { try await run(sql, binds) }
+        if Self.isRead(sql), !readers.isEmpty {
+            let reader = readers[nextReader.wrappingAdd(1, ordering: .relaxed).oldValue % readers.count]
+            return try await reader.lock.withLock { try await Self.run(reader.connection, sql, binds) }
+        }
+        return try await lock.withLock { try await run(sql, binds) }
+    }
+
+    /// Whether `sql` only reads (a `SELECT`), so a read-only connection may run it.
+    static func isRead(_ sql: String) -> Bool {
+        sql.drop(while: { $0.isWhitespace }).prefix(6).uppercased() == "SELECT"
     }
 
     public func transaction<T: Sendable>(_ body: @Sendable (any IndexDatabase) async throws -> T) async throws -> T {
@@ -46,16 +73,24 @@ public final class SQLiteIndexDatabase: IndexDatabase {
 
     public func close() async {
         guard !closed.exchange(true, ordering: .relaxed) else { return }
+        for reader in readers { try? await reader.connection.close() }
         try? await connection.close()
     }
 
     /// A database dropped without ``close()`` (a failed start, a test's early exit) is
-    /// closed anyway: the connection outlives this object until its close has run.
+    /// closed anyway: the connections outlive this object until their close has run.
     deinit {
-        if !closed.exchange(true, ordering: .relaxed) { _ = connection.close() }
+        if !closed.exchange(true, ordering: .relaxed) {
+            for reader in readers { _ = reader.connection.close() }
+            _ = connection.close()
+        }
     }
 
     fileprivate func run(_ sql: String, _ binds: [IndexValue]) async throws -> [IndexRow] {
+        try await Self.run(connection, sql, binds)
+    }
+
+    static func run(_ connection: SQLiteConnection, _ sql: String, _ binds: [IndexValue]) async throws -> [IndexRow] {
         let rows = try await connection.query(Self.positional(sql), binds.map(Self.data))
         return rows.map { row in
             var values = [String: IndexValue]()

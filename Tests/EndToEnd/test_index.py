@@ -192,9 +192,12 @@ def test_a_directory_written_by_distribution_is_browsable_after_start(make_serve
     reg.push("legacy/multi", "latest", images.index([images.image(1, arch="amd64"), images.image(1, arch="arm64")]))
     dist.stop()
     pier = make_server("pier", root=root)
-    body = eventually(lambda: (r := api(pier, "/api/v1/repositories/legacy/app")).status_code == 200 and r.json())
-    assert body["tag_count"] == 2
-    multi = eventually(lambda: (r := api(pier, "/api/v1/repositories/legacy/multi/tags")).status_code == 200 and r.json())
+    # The index reads storage in the background: wait for the whole repository.
+    body = eventually(lambda: (r := api(pier, "/api/v1/repositories/legacy/app")).status_code == 200
+                      and r.json()["tag_count"] == 2 and r.json())
+    assert body and body["tag_count"] == 2
+    multi = eventually(lambda: (r := api(pier, "/api/v1/repositories/legacy/multi/tags")).status_code == 200
+                       and r.json()["results"] and r.json())
     assert multi["results"][0]["platforms"] == ["linux/amd64", "linux/arm64"]
 
 

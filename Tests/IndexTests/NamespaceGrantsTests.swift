@@ -33,3 +33,25 @@ import Testing
         #expect(grants.actions(for: .user("bob"), on: "alice/app").isEmpty)
     }
 }
+
+/// Organisations in the grants: their teams' permissions, and no personal rights inside.
+@Suite struct OrganizationGrantsTests {
+    @Test func anOrganisationsNamespaceBelongsToItsTeamsAlone() {
+        let grants = NamespaceGrants(defaultVisibility: .private)
+        grants.replaceOrganizations(["acme": ["alice": .admin, "bob": .write, "carol": .read]])
+        #expect(grants.actions(for: .user("alice"), on: "acme/app") == .all)
+        #expect(grants.actions(for: .user("bob"), on: "acme/app") == [.pull, .push])
+        #expect(grants.actions(for: .user("carol"), on: "acme/app") == .pull)
+        #expect(grants.actions(for: .user("acme"), on: "acme/app").isEmpty)
+        #expect(grants.actions(for: .user("dave"), on: "acme/app").isEmpty)
+        #expect(grants.isOrganization("acme") && !grants.isOrganization("alice"))
+        grants.update("acme/app") { $0.collaborators = ["dave": .read] }
+        #expect(grants.actions(for: .user("dave"), on: "acme/app") == .pull)
+    }
+
+    @Test func theStrongerOfTwoTeamsHolds() {
+        #expect(RepositoryIndex.stronger(.read, .write) == .write)
+        #expect(RepositoryIndex.stronger(.admin, .read) == .admin)
+        #expect(RepositoryIndex.stronger(nil, .read) == .read)
+    }
+}
