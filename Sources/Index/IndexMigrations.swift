@@ -176,6 +176,23 @@ enum IndexMigrations {
                 "CREATE INDEX repositories_by_popularity ON repositories (star_count DESC, pull_count DESC, name)",
             ]
         },
+        // SQLite: each repository's search document under a stable number of its own, so a
+        // document is replaced by its number (not by scanning the full-text table for its
+        // name) and a broad search is a set of numbers, read without the documents.
+        Step(version: 8) { engine in
+            guard engine == .sqlite else { return [] }
+            return [
+                "CREATE TABLE search_ids (id INTEGER PRIMARY KEY, repository TEXT NOT NULL UNIQUE)",
+                "INSERT INTO search_ids (repository) SELECT name FROM repositories ORDER BY name",
+                "DELETE FROM search_documents",
+                """
+                INSERT INTO search_documents (rowid, repository, name, description, overview, tags)
+                SELECT s.id, r.name, r.name || ' ' || replace(r.name, '/', ' '), r.description, r.overview,
+                       COALESCE((SELECT group_concat(t.name, ' ') FROM tags t WHERE t.repository = r.name), '')
+                FROM repositories r JOIN search_ids s ON s.repository = r.name
+                """,
+            ]
+        },
     ]
 
     /// The newest schema this build knows.

@@ -95,14 +95,20 @@ extension RepositoryIndex {
             let row = try await database.query("SELECT description, overview FROM repositories WHERE name = $1", [.text(repository)]).first
             let tags = try await database.query("SELECT name FROM tags WHERE repository = $1 ORDER BY pushed_at DESC LIMIT 200", [.text(repository)])
                 .compactMap { $0["name"].text }.joined(separator: " ")
-            try await database.execute("DELETE FROM search_documents WHERE repository = $1", [.text(repository)])
-            guard let row else { return }
             // The name whole and in its parts, so `team/app`, `team` and `app` all find it.
             let name = repository + " " + repository.split(separator: "/").joined(separator: " ")
-            let binds: [IndexValue] = [.text(repository), .text(name), row["description"], row["overview"], .text(tags)]
+            let binds: [IndexValue] = [.text(repository), .text(name), row?["description"] ?? .null, row?["overview"] ?? .null, .text(tags)]
             if database.engine == .sqlite {
-                try await database.execute("INSERT INTO search_documents (repository, name, description, overview, tags) VALUES ($1, $2, $3, $4, $5)", binds)
+                try await database.execute("INSERT INTO search_ids (repository) VALUES ($1) ON CONFLICT (repository) DO NOTHING", [.text(repository)])
+                let id = try await database.query("SELECT id FROM search_ids WHERE repository = $1", [.text(repository)]).first?["id"] ?? .null
+                try await database.execute("DELETE FROM search_documents WHERE rowid = $1", [id])
+                guard row != nil else { return }
+                try await database.execute(
+                    "INSERT INTO search_documents (rowid, repository, name, description, overview, tags) VALUES ($6, $1, $2, $3, $4, $5)", binds + [id]
+                )
             } else {
+                try await database.execute("DELETE FROM search_documents WHERE repository = $1", [.text(repository)])
+                guard row != nil else { return }
                 try await database.execute(
                     """
                     INSERT INTO search_documents (repository, name, description, overview, tags, document) VALUES ($1, $2, $3, $4, $5,

@@ -65,7 +65,10 @@ public final class RepositoryIndex: Sendable {
     /// relevance, then stars, then pulls. An empty query lists every visible repository.
     /// - Parameter visible: nil when the caller sees everything: the database then pages
     ///   and counts itself, so a search costs the page, not the whole match.
-    public func search(_ query: String, visible: (@Sendable (String) -> Bool)?, limit: Int, offset: Int) async throws -> SearchResults {
+    /// - Parameter broadAbove: matches past which popularity alone orders them.
+    public func search(
+        _ query: String, visible: (@Sendable (String) -> Bool)?, limit: Int, offset: Int, broadAbove: Int = RepositoryIndex.broadSearch
+    ) async throws -> SearchResults {
         let terms = Self.searchTerms(query)
         // Relevance first (the full-text engine ranks the matches alone), then the columns
         // stars and pulls are kept in, so no match costs more than its row.
@@ -103,6 +106,19 @@ public final class RepositoryIndex: Sendable {
         guard let visible else {
             let n = binds.count
             let total = try await database.query(count, binds).first?["n"].integer ?? 0
+            var (from, order) = (from, order)
+            if !terms.isEmpty, total > broadAbove {
+                // A word most repositories share ranks them all alike: ranking thousands of
+                // matches is spent for nothing. Popularity orders them, walking the index
+                // on stars and pulls until a page has matched.
+                order = "r.star_count DESC, r.pull_count DESC, r.name ASC"
+                from = database.engine == .sqlite
+                    ? """
+                        repositories r JOIN search_ids s ON s.repository = r.name
+                        WHERE s.id IN (SELECT rowid FROM search_documents WHERE search_documents MATCH $1)
+                        """
+                    : "repositories r WHERE r.name IN (SELECT repository FROM search_documents WHERE document @@ to_tsquery('simple', $1))"
+            }
             let rows = try await database.query(
                 "SELECT \(select) FROM \(from) ORDER BY \(order) LIMIT $\(n + 1) OFFSET $\(n + 2)",
                 binds + [.integer(Int64(limit)), .integer(Int64(offset))]
@@ -113,6 +129,9 @@ public final class RepositoryIndex: Sendable {
         let hits = rows.compactMap { row in hit(row).flatMap { visible($0.name) ? $0 : nil } }
         return SearchResults(hits: Array(hits.dropFirst(offset).prefix(limit)), total: hits.count)
     }
+
+    /// Matches past which a search is ordered by popularity alone (see ``search(_:visible:limit:offset:)``).
+    public static let broadSearch = 500
 
     /// The words of a search, each reduced to letters, digits and `-_.` so nothing a user
     /// types is read as query syntax by either engine.

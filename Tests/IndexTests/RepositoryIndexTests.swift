@@ -90,6 +90,11 @@ import Testing
             let paged = try await index.search(query, visible: nil, limit: limit, offset: offset)
             #expect(paged == filtered, "\(query) \(limit) \(offset)")
         }
+        // A broad search (more matches than the threshold) is ordered by popularity.
+        let broad = try await index.search("team", visible: nil, limit: 10, offset: 0, broadAbove: 1)
+        #expect(broad.total == 2 && broad.hits.map(\.name) == ["team/postgres", "team/web"])
+        let second = try await index.search("team", visible: nil, limit: 1, offset: 1, broadAbove: 1)
+        #expect(second.hits.map(\.name) == ["team/web"])
     }
 
     @Test(arguments: [#"" OR 1=1 --"#, "name:*", "NEAR(a b)", "'; DROP TABLE tags; --", "\u{0}", "-", "...", "a*b", String(repeating: "x", count: 5000)])
