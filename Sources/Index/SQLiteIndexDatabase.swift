@@ -6,7 +6,7 @@ import Synchronization
 /// The index on an embedded SQLite file: no server to run, WAL so readers never wait for
 /// the writer. Every write runs on one connection behind an ``AsyncLock``, so a transaction
 /// is never interleaved with another caller's statements; reads outside transactions run
-/// on a few read-only connections of their own, side by side (WAL lets them), so API
+/// on two read-only connections of their own, side by side (WAL lets them), so API
 /// requests do not queue behind one another or behind the feed's writes.
 public final class SQLiteIndexDatabase: IndexDatabase {
     public var engine: IndexEngine { .sqlite }
@@ -16,7 +16,7 @@ public final class SQLiteIndexDatabase: IndexDatabase {
     private let nextReader = Atomic<Int>(0)
     private let closed = Atomic<Bool>(false)
     /// Read-only connections opened beside the writer.
-    static let readerCount = 4
+    static let readerCount = 2
 
     /// Opens (creating) the database at `path`.
     public static func open(path: String, logger: Logger) async throws -> SQLiteIndexDatabase {

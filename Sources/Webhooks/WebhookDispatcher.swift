@@ -131,17 +131,18 @@ public final class WebhookDispatcher: ContentEventSink {
     /// costs a glance at its queue's length four times a second), and drops the queues of
     /// hooks that are gone.
     public func run() async {
-        // Made here, and shut down here: a dispatcher that never runs (a command, a server
-        // without its index) holds no client. Redirects are not followed: a receiver could
-        // send a delivery anywhere.
-        let client = HTTPClient(
-            eventLoopGroupProvider: .singleton,
-            configuration: .init(redirectConfiguration: .disallow, timeout: .init(connect: .seconds(5), read: .seconds(10)))
-        )
+        // Made on the first delivery and shut down here: a dispatcher with nothing to send
+        // (a command, a server without hooks) holds no client. Redirects are not followed:
+        // a receiver could send a delivery anywhere.
+        var client: HTTPClient?
         await withTaskGroup(of: Void.self) { group in
             while !Task.isCancelled {
                 if let index = index.withLock({ $0 }) {
-                    let changed = (try? await index.settingsVersion()).map { $0 != version.withLock { $0 } } ?? false
+                    // Only several instances on PostgreSQL change hooks behind this one's back.
+                    var changed = false
+                    if index.database.engine == .postgres {
+                        changed = (try? await index.settingsVersion()).map { $0 != version.withLock { $0 } } ?? false
+                    }
                     if dirty.load(ordering: .relaxed) || changed { await reload() }
                     let known = Set(hooks.withLock { $0.values.flatMap { $0.map(\.id) } })
                     for id in await queues.onDisk() where !known.contains(id) && !running.withLock({ $0.contains(id) }) {
@@ -151,8 +152,13 @@ public final class WebhookDispatcher: ContentEventSink {
                     for id in known.union(await queues.onDisk()) {
                         guard let queue = try? await queues.queue(id), queue.depth > 0,
                               running.withLock({ $0.insert(id).inserted }) else { continue }
+                        let made = client ?? HTTPClient(
+                            eventLoopGroupProvider: .singleton,
+                            configuration: .init(redirectConfiguration: .disallow, timeout: .init(connect: .seconds(5), read: .seconds(10)))
+                        )
+                        client = made
                         group.addTask {
-                            await self.work(id, queue, index, client)
+                            await self.work(id, queue, index, made)
                             self.running.withLock { _ = $0.remove(id) }
                         }
                     }
@@ -161,7 +167,7 @@ public final class WebhookDispatcher: ContentEventSink {
             }
             group.cancelAll()
         }
-        try? await client.shutdown()
+        try? await client?.shutdown()
     }
 
     /// Delivers hook `id`'s queue in order until it is empty or the task is cancelled.
