@@ -216,6 +216,27 @@ def test_pier_index_rebuild_reads_a_directory_written_by_distribution(make_serve
     assert not (root / "docker" / "registry" / "v2" / "pier").exists()
 
 
+def test_pier_index_rebuild_reads_a_bucket_written_by_distribution(make_server, seaweedfs, tmp_path):
+    import yaml
+
+    bucket = seaweedfs.new_bucket()
+    storage = {"s3": seaweedfs.s3_config(bucket), "redirect": {"disable": True}}
+    dist = make_server("distribution", config={"storage": storage})
+    Registry(dist.url).push("legacy/one", "v1", images.image(1))
+    Registry(dist.url).push("legacy/one", "v2", images.image(2))
+    Registry(dist.url).push("legacy/two", "v1", images.image(1))
+    dist.stop()
+    database = f"sqlite://{tmp_path / 'index.db'}"
+    config = tmp_path / "pier.yml"
+    config.write_text(yaml.safe_dump({"version": 0.1, "storage": storage, "index": {"database": database}}))
+    out = subprocess.run([pier_bin(), "index", "rebuild", str(config)], capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert "indexed 2 repositories, 3 tags" in out.stdout
+    pier = make_server("pier", config={"storage": storage, "index": {"database": database}})
+    assert api(pier, "/api/v1/repositories/legacy/one").json()["tag_count"] == 2
+    assert sorted(r["name"] for r in api(pier, "/api/v1/search?q=legacy").json()["results"]) == ["legacy/one", "legacy/two"]
+
+
 def test_index_disabled_turns_the_api_off(make_server):
     srv = make_server("pier", config={"index": {"disabled": True}})
     Registry(srv.url).push("team/app", "v1", images.image(1))
