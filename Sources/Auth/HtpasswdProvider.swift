@@ -31,6 +31,10 @@ public struct HtpasswdProvider: AuthProvider {
         if let directory, directory.recognizes(password) {
             switch await directory.verify(user: user, token: password) {
             case .verified(let name, let limit):
+                // The token outlives no user: one removed from the file is refused.
+                guard store.hasUser(name) else {
+                    throw AuthFailure(.invalidCredentials, "invalid username or token", scopes: scopes)
+                }
                 return Principal(identity: .user(name), limit: limit)
             case .rejected:
                 throw AuthFailure(.invalidCredentials, "invalid username or token", scopes: scopes)

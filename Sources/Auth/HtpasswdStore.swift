@@ -166,6 +166,13 @@ public final class HtpasswdStore: Sendable {
         return .verified(user)
     }
 
+    /// Whether the file (re-read when it changed) still names `user`: a user removed from it
+    /// loses every credential, personal access tokens included.
+    public func hasUser(_ user: String) -> Bool {
+        reloadIfChanged()
+        return state.withLock { $0.file.hash(for: user) != nil }
+    }
+
     /// Re-reads the file when its inode, size or modification time changed, at most once per
     /// ``recheckInterval`` unless forced.
     func reloadIfChanged(force: Bool = false) {

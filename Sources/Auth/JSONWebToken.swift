@@ -31,6 +31,9 @@ public struct JSONWebToken: Sendable {
         public var iat: Double?
         public var jti: String?
         public var access: [ResourceActions]?
+        /// Pier's own claim: the scopes of the personal access token the holder logged in
+        /// with (`pull`, `push`, `delete`), which nothing done with this token may exceed.
+        public var pier_limit: [String]?
     }
 
     /// `aud` is a string or a list of strings (RFC 7519 §4.1.3).

@@ -72,7 +72,9 @@ public struct TokenIssuer: Sendable {
     }
 
     /// A token for `subject` (nil: anonymous) carrying `access`.
-    public func issue(subject: String?, access: [AccessScope], now: Date = Date()) throws -> Issued {
+    /// - Parameter limit: the scopes of the personal access token the subject logged in
+    ///   with, carried in the token so the registry and the index API keep to them.
+    public func issue(subject: String?, access: [AccessScope], limit: AccessActions? = nil, now: Date = Date()) throws -> Issued {
         let seconds = Int(lifetime.components.seconds)
         let issuedAt = now.timeIntervalSince1970.rounded(.down)
         let claims = JSONWebToken.Claims(
@@ -83,7 +85,8 @@ public struct TokenIssuer: Sendable {
             nbf: issuedAt - 1,
             iat: issuedAt,
             jti: UUID().uuidString.lowercased(),
-            access: access.map { .init(type: $0.type, name: $0.name, actions: $0.actions) }
+            access: access.map { .init(type: $0.type, name: $0.name, actions: $0.actions) },
+            pier_limit: limit?.words
         )
         let token = try JSONWebToken.sign(claims, with: try P256.Signing.PrivateKey(rawRepresentation: keyBytes), keyID: keyID)
         return Issued(token: token, expiresIn: seconds, issuedAt: Date(timeIntervalSince1970: issuedAt))

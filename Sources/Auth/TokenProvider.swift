@@ -21,7 +21,7 @@ public struct TokenProvider: AuthProvider {
         do {
             let verified = try verifier.verify(parts[1].trimmingCharacters(in: .whitespaces))
             let identity: Identity = verified.subject.map { $0.isEmpty ? .anonymous : .user($0) } ?? .anonymous
-            return Principal(identity: identity, tokenAccess: verified.access)
+            return Principal(identity: identity, tokenAccess: verified.access, limit: verified.limit)
         } catch {
             throw AuthFailure(.invalidToken, error.reason, scopes: scopes)
         }

@@ -12,6 +12,8 @@ public struct TokenVerifier: Sendable {
     public struct Verified: Sendable {
         public var subject: String?
         public var access: [AccessScope]
+        /// A personal access token's scopes, when the token was issued for one.
+        public var limit: AccessActions?
     }
 
     public let issuer: String
@@ -66,7 +68,8 @@ public struct TokenVerifier: Sendable {
         if let nbf = claims.nbf, time + leeway < nbf { throw TokenError("token is not valid yet") }
         if let iat = claims.iat, time + leeway < iat { throw TokenError("token was issued in the future") }
         let access = (claims.access ?? []).map { AccessScope(type: $0.type, name: $0.name, actions: $0.actions) }
-        return Verified(subject: claims.sub, access: access)
+        let limit = claims.pier_limit.map { words in words.reduce(into: AccessActions()) { $0.formUnion(AccessActions(word: $1) ?? []) } }
+        return Verified(subject: claims.sub, access: access, limit: limit)
     }
 
     private func signingKey(for token: JSONWebToken, now: Date) throws(TokenError) -> Certificate.PublicKey {

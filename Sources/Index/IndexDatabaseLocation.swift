@@ -32,8 +32,12 @@ public enum IndexDatabaseLocation: Sendable, Equatable, CustomStringConvertible 
             self = .sqlite(path: path)
             return
         }
-        guard url.hasPrefix("postgres://") || url.hasPrefix("postgresql://"), let parts = URLComponents(string: url) else {
-            throw .unsupportedDatabase(url, reason: "must be sqlite:///path or postgres://user:password@host/database")
+        guard url.hasPrefix("postgres://") || url.hasPrefix("postgresql://") else {
+            throw .unsupportedDatabase(Self.redacted(url), reason: "must be sqlite:///path or postgres://user:password@host/database")
+        }
+        guard let parts = URLComponents(string: url) else {
+            // Unparsable, so its password cannot be told apart: none of it is repeated.
+            throw .unsupportedDatabase("postgres://…", reason: "is not a URL (a password's special characters must be percent-encoded)")
         }
         var query = [String: String]()
         for item in parts.queryItems ?? [] { query[item.name] = item.value ?? "" }

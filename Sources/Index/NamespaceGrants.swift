@@ -82,6 +82,7 @@ public final class NamespaceGrants: AccessGrants {
     }
 
     func replaceOrganizations(_ new: [String: [String: Role]]) {
+        changed()
         organizations.withLock { $0 = new }
     }
 
@@ -102,18 +103,37 @@ public final class NamespaceGrants: AccessGrants {
         entries.withLock { $0[repository] }
     }
 
-    func replaceAll(_ new: [String: Entry]) {
-        entries.withLock { $0 = new }
+    /// Counts changes made in memory, so a load read before one of them does not undo it.
+    private let changes = Mutex<UInt64>(0)
+
+    /// The count of changes so far; a load notes it before it reads the database.
+    var generation: UInt64 { changes.withLock { $0 } }
+
+    /// Replaces everything with what a load read, unless something changed since
+    /// `generation` was noted (the load is then stale and must read again): false then.
+    func replaceAll(_ new: [String: Entry], organizations new2: [String: [String: Role]], readAt generation: UInt64) -> Bool {
+        changes.withLock { changes in
+            guard changes == generation else { return false }
+            entries.withLock { $0 = new }
+            organizations.withLock { $0 = new2 }
+            return true
+        }
+    }
+
+    private func changed() {
+        changes.withLock { $0 &+= 1 }
     }
 
     /// Records that `repository` exists (pushed, or read from storage).
     func noteRepository(_ repository: String) {
+        changed()
         entries.withLock { entries in
             if entries[repository] == nil { entries[repository] = Entry() }
         }
     }
 
     func update(_ repository: String, _ change: (inout Entry) -> Void) {
+        changed()
         entries.withLock { entries in
             var entry = entries[repository] ?? Entry()
             change(&entry)
@@ -122,6 +142,7 @@ public final class NamespaceGrants: AccessGrants {
     }
 
     func forget(_ repository: String) {
+        changed()
         _ = entries.withLock { $0.removeValue(forKey: repository) }
     }
 }

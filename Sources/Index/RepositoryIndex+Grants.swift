@@ -7,6 +7,20 @@ extension RepositoryIndex {
     /// Reads every repository's visibility and collaborators into ``grants``.
     func loadGrants() async throws {
         guard let grants else { return }
+        // A change made in memory while the tables were read would be undone by what was
+        // read: read again then (changes are rare; a few tries always settle).
+        for _ in 0..<5 {
+            let generation = grants.generation
+            let (version, entries, organizations) = try await readGrants()
+            if grants.replaceAll(entries, organizations: organizations, readAt: generation) {
+                grantsVersion.withLock { $0 = version }
+                return
+            }
+        }
+        throw IndexError.database("visibility and collaborators kept changing while they were read")
+    }
+
+    private func readGrants() async throws -> (String, [String: NamespaceGrants.Entry], [String: [String: NamespaceGrants.Role]]) {
         let version = try await state(Self.grantsVersionKey) ?? ""
         var entries = [String: NamespaceGrants.Entry]()
         for row in try await database.query("SELECT name, visibility FROM repositories", []) {
@@ -31,9 +45,7 @@ extension RepositoryIndex {
             let current = organizations[organization]?[user]
             organizations[organization, default: [:]][user] = Self.stronger(current, role)
         }
-        grants.replaceAll(entries)
-        grants.replaceOrganizations(organizations)
-        grantsVersion.withLock { $0 = version }
+        return (version, entries, organizations)
     }
 
     /// Reloads ``grants`` when another instance changed them since the last read; what

@@ -107,13 +107,17 @@ extension RepositoryIndex {
                     "INSERT INTO search_documents (rowid, repository, name, description, overview, tags) VALUES ($6, $1, $2, $3, $4, $5)", binds + [id]
                 )
             } else {
-                try await database.execute("DELETE FROM search_documents WHERE repository = $1", [.text(repository)])
-                guard row != nil else { return }
+                guard row != nil else {
+                    try await database.execute("DELETE FROM search_documents WHERE repository = $1", [.text(repository)])
+                    return
+                }
                 try await database.execute(
                     """
                     INSERT INTO search_documents (repository, name, description, overview, tags, document) VALUES ($1, $2, $3, $4, $5,
                         setweight(to_tsvector('simple', $2), 'A') || setweight(to_tsvector('simple', $3), 'B')
                         || setweight(to_tsvector('simple', $5), 'C') || setweight(to_tsvector('simple', $4), 'D'))
+                    ON CONFLICT (repository) DO UPDATE SET name = excluded.name, description = excluded.description,
+                        overview = excluded.overview, tags = excluded.tags, document = excluded.document
                     """,
                     binds
                 )

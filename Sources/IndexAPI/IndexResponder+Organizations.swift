@@ -15,6 +15,11 @@ extension IndexResponder {
             route = "api_orgs"
             if request.method == .post {
                 let user = try postingUser(caller)
+                // An organisation takes a namespace from everyone, a user of that name
+                // included: only the registry's administrators make them.
+                guard access?.policy.admins.contains(user) == true, caller.limit == nil else {
+                    throw RegistryError(.denied, "organisations are made by the registry's administrators (access.admins)")
+                }
                 let fields = try await JSONFields.read(request, limit: 1024, allowed: ["name"])
                 guard let name = try fields.string("name", maximum: 64) else { throw JSONFields.invalid("'name' is required") }
                 if let refusal = try await index.organizationRefusal(name) { throw JSONFields.invalid(refusal) }

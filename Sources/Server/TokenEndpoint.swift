@@ -64,7 +64,7 @@ struct TokenEndpoint: Sendable {
         }
         let identity = principal.identity
         let granted = access.grant(scopes, to: identity, limit: principal.limit)
-        let issued = try issuer.issue(subject: identity.userName, access: granted)
+        let issued = try issuer.issue(subject: identity.userName, access: granted, limit: principal.limit)
         let formatter = ISO8601DateFormatter()
         var object: [String: Any] = [
             "access_token": issued.token,

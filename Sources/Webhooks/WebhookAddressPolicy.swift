@@ -10,7 +10,7 @@ import Glibc
 /// call its own loopback, the cloud's metadata service or the office network.
 ///
 /// The host is resolved and every address it has is checked, when the hook is made and
-/// again before each delivery (a name that later resolves elsewhere is caught then).
+/// again before each delivery, and the delivery connects to the address that was checked.
 /// Redirects are never followed.
 public struct WebhookAddressPolicy: Sendable {
     /// Private ranges webhooks may target anyway.
@@ -32,11 +32,22 @@ public struct WebhookAddressPolicy: Sendable {
         self.allowed = allowed
     }
 
-    /// Why a webhook may not target `url`, or nil when it may.
-    public func refusal(for url: String) async -> String? {
+    /// What a delivery to `url` may connect to.
+    public enum Resolution: Sendable, Equatable {
+        /// Connect to `address` (checked) for `host`: the connection uses this address, not
+        /// a second look-up that could answer otherwise (DNS rebinding).
+        case allowed(host: String, address: String)
+        /// Never: the URL is malformed or names a non-public address.
+        case refused(String)
+        /// Not now: the name does not resolve (perhaps only for a while).
+        case unresolvable(String)
+    }
+
+    /// Resolves `url`'s host and checks every address it has.
+    public func resolve(_ url: String) async -> Resolution {
         guard let parts = URLComponents(string: url), let scheme = parts.scheme?.lowercased(), scheme == "http" || scheme == "https",
               let host = parts.host, !host.isEmpty else {
-            return "the URL must be http:// or https:// with a host"
+            return .refused("the URL must be http:// or https:// with a host")
         }
         let bare = host.hasPrefix("[") && host.hasSuffix("]") ? String(host.dropFirst().dropLast()) : host
         let addresses: [String]
@@ -44,14 +55,22 @@ public struct WebhookAddressPolicy: Sendable {
             addresses = [bare]
         } else {
             guard let resolved = try? await NIOThreadPool.singleton.runIfActive({ Self.resolve(bare) }), !resolved.isEmpty else {
-                return "\(bare) does not resolve"
+                return .unresolvable("\(bare) does not resolve")
             }
             addresses = resolved
         }
         for address in addresses where !isAllowed(address) {
-            return "\(bare) is \(address), a loopback, private or otherwise non-public address; the operator may allow it with index.webhooks.allow"
+            return .refused("\(bare) is \(address), a loopback, private or otherwise non-public address; the operator may allow it with index.webhooks.allow")
         }
-        return nil
+        return .allowed(host: bare, address: addresses[0])
+    }
+
+    /// Why a webhook may not target `url`, or nil when it may (when a hook is made).
+    public func refusal(for url: String) async -> String? {
+        switch await resolve(url) {
+        case .allowed: nil
+        case .refused(let reason), .unresolvable(let reason): reason
+        }
     }
 
     /// Whether a delivery may go to `address`.

@@ -69,9 +69,10 @@ public final class WebhookDispatcher: ContentEventSink {
             return
         }
         let repository = event.repository.description
-        let namespace = repository.split(separator: "/", maxSplits: 1).first.map(String.init) ?? repository
+        // A repository of one component (`acme`) is in no organisation, whatever its name.
+        let namespace = NamespaceGrants.owner(of: repository).map(String.init)
         let matching = hooks.withLock { hooks in
-            (hooks[Self.key(.repository, repository)] ?? []) + (hooks[Self.key(.organization, namespace)] ?? [])
+            (hooks[Self.key(.repository, repository)] ?? []) + (namespace.flatMap { hooks[Self.key(.organization, $0)] } ?? [])
         }.filter { $0.events.contains(kind) }
         guard !matching.isEmpty else { return }
         var tag = event.tag?.description
@@ -131,10 +132,6 @@ public final class WebhookDispatcher: ContentEventSink {
     /// costs a glance at its queue's length four times a second), and drops the queues of
     /// hooks that are gone.
     public func run() async {
-        // Made on the first delivery and shut down here: a dispatcher with nothing to send
-        // (a command, a server without hooks) holds no client. Redirects are not followed:
-        // a receiver could send a delivery anywhere.
-        var client: HTTPClient?
         await withTaskGroup(of: Void.self) { group in
             while !Task.isCancelled {
                 if let index = index.withLock({ $0 }) {
@@ -152,13 +149,8 @@ public final class WebhookDispatcher: ContentEventSink {
                     for id in known.union(await queues.onDisk()) {
                         guard let queue = try? await queues.queue(id), queue.depth > 0,
                               running.withLock({ $0.insert(id).inserted }) else { continue }
-                        let made = client ?? HTTPClient(
-                            eventLoopGroupProvider: .singleton,
-                            configuration: .init(redirectConfiguration: .disallow, timeout: .init(connect: .seconds(5), read: .seconds(10)))
-                        )
-                        client = made
                         group.addTask {
-                            await self.work(id, queue, index, made)
+                            await self.work(id, queue, index)
                             self.running.withLock { _ = $0.remove(id) }
                         }
                     }
@@ -167,11 +159,10 @@ public final class WebhookDispatcher: ContentEventSink {
             }
             group.cancelAll()
         }
-        try? await client?.shutdown()
     }
 
     /// Delivers hook `id`'s queue in order until it is empty or the task is cancelled.
-    private func work(_ id: String, _ queue: EventQueue<WebhookJob>, _ index: RepositoryIndex, _ client: HTTPClient) async {
+    private func work(_ id: String, _ queue: EventQueue<WebhookJob>, _ index: RepositoryIndex) async {
         var attempt = 0
         while !Task.isCancelled {
             guard let (sequence, job) = try? await queue.peek(1).first else { return }
@@ -189,8 +180,14 @@ public final class WebhookDispatcher: ContentEventSink {
                 continue
             }
             attempt += 1
-            if await deliver(job, to: hook, attempt: attempt, index: index, client: client) {
-                try? await queue.acknowledge([sequence])
+            if await deliver(job, to: hook, attempt: attempt, index: index) {
+                do {
+                    try await queue.acknowledge([sequence])
+                } catch {
+                    // The disk refused: the job stays, and is sent again after a pause.
+                    logger.warning("webhook queue cannot be updated", metadata: ["hook": "\(id)", "error": "\(error)"])
+                    try? await Task.sleep(for: .seconds(5))
+                }
                 attempt = 0
             } else {
                 try? await Task.sleep(for: min(Duration.seconds(1 << min(attempt - 1, 6)), Self.maximumBackoff))
@@ -199,7 +196,7 @@ public final class WebhookDispatcher: ContentEventSink {
     }
 
     /// One attempt; true when the job is done with (delivered, or never deliverable).
-    private func deliver(_ job: WebhookJob, to hook: Webhook, attempt: Int, index: RepositoryIndex, client: HTTPClient) async -> Bool {
+    private func deliver(_ job: WebhookJob, to hook: Webhook, attempt: Int, index: RepositoryIndex) async -> Bool {
         var generator = SystemRandomNumberGenerator()
         let id = String((0..<16).map { _ in "0123456789abcdef".randomElement(using: &generator) ?? "0" })
         let jobText = (try? String(decoding: JSONEncoder().encode(job), as: UTF8.self)) ?? "{}"
@@ -210,11 +207,14 @@ public final class WebhookDispatcher: ContentEventSink {
         )
         var finished = false
         let started = ContinuousClock.now
-        if let refusal = await policy.refusal(for: hook.url) {
+        switch await policy.resolve(hook.url) {
+        case .refused(let reason):
             // Retrying will not make the address public: the job is dropped, and said so.
-            record.error = "not sent: " + refusal
+            record.error = "not sent: " + reason
             finished = true
-        } else {
+        case .unresolvable(let reason):
+            record.error = "not sent: " + reason
+        case .allowed(let host, let address):
             let facts = await repositoryFacts(job.repository, index)
             let payload = WebhookPayload(job: job, hook: hook, delivery: id, repository: facts, baseURL: baseURL)
             record.requestExcerpt = String(decoding: payload.body.prefix(2048), as: UTF8.self)
@@ -222,6 +222,14 @@ public final class WebhookDispatcher: ContentEventSink {
             request.method = .POST
             for (name, value) in payload.headers { request.headers.add(name: name, value: value) }
             request.body = .bytes(ByteBuffer(bytes: payload.body))
+            // A client for this delivery, connecting to the address just checked (TLS still
+            // verifies the host's name); redirects are not followed: a receiver could send a
+            // delivery anywhere.
+            var configuration = HTTPClient.Configuration(
+                redirectConfiguration: .disallow, timeout: .init(connect: .seconds(5), read: .seconds(10))
+            )
+            configuration.dnsOverride = [host: address]
+            let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
             do {
                 let response = try await client.execute(request, timeout: .seconds(Int64(Self.timeout.components.seconds)))
                 record.status = Int(response.status.code)
@@ -232,6 +240,7 @@ public final class WebhookDispatcher: ContentEventSink {
             } catch {
                 record.error = "\(error)"
             }
+            try? await client.shutdown()
         }
         let elapsed = ContinuousClock.now - started
         record.durationMilliseconds = elapsed.components.seconds * 1000 + elapsed.components.attoseconds / 1_000_000_000_000_000

@@ -142,3 +142,18 @@ def test_piers_token_server_takes_a_token_as_the_password_and_grants_within_its_
     claims = json.loads(base64.urlsafe_b64decode(bearer.split(".")[1] + "=="))
     assert claims["sub"] == "alice"
     assert claims["access"] == [{"type": "repository", "name": "alice/app", "actions": ["pull"]}]
+    assert claims["pier_limit"] == ["pull"]
+    # The bearer token keeps the read-only token's limits in the index API too: it cannot
+    # make itself a stronger token.
+    r = requests.post(f"{srv.url}/api/v1/tokens", headers={"Authorization": f"Bearer {bearer}"},
+                      json={"name": "escalate", "scopes": ["delete"]}, timeout=30)
+    assert r.status_code == 403 and error_codes(r) == ["DENIED"], r.text
+
+
+def test_a_token_stops_working_when_its_user_leaves_the_htpasswd_file(guarded, htpasswd):
+    token = make_token(guarded, ["write"])["token"]
+    assert Registry(guarded.url, auth=("alice", token)).get("/v2/").status_code == 200
+    htpasswd({"bob": "bob-pw"})  # the same file, rewritten without alice
+    import time
+    time.sleep(1.1)  # the file is looked at again at most once a second
+    assert Registry(guarded.url, auth=("alice", token)).get("/v2/").status_code == 401

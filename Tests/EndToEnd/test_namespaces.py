@@ -281,9 +281,13 @@ def test_piers_token_server_grants_what_the_namespaces_grant(make_server, htpass
 def test_an_organisations_teams_decide_who_may_do_what_in_its_namespace(namespaced):
     srv = namespaced
     alice, bob, carol = CALLERS["alice"], CALLERS["bob"], CALLERS["carol"]
-    r = api(srv, "/api/v1/orgs", auth=alice, method="POST", json={"name": "acme"})
+    # Only the registry's administrators make organisations (one takes a namespace).
+    assert api(srv, "/api/v1/orgs", auth=alice, method="POST", json={"name": "acme"}).status_code == 403
+    r = api(srv, "/api/v1/orgs", auth=CALLERS["root"], method="POST", json={"name": "acme"})
     assert r.status_code == 201, r.text
-    assert r.json()["teams"] == [{"name": "owners", "permission": "admin", "members": ["alice"]}]
+    assert r.json()["teams"] == [{"name": "owners", "permission": "admin", "members": ["root"]}]
+    assert api(srv, "/api/v1/orgs/acme/teams/owners/members/alice", auth=CALLERS["root"], method="PUT").status_code == 204
+    assert api(srv, "/api/v1/orgs/acme/teams/owners/members/root", auth=alice, method="DELETE").status_code == 204
     image = images.image(4)
     assert try_push(Registry(srv.url, auth=alice), "acme/app", "v1", image) == 201
     assert try_push(Registry(srv.url, auth=bob), "acme/app", "v2", image) in (401, 403)
@@ -317,5 +321,5 @@ def test_an_organisations_teams_decide_who_may_do_what_in_its_namespace(namespac
 @pytest.mark.parametrize("name", ["alice", "Acme", "-x", "a/b", "", "x" * 65])
 def test_an_organisation_cannot_take_a_namespace_in_use_or_a_bad_name(world, name):
     srv, _ = world
-    r = api(srv, "/api/v1/orgs", auth=CALLERS["bob"], method="POST", json={"name": name})
+    r = api(srv, "/api/v1/orgs", auth=CALLERS["root"], method="POST", json={"name": name})
     assert r.status_code == 400 and error_codes(r) == ["REQUEST_INVALID"], r.text

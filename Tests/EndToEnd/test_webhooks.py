@@ -210,6 +210,7 @@ def test_a_webhook_is_edited_paused_and_deleted(hooked, receiver):
 def test_an_organisations_webhook_hears_every_repository_of_the_organisation(make_server, htpasswd, receiver):
     path = htpasswd(USERS)
     srv = make_server("pier", config={"auth": {"htpasswd": {"realm": "pier", "path": str(path)}},
+                                      "access": {"admins": ["alice"]},
                                       "index": {"namespaces": True, "webhooks": {"allow": ["127.0.0.0/8"]}}})
     assert api(srv, "/api/v1/orgs", method="POST", json={"name": "acme"}).status_code == 201
     r = api(srv, "/api/v1/orgs/acme/webhooks", method="POST",
@@ -221,6 +222,7 @@ def test_an_organisations_webhook_hears_every_repository_of_the_organisation(mak
     for repo in ("acme/api", "acme/web"):
         assert reg.push(repo, "v1", images.image(1)).status_code == 201
     reg.push("alice/own", "v1", images.image(1))  # not the organisation's
+    reg.push("acme", "v1", images.image(1))  # one component: in no organisation
     got = receiver.wait_for(lambda reqs: len(reqs) >= 2 and reqs)
     time.sleep(0.5)
     assert sorted(r["json"]["subject"] for r in receiver.accepted()) == ["acme/api:v1", "acme/web:v1"]
