@@ -69,8 +69,12 @@ extension RepositoryIndex {
         try await !database.query("SELECT 1 AS one FROM webhooks WHERE id = $1", [.text(id)]).isEmpty
     }
 
-    /// Records one delivery attempt.
-    public func recordDelivery(_ delivery: WebhookDelivery) async throws {
+    /// Deliveries kept per webhook: a receiver retried every minute for weeks must not fill
+    /// the database, and the newest are the ones anyone reads.
+    public static let deliveryHistory = 1000
+
+    /// Records one delivery attempt, dropping the hook's oldest beyond `keep`.
+    public func recordDelivery(_ delivery: WebhookDelivery, keep: Int = RepositoryIndex.deliveryHistory) async throws {
         try await database.execute(
             """
             INSERT INTO webhook_deliveries (id, webhook, event_id, event, job, attempt, delivered_at, status, duration_ms, error,
@@ -81,6 +85,14 @@ extension RepositoryIndex {
              .integer(Int64(delivery.attempt)), .integer(delivery.deliveredAt), .integer(Int64(delivery.status)),
              .integer(delivery.durationMilliseconds), .text(delivery.error), .text(delivery.requestExcerpt),
              .text(delivery.responseExcerpt), delivery.redeliveryOf.map(IndexValue.text) ?? .null]
+        )
+        // Older than the keep-th newest (nothing while there are fewer).
+        try await database.execute(
+            """
+            DELETE FROM webhook_deliveries WHERE webhook = $1 AND delivered_at < (
+                SELECT delivered_at FROM webhook_deliveries WHERE webhook = $1 ORDER BY delivered_at DESC LIMIT 1 OFFSET $2)
+            """,
+            [.text(delivery.webhook), .integer(Int64(keep - 1))]
         )
     }
 

@@ -1,3 +1,5 @@
+import Foundation
+import Logging
 import Auth
 import Testing
 @testable import Index
@@ -53,5 +55,26 @@ import Testing
         #expect(RepositoryIndex.stronger(.read, .write) == .write)
         #expect(RepositoryIndex.stronger(.admin, .read) == .admin)
         #expect(RepositoryIndex.stronger(nil, .read) == .read)
+    }
+}
+
+/// A webhook's delivery history stays bounded.
+@Suite struct WebhookHistoryTests {
+    @Test func onlyTheNewestDeliveriesAreKept() async throws {
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("pier-hooks-\(UUID().uuidString).db").path
+        let index = try await RepositoryIndex(database: try await SQLiteIndexDatabase.open(path: file, logger: Logger(label: "test")), logger: Logger(label: "test"))
+        try await index.createWebhook(Webhook(
+            id: "h1", target: "team/app", url: "https://example.com/", events: [.push], format: .dockerhub, secret: "",
+            active: true, createdAt: 1, createdBy: "alice"
+        ))
+        for n in 1...12 {
+            try await index.recordDelivery(WebhookDelivery(
+                id: "d\(n)", webhook: "h1", eventID: "e\(n)", event: "push", job: "{}", attempt: 1, deliveredAt: Int64(n),
+                status: 200, durationMilliseconds: 1, error: "", requestExcerpt: "", responseExcerpt: "", redeliveryOf: nil
+            ), keep: 5)
+        }
+        let (kept, total) = try await index.deliveries(of: "h1", limit: 100, offset: 0)
+        #expect(total == 5 && kept.map(\.id) == ["d12", "d11", "d10", "d9", "d8"])
+        await index.database.close()
     }
 }
