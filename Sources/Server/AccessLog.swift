@@ -2,6 +2,7 @@
 import Glibc
 #endif
 import Foundation
+import OCI
 import Synchronization
 
 /// One line per request, written in batches.
@@ -112,25 +113,6 @@ final class AccessLog: Sendable {
 
     /// Escapes a value for a JSON string (paths and user agents come from clients).
     static func escape(_ value: some StringProtocol) -> String {
-        guard value.utf8.contains(where: { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }) else {
-            return String(value)
-        }
-        var out = ""
-        for scalar in value.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            default:
-                if scalar.value < 0x20 {
-                    out += String(format: "\\u%04x", scalar.value)
-                } else {
-                    out.unicodeScalars.append(scalar)
-                }
-            }
-        }
-        return out
+        JSONString.escaped(value)
     }
 }

@@ -12,6 +12,7 @@ import pytest
 import requests
 
 from harness import Registry, images
+from harness.index_api import api, try_push
 from harness.client import error_codes
 
 pytestmark = pytest.mark.pier_only
@@ -20,15 +21,6 @@ USERS = {"alice": "alice-pw", "bob": "bob-pw"}
 ALICE = ("alice", "alice-pw")
 
 
-def api(srv, path: str, auth=None, method: str = "GET", **kw) -> requests.Response:
-    return requests.request(method, srv.url + path, auth=auth, timeout=30, **kw)
-
-
-def try_push(reg: Registry, repo: str, tag: str, image) -> int:
-    start = reg.start_upload(repo)
-    if start.status_code != 202:
-        return start.status_code
-    return reg.push(repo, tag, image).status_code
 
 
 @pytest.fixture

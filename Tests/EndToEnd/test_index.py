@@ -12,6 +12,7 @@ import pytest
 import requests
 
 from harness import Registry, images
+from harness.index_api import api, eventually
 from harness.client import error_codes
 from harness.server import free_port, pier_bin
 
@@ -27,18 +28,6 @@ POLICY = {
 }
 
 
-def api(srv, path: str, auth=None, method: str = "GET", **kw) -> requests.Response:
-    return requests.request(method, srv.url + path, auth=auth, timeout=30, **kw)
-
-
-def eventually(check, attempts: int = 100):
-    """The index is updated just after the registry answers: poll briefly for it."""
-    for _ in range(attempts):
-        result = check()
-        if result:
-            return result
-        time.sleep(0.05)
-    return check()
 
 
 @pytest.fixture

@@ -12,6 +12,7 @@ import pytest
 import requests
 
 from harness import Registry, images
+from harness.index_api import api, eventually, try_push
 from harness.client import error_codes
 
 pytestmark = pytest.mark.pier_only
@@ -23,17 +24,6 @@ CALLERS = {"anonymous": None, "bob": ("bob", "bob-pw"), "carol": ("carol", "caro
 SEES_PRIVATE = {"alice", "carol", "root"}
 
 
-def api(srv, path: str, auth=None, method: str = "GET", **kw) -> requests.Response:
-    return requests.request(method, srv.url + path, auth=auth, timeout=30, **kw)
-
-
-def eventually(check, attempts: int = 200):
-    for _ in range(attempts):
-        result = check()
-        if result:
-            return result
-        time.sleep(0.05)
-    return check()
 
 
 @pytest.fixture
@@ -61,13 +51,6 @@ def world(namespaced):
     assert r.status_code == 200, r.text
     return namespaced, manifest
 
-
-def try_push(reg: Registry, repo: str, tag: str, image) -> int:
-    """The status a push ends with: the upload's start when refused, else the manifest's."""
-    start = reg.start_upload(repo)
-    if start.status_code != 202:
-        return start.status_code
-    return reg.push(repo, tag, image).status_code
 
 
 def probes(srv, repo: str, manifest, auth) -> dict[str, tuple]:
@@ -232,12 +215,12 @@ def test_two_instances_on_one_postgres_and_one_bucket_agree(make_server, htpassw
     assert eventually(lambda: api(b, "/api/v1/repositories/alice/app", auth=alice).status_code == 200)
     # Visibility set through A holds through B.
     assert api(a, "/api/v1/repositories/alice/app", auth=alice, method="PATCH", json={"visibility": "public"}).status_code == 200
-    assert eventually(lambda: Registry(b.url).get_manifest("alice/app", "v1").status_code == 200, attempts=60)
+    assert eventually(lambda: Registry(b.url).get_manifest("alice/app", "v1").status_code == 200, timeout=15)
     assert "alice/app" in api(b, "/api/v1/search?q=app").text
     # A collaborator added through B may push through A.
     r = api(b, "/api/v1/repositories/alice/app/collaborators/bob", auth=alice, method="PUT", json={"role": "write"})
     assert r.status_code == 200, r.text
-    assert eventually(lambda: try_push(Registry(a.url, auth=bob), "alice/app", "bob", images.image(2)) == 201, attempts=60)
+    assert eventually(lambda: try_push(Registry(a.url, auth=bob), "alice/app", "bob", images.image(2)) == 201, timeout=15)
     # Stars and comments are in the database: at once.
     assert api(a, "/api/v1/repositories/alice/app/star", auth=bob, method="PUT").status_code == 204
     assert api(b, "/api/v1/repositories/alice/app").json()["star_count"] == 1
@@ -245,7 +228,7 @@ def test_two_instances_on_one_postgres_and_one_bucket_agree(make_server, htpassw
     assert api(a, "/api/v1/repositories/alice/app/comments").json()["count"] == 1
     # Made private again through B: A stops serving it to others.
     assert api(b, "/api/v1/repositories/alice/app", auth=alice, method="PATCH", json={"visibility": "private"}).status_code == 200
-    assert eventually(lambda: Registry(a.url).get_manifest("alice/app", "v1").status_code == 401, attempts=60)
+    assert eventually(lambda: Registry(a.url).get_manifest("alice/app", "v1").status_code == 401, timeout=15)
 
 
 def test_piers_token_server_grants_what_the_namespaces_grant(make_server, htpasswd, tmp_path):

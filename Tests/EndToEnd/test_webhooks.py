@@ -12,6 +12,8 @@ import pytest
 import requests
 
 from harness import Registry, images
+from harness import index_api
+from harness.index_api import eventually
 from harness.client import error_codes
 from harness.receiver import Receiver
 from harness.tools import require_tool, run
@@ -24,17 +26,8 @@ SECRET = "s3cr3t-for-signing"
 
 
 def api(srv, path: str, auth=ALICE, method: str = "GET", **kw) -> requests.Response:
-    return requests.request(method, srv.url + path, auth=auth, timeout=30, **kw)
+    return index_api.api(srv, path, auth=auth, method=method, **kw)
 
-
-def eventually(check, timeout: float = 30.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        result = check()
-        if result:
-            return result
-        time.sleep(0.05)
-    return check()
 
 
 def signed(request: dict, secret: str = SECRET) -> bool:
