@@ -1,7 +1,13 @@
-/// Credentials kept outside the htpasswd file: the index's personal access tokens. The
-/// password provider asks it for passwords shaped like its tokens, so a token works
-/// wherever a password does (`docker login`, Basic auth, the token server).
+/// Credentials kept outside the htpasswd file: the index's users and personal access
+/// tokens. The password provider asks it of users the file does not name, and of passwords
+/// shaped like its tokens, so both work wherever the file's users and passwords do
+/// (`docker login`, Basic auth, the token server, the API).
 public protocol CredentialDirectory: Sendable {
+    /// The bcrypt hash `user` logs in with, when the directory holds such an active user.
+    /// Asked on every request a cached credential of theirs makes, so it answers from
+    /// memory: a disabled user or a changed password takes effect at once.
+    func passwordHash(of user: String) -> String?
+
     /// Whether `password` is shaped like one of this directory's tokens; only those are
     /// looked up, so a wrong htpasswd password never costs a database read.
     func recognizes(_ password: String) -> Bool

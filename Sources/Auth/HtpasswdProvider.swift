@@ -5,7 +5,8 @@ public struct HtpasswdProvider: AuthProvider {
     public let realm: String
     public let store: HtpasswdStore
     public let throttle: LoginThrottle
-    /// Personal access tokens, accepted as passwords; nil without the index.
+    /// The index's users and personal access tokens, accepted beside the file's; nil without
+    /// the index.
     public let directory: (any CredentialDirectory)?
 
     public init(realm: String, store: HtpasswdStore, throttle: LoginThrottle, directory: (any CredentialDirectory)? = nil) {
@@ -18,7 +19,7 @@ public struct HtpasswdProvider: AuthProvider {
     public func authenticate(_ authorization: Substring?, scopes: [AccessScope], client: String) async throws(AuthFailure) -> Principal {
         guard let authorization else { return .anonymous }
         // The hot path: credentials verified before cost one hash and one look-up.
-        if let name = store.cachedUser(cacheKey: authorization) { return Principal(identity: .user(name)) }
+        if let name = store.cachedUser(cacheKey: authorization, directory: directory) { return Principal(identity: .user(name)) }
         // containers/image clients without credentials answer a Basic challenge with empty
         // ones (`Basic Og==`): that is an anonymous caller, not a failed login.
         if Self.isEmptyBasic(authorization) { return .anonymous }
@@ -31,8 +32,9 @@ public struct HtpasswdProvider: AuthProvider {
         if let directory, directory.recognizes(password) {
             switch await directory.verify(user: user, token: password) {
             case .verified(let name, let limit):
-                // The token outlives no user: one removed from the file is refused.
-                guard store.hasUser(name) else {
+                // The token outlives no user: one removed from the file, or disabled in the
+                // index, is refused.
+                guard store.hasUser(name) || directory.passwordHash(of: name) != nil else {
                     throw AuthFailure(.invalidCredentials, "invalid username or token", scopes: scopes)
                 }
                 return Principal(identity: .user(name), limit: limit)
@@ -42,7 +44,7 @@ public struct HtpasswdProvider: AuthProvider {
                 throw AuthFailure(.invalidCredentials, "tokens cannot be checked right now; try again", scopes: scopes)
             }
         }
-        switch await store.authenticate(user: user, password: password, cacheKey: authorization, client: client, throttle: throttle) {
+        switch await store.authenticate(user: user, password: password, cacheKey: authorization, client: client, throttle: throttle, directory: directory) {
         case .verified(let name):
             return Principal(identity: .user(name))
         case .rejected:

@@ -28,9 +28,18 @@ public final class HtpasswdStore: Sendable {
         var file = HtpasswdFile()
         var stamp = FileStamp()
         var checked = ContinuousClock.Instant.now - .seconds(10)
-        var verified: [CredentialKey: (user: String, until: ContinuousClock.Instant)] = [:]
+        var verified: [CredentialKey: Verified] = [:]
         /// Checks running now, so the same credentials arriving meanwhile join them.
         var checking: [CredentialKey: Task<Outcome, Never>] = [:]
+    }
+
+    /// Credentials checked already: whose, until when, and, for a user of a
+    /// ``CredentialDirectory``, the hash they matched, re-checked on every use (the file's
+    /// users are dropped all at once when the file changes).
+    struct Verified {
+        var user: String
+        var until: ContinuousClock.Instant
+        var directoryHash: String?
     }
 
     /// SHA-256 of an `Authorization` value as four words: the cache never holds a
@@ -90,20 +99,29 @@ public final class HtpasswdStore: Sendable {
     }
 
     /// The user of already verified credentials, without any bcrypt; nil when not cached.
-    public func cachedUser(cacheKey: some StringProtocol) -> String? {
+    /// A user of `directory` is looked up there again: still active, with the same hash.
+    public func cachedUser(cacheKey: some StringProtocol, directory: (any CredentialDirectory)? = nil) -> String? {
         let key = CredentialKey(cacheKey)
         let now = ContinuousClock.now
         // One lock for the hot path: the look-up, and whether the file is due a look.
-        let (user, due) = state.withLock { state -> (String?, Bool) in
+        let (entry, due) = state.withLock { state -> (Verified?, Bool) in
             let due = now - state.checked >= recheckInterval
             guard let entry = state.verified[key] else { return (nil, due) }
-            if entry.until > now { return (entry.user, due) }
+            if entry.until > now { return (entry, due) }
             state.verified[key] = nil
             return (nil, due)
         }
-        guard due else { return user }
-        reloadIfChanged()
-        return state.withLock { $0.verified[key]?.user }
+        var found = entry
+        if due {
+            reloadIfChanged()
+            found = state.withLock { $0.verified[key] }
+        }
+        guard let found else { return nil }
+        if let hash = found.directoryHash, directory?.passwordHash(of: found.user) != hash {
+            state.withLock { _ = $0.verified.removeValue(forKey: key) }
+            return nil
+        }
+        return found.user
     }
 
     /// What checking a user name and password came to.
@@ -118,14 +136,18 @@ public final class HtpasswdStore: Sendable {
     /// costs one hash and a dictionary look-up. The same credentials arriving while they
     /// are being checked wait for that one check (a CI fleet logging in at once costs one
     /// bcrypt, and counts as one attempt); other attempts pass `throttle` first.
-    public func authenticate(user: String, password: String, cacheKey: some StringProtocol, client: String, throttle: LoginThrottle) async -> Outcome {
+    /// A user the file does not name is looked up in `directory`.
+    public func authenticate(
+        user: String, password: String, cacheKey: some StringProtocol, client: String, throttle: LoginThrottle,
+        directory: (any CredentialDirectory)? = nil
+    ) async -> Outcome {
         reloadIfChanged()
-        if let cached = cachedUser(cacheKey: cacheKey) { return .verified(cached) }
+        if let cached = cachedUser(cacheKey: cacheKey, directory: directory) { return .verified(cached) }
         let key = CredentialKey(cacheKey)
         let check = state.withLock { state -> Task<Outcome, Never> in
             if let running = state.checking[key] { return running }
             let task = Task { [self] in
-                let outcome = await self.check(user: user, password: password, key: key, client: client, throttle: throttle)
+                let outcome = await self.check(user: user, password: password, key: key, client: client, throttle: throttle, directory: directory)
                 self.state.withLock { $0.checking[key] = nil }
                 return outcome
             }
@@ -137,7 +159,9 @@ public final class HtpasswdStore: Sendable {
 
     /// One password check, admitted by the throttle and counted in
     /// `pier_auth_password_checks_total`.
-    private func check(user: String, password: String, key: CredentialKey, client: String, throttle: LoginThrottle) async -> Outcome {
+    private func check(
+        user: String, password: String, key: CredentialKey, client: String, throttle: LoginThrottle, directory: (any CredentialDirectory)?
+    ) async -> Outcome {
         let ticket: LoginThrottle.Ticket
         do {
             ticket = try await throttle.admit(user: user, client: client)
@@ -147,7 +171,10 @@ public final class HtpasswdStore: Sendable {
         passwordChecks.increment()
         // An unknown user costs a bcrypt too, so the answer's timing does not tell which
         // user names exist.
-        let known = state.withLock({ $0.file.hash(for: user) })
+        // The file's users first: a name in both logs in with the file's password.
+        let inFile = state.withLock({ $0.file.hash(for: user) })
+        let fromDirectory = inFile == nil ? directory?.passwordHash(of: user) : nil
+        let known = inFile ?? fromDirectory
         let hash = known.flatMap { HtpasswdFile.isBcrypt($0) ? $0 : nil } ?? Self.decoyHash
         let matches = (try? await NIOThreadPool.singleton.runIfActive { HtpasswdFile.verify(password, hash: hash) }) ?? false
         let valid = matches && known == hash
@@ -156,12 +183,16 @@ public final class HtpasswdStore: Sendable {
         let now = ContinuousClock.now
         state.withLock { state in
             // The file may have changed while bcrypt ran: only remember what still holds.
-            guard state.file.hash(for: user) == hash else { return }
+            if let fromDirectory {
+                guard state.file.hash(for: user) == nil, directory?.passwordHash(of: user) == fromDirectory else { return }
+            } else {
+                guard state.file.hash(for: user) == hash else { return }
+            }
             if state.verified.count >= cacheCapacity {
                 state.verified = state.verified.filter { $0.value.until > now }
                 if state.verified.count >= cacheCapacity { state.verified.removeAll(keepingCapacity: true) }
             }
-            state.verified[key] = (user, now + cacheLifetime)
+            state.verified[key] = Verified(user: user, until: now + cacheLifetime, directoryHash: fromDirectory)
         }
         return .verified(user)
     }
@@ -171,6 +202,12 @@ public final class HtpasswdStore: Sendable {
     public func hasUser(_ user: String) -> Bool {
         reloadIfChanged()
         return state.withLock { $0.file.hash(for: user) != nil }
+    }
+
+    /// The users the file names now, in its order.
+    public var users: [String] {
+        reloadIfChanged()
+        return state.withLock { $0.file.users }
     }
 
     /// Re-reads the file when its inode, size or modification time changed, at most once per

@@ -177,6 +177,11 @@ public struct Bootstrap: Sendable {
         public var controller: AccessController?
         /// Pier's own token server (`tokenserver`), when configured.
         public var tokenServer: TokenServer?
+
+        /// Where users log in with a password: `auth.htpasswd`, or the token server's file.
+        public var logins: HtpasswdProvider? {
+            tokenServer?.users ?? controller.flatMap { $0.provider as? HtpasswdProvider }
+        }
     }
 
     /// What Pier's token server needs to answer on its realm's path.

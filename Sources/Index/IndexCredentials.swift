@@ -16,6 +16,10 @@ public final class IndexCredentials: CredentialDirectory {
         self.index.withLock { $0 = index }
     }
 
+    public func passwordHash(of user: String) -> String? {
+        index.withLock { $0 }?.accounts.passwordHash(of: user)
+    }
+
     public func recognizes(_ password: String) -> Bool {
         password.hasPrefix(AccessToken.prefix)
     }

@@ -78,6 +78,7 @@ public final class IndexFeed: ContentEventSink {
             guard let event = item.event else {
                 await flushPulls(index, logger)
                 await index.refreshGrantsIfChanged()
+                await index.refreshAccountsIfChanged()
                 continue
             }
             if item.number > skipThrough {

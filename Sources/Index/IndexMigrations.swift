@@ -193,6 +193,21 @@ enum IndexMigrations {
                 """,
             ]
         },
+        // Users an administrator makes through the API, beside the htpasswd file's: a
+        // bcrypt hash as htpasswd holds it, and when (if ever) the account was disabled.
+        Step(version: 9) { _ in
+            [
+                """
+                CREATE TABLE users (
+                    name TEXT PRIMARY KEY,
+                    password_hash TEXT NOT NULL,
+                    created_at BIGINT NOT NULL,
+                    created_by TEXT NOT NULL DEFAULT '',
+                    disabled_at BIGINT
+                )
+                """,
+            ]
+        },
     ]
 
     /// The newest schema this build knows.

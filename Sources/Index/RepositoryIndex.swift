@@ -15,6 +15,12 @@ public final class RepositoryIndex: Sendable {
     public let grants: NamespaceGrants?
     /// The version of the grants this instance last read (PostgreSQL: others change them).
     let grantsVersion = Mutex<String>("")
+    /// The users made through the API, as logins check them.
+    public let accounts = IndexAccounts()
+    /// The version of the users this instance last read (PostgreSQL: others change them).
+    let accountsVersion = Mutex<String>("")
+    /// One load of ``accounts`` at a time.
+    let accountsLoading = AsyncLock()
 
     /// Opens the index on `database`, bringing its schema up to date and loading `grants`.
     public init(database: any IndexDatabase, grants: NamespaceGrants? = nil, logger: Logger) async throws {
@@ -23,6 +29,7 @@ public final class RepositoryIndex: Sendable {
         self.grants = grants
         try await IndexMigrations.migrate(database)
         try await loadGrants()
+        try await loadAccounts()
     }
 
     // MARK: reading

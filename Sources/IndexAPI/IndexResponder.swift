@@ -34,9 +34,14 @@ public struct IndexResponder: Sendable {
     /// Repository webhooks; nil when they are not delivered (a command without a server).
     let webhooks: WebhookDispatcher?
 
-    public init(index: RepositoryIndex, access: AccessController?, webhooks: WebhookDispatcher? = nil, logger: Logger) {
+    /// Where the registry's users log in (the htpasswd file, with the index's own users
+    /// beside it); nil when nobody logs in with a password here.
+    let logins: HtpasswdProvider?
+
+    public init(index: RepositoryIndex, access: AccessController?, logins: HtpasswdProvider? = nil, webhooks: WebhookDispatcher? = nil, logger: Logger) {
         self.index = index
         self.access = access
+        self.logins = logins
         self.webhooks = webhooks
         self.logger = logger
     }
@@ -139,25 +144,10 @@ public struct IndexResponder: Sendable {
         if path == "/api/v1/tokens" || path.hasPrefix("/api/v1/tokens/") {
             return try await tokensRoute(request, path.dropFirst("/api/v1/tokens".count), caller, route: &route)
         }
-        if path.hasPrefix("/api/v1/users/"), path.hasSuffix("/starred") {
-            route = "api_user_starred"
-            try requireGet(request)
-            let user = path.dropFirst("/api/v1/users/".count).dropLast("/starred".count)
-            let names = try await index.starred(by: String(user)).filter { visible($0, to: caller) }
-            return try json(["results": names])
-        }
-        if path.hasPrefix("/api/v1/users/"), let user = Self.userName(path.dropFirst("/api/v1/users/".count)) {
-            route = "api_user"
-            try requireGet(request)
-            // What anyone may know of a user: the organisations they are in.
-            return try json(UserBody(name: user, organizations: try await index.organizations(of: user)))
+        if path == "/api/v1/users" || path.hasPrefix("/api/v1/users/") {
+            return try await usersRoute(request, path.dropFirst("/api/v1/users".count), caller, route: &route)
         }
         throw RegistryError(.unsupported, "no such index endpoint", status: 404)
-    }
-
-    struct UserBody: Encodable {
-        var name: String
-        var organizations: [String]
     }
 
     private func repositoryRoute(_ request: Request, _ rest: Substring, _ query: Query, _ caller: Principal, route: inout String) async throws -> Response {

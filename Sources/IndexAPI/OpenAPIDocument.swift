@@ -2878,36 +2878,128 @@ enum OpenAPIDocument {
    }
   },
   "/api/v1/users/{user}": {
-   "get": {
-    "summary": "A user: the organisations they are in",
-    "parameters": [
-     {
-      "name": "user",
-      "in": "path",
-      "required": true,
-      "schema": {
-       "type": "string"
-      }
+   "parameters": [
+    {
+     "name": "user",
+     "in": "path",
+     "required": true,
+     "schema": {
+      "type": "string"
      }
-    ],
+    }
+   ],
+   "get": {
+    "summary": "A user: the organisations they are in (and their account, to them and administrators)",
     "responses": {
      "200": {
       "description": "OK",
       "content": {
        "application/json": {
         "schema": {
-         "type": "object",
-         "properties": {
-          "name": {
-           "type": "string"
-          },
-          "organizations": {
-           "type": "array",
-           "items": {
-            "type": "string"
-           }
-          }
-         }
+         "$ref": "#/components/schemas/User"
+        }
+       }
+      }
+     }
+    }
+   },
+   "patch": {
+    "summary": "Disable or enable a user (administrators), or change a password (the user with the current one, or an administrator); the index's users only",
+    "requestBody": {
+     "required": true,
+     "content": {
+      "application/json": {
+       "schema": {
+        "$ref": "#/components/schemas/UserChange"
+       }
+      }
+     }
+    },
+    "responses": {
+     "200": {
+      "description": "OK",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/User"
+        }
+       }
+      }
+     },
+     "400": {
+      "description": "A bad body",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Errors"
+        }
+       }
+      }
+     },
+     "403": {
+      "description": "Not allowed, or a wrong current password",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Errors"
+        }
+       }
+      }
+     },
+     "404": {
+      "description": "No such user",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Errors"
+        }
+       }
+      }
+     },
+     "409": {
+      "description": "A user of the htpasswd file: change it with pier user",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Errors"
+        }
+       }
+      }
+     }
+    }
+   },
+   "delete": {
+    "summary": "Remove a user with their tokens, collaborations and team places (administrators); the index's users only",
+    "responses": {
+     "204": {
+      "description": "Removed"
+     },
+     "403": {
+      "description": "Not an administrator",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Errors"
+        }
+       }
+      }
+     },
+     "404": {
+      "description": "No such user",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Errors"
+        }
+       }
+      }
+     },
+     "409": {
+      "description": "A user of the htpasswd file: remove it with pier user",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Errors"
         }
        }
       }
@@ -3484,6 +3576,103 @@ enum OpenAPIDocument {
      }
     }
    }
+  },
+  "/api/v1/users": {
+   "get": {
+    "summary": "Every user, the htpasswd file's and the index's (administrators)",
+    "responses": {
+     "200": {
+      "description": "OK",
+      "content": {
+       "application/json": {
+        "schema": {
+         "type": "object",
+         "properties": {
+          "results": {
+           "type": "array",
+           "items": {
+            "$ref": "#/components/schemas/User"
+           }
+          }
+         }
+        }
+       }
+      }
+     },
+     "403": {
+      "description": "Not an administrator",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Errors"
+        }
+       }
+      }
+     }
+    }
+   },
+   "post": {
+    "summary": "Make a user who logs in everywhere the file's users do (administrators, with their password)",
+    "requestBody": {
+     "required": true,
+     "content": {
+      "application/json": {
+       "schema": {
+        "$ref": "#/components/schemas/NewUser"
+       }
+      }
+     }
+    },
+    "responses": {
+     "201": {
+      "description": "Made",
+      "headers": {
+       "Location": {
+        "schema": {
+         "type": "string"
+        }
+       }
+      },
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/User"
+        }
+       }
+      }
+     },
+     "400": {
+      "description": "A bad name, password or body",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Errors"
+        }
+       }
+      }
+     },
+     "403": {
+      "description": "Not an administrator",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Errors"
+        }
+       }
+      }
+     },
+     "409": {
+      "description": "The name is a user's or an organisation's already",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Errors"
+        }
+       }
+      }
+     }
+    }
+   }
   }
  },
  "components": {
@@ -4044,6 +4233,81 @@ enum OpenAPIDocument {
       "items": {
        "type": "string"
       }
+     }
+    }
+   },
+   "User": {
+    "type": "object",
+    "description": "A user. `source`, `disabled`, `created_at` and `created_by` are shown only to the user and to administrators.",
+    "properties": {
+     "name": {
+      "type": "string"
+     },
+     "organizations": {
+      "type": "array",
+      "items": {
+       "type": "string"
+      }
+     },
+     "source": {
+      "type": "string",
+      "enum": [
+       "htpasswd",
+       "index"
+      ],
+      "description": "Where the account lives: the htpasswd file (managed with `pier user`) or the index (managed here)."
+     },
+     "disabled": {
+      "type": "boolean"
+     },
+     "created_at": {
+      "type": "string",
+      "format": "date-time"
+     },
+     "created_by": {
+      "type": "string"
+     }
+    },
+    "required": [
+     "name"
+    ]
+   },
+   "NewUser": {
+    "type": "object",
+    "additionalProperties": false,
+    "required": [
+     "name",
+     "password"
+    ],
+    "properties": {
+     "name": {
+      "type": "string",
+      "pattern": "^[a-z0-9]([a-z0-9._-]{0,62}[a-z0-9])?$",
+      "description": "A namespace: the user owns `name/**` with index.namespaces."
+     },
+     "password": {
+      "type": "string",
+      "minLength": 8,
+      "maxLength": 72
+     }
+    }
+   },
+   "UserChange": {
+    "type": "object",
+    "additionalProperties": false,
+    "properties": {
+     "disabled": {
+      "type": "boolean",
+      "description": "Administrators only. A disabled user's passwords and tokens are refused at once."
+     },
+     "password": {
+      "type": "string",
+      "minLength": 8,
+      "maxLength": 72
+     },
+     "current_password": {
+      "type": "string",
+      "description": "Required when a user changes their own password."
      }
     }
    }

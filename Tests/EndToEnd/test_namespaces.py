@@ -204,6 +204,7 @@ def test_two_instances_on_one_postgres_and_one_bucket_agree(make_server, htpassw
     config = {
         "storage": {"s3": seaweedfs.s3_config(seaweedfs.new_bucket()), "redirect": {"disable": True}},
         "auth": {"htpasswd": {"realm": "pier", "path": str(path)}},
+        "access": {"admins": ["root"]},
         "index": {"namespaces": True, "defaultvisibility": "private", "database": postgres.new_database()},
     }
     a, b = make_server("pier", config=config), make_server("pier", config=config)
@@ -229,6 +230,14 @@ def test_two_instances_on_one_postgres_and_one_bucket_agree(make_server, htpassw
     # Made private again through B: A stops serving it to others.
     assert api(b, "/api/v1/repositories/alice/app", auth=alice, method="PATCH", json={"visibility": "private"}).status_code == 200
     assert eventually(lambda: Registry(a.url).get_manifest("alice/app", "v1").status_code == 401, timeout=15)
+    # A user made through A logs in through B; disabled through B, A refuses them.
+    body = {"name": "dave", "password": "dave-password"}
+    assert api(a, "/api/v1/users", auth=CALLERS["root"], method="POST", json=body).status_code == 201
+    dave = ("dave", "dave-password")
+    assert eventually(lambda: Registry(b.url, auth=dave).get("/v2/").status_code == 200, timeout=15)
+    assert Registry(a.url, auth=dave).get("/v2/").status_code == 200
+    assert api(b, "/api/v1/users/dave", auth=CALLERS["root"], method="PATCH", json={"disabled": True}).status_code == 200
+    assert eventually(lambda: Registry(a.url, auth=dave).get("/v2/").status_code == 401, timeout=15)
 
 
 def test_piers_token_server_grants_what_the_namespaces_grant(make_server, htpasswd, tmp_path):

@@ -1,0 +1,189 @@
+"""Users an administrator makes through the API (`POST /api/v1/users`): they log in
+wherever the htpasswd file's users do — Basic auth on /v2/ and /api/v1/, Pier's token
+server, personal access tokens — own their namespace, and can be disabled, given a new
+password or removed, each taking effect at once. The file's users stay the file's."""
+
+from __future__ import annotations
+
+import base64
+import json
+
+import pytest
+
+from harness import Registry, images
+from harness.client import error_codes
+from harness.index_api import api, try_push
+
+pytestmark = pytest.mark.pier_only
+
+FILE_USERS = {"root": "root-pw", "alice": "alice-pw"}
+ROOT = ("root", "root-pw")
+ALICE = ("alice", "alice-pw")
+CAROL = ("carol", "carol-password")
+
+
+def config(path, **index):
+    return {
+        "auth": {"htpasswd": {"realm": "pier", "path": str(path)}},
+        "access": {"admins": ["root"]},
+        "index": {"namespaces": True, "defaultvisibility": "private", **index},
+    }
+
+
+@pytest.fixture
+def srv(make_server, htpasswd):
+    return make_server("pier", config=config(htpasswd(FILE_USERS)))
+
+
+def make_carol(srv, password: str = CAROL[1]) -> dict:
+    r = api(srv, "/api/v1/users", auth=ROOT, method="POST", json={"name": "carol", "password": password})
+    assert r.status_code == 201, r.text
+    assert r.headers["Location"] == "/api/v1/users/carol"
+    return r.json()
+
+
+def test_a_user_made_by_an_admin_logs_in_pushes_to_their_namespace_and_is_listed(srv):
+    made = make_carol(srv)
+    assert made["name"] == "carol" and made["source"] == "index" and made["disabled"] is False
+    assert made["created_by"] == "root"
+    carol = Registry(srv.url, auth=CAROL)
+    assert carol.get("/v2/").status_code == 200
+    assert try_push(carol, "carol/app", "v1", images.image(1)) == 201
+    assert try_push(carol, "alice/app", "v1", images.image(1)) == 403
+    assert api(srv, "/api/v1/users/carol", auth=CAROL).json()["source"] == "index"
+    listed = api(srv, "/api/v1/users", auth=ROOT).json()["results"]
+    assert [(u["name"], u["source"]) for u in listed] == [("alice", "htpasswd"), ("carol", "index"), ("root", "htpasswd")]
+    # Anyone sees a user's name and organisations; only they and admins see the account.
+    assert "source" not in api(srv, "/api/v1/users/carol", auth=ALICE).json()
+    # The password is stored as bcrypt, never in clear.
+    stored = b"".join(p.read_bytes() for p in (srv.root / "pier").glob("index.db*"))
+    assert CAROL[1].encode() not in stored
+
+
+def test_only_admins_with_their_password_make_and_list_users(srv):
+    body = {"name": "dave", "password": "dave-password"}
+    assert api(srv, "/api/v1/users", method="POST", json=body).status_code == 401
+    r = api(srv, "/api/v1/users", auth=ALICE, method="POST", json=body)
+    assert r.status_code == 403 and error_codes(r) == ["DENIED"]
+    assert api(srv, "/api/v1/users", auth=ALICE).status_code == 403
+    # An admin's token, whatever its scopes, does not administer users.
+    token = api(srv, "/api/v1/tokens", auth=ROOT, method="POST", json={"name": "t", "scopes": ["delete"]}).json()["token"]
+    assert api(srv, "/api/v1/users", auth=("root", token), method="POST", json=body).status_code == 403
+    assert [u["name"] for u in api(srv, "/api/v1/users", auth=ROOT).json()["results"]] == ["alice", "root"]
+
+
+@pytest.mark.parametrize("body, status", [
+    ({"name": "Carol", "password": "carol-password"}, 400),
+    ({"name": "carol/x", "password": "carol-password"}, 400),
+    ({"name": "-carol", "password": "carol-password"}, 400),
+    ({"name": "c" * 65, "password": "carol-password"}, 400),
+    ({"name": "carol'; DROP TABLE users; --", "password": "carol-password"}, 400),
+    ({"name": "carol", "password": "short"}, 400),
+    ({"name": "carol", "password": "p" * 73}, 400),
+    ({"name": "carol", "password": "pass\u0000word-long"}, 400),
+    ({"name": "carol", "password": 12345678}, 400),
+    ({"name": "carol"}, 400),
+    ({"name": "carol", "password": "carol-password", "admin": True}, 400),
+    ({"name": "alice", "password": "alice-password"}, 409),
+])
+def test_bad_user_requests_are_refused_and_make_nothing(srv, body, status):
+    r = api(srv, "/api/v1/users", auth=ROOT, method="POST", json=body)
+    assert r.status_code == status and error_codes(r) == ["REQUEST_INVALID"], r.text
+    assert [u["name"] for u in api(srv, "/api/v1/users", auth=ROOT).json()["results"]] == ["alice", "root"]
+
+
+def test_malformed_and_oversized_bodies_are_refused(srv):
+    r = api(srv, "/api/v1/users", auth=ROOT, method="POST", data=b"{not json", headers={"Content-Type": "application/json"})
+    assert r.status_code == 400 and error_codes(r) == ["REQUEST_INVALID"]
+    r = api(srv, "/api/v1/users", auth=ROOT, method="POST", json={"name": "carol", "password": "x" * 5000})
+    assert r.status_code in (400, 413)
+    assert api(srv, "/api/v1/users/carol", auth=ROOT).json().get("source") is None
+
+
+def test_a_name_taken_by_a_user_or_an_organisation_is_refused(srv):
+    make_carol(srv)
+    r = api(srv, "/api/v1/users", auth=ROOT, method="POST", json={"name": "carol", "password": "other-password"})
+    assert r.status_code == 409
+    assert api(srv, "/api/v1/orgs", auth=ROOT, method="POST", json={"name": "acme"}).status_code == 201
+    r = api(srv, "/api/v1/users", auth=ROOT, method="POST", json={"name": "acme", "password": "acme-password"})
+    assert r.status_code == 409
+    # The old password still works: the refused request changed nothing.
+    assert Registry(srv.url, auth=CAROL).get("/v2/").status_code == 200
+
+
+def test_a_disabled_user_is_refused_at_once_with_password_and_token_and_can_be_enabled_again(srv):
+    make_carol(srv)
+    carol = Registry(srv.url, auth=CAROL)
+    assert carol.get("/v2/").status_code == 200  # now cached
+    token = api(srv, "/api/v1/tokens", auth=CAROL, method="POST", json={"name": "ci", "scopes": ["write"]}).json()["token"]
+    assert Registry(srv.url, auth=("carol", token)).get("/v2/").status_code == 200
+    assert api(srv, "/api/v1/users/carol", auth=ALICE, method="PATCH", json={"disabled": True}).status_code == 403
+    assert api(srv, "/api/v1/users/carol", auth=CAROL, method="PATCH", json={"disabled": True}).status_code == 403
+    r = api(srv, "/api/v1/users/carol", auth=ROOT, method="PATCH", json={"disabled": True})
+    assert r.status_code == 200 and r.json()["disabled"] is True, r.text
+    assert carol.get("/v2/").status_code == 401
+    assert Registry(srv.url, auth=("carol", token)).get("/v2/").status_code == 401
+    assert api(srv, "/api/v1/search", auth=CAROL).status_code == 401
+    assert api(srv, "/api/v1/users/carol", auth=ROOT, method="PATCH", json={"disabled": False}).status_code == 200
+    assert carol.get("/v2/").status_code == 200
+    assert Registry(srv.url, auth=("carol", token)).get("/v2/").status_code == 200
+
+
+def test_a_user_changes_their_password_with_the_current_one_and_the_old_stops_at_once(srv):
+    make_carol(srv)
+    assert Registry(srv.url, auth=CAROL).get("/v2/").status_code == 200
+    wrong = {"password": "carol-new-password", "current_password": "not-it-at-all"}
+    r = api(srv, "/api/v1/users/carol", auth=CAROL, method="PATCH", json=wrong)
+    assert r.status_code == 403 and error_codes(r) == ["DENIED"]
+    assert api(srv, "/api/v1/users/carol", auth=CAROL, method="PATCH", json={"password": "carol-new-password"}).status_code == 403
+    assert api(srv, "/api/v1/users/carol", auth=ALICE, method="PATCH", json={"password": "alice-set-this"}).status_code == 403
+    right = {"password": "carol-new-password", "current_password": CAROL[1]}
+    assert api(srv, "/api/v1/users/carol", auth=CAROL, method="PATCH", json=right).status_code == 200
+    assert Registry(srv.url, auth=CAROL).get("/v2/").status_code == 401
+    assert Registry(srv.url, auth=("carol", "carol-new-password")).get("/v2/").status_code == 200
+    # An admin sets one without knowing the old.
+    assert api(srv, "/api/v1/users/carol", auth=ROOT, method="PATCH", json={"password": "set-by-root"}).status_code == 200
+    assert Registry(srv.url, auth=("carol", "set-by-root")).get("/v2/").status_code == 200
+    # The file's users change theirs in the file.
+    r = api(srv, "/api/v1/users/alice", auth=ALICE, method="PATCH", json={"password": "x" * 10, "current_password": ALICE[1]})
+    assert r.status_code == 409 and "pier user" in r.text
+
+
+def test_a_removed_user_loses_their_login_and_tokens_and_the_file_users_stay(srv):
+    make_carol(srv)
+    token = api(srv, "/api/v1/tokens", auth=CAROL, method="POST", json={"name": "ci", "scopes": ["read"]}).json()["token"]
+    assert api(srv, "/api/v1/users/carol", auth=ALICE, method="DELETE").status_code == 403
+    assert api(srv, "/api/v1/users/carol", auth=ROOT, method="DELETE").status_code == 204
+    assert Registry(srv.url, auth=CAROL).get("/v2/").status_code == 401
+    assert Registry(srv.url, auth=("carol", token)).get("/v2/").status_code == 401
+    assert api(srv, "/api/v1/users/carol", auth=ROOT, method="DELETE").status_code == 404
+    r = api(srv, "/api/v1/users/alice", auth=ROOT, method="DELETE")
+    assert r.status_code == 409 and "pier user" in r.text
+    # Made again, the name starts afresh: the old token stays dead.
+    make_carol(srv)
+    assert Registry(srv.url, auth=("carol", token)).get("/v2/").status_code == 401
+
+
+def test_a_user_made_through_the_api_logs_in_to_piers_token_server(make_server, htpasswd, tmp_path):
+    from harness.auth import token_for
+    from harness.server import free_port
+
+    path = htpasswd(FILE_USERS)
+    port = free_port()
+    srv = make_server("pier", port=port, config={
+        "auth": {"token": {"realm": f"http://127.0.0.1:{port}/token", "service": "pier-test", "issuer": "pier"}},
+        "tokenserver": {"htpasswd": str(path), "key": str(tmp_path / "token.key")},
+        "access": {"admins": ["root"]},
+        "index": {"namespaces": True},
+    })
+    root_token = token_for(f"{srv.url}/token", "pier-test", [], auth=ROOT)
+    r = api(srv, "/api/v1/users", method="POST", json={"name": "carol", "password": CAROL[1]},
+            headers={"Authorization": f"Bearer {root_token}"})
+    assert r.status_code == 201, r.text
+    bearer = token_for(f"{srv.url}/token", "pier-test", ["repository:carol/app:pull,push"], auth=CAROL)
+    claims = json.loads(base64.urlsafe_b64decode(bearer.split(".")[1] + "=="))
+    assert claims["sub"] == "carol"
+    assert claims["access"] == [{"type": "repository", "name": "carol/app", "actions": ["pull", "push"]}]
+    reg = Registry(srv.url)
+    reg.session.headers["Authorization"] = f"Bearer {bearer}"
+    assert try_push(reg, "carol/app", "v1", images.image(2)) == 201
