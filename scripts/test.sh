@@ -53,14 +53,14 @@ S3_SUITE=(
   test_base.py test_blobs.py test_uploads.py test_manifests.py test_referrers.py test_tags_catalog.py
   test_clients.py test_docker_client.py test_robustness.py test_interop.py test_big_blob.py
   test_crash_safety.py test_lifecycle.py test_notifications.py test_auth_htpasswd.py test_access_policy.py
-  test_sha512.py
+  test_sha512.py test_repository_delete.py
 )
 echo "==> pytest Tests/EndToEnd --storage=s3"
 (cd Tests/EndToEnd && "../../$VENV/bin/python" -m pytest --storage=s3 "${S3_SUITE[@]}" "$@")
 # The index suite once more on PostgreSQL (a private server started by the harness, a
 # database per storage root): both engines run every index test.
 echo "==> pytest Tests/EndToEnd --index=postgres"
-(cd Tests/EndToEnd && "../../$VENV/bin/python" -m pytest --index=postgres test_index.py test_namespaces.py test_access_tokens.py test_users.py test_webhooks.py "$@")
+(cd Tests/EndToEnd && "../../$VENV/bin/python" -m pytest --index=postgres test_index.py test_namespaces.py test_access_tokens.py test_users.py test_repository_delete.py test_webhooks.py "$@")
 echo "==> pytest bench/tests"
 "$VENV/bin/python" -m pytest bench/tests -q
 

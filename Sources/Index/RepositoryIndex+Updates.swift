@@ -89,6 +89,23 @@ extension RepositoryIndex {
         if refresh { try await refreshSearchDocument(repository) }
     }
 
+    /// Forgets repository `repository` after the registry deleted it: its tags, stars,
+    /// comments, collaborators, description, its own webhooks and its search document (an
+    /// organisation's webhooks stay). A repository pushed again later starts afresh.
+    public func forgetRepository(_ repository: String) async throws {
+        try await database.transaction { database in
+            for table in ["tags", "stars", "comments", "collaborators"] {
+                try await database.execute("DELETE FROM \(table) WHERE repository = $1", [.text(repository)])
+            }
+            try await database.execute("DELETE FROM webhooks WHERE scope = $1 AND target = $2", [.text(Webhook.Scope.repository.rawValue), .text(repository)])
+            try await database.execute("DELETE FROM repositories WHERE name = $1", [.text(repository)])
+        }
+        try await refreshSearchDocument(repository)
+        grants?.forget(repository)
+        // Also what tells other instances to read the webhooks again.
+        try await bumpGrantsVersion()
+    }
+
     /// Rewrites the search document of `repository` from its row and tags.
     func refreshSearchDocument(_ repository: String) async throws {
         try await database.transaction { database in
@@ -99,10 +116,15 @@ extension RepositoryIndex {
             let name = repository + " " + repository.split(separator: "/").joined(separator: " ")
             let binds: [IndexValue] = [.text(repository), .text(name), row?["description"] ?? .null, row?["overview"] ?? .null, .text(tags)]
             if database.engine == .sqlite {
+                guard row != nil else {
+                    // A repository gone: its document and its number go with it.
+                    try await database.execute("DELETE FROM search_documents WHERE rowid IN (SELECT id FROM search_ids WHERE repository = $1)", [.text(repository)])
+                    try await database.execute("DELETE FROM search_ids WHERE repository = $1", [.text(repository)])
+                    return
+                }
                 try await database.execute("INSERT INTO search_ids (repository) VALUES ($1) ON CONFLICT (repository) DO NOTHING", [.text(repository)])
                 let id = try await database.query("SELECT id FROM search_ids WHERE repository = $1", [.text(repository)]).first?["id"] ?? .null
                 try await database.execute("DELETE FROM search_documents WHERE rowid = $1", [id])
-                guard row != nil else { return }
                 try await database.execute(
                     "INSERT INTO search_documents (rowid, repository, name, description, overview, tags) VALUES ($6, $1, $2, $3, $4, $5)", binds + [id]
                 )

@@ -6,6 +6,7 @@ import Index
 import Logging
 import NIOCore
 import OCI
+import Registry
 import RegistryAPI
 import Webhooks
 
@@ -38,8 +39,16 @@ public struct IndexResponder: Sendable {
     /// beside it); nil when nobody logs in with a password here.
     let logins: HtpasswdProvider?
 
-    public init(index: RepositoryIndex, access: AccessController?, logins: HtpasswdProvider? = nil, webhooks: WebhookDispatcher? = nil, logger: Logger) {
+    /// The registry whose repositories `DELETE /api/v1/repositories/{name}` removes; nil
+    /// where there is none to change (a command).
+    let registry: Registry?
+
+    public init(
+        index: RepositoryIndex, access: AccessController?, logins: HtpasswdProvider? = nil, registry: Registry? = nil,
+        webhooks: WebhookDispatcher? = nil, logger: Logger
+    ) {
         self.index = index
+        self.registry = registry
         self.access = access
         self.logins = logins
         self.webhooks = webhooks
@@ -171,6 +180,22 @@ public struct IndexResponder: Sendable {
         switch endpoint {
         case "":
             route = "api_repository"
+            if request.method == .delete {
+                try requireAdministration(fullName, caller)
+                guard let registry else { throw RegistryError(.unavailable, "repositories cannot be deleted here", status: 503) }
+                let origin = RequestOrigin(
+                    actor: caller.identity.userName, host: request.head.authority ?? "", method: "DELETE",
+                    userAgent: request.headers[.userAgent] ?? ""
+                )
+                do {
+                    _ = try await registry.deleteRepository(repository, origin: origin)
+                } catch let error as RegistryError where error.code == .nameUnknown {
+                    // Known to the index, gone from storage (deleted by hand): forget it still.
+                }
+                try await index.forgetRepository(fullName)
+                await webhooks?.reload()
+                return Response(status: .noContent)
+            }
             if request.method == .patch {
                 try requireAdministration(fullName, caller)
                 let fields = try await JSONFields.read(request, limit: Self.overviewLimit * 6 + 4096, allowed: ["description", "overview", "visibility"])

@@ -315,6 +315,54 @@ enum OpenAPIDocument {
       }
      }
     }
+   },
+   "delete": {
+    "summary": "Delete the repository and its content: manifests, tags, layer links, unfinished uploads, and what the index holds of it (stars, comments, collaborators, its webhooks). Blobs stay for garbage collection; nested repositories stay. Needs storage.delete.enabled.",
+    "responses": {
+     "204": {
+      "description": "Deleted"
+     },
+     "401": {
+      "description": "Log in first",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Errors"
+        }
+       }
+      }
+     },
+     "403": {
+      "description": "Not the repository's administrator",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Errors"
+        }
+       }
+      }
+     },
+     "404": {
+      "description": "No such repository (or one the caller may not see)",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Errors"
+        }
+       }
+      }
+     },
+     "405": {
+      "description": "Deletes are disabled (storage.delete.enabled)",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Errors"
+        }
+       }
+      }
+     }
+    }
    }
   },
   "/api/v1/repositories/{name}/tags": {

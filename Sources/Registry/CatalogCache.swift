@@ -44,6 +44,19 @@ final class CatalogCache: Sendable {
         }
     }
 
+    /// Forgets a repository this process deleted; other instances drop it at their next walk.
+    func remove(_ name: String) {
+        state.withLock { state in
+            state.known.remove(name)
+            state.journaled.remove(name)
+            state.insertedDuringWalk.remove(name)
+            if let names = state.names {
+                let index = names.partitioningIndex { $0 >= name }
+                if index < names.count, names[index] == name { state.names?.remove(at: index) }
+            }
+        }
+    }
+
     /// Records a repository this process just wrote into.
     /// - Returns: whether it was new to this process (neither listed nor recorded before).
     @discardableResult

@@ -33,7 +33,10 @@ extension Registry {
         }
         let generation = tagLists.generation()
         guard let entries = try await driver.list(layout.tagsDirectory(name)) else {
-            guard try await driver.stat(layout.repository(name)) != nil else { throw RegistryError.nameUnknown(name) }
+            // A directory that only holds nested repositories (or a deleted one's) is none.
+            guard let children = try await driver.list(layout.repository(name)), Layout.isRepository(children) else {
+                throw RegistryError.nameUnknown(name)
+            }
             return Page(items: [], hasMore: false)
         }
         let tags = entries.filter { Tag($0) != nil }.sorted()
@@ -123,6 +126,18 @@ extension Registry {
         for entry in entries {
             guard let record = layout.catalogJournalRecord(entry), record.milliseconds < cutoff else { continue }
             try? await driver.delete(layout.catalogJournalEntry(named: entry))
+        }
+    }
+
+    /// Drops a deleted repository from this process's catalog and from the journal, so a
+    /// journal entry of its creation does not list it again; other instances drop it at
+    /// their next walk.
+    func removeFromCatalog(_ name: RepositoryName) async throws {
+        catalogNames.remove(name.value)
+        guard driver.isShared else { return }
+        for entry in try await driver.list(layout.catalogJournal, after: "") {
+            guard layout.catalogJournalRecord(entry)?.name == name else { continue }
+            try await driver.delete(layout.catalogJournalEntry(named: entry))
         }
     }
 

@@ -120,7 +120,7 @@ public struct PierServer: Sendable {
                     access: access
                 ),
                 tokenEndpoint: tokenEndpoint,
-                indexAPI: index.map { IndexResponder(index: $0, access: access, logins: parts.logins, webhooks: webhooks, logger: logger) },
+                indexAPI: index.map { IndexResponder(index: $0, access: access, logins: parts.logins, registry: registry, webhooks: webhooks, logger: logger) },
                 acmeChallenges: acme?.challenges,
                 accessLog: accessLog,
                 extraHeaders: headers

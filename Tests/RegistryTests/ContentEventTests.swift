@@ -118,6 +118,22 @@ import Testing
         ])
     }
 
+    @Test func aRepositoryDeleteIsOneManifestDeleteEachAndLeavesNestedRepositories() async throws {
+        let registry = registry
+        let bytes = try await manifest(registry)
+        let (stored, _) = try await registry.putManifest(repo, reference: .tag(Tag("v1")!), bytes: bytes, contentType: nil, origin: origin)
+        let nested = RepositoryName("team/app/sub")!
+        _ = try await registry.mountBlob(nested, Digest.of(Array("{}".utf8)), from: repo, origin: origin)
+        _ = try await registry.putManifest(nested, reference: .tag(Tag("v1")!), bytes: bytes, contentType: nil, origin: origin)
+        sink.reset()
+        let deletion = try await registry.deleteRepository(repo, origin: origin)
+        #expect(deletion.manifests == 1)
+        #expect(sink.events == [ContentEvent(.delete, repo, .manifest(stored.digest, mediaType: nil, size: nil), origin: origin)])
+        await #expect(throws: RegistryError.self) { try await registry.tags(repo, limit: 10, after: nil) }
+        #expect(try await registry.tags(nested, limit: 10, after: nil).items == ["v1"])
+        await #expect(throws: RegistryError.self) { try await registry.deleteRepository(repo, origin: origin) }
+    }
+
     @Test func aRegistryWithoutSubscribersSaysSoAndAFanOutReachesEverySubscriber() async throws {
         #expect(Registry(driver: InMemoryDriver()).eventDetail == .none)
         let second = RecordingEventSink()
