@@ -208,6 +208,14 @@ enum IndexMigrations {
                 """,
             ]
         },
+        // What a tag's image says of itself in its config: when it was built, its labels
+        // (a JSON object). Filled for tags pushed from now on and by `pier index rebuild`.
+        Step(version: 10) { _ in
+            [
+                "ALTER TABLE tags ADD COLUMN created_at BIGINT",
+                "ALTER TABLE tags ADD COLUMN labels TEXT NOT NULL DEFAULT '{}'",
+            ]
+        },
     ]
 
     /// The newest schema this build knows.

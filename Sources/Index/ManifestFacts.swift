@@ -7,8 +7,13 @@ struct ManifestFacts: Sendable, Equatable {
     var size: Int64
     /// `os/architecture[/variant]` of each child of an index.
     var platforms: [String]
-    /// `org.opencontainers.image.description` from the manifest's annotations, if any.
+    /// `org.opencontainers.image.description` from the manifest's annotations, else from
+    /// the image's labels.
     var description: String?
+    /// When the image was built: its config's `created`, in milliseconds since 1970.
+    var created: Int64?
+    /// The image's labels (`config.Labels`), searched and shown on its tag.
+    var labels: [String: String] = [:]
 
     init(size: Int64, platforms: [String] = [], description: String? = nil) {
         self.size = size

@@ -1,3 +1,4 @@
+import Foundation
 import OCI
 import Registry
 
@@ -10,7 +11,8 @@ extension RepositoryIndex {
         switch (event.action, event.object) {
         case (.push, .manifest(let digest, let mediaType, _)):
             let stored = try? await content.getManifest(event.repository, .digest(digest))
-            let facts = stored.map { ManifestFacts(bytes: $0.bytes, mediaType: $0.mediaType) } ?? ManifestFacts(size: 0)
+            var facts = ManifestFacts(size: 0)
+            if let stored { facts = await ManifestFacts.read(stored, in: event.repository, from: content) }
             try await recordPush(
                 repository, digest: digest.description, mediaType: stored?.mediaType ?? mediaType ?? "",
                 tag: event.tag?.description, facts: facts, pusher: event.origin.actor ?? "", at: now
@@ -71,13 +73,15 @@ extension RepositoryIndex {
             if let tag {
                 try await database.execute(
                     """
-                    INSERT INTO tags (repository, name, digest, media_type, size, platforms, pushed_at, pusher)
-                    VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+                    INSERT INTO tags (repository, name, digest, media_type, size, platforms, pushed_at, pusher, created_at, labels)
+                    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
                     ON CONFLICT (repository, name) DO UPDATE SET digest = excluded.digest, media_type = excluded.media_type,
-                        size = excluded.size, platforms = excluded.platforms, pushed_at = excluded.pushed_at, pusher = excluded.pusher
+                        size = excluded.size, platforms = excluded.platforms, pushed_at = excluded.pushed_at, pusher = excluded.pusher,
+                        created_at = excluded.created_at, labels = excluded.labels
                     """,
                     [.text(repository), .text(tag), .text(digest), .text(mediaType), .integer(facts.size),
-                     .text(facts.platforms.joined(separator: ",")), .integer(now), .text(pusher)]
+                     .text(facts.platforms.joined(separator: ",")), .integer(now), .text(pusher),
+                     facts.created.map(IndexValue.integer) ?? .null, .text(Self.labelsText(facts.labels))]
                 )
             }
         }
@@ -87,6 +91,21 @@ extension RepositoryIndex {
             try await bumpGrantsVersion()
         }
         if refresh { try await refreshSearchDocument(repository) }
+    }
+
+    /// Labels as the `labels` column holds them (a JSON object of strings).
+    static func labels(_ text: String?) -> [String: String] {
+        guard let text, text != "{}", let data = text.data(using: .utf8),
+              let labels = try? JSONDecoder().decode([String: String].self, from: data) else { return [:] }
+        return labels
+    }
+
+    /// Labels as the `labels` column holds them: a JSON object, keys sorted.
+    static func labelsText(_ labels: [String: String]) -> String {
+        guard !labels.isEmpty else { return "{}" }
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return (try? encoder.encode(labels)).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
     }
 
     /// Forgets repository `repository` after the registry deleted it: its tags, stars,
@@ -110,8 +129,11 @@ extension RepositoryIndex {
     func refreshSearchDocument(_ repository: String) async throws {
         try await database.transaction { database in
             let row = try await database.query("SELECT description, overview FROM repositories WHERE name = $1", [.text(repository)]).first
-            let tags = try await database.query("SELECT name FROM tags WHERE repository = $1 ORDER BY pushed_at DESC LIMIT 200", [.text(repository)])
-                .compactMap { $0["name"].text }.joined(separator: " ")
+            let rows = try await database.query("SELECT name, labels FROM tags WHERE repository = $1 ORDER BY pushed_at DESC LIMIT 200", [.text(repository)])
+            // Tag names, and the newest image's label values (its maintainer, its source…).
+            var words = rows.compactMap { $0["name"].text }
+            if let newest = rows.first { words += Self.labels(newest["labels"].text).sorted { $0.key < $1.key }.map(\.value) }
+            let tags = words.joined(separator: " ")
             // The name whole and in its parts, so `team/app`, `team` and `app` all find it.
             let name = repository + " " + repository.split(separator: "/").joined(separator: " ")
             let binds: [IndexValue] = [.text(repository), .text(name), row?["description"] ?? .null, row?["overview"] ?? .null, .text(tags)]
@@ -203,7 +225,7 @@ extension RepositoryIndex {
             guard known[tagName] != manifest.digest.description else { continue }
             try await recordPush(
                 name, digest: manifest.digest.description, mediaType: manifest.mediaType, tag: tagName,
-                facts: ManifestFacts(bytes: manifest.bytes, mediaType: manifest.mediaType), pusher: "", at: now, refresh: false
+                facts: await ManifestFacts.read(manifest, in: repository, from: content), pusher: "", at: now, refresh: false
             )
         }
         for gone in Set(known.keys).subtracting(stored) {

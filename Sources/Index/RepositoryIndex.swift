@@ -51,7 +51,10 @@ public final class RepositoryIndex: Sendable {
     public func tags(_ name: String, order: TagSummary.Order, limit: Int, offset: Int) async throws -> [TagSummary] {
         let orderBy = order == .pushed ? "pushed_at DESC, name ASC" : "name ASC"
         let rows = try await database.query(
-            "SELECT name, digest, media_type, size, platforms, pushed_at, pusher, last_pulled_at FROM tags WHERE repository = $1 ORDER BY \(orderBy) LIMIT $2 OFFSET $3",
+            """
+            SELECT name, digest, media_type, size, platforms, pushed_at, pusher, last_pulled_at, created_at, labels
+            FROM tags WHERE repository = $1 ORDER BY \(orderBy) LIMIT $2 OFFSET $3
+            """,
             [.text(name), .integer(Int64(limit)), .integer(Int64(offset))]
         )
         return rows.map { row in
@@ -63,7 +66,9 @@ public final class RepositoryIndex: Sendable {
                 platforms: (row["platforms"].text ?? "").split(separator: ",").map(String.init),
                 pushedAt: row["pushed_at"].integer ?? 0,
                 pusher: row["pusher"].text ?? "",
-                lastPulledAt: row["last_pulled_at"].integer
+                lastPulledAt: row["last_pulled_at"].integer,
+                createdAt: row["created_at"].integer,
+                labels: Self.labels(row["labels"].text)
             )
         }
     }

@@ -11,6 +11,10 @@ public struct TagSummary: Sendable, Equatable {
     public var pushedAt: Int64
     public var pusher: String
     public var lastPulledAt: Int64?
+    /// When the image was built (its config's `created`); nil when unknown.
+    public var createdAt: Int64?
+    /// The image's labels.
+    public var labels: [String: String] = [:]
 
     /// How a tag list is ordered.
     public enum Order: String, Sendable {

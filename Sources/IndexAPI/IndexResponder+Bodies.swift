@@ -49,6 +49,9 @@ extension IndexResponder {
         var pushedAt: String
         var pusher: String
         var lastPulledAt: String?
+        /// When the image was built, from its config.
+        var createdAt: String?
+        var labels: [String: String]
 
         init(_ tag: TagSummary) {
             name = tag.name
@@ -59,6 +62,8 @@ extension IndexResponder {
             pushedAt = IndexClock.format(tag.pushedAt)
             pusher = tag.pusher
             lastPulledAt = tag.lastPulledAt.map(IndexClock.format)
+            createdAt = tag.createdAt.map(IndexClock.format)
+            labels = tag.labels
         }
     }
 

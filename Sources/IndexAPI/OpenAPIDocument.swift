@@ -3894,6 +3894,21 @@ enum OpenAPIDocument {
      "last_pulled_at": {
       "type": "string",
       "format": "date-time"
+     },
+     "created_at": {
+      "type": [
+       "string",
+       "null"
+      ],
+      "format": "date-time",
+      "description": "When the image was built: its config's `created` (for an index, its linux/amd64 image's). Absent when unknown."
+     },
+     "labels": {
+      "type": "object",
+      "additionalProperties": {
+       "type": "string"
+      },
+      "description": "The image's labels (`config.Labels`)."
      }
     }
    },

@@ -26,6 +26,11 @@ public protocol ContentStore: Sendable {
     /// - Throws: `BLOB_UNKNOWN`, or `RANGE_INVALID` (416) for an unsatisfiable range.
     func pullBlob(_ name: RepositoryName, _ digest: Digest, range: ByteRange?, origin: RequestOrigin) async throws -> BlobContent
 
+    /// A small blob's bytes whole (an image's config), with no pull event: what the index
+    /// reads of an image it was told was pushed. Nil when the repository does not hold it.
+    /// - Throws: when it is larger than `limit` bytes.
+    func blobBytes(_ name: RepositoryName, _ digest: Digest, limit: Int) async throws -> [UInt8]?
+
     /// Unlinks a blob from a repository; the bytes stay until garbage collection.
     func deleteBlob(_ name: RepositoryName, _ digest: Digest, origin: RequestOrigin) async throws
 

@@ -49,6 +49,11 @@ extension Registry {
         return BlobContent(size: size, range: range, body: .empty)
     }
 
+    public func blobBytes(_ name: RepositoryName, _ digest: Digest, limit: Int) async throws -> [UInt8]? {
+        guard try await driver.fileInfo(layout.layerLink(name, digest)) != nil else { return nil }
+        return try await driver.contents(of: layout.blobData(digest), limit: limit)
+    }
+
     /// Removes a blob from a repository (the link); the bytes stay until garbage collection,
     /// as in distribution, because other repositories may share them.
     public func deleteBlob(_ name: RepositoryName, _ digest: Digest, origin: RequestOrigin = .internal("delete")) async throws {

@@ -56,6 +56,28 @@ def test_a_pushed_image_appears_with_its_tags_digest_size_and_pusher(guarded):
     assert tag["size"] == len(m.data) + sum(b.size for b in m.all_blobs()), tag
 
 
+def test_a_tag_shows_when_its_image_was_built_and_its_labels_which_describe_and_find_it(open_pier):
+    reg = Registry(open_pier.url)
+    labels = {"org.opencontainers.image.description": "Kafka topic inspector", "maintainer": "streaming-team"}
+    single = images.image(1, labels=labels, created="2026-03-01T12:30:45.123456789Z")
+    assert reg.push("tools/inspect", "v1", single).status_code == 201
+    tag = eventually(lambda: (api(open_pier, "/api/v1/repositories/tools/inspect/tags").json().get("results") or [None])[0])
+    assert tag["created_at"] == "2026-03-01T12:30:45.123Z" and tag["labels"] == labels, tag
+    # The label describes a repository that has no description yet.
+    assert api(open_pier, "/api/v1/repositories/tools/inspect").json()["description"] == "Kafka topic inspector"
+    assert [h["name"] for h in api(open_pier, "/api/v1/search?q=streaming-team").json()["results"]] == ["tools/inspect"]
+    # A multi-arch index: its linux/amd64 image speaks for it.
+    arm = images.image(1, arch="arm64", labels={"maintainer": "arm-team"}, created="2025-01-01T00:00:00Z")
+    amd = images.image(1, arch="amd64", labels={"maintainer": "amd-team"}, created="2025-02-02T00:00:00Z")
+    assert reg.push("tools/multi", "v1", images.index([arm, amd])).status_code == 201
+    tag = eventually(lambda: (api(open_pier, "/api/v1/repositories/tools/multi/tags").json().get("results") or [None])[0])
+    assert tag["created_at"] == "2025-02-02T00:00:00.000Z" and tag["labels"] == {"maintainer": "amd-team"}, tag
+    # An image without either says nothing of them.
+    assert reg.push("tools/plain", "v1", images.image(1)).status_code == 201
+    tag = eventually(lambda: (api(open_pier, "/api/v1/repositories/tools/plain/tags").json().get("results") or [None])[0])
+    assert tag.get("created_at") is None and tag["labels"] == {}
+
+
 def test_tags_sort_by_push_date_or_name_and_page_with_link_headers(open_pier):
     reg = Registry(open_pier.url)
     for tag in ("b", "a", "c"):

@@ -117,8 +117,11 @@ def image(
     docker: bool = False,
     annotations: dict | None = None,
     subject: "Manifest | None" = None,
+    labels: dict | None = None,
+    created: str | None = None,
 ) -> Manifest:
-    """A runnable-looking image: config with correct diff_ids, gzip layers."""
+    """A runnable-looking image: config with correct diff_ids, gzip layers; `labels` and
+    `created` go into its config as a build would write them."""
     if isinstance(layers, int):
         layers = [random_layer(layer_size, docker) for _ in range(layers)]
     config = {
@@ -128,6 +131,10 @@ def image(
         "rootfs": {"type": "layers", "diff_ids": [l.diff_id for l in layers]},
         "history": [{"created_by": "pier e2e"} for _ in layers],
     }
+    if labels:
+        config["config"]["Labels"] = labels
+    if created:
+        config["created"] = created
     config_blob = Blob(dumps(config), DOCKER_CONFIG if docker else OCI_CONFIG)
     media_type = DOCKER_MANIFEST if docker else OCI_MANIFEST
     body = {
