@@ -9,6 +9,10 @@ import Synchronization
 /// Every method is safe to call concurrently; the database serializes writes.
 public final class RepositoryIndex: Sendable {
     public let database: any IndexDatabase
+    /// The same database, counting its writes (what tells the search cache it is stale).
+    let counter: WriteCountingDatabase
+    /// Broad searches' matches, until the next write.
+    let searchCache: SearchCache
     let logger: Logger
     /// The namespaces, visibility and collaborators the registry asks on every request
     /// (`index.namespaces`); nil when the index grants nothing.
@@ -24,7 +28,11 @@ public final class RepositoryIndex: Sendable {
 
     /// Opens the index on `database`, bringing its schema up to date and loading `grants`.
     public init(database: any IndexDatabase, grants: NamespaceGrants? = nil, logger: Logger) async throws {
-        self.database = database
+        let counter = WriteCountingDatabase(database)
+        self.database = counter
+        self.counter = counter
+        // Other instances write to PostgreSQL unseen: what is kept there lives two seconds.
+        self.searchCache = SearchCache(lifetime: database.engine == .postgres ? .seconds(2) : nil)
         self.logger = logger
         self.grants = grants
         try await IndexMigrations.migrate(database)
@@ -85,14 +93,19 @@ public final class RepositoryIndex: Sendable {
         // Relevance first (the full-text engine ranks the matches alone), then the columns
         // stars and pulls are kept in, so no match costs more than its row.
         let select = "r.name, r.star_count, r.pull_count, r.description"
+        let popularity = "r.star_count DESC, r.pull_count DESC, r.name ASC"
         let from: String
         let order: String
         let count: String
+        // Every match, for a search too broad to rank: the popularity index is walked and
+        // each repository looked up in the set of matches.
+        let broadFrom: String
         var binds: [IndexValue] = []
         if terms.isEmpty {
             from = "repositories r"
-            order = "r.star_count DESC, r.pull_count DESC, r.name ASC"
+            order = popularity
             count = "SELECT COUNT(*) AS n FROM repositories"
+            broadFrom = from
         } else if database.engine == .sqlite {
             // Each term as a quoted prefix: user input never reaches FTS5's query syntax.
             binds = [.text(terms.map { "\"\($0)\"*" }.joined(separator: " AND "))]
@@ -100,37 +113,53 @@ public final class RepositoryIndex: Sendable {
                 (SELECT repository, bm25(search_documents, 0.0, 10.0, 4.0, 1.0, 2.0) AS rank FROM search_documents
                  WHERE search_documents MATCH $1) d JOIN repositories r ON r.name = d.repository
                 """
-            order = "d.rank ASC, r.star_count DESC, r.pull_count DESC, r.name ASC"
+            order = "d.rank ASC, " + popularity
             count = "SELECT COUNT(*) AS n FROM search_documents WHERE search_documents MATCH $1"
+            // `+s.id`: the set of matches is built once and looked up per row; as an index
+            // constraint SQLite would walk the whole set for every row (60 ms against 2 for
+            // 10,000 matches).
+            broadFrom = """
+                repositories r JOIN search_ids s ON s.repository = r.name
+                WHERE +s.id IN (SELECT rowid FROM search_documents WHERE search_documents MATCH $1)
+                """
         } else {
             binds = [.text(terms.map { "\($0):*" }.joined(separator: " & "))]
             from = """
                 (SELECT repository, ts_rank(document, to_tsquery('simple', $1)) AS rank FROM search_documents
                  WHERE document @@ to_tsquery('simple', $1)) d JOIN repositories r ON r.name = d.repository
                 """
-            order = "d.rank DESC, r.star_count DESC, r.pull_count DESC, r.name ASC"
+            order = "d.rank DESC, " + popularity
             count = "SELECT COUNT(*) AS n FROM search_documents WHERE document @@ to_tsquery('simple', $1)"
+            broadFrom = "repositories r WHERE r.name IN (SELECT repository FROM search_documents WHERE document @@ to_tsquery('simple', $1))"
         }
         func hit(_ row: IndexRow) -> SearchResults.Hit? {
             guard let name = row["name"].text else { return nil }
             return .init(name: name, description: row["description"].text ?? "", starCount: row["star_count"].integer ?? 0, pullCount: row["pull_count"].integer ?? 0)
         }
+        let n = binds.count
+        // A broad search (a common word, or none): its matches in popularity order, kept
+        // until the index is next written; pages and each caller's filter are cut from them.
+        let key = terms.joined(separator: " ")
+        let writes = counter.writes
+        if let entry = searchCache.lookup(key, writes: writes), let page = Self.page(entry, visible: visible, limit: limit, offset: offset) {
+            return page
+        }
+        let total = try await database.query(count, binds).first?["n"].integer ?? 0
+        if total > broadAbove {
+            let rows = try await database.query(
+                "SELECT \(select) FROM \(broadFrom) ORDER BY \(popularity) LIMIT $\(n + 1)", binds + [.integer(Int64(Self.broadSearchKept))]
+            )
+            let entry = SearchCache.Entry(writes: writes, madeAt: .now, hits: rows.compactMap(hit), total: Int(total))
+            searchCache.store(key, entry)
+            if let page = Self.page(entry, visible: visible, limit: limit, offset: offset) { return page }
+            // Past the matches kept: that page is read alone.
+            let rows2 = try await database.query(
+                "SELECT \(select) FROM \(broadFrom) ORDER BY \(popularity) LIMIT $\(n + 1) OFFSET $\(n + 2)",
+                binds + [.integer(Int64(limit)), .integer(Int64(offset))]
+            )
+            return SearchResults(hits: rows2.compactMap(hit), total: Int(total))
+        }
         guard let visible else {
-            let n = binds.count
-            let total = try await database.query(count, binds).first?["n"].integer ?? 0
-            var (from, order) = (from, order)
-            if !terms.isEmpty, total > broadAbove {
-                // A word most repositories share ranks them all alike: ranking thousands of
-                // matches is spent for nothing. Popularity orders them, walking the index
-                // on stars and pulls until a page has matched.
-                order = "r.star_count DESC, r.pull_count DESC, r.name ASC"
-                from = database.engine == .sqlite
-                    ? """
-                        repositories r JOIN search_ids s ON s.repository = r.name
-                        WHERE s.id IN (SELECT rowid FROM search_documents WHERE search_documents MATCH $1)
-                        """
-                    : "repositories r WHERE r.name IN (SELECT repository FROM search_documents WHERE document @@ to_tsquery('simple', $1))"
-            }
             let rows = try await database.query(
                 "SELECT \(select) FROM \(from) ORDER BY \(order) LIMIT $\(n + 1) OFFSET $\(n + 2)",
                 binds + [.integer(Int64(limit)), .integer(Int64(offset))]
@@ -141,6 +170,22 @@ public final class RepositoryIndex: Sendable {
         let hits = rows.compactMap { row in hit(row).flatMap { visible($0.name) ? $0 : nil } }
         return SearchResults(hits: Array(hits.dropFirst(offset).prefix(limit)), total: hits.count)
     }
+
+    /// A page of a broad search from its kept matches; nil for a page past them (a caller
+    /// who sees everything then reads it from the database). A caller who sees only some
+    /// repositories is shown those among the kept matches.
+    static func page(_ entry: SearchCache.Entry, visible: (@Sendable (String) -> Bool)?, limit: Int, offset: Int) -> SearchResults? {
+        guard let visible else {
+            guard offset + limit <= entry.hits.count || entry.hits.count == entry.total else { return nil }
+            return SearchResults(hits: Array(entry.hits.dropFirst(offset).prefix(limit)), total: entry.total)
+        }
+        let hits = entry.hits.filter { visible($0.name) }
+        return SearchResults(hits: Array(hits.dropFirst(offset).prefix(limit)), total: hits.count)
+    }
+
+    /// The most matches a broad search keeps (a caller who sees only some repositories is
+    /// shown those among them).
+    public static let broadSearchKept = 10_000
 
     /// Matches past which a search is ordered by popularity alone (see ``search(_:visible:limit:offset:)``).
     public static let broadSearch = 500

@@ -97,6 +97,26 @@ import Testing
         #expect(second.hits.map(\.name) == ["team/web"])
     }
 
+    /// A broad search's matches are kept until the next write: a star, a push or a delete
+    /// made after it shows in the next search; each caller's filter is cut from them.
+    @Test func aKeptBroadSearchIsFreshAfterEveryWriteAndFilteredPerCaller() async throws {
+        let index = try await openIndex()
+        try await pushImage(RepositoryName("team/a")!, "v1")
+        try await pushImage(RepositoryName("team/b")!, "v1")
+        try await applyAll(index)
+        let first = try await index.search("team", visible: nil, limit: 10, offset: 0, broadAbove: 1)
+        #expect(first.hits.map(\.name) == ["team/a", "team/b"])
+        try await index.star("team/b", by: "bob")
+        #expect(try await index.search("team", visible: nil, limit: 10, offset: 0, broadAbove: 1).hits.map(\.name) == ["team/b", "team/a"])
+        try await pushImage(RepositoryName("team/c")!, "v1")
+        try await applyAll(index)
+        #expect(try await index.search("team", visible: nil, limit: 10, offset: 0, broadAbove: 1).total == 3)
+        let onlyA = try await index.search("team", visible: { $0 == "team/a" }, limit: 10, offset: 0, broadAbove: 1)
+        #expect(onlyA.hits.map(\.name) == ["team/a"] && onlyA.total == 1)
+        try await index.forgetRepository("team/b")
+        #expect(try await index.search("team", visible: nil, limit: 10, offset: 0, broadAbove: 1).hits.map(\.name) == ["team/a", "team/c"])
+    }
+
     @Test(arguments: [#"" OR 1=1 --"#, "name:*", "NEAR(a b)", "'; DROP TABLE tags; --", "\u{0}", "-", "...", "a*b", String(repeating: "x", count: 5000)])
     func searchInputIsNeverQuerySyntax(_ query: String) async throws {
         let index = try await openIndex()

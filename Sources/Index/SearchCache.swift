@@ -1,0 +1,51 @@
+import Synchronization
+
+/// The matches of broad searches, in popularity order: a word most repositories share
+/// (`library`, a company's name) matches thousands, and reading them all costs milliseconds
+/// a page should not pay each time. Kept until the index is next written (any write: a
+/// push, a star, counted pulls), and on PostgreSQL, where other instances write too, for a
+/// couple of seconds at most. Narrow searches are not kept: they cost their page already.
+final class SearchCache: Sendable {
+    struct Entry: Sendable {
+        var writes: UInt64
+        var madeAt: ContinuousClock.Instant
+        /// Every match, most popular first (at most ``RepositoryIndex/broadSearchKept``).
+        var hits: [SearchResults.Hit]
+        /// How many matched, past what `hits` holds.
+        var total: Int
+    }
+
+    /// Searches kept at once; each holds at most ten thousand matches.
+    static let capacity = 4
+
+    private let entries = Mutex<[(key: String, entry: Entry)]>([])
+    /// nil: entries live until the next write (one instance writes); else their longest life.
+    let lifetime: Duration?
+
+    init(lifetime: Duration?) {
+        self.lifetime = lifetime
+    }
+
+    /// The matches of `key` when nothing was written since they were read.
+    func lookup(_ key: String, writes: UInt64) -> Entry? {
+        let now = ContinuousClock.now
+        return entries.withLock { entries in
+            guard let index = entries.firstIndex(where: { $0.key == key }) else { return nil }
+            let entry = entries[index].entry
+            guard entry.writes == writes, lifetime.map({ now - entry.madeAt < $0 }) ?? true else {
+                entries.remove(at: index)
+                return nil
+            }
+            return entry
+        }
+    }
+
+    /// Keeps the matches of `key`, read when `writes` writes were done; the oldest go first.
+    func store(_ key: String, _ entry: Entry) {
+        entries.withLock { entries in
+            entries.removeAll { $0.key == key }
+            entries.append((key, entry))
+            if entries.count > Self.capacity { entries.removeFirst(entries.count - Self.capacity) }
+        }
+    }
+}
