@@ -73,7 +73,7 @@ GiB = planlib.GiB
 IDLE_RSS_STARTS = 3  # fresh starts per server for the idle RSS median (1 with --quick)
 # pier-bench scenarios that write to the servers' disks.
 WRITE_SCENARIOS = {"push-monolith", "push-chunked", "push-stream", "mixed"}
-APT_PACKAGES = ["docker-registry", "nginx", "apache2-utils", "openssl"]
+APT_PACKAGES = ["docker-registry", "nginx", "apache2-utils", "openssl", "golang-go", "curl"]
 DOC_PATH = REPO_ROOT / "docs" / "performance.md"
 RESULTS_DIR = BENCH_DIR / "results"
 
@@ -110,6 +110,17 @@ def swift_build(products: list[str]) -> Path:
     out = subprocess.run(["swift", "build", "-c", "release", "--show-bin-path"], cwd=REPO_ROOT, check=True,
                          capture_output=True, text=True)
     return Path(out.stdout.strip().splitlines()[-1])
+
+
+def go_build() -> Path:
+    """pier-bench-go (bench/goclient), Go's standard library only, built beside Swift's products."""
+    out = REPO_ROOT / ".build" / "pier-bench-go"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    env = dict(os.environ)
+    env.setdefault("GOCACHE", str(REPO_ROOT / ".build" / "go-cache"))
+    log("==> go build bench/goclient")
+    subprocess.run(["go", "build", "-o", str(out), "main.go"], cwd=BENCH_DIR / "goclient", env=env, check=True)
+    return out
 
 
 def executable(path: Path | str | None) -> bool:
@@ -182,6 +193,7 @@ class Run:
         self.servers: dict[tuple[str, str], BenchServer] = {}  # (group, kind) -> server
         self.nginx: Nginx | None = None
         self.runner: BenchRunner | None = None
+        self.go_runner: BenchRunner | None = None
         self.measurements: list[dict] = []
         self.ceilings: list[dict] = []
         self.events: list[str] = []
@@ -193,8 +205,10 @@ class Run:
         self.started_at = dt.datetime.now(dt.timezone.utc)
         self.pier_bin = ""
         self.bench_bin = ""
+        self.go_bin = ""  # pier-bench-go, for the rows read as Go clients and curl read
         self.seaweed = None  # one SeaweedFS for every S3 group, started on demand
         self.buckets: dict[tuple[str, str], str] = {}  # (group, kind) -> bucket
+        self.postgres = None  # one PostgreSQL for every group whose index lives there
 
     # ---- helpers ---------------------------------------------------------
     def event(self, msg: str) -> None:
@@ -227,6 +241,8 @@ class Run:
         if not a.dry_run and not executable(self.bench_bin):
             raise SystemExit(f"pier-bench not found at {self.bench_bin} (build it, pass --bench-bin, or use --dry-run)")
         os.environ["PIER_BIN"] = self.pier_bin  # what the harness starts
+        if not a.dry_run and any(s.client != "pier-bench" for s in self.scenarios):
+            self.go_bin = str(go_build())
 
     def start_seaweed(self) -> None:
         """One SeaweedFS for the S3 groups, each server with a bucket of its own."""
@@ -248,9 +264,21 @@ class Run:
                     client.delete_object(Bucket=bucket, Key="warm-up")
                     self.buckets[(g, kind)] = bucket
 
+    def start_postgres(self) -> None:
+        """One PostgreSQL for the groups whose index lives there, a database each."""
+        from harness.postgres import PostgreSQL, missing_postgres
+
+        reason = missing_postgres()
+        if reason:
+            raise SystemExit(f"PostgreSQL scenarios need PostgreSQL: {reason}")
+        self.postgres = PostgreSQL(self.workdir / "postgres").start()
+        log(f"==> PostgreSQL on {self.postgres.url('postgres')}")
+
     def prepare_roots(self) -> None:
         if any(self.plan.groups[g].s3 for g in self.needed_groups()):
             self.start_seaweed()
+        if any(self.plan.groups[g].postgres for g in self.needed_groups()):
+            self.start_postgres()
         jobs = []
         for g in self.needed_groups():
             group = self.plan.groups[g]
@@ -295,6 +323,8 @@ class Run:
                     config["storage"]["redirect"] = {"disable": True}
                 if group.index_off and kind == "pier":
                     config["index"] = {"disabled": True}
+                if group.postgres and kind == "pier":
+                    config["index"] = {"database": self.postgres.new_database()}
                 server = BenchServer(
                     kind, wd, root=wd / "root", group=g,
                     config=config,
@@ -388,19 +418,23 @@ class Run:
             self.problems += 1
             self.event(rec["error"][:300])
             return rec
-        if s.bench in WRITE_SCENARIOS:
-            # Start every write measurement with the disk's queue empty, so the write-back
+        if s.bench in WRITE_SCENARIOS or s.client == "go":
+            # Start every write measurement (a Go client writes what it pulls to a file) with the disk's queue empty, so the write-back
             # one server (or nginx) left behind is not billed to the next one measured.
             os.sync()
         args = s.bench_args()
         if s.bench in WRITE_SCENARIOS:
             args += self.warm_args()
+        runner = self.runner
+        if s.client != "pier-bench":
+            runner = self.go_runner
+            args += ["--tmpdir", str(self.workdir)]
         pid = server.pid
         rec["peak_reset"] = procstat.reset_peak(pid)
         cpu0 = procstat.cpu_seconds(pid)
         sampler = procstat.Sampler(pid).start()
         name = f"r{round_no}-{s.id}-{server.kind}"
-        inv: Invocation = self.runner.run(server.url, args, s.timeout(), name,
+        inv: Invocation = runner.run(server.url, args, s.timeout(), name,
                                           auth=server.auth if s.auth else None, target=server.kind)
         sampler.stop()
         rec["argv"] = inv.argv
@@ -516,6 +550,8 @@ class Run:
         self.check_disk()
         self.runner = FakeRunner(self.workdir / "bench-logs") if a.dry_run else \
             BenchRunner(self.bench_bin, self.workdir / "bench-logs", extra_args=a.bench_arg)
+        # pier-bench-go takes no pier-bench options (--bench-arg)
+        self.go_runner = self.runner if a.dry_run else BenchRunner(self.go_bin, self.workdir / "bench-logs")
         self.prepare_roots()
         self.start_servers()
         if not a.no_ceiling:
@@ -560,6 +596,9 @@ class Run:
         if self.seaweed:
             self.seaweed.kill()
             self.seaweed = None
+        if self.postgres:
+            self.postgres.stop()
+            self.postgres = None
         if self.workdir and self.workdir.exists():
             if save_logs_to is not None and not self.args.keep_work:
                 self.save_logs(save_logs_to)

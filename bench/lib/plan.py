@@ -8,7 +8,7 @@ the same configuration and the same pre-populated content, see `GROUPS`).
 from __future__ import annotations
 
 import fnmatch
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 KiB = 1 << 10
 MiB = 1 << 20
@@ -43,6 +43,7 @@ class Group:
     index_off: bool = False  # index.disabled in Pier's config: what the index costs the same rows
     tags_per_repo: int = 1  # tags each catalog repository has (all on one manifest)
     pier_only: bool = False  # what only Pier has (the index API): no reference server in the group
+    postgres: bool = False  # Pier's index on a PostgreSQL the run starts, instead of its SQLite file
 
 
 @dataclass(frozen=True)
@@ -60,6 +61,9 @@ class Scenario:
     moves_bytes: bool = False  # report server CPU-seconds per GiB moved
     tags: tuple[str, ...] = field(default_factory=tuple)
     path: str | None = None  # get-url's path (rows of Pier's own API)
+    # Who pulls: pier-bench, or pier-bench-go (bench/goclient) reading as Go's net/http
+    # clients do ("go": docker, containerd, skopeo, podman) or driving curl ("curl").
+    client: str = "pier-bench"
 
     @property
     def auth(self) -> bool:
@@ -67,6 +71,8 @@ class Scenario:
 
     def bench_args(self) -> list[str]:
         args = ["--scenario", self.bench, "--concurrency", str(self.concurrency), "--repo", f"bench/{self.id}"]
+        if self.client != "pier-bench":
+            args += ["--client", self.client]
         if self.path is not None:
             args += ["--path", self.path]
         return args + sizing_args(self.duration, self.size, self.count, self.chunk)
@@ -108,6 +114,9 @@ class Ceiling:
         if self.size:
             t += self.size * (self.count or 1) / 10e6
         return t
+
+
+CLIENT_TITLE = {"go": "Go net/http into SHA-256 and a file", "curl": "curl -o /dev/null"}
 
 
 def size_label(n: int) -> str:
@@ -158,6 +167,9 @@ def build_plan(quick: bool, rounds: int | None = None) -> Plan:
         # The index over 10,000 repositories with 10 tags each (100,000 tags), read from
         # storage at start: Pier's own API, so no reference server.
         "index-10k": Group("index-10k", catalog_repos=idx_repos, tags_per_repo=10, pier_only=True),
+        # The same over PostgreSQL (Debian's, on this machine, over TCP on loopback): what
+        # several instances sharing one index read at.
+        "index-10k-pg": Group("index-10k-pg", catalog_repos=idx_repos, tags_per_repo=10, pier_only=True, postgres=True),
         "s3": Group("s3", s3=True),
         "s3-catalog-1k": Group("s3-catalog-1k", catalog_repos=cat_small, s3=True),
     }
@@ -202,6 +214,12 @@ def build_plan(quick: bool, rounds: int | None = None) -> Plan:
         push("pull-1m-noindex", "pull", s1m, n1m, 8, group="noindex"),
         push("pull-100m", "pull", s100m, n100m, 2),
         push("pull-1g", "pull", s1g, npull1g, 1),
+        # The same pulls as the clients people use read them (bench/goclient): Go's net/http
+        # into SHA-256 and a file, and curl into /dev/null.
+        *[replace(push(f"pull-{label}-{client}", "pull", size, count, conc), client=client,
+                  title=f"pull {size_label(size)} ×{count}, c={conc}, {CLIENT_TITLE[client]}")
+          for client in ("go", "curl")
+          for label, size, count, conc in (("1m", s1m, n1m, 8), ("100m", s100m, n100m, 2), ("1g", s1g, npull1g, 1))],
         Scenario("mixed-1m", "mixed", f"mixed 75% pull / 25% push of {size_label(s1m)}, c=8, {dur:g} s",
                  concurrency=8, duration=dur, size=s1m, metric="mb_per_s", moves_bytes=True),
         # The index API (Pier only): search and a repository's page over 10,000 repositories
@@ -212,6 +230,12 @@ def build_plan(quick: bool, rounds: int | None = None) -> Plan:
                  group="index-10k", duration=dur, path="/api/v1/search?q=catalog"),
         Scenario("repository-10k", "get-url", f"GET /api/v1/repositories/<name> of {idx_repos:,} repos, c=8, {dur:g} s",
                  group="index-10k", duration=dur, path="/api/v1/repositories/bench/catalog/r00042"),
+        Scenario("search-10k-one-pg", "get-url", f"GET /api/v1/search?q=<one repository> of {idx_repos:,} repos, {idx_repos * 10:,} tags, PostgreSQL, c=8, {dur:g} s",
+                 group="index-10k-pg", duration=dur, path="/api/v1/search?q=r00042"),
+        Scenario("search-10k-all-pg", "get-url", f"GET /api/v1/search?q=<a word of every repository>, PostgreSQL, c=8, {dur:g} s",
+                 group="index-10k-pg", duration=dur, path="/api/v1/search?q=catalog"),
+        Scenario("repository-10k-pg", "get-url", f"GET /api/v1/repositories/<name> of {idx_repos:,} repos, PostgreSQL, c=8, {dur:g} s",
+                 group="index-10k-pg", duration=dur, path="/api/v1/repositories/bench/catalog/r00042"),
         lat("ping-htpasswd", "ping", group="htpasswd", title=f"GET /v2/ with htpasswd, c=8, {dur:g} s"),
         lat("manifest-head-htpasswd", "manifest-head", group="htpasswd",
             title=f"manifest-head with htpasswd, c=8, {dur:g} s"),

@@ -207,9 +207,14 @@ def check_targets(summary: dict) -> list[dict]:
                 f"{on_rate / off_rate:.0%} ({on_rate:,.1f} vs {off_rate:,.1f} {unit})")
     vs_reference("pull-1g", 1)
     vs_ceiling("pull-1g", "nginx-get-big", 1.0, "nginx GET MB/s")
+    # Pulls as the clients people use read them: Go's net/http (docker, containerd, skopeo,
+    # podman) and curl.
+    for client in ("go", "curl"):
+        for size in ("1m", "100m", "1g"):
+            vs_reference(f"pull-{size}-{client}", 1.2)
 
     # The index API over 10,000 repositories and 100,000 tags (Pier only).
-    for sid in ("search-10k-one", "search-10k-all"):
+    for sid in ("search-10k-one", "search-10k-all", "search-10k-one-pg", "search-10k-all-pg"):
         name = f"{sid} p99 ≤ 10 ms"
         p99 = metric(sid, "pier", "p99_ms") if sid in sc else None
         if sid not in sc:

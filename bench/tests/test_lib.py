@@ -251,3 +251,29 @@ def test_index_rows_alternate_with_their_twins_and_are_held_to_95_percent():
     assert t["manifest-get with the index ≥ 95% of manifest-get-noindex"] == "PASS"
     assert t["push-1m with the index ≥ 95% of push-1m-noindex"] == "FAIL"
     assert t["pull-1m with the index ≥ 95% of pull-1m-noindex"] == "n/a"
+
+
+def test_pulls_read_as_go_clients_and_curl_read_them_are_rows_held_to_1_2x():
+    p = planlib.build_plan(False)
+    rows = planlib.select(p, "pull-*-go,pull-*-curl")
+    assert sorted(s.id for s in rows) == sorted(
+        f"pull-{size}-{client}" for client in ("go", "curl") for size in ("1m", "100m", "1g"))
+    go1m = next(s for s in rows if s.id == "pull-1m-go")
+    assert go1m.bench_args()[go1m.bench_args().index("--client") + 1] == "go"
+    assert (go1m.size, go1m.count, go1m.concurrency) == (planlib.MiB, 200, 8)
+    assert "--client" not in next(s for s in p.scenarios if s.id == "pull-1m").bench_args()
+    ms = [_m("pull-1m-go", "pier", 10, mbps=130), _m("pull-1m-go", "distribution", 10, mbps=100),
+          _m("pull-1g-curl", "pier", 1, mbps=110), _m("pull-1g-curl", "distribution", 1, mbps=100)]
+    s = report.summarize(rows, ms, [], {"pier": 20.0, "distribution": 25.0}, {})
+    t = {x["target"]: x["status"] for x in s["targets"]}
+    assert t["pull-1m-go ≥ 1.2× reference MB/s"] == "PASS"
+    assert t["pull-1g-curl ≥ 1.2× reference MB/s"] == "FAIL"
+
+
+def test_the_index_rows_run_again_over_postgresql():
+    p = planlib.build_plan(True)
+    rows = planlib.select(p, "*-pg")
+    assert {s.id for s in rows} == {"search-10k-one-pg", "search-10k-all-pg", "repository-10k-pg"}
+    group = p.groups["index-10k-pg"]
+    assert group.postgres and group.pier_only and group.tags_per_repo == 10
+    assert not p.groups["index-10k"].postgres
