@@ -25,14 +25,6 @@ void pier_tune_allocator(void) {
 #endif
 }
 
-void pier_prefetch(int fd, off_t offset, off_t length) {
-#ifdef __linux__
-    (void)posix_fadvise(fd, offset, length, POSIX_FADV_WILLNEED);
-#else
-    (void)fd; (void)offset; (void)length;
-#endif
-}
-
 void pier_release_startup_pages(void) {
 #ifdef __linux__
     FILE *maps = fopen("/proc/self/smaps", "r");

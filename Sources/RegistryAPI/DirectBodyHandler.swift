@@ -1,22 +1,20 @@
 public import NIOCore
 
-/// Writes blob bytes, either read by the request task or as a file region for `sendfile`,
-/// straight to the socket end of the pipeline, and tells the task when each write is done.
+/// Writes a blob's file region (`sendfile`) straight to the socket end of the pipeline, and
+/// tells the request task when it is written.
 ///
-/// Hummingbird's response writer only waits for the channel to be writable, so a task cannot
-/// know when the channel is done with a buffer, and a buffer it cannot reuse is a fresh
-/// allocation (and, at this size, fresh pages to fault in) per chunk. Through this handler a
-/// blob GET keeps two buffers for the whole response and refills each once its write has
-/// completed. The HTTP encoder is bypassed safely because blob responses are framed by
-/// `Content-Length`. Plain-HTTP connections only: on TLS the bytes must go through the TLS
-/// handler.
+/// Hummingbird's response writer takes only byte buffers, so a file region cannot go through
+/// it, and it only waits for the channel to be writable, so a task could not know when the
+/// kernel is done with the file. The HTTP encoder is bypassed safely because blob responses
+/// are framed by `Content-Length`. Plain-HTTP connections only: on TLS the bytes must go
+/// through the TLS handler.
 public final class DirectBodyHandler: ChannelOutboundHandler, RemovableChannelHandler {
     public typealias OutboundIn = IOData
     public typealias OutboundOut = IOData
 
     /// The event a request task triggers on its channel; completes once the bytes are written.
     struct Request: Sendable {
-        /// Bytes read by the task, or a file region for the kernel to send (`sendfile`).
+        /// A file region for the kernel to send (`sendfile`); any other bytes work the same.
         let data: IOData
     }
 

@@ -9,9 +9,6 @@
    Returns 0, or -1 with errno set; a no-op returning 0 where the call does not exist. */
 int pier_start_writeback(int fd, off_t offset, off_t length);
 
-/* Asks the kernel to start reading a file range into the page cache, without waiting. */
-void pier_prefetch(int fd, off_t offset, off_t length);
-
 /* Drops the process's resident pages of read-only file mappings (code and constants of the
    binary and its libraries), most of which only start-up touched. They are clean copies of
    the page cache, so nothing is lost: what the server runs afterwards faults back in. */
