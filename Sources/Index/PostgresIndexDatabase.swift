@@ -29,6 +29,13 @@ public final class PostgresIndexDatabase: IndexDatabase {
         // Enough for the feed, the API and a rebuild at once; every instance has its own.
         configuration.options.maximumConnections = 8
         configuration.options.connectTimeout = .seconds(5)
+        // PostgreSQL's default random_page_cost (4.0) prices an index read as a seek on a
+        // spinning disk, and a prefix search's match count is a fixed guess (2% of the
+        // table): with both, a search naming one repository read both tables whole (3.7 ms
+        // for 10,000 repositories) instead of the full-text index and a key look-up (1.0 ms).
+        // 1.1 is the usual figure for SSDs and a database held in memory; it is set for
+        // Pier's own sessions only, not the server's.
+        configuration.options.additionalStartupParameters = [("random_page_cost", "1.1")]
         // The pool retries a refused connection without end, logging each try: its own
         // chatter is kept to warnings, and every statement has a deadline instead.
         var poolLogger = logger

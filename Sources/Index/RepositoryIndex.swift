@@ -144,12 +144,11 @@ public final class RepositoryIndex: Sendable {
         if let entry = searchCache.lookup(key, writes: writes), let page = Self.page(entry, visible: visible, limit: limit, offset: offset) {
             return page
         }
-        let total = try await database.query(count, binds).first?["n"].integer ?? 0
-        if total > broadAbove {
+        func broad(total: Int) async throws -> SearchResults {
             let rows = try await database.query(
                 "SELECT \(select) FROM \(broadFrom) ORDER BY \(popularity) LIMIT $\(n + 1)", binds + [.integer(Int64(Self.broadSearchKept))]
             )
-            let entry = SearchCache.Entry(writes: writes, madeAt: .now, hits: rows.compactMap(hit), total: Int(total))
+            let entry = SearchCache.Entry(writes: writes, madeAt: .now, hits: rows.compactMap(hit), total: total)
             searchCache.store(key, entry)
             if let page = Self.page(entry, visible: visible, limit: limit, offset: offset) { return page }
             // Past the matches kept: that page is read alone.
@@ -157,16 +156,31 @@ public final class RepositoryIndex: Sendable {
                 "SELECT \(select) FROM \(broadFrom) ORDER BY \(popularity) LIMIT $\(n + 1) OFFSET $\(n + 2)",
                 binds + [.integer(Int64(limit)), .integer(Int64(offset))]
             )
-            return SearchResults(hits: rows2.compactMap(hit), total: Int(total))
+            return SearchResults(hits: rows2.compactMap(hit), total: total)
         }
+        func counted() async throws -> Int {
+            Int(try await database.query(count, binds).first?["n"].integer ?? 0)
+        }
+        if terms.isEmpty { return try await broad(total: try await counted()) }
         guard let visible else {
+            // One statement for the page and the count of every match: a narrow search
+            // costs one planning and one round trip (the count is a separate statement
+            // only for a page past the last match).
             let rows = try await database.query(
-                "SELECT \(select) FROM \(from) ORDER BY \(order) LIMIT $\(n + 1) OFFSET $\(n + 2)",
+                "SELECT \(select), COUNT(*) OVER () AS total FROM \(from) ORDER BY \(order) LIMIT $\(n + 1) OFFSET $\(n + 2)",
                 binds + [.integer(Int64(limit)), .integer(Int64(offset))]
             )
-            return SearchResults(hits: rows.compactMap(hit), total: Int(total))
+            var total = rows.first.map { Int($0["total"].integer ?? 0) } ?? 0
+            if rows.isEmpty, offset > 0 { total = try await counted() }
+            if total > broadAbove { return try await broad(total: total) }
+            return SearchResults(hits: rows.compactMap(hit), total: total)
         }
-        let rows = try await database.query("SELECT \(select) FROM \(from) ORDER BY \(order)", binds)
+        // Every match, to filter by what the caller may see, up to the point where the
+        // search is broad.
+        let rows = try await database.query(
+            "SELECT \(select) FROM \(from) ORDER BY \(order) LIMIT $\(n + 1)", binds + [.integer(Int64(broadAbove + 1))]
+        )
+        if rows.count > broadAbove { return try await broad(total: try await counted()) }
         let hits = rows.compactMap { row in hit(row).flatMap { visible($0.name) ? $0 : nil } }
         return SearchResults(hits: Array(hits.dropFirst(offset).prefix(limit)), total: hits.count)
     }
