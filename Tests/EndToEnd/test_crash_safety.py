@@ -101,7 +101,8 @@ class Workload:
         reg = Registry(self.url, timeout=20)
         while not self.stop.is_set():
             data = images.random_bytes(4 * MiB)
-            self._record(self.blobs, Pushed("crash/streamed", data))
+            # This thread's own record: the list's last entry may be another thread's by now.
+            blob = self._record(self.blobs, Pushed("crash/streamed", data))
 
             def slow():
                 for off in range(0, len(data), 64 * KiB):
@@ -112,7 +113,7 @@ class Workload:
             r = reg.patch(loc, data=slow(), headers={"Content-Type": "application/octet-stream"})
             if r.status_code != 202:
                 return
-            self.blobs[-1].acked = reg.finish_upload(r.headers["Location"], images.sha256(data)).status_code == 201
+            blob.acked = reg.finish_upload(r.headers["Location"], images.sha256(data)).status_code == 201
 
     def run(self, fn, *args) -> threading.Thread:
         def guarded():
