@@ -94,7 +94,7 @@ extension IndexResponder {
             createdAt: IndexClock.format(account.createdAt), createdBy: account.createdBy
         ))
         response.status = .created
-        response.headers[.location] = "/api/v1/users/\(name)"
+        response.headers[.location] = "\(pathPrefix)/api/v1/users/\(name)"
         return response
     }
 

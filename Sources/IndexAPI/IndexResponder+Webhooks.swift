@@ -72,7 +72,7 @@ extension IndexResponder {
             let (deliveries, total) = try await index.deliveries(of: hook.id, limit: size, offset: (page - 1) * size)
             var response = try json(PageBody(count: total, page: page, pageSize: size, results: deliveries.map(DeliveryBody.init)))
             if page * size < total {
-                response.headers[.link] = "<\(base)/webhooks/\(hook.id)/deliveries?page=\(page + 1)&page_size=\(size)>; rel=\"next\""
+                response.headers[.link] = "<\(pathPrefix)\(base)/webhooks/\(hook.id)/deliveries?page=\(page + 1)&page_size=\(size)>; rel=\"next\""
             }
             return response
         default:  // redeliver

@@ -43,11 +43,16 @@ public struct IndexResponder: Sendable {
     /// where there is none to change (a command).
     let registry: Registry?
 
+    /// `http.prefix`: the index's paths live under it as `/v2/` does, so one reverse-proxy
+    /// location carries the whole registry; links it answers carry it too.
+    let pathPrefix: String
+
     public init(
         index: RepositoryIndex, access: AccessController?, logins: HtpasswdProvider? = nil, registry: Registry? = nil,
-        webhooks: WebhookDispatcher? = nil, logger: Logger
+        webhooks: WebhookDispatcher? = nil, pathPrefix: String = "", logger: Logger
     ) {
         self.index = index
+        self.pathPrefix = pathPrefix
         self.registry = registry
         self.access = access
         self.logins = logins
@@ -55,14 +60,25 @@ public struct IndexResponder: Sendable {
         self.logger = logger
     }
 
-    /// Whether `path` is one of the index's, so the front dispatcher hands it here.
-    public static func handles(_ path: Substring) -> Bool {
-        path.hasPrefix("/api/v1/") || path == "/v1/_ping" || path == "/v1/search"
+    /// Whether `path` (without its query) is one of the index's, under `http.prefix`, so the
+    /// front dispatcher hands it here.
+    public func handles(_ path: Substring) -> Bool {
+        guard let path = unprefixed(path) else { return false }
+        return path.hasPrefix("/api/v1/") || path == "/v1/_ping" || path == "/v1/search"
+    }
+
+    /// `path` without `http.prefix`; nil when it is not under it.
+    private func unprefixed(_ path: Substring) -> Substring? {
+        guard !pathPrefix.isEmpty else { return path }
+        guard path.hasPrefix(pathPrefix) else { return nil }
+        let rest = path.dropFirst(pathPrefix.count)
+        return rest.hasPrefix("/") ? rest : nil
     }
 
     /// Answers an index request; every failure becomes the registry's JSON error shape.
     public func respond(to request: Request, context: Context, route: inout String) async -> Response {
-        let path = (request.head.path ?? "/").split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false).first ?? ""
+        let full = (request.head.path ?? "/").split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false).first ?? ""
+        let path = unprefixed(full) ?? full
         do {
             let caller = try await authenticate(request, context)
             return try await dispatch(request, Substring(path), caller, route: &route)
@@ -138,7 +154,7 @@ public struct IndexResponder: Sendable {
                 results: results.hits.map { SearchHit(name: $0.name, description: $0.description, starCount: $0.starCount, pullCount: $0.pullCount) }
             ))
             if page * size < results.total {
-                response.headers[.link] = "</api/v1/search?q=\(Query.escape(term))&page=\(page + 1)&page_size=\(size)>; rel=\"next\""
+                response.headers[.link] = "<\(pathPrefix)/api/v1/search?q=\(Query.escape(term))&page=\(page + 1)&page_size=\(size)>; rel=\"next\""
             }
             return response
         default:
@@ -244,7 +260,7 @@ public struct IndexResponder: Sendable {
             let (comments, total) = try await index.comments(fullName, limit: size, offset: (page - 1) * size)
             var response = try json(PageBody(count: total, page: page, pageSize: size, results: comments.map(CommentBody.init)))
             if page * size < total {
-                response.headers[.link] = "</api/v1/repositories/\(fullName)/comments?page=\(page + 1)&page_size=\(size)>; rel=\"next\""
+                response.headers[.link] = "<\(pathPrefix)/api/v1/repositories/\(fullName)/comments?page=\(page + 1)&page_size=\(size)>; rel=\"next\""
             }
             return response
         case "collaborators":
@@ -319,7 +335,7 @@ public struct IndexResponder: Sendable {
             let tags = try await index.tags(fullName, order: order, limit: size, offset: (page - 1) * size)
             var response = try json(PageBody(count: Int(summary.tagCount), page: page, pageSize: size, results: tags.map(TagBody.init)))
             if Int64(page * size) < summary.tagCount {
-                response.headers[.link] = "</api/v1/repositories/\(fullName)/tags?sort=\(sort)&page=\(page + 1)&page_size=\(size)>; rel=\"next\""
+                response.headers[.link] = "<\(pathPrefix)/api/v1/repositories/\(fullName)/tags?sort=\(sort)&page=\(page + 1)&page_size=\(size)>; rel=\"next\""
             }
             return response
         default:

@@ -70,9 +70,7 @@ struct FrontDispatcher: HTTPResponder {
                 return await registryAPI.errorResponse(error, to: request, context: context)
             }
         }
-        if let indexAPI, !(request.head.path ?? "/").hasPrefix("/v2"),
-           IndexResponder.handles((request.head.path ?? "/").split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false).first ?? "")
-        {
+        if let indexAPI, indexAPI.handles((request.head.path ?? "/").split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false).first ?? "") {
             route = "index"
             return await indexAPI.respond(to: request, context: context, route: &route)
         }

@@ -120,7 +120,10 @@ public struct PierServer: Sendable {
                     access: access
                 ),
                 tokenEndpoint: tokenEndpoint,
-                indexAPI: index.map { IndexResponder(index: $0, access: access, logins: parts.logins, registry: registry, webhooks: webhooks, logger: logger) },
+                indexAPI: index.map { IndexResponder(
+                    index: $0, access: access, logins: parts.logins, registry: registry, webhooks: webhooks,
+                    pathPrefix: configuration.pathPrefix, logger: logger
+                ) },
                 acmeChallenges: acme?.challenges,
                 accessLog: accessLog,
                 extraHeaders: headers

@@ -248,6 +248,29 @@ def test_pier_index_rebuild_reads_a_bucket_written_by_distribution(make_server, 
     assert sorted(r["name"] for r in api(pier, "/api/v1/search?q=legacy").json()["results"]) == ["legacy/one", "legacy/two"]
 
 
+def test_the_api_lives_under_http_prefix_and_its_links_carry_it(make_server):
+    srv = make_server("pier", config={"http": {"prefix": "/registry/"}}, ready_statuses=(404,))
+    base = srv.url + "/registry/v2"
+    for i in range(3):
+        repo, img = f"team/prefixed{i}", images.image(i)
+        for blob in img.blobs:
+            r = requests.post(f"{base}/{repo}/blobs/uploads/?digest={images.sha256(blob.data)}", data=blob.data,
+                              headers={"Content-Type": "application/octet-stream"}, timeout=30)
+            assert r.status_code == 201, r.text
+        r = requests.put(f"{base}/{repo}/manifests/v1", data=img.data, headers={"Content-Type": img.media_type}, timeout=30)
+        assert r.status_code == 201, r.text
+    assert eventually(lambda: api(srv, "/registry/api/v1/search?q=prefixed").json().get("count") == 3)
+    first = api(srv, "/registry/api/v1/search?q=prefixed&page_size=2")
+    assert first.headers["Link"].startswith("</registry/api/v1/search?")
+    second = api(srv, first.headers["Link"].split(">")[0].lstrip("<"))
+    assert len(second.json()["results"]) == 1 and "Link" not in second.headers
+    assert api(srv, "/registry/api/v1/repositories/team/prefixed0").json()["tag_count"] == 1
+    assert api(srv, "/registry/v1/search?q=prefixed").json()["num_results"] == 3
+    # Outside the prefix nothing is served, as for /v2/.
+    root = api(srv, "/api/v1/search?q=prefixed")
+    assert root.status_code == 404 and "results" not in root.json()
+
+
 def test_index_disabled_turns_the_api_off(make_server):
     srv = make_server("pier", config={"index": {"disabled": True}})
     Registry(srv.url).push("team/app", "v1", images.image(1))
