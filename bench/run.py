@@ -72,7 +72,7 @@ from lib.servers import (  # noqa: E402
 GiB = planlib.GiB
 IDLE_RSS_STARTS = 3  # fresh starts per server for the idle RSS median (1 with --quick)
 # pier-bench scenarios that write to the servers' disks.
-WRITE_SCENARIOS = {"push-monolith", "push-chunked", "push-stream", "mixed"}
+WRITE_SCENARIOS = {"push-monolith", "push-chunked", "push-stream", "mixed", "fleet"}
 APT_PACKAGES = ["docker-registry", "nginx", "apache2-utils", "openssl", "golang-go", "curl"]
 DOC_PATH = REPO_ROOT / "docs" / "performance.md"
 RESULTS_DIR = BENCH_DIR / "results"
@@ -119,7 +119,7 @@ def go_build() -> Path:
     env = dict(os.environ)
     env.setdefault("GOCACHE", str(REPO_ROOT / ".build" / "go-cache"))
     log("==> go build bench/goclient")
-    subprocess.run(["go", "build", "-o", str(out), "main.go"], cwd=BENCH_DIR / "goclient", env=env, check=True)
+    subprocess.run(["go", "build", "-o", str(out), "."], cwd=BENCH_DIR / "goclient", env=env, check=True)
     return out
 
 
@@ -423,7 +423,7 @@ class Run:
             # one server (or nginx) left behind is not billed to the next one measured.
             os.sync()
         args = s.bench_args()
-        if s.bench in WRITE_SCENARIOS:
+        if s.bench in WRITE_SCENARIOS and s.client == "pier-bench":
             args += self.warm_args()
         runner = self.runner
         if s.client != "pier-bench":

@@ -48,6 +48,15 @@ type result struct {
 	ClientCPUPct float64 `json:"client_cpu_pct"`
 	FirstError   *string `json:"first_error"`
 	AfterS       float64 `json:"after_s"`
+	// fleet only: each kind of request's count and latencies.
+	Kinds map[string]kindResult `json:"kinds,omitempty"`
+}
+
+type kindResult struct {
+	Count  int     `json:"count"`
+	Errors int     `json:"errors"`
+	P50Ms  float64 `json:"p50_ms"`
+	P99Ms  float64 `json:"p99_ms"`
 }
 
 // blob is one upload's content: a seeded 1 MiB block repeated, so a 1 GiB blob needs no
@@ -335,18 +344,19 @@ func round(v float64, digits int) float64 {
 
 func main() {
 	base := flag.String("url", "", "the registry, e.g. http://127.0.0.1:5000")
-	scenario := flag.String("scenario", "pull", "only pull")
+	scenario := flag.String("scenario", "pull", "pull (each blob once) or fleet (small requests among large pushes and pulls)")
 	mode := flag.String("client", "go", "go (net/http into SHA-256 and a file) or curl (curl -o /dev/null)")
 	size := flag.Int64("size", 1<<20, "bytes per blob")
-	count := flag.Int("count", 16, "blobs pulled, each once")
+	count := flag.Int("count", 16, "blobs pulled, each once (fleet: large blobs, half pulled and half pushed)")
+	duration := flag.Float64("duration", 10, "fleet: seconds of load")
 	concurrency := flag.Int("concurrency", 8, "pulls at once")
 	repo := flag.String("repo", "bench/pull-go", "repository")
 	user := flag.String("user", "", "Basic auth user")
 	pass := flag.String("password", "", "Basic auth password")
 	tmp := flag.String("tmpdir", os.TempDir(), "where pulled blobs are written (go) and curl's lists")
 	flag.Parse()
-	if *base == "" || *scenario != "pull" || (*mode != "go" && *mode != "curl") || *count < 1 || *concurrency < 1 {
-		fmt.Fprintln(os.Stderr, "usage: pier-bench-go --url URL --scenario pull [--client go|curl] [--size N] [--count N] [--concurrency N]")
+	if *base == "" || (*scenario != "pull" && *scenario != "fleet") || (*mode != "go" && *mode != "curl") || *count < 1 || *concurrency < 1 {
+		fmt.Fprintln(os.Stderr, "usage: pier-bench-go --url URL --scenario pull|fleet [--client go|curl] [--size N] [--count N] [--concurrency N] [--duration S]")
 		os.Exit(2)
 	}
 	if _, err := url.Parse(*base); err != nil {
@@ -364,6 +374,14 @@ func main() {
 	c := &client{base: strings.TrimRight(*base, "/"), repo: *repo, user: *user, pass: *pass, http: &http.Client{Transport: transport}}
 
 	seed := time.Now().UnixNano()
+	if *scenario == "fleet" {
+		r := runFleet(c, *size, *count, *concurrency, time.Duration(*duration*float64(time.Second)), seed)
+		if err := json.NewEncoder(os.Stdout).Encode(r); err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(1)
+		}
+		return
+	}
 	blobs := make([]blob, *count)
 	for i := range blobs {
 		blobs[i] = newBlob(seed+int64(i), *size)

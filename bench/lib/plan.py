@@ -148,6 +148,7 @@ def build_plan(quick: bool, rounds: int | None = None) -> Plan:
         chunk, nchunked = 1 * MiB, 1
         cat_small, cat_large = 100, 1000  # writing 2 × 10,000 repositories alone takes ~15 s here
         idx_repos = 100  # the debug build would take minutes to index 10,000
+        fleet_size, fleet_blobs = 4 * MiB, 4
     else:
         dur = 10.0
         s1m, s10m, s100m, s1g = 1 * MiB, 10 * MiB, 100 * MiB, 1 * GiB
@@ -157,6 +158,7 @@ def build_plan(quick: bool, rounds: int | None = None) -> Plan:
         chunk, nchunked = 5 * MiB, 2
         cat_small, cat_large = 1000, 10000
         idx_repos = 10000
+        fleet_size, fleet_blobs = 100 * MiB, 12
 
     groups = {
         "main": Group("main"),
@@ -220,6 +222,12 @@ def build_plan(quick: bool, rounds: int | None = None) -> Plan:
                   title=f"pull {size_label(size)} ×{count}, c={conc}, {CLIENT_TITLE[client]}")
           for client in ("go", "curl")
           for label, size, count, conc in (("1m", s1m, n1m, 8), ("100m", s100m, n100m, 2), ("1g", s1g, npull1g, 1))],
+        # A CI fleet: small manifest and tag requests among layer pushes and pulls of a tenth
+        # of fleet_size to fleet_size, c=32 (bench/goclient/fleet.go); its rate and
+        # percentiles are the small requests', each kind's are reported beside them.
+        Scenario("fleet", "fleet", f"CI fleet: 80% manifest HEAD/GET and tags/list among pushes and pulls of "
+                 f"{size_label(fleet_size // 10)}–{size_label(fleet_size)}, c=32, {dur:g} s",
+                 concurrency=32, duration=dur, size=fleet_size, count=fleet_blobs, client="go"),
         Scenario("mixed-1m", "mixed", f"mixed 75% pull / 25% push of {size_label(s1m)}, c=8, {dur:g} s",
                  concurrency=8, duration=dur, size=s1m, metric="mb_per_s", moves_bytes=True),
         # The index API (Pier only): search and a repository's page over 10,000 repositories

@@ -46,6 +46,22 @@ def summarize_side(measurements: list[dict]) -> dict | None:
     return side
 
 
+def summarize_kinds(measurements: list[dict]) -> dict:
+    """For a scenario that reports each kind of request (fleet): per kind and server, the
+    medians over rounds of its p50 and p99 and the sum of its count."""
+    out: dict = {}
+    for m in measurements:
+        for kind, k in ((m.get("bench") or {}).get("kinds") or {}).items():
+            side = out.setdefault(kind, {}).setdefault(m["server"], {"count": 0, "p50": [], "p99": []})
+            side["count"] += k.get("count", 0)
+            side["p50"].append(k.get("p50_ms"))
+            side["p99"].append(k.get("p99_ms"))
+    for sides in out.values():
+        for side in sides.values():
+            side["p50_ms"], side["p99_ms"] = median(side.pop("p50")), median(side.pop("p99"))
+    return out
+
+
 def ratio(a, b):
     if a is None or b is None or b == 0:
         return None
@@ -76,6 +92,9 @@ def summarize(scenarios, measurements: list[dict], ceilings: list[dict], idle_rs
         row: dict = {"title": s.title, "metric": s.metric, "moves_bytes": s.moves_bytes, "group": s.group}
         for kind in KINDS:
             row[kind] = summarize_side([m for m in measurements if m["scenario"] == s.id and m["server"] == kind])
+        kinds = summarize_kinds([m for m in measurements if m["scenario"] == s.id])
+        if kinds:
+            row["kinds"] = kinds
         if s.id in na:
             row["pier_na"] = na[s.id]
         p, r = row["pier"], row["distribution"]
@@ -213,6 +232,15 @@ def check_targets(summary: dict) -> list[dict]:
         for size in ("1m", "100m", "1g"):
             vs_reference(f"pull-{size}-{client}", 1.2)
 
+    # A CI fleet: the small requests' p99 while layers move is what users feel.
+    row = sc.get("fleet")
+    name = "fleet small-request p99 below reference's"
+    if row is None:
+        add(name, "fleet", None, "not run")
+    else:
+        p, r = metric("fleet", "pier", "p99_ms"), metric("fleet", "distribution", "p99_ms")
+        add(name, "fleet", None if p is None or r is None else p < r,
+            "no data" if p is None or r is None else f"{p:.1f} ms vs {r:.1f} ms")
     # The index API over 10,000 repositories and 100,000 tags (Pier only).
     for sid in ("search-10k-one", "search-10k-all", "search-10k-one-pg", "search-10k-all-pg"):
         name = f"{sid} p99 ≤ 10 ms"
@@ -361,6 +389,16 @@ def render_report(summary: dict, scenarios, markdown: bool = False) -> str:
         parts.append("\n### Pier vs reference (medians over rounds)\n")
     parts.append(render(HEADERS, table_rows(summary)))
     parts.append("")
+    kind_rows = [[sid if i == 0 else "", kind,
+                  *(f"{_ms(sides.get(k, {}).get('p50_ms'))} / {_ms(sides.get(k, {}).get('p99_ms'))} ({sides.get(k, {}).get('count', 0):,})"
+                    for k in KINDS)]
+                 for sid, row in summary["scenarios"].items() if row.get("kinds")
+                 for i, (kind, sides) in enumerate(sorted(row["kinds"].items()))]
+    if kind_rows:
+        if markdown:
+            parts.append("Each kind of request in the rows that mix them (p50 / p99 ms, and how many):\n")
+        parts.append(render(["scenario", "request", "Pier p50 / p99 ms (n)", "reference p50 / p99 ms (n)"], kind_rows))
+        parts.append("")
     if idle:
         parts.append(("Idle RSS: " if not markdown else "Idle RSS (VmRSS after start and one ping, median of fresh starts): ")
                      + ", ".join(f"{LABEL[k]} {v:.1f} MiB" for k, v in idle.items() if v is not None))

@@ -277,3 +277,26 @@ def test_the_index_rows_run_again_over_postgresql():
     group = p.groups["index-10k-pg"]
     assert group.postgres and group.pier_only and group.tags_per_repo == 10
     assert not p.groups["index-10k"].postgres
+
+
+def test_the_fleet_row_reports_each_kind_and_holds_the_small_requests_p99():
+    p = planlib.build_plan(False)
+    fleet = next(s for s in p.scenarios if s.id == "fleet")
+    assert (fleet.client, fleet.concurrency, fleet.size, fleet.count) == ("go", 32, 100 * planlib.MiB, 12)
+    # 12 blobs of up to 100 MiB on two servers per round: the disk estimate stays bounded.
+    assert planlib.disk_bytes_needed(p, [fleet]) == 12 * 100 * planlib.MiB * 2 * p.rounds + 2 * p.nginx_big_size
+
+    def run(kind, p99, rnd):
+        m = _m("fleet", kind, 500, p99=p99, rnd=rnd)
+        m["bench"] = m["bench"] | {"kinds": {"manifest-head": {"count": 10, "errors": 0, "p50_ms": p99 / 4, "p99_ms": p99},
+                                             "blob-push": {"count": 2, "errors": 0, "p50_ms": 300.0, "p99_ms": 600.0}}}
+        return m
+
+    ms = [run("pier", 20.0, 1), run("pier", 40.0, 2), run("distribution", 90.0, 1), run("distribution", 110.0, 2)]
+    s = report.summarize([fleet], ms, [], {"pier": 20.0, "distribution": 25.0}, {})
+    kinds = s["scenarios"]["fleet"]["kinds"]
+    assert kinds["manifest-head"]["pier"] == {"count": 20, "p50_ms": 7.5, "p99_ms": 30.0}
+    assert kinds["blob-push"]["distribution"]["count"] == 4
+    t = {x["target"]: x for x in s["targets"]}
+    assert t["fleet small-request p99 below reference's"]["status"] == "PASS"
+    assert "manifest-head" in report.render_report(s, [fleet])

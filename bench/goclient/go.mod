@@ -1,0 +1,3 @@
+module pier/bench/goclient
+
+go 1.19
