@@ -145,6 +145,7 @@ public final class RepositoryIndex: Sendable {
             return page
         }
         func broad(total: Int) async throws -> SearchResults {
+            if !terms.isEmpty { searchCache.markBroad(key) }
             let rows = try await database.query(
                 "SELECT \(select) FROM \(broadFrom) ORDER BY \(popularity) LIMIT $\(n + 1)", binds + [.integer(Int64(Self.broadSearchKept))]
             )
@@ -162,6 +163,11 @@ public final class RepositoryIndex: Sendable {
             Int(try await database.query(count, binds).first?["n"].integer ?? 0)
         }
         if terms.isEmpty { return try await broad(total: try await counted()) }
+        // A search found broad before is counted first (a millisecond), not ranked whole.
+        if searchCache.isBroad(key) {
+            let total = try await counted()
+            if total > broadAbove { return try await broad(total: total) }
+        }
         guard let visible else {
             // One statement for the page and the count of every match: a narrow search
             // costs one planning and one round trip (the count is a separate statement

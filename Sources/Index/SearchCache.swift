@@ -19,6 +19,11 @@ final class SearchCache: Sendable {
     static let capacity = 4
 
     private let entries = Mutex<[(key: String, entry: Entry)]>([])
+    /// Searches found broad, newest last: after a write they go straight to the cheap
+    /// count and the popularity walk instead of ranking every match to learn it again.
+    private let broadKeys = Mutex<[String]>([])
+    /// Broad searches remembered as broad.
+    static let broadKeysKept = 64
     /// nil: entries live until the next write (one instance writes); else their longest life.
     let lifetime: Duration?
 
@@ -37,6 +42,20 @@ final class SearchCache: Sendable {
                 return nil
             }
             return entry
+        }
+    }
+
+    /// Whether `key` was found broad before.
+    func isBroad(_ key: String) -> Bool {
+        broadKeys.withLock { $0.contains(key) }
+    }
+
+    /// Remembers that `key` is broad; the longest-remembered go first.
+    func markBroad(_ key: String) {
+        broadKeys.withLock { keys in
+            keys.removeAll { $0 == key }
+            keys.append(key)
+            if keys.count > Self.broadKeysKept { keys.removeFirst(keys.count - Self.broadKeysKept) }
         }
     }
 

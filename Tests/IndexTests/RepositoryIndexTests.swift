@@ -115,6 +115,20 @@ import Testing
         #expect(onlyA.hits.map(\.name) == ["team/a"] && onlyA.total == 1)
         try await index.forgetRepository("team/b")
         #expect(try await index.search("team", visible: nil, limit: 10, offset: 0, broadAbove: 1).hits.map(\.name) == ["team/a", "team/c"])
+        // Once no longer broad, the search known as broad is ranked again.
+        try await index.forgetRepository("team/c")
+        let narrowed = try await index.search("team", visible: nil, limit: 10, offset: 0, broadAbove: 1)
+        #expect(narrowed.hits.map(\.name) == ["team/a"] && narrowed.total == 1)
+    }
+
+    @Test func aNarrowSearchCountsEveryMatchAlsoOnAPagePastThem() async throws {
+        let index = try await openIndex()
+        for name in ["team/a", "team/b", "team/c"] { try await pushImage(RepositoryName(name)!, "v1") }
+        try await applyAll(index)
+        let page = try await index.search("team", visible: nil, limit: 2, offset: 0)
+        #expect(page.hits.count == 2 && page.total == 3)
+        let past = try await index.search("team", visible: nil, limit: 2, offset: 10)
+        #expect(past.hits.isEmpty && past.total == 3)
     }
 
     @Test(arguments: [#"" OR 1=1 --"#, "name:*", "NEAR(a b)", "'; DROP TABLE tags; --", "\u{0}", "-", "...", "a*b", String(repeating: "x", count: 5000)])
