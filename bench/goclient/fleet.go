@@ -64,14 +64,8 @@ func (c *client) pushImage(tags []string) error {
 			return err
 		}
 		req.Header.Set("Content-Type", "application/vnd.oci.image.manifest.v1+json")
-		resp, err := c.http.Do(req)
-		if err != nil {
+		if _, _, err := c.exchange(req, http.StatusCreated); err != nil {
 			return err
-		}
-		io.Copy(io.Discard, resp.Body)
-		resp.Body.Close()
-		if resp.StatusCode != http.StatusCreated {
-			return fmt.Errorf("PUT manifest: HTTP %d", resp.StatusCode)
 		}
 	}
 	return nil
@@ -86,16 +80,8 @@ func (c *client) small(method, path string, accept string) (int64, error) {
 	if accept != "" {
 		req.Header.Set("Accept", accept)
 	}
-	resp, err := c.http.Do(req)
-	if err != nil {
-		return 0, err
-	}
-	n, _ := io.Copy(io.Discard, resp.Body)
-	resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		return n, fmt.Errorf("%s %s: HTTP %d", method, path, resp.StatusCode)
-	}
-	return n, nil
+	_, n, err := c.exchange(req, http.StatusOK)
+	return n, err
 }
 
 // pullDiscarding reads a blob whole without hashing it: on 2 cores a hashing client at

@@ -120,20 +120,30 @@ func (c *client) request(method, target string, body io.Reader) (*http.Request, 
 	return req, nil
 }
 
+// exchange sends req, reads its answer whole and checks its status; the response keeps
+// its headers (a Location to follow).
+func (c *client) exchange(req *http.Request, want int) (*http.Response, int64, error) {
+	resp, err := c.http.Do(req)
+	if err != nil {
+		return nil, 0, err
+	}
+	n, _ := io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != want {
+		return resp, n, fmt.Errorf("%s %s: HTTP %d", req.Method, req.URL.Path, resp.StatusCode)
+	}
+	return resp, n, nil
+}
+
 // push uploads b monolithically: POST a session, PUT its bytes with the digest.
 func (c *client) push(b blob) error {
 	req, err := c.request("POST", "/v2/"+c.repo+"/blobs/uploads/", nil)
 	if err != nil {
 		return err
 	}
-	resp, err := c.http.Do(req)
+	resp, _, err := c.exchange(req, http.StatusAccepted)
 	if err != nil {
 		return err
-	}
-	io.Copy(io.Discard, resp.Body)
-	resp.Body.Close()
-	if resp.StatusCode != http.StatusAccepted {
-		return fmt.Errorf("POST upload: HTTP %d", resp.StatusCode)
 	}
 	location, err := resp.Location()
 	if err != nil {
@@ -148,16 +158,8 @@ func (c *client) push(b blob) error {
 	}
 	req.ContentLength = b.size
 	req.Header.Set("Content-Type", "application/octet-stream")
-	resp, err = c.http.Do(req)
-	if err != nil {
-		return err
-	}
-	io.Copy(io.Discard, resp.Body)
-	resp.Body.Close()
-	if resp.StatusCode != http.StatusCreated {
-		return fmt.Errorf("PUT upload: HTTP %d", resp.StatusCode)
-	}
-	return nil
+	_, _, err = c.exchange(req, http.StatusCreated)
+	return err
 }
 
 // pull reads one blob as containerd's content store does: through a digester into a file.
