@@ -232,18 +232,16 @@ def build_plan(quick: bool, rounds: int | None = None) -> Plan:
                  concurrency=8, duration=dur, size=s1m, metric="mb_per_s", moves_bytes=True),
         # The index API (Pier only): search and a repository's page over 10,000 repositories
         # and 100,000 tags; p99 is what is held (≤ 10 ms).
-        Scenario("search-10k-one", "get-url", f"GET /api/v1/search?q=<one repository> of {idx_repos:,} repos, {idx_repos * 10:,} tags, c=8, {dur:g} s",
-                 group="index-10k", duration=dur, path="/api/v1/search?q=r00042"),
-        Scenario("search-10k-all", "get-url", f"GET /api/v1/search?q=<a word of every repository>, c=8, {dur:g} s",
-                 group="index-10k", duration=dur, path="/api/v1/search?q=catalog"),
-        Scenario("repository-10k", "get-url", f"GET /api/v1/repositories/<name> of {idx_repos:,} repos, c=8, {dur:g} s",
-                 group="index-10k", duration=dur, path="/api/v1/repositories/bench/catalog/r00042"),
-        Scenario("search-10k-one-pg", "get-url", f"GET /api/v1/search?q=<one repository> of {idx_repos:,} repos, {idx_repos * 10:,} tags, PostgreSQL, c=8, {dur:g} s",
-                 group="index-10k-pg", duration=dur, path="/api/v1/search?q=r00042"),
-        Scenario("search-10k-all-pg", "get-url", f"GET /api/v1/search?q=<a word of every repository>, PostgreSQL, c=8, {dur:g} s",
-                 group="index-10k-pg", duration=dur, path="/api/v1/search?q=catalog"),
-        Scenario("repository-10k-pg", "get-url", f"GET /api/v1/repositories/<name> of {idx_repos:,} repos, PostgreSQL, c=8, {dur:g} s",
-                 group="index-10k-pg", duration=dur, path="/api/v1/repositories/bench/catalog/r00042"),
+        # The same rows over PostgreSQL (`-pg`): what several instances sharing one index read at.
+        *[Scenario(f"{sid}{suffix}", "get-url", f"GET {what}{engine}, c=8, {dur:g} s",
+                   group=f"index-10k{suffix}", duration=dur, path=path)
+          for suffix, engine in (("", ""), ("-pg", ", PostgreSQL"))
+          for sid, what, path in (
+              ("search-10k-one", f"/api/v1/search?q=<one repository> of {idx_repos:,} repos, {idx_repos * 10:,} tags",
+               "/api/v1/search?q=r00042"),
+              ("search-10k-all", "/api/v1/search?q=<a word of every repository>", "/api/v1/search?q=catalog"),
+              ("repository-10k", f"/api/v1/repositories/<name> of {idx_repos:,} repos",
+               "/api/v1/repositories/bench/catalog/r00042"))],
         lat("ping-htpasswd", "ping", group="htpasswd", title=f"GET /v2/ with htpasswd, c=8, {dur:g} s"),
         lat("manifest-head-htpasswd", "manifest-head", group="htpasswd",
             title=f"manifest-head with htpasswd, c=8, {dur:g} s"),
