@@ -8,12 +8,17 @@
 //     connection into /dev/null (`curl -o /dev/null`), timed by curl itself.
 //
 // It uploads its blobs first (untimed), then pulls each once at the given concurrency and
-// prints one JSON object in pier-bench's result format on stdout.
+// prints one JSON object in pier-bench's result format on stdout. The other scenarios
+// (load.go) are what the TLS rows need from a Go client: manifest HEAD/GET for a duration,
+// monolithic pushes, and GETs of any path (nginx's file); over TLS, `--http2` speaks
+// HTTP/2 as Go clients do by default, and without it HTTP/1.1 only.
 package main
 
 import (
 	"bufio"
 	"crypto/sha256"
+	"crypto/tls"
+	"crypto/x509"
 	"encoding/hex"
 	"encoding/json"
 	"flag"
@@ -25,10 +30,8 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"sort"
 	"strconv"
 	"strings"
-	"sync"
 	"syscall"
 	"time"
 )
@@ -104,6 +107,8 @@ type client struct {
 	user string
 	pass string
 	http *http.Client
+	// curl's options for the same transport: the CA to trust, the HTTP version.
+	curlArgs []string
 }
 
 func (c *client) request(method, target string, body io.Reader) (*http.Request, error) {
@@ -162,37 +167,17 @@ func (c *client) push(b blob) error {
 	return err
 }
 
-// pull reads one blob as containerd's content store does: through a digester into a file.
+// pull reads one blob as containerd's content store does and checks its size and digest.
 func (c *client) pull(b blob, dir string) (int64, error) {
-	req, err := c.request("GET", "/v2/"+c.repo+"/blobs/"+b.digest, nil)
-	if err != nil {
-		return 0, err
-	}
-	resp, err := c.http.Do(req)
-	if err != nil {
-		return 0, err
-	}
-	defer resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		io.Copy(io.Discard, resp.Body)
-		return 0, fmt.Errorf("GET blob: HTTP %d", resp.StatusCode)
-	}
-	file, err := os.CreateTemp(dir, "pull-")
-	if err != nil {
-		return 0, err
-	}
-	defer os.Remove(file.Name())
-	defer file.Close()
-	h := sha256.New()
-	n, err := io.Copy(io.MultiWriter(file, h), resp.Body)
+	n, digest, err := c.getIntoFile("/v2/"+c.repo+"/blobs/"+b.digest, dir)
 	if err != nil {
 		return n, err
 	}
 	if n != b.size {
 		return n, fmt.Errorf("GET blob: %d bytes, expected %d", n, b.size)
 	}
-	if got := "sha256:" + hex.EncodeToString(h.Sum(nil)); got != b.digest {
-		return n, fmt.Errorf("GET blob: digest %s, expected %s", got, b.digest)
+	if digest != b.digest {
+		return n, fmt.Errorf("GET blob: digest %s, expected %s", digest, b.digest)
 	}
 	return n, nil
 }
@@ -212,64 +197,30 @@ func (o *outcome) fail(err error) {
 }
 
 func pullWithGo(c *client, blobs []blob, concurrency int, dir string) outcome {
-	var mu sync.Mutex
-	var all outcome
-	next := make(chan int, len(blobs))
-	for i := range blobs {
-		next <- i
-	}
-	close(next)
-	var wg sync.WaitGroup
-	for w := 0; w < concurrency; w++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			var mine outcome
-			for i := range next {
-				start := time.Now()
-				n, err := c.pull(blobs[i], dir)
-				mine.bytes += n
-				if err != nil {
-					mine.fail(err)
-					continue
-				}
-				mine.latencies = append(mine.latencies, float64(time.Since(start).Microseconds())/1000)
-			}
-			mu.Lock()
-			all.latencies = append(all.latencies, mine.latencies...)
-			all.errors += mine.errors
-			all.bytes += mine.bytes
-			if all.first == nil {
-				all.first = mine.first
-			}
-			mu.Unlock()
-		}()
-	}
-	wg.Wait()
-	return all
+	return runEach(len(blobs), concurrency, func(i int) (int64, error) { return c.pull(blobs[i], dir) })
 }
 
-// pullWithCurl gives each of `concurrency` curl processes its share of the blobs, one
-// connection each; curl reports each transfer's time, size and status.
-func pullWithCurl(c *client, blobs []blob, concurrency int, dir string) outcome {
+// fetchWithCurl gives each of `concurrency` curl processes its share of the targets, one
+// connection each; curl reports each transfer's time, size and status. want is each
+// answer's size, or -1 when any size will do.
+func fetchWithCurl(c *client, targets []string, want int64, concurrency int, dir string) outcome {
 	var all outcome
 	type proc struct {
 		cmd *exec.Cmd
 		out *os.File
 	}
 	var procs []proc
-	for w := 0; w < concurrency && w < len(blobs); w++ {
+	for w := 0; w < concurrency && w < len(targets); w++ {
 		config := filepath.Join(dir, fmt.Sprintf("curl-%d.cfg", w))
 		var lines []string
-		for i := w; i < len(blobs); i += concurrency {
-			target := c.base + "/v2/" + c.repo + "/blobs/" + blobs[i].digest
-			lines = append(lines, "url = \""+target+"\"", "output = \"/dev/null\"")
+		for i := w; i < len(targets); i += concurrency {
+			lines = append(lines, "url = \""+targets[i]+"\"", "output = \"/dev/null\"")
 		}
 		if err := os.WriteFile(config, []byte(strings.Join(lines, "\n")+"\n"), 0o600); err != nil {
 			all.fail(err)
 			return all
 		}
-		args := []string{"-s", "-K", config, "-w", "%{http_code} %{size_download} %{time_total}\\n"}
+		args := append([]string{"-s", "-K", config, "-w", "%{http_code} %{size_download} %{time_total}\\n"}, c.curlArgs...)
 		if c.user != "" {
 			args = append(args, "-u", c.user+":"+c.pass)
 		}
@@ -302,17 +253,17 @@ func pullWithCurl(c *client, blobs []blob, concurrency int, dir string) outcome 
 			size, _ := strconv.ParseInt(fields[1], 10, 64)
 			seconds, _ := strconv.ParseFloat(fields[2], 64)
 			all.bytes += size
-			if fields[0] != "200" || size != blobs[0].size {
-				all.fail(fmt.Errorf("curl GET blob: HTTP %s, %d bytes", fields[0], size))
+			if fields[0] != "200" || (want >= 0 && size != want) {
+				all.fail(fmt.Errorf("curl GET: HTTP %s, %d bytes", fields[0], size))
 				continue
 			}
 			all.latencies = append(all.latencies, seconds*1000)
 		}
 		p.out.Close()
 	}
-	if n := len(all.latencies) + all.errors; n < len(blobs) {
-		all.fail(fmt.Errorf("curl reported %d of %d transfers", n, len(blobs)))
-		all.errors = len(blobs) - len(all.latencies)
+	if n := len(all.latencies) + all.errors; n < len(targets) {
+		all.fail(fmt.Errorf("curl reported %d of %d transfers", n, len(targets)))
+		all.errors = len(targets) - len(all.latencies)
 	}
 	return all
 }
@@ -344,21 +295,29 @@ func round(v float64, digits int) float64 {
 	return float64(int64(v*scale+0.5)) / scale
 }
 
+var scenarios = map[string]bool{"pull": true, "fleet": true, "manifest-head": true, "manifest-get": true, "push": true, "get-url": true}
+
 func main() {
 	base := flag.String("url", "", "the registry, e.g. http://127.0.0.1:5000")
-	scenario := flag.String("scenario", "pull", "pull (each blob once) or fleet (small requests among large pushes and pulls)")
-	mode := flag.String("client", "go", "go (net/http into SHA-256 and a file) or curl (curl -o /dev/null)")
+	scenario := flag.String("scenario", "pull", "pull (each blob once), fleet (small requests among large pushes and pulls), "+
+		"manifest-head or manifest-get (for --duration), push (each blob once, monolithic), get-url (--path, --count times)")
+	mode := flag.String("client", "go", "pull and get-url: go (net/http into SHA-256 and a file) or curl (curl -o /dev/null)")
 	size := flag.Int64("size", 1<<20, "bytes per blob")
-	count := flag.Int("count", 16, "blobs pulled, each once (fleet: large blobs, half pulled and half pushed)")
-	duration := flag.Float64("duration", 10, "fleet: seconds of load")
-	concurrency := flag.Int("concurrency", 8, "pulls at once")
+	count := flag.Int("count", 16, "blobs pulled or pushed, each once (fleet: large blobs, half pulled and half pushed; get-url: GETs)")
+	duration := flag.Float64("duration", 10, "fleet, manifest-head, manifest-get: seconds of load")
+	concurrency := flag.Int("concurrency", 8, "requests at once")
 	repo := flag.String("repo", "bench/pull-go", "repository")
+	path := flag.String("path", "", "get-url: the path to GET")
 	user := flag.String("user", "", "Basic auth user")
 	pass := flag.String("password", "", "Basic auth password")
+	cacert := flag.String("cacert", "", "https: the CA certificate (PEM) to trust")
+	http2 := flag.Bool("http2", false, "https: HTTP/2 (one connection, streams multiplexed) instead of HTTP/1.1")
 	tmp := flag.String("tmpdir", os.TempDir(), "where pulled blobs are written (go) and curl's lists")
 	flag.Parse()
-	if *base == "" || (*scenario != "pull" && *scenario != "fleet") || (*mode != "go" && *mode != "curl") || *count < 1 || *concurrency < 1 {
-		fmt.Fprintln(os.Stderr, "usage: pier-bench-go --url URL --scenario pull|fleet [--client go|curl] [--size N] [--count N] [--concurrency N] [--duration S]")
+	if *base == "" || !scenarios[*scenario] || (*mode != "go" && *mode != "curl") || *count < 1 || *concurrency < 1 ||
+		(*scenario == "get-url" && *path == "") {
+		fmt.Fprintln(os.Stderr, "usage: pier-bench-go --url URL --scenario pull|fleet|manifest-head|manifest-get|push|get-url "+
+			"[--client go|curl] [--size N] [--count N] [--concurrency N] [--duration S] [--path P] [--cacert PEM] [--http2]")
 		os.Exit(2)
 	}
 	if _, err := url.Parse(*base); err != nil {
@@ -371,55 +330,85 @@ func main() {
 		os.Exit(1)
 	}
 	defer os.RemoveAll(dir)
-	transport := http.DefaultTransport.(*http.Transport).Clone()
-	transport.MaxIdleConnsPerHost = *concurrency
-	c := &client{base: strings.TrimRight(*base, "/"), repo: *repo, user: *user, pass: *pass, http: &http.Client{Transport: transport}}
-
+	transport, curlArgs, err := newTransport(*concurrency, *cacert, *http2)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(2)
+	}
+	c := &client{base: strings.TrimRight(*base, "/"), repo: *repo, user: *user, pass: *pass,
+		http: &http.Client{Transport: transport}, curlArgs: curlArgs}
 	seed := time.Now().UnixNano()
-	if *scenario == "fleet" {
-		r := runFleet(c, *size, *count, *concurrency, time.Duration(*duration*float64(time.Second)), seed)
-		if err := json.NewEncoder(os.Stdout).Encode(r); err != nil {
-			fmt.Fprintln(os.Stderr, err)
-			os.Exit(1)
-		}
-		return
-	}
-	blobs := make([]blob, *count)
-	for i := range blobs {
-		blobs[i] = newBlob(seed+int64(i), *size)
-		if err := c.push(blobs[i]); err != nil {
-			fmt.Fprintln(os.Stderr, "upload:", err)
-			os.Exit(1)
-		}
-	}
-	transport.CloseIdleConnections() // the pulls open their own, as a fresh client would
+	loadTime := time.Duration(*duration * float64(time.Second))
 
-	cpu0 := cpuSeconds()
-	start := time.Now()
-	var o outcome
-	if *mode == "go" {
-		o = pullWithGo(c, blobs, *concurrency, dir)
-	} else {
-		o = pullWithCurl(c, blobs, *concurrency, dir)
+	var r result
+	switch *scenario {
+	case "fleet":
+		r = runFleet(c, *size, *count, *concurrency, loadTime, seed)
+	case "manifest-head", "manifest-get":
+		r = runManifests(c, *scenario, *concurrency, loadTime)
+	case "push":
+		r = runPushes(c, *size, *count, *concurrency, seed)
+	case "get-url":
+		r = runGets(c, *path, *mode, *count, *concurrency, dir)
+	default:
+		r = runPulls(c, *mode, *size, *count, *concurrency, seed, dir)
 	}
-	seconds := time.Since(start).Seconds()
-	cpu := cpuSeconds() - cpu0
-	timedEnd := time.Now()
-
-	sort.Float64s(o.latencies)
-	r := result{
-		Scenario: "pull", Requests: len(blobs), Errors: o.errors, Seconds: round(seconds, 4),
-		ReqPerS: round(float64(len(blobs))/seconds, 2), MBPerS: round(float64(o.bytes)/seconds/1e6, 2), Bytes: o.bytes,
-		P50Ms: round(percentile(o.latencies, 0.5), 3), P90Ms: round(percentile(o.latencies, 0.9), 3),
-		P99Ms: round(percentile(o.latencies, 0.99), 3), ClientCPUS: round(cpu, 3), ClientCPUPct: round(100*cpu/seconds, 1),
-	}
-	if o.first != nil {
-		message := o.first.Error()
-		r.FirstError = &message
-	}
-	r.AfterS = round(time.Since(timedEnd).Seconds(), 3)
 	if err := json.NewEncoder(os.Stdout).Encode(r); err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
 	}
+}
+
+// newTransport is Go's default transport, one idle connection per concurrent request;
+// over TLS it trusts cacert and speaks HTTP/2 only when asked (a non-nil, empty
+// TLSNextProto is net/http's documented way to keep a transport on HTTP/1.1). It also
+// says what curl needs for the same.
+func newTransport(concurrency int, cacert string, http2 bool) (*http.Transport, []string, error) {
+	transport := http.DefaultTransport.(*http.Transport).Clone()
+	transport.MaxIdleConnsPerHost = concurrency
+	var curlArgs []string
+	if cacert != "" {
+		pem, err := os.ReadFile(cacert)
+		if err != nil {
+			return nil, nil, err
+		}
+		pool := x509.NewCertPool()
+		if !pool.AppendCertsFromPEM(pem) {
+			return nil, nil, fmt.Errorf("%s: no PEM certificate", cacert)
+		}
+		transport.TLSClientConfig = &tls.Config{RootCAs: pool}
+		curlArgs = append(curlArgs, "--cacert", cacert)
+	}
+	if http2 {
+		transport.ForceAttemptHTTP2 = true
+		curlArgs = append(curlArgs, "--http2")
+	} else {
+		transport.ForceAttemptHTTP2 = false
+		transport.TLSNextProto = map[string]func(string, *tls.Conn) http.RoundTripper{}
+		curlArgs = append(curlArgs, "--http1.1")
+	}
+	return transport, curlArgs, nil
+}
+
+// runPulls uploads count blobs (untimed), then pulls each once with a fresh client's
+// connections.
+func runPulls(c *client, mode string, size int64, count, concurrency int, seed int64, dir string) result {
+	blobs := make([]blob, count)
+	for i := range blobs {
+		blobs[i] = newBlob(seed+int64(i), size)
+		if err := c.push(blobs[i]); err != nil {
+			return failed("pull", fmt.Errorf("upload: %w", err))
+		}
+	}
+	c.http.Transport.(*http.Transport).CloseIdleConnections() // the pulls open their own, as a fresh client would
+	return timed("pull", count, func() outcome {
+		if mode == "go" {
+			return pullWithGo(c, blobs, concurrency, dir)
+		}
+		targets := make([]string, len(blobs))
+		for i, b := range blobs {
+			targets[i] = c.base + "/v2/" + c.repo + "/blobs/" + b.digest
+		}
+		return fetchWithCurl(c, targets, size, concurrency, dir)
+	})
 }
