@@ -66,13 +66,14 @@ from lib.machine import (  # noqa: E402
 )
 from lib.client import BenchRunner, FakeRunner, Invocation, timed_window  # noqa: E402
 from lib.servers import (  # noqa: E402
-    BENCH_PASSWORD, BENCH_USER, KINDS, LABEL, BenchServer, Nginx, ServerStartError, make_htpasswd, server_config,
+    BENCH_PASSWORD, BENCH_USER, FRONT, KINDS, LABEL, BenchServer, Nginx, NginxFront, ServerStartError, TLSFiles,
+    make_htpasswd, server_config,
 )
 
 GiB = planlib.GiB
 IDLE_RSS_STARTS = 3  # fresh starts per server for the idle RSS median (1 with --quick)
 # pier-bench scenarios that write to the servers' disks.
-WRITE_SCENARIOS = {"push-monolith", "push-chunked", "push-stream", "mixed", "fleet"}
+WRITE_SCENARIOS = {"push-monolith", "push-chunked", "push-stream", "mixed", "fleet", "push"}
 APT_PACKAGES = ["docker-registry", "nginx", "apache2-utils", "openssl", "golang-go", "curl"]
 DOC_PATH = REPO_ROOT / "docs" / "performance.md"
 RESULTS_DIR = BENCH_DIR / "results"
@@ -179,8 +180,18 @@ def git_revision() -> str:
 # --------------------------------------------------------------------------- the run
 
 def group_kinds(group) -> tuple[str, ...]:
-    """The servers a group has: both, or Pier alone for what only Pier serves."""
-    return ("pier",) if group.pier_only else KINDS
+    """The servers a group has: both, Pier alone for what only Pier serves, or with TLS
+    also nginx terminating it in front of the reference."""
+    if group.pier_only:
+        return ("pier",)
+    return KINDS + (FRONT,) if group.tls else KINDS
+
+
+def round_kinds(kinds: tuple[str, ...], round_no: int) -> list[str]:
+    """The order the servers of a group are measured in a round: rotated each round, so
+    none always runs first (with two servers: Pier first in odd rounds)."""
+    shift = (round_no - 1) % len(kinds)
+    return list(kinds[shift:] + kinds[:shift])
 
 
 class Run:
@@ -209,6 +220,7 @@ class Run:
         self.seaweed = None  # one SeaweedFS for every S3 group, started on demand
         self.buckets: dict[tuple[str, str], str] = {}  # (group, kind) -> bucket
         self.postgres = None  # one PostgreSQL for every group whose index lives there
+        self.tls: TLSFiles | None = None  # the certificate every TLS server presents
 
     # ---- helpers ---------------------------------------------------------
     def event(self, msg: str) -> None:
@@ -219,6 +231,13 @@ class Run:
         if scenario.auth and not self.pier_htpasswd:
             return "n/a (auth not implemented)"
         return None
+
+    def ceilings_to_measure(self) -> list:
+        return [] if self.args.no_ceiling else self.plan.ceilings
+
+    def needs_tls(self) -> bool:
+        return any(self.plan.groups[g].tls for g in self.needed_groups()) or \
+            any(c.tls for c in self.ceilings_to_measure())
 
     def needed_groups(self) -> list[str]:
         groups = ["main"]
@@ -241,7 +260,8 @@ class Run:
         if not a.dry_run and not executable(self.bench_bin):
             raise SystemExit(f"pier-bench not found at {self.bench_bin} (build it, pass --bench-bin, or use --dry-run)")
         os.environ["PIER_BIN"] = self.pier_bin  # what the harness starts
-        if not a.dry_run and any(s.client != "pier-bench" for s in self.scenarios):
+        if not a.dry_run and (any(s.client != "pier-bench" for s in self.scenarios)
+                              or any(c.client != "pier-bench" for c in self.ceilings_to_measure())):
             self.go_bin = str(go_build())
 
     def start_seaweed(self) -> None:
@@ -275,6 +295,8 @@ class Run:
         log(f"==> PostgreSQL on {self.postgres.url('postgres')}")
 
     def prepare_roots(self) -> None:
+        if self.needs_tls():
+            self.tls = TLSFiles.make(self.workdir / "tls")
         if any(self.plan.groups[g].s3 for g in self.needed_groups()):
             self.start_seaweed()
         if any(self.plan.groups[g].postgres for g in self.needed_groups()):
@@ -315,7 +337,17 @@ class Run:
                 if group.htpasswd and kind == "pier" and not self.pier_htpasswd:
                     continue
                 wd = self.workdir / f"{g}-{kind}"
+                if kind == FRONT:
+                    server = NginxFront(wd, wd / "root", g, self.tls)
+                    log(f"==> starting {server.label} on {server.url} (reference on {server.upstream.url})")
+                    server.start(timeout=60)
+                    self.servers[(g, kind)] = server
+                    continue
                 config = server_config(kind, htpasswd_path if group.htpasswd else None)
+                tls = {}
+                if group.tls:
+                    config.setdefault("http", {}).update(self.tls.http_config())
+                    tls = {"scheme": "https", "verify": self.tls.ca}
                 if group.s3:
                     s3 = self.seaweed.s3_config(self.buckets[(g, kind)])
                     s3.pop("chunksize", None)  # both at distribution's default part size (10 MiB)
@@ -329,6 +361,7 @@ class Run:
                     kind, wd, root=wd / "root", group=g,
                     config=config,
                     auth=(BENCH_USER, BENCH_PASSWORD) if group.htpasswd else None,
+                    **tls,
                 )
                 log(f"==> starting {server.label} on {server.url}")
                 server.start(timeout=60)
@@ -432,7 +465,9 @@ class Run:
             # on disk the row would measure the disk's write-back, not the registry.
             shm = Path("/dev/shm")
             args += ["--tmpdir", str(shm if shm.is_dir() and os.access(shm, os.W_OK) else self.workdir)]
-        pid = server.pid
+        if self.plan.groups[s.group].tls:
+            args += ["--cacert", self.tls.ca]
+        pid = server.pids
         rec["peak_reset"] = procstat.reset_peak(pid)
         cpu0 = procstat.cpu_seconds(pid)
         sampler = procstat.Sampler(pid).start()
@@ -496,7 +531,7 @@ class Run:
         return ["--warm-memory", str(self.plan.warm_bytes)] if self.plan.warm_bytes else []
 
     def measure_ceilings(self, round_no: int) -> None:
-        for c in self.plan.ceilings:
+        for c in self.ceilings_to_measure():
             rec: dict = {"round": round_no, "id": c.id, "title": c.title, "value": None, "bench": None}
             if c.kind == "disk":
                 rec["unit"] = "MB/s"
@@ -529,7 +564,14 @@ class Run:
                     # page cache; nginx's file has been idle since the run began, and this machine
                     # pages idle page cache out after about a minute.
                     read_through(self.nginx.www / c.path.lstrip("/"))
-                inv = self.runner.run(self.nginx.url, args, c.timeout(), f"r{round_no}-{c.id}", target="nginx")
+                url, runner = self.nginx.url, self.runner
+                if c.tls:
+                    url = self.nginx.tls_url
+                    args += ["--cacert", self.tls.ca]
+                if c.client != "pier-bench":
+                    runner = self.go_runner
+                    args += ["--tmpdir", str(self.workdir)]
+                inv = runner.run(url, args, c.timeout(), f"r{round_no}-{c.id}", target="nginx")
                 rec["argv"] = inv.argv
                 if inv.ok:
                     rec["bench"] = inv.result
@@ -558,16 +600,15 @@ class Run:
         self.prepare_roots()
         self.start_servers()
         if not a.no_ceiling:
-            self.nginx = Nginx(self.workdir / "nginx", self.plan.nginx_big_size)
+            self.nginx = Nginx(self.workdir / "nginx", self.plan.nginx_big_size, tls=self.tls)
             log(f"==> starting nginx on {self.nginx.url}")
             self.nginx.start()
         for round_no in range(1, self.plan.rounds + 1):
             log(f"==> round {round_no}/{self.plan.rounds}")
             if not a.no_ceiling:
                 self.measure_ceilings(round_no)
-            order = list(KINDS) if round_no % 2 == 1 else list(reversed(KINDS))
             for s in planlib.round_order(self.scenarios, round_no):
-                for i, kind in enumerate(order):
+                for i, kind in enumerate(round_kinds(KINDS + (FRONT,), round_no)):
                     if kind == "pier" and self.na_reason(s) or kind not in group_kinds(self.plan.groups[s.group]):
                         continue
                     server = self.servers[(s.group, kind)]

@@ -44,6 +44,9 @@ class Group:
     tags_per_repo: int = 1  # tags each catalog repository has (all on one manifest)
     pier_only: bool = False  # what only Pier has (the index API): no reference server in the group
     postgres: bool = False  # Pier's index on a PostgreSQL the run starts, instead of its SQLite file
+    # Pier and the reference serve TLS themselves (`http.tls`), and a third server joins
+    # them: nginx terminating TLS in front of a plain reference (the seeds' setup).
+    tls: bool = False
 
 
 @dataclass(frozen=True)
@@ -64,6 +67,7 @@ class Scenario:
     # Who pulls: pier-bench, or pier-bench-go (bench/goclient) reading as Go's net/http
     # clients do ("go": docker, containerd, skopeo, podman) or driving curl ("curl").
     client: str = "pier-bench"
+    http2: bool = False  # over TLS: HTTP/2 as Go clients speak it by default (else HTTP/1.1 only)
 
     @property
     def auth(self) -> bool:
@@ -73,6 +77,8 @@ class Scenario:
         args = ["--scenario", self.bench, "--concurrency", str(self.concurrency), "--repo", f"bench/{self.id}"]
         if self.client != "pier-bench":
             args += ["--client", self.client]
+        if self.http2:
+            args.append("--http2")
         if self.path is not None:
             args += ["--path", self.path]
         return args + sizing_args(self.duration, self.size, self.count, self.chunk)
@@ -104,9 +110,15 @@ class Ceiling:
     size: int | None = None
     count: int | None = None
     metric: str = "mb_per_s"
+    # Who measures: pier-bench, or curl through pier-bench-go (the TLS file, as the TLS
+    # pull rows read theirs); tls: nginx's TLS listener instead of its plain one.
+    client: str = "pier-bench"
+    tls: bool = False
 
     def bench_args(self) -> list[str]:
         args = ["--scenario", self.bench, "--path", self.path, "--concurrency", str(self.concurrency)]
+        if self.client != "pier-bench":
+            args += ["--client", self.client]
         return args + sizing_args(self.duration, self.size, self.count)
 
     def timeout(self) -> float:
@@ -174,7 +186,25 @@ def build_plan(quick: bool, rounds: int | None = None) -> Plan:
         "index-10k-pg": Group("index-10k-pg", catalog_repos=idx_repos, tags_per_repo=10, pier_only=True, postgres=True),
         "s3": Group("s3", s3=True),
         "s3-catalog-1k": Group("s3-catalog-1k", catalog_repos=cat_small, s3=True),
+        "tls": Group("tls", tls=True),
     }
+
+    def tls_rows(proto: str, h2: bool) -> list[Scenario]:
+        over = f"over TLS, {'HTTP/2' if h2 else 'HTTP/1.1'}"
+        def row(id, bench, title, **kw):
+            return Scenario(f"tls-{id}-{proto}", bench, f"{title}, {over}", group="tls", client="go", http2=h2, **kw)
+        return [
+            row("manifest-head", "manifest-head", f"manifest HEAD, c=8, {dur:g} s", duration=dur),
+            row("manifest-get", "manifest-get", f"manifest GET, c=8, {dur:g} s", duration=dur),
+            row("push-1m", "push", f"push {size_label(s1m)} ×{n1m}, c=8", size=s1m, count=n1m,
+                metric="mb_per_s", moves_bytes=True),
+            row("pull-1m", "pull", f"pull {size_label(s1m)} ×{n1m}, c=8, {CLIENT_TITLE['go']}", size=s1m, count=n1m,
+                metric="mb_per_s", moves_bytes=True),
+            row("push-1g", "push", f"push {size_label(s1g)} ×{n1g}, c=1", size=s1g, count=n1g, concurrency=1,
+                metric="mb_per_s", moves_bytes=True),
+            replace(row("pull-1g", "pull", f"pull {size_label(s1g)} ×{npull1g}, c=1, {CLIENT_TITLE['curl']}",
+                        size=s1g, count=npull1g, concurrency=1, metric="mb_per_s", moves_bytes=True), client="curl"),
+        ]
 
     def lat(id, bench, group="main", title=None):
         return Scenario(id, bench, title or f"{bench}, c=8, {dur:g} s", group=group, concurrency=8, duration=dur)
@@ -260,6 +290,11 @@ def build_plan(quick: bool, rounds: int | None = None) -> Plan:
         push("pull-1m-s3", "pull", s1m, n1m // 2, 8, group="s3"),
         push("pull-100m-s3", "pull", s100m, n100m // 2, 2, group="s3"),
         push("pull-1g-s3", "pull", s1g, n1g, 1, group="s3"),
+        # Over TLS, each server terminating it itself, and nginx in front of the reference:
+        # HTTP/1.1 and HTTP/2 as a Go client speaks them (one connection per request at once,
+        # or one connection multiplexed). 1 GiB pulls are read by curl: a Go client hashing
+        # on this machine would be the limit (docs/performance.md).
+        *[row for proto, h2 in (("h1", False), ("h2", True)) for row in tls_rows(proto, h2)],
     ]
 
     ceilings = [
@@ -268,6 +303,8 @@ def build_plan(quick: bool, rounds: int | None = None) -> Plan:
                 concurrency=8, duration=dur, metric="req_per_s"),
         Ceiling("nginx-get-big", f"nginx GET {size_label(s1g)} file, c=1", "nginx", bench="get-url", path="/big",
                 size=s1g, count=1),
+        Ceiling("nginx-tls-get-big", f"nginx GET {size_label(s1g)} file over TLS (HTTP/1.1), c=1, curl -o /dev/null",
+                "nginx", bench="get-url", path="/big", size=s1g, count=npull1g, client="curl", tls=True),
         Ceiling("nginx-put-big", f"nginx PUT {size_label(s1g)} (dav), c=1", "nginx", bench="put-url",
                 path="/upload/x", size=s1g, count=1),
         Ceiling("disk-durable-write", f"write {size_label(s1g)} and fdatasync, storage disk", "disk", size=s1g),

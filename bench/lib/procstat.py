@@ -6,6 +6,9 @@
 - `Sampler`: a background thread reading CPU and VmRSS every `interval` seconds, so
   the CPU spent in a sub-window (pier-bench's timed phase, without its untimed setup)
   can be interpolated.
+
+Each takes one pid or a list of them: a server that is several processes (nginx's
+master and workers in front of a registry) is read as their sum.
 """
 
 from __future__ import annotations
@@ -17,7 +20,27 @@ import time
 CLK_TCK = os.sysconf("SC_CLK_TCK")
 
 
-def cpu_seconds(pid: int) -> float:
+Pids = int | list[int]
+
+
+def _each(pids: Pids) -> list[int]:
+    return [pids] if isinstance(pids, int) else list(pids)
+
+
+def children(pid: int) -> list[int]:
+    """The direct children of pid (nginx's workers, of its master)."""
+    try:
+        with open(f"/proc/{pid}/task/{pid}/children") as f:
+            return [int(c) for c in f.read().split()]
+    except OSError:
+        return []
+
+
+def cpu_seconds(pids: Pids) -> float:
+    return sum(_cpu_seconds(pid) for pid in _each(pids))
+
+
+def _cpu_seconds(pid: int) -> float:
     with open(f"/proc/{pid}/stat") as f:
         stat = f.read()
     # the command name (field 2) may contain spaces and parentheses: split after the last ')'
@@ -34,33 +57,35 @@ def status_kib(pid: int, field: str) -> int:
     raise KeyError(field)
 
 
-def rss_mib(pid: int) -> float:
-    return status_kib(pid, "VmRSS") / 1024.0
+def rss_mib(pids: Pids) -> float:
+    return sum(status_kib(pid, "VmRSS") for pid in _each(pids)) / 1024.0
 
 
-def peak_rss_mib(pid: int) -> float:
-    return status_kib(pid, "VmHWM") / 1024.0
+def peak_rss_mib(pids: Pids) -> float:
+    """VmHWM, summed over several processes (at least the peak of their sum)."""
+    return sum(status_kib(pid, "VmHWM") for pid in _each(pids)) / 1024.0
 
 
-def reset_peak(pid: int) -> bool:
+def reset_peak(pids: Pids) -> bool:
     """Reset VmHWM to the current RSS. False when the kernel refuses (then VmHWM is the lifetime peak)."""
     try:
-        with open(f"/proc/{pid}/clear_refs", "w") as f:
-            f.write("5")
+        for pid in _each(pids):
+            with open(f"/proc/{pid}/clear_refs", "w") as f:
+                f.write("5")
         return True
     except OSError:
         return False
 
 
 class Sampler:
-    """Samples (monotonic time, cpu seconds, rss MiB) of one process in a thread."""
+    """Samples (monotonic time, cpu seconds, rss MiB) of one process (or several, summed) in a thread."""
 
-    def __init__(self, pid: int, interval: float = 0.05):
+    def __init__(self, pid: Pids, interval: float = 0.05):
         self.pid = pid
         self.interval = interval
         self.samples: list[tuple[float, float, float]] = []
         self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, name=f"sampler-{pid}", daemon=True)
+        self._thread = threading.Thread(target=self._run, name=f"sampler-{_each(pid)[0]}", daemon=True)
 
     def _sample(self) -> None:
         try:

@@ -2,7 +2,8 @@
 
 Registry servers reuse the end-to-end harness (`Tests/EndToEnd/harness/server.py`):
 a `BenchServer` is a harness `Server` whose readiness check also works behind
-htpasswd, and which knows its idle RSS.
+htpasswd and TLS, and which knows its idle RSS. `NginxFront` is the seeds' setup that
+the TLS rows compare with: nginx terminating TLS in front of a plain reference.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import signal
 import subprocess
 import sys
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 import requests
@@ -22,10 +24,15 @@ from . import procstat
 REPO_ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO_ROOT / "Tests" / "EndToEnd"))
 
+from harness.nginx import Nginx as HarnessNginx  # noqa: E402
+from harness.nginx import registry_proxy_conf  # noqa: E402
+from harness.pki import CA  # noqa: E402
 from harness.server import Server, ServerStartError, free_port  # noqa: E402
 
 KINDS = ("pier", "distribution")
-LABEL = {"pier": "Pier", "distribution": "reference"}
+# The third server of the TLS group: nginx terminating TLS in front of a plain reference.
+FRONT = "nginx-front"
+LABEL = {"pier": "Pier", "distribution": "reference", FRONT: "nginx in front"}
 
 BENCH_USER = "bench"
 BENCH_PASSWORD = "pier-bench-password"
@@ -52,6 +59,26 @@ def server_config(kind: str, htpasswd_path: Path | None) -> dict:
     return cfg
 
 
+@dataclass(frozen=True)
+class TLSFiles:
+    """One CA and one server certificate (ECDSA P-256, for 127.0.0.1) that every TLS server
+    of a run presents, so none of them is measured with a cheaper handshake."""
+
+    ca: str
+    cert: str
+    key: str
+
+    @staticmethod
+    def make(directory: Path) -> "TLSFiles":
+        ca = CA("pier-bench CA")
+        cert, key = ca.server_cert().write(directory, "server")
+        return TLSFiles(ca.write(Path(directory) / "ca.crt"), cert, key)
+
+    def http_config(self) -> dict:
+        """What a registry's `http` section needs to serve it (Pier and distribution alike)."""
+        return {"tls": {"certificate": self.cert, "key": self.key}}
+
+
 class BenchServer(Server):
     def __init__(self, kind: str, workdir: Path, root: Path, group: str, auth: tuple[str, str] | None = None, **kw):
         super().__init__(kind, workdir, root=root, **kw)
@@ -63,8 +90,13 @@ class BenchServer(Server):
     def label(self) -> str:
         return f"{LABEL[self.kind]}[{self.group}]"
 
+    @property
+    def pids(self) -> list[int]:
+        """The processes whose CPU and memory the server's measurements add up."""
+        return [self.pid]
+
     def ping(self, timeout: float = 5.0) -> int:
-        return requests.get(self.url + "/v2/", timeout=timeout, auth=self.auth).status_code
+        return requests.get(self.url + "/v2/", timeout=timeout, auth=self.auth, verify=self.verify).status_code
 
     def idle_rss_mib(self) -> float:
         """VmRSS after start and one ping (and a moment to settle)."""
@@ -79,6 +111,85 @@ class BenchServer(Server):
         self.restarts += 1
         self.start()
         return True
+
+
+class NginxFront:
+    """The seeds' setup: nginx terminating TLS (HTTP/1.1 and HTTP/2 by ALPN) and proxying to
+    a reference registry on plain HTTP, with distribution's recipe for the location
+    (`harness.nginx.registry_proxy_conf`). It is measured as one server: its CPU and memory
+    are nginx's (master and workers) and the reference's together."""
+
+    kind = FRONT
+    auth = None
+
+    def __init__(self, workdir: Path, root: Path, group: str, tls: TLSFiles):
+        self.group = group
+        self.tls = tls
+        self.upstream = BenchServer("distribution", workdir / "upstream", root=root, group=group,
+                                    config=server_config("distribution", None))
+        self.port = free_port()
+        conf = registry_proxy_conf(self.port, self.upstream.host, tls.cert, tls.key, None, http2=True)
+        self.nginx = HarnessNginx(workdir / "nginx", conf, [self.port], workers="auto")
+        self.restarts = 0
+
+    @property
+    def label(self) -> str:
+        return f"{LABEL[self.kind]}[{self.group}]"
+
+    @property
+    def url(self) -> str:
+        return f"https://127.0.0.1:{self.port}"
+
+    @property
+    def proc(self) -> subprocess.Popen | None:
+        return self.upstream.proc
+
+    @property
+    def pid(self) -> int:
+        return self.upstream.pid
+
+    @property
+    def pids(self) -> list[int]:
+        master = self.nginx.proc.pid if self.nginx.proc else None
+        return [self.upstream.pid] + ([master] + procstat.children(master) if master else [])
+
+    @property
+    def log(self) -> str:
+        return self.upstream.log + "\n" + self.nginx.log
+
+    def ping(self, timeout: float = 5.0) -> int:
+        return requests.get(self.url + "/v2/", timeout=timeout, verify=self.tls.ca).status_code
+
+    def start(self, timeout: float = 30.0) -> "NginxFront":
+        if not self.upstream.alive():
+            self.upstream.start(timeout)
+        if not self.nginx_alive():
+            self.nginx.start()
+        code = self.ping()
+        if code != 200:
+            raise ServerStartError(f"{self.label}: GET /v2/ through nginx answered {code}")
+        return self
+
+    def nginx_alive(self) -> bool:
+        return self.nginx.proc is not None and self.nginx.proc.poll() is None
+
+    def alive(self) -> bool:
+        return self.upstream.alive() and self.nginx_alive()
+
+    def ensure_running(self) -> bool:
+        if self.alive():
+            return False
+        self.restarts += 1
+        self.start()
+        return True
+
+    def stop(self, timeout: float = 10.0) -> None:
+        self.nginx.stop()
+        self.upstream.stop(timeout=timeout)
+
+    def kill(self) -> None:
+        self.nginx.stop()
+        self.upstream.kill()
 
 
 def make_htpasswd(path: Path, user: str = BENCH_USER, password: str = BENCH_PASSWORD) -> None:
@@ -107,10 +218,12 @@ class Nginx:
     to disk, then renamed; nginx does not fsync).
     """
 
-    def __init__(self, workdir: Path, big_size: int, port: int | None = None):
+    def __init__(self, workdir: Path, big_size: int, port: int | None = None, tls: TLSFiles | None = None):
         self.prefix = Path(workdir)
         self.big_size = big_size
         self.port = port or free_port()
+        self.tls = tls
+        self.tls_port = free_port() if tls else None
         self.proc: subprocess.Popen | None = None
         self.www = self.prefix / "www"
         self.conf = self.prefix / "nginx.conf"
@@ -119,6 +232,11 @@ class Nginx:
     @property
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def tls_url(self) -> str:
+        """The same files over TLS (HTTP/1.1 and HTTP/2 by ALPN), when made with `tls`."""
+        return f"https://127.0.0.1:{self.tls_port}"
 
     @staticmethod
     def has_dav() -> bool:
@@ -145,6 +263,17 @@ class Nginx:
                     left -= n
         p = self.prefix
         user = "user root;\n" if os.geteuid() == 0 else ""
+        tls_server = "" if not self.tls else f"""
+    server {{
+        listen 127.0.0.1:{self.tls_port} ssl http2;
+        ssl_certificate {self.tls.cert};
+        ssl_certificate_key {self.tls.key};
+        ssl_protocols TLSv1.2 TLSv1.3;
+        root {self.www};
+        location = /v2/ {{ default_type application/json; return 200 "{{}}"; }}
+        location = /small {{ }}
+        location = /big {{ }}
+    }}"""
         self.conf.write_text(
             f"""# written by bench/run.py
 {user}worker_processes auto;
@@ -178,7 +307,7 @@ http {{
             client_max_body_size 0;
             client_body_temp_path {self.www}/upload-tmp;
         }}
-    }}
+    }}{tls_server}
 }}
 """
         )

@@ -31,9 +31,10 @@ class NginxStartError(RuntimeError):
 
 class Nginx:
     """`http_body` is the text inside `http { … }` (server blocks, maps, upstreams);
-    `ports` are the loopback ports it listens on, probed for readiness."""
+    `ports` are the loopback ports it listens on, probed for readiness; `workers` is
+    `worker_processes` (one for tests, "auto" where nginx is measured)."""
 
-    def __init__(self, workdir: Path | str, http_body: str, ports: list[int]):
+    def __init__(self, workdir: Path | str, http_body: str, ports: list[int], workers: str = "1"):
         self.workdir = Path(workdir)
         self.workdir.mkdir(parents=True, exist_ok=True)
         self.ports = ports
@@ -45,7 +46,7 @@ class Nginx:
             (temp / d).mkdir(parents=True, exist_ok=True)
         user = "user root;\n" if os.geteuid() == 0 else ""  # workers write the temp dirs above
         self.conf_path.write_text(
-            f"""{user}worker_processes 1;
+            f"""{user}worker_processes {workers};
 pid {self.workdir}/nginx.pid;
 error_log {self.error_log} info;
 events {{ worker_connections 256; }}
@@ -112,10 +113,11 @@ http {{
 
 
 def registry_proxy_conf(listen_port: int, upstream: str, cert: str, key: str, htpasswd: str | None,
-                        realm: str = "Registry realm") -> str:
+                        realm: str = "Registry realm", http2: bool = False) -> str:
     """The usual "registry behind nginx" server block (as in distribution's nginx recipe):
     nginx terminates TLS, does auth_basic, and proxies /v2/ to the registry at `upstream`
-    (host:port) with the headers the registry needs to build its URLs."""
+    (host:port) with the headers the registry needs to build its URLs; `http2` offers
+    HTTP/2 to clients as well (ALPN), as most such setups do."""
     auth = f'        auth_basic "{realm}";\n        auth_basic_user_file {htpasswd};\n' if htpasswd else ""
     return f"""
     upstream docker-registry {{ server {upstream}; }}
@@ -123,7 +125,7 @@ def registry_proxy_conf(listen_port: int, upstream: str, cert: str, key: str, ht
         '' 'registry/2.0';
     }}
     server {{
-        listen 127.0.0.1:{listen_port} ssl;
+        listen 127.0.0.1:{listen_port} ssl{" http2" if http2 else ""};
         server_name localhost;
         ssl_certificate {cert};
         ssl_certificate_key {key};
