@@ -4,6 +4,8 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/uio.h>
+#include <errno.h>
 #ifdef __GLIBC__
 #include <malloc.h>
 #endif
@@ -14,6 +16,19 @@ int pier_start_writeback(int fd, off_t offset, off_t length) {
 #else
     (void)fd; (void)offset; (void)length;
     return 0;
+#endif
+}
+
+ssize_t pier_pread_cached(int fd, void *buffer, size_t count, off_t offset) {
+#if defined(__linux__) && defined(RWF_NOWAIT)
+    struct iovec iov = { buffer, count };
+    ssize_t n = preadv2(fd, &iov, 1, offset, RWF_NOWAIT);
+    if (n < 0 && (errno == EOPNOTSUPP || errno == ENOSYS || errno == EINVAL)) errno = EAGAIN;
+    return n;
+#else
+    (void)fd; (void)buffer; (void)count; (void)offset;
+    errno = EAGAIN;
+    return -1;
 #endif
 }
 

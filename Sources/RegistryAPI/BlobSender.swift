@@ -16,7 +16,9 @@ struct BlobSender: Sendable {
     }
 
     /// Whether bytes may go to the socket past the HTTP encoder (plain-HTTP listeners only;
-    /// see ``DirectBodyHandler``). On TLS they must be encrypted, so a local file is streamed.
+    /// see ``DirectBodyHandler``). On TLS they must be encrypted: a local file goes through
+    /// an ``EncryptedFileBodyHandler`` where the connection has one (HTTP/1.1), and is
+    /// streamed through the response writer where it has not (HTTP/2 streams).
     let directBodies: Bool
 
     /// The response body for `body`; nil when it carries no bytes (empty or redirect).
@@ -25,7 +27,18 @@ struct BlobSender: Sendable {
         case .empty, .redirect:
             return nil
         case .file(let region, let stream):
-            guard directBodies else { return Self.streamed(stream) }
+            guard directBodies else {
+                return ResponseBody { writer in
+                    // Looked up when the body is sent: the same responder serves HTTP/1.1 and HTTP/2.
+                    if (try? await channel.pipeline.handler(type: EncryptedFileBodyHandler.self).get()) != nil {
+                        let request = EncryptedFileBodyHandler.Request(path: region.path, start: region.start, end: region.end)
+                        try await channel.triggerUserOutboundEvent(request).get()
+                    } else {
+                        try await stream.read { buffer in try await writer.write(buffer) }
+                    }
+                    try await writer.finish(nil)
+                }
+            }
             return ResponseBody { writer in
                 try await Self.sendFile(region.path, from: Int(region.start), to: Int(region.end), on: channel)
                 try await writer.finish(nil)

@@ -164,8 +164,11 @@ public struct PierServer: Sendable {
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = []
         if let tls = configuration.tls {
             let tlsConfiguration = try makeTLSConfiguration(tls, acme: acme)
-            // Blob bytes cannot bypass the pipeline on TLS: they must be encrypted.
-            let streams = HTTP1Channel.Configuration(additionalChannelHandlers: [ExpectContinueHandler()], idleTimeout: .seconds(60))
+            // Blob bytes cannot bypass the TLS handler: over HTTP/1.1 they go right above it.
+            let streams = HTTP1Channel.Configuration(
+                additionalChannelHandlers: [ExpectContinueHandler(), EncryptedFileBodyHandler.Installer()],
+                idleTimeout: .seconds(60)
+            )
             let http2 = HTTP2UpgradeChannel.Configuration(idleTimeout: .seconds(60), streamConfiguration: streams)
             let server = configuration.http2Disabled
                 ? HTTPServerBuilder { EventLoopPinnedChannel(try TLSChannel(HTTP1Channel(responder: $0, configuration: streams), tlsConfiguration: tlsConfiguration)) }

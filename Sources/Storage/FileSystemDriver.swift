@@ -4,6 +4,7 @@ import Glibc
 import Darwin
 #endif
 import CSystemShims
+import NIOConcurrencyHelpers
 public import NIOCore
 import NIOPosix
 
@@ -195,15 +196,17 @@ public struct FileSystemDriver: StorageDriver {
         // Read ahead: the next chunk is read on the I/O pool while this one is sent.
         let end = range?.upperBound ?? Int64.max
         var offset = range?.lowerBound ?? 0
-        var next: Task<ByteBuffer, any Error>? = Self.readChunk(fd, at: offset, upTo: end, path: path)
+        let spare = NIOLockedValueBox<ByteBuffer?>(nil)
+        var next: Task<ByteBuffer, any Error>? = Self.readChunk(fd, at: offset, upTo: end, path: path, reusing: spare)
         do {
             while let current = next {
                 let chunk = try await current.value
                 next = nil
                 if chunk.readableBytes == 0 { break }
                 offset += Int64(chunk.readableBytes)
-                if offset < end { next = Self.readChunk(fd, at: offset, upTo: end, path: path) }
+                if offset < end { next = Self.readChunk(fd, at: offset, upTo: end, path: path, reusing: spare) }
                 try await body(chunk)
+                spare.withLockedValue { $0 = chunk }
             }
         } catch {
             _ = try? await next?.value
@@ -214,11 +217,23 @@ public struct FileSystemDriver: StorageDriver {
         close(fd)
     }
 
-    private static func readChunk(_ fd: Int32, at offset: Int64, upTo end: Int64, path: String) -> Task<ByteBuffer, any Error> {
+    /// Reads the chunk at `offset` into the buffer `spare` holds, if any: the chunk before
+    /// last, which its consumer has finished with. Two buffers then serve a whole file,
+    /// where a fresh megabyte per chunk cost a fifth of a TLS pull's CPU in page faults
+    /// (`docs/performance.md`). A buffer its consumer still holds is copied on write, so
+    /// reuse never changes bytes anyone else can see.
+    private static func readChunk(
+        _ fd: Int32, at offset: Int64, upTo end: Int64, path: String, reusing spare: NIOLockedValueBox<ByteBuffer?>
+    ) -> Task<ByteBuffer, any Error> {
         let want = Int(min(Int64(readChunkSize), end - offset))
         return Task {
             try await run {
-                var buffer = ByteBufferAllocator().buffer(capacity: want)
+                // Taken out of the box, so this is its only reference when the consumer let go.
+                var buffer = spare.withLockedValue { held in
+                    defer { held = nil }
+                    return held
+                } ?? ByteBufferAllocator().buffer(capacity: want)
+                buffer.clear()
                 try buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: want) { pointer -> Int in
                     var done = 0
                     while done < want {

@@ -333,3 +333,54 @@ def test_a_large_pull_over_tls_to_a_slow_client_streams_in_bounded_memory(make_s
     peak = srv.peak_rss_mib()
     print(f"peak RSS before the pull {before:.1f} MiB, after {peak:.1f} MiB")
     assert peak < 100, f"peak RSS {peak:.1f} MiB while streaming {size >> 20} MiB over TLS"
+
+
+def test_over_http1_tls_a_blob_comes_back_whole_and_by_range_cached_or_not(make_server, tls):
+    """Over HTTP/1.1 and TLS a blob's file is read on the event loop while the page cache
+    holds it and on a thread pool where it does not: both must give the same bytes, whole
+    and by range (ranges that start and end inside the 128 KiB chunks)."""
+    import os
+
+    srv = https_server(make_server, tls)
+    reg = Registry(srv.url, verify=tls.ca_path)
+    data = images.random_bytes(5 * 1024 * 1024 + 12345)
+    blob = images.Blob(data)
+    assert reg.push_blob("tls/ranges", blob).status_code == 201
+    path = srv.root / "docker/registry/v2/blobs/sha256" / blob.digest[7:9] / blob.digest[7:] / "data"
+    ranges = [(0, len(data) - 1), (1, 131071), (131071, 131072), (200_000, 3_000_000), (len(data) - 10, len(data) - 1)]
+    for cached in (True, False):
+        if not cached:
+            fd = os.open(path, os.O_RDONLY)
+            try:
+                os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_DONTNEED)  # clean pages leave the cache
+            finally:
+                os.close(fd)
+        r = reg.get(f"/v2/tls/ranges/blobs/{blob.digest}")
+        assert r.status_code == 200 and r.content == data, f"whole blob, cached={cached}"
+        for first, last in ranges:
+            r = reg.get(f"/v2/tls/ranges/blobs/{blob.digest}", headers={"Range": f"bytes={first}-{last}"})
+            assert r.status_code == 206 and r.content == data[first:last + 1], (first, last, cached)
+
+
+def test_a_client_that_leaves_mid_blob_over_tls_leaves_the_server_serving(make_server, tls):
+    """A pull cut short on an HTTP/1.1 TLS connection ends that transfer only: the next
+    requests on new connections are served, and the blob comes back whole."""
+    import socket
+
+    srv = https_server(make_server, tls)
+    reg = Registry(srv.url, verify=tls.ca_path)
+    data = images.random_bytes(32 * 1024 * 1024)
+    blob = images.Blob(data)
+    assert reg.push_blob("tls/cut", blob).status_code == 201
+    context = ssl.create_default_context(cafile=tls.ca_path)
+    context.set_alpn_protocols(["http/1.1"])
+    for _ in range(3):
+        with socket.create_connection(("127.0.0.1", srv.port)) as raw:
+            with context.wrap_socket(raw, server_hostname="127.0.0.1") as conn:
+                conn.sendall(f"GET /v2/tls/cut/blobs/{blob.digest} HTTP/1.1\r\nHost: x\r\n\r\n".encode())
+                got = conn.recv(65536)
+                assert got.startswith(b"HTTP/1.1 200"), got[:100]
+        # closed after the first bytes, with most of the blob still to send
+    r = reg.get(f"/v2/tls/cut/blobs/{blob.digest}")
+    assert r.status_code == 200 and r.content == data
+    assert srv.answers()

@@ -1,4 +1,5 @@
 import Foundation
+import NIOCore
 import Storage
 import TestSupport
 import Testing
@@ -26,5 +27,20 @@ import Testing
         for i in 0..<5 { try await driver.write(Array("\(i)".utf8), to: "/x/link") }
         let names = try FileManager.default.contentsOfDirectory(atPath: dir + "/x")
         #expect(names == ["link"])
+    }
+
+    @Test func aFilesystemReadsChunksStayIntactWhileTheirConsumerHoldsThem() async throws {
+        // The driver reads the next chunks into the buffers of those before; a consumer that
+        // keeps every chunk (as a retrying client or a cache might) must still see each as read.
+        let dir = TestDrivers.temporaryRoot()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let driver = FileSystemDriver(root: dir)
+        let size = 4 * FileSystemDriver.readChunkSize + 4321
+        let content = (0..<size).map { UInt8(truncatingIfNeeded: $0 / 1000 &+ $0) }
+        try await driver.write(content, to: "/r/blob")
+        var held: [ByteBuffer] = []
+        try await driver.read("/r/blob", range: nil) { held.append($0) }
+        #expect(held.count == 5)
+        #expect(held.flatMap { Array($0.readableBytesView) } == content)
     }
 }

@@ -19,4 +19,9 @@ void pier_release_startup_pages(void);
    per-thread arenas, which let RSS drift far above what is in use. */
 void pier_tune_allocator(void);
 
+/* Reads like pread, but only what the page cache already holds: -1 with errno EAGAIN when
+   the read would wait for the disk (or the kernel cannot tell: no RWF_NOWAIT), so an event
+   loop can send cached bytes itself and leave the rest to a thread pool. */
+ssize_t pier_pread_cached(int fd, void *buffer, size_t count, off_t offset);
+
 #endif
