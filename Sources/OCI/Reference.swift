@@ -5,7 +5,7 @@ public enum Reference: Hashable, Sendable, CustomStringConvertible {
 
     /// Parses a reference; anything with a `:` must be a digest, as in the spec's grammar.
     public init?(_ string: some StringProtocol) {
-        if string.contains(":") {
+        if string.utf8.contains(UInt8(ascii: ":")) {  // not Foundation's substring search: this runs per manifest request
             guard let digest = Digest(string) else { return nil }
             self = .digest(digest)
         } else {
