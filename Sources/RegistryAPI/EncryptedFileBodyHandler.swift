@@ -18,9 +18,13 @@ import NIOPosix
 /// It sits right above the TLS handler, below the HTTP encoder, which it bypasses safely:
 /// blob responses are framed by `Content-Length`.
 public final class EncryptedFileBodyHandler: ChannelDuplexHandler, RemovableChannelHandler {
+    /// Decrypted bytes from the TLS handler, passed on untouched.
     public typealias InboundIn = ByteBuffer
+    /// What it passes on inbound: the same bytes.
     public typealias InboundOut = ByteBuffer
+    /// The HTTP encoder's bytes, passed on untouched.
     public typealias OutboundIn = IOData
+    /// What it writes toward the TLS handler: those bytes and the file's.
     public typealias OutboundOut = IOData
 
     /// The event a request task triggers on its channel; completes once the bytes are written.
@@ -48,6 +52,7 @@ public final class EncryptedFileBodyHandler: ChannelDuplexHandler, RemovableChan
     private var transfers = 0
     private var buffer: ByteBuffer?
 
+    /// A handler with no transfer; one per connection.
     public init() {}
 
     /// Starts a ``Request``; passes every other event on.
@@ -70,16 +75,19 @@ public final class EncryptedFileBodyHandler: ChannelDuplexHandler, RemovableChan
         pump(context: context)
     }
 
+    /// Goes on with a transfer the socket had paused.
     public func channelWritabilityChanged(context: ChannelHandlerContext) {
         context.fireChannelWritabilityChanged()
         if context.channel.isWritable { pump(context: context) }
     }
 
+    /// Ends a transfer the client left: its task learns it at once.
     public func channelInactive(context: ChannelHandlerContext) {
         finish(.failure(ChannelError.ioOnClosedChannel))
         context.fireChannelInactive()
     }
 
+    /// Ends a transfer still going when the pipeline is torn down.
     public func handlerRemoved(context: ChannelHandlerContext) {
         finish(.failure(ChannelError.ioOnClosedChannel))
     }
