@@ -32,7 +32,9 @@ extension Registry {
             content.body = .redirect(location)
             return content
         }
-        let stream = BlobStream { [driver, range] body in try await driver.read(path, range: range, into: body) }
+        // The whole blob as an explicit range: a driver learns how long the read is (S3 reads
+        // large bodies over a connection of their own).
+        let stream = BlobStream { [driver, range] body in try await driver.read(path, range: range ?? 0..<size, into: body) }
         if let file = driver.localFile(path) {
             content.body = .file(LocalFileRegion(path: file, start: range?.lowerBound ?? 0, end: range?.upperBound ?? size), stream: stream)
         } else {

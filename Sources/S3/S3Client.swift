@@ -43,6 +43,9 @@ public final class S3Client: Sendable {
     let http: HTTPClient
     /// Attempts per request: the first and three retries, 100 ms, 400 ms and 1.6 s apart.
     let attempts: Int
+    /// For the connections large bodies are read over (``streamObject(key:headers:into:)``);
+    /// nil for a plain-HTTP store.
+    let streamingTLS: NIOSSLContext?
 
     public init(endpoint: Endpoint, signer: SignatureV4, skipVerify: Bool = false, attempts: Int = 4) {
         self.endpoint = endpoint
@@ -57,11 +60,12 @@ public final class S3Client: Sendable {
         // This client retries with its own backoff; the pool's would keep a refused
         // connection retrying until the request's deadline.
         configuration.connectionPool.retryConnectionEstablishment = false
+        var tls = TLSConfiguration.makeClientConfiguration()
         if skipVerify {
-            var tls = TLSConfiguration.makeClientConfiguration()
             tls.certificateVerification = .none
             configuration.tlsConfiguration = tls
         }
+        streamingTLS = endpoint.scheme == "https" ? try? NIOSSLContext(configuration: tls) : nil
         http = HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: configuration)
     }
 
@@ -132,12 +136,19 @@ public final class S3Client: Sendable {
         throw StorageError.unavailable(what, reason: "\(method) failed after \(ContinuousClock.now - started), last: \(lastFailure)")
     }
 
-    func signed(_ method: HTTPMethod, key: String?, query: [(String, String)], headers extra: [(String, String)], body: ByteBuffer?) -> HTTPClientRequest {
+    /// A request head signed for this store, whatever carries it: the path with its query,
+    /// and every header but `host`.
+    struct SignedHead {
+        var target: String
+        var headers: [(String, String)]
+    }
+
+    func signedHead(_ method: HTTPMethod, key: String?, query: [(String, String)], headers extra: [(String, String)], hasBody: Bool) -> SignedHead {
         let path = endpoint.path(key)
         let amzDate = SignatureV4.amzDate(Date())
         // The body is not hashed: TLS (or the loopback) protects it in transit, and every
         // blob is verified against its digest before it is committed.
-        let payloadHash = body == nil ? SignatureV4.emptyPayloadHash : SignatureV4.unsignedPayload
+        let payloadHash = hasBody ? SignatureV4.unsignedPayload : SignatureV4.emptyPayloadHash
         var headers: [(String, String)] = [
             ("host", endpoint.host),
             ("x-amz-date", amzDate),
@@ -149,17 +160,21 @@ public final class S3Client: Sendable {
             SignatureV4.Request(method: method.rawValue, path: path, query: query, headers: headers, payloadHash: payloadHash),
             amzDate: amzDate
         )
-        var url = endpoint.scheme + "://" + endpoint.host + path
+        var target = path
         if !query.isEmpty {
-            url += "?" + query.map { SignatureV4.encode($0.0) + "=" + SignatureV4.encode($0.1) }.joined(separator: "&")
+            target += "?" + query.map { SignatureV4.encode($0.0) + "=" + SignatureV4.encode($0.1) }.joined(separator: "&")
         }
-        var request = HTTPClientRequest(url: url)
+        var sent = headers.filter { $0.0 != "host" }
+        sent += extra.filter { !$0.0.lowercased().hasPrefix("x-amz-") && $0.0.lowercased() != "content-md5" }
+        sent.append(("authorization", authorization))
+        return SignedHead(target: target, headers: sent)
+    }
+
+    func signed(_ method: HTTPMethod, key: String?, query: [(String, String)], headers extra: [(String, String)], body: ByteBuffer?) -> HTTPClientRequest {
+        let head = signedHead(method, key: key, query: query, headers: extra, hasBody: body != nil)
+        var request = HTTPClientRequest(url: endpoint.scheme + "://" + endpoint.host + head.target)
         request.method = method
-        for (name, value) in headers where name != "host" { request.headers.add(name: name, value: value) }
-        for (name, value) in extra where !name.lowercased().hasPrefix("x-amz-") && name.lowercased() != "content-md5" {
-            request.headers.add(name: name, value: value)
-        }
-        request.headers.add(name: "authorization", value: authorization)
+        for (name, value) in head.headers { request.headers.add(name: name, value: value) }
         if let body {
             request.headers.replaceOrAdd(name: "content-length", value: String(body.readableBytes))
             request.body = .bytes(body)
@@ -181,12 +196,16 @@ public final class S3Client: Sendable {
     /// Refused credentials (a rotated key, an expired session token) are the server's
     /// problem, not the client's: they answer 503 like a store that is down.
     public func failure(_ response: Response, _ operation: String, _ key: String) async -> StorageError {
-        let text = (try? await response.text(limit: 64 << 10)) ?? ""
+        failure(status: response.status, text: (try? await response.text(limit: 64 << 10)) ?? "", operation, key)
+    }
+
+    /// The same for an answer whose body has been read already.
+    func failure(status: Int, text: String, _ operation: String, _ key: String) -> StorageError {
         let xml = S3XML(text)
-        let code = xml.value("Code") ?? "HTTP \(response.status)"
+        let code = xml.value("Code") ?? "HTTP \(status)"
         let message = xml.value("Message") ?? ""
         let reason = "\(operation): \(code) \(message)".trimmingCharacters(in: .whitespaces)
-        if response.status == 401 || response.status == 403 {
+        if status == 401 || status == 403 {
             return StorageError.unavailable(key, reason: reason)
         }
         return StorageError.store(key, operation: operation, reason: reason)

@@ -271,6 +271,11 @@ public final class S3Driver: StorageDriver {
         }
     }
 
+    /// Reads at least this long go over a connection of their own
+    /// (``S3Client/streamObject(key:headers:into:)``); shorter ones over the pooled client,
+    /// where a connection's setup would weigh more than the pieces' overhead.
+    static let streamingThreshold: Int64 = 4 << 20
+
     public func read(
         _ path: String,
         range: Range<Int64>?,
@@ -281,6 +286,11 @@ public final class S3Driver: StorageDriver {
         if let range {
             guard !range.isEmpty else { return }
             headers.append(("range", "bytes=\(range.lowerBound)-\(range.upperBound - 1)"))
+        }
+        if let range, range.count >= Self.streamingThreshold {
+            guard let refusal = try await client.streamObject(key: key, headers: headers, into: body) else { return }
+            if refusal.status == 404 { throw StorageError.notFound(path) }
+            throw client.failure(status: refusal.status, text: refusal.text, "GET", key)
         }
         let response = try await client.send(.GET, key: key, headers: headers, timeout: .hours(6))
         switch response.status {

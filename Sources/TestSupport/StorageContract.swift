@@ -120,10 +120,27 @@ public enum StorageContract {
             let end = Int64(subject.boundary * 2 + 5)
             try require(try await read(driver, "/r/blob", start..<end) == Array(content[Int(start)..<Int(end)]), "range read differs")
             try require(try await read(driver, "/r/blob", 0..<1) == [content[0]], "first byte differs")
-            do {
-                _ = try await read(driver, "/r/missing")
-                throw Violation(description: "reading a missing file succeeded")
-            } catch StorageError.notFound {}
+            // The whole file as an explicit range, as a pull asks for it.
+            try require(try await read(driver, "/r/blob", 0..<Int64(content.count)) == content, "whole read by range differs")
+            for range: Range<Int64>? in [nil, 0..<Int64(subject.boundary * 2)] {
+                do {
+                    _ = try await read(driver, "/r/missing", range)
+                    throw Violation(description: "reading a missing file succeeded")
+                } catch StorageError.notFound {}
+            }
+        },
+        Check(description: "a reader that stops early gets its own error back, and the driver reads on") { subject in
+            struct Stop: Error {}
+            let driver = subject.driver
+            let content = bytes(subject.boundary * 2 + 9, seed: 9)
+            try await driver.write(content, to: "/early/blob")
+            for _ in 0..<3 {
+                do {
+                    try await driver.read("/early/blob", range: 0..<Int64(content.count)) { _ in throw Stop() }
+                    throw Violation(description: "a read whose reader threw succeeded")
+                } catch is Stop {}
+            }
+            try require(try await read(driver, "/early/blob", 0..<Int64(content.count)) == content, "a read after readers stopped differs")
         },
         Check(description: "a move replaces its destination and a delete removes a tree") { subject in
             let driver = subject.driver
