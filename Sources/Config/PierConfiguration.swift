@@ -72,6 +72,8 @@ public struct PierConfiguration: Sendable {
     public var accessPolicy: AccessPolicy?
     /// `index` (Pier's addition): the metadata database behind search, stars and the API.
     public var index = IndexSettings()
+    /// The web UI (`web`).
+    public var web = WebSettings()
     /// `http.trustedproxies` (Pier's addition): proxies whose `X-Forwarded-For` names the
     /// client, so login attempts are counted per client rather than per proxy.
     public var trustedProxies = TrustedProxies.none
@@ -216,6 +218,7 @@ public struct PierConfiguration: Sendable {
         notificationQueueDirectory = try read.string("notifications.queuedirectory")
         try applySecurity(read)
         try applyIndex(read)
+        try applyWeb(read)
         for section in ["proxy", "redis"] where read.has(section) {
             throw ConfigurationError(key: section, message: "this section is not yet supported by pier")
         }

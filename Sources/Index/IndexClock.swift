@@ -14,4 +14,10 @@ public enum IndexClock {
         formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
         return formatter.string(from: Date(timeIntervalSince1970: Double(milliseconds) / 1000))
     }
+
+    /// Milliseconds since 1970 of an RFC 3339 time as image configs write it (any number of
+    /// fractional digits); nil when it cannot be read.
+    public static func parse(_ text: String) -> Int64? {
+        ManifestFacts.milliseconds(text)
+    }
 }

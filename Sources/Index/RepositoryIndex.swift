@@ -57,7 +57,11 @@ public final class RepositoryIndex: Sendable {
 
     /// The tags of `name` in `order`, `limit` from `offset`.
     public func tags(_ name: String, order: TagSummary.Order, limit: Int, offset: Int) async throws -> [TagSummary] {
-        let orderBy = order == .pushed ? "pushed_at DESC, name ASC" : "name ASC"
+        let orderBy = switch order {
+        case .pushed: "pushed_at DESC, name ASC"
+        case .name: "name ASC"
+        case .size: "size DESC, name ASC"
+        }
         let rows = try await database.query(
             """
             SELECT name, digest, media_type, size, platforms, pushed_at, pusher, last_pulled_at, created_at, labels
@@ -65,20 +69,34 @@ public final class RepositoryIndex: Sendable {
             """,
             [.text(name), .integer(Int64(limit)), .integer(Int64(offset))]
         )
-        return rows.map { row in
-            TagSummary(
-                name: row["name"].text ?? "",
-                digest: row["digest"].text ?? "",
-                mediaType: row["media_type"].text ?? "",
-                size: row["size"].integer ?? 0,
-                platforms: (row["platforms"].text ?? "").split(separator: ",").map(String.init),
-                pushedAt: row["pushed_at"].integer ?? 0,
-                pusher: row["pusher"].text ?? "",
-                lastPulledAt: row["last_pulled_at"].integer,
-                createdAt: row["created_at"].integer,
-                labels: Self.labels(row["labels"].text)
-            )
-        }
+        return rows.map(Self.tagSummary)
+    }
+
+    /// One tag of `repository`; nil when the index does not know it.
+    public func tag(_ repository: String, _ name: String) async throws -> TagSummary? {
+        let rows = try await database.query(
+            """
+            SELECT name, digest, media_type, size, platforms, pushed_at, pusher, last_pulled_at, created_at, labels
+            FROM tags WHERE repository = $1 AND name = $2
+            """,
+            [.text(repository), .text(name)]
+        )
+        return rows.first.map(Self.tagSummary)
+    }
+
+    static func tagSummary(_ row: IndexRow) -> TagSummary {
+        TagSummary(
+            name: row["name"].text ?? "",
+            digest: row["digest"].text ?? "",
+            mediaType: row["media_type"].text ?? "",
+            size: row["size"].integer ?? 0,
+            platforms: (row["platforms"].text ?? "").split(separator: ",").map(String.init),
+            pushedAt: row["pushed_at"].integer ?? 0,
+            pusher: row["pusher"].text ?? "",
+            lastPulledAt: row["last_pulled_at"].integer,
+            createdAt: row["created_at"].integer,
+            labels: Self.labels(row["labels"].text)
+        )
     }
 
     /// Repositories matching `query` that `visible` lets the caller see, best first:
@@ -92,7 +110,7 @@ public final class RepositoryIndex: Sendable {
         let terms = Self.searchTerms(query)
         // Relevance first (the full-text engine ranks the matches alone), then the columns
         // stars and pulls are kept in, so no match costs more than its row.
-        let select = "r.name, r.star_count, r.pull_count, r.description"
+        let select = "r.name, r.star_count, r.pull_count, r.description, r.pushed_at"
         let popularity = "r.star_count DESC, r.pull_count DESC, r.name ASC"
         let from: String
         let order: String
@@ -132,10 +150,7 @@ public final class RepositoryIndex: Sendable {
             count = "SELECT COUNT(*) AS n FROM search_documents WHERE document @@ to_tsquery('simple', $1)"
             broadFrom = "repositories r WHERE r.name IN (SELECT repository FROM search_documents WHERE document @@ to_tsquery('simple', $1))"
         }
-        func hit(_ row: IndexRow) -> SearchResults.Hit? {
-            guard let name = row["name"].text else { return nil }
-            return .init(name: name, description: row["description"].text ?? "", starCount: row["star_count"].integer ?? 0, pullCount: row["pull_count"].integer ?? 0)
-        }
+        let hit = Self.hit
         let n = binds.count
         // A broad search (a common word, or none): its matches in popularity order, kept
         // until the index is next written; pages and each caller's filter are cut from them.
@@ -189,6 +204,30 @@ public final class RepositoryIndex: Sendable {
         if rows.count > broadAbove { return try await broad(total: try await counted()) }
         let hits = rows.compactMap { row in hit(row).flatMap { visible($0.name) ? $0 : nil } }
         return SearchResults(hits: Array(hits.dropFirst(offset).prefix(limit)), total: hits.count)
+    }
+
+    static func hit(_ row: IndexRow) -> SearchResults.Hit? {
+        guard let name = row["name"].text else { return nil }
+        return .init(
+            name: name, description: row["description"].text ?? "", starCount: row["star_count"].integer ?? 0,
+            pullCount: row["pull_count"].integer ?? 0, pushedAt: row["pushed_at"].integer
+        )
+    }
+
+    /// The repositories pushed to most recently that `visible` lets the caller see, newest
+    /// first: what a registry's front page shows. A caller who sees only some is shown those
+    /// among the latest 500 pushed.
+    public func recentlyPushed(visible: (@Sendable (String) -> Bool)?, limit: Int) async throws -> [SearchResults.Hit] {
+        let rows = try await database.query(
+            """
+            SELECT r.name, r.star_count, r.pull_count, r.description, r.pushed_at FROM repositories r
+            WHERE r.pushed_at IS NOT NULL ORDER BY r.pushed_at DESC, r.name ASC LIMIT $1
+            """,
+            [.integer(Int64(visible == nil ? limit : max(limit, 500)))]
+        )
+        let hits = rows.compactMap(Self.hit)
+        guard let visible else { return hits }
+        return Array(hits.lazy.filter { visible($0.name) }.prefix(limit))
     }
 
     /// A page of a broad search from its kept matches; nil for a page past them (a caller

@@ -6,6 +6,8 @@ public struct SearchResults: Sendable, Equatable {
         public var description: String
         public var starCount: Int64
         public var pullCount: Int64
+        /// The last push, in milliseconds since 1970; nil before the first.
+        public var pushedAt: Int64?
     }
 
     public var hits: [Hit]

@@ -22,5 +22,7 @@ public struct TagSummary: Sendable, Equatable {
         case pushed
         /// By name.
         case name
+        /// Largest first (what fills a disk).
+        case size
     }
 }

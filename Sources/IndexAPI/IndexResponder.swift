@@ -93,8 +93,8 @@ public struct IndexResponder: Sendable {
     }
 
     /// The caller: anonymous when no credentials were sent (public things stay readable),
-    /// refused when wrong credentials were.
-    func authenticate(_ request: Request, _ context: Context) async throws -> Principal {
+    /// refused when wrong credentials were. Public so the web UI asks the same question.
+    public func authenticate(_ request: Request, _ context: Context) async throws -> Principal {
         guard let access else { return .anonymous }
         let header = request.headers[.authorization].map { Substring($0) }
         return try await access.provider.authenticate(header, scopes: [], client: RegistryResponder.client(of: request, context, access))
@@ -102,14 +102,14 @@ public struct IndexResponder: Sendable {
 
     /// Whether `caller` may see `repository`: whether it may pull it, by the policy for a
     /// user and by the token's own claims for a token (whatever the catalog's rule).
-    func visible(_ repository: String, to caller: Principal) -> Bool {
+    public func visible(_ repository: String, to caller: Principal) -> Bool {
         guard let access else { return true }
         return access.allows(caller, .repository(repository, .pull))
     }
 
     /// The filter search needs for `caller`; nil when everyone sees everything (no `auth`),
     /// so the database pages the results itself.
-    func visibility(for caller: Principal) -> (@Sendable (String) -> Bool)? {
+    public func visibility(for caller: Principal) -> (@Sendable (String) -> Bool)? {
         guard access != nil else { return nil }
         return { visible($0, to: caller) }
     }
@@ -330,7 +330,7 @@ public struct IndexResponder: Sendable {
             let (page, size) = try query.paging()
             let sort = query["sort"] ?? "pushed"
             guard let order = TagSummary.Order(rawValue: sort) else {
-                throw RegistryError(.unsupported, "sort must be pushed or name", status: 400)
+                throw RegistryError(.unsupported, "sort must be pushed, name or size", status: 400)
             }
             let tags = try await index.tags(fullName, order: order, limit: size, offset: (page - 1) * size)
             var response = try json(PageBody(count: Int(summary.tagCount), page: page, pageSize: size, results: tags.map(TagBody.init)))

@@ -389,7 +389,8 @@ enum OpenAPIDocument {
        "type": "string",
        "enum": [
         "pushed",
-        "name"
+        "name",
+        "size"
        ],
        "default": "pushed"
       }

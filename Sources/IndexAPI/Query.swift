@@ -1,11 +1,12 @@
 import Foundation
 import OCI
 
-/// A request's query parameters, percent-decoded, first value of each name.
-struct Query: Sendable {
+/// A request's query parameters, percent-decoded (`+` as a space, as forms send it), first
+/// value of each name. Public for the web UI, whose forms send the same shape.
+public struct Query: Sendable {
     private var values: [String: String] = [:]
 
-    init(_ text: String) {
+    public init(_ text: String) {
         for pair in text.split(separator: "&") {
             let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
             func decode(_ part: Substring) -> String {
@@ -16,12 +17,12 @@ struct Query: Sendable {
         }
     }
 
-    subscript(_ name: String) -> String? { values[name] }
+    public subscript(_ name: String) -> String? { values[name] }
 
-    func int(_ name: String) -> Int? { values[name].flatMap { Int($0) } }
+    public func int(_ name: String) -> Int? { values[name].flatMap { Int($0) } }
 
     /// The last page anyone may ask for, so offsets stay far from overflowing.
-    static let maximumPage = 100_000
+    public static let maximumPage = 100_000
 
     /// `page` (1…100,000) and `page_size` (1…100, default 25); anything else is a 400.
     func paging() throws -> (page: Int, size: Int) {

@@ -3,6 +3,7 @@ import Hummingbird
 import HTTPTypes
 import IndexAPI
 import RegistryAPI
+import Web
 
 /// The one responder a listener has: it sends each request to its door (ACME's http-01
 /// answers, the token server, the registry API under `/v2/`, and what later doors add
@@ -16,6 +17,8 @@ struct FrontDispatcher: HTTPResponder {
     let tokenEndpoint: TokenEndpoint?
     /// The index's API (`/api/v1/`, `/v1/search`); nil when the index is off.
     let indexAPI: IndexResponder?
+    /// The web UI (`/`, `/search`, `/r/…`); nil when it is off.
+    var web: WebResponder? = nil
     /// http-01 answers while ACME validates this host.
     let acmeChallenges: HTTP01Challenges?
     let accessLog: AccessLog?
@@ -73,6 +76,10 @@ struct FrontDispatcher: HTTPResponder {
         if let indexAPI, indexAPI.handles((request.head.path ?? "/").split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false).first ?? "") {
             route = "index"
             return await indexAPI.respond(to: request, context: context, route: &route)
+        }
+        if let web, web.handles((request.head.path ?? "/").split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false).first ?? "") {
+            route = "web"
+            return await web.respond(to: request, context: context, route: &route)
         }
         return await registryAPI.respond(to: request, context: context, route: &route)
     }

@@ -18,6 +18,7 @@ public import Logging
 import NIOCore
 import Registry
 import RegistryAPI
+import Web
 
 /// Builds the registry from a configuration and serves it until SIGTERM or SIGINT, then
 /// drains in-flight requests before returning.
@@ -104,6 +105,10 @@ public struct PierServer: Sendable {
                 logger: logger
             )
         }
+        let indexAPI = index.map { IndexResponder(
+            index: $0, access: access, logins: parts.logins, registry: registry, webhooks: webhooks,
+            pathPrefix: configuration.pathPrefix, logger: logger
+        ) }
         func responder(directBodies: Bool, scheme: String) -> FrontDispatcher {
             FrontDispatcher(
                 registryAPI: RegistryResponder(
@@ -120,10 +125,14 @@ public struct PierServer: Sendable {
                     access: access
                 ),
                 tokenEndpoint: tokenEndpoint,
-                indexAPI: index.map { IndexResponder(
-                    index: $0, access: access, logins: parts.logins, registry: registry, webhooks: webhooks,
-                    pathPrefix: configuration.pathPrefix, logger: logger
-                ) },
+                indexAPI: indexAPI,
+                web: configuration.web.enabled ? index.flatMap { index in
+                    indexAPI.map { WebResponder(
+                        index: index, indexAPI: $0, registry: registry,
+                        settings: .init(prefix: configuration.pathPrefix + configuration.web.prefix, externalURL: configuration.externalURL),
+                        logger: logger
+                    ) }
+                } : nil,
                 acmeChallenges: acme?.challenges,
                 accessLog: accessLog,
                 extraHeaders: headers

@@ -1,0 +1,117 @@
+import Crypto
+
+/// The stylesheet and the one script, compiled into the binary. Pages name them with a
+/// version derived from their bytes, so browsers keep them for a year and still fetch a
+/// new one the moment an upgrade changes it.
+enum WebAssets {
+    struct Asset: Sendable {
+        var contentType: String
+        var bytes: [UInt8]
+    }
+
+    static let all: [String: Asset] = [
+        "pier.css": Asset(contentType: "text/css; charset=utf-8", bytes: Array(stylesheet.utf8)),
+        "pier.js": Asset(contentType: "text/javascript; charset=utf-8", bytes: Array(script.utf8)),
+    ]
+
+    /// The first 12 hex digits of the SHA-256 of every asset.
+    static let version: String = {
+        var hash = SHA256()
+        for name in all.keys.sorted() { hash.update(data: all[name]?.bytes ?? []) }
+        return hash.finalize().map { byte in
+            let hex = Array("0123456789abcdef")
+            return String([hex[Int(byte >> 4)], hex[Int(byte & 15)]])
+        }.joined().prefix(12).description
+    }()
+
+    /// Copy buttons: shown only where a script runs (reading works without one), they copy
+    /// the text of the field they name.
+    static let script = #"""
+        "use strict";
+        document.querySelectorAll("button.copy[data-copy]").forEach(function (button) {
+          var field = document.getElementById(button.getAttribute("data-copy"));
+          if (!field || !navigator.clipboard) { return; }
+          button.hidden = false;
+          button.addEventListener("click", function () {
+            navigator.clipboard.writeText(field.value).then(function () {
+              button.textContent = "Copied";
+              setTimeout(function () { button.textContent = "Copy"; }, 1500);
+            });
+          });
+        });
+        """#
+
+    static let stylesheet = #"""
+        :root {
+          color-scheme: light dark;
+          --bg: #ffffff; --fg: #1b1f24; --muted: #5b6570; --line: #d8dee4; --panel: #f6f8fa;
+          --accent: #0b63c5; --accent-fg: #ffffff; --chip: #e7eef8;
+          font-family: system-ui, -apple-system, "Segoe UI", Roboto, sans-serif;
+          line-height: 1.5;
+        }
+        @media (prefers-color-scheme: dark) {
+          :root {
+            --bg: #0f1419; --fg: #e6edf3; --muted: #9aa7b4; --line: #2d3640; --panel: #161c23;
+            --accent: #5aa9ff; --accent-fg: #0f1419; --chip: #1d2a3a;
+          }
+        }
+        * { box-sizing: border-box; }
+        body { margin: 0; background: var(--bg); color: var(--fg); }
+        a { color: var(--accent); }
+        code { font-family: ui-monospace, "SFMono-Regular", Menlo, Consolas, monospace; font-size: 0.9em; word-break: break-all; }
+        .skip { position: absolute; left: -999px; }
+        .skip:focus { left: 1rem; top: 1rem; background: var(--panel); padding: 0.5rem; z-index: 1; }
+        .hidden-label { position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0); }
+        .top { display: flex; flex-wrap: wrap; gap: 1rem; align-items: center; padding: 0.75rem 1.5rem; border-bottom: 1px solid var(--line); background: var(--panel); }
+        .brand { font-weight: 700; font-size: 1.25rem; text-decoration: none; color: var(--fg); }
+        .search { display: flex; flex: 1; max-width: 36rem; gap: 0.5rem; }
+        input, button { font: inherit; color: inherit; }
+        input { flex: 1; min-width: 0; padding: 0.4rem 0.6rem; border: 1px solid var(--line); border-radius: 6px; background: var(--bg); }
+        button { padding: 0.4rem 0.9rem; border: 1px solid var(--accent); border-radius: 6px; background: var(--accent); color: var(--accent-fg); cursor: pointer; }
+        button:focus-visible, a:focus-visible, input:focus-visible { outline: 2px solid var(--accent); outline-offset: 2px; }
+        main { max-width: 72rem; margin: 0 auto; padding: 1.5rem; }
+        .bottom { max-width: 72rem; margin: 2rem auto; padding: 0 1.5rem; color: var(--muted); font-size: 0.875rem; }
+        h1 { font-size: 1.75rem; margin: 0.25rem 0 0.75rem; word-break: break-word; }
+        h2 { font-size: 1.25rem; margin: 2rem 0 0.75rem; }
+        h3 { font-size: 1rem; margin: 1.25rem 0 0.5rem; }
+        .hero p, .lead, .count, .meta, .empty, .crumbs { color: var(--muted); }
+        .columns { display: grid; grid-template-columns: repeat(auto-fit, minmax(20rem, 1fr)); gap: 2rem; }
+        .cards { list-style: none; margin: 0; padding: 0; display: grid; gap: 0.75rem; }
+        .card { border: 1px solid var(--line); border-radius: 8px; padding: 0.75rem 1rem; background: var(--panel); }
+        .card h3 { margin: 0; font-size: 1.05rem; word-break: break-word; }
+        .card p { margin: 0.25rem 0 0; }
+        .meta span { margin-right: 0.75rem; }
+        .stats, .facts, .config { display: flex; flex-wrap: wrap; gap: 0.5rem 2rem; margin: 1rem 0; }
+        .config { display: block; }
+        .stats div, .facts div { min-width: 6rem; }
+        dt { color: var(--muted); font-size: 0.85rem; }
+        dd { margin: 0; }
+        .config div { margin-bottom: 0.5rem; }
+        .pull { margin: 1rem 0; }
+        .pull label { display: block; font-weight: 600; margin-bottom: 0.25rem; }
+        .copyable { display: flex; gap: 0.5rem; max-width: 48rem; }
+        .copyable input { font-family: ui-monospace, Menlo, Consolas, monospace; }
+        .scroll { overflow-x: auto; }
+        table { border-collapse: collapse; width: 100%; font-size: 0.925rem; }
+        th, td { text-align: left; padding: 0.4rem 0.6rem; border-bottom: 1px solid var(--line); vertical-align: top; }
+        thead th { color: var(--muted); font-weight: 600; }
+        .pairs th { width: 30%; font-weight: 500; word-break: break-all; }
+        .chip { display: inline-block; padding: 0 0.4rem; border-radius: 4px; background: var(--chip); font-size: 0.85em; }
+        .sorts span[aria-current] { font-weight: 700; }
+        .pager ul, .platforms ul, .plain { list-style: none; padding: 0; display: flex; flex-wrap: wrap; gap: 0.5rem; }
+        .plain { display: block; }
+        .pager span[aria-current] { font-weight: 700; }
+        .history li { margin-bottom: 0.35rem; }
+        .history .no-layer code { color: var(--muted); }
+        .note { color: var(--muted); }
+        .comments { list-style: none; padding: 0; }
+        .comments li { border-top: 1px solid var(--line); padding: 0.5rem 0; }
+        .markdown pre { overflow-x: auto; background: var(--panel); padding: 0.75rem; border-radius: 6px; }
+        .image { border-top: 2px solid var(--line); margin-top: 2rem; }
+        @media (max-width: 40rem) {
+          main { padding: 1rem; }
+          .top { padding: 0.75rem 1rem; }
+          .tags th:nth-child(6), .tags td:nth-child(6), .tags th:nth-child(7), .tags td:nth-child(7) { display: none; }
+        }
+        """#
+}

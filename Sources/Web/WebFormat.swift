@@ -1,0 +1,49 @@
+/// How numbers and times read on a page: sizes in the units `docker images` prints,
+/// times relative to now (with the exact time kept for a `<time>` element's `datetime`).
+enum WebFormat {
+    /// `12.3 MB`: decimal units, as Docker Hub and `docker images` show sizes.
+    static func bytes(_ count: Int64) -> String {
+        let units = ["B", "kB", "MB", "GB", "TB"]
+        var value = Double(count)
+        var unit = 0
+        while value >= 1000, unit < units.count - 1 {
+            value /= 1000
+            unit += 1
+        }
+        if unit == 0 { return "\(count) B" }
+        let rounded = (value * 10).rounded() / 10
+        let text = rounded >= 100 ? String(Int(rounded)) : String(rounded)
+        return text + " " + units[unit]
+    }
+
+    /// `3 hours ago`, from milliseconds since 1970.
+    static func ago(_ milliseconds: Int64, now: Int64) -> String {
+        let seconds = max(0, (now - milliseconds) / 1000)
+        func plural(_ n: Int64, _ word: String) -> String { "\(n) \(word)\(n == 1 ? "" : "s") ago" }
+        switch seconds {
+        case ..<60: return "just now"
+        case ..<3600: return plural(seconds / 60, "minute")
+        case ..<86_400: return plural(seconds / 3600, "hour")
+        case ..<(86_400 * 31): return plural(seconds / 86_400, "day")
+        case ..<(86_400 * 365): return plural(seconds / (86_400 * 30), "month")
+        default: return plural(seconds / (86_400 * 365), "year")
+        }
+    }
+
+    /// `sha256:0123456789ab`: enough of a digest to tell tags apart at a glance.
+    static func shortDigest(_ digest: String) -> String {
+        guard let colon = digest.firstIndex(of: ":") else { return String(digest.prefix(12)) }
+        return String(digest[...colon]) + digest[digest.index(after: colon)...].prefix(12)
+    }
+
+    /// `1,234`: counts with thousands separators.
+    static func count(_ n: Int64) -> String {
+        let digits = String(n.magnitude)
+        var out = ""
+        for (index, character) in digits.enumerated() {
+            if index > 0, (digits.count - index) % 3 == 0 { out.append(",") }
+            out.append(character)
+        }
+        return n < 0 ? "-" + out : out
+    }
+}

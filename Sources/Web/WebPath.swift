@@ -1,0 +1,55 @@
+/// The web UI's addresses, which people share and so never change: `/` home,
+/// `/search?q=`, `/r/{name}` a repository, `/r/{name}/tags/{tag}` a tag, and the embedded
+/// assets under `/static/`.
+///
+/// Repository names contain slashes, so the repository routes are read from the right: a
+/// path ending in `/tags/{tag}` is a tag page unless the whole of it names a repository
+/// the caller may see (``WebResponder`` asks), the same rule the registry API uses for
+/// `/v2/{name}/tags/list`.
+enum WebPath: Equatable, Sendable {
+    case home
+    case search
+    case repository(String)
+    /// A repository and a tag (or a `sha256:` digest).
+    case tag(repository: String, tag: String)
+    case asset(String)
+
+    /// The route for `path` (below the UI's prefix, without the query); nil for a path the
+    /// UI does not serve.
+    init?(_ path: Substring) {
+        switch path {
+        case "/", "": self = .home
+        case "/search": self = .search
+        default:
+            if path.hasPrefix("/static/") {
+                self = .asset(String(path.dropFirst("/static/".count)))
+                return
+            }
+            guard path.hasPrefix("/r/") else { return nil }
+            var rest = path.dropFirst(3)
+            while rest.hasSuffix("/") { rest = rest.dropLast() }
+            guard !rest.isEmpty else { return nil }
+            // A tag has no slash: only the last component can be one.
+            if let slash = rest.lastIndex(of: "/") {
+                let tag = rest[rest.index(after: slash)...]
+                let head = rest[..<slash]
+                if !tag.isEmpty, head.hasSuffix("/tags"), head.count > "/tags".count {
+                    self = .tag(repository: String(head.dropLast("/tags".count)), tag: String(tag))
+                    return
+                }
+            }
+            self = .repository(String(rest))
+        }
+    }
+
+    /// The label of this route in metrics.
+    var route: String {
+        switch self {
+        case .home: "web_home"
+        case .search: "web_search"
+        case .repository: "web_repository"
+        case .tag: "web_tag"
+        case .asset: "web_asset"
+        }
+    }
+}

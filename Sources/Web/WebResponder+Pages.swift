@@ -1,0 +1,95 @@
+import Auth
+import Hummingbird
+import Index
+import IndexAPI
+import Markdown
+
+extension WebResponder {
+    func home(_ request: Request, _ caller: Principal) async throws -> Response {
+        let visible = indexAPI.visibility(for: caller)
+        let now = IndexClock.now()
+        let recent = try await index.recentlyPushed(visible: visible, limit: 10)
+        let popular = try await index.search("", visible: visible, limit: 10, offset: 0).hits
+        let model = WebView.Home(
+            chrome: chrome("Home"),
+            host: registryHost(request),
+            recent: .init(cards: recent.map { card($0, now: now) }),
+            popular: .init(cards: popular.map { card($0, now: now) })
+        )
+        return page(.ok, model, template: "home")
+    }
+
+    func search(_ query: Query, _ caller: Principal) async throws -> Response {
+        let text = String((query["q"] ?? "").prefix(200))
+        let pageNumber = min(max(query.int("page") ?? 1, 1), Query.maximumPage)
+        let results = try await index.search(
+            text, visible: indexAPI.visibility(for: caller), limit: Self.pageSize, offset: (pageNumber - 1) * Self.pageSize
+        )
+        let now = IndexClock.now()
+        let model = WebView.Search(
+            chrome: chrome(text.isEmpty ? "Search" : "Search: \(text)", query: text),
+            query: text,
+            hasQuery: !text.isEmpty,
+            total: WebFormat.count(Int64(results.total)),
+            results: .init(cards: results.hits.map { card($0, now: now) }),
+            pager: pager(total: results.total, pageSize: Self.pageSize, current: pageNumber) { number in
+                link("/search", [("q", text), ("page", String(number))])
+            }
+        )
+        return page(.ok, model, template: "search")
+    }
+
+    func repository(_ name: String, _ query: Query, _ request: Request, _ caller: Principal) async throws -> Response {
+        guard indexAPI.visible(name, to: caller), let summary = try await index.repository(name) else {
+            return page(.notFound, notFound("No repository \(name) here, or it is not yours to see."))
+        }
+        let order = query["sort"].flatMap(TagSummary.Order.init(rawValue:)) ?? .pushed
+        let pageNumber = min(max(query.int("page") ?? 1, 1), Query.maximumPage)
+        let tags = try await index.tags(name, order: order, limit: Self.tagPageSize, offset: (pageNumber - 1) * Self.tagPageSize)
+        let comments = try await index.comments(name, limit: 100, offset: 0)
+        let now = IndexClock.now()
+        let markdown = SafeMarkdown()
+        let namespace = summary.namespace.isEmpty ? nil : summary.namespace
+        let host = registryHost(request)
+        let sorts: [(TagSummary.Order, String)] = [(.pushed, "newest"), (.name, "name"), (.size, "size")]
+        let model = WebView.Repository(
+            chrome: chrome(name),
+            name: name,
+            namespace: namespace,
+            namespaceURL: namespace.map { link("/search", [("q", $0)]) },
+            shortName: namespace.map { String(name.dropFirst($0.count + 1)) } ?? name,
+            description: summary.description,
+            hasDescription: !summary.description.isEmpty,
+            stars: WebFormat.count(summary.starCount),
+            pulls: WebFormat.count(summary.pullCount),
+            tagCount: WebFormat.count(summary.tagCount),
+            pushed: when(summary.pushedAt, now: now),
+            lastPulled: when(summary.lastPulledAt, now: now),
+            pullCommand: "docker pull \(host)/\(name)",
+            overviewHTML: markdown.html(summary.overview),
+            hasOverview: !summary.overview.isEmpty,
+            sorts: sorts.map { choice, label in
+                WebView.SortLink(label: label, url: link("/r/" + name, [("sort", choice.rawValue)]), current: choice == order)
+            },
+            tags: tags.map { tag in
+                WebView.TagRow(
+                    name: tag.name, url: link("/r/\(name)/tags/\(tag.name)"), digest: tag.digest,
+                    shortDigest: WebFormat.shortDigest(tag.digest), size: WebFormat.bytes(tag.size), platforms: tag.platforms,
+                    pushed: when(tag.pushedAt, now: now) ?? .init(iso: "", ago: ""), pusher: tag.pusher,
+                    lastPulled: when(tag.lastPulledAt, now: now)
+                )
+            },
+            pager: pager(total: Int(summary.tagCount), pageSize: Self.tagPageSize, current: pageNumber) { number in
+                link("/r/" + name, [("sort", order.rawValue), ("page", String(number))])
+            },
+            comments: comments.comments.map { comment in
+                WebView.Comment(
+                    author: comment.author, created: when(comment.createdAt, now: now) ?? .init(iso: "", ago: ""),
+                    html: markdown.html(comment.body)
+                )
+            },
+            commentCount: WebFormat.count(Int64(comments.total))
+        )
+        return page(.ok, model, template: "repository")
+    }
+}

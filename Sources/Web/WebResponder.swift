@@ -1,0 +1,210 @@
+import Auth
+import Foundation
+import Hummingbird
+import HTTPTypes
+import Index
+public import IndexAPI
+import Logging
+import Mustache
+import NIOCore
+public import RegistryAPI
+public import Registry
+
+/// Pier's web UI: server-rendered pages over the index, on the registry's own port.
+///
+/// Every page asks the index API's questions (``IndexResponder/authenticate(_:_:)``,
+/// ``IndexResponder/visible(_:to:)``), so a page never shows what `/api/v1/` would hide: a
+/// private repository and a missing one answer the same 404 page. Pages work without
+/// JavaScript; the one script only adds copy buttons. The `Content-Security-Policy` allows
+/// nothing but this server's own stylesheet and script, so no inline script or style can
+/// run even if something slipped past the escaping.
+public struct WebResponder: Sendable {
+    public typealias Context = PierRequestContext
+
+    /// Where the UI lives and how it names the registry.
+    public struct Settings: Sendable {
+        /// The UI's path prefix: `http.prefix` followed by `web.prefix`, "" for the root.
+        public var prefix: String
+        /// `http.host`: the registry's public address, for pull commands behind a proxy.
+        public var externalURL: String?
+
+        public init(prefix: String = "", externalURL: String? = nil) {
+            self.prefix = prefix
+            self.externalURL = externalURL
+        }
+    }
+
+    let index: RepositoryIndex
+    let indexAPI: IndexResponder
+    let registry: Registry
+    let settings: Settings
+    let logger: Logger
+
+    /// Repositories per page of search results and lists.
+    static let pageSize = 25
+    /// Tags per page of a repository.
+    static let tagPageSize = 50
+    /// Platforms of one index shown on a tag page.
+    static let platformLimit = 32
+
+    public init(index: RepositoryIndex, indexAPI: IndexResponder, registry: Registry, settings: Settings, logger: Logger) {
+        self.index = index
+        self.indexAPI = indexAPI
+        self.registry = registry
+        self.settings = settings
+        self.logger = logger
+    }
+
+    /// Whether `path` (without its query) is a page of the UI, so the front dispatcher
+    /// hands it here rather than to the registry API.
+    public func handles(_ path: Substring) -> Bool {
+        route(path) != nil
+    }
+
+    private func route(_ path: Substring) -> WebPath? {
+        guard path.hasPrefix(settings.prefix) else { return nil }
+        let rest = path.dropFirst(settings.prefix.count)
+        guard rest.isEmpty || rest.hasPrefix("/") else { return nil }
+        return WebPath(rest)
+    }
+
+    /// Answers a page; a failure of the index becomes a 503 page, never a crash or a
+    /// half-written page.
+    public func respond(to request: Request, context: Context, route metric: inout String) async -> Response {
+        let full = (request.head.path ?? "/").split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false).first ?? ""
+        guard let path = route(full) else { return page(.notFound, notFound("There is no page here.")) }
+        metric = path.route
+        guard request.method == .get || request.method == .head else {
+            var response = Response(status: .methodNotAllowed, headers: [.allow: "GET, HEAD", .contentLength: "0"])
+            response.headers[.contentType] = "text/plain; charset=utf-8"
+            return response
+        }
+        if case .asset(let name) = path { return asset(name, request) }
+        let caller = (try? await indexAPI.authenticate(request, context)) ?? .anonymous
+        let query = Query(request.uri.query ?? "")
+        do {
+            switch path {
+            case .home:
+                return try await home(request, caller)
+            case .search:
+                return try await search(query, caller)
+            case .repository(let name):
+                return try await repository(name, query, request, caller)
+            case .tag(let name, let tag):
+                // `/r/a/tags/b` is the repository `a/tags/b` when there is one to show.
+                let whole = name + "/tags/" + tag
+                if indexAPI.visible(whole, to: caller), try await index.repository(whole) != nil {
+                    return try await repository(whole, query, request, caller)
+                }
+                return try await tagPage(name, tag, request, caller)
+            case .asset:
+                return page(.notFound, notFound("There is no page here."))
+            }
+        } catch {
+            logger.error("web page failed", metadata: ["path": "\(full)", "error": "\(error)"])
+            return page(.serviceUnavailable, WebView.NotFound(chrome: chrome("Unavailable"), message: "The index is not available right now. Try again in a moment."), template: "notfound")
+        }
+    }
+
+    // MARK: responses
+
+    /// Headers every page carries: what it is, that it depends on who asks, and the policy
+    /// that keeps anything but this server's own assets from running or loading.
+    static let securityHeaders: HTTPFields = [
+        .contentType: "text/html; charset=utf-8",
+        .cacheControl: "private, no-cache",
+        HTTPField.Name("Content-Security-Policy")!: "default-src 'none'; style-src 'self'; script-src 'self'; img-src 'self' data:; form-action 'self'; base-uri 'none'; frame-ancestors 'none'",
+        HTTPField.Name("X-Content-Type-Options")!: "nosniff",
+        HTTPField.Name("Referrer-Policy")!: "same-origin",
+        HTTPField.Name("X-Frame-Options")!: "DENY",
+    ]
+
+    func page(_ status: HTTPResponse.Status, _ model: WebView.NotFound) -> Response {
+        page(status, model, template: "notfound")
+    }
+
+    func page(_ status: HTTPResponse.Status, _ model: Any, template: String) -> Response {
+        let html = WebTemplates.library.render(model, withTemplate: template) ?? ""
+        var headers = Self.securityHeaders
+        headers[.contentLength] = String(html.utf8.count)
+        return Response(status: status, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(string: html)))
+    }
+
+    func notFound(_ message: String) -> WebView.NotFound {
+        WebView.NotFound(chrome: chrome("Not found"), message: message)
+    }
+
+    private func asset(_ name: String, _ request: Request) -> Response {
+        guard let asset = WebAssets.all[name] else { return page(.notFound, notFound("There is no page here.")) }
+        let etag = "\"" + WebAssets.version + "\""
+        var headers: HTTPFields = [
+            .contentType: asset.contentType,
+            .cacheControl: "public, max-age=31536000, immutable",
+            .eTag: etag,
+            HTTPField.Name("X-Content-Type-Options")!: "nosniff",
+        ]
+        if request.headers[.ifNoneMatch] == etag {
+            return Response(status: .notModified, headers: headers)
+        }
+        headers[.contentLength] = String(asset.bytes.count)
+        return Response(status: .ok, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: asset.bytes)))
+    }
+
+    func chrome(_ title: String, query: String = "") -> WebView.Chrome {
+        WebView.Chrome(base: settings.prefix, title: title, query: query, assetVersion: WebAssets.version)
+    }
+
+    /// The registry's address as clients pull from it: `http.host` when set, else as the
+    /// browser reached this server (a proxy's `X-Forwarded-Host` first).
+    func registryHost(_ request: Request) -> String {
+        if let external = settings.externalURL, let url = URL(string: external), let host = url.host {
+            return url.port.map { "\(host):\($0)" } ?? host
+        }
+        let forwarded = request.headers[.xForwardedHost]?.split(separator: ",").first.map { $0.trimmingCharacters(in: .whitespaces) }
+        return forwarded ?? request.head.authority ?? "localhost"
+    }
+
+    /// A path under the UI, with its query percent-encoded.
+    func link(_ path: String, _ query: [(String, String)] = []) -> String {
+        var url = settings.prefix + path
+        if !query.isEmpty {
+            url += "?" + query.map { "\($0.0)=\(Self.encode($0.1))" }.joined(separator: "&")
+        }
+        return url
+    }
+
+    /// The path of a repository's page; names keep their slashes.
+    func repositoryLink(_ name: String) -> String {
+        link("/r/" + name)
+    }
+
+    static func encode(_ value: String) -> String {
+        var allowed = CharacterSet.alphanumerics
+        allowed.insert(charactersIn: "-._~")
+        return value.addingPercentEncoding(withAllowedCharacters: allowed) ?? ""
+    }
+
+    /// Links to the pages of a list of `total` items, around `current`.
+    func pager(total: Int, pageSize: Int, current: Int, url: (Int) -> String) -> WebView.Pager? {
+        let last = max(1, (total + pageSize - 1) / pageSize)
+        guard last > 1 else { return nil }
+        var links = [WebView.PageLink]()
+        if current > 1 { links.append(.init(url: url(current - 1), label: "Previous", current: false)) }
+        for number in max(1, current - 4)...min(last, max(current + 4, 1)) {
+            links.append(.init(url: url(number), label: String(number), current: number == current))
+        }
+        if current < last { links.append(.init(url: url(current + 1), label: "Next", current: false)) }
+        return WebView.Pager(links: links)
+    }
+
+    func when(_ milliseconds: Int64?, now: Int64) -> WebView.When? {
+        milliseconds.map { WebView.When(iso: IndexClock.format($0), ago: WebFormat.ago($0, now: now)) }
+    }
+
+    func card(_ hit: SearchResults.Hit, now: Int64) -> WebView.Card {
+        WebView.Card(
+            name: hit.name, url: repositoryLink(hit.name), description: hit.description, hasDescription: !hit.description.isEmpty,
+            stars: WebFormat.count(hit.starCount), pulls: WebFormat.count(hit.pullCount), pushed: when(hit.pushedAt, now: now)
+        )
+    }
+}

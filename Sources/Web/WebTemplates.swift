@@ -1,0 +1,192 @@
+import Mustache
+
+/// The pages' templates, compiled into the binary so `pier` stays one file that serves its
+/// UI wherever it is copied. Mustache escapes every `{{value}}` for HTML; the only raw
+/// output (`{{{…}}}`) is HTML that ``SafeMarkdown`` made.
+enum WebTemplates {
+    /// Every template, parsed once at start-up; a template that does not parse is a bug
+    /// the unit tests catch, so it fails loudly here rather than rendering nothing.
+    static let library: MustacheLibrary = {
+        var library = MustacheLibrary()
+        for (name, source) in sources {
+            do {
+                try library.register(source, named: name)
+            } catch {
+                fatalError("web template \(name) does not parse: \(error)")
+            }
+        }
+        return library
+    }()
+
+    static let sources: [(String, String)] = [
+        ("layout", layout), ("cards", cards), ("pages", pages),
+        ("home", home), ("search", search), ("repository", repository), ("tag", tag), ("notfound", notFound),
+    ]
+
+    static let layout = #"""
+        <!DOCTYPE html>
+        <html lang="en">
+        <head>
+        <meta charset="utf-8">
+        <meta name="viewport" content="width=device-width, initial-scale=1">
+        <title>{{chrome.title}} · Pier</title>
+        <link rel="stylesheet" href="{{chrome.base}}/static/pier.css?v={{chrome.assetVersion}}">
+        <script src="{{chrome.base}}/static/pier.js?v={{chrome.assetVersion}}" defer></script>
+        </head>
+        <body>
+        <a class="skip" href="#main">Skip to content</a>
+        <header class="top">
+        <a class="brand" href="{{chrome.base}}/">Pier</a>
+        <form class="search" role="search" action="{{chrome.base}}/search" method="get">
+        <label class="hidden-label" for="search-box">Search repositories</label>
+        <input id="search-box" name="q" type="search" value="{{chrome.query}}" placeholder="Search repositories">
+        <button type="submit">Search</button>
+        </form>
+        </header>
+        <main id="main">
+        {{$content}}{{/content}}
+        </main>
+        <footer class="bottom"><p>Served by Pier, a container image registry.</p></footer>
+        </body>
+        </html>
+        """#
+
+    static let cards = #"""
+        {{^empty(cards)}}<ul class="cards">
+        {{#cards}}<li class="card">
+        <h3><a href="{{url}}">{{name}}</a></h3>
+        {{#hasDescription}}<p class="description">{{description}}</p>{{/hasDescription}}
+        <p class="meta"><span title="Stars">★ {{stars}}</span> <span>{{pulls}} pulls</span>{{#pushed}} <span>pushed <time datetime="{{iso}}">{{ago}}</time></span>{{/pushed}}</p>
+        </li>
+        {{/cards}}</ul>{{/empty(cards)}}{{^cards}}<p class="empty">No repositories to show.</p>{{/cards}}
+        """#
+
+    static let pages = #"""
+        {{#pager}}<nav class="pager" aria-label="Pages"><ul>
+        {{#links}}<li>{{#current}}<span aria-current="page">{{label}}</span>{{/current}}{{^current}}<a href="{{url}}">{{label}}</a>{{/current}}</li>
+        {{/links}}</ul></nav>{{/pager}}
+        """#
+
+    static let home = #"""
+        {{<layout}}{{$content}}
+        <section class="hero">
+        <h1>Container images on {{host}}</h1>
+        <p>Pull with <code>docker pull {{host}}/NAME:TAG</code>, or search above.</p>
+        </section>
+        <div class="columns">
+        <section aria-labelledby="recent-heading">
+        <h2 id="recent-heading">Recently pushed</h2>
+        {{#recent}}{{> cards}}{{/recent}}
+        </section>
+        <section aria-labelledby="popular-heading">
+        <h2 id="popular-heading">Most popular</h2>
+        {{#popular}}{{> cards}}{{/popular}}
+        </section>
+        </div>
+        {{/content}}{{/layout}}
+        """#
+
+    static let search = #"""
+        {{<layout}}{{$content}}
+        <h1>{{#hasQuery}}Repositories matching “{{query}}”{{/hasQuery}}{{^hasQuery}}All repositories{{/hasQuery}}</h1>
+        <p class="count">{{total}} found</p>
+        {{#results}}{{> cards}}{{/results}}
+        {{> pages}}
+        {{/content}}{{/layout}}
+        """#
+
+    static let repository = #"""
+        {{<layout}}{{$content}}
+        <nav class="crumbs" aria-label="Breadcrumb">{{#namespace}}<a href="{{namespaceURL}}">{{namespace}}</a> / {{/namespace}}<span>{{shortName}}</span></nav>
+        <h1>{{name}}</h1>
+        {{#hasDescription}}<p class="lead">{{description}}</p>{{/hasDescription}}
+        <dl class="stats">
+        <div><dt>Stars</dt><dd>{{stars}}</dd></div>
+        <div><dt>Pulls</dt><dd>{{pulls}}</dd></div>
+        <div><dt>Tags</dt><dd>{{tagCount}}</dd></div>
+        <div><dt>Last push</dt><dd>{{#pushed}}<time datetime="{{iso}}">{{ago}}</time>{{/pushed}}{{^pushed}}never{{/pushed}}</dd></div>
+        <div><dt>Last pull</dt><dd>{{#lastPulled}}<time datetime="{{iso}}">{{ago}}</time>{{/lastPulled}}{{^lastPulled}}never{{/lastPulled}}</dd></div>
+        </dl>
+        <div class="pull">
+        <label for="pull-command">Pull this image</label>
+        <div class="copyable"><input id="pull-command" readonly value="{{pullCommand}}"><button type="button" class="copy" data-copy="pull-command" hidden>Copy</button></div>
+        </div>
+        {{#hasOverview}}<section class="overview" aria-labelledby="overview-heading"><h2 id="overview-heading">Overview</h2>
+        <div class="markdown">{{{overviewHTML}}}</div></section>{{/hasOverview}}
+        <section aria-labelledby="tags-heading">
+        <h2 id="tags-heading">Tags</h2>
+        <p class="sorts">Sort by: {{#sorts}}{{#current}}<span aria-current="true">{{label}}</span>{{/current}}{{^current}}<a href="{{url}}">{{label}}</a>{{/current}} {{/sorts}}</p>
+        {{^empty(tags)}}<div class="scroll"><table class="tags">
+        <thead><tr><th scope="col">Tag</th><th scope="col">Digest</th><th scope="col">Size</th><th scope="col">Platforms</th><th scope="col">Pushed</th><th scope="col">By</th><th scope="col">Last pulled</th></tr></thead>
+        <tbody>
+        {{#tags}}<tr><td><a href="{{url}}">{{name}}</a></td><td><code title="{{digest}}">{{shortDigest}}</code></td><td>{{size}}</td><td>{{#platforms}}<span class="chip">{{.}}</span> {{/platforms}}</td><td><time datetime="{{pushed.iso}}">{{pushed.ago}}</time></td><td>{{pusher}}</td><td>{{#lastPulled}}<time datetime="{{iso}}">{{ago}}</time>{{/lastPulled}}{{^lastPulled}}never{{/lastPulled}}</td></tr>
+        {{/tags}}</tbody></table></div>{{/empty(tags)}}{{^tags}}<p class="empty">No tags yet.</p>{{/tags}}
+        {{> pages}}
+        </section>
+        <section aria-labelledby="comments-heading">
+        <h2 id="comments-heading">Comments ({{commentCount}})</h2>
+        {{^empty(comments)}}<ol class="comments">
+        {{#comments}}<li><article><header><strong>{{author}}</strong> <time datetime="{{created.iso}}">{{created.ago}}</time></header><div class="markdown">{{{html}}}</div></article></li>
+        {{/comments}}</ol>{{/empty(comments)}}{{^comments}}<p class="empty">No comments yet.</p>{{/comments}}
+        </section>
+        {{/content}}{{/layout}}
+        """#
+
+    static let tag = #"""
+        {{<layout}}{{$content}}
+        <nav class="crumbs" aria-label="Breadcrumb"><a href="{{repositoryURL}}">{{repository}}</a> / <span>{{tag}}</span></nav>
+        <h1>{{repository}}:{{tag}}</h1>
+        <dl class="facts">
+        <div><dt>Digest</dt><dd><code>{{digest}}</code></dd></div>
+        <div><dt>Media type</dt><dd><code>{{mediaType}}</code></dd></div>
+        <div><dt>Size</dt><dd>{{size}}</dd></div>
+        {{#pushed}}<div><dt>Pushed</dt><dd><time datetime="{{iso}}">{{ago}}</time>{{#pusher}} by {{pusher}}{{/pusher}}</dd></div>{{/pushed}}
+        </dl>
+        <div class="pull">
+        <label for="pull-command">Pull this tag</label>
+        <div class="copyable"><input id="pull-command" readonly value="{{pullCommand}}"><button type="button" class="copy" data-copy="pull-command" hidden>Copy</button></div>
+        </div>
+        {{^empty(annotations)}}<section aria-labelledby="annotations-heading"><h2 id="annotations-heading">Annotations</h2>
+        <table class="pairs"><tbody>{{#annotations}}<tr><th scope="row">{{key}}</th><td><code>{{value}}</code></td></tr>{{/annotations}}</tbody></table></section>{{/empty(annotations)}}
+        {{#isIndex}}<nav class="platforms" aria-label="Platforms"><ul>{{#images}}<li><a href="#{{anchor}}">{{platform}}</a></li>{{/images}}</ul></nav>{{/isIndex}}
+        {{#images}}<section class="image" id="{{anchor}}" aria-labelledby="{{anchor}}-heading">
+        <h2 id="{{anchor}}-heading">{{platform}}</h2>
+        <p class="meta"><code>{{digest}}</code> · {{size}}</p>
+        {{#hasConfig}}<h3>Configuration</h3>
+        <dl class="config">
+        {{#entrypoint}}<div><dt>Entrypoint</dt><dd><code>{{.}}</code></dd></div>{{/entrypoint}}
+        {{#command}}<div><dt>Command</dt><dd><code>{{.}}</code></dd></div>{{/command}}
+        {{#user}}<div><dt>User</dt><dd><code>{{.}}</code></dd></div>{{/user}}
+        {{#workingDir}}<div><dt>Working directory</dt><dd><code>{{.}}</code></dd></div>{{/workingDir}}
+        {{^empty(ports)}}<div><dt>Exposed ports</dt><dd>{{#ports}}<code>{{.}}</code> {{/ports}}</dd></div>{{/empty(ports)}}
+        {{^empty(environment)}}<div><dt>Environment</dt><dd><ul class="plain">{{#environment}}<li><code>{{.}}</code></li>{{/environment}}</ul></dd></div>{{/empty(environment)}}
+        </dl>
+        {{^empty(labels)}}<h3>Labels</h3>{{/empty(labels)}}{{^empty(labels)}}<table class="pairs"><tbody>{{#labels}}<tr><th scope="row">{{key}}</th><td><code>{{value}}</code></td></tr>{{/labels}}</tbody></table>{{/empty(labels)}}
+        {{/hasConfig}}
+        <h3>Layers</h3>
+        {{^empty(layers)}}<div class="scroll"><table class="layers"><thead><tr><th scope="col">#</th><th scope="col">Digest</th><th scope="col">Type</th><th scope="col">Size</th></tr></thead><tbody>
+        {{#layers}}<tr><td>{{index}}</td><td><code title="{{digest}}">{{shortDigest}}</code></td><td><code>{{mediaType}}</code></td><td>{{size}}</td></tr>
+        {{/layers}}</tbody></table></div>{{/empty(layers)}}{{^layers}}<p class="empty">No layers.</p>{{/layers}}
+        {{^empty(history)}}<h3>History</h3>
+        <ol class="history">{{#history}}<li{{#emptyLayer}} class="no-layer"{{/emptyLayer}}><code>{{command}}</code>{{#created}} <time datetime="{{iso}}">{{ago}}</time>{{/created}}{{#comment}} <span class="note">{{.}}</span>{{/comment}}</li>
+        {{/history}}</ol>{{/empty(history)}}
+        {{^empty(annotations)}}<h3>Annotations</h3><table class="pairs"><tbody>{{#annotations}}<tr><th scope="row">{{key}}</th><td><code>{{value}}</code></td></tr>{{/annotations}}</tbody></table>{{/empty(annotations)}}
+        </section>
+        {{/images}}
+        <section aria-labelledby="referrers-heading">
+        <h2 id="referrers-heading">Signatures, SBOMs and attestations</h2>
+        {{^empty(referrers)}}<div class="scroll"><table class="referrers"><thead><tr><th scope="col">Type</th><th scope="col">Digest</th><th scope="col">Size</th></tr></thead><tbody>
+        {{#referrers}}<tr><td><code>{{artifactType}}</code></td><td><code title="{{digest}}">{{shortDigest}}</code></td><td>{{size}}</td></tr>
+        {{/referrers}}</tbody></table></div>{{/empty(referrers)}}{{^referrers}}<p class="empty">None refer to this image.</p>{{/referrers}}
+        </section>
+        {{/content}}{{/layout}}
+        """#
+
+    static let notFound = #"""
+        {{<layout}}{{$content}}
+        <h1>Not found</h1>
+        <p>{{message}}</p>
+        <p><a href="{{chrome.base}}/">Back to the start</a></p>
+        {{/content}}{{/layout}}
+        """#
+}

@@ -1,0 +1,180 @@
+/// What each page's template reads. swift-mustache sees stored properties only (by
+/// reflection), so every value a page shows is formatted here, in Swift, and flags are
+/// `Bool` (an empty string would count as true in a section).
+enum WebView {
+    /// What every page's layout needs.
+    struct Chrome {
+        /// The UI's path prefix (`http.prefix` and `web.prefix`), "" at the root.
+        var base: String
+        var title: String
+        /// The search box's text.
+        var query: String
+        /// Changes when the assets do, so browsers may cache them for good.
+        var assetVersion: String
+    }
+
+    /// A time shown as "3 hours ago", with the exact instant for machines.
+    struct When {
+        var iso: String
+        var ago: String
+    }
+
+    /// A repository in a list: home, search results.
+    struct Card {
+        var name: String
+        var url: String
+        var description: String
+        var hasDescription: Bool
+        var stars: String
+        var pulls: String
+        var pushed: When?
+    }
+
+    struct CardList {
+        var cards: [Card]
+    }
+
+    struct Home {
+        var chrome: Chrome
+        var host: String
+        var recent: CardList
+        var popular: CardList
+    }
+
+    /// A link to another page of a list.
+    struct PageLink {
+        var url: String
+        var label: String
+        var current: Bool
+    }
+
+    /// Links to the pages of a list; nil when it fits on one.
+    struct Pager {
+        var links: [PageLink]
+    }
+
+    struct Search {
+        var chrome: Chrome
+        var query: String
+        var hasQuery: Bool
+        var total: String
+        var results: CardList
+        var pager: Pager?
+    }
+
+    struct TagRow {
+        var name: String
+        var url: String
+        var digest: String
+        var shortDigest: String
+        var size: String
+        var platforms: [String]
+        var pushed: When
+        var pusher: String
+        var lastPulled: When?
+    }
+
+    struct SortLink {
+        var label: String
+        var url: String
+        var current: Bool
+    }
+
+    struct Comment {
+        var author: String
+        var created: When
+        var html: String
+    }
+
+    struct Repository {
+        var chrome: Chrome
+        var name: String
+        var namespace: String?
+        var namespaceURL: String?
+        var shortName: String
+        var description: String
+        var hasDescription: Bool
+        var stars: String
+        var pulls: String
+        var tagCount: String
+        var pushed: When?
+        var lastPulled: When?
+        var pullCommand: String
+        var overviewHTML: String
+        var hasOverview: Bool
+        var sorts: [SortLink]
+        var tags: [TagRow]
+        var pager: Pager?
+        var comments: [Comment]
+        var commentCount: String
+    }
+
+    struct KeyValue {
+        var key: String
+        var value: String
+    }
+
+    struct Layer {
+        var index: Int
+        var digest: String
+        var shortDigest: String
+        var mediaType: String
+        var size: String
+    }
+
+    struct Step {
+        var command: String
+        var created: When?
+        var emptyLayer: Bool
+        var comment: String?
+    }
+
+    /// One image of a tag: the tag's own, or one platform of an index.
+    struct Image {
+        var platform: String
+        var anchor: String
+        var digest: String
+        var size: String
+        var layers: [Layer]
+        var entrypoint: String?
+        var command: String?
+        var user: String?
+        var workingDir: String?
+        var environment: [String]
+        var ports: [String]
+        var labels: [KeyValue]
+        var history: [Step]
+        var annotations: [KeyValue]
+        var hasConfig: Bool
+    }
+
+    struct Referrer {
+        var artifactType: String
+        var digest: String
+        var shortDigest: String
+        var size: String
+        var annotations: [KeyValue]
+    }
+
+    struct Tag {
+        var chrome: Chrome
+        var repository: String
+        var repositoryURL: String
+        var tag: String
+        var digest: String
+        var mediaType: String
+        var isIndex: Bool
+        var size: String
+        var pushed: When?
+        var pusher: String?
+        var pullCommand: String
+        var images: [Image]
+        var annotations: [KeyValue]
+        var referrers: [Referrer]
+    }
+
+    struct NotFound {
+        var chrome: Chrome
+        var message: String
+    }
+}
