@@ -15,7 +15,7 @@ cd "$(dirname "$0")/.."
 APT_PACKAGES=(
   skopeo podman buildah umoci docker-registry busybox-static uidmap fuse-overlayfs
   python3 python3-venv python3-pip ca-certificates curl pebble nginx openssl docker.io
-  postgresql golang-go
+  postgresql golang-go chromium chromium-driver default-jre-headless
 )
 
 missing=()
@@ -60,7 +60,7 @@ echo "==> pytest Tests/EndToEnd --storage=s3"
 # The index suite once more on PostgreSQL (a private server started by the harness, a
 # database per storage root): both engines run every index test.
 echo "==> pytest Tests/EndToEnd --index=postgres"
-(cd Tests/EndToEnd && "../../$VENV/bin/python" -m pytest --index=postgres test_index.py test_namespaces.py test_access_tokens.py test_users.py test_repository_delete.py test_webhooks.py "$@")
+(cd Tests/EndToEnd && "../../$VENV/bin/python" -m pytest --index=postgres test_index.py test_namespaces.py test_access_tokens.py test_users.py test_repository_delete.py test_webhooks.py test_web.py "$@")
 echo "==> pytest bench/tests"
 "$VENV/bin/python" -m pytest bench/tests -q
 

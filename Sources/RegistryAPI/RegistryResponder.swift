@@ -140,6 +140,11 @@ public struct RegistryResponder: HTTPResponder {
             }
             path = path.dropFirst(settings.pathPrefix.count)
         }
+        if path == "/" || path.isEmpty {
+            // distribution answers its root with an empty 200, which health checks rely on.
+            routeName = "root"
+            return Response(status: .ok, headers: [.cacheControl: "no-cache", .contentLength: "0"])
+        }
         guard let route = try RegistryRoute.parse(path) else {
             throw RegistryError(.unsupported, "no such endpoint", detail: String(path.prefix(200)), status: 404)
         }

@@ -70,7 +70,7 @@ enum WebAssets {
         button { padding: 0.4rem 0.9rem; border: 1px solid var(--accent); border-radius: 6px; background: var(--accent); color: var(--accent-fg); cursor: pointer; }
         button:focus-visible, a:focus-visible, input:focus-visible { outline: 2px solid var(--accent); outline-offset: 2px; }
         main { max-width: 72rem; margin: 0 auto; padding: 1.5rem; }
-        .bottom { max-width: 72rem; margin: 2rem auto; padding: 0 1.5rem; color: var(--muted); font-size: 0.875rem; }
+        .bottom { max-width: 72rem; margin: 2rem auto; padding: 1rem 1.5rem; border-top: 1px solid var(--line); color: var(--muted); font-size: 0.875rem; }
         h1 { font-size: 1.75rem; margin: 0.25rem 0 0.75rem; word-break: break-word; }
         h2 { font-size: 1.25rem; margin: 2rem 0 0.75rem; }
         h3 { font-size: 1rem; margin: 1.25rem 0 0.5rem; }
@@ -106,6 +106,7 @@ enum WebAssets {
         .note { color: var(--muted); }
         .comments { list-style: none; padding: 0; }
         .comments li { border-top: 1px solid var(--line); padding: 0.5rem 0; }
+        .markdown h1 { font-size: 1.4rem; } .markdown h2 { font-size: 1.2rem; } .markdown h3 { font-size: 1.05rem; }
         .markdown pre { overflow-x: auto; background: var(--panel); padding: 0.75rem; border-radius: 6px; }
         .image { border-top: 2px solid var(--line); margin-top: 2rem; }
         @media (max-width: 40rem) {

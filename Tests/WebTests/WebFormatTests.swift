@@ -1,0 +1,26 @@
+import Testing
+@testable import Web
+
+@Suite struct WebFormatTests {
+    @Test(arguments: [
+        (Int64(0), "0 B"), (999, "999 B"), (1_000, "1.0 kB"), (1_234, "1.2 kB"), (123_456_789, "123 MB"), (5_368_709_120, "5.4 GB"),
+    ])
+    func sizesReadAsDockerPrintsThem(_ bytes: Int64, _ text: String) {
+        #expect(WebFormat.bytes(bytes) == text)
+    }
+
+    @Test func timesReadRelativeToNow() {
+        let now: Int64 = 1_000_000_000_000
+        #expect(WebFormat.ago(now - 5_000, now: now) == "just now")
+        #expect(WebFormat.ago(now - 60_000, now: now) == "1 minute ago")
+        #expect(WebFormat.ago(now - 3 * 3_600_000, now: now) == "3 hours ago")
+        #expect(WebFormat.ago(now - 2 * 86_400_000, now: now) == "2 days ago")
+        #expect(WebFormat.ago(now + 60_000, now: now) == "just now")
+    }
+
+    @Test func countsAndDigestsAreShortened() {
+        #expect(WebFormat.count(1_234_567) == "1,234,567")
+        #expect(WebFormat.count(12) == "12")
+        #expect(WebFormat.shortDigest("sha256:0123456789abcdef0123") == "sha256:0123456789ab")
+    }
+}
