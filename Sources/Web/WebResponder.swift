@@ -42,8 +42,9 @@ public struct WebResponder: Sendable {
 
     /// Repositories per page of search results and lists.
     static let pageSize = 25
-    /// Tags per page of a repository.
-    static let tagPageSize = 50
+    /// Tags per page of a repository: most repositories' tags fit on one page, which is
+    /// what users of registry UIs ask for (sorting across pages is the server's job anyway).
+    static let tagPageSize = 100
     /// Platforms of one index shown on a tag page.
     static let platformLimit = 32
 

@@ -160,6 +160,7 @@ def build_plan(quick: bool, rounds: int | None = None) -> Plan:
         chunk, nchunked = 1 * MiB, 1
         cat_small, cat_large = 100, 1000  # writing 2 × 10,000 repositories alone takes ~15 s here
         idx_repos = 100  # the debug build would take minutes to index 10,000
+        web_repos, web_tags = 20, 10
         fleet_size, fleet_blobs = 4 * MiB, 4
     else:
         dur = 10.0
@@ -170,6 +171,7 @@ def build_plan(quick: bool, rounds: int | None = None) -> Plan:
         chunk, nchunked = 5 * MiB, 2
         cat_small, cat_large = 1000, 10000
         idx_repos = 10000
+        web_repos, web_tags = 100, 100
         fleet_size, fleet_blobs = 100 * MiB, 12
 
     groups = {
@@ -184,6 +186,9 @@ def build_plan(quick: bool, rounds: int | None = None) -> Plan:
         # The same over PostgreSQL (Debian's, on this machine, over TCP on loopback): what
         # several instances sharing one index read at.
         "index-10k-pg": Group("index-10k-pg", catalog_repos=idx_repos, tags_per_repo=10, pier_only=True, postgres=True),
+        # The web UI's repository page: 100 repositories of 100 tags, one page shows all of a
+        # repository's tags.
+        "web-100": Group("web-100", catalog_repos=web_repos, tags_per_repo=web_tags, pier_only=True),
         "s3": Group("s3", s3=True),
         "s3-catalog-1k": Group("s3-catalog-1k", catalog_repos=cat_small, s3=True),
         "tls": Group("tls", tls=True),
@@ -272,6 +277,14 @@ def build_plan(quick: bool, rounds: int | None = None) -> Plan:
               ("search-10k-all", "/api/v1/search?q=<a word of every repository>", "/api/v1/search?q=catalog"),
               ("repository-10k", f"/api/v1/repositories/<name> of {idx_repos:,} repos",
                "/api/v1/repositories/bench/catalog/r00042"))],
+        # The web UI, server-rendered (Pier only): the search page and home over the same
+        # 10,000 repositories, a repository's page with its 100 tags.
+        *[Scenario(sid, "get-url", f"GET {what}, c=8, {dur:g} s", group=group, duration=dur, path=path)
+          for sid, group, what, path in (
+              ("web-search-10k-one", "index-10k", f"/search?q=<one repository> page of {idx_repos:,} repos", "/search?q=r00042"),
+              ("web-search-10k-all", "index-10k", "/search?q=<a word of every repository> page", "/search?q=catalog"),
+              ("web-home-10k", "index-10k", f"/ (home page) of {idx_repos:,} repos", "/"),
+              ("web-repository-100", "web-100", f"/r/<name> page with {web_tags} tags", "/r/bench/catalog/r00012"))],
         lat("ping-htpasswd", "ping", group="htpasswd", title=f"GET /v2/ with htpasswd, c=8, {dur:g} s"),
         lat("manifest-head-htpasswd", "manifest-head", group="htpasswd",
             title=f"manifest-head with htpasswd, c=8, {dur:g} s"),
