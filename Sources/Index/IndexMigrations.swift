@@ -216,6 +216,23 @@ enum IndexMigrations {
                 "ALTER TABLE tags ADD COLUMN labels TEXT NOT NULL DEFAULT '{}'",
             ]
         },
+        // The web UI's sign-ins, kept here so any instance serves any session: SHA-256 of
+        // the cookie's secret, the user, the form token that proves a post came from a page
+        // of this session, and when it lapses.
+        Step(version: 11) { _ in
+            [
+                """
+                CREATE TABLE web_sessions (
+                    id_hash TEXT PRIMARY KEY,
+                    username TEXT NOT NULL,
+                    csrf TEXT NOT NULL,
+                    created_at BIGINT NOT NULL,
+                    expires_at BIGINT NOT NULL
+                )
+                """,
+                "CREATE INDEX web_sessions_by_user ON web_sessions (username)",
+            ]
+        },
     ]
 
     /// The newest schema this build knows.

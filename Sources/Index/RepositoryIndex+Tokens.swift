@@ -5,12 +5,8 @@ import OCI
 extension RepositoryIndex {
     /// Makes a token for `user`; the token itself (shown once) and its record.
     public func createToken(for user: String, name: String, scopes: [AccessToken.Scope], expiresAt: Int64?) async throws -> (token: String, record: AccessToken) {
-        var generator = SystemRandomNumberGenerator()
-        func hex(_ count: Int) -> String {
-            String((0..<count).map { _ in "0123456789abcdef".randomElement(using: &generator) ?? "0" })
-        }
-        let token = AccessToken.prefix + hex(AccessToken.secretLength)
-        let record = AccessToken(id: hex(16), user: user, name: name, scopes: scopes, createdAt: IndexClock.now(), expiresAt: expiresAt, lastUsedAt: nil)
+        let token = AccessToken.prefix + Self.randomHex(AccessToken.secretLength)
+        let record = AccessToken(id: Self.randomHex(16), user: user, name: name, scopes: scopes, createdAt: IndexClock.now(), expiresAt: expiresAt, lastUsedAt: nil)
         try await database.execute(
             "INSERT INTO access_tokens (id, username, name, token_hash, scopes, created_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7)",
             [.text(record.id), .text(user), .text(name), .text(Self.hash(token)), .text(scopes.map(\.rawValue).joined(separator: ",")),

@@ -30,7 +30,7 @@ public struct IndexResponder: Sendable {
     /// The longest overview, in characters (Docker Hub's limit).
     static let overviewLimit = 25_000
     /// The longest comment, in characters.
-    static let commentLimit = 5_000
+    public static let commentLimit = 5_000
 
     /// Repository webhooks; nil when they are not delivered (a command without a server).
     let webhooks: WebhookDispatcher?
@@ -98,6 +98,13 @@ public struct IndexResponder: Sendable {
         guard let access else { return .anonymous }
         let header = request.headers[.authorization].map { Substring($0) }
         return try await access.provider.authenticate(header, scopes: [], client: RegistryResponder.client(of: request, context, access))
+    }
+
+    /// The client's address as the login throttle counts it (a trusted proxy's word for it
+    /// when there is one), for every door that checks passwords.
+    public func client(of request: Request, _ context: Context) -> String {
+        guard let access else { return context.channel.remoteAddress.map { $0.ipAddress ?? $0.description } ?? "unknown" }
+        return RegistryResponder.client(of: request, context, access)
     }
 
     /// Whether `caller` may see `repository`: whether it may pull it, by the policy for a
@@ -237,20 +244,22 @@ public struct IndexResponder: Sendable {
         case "comments":
             route = "api_comments"
             if request.method == .post {
-                let author = try postingUser(caller)
+                _ = try postingUser(caller)
                 let fields = try await JSONFields.read(request, limit: Self.commentLimit * 6 + 1024, allowed: ["body"])
                 guard let body = try fields.string("body", maximum: Self.commentLimit, multiline: true),
                       !body.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else {
                     throw JSONFields.invalid("'body' must be a non-empty string")
                 }
-                if let wait = postingLimit.admit(author, now: IndexClock.now()) {
-                    var error = RegistryError(.tooManyRequests, "too many comments; try again in \(wait) s")
+                let comment: RepositoryComment
+                do {
+                    comment = try await postComment(body, on: fullName, by: caller)
+                } catch let refusal as CommentRefusal {
+                    var error = RegistryError(.tooManyRequests, refusal.message)
                     error.detail = "at most \(postingLimit.allowance) comments a minute"
                     var response = error.response(for: request.method)
-                    response.headers[.retryAfter] = String(wait)
+                    response.headers[.retryAfter] = refusal.retryAfter.map(String.init)
                     return response
                 }
-                let comment = try await index.addComment(body, by: author, on: fullName)
                 var response = try json(CommentBody(comment))
                 response.status = .created
                 return response
@@ -398,9 +407,30 @@ public struct IndexResponder: Sendable {
         throw RegistryError(.denied, "only the repository's administrators may do this")
     }
 
+    /// Why a comment was not posted, in words a person can act on.
+    public struct CommentRefusal: Error, Sendable {
+        public let message: String
+        /// Seconds until the poster may try again, when they posted too often.
+        public let retryAfter: Int?
+    }
+
+    /// Posts `text` as `caller`'s comment on `repository` (which the caller must be able to
+    /// see) under the API's rules, for every door that takes comments: a signed-in user with
+    /// write rights, 1 to ``commentLimit`` characters, at most a few a minute.
+    public func postComment(_ text: String, on repository: String, by caller: Principal) async throws -> RepositoryComment {
+        let author = try postingUser(caller)
+        guard !text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty, text.count <= Self.commentLimit else {
+            throw CommentRefusal(message: "a comment is 1 to \(Self.commentLimit) characters", retryAfter: nil)
+        }
+        if let wait = postingLimit.admit(author, now: IndexClock.now()) {
+            throw CommentRefusal(message: "too many comments; try again in \(wait) s", retryAfter: wait)
+        }
+        return try await index.addComment(text, by: author, on: repository)
+    }
+
     /// The user posting (a comment, a star): anonymous callers may read, not write, and a
     /// read-only token only reads.
-    func postingUser(_ caller: Principal) throws -> String {
+    public func postingUser(_ caller: Principal) throws -> String {
         guard let user = caller.identity.userName else {
             throw AuthFailure(.missingCredentials, "log in first")
         }

@@ -128,8 +128,10 @@ public struct PierServer: Sendable {
                 indexAPI: indexAPI,
                 web: configuration.web.enabled ? index.flatMap { index in
                     indexAPI.map { WebResponder(
-                        index: index, indexAPI: $0, registry: registry,
-                        settings: .init(prefix: configuration.pathPrefix + configuration.web.prefix, externalURL: configuration.externalURL),
+                        index: index, indexAPI: $0, logins: parts.logins, registry: registry,
+                        settings: .init(
+                            prefix: configuration.pathPrefix + configuration.web.prefix, externalURL: configuration.externalURL, scheme: scheme
+                        ),
                         logger: logger
                     ) }
                 } : nil,

@@ -87,6 +87,15 @@ enum WebAssets {
         dt { color: var(--muted); font-size: 0.85rem; }
         dd { margin: 0; }
         .config div { margin-bottom: 0.5rem; }
+        .account { display: flex; align-items: center; gap: 0.75rem; margin-left: auto; }
+        .account form { margin: 0; }
+        button.quiet { background: transparent; color: var(--accent); }
+        .login, .comment { display: grid; gap: 0.5rem; max-width: 28rem; }
+        .comment { max-width: 48rem; margin-top: 1rem; }
+        .login button, .comment button { justify-self: start; }
+        textarea { font: inherit; color: inherit; padding: 0.5rem; border: 1px solid var(--line); border-radius: 6px; background: var(--bg); }
+        .error { color: #c62828; font-weight: 600; }
+        .star { margin: 0 0 1rem; }
         .pull { margin: 1rem 0; }
         .pull label { display: block; font-weight: 600; margin-bottom: 0.25rem; }
         .copyable { display: flex; gap: 0.5rem; max-width: 48rem; }

@@ -13,6 +13,12 @@ enum WebPath: Equatable, Sendable {
     /// A repository and a tag (or a `sha256:` digest).
     case tag(repository: String, tag: String)
     case asset(String)
+    case login
+    case logout
+    /// Forms that change a repository, under `/r/{name}/-/`: `-` is never a component of a
+    /// repository name, so these never shadow one.
+    case star(String)
+    case comment(String)
 
     /// The route for `path` (below the UI's prefix, without the query); nil for a path the
     /// UI does not serve.
@@ -20,6 +26,8 @@ enum WebPath: Equatable, Sendable {
         switch path {
         case "/", "": self = .home
         case "/search": self = .search
+        case "/login": self = .login
+        case "/logout": self = .logout
         default:
             if path.hasPrefix("/static/") {
                 self = .asset(String(path.dropFirst("/static/".count)))
@@ -29,6 +37,12 @@ enum WebPath: Equatable, Sendable {
             var rest = path.dropFirst(3)
             while rest.hasSuffix("/") { rest = rest.dropLast() }
             guard !rest.isEmpty else { return nil }
+            for (suffix, make) in [("/-/star", WebPath.star), ("/-/comments", WebPath.comment)] where rest.hasSuffix(suffix) {
+                let name = rest.dropLast(suffix.count)
+                guard !name.isEmpty else { return nil }
+                self = make(String(name))
+                return
+            }
             // A tag has no slash: only the last component can be one.
             if let slash = rest.lastIndex(of: "/") {
                 let tag = rest[rest.index(after: slash)...]
@@ -50,6 +64,10 @@ enum WebPath: Equatable, Sendable {
         case .repository: "web_repository"
         case .tag: "web_tag"
         case .asset: "web_asset"
+        case .login: "web_login"
+        case .logout: "web_logout"
+        case .star: "web_star"
+        case .comment: "web_comment"
         }
     }
 }

@@ -5,13 +5,13 @@ import IndexAPI
 import Markdown
 
 extension WebResponder {
-    func home(_ request: Request, _ caller: Principal) async throws -> Response {
-        let visible = indexAPI.visibility(for: caller)
+    func home(_ request: Request, _ visitor: Visitor) async throws -> Response {
+        let visible = indexAPI.visibility(for: visitor.principal)
         let now = IndexClock.now()
         let recent = try await index.recentlyPushed(visible: visible, limit: 10)
         let popular = try await index.search("", visible: visible, limit: 10, offset: 0).hits
         let model = WebView.Home(
-            chrome: chrome("Home"),
+            chrome: chrome("Home", visitor: visitor),
             host: registryHost(request),
             recent: .init(cards: recent.map { card($0, now: now) }),
             popular: .init(cards: popular.map { card($0, now: now) })
@@ -19,15 +19,15 @@ extension WebResponder {
         return page(.ok, model, template: "home")
     }
 
-    func search(_ query: Query, _ caller: Principal) async throws -> Response {
+    func search(_ query: Query, _ visitor: Visitor) async throws -> Response {
         let text = String((query["q"] ?? "").prefix(200))
         let pageNumber = min(max(query.int("page") ?? 1, 1), Query.maximumPage)
         let results = try await index.search(
-            text, visible: indexAPI.visibility(for: caller), limit: Self.pageSize, offset: (pageNumber - 1) * Self.pageSize
+            text, visible: indexAPI.visibility(for: visitor.principal), limit: Self.pageSize, offset: (pageNumber - 1) * Self.pageSize
         )
         let now = IndexClock.now()
         let model = WebView.Search(
-            chrome: chrome(text.isEmpty ? "Search" : "Search: \(text)", query: text),
+            chrome: chrome(text.isEmpty ? "Search" : "Search: \(text)", query: text, visitor: visitor),
             query: text,
             hasQuery: !text.isEmpty,
             total: WebFormat.count(Int64(results.total)),
@@ -39,8 +39,8 @@ extension WebResponder {
         return page(.ok, model, template: "search")
     }
 
-    func repository(_ name: String, _ query: Query, _ request: Request, _ caller: Principal) async throws -> Response {
-        guard indexAPI.visible(name, to: caller), let summary = try await index.repository(name) else {
+    func repository(_ name: String, _ query: Query, _ request: Request, _ visitor: Visitor) async throws -> Response {
+        guard indexAPI.visible(name, to: visitor.principal), let summary = try await index.repository(name) else {
             return page(.notFound, notFound("No repository \(name) here, or it is not yours to see."))
         }
         let order = query["sort"].flatMap(TagSummary.Order.init(rawValue:)) ?? .pushed
@@ -51,9 +51,11 @@ extension WebResponder {
         let markdown = SafeMarkdown()
         let namespace = summary.namespace.isEmpty ? nil : summary.namespace
         let host = registryHost(request)
+        var starred = false
+        if visitor.session != nil, let user = visitor.user { starred = try await index.hasStarred(user, name) }
         let sorts: [(TagSummary.Order, String)] = [(.pushed, "newest"), (.name, "name"), (.size, "size")]
         let model = WebView.Repository(
-            chrome: chrome(name),
+            chrome: chrome(name, visitor: visitor),
             name: name,
             namespace: namespace,
             namespaceURL: namespace.map { link("/search", [("q", $0)]) },
@@ -88,7 +90,13 @@ extension WebResponder {
                     html: markdown.html(comment.body)
                 )
             },
-            commentCount: WebFormat.count(Int64(comments.total))
+            commentCount: WebFormat.count(Int64(comments.total)),
+            signedIn: visitor.session != nil,
+            starred: starred,
+            starURL: link("/r/\(name)/-/star"),
+            commentURL: link("/r/\(name)/-/comments"),
+            signInURL: link("/login", [("next", repositoryLink(name))]),
+            commentLimit: IndexResponder.commentLimit
         )
         return page(.ok, model, template: "repository")
     }

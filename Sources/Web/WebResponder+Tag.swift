@@ -9,9 +9,9 @@ extension WebResponder {
     /// The largest image config read for a page: configs are a few KiB; a hostile one is cut.
     static let configLimit = 1 << 20
 
-    func tagPage(_ name: String, _ tag: String, _ request: Request, _ caller: Principal) async throws -> Response {
+    func tagPage(_ name: String, _ tag: String, _ request: Request, _ visitor: Visitor) async throws -> Response {
         let missing = page(.notFound, notFound("No tag \(tag) in \(name) here, or it is not yours to see."))
-        guard indexAPI.visible(name, to: caller), try await index.repository(name) != nil,
+        guard indexAPI.visible(name, to: visitor.principal), try await index.repository(name) != nil,
               let repository = RepositoryName(name), let reference = Reference(tag)
         else { return missing }
         let stored: StoredManifest
@@ -49,7 +49,7 @@ extension WebResponder {
         let host = registryHost(request)
         let summary = try await index.tag(name, tag)
         let model = WebView.Tag(
-            chrome: chrome("\(name):\(tag)"),
+            chrome: chrome("\(name):\(tag)", visitor: visitor),
             repository: name,
             repositoryURL: repositoryLink(name),
             tag: tag,

@@ -1,4 +1,4 @@
-import Auth
+public import Auth
 import Foundation
 import Hummingbird
 import HTTPTypes
@@ -27,15 +27,21 @@ public struct WebResponder: Sendable {
         public var prefix: String
         /// `http.host`: the registry's public address, for pull commands behind a proxy.
         public var externalURL: String?
+        /// `https` on a TLS listener: its cookies are `Secure`.
+        public var scheme: String
 
-        public init(prefix: String = "", externalURL: String? = nil) {
+        public init(prefix: String = "", externalURL: String? = nil, scheme: String = "http") {
             self.prefix = prefix
             self.externalURL = externalURL
+            self.scheme = scheme
         }
     }
 
     let index: RepositoryIndex
     let indexAPI: IndexResponder
+    /// Where passwords are checked (the registry's own login door, with its throttle); nil
+    /// when nobody signs in with a password here.
+    let logins: HtpasswdProvider?
     let registry: Registry
     let settings: Settings
     let logger: Logger
@@ -48,9 +54,12 @@ public struct WebResponder: Sendable {
     /// Platforms of one index shown on a tag page.
     static let platformLimit = 32
 
-    public init(index: RepositoryIndex, indexAPI: IndexResponder, registry: Registry, settings: Settings, logger: Logger) {
+    public init(
+        index: RepositoryIndex, indexAPI: IndexResponder, logins: HtpasswdProvider?, registry: Registry, settings: Settings, logger: Logger
+    ) {
         self.index = index
         self.indexAPI = indexAPI
+        self.logins = logins
         self.registry = registry
         self.settings = settings
         self.logger = logger
@@ -75,36 +84,52 @@ public struct WebResponder: Sendable {
         let full = (request.head.path ?? "/").split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false).first ?? ""
         guard let path = route(full) else { return page(.notFound, notFound("There is no page here.")) }
         metric = path.route
-        guard request.method == .get || request.method == .head else {
-            var response = Response(status: .methodNotAllowed, headers: [.allow: "GET, HEAD", .contentLength: "0"])
-            response.headers[.contentType] = "text/plain; charset=utf-8"
-            return response
-        }
         if case .asset(let name) = path { return asset(name, request) }
-        let caller = (try? await indexAPI.authenticate(request, context)) ?? .anonymous
+        let visitor = await visitor(request, context)
         let query = Query(request.uri.query ?? "")
         do {
             switch path {
+            case .login:
+                guard request.method == .get || request.method == .head || request.method == .post else { return notAllowed("GET, POST") }
+                return try await login(request, context, visitor)
+            case .logout:
+                guard request.method == .get || request.method == .head || request.method == .post else { return notAllowed("GET, POST") }
+                return try await logout(request, visitor)
+            case .star(let name):
+                return try await star(request, name, visitor)
+            case .comment(let name):
+                return try await comment(request, name, visitor)
+            default:
+                break
+            }
+            guard request.method == .get || request.method == .head else { return notAllowed("GET, HEAD") }
+            switch path {
             case .home:
-                return try await home(request, caller)
+                return try await home(request, visitor)
             case .search:
-                return try await search(query, caller)
+                return try await search(query, visitor)
             case .repository(let name):
-                return try await repository(name, query, request, caller)
+                return try await repository(name, query, request, visitor)
             case .tag(let name, let tag):
                 // `/r/a/tags/b` is the repository `a/tags/b` when there is one to show.
                 let whole = name + "/tags/" + tag
-                if indexAPI.visible(whole, to: caller), try await index.repository(whole) != nil {
-                    return try await repository(whole, query, request, caller)
+                if indexAPI.visible(whole, to: visitor.principal), try await index.repository(whole) != nil {
+                    return try await repository(whole, query, request, visitor)
                 }
-                return try await tagPage(name, tag, request, caller)
-            case .asset:
+                return try await tagPage(name, tag, request, visitor)
+            default:
                 return page(.notFound, notFound("There is no page here."))
             }
         } catch {
             logger.error("web page failed", metadata: ["path": "\(full)", "error": "\(error)"])
             return page(.serviceUnavailable, WebView.NotFound(chrome: chrome("Unavailable"), message: "The index is not available right now. Try again in a moment."), template: "notfound")
         }
+    }
+
+    func notAllowed(_ methods: String) -> Response {
+        var response = Response(status: .methodNotAllowed, headers: [.allow: methods, .contentLength: "0"])
+        response.headers[.contentType] = "text/plain; charset=utf-8"
+        return response
     }
 
     // MARK: responses
@@ -151,8 +176,12 @@ public struct WebResponder: Sendable {
         return Response(status: .ok, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: asset.bytes)))
     }
 
-    func chrome(_ title: String, query: String = "") -> WebView.Chrome {
-        WebView.Chrome(base: settings.prefix, title: title, query: query, assetVersion: WebAssets.version)
+    func chrome(_ title: String, query: String = "", visitor: Visitor? = nil) -> WebView.Chrome {
+        WebView.Chrome(
+            base: settings.prefix, title: title, query: query, assetVersion: WebAssets.version,
+            user: visitor?.session == nil ? nil : visitor?.user, csrf: visitor?.session?.csrf ?? "",
+            loginURL: link("/login")
+        )
     }
 
     /// The registry's address as clients pull from it: `http.host` when set, else as the

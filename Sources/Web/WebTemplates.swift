@@ -21,6 +21,7 @@ enum WebTemplates {
     static let sources: [(String, String)] = [
         ("layout", layout), ("cards", cards), ("pages", pages),
         ("home", home), ("search", search), ("repository", repository), ("tag", tag), ("notfound", notFound),
+        ("login", login), ("logout", logout),
     ]
 
     static let layout = #"""
@@ -42,6 +43,11 @@ enum WebTemplates {
         <input id="search-box" name="q" type="search" value="{{chrome.query}}" placeholder="Search repositories">
         <button type="submit">Search</button>
         </form>
+        <nav class="account" aria-label="Account">
+        {{#chrome.user}}<span>Signed in as <strong>{{.}}</strong></span>
+        <form method="post" action="{{chrome.base}}/logout"><input type="hidden" name="csrf" value="{{chrome.csrf}}"><button type="submit" class="quiet">Sign out</button></form>{{/chrome.user}}
+        {{^chrome.user}}<a href="{{chrome.loginURL}}">Sign in</a>{{/chrome.user}}
+        </nav>
         </header>
         <main id="main">
         {{$content}}{{/content}}
@@ -101,12 +107,13 @@ enum WebTemplates {
         <h1>{{name}}</h1>
         {{#hasDescription}}<p class="lead">{{description}}</p>{{/hasDescription}}
         <dl class="stats">
-        <div><dt>Stars</dt><dd>{{stars}}</dd></div>
+        <div><dt>Stars</dt><dd id="star-count">{{stars}}</dd></div>
         <div><dt>Pulls</dt><dd>{{pulls}}</dd></div>
         <div><dt>Tags</dt><dd>{{tagCount}}</dd></div>
         <div><dt>Last push</dt><dd>{{#pushed}}<time datetime="{{iso}}">{{ago}}</time>{{/pushed}}{{^pushed}}never{{/pushed}}</dd></div>
         <div><dt>Last pull</dt><dd>{{#lastPulled}}<time datetime="{{iso}}">{{ago}}</time>{{/lastPulled}}{{^lastPulled}}never{{/lastPulled}}</dd></div>
         </dl>
+        {{#signedIn}}<form class="star" method="post" action="{{starURL}}"><input type="hidden" name="csrf" value="{{chrome.csrf}}"><button type="submit" id="star-button" aria-pressed="{{#starred}}true{{/starred}}{{^starred}}false{{/starred}}">{{#starred}}★ Starred{{/starred}}{{^starred}}☆ Star{{/starred}}</button></form>{{/signedIn}}
         <div class="pull">
         <label for="pull-command">Pull this image</label>
         <div class="copyable"><input id="pull-command" readonly value="{{pullCommand}}"><button type="button" class="copy" data-copy="pull-command" hidden>Copy</button></div>
@@ -128,6 +135,13 @@ enum WebTemplates {
         {{^empty(comments)}}<ol class="comments">
         {{#comments}}<li><article><header><strong>{{author}}</strong> <time datetime="{{created.iso}}">{{created.ago}}</time></header><div class="markdown">{{{html}}}</div></article></li>
         {{/comments}}</ol>{{/empty(comments)}}{{^comments}}<p class="empty">No comments yet.</p>{{/comments}}
+        {{#signedIn}}<form class="comment" method="post" action="{{commentURL}}">
+        <input type="hidden" name="csrf" value="{{chrome.csrf}}">
+        <label for="comment-body">Add a comment (Markdown)</label>
+        <textarea id="comment-body" name="body" rows="4" maxlength="{{commentLimit}}" required></textarea>
+        <button type="submit">Comment</button>
+        </form>{{/signedIn}}
+        {{^signedIn}}<p><a href="{{signInURL}}">Sign in</a> to star and comment.</p>{{/signedIn}}
         </section>
         {{/content}}{{/layout}}
         """#
@@ -179,6 +193,33 @@ enum WebTemplates {
         {{#referrers}}<tr><td><code>{{artifactType}}</code></td><td><code title="{{digest}}">{{shortDigest}}</code></td><td>{{size}}</td></tr>
         {{/referrers}}</tbody></table></div>{{/empty(referrers)}}{{^referrers}}<p class="empty">None refer to this image.</p>{{/referrers}}
         </section>
+        {{/content}}{{/layout}}
+        """#
+
+    static let login = #"""
+        {{<layout}}{{$content}}
+        <h1>Sign in</h1>
+        {{#available}}
+        {{#error}}<p class="error" role="alert">{{.}}</p>{{/error}}
+        <form class="login" method="post" action="{{chrome.base}}/login">
+        <input type="hidden" name="csrf" value="{{csrf}}">
+        <input type="hidden" name="next" value="{{next}}">
+        <label for="login-user">User name</label>
+        <input id="login-user" name="user" autocomplete="username" required autofocus>
+        <label for="login-password">Password</label>
+        <input id="login-password" name="password" type="password" autocomplete="current-password" required>
+        <button type="submit">Sign in</button>
+        </form>
+        {{/available}}
+        {{^available}}<p>This registry has no users to sign in as.</p>{{/available}}
+        {{/content}}{{/layout}}
+        """#
+
+    static let logout = #"""
+        {{<layout}}{{$content}}
+        <h1>Sign out</h1>
+        {{#chrome.user}}<form method="post" action="{{chrome.base}}/logout"><input type="hidden" name="csrf" value="{{chrome.csrf}}"><button type="submit">Sign out of {{.}}</button></form>{{/chrome.user}}
+        {{^chrome.user}}<p>You are not signed in.</p>{{/chrome.user}}
         {{/content}}{{/layout}}
         """#
 

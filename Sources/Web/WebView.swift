@@ -11,6 +11,11 @@ enum WebView {
         var query: String
         /// Changes when the assets do, so browsers may cache them for good.
         var assetVersion: String
+        /// The signed-in user; nil for a visitor who has not signed in.
+        var user: String?
+        /// The session's form token, for the sign-out form.
+        var csrf: String
+        var loginURL: String
     }
 
     /// A time shown as "3 hours ago", with the exact instant for machines.
@@ -107,6 +112,27 @@ enum WebView {
         var pager: Pager?
         var comments: [Comment]
         var commentCount: String
+        var signedIn: Bool
+        var starred: Bool
+        var starURL: String
+        var commentURL: String
+        var signInURL: String
+        var commentLimit: Int
+    }
+
+    struct Login {
+        var chrome: Chrome
+        /// The form's token, matched against the sign-in cookie.
+        var csrf: String
+        /// Where to go once signed in.
+        var next: String
+        var error: String?
+        /// Whether anyone can sign in here (an htpasswd file or the index's users).
+        var available: Bool
+    }
+
+    struct Logout {
+        var chrome: Chrome
     }
 
     struct KeyValue {

@@ -125,6 +125,7 @@ def csp_violations(driver) -> list[str]:
 def test_an_anonymous_visitor_finds_reads_and_sorts_images_in_chromium(site, browser):
     from selenium.webdriver.common.by import By
     from selenium.webdriver.common.keys import Keys
+    from selenium.webdriver.support.ui import WebDriverWait
 
     d = browser
     d.get(site.url + "/")
@@ -137,6 +138,7 @@ def test_an_anonymous_visitor_finds_reads_and_sorts_images_in_chromium(site, bro
     box = d.find_element(By.ID, "search-box")
     box.send_keys("static")
     box.send_keys(Keys.ENTER)
+    WebDriverWait(d, 15).until(lambda driver: "/search?q=static" in driver.current_url)
     assert d.current_url.endswith("/search?q=static")
     cards = d.find_elements(By.CSS_SELECTOR, ".card h3 a")
     assert [c.text for c in cards] == ["public/web"]
@@ -147,7 +149,7 @@ def test_an_anonymous_visitor_finds_reads_and_sorts_images_in_chromium(site, bro
 
     # The repository page, reached by its card.
     d.get(site.url + "/search?q=web")
-    d.find_element(By.LINK_TEXT, "public/web").click()
+    click_and_wait(d, d.find_element(By.LINK_TEXT, "public/web"))
     assert d.current_url == site.url + "/r/public/web"
     assert d.find_element(By.TAG_NAME, "h1").text == "public/web"
     assert d.find_element(By.CSS_SELECTOR, "p.lead").text == "Static files, fast"
@@ -169,13 +171,13 @@ def test_an_anonymous_visitor_finds_reads_and_sorts_images_in_chromium(site, bro
     platforms = d.find_element(By.XPATH, "//table[@class='tags']//a[text()='v1']/../..").text
     assert "linux/amd64" in platforms and "linux/arm64" in platforms
     shot(d, "repository")
-    d.find_element(By.LINK_TEXT, "name").click()
+    click_and_wait(d, d.find_element(By.LINK_TEXT, "name"))
     assert [row.find_element(By.TAG_NAME, "a").text for row in d.find_elements(By.CSS_SELECTOR, "table.tags tbody tr")] == ["latest", "v0.9", "v1"]
-    d.find_element(By.LINK_TEXT, "size").click()
+    click_and_wait(d, d.find_element(By.LINK_TEXT, "size"))
     assert d.find_elements(By.CSS_SELECTOR, "table.tags tbody tr a")[0].text == "v0.9"
 
     # The multi-arch tag: each platform's config, layers and history, and the signature.
-    d.find_element(By.LINK_TEXT, "v1").click()
+    click_and_wait(d, d.find_element(By.LINK_TEXT, "v1"))
     assert d.find_element(By.TAG_NAME, "h1").text == "public/web:v1"
     assert d.find_element(By.ID, "pull-command").get_attribute("value") == f"docker pull {site.host}/public/web:v1"
     sections = d.find_elements(By.CSS_SELECTOR, "section.image")
@@ -209,11 +211,14 @@ def test_a_private_repository_is_the_same_404_as_a_missing_one_on_every_page(sit
 def test_pages_are_valid_html_load_nothing_from_elsewhere_and_weigh_under_100_kb(site, tmp_path):
     pages = {
         "home": "/", "search": "/search?q=web", "repository": "/r/public/web", "tag": "/r/public/web/tags/v1",
-        "notfound": "/r/nothing/here",
+        "notfound": "/r/nothing/here", "login": "/login", "signed-in-repository": "/r/public/web", "logout": "/logout",
     }
+    anonymous, signed_in = requests.Session(), requests.Session()
+    form = signed_in.get(site.url + "/login", timeout=30)
+    signed_in.post(site.url + "/login", data={"user": "alice", "password": "alice-pw", "csrf": csrf_of(form.text)}, timeout=30)
     assets = {}
     for name, page in pages.items():
-        r = requests.get(site.url + page, timeout=30)
+        r = (signed_in if name.startswith("signed-in") or name == "logout" else anonymous).get(site.url + page, timeout=30)
         assert r.headers["Content-Type"] == "text/html; charset=utf-8"
         csp = r.headers["Content-Security-Policy"]
         assert "default-src 'none'" in csp and "script-src 'self'" in csp and "unsafe-inline" not in csp
@@ -258,3 +263,147 @@ def test_only_get_and_head_are_answered_and_bad_input_gets_a_page(site):
         r = requests.get(site.url + page, timeout=30)
         assert r.status_code in (200, 404), (page, r.status_code)
         assert r.headers["Content-Type"].startswith("text/html"), page
+
+
+def click_and_wait(d, element) -> None:
+    """Clicks something that loads a new page (a link, a form's button) and waits until the
+    old page is gone, so the next look is at the new one."""
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support import expected_conditions
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    old = d.find_element(By.TAG_NAME, "html")
+    element.click()
+    WebDriverWait(d, 15).until(expected_conditions.staleness_of(old))
+
+
+def sign_in(d, base: str, user: str, password: str, next_path: str | None = None):
+    from selenium.webdriver.common.by import By
+
+    d.get(base + "/login" + (f"?next={next_path}" if next_path else ""))
+    d.find_element(By.ID, "login-user").send_keys(user)
+    d.find_element(By.ID, "login-password").send_keys(password)
+    click_and_wait(d, d.find_element(By.CSS_SELECTOR, "form.login button[type=submit]"))
+
+
+def test_signed_in_users_see_their_private_repositories_star_and_comment_in_chromium(site, browser):
+    from selenium.webdriver.common.by import By
+
+    d = browser
+    d.delete_all_cookies()
+    # A wrong password says so and signs nobody in.
+    sign_in(d, site.url, "alice", "wrong")
+    assert d.find_element(By.CSS_SELECTOR, "p.error").text == "Wrong user name or password."
+    assert d.get_cookie("pier_session") is None
+
+    # From a repository's "Sign in to star and comment" link, and back to it.
+    d.get(site.url + "/r/public/web")
+    click_and_wait(d, d.find_element(By.LINK_TEXT, "Sign in"))
+    assert "/login" in d.current_url
+    d.find_element(By.ID, "login-user").send_keys("alice")
+    d.find_element(By.ID, "login-password").send_keys("alice-pw")
+    click_and_wait(d, d.find_element(By.CSS_SELECTOR, "form.login button[type=submit]"))
+    assert d.current_url == site.url + "/", d.find_element(By.TAG_NAME, "main").text
+    cookie = d.get_cookie("pier_session")
+    assert cookie and cookie["httpOnly"] and cookie["sameSite"] == "Lax"
+    assert "Signed in as alice" in d.find_element(By.CSS_SELECTOR, "nav.account").text
+    # Her private repository is hers to see now, on every page.
+    assert "alice/secret" in d.find_element(By.ID, "recent-heading").find_element(By.XPATH, "..").text
+    d.get(site.url + "/search?q=secret")
+    assert [c.text for c in d.find_elements(By.CSS_SELECTOR, ".card h3 a")] == ["alice/secret"]
+    d.get(site.url + "/r/alice/secret/tags/v1")
+    assert d.find_element(By.TAG_NAME, "h1").text == "alice/secret:v1"
+
+    # Star and unstar; comment with an injection attempt that renders inert.
+    d.get(site.url + "/r/public/web")
+    click_and_wait(d, d.find_element(By.ID, "star-button"))
+    assert d.find_element(By.ID, "star-count").text == "1"
+    assert d.find_element(By.ID, "star-button").get_attribute("aria-pressed") == "true"
+    d.find_element(By.ID, "comment-body").send_keys("Looks **good**. " + INJECTION)
+    click_and_wait(d, d.find_element(By.CSS_SELECTOR, "form.comment button[type=submit]"))
+    comments = d.find_elements(By.CSS_SELECTOR, ".comments li")
+    assert len(comments) == 2 and comments[-1].find_element(By.TAG_NAME, "strong").text == "alice"
+    assert comments[-1].find_elements(By.CSS_SELECTOR, ".markdown strong")[0].text == "good"
+    assert comments[-1].find_elements(By.TAG_NAME, "script") == [] and comments[-1].find_elements(By.TAG_NAME, "img") == []
+    assert no_alert(d)
+    shot(d, "repository-signed-in")
+    click_and_wait(d, d.find_element(By.ID, "star-button"))
+    assert d.find_element(By.ID, "star-count").text == "0"
+    assert csp_violations(d) == []
+
+    # Signing out forgets the session everywhere: the old cookie no longer signs anyone in.
+    old = d.get_cookie("pier_session")["value"]
+    click_and_wait(d, d.find_element(By.CSS_SELECTOR, "nav.account button"))
+    assert d.get_cookie("pier_session") is None
+    assert "alice/secret" not in d.page_source
+    r = requests.get(site.url + "/r/alice/secret", cookies={"pier_session": old}, timeout=30)
+    assert r.status_code == 404
+
+    # Bob signs in and still never sees alice's private repository.
+    sign_in(d, site.url, "bob", "bob-pw")
+    assert "Signed in as bob" in d.find_element(By.CSS_SELECTOR, "nav.account").text
+    for page in ["/", "/search?q=secret", "/search"]:
+        d.get(site.url + page)
+        assert "alice/secret" not in d.page_source, page
+    d.get(site.url + "/r/alice/secret")
+    assert d.find_element(By.TAG_NAME, "h1").text == "Not found"
+    d.delete_all_cookies()
+
+
+def csrf_of(html: str) -> str:
+    return re.search(r'name="csrf" value="([0-9a-f]+)"', html).group(1)
+
+
+def test_forms_posted_without_their_token_are_refused_and_sign_in_is_guarded(site):
+    s = requests.Session()
+    # Signing in needs the form's token, matched against its cookie.
+    r = s.post(site.url + "/login", data={"user": "alice", "password": "alice-pw"}, allow_redirects=False, timeout=30)
+    assert r.status_code == 403 and "pier_session" not in s.cookies
+    form = s.get(site.url + "/login?next=/r/public/web", timeout=30)
+    r = s.post(site.url + "/login", data={"user": "alice", "password": "alice-pw", "csrf": csrf_of(form.text), "next": "/r/public/web"},
+               allow_redirects=False, timeout=30)
+    assert r.status_code == 303 and r.headers["Location"] == "/r/public/web"
+    assert "HttpOnly" in r.headers["Set-Cookie"] and "SameSite=Lax" in r.headers["Set-Cookie"]
+    assert "pier_session" in s.cookies
+
+    # A star or a comment without the session's token changes nothing.
+    for data in ({}, {"csrf": "0" * 32}):
+        assert s.post(site.url + "/r/public/web/-/star", data=data, allow_redirects=False, timeout=30).status_code == 403
+        assert s.post(site.url + "/r/public/web/-/comments", data={**data, "body": "hi"}, allow_redirects=False, timeout=30).status_code == 403
+    body = api(site, "/api/v1/repositories/public/web", auth=ALICE).json()
+    assert body["star_count"] == 0
+    assert api(site, "/api/v1/repositories/public/web/comments", auth=ALICE).json()["count"] == 1
+    token = csrf_of(s.get(site.url + "/r/public/web", timeout=30).text)
+    assert s.post(site.url + "/r/public/web/-/star", data={"csrf": token}, allow_redirects=False, timeout=30).status_code == 303
+    assert api(site, "/api/v1/repositories/public/web", auth=ALICE).json()["star_count"] == 1
+    # An empty comment and an anonymous post are refused; GET on a form is not a post.
+    assert s.post(site.url + "/r/public/web/-/comments", data={"csrf": token, "body": "  "}, allow_redirects=False, timeout=30).status_code == 400
+    anonymous = requests.post(site.url + "/r/public/web/-/star", data={"csrf": token}, allow_redirects=False, timeout=30)
+    assert anonymous.status_code == 303 and anonymous.headers["Location"].startswith("/login?next=")
+    assert s.get(site.url + "/r/public/web/-/star", timeout=30).status_code == 405
+    # Another user's private repository: the same 404 as a missing one.
+    bob = requests.Session()
+    form = bob.get(site.url + "/login", timeout=30)
+    bob.post(site.url + "/login", data={"user": "bob", "password": "bob-pw", "csrf": csrf_of(form.text)}, timeout=30)
+    bob_token = csrf_of(bob.get(site.url + "/", timeout=30).text)
+    assert bob.post(site.url + "/r/alice/secret/-/star", data={"csrf": bob_token}, allow_redirects=False, timeout=30).status_code == 404
+
+    # Where to go after signing in stays on this site.
+    evil = requests.Session()
+    form = evil.get(site.url + "/login", timeout=30)
+    r = evil.post(site.url + "/login", data={"user": "bob", "password": "bob-pw", "csrf": csrf_of(form.text), "next": "//evil.example/x"},
+                  allow_redirects=False, timeout=30)
+    assert r.status_code == 303 and r.headers["Location"] == "/"
+    # A personal access token signs clients in, not browsers.
+    made = api(site, "/api/v1/tokens", auth=ALICE, method="POST", json={"name": "ci", "scopes": ["read"]}).json()
+    form = evil.get(site.url + "/login", timeout=30)
+    r = evil.post(site.url + "/login", data={"user": "alice", "password": made["token"], "csrf": csrf_of(form.text)},
+                  allow_redirects=False, timeout=30)
+    assert r.status_code == 401
+
+    # Signing out needs the token too.
+    assert s.post(site.url + "/logout", data={}, allow_redirects=False, timeout=30).status_code == 403
+    assert s.get(site.url + "/r/alice/secret", timeout=30).status_code == 200
+    r = s.post(site.url + "/logout", data={"csrf": token}, allow_redirects=False, timeout=30)
+    assert r.status_code == 303 and "Max-Age=0" in r.headers["Set-Cookie"]
+    assert s.get(site.url + "/r/alice/secret", timeout=30).status_code == 404

@@ -13,6 +13,10 @@ import Testing
         ("/r/tags/x", WebPath.repository("tags/x")),
         ("/r/team/app/tags/sha256:abc", WebPath.tag(repository: "team/app", tag: "sha256:abc")),
         ("/static/pier.css", WebPath.asset("pier.css")),
+        ("/login", WebPath.login),
+        ("/logout", WebPath.logout),
+        ("/r/team/app/-/star", WebPath.star("team/app")),
+        ("/r/team/app/-/comments", WebPath.comment("team/app")),
     ])
     func sharedAddressesMapToTheirPages(_ path: String, _ expected: WebPath) {
         #expect(WebPath(Substring(path)) == expected)
