@@ -82,11 +82,33 @@ public struct IndexResponder: Sendable {
         do {
             let caller = try await authenticate(request, context)
             return try await dispatch(request, Substring(path), caller, route: &route)
-        } catch let failure as AuthFailure {
-            return RegistryResponder.refusal(failure, request, challenge: access?.challenge(for: failure) ?? "")
-        } catch let error as RegistryError {
-            return error.response(for: request.method)
         } catch {
+            return failure(error, request, path: path)
+        }
+    }
+
+    /// Answers an API request for a caller already known (a web UI session): the web UI's
+    /// forms go through the API's own code, with its rules, checks and errors, rather than a
+    /// second copy of them.
+    public func respond(to request: Request, as caller: Principal) async -> Response {
+        let full = (request.head.path ?? "/").split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false).first ?? ""
+        let path = unprefixed(full) ?? full
+        var route = ""
+        do {
+            return try await dispatch(request, Substring(path), caller, route: &route)
+        } catch {
+            return failure(error, request, path: path)
+        }
+    }
+
+    /// Every failure in the registry's JSON error shape.
+    private func failure(_ error: any Error, _ request: Request, path: Substring) -> Response {
+        switch error {
+        case let failure as AuthFailure:
+            return RegistryResponder.refusal(failure, request, challenge: access?.challenge(for: failure) ?? "")
+        case let error as RegistryError:
+            return error.response(for: request.method)
+        default:
             logger.error("index request failed", metadata: ["path": "\(path)", "error": "\(error)"])
             return RegistryError(.unavailable, "the index is not available right now", status: 503).response(for: request.method)
         }
@@ -112,6 +134,13 @@ public struct IndexResponder: Sendable {
     public func visible(_ repository: String, to caller: Principal) -> Bool {
         guard let access else { return true }
         return access.allows(caller, .repository(repository, .pull))
+    }
+
+    /// Whether `caller` may do `actions` in `repository` (everyone may, without `auth`).
+    /// Administering a repository is all three actions, as the API's settings routes ask.
+    public func allows(_ caller: Principal, _ actions: AccessActions, on repository: String) -> Bool {
+        guard let access else { return true }
+        return access.allows(caller, .repository(repository, actions))
     }
 
     /// The filter search needs for `caller`; nil when everyone sees everything (no `auth`),

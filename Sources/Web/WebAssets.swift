@@ -96,6 +96,20 @@ enum WebAssets {
         textarea { font: inherit; color: inherit; padding: 0.5rem; border: 1px solid var(--line); border-radius: 6px; background: var(--bg); }
         .error { color: #c62828; font-weight: 600; }
         .star { margin: 0 0 1rem; }
+        .settings { display: grid; gap: 0.5rem; max-width: 48rem; margin-bottom: 1.5rem; }
+        .settings button, .settings select { justify-self: start; }
+        .settings.inline { grid-template-columns: auto 1fr; align-items: center; }
+        .settings.inline button { grid-column: 2; }
+        fieldset { border: 1px solid var(--line); border-radius: 6px; display: flex; flex-wrap: wrap; gap: 0.25rem 1.25rem; }
+        select { font: inherit; color: inherit; padding: 0.35rem; border: 1px solid var(--line); border-radius: 6px; background: var(--bg); }
+        .notice { color: #2e7d32; font-weight: 600; }
+        .ok { color: #2e7d32; } .failed { color: #c62828; }
+        .hook { border: 1px solid var(--line); border-radius: 8px; padding: 0.5rem 1rem; margin-bottom: 1rem; }
+        .hook h3 { margin-top: 0.5rem; }
+        caption { text-align: left; color: var(--muted); padding: 0.25rem 0; }
+        .danger h2 { color: #c62828; }
+        .created { border: 2px solid var(--accent); border-radius: 8px; padding: 0.5rem 1rem; margin: 1rem 0; }
+        .admin-link { margin: 0; }
         .pull { margin: 1rem 0; }
         .pull label { display: block; font-weight: 600; margin-bottom: 0.25rem; }
         .copyable { display: flex; gap: 0.5rem; max-width: 48rem; }

@@ -19,6 +19,12 @@ enum WebPath: Equatable, Sendable {
     /// repository name, so these never shadow one.
     case star(String)
     case comment(String)
+    /// A change posted from a repository's settings page.
+    case repositoryChange(String)
+    /// `/r/{name}/settings`, for those who administer the repository.
+    case repositorySettings(String)
+    /// `/settings`: the signed-in user's account (password, access tokens).
+    case account
 
     /// The route for `path` (below the UI's prefix, without the query); nil for a path the
     /// UI does not serve.
@@ -28,6 +34,7 @@ enum WebPath: Equatable, Sendable {
         case "/search": self = .search
         case "/login": self = .login
         case "/logout": self = .logout
+        case "/settings": self = .account
         default:
             if path.hasPrefix("/static/") {
                 self = .asset(String(path.dropFirst("/static/".count)))
@@ -37,7 +44,8 @@ enum WebPath: Equatable, Sendable {
             var rest = path.dropFirst(3)
             while rest.hasSuffix("/") { rest = rest.dropLast() }
             guard !rest.isEmpty else { return nil }
-            for (suffix, make) in [("/-/star", WebPath.star), ("/-/comments", WebPath.comment)] where rest.hasSuffix(suffix) {
+            let forms = [("/-/star", WebPath.star), ("/-/comments", WebPath.comment), ("/-/settings", WebPath.repositoryChange), ("/settings", WebPath.repositorySettings)]
+            for (suffix, make) in forms where rest.hasSuffix(suffix) {
                 let name = rest.dropLast(suffix.count)
                 guard !name.isEmpty else { return nil }
                 self = make(String(name))
@@ -68,6 +76,9 @@ enum WebPath: Equatable, Sendable {
         case .logout: "web_logout"
         case .star: "web_star"
         case .comment: "web_comment"
+        case .repositoryChange: "web_repository_change"
+        case .repositorySettings: "web_repository_settings"
+        case .account: "web_account"
         }
     }
 }

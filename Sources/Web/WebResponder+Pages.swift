@@ -96,7 +96,9 @@ extension WebResponder {
             starURL: link("/r/\(name)/-/star"),
             commentURL: link("/r/\(name)/-/comments"),
             signInURL: link("/login", [("next", repositoryLink(name))]),
-            commentLimit: IndexResponder.commentLimit
+            commentLimit: IndexResponder.commentLimit,
+            canAdminister: visitor.session != nil && indexAPI.allows(visitor.principal, .all, on: name),
+            settingsURL: link("/r/\(name)/settings")
         )
         return page(.ok, model, template: "repository")
     }

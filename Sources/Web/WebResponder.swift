@@ -99,6 +99,11 @@ public struct WebResponder: Sendable {
                 return try await star(request, name, visitor)
             case .comment(let name):
                 return try await comment(request, name, visitor)
+            case .repositoryChange(let name):
+                return try await repositoryChange(request, name, visitor)
+            case .account:
+                guard request.method == .get || request.method == .head || request.method == .post else { return notAllowed("GET, POST") }
+                return try await account(request, visitor)
             default:
                 break
             }
@@ -117,6 +122,13 @@ public struct WebResponder: Sendable {
                     return try await repository(whole, query, request, visitor)
                 }
                 return try await tagPage(name, tag, request, visitor)
+            case .repositorySettings(let name):
+                // `/r/a/settings` is the repository `a/settings` when there is one to show.
+                let whole = name + "/settings"
+                if indexAPI.visible(whole, to: visitor.principal), try await index.repository(whole) != nil {
+                    return try await repository(whole, query, request, visitor)
+                }
+                return try await repositorySettings(name, request, visitor)
             default:
                 return page(.notFound, notFound("There is no page here."))
             }

@@ -21,7 +21,8 @@ enum WebTemplates {
     static let sources: [(String, String)] = [
         ("layout", layout), ("cards", cards), ("pages", pages),
         ("home", home), ("search", search), ("repository", repository), ("tag", tag), ("notfound", notFound),
-        ("login", login), ("logout", logout),
+        ("login", login), ("logout", logout), ("repository-settings", repositorySettings), ("account", account),
+        ("messages", messages),
     ]
 
     static let layout = #"""
@@ -44,7 +45,7 @@ enum WebTemplates {
         <button type="submit">Search</button>
         </form>
         <nav class="account" aria-label="Account">
-        {{#chrome.user}}<span>Signed in as <strong>{{.}}</strong></span>
+        {{#chrome.user}}<span>Signed in as <a href="{{chrome.base}}/settings"><strong>{{.}}</strong></a></span>
         <form method="post" action="{{chrome.base}}/logout"><input type="hidden" name="csrf" value="{{chrome.csrf}}"><button type="submit" class="quiet">Sign out</button></form>{{/chrome.user}}
         {{^chrome.user}}<a href="{{chrome.loginURL}}">Sign in</a>{{/chrome.user}}
         </nav>
@@ -105,6 +106,7 @@ enum WebTemplates {
         {{<layout}}{{$content}}
         <nav class="crumbs" aria-label="Breadcrumb">{{#namespace}}<a href="{{namespaceURL}}">{{namespace}}</a> / {{/namespace}}<span>{{shortName}}</span></nav>
         <h1>{{name}}</h1>
+        {{#canAdminister}}<p class="admin-link"><a href="{{settingsURL}}">Settings</a></p>{{/canAdminister}}
         {{#hasDescription}}<p class="lead">{{description}}</p>{{/hasDescription}}
         <dl class="stats">
         <div><dt>Stars</dt><dd id="star-count">{{stars}}</dd></div>
@@ -220,6 +222,126 @@ enum WebTemplates {
         <h1>Sign out</h1>
         {{#chrome.user}}<form method="post" action="{{chrome.base}}/logout"><input type="hidden" name="csrf" value="{{chrome.csrf}}"><button type="submit">Sign out of {{.}}</button></form>{{/chrome.user}}
         {{^chrome.user}}<p>You are not signed in.</p>{{/chrome.user}}
+        {{/content}}{{/layout}}
+        """#
+
+    static let messages = #"""
+        {{#notice}}<p class="notice" role="status">{{.}}</p>{{/notice}}
+        {{#error}}<p class="error" role="alert">{{.}}</p>{{/error}}
+        """#
+
+    static let repositorySettings = #"""
+        {{<layout}}{{$content}}
+        <nav class="crumbs" aria-label="Breadcrumb"><a href="{{repositoryURL}}">{{name}}</a> / <span>settings</span></nav>
+        <h1>Settings of {{name}}</h1>
+        {{> messages}}
+        <section aria-labelledby="describe-heading">
+        <h2 id="describe-heading">Description and overview</h2>
+        <form class="settings" method="post" action="{{actionURL}}">
+        <input type="hidden" name="csrf" value="{{chrome.csrf}}"><input type="hidden" name="action" value="describe">
+        <label for="description">Short description</label>
+        <input id="description" name="description" maxlength="300" value="{{description}}">
+        <label for="overview">Overview (Markdown)</label>
+        <textarea id="overview" name="overview" rows="12">{{overview}}</textarea>
+        <button type="submit">Save</button>
+        </form>
+        </section>
+        {{#hasVisibility}}<section aria-labelledby="visibility-heading">
+        <h2 id="visibility-heading">Visibility</h2>
+        <form class="settings" method="post" action="{{actionURL}}">
+        <input type="hidden" name="csrf" value="{{chrome.csrf}}"><input type="hidden" name="action" value="visibility">
+        <fieldset><legend>Who may pull and see it</legend>
+        <label><input type="radio" name="visibility" value="public"{{#isPublic}} checked{{/isPublic}}> Public: everyone</label>
+        <label><input type="radio" name="visibility" value="private"{{^isPublic}} checked{{/isPublic}}> Private: its namespace's members and collaborators</label>
+        </fieldset>
+        <button type="submit" id="visibility-save">Save visibility</button>
+        </form>
+        </section>
+        <section aria-labelledby="collaborators-heading">
+        <h2 id="collaborators-heading">Collaborators</h2>
+        {{^empty(collaborators)}}<table class="collaborators"><thead><tr><th scope="col">User</th><th scope="col">Role</th><th scope="col"><span class="hidden-label">Remove</span></th></tr></thead><tbody>
+        {{#collaborators}}<tr><td>{{user}}</td><td>{{role}}</td><td><form method="post" action="{{actionURL}}"><input type="hidden" name="csrf" value="{{chrome.csrf}}"><input type="hidden" name="action" value="remove-collaborator"><input type="hidden" name="user" value="{{user}}"><button type="submit" class="quiet">Remove</button></form></td></tr>
+        {{/collaborators}}</tbody></table>{{/empty(collaborators)}}{{^collaborators}}<p class="empty">No collaborators.</p>{{/collaborators}}
+        <form class="settings inline" method="post" action="{{actionURL}}">
+        <input type="hidden" name="csrf" value="{{chrome.csrf}}"><input type="hidden" name="action" value="add-collaborator">
+        <label for="collaborator-user">User</label><input id="collaborator-user" name="user" required>
+        <label for="collaborator-role">Role</label>
+        <select id="collaborator-role" name="role"><option value="read">read</option><option value="write">write</option><option value="admin">admin</option></select>
+        <button type="submit" id="collaborator-add">Add collaborator</button>
+        </form>
+        </section>{{/hasVisibility}}
+        {{#webhooksAvailable}}<section aria-labelledby="webhooks-heading">
+        <h2 id="webhooks-heading">Webhooks</h2>
+        {{#webhooks}}<article class="hook">
+        <h3><code>{{url}}</code></h3>
+        <p class="meta">{{events}}{{^active}} · inactive{{/active}}</p>
+        <form method="post" action="{{actionURL}}"><input type="hidden" name="csrf" value="{{chrome.csrf}}"><input type="hidden" name="action" value="delete-webhook"><input type="hidden" name="webhook" value="{{id}}"><button type="submit" class="quiet">Delete webhook</button></form>
+        {{^empty(deliveries)}}<table class="deliveries"><caption>Recent deliveries</caption><thead><tr><th scope="col">Event</th><th scope="col">Result</th><th scope="col">When</th><th scope="col"><span class="hidden-label">Redeliver</span></th></tr></thead><tbody>
+        {{#deliveries}}<tr><td>{{event}}</td><td>{{#succeeded}}<span class="ok">{{status}}</span>{{/succeeded}}{{^succeeded}}<span class="failed">{{status}}</span>{{#error}} {{.}}{{/error}}{{/succeeded}}</td><td><time datetime="{{at.iso}}">{{at.ago}}</time></td>
+        <td><form method="post" action="{{actionURL}}"><input type="hidden" name="csrf" value="{{chrome.csrf}}"><input type="hidden" name="action" value="redeliver"><input type="hidden" name="webhook" value="{{hookID}}"><input type="hidden" name="delivery" value="{{id}}"><button type="submit" class="quiet">Redeliver</button></form></td></tr>
+        {{/deliveries}}</tbody></table>{{/empty(deliveries)}}{{^deliveries}}<p class="empty">No deliveries yet.</p>{{/deliveries}}
+        </article>{{/webhooks}}
+        <form class="settings" method="post" action="{{actionURL}}">
+        <input type="hidden" name="csrf" value="{{chrome.csrf}}"><input type="hidden" name="action" value="add-webhook">
+        <label for="webhook-url">Payload URL</label><input id="webhook-url" name="url" type="url" required>
+        <label for="webhook-secret">Secret (signs each delivery)</label><input id="webhook-secret" name="secret" type="password" autocomplete="new-password">
+        <fieldset><legend>Events</legend>{{#events}}<label><input type="checkbox" name="event-{{.}}" checked> {{.}}</label> {{/events}}</fieldset>
+        <button type="submit" id="webhook-add">Add webhook</button>
+        </form>
+        </section>{{/webhooksAvailable}}
+        <section aria-labelledby="danger-heading" class="danger">
+        <h2 id="danger-heading">Delete</h2>
+        {{^empty(tags)}}<form class="settings" method="post" action="{{actionURL}}">
+        <input type="hidden" name="csrf" value="{{chrome.csrf}}"><input type="hidden" name="action" value="delete-tag">
+        <label for="delete-tag">Tag</label>
+        <select id="delete-tag" name="tag">{{#tags}}<option value="{{.}}">{{.}}</option>{{/tags}}</select>
+        <label for="delete-tag-confirm">Type the tag's name to confirm</label><input id="delete-tag-confirm" name="confirm" required>
+        <button type="submit" id="delete-tag-button">Delete tag</button>
+        </form>{{/empty(tags)}}
+        <form class="settings" method="post" action="{{actionURL}}">
+        <input type="hidden" name="csrf" value="{{chrome.csrf}}"><input type="hidden" name="action" value="delete-repository">
+        <label for="delete-repository-confirm">Type <strong>{{name}}</strong> to delete the repository with every tag</label><input id="delete-repository-confirm" name="confirm" required>
+        <button type="submit" id="delete-repository-button">Delete repository</button>
+        </form>
+        </section>
+        {{/content}}{{/layout}}
+        """#
+
+    static let account = #"""
+        {{<layout}}{{$content}}
+        <h1>Account of {{user}}</h1>
+        {{> messages}}
+        {{#createdToken}}<div class="created" role="status"><p><strong>Your new token.</strong> Copy it now: it is not shown again.</p>
+        <div class="copyable"><label class="hidden-label" for="created-token">New token</label><input id="created-token" readonly value="{{.}}"><button type="button" class="copy" data-copy="created-token" hidden>Copy</button></div></div>{{/createdToken}}
+        <section aria-labelledby="tokens-heading">
+        <h2 id="tokens-heading">Access tokens</h2>
+        <p>Use a token as the password of <code>docker login</code> in scripts and CI; revoke it without changing your password.</p>
+        {{^empty(tokens)}}<table class="tokens"><thead><tr><th scope="col">Name</th><th scope="col">Scopes</th><th scope="col">Created</th><th scope="col">Last used</th><th scope="col"><span class="hidden-label">Revoke</span></th></tr></thead><tbody>
+        {{#tokens}}<tr><td>{{name}}</td><td>{{scopes}}</td><td><time datetime="{{created.iso}}">{{created.ago}}</time></td><td>{{#lastUsed}}<time datetime="{{iso}}">{{ago}}</time>{{/lastUsed}}{{^lastUsed}}never{{/lastUsed}}</td>
+        <td><form method="post" action="{{actionURL}}"><input type="hidden" name="csrf" value="{{chrome.csrf}}"><input type="hidden" name="action" value="revoke-token"><input type="hidden" name="token" value="{{id}}"><button type="submit" class="quiet">Revoke</button></form></td></tr>
+        {{/tokens}}</tbody></table>{{/empty(tokens)}}{{^tokens}}<p class="empty">No tokens.</p>{{/tokens}}
+        <form class="settings" method="post" action="{{actionURL}}">
+        <input type="hidden" name="csrf" value="{{chrome.csrf}}"><input type="hidden" name="action" value="create-token">
+        <label for="token-name">Token name</label><input id="token-name" name="name" maxlength="100" required>
+        <fieldset><legend>Scopes</legend>
+        <label><input type="checkbox" name="scope-read" checked> read</label>
+        <label><input type="checkbox" name="scope-write"> write</label>
+        <label><input type="checkbox" name="scope-delete"> delete</label>
+        </fieldset>
+        <button type="submit" id="token-create">Create token</button>
+        </form>
+        </section>
+        {{#canChangePassword}}<section aria-labelledby="password-heading">
+        <h2 id="password-heading">Password</h2>
+        <form class="settings" method="post" action="{{actionURL}}">
+        <input type="hidden" name="csrf" value="{{chrome.csrf}}"><input type="hidden" name="action" value="password">
+        <label for="current-password">Current password</label><input id="current-password" name="current" type="password" autocomplete="current-password" required>
+        <label for="new-password">New password</label><input id="new-password" name="password" type="password" autocomplete="new-password" required>
+        <label for="repeat-password">New password again</label><input id="repeat-password" name="repeat" type="password" autocomplete="new-password" required>
+        <button type="submit">Change password</button>
+        </form>
+        </section>{{/canChangePassword}}
+        {{^canChangePassword}}<p class="meta">Your password is kept in the registry's htpasswd file; its administrator changes it.</p>{{/canChangePassword}}
         {{/content}}{{/layout}}
         """#
 

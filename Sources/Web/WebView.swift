@@ -118,6 +118,73 @@ enum WebView {
         var commentURL: String
         var signInURL: String
         var commentLimit: Int
+        /// Whether the visitor administers it (a link to its settings).
+        var canAdminister: Bool
+        var settingsURL: String
+    }
+
+    struct Collaborator {
+        var user: String
+        var role: String
+    }
+
+    struct Delivery {
+        /// The webhook it belongs to (a redeliver form names both).
+        var hookID: String
+        var id: String
+        var event: String
+        var status: String
+        var succeeded: Bool
+        var at: When
+        var error: String?
+    }
+
+    struct Hook {
+        var id: String
+        var url: String
+        var events: String
+        var active: Bool
+        var deliveries: [Delivery]
+    }
+
+    struct RepositorySettings {
+        var chrome: Chrome
+        var name: String
+        var repositoryURL: String
+        var actionURL: String
+        var notice: String?
+        var error: String?
+        var description: String
+        var overview: String
+        /// Whether visibility is the index's to decide (`index.namespaces`).
+        var hasVisibility: Bool
+        var isPublic: Bool
+        var collaborators: [Collaborator]
+        var webhooksAvailable: Bool
+        var webhooks: [Hook]
+        var events: [String]
+        var tags: [String]
+    }
+
+    struct TokenRow {
+        var id: String
+        var name: String
+        var scopes: String
+        var created: When
+        var lastUsed: When?
+    }
+
+    struct Account {
+        var chrome: Chrome
+        var user: String
+        var actionURL: String
+        var notice: String?
+        var error: String?
+        /// A token just made: shown on this page once, never again.
+        var createdToken: String?
+        /// Users of the htpasswd file change their password in the file.
+        var canChangePassword: Bool
+        var tokens: [TokenRow]
     }
 
     struct Login {

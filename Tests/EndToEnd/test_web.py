@@ -212,6 +212,7 @@ def test_pages_are_valid_html_load_nothing_from_elsewhere_and_weigh_under_100_kb
     pages = {
         "home": "/", "search": "/search?q=web", "repository": "/r/public/web", "tag": "/r/public/web/tags/v1",
         "notfound": "/r/nothing/here", "login": "/login", "signed-in-repository": "/r/public/web", "logout": "/logout",
+        "signed-in-settings": "/r/public/web/settings", "signed-in-account": "/settings",
     }
     anonymous, signed_in = requests.Session(), requests.Session()
     form = signed_in.get(site.url + "/login", timeout=30)
@@ -268,13 +269,23 @@ def test_only_get_and_head_are_answered_and_bad_input_gets_a_page(site):
 def click_and_wait(d, element) -> None:
     """Clicks something that loads a new page (a link, a form's button) and waits until the
     old page is gone, so the next look is at the new one."""
+    from selenium.common.exceptions import WebDriverException
     from selenium.webdriver.common.by import By
-    from selenium.webdriver.support import expected_conditions
     from selenium.webdriver.support.ui import WebDriverWait
 
     old = d.find_element(By.TAG_NAME, "html")
     element.click()
-    WebDriverWait(d, 15).until(expected_conditions.staleness_of(old))
+
+    def gone(_):
+        # Chromium says "stale element" or, mid-navigation, "node does not belong to the
+        # document": either way the old page is gone.
+        try:
+            old.is_enabled()
+        except WebDriverException:
+            return True
+        return False
+
+    WebDriverWait(d, 15).until(gone)
 
 
 def sign_in(d, base: str, user: str, password: str, next_path: str | None = None):
@@ -407,3 +418,112 @@ def test_forms_posted_without_their_token_are_refused_and_sign_in_is_guarded(sit
     r = s.post(site.url + "/logout", data={"csrf": token}, allow_redirects=False, timeout=30)
     assert r.status_code == 303 and "Max-Age=0" in r.headers["Set-Cookie"]
     assert s.get(site.url + "/r/alice/secret", timeout=30).status_code == 404
+
+
+@pytest.fixture
+def owned(make_server, htpasswd):
+    """Namespaces on: alice owns alice/**, repositories start public; webhooks may reach
+    this host."""
+    path = htpasswd(USERS)
+    srv = make_server("pier", config={
+        "auth": {"htpasswd": {"realm": "pier", "path": str(path)}},
+        "index": {"namespaces": True, "defaultvisibility": "public", "webhooks": {"allow": ["127.0.0.0/8"]}},
+    }, auth=ALICE)
+    reg = Registry(srv.url, auth=ALICE)
+    for tag in ("v1", "v2"):
+        assert reg.push("alice/app", tag, images.image(1)).status_code == 201
+    eventually(lambda: api(srv, "/api/v1/repositories/alice/app", auth=ALICE).status_code == 200
+               and api(srv, "/api/v1/repositories/alice/app", auth=ALICE).json()["tag_count"] == 2)
+    return srv
+
+
+def test_an_owner_manages_a_repository_and_tokens_from_the_settings_pages_in_chromium(owned, browser):
+    from harness.receiver import Receiver
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import Select
+
+    d = browser
+    d.delete_all_cookies()
+    # Only its administrators reach a repository's settings.
+    sign_in(d, owned.url, "bob", "bob-pw")
+    d.get(owned.url + "/r/alice/app/settings")
+    assert "Only the administrators of alice/app" in d.find_element(By.TAG_NAME, "main").text
+    d.get(owned.url + "/r/alice/app")
+    assert d.find_elements(By.LINK_TEXT, "Settings") == []
+    click_and_wait(d, d.find_element(By.CSS_SELECTOR, "nav.account button"))
+
+    sign_in(d, owned.url, "alice", "alice-pw", next_path="/r/alice/app")
+    click_and_wait(d, d.find_element(By.LINK_TEXT, "Settings"))
+    assert d.find_element(By.TAG_NAME, "h1").text == "Settings of alice/app"
+
+    # The overview, edited and shown (its injection inert).
+    d.find_element(By.ID, "description").send_keys("The app")
+    d.find_element(By.ID, "overview").send_keys("## Usage\n\nRun **it**. " + INJECTION)
+    click_and_wait(d, d.find_element(By.XPATH, "//form[.//input[@value='describe']]//button"))
+    assert d.find_element(By.CSS_SELECTOR, "p.notice").text == "Description and overview saved."
+    d.get(owned.url + "/r/alice/app")
+    assert d.find_element(By.CSS_SELECTOR, ".overview .markdown h2").text == "Usage"
+    assert d.find_elements(By.CSS_SELECTOR, ".overview script, .overview img") == [] and no_alert(d)
+    click_and_wait(d, d.find_element(By.LINK_TEXT, "Settings"))
+
+    # Private: an anonymous visitor and bob lose it; bob as a collaborator sees it again.
+    d.find_element(By.CSS_SELECTOR, "input[name=visibility][value=private]").click()
+    click_and_wait(d, d.find_element(By.ID, "visibility-save"))
+    assert requests.get(owned.url + "/r/alice/app", timeout=30).status_code == 404
+    assert api(owned, "/api/v1/repositories/alice/app", auth=("bob", "bob-pw")).status_code == 404
+    d.find_element(By.ID, "collaborator-user").send_keys("bob")
+    Select(d.find_element(By.ID, "collaborator-role")).select_by_value("read")
+    click_and_wait(d, d.find_element(By.ID, "collaborator-add"))
+    assert "bob" in d.find_element(By.CSS_SELECTOR, "table.collaborators").text
+    assert api(owned, "/api/v1/repositories/alice/app", auth=("bob", "bob-pw")).status_code == 200
+
+    # A webhook, a push that reaches it, its delivery shown, redelivered from the page.
+    rx = Receiver().start()
+    try:
+        d.find_element(By.ID, "webhook-url").send_keys(rx.url("/hook"))
+        click_and_wait(d, d.find_element(By.ID, "webhook-add"))
+        assert rx.url("/hook") in d.find_element(By.CSS_SELECTOR, "article.hook").text
+        assert Registry(owned.url, auth=ALICE).push("alice/app", "v3", images.image(1)).status_code == 201
+        assert rx.wait_for(lambda accepted: len(accepted) >= 1)
+
+        def delivered():
+            d.get(owned.url + "/r/alice/app/settings")
+            return d.find_elements(By.CSS_SELECTOR, "table.deliveries tbody tr")
+        rows = eventually(delivered, timeout=15)
+        assert rows and "HTTP 200" in rows[0].text, [r.text for r in rows]
+        shot(d, "settings")
+        click_and_wait(d, rows[0].find_element(By.TAG_NAME, "button"))
+        assert d.find_element(By.CSS_SELECTOR, "p.notice").text == "Delivery sent again."
+        assert rx.wait_for(lambda accepted: len(accepted) >= 2)
+    finally:
+        rx.stop()
+
+    # Deleting a tag needs its name typed; then it is gone from the repository page.
+    Select(d.find_element(By.ID, "delete-tag")).select_by_value("v1")
+    d.find_element(By.ID, "delete-tag-confirm").send_keys("v2")
+    click_and_wait(d, d.find_element(By.ID, "delete-tag-button"))
+    assert d.find_element(By.CSS_SELECTOR, "p.error").text == "Type the tag's name to delete it."
+    Select(d.find_element(By.ID, "delete-tag")).select_by_value("v1")
+    d.find_element(By.ID, "delete-tag-confirm").send_keys("v1")
+    click_and_wait(d, d.find_element(By.ID, "delete-tag-button"))
+    assert d.find_element(By.CSS_SELECTOR, "p.notice").text == "Tag deleted."
+    assert Registry(owned.url, auth=ALICE).get_manifest("alice/app", "v1").status_code == 404
+    d.get(owned.url + "/r/alice/app")
+    assert [a.text for a in d.find_elements(By.CSS_SELECTOR, "table.tags tbody tr td:first-child a")] == ["v3", "v2"]
+
+    # A token: created, shown once, works for a client, revoked, refused.
+    d.get(owned.url + "/settings")
+    d.find_element(By.ID, "token-name").send_keys("ci")
+    click_and_wait(d, d.find_element(By.ID, "token-create"))
+    token = d.find_element(By.ID, "created-token").get_attribute("value")
+    assert token.startswith("pier_pat_")
+    shot(d, "account")
+    assert api(owned, "/api/v1/repositories/alice/app", auth=("alice", token)).status_code == 200
+    d.get(owned.url + "/settings")
+    assert d.find_elements(By.ID, "created-token") == [] and token not in d.page_source
+    assert "ci" in d.find_element(By.CSS_SELECTOR, "table.tokens").text
+    click_and_wait(d, d.find_element(By.XPATH, "//table[@class='tokens']//button[text()='Revoke']"))
+    assert d.find_element(By.CSS_SELECTOR, "p.notice").text == "Token revoked."
+    assert api(owned, "/api/v1/repositories/alice/app", auth=("alice", token)).status_code == 401
+    assert csp_violations(d) == []
+    d.delete_all_cookies()

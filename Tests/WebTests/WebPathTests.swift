@@ -17,6 +17,9 @@ import Testing
         ("/logout", WebPath.logout),
         ("/r/team/app/-/star", WebPath.star("team/app")),
         ("/r/team/app/-/comments", WebPath.comment("team/app")),
+        ("/r/team/app/settings", WebPath.repositorySettings("team/app")),
+        ("/r/team/app/-/settings", WebPath.repositoryChange("team/app")),
+        ("/settings", WebPath.account),
     ])
     func sharedAddressesMapToTheirPages(_ path: String, _ expected: WebPath) {
         #expect(WebPath(Substring(path)) == expected)
