@@ -230,6 +230,26 @@ public final class RepositoryIndex: Sendable {
         return Array(hits.lazy.filter { visible($0.name) }.prefix(limit))
     }
 
+    /// The repositories under `namespace/` that `visible` lets the caller see, most recently
+    /// pushed first: a user's or an organisation's page. A caller who sees only some is
+    /// shown those among the namespace's first 1,000.
+    public func repositories(inNamespace namespace: String, visible: (@Sendable (String) -> Bool)?, limit: Int, offset: Int) async throws -> SearchResults {
+        var pattern = ""
+        for character in namespace {
+            if character == "\\" || character == "%" || character == "_" { pattern.append("\\") }
+            pattern.append(character)
+        }
+        let rows = try await database.query(
+            """
+            SELECT r.name, r.star_count, r.pull_count, r.description, r.pushed_at FROM repositories r
+            WHERE r.name LIKE $1 ESCAPE '\\' ORDER BY COALESCE(r.pushed_at, 0) DESC, r.name ASC LIMIT $2
+            """,
+            [.text(pattern + "/%"), .integer(1000)]
+        )
+        let hits = rows.compactMap(Self.hit).filter { visible?($0.name) ?? true }
+        return SearchResults(hits: Array(hits.dropFirst(offset).prefix(limit)), total: hits.count)
+    }
+
     /// A page of a broad search from its kept matches; nil for a page past them (a caller
     /// who sees everything then reads it from the database). A caller who sees only some
     /// repositories is shown those among the kept matches.

@@ -515,7 +515,9 @@ public struct IndexResponder: Sendable {
 
     /// `text` when it can be a user name (as htpasswd and tokens carry them): printable,
     /// no `:` or `/`, at most 128 characters.
-    static func userName(_ text: Substring) -> String? {
+    /// `text` as a user name the index accepts (no spaces, controls, `:` or `/`); nil when
+    /// it cannot be one.
+    public static func userName(_ text: Substring) -> String? {
         guard !text.isEmpty, text.count <= 128,
               !text.unicodeScalars.contains(where: { $0.value <= 0x20 || $0.value == 0x7F || $0 == ":" || $0 == "/" })
         else { return nil }

@@ -25,6 +25,10 @@ enum WebPath: Equatable, Sendable {
     case repositorySettings(String)
     /// `/settings`: the signed-in user's account (password, access tokens).
     case account
+    /// `/u/{user}`: a user's repositories and organisations.
+    case user(String)
+    /// `/o/{org}`: an organisation's repositories, and its teams for its members.
+    case organization(String)
 
     /// The route for `path` (below the UI's prefix, without the query); nil for a path the
     /// UI does not serve.
@@ -38,6 +42,12 @@ enum WebPath: Equatable, Sendable {
         default:
             if path.hasPrefix("/static/") {
                 self = .asset(String(path.dropFirst("/static/".count)))
+                return
+            }
+            for (prefix, make) in [("/u/", WebPath.user), ("/o/", WebPath.organization)] where path.hasPrefix(prefix) {
+                let name = path.dropFirst(prefix.count)
+                guard !name.isEmpty, !name.contains("/") else { return nil }
+                self = make(String(name))
                 return
             }
             guard path.hasPrefix("/r/") else { return nil }
@@ -79,6 +89,8 @@ enum WebPath: Equatable, Sendable {
         case .repositoryChange: "web_repository_change"
         case .repositorySettings: "web_repository_settings"
         case .account: "web_account"
+        case .user: "web_user"
+        case .organization: "web_organization"
         }
     }
 }

@@ -51,6 +51,7 @@ extension WebResponder {
         let markdown = SafeMarkdown()
         let namespace = summary.namespace.isEmpty ? nil : summary.namespace
         let host = registryHost(request)
+        let namespaceURL: String? = if let namespace { await namespaceLink(namespace) } else { nil }
         var starred = false
         if visitor.session != nil, let user = visitor.user { starred = try await index.hasStarred(user, name) }
         let sorts: [(TagSummary.Order, String)] = [(.pushed, "newest"), (.name, "name"), (.size, "size")]
@@ -58,7 +59,7 @@ extension WebResponder {
             chrome: chrome(name, visitor: visitor),
             name: name,
             namespace: namespace,
-            namespaceURL: namespace.map { link("/search", [("q", $0)]) },
+            namespaceURL: namespaceURL,
             shortName: namespace.map { String(name.dropFirst($0.count + 1)) } ?? name,
             description: summary.description,
             hasDescription: !summary.description.isEmpty,

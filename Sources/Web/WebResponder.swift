@@ -122,6 +122,10 @@ public struct WebResponder: Sendable {
                     return try await repository(whole, query, request, visitor)
                 }
                 return try await tagPage(name, tag, request, visitor)
+            case .user(let name):
+                return try await namespacePage(name, organization: false, query, visitor)
+            case .organization(let name):
+                return try await namespacePage(name, organization: true, query, visitor)
             case .repositorySettings(let name):
                 // `/r/a/settings` is the repository `a/settings` when there is one to show.
                 let whole = name + "/settings"

@@ -22,7 +22,7 @@ enum WebTemplates {
         ("layout", layout), ("cards", cards), ("pages", pages),
         ("home", home), ("search", search), ("repository", repository), ("tag", tag), ("notfound", notFound),
         ("login", login), ("logout", logout), ("repository-settings", repositorySettings), ("account", account),
-        ("messages", messages),
+        ("messages", messages), ("namespace", namespace),
     ]
 
     static let layout = #"""
@@ -342,6 +342,25 @@ enum WebTemplates {
         </form>
         </section>{{/canChangePassword}}
         {{^canChangePassword}}<p class="meta">Your password is kept in the registry's htpasswd file; its administrator changes it.</p>{{/canChangePassword}}
+        {{/content}}{{/layout}}
+        """#
+
+    static let namespace = #"""
+        {{<layout}}{{$content}}
+        <h1>{{name}}</h1>
+        <p class="meta">{{#isOrganization}}Organisation{{/isOrganization}}{{^isOrganization}}User{{/isOrganization}} · {{total}} repositories</p>
+        {{^empty(organizations)}}<p>Member of {{#organizations}}<a href="{{url}}">{{label}}</a> {{/organizations}}</p>{{/empty(organizations)}}
+        <section aria-labelledby="repositories-heading">
+        <h2 id="repositories-heading">Repositories</h2>
+        {{#repositories}}{{> cards}}{{/repositories}}
+        {{> pages}}
+        </section>
+        {{#showTeams}}<section aria-labelledby="teams-heading">
+        <h2 id="teams-heading">Teams</h2>
+        {{^empty(teams)}}<table class="teams"><thead><tr><th scope="col">Team</th><th scope="col">Permission</th><th scope="col">Members</th></tr></thead><tbody>
+        {{#teams}}<tr><td>{{name}}</td><td>{{permission}}</td><td>{{members}}</td></tr>
+        {{/teams}}</tbody></table>{{/empty(teams)}}{{^teams}}<p class="empty">No teams.</p>{{/teams}}
+        </section>{{/showTeams}}
         {{/content}}{{/layout}}
         """#
 

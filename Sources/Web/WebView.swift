@@ -266,6 +266,32 @@ enum WebView {
         var referrers: [Referrer]
     }
 
+    struct TeamCard {
+        var name: String
+        var permission: String
+        var members: String
+    }
+
+    /// A user's or an organisation's page.
+    struct Namespace {
+        var chrome: Chrome
+        var name: String
+        var isOrganization: Bool
+        var total: String
+        var repositories: CardList
+        var pager: Pager?
+        /// A user's organisations, linked.
+        var organizations: [Link]
+        /// An organisation's teams, for its members only.
+        var teams: [TeamCard]
+        var showTeams: Bool
+    }
+
+    struct Link {
+        var label: String
+        var url: String
+    }
+
     struct NotFound {
         var chrome: Chrome
         var message: String

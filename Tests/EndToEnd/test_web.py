@@ -527,3 +527,50 @@ def test_an_owner_manages_a_repository_and_tokens_from_the_settings_pages_in_chr
     assert api(owned, "/api/v1/repositories/alice/app", auth=("alice", token)).status_code == 401
     assert csp_violations(d) == []
     d.delete_all_cookies()
+
+
+def web_session(srv, user: str, password: str) -> requests.Session:
+    """A requests session signed in through the sign-in form, as a browser is."""
+    s = requests.Session()
+    form = s.get(srv.url + "/login", timeout=30)
+    r = s.post(srv.url + "/login", data={"user": user, "password": password, "csrf": csrf_of(form.text)}, allow_redirects=False, timeout=30)
+    assert r.status_code == 303, r.text
+    return s
+
+
+def test_user_and_organisation_pages_list_what_the_visitor_may_see(make_server, htpasswd):
+    users = {**USERS, "root": "root-pw"}
+    srv = make_server("pier", config={
+        "auth": {"htpasswd": {"realm": "pier", "path": str(htpasswd(users))}},
+        "access": {"admins": ["root"]},
+        "index": {"namespaces": True, "defaultvisibility": "private"},
+    }, auth=ALICE)
+    root = ("root", "root-pw")
+    assert api(srv, "/api/v1/orgs", auth=root, method="POST", json={"name": "acme"}).status_code == 201
+    assert api(srv, "/api/v1/orgs/acme/teams", auth=root, method="POST", json={"name": "devs", "permission": "write"}).status_code == 201
+    assert api(srv, "/api/v1/orgs/acme/teams/devs/members/alice", auth=root, method="PUT").status_code == 204
+    alice = Registry(srv.url, auth=ALICE)
+    for repo in ("alice/open", "alice/closed", "acme/tool"):
+        assert alice.push(repo, "v1", images.image(1)).status_code == 201
+    eventually(lambda: api(srv, "/api/v1/repositories/acme/tool", auth=ALICE).status_code == 200)
+    assert api(srv, "/api/v1/repositories/alice/open", auth=ALICE, method="PATCH", json={"visibility": "public"}).status_code == 200
+
+    anonymous = requests.get(srv.url + "/u/alice", timeout=30)
+    assert anonymous.status_code == 200 and "alice/open" in anonymous.text and "alice/closed" not in anonymous.text
+    signed_in = web_session(srv, "alice", "alice-pw")
+    page = signed_in.get(srv.url + "/u/alice", timeout=30).text
+    assert "alice/open" in page and "alice/closed" in page
+    assert 'href="/o/acme"' in page  # her organisation
+    # An organisation: its repositories as the visitor may see them, its teams for members.
+    org = requests.get(srv.url + "/o/acme", timeout=30)
+    assert org.status_code == 200 and "acme/tool" not in org.text and "Teams" not in org.text
+    org = signed_in.get(srv.url + "/o/acme", timeout=30).text
+    assert "acme/tool" in org and "devs" in org and "alice" in org
+    bob = web_session(srv, "bob", "bob-pw")
+    assert "devs" not in bob.get(srv.url + "/o/acme", timeout=30).text
+    # A repository's namespace links to its page.
+    assert 'href="/o/acme"' in signed_in.get(srv.url + "/r/acme/tool", timeout=30).text
+    assert 'href="/u/alice"' in requests.get(srv.url + "/r/alice/open", timeout=30).text
+    # Names that are nobody's, or not names.
+    for path in ("/u/nobody", "/o/nope", "/o/alice", "/u/a%20b"):
+        assert requests.get(srv.url + path, timeout=30).status_code == 404, path

@@ -20,12 +20,14 @@ import Testing
         ("/r/team/app/settings", WebPath.repositorySettings("team/app")),
         ("/r/team/app/-/settings", WebPath.repositoryChange("team/app")),
         ("/settings", WebPath.account),
+        ("/u/alice", WebPath.user("alice")),
+        ("/o/acme", WebPath.organization("acme")),
     ])
     func sharedAddressesMapToTheirPages(_ path: String, _ expected: WebPath) {
         #expect(WebPath(Substring(path)) == expected)
     }
 
-    @Test(arguments: ["/r/", "/r", "/v2/", "/api/v1/search", "/login/x", "/searchx"])
+    @Test(arguments: ["/r/", "/r", "/v2/", "/api/v1/search", "/login/x", "/searchx", "/u/", "/o/a/b"])
     func otherPathsAreNotTheUIs(_ path: String) {
         #expect(WebPath(Substring(path)) == nil)
     }
