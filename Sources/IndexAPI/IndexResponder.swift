@@ -143,6 +143,13 @@ public struct IndexResponder: Sendable {
         return access.allows(caller, .repository(repository, actions))
     }
 
+    /// Whether `caller` is one of the registry's administrators (`access.admins`), signed in
+    /// with a password rather than a token: who manages users and organisations.
+    public func isAdministrator(_ caller: Principal) -> Bool {
+        guard caller.limit == nil, let user = caller.identity.userName else { return false }
+        return access?.policy.admins.contains(user) == true
+    }
+
     /// The filter search needs for `caller`; nil when everyone sees everything (no `auth`),
     /// so the database pages the results itself.
     public func visibility(for caller: Principal) -> (@Sendable (String) -> Bool)? {

@@ -25,6 +25,8 @@ enum WebPath: Equatable, Sendable {
     case repositorySettings(String)
     /// `/settings`: the signed-in user's account (password, access tokens).
     case account
+    /// `/admin`: users and organisations, for the registry's administrators.
+    case admin
     /// `/u/{user}`: a user's repositories and organisations.
     case user(String)
     /// `/o/{org}`: an organisation's repositories, and its teams for its members.
@@ -39,6 +41,7 @@ enum WebPath: Equatable, Sendable {
         case "/login": self = .login
         case "/logout": self = .logout
         case "/settings": self = .account
+        case "/admin": self = .admin
         default:
             if path.hasPrefix("/static/") {
                 self = .asset(String(path.dropFirst("/static/".count)))
@@ -89,6 +92,7 @@ enum WebPath: Equatable, Sendable {
         case .repositoryChange: "web_repository_change"
         case .repositorySettings: "web_repository_settings"
         case .account: "web_account"
+        case .admin: "web_admin"
         case .user: "web_user"
         case .organization: "web_organization"
         }

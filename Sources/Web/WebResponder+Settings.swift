@@ -25,6 +25,10 @@ extension WebResponder {
         "delete-tag": "Tag deleted.",
         "password": "Password changed.",
         "revoke-token": "Token revoked.",
+        "create-user": "User created.",
+        "disable-user": "User disabled.",
+        "enable-user": "User enabled.",
+        "create-org": "Organisation created.",
     ]
 
     func repositorySettings(
@@ -216,6 +220,48 @@ extension WebResponder {
             tokens: tokens
         )
         var response = page(status, model, template: "account")
+        response.headers[.cacheControl] = "no-store"
+        return response
+    }
+
+    // MARK: administration
+
+    func admin(_ request: Request, _ visitor: Visitor, error: String? = nil, status: HTTPResponse.Status = .ok) async throws -> Response {
+        guard let session = visitor.session else { return redirect(link("/login", [("next", link("/admin"))])) }
+        // Not a page at all for anyone else: nothing here says the registry has one.
+        guard indexAPI.isAdministrator(visitor.principal) else { return page(.notFound, notFound("There is no page here.")) }
+        if request.method == .post, error == nil {
+            guard let form = await form(request), form["csrf"] == session.csrf else { return expired() }
+            let action = form["action"] ?? ""
+            let user = Self.pathSegment(form["user"])
+            let answer: APIAnswer = switch action {
+            case "create-user": await api(.post, "/users", ["name": form["name"] ?? "", "password": form["password"] ?? ""], as: visitor)
+            case "disable-user": await api(.patch, "/users/\(user)", ["disabled": true], as: visitor)
+            case "enable-user": await api(.patch, "/users/\(user)", ["disabled": false], as: visitor)
+            case "create-org": await api(.post, "/orgs", ["name": form["name"] ?? ""], as: visitor)
+            default: APIAnswer(status: 400, json: ["errors": [["message": "Unknown change."]]])
+            }
+            guard answer.ok else { return try await admin(request, visitor, error: answer.message, status: HTTPResponse.Status(code: answer.status)) }
+            return redirect(link("/admin", [("done", action)]))
+        }
+        let users = await api(.get, "/users", as: visitor).results.map { row in
+            WebView.UserRow(
+                name: row["name"] as? String ?? "", source: row["source"] as? String ?? "",
+                fromIndex: row["source"] as? String == "index", disabled: row["disabled"] as? Bool ?? false,
+                created: (row["created_at"] as? String).flatMap(IndexClock.parse).map { WebFormat.ago($0, now: IndexClock.now()) } ?? ""
+            )
+        }
+        let organizations = await api(.get, "/orgs", as: visitor)
+        let model = WebView.Admin(
+            chrome: chrome("Administration", visitor: visitor),
+            actionURL: link("/admin"),
+            notice: Query(request.uri.query ?? "")["done"].flatMap { Self.notices[$0] },
+            error: error,
+            users: users,
+            hasOrganizations: organizations.ok,
+            organizations: organizations.results.compactMap { $0["name"] as? String }.map { WebView.Link(label: $0, url: link("/o/" + $0)) }
+        )
+        var response = page(status, model, template: "admin")
         response.headers[.cacheControl] = "no-store"
         return response
     }

@@ -104,6 +104,9 @@ public struct WebResponder: Sendable {
             case .account:
                 guard request.method == .get || request.method == .head || request.method == .post else { return notAllowed("GET, POST") }
                 return try await account(request, visitor)
+            case .admin:
+                guard request.method == .get || request.method == .head || request.method == .post else { return notAllowed("GET, POST") }
+                return try await admin(request, visitor)
             default:
                 break
             }
@@ -196,7 +199,8 @@ public struct WebResponder: Sendable {
         WebView.Chrome(
             base: settings.prefix, title: title, query: query, assetVersion: WebAssets.version,
             user: visitor?.session == nil ? nil : visitor?.user, csrf: visitor?.session?.csrf ?? "",
-            loginURL: link("/login")
+            loginURL: link("/login"),
+            isAdministrator: visitor.map { $0.session != nil && indexAPI.isAdministrator($0.principal) } ?? false
         )
     }
 

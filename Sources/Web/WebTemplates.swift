@@ -22,7 +22,7 @@ enum WebTemplates {
         ("layout", layout), ("cards", cards), ("pages", pages),
         ("home", home), ("search", search), ("repository", repository), ("tag", tag), ("notfound", notFound),
         ("login", login), ("logout", logout), ("repository-settings", repositorySettings), ("account", account),
-        ("messages", messages), ("namespace", namespace),
+        ("messages", messages), ("namespace", namespace), ("admin", admin),
     ]
 
     static let layout = #"""
@@ -45,6 +45,7 @@ enum WebTemplates {
         <button type="submit">Search</button>
         </form>
         <nav class="account" aria-label="Account">
+        {{#chrome.isAdministrator}}<a href="{{chrome.base}}/admin">Admin</a>{{/chrome.isAdministrator}}
         {{#chrome.user}}<span>Signed in as <a href="{{chrome.base}}/settings"><strong>{{.}}</strong></a></span>
         <form method="post" action="{{chrome.base}}/logout"><input type="hidden" name="csrf" value="{{chrome.csrf}}"><button type="submit" class="quiet">Sign out</button></form>{{/chrome.user}}
         {{^chrome.user}}<a href="{{chrome.loginURL}}">Sign in</a>{{/chrome.user}}
@@ -361,6 +362,34 @@ enum WebTemplates {
         {{#teams}}<tr><td>{{name}}</td><td>{{permission}}</td><td>{{members}}</td></tr>
         {{/teams}}</tbody></table>{{/empty(teams)}}{{^teams}}<p class="empty">No teams.</p>{{/teams}}
         </section>{{/showTeams}}
+        {{/content}}{{/layout}}
+        """#
+
+    static let admin = #"""
+        {{<layout}}{{$content}}
+        <h1>Administration</h1>
+        {{> messages}}
+        <section aria-labelledby="users-heading">
+        <h2 id="users-heading">Users</h2>
+        <table class="users"><thead><tr><th scope="col">User</th><th scope="col">Kept in</th><th scope="col">Created</th><th scope="col">State</th></tr></thead><tbody>
+        {{#users}}<tr><td><a href="{{chrome.base}}/u/{{name}}">{{name}}</a></td><td>{{source}}</td><td>{{created}}</td><td>{{#fromIndex}}<form method="post" action="{{actionURL}}"><input type="hidden" name="csrf" value="{{chrome.csrf}}"><input type="hidden" name="user" value="{{name}}">{{#disabled}}disabled <input type="hidden" name="action" value="enable-user"><button type="submit" class="quiet">Enable</button>{{/disabled}}{{^disabled}}active <input type="hidden" name="action" value="disable-user"><button type="submit" class="quiet">Disable</button>{{/disabled}}</form>{{/fromIndex}}{{^fromIndex}}active{{/fromIndex}}</td></tr>
+        {{/users}}</tbody></table>
+        <form class="settings" method="post" action="{{actionURL}}">
+        <input type="hidden" name="csrf" value="{{chrome.csrf}}"><input type="hidden" name="action" value="create-user">
+        <label for="new-user">User name</label><input id="new-user" name="name" maxlength="64" required>
+        <label for="new-user-password">Password</label><input id="new-user-password" name="password" type="password" autocomplete="new-password" required>
+        <button type="submit" id="user-create">Create user</button>
+        </form>
+        </section>
+        {{#hasOrganizations}}<section aria-labelledby="orgs-heading">
+        <h2 id="orgs-heading">Organisations</h2>
+        {{^empty(organizations)}}<ul>{{#organizations}}<li><a href="{{url}}">{{label}}</a></li>{{/organizations}}</ul>{{/empty(organizations)}}{{^organizations}}<p class="empty">No organisations.</p>{{/organizations}}
+        <form class="settings" method="post" action="{{actionURL}}">
+        <input type="hidden" name="csrf" value="{{chrome.csrf}}"><input type="hidden" name="action" value="create-org">
+        <label for="new-org">Organisation name</label><input id="new-org" name="name" maxlength="64" required>
+        <button type="submit" id="org-create">Create organisation</button>
+        </form>
+        </section>{{/hasOrganizations}}
         {{/content}}{{/layout}}
         """#
 

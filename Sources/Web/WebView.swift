@@ -16,6 +16,8 @@ enum WebView {
         /// The session's form token, for the sign-out form.
         var csrf: String
         var loginURL: String
+        /// Whether the visitor administers the registry (a link to `/admin`).
+        var isAdministrator: Bool
     }
 
     /// A time shown as "3 hours ago", with the exact instant for machines.
@@ -264,6 +266,25 @@ enum WebView {
         var images: [Image]
         var annotations: [KeyValue]
         var referrers: [Referrer]
+    }
+
+    struct UserRow {
+        var name: String
+        /// `file` (htpasswd) or `index` (made through the API or this page).
+        var source: String
+        var fromIndex: Bool
+        var disabled: Bool
+        var created: String
+    }
+
+    struct Admin {
+        var chrome: Chrome
+        var actionURL: String
+        var notice: String?
+        var error: String?
+        var users: [UserRow]
+        var hasOrganizations: Bool
+        var organizations: [Link]
     }
 
     struct TeamCard {

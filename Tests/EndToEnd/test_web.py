@@ -574,3 +574,25 @@ def test_user_and_organisation_pages_list_what_the_visitor_may_see(make_server, 
     # Names that are nobody's, or not names.
     for path in ("/u/nobody", "/o/nope", "/o/alice", "/u/a%20b"):
         assert requests.get(srv.url + path, timeout=30).status_code == 404, path
+
+    # Administration: only the registry's administrators find the page.
+    assert signed_in.get(srv.url + "/admin", timeout=30).status_code == 404
+    admin = web_session(srv, "root", "root-pw")
+    page = admin.get(srv.url + "/admin", timeout=30)
+    assert page.status_code == 200 and all(u in page.text for u in ("alice", "bob", "root"))
+    token = csrf_of(page.text)
+    assert admin.post(srv.url + "/admin", data={"action": "create-user", "name": "dave", "password": "dave-password-1"},
+                      allow_redirects=False, timeout=30).status_code == 403
+    r = admin.post(srv.url + "/admin", data={"csrf": token, "action": "create-user", "name": "dave", "password": "dave-password-1"},
+                   allow_redirects=False, timeout=30)
+    assert r.status_code == 303 and r.headers["Location"] == "/admin?done=create-user"
+    dave = web_session(srv, "dave", "dave-password-1")
+    assert "Signed in as" in dave.get(srv.url + "/", timeout=30).text
+    r = admin.post(srv.url + "/admin", data={"csrf": token, "action": "disable-user", "user": "dave"}, allow_redirects=False, timeout=30)
+    assert r.status_code == 303
+    assert "Signed in as" not in dave.get(srv.url + "/", timeout=30).text  # a disabled user's session ends at once
+    r = admin.post(srv.url + "/admin", data={"csrf": token, "action": "create-user", "name": "alice", "password": "whatever-pw-1"}, timeout=30)
+    assert r.status_code == 409 and 'class="error"' in r.text
+    r = admin.post(srv.url + "/admin", data={"csrf": token, "action": "create-org", "name": "initech"}, allow_redirects=False, timeout=30)
+    assert r.status_code == 303
+    assert requests.get(srv.url + "/o/initech", timeout=30).status_code == 200

@@ -5,7 +5,7 @@ import Testing
     static let hostile = #"<script>alert(1)</script>" onmouseover="x'"#
 
     func chrome() -> WebView.Chrome {
-        WebView.Chrome(base: "/ui", title: Self.hostile, query: Self.hostile, assetVersion: "v1", user: Self.hostile, csrf: "f00d", loginURL: "/ui/login")
+        WebView.Chrome(base: "/ui", title: Self.hostile, query: Self.hostile, assetVersion: "v1", user: Self.hostile, csrf: "f00d", loginURL: "/ui/login", isAdministrator: true)
     }
 
     @Test func everyTemplateParses() {
