@@ -8,6 +8,14 @@ public struct SearchResults: Sendable, Equatable {
         public var pullCount: Int64
         /// The last push, in milliseconds since 1970; nil before the first.
         public var pushedAt: Int64?
+
+        public init(name: String, description: String, starCount: Int64, pullCount: Int64, pushedAt: Int64?) {
+            self.name = name
+            self.description = description
+            self.starCount = starCount
+            self.pullCount = pullCount
+            self.pushedAt = pushedAt
+        }
     }
 
     public var hits: [Hit]

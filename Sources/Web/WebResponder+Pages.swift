@@ -10,11 +10,32 @@ extension WebResponder {
         let now = IndexClock.now()
         let recent = try await index.recentlyPushed(visible: visible, limit: 10)
         let popular = try await index.search("", visible: visible, limit: 10, offset: 0).hits
+        var mine: WebView.Mine?
+        if visitor.session != nil, let user = visitor.user {
+            let own = try await index.repositories(inNamespace: user, visible: visible, limit: 10, offset: 0).hits
+            var starred = [SearchResults.Hit]()
+            for name in try await index.starred(by: user).prefix(10) where indexAPI.visible(name, to: visitor.principal) {
+                if let summary = try await index.repository(name) {
+                    starred.append(.init(
+                        name: name, description: summary.description, starCount: summary.starCount,
+                        pullCount: summary.pullCount, pushedAt: summary.pushedAt
+                    ))
+                }
+            }
+            let organizations = index.grants == nil ? [] : try await index.organizations(of: user)
+            mine = WebView.Mine(
+                user: user, userURL: link("/u/" + user),
+                repositories: .init(cards: own.map { card($0, now: now) }),
+                organizations: organizations.map { WebView.Link(label: $0, url: link("/o/" + $0)) },
+                starred: .init(cards: starred.map { card($0, now: now) })
+            )
+        }
         let model = WebView.Home(
             chrome: chrome("Home", visitor: visitor),
             host: registryHost(request),
             recent: .init(cards: recent.map { card($0, now: now) }),
-            popular: .init(cards: popular.map { card($0, now: now) })
+            popular: .init(cards: popular.map { card($0, now: now) }),
+            mine: mine
         )
         return page(.ok, model, template: "home")
     }

@@ -4,6 +4,7 @@ import HTTPTypes
 import Hummingbird
 import Index
 import IndexAPI
+import Markdown
 import OCI
 import Registry
 
@@ -31,8 +32,11 @@ extension WebResponder {
         "create-org": "Organisation created.",
     ]
 
+    /// - Parameter draft: a description and overview typed but not saved, shown back with
+    ///   the overview's preview (the editor's Preview button, which needs no script).
     func repositorySettings(
-        _ name: String, _ request: Request, _ visitor: Visitor, error: String? = nil, status: HTTPResponse.Status = .ok
+        _ name: String, _ request: Request, _ visitor: Visitor, error: String? = nil, status: HTTPResponse.Status = .ok,
+        draft: (description: String, overview: String)? = nil
     ) async throws -> Response {
         guard indexAPI.visible(name, to: visitor.principal), try await index.repository(name) != nil else {
             return page(.notFound, notFound("No repository \(name) here, or it is not yours to see."))
@@ -77,8 +81,9 @@ extension WebResponder {
             actionURL: link("/r/\(name)/-/settings"),
             notice: notice,
             error: error,
-            description: summary.description,
-            overview: summary.overview,
+            description: draft?.description ?? summary.description,
+            overview: draft?.overview ?? summary.overview,
+            previewHTML: draft.map { SafeMarkdown().html($0.overview) },
             hasVisibility: visibility != nil,
             isPublic: visibility == .public,
             collaborators: collaborators.results.map { row in
@@ -105,6 +110,8 @@ extension WebResponder {
         let action = form["action"] ?? ""
         let answer: APIAnswer
         switch action {
+        case "describe" where form["preview"] != nil:
+            return try await repositorySettings(name, request, visitor, draft: (form["description"] ?? "", form["overview"] ?? ""))
         case "describe":
             answer = await api(.patch, base, ["description": form["description"] ?? "", "overview": form["overview"] ?? ""], as: visitor)
         case "visibility":

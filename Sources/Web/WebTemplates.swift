@@ -81,6 +81,17 @@ enum WebTemplates {
         <h1>Container images on {{host}}</h1>
         <p>Pull with <code>docker pull {{host}}/NAME:TAG</code>, or search above.</p>
         </section>
+        {{#mine}}<div class="columns mine">
+        <section aria-labelledby="mine-heading">
+        <h2 id="mine-heading"><a href="{{userURL}}">Your repositories</a></h2>
+        {{#repositories}}{{> cards}}{{/repositories}}
+        {{^empty(organizations)}}<p>Your organisations: {{#organizations}}<a href="{{url}}">{{label}}</a> {{/organizations}}</p>{{/empty(organizations)}}
+        </section>
+        <section aria-labelledby="starred-heading">
+        <h2 id="starred-heading">Starred</h2>
+        {{#starred}}{{> cards}}{{/starred}}
+        </section>
+        </div>{{/mine}}
         <div class="columns">
         <section aria-labelledby="recent-heading">
         <h2 id="recent-heading">Recently pushed</h2>
@@ -244,8 +255,9 @@ enum WebTemplates {
         <input id="description" name="description" maxlength="300" value="{{description}}">
         <label for="overview">Overview (Markdown)</label>
         <textarea id="overview" name="overview" rows="12">{{overview}}</textarea>
-        <button type="submit">Save</button>
+        <div class="buttons"><button type="submit" id="describe-save">Save</button> <button type="submit" name="preview" value="1" id="describe-preview" class="quiet">Preview</button></div>
         </form>
+        {{#previewHTML}}<section class="preview" aria-labelledby="preview-heading"><h3 id="preview-heading">Preview (not saved)</h3><div class="markdown">{{{.}}}</div></section>{{/previewHTML}}
         </section>
         {{#hasVisibility}}<section aria-labelledby="visibility-heading">
         <h2 id="visibility-heading">Visibility</h2>

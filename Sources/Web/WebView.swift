@@ -46,6 +46,17 @@ enum WebView {
         var host: String
         var recent: CardList
         var popular: CardList
+        /// A signed-in visitor's own corner; nil for anyone else.
+        var mine: Mine?
+    }
+
+    /// What a signed-in user finds first: their repositories, organisations and stars.
+    struct Mine {
+        var user: String
+        var userURL: String
+        var repositories: CardList
+        var organizations: [Link]
+        var starred: CardList
     }
 
     /// A link to another page of a list.
@@ -158,6 +169,8 @@ enum WebView {
         var error: String?
         var description: String
         var overview: String
+        /// The overview as it would show, when the editor asked for a preview.
+        var previewHTML: String?
         /// Whether visibility is the index's to decide (`index.namespaces`).
         var hasVisibility: Bool
         var isPublic: Bool

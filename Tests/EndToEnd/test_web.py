@@ -459,7 +459,13 @@ def test_an_owner_manages_a_repository_and_tokens_from_the_settings_pages_in_chr
     # The overview, edited and shown (its injection inert).
     d.find_element(By.ID, "description").send_keys("The app")
     d.find_element(By.ID, "overview").send_keys("## Usage\n\nRun **it**. " + INJECTION)
-    click_and_wait(d, d.find_element(By.XPATH, "//form[.//input[@value='describe']]//button"))
+    # Preview first: shown rendered below the editor, nothing saved, the text kept.
+    click_and_wait(d, d.find_element(By.ID, "describe-preview"))
+    assert d.find_element(By.CSS_SELECTOR, ".preview .markdown h2").text == "Usage"
+    assert d.find_elements(By.CSS_SELECTOR, ".preview script, .preview img") == []
+    assert api(owned, "/api/v1/repositories/alice/app", auth=ALICE).json()["description"] == ""
+    assert d.find_element(By.ID, "overview").get_attribute("value").startswith("## Usage")
+    click_and_wait(d, d.find_element(By.ID, "describe-save"))
     assert d.find_element(By.CSS_SELECTOR, "p.notice").text == "Description and overview saved."
     d.get(owned.url + "/r/alice/app")
     assert d.find_element(By.CSS_SELECTOR, ".overview .markdown h2").text == "Usage"
@@ -561,6 +567,9 @@ def test_user_and_organisation_pages_list_what_the_visitor_may_see(make_server, 
     page = signed_in.get(srv.url + "/u/alice", timeout=30).text
     assert "alice/open" in page and "alice/closed" in page
     assert 'href="/o/acme"' in page  # her organisation
+    home = signed_in.get(srv.url + "/", timeout=30).text
+    assert "Your repositories" in home and "alice/closed" in home
+    assert "Your repositories" not in requests.get(srv.url + "/", timeout=30).text
     # An organisation: its repositories as the visitor may see them, its teams for members.
     org = requests.get(srv.url + "/o/acme", timeout=30)
     assert org.status_code == 200 and "acme/tool" not in org.text and "Teams" not in org.text
@@ -588,6 +597,16 @@ def test_user_and_organisation_pages_list_what_the_visitor_may_see(make_server, 
     assert r.status_code == 303 and r.headers["Location"] == "/admin?done=create-user"
     dave = web_session(srv, "dave", "dave-password-1")
     assert "Signed in as" in dave.get(srv.url + "/", timeout=30).text
+    # His own password, from his account page (the current one is asked for).
+    account = dave.get(srv.url + "/settings", timeout=30).text
+    assert 'id="current-password"' in account
+    change = {"csrf": csrf_of(account), "action": "password", "password": "dave-password-2", "repeat": "dave-password-2"}
+    r = dave.post(srv.url + "/settings", data={**change, "current": "wrong-password"}, timeout=30)
+    assert r.status_code == 403 and 'class="error"' in r.text
+    r = dave.post(srv.url + "/settings", data={**change, "current": "dave-password-1"}, allow_redirects=False, timeout=30)
+    assert r.status_code == 303 and r.headers["Location"] == "/settings?done=password"
+    assert api(srv, "/api/v1/users/dave", auth=("dave", "dave-password-2")).status_code == 200
+    assert 'id="current-password"' not in signed_in.get(srv.url + "/settings", timeout=30).text  # alice is in the file
     r = admin.post(srv.url + "/admin", data={"csrf": token, "action": "disable-user", "user": "dave"}, allow_redirects=False, timeout=30)
     assert r.status_code == 303
     assert "Signed in as" not in dave.get(srv.url + "/", timeout=30).text  # a disabled user's session ends at once
