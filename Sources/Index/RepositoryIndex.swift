@@ -64,8 +64,7 @@ public final class RepositoryIndex: Sendable {
         }
         let rows = try await database.query(
             """
-            SELECT name, digest, media_type, size, platforms, pushed_at, pusher, last_pulled_at, created_at, labels
-            FROM tags WHERE repository = $1 ORDER BY \(orderBy) LIMIT $2 OFFSET $3
+            SELECT \(Self.tagColumns) FROM tags WHERE repository = $1 ORDER BY \(orderBy) LIMIT $2 OFFSET $3
             """,
             [.text(name), .integer(Int64(limit)), .integer(Int64(offset))]
         )
@@ -76,13 +75,15 @@ public final class RepositoryIndex: Sendable {
     public func tag(_ repository: String, _ name: String) async throws -> TagSummary? {
         let rows = try await database.query(
             """
-            SELECT name, digest, media_type, size, platforms, pushed_at, pusher, last_pulled_at, created_at, labels
-            FROM tags WHERE repository = $1 AND name = $2
+            SELECT \(Self.tagColumns) FROM tags WHERE repository = $1 AND name = $2
             """,
             [.text(repository), .text(name)]
         )
         return rows.first.map(Self.tagSummary)
     }
+
+    /// What ``tagSummary(_:)`` reads of a row of `tags`.
+    static let tagColumns = "name, digest, media_type, size, platforms, pushed_at, pusher, last_pulled_at, created_at, labels"
 
     static func tagSummary(_ row: IndexRow) -> TagSummary {
         TagSummary(

@@ -34,10 +34,7 @@ extension S3Client {
         var lastFailure = ""
         let started = ContinuousClock.now
         for attempt in 0..<attempts {
-            if attempt > 0, ContinuousClock.now - started > .seconds(15) { break }
-            if attempt > 0 {
-                try await Task.sleep(for: .milliseconds(100 << (2 * (attempt - 1))))
-            }
+            guard try await pause(before: attempt, since: started) else { break }
             var delivered = false
             do {
                 let outcome = try await streamOnce(key: key, headers: extra) { buffer in

@@ -111,12 +111,7 @@ public final class S3Client: Sendable {
         var lastFailure = ""
         let started = ContinuousClock.now
         for attempt in 0..<attempts {
-            // A store that hangs rather than refuses gets one more chance, not three: the
-            // client waiting on this request would give up first.
-            if attempt > 0, ContinuousClock.now - started > .seconds(15) { break }
-            if attempt > 0 {
-                try await Task.sleep(for: .milliseconds(100 << (2 * (attempt - 1))))
-            }
+            guard try await pause(before: attempt, since: started) else { break }
             let request = signed(method, key: key, query: query, headers: extra, body: body)
             do {
                 let response = try await http.execute(request, timeout: timeout)
@@ -168,6 +163,16 @@ public final class S3Client: Sendable {
         sent += extra.filter { !$0.0.lowercased().hasPrefix("x-amz-") && $0.0.lowercased() != "content-md5" }
         sent.append(("authorization", authorization))
         return SignedHead(target: target, headers: sent)
+    }
+
+    /// Waits before retry `attempt` (100 ms, 400 ms, 1.6 s); false when retrying is no
+    /// longer worth it. A store that hangs rather than refuses gets one more chance, not
+    /// three: the client waiting on the request would give up first.
+    func pause(before attempt: Int, since started: ContinuousClock.Instant) async throws -> Bool {
+        guard attempt > 0 else { return true }
+        if ContinuousClock.now - started > .seconds(15) { return false }
+        try await Task.sleep(for: .milliseconds(100 << (2 * (attempt - 1))))
+        return true
     }
 
     func signed(_ method: HTTPMethod, key: String?, query: [(String, String)], headers extra: [(String, String)], body: ByteBuffer?) -> HTTPClientRequest {
