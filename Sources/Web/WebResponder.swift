@@ -169,7 +169,7 @@ public struct WebResponder: Sendable {
     }
 
     func page(_ status: HTTPResponse.Status, _ model: Any, template: String) -> Response {
-        let html = WebTemplates.library.render(model, withTemplate: template) ?? ""
+        let html = WebTemplates.render(model, template) ?? ""
         var headers = Self.securityHeaders
         headers[.contentLength] = String(html.utf8.count)
         return Response(status: status, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(string: html)))

@@ -7,6 +7,7 @@ enum WebTemplates {
     /// Every template, parsed once at start-up; a template that does not parse is a bug
     /// the unit tests catch, so it fails loudly here rather than rendering nothing.
     static let library: MustacheLibrary = {
+        MustacheContentTypes.register(FastHTML(), named: FastHTML.name)
         var library = MustacheLibrary()
         for (name, source) in sources {
             do {
@@ -18,6 +19,12 @@ enum WebTemplates {
         return library
     }()
 
+    /// Renders a page's model with template `name` (the models answer lookups themselves:
+    /// `WebView+Lookup.swift`).
+    static func render(_ model: Any, _ name: String) -> String? {
+        library.render(model, withTemplate: name)
+    }
+
     static let sources: [(String, String)] = [
         ("layout", layout), ("cards", cards), ("pages", pages),
         ("home", home), ("search", search), ("repository", repository), ("tag", tag), ("notfound", notFound),
@@ -26,7 +33,7 @@ enum WebTemplates {
     ]
 
     static let layout = #"""
-        <!DOCTYPE html>
+        {{% CONTENT_TYPE: PIER_HTML}}<!DOCTYPE html>
         <html lang="en">
         <head>
         <meta charset="utf-8">
@@ -60,7 +67,7 @@ enum WebTemplates {
         """#
 
     static let cards = #"""
-        {{^empty(cards)}}<ul class="cards">
+        {{% CONTENT_TYPE: PIER_HTML}}{{^empty(cards)}}<ul class="cards">
         {{#cards}}<li class="card">
         <h3><a href="{{url}}">{{name}}</a></h3>
         {{#hasDescription}}<p class="description">{{description}}</p>{{/hasDescription}}
@@ -70,13 +77,13 @@ enum WebTemplates {
         """#
 
     static let pages = #"""
-        {{#pager}}<nav class="pager" aria-label="Pages"><ul>
+        {{% CONTENT_TYPE: PIER_HTML}}{{#pager}}<nav class="pager" aria-label="Pages"><ul>
         {{#links}}<li>{{#current}}<span aria-current="page">{{label}}</span>{{/current}}{{^current}}<a href="{{url}}">{{label}}</a>{{/current}}</li>
         {{/links}}</ul></nav>{{/pager}}
         """#
 
     static let home = #"""
-        {{<layout}}{{$content}}
+        {{% CONTENT_TYPE: PIER_HTML}}{{<layout}}{{$content}}
         <section class="hero">
         <h1>Container images on {{host}}</h1>
         <p>Pull with <code>docker pull {{host}}/NAME:TAG</code>, or search above.</p>
@@ -106,7 +113,7 @@ enum WebTemplates {
         """#
 
     static let search = #"""
-        {{<layout}}{{$content}}
+        {{% CONTENT_TYPE: PIER_HTML}}{{<layout}}{{$content}}
         <h1>{{#hasQuery}}Repositories matching “{{query}}”{{/hasQuery}}{{^hasQuery}}All repositories{{/hasQuery}}</h1>
         <p class="count">{{total}} found</p>
         {{#results}}{{> cards}}{{/results}}
@@ -115,7 +122,7 @@ enum WebTemplates {
         """#
 
     static let repository = #"""
-        {{<layout}}{{$content}}
+        {{% CONTENT_TYPE: PIER_HTML}}{{<layout}}{{$content}}
         <nav class="crumbs" aria-label="Breadcrumb">{{#namespace}}<a href="{{namespaceURL}}">{{namespace}}</a> / {{/namespace}}<span>{{shortName}}</span></nav>
         <h1>{{name}}</h1>
         {{#canAdminister}}<p class="admin-link"><a href="{{settingsURL}}">Settings</a></p>{{/canAdminister}}
@@ -161,7 +168,7 @@ enum WebTemplates {
         """#
 
     static let tag = #"""
-        {{<layout}}{{$content}}
+        {{% CONTENT_TYPE: PIER_HTML}}{{<layout}}{{$content}}
         <nav class="crumbs" aria-label="Breadcrumb"><a href="{{repositoryURL}}">{{repository}}</a> / <span>{{tag}}</span></nav>
         <h1>{{repository}}:{{tag}}</h1>
         <dl class="facts">
@@ -211,7 +218,7 @@ enum WebTemplates {
         """#
 
     static let login = #"""
-        {{<layout}}{{$content}}
+        {{% CONTENT_TYPE: PIER_HTML}}{{<layout}}{{$content}}
         <h1>Sign in</h1>
         {{#available}}
         {{#error}}<p class="error" role="alert">{{.}}</p>{{/error}}
@@ -230,7 +237,7 @@ enum WebTemplates {
         """#
 
     static let logout = #"""
-        {{<layout}}{{$content}}
+        {{% CONTENT_TYPE: PIER_HTML}}{{<layout}}{{$content}}
         <h1>Sign out</h1>
         {{#chrome.user}}<form method="post" action="{{chrome.base}}/logout"><input type="hidden" name="csrf" value="{{chrome.csrf}}"><button type="submit">Sign out of {{.}}</button></form>{{/chrome.user}}
         {{^chrome.user}}<p>You are not signed in.</p>{{/chrome.user}}
@@ -238,12 +245,12 @@ enum WebTemplates {
         """#
 
     static let messages = #"""
-        {{#notice}}<p class="notice" role="status">{{.}}</p>{{/notice}}
+        {{% CONTENT_TYPE: PIER_HTML}}{{#notice}}<p class="notice" role="status">{{.}}</p>{{/notice}}
         {{#error}}<p class="error" role="alert">{{.}}</p>{{/error}}
         """#
 
     static let repositorySettings = #"""
-        {{<layout}}{{$content}}
+        {{% CONTENT_TYPE: PIER_HTML}}{{<layout}}{{$content}}
         <nav class="crumbs" aria-label="Breadcrumb"><a href="{{repositoryURL}}">{{name}}</a> / <span>settings</span></nav>
         <h1>Settings of {{name}}</h1>
         {{> messages}}
@@ -321,7 +328,7 @@ enum WebTemplates {
         """#
 
     static let account = #"""
-        {{<layout}}{{$content}}
+        {{% CONTENT_TYPE: PIER_HTML}}{{<layout}}{{$content}}
         <h1>Account of {{user}}</h1>
         {{> messages}}
         {{#createdToken}}<div class="created" role="status"><p><strong>Your new token.</strong> Copy it now: it is not shown again.</p>
@@ -359,7 +366,7 @@ enum WebTemplates {
         """#
 
     static let namespace = #"""
-        {{<layout}}{{$content}}
+        {{% CONTENT_TYPE: PIER_HTML}}{{<layout}}{{$content}}
         <h1>{{name}}</h1>
         <p class="meta">{{#isOrganization}}Organisation{{/isOrganization}}{{^isOrganization}}User{{/isOrganization}} · {{total}} repositories</p>
         {{^empty(organizations)}}<p>Member of {{#organizations}}<a href="{{url}}">{{label}}</a> {{/organizations}}</p>{{/empty(organizations)}}
@@ -378,7 +385,7 @@ enum WebTemplates {
         """#
 
     static let admin = #"""
-        {{<layout}}{{$content}}
+        {{% CONTENT_TYPE: PIER_HTML}}{{<layout}}{{$content}}
         <h1>Administration</h1>
         {{> messages}}
         <section aria-labelledby="users-heading">
@@ -406,10 +413,38 @@ enum WebTemplates {
         """#
 
     static let notFound = #"""
-        {{<layout}}{{$content}}
+        {{% CONTENT_TYPE: PIER_HTML}}{{<layout}}{{$content}}
         <h1>Not found</h1>
         <p>{{message}}</p>
         <p><a href="{{chrome.base}}/">Back to the start</a></p>
         {{/content}}{{/layout}}
         """#
+
+    /// HTML escaping of the same five characters as swift-mustache's own, over UTF-8 bytes
+    /// rather than `Character`s and a dictionary (a fifth of a page's rendering time). Each
+    /// template opens with `{{% CONTENT_TYPE: PIER_HTML}}`; one that did not would still be
+    /// escaped, by the library's own slower escaping.
+    struct FastHTML: MustacheContentType {
+        static let name = "PIER_HTML"
+
+        func escapeText(_ text: String) -> String {
+            let utf8 = text.utf8
+            guard utf8.contains(where: { $0 == UInt8(ascii: "<") || $0 == UInt8(ascii: ">") || $0 == UInt8(ascii: "&") || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "'") }) else {
+                return text
+            }
+            var out = [UInt8]()
+            out.reserveCapacity(utf8.count + 16)
+            for byte in utf8 {
+                switch byte {
+                case UInt8(ascii: "<"): out.append(contentsOf: "&lt;".utf8)
+                case UInt8(ascii: ">"): out.append(contentsOf: "&gt;".utf8)
+                case UInt8(ascii: "&"): out.append(contentsOf: "&amp;".utf8)
+                case UInt8(ascii: "\""): out.append(contentsOf: "&quot;".utf8)
+                case UInt8(ascii: "'"): out.append(contentsOf: "&#39;".utf8)
+                default: out.append(byte)
+                }
+            }
+            return String(decoding: out, as: UTF8.self)
+        }
+    }
 }

@@ -21,7 +21,7 @@ import Testing
         let model = WebView.Search(
             chrome: chrome(), query: Self.hostile, hasQuery: true, total: "1", results: .init(cards: [card]), pager: nil
         )
-        let html = try #require(WebTemplates.library.render(model, withTemplate: "search"))
+        let html = try #require(WebTemplates.render(model, "search"))
         #expect(!html.contains("<script>alert"))
         #expect(!html.contains(#"" onmouseover"#))
         #expect(html.contains("&lt;script&gt;alert(1)&lt;/script&gt;&quot; onmouseover=&quot;x&#39;"))
@@ -32,7 +32,7 @@ import Testing
 
     @Test func anEmptyListSaysSoAndOnePageHasNoPager() throws {
         let model = WebView.Search(chrome: chrome(), query: "", hasQuery: false, total: "0", results: .init(cards: []), pager: nil)
-        let html = try #require(WebTemplates.library.render(model, withTemplate: "search"))
+        let html = try #require(WebTemplates.render(model, "search"))
         #expect(html.contains("No repositories to show."))
         #expect(!html.contains("<ul class=\"cards\">"))
         #expect(!html.contains("class=\"pager\""))
@@ -45,6 +45,34 @@ import Testing
             #expect(!source.contains("<style"), "\(name) has a style element")
             #expect(source.firstMatch(of: /\son[a-z]+=/) == nil, "\(name) has an event attribute")
         }
+    }
+
+    @Test func aMissingValueNeverBorrowsTheEnclosingOnes() throws {
+        let now = WebView.When(iso: "2026-01-01T00:00:00Z", ago: "REPOSITORY-PULL")
+        let row = WebView.TagRow(
+            name: "v1", url: "/r/x/tags/v1", digest: "sha256:00", shortDigest: "sha256:00", size: "1 B", platforms: [],
+            pushed: .init(iso: "", ago: "pushed"), pusher: "alice", lastPulled: nil
+        )
+        let model = WebView.Repository(
+            chrome: chrome(), name: "x", namespace: nil, namespaceURL: nil, shortName: "x", description: "", hasDescription: false,
+            stars: "0", pulls: "0", tagCount: "1", pushed: nil, lastPulled: now, pullCommand: "docker pull x", overviewHTML: "",
+            hasOverview: false, sorts: [], tags: [row], pager: nil, comments: [], commentCount: "0", signedIn: false, starred: false,
+            starURL: "", commentURL: "", signInURL: "", commentLimit: 5000, canAdminister: false, settingsURL: ""
+        )
+        let html = try #require(WebTemplates.render(model, "repository"))
+        // The repository's last pull shows once, in its stats; the tag never pulled says so.
+        #expect(html.components(separatedBy: "REPOSITORY-PULL").count == 2)
+        #expect(html.contains("<td>never</td></tr>"))
+    }
+
+    @Test func everyTemplateEscapesWithTheFastEscaper() {
+        for (name, source) in WebTemplates.sources {
+            #expect(source.hasPrefix("{{% CONTENT_TYPE: \(WebTemplates.FastHTML.name)}}"), "\(name)")
+        }
+        let escape = WebTemplates.FastHTML().escapeText
+        #expect(escape(#"<a href="x">Tom & Jerry's</a>"#) == "&lt;a href=&quot;x&quot;&gt;Tom &amp; Jerry&#39;s&lt;/a&gt;")
+        #expect(escape("naïve 日本 ★ plain") == "naïve 日本 ★ plain")
+        #expect(escape("") == "")
     }
 
     @Test func assetsAreVersionedByTheirBytes() {
