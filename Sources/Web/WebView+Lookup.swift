@@ -10,14 +10,14 @@ import Mustache
 extension WebView.Chrome: MustacheParent {
     func child(named name: String) -> Any? {
         switch name {
-        case "base": base
-        case "title": title
-        case "query": query
-        case "assetVersion": assetVersion
-        case "user": user as Any? ?? false
-        case "csrf": csrf
-        case "loginURL": loginURL
-        case "isAdministrator": isAdministrator
+        case "base": self.base
+        case "title": self.title
+        case "query": self.query
+        case "assetVersion": self.assetVersion
+        case "user": self.user as Any? ?? false
+        case "csrf": self.csrf
+        case "loginURL": self.loginURL
+        case "isAdministrator": self.isAdministrator
         default: nil
         }
     }
@@ -26,8 +26,8 @@ extension WebView.Chrome: MustacheParent {
 extension WebView.When: MustacheParent {
     func child(named name: String) -> Any? {
         switch name {
-        case "iso": iso
-        case "ago": ago
+        case "iso": self.iso
+        case "ago": self.ago
         default: nil
         }
     }
@@ -36,13 +36,13 @@ extension WebView.When: MustacheParent {
 extension WebView.Card: MustacheParent {
     func child(named name: String) -> Any? {
         switch name {
-        case "name": name
-        case "url": url
-        case "description": description
-        case "hasDescription": hasDescription
-        case "stars": stars
-        case "pulls": pulls
-        case "pushed": pushed as Any? ?? false
+        case "name": self.name
+        case "url": self.url
+        case "description": self.description
+        case "hasDescription": self.hasDescription
+        case "stars": self.stars
+        case "pulls": self.pulls
+        case "pushed": self.pushed as Any? ?? false
         default: nil
         }
     }
@@ -51,7 +51,7 @@ extension WebView.Card: MustacheParent {
 extension WebView.CardList: MustacheParent {
     func child(named name: String) -> Any? {
         switch name {
-        case "cards": cards
+        case "cards": self.cards
         default: nil
         }
     }
@@ -60,11 +60,11 @@ extension WebView.CardList: MustacheParent {
 extension WebView.Home: MustacheParent {
     func child(named name: String) -> Any? {
         switch name {
-        case "chrome": chrome
-        case "host": host
-        case "recent": recent
-        case "popular": popular
-        case "mine": mine as Any? ?? false
+        case "chrome": self.chrome
+        case "host": self.host
+        case "recent": self.recent
+        case "popular": self.popular
+        case "mine": self.mine as Any? ?? false
         default: nil
         }
     }
@@ -73,11 +73,11 @@ extension WebView.Home: MustacheParent {
 extension WebView.Mine: MustacheParent {
     func child(named name: String) -> Any? {
         switch name {
-        case "user": user
-        case "userURL": userURL
-        case "repositories": repositories
-        case "organizations": organizations
-        case "starred": starred
+        case "user": self.user
+        case "userURL": self.userURL
+        case "repositories": self.repositories
+        case "organizations": self.organizations
+        case "starred": self.starred
         default: nil
         }
     }
@@ -86,9 +86,9 @@ extension WebView.Mine: MustacheParent {
 extension WebView.PageLink: MustacheParent {
     func child(named name: String) -> Any? {
         switch name {
-        case "url": url
-        case "label": label
-        case "current": current
+        case "url": self.url
+        case "label": self.label
+        case "current": self.current
         default: nil
         }
     }
@@ -97,7 +97,7 @@ extension WebView.PageLink: MustacheParent {
 extension WebView.Pager: MustacheParent {
     func child(named name: String) -> Any? {
         switch name {
-        case "links": links
+        case "links": self.links
         default: nil
         }
     }
@@ -106,12 +106,12 @@ extension WebView.Pager: MustacheParent {
 extension WebView.Search: MustacheParent {
     func child(named name: String) -> Any? {
         switch name {
-        case "chrome": chrome
-        case "query": query
-        case "hasQuery": hasQuery
-        case "total": total
-        case "results": results
-        case "pager": pager as Any? ?? false
+        case "chrome": self.chrome
+        case "query": self.query
+        case "hasQuery": self.hasQuery
+        case "total": self.total
+        case "results": self.results
+        case "pager": self.pager as Any? ?? false
         default: nil
         }
     }
@@ -120,15 +120,15 @@ extension WebView.Search: MustacheParent {
 extension WebView.TagRow: MustacheParent {
     func child(named name: String) -> Any? {
         switch name {
-        case "name": name
-        case "url": url
-        case "digest": digest
-        case "shortDigest": shortDigest
-        case "size": size
-        case "platforms": platforms
-        case "pushed": pushed
-        case "pusher": pusher
-        case "lastPulled": lastPulled as Any? ?? false
+        case "name": self.name
+        case "url": self.url
+        case "digest": self.digest
+        case "shortDigest": self.shortDigest
+        case "size": self.size
+        case "platforms": self.platforms
+        case "pushed": self.pushed
+        case "pusher": self.pusher
+        case "lastPulled": self.lastPulled as Any? ?? false
         default: nil
         }
     }
@@ -137,9 +137,9 @@ extension WebView.TagRow: MustacheParent {
 extension WebView.SortLink: MustacheParent {
     func child(named name: String) -> Any? {
         switch name {
-        case "label": label
-        case "url": url
-        case "current": current
+        case "label": self.label
+        case "url": self.url
+        case "current": self.current
         default: nil
         }
     }
@@ -148,9 +148,9 @@ extension WebView.SortLink: MustacheParent {
 extension WebView.Comment: MustacheParent {
     func child(named name: String) -> Any? {
         switch name {
-        case "author": author
-        case "created": created
-        case "html": html
+        case "author": self.author
+        case "created": self.created
+        case "html": self.html
         default: nil
         }
     }
@@ -159,34 +159,34 @@ extension WebView.Comment: MustacheParent {
 extension WebView.Repository: MustacheParent {
     func child(named name: String) -> Any? {
         switch name {
-        case "chrome": chrome
-        case "name": name
-        case "namespace": namespace as Any? ?? false
-        case "namespaceURL": namespaceURL as Any? ?? false
-        case "shortName": shortName
-        case "description": description
-        case "hasDescription": hasDescription
-        case "stars": stars
-        case "pulls": pulls
-        case "tagCount": tagCount
-        case "pushed": pushed as Any? ?? false
-        case "lastPulled": lastPulled as Any? ?? false
-        case "pullCommand": pullCommand
-        case "overviewHTML": overviewHTML
-        case "hasOverview": hasOverview
-        case "sorts": sorts
-        case "tags": tags
-        case "pager": pager as Any? ?? false
-        case "comments": comments
-        case "commentCount": commentCount
-        case "signedIn": signedIn
-        case "starred": starred
-        case "starURL": starURL
-        case "commentURL": commentURL
-        case "signInURL": signInURL
-        case "commentLimit": commentLimit
-        case "canAdminister": canAdminister
-        case "settingsURL": settingsURL
+        case "chrome": self.chrome
+        case "name": self.name
+        case "namespace": self.namespace as Any? ?? false
+        case "namespaceURL": self.namespaceURL as Any? ?? false
+        case "shortName": self.shortName
+        case "description": self.description
+        case "hasDescription": self.hasDescription
+        case "stars": self.stars
+        case "pulls": self.pulls
+        case "tagCount": self.tagCount
+        case "pushed": self.pushed as Any? ?? false
+        case "lastPulled": self.lastPulled as Any? ?? false
+        case "pullCommand": self.pullCommand
+        case "overviewHTML": self.overviewHTML
+        case "hasOverview": self.hasOverview
+        case "sorts": self.sorts
+        case "tags": self.tags
+        case "pager": self.pager as Any? ?? false
+        case "comments": self.comments
+        case "commentCount": self.commentCount
+        case "signedIn": self.signedIn
+        case "starred": self.starred
+        case "starURL": self.starURL
+        case "commentURL": self.commentURL
+        case "signInURL": self.signInURL
+        case "commentLimit": self.commentLimit
+        case "canAdminister": self.canAdminister
+        case "settingsURL": self.settingsURL
         default: nil
         }
     }
@@ -195,8 +195,8 @@ extension WebView.Repository: MustacheParent {
 extension WebView.Collaborator: MustacheParent {
     func child(named name: String) -> Any? {
         switch name {
-        case "user": user
-        case "role": role
+        case "user": self.user
+        case "role": self.role
         default: nil
         }
     }
@@ -205,13 +205,13 @@ extension WebView.Collaborator: MustacheParent {
 extension WebView.Delivery: MustacheParent {
     func child(named name: String) -> Any? {
         switch name {
-        case "hookID": hookID
-        case "id": id
-        case "event": event
-        case "status": status
-        case "succeeded": succeeded
-        case "at": at
-        case "error": error as Any? ?? false
+        case "hookID": self.hookID
+        case "id": self.id
+        case "event": self.event
+        case "status": self.status
+        case "succeeded": self.succeeded
+        case "at": self.at
+        case "error": self.error as Any? ?? false
         default: nil
         }
     }
@@ -220,11 +220,11 @@ extension WebView.Delivery: MustacheParent {
 extension WebView.Hook: MustacheParent {
     func child(named name: String) -> Any? {
         switch name {
-        case "id": id
-        case "url": url
-        case "events": events
-        case "active": active
-        case "deliveries": deliveries
+        case "id": self.id
+        case "url": self.url
+        case "events": self.events
+        case "active": self.active
+        case "deliveries": self.deliveries
         default: nil
         }
     }
@@ -233,22 +233,22 @@ extension WebView.Hook: MustacheParent {
 extension WebView.RepositorySettings: MustacheParent {
     func child(named name: String) -> Any? {
         switch name {
-        case "chrome": chrome
-        case "name": name
-        case "repositoryURL": repositoryURL
-        case "actionURL": actionURL
-        case "notice": notice as Any? ?? false
-        case "error": error as Any? ?? false
-        case "description": description
-        case "overview": overview
-        case "previewHTML": previewHTML as Any? ?? false
-        case "hasVisibility": hasVisibility
-        case "isPublic": isPublic
-        case "collaborators": collaborators
-        case "webhooksAvailable": webhooksAvailable
-        case "webhooks": webhooks
-        case "events": events
-        case "tags": tags
+        case "chrome": self.chrome
+        case "name": self.name
+        case "repositoryURL": self.repositoryURL
+        case "actionURL": self.actionURL
+        case "notice": self.notice as Any? ?? false
+        case "error": self.error as Any? ?? false
+        case "description": self.description
+        case "overview": self.overview
+        case "previewHTML": self.previewHTML as Any? ?? false
+        case "hasVisibility": self.hasVisibility
+        case "isPublic": self.isPublic
+        case "collaborators": self.collaborators
+        case "webhooksAvailable": self.webhooksAvailable
+        case "webhooks": self.webhooks
+        case "events": self.events
+        case "tags": self.tags
         default: nil
         }
     }
@@ -257,11 +257,11 @@ extension WebView.RepositorySettings: MustacheParent {
 extension WebView.TokenRow: MustacheParent {
     func child(named name: String) -> Any? {
         switch name {
-        case "id": id
-        case "name": name
-        case "scopes": scopes
-        case "created": created
-        case "lastUsed": lastUsed as Any? ?? false
+        case "id": self.id
+        case "name": self.name
+        case "scopes": self.scopes
+        case "created": self.created
+        case "lastUsed": self.lastUsed as Any? ?? false
         default: nil
         }
     }
@@ -270,14 +270,14 @@ extension WebView.TokenRow: MustacheParent {
 extension WebView.Account: MustacheParent {
     func child(named name: String) -> Any? {
         switch name {
-        case "chrome": chrome
-        case "user": user
-        case "actionURL": actionURL
-        case "notice": notice as Any? ?? false
-        case "error": error as Any? ?? false
-        case "createdToken": createdToken as Any? ?? false
-        case "canChangePassword": canChangePassword
-        case "tokens": tokens
+        case "chrome": self.chrome
+        case "user": self.user
+        case "actionURL": self.actionURL
+        case "notice": self.notice as Any? ?? false
+        case "error": self.error as Any? ?? false
+        case "createdToken": self.createdToken as Any? ?? false
+        case "canChangePassword": self.canChangePassword
+        case "tokens": self.tokens
         default: nil
         }
     }
@@ -286,11 +286,11 @@ extension WebView.Account: MustacheParent {
 extension WebView.Login: MustacheParent {
     func child(named name: String) -> Any? {
         switch name {
-        case "chrome": chrome
-        case "csrf": csrf
-        case "next": next
-        case "error": error as Any? ?? false
-        case "available": available
+        case "chrome": self.chrome
+        case "csrf": self.csrf
+        case "next": self.next
+        case "error": self.error as Any? ?? false
+        case "available": self.available
         default: nil
         }
     }
@@ -299,7 +299,7 @@ extension WebView.Login: MustacheParent {
 extension WebView.Logout: MustacheParent {
     func child(named name: String) -> Any? {
         switch name {
-        case "chrome": chrome
+        case "chrome": self.chrome
         default: nil
         }
     }
@@ -308,8 +308,8 @@ extension WebView.Logout: MustacheParent {
 extension WebView.KeyValue: MustacheParent {
     func child(named name: String) -> Any? {
         switch name {
-        case "key": key
-        case "value": value
+        case "key": self.key
+        case "value": self.value
         default: nil
         }
     }
@@ -318,11 +318,11 @@ extension WebView.KeyValue: MustacheParent {
 extension WebView.Layer: MustacheParent {
     func child(named name: String) -> Any? {
         switch name {
-        case "index": index
-        case "digest": digest
-        case "shortDigest": shortDigest
-        case "mediaType": mediaType
-        case "size": size
+        case "index": self.index
+        case "digest": self.digest
+        case "shortDigest": self.shortDigest
+        case "mediaType": self.mediaType
+        case "size": self.size
         default: nil
         }
     }
@@ -331,10 +331,10 @@ extension WebView.Layer: MustacheParent {
 extension WebView.Step: MustacheParent {
     func child(named name: String) -> Any? {
         switch name {
-        case "command": command
-        case "created": created as Any? ?? false
-        case "emptyLayer": emptyLayer
-        case "comment": comment as Any? ?? false
+        case "command": self.command
+        case "created": self.created as Any? ?? false
+        case "emptyLayer": self.emptyLayer
+        case "comment": self.comment as Any? ?? false
         default: nil
         }
     }
@@ -343,21 +343,21 @@ extension WebView.Step: MustacheParent {
 extension WebView.Image: MustacheParent {
     func child(named name: String) -> Any? {
         switch name {
-        case "platform": platform
-        case "anchor": anchor
-        case "digest": digest
-        case "size": size
-        case "layers": layers
-        case "entrypoint": entrypoint as Any? ?? false
-        case "command": command as Any? ?? false
-        case "user": user as Any? ?? false
-        case "workingDir": workingDir as Any? ?? false
-        case "environment": environment
-        case "ports": ports
-        case "labels": labels
-        case "history": history
-        case "annotations": annotations
-        case "hasConfig": hasConfig
+        case "platform": self.platform
+        case "anchor": self.anchor
+        case "digest": self.digest
+        case "size": self.size
+        case "layers": self.layers
+        case "entrypoint": self.entrypoint as Any? ?? false
+        case "command": self.command as Any? ?? false
+        case "user": self.user as Any? ?? false
+        case "workingDir": self.workingDir as Any? ?? false
+        case "environment": self.environment
+        case "ports": self.ports
+        case "labels": self.labels
+        case "history": self.history
+        case "annotations": self.annotations
+        case "hasConfig": self.hasConfig
         default: nil
         }
     }
@@ -366,11 +366,11 @@ extension WebView.Image: MustacheParent {
 extension WebView.Referrer: MustacheParent {
     func child(named name: String) -> Any? {
         switch name {
-        case "artifactType": artifactType
-        case "digest": digest
-        case "shortDigest": shortDigest
-        case "size": size
-        case "annotations": annotations
+        case "artifactType": self.artifactType
+        case "digest": self.digest
+        case "shortDigest": self.shortDigest
+        case "size": self.size
+        case "annotations": self.annotations
         default: nil
         }
     }
@@ -379,20 +379,20 @@ extension WebView.Referrer: MustacheParent {
 extension WebView.Tag: MustacheParent {
     func child(named name: String) -> Any? {
         switch name {
-        case "chrome": chrome
-        case "repository": repository
-        case "repositoryURL": repositoryURL
-        case "tag": tag
-        case "digest": digest
-        case "mediaType": mediaType
-        case "isIndex": isIndex
-        case "size": size
-        case "pushed": pushed as Any? ?? false
-        case "pusher": pusher as Any? ?? false
-        case "pullCommand": pullCommand
-        case "images": images
-        case "annotations": annotations
-        case "referrers": referrers
+        case "chrome": self.chrome
+        case "repository": self.repository
+        case "repositoryURL": self.repositoryURL
+        case "tag": self.tag
+        case "digest": self.digest
+        case "mediaType": self.mediaType
+        case "isIndex": self.isIndex
+        case "size": self.size
+        case "pushed": self.pushed as Any? ?? false
+        case "pusher": self.pusher as Any? ?? false
+        case "pullCommand": self.pullCommand
+        case "images": self.images
+        case "annotations": self.annotations
+        case "referrers": self.referrers
         default: nil
         }
     }
@@ -401,11 +401,11 @@ extension WebView.Tag: MustacheParent {
 extension WebView.UserRow: MustacheParent {
     func child(named name: String) -> Any? {
         switch name {
-        case "name": name
-        case "source": source
-        case "fromIndex": fromIndex
-        case "disabled": disabled
-        case "created": created
+        case "name": self.name
+        case "source": self.source
+        case "fromIndex": self.fromIndex
+        case "disabled": self.disabled
+        case "created": self.created
         default: nil
         }
     }
@@ -414,13 +414,13 @@ extension WebView.UserRow: MustacheParent {
 extension WebView.Admin: MustacheParent {
     func child(named name: String) -> Any? {
         switch name {
-        case "chrome": chrome
-        case "actionURL": actionURL
-        case "notice": notice as Any? ?? false
-        case "error": error as Any? ?? false
-        case "users": users
-        case "hasOrganizations": hasOrganizations
-        case "organizations": organizations
+        case "chrome": self.chrome
+        case "actionURL": self.actionURL
+        case "notice": self.notice as Any? ?? false
+        case "error": self.error as Any? ?? false
+        case "users": self.users
+        case "hasOrganizations": self.hasOrganizations
+        case "organizations": self.organizations
         default: nil
         }
     }
@@ -429,9 +429,9 @@ extension WebView.Admin: MustacheParent {
 extension WebView.TeamCard: MustacheParent {
     func child(named name: String) -> Any? {
         switch name {
-        case "name": name
-        case "permission": permission
-        case "members": members
+        case "name": self.name
+        case "permission": self.permission
+        case "members": self.members
         default: nil
         }
     }
@@ -440,15 +440,15 @@ extension WebView.TeamCard: MustacheParent {
 extension WebView.Namespace: MustacheParent {
     func child(named name: String) -> Any? {
         switch name {
-        case "chrome": chrome
-        case "name": name
-        case "isOrganization": isOrganization
-        case "total": total
-        case "repositories": repositories
-        case "pager": pager as Any? ?? false
-        case "organizations": organizations
-        case "teams": teams
-        case "showTeams": showTeams
+        case "chrome": self.chrome
+        case "name": self.name
+        case "isOrganization": self.isOrganization
+        case "total": self.total
+        case "repositories": self.repositories
+        case "pager": self.pager as Any? ?? false
+        case "organizations": self.organizations
+        case "teams": self.teams
+        case "showTeams": self.showTeams
         default: nil
         }
     }
@@ -457,8 +457,8 @@ extension WebView.Namespace: MustacheParent {
 extension WebView.Link: MustacheParent {
     func child(named name: String) -> Any? {
         switch name {
-        case "label": label
-        case "url": url
+        case "label": self.label
+        case "url": self.url
         default: nil
         }
     }
@@ -467,8 +467,8 @@ extension WebView.Link: MustacheParent {
 extension WebView.NotFound: MustacheParent {
     func child(named name: String) -> Any? {
         switch name {
-        case "chrome": chrome
-        case "message": message
+        case "chrome": self.chrome
+        case "message": self.message
         default: nil
         }
     }

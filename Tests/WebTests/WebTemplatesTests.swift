@@ -25,6 +25,8 @@ import Testing
         #expect(!html.contains("<script>alert"))
         #expect(!html.contains(#"" onmouseover"#))
         #expect(html.contains("&lt;script&gt;alert(1)&lt;/script&gt;&quot; onmouseover=&quot;x&#39;"))
+        // Each card names its repository (a field called like the lookup's own parameter).
+        #expect(html.contains(#"<h3><a href="/ui/r/x">&lt;script&gt;"#))
         // The layout's assets come from this server, under the UI's prefix.
         #expect(html.contains(#"<link rel="stylesheet" href="/ui/static/pier.css?v=v1">"#))
         #expect(html.contains(#"<script src="/ui/static/pier.js?v=v1" defer></script>"#))
