@@ -233,6 +233,11 @@ enum IndexMigrations {
                 "CREATE INDEX web_sessions_by_user ON web_sessions (username)",
             ]
         },
+        // The home page's recently pushed repositories, read newest first without sorting
+        // every repository.
+        Step(version: 12) { _ in
+            ["CREATE INDEX repositories_by_push ON repositories (pushed_at DESC, name)"]
+        },
     ]
 
     /// The newest schema this build knows.

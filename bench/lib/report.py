@@ -271,7 +271,7 @@ def check_targets(summary: dict) -> list[dict]:
             "no data" if p is None or r is None else f"{p:.1f} ms vs {r:.1f} ms")
     # The index API over 10,000 repositories and 100,000 tags (Pier only).
     for sid in ("search-10k-one", "search-10k-all", "search-10k-one-pg", "search-10k-all-pg",
-                "web-search-10k-one", "web-search-10k-all", "web-home-10k", "web-repository-100"):
+                "web-search-10k-one", "web-search-10k-all", "web-home-10k"):
         name = f"{sid} p99 ≤ 10 ms"
         p99 = metric(sid, "pier", "p99_ms") if sid in sc else None
         if sid not in sc:
