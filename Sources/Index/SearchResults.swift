@@ -20,4 +20,9 @@ public struct SearchResults: Sendable, Equatable {
 
     public var hits: [Hit]
     public var total: Int
+
+    public init(hits: [Hit], total: Int) {
+        self.hits = hits
+        self.total = total
+    }
 }

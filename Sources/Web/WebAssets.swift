@@ -110,6 +110,8 @@ enum WebAssets {
         .danger h2 { color: #c62828; }
         .created { border: 2px solid var(--accent); border-radius: 8px; padding: 0.5rem 1rem; margin: 1rem 0; }
         .admin-link { margin: 0; }
+        .filters { display: flex; flex-wrap: wrap; align-items: center; gap: 0.5rem; margin: 0.5rem 0 1rem; }
+        .filters input { flex: 0 1 12rem; }
         .preview { border: 1px dashed var(--line); border-radius: 8px; padding: 0 1rem 0.5rem; margin-bottom: 1.5rem; }
         .pull { margin: 1rem 0; }
         .pull label { display: block; font-weight: 600; margin-bottom: 0.25rem; }

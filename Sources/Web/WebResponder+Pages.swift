@@ -1,4 +1,5 @@
 import Auth
+import Foundation
 import Hummingbird
 import Index
 import IndexAPI
@@ -40,12 +41,38 @@ extension WebResponder {
         return page(.ok, model, template: "home")
     }
 
+    /// How search results may be ordered besides the best match first.
+    static let searchOrders: [(value: String, label: String)] = [
+        ("best", "best match"), ("stars", "most stars"), ("pulls", "most pulls"), ("updated", "recently pushed"),
+    ]
+
+    /// The matches re-ordered or narrowed by the filters are taken from the best this many.
+    static let filteredSearchLimit = 1_000
+
     func search(_ query: Query, _ visitor: Visitor) async throws -> Response {
         let text = String((query["q"] ?? "").prefix(200))
         let pageNumber = min(max(query.int("page") ?? 1, 1), Query.maximumPage)
-        let results = try await index.search(
-            text, visible: indexAPI.visibility(for: visitor.principal), limit: Self.pageSize, offset: (pageNumber - 1) * Self.pageSize
-        )
+        let order = Self.searchOrders.first { $0.value == query["sort"] }?.value ?? "best"
+        let namespace = String((query["namespace"] ?? "").trimmingCharacters(in: .whitespaces).prefix(255))
+        let visible = indexAPI.visibility(for: visitor.principal)
+        let results: SearchResults
+        if order == "best", namespace.isEmpty {
+            results = try await index.search(text, visible: visible, limit: Self.pageSize, offset: (pageNumber - 1) * Self.pageSize)
+        } else {
+            // Filters re-order and narrow the best matches: exact for up to 1,000 of them,
+            // the most relevant 1,000 past that.
+            var hits = try await index.search(text, visible: visible, limit: Self.filteredSearchLimit, offset: 0).hits
+            if !namespace.isEmpty { hits = hits.filter { $0.name.hasPrefix(namespace + "/") } }
+            switch order {
+            case "stars": hits.sort { ($0.starCount, $1.name) > ($1.starCount, $0.name) }
+            case "pulls": hits.sort { ($0.pullCount, $1.name) > ($1.pullCount, $0.name) }
+            case "updated": hits.sort { ($0.pushedAt ?? 0, $1.name) > ($1.pushedAt ?? 0, $0.name) }
+            default: break
+            }
+            results = SearchResults(
+                hits: Array(hits.dropFirst((pageNumber - 1) * Self.pageSize).prefix(Self.pageSize)), total: hits.count
+            )
+        }
         let now = IndexClock.now()
         let model = WebView.Search(
             chrome: chrome(text.isEmpty ? "Search" : "Search: \(text)", query: text, visitor: visitor),
@@ -54,8 +81,10 @@ extension WebResponder {
             total: WebFormat.count(Int64(results.total)),
             results: .init(cards: results.hits.map { card($0, now: now) }),
             pager: pager(total: results.total, pageSize: Self.pageSize, current: pageNumber) { number in
-                link("/search", [("q", text), ("page", String(number))])
-            }
+                link("/search", [("q", text), ("namespace", namespace), ("sort", order), ("page", String(number))])
+            },
+            namespace: namespace,
+            orders: Self.searchOrders.map { WebView.Choice(value: $0.value, label: $0.label, selected: $0.value == order) }
         )
         return page(.ok, model, template: "search")
     }

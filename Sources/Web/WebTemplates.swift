@@ -115,6 +115,12 @@ enum WebTemplates {
     static let search = #"""
         {{% CONTENT_TYPE: PIER_HTML}}{{<layout}}{{$content}}
         <h1>{{#hasQuery}}Repositories matching “{{query}}”{{/hasQuery}}{{^hasQuery}}All repositories{{/hasQuery}}</h1>
+        <form class="filters" method="get" action="{{chrome.base}}/search">
+        <input type="hidden" name="q" value="{{query}}">
+        <label for="filter-namespace">In namespace</label><input id="filter-namespace" name="namespace" value="{{namespace}}" placeholder="any">
+        <label for="filter-sort">Order</label><select id="filter-sort" name="sort">{{#orders}}<option value="{{value}}"{{#selected}} selected{{/selected}}>{{label}}</option>{{/orders}}</select>
+        <button type="submit" id="filter-apply">Apply</button>
+        </form>
         <p class="count">{{total}} found</p>
         {{#results}}{{> cards}}{{/results}}
         {{> pages}}

@@ -112,6 +112,19 @@ extension WebView.Search: MustacheParent {
         case "total": self.total
         case "results": self.results
         case "pager": self.pager as Any? ?? false
+        case "namespace": self.namespace
+        case "orders": self.orders
+        default: nil
+        }
+    }
+}
+
+extension WebView.Choice: MustacheParent {
+    func child(named name: String) -> Any? {
+        switch name {
+        case "value": self.value
+        case "label": self.label
+        case "selected": self.selected
         default: nil
         }
     }

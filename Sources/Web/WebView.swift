@@ -78,6 +78,16 @@ enum WebView {
         var total: String
         var results: CardList
         var pager: Pager?
+        /// The namespace filter's text ("" for none).
+        var namespace: String
+        var orders: [Choice]
+    }
+
+    /// An option of a select.
+    struct Choice {
+        var value: String
+        var label: String
+        var selected: Bool
     }
 
     struct TagRow {

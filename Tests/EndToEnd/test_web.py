@@ -12,6 +12,7 @@ import os
 import re
 import shutil
 import subprocess
+import time
 from pathlib import Path
 
 import pytest
@@ -615,3 +616,25 @@ def test_user_and_organisation_pages_list_what_the_visitor_may_see(make_server, 
     r = admin.post(srv.url + "/admin", data={"csrf": token, "action": "create-org", "name": "initech"}, allow_redirects=False, timeout=30)
     assert r.status_code == 303
     assert requests.get(srv.url + "/o/initech", timeout=30).status_code == 200
+
+
+def test_search_filters_narrow_to_a_namespace_and_reorder(make_server):
+    srv = make_server("pier")
+    reg = Registry(srv.url)
+    for repo in ("team/alpha", "other/gamma", "team/beta"):
+        assert reg.push(repo, "v1", images.image(1)).status_code == 201
+        time.sleep(0.01)  # distinct push times
+    eventually(lambda: api(srv, "/api/v1/search?q=").json()["count"] == 3)
+
+    def names(path):
+        r = requests.get(srv.url + path, timeout=30)
+        assert r.status_code == 200
+        return re.findall(r'<h3><a href="/r/([^"]+)">', r.text)
+
+    assert sorted(names("/search")) == ["other/gamma", "team/alpha", "team/beta"]
+    assert names("/search?q=&namespace=team&sort=updated") == ["team/beta", "team/alpha"]
+    assert names("/search?namespace=other") == ["other/gamma"]
+    assert names("/search?namespace=nobody") == []
+    assert sorted(names("/search?sort=evil")) == ["other/gamma", "team/alpha", "team/beta"]
+    page = requests.get(srv.url + "/search?namespace=team&sort=pulls", timeout=30).text
+    assert '<option value="pulls" selected>' in page and 'value="team"' in page

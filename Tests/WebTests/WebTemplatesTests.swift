@@ -19,7 +19,8 @@ import Testing
             name: Self.hostile, url: "/ui/r/x", description: Self.hostile, hasDescription: true, stars: "1", pulls: "2", pushed: nil
         )
         let model = WebView.Search(
-            chrome: chrome(), query: Self.hostile, hasQuery: true, total: "1", results: .init(cards: [card]), pager: nil
+            chrome: chrome(), query: Self.hostile, hasQuery: true, total: "1", results: .init(cards: [card]), pager: nil,
+            namespace: "", orders: []
         )
         let html = try #require(WebTemplates.render(model, "search"))
         #expect(!html.contains("<script>alert"))
@@ -33,7 +34,7 @@ import Testing
     }
 
     @Test func anEmptyListSaysSoAndOnePageHasNoPager() throws {
-        let model = WebView.Search(chrome: chrome(), query: "", hasQuery: false, total: "0", results: .init(cards: []), pager: nil)
+        let model = WebView.Search(chrome: chrome(), query: "", hasQuery: false, total: "0", results: .init(cards: []), pager: nil, namespace: "", orders: [])
         let html = try #require(WebTemplates.render(model, "search"))
         #expect(html.contains("No repositories to show."))
         #expect(!html.contains("<ul class=\"cards\">"))
