@@ -578,6 +578,8 @@ def test_user_and_organisation_pages_list_what_the_visitor_may_see(make_server, 
     assert "acme/tool" in org and "devs" in org and "alice" in org
     bob = web_session(srv, "bob", "bob-pw")
     assert "devs" not in bob.get(srv.url + "/o/acme", timeout=30).text
+    for path in ("/u/alice", "/", "/search?q=closed", "/search?namespace=alice&sort=updated"):
+        assert "alice/closed" not in bob.get(srv.url + path, timeout=30).text, path
     # A repository's namespace links to its page.
     assert 'href="/o/acme"' in signed_in.get(srv.url + "/r/acme/tool", timeout=30).text
     assert 'href="/u/alice"' in requests.get(srv.url + "/r/alice/open", timeout=30).text
