@@ -64,7 +64,7 @@ from lib import procstat, report, storage  # noqa: E402
 from lib.machine import (  # noqa: E402
     disk_durable_write_mb_per_s, openssl_sha256_mb_per_s, read_through, warm_memory,
 )
-from lib.client import BenchRunner, FakeRunner, Invocation, timed_window  # noqa: E402
+from lib.client import BenchRunner, FakeRunner, Invocation, page_weight, timed_window  # noqa: E402
 from lib.servers import (  # noqa: E402
     BENCH_PASSWORD, BENCH_USER, FRONT, KINDS, LABEL, BenchServer, Nginx, NginxFront, ServerStartError, TLSFiles,
     make_htpasswd, server_config,
@@ -513,6 +513,12 @@ class Run:
             rec["server_cpu_pct"] = round(100.0 * timed_cpu / seconds, 1)
         if timed_cpu is not None and res["bytes"] > 0 and s.moves_bytes:
             rec["server_cpu_s_per_gib"] = round(timed_cpu / (res["bytes"] / GiB), 3)
+        if s.id.startswith("web-") and s.path:
+            # What a visitor's browser fetches for the page: its HTML and assets.
+            try:
+                rec["page_bytes"] = page_weight(server.url, s.path)
+            except requests.RequestException as e:
+                self.event(f"{s.id}: page weight not measured: {e}")
         return rec
 
     def progress(self, rec: dict, label: str) -> None:

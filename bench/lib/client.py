@@ -239,3 +239,22 @@ class FakeRunner(BenchRunner):
         inv.returncode = 0
         inv.result = parse_result(json.dumps(result))
         return inv
+
+
+def page_weight(base_url: str, path: str, timeout: float = 30) -> int:
+    """Bytes a browser fetches for the page at `path` on a fresh visit: the HTML and every
+    stylesheet, script and image it names on the same server (a page of Pier's web UI loads
+    nothing else)."""
+    import re
+    from urllib.parse import urljoin
+
+    page = requests.get(base_url + path, timeout=timeout)
+    page.raise_for_status()
+    total = len(page.content)
+    loaded = re.findall(r'<(?:script|img)[^>]*\ssrc="([^"]*)"', page.text)
+    loaded += re.findall(r'<link[^>]*\shref="([^"]*)"', page.text)
+    for url in dict.fromkeys(loaded):
+        asset = requests.get(urljoin(base_url + path, url), timeout=timeout)
+        asset.raise_for_status()
+        total += len(asset.content)
+    return total

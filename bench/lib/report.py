@@ -16,7 +16,7 @@ CLIENT_SATURATED_PCT = 90.0
 PEAK_RSS_LIMIT_MIB = 100.0
 
 METRIC_KEYS = ("req_per_s", "mb_per_s", "p50_ms", "p90_ms", "p99_ms", "client_cpu_pct")
-SERVER_KEYS = ("server_peak_rss_mib", "server_cpu_s_per_gib", "server_cpu_pct")
+SERVER_KEYS = ("server_peak_rss_mib", "server_cpu_s_per_gib", "server_cpu_pct", "page_bytes")
 
 
 def median(values):
@@ -280,6 +280,16 @@ def check_targets(summary: dict) -> list[dict]:
             add(name, sid, None, "no data")
         else:
             add(name, sid, p99 <= 10, f"{p99:.2f} ms at {metric(sid, 'pier', 'req_per_s'):,.0f} req/s")
+    # The web UI's pages: HTML and assets a browser fetches, each under 100 KB.
+    for sid in ("web-search-10k-one", "web-search-10k-all", "web-home-10k", "web-repository-100"):
+        name = f"{sid} page weight < 100 KB"
+        weight = metric(sid, "pier", "page_bytes") if sid in sc else None
+        if sid not in sc:
+            add(name, sid, None, "not run")
+        elif weight is None:
+            add(name, sid, None, "no data")
+        else:
+            add(name, sid, weight < 100_000, f"{weight / 1000:.1f} KB")
     idle = summary.get("idle_rss_mib") or {}
     ip, ir = idle.get("pier"), idle.get("distribution")  # the registries only
     add("idle RSS ≤ reference's", None, None if ip is None or ir is None else ip <= ir,

@@ -18,7 +18,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from lib import plan as planlib  # noqa: E402
 from lib import procstat, report, storage  # noqa: E402
-from lib.client import parse_result, timed_window  # noqa: E402
+from lib.client import page_weight, parse_result, timed_window  # noqa: E402
 from lib.machine import parse_openssl_speed, read_through, warm_memory  # noqa: E402
 
 GOOD = {
@@ -363,3 +363,39 @@ def test_the_fleet_row_reports_each_kind_and_holds_the_small_requests_p99():
     t = {x["target"]: x for x in s["targets"]}
     assert t["fleet small-request p99 below reference's"]["status"] == "PASS"
     assert "manifest-head" in report.render_report(s, [fleet])
+
+
+def test_a_page_weighs_its_html_and_the_assets_it_names_once_each(tmp_path):
+    import http.server
+    import threading
+
+    (tmp_path / "page.html").write_text(
+        '<link rel="stylesheet" href="/s.css?v=1"><script src="/s.js?v=1" defer></script>'
+        '<script src="/s.js?v=1" defer></script><p>hello</p>')
+    (tmp_path / "s.css").write_text("x" * 1000)
+    (tmp_path / "s.js").write_text("y" * 300)
+
+    class Handler(http.server.SimpleHTTPRequestHandler):
+        def __init__(self, *a, **kw):
+            super().__init__(*a, directory=str(tmp_path), **kw)
+
+        def log_message(self, *a):
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        html = (tmp_path / "page.html").stat().st_size
+        assert page_weight(f"http://127.0.0.1:{server.server_address[1]}", "/page.html") == html + 1000 + 300
+    finally:
+        server.shutdown()
+
+
+def test_the_web_rows_hold_each_page_under_100_kb():
+    p = planlib.build_plan(False)
+    rows = planlib.select(p, "web-*")
+    assert {s.id for s in rows} == {"web-search-10k-one", "web-search-10k-all", "web-home-10k", "web-repository-100"}
+    ms = [_m(s.id, "pier", 1000) | {"page_bytes": 40_000 if s.id != "web-home-10k" else 120_000} for s in rows]
+    t = {x["target"]: x for x in report.summarize(rows, ms, [], {}, {})["targets"]}
+    assert t["web-repository-100 page weight < 100 KB"]["status"] == "PASS"
+    assert t["web-home-10k page weight < 100 KB"]["status"] == "FAIL"
