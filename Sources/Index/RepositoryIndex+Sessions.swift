@@ -43,6 +43,11 @@ extension RepositoryIndex {
         try await database.execute("DELETE FROM web_sessions WHERE id_hash = $1", [.text(Self.hash(secret))])
     }
 
+    /// Signs `user` out of every browser.
+    public func deleteSessions(of user: String) async throws {
+        try await database.execute("DELETE FROM web_sessions WHERE username = $1", [.text(user)])
+    }
+
     /// `count` random hex digits (4 bits each), from the system's generator.
     public static func randomHex(_ count: Int) -> String {
         var generator = SystemRandomNumberGenerator()

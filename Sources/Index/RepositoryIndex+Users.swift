@@ -46,6 +46,8 @@ extension RepositoryIndex {
             "UPDATE users SET disabled_at = $2 WHERE name = $1 RETURNING name",
             [.text(name), disabled ? .integer(IndexClock.now()) : .null]
         )
+        // Signed out everywhere: enabling the account again gives no old session back.
+        try await deleteSessions(of: name)
         try await accountsChanged()
         return !rows.isEmpty
     }
@@ -55,6 +57,8 @@ extension RepositoryIndex {
         let rows = try await database.query(
             "UPDATE users SET password_hash = $2 WHERE name = $1 RETURNING name", [.text(name), .text(passwordHash)]
         )
+        // A new password ends every sign-in made with the old one (a stolen cookie included).
+        try await deleteSessions(of: name)
         try await accountsChanged()
         return !rows.isEmpty
     }
@@ -66,6 +70,7 @@ extension RepositoryIndex {
             let rows = try await database.query("DELETE FROM users WHERE name = $1 RETURNING name", [.text(name)])
             guard !rows.isEmpty else { return false }
             try await database.execute("DELETE FROM access_tokens WHERE username = $1", [.text(name)])
+            try await database.execute("DELETE FROM web_sessions WHERE username = $1", [.text(name)])
             try await database.execute("DELETE FROM collaborators WHERE username = $1", [.text(name)])
             try await database.execute("DELETE FROM team_members WHERE username = $1", [.text(name)])
             return true

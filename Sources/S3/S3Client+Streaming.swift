@@ -122,6 +122,10 @@ extension S3Client {
     private func connect() async throws -> NIOAsyncChannel<HTTPClientResponsePart, HTTPClientRequestPart> {
         let (host, port) = endpoint.hostAndPort
         let loop = MultiThreadedEventLoopGroup.currentEventLoop ?? HTTPClient.defaultEventLoopGroup.next()
+        // An https store is only ever reached over TLS: without a context, no connection.
+        if endpoint.scheme == "https", streamingTLS == nil {
+            throw StorageError.unavailable(endpoint.bucket, reason: "TLS to the store could not be set up")
+        }
         let tls = streamingTLS
         let serverName = host.isIPAddress ? nil : host
         return try await ClientBootstrap(group: loop)

@@ -45,7 +45,7 @@ extension WebResponder {
             isOrganization: organization,
             total: WebFormat.count(Int64(results.total)),
             repositories: .init(cards: results.hits.map { card($0, now: now) }),
-            pager: pager(total: results.total, pageSize: Self.pageSize, current: pageNumber) { number in
+            pager: Self.pager(total: results.total, pageSize: Self.pageSize, current: pageNumber) { number in
                 link((organization ? "/o/" : "/u/") + name, [("page", String(number))])
             },
             organizations: organizations,

@@ -80,7 +80,7 @@ extension WebResponder {
             hasQuery: !text.isEmpty,
             total: WebFormat.count(Int64(results.total)),
             results: .init(cards: results.hits.map { card($0, now: now) }),
-            pager: pager(total: results.total, pageSize: Self.pageSize, current: pageNumber) { number in
+            pager: Self.pager(total: results.total, pageSize: Self.pageSize, current: pageNumber) { number in
                 link("/search", [("q", text), ("namespace", namespace), ("sort", order), ("page", String(number))])
             },
             namespace: namespace,
@@ -132,7 +132,7 @@ extension WebResponder {
                     lastPulled: when(tag.lastPulledAt, now: now)
                 )
             },
-            pager: pager(total: Int(summary.tagCount), pageSize: Self.tagPageSize, current: pageNumber) { number in
+            pager: Self.pager(total: Int(summary.tagCount), pageSize: Self.tagPageSize, current: pageNumber) { number in
                 link("/r/" + name, [("sort", order.rawValue), ("page", String(number))])
             },
             comments: comments.comments.map { comment in

@@ -68,9 +68,10 @@ extension WebResponder {
         settings.scheme == "https" || request.headers[.xForwardedProto]?.lowercased().hasPrefix("https") == true
     }
 
-    /// The posted form (`application/x-www-form-urlencoded`, at most 64 KiB).
+    /// The posted form (`application/x-www-form-urlencoded`, at most 512 KiB: an overview
+    /// of the API's 25,000 characters, each percent-encoded, fits).
     func form(_ request: Request) async -> Query? {
-        guard let buffer = try? await request.body.collect(upTo: 64 << 10) else { return nil }
+        guard let buffer = try? await request.body.collect(upTo: 512 << 10) else { return nil }
         return Query(String(buffer: buffer))
     }
 
@@ -83,8 +84,11 @@ extension WebResponder {
     /// A path on this UI to return to after signing in; anything else (another host, a
     /// scheme-relative `//host`) goes home.
     func returnPath(_ candidate: String?) -> String {
+        // Browsers drop tabs and newlines from a URL and read `\` as `/`: `/\t/evil` would
+        // become `//evil`, another host. Anything but a plain path of this UI goes home.
         guard let candidate, candidate.hasPrefix(settings.prefix + "/") || candidate == settings.prefix,
-              !candidate.hasPrefix("//"), !candidate.contains("\\"), !candidate.contains("\r"), !candidate.contains("\n")
+              !candidate.unicodeScalars.contains(where: { $0.value < 0x21 || $0.value == 0x7F || $0 == "\\" }),
+              !candidate.dropFirst(settings.prefix.count).hasPrefix("//")
         else { return settings.prefix + "/" }
         return candidate
     }
@@ -155,13 +159,14 @@ extension WebResponder {
     /// token, and a repository they may see; anything else changes nothing.
     private func posted(_ request: Request, _ name: String, _ visitor: Visitor) async -> (form: Query, user: String)? {
         guard request.method == .post, let session = visitor.session, let user = visitor.user,
-              let form = await form(request), form["csrf"] == session.csrf, indexAPI.visible(name, to: visitor.principal)
+              let form = await form(request), form["csrf"] == session.csrf, indexAPI.visible(name, to: visitor.principal),
+              (try? await index.repository(name)) != nil
         else { return nil }
         return (form, user)
     }
 
     func star(_ request: Request, _ name: String, _ visitor: Visitor) async throws -> Response {
-        guard let (_, user) = await posted(request, name, visitor) else { return refusal(request, name, visitor) }
+        guard let (_, user) = await posted(request, name, visitor) else { return await refusal(request, name, visitor) }
         if try await index.hasStarred(user, name) {
             try await index.unstar(name, by: user)
         } else {
@@ -171,7 +176,7 @@ extension WebResponder {
     }
 
     func comment(_ request: Request, _ name: String, _ visitor: Visitor) async throws -> Response {
-        guard let (form, _) = await posted(request, name, visitor) else { return refusal(request, name, visitor) }
+        guard let (form, _) = await posted(request, name, visitor) else { return await refusal(request, name, visitor) }
         do {
             _ = try await indexAPI.postComment(form["body"] ?? "", on: name, by: visitor.principal)
         } catch let refusal as IndexResponder.CommentRefusal {
@@ -183,14 +188,14 @@ extension WebResponder {
 
     /// Why a post changed nothing: not a post, not signed in, a stale form, or a
     /// repository the visitor may not see (the same 404 as a missing one).
-    private func refusal(_ request: Request, _ name: String, _ visitor: Visitor) -> Response {
+    private func refusal(_ request: Request, _ name: String, _ visitor: Visitor) async -> Response {
         guard request.method == .post else {
             var response = Response(status: .methodNotAllowed, headers: [.allow: "POST", .contentLength: "0"])
             response.headers[.contentType] = "text/plain; charset=utf-8"
             return response
         }
         guard visitor.session != nil else { return redirect(link("/login", [("next", repositoryLink(name))])) }
-        guard indexAPI.visible(name, to: visitor.principal) else {
+        guard indexAPI.visible(name, to: visitor.principal), (try? await index.repository(name)) != nil else {
             return page(.notFound, notFound("No repository \(name) here, or it is not yours to see."))
         }
         return expired()

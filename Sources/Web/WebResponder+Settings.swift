@@ -170,10 +170,14 @@ extension WebResponder {
         return APIAnswer(status: 202, json: nil)
     }
 
-    /// A form value as one path segment: what would leave it (a slash, a query) is refused
-    /// by the API as an unknown item rather than reaching another route.
+    /// A form value as one path segment of an API call, as the API reads it (literally): a
+    /// value that would leave the segment (`/`, `?`, `#`, `%`, a control character) becomes
+    /// one the API answers as unknown, never another route.
     static func pathSegment(_ value: String?) -> String {
-        (value ?? "").addingPercentEncoding(withAllowedCharacters: .alphanumerics.union(CharacterSet(charactersIn: "-._~"))) ?? ""
+        let value = value ?? ""
+        guard !value.isEmpty, !value.unicodeScalars.contains(where: { $0.value < 0x21 || $0.value == 0x7F || "/?#%".unicodeScalars.contains($0) })
+        else { return "-" }
+        return value
     }
 
     // MARK: account

@@ -26,10 +26,10 @@ extension WebResponder {
         var referrers = [WebView.Referrer]()
         var size = Int64(stored.bytes.count)
         if let manifest {
-            size += (manifest.config?.size ?? 0) + manifest.layers.reduce(0) { $0 + $1.size }
+            size = Self.sum([size, manifest.config?.size ?? 0] + manifest.layers.map(\.size))
             if manifest.kind == .index {
                 for child in manifest.manifests.prefix(Self.platformLimit) {
-                    size += child.size
+                    size = Self.sum([size, child.size])
                     // Build attestations ride in an index as `unknown/unknown` children.
                     if child.platform?.os == nil || child.platform?.os == "unknown" {
                         referrers.append(referrer(child, type: child.annotations?["vnd.docker.reference.type"] ?? child.artifactType ?? child.mediaType))
@@ -67,6 +67,15 @@ extension WebResponder {
         return page(.ok, model, template: "tag")
     }
 
+    /// Sizes as a manifest declares them, added without trapping: a manifest may declare
+    /// any size, and a page must not fall over adding them.
+    static func sum(_ sizes: [Int64]) -> Int64 {
+        sizes.reduce(Int64(0)) { total, size in
+            let (result, overflow) = total.addingReportingOverflow(max(size, 0))
+            return overflow ? Int64.max : result
+        }
+    }
+
     func platformName(_ platform: Descriptor.Platform?) -> String {
         guard let platform else { return "image" }
         return [platform.os, platform.architecture, platform.variant].compactMap { $0 }.joined(separator: "/")
@@ -91,7 +100,7 @@ extension WebResponder {
             platform: platform ?? "image",
             anchor: "platform-" + (platform ?? "image").map { $0.isLetter || $0.isNumber ? String($0) : "-" }.joined(),
             digest: digest,
-            size: WebFormat.bytes((manifest.config?.size ?? 0) + manifest.layers.reduce(0) { $0 + $1.size }),
+            size: WebFormat.bytes(Self.sum([manifest.config?.size ?? 0] + manifest.layers.map(\.size))),
             layers: manifest.layers.enumerated().map { index, layer in
                 WebView.Layer(
                     index: index + 1, digest: layer.digest.description, shortDigest: WebFormat.shortDigest(layer.digest.description),

@@ -81,6 +81,13 @@ public struct WebResponder: Sendable {
     /// Answers a page; a failure of the index becomes a 503 page, never a crash or a
     /// half-written page.
     public func respond(to request: Request, context: Context, route metric: inout String) async -> Response {
+        let response = await answer(request, context, route: &metric)
+        // A HEAD is answered with the GET's headers and no body (this door is no router
+        // that would strip it).
+        return request.method == .head ? Response(status: response.status, headers: response.headers) : response
+    }
+
+    private func answer(_ request: Request, _ context: Context, route metric: inout String) async -> Response {
         let full = (request.head.path ?? "/").split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false).first ?? ""
         guard let path = route(full) else { return page(.notFound, notFound("There is no page here.")) }
         metric = path.route
@@ -235,9 +242,11 @@ public struct WebResponder: Sendable {
     }
 
     /// Links to the pages of a list of `total` items, around `current`.
-    func pager(total: Int, pageSize: Int, current: Int, url: (Int) -> String) -> WebView.Pager? {
+    static func pager(total: Int, pageSize: Int, current: Int, url: (Int) -> String) -> WebView.Pager? {
         let last = max(1, (total + pageSize - 1) / pageSize)
         guard last > 1 else { return nil }
+        // A page past the last (a shared link to a list that shrank) links back into it.
+        let current = min(current, last)
         var links = [WebView.PageLink]()
         if current > 1 { links.append(.init(url: url(current - 1), label: "Previous", current: false)) }
         for number in max(1, current - 4)...min(last, max(current + 4, 1)) {

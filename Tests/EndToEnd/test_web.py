@@ -264,7 +264,17 @@ def test_the_ui_moves_under_a_prefix_or_turns_off_and_root_still_answers_200(mak
 
 def test_only_get_and_head_are_answered_and_bad_input_gets_a_page(site):
     assert requests.post(site.url + "/", timeout=30).status_code == 405
-    assert requests.head(site.url + "/r/public/web", timeout=30).status_code == 200
+    head = requests.head(site.url + "/r/public/web", timeout=30)
+    assert head.status_code == 200 and head.content == b"" and int(head.headers["Content-Length"]) > 0
+    # A HEAD answered with a body would be read as the next response on the connection.
+    with requests.Session() as s:
+        assert s.head(site.url + "/static/pier.css", timeout=30).status_code == 200
+        assert s.get(site.url + "/static/pier.css", timeout=30).text.startswith(":root")
+    # Pages past the last of every list.
+    for page in ("/search?page=30", "/search?q=web&sort=stars&page=99", "/r/public/web?page=9", "/u/alice?page=50",
+                 "/search?page=100000"):
+        assert requests.get(site.url + page, timeout=30).status_code in (200, 404), page
+    assert site.alive()
     for page in ["/search?q=%00%ff", "/search?q=" + "a" * 5000, "/search?page=-4", "/search?page=99999999999999999999",
                  "/r/public/web?sort=evil&page=x", "/r/public/web/tags/..%2f..%2fetc", "/static/nothing.css"]:
         r = requests.get(site.url + page, timeout=30)
@@ -404,13 +414,18 @@ def test_forms_posted_without_their_token_are_refused_and_sign_in_is_guarded(sit
     bob.post(site.url + "/login", data={"user": "bob", "password": "bob-pw", "csrf": csrf_of(form.text)}, timeout=30)
     bob_token = csrf_of(bob.get(site.url + "/", timeout=30).text)
     assert bob.post(site.url + "/r/alice/secret/-/star", data={"csrf": bob_token}, allow_redirects=False, timeout=30).status_code == 404
+    # Nothing is planted on a repository that does not exist yet.
+    assert bob.post(site.url + "/r/public/later/-/comments", data={"csrf": bob_token, "body": "first!"},
+                    allow_redirects=False, timeout=30).status_code == 404
 
     # Where to go after signing in stays on this site.
     evil = requests.Session()
     form = evil.get(site.url + "/login", timeout=30)
-    r = evil.post(site.url + "/login", data={"user": "bob", "password": "bob-pw", "csrf": csrf_of(form.text), "next": "//evil.example/x"},
-                  allow_redirects=False, timeout=30)
-    assert r.status_code == 303 and r.headers["Location"] == "/"
+    for target in ("//evil.example/x", "/\t/evil.example", "/\\evil.example", "https://evil.example/"):
+        form = evil.get(site.url + "/login", timeout=30)
+        r = evil.post(site.url + "/login", data={"user": "bob", "password": "bob-pw", "csrf": csrf_of(form.text), "next": target},
+                      allow_redirects=False, timeout=30)
+        assert r.status_code == 303 and r.headers["Location"] == "/", target
     # A personal access token signs clients in, not browsers.
     made = api(site, "/api/v1/tokens", auth=ALICE, method="POST", json={"name": "ci", "scopes": ["read"]}).json()
     form = evil.get(site.url + "/login", timeout=30)

@@ -24,3 +24,16 @@ import Testing
         #expect(WebFormat.shortDigest("sha256:0123456789abcdef0123") == "sha256:0123456789ab")
     }
 }
+
+@Suite struct WebPagerTests {
+    @Test(arguments: [1, 2, 5, 6, 30, 100_000])
+    func aPageAtOrPastTheLastLinksBackIntoTheList(_ current: Int) throws {
+        let pager = try #require(WebResponder.pager(total: 30, pageSize: 25, current: current) { "/search?page=\($0)" })
+        #expect(pager.links.contains { $0.label == "1" })
+        #expect(pager.links.filter(\.current).map(\.label) == [current == 1 ? "1" : "2"])
+    }
+
+    @Test func oneShortListHasNoPager() {
+        #expect(WebResponder.pager(total: 25, pageSize: 25, current: 7) { _ in "" } == nil)
+    }
+}
