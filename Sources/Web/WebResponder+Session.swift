@@ -189,11 +189,7 @@ extension WebResponder {
     /// Why a post changed nothing: not a post, not signed in, a stale form, or a
     /// repository the visitor may not see (the same 404 as a missing one).
     private func refusal(_ request: Request, _ name: String, _ visitor: Visitor) async -> Response {
-        guard request.method == .post else {
-            var response = Response(status: .methodNotAllowed, headers: [.allow: "POST", .contentLength: "0"])
-            response.headers[.contentType] = "text/plain; charset=utf-8"
-            return response
-        }
+        guard request.method == .post else { return notAllowed("POST") }
         guard visitor.session != nil else { return redirect(link("/login", [("next", repositoryLink(name))])) }
         guard indexAPI.visible(name, to: visitor.principal), (try? await index.repository(name)) != nil else {
             return page(.notFound, notFound("No repository \(name) here, or it is not yours to see."))
