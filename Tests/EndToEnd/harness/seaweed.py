@@ -114,11 +114,16 @@ class SeaweedFS(ManagedProcess):
         self.empty_folder_cleanup_delay = empty_folder_cleanup_delay
         # Every listener explicitly: weed's defaults (9333, 8080, 8888, 8333, 8181, 9101, and
         # gRPC at port+10000) would clash between instances and with other services.
-        self.ports = {name: free_port() for name in (
-            "s3", "s3.grpc", "master", "master.grpc", "volume", "volume.grpc", "filer", "filer.grpc")}
+        self.ports = self._pick_ports()
         self.proc: subprocess.Popen | None = None
         self.returncode: int | None = None
         self._client = None
+        self._ready_once = False  # after that, its data names its ports: restarts keep them
+
+    @staticmethod
+    def _pick_ports() -> dict[str, int]:
+        return {name: free_port() for name in (
+            "s3", "s3.grpc", "master", "master.grpc", "volume", "volume.grpc", "filer", "filer.grpc")}
 
     # ---- addresses ---------------------------------------------------------
     @property
@@ -168,7 +173,23 @@ class SeaweedFS(ManagedProcess):
         (self.workdir / "filer.toml").write_text(FILER_TOML.format(
             store=json.dumps(str(self.data_dir / "filerldb2")), delay=json.dumps(self.empty_folder_cleanup_delay)))
 
-    def start(self, timeout: float = 60.0) -> "SeaweedFS":
+    def start(self, timeout: float = 60.0, attempts: int = 3) -> "SeaweedFS":
+        """Starts and waits until it stores objects. A port picked free can be taken by
+        another process's outgoing connection before weed binds it; on the first start (no
+        data yet that names its ports) that is retried on fresh ports."""
+        for attempt in range(attempts):
+            try:
+                return self._start_once(timeout)
+            except SeaweedStartError as e:
+                if "address already in use" not in str(e) or attempt == attempts - 1 or self._ready_once:
+                    raise
+                shutil.rmtree(self.data_dir, ignore_errors=True)
+                self.data_dir.mkdir()
+                self.ports = self._pick_ports()
+                self._client = None  # it spoke to the old endpoint
+        raise AssertionError("unreachable")
+
+    def _start_once(self, timeout: float) -> "SeaweedFS":
         assert self.proc is None or self.proc.poll() is not None, "already running"
         self._write_config()
         cmd = self.command()
@@ -185,6 +206,7 @@ class SeaweedFS(ManagedProcess):
         self.returncode = None
         _LIVE.add(self)
         self.wait_ready(timeout)
+        self._ready_once = True
         return self
 
     def wait_ready(self, timeout: float = 60.0) -> None:

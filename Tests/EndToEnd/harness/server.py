@@ -49,10 +49,20 @@ def missing_binary(kind: str) -> str | None:
     raise ValueError(f"unknown server kind {kind!r}")
 
 
+_HANDED_OUT: set[int] = set()
+
+
 def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+    """A port nothing listens on now and that this process has not handed out before: the
+    kernel may offer a just-closed port again, and a service given two listeners on one port
+    (SeaweedFS's filer and S3 gRPC, say) fails to start."""
+    while True:
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+            s.bind(("127.0.0.1", 0))
+            port = s.getsockname()[1]
+        if port not in _HANDED_OUT:
+            _HANDED_OUT.add(port)
+            return port
 
 
 def deep_merge(base: dict, over: dict | None) -> dict:
