@@ -227,7 +227,7 @@ let package = Package(
         .executableTarget(
             name: "pier",
             dependencies: [
-                "Server", "Config", "Auth", "Index",
+                "Server", "Config", "Auth", "Index", "Registry",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: swiftSettings

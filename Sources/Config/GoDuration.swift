@@ -1,7 +1,8 @@
 /// Parses durations as distribution writes them (Go's `time.ParseDuration`: `168h`, `1h30m`,
 /// `500ms`, `10s`), so configuration files carry over unchanged.
-enum GoDuration {
-    static func parse(_ text: String) -> Duration? {
+public enum GoDuration {
+    /// The duration `text` writes, or nil when it is not one.
+    public static func parse(_ text: String) -> Duration? {
         var rest = Substring(text.trimmingCharacters(in: .whitespaces))
         guard !rest.isEmpty else { return nil }
         if rest == "0" { return .zero }

@@ -74,6 +74,8 @@ public struct PierConfiguration: Sendable {
     public var index = IndexSettings()
     /// The web UI (`web`).
     public var web = WebSettings()
+    /// Garbage collection while serving (`gc`).
+    public var collection = CollectionSettings()
     /// `http.trustedproxies` (Pier's addition): proxies whose `X-Forwarded-For` names the
     /// client, so login attempts are counted per client rather than per proxy.
     public var trustedProxies = TrustedProxies.none
@@ -219,6 +221,7 @@ public struct PierConfiguration: Sendable {
         try applySecurity(read)
         try applyIndex(read)
         try applyWeb(read)
+        try applyCollection(read)
         for section in ["proxy", "redis"] where read.has(section) {
             throw ConfigurationError(key: section, message: "this section is not yet supported by pier")
         }

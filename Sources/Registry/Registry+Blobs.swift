@@ -82,6 +82,7 @@ extension Registry {
         } else if !options.mountWithoutFrom {
             return false
         }
+        try await noteReferences([digest])
         guard let blob = try await driver.fileInfo(layout.blobData(digest)) else { return false }
         try await writeLink(digest, to: layout.layerLink(name, digest))
         await noteRepository(name)

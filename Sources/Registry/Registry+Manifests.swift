@@ -37,6 +37,9 @@ extension Registry {
         } else {
             digest = Digest.of(bytes)
         }
+        // Recorded before anything is checked, so a collector sweeping meanwhile either
+        // keeps what this manifest needs or the check below finds it gone.
+        try await noteReferences([digest] + (manifest.config.map { [$0.digest] } ?? []) + (manifest.layers + manifest.manifests).map(\.digest))
         if options.requireBlobs {
             for blob in manifest.requiredBlobs where try await !hasLayer(name, blob.digest) {
                 throw RegistryError(.manifestBlobUnknown, "blob unknown to registry", detail: blob.digest.description)

@@ -88,7 +88,9 @@ extension Registry {
                 // Hashed while streaming: the bytes go straight to the blob store.
                 try verify(hasher.finalize(), against: digest)
                 try await driver.delete(layout.uploadStartedAt(layout.upload(name, id)))
-                if try await driver.fileInfo(blob) == nil {
+                // A stored blob is only relied on once recorded (see `holdsBlob`); one a
+                // collector took meanwhile is stored again from this upload.
+                if try await !storesBlob(digest) {
                     try await upload.commit(to: blob)
                 } else {
                     await upload.cancel()
@@ -101,7 +103,7 @@ extension Registry {
                 let computed = try await rehash(data, algorithm: digest.algorithm).finalize()
                 try verify(computed, against: digest)
                 try await driver.delete(layout.uploadStartedAt(layout.upload(name, id)))
-                if try await driver.fileInfo(blob) == nil {
+                if try await !storesBlob(digest) {
                     try await driver.move(from: data, to: blob)
                 }
             }

@@ -223,18 +223,21 @@ public struct PierServer: Sendable {
 
         let flusher = Task { await accessLog?.run() }
         let purger = Task { await purgeUploads(registry) }
+        let collecting = Task { await collectGarbage(registry) }
         let delivery = Task { await notifier?.run() }
         let hooks = Task { await webhooks?.run() }
         let certificates = Task { await acme?.run() }
         var failure: (any Error)?
         do { try await ServiceGroup(configuration: group).run() } catch { failure = error }
         purger.cancel()
+        collecting.cancel()
         delivery.cancel()
         hooks.cancel()
         certificates.cancel()
         await hooks.value
         // The purge uses the storage driver, which is shut down after this returns.
         await purger.value
+        await collecting.value
         // Let a write the flusher already started finish, then write what is left.
         flusher.cancel()
         await flusher.value

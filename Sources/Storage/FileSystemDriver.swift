@@ -166,6 +166,15 @@ public struct FileSystemDriver: StorageDriver {
         }
     }
 
+    public func removeIfEmpty(_ path: String) async throws {
+        let full = try fullPath(path)
+        try await Self.run {
+            guard rmdir(full) == 0 || [ENOENT, ENOTEMPTY, EEXIST].contains(errno) else {
+                throw StorageError.io(path, operation: "rmdir", errno: errno)
+            }
+        }
+    }
+
     public func move(from source: String, to destination: String) async throws {
         let src = try fullPath(source)
         let dst = try fullPath(destination)

@@ -45,6 +45,11 @@ public protocol StorageDriver: Sendable {
     /// Removes a file or a whole tree; succeeds when nothing is there.
     func delete(_ path: String) async throws
 
+    /// Removes a directory only when it holds nothing, so a file written into it
+    /// concurrently is never lost (the garbage collector tidies a blob's directory while a
+    /// push may be storing the same blob again). Stores without directories do nothing.
+    func removeIfEmpty(_ path: String) async throws
+
     /// Moves a file into place atomically, replacing what was there.
     func move(from source: String, to destination: String) async throws
 
@@ -103,6 +108,8 @@ extension StorageDriver {
     }
 
     public func shutdown() async {}
+
+    public func removeIfEmpty(_ path: String) async throws {}
 
     public var isShared: Bool { false }
 

@@ -1,0 +1,44 @@
+public import OCI
+
+/// What one garbage collection found and did, for the command line's report, the server's
+/// log and its metrics.
+public struct CollectionReport: Sendable, Equatable {
+    /// A manifest revision removed from a repository (an untagged one, by policy).
+    public struct ManifestRemoval: Sendable, Equatable {
+        public var repository: RepositoryName
+        public var digest: Digest
+    }
+
+    /// A blob removed from the store, with the bytes that freed.
+    public struct BlobRemoval: Sendable, Equatable {
+        public var digest: Digest
+        public var size: Int64
+    }
+
+    /// Nothing was changed: the removals are what a real run would have done.
+    public var dryRun: Bool
+    public var repositories = 0
+    /// Manifests reached from the roots (counted once per repository).
+    public var manifestsMarked = 0
+    /// Distinct blobs (layers, configs and manifests) something live references.
+    public var blobsMarked = 0
+    public var manifestsRemoved: [ManifestRemoval] = []
+    public var blobsRemoved: [BlobRemoval] = []
+    /// Unreferenced blobs kept because they are younger than the grace period (a push that
+    /// has uploaded layers but not yet its manifest).
+    public var blobsTooYoung = 0
+    /// Candidates put back because a write recorded that it relied on them while they were
+    /// being removed.
+    public var revived = 0
+    /// Upload sessions older than the purge age that were removed.
+    public var uploadsPurged = 0
+    /// How long the collection took.
+    public var duration: Duration = .zero
+
+    public init(dryRun: Bool) {
+        self.dryRun = dryRun
+    }
+
+    /// Bytes the removed blobs held.
+    public var bytesFreed: Int64 { blobsRemoved.reduce(0) { $0 + $1.size } }
+}

@@ -1,0 +1,85 @@
+public import Foundation
+import Synchronization
+
+/// One collector at a time among the instances that share a store, and when the last
+/// collection finished, so a restarted or added instance keeps the interval.
+///
+/// A record in the store, not a lock: two instances starting at the same moment both write
+/// it, and the one whose write stays (read back after a pause) collects. Safety never rests
+/// on it, since the sweep's protocol holds with two collectors; it only saves the work.
+public final class CollectorLease: Sendable {
+    /// Why a collection stopped for its lease.
+    public struct Lost: Error, Sendable, CustomStringConvertible {
+        public var holder: String
+        public var description: String { "the collector lease was taken by \(holder)" }
+    }
+
+    struct Record: Codable {
+        var owner: String
+        /// Seconds since 1970 after which the lease is free again if not renewed.
+        var expires: Double
+        var lastSuccess: Double?
+    }
+
+    let registry: Registry
+    /// This collector's name in the record (host and process), for operators reading it.
+    public let owner: String
+    /// How long a lease lasts without renewal: a collector that dies frees it after this.
+    public let duration: Duration
+    private let renewed = Mutex<Double>(0)
+
+    public init(registry: Registry, owner: String, duration: Duration = .seconds(300)) {
+        self.registry = registry
+        self.owner = owner
+        self.duration = duration
+    }
+
+    /// When a collection last finished, by any instance; nil before the first.
+    public func lastSuccess() async throws -> Date? {
+        try await read()?.lastSuccess.map(Date.init(timeIntervalSince1970:))
+    }
+
+    /// Takes the lease when it is free, expired or already this collector's.
+    /// - Returns: false when another collector holds it.
+    public func acquire(now: Date = Date()) async throws -> Bool {
+        let current = try await read()
+        if let current, current.owner != owner, !current.owner.isEmpty, current.expires > now.timeIntervalSince1970 {
+            return false
+        }
+        try await write(Record(owner: owner, expires: now.timeIntervalSince1970 + GarbageCollector.seconds(duration), lastSuccess: current?.lastSuccess))
+        // Another instance that read the same free lease writes it at about the same time;
+        // the write that stays decides.
+        try await Task.sleep(for: .milliseconds(200))
+        guard try await read()?.owner == owner else { return false }
+        renewed.withLock { $0 = now.timeIntervalSince1970 }
+        return true
+    }
+
+    /// Pushes the expiry forward once a third of it has passed.
+    /// - Throws: ``Lost`` when another collector took the lease meanwhile.
+    public func renew(now: Date = Date()) async throws {
+        let seconds = now.timeIntervalSince1970
+        guard seconds - renewed.withLock({ $0 }) > GarbageCollector.seconds(duration) / 3 else { return }
+        let current = try await read()
+        guard let current, current.owner == owner else { throw Lost(holder: try await read()?.owner ?? "nobody") }
+        try await write(Record(owner: owner, expires: seconds + GarbageCollector.seconds(duration), lastSuccess: current.lastSuccess))
+        renewed.withLock { $0 = seconds }
+    }
+
+    /// Frees the lease; after a collection that finished, records when.
+    public func release(succeeded: Bool, now: Date = Date()) async throws {
+        let current = try await read()
+        guard current?.owner == owner else { return }
+        let last = succeeded ? now.timeIntervalSince1970 : current?.lastSuccess
+        try await write(Record(owner: "", expires: 0, lastSuccess: last))
+    }
+
+    private func read() async throws -> Record? {
+        guard let bytes = try await registry.driver.contents(of: registry.layout.collectorLease, limit: 64 << 10) else { return nil }
+        return try? JSONDecoder().decode(Record.self, from: Data(bytes))
+    }
+
+    private func write(_ record: Record) async throws {
+        try await registry.driver.write(Array(try JSONEncoder().encode(record)), to: registry.layout.collectorLease)
+    }
+}

@@ -1,0 +1,160 @@
+import Foundation
+import OCI
+import Storage
+
+extension GarbageCollector {
+    /// Removes the manifest revisions the untagged policy lets go, a batch at a time:
+    /// unlinked first, then checked against the journal; one a write relied on meanwhile is
+    /// linked again and what it references stays live.
+    func removeManifests(
+        _ removals: [CollectionReport.ManifestRemoval],
+        state: inout Sweep,
+        report: inout CollectionReport,
+        progress: @Sendable () async throws -> Void
+    ) async throws {
+        let layout = registry.layout
+        let driver = registry.driver
+        guard !options.dryRun else {
+            report.manifestsRemoved = removals
+            return
+        }
+        for start in stride(from: 0, to: removals.count, by: options.batchSize) {
+            try await progress()
+            let batch = removals[start..<min(start + options.batchSize, removals.count)]
+            for removal in batch {
+                try await driver.delete(layout.revisionDirectory(removal.repository, removal.digest))
+                registry.revisions.remove(Registry.revisionKey(removal.repository, removal.digest))
+            }
+            try await readJournal(&state)
+            for removal in batch {
+                if state.protected.contains(removal.digest) {
+                    try await registry.writeLink(removal.digest, to: layout.revisionLink(removal.repository, removal.digest))
+                    try await keepAlive(removal.digest, state: &state)
+                    report.revived += 1
+                    continue
+                }
+                // Its entry among its subject's referrers goes with it.
+                if let bytes = try? await driver.contents(of: layout.blobData(removal.digest), limit: Manifest.maximumSize),
+                   let subject = (try? Manifest.parse(bytes, contentType: nil))?.subject
+                {
+                    try await driver.delete(layout.referrerDirectory(removal.repository, subject: subject.digest, referrer: removal.digest))
+                }
+                report.manifestsRemoved.append(removal)
+                await registry.publish(ContentEvent(
+                    .delete, removal.repository, .manifest(removal.digest, mediaType: nil, size: nil), origin: .internal("gc")
+                ))
+            }
+        }
+    }
+
+    /// Removes every stored blob that is not marked and older than `cutoff` (seconds since
+    /// 1970), a batch at a time: moved aside, checked against the journal, then deleted or
+    /// put back.
+    func sweepBlobs(
+        olderThan cutoff: Double,
+        state: inout Sweep,
+        report: inout CollectionReport,
+        progress: @Sendable () async throws -> Void
+    ) async throws {
+        let layout = registry.layout
+        let driver = registry.driver
+        var candidates = [CollectionReport.BlobRemoval]()
+        for digest in try await storedBlobs() where !state.marked.contains(digest) {
+            guard let info = try await driver.fileInfo(layout.blobData(digest)) else { continue }
+            if info.modified >= cutoff {
+                report.blobsTooYoung += 1
+            } else {
+                candidates.append(.init(digest: digest, size: info.size))
+            }
+        }
+        guard !options.dryRun else {
+            report.blobsRemoved = candidates
+            return
+        }
+        for start in stride(from: 0, to: candidates.count, by: options.batchSize) {
+            try await progress()
+            var moved = [CollectionReport.BlobRemoval]()
+            for candidate in candidates[start..<min(start + options.batchSize, candidates.count)] {
+                do {
+                    try await driver.move(from: layout.blobData(candidate.digest), to: layout.quarantine(candidate.digest))
+                    moved.append(candidate)
+                } catch StorageError.notFound {
+                    continue  // gone meanwhile
+                }
+            }
+            try await readJournal(&state)
+            for candidate in moved {
+                if state.protected.contains(candidate.digest) {
+                    try await restore(candidate.digest)
+                    report.revived += 1
+                } else {
+                    try await driver.delete(layout.quarantine(candidate.digest))
+                    try await driver.removeIfEmpty(layout.blobDirectory(candidate.digest))
+                    report.blobsRemoved.append(candidate)
+                }
+            }
+        }
+    }
+
+    /// Puts a blob moved aside back, unless a push stored it again meanwhile.
+    func restore(_ digest: Digest) async throws {
+        let layout = registry.layout
+        if try await registry.driver.fileInfo(layout.blobData(digest)) == nil {
+            try await registry.driver.move(from: layout.quarantine(digest), to: layout.blobData(digest))
+        } else {
+            try await registry.driver.delete(layout.quarantine(digest))
+        }
+    }
+
+    /// Puts back whatever an interrupted collection left aside: it may not have read the
+    /// journal yet, so nothing there is known to be garbage.
+    func recoverQuarantine() async throws {
+        let root = registry.layout.collectorRoot + "/quarantine"
+        for algorithm in try await registry.driver.list(root) ?? [] {
+            for encoded in try await registry.driver.list(root + "/" + algorithm) ?? [] {
+                guard let digest = Digest(algorithm + ":" + encoded) else { continue }
+                try await restore(digest)
+            }
+        }
+    }
+
+    /// Reads the journal entries not read yet, and protects what they name together with
+    /// everything those manifests reference.
+    func readJournal(_ state: inout Sweep) async throws {
+        for entry in try await registry.referenceEntries(since: state.journalSince) where !state.journalRead.contains(entry) {
+            for digest in try await registry.referencesRecorded(in: entry) {
+                try await keepAlive(digest, state: &state)
+            }
+            state.journalRead.insert(entry)
+        }
+    }
+
+    /// Protects a digest and everything it reaches as a manifest.
+    func keepAlive(_ digest: Digest, state: inout Sweep) async throws {
+        var queue = [digest]
+        while let next = queue.popLast() {
+            guard state.protected.insert(next).inserted else { continue }
+            state.marked.insert(next)
+            if let references = try await references(of: next, cache: &state.manifests) {
+                queue.append(contentsOf: references.blobs)
+                queue.append(contentsOf: references.manifests)
+            }
+        }
+    }
+
+    /// Every blob in the store, by listing its directories.
+    func storedBlobs() async throws -> [Digest] {
+        let driver = registry.driver
+        let root = registry.layout.blobsRoot
+        var prefixes = [(algorithm: String, path: String)]()
+        for algorithm in try await driver.list(root) ?? [] {
+            for prefix in try await driver.list(root + "/" + algorithm) ?? [] {
+                prefixes.append((algorithm, root + "/" + algorithm + "/" + prefix))
+            }
+        }
+        let listed = try await Self.concurrently(prefixes) { prefix in
+            (try await driver.list(prefix.path) ?? []).compactMap { Digest(prefix.algorithm + ":" + $0) }
+        }
+        return listed.flatMap { $0 }
+    }
+}

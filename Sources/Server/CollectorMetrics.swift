@@ -1,0 +1,32 @@
+import Metrics
+import Registry
+
+/// What the garbage collector did, for Prometheus: runs by result, what the last run
+/// marked, what all runs removed and freed, how long the last took and when one last
+/// finished, so an alert can fire when collections stop succeeding.
+struct CollectorMetrics: Sendable {
+    let marked = Gauge(label: "pier_gc_marked_blobs")
+    let manifestsRemoved = Counter(label: "pier_gc_swept_manifests_total")
+    let blobsRemoved = Counter(label: "pier_gc_swept_blobs_total")
+    let bytesFreed = Counter(label: "pier_gc_freed_bytes_total")
+    let revived = Counter(label: "pier_gc_revived_total")
+    let duration = Gauge(label: "pier_gc_duration_seconds")
+    let lastSuccess = Gauge(label: "pier_gc_last_success_timestamp_seconds")
+
+    func recordSuccess(_ report: CollectionReport, at seconds: Double) {
+        Counter(label: "pier_gc_runs_total", dimensions: [("result", "success")]).increment()
+        marked.record(report.blobsMarked)
+        if !report.dryRun {
+            manifestsRemoved.increment(by: report.manifestsRemoved.count)
+            blobsRemoved.increment(by: report.blobsRemoved.count)
+            bytesFreed.increment(by: Int(report.bytesFreed))
+        }
+        revived.increment(by: report.revived)
+        duration.record(GarbageCollector.seconds(report.duration))
+        lastSuccess.record(seconds)
+    }
+
+    func recordFailure() {
+        Counter(label: "pier_gc_runs_total", dimensions: [("result", "failure")]).increment()
+    }
+}

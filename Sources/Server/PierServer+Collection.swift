@@ -1,0 +1,64 @@
+import Foundation
+import Logging
+import Registry
+
+extension PierServer {
+    /// Collects garbage every `gc.interval` (counted from the last collection any instance
+    /// sharing the store finished), one instance at a time, while the registry serves.
+    func collectGarbage(_ registry: Registry) async {
+        let settings = configuration.collection
+        guard configuration.collectsGarbage else { return }
+        let lease = CollectorLease(registry: registry, owner: "\(ProcessInfo.processInfo.hostName):\(ProcessInfo.processInfo.processIdentifier)")
+        let collector = GarbageCollector(registry: registry, options: settings.options(uploadPurging: configuration.uploadPurging))
+        let metrics = CollectorMetrics()
+        // Looks often enough to notice another instance's collection, rarely enough to cost nothing.
+        let pause = min(settings.interval, .seconds(60))
+        while !Task.isCancelled {
+            try? await Task.sleep(for: pause)
+            guard !Task.isCancelled else { return }
+            do {
+                if let last = try await lease.lastSuccess(), Date().timeIntervalSince(last) < GarbageCollector.seconds(settings.interval) {
+                    continue
+                }
+                guard try await lease.acquire() else { continue }
+                let report: CollectionReport
+                do {
+                    // Stops between batches when the server stops; the next collection puts
+                    // back whatever the batch in hand had moved aside.
+                    report = try await collector.collect(progress: {
+                        try Task.checkCancellation()
+                        try await lease.renew()
+                    })
+                } catch {
+                    try? await lease.release(succeeded: false)
+                    throw error
+                }
+                try? await lease.release(succeeded: true)
+                metrics.recordSuccess(report, at: Date().timeIntervalSince1970)
+                log(report)
+            } catch where !Task.isCancelled {
+                metrics.recordFailure()
+                logger.error("garbage collection failed", metadata: ["error": "\(error)"])
+            } catch {
+                return
+            }
+        }
+    }
+
+    private func log(_ report: CollectionReport) {
+        logger.info(
+            report.dryRun ? "garbage collection (dry run) finished" : "garbage collection finished",
+            metadata: [
+                "repositories": "\(report.repositories)",
+                "marked_blobs": "\(report.blobsMarked)",
+                "manifests_removed": "\(report.manifestsRemoved.count)",
+                "blobs_removed": "\(report.blobsRemoved.count)",
+                "bytes_freed": "\(report.bytesFreed)",
+                "kept_in_grace": "\(report.blobsTooYoung)",
+                "revived": "\(report.revived)",
+                "uploads_purged": "\(report.uploadsPurged)",
+                "duration_s": "\(GarbageCollector.seconds(report.duration))",
+            ]
+        )
+    }
+}

@@ -1,0 +1,96 @@
+import ArgumentParser
+import Config
+import Foundation
+import Logging
+import Registry
+
+/// `pier gc [CONFIG]`: distribution's `registry garbage-collect`, with its flags, for those
+/// who collect from the command line (the server also collects while it serves, `gc`).
+struct GarbageCollectCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "gc",
+        abstract: "Remove blobs (and with --delete-untagged, manifests) nothing references.",
+        discussion: """
+            Marks from every tag and manifest (with --delete-untagged, from tags only, through \
+            index children and referrers), then removes every blob nothing marked reaches, and \
+            upload sessions older than storage.maintenance.uploadpurging.age. Safe while Pier \
+            serves the same storage: blobs written within --grace are kept, and a push that \
+            relies on a blob being removed keeps it. Lists what it removes with the bytes freed.
+            """,
+        aliases: ["garbage-collect"]
+    )
+
+    @Argument(help: "A distribution-style config.yml; the embedded default when omitted.")
+    var config: String?
+
+    @Flag(name: [.short, .long], help: "Only report what would be removed.")
+    var dryRun = false
+
+    @Flag(name: [.customShort("m"), .long], help: "Also remove manifests no tag reaches (nor a kept index or subject).")
+    var deleteUntagged = false
+
+    @Option(help: "Keep what was written more recently than this (Go duration: 30m, 1h).")
+    var grace = "0s"
+
+    @Flag(name: .shortAndLong, help: "Print only the summary.")
+    var quiet = false
+
+    func run() async throws {
+        let settings = try loadConfiguration(config)
+        guard let grace = GoDuration.parse(grace) else {
+            FileHandle.standardError.write(Data("pier: --grace: '\(self.grace)' is not a duration such as 30m or 1h\n".utf8))
+            throw ExitCode(1)
+        }
+        let bootstrap = Bootstrap(configuration: settings, logger: Logger(label: "pier"))
+        let registry = bootstrap.makeRegistry(driver: try bootstrap.makeDriver())
+        var options = settings.collection.options(uploadPurging: settings.uploadPurging)
+        options.dryRun = dryRun
+        options.grace = grace
+        options.untagged = deleteUntagged ? .delete(after: .zero) : .keep
+        let lease = CollectorLease(registry: registry, owner: "pier gc on \(ProcessInfo.processInfo.hostName)")
+        do {
+            guard try await lease.acquire() else {
+                FileHandle.standardError.write(Data("pier: another collector is running on this storage; try again later\n".utf8))
+                throw ExitCode(1)
+            }
+            let report: CollectionReport
+            do {
+                report = try await GarbageCollector(registry: registry, options: options).collect(progress: { try await lease.renew() })
+            } catch {
+                try? await lease.release(succeeded: false)
+                throw error
+            }
+            try? await lease.release(succeeded: !dryRun)
+            print(render(report), terminator: "")
+        } catch let exit as ExitCode {
+            await registry.shutdown()
+            throw exit
+        } catch {
+            await registry.shutdown()
+            FileHandle.standardError.write(Data("pier: garbage collection failed: \(error)\n".utf8))
+            throw ExitCode(1)
+        }
+        await registry.shutdown()
+    }
+
+    /// The report: each removal on its own line (in distribution's words for a dry run),
+    /// then the totals.
+    func render(_ report: CollectionReport) -> String {
+        var out = ""
+        let verb = report.dryRun ? "eligible for deletion" : "deleted"
+        if !quiet {
+            for manifest in report.manifestsRemoved {
+                out += "manifest \(verb): \(manifest.repository.value)@\(manifest.digest)\n"
+            }
+            for blob in report.blobsRemoved {
+                out += "blob \(verb): \(blob.digest) (\(blob.size) bytes)\n"
+            }
+        }
+        let would = report.dryRun ? "would remove" : "removed"
+        out += "\(report.repositories) repositories, \(report.manifestsMarked) manifests and \(report.blobsMarked) blobs marked\n"
+        out += "\(would) \(report.manifestsRemoved.count) manifests and \(report.blobsRemoved.count) blobs, \(report.bytesFreed) bytes"
+        out += "; kept \(report.blobsTooYoung) unreferenced blobs younger than the grace period"
+        out += "; \(report.uploadsPurged) upload sessions\n"
+        return out
+    }
+}

@@ -1,0 +1,259 @@
+import Foundation
+import NIOCore
+import OCI
+import Storage
+import Synchronization
+import TestSupport
+import Testing
+@testable import Registry
+
+/// The collector over each local driver: what it keeps, what it removes, and what happens
+/// when a push relies on a blob while it is being removed.
+@Suite struct GarbageCollectorTests {
+    let repo = RepositoryName("team/app")!
+    let layout = Layout()
+
+    func push(_ bytes: [UInt8], to registry: Registry, in name: RepositoryName? = nil) async throws -> Digest {
+        let digest = Digest.of(bytes)
+        try await registry.uploadMonolithic(name ?? repo, digest: digest, body: Chunks(bytes))
+        return digest
+    }
+
+    func image(config: Digest, layers: [Digest], extra: String = "") -> [UInt8] {
+        let list = layers.map { #"{"mediaType":"application/vnd.oci.image.layer.v1.tar","digest":"\#($0)","size":2}"# }.joined(separator: ",")
+        return Array(#"{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","config":{"mediaType":"application/vnd.oci.image.config.v1+json","digest":"\#(config)","size":2},"layers":[\#(list)]\#(extra)}"#.utf8)
+    }
+
+    func index(_ children: [Digest]) -> [UInt8] {
+        let list = children.map { #"{"mediaType":"application/vnd.oci.image.manifest.v1+json","digest":"\#($0)","size":2,"platform":{"os":"linux","architecture":"amd64"}}"# }.joined(separator: ",")
+        return Array(#"{"schemaVersion":2,"mediaType":"application/vnd.oci.image.index.v1+json","manifests":[\#(list)]}"#.utf8)
+    }
+
+    @discardableResult
+    func putManifest(_ bytes: [UInt8], _ registry: Registry, tag: String? = nil, in name: RepositoryName? = nil) async throws -> Digest {
+        let reference: Reference = tag.map { .tag(Tag($0)!) } ?? .digest(Digest.of(bytes))
+        return try await registry.putManifest(name ?? repo, reference: reference, bytes: bytes, contentType: nil).0.digest
+    }
+
+    /// Lets the clock pass the millisecond of the last push: a collection without a grace
+    /// period still counts journal entries written in the millisecond it starts.
+    func settle() async throws {
+        try await Task.sleep(for: .milliseconds(5))
+    }
+
+    func stored(_ digest: Digest, _ driver: any StorageDriver) async throws -> Bool {
+        try await driver.fileInfo(layout.blobData(digest)) != nil
+    }
+
+    @Test(arguments: TestDrivers.local())
+    func blobsNoManifestReachesGoAndEveryTaggedImageStays(_ driver: any StorageDriver) async throws {
+        let registry = Registry(driver: driver)
+        let config = try await push(Array("{}".utf8), to: registry)
+        let shared = try await push([1, 1], to: registry)
+        let own = try await push([2, 2], to: registry)
+        let orphan = try await push([3, 3], to: registry)
+        let kept = try await putManifest(image(config: config, layers: [shared]), registry, tag: "v1")
+        let gone = try await putManifest(image(config: config, layers: [shared, own]), registry, tag: "v2")
+        // The same layer in another repository, by a manifest there, stays too.
+        let other = RepositoryName("other")!
+        #expect(try await registry.mountBlob(other, own, from: repo))
+        #expect(try await registry.mountBlob(other, config, from: repo))
+        let otherImage = try await putManifest(image(config: config, layers: [own]), registry, tag: "latest", in: other)
+        try await registry.deleteManifest(repo, .digest(gone))
+        try await settle()
+
+        let report = try await GarbageCollector(registry: registry, options: .init()).collect()
+
+        #expect(Set(report.blobsRemoved.map(\.digest)) == [orphan, gone])
+        #expect(report.bytesFreed == 2 + Int64(image(config: config, layers: [shared, own]).count))
+        for digest in [config, shared, own, kept, otherImage] { #expect(try await stored(digest, driver)) }
+        for digest in [orphan, gone] { #expect(try await !stored(digest, driver)) }
+        #expect(try await registry.getManifest(repo, .tag(Tag("v1")!)).digest == kept)
+        // Nothing waits aside afterwards.
+        #expect(try await driver.list(layout.collectorRoot + "/quarantine/sha256") ?? [] == [])
+    }
+
+    @Test(arguments: TestDrivers.local())
+    func aDryRunReportsAndRemovesNothing(_ driver: any StorageDriver) async throws {
+        let registry = Registry(driver: driver)
+        let orphan = try await push([3, 3], to: registry)
+        let report = try await GarbageCollector(registry: registry, options: .init(dryRun: true)).collect()
+        #expect(report.blobsRemoved.map(\.digest) == [orphan])
+        #expect(try await stored(orphan, driver))
+    }
+
+    @Test(arguments: TestDrivers.local())
+    func untaggedManifestsGoButIndexChildrenAndReferrersOfKeptManifestsStay(_ driver: any StorageDriver) async throws {
+        let registry = Registry(driver: driver)
+        let config = try await push(Array("{}".utf8), to: registry)
+        let amd = try await push([4, 4], to: registry)
+        let arm = try await push([5, 5], to: registry)
+        let lone = try await push([6, 6], to: registry)
+        let childA = try await putManifest(image(config: config, layers: [amd]), registry)
+        let childB = try await putManifest(image(config: config, layers: [arm]), registry)
+        let list = try await putManifest(index([childA, childB]), registry, tag: "multi")
+        let untagged = try await putManifest(image(config: config, layers: [lone]), registry)
+        let subject = #","subject":{"mediaType":"application/vnd.oci.image.manifest.v1+json","digest":"\#(childA)","size":2}"#
+        let signature = try await putManifest(image(config: config, layers: [config], extra: subject), registry)
+        let options = GarbageCollector.Options(untagged: .delete(after: .zero))
+        try await settle()
+
+        let report = try await GarbageCollector(registry: registry, options: options).collect()
+
+        #expect(report.manifestsRemoved == [.init(repository: repo, digest: untagged)])
+        #expect(Set(report.blobsRemoved.map(\.digest)) == [untagged, lone])
+        for digest in [childA, childB, list, signature] {
+            #expect(try await registry.getManifest(repo, .digest(digest)).digest == digest)
+        }
+        await #expect(throws: RegistryError.self) { try await registry.getManifest(repo, .digest(untagged)) }
+        #expect(try await registry.referrers(repo, childA, artifactType: nil).map(\.digest) == [signature])
+        // Without the policy, an untagged manifest is as live as a tagged one.
+        let registry2 = Registry(driver: driver)
+        let again = try await push([6, 6], to: registry2)
+        let untagged2 = try await putManifest(image(config: config, layers: [again]), registry2)
+        let kept = try await GarbageCollector(registry: registry2, options: .init()).collect()
+        #expect(kept.blobsRemoved.isEmpty)
+        #expect(try await registry2.getManifest(repo, .digest(untagged2)).digest == untagged2)
+    }
+
+    @Test func theGracePeriodKeepsWhatWasJustWritten() async throws {
+        let driver = FileSystemDriver(root: TestDrivers.temporaryRoot())
+        let registry = Registry(driver: driver)
+        let orphan = try await push([3, 3], to: registry)
+        let young = try await GarbageCollector(registry: registry, options: .init(grace: .seconds(3600))).collect()
+        #expect(young.blobsRemoved.isEmpty && young.blobsTooYoung == 1)
+        let later = try await GarbageCollector(registry: registry, options: .init(grace: .seconds(3600))).collect(now: Date().addingTimeInterval(7200))
+        #expect(later.blobsRemoved.map(\.digest) == [orphan])
+    }
+
+    /// A manifest pushed just before the collector moves its layer aside: the push
+    /// succeeds, the collector finds the journal entry and puts the layer back.
+    @Test(arguments: TestDrivers.local())
+    func aManifestPushedAsItsLayerIsSweptKeepsTheLayer(_ base: any StorageDriver) async throws {
+        let driver = HookedDriver(base)
+        let registry = Registry(driver: driver)
+        let config = try await push(Array("{}".utf8), to: registry)
+        let layer = try await push([7, 7], to: registry)
+        _ = try await putManifest(image(config: config, layers: []), registry, tag: "base")
+        let pushed = Mutex<Digest?>(nil)
+        driver.beforeMove = { source in
+            guard source == self.layout.blobData(layer) else { return }
+            let digest = try await self.putManifest(self.image(config: config, layers: [layer]), registry, tag: "new")
+            pushed.withLock { $0 = digest }
+        }
+        let report = try await GarbageCollector(registry: registry, options: .init()).collect()
+        #expect(pushed.withLock { $0 } != nil)
+        #expect(report.revived == 1 && report.blobsRemoved.isEmpty)
+        #expect(try await stored(layer, base))
+        #expect(try await registry.blobSize(repo, layer) == 2)
+    }
+
+    /// A manifest pushed just after: refused as naming an unknown blob (the client uploads
+    /// it again), and the layer is back all the same.
+    @Test(arguments: TestDrivers.local())
+    func aManifestPushedAfterItsLayerWasMovedAsideIsRefused(_ base: any StorageDriver) async throws {
+        let driver = HookedDriver(base)
+        let registry = Registry(driver: driver)
+        let config = try await push(Array("{}".utf8), to: registry)
+        let layer = try await push([7, 7], to: registry)
+        _ = try await putManifest(image(config: config, layers: []), registry, tag: "base")
+        let refused = Mutex<RegistryError?>(nil)
+        driver.afterMove = { source in
+            guard source == self.layout.blobData(layer) else { return }
+            do {
+                _ = try await self.putManifest(self.image(config: config, layers: [layer]), registry, tag: "new")
+            } catch let error as RegistryError {
+                refused.withLock { $0 = error }
+            }
+        }
+        _ = try await GarbageCollector(registry: registry, options: .init()).collect()
+        #expect(refused.withLock { $0?.code } == .manifestBlobUnknown)
+        #expect(try await stored(layer, base))
+    }
+
+    /// An upload of a blob the store holds, while the collector has it aside: the upload
+    /// stores its own bytes, so the blob is there when the upload answers.
+    @Test(arguments: TestDrivers.local())
+    func anUploadOfABlobBeingSweptStoresItAgain(_ base: any StorageDriver) async throws {
+        let driver = HookedDriver(base)
+        let registry = Registry(driver: driver)
+        let layer = try await push([8, 8], to: registry)
+        driver.afterMove = { source in
+            guard source == self.layout.blobData(layer) else { return }
+            _ = try await self.push([8, 8], to: registry, in: RepositoryName("again")!)
+        }
+        _ = try await GarbageCollector(registry: registry, options: .init()).collect()
+        #expect(try await registry.blobSize(RepositoryName("again")!, layer) == 2)
+        #expect(try await base.contents(of: layout.blobData(layer), limit: 10) == [8, 8])
+    }
+
+    @Test(arguments: TestDrivers.local())
+    func whatAnInterruptedCollectionLeftAsideIsPutBack(_ driver: any StorageDriver) async throws {
+        let registry = Registry(driver: driver)
+        let config = try await push(Array("{}".utf8), to: registry)
+        _ = try await putManifest(image(config: config, layers: []), registry, tag: "v1")
+        try await driver.move(from: layout.blobData(config), to: layout.quarantine(config))
+        _ = try await GarbageCollector(registry: registry, options: .init()).collect()
+        #expect(try await stored(config, driver))
+    }
+
+    @Test func oneCollectorHoldsTheLeaseAtATime() async throws {
+        let registry = Registry(driver: InMemoryDriver())
+        let first = CollectorLease(registry: registry, owner: "a")
+        let second = CollectorLease(registry: registry, owner: "b")
+        #expect(try await first.acquire())
+        #expect(try await !second.acquire())
+        try await first.release(succeeded: true)
+        #expect(try await first.lastSuccess() != nil)
+        #expect(try await second.acquire())
+        // An expired lease is free again.
+        #expect(try await first.acquire(now: Date().addingTimeInterval(600)))
+    }
+
+    @Test func bytesNoParserKnowsAreMarkedByEveryDigestTheyMention() {
+        let a = Digest.of([1]), b = Digest.of([2])
+        let schema1 = Array(#"{"schemaVersion":1,"fsLayers":[{"blobSum":"\#(a)"},{"blobSum":"\#(b)"}]}"#.utf8)
+        #expect(Set(GarbageCollector.references(in: schema1).blobs) == [a, b])
+        #expect(GarbageCollector.references(in: [0x1f, 0x8b, 0, 1]).blobs.isEmpty)
+    }
+}
+
+/// A driver that runs a hook around moves, to put a write exactly between the collector's
+/// steps.
+final class HookedDriver: StorageDriver, @unchecked Sendable {
+    let base: any StorageDriver
+    var beforeMove: (@Sendable (String) async throws -> Void)?
+    var afterMove: (@Sendable (String) async throws -> Void)?
+
+    init(_ base: any StorageDriver) { self.base = base }
+
+    var name: String { base.name }
+    var isShared: Bool { base.isShared }
+    func contents(of path: String, limit: Int) async throws -> [UInt8]? { try await base.contents(of: path, limit: limit) }
+    func write(_ bytes: [UInt8], to path: String, durable: Bool) async throws { try await base.write(bytes, to: path, durable: durable) }
+    func stat(_ path: String) async throws -> StorageEntryInfo? { try await base.stat(path) }
+    func fileInfo(_ path: String) async throws -> StorageEntryInfo? { try await base.fileInfo(path) }
+    func list(_ path: String) async throws -> [String]? { try await base.list(path) }
+    func list(_ path: String, after name: String) async throws -> [String] { try await base.list(path, after: name) }
+    func delete(_ path: String) async throws { try await base.delete(path) }
+    func removeIfEmpty(_ path: String) async throws { try await base.removeIfEmpty(path) }
+    func move(from source: String, to destination: String) async throws {
+        // The hooks see every move into quarantine; each acts on the one it waits for.
+        if let hook = beforeMove, destination.contains("/_pier/gc/quarantine/") {
+            try await hook(source)
+        }
+        try await base.move(from: source, to: destination)
+        if let hook = afterMove, destination.contains("/_pier/gc/quarantine/") {
+            try await hook(source)
+        }
+    }
+    func read(_ path: String, range: Range<Int64>?, into body: (ByteBuffer) async throws -> Void) async throws {
+        try await base.read(path, range: range, into: body)
+    }
+    func localFile(_ path: String) -> String? { base.localFile(path) }
+    func openUpload(_ session: UploadLocation, destination: String?) async throws -> any StorageUpload {
+        try await base.openUpload(session, destination: destination)
+    }
+    func uploadSize(_ session: UploadLocation) async throws -> Int64 { try await base.uploadSize(session) }
+    func deleteUpload(_ session: UploadLocation) async throws { try await base.deleteUpload(session) }
+}
