@@ -30,6 +30,9 @@ public struct CollectionReport: Sendable, Equatable {
     /// Candidates put back because a write recorded that it relied on them while they were
     /// being removed.
     public var revived = 0
+    /// Writes that recorded the blobs they rely on while this collection ran (manifest
+    /// pushes, mounts, uploads of stored blobs): each one a race the protocol settled.
+    public var concurrentWrites = 0
     /// Upload sessions older than the purge age that were removed.
     public var uploadsPurged = 0
     /// How long the collection took.

@@ -26,12 +26,16 @@ public final class CollectorLease: Sendable {
     public let owner: String
     /// How long a lease lasts without renewal: a collector that dies frees it after this.
     public let duration: Duration
+    /// How long a new holder waits before reading its record back: longer than two
+    /// instances' writes can be apart when they read a free lease at the same moment.
+    public let settle: Duration
     private let renewed = Mutex<Double>(0)
 
-    public init(registry: Registry, owner: String, duration: Duration = .seconds(300)) {
+    public init(registry: Registry, owner: String, duration: Duration = .seconds(300), settle: Duration = .milliseconds(200)) {
         self.registry = registry
         self.owner = owner
         self.duration = duration
+        self.settle = settle
     }
 
     /// When a collection last finished, by any instance; nil before the first.
@@ -49,7 +53,7 @@ public final class CollectorLease: Sendable {
         try await write(Record(owner: owner, expires: now.timeIntervalSince1970 + GarbageCollector.seconds(duration), lastSuccess: current?.lastSuccess))
         // Another instance that read the same free lease writes it at about the same time;
         // the write that stays decides.
-        try await Task.sleep(for: .milliseconds(200))
+        try await Task.sleep(for: settle)
         guard try await read()?.owner == owner else { return false }
         renewed.withLock { $0 = now.timeIntervalSince1970 }
         return true

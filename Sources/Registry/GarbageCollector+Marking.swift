@@ -27,24 +27,27 @@ extension GarbageCollector {
     private func markRepository(_ name: RepositoryName, startedAt: Int64, marking: inout Marking, report: inout CollectionReport) async throws {
         let layout = registry.layout
         let driver = registry.driver
-        let revisions = try await listDigests(layout.repository(name) + "/" + Layout.manifestsName + "/revisions")
+        // A revision is its link, not its directory: an object store may go on listing the
+        // directory of a deleted one.
+        let listed = try await listDigests(layout.repository(name) + "/" + Layout.manifestsName + "/revisions")
+        let linked = try await Self.concurrently(listed) { digest in
+            try await driver.fileInfo(layout.revisionLink(name, digest))?.modified
+        }
+        var revisions = [Digest: Double]()
+        for (digest, modified) in zip(listed, linked) { if let modified { revisions[digest] = modified } }
         let tags = (try await driver.list(layout.tagsDirectory(name)) ?? []).compactMap(Tag.init)
         let tagged = try await Self.concurrently(tags) { tag in try await registry.readLink(layout.tagCurrentLink(name, tag)) }
         var roots = Set(tagged.compactMap { $0 })
         var untagged = [Digest]()
         switch options.untagged {
         case .keep:
-            roots.formUnion(revisions)
+            roots.formUnion(revisions.keys)
         case .delete(let after):
             // Untagged manifests written since the cutoff are roots too: an index's children
             // are pushed before the index that tags them.
             let cutoff = Double(startedAt) / 1000 - max(Self.seconds(options.grace), Self.seconds(after))
-            let candidates = revisions.filter { !roots.contains($0) }
-            let modified = try await Self.concurrently(candidates) { digest in
-                try await driver.fileInfo(layout.revisionLink(name, digest))?.modified
-            }
-            for (digest, time) in zip(candidates, modified) {
-                if let time, time < cutoff { untagged.append(digest) } else { roots.insert(digest) }
+            for (digest, modified) in revisions where !roots.contains(digest) {
+                if modified < cutoff { untagged.append(digest) } else { roots.insert(digest) }
             }
         }
         // Subjects that have referrers in this repository, listed once.
@@ -59,7 +62,9 @@ extension GarbageCollector {
                 queue.append(contentsOf: references.manifests)
             }
             if subjects.contains(digest) {
-                queue.append(contentsOf: try await listDigests(layout.referrersDirectory(name, subject: digest)))
+                // Only referrers still stored: a deleted one's entry may linger as above.
+                let referrers = try await listDigests(layout.referrersDirectory(name, subject: digest))
+                queue.append(contentsOf: referrers.filter { revisions[$0] != nil })
             }
         }
         report.manifestsMarked += live.count

@@ -66,6 +66,7 @@ public struct GarbageCollector: Sendable {
         if let age = options.uploadAge {
             report.uploadsPurged = try await registry.purgeUploads(olderThan: age, dryRun: options.dryRun, now: now).purged.count
         }
+        report.concurrentWrites = try await registry.referenceEntries(since: started).count
         if !options.dryRun {
             try await registry.pruneReferenceJournal(before: started - 2 * Registry.referenceWindow)
         }

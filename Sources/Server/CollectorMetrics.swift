@@ -10,6 +10,7 @@ struct CollectorMetrics: Sendable {
     let blobsRemoved = Counter(label: "pier_gc_swept_blobs_total")
     let bytesFreed = Counter(label: "pier_gc_freed_bytes_total")
     let revived = Counter(label: "pier_gc_revived_total")
+    let concurrentWrites = Counter(label: "pier_gc_concurrent_writes_total")
     let duration = Gauge(label: "pier_gc_duration_seconds")
     let lastSuccess = Gauge(label: "pier_gc_last_success_timestamp_seconds")
 
@@ -22,6 +23,7 @@ struct CollectorMetrics: Sendable {
             bytesFreed.increment(by: Int(report.bytesFreed))
         }
         revived.increment(by: report.revived)
+        concurrentWrites.increment(by: report.concurrentWrites)
         duration.record(GarbageCollector.seconds(report.duration))
         lastSuccess.record(seconds)
     }

@@ -8,7 +8,11 @@ extension PierServer {
     func collectGarbage(_ registry: Registry) async {
         let settings = configuration.collection
         guard configuration.collectsGarbage else { return }
-        let lease = CollectorLease(registry: registry, owner: "\(ProcessInfo.processInfo.hostName):\(ProcessInfo.processInfo.processIdentifier)")
+        let lease = CollectorLease(
+            registry: registry,
+            owner: "\(ProcessInfo.processInfo.hostName):\(ProcessInfo.processInfo.processIdentifier)",
+            settle: min(.milliseconds(200), settings.interval)
+        )
         let collector = GarbageCollector(registry: registry, options: settings.options(uploadPurging: configuration.uploadPurging))
         let metrics = CollectorMetrics()
         // Looks often enough to notice another instance's collection, rarely enough to cost nothing.
@@ -56,6 +60,7 @@ extension PierServer {
                 "bytes_freed": "\(report.bytesFreed)",
                 "kept_in_grace": "\(report.blobsTooYoung)",
                 "revived": "\(report.revived)",
+                "concurrent_writes": "\(report.concurrentWrites)",
                 "uploads_purged": "\(report.uploadsPurged)",
                 "duration_s": "\(GarbageCollector.seconds(report.duration))",
             ]
