@@ -1,3 +1,5 @@
+public import OCI
+
 /// Who may do what to which repositories: Pier's `access` section.
 ///
 /// The grant for a caller and a repository is the union of every matching rule, so rules

@@ -125,16 +125,15 @@ public struct Bootstrap: Sendable {
 
     /// The registry over `driver`, publishing to `events`.
     public func makeRegistry(driver: any StorageDriver, events: any ContentEventSink = NoContentEvents()) -> Registry {
-        Registry(
-            driver: driver,
-            options: .init(
-                deleteEnabled: configuration.deleteEnabled,
-                readOnly: configuration.readOnly,
-                indexChildren: configuration.indexChildren,
-                requireBlobs: configuration.requireManifestBlobs
-            ),
-            events: events
+        var options = Registry.Options(
+            deleteEnabled: configuration.deleteEnabled,
+            readOnly: configuration.readOnly,
+            indexChildren: configuration.indexChildren,
+            requireBlobs: configuration.requireManifestBlobs
         )
+        options.immutableTags = configuration.immutableTags
+        options.quotas = configuration.quotas
+        return Registry(driver: driver, options: options, events: events)
     }
 
     /// The notification endpoints' queues (`notifications`), or nil when none is configured.

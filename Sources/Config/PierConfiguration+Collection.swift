@@ -49,12 +49,14 @@ extension PierConfiguration {
 extension PierConfiguration.CollectionSettings {
     /// The collector's options for these settings; upload sessions go with the upload
     /// purge's age when that purge is on.
-    public func options(uploadPurging: PierConfiguration.UploadPurging) -> GarbageCollector.Options {
-        GarbageCollector.Options(
+    public func options(uploadPurging: PierConfiguration.UploadPurging, retention: [RetentionRule] = []) -> GarbageCollector.Options {
+        var options = GarbageCollector.Options(
             dryRun: dryRun,
             untagged: deleteUntagged ? .delete(after: untaggedAge) : .keep,
             grace: grace,
             uploadAge: uploadPurging.enabled ? uploadPurging.age : nil
         )
+        options.retention = retention
+        return options
     }
 }

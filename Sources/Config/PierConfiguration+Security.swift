@@ -1,3 +1,4 @@
+import OCI
 import Auth
 import Foundation
 

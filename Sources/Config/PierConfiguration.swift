@@ -76,6 +76,12 @@ public struct PierConfiguration: Sendable {
     public var web = WebSettings()
     /// Garbage collection while serving (`gc`).
     public var collection = CollectionSettings()
+    /// `immutabletags`: tags never moved or deleted once pushed.
+    public var immutableTags: [ImmutableTagRule] = []
+    /// `retention`: which tags the collector keeps, by repository.
+    public var retention: [RetentionRule] = []
+    /// `quotas`: bytes each namespace may hold.
+    public var quotas: [QuotaRule] = []
     /// `http.trustedproxies` (Pier's addition): proxies whose `X-Forwarded-For` names the
     /// client, so login attempts are counted per client rather than per proxy.
     public var trustedProxies = TrustedProxies.none
@@ -222,6 +228,7 @@ public struct PierConfiguration: Sendable {
         try applyIndex(read)
         try applyWeb(read)
         try applyCollection(read)
+        try applyPolicies(read)
         for section in ["proxy", "redis"] where read.has(section) {
             throw ConfigurationError(key: section, message: "this section is not yet supported by pier")
         }

@@ -9,6 +9,13 @@ public struct CollectionReport: Sendable, Equatable {
         public var digest: Digest
     }
 
+    /// A tag deleted by a retention rule, with the manifest it pointed at.
+    public struct TagRemoval: Sendable, Equatable {
+        public var repository: RepositoryName
+        public var tag: Tag
+        public var digest: Digest
+    }
+
     /// A blob removed from the store, with the bytes that freed.
     public struct BlobRemoval: Sendable, Equatable {
         public var digest: Digest
@@ -22,6 +29,7 @@ public struct CollectionReport: Sendable, Equatable {
     public var manifestsMarked = 0
     /// Distinct blobs (layers, configs and manifests) something live references.
     public var blobsMarked = 0
+    public var tagsRemoved: [TagRemoval] = []
     public var manifestsRemoved: [ManifestRemoval] = []
     public var blobsRemoved: [BlobRemoval] = []
     /// Unreferenced blobs kept because they are younger than the grace period (a push that

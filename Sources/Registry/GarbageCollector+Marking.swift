@@ -9,6 +9,8 @@ extension GarbageCollector {
         var blobs = Set<Digest>()
         var manifests = [Digest: References]()
         var unreachable: [CollectionReport.ManifestRemoval] = []
+        /// Tags a retention rule lets go, each with its push time as read.
+        var expiredTags: [(removal: CollectionReport.TagRemoval, pushed: Double)] = []
     }
 
     /// Marks from every repository's tags, and, as the untagged policy says, its other
@@ -37,9 +39,19 @@ extension GarbageCollector {
         for (digest, modified) in zip(listed, linked) { if let modified { revisions[digest] = modified } }
         let tags = (try await driver.list(layout.tagsDirectory(name)) ?? []).compactMap(Tag.init)
         let tagged = try await Self.concurrently(tags) { tag in try await registry.readLink(layout.tagCurrentLink(name, tag)) }
-        var roots = Set(tagged.compactMap { $0 })
+        var roots = Set<Digest>()
+        var policy = options.untagged
+        if let rule = options.retention.first(where: { $0.covers(name) }) {
+            policy = .delete(after: rule.untaggedAfter)
+            let expired = try await expiredTags(name, rule: rule, tags: zip(tags, tagged).compactMap { tag, digest in digest.map { (tag, $0) } }, startedAt: startedAt)
+            let gone = Set(expired.map(\.removal.tag))
+            for case let (tag, digest?) in zip(tags, tagged) where !gone.contains(tag) { roots.insert(digest) }
+            marking.expiredTags.append(contentsOf: expired)
+        } else {
+            roots.formUnion(tagged.compactMap { $0 })
+        }
         var untagged = [Digest]()
-        switch options.untagged {
+        switch policy {
         case .keep:
             roots.formUnion(revisions.keys)
         case .delete(let after):
@@ -71,6 +83,28 @@ extension GarbageCollector {
         for digest in untagged where !live.contains(digest) {
             marking.unreachable.append(.init(repository: name, digest: digest))
         }
+    }
+
+    /// The tags of `name` its retention rule lets go: never an immutable one, nor one
+    /// pushed within the grace period.
+    private func expiredTags(
+        _ name: RepositoryName, rule: RetentionRule, tags: [(Tag, Digest)], startedAt: Int64
+    ) async throws -> [(removal: CollectionReport.TagRemoval, pushed: Double)] {
+        let layout = registry.layout
+        let pushed = try await Self.concurrently(tags) { entry in
+            try await registry.driver.fileInfo(layout.tagCurrentLink(name, entry.0))?.modified ?? 0
+        }
+        let pulled = await options.lastPulled?(name) ?? [:]
+        let now = Double(startedAt) / 1000
+        let entries = zip(tags, pushed).map { (tag: $0.0, pushed: $1, pulled: pulled[$0.0.value]) }
+        let expired = Set(rule.expired(entries, now: now))
+        let protectedSince = now - Self.seconds(options.grace)
+        var result = [(removal: CollectionReport.TagRemoval, pushed: Double)]()
+        for ((tag, digest), time) in zip(tags, pushed) where expired.contains(tag) {
+            guard !registry.isImmutable(name, tag), time < protectedSince else { continue }
+            result.append((.init(repository: name, tag: tag, digest: digest), time))
+        }
+        return result
     }
 
     /// Digests stored as `<algorithm>/<encoded>` directories under `path`.

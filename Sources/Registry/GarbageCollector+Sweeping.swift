@@ -3,6 +3,34 @@ import OCI
 import Storage
 
 extension GarbageCollector {
+    /// Deletes the tags retention lets go, each only if it still points where it did when
+    /// marked (a push that moved it meanwhile wins); a tag left in place keeps its manifest.
+    func removeTags(
+        _ removals: [(removal: CollectionReport.TagRemoval, pushed: Double)],
+        state: inout Sweep,
+        report: inout CollectionReport
+    ) async throws {
+        let layout = registry.layout
+        guard !options.dryRun else {
+            report.tagsRemoved = removals.map(\.removal)
+            return
+        }
+        for (removal, pushed) in removals {
+            let link = layout.tagCurrentLink(removal.repository, removal.tag)
+            guard try await registry.readLink(link) == removal.digest,
+                  try await registry.driver.fileInfo(link)?.modified == pushed
+            else {
+                try await keepAlive(removal.digest, state: &state)
+                continue
+            }
+            try await registry.driver.delete(layout.tagDirectory(removal.repository, removal.tag))
+            registry.tagTargets.remove(Registry.tagKey(removal.repository, removal.tag))
+            registry.tagLists.remove(removal.repository.value)
+            report.tagsRemoved.append(removal)
+            await registry.publish(ContentEvent(.delete, removal.repository, .tag(removal.tag), origin: .internal("gc")))
+        }
+    }
+
     /// Removes the manifest revisions the untagged policy lets go, a batch at a time:
     /// unlinked first, then checked against the journal; one a write relied on meanwhile is
     /// linked again and what it references stays live.

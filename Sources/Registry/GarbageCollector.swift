@@ -1,5 +1,5 @@
 public import Foundation
-import OCI
+public import OCI
 import Storage
 
 /// Removes what nothing live references, while the registry serves: blobs no manifest
@@ -19,7 +19,7 @@ public struct GarbageCollector: Sendable {
     }
 
     /// How one collection behaves.
-    public struct Options: Sendable, Equatable {
+    public struct Options: Sendable {
         /// Only report what would be removed.
         public var dryRun = false
         public var untagged: UntaggedPolicy = .keep
@@ -28,6 +28,11 @@ public struct GarbageCollector: Sendable {
         public var grace: Duration = .zero
         /// Upload sessions started longer ago than this are removed too; nil leaves them.
         public var uploadAge: Duration?
+        /// Which tags to keep in which repositories; repositories no rule covers keep all.
+        public var retention: [RetentionRule] = []
+        /// When each tag of a repository was last pulled (seconds since 1970), for
+        /// retention's `within`: the index knows; without it only pushes count.
+        public var lastPulled: (@Sendable (RepositoryName) async -> [String: Double])?
         /// Candidates moved aside at once before the journal is read: small enough that a
         /// candidate a concurrent write revives is gone only briefly.
         public var batchSize = 64
@@ -61,6 +66,7 @@ public struct GarbageCollector: Sendable {
         let marking = try await mark(startedAt: started, report: &report)
         state.marked = marking.blobs
         state.manifests = marking.manifests
+        try await removeTags(marking.expiredTags, state: &state, report: &report)
         try await removeManifests(marking.unreachable, state: &state, report: &report, progress: progress)
         try await sweepBlobs(olderThan: Double(started) / 1000 - Self.seconds(options.grace), state: &state, report: &report, progress: progress)
         if let age = options.uploadAge {
@@ -70,6 +76,8 @@ public struct GarbageCollector: Sendable {
         if !options.dryRun {
             try await registry.pruneReferenceJournal(before: started - 2 * Registry.referenceWindow)
         }
+        // Namespaces hold less now; their quotas count again.
+        if !options.dryRun { registry.namespaceUsage.invalidate() }
         report.duration = ContinuousClock.now - clock
         return report
     }

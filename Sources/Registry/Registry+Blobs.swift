@@ -64,6 +64,7 @@ extension Registry {
             throw RegistryError.blobUnknown(digest)
         }
         try await driver.delete(layout.layerLinkDirectory(name, digest))
+        uncounted(name)
         await publish(ContentEvent(.delete, name, .blob(digest, size: nil), origin: origin))
     }
 
@@ -84,7 +85,9 @@ extension Registry {
         }
         try await noteReferences([digest])
         guard let blob = try await driver.fileInfo(layout.blobData(digest)) else { return false }
+        try await requireRoom(name, for: digest, size: blob.size)
         try await writeLink(digest, to: layout.layerLink(name, digest))
+        counted(name, digest, size: blob.size)
         await noteRepository(name)
         await publish(ContentEvent(.mount, name, .blob(digest, size: blob.size), from: source, origin: origin))
         return true

@@ -37,6 +37,10 @@ extension Registry {
         } else {
             digest = Digest.of(bytes)
         }
+        var tags = [Tag]()
+        if case .tag(let value) = reference { tags.append(value) }
+        for tag in extraTags where !tags.contains(tag) { tags.append(tag) }
+        for tag in tags { try await requireUnchanged(name, tag, pointingAt: digest) }
         // Recorded before anything is checked, so a collector sweeping meanwhile either
         // keeps what this manifest needs or the check below finds it gone.
         try await noteReferences([digest] + (manifest.config.map { [$0.digest] } ?? []) + (manifest.layers + manifest.manifests).map(\.digest))
@@ -50,10 +54,12 @@ extension Registry {
                 throw RegistryError(.manifestBlobUnknown, "manifest unknown to registry", detail: child.digest.description)
             }
         }
+        try await requireRoom(name, for: digest, size: Int64(bytes.count))
         if try await driver.fileInfo(layout.blobData(digest)) == nil {
             try await driver.write(bytes, to: layout.blobData(digest))
         }
         try await writeLink(digest, to: layout.revisionLink(name, digest))
+        counted(name, digest, size: Int64(bytes.count))
         revisions.put(Self.revisionKey(name, digest), true)
         await noteRepository(name)
         if let subject = manifest.subject {
@@ -71,9 +77,6 @@ extension Registry {
             )
         }
         // The tags point at the digest the client pushed by, whatever its algorithm.
-        var tags = [Tag]()
-        if case .tag(let value) = reference { tags.append(value) }
-        for tag in extraTags where !tags.contains(tag) { tags.append(tag) }
         for tag in tags {
             try await writeLink(digest, to: layout.tagIndexLink(name, tag, digest))
             try await writeLink(digest, to: layout.tagCurrentLink(name, tag))
@@ -160,6 +163,7 @@ extension Registry {
             guard try await driver.fileInfo(layout.tagCurrentLink(name, tag)) != nil else {
                 throw RegistryError.manifestUnknown(reference)
             }
+            try requireDeletable(name, tag)
             try await driver.delete(layout.tagDirectory(name, tag))
             tagTargets.remove(Self.tagKey(name, tag))
             tagLists.remove(name.value)
@@ -168,23 +172,29 @@ extension Registry {
             guard try await driver.fileInfo(layout.revisionLink(name, digest)) != nil else {
                 throw RegistryError.manifestUnknown(reference)
             }
+            var tagged = [Tag]()
+            for tag in try await driver.list(layout.tagsDirectory(name)) ?? [] {
+                guard let tag = Tag(tag) else { continue }
+                if try await readLink(layout.tagCurrentLink(name, tag)) == digest {
+                    try requireDeletable(name, tag)
+                    tagged.append(tag)
+                }
+            }
             if let bytes = try? await driver.contents(of: layout.blobData(digest), limit: Manifest.maximumSize),
                let manifest = try? Manifest.parse(bytes, contentType: nil),
                let subject = manifest.subject
             {
                 try await driver.delete(layout.referrerDirectory(name, subject: subject.digest, referrer: digest))
             }
-            for tag in try await driver.list(layout.tagsDirectory(name)) ?? [] {
-                guard let tag = Tag(tag) else { continue }
-                if try await readLink(layout.tagCurrentLink(name, tag)) == digest {
-                    try await driver.delete(layout.tagDirectory(name, tag))
-                    tagTargets.remove(Self.tagKey(name, tag))
-                    tagLists.remove(name.value)
-                }
+            for tag in tagged {
+                try await driver.delete(layout.tagDirectory(name, tag))
+                tagTargets.remove(Self.tagKey(name, tag))
+                tagLists.remove(name.value)
             }
             try await driver.delete(layout.revisionDirectory(name, digest))
             revisions.remove(Self.revisionKey(name, digest))
         }
+        uncounted(name)
         switch reference {
         case .tag(let tag): await publish(ContentEvent(.delete, name, .tag(tag), origin: origin))
         case .digest(let digest): await publish(ContentEvent(.delete, name, .manifest(digest, mediaType: nil, size: nil), origin: origin))

@@ -32,6 +32,9 @@ extension Registry {
             }
         }
         let tags = (try await driver.list(layout.tagsDirectory(name)) ?? []).compactMap(Tag.init)
+        for tag in tags where try await driver.fileInfo(layout.tagCurrentLink(name, tag)) != nil {
+            try requireDeletable(name, tag)
+        }
         for session in try await driver.list(layout.uploadsDirectory(name)) ?? [] {
             let location = layout.uploadSession(at: layout.uploadsDirectory(name) + "/" + session)
             if (try? await driver.deleteUpload(location)) == nil { try await driver.delete(location.directory) }
@@ -52,6 +55,7 @@ extension Registry {
         }
         deletion.manifests = digests.count
         tagLists.remove(name.value)
+        uncounted(name)
         try await removeFromCatalog(name)
         return deletion
     }

@@ -87,6 +87,7 @@ extension Registry {
             if let hasher, hasher.algorithm == digest.algorithm {
                 // Hashed while streaming: the bytes go straight to the blob store.
                 try verify(hasher.finalize(), against: digest)
+                try await requireRoom(name, for: digest, size: size)
                 try await driver.delete(layout.uploadStartedAt(layout.upload(name, id)))
                 // A stored blob is only relied on once recorded (see `holdsBlob`); one a
                 // collector took meanwhile is stored again from this upload.
@@ -102,12 +103,14 @@ extension Registry {
                 try await upload.commit(to: data)
                 let computed = try await rehash(data, algorithm: digest.algorithm).finalize()
                 try verify(computed, against: digest)
+                try await requireRoom(name, for: digest, size: size)
                 try await driver.delete(layout.uploadStartedAt(layout.upload(name, id)))
                 if try await !storesBlob(digest) {
                     try await driver.move(from: data, to: blob)
                 }
             }
             try await writeLink(digest, to: layout.layerLink(name, digest))
+            counted(name, digest, size: size)
         } catch {
             // A session that failed verification, or whose commit failed half-way, is
             // removed whole; its bytes are never visible under the digest.

@@ -30,6 +30,10 @@ public final class Registry: ContentStore {
         /// repository; off, a manifest may name blobs pushed later (or never, in a sparse
         /// image that a mirror holds in part).
         public var requireBlobs = true
+        /// `immutabletags`: tags that are never moved or deleted once pushed.
+        public var immutableTags: [ImmutableTagRule] = []
+        /// `quotas`: bytes each namespace may hold.
+        public var quotas: [QuotaRule] = []
 
         /// distribution's `validation.manifests.indexes.platforms`: a sparse index names
         /// children the registry does not hold, as a mirror keeps an upstream's index whole
@@ -90,6 +94,8 @@ public final class Registry: ContentStore {
     let revisions: MetadataCache<String, Bool>
     /// Every repository name, so catalog pages need no directory walk.
     let catalogNames = CatalogCache()
+    /// What each namespace with a quota holds.
+    let namespaceUsage: NamespaceUsage
 
     /// Link files hold a digest string; anything longer is corrupt.
     static let linkLimit = 1024
@@ -102,6 +108,8 @@ public final class Registry: ContentStore {
         self.tagTargets = MetadataCache(maximumCost: 100_000, lifetime: lifetime)
         self.revisions = MetadataCache(maximumCost: 100_000, lifetime: lifetime)
         self.tagLists = MetadataCache(maximumCost: 1_000_000, lifetime: lifetime)
+        // Another instance's pushes count at the next walk: soon on a shared store.
+        self.namespaceUsage = NamespaceUsage(lifetime: driver.isShared ? .seconds(30) : .seconds(300))
     }
 
     public var eventDetail: EventDetail { events.detail }

@@ -1,11 +1,13 @@
 import Foundation
+import Index
 import Logging
+import OCI
 import Registry
 
 extension PierServer {
     /// Collects garbage every `gc.interval` (counted from the last collection any instance
     /// sharing the store finished), one instance at a time, while the registry serves.
-    func collectGarbage(_ registry: Registry) async {
+    func collectGarbage(_ registry: Registry, index: RepositoryIndex?) async {
         let settings = configuration.collection
         guard configuration.collectsGarbage else { return }
         let lease = CollectorLease(
@@ -13,7 +15,9 @@ extension PierServer {
             owner: "\(ProcessInfo.processInfo.hostName):\(ProcessInfo.processInfo.processIdentifier)",
             settle: min(.milliseconds(200), settings.interval)
         )
-        let collector = GarbageCollector(registry: registry, options: settings.options(uploadPurging: configuration.uploadPurging))
+        var options = settings.options(uploadPurging: configuration.uploadPurging, retention: configuration.retention)
+        options.lastPulled = index.map(Self.lastPulled)
+        let collector = GarbageCollector(registry: registry, options: options)
         let metrics = CollectorMetrics()
         // Looks often enough to notice another instance's collection, rarely enough to cost nothing.
         let pause = min(settings.interval, .seconds(60))
@@ -49,12 +53,23 @@ extension PierServer {
         }
     }
 
+    /// When each tag of a repository was last pulled, as the index counted, for retention.
+    public static func lastPulled(from index: RepositoryIndex) -> @Sendable (RepositoryName) async -> [String: Double] {
+        { name in
+            let tags = (try? await index.tags(name.value, order: .name, limit: 1_000_000, offset: 0)) ?? []
+            var pulled = [String: Double]()
+            for tag in tags { if let time = tag.lastPulledAt { pulled[tag.name] = Double(time) / 1000 } }
+            return pulled
+        }
+    }
+
     private func log(_ report: CollectionReport) {
         logger.info(
             report.dryRun ? "garbage collection (dry run) finished" : "garbage collection finished",
             metadata: [
                 "repositories": "\(report.repositories)",
                 "marked_blobs": "\(report.blobsMarked)",
+                "tags_removed": "\(report.tagsRemoved.count)",
                 "manifests_removed": "\(report.manifestsRemoved.count)",
                 "blobs_removed": "\(report.blobsRemoved.count)",
                 "bytes_freed": "\(report.bytesFreed)",

@@ -223,7 +223,8 @@ public struct PierServer: Sendable {
 
         let flusher = Task { await accessLog?.run() }
         let purger = Task { await purgeUploads(registry) }
-        let collecting = Task { await collectGarbage(registry) }
+        let collecting = Task { await collectGarbage(registry, index: index) }
+        let quotas = Task { await reportQuotas(registry) }
         let delivery = Task { await notifier?.run() }
         let hooks = Task { await webhooks?.run() }
         let certificates = Task { await acme?.run() }
@@ -231,6 +232,7 @@ public struct PierServer: Sendable {
         do { try await ServiceGroup(configuration: group).run() } catch { failure = error }
         purger.cancel()
         collecting.cancel()
+        quotas.cancel()
         delivery.cancel()
         hooks.cancel()
         certificates.cancel()
@@ -238,6 +240,7 @@ public struct PierServer: Sendable {
         // The purge uses the storage driver, which is shut down after this returns.
         await purger.value
         await collecting.value
+        await quotas.value
         // Let a write the flusher already started finish, then write what is left.
         flusher.cancel()
         await flusher.value

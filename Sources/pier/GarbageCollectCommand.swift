@@ -3,6 +3,7 @@ import Config
 import Foundation
 import Logging
 import Registry
+import Server
 
 /// `pier gc [CONFIG]`: distribution's `registry garbage-collect`, with its flags, for those
 /// who collect from the command line (the server also collects while it serves, `gc`).
@@ -43,7 +44,10 @@ struct GarbageCollectCommand: AsyncParsableCommand {
         }
         let bootstrap = Bootstrap(configuration: settings, logger: Logger(label: "pier"))
         let registry = bootstrap.makeRegistry(driver: try bootstrap.makeDriver())
-        var options = settings.collection.options(uploadPurging: settings.uploadPurging)
+        var options = settings.collection.options(uploadPurging: settings.uploadPurging, retention: settings.retention)
+        // Retention keeps what was pulled lately as the server does: by the index's counts.
+        let index = settings.retention.contains { $0.keepWithin != nil } ? try? await bootstrap.makeIndex() : nil
+        if let index { options.lastPulled = PierServer.lastPulled(from: index) }
         options.dryRun = dryRun
         options.grace = grace
         options.untagged = deleteUntagged ? .delete(after: .zero) : .keep
@@ -63,13 +67,16 @@ struct GarbageCollectCommand: AsyncParsableCommand {
             try? await lease.release(succeeded: !dryRun)
             print(render(report), terminator: "")
         } catch let exit as ExitCode {
+            await index?.database.close()
             await registry.shutdown()
             throw exit
         } catch {
+            await index?.database.close()
             await registry.shutdown()
             FileHandle.standardError.write(Data("pier: garbage collection failed: \(error)\n".utf8))
             throw ExitCode(1)
         }
+        await index?.database.close()
         await registry.shutdown()
     }
 
@@ -79,6 +86,9 @@ struct GarbageCollectCommand: AsyncParsableCommand {
         var out = ""
         let verb = report.dryRun ? "eligible for deletion" : "deleted"
         if !quiet {
+            for tag in report.tagsRemoved {
+                out += "tag \(verb): \(tag.repository.value):\(tag.tag.value) (\(tag.digest))\n"
+            }
             for manifest in report.manifestsRemoved {
                 out += "manifest \(verb): \(manifest.repository.value)@\(manifest.digest)\n"
             }
@@ -88,7 +98,7 @@ struct GarbageCollectCommand: AsyncParsableCommand {
         }
         let would = report.dryRun ? "would remove" : "removed"
         out += "\(report.repositories) repositories, \(report.manifestsMarked) manifests and \(report.blobsMarked) blobs marked\n"
-        out += "\(would) \(report.manifestsRemoved.count) manifests and \(report.blobsRemoved.count) blobs, \(report.bytesFreed) bytes"
+        out += "\(would) \(report.tagsRemoved.count) tags, \(report.manifestsRemoved.count) manifests and \(report.blobsRemoved.count) blobs, \(report.bytesFreed) bytes"
         out += "; kept \(report.blobsTooYoung) unreferenced blobs younger than the grace period"
         out += "; \(report.uploadsPurged) upload sessions\n"
         return out

@@ -1,3 +1,4 @@
+import OCI
 import Foundation
 import Testing
 @testable import Auth

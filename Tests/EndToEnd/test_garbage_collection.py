@@ -73,7 +73,7 @@ def test_pier_gc_lists_then_removes_what_nothing_references_and_distribution_agr
 
     dry = pier_gc(pier.config_path, "--dry-run")
     assert eligible_blobs(dry) == dead, dry
-    assert "would remove 0 manifests and 6 blobs" in dry
+    assert "would remove 0 tags, 0 manifests and 6 blobs" in dry
     assert blob_files(root) == before
 
     real = pier_gc(pier.config_path)
@@ -328,10 +328,10 @@ def run_stress(make_server, tmp_path, config: dict, writers: int, operations: in
         done = subprocess.run([pier_bin(), "gc", "--dry-run", "--quiet", str(pier.config_path)], capture_output=True, text=True, timeout=300)
         if done.returncode == 0:
             left = done.stdout
-            if "would remove 0 manifests and 0 blobs" in left:
+            if "would remove 0 tags, 0 manifests and 0 blobs" in left:
                 break
         time.sleep(0.5)
-    assert left is not None and "would remove 0 manifests and 0 blobs" in left, left
+    assert left is not None and "would remove 0 tags, 0 manifests and 0 blobs" in left, left
 
 
 def test_the_collector_never_takes_a_live_blob_under_concurrent_writes_on_the_filesystem(make_server, tmp_path):

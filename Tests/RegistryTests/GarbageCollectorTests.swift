@@ -197,6 +197,61 @@ import Testing
         #expect(try await stored(config, driver))
     }
 
+    /// Drivers whose files carry the time they were written, for rules about age.
+    static func clockedDrivers() -> [any StorageDriver] {
+        [InMemoryDriver(clock: { Date().timeIntervalSince1970 }), FileSystemDriver(root: TestDrivers.temporaryRoot())]
+    }
+
+    @Test(arguments: clockedDrivers())
+    func retentionDeletesTheTagsNoConditionKeepsAndThenTheirImages(_ driver: any StorageDriver) async throws {
+        var registryOptions = Registry.Options()
+        registryOptions.immutableTags = [ImmutableTagRule(repositories: [RepositoryGlob("team/**")], tags: [RepositoryGlob("v0")])]
+        let registry = Registry(driver: driver, options: registryOptions)
+        let config = try await push(Array("{}".utf8), to: registry)
+        var images = [String: (manifest: Digest, layer: Digest)]()
+        for (index, tag) in ["v0", "keep-me", "t1", "t2", "t3", "t4", "t5"].enumerated() {
+            let layer = try await push([UInt8(index), 42], to: registry)
+            images[tag] = (try await putManifest(image(config: config, layers: [layer]), registry, tag: tag), layer)
+        }
+        var options = GarbageCollector.Options(dryRun: true)
+        options.retention = [RetentionRule(repositories: [RepositoryGlob("team/**")], keepLast: 2, keepTags: [RepositoryGlob("keep-*")])]
+        try await settle()
+
+        let dry = try await GarbageCollector(registry: registry, options: options).collect()
+        #expect(Set(dry.tagsRemoved.map(\.tag.value)) == ["t1", "t2", "t3"])
+        #expect(try await registry.tags(repo, limit: 10, after: nil).items.count == 7)
+
+        options.dryRun = false
+        let report = try await GarbageCollector(registry: registry, options: options).collect()
+        #expect(Set(report.tagsRemoved.map(\.tag.value)) == ["t1", "t2", "t3"])
+        #expect(try await registry.tags(repo, limit: 10, after: nil).items == ["keep-me", "t4", "t5", "v0"])
+        for tag in ["t1", "t2", "t3"] {
+            #expect(try await !stored(images[tag]!.manifest, driver))
+            #expect(try await !stored(images[tag]!.layer, driver))
+        }
+        for tag in ["keep-me", "t4", "t5", "v0"] {
+            #expect(try await stored(images[tag]!.layer, driver))
+        }
+        // Repositories no rule covers keep every tag.
+        let elsewhere = RepositoryName("other/app")!
+        #expect(try await registry.mountBlob(elsewhere, config, from: repo))
+        _ = try await putManifest(image(config: config, layers: []), registry, tag: "old", in: elsewhere)
+        try await settle()
+        #expect(try await GarbageCollector(registry: registry, options: options).collect().tagsRemoved.isEmpty)
+    }
+
+    @Test func retentionKeepsTagsPushedOrPulledWithinItsWindow() {
+        let rule = RetentionRule(repositories: [RepositoryGlob("**")], keepWithin: .seconds(3600))
+        let now = 1_000_000.0
+        let tags: [(tag: OCI.Tag, pushed: Double, pulled: Double?)] = [
+            (OCI.Tag("fresh")!, now - 60, nil),
+            (OCI.Tag("pulled")!, now - 7200, now - 60),
+            (OCI.Tag("stale")!, now - 7200, now - 7000),
+        ]
+        let stale = OCI.Tag("stale")!
+        #expect(rule.expired(tags, now: now) == [stale])
+    }
+
     @Test func oneCollectorHoldsTheLeaseAtATime() async throws {
         let registry = Registry(driver: InMemoryDriver())
         let first = CollectorLease(registry: registry, owner: "a")

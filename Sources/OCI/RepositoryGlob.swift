@@ -1,7 +1,8 @@
 import Foundation
 
-/// A repository pattern of the access policy: `*` matches within one path segment, `**`
-/// across segments, so `team-a/*` covers `team-a/app` but not `team-a/app/cache`.
+/// A repository pattern, as the access policy, immutable tags, retention and quotas name
+/// repositories: `*` matches within one path segment, `**` across segments, so `team-a/*`
+/// covers `team-a/app` but not `team-a/app/cache`. A tag pattern is one segment (`v*`).
 public struct RepositoryGlob: Sendable, Hashable, CustomStringConvertible {
     public let pattern: String
     private let segments: [Substring]

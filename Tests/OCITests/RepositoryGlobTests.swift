@@ -1,5 +1,5 @@
 import Testing
-@testable import Auth
+import OCI
 
 @Suite struct RepositoryGlobTests {
     @Test(arguments: [
