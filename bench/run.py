@@ -47,6 +47,8 @@ import dataclasses  # noqa: E402
 import datetime as dt  # noqa: E402
 import json  # noqa: E402
 import platform  # noqa: E402
+import re  # noqa: E402
+import resource  # noqa: E402
 import shlex  # noqa: E402
 import shutil  # noqa: E402
 import statistics  # noqa: E402
@@ -307,6 +309,17 @@ class Run:
             for kind in group_kinds(group):
                 root = self.workdir / f"{g}-{kind}" / "root"
                 root.mkdir(parents=True, exist_ok=True)
+                if group.gc_repos:
+                    t0 = time.monotonic()
+                    if group.s3:
+                        populated = storage.populate_gc_s3(self.seaweed.client(), self.buckets[(g, kind)],
+                                                           group.gc_repos, group.gc_blobs)
+                    else:
+                        populated = storage.populate_gc(root, group.gc_repos, group.gc_blobs)
+                    self.populated[f"{g}/{kind}"] = populated
+                    log(f"==> populated {g}/{kind} ({group.gc_repos:,} repos, {populated['blobs']:,} blobs, "
+                        f"{populated['garbage']:,} unreferenced) in {time.monotonic() - t0:.1f} s")
+                    continue
                 if group.catalog_repos and group.s3:
                     t0 = time.monotonic()
                     self.populated[f"{g}/{kind}"] = storage.populate_catalog_s3(
@@ -355,6 +368,8 @@ class Run:
                     config["storage"]["redirect"] = {"disable": True}
                 if group.index_off and kind == "pier":
                     config["index"] = {"disabled": True}
+                if group.gc_busy and kind == "pier":
+                    config["gc"] = {"interval": "100ms", "grace": "24h"}
                 if group.postgres and kind == "pier":
                     config["index"] = {"database": self.postgres.new_database()}
                 server = BenchServer(
@@ -451,6 +466,8 @@ class Run:
             self.problems += 1
             self.event(rec["error"][:300])
             return rec
+        if s.bench == "gc":
+            return self.measure_collection(server, s, rec)
         if s.bench in WRITE_SCENARIOS:
             # Start every write measurement with the disk's queue empty, so the write-back
             # one server (or nginx) left behind is not billed to the next one measured.
@@ -519,6 +536,48 @@ class Run:
                 rec["page_bytes"] = page_weight(server.url, s.path)
             except requests.RequestException as e:
                 self.event(f"{s.id}: page weight not measured: {e}")
+        return rec
+
+    def measure_collection(self, server: BenchServer, s, rec: dict) -> dict:
+        """One dry-run collection over the group's storage by the server's own collector
+        (`pier gc`, `docker-registry garbage-collect`), both offline commands; its rate is the
+        blobs examined per second, and it must find exactly the unreferenced ones."""
+        group = self.plan.groups[s.group]
+        if server.kind == "pier":
+            argv = [self.pier_bin, "gc", "--dry-run", "--quiet", str(server.config_path)]
+        else:
+            argv = ["docker-registry", "garbage-collect", "--dry-run", str(server.config_path)]
+        env = {k: v for k, v in os.environ.items() if k != "AWS_CA_BUNDLE"}
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
+        t0 = time.monotonic()
+        try:
+            done = subprocess.run(argv, capture_output=True, text=True, timeout=3600, env=env)
+        except subprocess.TimeoutExpired:
+            rec["error"] = "the collection did not finish in an hour"
+            return rec
+        seconds = time.monotonic() - t0
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        rec["argv"] = argv
+        rec["wall_s"] = round(seconds, 3)
+        if done.returncode != 0:
+            rec["error"] = f"exit {done.returncode}: {(done.stderr or done.stdout)[-500:]}"
+            self.problems += 1
+            self.event(f"{s.id} on {server.label}: {rec['error']}")
+            return rec
+        if server.kind == "pier":
+            found = re.search(r"would remove \d+ tags, \d+ manifests and (\d+) blobs", done.stdout)
+            found = int(found.group(1)) if found else -1
+        else:
+            found = (done.stdout + done.stderr).count("blob eligible for deletion")
+        expected = self.populated[f"{s.group}/{server.kind}"]["garbage"]
+        blobs = group.gc_repos * group.gc_blobs
+        rec["bench"] = {"req_per_s": round(blobs / seconds, 1), "mb_per_s": 0.0, "p50_ms": seconds * 1000,
+                        "p90_ms": seconds * 1000, "p99_ms": seconds * 1000, "client_cpu_pct": 0.0,
+                        "errors": 0 if found == expected else 1, "requests": blobs, "seconds": seconds, "bytes": 0,
+                        "first_error": None if found == expected else f"found {found} unreferenced blobs, expected {expected}"}
+        cpu = (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
+        rec["collector_cpu_s"] = round(cpu, 3)
+        rec["server_cpu_pct"] = round(100 * cpu / seconds, 1)
         return rec
 
     def progress(self, rec: dict, label: str) -> None:

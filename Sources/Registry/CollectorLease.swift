@@ -19,6 +19,9 @@ public final class CollectorLease: Sendable {
         /// Seconds since 1970 after which the lease is free again if not renewed.
         var expires: Double
         var lastSuccess: Double?
+        /// When an instance first looked for the record: a store never collected waits one
+        /// interval from then (not from each restart) before its first collection.
+        var created: Double?
     }
 
     let registry: Registry
@@ -43,6 +46,16 @@ public final class CollectorLease: Sendable {
         try await read()?.lastSuccess.map(Date.init(timeIntervalSince1970:))
     }
 
+    /// What the next collection's interval counts from: the last one's end, or, on a store
+    /// never collected, when an instance first asked (recorded now if nobody had).
+    public func intervalStart(now: Date = Date()) async throws -> Date {
+        guard let record = try await read() else {
+            try await write(Record(owner: "", expires: 0, lastSuccess: nil, created: now.timeIntervalSince1970))
+            return now
+        }
+        return Date(timeIntervalSince1970: record.lastSuccess ?? record.created ?? 0)
+    }
+
     /// Takes the lease when it is free, expired or already this collector's.
     /// - Returns: false when another collector holds it.
     public func acquire(now: Date = Date()) async throws -> Bool {
@@ -50,7 +63,10 @@ public final class CollectorLease: Sendable {
         if let current, current.owner != owner, !current.owner.isEmpty, current.expires > now.timeIntervalSince1970 {
             return false
         }
-        try await write(Record(owner: owner, expires: now.timeIntervalSince1970 + GarbageCollector.seconds(duration), lastSuccess: current?.lastSuccess))
+        try await write(Record(
+            owner: owner, expires: now.timeIntervalSince1970 + GarbageCollector.seconds(duration),
+            lastSuccess: current?.lastSuccess, created: current?.created
+        ))
         // Another instance that read the same free lease writes it at about the same time;
         // the write that stays decides.
         try await Task.sleep(for: settle)
@@ -66,7 +82,7 @@ public final class CollectorLease: Sendable {
         guard seconds - renewed.withLock({ $0 }) > GarbageCollector.seconds(duration) / 3 else { return }
         let current = try await read()
         guard let current, current.owner == owner else { throw Lost(holder: try await read()?.owner ?? "nobody") }
-        try await write(Record(owner: owner, expires: seconds + GarbageCollector.seconds(duration), lastSuccess: current.lastSuccess))
+        try await write(Record(owner: owner, expires: seconds + GarbageCollector.seconds(duration), lastSuccess: current.lastSuccess, created: current.created))
         renewed.withLock { $0 = seconds }
     }
 
@@ -75,7 +91,7 @@ public final class CollectorLease: Sendable {
         let current = try await read()
         guard current?.owner == owner else { return }
         let last = succeeded ? now.timeIntervalSince1970 : current?.lastSuccess
-        try await write(Record(owner: "", expires: 0, lastSuccess: last))
+        try await write(Record(owner: "", expires: 0, lastSuccess: last, created: current?.created))
     }
 
     private func read() async throws -> Record? {

@@ -25,7 +25,9 @@ extension PierServer {
             try? await Task.sleep(for: pause)
             guard !Task.isCancelled else { return }
             do {
-                if let last = try await lease.lastSuccess(), Date().timeIntervalSince(last) < GarbageCollector.seconds(settings.interval) {
+                // One interval after the last collection (by any instance), or after the
+                // store was first seen: not at every start.
+                guard try await Date().timeIntervalSince(lease.intervalStart()) >= GarbageCollector.seconds(settings.interval) else {
                     continue
                 }
                 guard try await lease.acquire() else { continue }

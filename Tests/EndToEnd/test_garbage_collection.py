@@ -150,7 +150,7 @@ def test_the_server_collects_while_it_serves_and_reports_it_in_metrics(make_serv
     assert "garbage collection finished" in pier.log
 
 
-def test_read_only_and_disabled_registries_never_collect(make_server, tmp_path):
+def test_a_registry_with_collection_or_deletes_off_never_collects(make_server, tmp_path):
     for config in ({"gc": {"enabled": False, "interval": "100ms", "grace": "0s"}},
                    {"storage": {"delete": {"enabled": False}}, "gc": {"interval": "100ms", "grace": "0s"}}):
         pier = make_server("pier", config=config)

@@ -47,6 +47,13 @@ class Group:
     # Pier and the reference serve TLS themselves (`http.tls`), and a third server joins
     # them: nginx terminating TLS in front of a plain reference (the seeds' setup).
     tls: bool = False
+    # Repositories written for the collector rows (bench/lib/storage.py gc_objects), each
+    # with its own image of `gc_blobs` blobs, every other one deleted.
+    gc_repos: int = 0
+    gc_blobs: int = 10
+    # Pier collects garbage without pause while the rows run (gc.interval 100ms, a grace
+    # period longer than the run so nothing measured is taken).
+    gc_busy: bool = False
 
 
 @dataclass(frozen=True)
@@ -162,6 +169,7 @@ def build_plan(quick: bool, rounds: int | None = None) -> Plan:
         idx_repos = 100  # the debug build would take minutes to index 10,000
         web_repos, web_tags = 20, 10
         fleet_size, fleet_blobs = 4 * MiB, 4
+        gc_repos = 100
     else:
         dur = 10.0
         s1m, s10m, s100m, s1g = 1 * MiB, 10 * MiB, 100 * MiB, 1 * GiB
@@ -173,6 +181,7 @@ def build_plan(quick: bool, rounds: int | None = None) -> Plan:
         idx_repos = 10000
         web_repos, web_tags = 100, 100
         fleet_size, fleet_blobs = 100 * MiB, 12
+        gc_repos = 1000
 
     groups = {
         "main": Group("main"),
@@ -192,6 +201,11 @@ def build_plan(quick: bool, rounds: int | None = None) -> Plan:
         "s3": Group("s3", s3=True),
         "s3-catalog-1k": Group("s3-catalog-1k", catalog_repos=cat_small, s3=True),
         "tls": Group("tls", tls=True),
+        # Garbage collection: 1,000 repositories and 10,000 blobs, half of them unreferenced.
+        "gc": Group("gc", gc_repos=gc_repos),
+        "gc-s3": Group("gc-s3", gc_repos=gc_repos, s3=True),
+        # The registry's own rows while Pier collects without pause over 1,000 repositories.
+        "gc-busy": Group("gc-busy", catalog_repos=cat_small, gc_busy=True),
     }
 
     def tls_rows(proto: str, h2: bool) -> list[Scenario]:
@@ -303,6 +317,18 @@ def build_plan(quick: bool, rounds: int | None = None) -> Plan:
         push("pull-1m-s3", "pull", s1m, n1m // 2, 8, group="s3"),
         push("pull-100m-s3", "pull", s100m, n100m // 2, 2, group="s3"),
         push("pull-1g-s3", "pull", s1g, n1g, 1, group="s3"),
+        # Garbage collection, offline as distribution's must be, both as a dry run (marking
+        # and finding what to remove, the same work for both; a real run would leave the
+        # next round nothing to do): blobs examined per second.
+        *[Scenario(sid, "gc", f"collection (dry run) of {gc_repos:,} repositories / {gc_repos * 10:,} blobs, "
+                   f"half unreferenced{where}", group=group, concurrency=1)
+          for sid, group, where in (("gc-1k", "gc", ""), ("gc-1k-s3", "gc-s3", ", on S3"))],
+        # Pushes and pulls while Pier's collector runs without pause, against the same rows
+        # without it (push-1m, pull-1m): ≥ 80%.
+        replace(push("push-1m-gc", "push-monolith", s1m, n1m, 8), group="gc-busy",
+                title=f"push-monolith {size_label(s1m)} ×{n1m}, c=8, while Pier collects garbage"),
+        replace(push("pull-1m-gc", "pull", s1m, n1m, 8), group="gc-busy",
+                title=f"pull {size_label(s1m)} ×{n1m}, c=8, while Pier collects garbage"),
         # Over TLS, each server terminating it itself, and nginx in front of the reference:
         # HTTP/1.1 and HTTP/2 as a Go client speaks them (one connection per request at once,
         # or one connection multiplexed). 1 GiB pulls are read by curl: a Go client hashing

@@ -237,6 +237,20 @@ def check_targets(summary: dict) -> list[dict]:
             unit = "req/s" if key == "req_per_s" else "MB/s"
             add(name, sid, on_rate >= 0.95 * off_rate,
                 f"{on_rate / off_rate:.0%} ({on_rate:,.1f} vs {off_rate:,.1f} {unit})")
+    # Garbage collection: faster than distribution's over the same content, and the
+    # registry's rows while Pier collects without pause ≥ 80% of the same rows without it.
+    vs_reference("gc-1k", 1)
+    vs_reference("gc-1k-s3", 1)
+    for sid, twin in (("push-1m-gc", "push-1m"), ("pull-1m-gc", "pull-1m")):
+        name = f"{sid} ≥ 80% of {twin} (Pier collecting vs not)"
+        if sid not in sc or twin not in sc:
+            add(name, sid, None, "not run")
+            continue
+        busy, idle = metric(sid, "pier", "mb_per_s"), metric(twin, "pier", "mb_per_s")
+        if busy is None or idle is None:
+            add(name, sid, None, "no data")
+        else:
+            add(name, sid, busy >= 0.8 * idle, f"{busy / idle:.0%} ({busy:,.1f} vs {idle:,.1f} MB/s)")
     vs_reference("pull-1g", 1)
     vs_ceiling("pull-1g", "nginx-get-big", 1.0, "nginx GET MB/s")
     # Pulls as the clients people use read them: Go's net/http (docker, containerd, skopeo,

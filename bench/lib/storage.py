@@ -176,3 +176,64 @@ def populate_catalog_s3(client, bucket: str, count: int, start: int = 1, threads
     with concurrent.futures.ThreadPoolExecutor(max_workers=threads) as pool:
         list(pool.map(lambda kv: client.put_object(Bucket=bucket, Key=kv[0], Body=kv[1]), objects))
     return _populated(count, start, digests["manifest"], t0)
+
+
+GC_PREFIX = "bench/gc"
+
+
+def gc_objects(repos: int, blobs_per_repo: int) -> tuple[list[tuple[str, bytes]], int]:
+    """Keys and bytes (under distribution's layout) of `repos` repositories, each with its
+    own image of `blobs_per_repo` blobs (config, layers, manifest). Odd repositories keep
+    their image tagged; even ones had it deleted (no revision, no tag, the layer links
+    left), as distribution leaves a deleted image: their blobs are what a collector frees.
+    Returns the objects and how many blobs are unreferenced."""
+    v2 = "docker/registry/v2"
+    objects: list[tuple[str, bytes]] = []
+    garbage = 0
+    for i in range(1, repos + 1):
+        name = f"{GC_PREFIX}/r{i:05d}"
+        layers = [f"pier bench gc layer {i} {j}\n".encode() * 8 for j in range(blobs_per_repo - 2)]
+        config = json.dumps({"architecture": "amd64", "os": "linux", "repository": i,
+                             "rootfs": {"type": "layers", "diff_ids": [_digest(l) for l in layers]}}).encode()
+        manifest = json.dumps({
+            "schemaVersion": 2, "mediaType": "application/vnd.oci.image.manifest.v1+json",
+            "config": {"mediaType": "application/vnd.oci.image.config.v1+json", "digest": _digest(config), "size": len(config)},
+            "layers": [{"mediaType": "application/vnd.oci.image.layer.v1.tar", "digest": _digest(l), "size": len(l)} for l in layers],
+        }).encode()
+        r = f"{v2}/repositories/{name}"
+        for blob in [config, *layers, manifest]:
+            hexd = _digest(blob).split(":", 1)[1]
+            objects.append((f"{v2}/blobs/sha256/{hexd[:2]}/{hexd}/data", blob))
+        for blob in [config, *layers]:
+            objects.append((f"{r}/_layers/sha256/{_digest(blob).split(':', 1)[1]}/link", _digest(blob).encode()))
+        mdigest = _digest(manifest)
+        mhex = mdigest.split(":", 1)[1]
+        if i % 2:
+            objects.append((f"{r}/_manifests/revisions/sha256/{mhex}/link", mdigest.encode()))
+            objects.append((f"{r}/_manifests/tags/latest/current/link", mdigest.encode()))
+            objects.append((f"{r}/_manifests/tags/latest/index/sha256/{mhex}/link", mdigest.encode()))
+        else:
+            garbage += blobs_per_repo
+    return objects, garbage
+
+
+def populate_gc(root: Path, repos: int, blobs_per_repo: int) -> dict:
+    """`gc_objects` written as files under a storage root."""
+    t0 = time.monotonic()
+    objects, garbage = gc_objects(repos, blobs_per_repo)
+    for key, data in objects:
+        path = os.path.join(str(root), key)
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        _write(path, data)
+    return {"repos": repos, "blobs": repos * blobs_per_repo, "garbage": garbage, "seconds": round(time.monotonic() - t0, 3)}
+
+
+def populate_gc_s3(client, bucket: str, repos: int, blobs_per_repo: int, threads: int = 16) -> dict:
+    """`gc_objects` written as objects into a bucket."""
+    import concurrent.futures
+
+    t0 = time.monotonic()
+    objects, garbage = gc_objects(repos, blobs_per_repo)
+    with concurrent.futures.ThreadPoolExecutor(max_workers=threads) as pool:
+        list(pool.map(lambda kv: client.put_object(Bucket=bucket, Key=kv[0], Body=kv[1]), objects))
+    return {"repos": repos, "blobs": repos * blobs_per_repo, "garbage": garbage, "seconds": round(time.monotonic() - t0, 3)}

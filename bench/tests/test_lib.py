@@ -72,10 +72,21 @@ def test_select():
     assert [s.id for s in planlib.select(p, "pull-1?,ping")] == ["ping", "pull-1m", "pull-1g"]
     assert [s.id for s in planlib.select(p, "*-s3")] == [
         "catalog-1k-s3", "manifest-head-s3", "manifest-get-s3", "tags-s3",
-        "push-1m-s3", "push-100m-s3", "push-1g-s3", "pull-1m-s3", "pull-100m-s3", "pull-1g-s3"]
+        "push-1m-s3", "push-100m-s3", "push-1g-s3", "pull-1m-s3", "pull-100m-s3", "pull-1g-s3", "gc-1k-s3"]
     assert {p.groups[s.group].s3 for s in planlib.select(p, "*-s3")} == {True}
     with pytest.raises(SystemExit):
         planlib.select(p, "nope")
+
+
+def test_populate_gc_leaves_every_other_image_deleted(tmp_path):
+    info = storage.populate_gc(tmp_path, 4, 10)
+    v2 = tmp_path / "docker/registry/v2"
+    assert info["blobs"] == 40 and info["garbage"] == 20
+    assert len(list((v2 / "blobs/sha256").glob("*/*/data"))) == 40
+    repos = v2 / "repositories/bench/gc"
+    assert (repos / "r00001/_manifests/tags/latest/current/link").exists()
+    assert not (repos / "r00002/_manifests").exists()
+    assert len(list((repos / "r00002/_layers/sha256").iterdir())) == 9
 
 
 def test_populate_catalog_layout(tmp_path):
