@@ -13,37 +13,78 @@ extension GarbageCollector {
         var expiredTags: [(removal: CollectionReport.TagRemoval, pushed: Double)] = []
     }
 
+    /// What one listing of the whole store says of a repository.
+    struct RepositoryContents {
+        /// Linked manifest revisions, with when their link was written.
+        var revisions: [Digest: Double] = [:]
+        /// Tags that have a current link, with when it was written (the last push).
+        var tags: [Tag: Double] = [:]
+        /// Subjects with the referrers listed under them.
+        var referrers: [Digest: [Digest]] = [:]
+    }
+
     /// Marks from every repository's tags, and, as the untagged policy says, its other
     /// manifests: through index children, configs, layers and referrers of what is live.
-    func mark(startedAt: Int64, report: inout CollectionReport) async throws -> Marking {
+    func mark(startedAt: Int64, report: inout CollectionReport, pacer: inout Pacer) async throws -> Marking {
         var marking = Marking()
-        let names = try await registry.walkRepositoryNames()
-        report.repositories = names.count
-        for name in names {
-            try await markRepository(name, startedAt: startedAt, marking: &marking, report: &report)
+        let repositories = try await readRepositories()
+        report.repositories = repositories.count
+        try await pacer.rest()
+        for (name, contents) in repositories.sorted(by: { $0.key < $1.key }) {
+            try await markRepository(name, contents, startedAt: startedAt, marking: &marking, report: &report)
+            try await pacer.rest()
         }
         report.blobsMarked = marking.blobs.count
         return marking
     }
 
-    private func markRepository(_ name: RepositoryName, startedAt: Int64, marking: inout Marking, report: inout CollectionReport) async throws {
-        let layout = registry.layout
-        let driver = registry.driver
-        // A revision is its link, not its directory: an object store may go on listing the
-        // directory of a deleted one.
-        let listed = try await listDigests(layout.repository(name) + "/" + Layout.manifestsName + "/revisions")
-        let linked = try await Self.concurrently(listed) { digest in
-            try await driver.fileInfo(layout.revisionLink(name, digest))?.modified
+    /// Every repository's revisions, tags and referrers from one recursive listing: on an
+    /// object store a thousand keys a request instead of several requests a repository.
+    func readRepositories() async throws -> [RepositoryName: RepositoryContents] {
+        var result = [RepositoryName: RepositoryContents]()
+        for file in try await registry.driver.listFiles(under: registry.layout.repositoriesRoot) {
+            let parts = file.path.split(separator: "/", omittingEmptySubsequences: false)
+            guard let i = parts.firstIndex(where: { $0.hasPrefix("_") }), i > 0,
+                  let name = RepositoryName(parts[..<i].joined(separator: "/"))
+            else { continue }
+            let rest = Array(parts[i...])
+            switch rest[0] {
+            case Substring(Layout.manifestsName):
+                var contents = result[name] ?? RepositoryContents()
+                if rest.count == 5, rest[1] == "revisions", rest[4] == "link", let digest = Digest("\(rest[2]):\(rest[3])") {
+                    contents.revisions[digest] = file.modified
+                } else if rest.count == 5, rest[1] == "tags", rest[3] == "current", rest[4] == "link", let tag = Tag(String(rest[2])) {
+                    contents.tags[tag] = file.modified
+                }
+                result[name] = contents
+            case "_referrers":
+                guard rest.count == 6, rest[5] == "descriptor",
+                      let subject = Digest("\(rest[1]):\(rest[2])"), let referrer = Digest("\(rest[3]):\(rest[4])")
+                else { continue }
+                result[name, default: RepositoryContents()].referrers[subject, default: []].append(referrer)
+            case Substring(Layout.layersName):
+                if result[name] == nil { result[name] = RepositoryContents() }
+            default:
+                continue
+            }
         }
-        var revisions = [Digest: Double]()
-        for (digest, modified) in zip(listed, linked) { if let modified { revisions[digest] = modified } }
-        let tags = (try await driver.list(layout.tagsDirectory(name)) ?? []).compactMap(Tag.init)
+        return result
+    }
+
+    private func markRepository(
+        _ name: RepositoryName, _ contents: RepositoryContents, startedAt: Int64, marking: inout Marking, report: inout CollectionReport
+    ) async throws {
+        let layout = registry.layout
+        let revisions = contents.revisions
+        let tags = Array(contents.tags.keys)
         let tagged = try await Self.concurrently(tags) { tag in try await registry.readLink(layout.tagCurrentLink(name, tag)) }
         var roots = Set<Digest>()
         var policy = options.untagged
         if let rule = options.retention.first(where: { $0.covers(name) }) {
             policy = .delete(after: rule.untaggedAfter)
-            let expired = try await expiredTags(name, rule: rule, tags: zip(tags, tagged).compactMap { tag, digest in digest.map { (tag, $0) } }, startedAt: startedAt)
+            let present = zip(tags, tagged).compactMap { tag, digest in digest.map { (tag, $0, contents.tags[tag] ?? 0) } }
+            let pulled = await options.lastPulled?(name) ?? [:]
+            let expired = expiredTags(name, rule: rule, tags: present, pulled: pulled, startedAt: startedAt)
             let gone = Set(expired.map(\.removal.tag))
             for case let (tag, digest?) in zip(tags, tagged) where !gone.contains(tag) { roots.insert(digest) }
             marking.expiredTags.append(contentsOf: expired)
@@ -62,8 +103,6 @@ extension GarbageCollector {
                 if modified < cutoff { untagged.append(digest) } else { roots.insert(digest) }
             }
         }
-        // Subjects that have referrers in this repository, listed once.
-        let subjects = Set(try await listDigests(layout.repository(name) + "/_referrers"))
         var live = Set<Digest>()
         var queue = Array(roots)
         while let digest = queue.popLast() {
@@ -73,11 +112,8 @@ extension GarbageCollector {
                 marking.blobs.formUnion(references.blobs)
                 queue.append(contentsOf: references.manifests)
             }
-            if subjects.contains(digest) {
-                // Only referrers still stored: a deleted one's entry may linger as above.
-                let referrers = try await listDigests(layout.referrersDirectory(name, subject: digest))
-                queue.append(contentsOf: referrers.filter { revisions[$0] != nil })
-            }
+            // Only referrers still stored: a deleted one's entry may linger on an object store.
+            queue.append(contentsOf: (contents.referrers[digest] ?? []).filter { revisions[$0] != nil })
         }
         report.manifestsMarked += live.count
         for digest in untagged where !live.contains(digest) {
@@ -88,34 +124,16 @@ extension GarbageCollector {
     /// The tags of `name` its retention rule lets go: never an immutable one, nor one
     /// pushed within the grace period.
     private func expiredTags(
-        _ name: RepositoryName, rule: RetentionRule, tags: [(Tag, Digest)], startedAt: Int64
-    ) async throws -> [(removal: CollectionReport.TagRemoval, pushed: Double)] {
-        let layout = registry.layout
-        let pushed = try await Self.concurrently(tags) { entry in
-            try await registry.driver.fileInfo(layout.tagCurrentLink(name, entry.0))?.modified ?? 0
-        }
-        let pulled = await options.lastPulled?(name) ?? [:]
+        _ name: RepositoryName, rule: RetentionRule, tags: [(Tag, Digest, Double)], pulled: [String: Double], startedAt: Int64
+    ) -> [(removal: CollectionReport.TagRemoval, pushed: Double)] {
         let now = Double(startedAt) / 1000
-        let entries = zip(tags, pushed).map { (tag: $0.0, pushed: $1, pulled: pulled[$0.0.value]) }
+        let entries = tags.map { (tag: $0.0, pushed: $0.2, pulled: pulled[$0.0.value]) }
         let expired = Set(rule.expired(entries, now: now))
         let protectedSince = now - Self.seconds(options.grace)
-        var result = [(removal: CollectionReport.TagRemoval, pushed: Double)]()
-        for ((tag, digest), time) in zip(tags, pushed) where expired.contains(tag) {
-            guard !registry.isImmutable(name, tag), time < protectedSince else { continue }
-            result.append((.init(repository: name, tag: tag, digest: digest), time))
+        return tags.compactMap { tag, digest, pushed in
+            guard expired.contains(tag), !registry.isImmutable(name, tag), pushed < protectedSince else { return nil }
+            return (CollectionReport.TagRemoval(repository: name, tag: tag, digest: digest), pushed)
         }
-        return result
-    }
-
-    /// Digests stored as `<algorithm>/<encoded>` directories under `path`.
-    func listDigests(_ path: String) async throws -> [Digest] {
-        var digests = [Digest]()
-        for algorithm in try await registry.driver.list(path) ?? [] {
-            for encoded in try await registry.driver.list(path + "/" + algorithm) ?? [] {
-                if let digest = Digest(algorithm + ":" + encoded) { digests.append(digest) }
-            }
-        }
-        return digests
     }
 
     /// What the manifest stored as `digest` references; nil when no such blob is stored.

@@ -48,7 +48,11 @@ extension GarbageCollector {
         }
         for start in stride(from: 0, to: removals.count, by: options.batchSize) {
             try await progress()
-            let batch = removals[start..<min(start + options.batchSize, removals.count)]
+            try await state.pacer.rest()
+            // What a write relied on since the last batch is not touched at all; only a
+            // write racing this very batch sees its manifest gone for a moment.
+            try await readJournal(&state)
+            let batch = removals[start..<min(start + options.batchSize, removals.count)].filter { !state.protected.contains($0.digest) }
             for removal in batch {
                 try await driver.delete(layout.revisionDirectory(removal.repository, removal.digest))
                 registry.revisions.remove(Registry.revisionKey(removal.repository, removal.digest))
@@ -87,12 +91,11 @@ extension GarbageCollector {
         let layout = registry.layout
         let driver = registry.driver
         var candidates = [CollectionReport.BlobRemoval]()
-        for digest in try await storedBlobs() where !state.marked.contains(digest) {
-            guard let info = try await driver.fileInfo(layout.blobData(digest)) else { continue }
-            if info.modified >= cutoff {
+        for blob in try await storedBlobs() where !state.marked.contains(blob.digest) {
+            if blob.modified >= cutoff {
                 report.blobsTooYoung += 1
             } else {
-                candidates.append(.init(digest: digest, size: info.size))
+                candidates.append(.init(digest: blob.digest, size: blob.size))
             }
         }
         guard !options.dryRun else {
@@ -101,8 +104,12 @@ extension GarbageCollector {
         }
         for start in stride(from: 0, to: candidates.count, by: options.batchSize) {
             try await progress()
+            try await state.pacer.rest()
+            // Candidates a write relied on since the last batch are not moved at all: only a
+            // write racing this very batch finds its blob gone, for the batch's length.
+            try await readJournal(&state)
             var moved = [CollectionReport.BlobRemoval]()
-            for candidate in candidates[start..<min(start + options.batchSize, candidates.count)] {
+            for candidate in candidates[start..<min(start + options.batchSize, candidates.count)] where !state.protected.contains(candidate.digest) {
                 do {
                     try await driver.move(from: layout.blobData(candidate.digest), to: layout.quarantine(candidate.digest))
                     moved.append(candidate)
@@ -170,19 +177,13 @@ extension GarbageCollector {
         }
     }
 
-    /// Every blob in the store, by listing its directories.
-    func storedBlobs() async throws -> [Digest] {
-        let driver = registry.driver
-        let root = registry.layout.blobsRoot
-        var prefixes = [(algorithm: String, path: String)]()
-        for algorithm in try await driver.list(root) ?? [] {
-            for prefix in try await driver.list(root + "/" + algorithm) ?? [] {
-                prefixes.append((algorithm, root + "/" + algorithm + "/" + prefix))
-            }
+    /// Every blob in the store with its size and time, from one recursive listing.
+    func storedBlobs() async throws -> [(digest: Digest, size: Int64, modified: Double)] {
+        try await registry.driver.listFiles(under: registry.layout.blobsRoot).compactMap { file in
+            // <algorithm>/<two characters>/<encoded>/data
+            let parts = file.path.split(separator: "/")
+            guard parts.count == 4, parts[3] == "data", let digest = Digest("\(parts[0]):\(parts[2])") else { return nil }
+            return (digest, file.size, file.modified)
         }
-        let listed = try await Self.concurrently(prefixes) { prefix in
-            (try await driver.list(prefix.path) ?? []).compactMap { Digest(prefix.algorithm + ":" + $0) }
-        }
-        return listed.flatMap { $0 }
     }
 }

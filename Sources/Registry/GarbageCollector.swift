@@ -33,9 +33,13 @@ public struct GarbageCollector: Sendable {
         /// When each tag of a repository was last pulled (seconds since 1970), for
         /// retention's `within`: the index knows; without it only pushes count.
         public var lastPulled: (@Sendable (RepositoryName) async -> [String: Double])?
+        /// Seconds the collector rests for each second it works (between repositories and
+        /// batches), so a collection in a serving registry takes a share of the machine,
+        /// not all of it; 0 for an offline collection at full speed.
+        public var restRatio: Double = 0
         /// Candidates moved aside at once before the journal is read: small enough that a
         /// candidate a concurrent write revives is gone only briefly.
-        public var batchSize = 64
+        public var batchSize = 32
 
         public init(dryRun: Bool = false, untagged: UntaggedPolicy = .keep, grace: Duration = .zero, uploadAge: Duration? = nil) {
             self.dryRun = dryRun
@@ -62,8 +66,8 @@ public struct GarbageCollector: Sendable {
         var report = CollectionReport(dryRun: options.dryRun)
         let started = Int64((now.timeIntervalSince1970 * 1000).rounded())
         if !options.dryRun { try await recoverQuarantine() }
-        var state = Sweep(journalSince: started - journalLookback)
-        let marking = try await mark(startedAt: started, report: &report)
+        var state = Sweep(journalSince: started - journalLookback, pacer: Pacer(ratio: options.restRatio))
+        let marking = try await mark(startedAt: started, report: &report, pacer: &state.pacer)
         state.marked = marking.blobs
         state.manifests = marking.manifests
         try await removeTags(marking.expiredTags, state: &state, report: &report)
@@ -96,10 +100,26 @@ public struct GarbageCollector: Sendable {
         Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
     }
 
+    /// Rests in proportion to the work done since the last rest (``Options/restRatio``).
+    struct Pacer {
+        let ratio: Double
+        var since = ContinuousClock.now
+
+        mutating func rest() async throws {
+            guard ratio > 0 else { return }
+            let worked = ContinuousClock.now - since
+            // Rests of less than a few milliseconds cost more than they give back.
+            guard worked >= .milliseconds(10) else { return }
+            try await Task.sleep(for: worked * ratio)
+            since = ContinuousClock.now
+        }
+    }
+
     /// What the sweep carries between batches: what is live, the journal entries already
     /// read, and the references of manifests already parsed.
     struct Sweep {
         var journalSince: Int64
+        var pacer: Pacer
         var marked = Set<Digest>()
         var manifests = [Digest: References]()
         var journalRead = Set<String>()

@@ -160,13 +160,6 @@ extension Registry {
         return current
     }
 
-    /// Every repository in storage, walked now (the garbage collector trusts no cache).
-    func walkRepositoryNames() async throws -> [RepositoryName] {
-        var names = [String]()
-        try await walkRepositories(layout.repositoriesRoot, prefix: "", into: &names)
-        return names.compactMap(RepositoryName.init)
-    }
-
     /// Lists directories level by level, many at once: on an object store each listing is
     /// a round trip, and a registry's tree is wide and shallow.
     func walkRepositories(_ root: String, prefix: String, into names: inout [String]) async throws {

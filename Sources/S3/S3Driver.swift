@@ -139,6 +139,21 @@ public final class S3Driver: StorageDriver {
         }
     }
 
+    public func listFiles(under path: String) async throws -> [StoredFile] {
+        let prefix = try key(path) + "/"
+        var files = [StoredFile]()
+        var token: String?
+        repeat {
+            let page = try await listPage(prefix: prefix, delimiter: nil, token: token)
+            // A key ending in "/" is how some stores show a directory whose objects went.
+            for entry in page.keys where entry.key.count > prefix.count && !entry.key.hasSuffix("/") {
+                files.append(StoredFile(path: String(entry.key.dropFirst(prefix.count)), size: entry.size, modified: entry.modified))
+            }
+            token = page.next
+        } while token != nil
+        return files
+    }
+
     /// Instances behind one load balancer share a bucket.
     public var isShared: Bool { true }
 
@@ -453,7 +468,36 @@ public final class S3Driver: StorageDriver {
         return page
     }
 
+    /// `2026-12-04T17:40:20.123Z` as listings write it, read without a formatter (a
+    /// listing of a whole store has one per key); other shapes fall back to one.
     static func isoDate(_ text: String) -> Date? {
+        let bytes = Array(text.utf8)
+        func number(_ from: Int, _ count: Int) -> Int? {
+            guard from + count <= bytes.count else { return nil }
+            var value = 0
+            for byte in bytes[from..<(from + count)] {
+                guard byte >= 48, byte <= 57 else { return nil }
+                value = value * 10 + Int(byte - 48)
+            }
+            return value
+        }
+        if bytes.count >= 20, bytes.last == UInt8(ascii: "Z"), bytes[4] == UInt8(ascii: "-"), bytes[10] == UInt8(ascii: "T"),
+           let year = number(0, 4), let month = number(5, 2), let day = number(8, 2),
+           let hour = number(11, 2), let minute = number(14, 2), let second = number(17, 2)
+        {
+            var parts = tm()
+            parts.tm_year = Int32(year - 1900)
+            parts.tm_mon = Int32(month - 1)
+            parts.tm_mday = Int32(day)
+            parts.tm_hour = Int32(hour)
+            parts.tm_min = Int32(minute)
+            parts.tm_sec = Int32(second)
+            var fraction = 0.0
+            if bytes.count > 21, bytes[19] == UInt8(ascii: "."), let digits = number(20, bytes.count - 21) {
+                fraction = Double(digits) / pow(10, Double(bytes.count - 21))
+            }
+            return Date(timeIntervalSince1970: Double(timegm(&parts)) + fraction)
+        }
         let formatter = ISO8601DateFormatter()
         formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
         if let date = formatter.date(from: text) { return date }

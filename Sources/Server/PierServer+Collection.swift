@@ -17,6 +17,8 @@ extension PierServer {
         )
         var options = settings.options(uploadPurging: configuration.uploadPurging, retention: configuration.retention)
         options.lastPulled = index.map(Self.lastPulled)
+        // In a serving registry the collector works at most half the time: requests first.
+        options.restRatio = 1
         let collector = GarbageCollector(registry: registry, options: options)
         let metrics = CollectorMetrics()
         // Looks often enough to notice another instance's collection, rarely enough to cost nothing.

@@ -166,6 +166,46 @@ public struct FileSystemDriver: StorageDriver {
         }
     }
 
+    public func listFiles(under path: String) async throws -> [StoredFile] {
+        let full = try fullPath(path)
+        return try await Self.run { try Self.walkSync(full, path: path) }
+    }
+
+    /// Every file below `full` in one pass of `readdir` and `fstatat`; unfinished writes'
+    /// temporary files are left out.
+    static func walkSync(_ full: String, path: String) throws -> [StoredFile] {
+        var files = [StoredFile]()
+        var pending = [(full, "")]
+        while let (directory, relative) = pending.popLast() {
+            guard let dir = opendir(directory) else {
+                if errno == ENOENT || errno == ENOTDIR { continue }
+                throw StorageError.io(path, operation: "opendir", errno: errno)
+            }
+            defer { closedir(dir) }
+            let fd = dirfd(dir)
+            while let entry = readdir(dir) {
+                let name = withUnsafePointer(to: entry.pointee.d_name) {
+                    $0.withMemoryRebound(to: CChar.self, capacity: 256) { String(cString: $0) }
+                }
+                if name == "." || name == ".." || name.hasPrefix(".tmp-") { continue }
+                let childRelative = relative.isEmpty ? name : relative + "/" + name
+                if entry.pointee.d_type == UInt8(DT_DIR) {
+                    pending.append((directory + "/" + name, childRelative))
+                    continue
+                }
+                var st = Glibc.stat()
+                guard fstatat(fd, name, &st, AT_SYMLINK_NOFOLLOW) == 0 else { continue }
+                if (st.st_mode & S_IFMT) == S_IFDIR {
+                    pending.append((directory + "/" + name, childRelative))
+                } else if (st.st_mode & S_IFMT) == S_IFREG {
+                    let modified = Double(st.st_mtim.tv_sec) + Double(st.st_mtim.tv_nsec) / 1e9
+                    files.append(StoredFile(path: childRelative, size: Int64(st.st_size), modified: modified))
+                }
+            }
+        }
+        return files
+    }
+
     public func removeIfEmpty(_ path: String) async throws {
         let full = try fullPath(path)
         try await Self.run {

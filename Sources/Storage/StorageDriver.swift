@@ -37,6 +37,12 @@ public protocol StorageDriver: Sendable {
     /// (an object store starts the listing there).
     func list(_ path: String, after name: String) async throws -> [String]
 
+    /// Every file below `path`, at any depth, with its size and time; empty when there is
+    /// nothing. One pass instead of a request per directory: a filesystem walks the tree in
+    /// one blocking call, an object store lists the prefix flat (a thousand keys a request).
+    /// What the garbage collector reads a whole store with.
+    func listFiles(under path: String) async throws -> [StoredFile]
+
     /// Whether other processes may write this store at the same time as this one (an
     /// object store that several instances share). On such a store nothing that can
     /// change may be trusted from memory: every instance must see another's write at once.
@@ -110,6 +116,25 @@ extension StorageDriver {
     public func shutdown() async {}
 
     public func removeIfEmpty(_ path: String) async throws {}
+
+    public func listFiles(under path: String) async throws -> [StoredFile] {
+        var files = [StoredFile]()
+        var pending = [(path, "")]
+        while let (directory, relative) = pending.popLast() {
+            for name in try await list(directory) ?? [] {
+                let child = directory + "/" + name
+                let childRelative = relative.isEmpty ? name : relative + "/" + name
+                if let info = try await stat(child) {
+                    if info.isDirectory {
+                        pending.append((child, childRelative))
+                    } else {
+                        files.append(StoredFile(path: childRelative, size: info.size, modified: info.modified))
+                    }
+                }
+            }
+        }
+        return files
+    }
 
     public var isShared: Bool { false }
 

@@ -95,6 +95,21 @@ public enum StorageContract {
             try require(try await driver.list("/l/sub")?.sorted() == ["y", "z"], "list of /l/sub")
             try require(try await driver.list("/nothing") == nil, "list of nothing is not nil")
         },
+        Check(description: "a recursive listing names every file below, with its size and time, and no directories") { subject in
+            let driver = subject.driver
+            try await driver.write([1], to: "/r/x")
+            try await driver.write([2, 2], to: "/r/sub/y")
+            try await driver.write([3, 3, 3], to: "/r/sub/deeper/z")
+            try await driver.write([9], to: "/rest/outside")
+            let files = try await driver.listFiles(under: "/r").sorted { $0.path < $1.path }
+            try require(files.map(\.path) == ["sub/deeper/z", "sub/y", "x"], "listFiles of /r: \(files.map(\.path))")
+            try require(files.map(\.size) == [3, 2, 1], "listFiles sizes")
+            let stat = try await driver.fileInfo("/r/sub/y")
+            try require(files[1].modified == stat?.modified || abs(files[1].modified - (stat?.modified ?? 0)) < 1, "listFiles time")
+            try await driver.delete("/r/sub")
+            try require(try await driver.listFiles(under: "/r").map(\.path) == ["x"], "listFiles after a delete")
+            try require(try await driver.listFiles(under: "/nothing").isEmpty, "listFiles of nothing")
+        },
         Check(description: "a listing after a name gives the later names, sorted") { subject in
             let driver = subject.driver
             for name in ["003-c", "001-a", "002-b", "010-x"] { try await driver.write([], to: "/j/\(name)") }

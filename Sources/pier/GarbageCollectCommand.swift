@@ -53,18 +53,21 @@ struct GarbageCollectCommand: AsyncParsableCommand {
         options.untagged = deleteUntagged ? .delete(after: .zero) : .keep
         let lease = CollectorLease(registry: registry, owner: "pier gc on \(ProcessInfo.processInfo.hostName)")
         do {
-            guard try await lease.acquire() else {
+            // A dry run changes nothing: it needs no lease and may run beside a collection.
+            if !dryRun, try await !lease.acquire() {
                 FileHandle.standardError.write(Data("pier: another collector is running on this storage; try again later\n".utf8))
                 throw ExitCode(1)
             }
             let report: CollectionReport
             do {
-                report = try await GarbageCollector(registry: registry, options: options).collect(progress: { try await lease.renew() })
+                report = try await GarbageCollector(registry: registry, options: options).collect(progress: { [dryRun] in
+                    if !dryRun { try await lease.renew() }
+                })
             } catch {
-                try? await lease.release(succeeded: false)
+                if !dryRun { try? await lease.release(succeeded: false) }
                 throw error
             }
-            try? await lease.release(succeeded: !dryRun)
+            if !dryRun { try? await lease.release(succeeded: true) }
             print(render(report), terminator: "")
         } catch let exit as ExitCode {
             await index?.database.close()

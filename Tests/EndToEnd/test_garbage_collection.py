@@ -322,7 +322,7 @@ def run_stress(make_server, tmp_path, config: dict, writers: int, operations: in
 
     # Once the grace period has passed, the collector leaves nothing behind that no tag
     # (or kept manifest) reaches: the offline collector finds nothing more.
-    deadline = time.monotonic() + 60
+    deadline = time.monotonic() + 180
     left = None
     while time.monotonic() < deadline:
         done = subprocess.run([pier_bin(), "gc", "--dry-run", "--quiet", str(pier.config_path)], capture_output=True, text=True, timeout=300)
@@ -335,9 +335,9 @@ def run_stress(make_server, tmp_path, config: dict, writers: int, operations: in
 
 
 def test_the_collector_never_takes_a_live_blob_under_concurrent_writes_on_the_filesystem(make_server, tmp_path):
-    run_stress(make_server, tmp_path, {}, writers=4, operations=250, collections=10)
+    run_stress(make_server, tmp_path, {}, writers=4, operations=500, collections=10)
 
 
 def test_the_collector_never_takes_a_live_blob_under_concurrent_writes_on_s3(make_server, tmp_path, seaweedfs):
     config = {"storage": {"s3": seaweedfs.s3_config(seaweedfs.new_bucket())}}
-    run_stress(make_server, tmp_path, config, writers=3, operations=120, collections=3)
+    run_stress(make_server, tmp_path, config, writers=3, operations=200, collections=3)
