@@ -9,6 +9,9 @@ extension GarbageCollector {
         var blobs = Set<Digest>()
         var manifests = [Digest: References]()
         var unreachable: [CollectionReport.ManifestRemoval] = []
+        /// Upload sessions the listing found, by directory: when each started (its
+        /// `startedat`), else when it was last written.
+        var uploads: [String: (started: Double?, newest: Double)] = [:]
         /// Tags a retention rule lets go, each with its push time as read.
         var expiredTags: [(removal: CollectionReport.TagRemoval, pushed: Double)] = []
     }
@@ -27,11 +30,21 @@ extension GarbageCollector {
     /// manifests: through index children, configs, layers and referrers of what is live.
     func mark(startedAt: Int64, report: inout CollectionReport, pacer: inout Pacer) async throws -> Marking {
         var marking = Marking()
-        let repositories = try await readRepositories()
+        let repositories = try await readRepositories(uploads: &marking.uploads)
         report.repositories = repositories.count
+        // Every tag's target and every manifest a repository starts from, read sixteen at a
+        // time across repositories rather than one repository after another.
+        let tags = repositories.flatMap { name, contents in contents.tags.keys.map { (name, $0) } }
+        let layout = registry.layout
+        let targets = try await Self.concurrently(tags) { name, tag in try await registry.readLink(layout.tagCurrentLink(name, tag)) }
+        var tagged = [RepositoryName: [Tag: Digest]]()
+        for ((name, tag), digest) in zip(tags, targets) { if let digest { tagged[name, default: [:]][tag] = digest } }
+        var starts = Set(targets.compactMap { $0 })
+        if options.untagged == .keep { for contents in repositories.values { starts.formUnion(contents.revisions.keys) } }
+        try await loadReferences(Array(starts), into: &marking.manifests)
         try await pacer.rest()
         for (name, contents) in repositories.sorted(by: { $0.key < $1.key }) {
-            try await markRepository(name, contents, startedAt: startedAt, marking: &marking, report: &report)
+            try await markRepository(name, contents, tagged: tagged[name] ?? [:], startedAt: startedAt, marking: &marking, report: &report)
             try await pacer.rest()
         }
         report.blobsMarked = marking.blobs.count
@@ -40,9 +53,9 @@ extension GarbageCollector {
 
     /// Every repository's revisions, tags and referrers from one recursive listing: on an
     /// object store a thousand keys a request instead of several requests a repository.
-    func readRepositories() async throws -> [RepositoryName: RepositoryContents] {
+    func readRepositories(uploads: inout [String: (started: Double?, newest: Double)]) async throws -> [RepositoryName: RepositoryContents] {
         var result = [RepositoryName: RepositoryContents]()
-        for file in try await registry.driver.listFiles(under: registry.layout.repositoriesRoot) {
+        for file in try await registry.driver.listFiles(under: registry.layout.repositoriesRoot, skipping: [Layout.layersName]) {
             let parts = file.path.split(separator: "/", omittingEmptySubsequences: false)
             guard let i = parts.firstIndex(where: { $0.hasPrefix("_") }), i > 0,
                   let name = RepositoryName(parts[..<i].joined(separator: "/"))
@@ -62,8 +75,13 @@ extension GarbageCollector {
                       let subject = Digest("\(rest[1]):\(rest[2])"), let referrer = Digest("\(rest[3]):\(rest[4])")
                 else { continue }
                 result[name, default: RepositoryContents()].referrers[subject, default: []].append(referrer)
-            case Substring(Layout.layersName):
-                if result[name] == nil { result[name] = RepositoryContents() }
+            case Substring(Layout.uploadsName):
+                guard rest.count >= 3 else { continue }
+                let session = registry.layout.uploadsDirectory(name) + "/" + rest[1]
+                var times = uploads[session] ?? (nil, 0)
+                if rest.count == 3, rest[2] == "startedat" { times.started = file.modified }
+                times.newest = max(times.newest, file.modified)
+                uploads[session] = times
             default:
                 continue
             }
@@ -72,12 +90,12 @@ extension GarbageCollector {
     }
 
     private func markRepository(
-        _ name: RepositoryName, _ contents: RepositoryContents, startedAt: Int64, marking: inout Marking, report: inout CollectionReport
+        _ name: RepositoryName, _ contents: RepositoryContents, tagged targets: [Tag: Digest], startedAt: Int64,
+        marking: inout Marking, report: inout CollectionReport
     ) async throws {
-        let layout = registry.layout
         let revisions = contents.revisions
         let tags = Array(contents.tags.keys)
-        let tagged = try await Self.concurrently(tags) { tag in try await registry.readLink(layout.tagCurrentLink(name, tag)) }
+        let tagged = tags.map { targets[$0] }
         var roots = Set<Digest>()
         var policy = options.untagged
         if let rule = options.retention.first(where: { $0.covers(name) }) {
@@ -134,6 +152,23 @@ extension GarbageCollector {
             guard expired.contains(tag), !registry.isImmutable(name, tag), pushed < protectedSince else { return nil }
             return (CollectionReport.TagRemoval(repository: name, tag: tag, digest: digest), pushed)
         }
+    }
+
+    /// Reads and parses many manifests at once into the cache (those already there are
+    /// skipped); a missing one is left for ``references(of:cache:)`` to find missing.
+    func loadReferences(_ digests: [Digest], into cache: inout [Digest: References]) async throws {
+        let wanted = digests.filter { cache[$0] == nil }
+        let layout = registry.layout
+        let driver = registry.driver
+        let loaded = try await Self.concurrently(wanted) { digest -> References? in
+            do {
+                guard let bytes = try await driver.contents(of: layout.blobData(digest), limit: Manifest.maximumSize) else { return nil }
+                return Self.references(in: bytes)
+            } catch StorageError.tooLarge {
+                return References(blobs: [], manifests: [])
+            }
+        }
+        for (digest, references) in zip(wanted, loaded) { if let references { cache[digest] = references } }
     }
 
     /// What the manifest stored as `digest` references; nil when no such blob is stored.

@@ -131,6 +131,24 @@ extension GarbageCollector {
         }
     }
 
+    /// Removes the upload sessions the listing found that started before `cutoff` (seconds
+    /// since 1970), as the upload purge does, without walking the store again: a session's
+    /// start is its `startedat` file's time, else its newest file's. Also what unfinished
+    /// sessions left outside any session directory (an object store's multipart uploads).
+    func purgeUploads(_ sessions: [String: (started: Double?, newest: Double)], olderThan cutoff: Double) async throws -> Int {
+        var purged = 0
+        for (directory, times) in sessions where (times.started ?? times.newest) < cutoff {
+            purged += 1
+            guard !options.dryRun else { continue }
+            let session = registry.layout.uploadSession(at: directory)
+            if (try? await registry.driver.deleteUpload(session)) == nil { try await registry.driver.delete(directory) }
+        }
+        _ = try await registry.driver.purgeOrphanedUploads(
+            under: Layout.base, startedBefore: Date(timeIntervalSince1970: cutoff), dryRun: options.dryRun
+        )
+        return purged
+    }
+
     /// Puts a blob moved aside back, unless a push stored it again meanwhile.
     func restore(_ digest: Digest) async throws {
         let layout = registry.layout

@@ -74,7 +74,7 @@ public struct GarbageCollector: Sendable {
         try await removeManifests(marking.unreachable, state: &state, report: &report, progress: progress)
         try await sweepBlobs(olderThan: Double(started) / 1000 - Self.seconds(options.grace), state: &state, report: &report, progress: progress)
         if let age = options.uploadAge {
-            report.uploadsPurged = try await registry.purgeUploads(olderThan: age, dryRun: options.dryRun, now: now).purged.count
+            report.uploadsPurged = try await purgeUploads(marking.uploads, olderThan: Double(started) / 1000 - Self.seconds(age))
         }
         report.concurrentWrites = try await registry.referenceEntries(since: started).count
         if !options.dryRun {

@@ -139,7 +139,7 @@ public final class S3Driver: StorageDriver {
         }
     }
 
-    public func listFiles(under path: String) async throws -> [StoredFile] {
+    public func listFiles(under path: String, skipping: Set<String>) async throws -> [StoredFile] {
         let prefix = try key(path) + "/"
         var files = [StoredFile]()
         var token: String?
@@ -147,7 +147,10 @@ public final class S3Driver: StorageDriver {
             let page = try await listPage(prefix: prefix, delimiter: nil, token: token)
             // A key ending in "/" is how some stores show a directory whose objects went.
             for entry in page.keys where entry.key.count > prefix.count && !entry.key.hasSuffix("/") {
-                files.append(StoredFile(path: String(entry.key.dropFirst(prefix.count)), size: entry.size, modified: entry.modified))
+                let relative = entry.key.dropFirst(prefix.count)
+                // A flat listing cannot leave a directory out; its keys are dropped here.
+                if !skipping.isEmpty, relative.split(separator: "/").dropLast().contains(where: { skipping.contains(String($0)) }) { continue }
+                files.append(StoredFile(path: String(relative), size: entry.size, modified: entry.modified))
             }
             token = page.next
         } while token != nil

@@ -166,14 +166,14 @@ public struct FileSystemDriver: StorageDriver {
         }
     }
 
-    public func listFiles(under path: String) async throws -> [StoredFile] {
+    public func listFiles(under path: String, skipping: Set<String>) async throws -> [StoredFile] {
         let full = try fullPath(path)
-        return try await Self.run { try Self.walkSync(full, path: path) }
+        return try await Self.run { try Self.walkSync(full, path: path, skipping: skipping) }
     }
 
     /// Every file below `full` in one pass of `readdir` and `fstatat`; unfinished writes'
     /// temporary files are left out.
-    static func walkSync(_ full: String, path: String) throws -> [StoredFile] {
+    static func walkSync(_ full: String, path: String, skipping: Set<String>) throws -> [StoredFile] {
         var files = [StoredFile]()
         var pending = [(full, "")]
         while let (directory, relative) = pending.popLast() {
@@ -190,13 +190,13 @@ public struct FileSystemDriver: StorageDriver {
                 if name == "." || name == ".." || name.hasPrefix(".tmp-") { continue }
                 let childRelative = relative.isEmpty ? name : relative + "/" + name
                 if entry.pointee.d_type == UInt8(DT_DIR) {
-                    pending.append((directory + "/" + name, childRelative))
+                    if !skipping.contains(name) { pending.append((directory + "/" + name, childRelative)) }
                     continue
                 }
                 var st = Glibc.stat()
                 guard fstatat(fd, name, &st, AT_SYMLINK_NOFOLLOW) == 0 else { continue }
                 if (st.st_mode & S_IFMT) == S_IFDIR {
-                    pending.append((directory + "/" + name, childRelative))
+                    if !skipping.contains(name) { pending.append((directory + "/" + name, childRelative)) }
                 } else if (st.st_mode & S_IFMT) == S_IFREG {
                     let modified = Double(st.st_mtim.tv_sec) + Double(st.st_mtim.tv_nsec) / 1e9
                     files.append(StoredFile(path: childRelative, size: Int64(st.st_size), modified: modified))

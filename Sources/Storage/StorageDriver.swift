@@ -41,7 +41,9 @@ public protocol StorageDriver: Sendable {
     /// nothing. One pass instead of a request per directory: a filesystem walks the tree in
     /// one blocking call, an object store lists the prefix flat (a thousand keys a request).
     /// What the garbage collector reads a whole store with.
-    func listFiles(under path: String) async throws -> [StoredFile]
+    /// - Parameter skipping: names of directories not to descend into, at any depth (the
+    ///   collector has no use for repositories' `_layers`).
+    func listFiles(under path: String, skipping: Set<String>) async throws -> [StoredFile]
 
     /// Whether other processes may write this store at the same time as this one (an
     /// object store that several instances share). On such a store nothing that can
@@ -117,7 +119,12 @@ extension StorageDriver {
 
     public func removeIfEmpty(_ path: String) async throws {}
 
+    /// Every file below `path`.
     public func listFiles(under path: String) async throws -> [StoredFile] {
+        try await listFiles(under: path, skipping: [])
+    }
+
+    public func listFiles(under path: String, skipping: Set<String>) async throws -> [StoredFile] {
         var files = [StoredFile]()
         var pending = [(path, "")]
         while let (directory, relative) = pending.popLast() {
@@ -126,7 +133,7 @@ extension StorageDriver {
                 let childRelative = relative.isEmpty ? name : relative + "/" + name
                 if let info = try await stat(child) {
                     if info.isDirectory {
-                        pending.append((child, childRelative))
+                        if !skipping.contains(name) { pending.append((child, childRelative)) }
                     } else {
                         files.append(StoredFile(path: childRelative, size: info.size, modified: info.modified))
                     }

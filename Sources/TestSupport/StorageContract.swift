@@ -106,6 +106,8 @@ public enum StorageContract {
             try require(files.map(\.size) == [3, 2, 1], "listFiles sizes")
             let stat = try await driver.fileInfo("/r/sub/y")
             try require(files[1].modified == stat?.modified || abs(files[1].modified - (stat?.modified ?? 0)) < 1, "listFiles time")
+            let skipped = try await driver.listFiles(under: "/r", skipping: ["deeper"]).map(\.path).sorted()
+            try require(skipped == ["sub/y", "x"], "listFiles skipping deeper: \(skipped)")
             try await driver.delete("/r/sub")
             try require(try await driver.listFiles(under: "/r").map(\.path) == ["x"], "listFiles after a delete")
             try require(try await driver.listFiles(under: "/nothing").isEmpty, "listFiles of nothing")
