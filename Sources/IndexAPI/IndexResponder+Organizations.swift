@@ -133,7 +133,10 @@ extension IndexResponder {
         guard let organization = try await index.organization(name) else { throw RegistryError(.notFound, "no such organisation") }
         let member = caller.identity.userName.map { grants.role(of: $0, in: name) != nil || access?.policy.admins.contains($0) == true } ?? false
         let teams = member ? try await index.teams(of: name).map(TeamBody.init) : nil
-        return try json(OrganizationBody(name: organization.name, createdAt: IndexClock.format(organization.createdAt), createdBy: organization.createdBy, teams: teams))
+        return try json(OrganizationBody(
+            name: organization.name, createdAt: IndexClock.format(organization.createdAt), createdBy: organization.createdBy, teams: teams,
+            storage: member ? try await storage(of: name) : nil
+        ))
     }
 
     private func requireOwner(_ isOwner: Bool, _ caller: Principal) throws {
@@ -158,6 +161,8 @@ extension IndexResponder {
         var createdBy: String
         /// Only for its members.
         var teams: [TeamBody]?
+        /// Only for its members: what it holds against its quota.
+        var storage: StorageBody? = nil
     }
 
     struct TeamBody: Encodable {

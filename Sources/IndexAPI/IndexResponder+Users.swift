@@ -50,6 +50,7 @@ extension IndexResponder {
         var body = UserBody(name: user, organizations: try await index.organizations(of: user))
         let name = caller.identity.userName
         guard name == user || name.map({ access?.policy.admins.contains($0) == true }) == true else { return body }
+        body.storage = try await storage(of: user)
         if logins?.store.hasUser(user) == true {
             body.source = "htpasswd"
         } else if let account = try await index.user(user) {
@@ -170,5 +171,19 @@ extension IndexResponder {
         var disabled: Bool?
         var createdAt: String?
         var createdBy: String?
+        /// The user's namespace against its quota (shown to the user and administrators).
+        var storage: StorageBody?
+    }
+
+    /// What a namespace holds against its quota (`quotas`), so its owners see it coming.
+    struct StorageBody: Encodable {
+        var bytes: Int64
+        var quota: Int64
+    }
+
+    /// The namespace's storage, when a quota covers it.
+    func storage(of namespace: String) async throws -> StorageBody? {
+        guard let registry, let storage = try await registry.namespaceStorage(namespace) else { return nil }
+        return StorageBody(bytes: storage.bytes, quota: storage.quota)
     }
 }

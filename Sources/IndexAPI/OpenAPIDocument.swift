@@ -4275,6 +4275,22 @@ enum OpenAPIDocument {
        "$ref": "#/components/schemas/Team"
       },
       "description": "Only for members"
+     },
+     "storage": {
+      "$ref": "#/components/schemas/Storage",
+      "description": "Only for members, when a quota covers the organisation's namespace"
+     }
+    }
+   },
+   "Storage": {
+    "type": "object",
+    "description": "What a namespace holds (every blob linked in its repositories, counted once) against its quota (`quotas`).",
+    "properties": {
+     "bytes": {
+      "type": "integer"
+     },
+     "quota": {
+      "type": "integer"
      }
     }
    },
@@ -4330,6 +4346,10 @@ enum OpenAPIDocument {
      },
      "created_by": {
       "type": "string"
+     },
+     "storage": {
+      "$ref": "#/components/schemas/Storage",
+      "description": "Only to the user and administrators, when a quota covers the user's namespace"
      }
     },
     "required": [

@@ -44,6 +44,12 @@ extension Registry {
         return result
     }
 
+    /// What `namespace` holds and its quota, when a quota covers it: for the index's API.
+    public func namespaceStorage(_ namespace: String) async throws -> (bytes: Int64, quota: Int64)? {
+        guard let rule = options.quotas.first(where: { $0.covers(namespace) }) else { return nil }
+        return (try await usage(of: namespace).bytes, rule.bytes)
+    }
+
     /// The namespace's count, walked now when there is none fresh.
     func usage(of namespace: String) async throws -> NamespaceUsage.Count {
         if let count = namespaceUsage.current(namespace) { return count }

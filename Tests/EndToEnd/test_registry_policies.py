@@ -107,3 +107,20 @@ def test_retention_keeps_the_newest_tags_and_frees_the_rest(make_server, tmp_pat
     out = tmp_path / "out"
     skopeo("copy", "--src-tls-verify=false", f"docker://{server.host}/ci/app:b4", f"oci:{out}:b4")
     assert images.oci_layout_descriptor(out, "b4")["digest"] == pushed["b4"].digest
+
+
+def test_a_user_sees_their_namespace_against_its_quota_in_the_index_api(make_server, htpasswd):
+    path = htpasswd({"alice": "wonderland", "bob": "builder"})
+    server = make_server("pier", config={
+        "auth": {"htpasswd": {"realm": "pier", "path": str(path)}},
+        "quotas": [{"namespaces": ["alice"], "bytes": 1_000_000}],
+    }, auth=("alice", "wonderland"))
+    alice = Registry(server.url, auth=("alice", "wonderland"))
+    blob = os.urandom(4000)
+    assert alice.push_blob("alice/app", blob).status_code == 201
+    me = alice.get("/api/v1/users/alice").json()
+    assert me["storage"] == {"bytes": 4000, "quota": 1_000_000}
+    # Another user is not shown alice's storage, nor is bob's (no quota) anything.
+    bob = Registry(server.url, auth=("bob", "builder"))
+    assert "storage" not in bob.get("/api/v1/users/alice").json()
+    assert "storage" not in bob.get("/api/v1/users/bob").json()
