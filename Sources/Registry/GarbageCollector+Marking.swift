@@ -28,7 +28,7 @@ extension GarbageCollector {
 
     /// Marks from every repository's tags, and, as the untagged policy says, its other
     /// manifests: through index children, configs, layers and referrers of what is live.
-    func mark(startedAt: Int64, report: inout CollectionReport, pacer: inout Pacer) async throws -> Marking {
+    func mark(startedAt: Int64, report: inout CollectionReport, state: inout Sweep) async throws -> Marking {
         var marking = Marking()
         let repositories = try await readRepositories(uploads: &marking.uploads)
         report.repositories = repositories.count
@@ -42,10 +42,17 @@ extension GarbageCollector {
         var starts = Set(targets.compactMap { $0 })
         if options.untagged == .keep { for contents in repositories.values { starts.formUnion(contents.revisions.keys) } }
         try await loadReferences(Array(starts), into: &marking.manifests)
-        try await pacer.rest()
+        try await state.pacer.rest()
+        // A long marking reads the journal now and then: entries are pruned twenty minutes
+        // after they are written, and each must be read before it goes.
+        var journalRead = ContinuousClock.now
         for (name, contents) in repositories.sorted(by: { $0.key < $1.key }) {
             try await markRepository(name, contents, tagged: tagged[name] ?? [:], startedAt: startedAt, marking: &marking, report: &report)
-            try await pacer.rest()
+            try await state.pacer.rest()
+            if ContinuousClock.now - journalRead > .seconds(60) {
+                try await readJournal(&state)
+                journalRead = ContinuousClock.now
+            }
         }
         report.blobsMarked = marking.blobs.count
         return marking

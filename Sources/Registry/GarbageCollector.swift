@@ -67,9 +67,10 @@ public struct GarbageCollector: Sendable {
         let started = Int64((now.timeIntervalSince1970 * 1000).rounded())
         if !options.dryRun { try await recoverQuarantine() }
         var state = Sweep(journalSince: started - journalLookback, pacer: Pacer(ratio: options.restRatio))
-        let marking = try await mark(startedAt: started, report: &report, pacer: &state.pacer)
-        state.marked = marking.blobs
-        state.manifests = marking.manifests
+        let marking = try await mark(startedAt: started, report: &report, state: &state)
+        // What the journal protected while marking stays protected.
+        state.marked.formUnion(marking.blobs)
+        state.manifests.merge(marking.manifests) { old, _ in old }
         try await removeTags(marking.expiredTags, state: &state, report: &report)
         try await removeManifests(marking.unreachable, state: &state, report: &report, progress: progress)
         try await sweepBlobs(olderThan: Double(started) / 1000 - Self.seconds(options.grace), state: &state, report: &report, progress: progress)

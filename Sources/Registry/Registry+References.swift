@@ -19,7 +19,14 @@ extension Registry {
         guard !digests.isEmpty else { return }
         let text = digests.map(\.description).joined(separator: "\n")
         let id = String(UInt64.random(in: 0...UInt64.max), radix: 16)
-        try await driver.write(Array(text.utf8), to: layout.referenceEntry(at: Self.nowMilliseconds(), id: id), durable: false)
+        let now = Self.nowMilliseconds()
+        try await driver.write(Array(text.utf8), to: layout.referenceEntry(at: now, id: id), durable: false)
+        // The first write of each minute in this process drops the minutes no collector
+        // reads any more, so the journal stays small where nothing collects.
+        let minute = now / 60_000
+        if referencePrunes.withLock({ last in defer { last = max(last, minute) }; return minute > last }) {
+            Task { try? await self.pruneReferenceJournal(before: now - 2 * Self.referenceWindow) }
+        }
     }
 
     /// Whether the store still holds the blob, after recording that the caller relies on it:

@@ -1,6 +1,7 @@
 public import OCI
 public import Storage
 import Foundation
+import Synchronization
 
 /// The registry's semantics over a storage driver: blobs, uploads, manifests, tags,
 /// referrers and the catalog. It knows distribution's layout and nothing of HTTP, so the
@@ -96,6 +97,8 @@ public final class Registry: ContentStore {
     let catalogNames = CatalogCache()
     /// What each namespace with a quota holds.
     let namespaceUsage: NamespaceUsage
+    /// The last minute this process pruned the reference journal in.
+    let referencePrunes = Mutex<Int64>(0)
 
     /// Link files hold a digest string; anything longer is corrupt.
     static let linkLimit = 1024

@@ -252,6 +252,23 @@ import Testing
         #expect(rule.expired(tags, now: now) == [stale])
     }
 
+    @Test func theReferenceJournalIsPrunedWhereNothingCollects() async throws {
+        let driver = InMemoryDriver()
+        let registry = Registry(driver: driver)
+        let old = Registry.nowMilliseconds() - 3 * Registry.referenceWindow
+        try await driver.write([1], to: layout.referenceEntry(at: old, id: "old"))
+        let config = try await push(Array("{}".utf8), to: registry)
+        _ = try await putManifest(image(config: config, layers: []), registry, tag: "v1")
+        var minutes = [String]()
+        for _ in 0..<100 {
+            minutes = try await driver.list(layout.referenceJournal) ?? []
+            if minutes.count == 1 { break }
+            try await Task.sleep(for: .milliseconds(10))
+        }
+        // Only this minute's (the push's) is left; the old one went.
+        #expect(minutes.count == 1 && !minutes.contains(Layout.journalTime(old / 60_000)))
+    }
+
     @Test func oneCollectorHoldsTheLeaseAtATime() async throws {
         let registry = Registry(driver: InMemoryDriver())
         let first = CollectorLease(registry: registry, owner: "a")
