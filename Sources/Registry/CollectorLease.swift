@@ -75,15 +75,27 @@ public final class CollectorLease: Sendable {
         return true
     }
 
-    /// Pushes the expiry forward once a third of it has passed.
+    /// Pushes the expiry forward once a quarter of it has passed.
     /// - Throws: ``Lost`` when another collector took the lease meanwhile.
     public func renew(now: Date = Date()) async throws {
         let seconds = now.timeIntervalSince1970
-        guard seconds - renewed.withLock({ $0 }) > GarbageCollector.seconds(duration) / 3 else { return }
+        guard seconds - renewed.withLock({ $0 }) >= GarbageCollector.seconds(duration) / 4 else { return }
         let current = try await read()
         guard let current, current.owner == owner else { throw Lost(holder: try await read()?.owner ?? "nobody") }
         try await write(Record(owner: owner, expires: seconds + GarbageCollector.seconds(duration), lastSuccess: current.lastSuccess, created: current.created))
         renewed.withLock { $0 = seconds }
+    }
+
+    /// Renews the lease every quarter of its duration until cancelled: marking a large
+    /// store takes longer than a lease lasts, and has no batches to renew between.
+    public func renewing() -> Task<Void, Never> {
+        Task {
+            while !Task.isCancelled {
+                try? await Task.sleep(for: duration / 4)
+                guard !Task.isCancelled else { return }
+                try? await renew()
+            }
+        }
     }
 
     /// Frees the lease; after a collection that finished, records when.

@@ -202,9 +202,9 @@ extension GarbageCollector {
     /// schema 1 manifest written by distribution, a config, a small layer) every digest its
     /// bytes mention, so nothing a manifest of an unknown shape needs is ever taken.
     static func references(in bytes: [UInt8]) -> References {
-        guard !bytes.isEmpty, bytes.first == UInt8(ascii: "{") || bytes.first.map({ $0 <= 32 }) == true else {
-            return References(blobs: [], manifests: [])
-        }
+        // Whatever the bytes start with (a byte-order mark, UTF-16): a parse is tried, and
+        // failing that every digest they mention counts.
+        guard !bytes.isEmpty else { return References(blobs: [], manifests: []) }
         if let manifest = try? Manifest.parse(bytes, contentType: nil) {
             let blobs = (manifest.config.map { [$0.digest] } ?? []) + manifest.layers.map(\.digest)
             return References(blobs: blobs, manifests: manifest.manifests.map(\.digest))

@@ -15,20 +15,42 @@ extension GarbageCollector {
             report.tagsRemoved = removals.map(\.removal)
             return
         }
-        for (removal, pushed) in removals {
-            let link = layout.tagCurrentLink(removal.repository, removal.tag)
-            guard try await registry.readLink(link) == removal.digest,
-                  try await registry.driver.fileInfo(link)?.modified == pushed
-            else {
-                try await keepAlive(removal.digest, state: &state)
-                continue
+        for start in stride(from: 0, to: removals.count, by: options.batchSize) {
+            try await readJournal(&state)
+            var deleted = [CollectionReport.TagRemoval]()
+            for (removal, pushed) in removals[start..<min(start + options.batchSize, removals.count)] {
+                let link = layout.tagCurrentLink(removal.repository, removal.tag)
+                // Still where marking saw it (the same target, written at the same second)?
+                guard state.retagged[Self.tagKey(removal)] == nil,
+                      try await registry.readLink(link) == removal.digest,
+                      let written = try await registry.driver.fileInfo(link)?.modified, written.rounded(.down) == pushed.rounded(.down)
+                else {
+                    try await keepAlive(removal.digest, state: &state)
+                    continue
+                }
+                try await registry.driver.delete(layout.tagDirectory(removal.repository, removal.tag))
+                deleted.append(removal)
             }
-            try await registry.driver.delete(layout.tagDirectory(removal.repository, removal.tag))
-            registry.tagTargets.remove(Registry.tagKey(removal.repository, removal.tag))
-            registry.tagLists.remove(removal.repository.value)
-            report.tagsRemoved.append(removal)
-            await registry.publish(ContentEvent(.delete, removal.repository, .tag(removal.tag), origin: .internal("gc")))
+            // A push of the tag that raced the delete recorded it first: the tag goes back
+            // to what that push pointed it at.
+            try await readJournal(&state)
+            for removal in deleted {
+                registry.tagTargets.remove(Registry.tagKey(removal.repository, removal.tag))
+                registry.tagLists.remove(removal.repository.value)
+                if let target = state.retagged[Self.tagKey(removal)] {
+                    try await registry.writeLink(target, to: layout.tagIndexLink(removal.repository, removal.tag, target))
+                    try await registry.writeLink(target, to: layout.tagCurrentLink(removal.repository, removal.tag))
+                    report.revived += 1
+                    continue
+                }
+                report.tagsRemoved.append(removal)
+                await registry.publish(ContentEvent(.delete, removal.repository, .tag(removal.tag), origin: .internal("gc")))
+            }
         }
+    }
+
+    static func tagKey(_ removal: CollectionReport.TagRemoval) -> String {
+        removal.repository.value + ":" + removal.tag.value
     }
 
     /// Removes the manifest revisions the untagged policy lets go, a batch at a time:
@@ -53,23 +75,35 @@ extension GarbageCollector {
             // write racing this very batch sees its manifest gone for a moment.
             try await readJournal(&state)
             let batch = removals[start..<min(start + options.batchSize, removals.count)].filter { !state.protected.contains($0.digest) }
-            for removal in batch {
-                try await driver.delete(layout.revisionDirectory(removal.repository, removal.digest))
-                registry.revisions.remove(Registry.revisionKey(removal.repository, removal.digest))
+            // Each goes whole before the journal is read: its revision link and its entry
+            // among its subject's referrers (kept here, to be written back with the link).
+            var unlinked = [(removal: CollectionReport.ManifestRemoval, referrer: (path: String, bytes: [UInt8])?)]()
+            do {
+                for removal in batch {
+                    var referrer: (path: String, bytes: [UInt8])?
+                    if let bytes = try? await driver.contents(of: layout.blobData(removal.digest), limit: Manifest.maximumSize),
+                       let subject = (try? Manifest.parse(bytes, contentType: nil))?.subject
+                    {
+                        let path = layout.referrerDescriptor(removal.repository, subject: subject.digest, referrer: removal.digest)
+                        if let descriptor = try await driver.contents(of: path, limit: 1 << 20) { referrer = (path, descriptor) }
+                        try await driver.delete(layout.referrerDirectory(removal.repository, subject: subject.digest, referrer: removal.digest))
+                    }
+                    unlinked.append((removal, referrer))
+                    try await driver.delete(layout.revisionDirectory(removal.repository, removal.digest))
+                    registry.revisions.remove(Registry.revisionKey(removal.repository, removal.digest))
+                }
+                try await readJournal(&state)
+            } catch {
+                // Nothing half-done: what this batch unlinked is linked again.
+                for (removal, referrer) in unlinked { try? await relink(removal, referrer) }
+                throw error
             }
-            try await readJournal(&state)
-            for removal in batch {
+            for (removal, referrer) in unlinked {
                 if state.protected.contains(removal.digest) {
-                    try await registry.writeLink(removal.digest, to: layout.revisionLink(removal.repository, removal.digest))
+                    try await relink(removal, referrer)
                     try await keepAlive(removal.digest, state: &state)
                     report.revived += 1
                     continue
-                }
-                // Its entry among its subject's referrers goes with it.
-                if let bytes = try? await driver.contents(of: layout.blobData(removal.digest), limit: Manifest.maximumSize),
-                   let subject = (try? Manifest.parse(bytes, contentType: nil))?.subject
-                {
-                    try await driver.delete(layout.referrerDirectory(removal.repository, subject: subject.digest, referrer: removal.digest))
                 }
                 report.manifestsRemoved.append(removal)
                 await registry.publish(ContentEvent(
@@ -77,6 +111,12 @@ extension GarbageCollector {
                 ))
             }
         }
+    }
+
+    /// Links a manifest revision again, with its entry among its subject's referrers.
+    private func relink(_ removal: CollectionReport.ManifestRemoval, _ referrer: (path: String, bytes: [UInt8])?) async throws {
+        if let referrer { try await registry.driver.write(referrer.bytes, to: referrer.path) }
+        try await registry.writeLink(removal.digest, to: registry.layout.revisionLink(removal.repository, removal.digest))
     }
 
     /// Removes every stored blob that is not marked and older than `cutoff` (seconds since
@@ -109,15 +149,21 @@ extension GarbageCollector {
             // write racing this very batch finds its blob gone, for the batch's length.
             try await readJournal(&state)
             var moved = [CollectionReport.BlobRemoval]()
-            for candidate in candidates[start..<min(start + options.batchSize, candidates.count)] where !state.protected.contains(candidate.digest) {
-                do {
-                    try await driver.move(from: layout.blobData(candidate.digest), to: layout.quarantine(candidate.digest))
-                    moved.append(candidate)
-                } catch StorageError.notFound {
-                    continue  // gone meanwhile
+            do {
+                for candidate in candidates[start..<min(start + options.batchSize, candidates.count)] where !state.protected.contains(candidate.digest) {
+                    do {
+                        try await driver.move(from: layout.blobData(candidate.digest), to: layout.quarantine(candidate.digest))
+                        moved.append(candidate)
+                    } catch StorageError.notFound {
+                        continue  // gone meanwhile
+                    }
                 }
+                try await readJournal(&state)
+            } catch {
+                // Nothing left aside: this batch goes back where it was.
+                for candidate in moved { try? await restore(candidate.digest) }
+                throw error
             }
-            try await readJournal(&state)
             for candidate in moved {
                 if state.protected.contains(candidate.digest) {
                     try await restore(candidate.digest)
@@ -175,8 +221,12 @@ extension GarbageCollector {
     /// everything those manifests reference.
     func readJournal(_ state: inout Sweep) async throws {
         for entry in try await registry.referenceEntries(since: state.journalSince) where !state.journalRead.contains(entry) {
-            for digest in try await registry.referencesRecorded(in: entry) {
+            let recorded = try await registry.referencesRecorded(in: entry)
+            for digest in recorded.digests {
                 try await keepAlive(digest, state: &state)
+            }
+            for (name, tag, digest) in recorded.tags {
+                state.retagged[name.value + ":" + tag.value] = digest
             }
             state.journalRead.insert(entry)
         }

@@ -126,6 +126,8 @@ public struct GarbageCollector: Sendable {
         var journalRead = Set<String>()
         /// Everything a journal entry named, with what those manifests reference in turn.
         var protected = Set<Digest>()
+        /// Tags pushed since the journal's start, by `repository:tag`, to the digest pushed.
+        var retagged = [String: Digest]()
     }
 
     /// What a manifest references: blobs it needs (config, layers) and manifests (an index's

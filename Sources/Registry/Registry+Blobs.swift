@@ -63,6 +63,7 @@ extension Registry {
         guard try await driver.fileInfo(layout.layerLink(name, digest)) != nil else {
             throw RegistryError.blobUnknown(digest)
         }
+        try await requireUnreached(name, digest)
         try await driver.delete(layout.layerLinkDirectory(name, digest))
         uncounted(name)
         await publish(ContentEvent(.delete, name, .blob(digest, size: nil), origin: origin))

@@ -43,7 +43,10 @@ extension Registry {
         for tag in tags { try await requireUnchanged(name, tag, pointingAt: digest) }
         // Recorded before anything is checked, so a collector sweeping meanwhile either
         // keeps what this manifest needs or the check below finds it gone.
-        try await noteReferences([digest] + (manifest.config.map { [$0.digest] } ?? []) + (manifest.layers + manifest.manifests).map(\.digest))
+        try await noteReferences(
+            [digest] + (manifest.config.map { [$0.digest] } ?? []) + (manifest.layers + manifest.manifests).map(\.digest),
+            tagging: tags, in: name
+        )
         if options.requireBlobs {
             for blob in manifest.requiredBlobs where try await !hasLayer(name, blob.digest) {
                 throw RegistryError(.manifestBlobUnknown, "blob unknown to registry", detail: blob.digest.description)
@@ -172,6 +175,7 @@ extension Registry {
             guard try await driver.fileInfo(layout.revisionLink(name, digest)) != nil else {
                 throw RegistryError.manifestUnknown(reference)
             }
+            try await requireUnreached(name, digest)
             var tagged = [Tag]()
             for tag in try await driver.list(layout.tagsDirectory(name)) ?? [] {
                 guard let tag = Tag(tag) else { continue }

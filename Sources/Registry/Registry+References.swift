@@ -15,17 +15,24 @@ extension Registry {
     /// it again. Either way no write succeeds on a blob that then goes.
     ///
     /// Not fsynced: a collector runs beside the writer, and a power cut stops both.
-    func noteReferences(_ digests: [Digest]) async throws {
+    /// - Parameter tags: tags of `repository` the write points at the first digest, so a
+    ///   collector that deleted one of them (retention) at that moment puts it back.
+    func noteReferences(_ digests: [Digest], tagging tags: [Tag] = [], in repository: RepositoryName? = nil) async throws {
         guard !digests.isEmpty else { return }
-        let text = digests.map(\.description).joined(separator: "\n")
+        var lines = digests.map(\.description)
+        if let repository, let target = digests.first {
+            lines += tags.map { "tag \(repository.value) \($0.value) \(target)" }
+        }
+        let text = lines.joined(separator: "\n")
         let id = String(UInt64.random(in: 0...UInt64.max), radix: 16)
         let now = Self.nowMilliseconds()
         try await driver.write(Array(text.utf8), to: layout.referenceEntry(at: now, id: id), durable: false)
-        // The first write of each minute in this process drops the minutes no collector
-        // reads any more, so the journal stays small where nothing collects.
-        let minute = now / 60_000
-        if referencePrunes.withLock({ last in defer { last = max(last, minute) }; return minute > last }) {
-            Task { try? await self.pruneReferenceJournal(before: now - 2 * Self.referenceWindow) }
+        // The first write of each hour in this process drops the day-old minutes, so the
+        // journal stays small where nothing collects; collections prune closer (they know
+        // what they have read).
+        let hour = now / 3_600_000
+        if referencePrunes.withLock({ last in defer { last = max(last, hour) }; return hour > last }) {
+            Task { try? await self.pruneReferenceJournal(before: now - Self.journalRetentionForWriters) }
         }
     }
 
@@ -35,6 +42,10 @@ extension Registry {
         try await noteReferences([digest])
         return try await driver.fileInfo(layout.blobData(digest)) != nil
     }
+
+    /// How old journal entries get before a writer prunes them: far longer than any
+    /// collection takes to read them.
+    static let journalRetentionForWriters: Int64 = 24 * 3600 * 1000
 
     /// Whether an upload that just received `digest` may leave the stored copy in place
     /// instead of committing its own: only once it recorded that it relies on that copy.
@@ -57,10 +68,23 @@ extension Registry {
         return entries
     }
 
-    /// The digests one journal entry (a name from ``referenceEntries(since:)``) records.
-    func referencesRecorded(in entry: String) async throws -> [Digest] {
-        guard let bytes = try await driver.contents(of: layout.referenceJournal + "/" + entry, limit: 8 << 20) else { return [] }
-        return String(decoding: bytes, as: UTF8.self).split(separator: "\n").compactMap { Digest(String($0)) }
+    /// What one journal entry (a name from ``referenceEntries(since:)``) records: the
+    /// digests a write relied on, and the tags it pointed (at which digest).
+    func referencesRecorded(in entry: String) async throws -> (digests: [Digest], tags: [(RepositoryName, Tag, Digest)]) {
+        guard let bytes = try await driver.contents(of: layout.referenceJournal + "/" + entry, limit: 8 << 20) else { return ([], []) }
+        var digests = [Digest]()
+        var tags = [(RepositoryName, Tag, Digest)]()
+        for line in String(decoding: bytes, as: UTF8.self).split(separator: "\n") {
+            if line.hasPrefix("tag ") {
+                let parts = line.split(separator: " ")
+                if parts.count == 4, let name = RepositoryName(parts[1]), let tag = Tag(String(parts[2])), let digest = Digest(String(parts[3])) {
+                    tags.append((name, tag, digest))
+                }
+            } else if let digest = Digest(String(line)) {
+                digests.append(digest)
+            }
+        }
+        return (digests, tags)
     }
 
     /// Removes the journal's minutes that end before `milliseconds`.

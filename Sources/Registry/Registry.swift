@@ -97,7 +97,7 @@ public final class Registry: ContentStore {
     let catalogNames = CatalogCache()
     /// What each namespace with a quota holds.
     let namespaceUsage: NamespaceUsage
-    /// The last minute this process pruned the reference journal in.
+    /// The last hour this process pruned the reference journal in.
     let referencePrunes = Mutex<Int64>(0)
 
     /// Link files hold a digest string; anything longer is corrupt.

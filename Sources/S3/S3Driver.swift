@@ -496,8 +496,10 @@ public final class S3Driver: StorageDriver {
             parts.tm_min = Int32(minute)
             parts.tm_sec = Int32(second)
             var fraction = 0.0
-            if bytes.count > 21, bytes[19] == UInt8(ascii: "."), let digits = number(20, bytes.count - 21) {
-                fraction = Double(digits) / pow(10, Double(bytes.count - 21))
+            // Nanoseconds at most: more digits would overflow and mean nothing.
+            let places = min(bytes.count - 21, 9)
+            if bytes.count > 21, bytes[19] == UInt8(ascii: "."), places > 0, let digits = number(20, places) {
+                fraction = Double(digits) / pow(10, Double(places))
             }
             return Date(timeIntervalSince1970: Double(timegm(&parts)) + fraction)
         }

@@ -34,6 +34,8 @@ extension PierServer {
                 }
                 guard try await lease.acquire() else { continue }
                 let report: CollectionReport
+                let renewal = lease.renewing()
+                defer { renewal.cancel() }
                 do {
                     // Stops between batches when the server stops; the next collection puts
                     // back whatever the batch in hand had moved aside.

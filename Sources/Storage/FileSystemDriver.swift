@@ -80,7 +80,13 @@ public struct FileSystemDriver: StorageDriver {
             let dir = Self.parent(of: full)
             try Self.makeDirectories(dir, for: path)
             let temp = dir + "/.tmp-" + Self.randomSuffix()
-            let fd = open(temp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
+            var fd = open(temp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
+            if fd < 0, errno == ENOENT {
+                // The directory went between mkdir and open (the collector removes a blob's
+                // directory once empty); once the temporary file is in it, it stays.
+                try Self.makeDirectories(dir, for: path)
+                fd = open(temp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
+            }
             guard fd >= 0 else { throw StorageError.io(path, operation: "create", errno: errno) }
             do {
                 try bytes.withUnsafeBytes { try Self.writeAll(fd, $0, path: path) }
@@ -172,14 +178,17 @@ public struct FileSystemDriver: StorageDriver {
     }
 
     /// Every file below `full` in one pass of `readdir` and `fstatat`; unfinished writes'
-    /// temporary files are left out.
+    /// temporary files are left out. Symbolic links are followed, as every other operation
+    /// of this driver follows them (a linked directory is walked once); an entry that cannot
+    /// be read fails the walk rather than going unseen.
     static func walkSync(_ full: String, path: String, skipping: Set<String>) throws -> [StoredFile] {
         var files = [StoredFile]()
+        var linkedDirectories = Set<[UInt64]>()
         var pending = [(full, "")]
         while let (directory, relative) = pending.popLast() {
             guard let dir = opendir(directory) else {
                 if errno == ENOENT || errno == ENOTDIR { continue }
-                throw StorageError.io(path, operation: "opendir", errno: errno)
+                throw StorageError.io(path + "/" + relative, operation: "opendir", errno: errno)
             }
             defer { closedir(dir) }
             let fd = dirfd(dir)
@@ -189,14 +198,19 @@ public struct FileSystemDriver: StorageDriver {
                 }
                 if name == "." || name == ".." || name.hasPrefix(".tmp-") { continue }
                 let childRelative = relative.isEmpty ? name : relative + "/" + name
+                // A real directory needs no stat (and cannot loop).
                 if entry.pointee.d_type == UInt8(DT_DIR) {
                     if !skipping.contains(name) { pending.append((directory + "/" + name, childRelative)) }
                     continue
                 }
                 var st = Glibc.stat()
-                guard fstatat(fd, name, &st, AT_SYMLINK_NOFOLLOW) == 0 else { continue }
+                guard fstatat(fd, name, &st, 0) == 0 else {
+                    if errno == ENOENT { continue }  // gone meanwhile, or a link to nothing
+                    throw StorageError.io(path + "/" + childRelative, operation: "stat", errno: errno)
+                }
                 if (st.st_mode & S_IFMT) == S_IFDIR {
-                    if !skipping.contains(name) { pending.append((directory + "/" + name, childRelative)) }
+                    guard !skipping.contains(name), linkedDirectories.insert([UInt64(st.st_dev), UInt64(st.st_ino)]).inserted else { continue }
+                    pending.append((directory + "/" + name, childRelative))
                 } else if (st.st_mode & S_IFMT) == S_IFREG {
                     let modified = Double(st.st_mtim.tv_sec) + Double(st.st_mtim.tv_nsec) / 1e9
                     files.append(StoredFile(path: childRelative, size: Int64(st.st_size), modified: modified))
@@ -221,7 +235,13 @@ public struct FileSystemDriver: StorageDriver {
         try await Self.run {
             let dir = Self.parent(of: dst)
             try Self.makeDirectories(dir, for: destination)
-            guard rename(src, dst) == 0 else {
+            var moved = rename(src, dst) == 0
+            if !moved, errno == ENOENT, access(src, F_OK) == 0 {
+                // The destination's directory went after mkdir (see `write`): once more.
+                try Self.makeDirectories(dir, for: destination)
+                moved = rename(src, dst) == 0
+            }
+            guard moved else {
                 if errno == ENOENT { throw StorageError.notFound(source) }
                 throw StorageError.io(destination, operation: "rename", errno: errno)
             }

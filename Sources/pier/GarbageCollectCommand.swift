@@ -59,6 +59,8 @@ struct GarbageCollectCommand: AsyncParsableCommand {
                 throw ExitCode(1)
             }
             let report: CollectionReport
+            let renewal = dryRun ? nil : lease.renewing()
+            defer { renewal?.cancel() }
             do {
                 report = try await GarbageCollector(registry: registry, options: options).collect(progress: { [dryRun] in
                     if !dryRun { try await lease.renew() }

@@ -240,6 +240,31 @@ import Testing
         #expect(try await GarbageCollector(registry: registry, options: options).collect().tagsRemoved.isEmpty)
     }
 
+    /// A push of a tag retention is deleting, landing right as it goes: the tag is put
+    /// back where the push pointed it.
+    @Test(arguments: clockedDrivers())
+    func aTagPushedAsRetentionDeletesItComesBack(_ base: any StorageDriver) async throws {
+        let driver = HookedDriver(base)
+        let registry = Registry(driver: driver)
+        let config = try await push(Array("{}".utf8), to: registry)
+        _ = try await putManifest(image(config: config, layers: [try await push([1, 9], to: registry)]), registry, tag: "old")
+        _ = try await putManifest(image(config: config, layers: [try await push([2, 9], to: registry)]), registry, tag: "new")
+        let fresh = image(config: config, layers: [try await push([3, 9], to: registry)])
+        let pushed = Mutex(false)
+        driver.beforeDelete = { path in
+            guard path == self.layout.tagDirectory(self.repo, Tag("old")!), !pushed.withLock({ $0 }) else { return }
+            pushed.withLock { $0 = true }
+            // The push lands after the collector checked the tag and before it deletes it.
+            _ = try await self.putManifest(fresh, registry, tag: "old")
+        }
+        var options = GarbageCollector.Options()
+        options.retention = [RetentionRule(repositories: [RepositoryGlob("team/**")], keepLast: 1)]
+        try await settle()
+        _ = try await GarbageCollector(registry: registry, options: options).collect()
+        #expect(try await registry.getManifest(repo, .tag(Tag("old")!)).bytes == fresh)
+        #expect(try await stored(Digest.of([3, 9]), base))
+    }
+
     @Test func retentionKeepsTagsPushedOrPulledWithinItsWindow() {
         let rule = RetentionRule(repositories: [RepositoryGlob("**")], keepWithin: .seconds(3600))
         let now = 1_000_000.0
@@ -255,7 +280,7 @@ import Testing
     @Test func theReferenceJournalIsPrunedWhereNothingCollects() async throws {
         let driver = InMemoryDriver()
         let registry = Registry(driver: driver)
-        let old = Registry.nowMilliseconds() - 3 * Registry.referenceWindow
+        let old = Registry.nowMilliseconds() - Registry.journalRetentionForWriters - 120_000
         try await driver.write([1], to: layout.referenceEntry(at: old, id: "old"))
         let config = try await push(Array("{}".utf8), to: registry)
         _ = try await putManifest(image(config: config, layers: []), registry, tag: "v1")
@@ -307,7 +332,11 @@ final class HookedDriver: StorageDriver, @unchecked Sendable {
     func fileInfo(_ path: String) async throws -> StorageEntryInfo? { try await base.fileInfo(path) }
     func list(_ path: String) async throws -> [String]? { try await base.list(path) }
     func list(_ path: String, after name: String) async throws -> [String] { try await base.list(path, after: name) }
-    func delete(_ path: String) async throws { try await base.delete(path) }
+    var beforeDelete: (@Sendable (String) async throws -> Void)?
+    func delete(_ path: String) async throws {
+        if let hook = beforeDelete { try await hook(path) }
+        try await base.delete(path)
+    }
     func removeIfEmpty(_ path: String) async throws { try await base.removeIfEmpty(path) }
     func move(from source: String, to destination: String) async throws {
         // The hooks see every move into quarantine; each acts on the one it waits for.

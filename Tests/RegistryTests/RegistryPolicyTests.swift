@@ -38,6 +38,8 @@ import Testing
         await #expect(throws: RegistryError.self) { try await registry.deleteManifest(repo, v1) }
         await #expect(throws: RegistryError.self) { try await registry.deleteManifest(repo, .digest(stored.digest)) }
         await #expect(throws: RegistryError.self) { try await registry.deleteRepository(repo) }
+        // Nor can what it needs go from under it.
+        await #expect(throws: RegistryError.self) { try await registry.deleteBlob(repo, Digest.of([1, 1])) }
         #expect(try await registry.getManifest(repo, v1).digest == stored.digest)
         // Tags the rule does not match move freely, and new immutable tags can be pushed.
         _ = try await registry.putManifest(repo, reference: .tag(Tag("latest")!), bytes: first, contentType: nil)
