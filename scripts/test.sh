@@ -15,7 +15,7 @@ cd "$(dirname "$0")/.."
 APT_PACKAGES=(
   skopeo podman buildah umoci docker-registry busybox-static uidmap fuse-overlayfs
   python3 python3-venv python3-pip ca-certificates curl pebble nginx openssl docker.io
-  postgresql golang-go chromium chromium-driver default-jre-headless
+  postgresql golang-go chromium chromium-driver default-jre-headless systemd
 )
 
 missing=()
