@@ -24,13 +24,17 @@ public struct CollectionReport: Sendable, Equatable {
 
     /// Nothing was changed: the removals are what a real run would have done.
     public var dryRun: Bool
+    /// Repositories that hold manifests or tags, all walked.
     public var repositories = 0
     /// Manifests reached from the roots (counted once per repository).
     public var manifestsMarked = 0
     /// Distinct blobs (layers, configs and manifests) something live references.
     public var blobsMarked = 0
+    /// Tags retention deleted (or, in a dry run, would).
     public var tagsRemoved: [TagRemoval] = []
+    /// Untagged manifests the policy removed (or would).
     public var manifestsRemoved: [ManifestRemoval] = []
+    /// Blobs removed from the store (or that would be), what frees space.
     public var blobsRemoved: [BlobRemoval] = []
     /// Unreferenced blobs kept because they are younger than the grace period (a push that
     /// has uploaded layers but not yet its manifest).

@@ -10,6 +10,7 @@ import Synchronization
 public final class CollectorLease: Sendable {
     /// Why a collection stopped for its lease.
     public struct Lost: Error, Sendable, CustomStringConvertible {
+        /// Who holds the lease now, for the log.
         public var holder: String
         public var description: String { "the collector lease was taken by \(holder)" }
     }

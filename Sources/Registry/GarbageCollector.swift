@@ -22,6 +22,7 @@ public struct GarbageCollector: Sendable {
     public struct Options: Sendable {
         /// Only report what would be removed.
         public var dryRun = false
+        /// Whether manifests no tag reaches are live (distribution's default) or go.
         public var untagged: UntaggedPolicy = .keep
         /// Nothing written more recently than this is removed: a push uploads its layers
         /// before the manifest that references them.
@@ -50,6 +51,7 @@ public struct GarbageCollector: Sendable {
     }
 
     let registry: Registry
+    /// How this collector behaves, fixed for its lifetime.
     public let options: Options
 
     public init(registry: Registry, options: Options) {

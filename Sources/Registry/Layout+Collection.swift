@@ -3,6 +3,7 @@ public import OCI
 /// Where the garbage collector and the writers that race with it meet in storage, under
 /// `_pier/gc` beside `blobs` and `repositories`, where distribution never looks.
 extension Layout {
+    /// Everything the collector keeps in the store, where distribution never looks.
     public var collectorRoot: String { Self.base + "/_pier/gc" }
 
     /// Who collects now and when a collection last finished: one collector at a time among

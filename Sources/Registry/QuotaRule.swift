@@ -5,6 +5,7 @@ public import OCI
 public struct QuotaRule: Sendable, Equatable {
     /// Namespaces (a repository name's first segment) the rule covers, each on its own.
     public var namespaces: [RepositoryGlob]
+    /// What each of those namespaces may hold.
     public var bytes: Int64
 
     public init(namespaces: [RepositoryGlob], bytes: Int64) {
@@ -12,6 +13,7 @@ public struct QuotaRule: Sendable, Equatable {
         self.bytes = bytes
     }
 
+    /// Whether the rule limits `namespace`.
     public func covers(_ namespace: String) -> Bool {
         namespaces.contains { $0.matches(namespace) }
     }

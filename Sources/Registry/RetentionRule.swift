@@ -23,6 +23,7 @@ public struct RetentionRule: Sendable, Equatable {
         self.untaggedAfter = untaggedAfter
     }
 
+    /// Whether the rule is `name`'s (when no earlier rule is).
     public func covers(_ name: RepositoryName) -> Bool {
         repositories.contains { $0.matches(name.value) }
     }

@@ -3,6 +3,7 @@
 public struct StoredFile: Sendable, Equatable {
     /// The path relative to the directory listed, `/`-separated, no leading `/`.
     public var path: String
+    /// Bytes, for what a collection frees.
     public var size: Int64
     /// Seconds since 1970.
     public var modified: Double
