@@ -28,6 +28,12 @@ final class NamespaceUsage: Sendable {
         }
     }
 
+    /// The sizes the namespace's last count found, fresh or not: a recount looks up only
+    /// blobs new since (a forgotten count, after a deletion, knows none).
+    func lastKnownSizes(_ namespace: String) -> [Digest: Int64] {
+        counts.withLock { $0[namespace]?.blobs ?? [:] }
+    }
+
     func store(_ namespace: String, _ count: Count) {
         counts.withLock { $0[namespace] = count }
     }

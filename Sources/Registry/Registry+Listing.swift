@@ -162,7 +162,7 @@ extension Registry {
 
     /// Lists directories level by level, many at once: on an object store each listing is
     /// a round trip, and a registry's tree is wide and shallow.
-    func walkRepositories(_ root: String, prefix: String, into names: inout [String]) async throws {
+    private func walkRepositories(_ root: String, prefix: String, into names: inout [String]) async throws {
         var frontier = [(path: root, name: prefix)]
         while !frontier.isEmpty {
             var next = [(path: String, name: String)]()

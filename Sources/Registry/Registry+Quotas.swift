@@ -50,30 +50,34 @@ extension Registry {
         return (try await usage(of: namespace).bytes, rule.bytes)
     }
 
-    /// The namespace's count, walked now when there is none fresh.
+    /// The namespace's count, read now when there is none fresh: one recursive listing of
+    /// its repositories' links (a flat listing on S3, not a request per directory), and a
+    /// size look-up only for blobs the last count did not know (a blob's size never changes).
     func usage(of namespace: String) async throws -> NamespaceUsage.Count {
         if let count = namespaceUsage.current(namespace) { return count }
         let started = ContinuousClock.now
-        var names = [String]()
-        try await walkRepositories(layout.repositoriesRoot + "/" + namespace, prefix: namespace, into: &names)
         var digests = Set<Digest>()
-        for name in names.compactMap(RepositoryName.init) {
-            let root = layout.repository(name)
-            for directory in [root + "/" + Layout.layersName, root + "/" + Layout.manifestsName + "/revisions"] {
-                for algorithm in try await driver.list(directory) ?? [] {
-                    for encoded in try await driver.list(directory + "/" + algorithm) ?? [] {
-                        if let digest = Digest(algorithm + ":" + encoded) { digests.insert(digest) }
-                    }
-                }
-            }
+        for file in try await driver.listFiles(under: layout.repositoriesRoot + "/" + namespace, skipping: [Layout.uploadsName]) {
+            // …/_layers/<algorithm>/<encoded>/link and …/_manifests/revisions/<algorithm>/<encoded>/link
+            let parts = file.path.split(separator: "/")
+            guard parts.count >= 4, parts[parts.count - 1] == "link" else { continue }
+            let kind = parts[parts.count - 4]
+            guard kind == Substring(Layout.layersName) || kind == "revisions",
+                  let digest = Digest("\(parts[parts.count - 3]):\(parts[parts.count - 2])")
+            else { continue }
+            digests.insert(digest)
         }
-        let list = Array(digests)
-        let sizes = try await GarbageCollector.concurrently(list) { digest in
+        let known = namespaceUsage.lastKnownSizes(namespace)
+        let unknown = digests.filter { known[$0] == nil }
+        let looked = Array(unknown)
+        let sizes = try await GarbageCollector.concurrently(looked) { digest in
             try await self.driver.fileInfo(self.layout.blobData(digest))?.size
         }
+        var found = known
+        for (digest, size) in zip(looked, sizes) { found[digest] = size }
         var count = NamespaceUsage.Count(blobs: [:], bytes: 0, countedAt: started)
-        for (digest, size) in zip(list, sizes) {
-            guard let size else { continue }
+        for digest in digests {
+            guard let size = found[digest] else { continue }
             count.blobs[digest] = size
             count.bytes += size
         }
