@@ -18,6 +18,7 @@ extension ManifestFacts {
     static func read(_ stored: StoredManifest, in repository: RepositoryName, from content: any ContentStore) async -> ManifestFacts {
         var facts = ManifestFacts(bytes: stored.bytes, mediaType: stored.mediaType)
         guard var image = try? Manifest.parse(stored.bytes, contentType: stored.mediaType) else { return facts }
+        let single = image.kind == .image
         if image.kind == .index {
             let children = image.manifests.filter { $0.platform?.os != nil && $0.platform?.os != "unknown" }
             let preferred = children.first { $0.platform?.os == "linux" && $0.platform?.architecture == "amd64" } ?? children.first
@@ -31,6 +32,11 @@ extension ManifestFacts {
               let object = try? JSONSerialization.jsonObject(with: Data(bytes)) as? [String: Any]
         else { return facts }
         if let created = object["created"] as? String { facts.created = Self.milliseconds(created) }
+        // A single-platform image names its platform only in its config.
+        if single, facts.platforms.isEmpty, let os = object["os"] as? String, let architecture = object["architecture"] as? String,
+           !os.isEmpty, !architecture.isEmpty, os != "unknown" {
+            facts.platforms = [[os, architecture, object["variant"] as? String].compactMap { $0 }.filter { !$0.isEmpty }.joined(separator: "/")]
+        }
         if let labels = (object["config"] as? [String: Any])?["Labels"] as? [String: Any] {
             for (key, value) in labels {
                 if let text = value as? String { facts.labels[key] = text }
