@@ -69,6 +69,19 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .target(
+            name: "Mirror",
+            dependencies: [
+                "OCI", "Registry",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
             name: "Auth",
             dependencies: [
                 "OCI", "JOSE",
@@ -176,7 +189,7 @@ let package = Package(
         .target(
             name: "Config",
             dependencies: [
-                "OCI", "Storage", "S3", "Registry", "Notifications", "Auth", "Index", "Webhooks",
+                "OCI", "Storage", "S3", "Registry", "Mirror", "Notifications", "Auth", "Index", "Webhooks",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Yams", package: "Yams"),
             ],
@@ -198,7 +211,7 @@ let package = Package(
         .target(
             name: "Server",
             dependencies: [
-                "OCI", "Registry", "Notifications", "Auth", "ACME", "Config", "RegistryAPI", "Index", "IndexAPI", "Web", "CSystemShims",
+                "OCI", "Registry", "Mirror", "Notifications", "Auth", "ACME", "Config", "RegistryAPI", "Index", "IndexAPI", "Web", "CSystemShims",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTLS", package: "hummingbird"),
                 .product(name: "HummingbirdHTTP2", package: "hummingbird"),

@@ -1,4 +1,5 @@
 public import Auth
+public import Mirror
 import Foundation
 public import Index
 public import Logging
@@ -84,6 +85,15 @@ public struct Bootstrap: Sendable {
     public struct Content: Sendable {
         /// The registry over the configured driver; ``Registry/shutdown()`` releases the driver.
         public var registry: Registry
+        /// The pull-through cache over `registry` when upstreams are configured (`proxy`,
+        /// `mirrors`); ``Mirror/shutdown()`` closes its connections and the registry's driver.
+        public var mirror: Mirror?
+        /// What the doors serve: the mirror when there is one, else the registry.
+        public var store: any ContentStore { mirror ?? registry }
+        /// Releases connections and the driver.
+        public func shutdown() async {
+            if let mirror { await mirror.shutdown() } else { await registry.shutdown() }
+        }
         /// The notification endpoints' queues, whose delivery the caller runs; nil when none.
         public var notifier: Notifier?
         /// The registry's events on their way to the index, which the caller runs; nil
@@ -116,7 +126,9 @@ public struct Bootstrap: Sendable {
             if let feed { sinks.append(feed) }
             if let webhooks { sinks.append(webhooks) }
             let registry = makeRegistry(driver: driver, events: ContentEventFanOut(sinks))
-            return Content(registry: registry, notifier: notifier, indexFeed: feed, webhooks: webhooks)
+            let mirror = configuration.mirrors.isEmpty
+                ? nil : try Mirror(local: registry, upstreams: configuration.mirrors, logger: logger)
+            return Content(registry: registry, mirror: mirror, notifier: notifier, indexFeed: feed, webhooks: webhooks)
         } catch {
             await driver.shutdown()
             throw error

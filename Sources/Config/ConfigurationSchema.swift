@@ -8,7 +8,7 @@ enum ConfigurationSchema {
         "storage.oss", "storage.cache", "storage.redirect", "storage.tag", "auth", "middleware", "reporting", "http.headers",
         "http.tls", "redis", "proxy", "validation.manifests.urls", "compatibility", "notifications.endpoints[].headers",
         "health.file", "health.http", "health.tcp", "notifications.events", "http.debug.prometheus", "access",
-        "tokenserver", "http.plain", "index", "immutabletags", "retention", "quotas",
+        "tokenserver", "http.plain", "index", "immutabletags", "retention", "quotas", "mirrors",
     ]
 
     private static let known: Set<String> = [

@@ -24,7 +24,15 @@ extension PierConfiguration {
 
     /// Whether the server collects garbage, by `gc.enabled` or its default.
     public var collectsGarbage: Bool {
-        !readOnly && (collection.enabled ?? deleteEnabled)
+        !readOnly && (collection.enabled ?? (deleteEnabled || mirrors.contains { $0.ttl != nil }))
+    }
+
+    /// The collector's retention: each mirror's TTL first (a mirrored namespace keeps what
+    /// was pulled within it), then the `retention` rules.
+    public var retentionRules: [RetentionRule] {
+        mirrors.compactMap { mirror in
+            mirror.ttl.map { RetentionRule(repositories: [mirror.repositories], keepWithin: $0, untaggedAfter: $0) }
+        } + retention
     }
 
     mutating func applyCollection(_ read: ConfigurationTree) throws(ConfigurationError) {

@@ -2,6 +2,7 @@ import Foundation
 public import Logging
 public import Notifications
 public import Auth
+public import Mirror
 public import Registry
 import Yams
 
@@ -82,6 +83,9 @@ public struct PierConfiguration: Sendable {
     public var retention: [RetentionRule] = []
     /// `quotas`: bytes each namespace may hold.
     public var quotas: [QuotaRule] = []
+    /// `proxy` (distribution's, the whole registry) and `mirrors` (Pier's, by namespace
+    /// prefix): upstream registries cached on pull.
+    public var mirrors: [MirrorUpstream] = []
     /// `http.trustedproxies` (Pier's addition): proxies whose `X-Forwarded-For` names the
     /// client, so login attempts are counted per client rather than per proxy.
     public var trustedProxies = TrustedProxies.none
@@ -229,7 +233,8 @@ public struct PierConfiguration: Sendable {
         try applyWeb(read)
         try applyCollection(read)
         try applyPolicies(read)
-        for section in ["proxy", "redis"] where read.has(section) {
+        try applyMirrors(read)
+        for section in ["redis"] where read.has(section) {
             throw ConfigurationError(key: section, message: "this section is not yet supported by pier")
         }
     }

@@ -15,6 +15,21 @@ extension Registry {
         tags extraTags: [Tag] = [],
         origin: RequestOrigin = .internal("push")
     ) async throws -> (StoredManifest, Manifest) {
+        try await storeManifest(name, reference: reference, bytes: bytes, contentType: contentType, tags: extraTags, origin: origin, checkingReferences: true)
+    }
+
+    /// ``putManifest(_:reference:bytes:contentType:tags:origin:)`` with or without the
+    /// check that what the manifest references is already held (a mirror stores an
+    /// upstream's manifest before anyone has pulled its layers or other platforms).
+    func storeManifest(
+        _ name: RepositoryName,
+        reference: Reference,
+        bytes: [UInt8],
+        contentType: String?,
+        tags extraTags: [Tag],
+        origin: RequestOrigin,
+        checkingReferences: Bool
+    ) async throws -> (StoredManifest, Manifest) {
         try requireWritable()
         guard bytes.count <= Manifest.maximumSize else {
             throw RegistryError.manifestInvalid("manifest is larger than \(Manifest.maximumSize) bytes", status: 413)
@@ -47,12 +62,12 @@ extension Registry {
             [digest] + (manifest.config.map { [$0.digest] } ?? []) + (manifest.layers + manifest.manifests).map(\.digest),
             tagging: tags, in: name
         )
-        if options.requireBlobs {
+        if checkingReferences && options.requireBlobs {
             for blob in manifest.requiredBlobs where try await !hasLayer(name, blob.digest) {
                 throw RegistryError(.manifestBlobUnknown, "blob unknown to registry", detail: blob.digest.description)
             }
         }
-        for child in manifest.manifests where mustHold(child) {
+        for child in manifest.manifests where checkingReferences && mustHold(child) {
             guard try await driver.fileInfo(layout.revisionLink(name, child.digest)) != nil else {
                 throw RegistryError(.manifestBlobUnknown, "manifest unknown to registry", detail: child.digest.description)
             }

@@ -8,6 +8,9 @@ public struct StoredManifest: Sendable {
     public let bytes: [UInt8]
     /// The same bytes ready to send, so a cached manifest is served without a copy.
     public let body: ByteBuffer
+    /// Set by a mirror that answered from its cache because the upstream could not be
+    /// asked: the copy may be out of date, and the API says so in a `Warning` header.
+    public var stale = false
 
     public init(digest: Digest, mediaType: String, bytes: [UInt8]) {
         self.digest = digest

@@ -18,6 +18,8 @@ extension HTTPField.Name {
     public static let ociFiltersApplied = registryField("OCI-Filters-Applied")
     /// The next page of a listing (RFC 8288).
     public static let link = registryField("Link")
+    /// RFC 9111's `Warning`, which a mirror sets on a stale answer.
+    public static let warning = registryField("Warning")
     /// The scheme a proxy was reached by.
     public static let xForwardedProto = registryField("X-Forwarded-Proto")
     /// The host a proxy was reached by.

@@ -9,11 +9,14 @@ extension RegistryResponder {
         let manifest = request.method == .get
             ? try await registry.pullManifest(name, reference, origin: origin(request, context))
             : try await registry.getManifest(name, reference)
-        return Self.body(manifest.body, method: request.method, headers: [
+        var headers: HTTPFields = [
             .contentType: manifest.mediaType,
             .dockerContentDigest: manifest.digest.description,
             .eTag: "\"\(manifest.digest)\"",
-        ])
+        ]
+        // RFC 9111's stale warning: a mirror served its cached copy without the upstream.
+        if manifest.stale { headers[.warning] = #"110 pier "Response is Stale""# }
+        return Self.body(manifest.body, method: request.method, headers: headers)
     }
 
     func putManifest(_ request: Request, _ name: RepositoryName, _ reference: Reference, _ context: Context) async throws -> Response {

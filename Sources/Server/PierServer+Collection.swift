@@ -15,7 +15,7 @@ extension PierServer {
             owner: "\(ProcessInfo.processInfo.hostName):\(ProcessInfo.processInfo.processIdentifier)",
             settle: min(.milliseconds(200), settings.interval)
         )
-        var options = settings.options(uploadPurging: configuration.uploadPurging, retention: configuration.retention)
+        var options = settings.options(uploadPurging: configuration.uploadPurging, retention: configuration.retentionRules)
         options.lastPulled = index.map(Self.lastPulled)
         // In a serving registry the collector works at most half the time: requests first.
         options.restRatio = 1

@@ -57,7 +57,7 @@ public struct PierServer: Sendable {
         if index == nil { content.indexFeed?.finish() }
         let feeding = Task { [index, logger] in
             guard let feed = content.indexFeed, let index else { return }
-            await feed.run(index: index, content: content.registry, logger: logger)
+            await feed.run(index: index, content: content.store, logger: logger)
         }
         do {
             try await serve(content, index: index, metrics: metrics)
@@ -65,13 +65,13 @@ public struct PierServer: Sendable {
             content.indexFeed?.finish()
             await feeding.value
             await index?.database.close()
-            await content.registry.shutdown()
+            await content.shutdown()
             throw error
         }
         content.indexFeed?.finish()
         await feeding.value
         await index?.database.close()
-        await content.registry.shutdown()
+        await content.shutdown()
     }
 
     private func serve(_ content: Bootstrap.Content, index: RepositoryIndex?, metrics: (path: String, collector: PrometheusCollectorRegistry)?) async throws {
@@ -112,7 +112,7 @@ public struct PierServer: Sendable {
         func responder(directBodies: Bool, scheme: String) -> FrontDispatcher {
             FrontDispatcher(
                 registryAPI: RegistryResponder(
-                    registry: registry,
+                    registry: content.store,
                     logger: logger,
                     settings: .init(
                         pathPrefix: configuration.pathPrefix,
@@ -208,7 +208,7 @@ public struct PierServer: Sendable {
         }
         if let debug = configuration.debugAddress {
             let debugApp = Application(
-                responder: DebugResponder(registry: registry, logger: logger, metrics: metrics),
+                responder: DebugResponder(registry: content.store, logger: logger, metrics: metrics),
                 configuration: .init(address: .hostname(debug.host, port: debug.port)),
                 logger: logger
             )

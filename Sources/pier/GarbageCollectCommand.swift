@@ -44,9 +44,9 @@ struct GarbageCollectCommand: AsyncParsableCommand {
         }
         let bootstrap = Bootstrap(configuration: settings, logger: Logger(label: "pier"))
         let registry = bootstrap.makeRegistry(driver: try bootstrap.makeDriver())
-        var options = settings.collection.options(uploadPurging: settings.uploadPurging, retention: settings.retention)
+        var options = settings.collection.options(uploadPurging: settings.uploadPurging, retention: settings.retentionRules)
         // Retention keeps what was pulled lately as the server does: by the index's counts.
-        let index = settings.retention.contains { $0.keepWithin != nil } ? try? await bootstrap.makeIndex() : nil
+        let index = settings.retentionRules.contains { $0.keepWithin != nil } ? try? await bootstrap.makeIndex() : nil
         if let index { options.lastPulled = PierServer.lastPulled(from: index) }
         options.dryRun = dryRun
         options.grace = grace

@@ -39,12 +39,12 @@ struct IndexCommand: AsyncParsableCommand {
                 print("indexed \(repositories) repositories, \(tags) tags into \(bootstrap.indexLocation)")
             } catch {
                 await index.database.close()
-                await content.registry.shutdown()
+                await content.shutdown()
                 FileHandle.standardError.write(Data("pier: \(error)\n".utf8))
                 throw ExitCode(1)
             }
             await index.database.close()
-            await content.registry.shutdown()
+            await content.shutdown()
         }
     }
 }

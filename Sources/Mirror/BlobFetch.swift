@@ -1,0 +1,37 @@
+import Synchronization
+
+/// What the client that caused an upstream blob transfer needs of it before it ends: the
+/// blob's size as soon as the upstream answers (for `Content-Length`), and the chunks as
+/// they arrive.
+final class BlobFetch: Sendable {
+    /// The chunks for the client that started the transfer; nil when that client asked
+    /// for a range (it reads the cache once the transfer is stored).
+    let relay: ChunkRelay?
+    private let answer = Mutex<(result: Result<Int64, any Error>?, waiting: [CheckedContinuation<Int64, any Error>])>((nil, []))
+
+    init(relaying: Bool) {
+        relay = relaying ? ChunkRelay() : nil
+    }
+
+    /// Records the upstream's answer: the size it will send, or why it will send nothing.
+    func answered(_ result: Result<Int64, any Error>) {
+        let waiting = answer.withLock { answer -> [CheckedContinuation<Int64, any Error>] in
+            guard answer.result == nil else { return [] }
+            answer.result = result
+            defer { answer.waiting = [] }
+            return answer.waiting
+        }
+        for continuation in waiting { continuation.resume(with: result) }
+    }
+
+    /// The size the upstream announced, once it has answered.
+    func size() async throws -> Int64 {
+        try await withCheckedThrowingContinuation { continuation in
+            let result = answer.withLock { answer -> Result<Int64, any Error>? in
+                if answer.result == nil { answer.waiting.append(continuation) }
+                return answer.result
+            }
+            if let result { continuation.resume(with: result) }
+        }
+    }
+}

@@ -1,0 +1,128 @@
+import NIOCore
+import Synchronization
+
+/// Hands the chunks of one upstream transfer to the client that started it while the
+/// transfer writes them to the cache: the producer waits when the client is more than
+/// `limit` bytes behind (so a slow client costs at most that much memory), and stops
+/// waiting for good once the client has gone (so the cache is still filled for everyone
+/// else).
+final class ChunkRelay: Sendable {
+    private struct State {
+        var chunks: [ByteBuffer] = []
+        var head = 0
+        var buffered = 0
+        var finished = false
+        var failure: (any Error)?
+        var abandoned = false
+        var consumer: CheckedContinuation<ByteBuffer?, any Error>?
+        var producer: CheckedContinuation<Void, Never>?
+    }
+
+    private let state = Mutex(State())
+    private let limit: Int
+
+    init(limit: Int = 8 * 1024 * 1024) {
+        self.limit = limit
+    }
+
+    /// Offers a chunk to the client; returns once the client is within `limit` bytes.
+    func send(_ chunk: ByteBuffer) async {
+        let waiting: CheckedContinuation<ByteBuffer?, any Error>? = state.withLock { state in
+            guard !state.abandoned else { return nil }
+            if let consumer = state.consumer {
+                state.consumer = nil
+                return consumer
+            }
+            state.chunks.append(chunk)
+            state.buffered += chunk.readableBytes
+            return nil
+        }
+        if let waiting {
+            waiting.resume(returning: chunk)
+            return
+        }
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            let proceed = state.withLock { state in
+                guard !state.abandoned, state.buffered > limit else { return true }
+                state.producer = continuation
+                return false
+            }
+            if proceed { continuation.resume() }
+        }
+    }
+
+    /// Ends the transfer: the client reads what is buffered, then the end or `error`.
+    func finish(_ error: (any Error)?) {
+        let waiting = state.withLock { state -> CheckedContinuation<ByteBuffer?, any Error>? in
+            state.finished = true
+            state.failure = error
+            defer { state.consumer = nil }
+            return state.consumer
+        }
+        if let error { waiting?.resume(throwing: error) } else { waiting?.resume(returning: nil) }
+    }
+
+    /// The client's next chunk; nil at the end.
+    func next() async throws -> ByteBuffer? {
+        if let step = state.withLock({ step(&$0) }) { return try deliver(step) }
+        return try await withCheckedThrowingContinuation { continuation in
+            let ready = state.withLock { state -> Step? in
+                if let step = step(&state) { return step }
+                state.consumer = continuation
+                return nil
+            }
+            guard let ready else { return }
+            do { continuation.resume(returning: try deliver(ready)) } catch { continuation.resume(throwing: error) }
+        }
+    }
+
+    private enum Step {
+        case chunk(ByteBuffer, resuming: CheckedContinuation<Void, Never>?)
+        case end
+        case failed(any Error)
+    }
+
+    /// What the client gets now, or nil when it must wait (called under the lock).
+    private func step(_ state: inout State) -> Step? {
+        if state.head < state.chunks.count {
+            let chunk = state.chunks[state.head]
+            state.head += 1
+            state.buffered -= chunk.readableBytes
+            if state.head == state.chunks.count {
+                state.chunks.removeAll(keepingCapacity: true)
+                state.head = 0
+            }
+            var producer: CheckedContinuation<Void, Never>?
+            if state.buffered <= limit {
+                producer = state.producer
+                state.producer = nil
+            }
+            return .chunk(chunk, resuming: producer)
+        }
+        if let failure = state.failure { return .failed(failure) }
+        return state.finished ? .end : nil
+    }
+
+    private func deliver(_ step: Step) throws -> ByteBuffer? {
+        switch step {
+        case .chunk(let chunk, let producer):
+            producer?.resume()
+            return chunk
+        case .end: return nil
+        case .failed(let error): throw error
+        }
+    }
+
+    /// The client went away: drop what is buffered and never make the producer wait again.
+    func abandon() {
+        let producer = state.withLock { state -> CheckedContinuation<Void, Never>? in
+            state.abandoned = true
+            state.chunks = []
+            state.head = 0
+            state.buffered = 0
+            defer { state.producer = nil }
+            return state.producer
+        }
+        producer?.resume()
+    }
+}

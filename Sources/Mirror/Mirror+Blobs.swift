@@ -1,0 +1,111 @@
+import AsyncHTTPClient
+import NIOCore
+public import OCI
+public import Registry
+
+extension Mirror {
+    public func headBlob(_ name: RepositoryName, _ digest: Digest, range: ByteRange?) async throws -> BlobContent {
+        guard let (route, upstreamName) = route(name) else { return try await local.headBlob(name, digest, range: range) }
+        do {
+            return try await local.headBlob(name, digest, range: range)
+        } catch let error as RegistryError where error.code == .blobUnknown {}
+        let size: Int64
+        do {
+            let response = try await route.client.send(.HEAD, "/v2/\(upstreamName)/blobs/\(digest)", for: upstreamName, deadline: .seconds(30))
+            guard response.status == .ok else { throw await route.client.failure(response, "blob \(digest)") }
+            guard let length = response.headers.first(name: "Content-Length").flatMap(Int64.init) else {
+                throw UpstreamError(.invalid, upstream: route.upstream.host, "a blob HEAD without Content-Length")
+            }
+            size = length
+        } catch {
+            throw clientError(error, route: route, missing: .blobUnknown(digest))
+        }
+        guard let range else { return BlobContent(size: size, range: nil, body: .empty) }
+        guard let resolved = range.resolve(size: size) else { throw RegistryError.rangeNotSatisfiable(size: size) }
+        return BlobContent(size: size, range: resolved, body: .empty)
+    }
+
+    /// A cached blob, or one streamed from the upstream to the first client that asks
+    /// while it is hashed and stored; every other client asking meanwhile waits for it to
+    /// be stored and reads the cache. Nothing is stored unless the whole blob arrived
+    /// with its digest.
+    public func pullBlob(_ name: RepositoryName, _ digest: Digest, range: ByteRange?, origin: RequestOrigin) async throws -> BlobContent {
+        guard let (route, upstreamName) = route(name) else { return try await local.pullBlob(name, digest, range: range, origin: origin) }
+        do {
+            let content = try await local.pullBlob(name, digest, range: range, origin: origin)
+            route.metrics.hits.increment()
+            return content
+        } catch let error as RegistryError where error.code == .blobUnknown {}
+        let fetch = BlobFetch(relaying: range == nil)
+        let (transfer, started) = blobTransfers.start("\(name.value)@\(digest)") { [self] in
+            try await self.transfer(route, name, upstreamName, digest, into: fetch)
+        }
+        if started { route.metrics.misses.increment() }
+        if started, let relay = fetch.relay {
+            let size: Int64
+            do { size = try await fetch.size() } catch { throw clientError(error, route: route, missing: .blobUnknown(digest)) }
+            return BlobContent(size: size, range: nil, body: size == 0 ? .empty : .stream(BlobStream { body in
+                do {
+                    while let chunk = try await relay.next() { try await body(chunk) }
+                } catch {
+                    // The client left, or the transfer failed: the transfer goes on without it.
+                    relay.abandon()
+                    throw error
+                }
+            }))
+        }
+        do { try await transfer.value } catch { throw clientError(error, route: route, missing: .blobUnknown(digest)) }
+        return try await local.pullBlob(name, digest, range: range, origin: origin)
+    }
+
+    /// Fetches a blob from the upstream into the cache through an upload session, which
+    /// the local registry commits only when the bytes match the digest.
+    func transfer(_ route: Route, _ name: RepositoryName, _ upstreamName: RepositoryName, _ digest: Digest, into fetch: BlobFetch) async throws {
+        do {
+            let response = try await route.client.send(
+                .GET, "/v2/\(upstreamName)/blobs/\(digest)", for: upstreamName, deadline: .seconds(24 * 3600)
+            )
+            guard response.status == .ok else { throw await route.client.failure(response, "blob \(digest)") }
+            guard let length = response.headers.first(name: "Content-Length").flatMap(Int64.init), length >= 0 else {
+                throw UpstreamError(.invalid, upstream: route.upstream.host, "a blob without Content-Length")
+            }
+            fetch.answered(.success(length))
+            let body = RelayedBody(base: response.body, relay: fetch.relay, counter: route.metrics.bytes)
+            do {
+                let stored = try await local.uploadMonolithic(name, digest: digest, body: body, origin: Self.origin)
+                guard stored == length else {
+                    throw UpstreamError(.invalid, upstream: route.upstream.host, "blob \(digest) was \(stored) bytes, announced \(length)")
+                }
+            } catch let error as RegistryError where error.code == .digestInvalid || error.code == .sizeInvalid {
+                throw UpstreamError(.invalid, upstream: route.upstream.host, "blob \(digest) arrived damaged: \(error.message)")
+            } catch let error as UpstreamError {
+                throw error
+            } catch let error as RegistryError {
+                throw error
+            } catch {
+                // The body broke off: the upstream went away in the middle of the blob.
+                throw UpstreamError(.unreachable, upstream: route.upstream.host, "blob \(digest) broke off: \(error)")
+            }
+            fetch.relay?.finish(nil)
+            logger.debug("mirror cached a blob", metadata: ["repository": "\(name)", "digest": "\(digest)", "bytes": "\(length)"])
+        } catch {
+            logger.warning("mirror could not fetch a blob", metadata: ["repository": "\(name)", "digest": "\(digest)", "error": "\(error)"])
+            fetch.answered(.failure(error))
+            fetch.relay?.finish(error)
+            throw error
+        }
+    }
+
+    /// A small blob whole (an image's config, read by the index), fetched into the cache
+    /// when it is not there yet.
+    public func blobBytes(_ name: RepositoryName, _ digest: Digest, limit: Int) async throws -> [UInt8]? {
+        if let bytes = try await local.blobBytes(name, digest, limit: limit) { return bytes }
+        guard let (route, upstreamName) = route(name) else { return nil }
+        let fetch = BlobFetch(relaying: false)
+        let (transfer, _) = blobTransfers.start("\(name.value)@\(digest)") { [self] in
+            try await self.transfer(route, name, upstreamName, digest, into: fetch)
+        }
+        guard (try? await transfer.value) != nil else { return nil }
+        return try await local.blobBytes(name, digest, limit: limit)
+    }
+}

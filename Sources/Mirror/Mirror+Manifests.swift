@@ -1,0 +1,160 @@
+import AsyncHTTPClient
+import Foundation
+import NIOCore
+public import OCI
+public import Registry
+
+extension Mirror {
+    /// A manifest as a HEAD or the registry's own readers see it: from the cache while
+    /// fresh, else checked with (or fetched from) the upstream. No event.
+    public func getManifest(_ name: RepositoryName, _ reference: Reference) async throws -> StoredManifest {
+        guard let (route, upstreamName) = route(name) else { return try await local.getManifest(name, reference) }
+        return try await manifest(route, name, upstreamName, reference)
+    }
+
+    /// ``getManifest(_:_:)`` and the local registry's pull event (which the index counts).
+    public func pullManifest(_ name: RepositoryName, _ reference: Reference, origin: RequestOrigin) async throws -> StoredManifest {
+        guard let (route, upstreamName) = route(name) else { return try await local.pullManifest(name, reference, origin: origin) }
+        let found = try await manifest(route, name, upstreamName, reference)
+        guard var pulled = try? await local.pullManifest(name, .digest(found.digest), origin: origin) else { return found }
+        pulled.stale = found.stale
+        return pulled
+    }
+
+    /// The manifest for a reference of a mirrored repository.
+    ///
+    /// By digest it is immutable: the cache's copy, or the upstream's fetched once. By
+    /// tag the cache answers while the upstream confirmed it within `freshness`; after that
+    /// one `HEAD` upstream decides between the cached copy and a fetch, and when the
+    /// upstream is down (unreachable, 5xx, 429) the cached copy is served marked stale.
+    func manifest(_ route: Route, _ name: RepositoryName, _ upstreamName: RepositoryName, _ reference: Reference) async throws -> StoredManifest {
+        let missing = RegistryError.manifestUnknown(reference)
+        switch reference {
+        case .digest(let digest):
+            if let cached = try? await local.getManifest(name, reference) {
+                route.metrics.hits.increment()
+                touchIfDue(route, name, reference)
+                return cached
+            }
+            do {
+                return try await manifestFetches.run("\(name.value)@\(digest)") { [self] in
+                    try await fetchManifest(route, name, upstreamName, reference)
+                }.0
+            } catch {
+                throw clientError(error, route: route, missing: missing)
+            }
+        case .tag(let tag):
+            let key = "\(name.value):\(tag.value)"
+            let cached = try? await local.getManifest(name, reference)
+            if let cached, isFresh(key, route) {
+                route.metrics.hits.increment()
+                touchIfDue(route, name, reference)
+                return cached
+            }
+            do {
+                return try await manifestFetches.run(key) { [self] in
+                    try await refresh(route, name, upstreamName, tag, cached: cached)
+                }.0
+            } catch let error as UpstreamError where error.isOutage && cached != nil {
+                guard var stale = cached else { throw error }
+                route.metrics.stale.increment()
+                logger.notice("mirror served a cached tag while its upstream is down", metadata: [
+                    "repository": "\(name)", "tag": "\(tag)", "error": "\(error)",
+                ])
+                touchIfDue(route, name, reference)
+                stale.stale = true
+                return stale
+            } catch {
+                throw clientError(error, route: route, missing: missing)
+            }
+        }
+    }
+
+    /// Asks the upstream whether a cached tag still points where it did (a `HEAD`, which
+    /// Docker Hub's rate limit does not count) and fetches the manifest when it does not.
+    func refresh(_ route: Route, _ name: RepositoryName, _ upstreamName: RepositoryName, _ tag: Tag, cached: StoredManifest?) async throws -> StoredManifest {
+        let key = "\(name.value):\(tag.value)"
+        if let cached {
+            let head = try await route.client.send(
+                .HEAD, "/v2/\(upstreamName)/manifests/\(tag)", for: upstreamName, accept: UpstreamClient.manifestTypes, deadline: .seconds(30)
+            )
+            _ = try? await head.body.collect(upTo: 64 * 1024)
+            if head.status == .ok, let digest = head.headers.first(name: "Docker-Content-Digest").flatMap(Digest.init), digest == cached.digest {
+                confirm(key)
+                route.metrics.hits.increment()
+                touchIfDue(route, name, .tag(tag))
+                return cached
+            }
+            if head.status != .ok && head.status != .methodNotAllowed {
+                throw UpstreamError(.status(Int(head.status.code)), upstream: route.upstream.host, "manifest \(upstreamName):\(tag): \(head.status.code)")
+            }
+        }
+        let fetched = try await fetchManifest(route, name, upstreamName, .tag(tag))
+        confirm(key)
+        return fetched
+    }
+
+    /// Fetches a manifest from the upstream and stores it byte-exact (its digest checked),
+    /// without the blobs or platforms it names: those come when they are pulled.
+    func fetchManifest(_ route: Route, _ name: RepositoryName, _ upstreamName: RepositoryName, _ reference: Reference) async throws -> StoredManifest {
+        let response = try await route.client.send(
+            .GET, "/v2/\(upstreamName)/manifests/\(reference)", for: upstreamName, accept: UpstreamClient.manifestTypes, deadline: .seconds(60)
+        )
+        guard response.status == .ok else { throw await route.client.failure(response, "manifest \(upstreamName):\(reference)") }
+        let body: ByteBuffer
+        do {
+            body = try await response.body.collect(upTo: Manifest.maximumSize)
+        } catch {
+            throw UpstreamError(.unreachable, upstream: route.upstream.host, "manifest \(upstreamName):\(reference) broke off: \(error)")
+        }
+        let bytes = Array(buffer: body)
+        route.metrics.bytes.increment(by: bytes.count)
+        let announced = response.headers.first(name: "Docker-Content-Digest").flatMap(Digest.init)
+        let expected: Digest? = if case .digest(let digest) = reference { digest } else { announced }
+        if let expected, Digest.of(bytes, algorithm: expected.algorithm) != expected {
+            throw UpstreamError(.invalid, upstream: route.upstream.host, "manifest \(upstreamName):\(reference) does not match \(expected)")
+        }
+        let contentType = response.headers.first(name: "Content-Type").map { String($0.prefix { $0 != ";" }).trimmingCharacters(in: .whitespaces) }
+        route.metrics.misses.increment()
+        let stored = try await local.cacheManifest(name, reference: reference, bytes: bytes, contentType: contentType, origin: Self.origin)
+        touched.withLock { $0[touchKey(name, reference)] = .now }
+        logger.debug("mirror cached a manifest", metadata: ["repository": "\(name)", "reference": "\(reference)", "digest": "\(stored.digest)"])
+        return stored
+    }
+
+    func isFresh(_ key: String, _ route: Route) -> Bool {
+        confirmed.withLock { $0[key].map { ContinuousClock.now - $0 < route.upstream.freshness } ?? false }
+    }
+
+    func confirm(_ key: String) {
+        confirmed.withLock { entries in
+            if entries.count > 100_000 { entries.removeAll() }
+            entries[key] = .now
+        }
+    }
+
+    func touchKey(_ name: RepositoryName, _ reference: Reference) -> String {
+        if case .digest = reference { return "\(name.value)@\(reference)" }
+        return "\(name.value):\(reference)"
+    }
+
+    /// Marks a cached tag or manifest as in use by rewriting its link, at most every
+    /// eighth of the TTL (and at least hourly): the collector evicts by that time.
+    func touchIfDue(_ route: Route, _ name: RepositoryName, _ reference: Reference) {
+        guard let ttl = route.upstream.ttl else { return }
+        let interval = min(ttl / 8, .seconds(3600))
+        let key = touchKey(name, reference)
+        let due = touched.withLock { entries -> Bool in
+            if let last = entries[key], ContinuousClock.now - last < interval { return false }
+            if entries.count > 100_000 { entries.removeAll() }
+            entries[key] = .now
+            return true
+        }
+        guard due else { return }
+        Task { [local, logger] in
+            do { try await local.touch(name, reference) } catch {
+                logger.debug("mirror could not mark a cached manifest in use", metadata: ["repository": "\(name)", "error": "\(error)"])
+            }
+        }
+    }
+}

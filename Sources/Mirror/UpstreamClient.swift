@@ -1,0 +1,152 @@
+import AsyncHTTPClient
+import Foundation
+import Metrics
+import NIOCore
+import NIOHTTP1
+import NIOSSL
+import OCI
+import Synchronization
+
+/// Speaks the registry protocol to one upstream as a client would: Basic credentials, or
+/// the Bearer challenge dance with the upstream's token service (tokens kept per scope
+/// until they expire), redirects followed (blobs often live behind a CDN), and every
+/// failure turned into an ``UpstreamError`` the mirror can decide by.
+final class UpstreamClient: Sendable {
+    let upstream: MirrorUpstream
+    private let base: String
+    private let http: HTTPClient
+    /// `Authorization` values by scope, with when they stop being good.
+    private let authorizations = Mutex<[String: (value: String, expires: ContinuousClock.Instant)]>([:])
+    private let latency: Metrics.Timer
+    private let errors: Counter
+
+    /// Manifest types asked for, newest first: what the cache stores is what a client of
+    /// any of them may pull.
+    static let manifestTypes = [
+        MediaType.ociIndex, MediaType.ociManifest, MediaType.dockerManifestList, MediaType.dockerManifest,
+    ]
+
+    init(_ upstream: MirrorUpstream) throws {
+        self.upstream = upstream
+        base = upstream.remoteURL.hasSuffix("/") ? String(upstream.remoteURL.dropLast()) : upstream.remoteURL
+        var tls = TLSConfiguration.makeClientConfiguration()
+        if let ca = upstream.caFile { tls.additionalTrustRoots = [.certificates(try NIOSSLCertificate.fromPEMFile(ca))] }
+        if upstream.insecureSkipVerify { tls.certificateVerification = .none }
+        var configuration = HTTPClient.Configuration(
+            tlsConfiguration: tls,
+            redirectConfiguration: .follow(max: 5, allowCycles: false),
+            // A read that stalls this long is an outage; a slow but moving blob is not.
+            timeout: .init(connect: .seconds(10), read: .seconds(60))
+        )
+        configuration.httpVersion = .automatic
+        http = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
+        latency = Metrics.Timer(label: "pier_mirror_upstream_duration_seconds", dimensions: [("upstream", upstream.host)])
+        errors = Counter(label: "pier_mirror_upstream_errors_total", dimensions: [("upstream", upstream.host)])
+    }
+
+    func shutdown() async {
+        try? await http.shutdown()
+    }
+
+    /// Sends a request for `name` (pull scope) and answers the upstream's response once it
+    /// is not a challenge; the caller reads or drains the body.
+    /// - Parameter deadline: when the whole exchange, body included, must be over.
+    func send(_ method: HTTPMethod, _ path: String, for name: RepositoryName, accept: [String] = [], deadline: Duration) async throws(UpstreamError) -> HTTPClientResponse {
+        let scope = "repository:\(name.value):pull"
+        var authorization = cachedAuthorization(scope)
+        let started = ContinuousClock.now
+        for attempt in 0..<2 {
+            var request = HTTPClientRequest(url: base + path)
+            request.method = method
+            request.headers.add(name: "User-Agent", value: "pier-mirror")
+            if !accept.isEmpty { request.headers.add(name: "Accept", value: accept.joined(separator: ", ")) }
+            if let authorization { request.headers.add(name: "Authorization", value: authorization) }
+            let response: HTTPClientResponse
+            do {
+                response = try await http.execute(request, timeout: .nanoseconds(Int64(deadline.components.seconds) * 1_000_000_000))
+            } catch {
+                errors.increment()
+                throw UpstreamError(.unreachable, upstream: upstream.host, "\(method) \(path): \(error)")
+            }
+            if response.status == .unauthorized, attempt == 0,
+               let header = response.headers.first(name: "WWW-Authenticate"), let challenge = UpstreamChallenge(header) {
+                _ = try? await response.body.collect(upTo: 64 * 1024)
+                authorization = try await authorize(challenge, scope: scope)
+                continue
+            }
+            let elapsed = ContinuousClock.now - started
+            latency.recordNanoseconds(elapsed.components.seconds * 1_000_000_000 + elapsed.components.attoseconds / 1_000_000_000)
+            if response.status.code >= 500 || response.status.code == 429 { errors.increment() }
+            return response
+        }
+        throw UpstreamError(.status(401), upstream: upstream.host, "credentials refused")
+    }
+
+    /// An error for a response that is not the success asked for (its body drained).
+    func failure(_ response: HTTPClientResponse, _ what: String) async -> UpstreamError {
+        let body = (try? await response.body.collect(upTo: 16 * 1024)).map { String(buffer: $0) } ?? ""
+        let excerpt = body.prefix(200).replacingOccurrences(of: "\n", with: " ")
+        return UpstreamError(.status(Int(response.status.code)), upstream: upstream.host, "\(what): \(response.status.code) \(excerpt)")
+    }
+
+    private func cachedAuthorization(_ scope: String) -> String? {
+        authorizations.withLock { entries in
+            guard let entry = entries[scope] ?? entries["*"], entry.expires > .now else { return nil }
+            return entry.value
+        }
+    }
+
+    /// Answers a challenge: Basic with the configured credentials, or a token from the
+    /// realm the Bearer challenge names (with the credentials when there are any,
+    /// anonymously otherwise, as Docker Hub allows for public images).
+    private func authorize(_ challenge: UpstreamChallenge, scope: String) async throws(UpstreamError) -> String {
+        let basic = upstream.username.map { user in
+            "Basic " + Data("\(user):\(upstream.password ?? "")".utf8).base64EncodedString()
+        }
+        switch challenge.scheme {
+        case "basic":
+            guard let basic else { throw UpstreamError(.status(401), upstream: upstream.host, "asks for credentials and none are configured") }
+            authorizations.withLock { $0["*"] = (basic, .now + .seconds(24 * 3600)) }
+            return basic
+        case "bearer":
+            guard let realm = challenge.parameters["realm"], var components = URLComponents(string: realm) else {
+                throw UpstreamError(.invalid, upstream: upstream.host, "a Bearer challenge without a realm")
+            }
+            var query = components.queryItems ?? []
+            if let service = challenge.parameters["service"] { query.append(URLQueryItem(name: "service", value: service)) }
+            query.append(URLQueryItem(name: "scope", value: scope))
+            components.queryItems = query
+            guard let url = components.string else { throw UpstreamError(.invalid, upstream: upstream.host, "a realm that is no URL") }
+            var request = HTTPClientRequest(url: url)
+            request.headers.add(name: "User-Agent", value: "pier-mirror")
+            if let basic { request.headers.add(name: "Authorization", value: basic) }
+            let body: ByteBuffer
+            let status: UInt
+            do {
+                let response = try await http.execute(request, timeout: .seconds(30))
+                status = response.status.code
+                body = try await response.body.collect(upTo: 1024 * 1024)
+            } catch {
+                errors.increment()
+                throw UpstreamError(.unreachable, upstream: upstream.host, "token service \(realm): \(error)")
+            }
+            guard status == 200,
+                  let object = try? JSONSerialization.jsonObject(with: Data(body.readableBytesView)) as? [String: Any],
+                  let token = (object["token"] as? String) ?? (object["access_token"] as? String), !token.isEmpty
+            else {
+                let kind: UpstreamError.Kind = status == 200 ? .invalid : .status(Int(status) == 401 ? 403 : Int(status))
+                throw UpstreamError(kind, upstream: upstream.host, "token service \(realm) answered \(status)")
+            }
+            // Tokens are good for `expires_in` (60 s when unsaid); renewed a little early.
+            let lifetime = max(10, ((object["expires_in"] as? Int) ?? 60) - 5)
+            let value = "Bearer " + token
+            authorizations.withLock { entries in
+                if entries.count > 10_000 { entries.removeAll() }
+                entries[scope] = (value, .now + .seconds(lifetime))
+            }
+            return value
+        default:
+            throw UpstreamError(.invalid, upstream: upstream.host, "an unknown challenge scheme \(challenge.scheme)")
+        }
+    }
+}
