@@ -108,10 +108,20 @@ def site(make_server, htpasswd, tmp_path):
     return srv
 
 
-def shot(driver, name: str) -> None:
-    """A screenshot of what the browser shows now, in the artifacts of this index database."""
+def shot(driver, name: str, full_page: bool = False) -> None:
+    """A screenshot of what the browser shows now (or of the whole page, scrolled or not),
+    in the artifacts of this index database."""
     driver.artifacts.mkdir(parents=True, exist_ok=True)
-    assert driver.save_screenshot(str(driver.artifacts / f"{name}.png")), name
+    path = driver.artifacts / f"{name}.png"
+    if not full_page:
+        assert driver.save_screenshot(str(path)), name
+        return
+    import base64
+
+    size = driver.execute_cdp_cmd("Page.getLayoutMetrics", {})["cssContentSize"]
+    clip = {"x": 0, "y": 0, "width": size["width"], "height": size["height"], "scale": 1}
+    png = driver.execute_cdp_cmd("Page.captureScreenshot", {"format": "png", "captureBeyondViewport": True, "clip": clip})
+    path.write_bytes(base64.b64decode(png["data"]))
 
 
 def no_alert(driver) -> bool:
@@ -527,6 +537,8 @@ def test_an_owner_manages_a_repository_and_tokens_from_the_settings_pages_in_chr
         click_and_wait(d, rows[0].find_element(By.TAG_NAME, "button"))
         assert d.find_element(By.CSS_SELECTOR, "p.notice").text == "Delivery sent again."
         assert rx.wait_for(lambda accepted: len(accepted) >= 2)
+        # With visibility, a collaborator and a webhook's deliveries, it still fits a phone.
+        assert_fits_a_phone(d, owned.url + "/r/alice/app/settings", "settings-namespaces")
     finally:
         rx.stop()
 
@@ -674,3 +686,384 @@ def test_search_filters_narrow_to_a_namespace_and_reorder(make_server):
     assert sorted(names("/search?sort=evil")) == ["other/gamma", "team/alpha", "team/beta"]
     page = requests.get(srv.url + "/search?namespace=team&sort=pulls", timeout=30).text
     assert '<option value="pulls" selected>' in page and 'value="team"' in page
+
+
+def set_cookies(r: requests.Response) -> dict[str, str]:
+    """Each `Set-Cookie` of an answer, by cookie name (requests folds them into one header)."""
+    return {value.split("=", 1)[0]: value for value in r.raw.headers.getlist("Set-Cookie")}
+
+
+def test_settings_a_new_token_and_a_failed_sign_in_are_valid_html(owned, tmp_path):
+    from harness.receiver import Receiver
+
+    rx = Receiver().start()
+    try:
+        r = api(owned, "/api/v1/repositories/alice/app/collaborators/bob", auth=ALICE, method="PUT", json={"role": "read"})
+        assert r.status_code == 200, r.text
+        r = api(owned, "/api/v1/repositories/alice/app/webhooks", auth=ALICE, method="POST", json={"url": rx.url("/hook"), "events": ["push"]})
+        assert r.status_code == 201, r.text
+        assert Registry(owned.url, auth=ALICE).push("alice/app", "v3", images.image(1)).status_code == 201
+        assert rx.wait_for(lambda accepted: len(accepted) >= 1)
+        alice = web_session(owned, "alice", "alice-pw")
+
+        def settings_with_a_delivery():
+            page = alice.get(owned.url + "/r/alice/app/settings", timeout=30)
+            return page if page.status_code == 200 and '<table class="deliveries">' in page.text else None
+        settings = eventually(settings_with_a_delivery, timeout=15)
+    finally:
+        rx.stop()
+    # The page under test has what it is meant to: visibility, a collaborator, a delivery.
+    assert settings, "no delivery on the settings page"
+    assert 'name="visibility" value="public" checked' in settings.text
+    assert '<table class="collaborators">' in settings.text and "<td>bob</td><td>read</td>" in settings.text
+    account = alice.get(owned.url + "/settings", timeout=30)
+    created = alice.post(owned.url + "/settings", data={"csrf": csrf_of(account.text), "action": "create-token", "name": "ci", "scope-read": "on"},
+                         timeout=30)
+    assert created.status_code == 200 and 'id="created-token" readonly value="pier_pat_' in created.text
+    anonymous = requests.Session()
+    form = anonymous.get(owned.url + "/login", timeout=30)
+    failed = anonymous.post(owned.url + "/login", data={"user": "alice", "password": "wrong", "csrf": csrf_of(form.text)}, timeout=30)
+    assert failed.status_code == 401 and "Wrong user name or password." in failed.text
+    for name, r in {"settings-with-deliveries": settings, "account-token-created": created, "login-failed": failed}.items():
+        (tmp_path / f"{name}.html").write_text(r.text)
+    assert_valid_html(sorted(tmp_path.glob("*.html")))
+
+
+def test_the_session_cookie_is_secure_over_tls_and_not_over_plain_http(site, make_server, htpasswd, test_ca, tmp_path):
+    ca_path = test_ca.write(tmp_path / "tls" / "ca.crt")
+    cert, key = test_ca.server_cert().write(tmp_path / "tls", "server")
+    tls = make_server("pier", config={"auth": {"htpasswd": {"realm": "pier", "path": str(htpasswd(USERS))}},
+                                      "http": {"tls": {"certificate": cert, "key": key}}}, scheme="https", auth=ALICE)
+    for srv, secure in ((tls, True), (site, False)):
+        s = requests.Session()
+        form = s.get(srv.url + "/login", verify=ca_path, timeout=30)
+        assert ("; Secure" in set_cookies(form)["pier_login"]) is secure, srv.url
+        r = s.post(srv.url + "/login", data={"user": "alice", "password": "alice-pw", "csrf": csrf_of(form.text)},
+                   allow_redirects=False, verify=ca_path, timeout=30)
+        assert r.status_code == 303, r.text
+        cookie = set_cookies(r)["pier_session"]
+        assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
+        assert ("; Secure" in cookie) is secure, (srv.url, cookie)
+        # The secure cookie still signs the browser in over TLS.
+        assert "Signed in as" in s.get(srv.url + "/", verify=ca_path, timeout=30).text, srv.url
+
+
+def test_pull_commands_name_the_address_clients_use_behind_nginx_or_in_http_host(make_server, test_ca, tmp_path):
+    from harness.nginx import Nginx, nginx_bin
+    from harness.server import free_port
+
+    if nginx_bin() is None:
+        pytest.fail("nginx not installed") if in_ci() else pytest.skip("nginx not installed")
+    srv = make_server("pier")
+    reg = Registry(srv.url)
+    assert reg.push("team/app", "v1", images.image(1)).status_code == 201
+    eventually(lambda: api(srv, "/api/v1/repositories/team/app").status_code == 200)
+    ca_path = test_ca.write(tmp_path / "tls" / "ca.crt")
+    cert, key = test_ca.server_cert().write(tmp_path / "tls", "server")
+    tls_port, plain_port = free_port(), free_port()
+    # Two usual setups: TLS with the client's Host passed on; plain HTTP passing Pier's own
+    # address as Host (nginx's default) and the client's as X-Forwarded-Host.
+    nginx = Nginx(tmp_path / "nginx", f"""
+    server {{
+        listen 127.0.0.1:{tls_port} ssl;
+        ssl_certificate {cert};
+        ssl_certificate_key {key};
+        client_max_body_size 0;
+        location / {{
+            proxy_pass http://{srv.host};
+            proxy_set_header Host $http_host;
+            proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
+            proxy_set_header X-Forwarded-Proto $scheme;
+        }}
+    }}
+    server {{
+        listen 127.0.0.1:{plain_port};
+        location / {{
+            proxy_pass http://{srv.host};
+            proxy_set_header X-Forwarded-Host $http_host;
+            proxy_set_header X-Forwarded-Proto $scheme;
+        }}
+    }}
+""", [tls_port, plain_port]).start()
+    try:
+        for base in (f"https://127.0.0.1:{tls_port}", f"http://127.0.0.1:{plain_port}"):
+            host = base.split("://", 1)[1]
+            page = requests.get(base + "/r/team/app", verify=ca_path, timeout=30)
+            assert page.status_code == 200, page.text
+            assert f'id="pull-command" readonly value="docker pull {host}/team/app"' in page.text, base
+            tag = requests.get(base + "/r/team/app/tags/v1", verify=ca_path, timeout=30).text
+            assert f'value="docker pull {host}/team/app:v1"' in tag, base
+            assert f"docker pull {host}/NAME:TAG" in requests.get(base + "/", verify=ca_path, timeout=30).text
+            # The command's address and name reach the image through the proxy.
+            assert Registry(base, verify=ca_path).get_manifest("team/app", "v1").status_code == 200
+            # The browser came over TLS to nginx: the cookies say Secure there, not on plain HTTP.
+            assert ("; Secure" in set_cookies(requests.get(base + "/login", verify=ca_path, timeout=30))["pier_login"]) is base.startswith("https")
+    finally:
+        nginx.stop()
+    # http.host names the registry wherever a browser reached it from (the same storage
+    # and index: uploads to this one would go to http.host, which does not resolve here).
+    srv.stop()
+    named = make_server("pier", root=srv.root, config={"http": {"host": "https://registry.example.com:5443"}})
+    page = requests.get(named.url + "/r/team/app", headers={"X-Forwarded-Host": "proxy.example.com"}, timeout=30).text
+    assert 'value="docker pull registry.example.com:5443/team/app"' in page
+
+
+def test_the_copy_button_copies_the_pull_command_and_says_so_in_chromium(owned, browser):
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    d = browser
+    d.delete_all_cookies()
+    d.execute_cdp_cmd("Browser.grantPermissions", {"origin": owned.url, "permissions": ["clipboardReadWrite", "clipboardSanitizedWrite"]})
+    d.get(owned.url + "/r/alice/app")
+    command = d.find_element(By.ID, "pull-command").get_attribute("value")
+    assert command == f"docker pull {owned.host}/alice/app"
+    button = d.find_element(By.CSS_SELECTOR, "button.copy[data-copy=pull-command]")
+    assert button.is_displayed() and button.text == "Copy"
+    button.click()
+    WebDriverWait(d, 5).until(lambda _: button.text == "Copied")
+    assert d.execute_async_script("navigator.clipboard.readText().then(arguments[0], e => arguments[0]('failed: ' + e))") == command
+    # And back, ready for the next copy.
+    WebDriverWait(d, 5).until(lambda _: button.text == "Copy")
+    assert csp_violations(d) == []
+
+
+def test_an_owner_deletes_the_repository_from_its_settings_after_typing_its_name_in_chromium(owned, browser):
+    from selenium.webdriver.common.by import By
+
+    d = browser
+    d.delete_all_cookies()
+    sign_in(d, owned.url, "alice", "alice-pw", next_path="/r/alice/app/settings")
+    assert d.find_element(By.TAG_NAME, "h1").text == "Settings of alice/app"
+    # A name that is not quite it deletes nothing.
+    d.find_element(By.ID, "delete-repository-confirm").send_keys("alice/ap")
+    click_and_wait(d, d.find_element(By.ID, "delete-repository-button"))
+    assert d.find_element(By.CSS_SELECTOR, "p.error").text == "Type the repository's name to delete it."
+    assert api(owned, "/api/v1/repositories/alice/app", auth=ALICE).status_code == 200
+    d.find_element(By.ID, "delete-repository-confirm").send_keys("alice/app")
+    click_and_wait(d, d.find_element(By.ID, "delete-repository-button"))
+    assert d.current_url == owned.url + "/"
+    d.get(owned.url + "/r/alice/app")
+    assert d.find_element(By.TAG_NAME, "h1").text == "Not found"
+    assert requests.get(owned.url + "/r/alice/app", timeout=30).status_code == 404
+    assert requests.get(owned.url + "/r/alice/app/settings", timeout=30).status_code == 404
+    reg = Registry(owned.url, auth=ALICE)
+    for tag in ("v1", "v2"):
+        assert reg.get_manifest("alice/app", tag).status_code == 404, tag
+    assert "alice/app" not in requests.get(owned.url + "/search?q=app", timeout=30).text
+    d.delete_all_cookies()
+
+
+def test_settings_and_account_forms_posted_without_their_token_change_nothing(make_server, htpasswd):
+    srv = make_server("pier", config={
+        "auth": {"htpasswd": {"realm": "pier", "path": str(htpasswd({**USERS, "root": "root-pw"}))}},
+        "access": {"admins": ["root"]},
+        "index": {"namespaces": True, "defaultvisibility": "public", "webhooks": {"allow": ["127.0.0.0/8"]}},
+    }, auth=ALICE)
+    # carol is a user of the index, so her password can change from her account page.
+    carol = ("carol", "carol-password-1")
+    assert api(srv, "/api/v1/users", auth=("root", "root-pw"), method="POST", json={"name": "carol", "password": carol[1]}).status_code == 201
+    for tag in ("v1", "v2"):
+        assert Registry(srv.url, auth=carol).push("carol/app", tag, images.image(1)).status_code == 201
+    eventually(lambda: api(srv, "/api/v1/repositories/carol/app", auth=carol).status_code == 200
+               and api(srv, "/api/v1/repositories/carol/app", auth=carol).json()["tag_count"] == 2)
+    s = web_session(srv, *carol)
+    token = csrf_of(s.get(srv.url + "/r/carol/app/settings", timeout=30).text)
+    repo = "/api/v1/repositories/carol/app"
+
+    def state():
+        summary = api(srv, repo, auth=carol).json()
+        return (summary.get("description"), summary.get("visibility"), summary.get("tag_count"),
+                api(srv, repo + "/collaborators", auth=carol).json()["results"], api(srv, repo + "/webhooks", auth=carol).json()["results"],
+                api(srv, "/api/v1/tokens", auth=carol).json()["results"], api(srv, "/api/v1/users/carol", auth=carol).status_code)
+
+    before = state()
+    assert before[:3] == ("", "public", 2) and before[3:6] == ([], [], []) and before[6] == 200
+    # Each form, complete but for its token: refused, and the repository and account unchanged.
+    forms = [
+        ("/r/carol/app/-/settings", {"action": "describe", "description": "changed", "overview": "# changed"}),
+        ("/r/carol/app/-/settings", {"action": "visibility", "visibility": "private"}),
+        ("/r/carol/app/-/settings", {"action": "add-collaborator", "user": "bob", "role": "admin"}),
+        ("/r/carol/app/-/settings", {"action": "add-webhook", "url": "http://127.0.0.1:9/hook", "event-push": "on"}),
+        ("/r/carol/app/-/settings", {"action": "delete-tag", "tag": "v1", "confirm": "v1"}),
+        ("/r/carol/app/-/settings", {"action": "delete-repository", "confirm": "carol/app"}),
+        ("/settings", {"action": "create-token", "name": "sneaky", "scope-read": "on", "scope-write": "on"}),
+        ("/settings", {"action": "password", "current": carol[1], "password": "stolen-password-1", "repeat": "stolen-password-1"}),
+    ]
+    for path, data in forms:
+        for csrf in ({}, {"csrf": ""}, {"csrf": "0" * 32}, {"csrf": token[:-1]}):
+            r = s.post(srv.url + path, data={**data, **csrf}, allow_redirects=False, timeout=30)
+            assert r.status_code == 403, (path, data["action"], csrf, r.status_code)
+            assert "This form has expired" in r.text
+    # Another user's session token is not carol's either.
+    bob = web_session(srv, "bob", "bob-pw")
+    bob_token = csrf_of(bob.get(srv.url + "/", timeout=30).text)
+    for path, data in forms:
+        assert s.post(srv.url + path, data={**data, "csrf": bob_token}, allow_redirects=False, timeout=30).status_code == 403
+    assert state() == before
+    assert Registry(srv.url, auth=carol).get_manifest("carol/app", "v1").status_code == 200
+    # The same forms with the token do what they say (so the refusals above were the token's).
+    for path, data in forms:
+        r = s.post(srv.url + path, data={**data, "csrf": token}, allow_redirects=False, timeout=30)
+        assert r.status_code in (200, 303), (path, data["action"], r.status_code, r.text[-500:])
+    assert api(srv, "/api/v1/tokens", auth=("carol", "stolen-password-1")).json()["results"][0]["name"] == "sneaky"
+    assert api(srv, repo, auth=("carol", "stolen-password-1")).status_code == 404
+
+
+def web_bytes(count: int) -> str:
+    """A size as pages print it (WebFormat.bytes: decimal units, one decimal under 100)."""
+    value, unit = float(count), 0
+    while value >= 1000 and unit < 4:
+        value, unit = value / 1000, unit + 1
+    if unit == 0:
+        return f"{count} B"
+    rounded = round(value * 10) / 10
+    return (str(int(rounded)) if rounded >= 100 else str(rounded)) + " " + ["B", "kB", "MB", "GB", "TB"][unit]
+
+
+def test_the_tag_page_shows_the_image_config_annotations_and_layer_sizes_in_chromium(make_server, browser):
+    from selenium.webdriver.common.by import By
+
+    srv = make_server("pier")
+    layers = [images.random_layer(1_500_000), images.random_layer(40_000)]
+    annotations = {"org.opencontainers.image.source": "https://example.com/app", "org.opencontainers.image.revision": "4f2a9c1"}
+    image = images.image(layers, annotations=annotations, settings={
+        "Entrypoint": ["/usr/bin/app", "--serve"], "Cmd": ["--port", "8080"],
+        "Env": ["PATH=/usr/local/bin:/usr/bin", "APP_MODE=production"],
+        "ExposedPorts": {"8080/tcp": {}, "9090/udp": {}}, "User": "app:app", "WorkingDir": "/srv/app",
+    })
+    assert Registry(srv.url).push("team/app", "v1", image).status_code == 201
+    eventually(lambda: api(srv, "/api/v1/repositories/team/app").status_code == 200)
+    d = browser
+    d.get(srv.url + "/r/team/app/tags/v1")
+    section = d.find_element(By.CSS_SELECTOR, "section.image")
+    assert section.find_element(By.TAG_NAME, "h2").text == "linux/amd64"
+    config = {div.find_element(By.TAG_NAME, "dt").text: div.find_element(By.TAG_NAME, "dd").text
+              for div in section.find_elements(By.CSS_SELECTOR, "dl.config > div")}
+    assert config == {
+        "Entrypoint": "/usr/bin/app --serve", "Command": "--port 8080", "User": "app:app", "Working directory": "/srv/app",
+        "Exposed ports": "8080/tcp 9090/udp", "Environment": "PATH=/usr/local/bin:/usr/bin\nAPP_MODE=production",
+    }, config
+    rows = [[td.text for td in tr.find_elements(By.TAG_NAME, "td")] for tr in section.find_elements(By.CSS_SELECTOR, "table.layers tbody tr")]
+    assert [(row[0], row[2], row[3]) for row in rows] == [
+        (str(i + 1), images.OCI_LAYER, web_bytes(layer.size)) for i, layer in enumerate(layers)
+    ], rows
+    assert rows[0][3].endswith(" MB") and rows[1][3].endswith(" kB")
+    shown = {tr.find_element(By.TAG_NAME, "th").text: tr.find_element(By.TAG_NAME, "td").text
+             for tr in section.find_elements(By.CSS_SELECTOR, "table.pairs tr")}
+    assert shown == annotations
+    # The whole image's size: manifest, config and layers.
+    total = image.size + image.blobs[0].size + sum(layer.size for layer in layers)
+    assert web_bytes(total) in d.find_element(By.CSS_SELECTOR, "dl.facts").text
+
+
+def test_the_tag_table_shows_who_pushed_each_tag_and_when_it_was_last_pulled_in_chromium(owned, browser):
+    from selenium.webdriver.common.by import By
+
+    assert Registry(owned.url, auth=("bob", "bob-pw")).get_manifest("alice/app", "v1").status_code == 200
+    eventually(lambda: any(t["name"] == "v1" and t.get("last_pulled_at")
+                           for t in api(owned, "/api/v1/repositories/alice/app/tags", auth=ALICE).json()["results"]))
+    d = browser
+    d.delete_all_cookies()
+    d.get(owned.url + "/r/alice/app")
+    headings = [th.text for th in d.find_elements(By.CSS_SELECTOR, "table.tags thead th")]
+    assert headings == ["Tag", "Digest", "Size", "Platforms", "Pushed", "By", "Last pulled"]
+    rows = {}
+    for tr in d.find_elements(By.CSS_SELECTOR, "table.tags tbody tr"):
+        cells = tr.find_elements(By.TAG_NAME, "td")
+        rows[cells[0].text] = cells
+    assert sorted(rows) == ["v1", "v2"]
+    for tag, cells in rows.items():
+        assert cells[4].text == "just now" and cells[4].find_element(By.TAG_NAME, "time").get_attribute("datetime"), tag
+        assert cells[5].text == "alice", tag
+    pulled = rows["v1"][6].find_elements(By.TAG_NAME, "time")
+    assert rows["v1"][6].text == "just now" and pulled and pulled[0].get_attribute("datetime").startswith("20")
+    assert rows["v2"][6].text == "never" and rows["v2"][6].find_elements(By.TAG_NAME, "time") == []
+
+
+def test_search_pages_through_more_results_than_one_page_holds_in_chromium(make_server, browser):
+    from selenium.webdriver.common.by import By
+
+    srv = make_server("pier")
+    reg = Registry(srv.url)
+    image = images.image(1)
+    names = [f"fleet/service-{i:02d}" for i in range(27)]  # a page holds 25
+    for name in names:
+        assert reg.push(name, "v1", image).status_code == 201
+    eventually(lambda: api(srv, "/api/v1/search?q=").json()["count"] == len(names))
+    d = browser
+    d.delete_all_cookies()
+    d.get(srv.url + "/search?q=service")
+    assert d.find_element(By.CSS_SELECTOR, "p.count").text == "27 found"
+    first = [a.text for a in d.find_elements(By.CSS_SELECTOR, ".card h3 a")]
+    assert len(first) == 25
+    pager = d.find_element(By.CSS_SELECTOR, "nav.pager")
+    assert pager.find_element(By.CSS_SELECTOR, "span[aria-current=page]").text == "1"
+    click_and_wait(d, pager.find_element(By.LINK_TEXT, "Next"))
+    assert "page=2" in d.current_url and "q=service" in d.current_url
+    second = [a.text for a in d.find_elements(By.CSS_SELECTOR, ".card h3 a")]
+    assert len(second) == 2 and sorted(first + second) == names, (first, second)
+    pager = d.find_element(By.CSS_SELECTOR, "nav.pager")
+    assert pager.find_element(By.CSS_SELECTOR, "span[aria-current=page]").text == "2"
+    assert pager.find_elements(By.LINK_TEXT, "Next") == []
+    click_and_wait(d, pager.find_element(By.LINK_TEXT, "Previous"))
+    assert [a.text for a in d.find_elements(By.CSS_SELECTOR, ".card h3 a")] == first
+
+
+def luminance(css_color: str) -> float:
+    """The relative luminance (0 black, 1 white) of a computed `rgb(…)`/`rgba(…)` colour."""
+    r, g, b = (int(v) / 255 for v in re.findall(r"[\d.]+", css_color)[:3])
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+
+MAIN_PAGES = {"home": "/", "search": "/search?q=web", "repository": "/r/public/web", "tag": "/r/public/web/tags/v1"}
+
+
+def test_a_dark_system_theme_gives_dark_pages_in_chromium(site, browser):
+    d = browser
+    d.delete_all_cookies()
+    colours = "var s = getComputedStyle(document.body); return [s.backgroundColor, s.color];"
+    d.get(site.url + "/")
+    background, text = d.execute_script(colours)
+    assert luminance(background) > 0.9 and luminance(text) < 0.2, (background, text)
+    d.execute_cdp_cmd("Emulation.setEmulatedMedia", {"features": [{"name": "prefers-color-scheme", "value": "dark"}]})
+    try:
+        for name, path in MAIN_PAGES.items():
+            d.get(site.url + path)
+            assert d.execute_script("return matchMedia('(prefers-color-scheme: dark)').matches")
+            background, text = d.execute_script(colours)
+            assert luminance(background) < 0.1 and luminance(text) > 0.8, (name, background, text)
+            # Panels and form fields follow the theme too: nothing light left on the page.
+            light = d.execute_script("""
+                return Array.from(document.querySelectorAll('header, main *, input, textarea, select, .card, pre'))
+                  .map(e => [e.tagName + '.' + e.className, getComputedStyle(e).backgroundColor])
+                  .filter(p => p[1] !== 'rgba(0, 0, 0, 0)');""")
+            assert all(luminance(colour) < 0.3 or tag.startswith("BUTTON") for tag, colour in light), (name, light)
+            shot(d, f"dark-{name}", full_page=True)
+    finally:
+        d.execute_cdp_cmd("Emulation.setEmulatedMedia", {"features": []})
+
+
+def assert_fits_a_phone(d, url: str, name: str) -> None:
+    """`url` opened on a 390×844 phone screen: nothing on it wider than the screen, so it
+    never scrolls sideways (wide tables scroll inside their own box); a screenshot of all
+    of it as `narrow-{name}`."""
+    d.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", {"width": 390, "height": 844, "deviceScaleFactor": 1, "mobile": True})
+    try:
+        d.get(url)
+        inner, scroll = d.execute_script("return [innerWidth, document.documentElement.scrollWidth]")
+        assert inner == 390 and scroll <= inner, (name, inner, scroll)
+        shot(d, f"narrow-{name}", full_page=True)
+    finally:
+        d.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
+
+
+def test_a_phone_sized_window_never_scrolls_sideways_in_chromium(site, browser):
+    d = browser
+    d.delete_all_cookies()
+    for name, path in {**MAIN_PAGES, "login": "/login"}.items():
+        assert_fits_a_phone(d, site.url + path, name)
+    sign_in(d, site.url, "alice", "alice-pw")
+    for name, path in {"repository-signed-in": "/r/public/web", "settings": "/r/public/web/settings", "account": "/settings"}.items():
+        assert_fits_a_phone(d, site.url + path, name)
+    d.delete_all_cookies()

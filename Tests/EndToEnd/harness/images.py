@@ -119,9 +119,11 @@ def image(
     subject: "Manifest | None" = None,
     labels: dict | None = None,
     created: str | None = None,
+    settings: dict | None = None,
 ) -> Manifest:
     """A runnable-looking image: config with correct diff_ids, gzip layers; `labels` and
-    `created` go into its config as a build would write them."""
+    `created` go into its config as a build would write them, and `settings` over its
+    run settings (`config.config`: Entrypoint, Cmd, Env, ExposedPorts, User, WorkingDir…)."""
     if isinstance(layers, int):
         layers = [random_layer(layer_size, docker) for _ in range(layers)]
     config = {
@@ -133,6 +135,8 @@ def image(
     }
     if labels:
         config["config"]["Labels"] = labels
+    if settings:
+        config["config"].update(settings)
     if created:
         config["created"] = created
     config_blob = Blob(dumps(config), DOCKER_CONFIG if docker else OCI_CONFIG)
