@@ -17,6 +17,12 @@ final class UpstreamClient: Sendable {
     private let http: HTTPClient
     /// `Authorization` values by scope, with when they stop being good.
     private let authorizations = Mutex<[String: (value: String, expires: ContinuousClock.Instant)]>([:])
+    /// Until when the upstream counts as down after it could not be reached, so requests
+    /// meanwhile are answered from the cache at once instead of each waiting out a
+    /// connect timeout (a circuit breaker, as a proxy's `fail_timeout`).
+    private let downUntil = Mutex<ContinuousClock.Instant?>(nil)
+    /// How long an unreachable upstream is left alone before it is tried again.
+    static let retryAfter = Duration.seconds(3)
     private let latency: Metrics.Timer
     private let errors: Counter
 
@@ -36,7 +42,7 @@ final class UpstreamClient: Sendable {
             tlsConfiguration: tls,
             redirectConfiguration: .follow(max: 5, allowCycles: false),
             // A read that stalls this long is an outage; a slow but moving blob is not.
-            timeout: .init(connect: .seconds(10), read: .seconds(60))
+            timeout: .init(connect: .seconds(5), read: .seconds(60))
         )
         configuration.httpVersion = .automatic
         http = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
@@ -52,6 +58,9 @@ final class UpstreamClient: Sendable {
     /// is not a challenge; the caller reads or drains the body.
     /// - Parameter deadline: when the whole exchange, body included, must be over.
     func send(_ method: HTTPMethod, _ path: String, for name: RepositoryName, accept: [String] = [], deadline: Duration) async throws(UpstreamError) -> HTTPClientResponse {
+        if let until = downUntil.withLock({ $0 }), until > .now {
+            throw UpstreamError(.unreachable, upstream: upstream.host, "not reachable a moment ago; tried again within \(Self.retryAfter)")
+        }
         let scope = "repository:\(name.value):pull"
         var authorization = cachedAuthorization(scope)
         let started = ContinuousClock.now
@@ -66,8 +75,10 @@ final class UpstreamClient: Sendable {
                 response = try await http.execute(request, timeout: .nanoseconds(Int64(deadline.components.seconds) * 1_000_000_000))
             } catch {
                 errors.increment()
+                markDown()
                 throw UpstreamError(.unreachable, upstream: upstream.host, "\(method) \(path): \(error)")
             }
+            downUntil.withLock { $0 = nil }
             if response.status == .unauthorized, attempt == 0,
                let header = response.headers.first(name: "WWW-Authenticate"), let challenge = UpstreamChallenge(header) {
                 _ = try? await response.body.collect(upTo: 64 * 1024)
@@ -87,6 +98,12 @@ final class UpstreamClient: Sendable {
         let body = (try? await response.body.collect(upTo: 16 * 1024)).map { String(buffer: $0) } ?? ""
         let excerpt = body.prefix(200).replacingOccurrences(of: "\n", with: " ")
         return UpstreamError(.status(Int(response.status.code)), upstream: upstream.host, "\(what): \(response.status.code) \(excerpt)")
+    }
+
+    /// Records that the upstream could not be reached (and, for a blob cut off mid-way,
+    /// is called by the mirror too).
+    func markDown() {
+        downUntil.withLock { $0 = .now + Self.retryAfter }
     }
 
     private func cachedAuthorization(_ scope: String) -> String? {
@@ -128,6 +145,7 @@ final class UpstreamClient: Sendable {
                 body = try await response.body.collect(upTo: 1024 * 1024)
             } catch {
                 errors.increment()
+                markDown()
                 throw UpstreamError(.unreachable, upstream: upstream.host, "token service \(realm): \(error)")
             }
             guard status == 200,

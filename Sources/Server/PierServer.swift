@@ -57,7 +57,9 @@ public struct PierServer: Sendable {
         if index == nil { content.indexFeed?.finish() }
         let feeding = Task { [index, logger] in
             guard let feed = content.indexFeed, let index else { return }
-            await feed.run(index: index, content: content.store, logger: logger)
+            // The local registry, not the mirror: indexing a cached index must not fetch
+            // platforms nobody pulled (the facts hold what the cache holds).
+            await feed.run(index: index, content: content.registry, logger: logger)
         }
         do {
             try await serve(content, index: index, metrics: metrics)

@@ -38,6 +38,17 @@ def upstream_gets(upstream, path_part: str) -> int:
     )
 
 
+def until_upstream_answers(request, within: float = 15.0):
+    """`request()` once the mirror tries its upstream again: after a failure it leaves the
+    upstream alone for a few seconds (answering from the cache meanwhile)."""
+    deadline = time.monotonic() + within
+    while True:
+        r = request()
+        if (r.status_code != 503 and "Warning" not in r.headers) or time.monotonic() > deadline:
+            return r
+        time.sleep(0.5)
+
+
 @pytest.fixture
 def upstream(make_server):
     return make_server("distribution")
@@ -63,3 +74,293 @@ def test_skopeo_pulls_through_a_prefix_while_other_namespaces_stay_local(make_se
     assert_error(reg.start_upload("hub/library/app"), 405, "UNSUPPORTED")
     assert_error(reg.put_manifest("hub/library/app", "v2", img), 405, "UNSUPPORTED")
     assert_error(reg.delete(f"/v2/hub/library/app/manifests/{img.digest}"), 405, "UNSUPPORTED")
+
+
+def metrics_text(debug_port: int) -> str:
+    return requests.get(f"http://127.0.0.1:{debug_port}/metrics", timeout=10).text
+
+
+def sample(text: str, name: str, **labels) -> float:
+    """The sum of `name`'s samples whose labels include `labels`."""
+    total = 0.0
+    for line in text.splitlines():
+        if not line.startswith(name + "{") and not line.startswith(name + " "):
+            continue
+        if all(f'{k}="{v}"' in line for k, v in labels.items()):
+            total += float(line.rsplit(" ", 1)[1])
+    return total
+
+
+def with_metrics(config: dict, port: int) -> dict:
+    config.setdefault("http", {})["debug"] = {"addr": f"127.0.0.1:{port}", "prometheus": {"enabled": True}}
+    return config
+
+
+def test_one_upstream_transfer_serves_eight_concurrent_pulls_of_a_large_layer(make_server, upstream):
+    up = Registry(upstream.url)
+    big = random_layer(256 * 1024 * 1024)
+    img = image(layers=[big])
+    up.push("library/big", "v1", img)
+    pier = make_server("pier", config=mirror_config(upstream.url))
+    reg = Registry(pier.url, timeout=300)
+    assert reg.get_manifest("hub/library/big", "v1").status_code == 200
+    results: list = [None] * 8
+
+    def pull(i: int) -> None:
+        try:
+            results[i] = reg.pull_stream_digest("hub/library/big", big.digest)
+        except Exception as e:  # noqa: BLE001 - reported below
+            results[i] = e
+
+    threads = [threading.Thread(target=pull, args=(i,)) for i in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(600)
+    assert all(r == (big.digest, big.size) for r in results), results
+    assert upstream_gets(upstream, f"/blobs/{big.digest}") == 1, upstream.log[-3000:]
+    # Later pulls are the cache's.
+    assert reg.pull_stream_digest("hub/library/big", big.digest) == (big.digest, big.size)
+    assert upstream_gets(upstream, f"/blobs/{big.digest}") == 1
+
+
+def test_cached_tags_outlive_an_upstream_outage_and_fresh_tags_return_with_it(make_server, upstream):
+    up = Registry(upstream.url)
+    first = image(layers=1)
+    up.push("library/app", "v1", first)
+    up.push("library/other", "v1", image(layers=1))
+    debug = __import__("harness.server", fromlist=["free_port"]).free_port()
+    pier = make_server("pier", config=with_metrics(mirror_config(upstream.url), debug))
+    reg = Registry(pier.url)
+    r = reg.get_manifest("hub/library/app", "v1")
+    assert r.status_code == 200 and "Warning" not in r.headers
+    for blob in first.blobs:
+        assert reg.get_blob("hub/library/app", blob.digest).status_code == 200
+
+    upstream.stop()
+    r = reg.get_manifest("hub/library/app", "v1")
+    assert r.status_code == 200 and r.headers["Docker-Content-Digest"] == first.digest
+    assert "stale" in r.headers.get("Warning", "").lower(), r.headers
+    assert reg.head_manifest("hub/library/app", "v1").status_code == 200
+    for blob in first.blobs:
+        assert reg.get_blob("hub/library/app", blob.digest).content == blob.data
+    assert sample(metrics_text(debug), "pier_mirror_requests_total", result="stale") >= 2
+    # What was never cached fails clearly, naming the upstream.
+    missing = reg.get_manifest("hub/library/other", "v1")
+    assert_error(missing, 503, "UNAVAILABLE")
+    assert upstream.host in missing.text
+    assert_error(reg.get_blob("hub/library/other", "sha256:" + "0" * 64), 503, "UNAVAILABLE")
+
+    upstream.start()
+    second = image(layers=1)
+    up.push("library/app", "v1", second)
+    r = until_upstream_answers(lambda: reg.get_manifest("hub/library/app", "v1"))
+    assert r.status_code == 200 and r.headers["Docker-Content-Digest"] == second.digest
+    assert "Warning" not in r.headers
+    assert reg.get_manifest("hub/library/other", "v1").status_code == 200
+    assert sample(metrics_text(debug), "pier_mirror_requests_total", result="miss") >= 3
+    assert sample(metrics_text(debug), "pier_mirror_upstream_bytes_total") > 0
+
+
+def test_an_upstream_killed_in_the_middle_of_a_blob_leaves_nothing_cached(make_server, upstream):
+    up = Registry(upstream.url)
+    big = random_layer(128 * 1024 * 1024)
+    up.push("library/cut", "v1", image(layers=[big]))
+    pier = make_server("pier", config=mirror_config(upstream.url))
+    url = f"{pier.url}/v2/hub/library/cut/blobs/{big.digest}"
+    response = requests.get(url, stream=True, timeout=60)
+    assert response.status_code == 200 and int(response.headers["Content-Length"]) == big.size
+    stream = response.raw
+    received = len(stream.read(1024 * 1024))
+    # The client stops reading: the transfer waits for it a few MiB ahead, then the upstream dies.
+    time.sleep(1.0)
+    upstream.kill()
+    with pytest.raises(Exception):
+        while True:
+            chunk = stream.read(1024 * 1024)
+            if not chunk:
+                break
+            received += len(chunk)
+        if received != big.size:
+            raise IOError(f"short body: {received} of {big.size}")
+    response.close()
+    hex_digest = big.digest.split(":")[1]
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        partial = [p for p in pier.root.rglob("*") if p.is_file() and (hex_digest in str(p) or p.parent.name.endswith("_uploads"))]
+        blobs = list(pier.root.rglob(f"blobs/sha256/{hex_digest[:2]}/{hex_digest}/data"))
+        if not blobs:
+            break
+        time.sleep(0.2)
+    assert not blobs, "a cut transfer left a blob in the cache"
+    assert not [p for p in pier.root.rglob("_uploads/*/data") if p.stat().st_size > 0], "an upload session was left behind"
+    r = requests.get(url, timeout=30)
+    assert r.status_code == 503
+    upstream.start()
+    reg = Registry(pier.url, timeout=300)
+    until_upstream_answers(lambda: reg.head_blob("hub/library/cut", big.digest))
+    assert reg.pull_stream_digest("hub/library/cut", big.digest) == (big.digest, big.size)
+
+
+def test_an_index_is_kept_byte_exact_while_only_the_pulled_platform_is_fetched(make_server, upstream, tmp_path):
+    up = Registry(upstream.url)
+    amd = image(layers=1, arch="amd64")
+    arm = image(layers=1, arch="arm64")
+    multi = index([amd, arm])
+    up.push("library/multi", "v1", multi)
+    pier = make_server("pier", config=mirror_config(upstream.url))
+    skopeo("copy", "--src-tls-verify=false", "--override-arch=arm64", "--override-os=linux",
+           f"docker://{pier.host}/hub/library/multi:v1", f"oci:{tmp_path}/arm:v1")
+    reg = Registry(pier.url)
+    r = reg.get_manifest("hub/library/multi", "v1")
+    assert r.headers["Docker-Content-Digest"] == multi.digest and r.content == multi.data
+    upstream.stop()
+    # The pulled platform is cached whole; the other was never fetched.
+    assert reg.get_manifest("hub/library/multi", arm.digest).status_code == 200
+    for blob in arm.blobs:
+        assert reg.get_blob("hub/library/multi", blob.digest).status_code == 200
+    assert reg.get_manifest("hub/library/multi", amd.digest).status_code == 503
+    assert reg.get_manifest("hub/library/multi", "v1").content == multi.data
+
+
+def test_a_basic_auth_upstream_and_a_token_upstream_are_mirrored_side_by_side(make_server, htpasswd, tmp_path):
+    from harness.auth import token_for, write_htpasswd
+
+    # distribution 2.8.2 with htpasswd.
+    basic_file = htpasswd({"mirror": "mirror-pw"})
+    basic = make_server("distribution", config={
+        "auth": {"htpasswd": {"realm": "basic", "path": str(basic_file)}},
+    }, auth=("mirror", "mirror-pw"))
+    basic_image = image(layers=1)
+    Registry(basic.url, auth=("mirror", "mirror-pw")).push("team/tool", "v1", basic_image)
+
+    # A second Pier with its own token server: only `bob` may pull private/**.
+    work = tmp_path / "token-upstream"
+    (work / "keys").mkdir(parents=True)
+    write_htpasswd(work / "htpasswd", {"bob": "bob-pw"})
+    from harness.server import free_port
+    port = free_port()
+    token_upstream = make_server("pier", port=port, config={
+        "auth": {"token": {"realm": f"http://127.0.0.1:{port}/token", "service": "upstream", "issuer": "upstream"}},
+        "tokenserver": {"htpasswd": str(work / "htpasswd"), "key": str(work / "keys" / "token.key")},
+        "access": {"rules": [{"repository": "private/**", "users": ["bob"], "actions": ["pull", "push"]}]},
+    })
+    token = token_for(f"http://127.0.0.1:{port}/token", "upstream", ["repository:private/app:pull,push"], auth=("bob", "bob-pw"))
+    token_image = image(layers=1)
+    Registry(token_upstream.url, auth=f"Bearer {token}").push("private/app", "v1", token_image)
+
+    pier = make_server("pier", config={"mirrors": [
+        {"prefix": "basic", "remoteurl": basic.url, "username": "mirror", "password": "mirror-pw"},
+        {"prefix": "tokens", "remoteurl": token_upstream.url, "username": "bob", "password": "bob-pw"},
+        {"prefix": "anonymous", "remoteurl": token_upstream.url},
+    ]})
+    skopeo("copy", "--src-tls-verify=false", f"docker://{pier.host}/basic/team/tool:v1", f"oci:{tmp_path}/basic:v1")
+    skopeo("copy", "--src-tls-verify=false", f"docker://{pier.host}/tokens/private/app:v1", f"oci:{tmp_path}/token:v1")
+    assert json.loads((tmp_path / "basic" / "index.json").read_text())["manifests"][0]["digest"] == basic_image.digest
+    assert json.loads((tmp_path / "token" / "index.json").read_text())["manifests"][0]["digest"] == token_image.digest
+    # Without credentials the upstream refuses the mirror, and the client hears why.
+    refused = Registry(pier.url).get_manifest("anonymous/private/app", "v1")
+    assert refused.status_code in (403, 404), refused.text
+    assert refused.json()["errors"][0]["code"] in ("DENIED", "MANIFEST_UNKNOWN")
+
+
+def stored(root, digest: str) -> bool:
+    hex_digest = digest.split(":")[1]
+    return (root / f"docker/registry/v2/blobs/sha256/{hex_digest[:2]}/{hex_digest}/data").exists()
+
+
+def blob_bytes(root) -> int:
+    return sum(p.stat().st_size for p in root.rglob("blobs/sha256/*/*/data"))
+
+
+def test_ttl_eviction_removes_an_unpulled_image_but_never_a_layer_another_image_shares(make_server, upstream):
+    up = Registry(upstream.url)
+    base = random_layer(1024 * 1024)
+    a = image(layers=[base, random_layer(2 * 1024 * 1024)])
+    b = image(layers=[base, random_layer(512 * 1024)])
+    up.push("library/a", "v1", a)
+    up.push("library/b", "v1", b)
+    config = mirror_config(upstream.url, ttl="8s")
+    config["gc"] = {"interval": "1s", "grace": "0s"}
+    pier = make_server("pier", config=config)
+    reg = Registry(pier.url)
+    for name, img in (("hub/library/a", a), ("hub/library/b", b)):
+        assert reg.get_manifest(name, "v1").status_code == 200
+        for blob in img.blobs:
+            assert reg.get_blob(name, blob.digest).content == blob.data
+    # The last client's bytes arrive a moment before the cache commits them.
+    everything = {blob.digest for blob in a.blobs + b.blobs} | {a.digest, b.digest}
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and not all(stored(pier.root, d) for d in everything):
+        time.sleep(0.1)
+    before = blob_bytes(pier.root)
+    exclusive = a.blobs[0].size + a.blobs[2].size + a.size  # config, own layer, manifest
+    a_layer = a.blobs[2].digest.split(":")[1]
+    a_tag = pier.root / "docker/registry/v2/repositories/hub/library/a/_manifests/tags/v1"
+    # b is pulled (HEAD by tag, as docker and containerd start a pull) while a is not.
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        assert reg.head_manifest("hub/library/b", "v1").status_code == 200
+        if not a_tag.exists() and not list(pier.root.rglob(f"blobs/sha256/{a_layer[:2]}/{a_layer}/data")):
+            break
+        time.sleep(0.5)
+    assert not a_tag.exists(), "the unpulled image was not evicted"
+    assert not list(pier.root.rglob(f"blobs/sha256/{a_layer[:2]}/{a_layer}/data"))
+    assert before - blob_bytes(pier.root) == exclusive
+    # The shared base layer and everything of b stay, served without the upstream.
+    upstream.kill()
+    r = reg.get_manifest("hub/library/b", "v1")
+    assert r.status_code == 200 and r.headers["Docker-Content-Digest"] == b.digest
+    for blob in b.blobs:
+        assert reg.get_blob("hub/library/b", blob.digest).content == blob.data
+
+
+def test_podman_pulls_through_a_mirror_in_registries_conf(make_server, upstream, podman_factory, tmp_path):
+    require_tool("podman")
+    img = image(layers=1, docker=True)
+    Registry(upstream.url).push("library/app", "v1", img)
+    pier = make_server("pier", config=mirror_config(upstream.url))
+    conf = tmp_path / "registries.conf"
+    # The primary location cannot be reached: only the mirror can answer.
+    conf.write_text(
+        'unqualified-search-registries = []\n'
+        '[[registry]]\nlocation = "upstream.invalid:5000"\ninsecure = true\n'
+        f'[[registry.mirror]]\nlocation = "{pier.host}/hub"\ninsecure = true\n'
+    )
+    podman = podman_factory()
+    env = {"REGISTRY_AUTH_FILE": podman.authfile, "CONTAINERS_REGISTRIES_CONF": str(conf)}
+    run(podman.cmd("pull", "upstream.invalid:5000/library/app:v1"), env=env, timeout=300)
+    inspected = json.loads(run(podman.cmd("image", "inspect", "upstream.invalid:5000/library/app:v1"), env=env))
+    assert inspected[0]["Digest"] == img.digest
+    assert (pier.root / "docker/registry/v2/repositories/hub/library/app/_manifests/tags/v1/current/link").exists()
+
+
+def test_the_docker_engine_pulls_busybox_through_distributions_proxy_section_as_its_registry_mirror(make_server, upstream, tmp_path):
+    from test_docker_client import DOCKER, Dockerd, DockerdStartError, dockerd_binary, unavailable
+
+    busybox = image(layers=1, docker=True)
+    Registry(upstream.url).push("library/busybox", "latest", busybox)
+    pier = make_server("pier", config={"proxy": {"remoteurl": upstream.url}})
+
+    class MirroredDockerd(Dockerd):
+        def command(self) -> list[str]:
+            return [*super().command(), f"--registry-mirror=http://{pier.host}"]
+
+    binary = dockerd_binary()
+    if binary is None:
+        unavailable("the Docker engine is not installed (apt-get install docker.io; scripts/test.sh installs it)")
+    daemon = MirroredDockerd(binary, tmp_path / "dockerd")
+    try:
+        daemon.start()
+    except DockerdStartError as e:
+        unavailable(f"dockerd cannot start here: {e}")
+    try:
+        docker = daemon.client(tmp_path / "docker-config")
+        docker("pull", "busybox:latest", timeout=300)
+        assert docker.image_id("busybox:latest") == busybox.blobs[0].digest
+    finally:
+        daemon.stop()
+    # Cached under the name Docker asked for, as distribution's proxy stores it.
+    assert (pier.root / "docker/registry/v2/repositories/library/busybox/_manifests/tags/latest/current/link").exists()
+    # distribution's proxy mode takes no pushes.
+    assert_error(Registry(pier.url).start_upload("library/busybox"), 405, "UNSUPPORTED")
