@@ -293,7 +293,7 @@ let package = Package(
         ),
         .testTarget(
             name: "ConfigTests",
-            dependencies: ["Config", .product(name: "Logging", package: "swift-log")],
+            dependencies: ["Config", "Mirror", .product(name: "Logging", package: "swift-log")],
             swiftSettings: swiftSettings
         ),
         .testTarget(name: "IndexTests", dependencies: ["Index", "Registry", "OCI", "Auth", "TestSupport", .product(name: "Logging", package: "swift-log")], swiftSettings: swiftSettings),
@@ -302,6 +302,11 @@ let package = Package(
         .testTarget(name: "WebhooksTests", dependencies: ["Webhooks", "Auth", "Index"], swiftSettings: swiftSettings),
         .testTarget(name: "NotificationsTests", dependencies: ["Notifications", "Registry", "OCI"], swiftSettings: swiftSettings),
         .testTarget(name: "RegistryTests", dependencies: ["Registry", "Storage", "OCI", "TestSupport"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "MirrorTests",
+            dependencies: ["Mirror", "Registry", "OCI", "TestSupport", .product(name: "NIOCore", package: "swift-nio")],
+            swiftSettings: swiftSettings
+        ),
         .testTarget(
             name: "RegistryAPITests",
             dependencies: [
