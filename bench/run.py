@@ -346,7 +346,8 @@ class Run:
             make_htpasswd(htpasswd_path)
         for g in self.needed_groups():
             group = self.plan.groups[g]
-            for kind in group_kinds(group):
+            # A mirror's upstream (the reference) starts first: Pier's config names it.
+            for kind in sorted(group_kinds(group), key=lambda k: k != "distribution") if group.mirror else group_kinds(group):
                 if group.htpasswd and kind == "pier" and not self.pier_htpasswd:
                     continue
                 wd = self.workdir / f"{g}-{kind}"
@@ -368,6 +369,9 @@ class Run:
                     config["storage"]["redirect"] = {"disable": True}
                 if group.index_off and kind == "pier":
                     config["index"] = {"disabled": True}
+                if group.mirror and kind == "pier":
+                    upstream = self.servers[(g, "distribution")]
+                    config["mirrors"] = [{"prefix": "up", "remoteurl": upstream.url}]
                 if group.gc_busy and kind == "pier":
                     config["gc"] = {"interval": "100ms", "grace": "24h"}
                 if group.postgres and kind == "pier":
@@ -468,7 +472,15 @@ class Run:
             return rec
         if s.bench == "gc":
             return self.measure_collection(server, s, rec)
-        if s.bench in WRITE_SCENARIOS:
+        if s.mirror:
+            try:
+                s = dataclasses.replace(s, path=self.prepare_mirror_pull(server, s))
+            except (requests.RequestException, AssertionError) as e:
+                rec["error"] = f"mirror setup: {e}"
+                self.problems += 1
+                self.event(f"{s.id} on {server.label}: {rec['error'][:300]}")
+                return rec
+        if s.bench in WRITE_SCENARIOS or s.mirror:
             # Start every write measurement with the disk's queue empty, so the write-back
             # one server (or nginx) left behind is not billed to the next one measured.
             os.sync()
@@ -537,6 +549,26 @@ class Run:
             except requests.RequestException as e:
                 self.event(f"{s.id}: page weight not measured: {e}")
         return rec
+
+    def prepare_mirror_pull(self, server: BenchServer, s) -> str:
+        """Puts a fresh blob of the row's size on the mirror's upstream (the group's
+        reference), untimed, and answers the path the row pulls: through Pier's mirror
+        (first warming its cache for a "cached" row), or straight from the upstream."""
+        upstream = self.servers[(s.group, "distribution")]
+        digest = storage.push_random_blob(upstream.url, "bench/mirror", s.size)
+        if server.kind != "pier":
+            return f"/v2/bench/mirror/blobs/{digest}"
+        path = f"/v2/up/bench/mirror/blobs/{digest}"
+        if s.mirror == "cached":
+            with requests.get(server.url + path, stream=True, timeout=600) as r:
+                assert r.status_code == 200, f"warming the cache: {r.status_code}"
+                for _ in r.iter_content(1 << 20):
+                    pass
+            # The last bytes reach the client a moment before the cache commits them; a
+            # ranged read waits for the commit.
+            r = requests.get(server.url + path, headers={"Range": "bytes=0-0"}, timeout=120)
+            assert r.status_code == 206, f"the cached blob: {r.status_code}"
+        return path
 
     def measure_collection(self, server: BenchServer, s, rec: dict) -> dict:
         """One dry-run collection over the group's storage by the server's own collector

@@ -30,7 +30,8 @@ extension PierConfiguration {
     /// The collector's retention: each mirror's TTL first (a mirrored namespace keeps what
     /// was pulled within it), then the `retention` rules.
     public var retentionRules: [RetentionRule] {
-        mirrors.compactMap { mirror in
+        // The longest prefix first, as requests are routed: `hub/internal` before `hub`.
+        mirrors.sorted { $0.prefix.count > $1.prefix.count }.compactMap { mirror in
             mirror.ttl.map { RetentionRule(repositories: [mirror.repositories], keepWithin: $0, untaggedAfter: $0) }
         } + retention
     }

@@ -7,15 +7,16 @@ final class BlobFetch: Sendable {
     /// The chunks for the client that started the transfer; nil when that client asked
     /// for a range (it reads the cache once the transfer is stored).
     let relay: ChunkRelay?
-    private let answer = Mutex<(result: Result<Int64, any Error>?, waiting: [CheckedContinuation<Int64, any Error>])>((nil, []))
+    private let answer = Mutex<(result: Result<Int64?, any Error>?, waiting: [CheckedContinuation<Int64?, any Error>])>((nil, []))
 
     init(relaying: Bool) {
         relay = relaying ? ChunkRelay() : nil
     }
 
-    /// Records the upstream's answer: the size it will send, or why it will send nothing.
-    func answered(_ result: Result<Int64, any Error>) {
-        let waiting = answer.withLock { answer -> [CheckedContinuation<Int64, any Error>] in
+    /// Records the upstream's answer: the size it will relay, nil when nothing is relayed
+    /// (the client reads the cache once the transfer ends), or why it will send nothing.
+    func answered(_ result: Result<Int64?, any Error>) {
+        let waiting = answer.withLock { answer -> [CheckedContinuation<Int64?, any Error>] in
             guard answer.result == nil else { return [] }
             answer.result = result
             defer { answer.waiting = [] }
@@ -24,14 +25,28 @@ final class BlobFetch: Sendable {
         for continuation in waiting { continuation.resume(with: result) }
     }
 
-    /// The size the upstream announced, once it has answered.
-    func size() async throws -> Int64 {
+    /// The size the upstream announced, once it has answered; nil: read the cache.
+    func size() async throws -> Int64? {
         try await withCheckedThrowingContinuation { continuation in
-            let result = answer.withLock { answer -> Result<Int64, any Error>? in
+            let result = answer.withLock { answer -> Result<Int64?, any Error>? in
                 if answer.result == nil { answer.waiting.append(continuation) }
                 return answer.result
             }
             if let result { continuation.resume(with: result) }
         }
+    }
+}
+
+/// Cuts the client loose from its relay when its response goes away, whether or not the
+/// body was ever sent (a client that left before the upstream answered never reads).
+final class RelayLease: Sendable {
+    let relay: ChunkRelay
+
+    init(_ relay: ChunkRelay) {
+        self.relay = relay
+    }
+
+    deinit {
+        relay.abandon()
     }
 }

@@ -16,13 +16,24 @@ final class ChunkRelay: Sendable {
         var abandoned = false
         var consumer: CheckedContinuation<ByteBuffer?, any Error>?
         var producer: CheckedContinuation<Void, Never>?
+        /// When the client last took a chunk, and whether a watchdog checks that.
+        var lastTake = ContinuousClock.now
+        var watched = false
     }
+
+    /// Why a client's read fails after it was cut loose.
+    struct Abandoned: Error {}
 
     private let state = Mutex(State())
     private let limit: Int
+    /// How long the transfer waits for a client that takes nothing before it goes on
+    /// without it: a client that stopped reading must not hold back, or time out, the
+    /// transfer other clients wait for.
+    private let patience: Duration
 
-    init(limit: Int = 8 * 1024 * 1024) {
+    init(limit: Int = 8 * 1024 * 1024, patience: Duration = .seconds(20)) {
         self.limit = limit
+        self.patience = patience
     }
 
     /// Offers a chunk to the client; returns once the client is within `limit` bytes.
@@ -31,6 +42,7 @@ final class ChunkRelay: Sendable {
             guard !state.abandoned else { return nil }
             if let consumer = state.consumer {
                 state.consumer = nil
+                state.lastTake = .now
                 return consumer
             }
             state.chunks.append(chunk)
@@ -42,12 +54,32 @@ final class ChunkRelay: Sendable {
             return
         }
         await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-            let proceed = state.withLock { state in
-                guard !state.abandoned, state.buffered > limit else { return true }
+            let (proceed, watch) = state.withLock { state -> (Bool, Bool) in
+                guard !state.abandoned, state.buffered > limit else { return (true, false) }
                 state.producer = continuation
-                return false
+                defer { state.watched = true }
+                return (false, !state.watched)
             }
             if proceed { continuation.resume() }
+            if watch { startWatchdog() }
+        }
+    }
+
+    /// Cuts the client loose when it has taken nothing for `patience` while the transfer
+    /// waits for it; ends with the transfer.
+    private func startWatchdog() {
+        Task { [weak self, patience] in
+            while let relay = self {
+                let (done, stalled) = relay.state.withLock { state in
+                    (state.finished || state.abandoned, state.producer != nil && ContinuousClock.now - state.lastTake > patience)
+                }
+                if done { return }
+                if stalled {
+                    relay.abandon()
+                    return
+                }
+                try? await Task.sleep(for: patience / 4)
+            }
         }
     }
 
@@ -55,7 +87,7 @@ final class ChunkRelay: Sendable {
     func finish(_ error: (any Error)?) {
         let waiting = state.withLock { state -> CheckedContinuation<ByteBuffer?, any Error>? in
             state.finished = true
-            state.failure = error
+            if state.failure == nil { state.failure = error }
             defer { state.consumer = nil }
             return state.consumer
         }
@@ -86,6 +118,7 @@ final class ChunkRelay: Sendable {
     private func step(_ state: inout State) -> Step? {
         if state.head < state.chunks.count {
             let chunk = state.chunks[state.head]
+            state.lastTake = .now
             state.head += 1
             state.buffered -= chunk.readableBytes
             if state.head == state.chunks.count {
@@ -115,14 +148,19 @@ final class ChunkRelay: Sendable {
 
     /// The client went away: drop what is buffered and never make the producer wait again.
     func abandon() {
-        let producer = state.withLock { state -> CheckedContinuation<Void, Never>? in
+        let (producer, consumer) = state.withLock { state -> (CheckedContinuation<Void, Never>?, CheckedContinuation<ByteBuffer?, any Error>?) in
             state.abandoned = true
             state.chunks = []
             state.head = 0
             state.buffered = 0
-            defer { state.producer = nil }
-            return state.producer
+            if state.failure == nil && !state.finished { state.failure = Abandoned() }
+            defer {
+                state.producer = nil
+                state.consumer = nil
+            }
+            return (state.producer, state.consumer)
         }
         producer?.resume()
+        consumer?.resume(throwing: Abandoned())
     }
 }

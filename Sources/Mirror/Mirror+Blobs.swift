@@ -42,17 +42,20 @@ extension Mirror {
         }
         if started { route.metrics.misses.increment() }
         if started, let relay = fetch.relay {
-            let size: Int64
-            do { size = try await fetch.size() } catch { throw clientError(error, route: route, missing: .blobUnknown(digest)) }
-            return BlobContent(size: size, range: nil, body: size == 0 ? .empty : .stream(BlobStream { body in
-                do {
-                    while let chunk = try await relay.next() { try await body(chunk) }
-                } catch {
-                    // The client left, or the transfer failed: the transfer goes on without it.
-                    relay.abandon()
-                    throw error
-                }
-            }))
+            let announced: Int64?
+            do { announced = try await fetch.size() } catch { throw clientError(error, route: route, missing: .blobUnknown(digest)) }
+            if let size = announced {
+                let lease = RelayLease(relay)
+                return BlobContent(size: size, range: nil, body: size == 0 ? .empty : .stream(BlobStream { body in
+                    do {
+                        while let chunk = try await lease.relay.next() { try await body(chunk) }
+                    } catch {
+                        // The client left, or the transfer failed: the transfer goes on without it.
+                        lease.relay.abandon()
+                        throw error
+                    }
+                }))
+            }
         }
         do { try await transfer.value } catch { throw clientError(error, route: route, missing: .blobUnknown(digest)) }
         return try await local.pullBlob(name, digest, range: range, origin: origin)
@@ -62,18 +65,24 @@ extension Mirror {
     /// the local registry commits only when the bytes match the digest.
     func transfer(_ route: Route, _ name: RepositoryName, _ upstreamName: RepositoryName, _ digest: Digest, into fetch: BlobFetch) async throws {
         do {
+            // Stored by a transfer that ended between the caller's miss and this one's start.
+            if (try? await local.headBlob(name, digest, range: nil)) != nil {
+                fetch.answered(.success(nil))
+                fetch.relay?.finish(nil)
+                return
+            }
             let response = try await route.client.send(
                 .GET, "/v2/\(upstreamName)/blobs/\(digest)", for: upstreamName, deadline: .seconds(24 * 3600)
             )
             guard response.status == .ok else { throw await route.client.failure(response, "blob \(digest)") }
-            guard let length = response.headers.first(name: "Content-Length").flatMap(Int64.init), length >= 0 else {
-                throw UpstreamError(.invalid, upstream: route.upstream.host, "a blob without Content-Length")
-            }
+            // Without a length (a chunked answer) nothing is relayed: the client waits for
+            // the blob to be stored and reads the cache.
+            let length = response.headers.first(name: "Content-Length").flatMap(Int64.init).flatMap { $0 >= 0 ? $0 : nil }
             fetch.answered(.success(length))
-            let body = RelayedBody(base: response.body, relay: fetch.relay, counter: route.metrics.bytes)
+            let body = RelayedBody(base: response.body, relay: length == nil ? nil : fetch.relay, counter: route.metrics.bytes)
             do {
                 let stored = try await local.uploadMonolithic(name, digest: digest, body: body, origin: Self.origin)
-                guard stored == length else {
+                if let length, stored != length {
                     throw UpstreamError(.invalid, upstream: route.upstream.host, "blob \(digest) was \(stored) bytes, announced \(length)")
                 }
             } catch let error as RegistryError where error.code == .digestInvalid || error.code == .sizeInvalid {
@@ -87,7 +96,7 @@ extension Mirror {
                 throw UpstreamError(.unreachable, upstream: route.upstream.host, "blob \(digest) broke off: \(error)")
             }
             fetch.relay?.finish(nil)
-            logger.debug("mirror cached a blob", metadata: ["repository": "\(name)", "digest": "\(digest)", "bytes": "\(length)"])
+            logger.debug("mirror cached a blob", metadata: ["repository": "\(name)", "digest": "\(digest)"])
         } catch {
             logger.warning("mirror could not fetch a blob", metadata: ["repository": "\(name)", "digest": "\(digest)", "error": "\(error)"])
             fetch.answered(.failure(error))

@@ -104,6 +104,8 @@ extension Mirror {
         let body: ByteBuffer
         do {
             body = try await response.body.collect(upTo: Manifest.maximumSize)
+        } catch let error as NIOTooManyBytesError {
+            throw UpstreamError(.invalid, upstream: route.upstream.host, "manifest \(upstreamName):\(reference) is larger than \(error.maxBytes ?? Manifest.maximumSize) bytes")
         } catch {
             throw UpstreamError(.unreachable, upstream: route.upstream.host, "manifest \(upstreamName):\(reference) broke off: \(error)")
         }
@@ -116,7 +118,13 @@ extension Mirror {
         }
         let contentType = response.headers.first(name: "Content-Type").map { String($0.prefix { $0 != ";" }).trimmingCharacters(in: .whitespaces) }
         route.metrics.misses.increment()
-        let stored = try await local.cacheManifest(name, reference: reference, bytes: bytes, contentType: contentType, origin: Self.origin)
+        let stored: StoredManifest
+        do {
+            stored = try await local.cacheManifest(name, reference: reference, bytes: bytes, contentType: contentType, origin: Self.origin)
+        } catch let error as RegistryError where [.manifestInvalid, .digestInvalid].contains(error.code) {
+            // What the upstream sent is no manifest: its fault, not the client's.
+            throw UpstreamError(.invalid, upstream: route.upstream.host, "manifest \(upstreamName):\(reference): \(error.message)")
+        }
         touched.withLock { $0[touchKey(name, reference)] = .now }
         logger.debug("mirror cached a manifest", metadata: ["repository": "\(name)", "reference": "\(reference)", "digest": "\(stored.digest)"])
         return stored
@@ -138,8 +146,8 @@ extension Mirror {
         return "\(name.value):\(reference)"
     }
 
-    /// Marks a cached tag or manifest as in use by rewriting its link, at most every
-    /// eighth of the TTL (and at least hourly): the collector evicts by that time.
+    /// Notes a cached tag or manifest as in use, at most every eighth of the TTL (and at
+    /// least hourly): the collector evicts what was not used within the TTL.
     func touchIfDue(_ route: Route, _ name: RepositoryName, _ reference: Reference) {
         guard let ttl = route.upstream.ttl else { return }
         let interval = min(ttl / 8, .seconds(3600))
@@ -152,7 +160,7 @@ extension Mirror {
         }
         guard due else { return }
         Task { [local, logger] in
-            do { try await local.touch(name, reference) } catch {
+            do { try await local.noteUse(name, reference) } catch {
                 logger.debug("mirror could not mark a cached manifest in use", metadata: ["repository": "\(name)", "error": "\(error)"])
             }
         }

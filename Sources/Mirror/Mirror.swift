@@ -40,9 +40,18 @@ public final class Mirror: ContentStore {
         self.local = local
         self.logger = logger
         // The longest prefix first, so `hub/internal` can be its own upstream inside `hub`.
-        routes = try upstreams.sorted { $0.prefix.count > $1.prefix.count }.map {
-            Route(upstream: $0, client: try UpstreamClient($0), metrics: MirrorMetrics(upstream: $0.host))
+        var routes = [Route]()
+        for upstream in upstreams.sorted(by: { $0.prefix.count > $1.prefix.count }) {
+            do {
+                routes.append(Route(upstream: upstream, client: try UpstreamClient(upstream), metrics: MirrorMetrics(upstream: upstream.host)))
+            } catch {
+                // Clients already made hold connection pools that must be shut down.
+                let made = routes
+                Task { for route in made { await route.client.shutdown() } }
+                throw error
+            }
         }
+        self.routes = routes
     }
 
     /// Closes the upstream connections and the local registry's driver.

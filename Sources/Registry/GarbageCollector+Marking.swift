@@ -100,15 +100,23 @@ extension GarbageCollector {
         _ name: RepositoryName, _ contents: RepositoryContents, tagged targets: [Tag: Digest], startedAt: Int64,
         marking: inout Marking, report: inout CollectionReport
     ) async throws {
-        let revisions = contents.revisions
         let tags = Array(contents.tags.keys)
         let tagged = tags.map { targets[$0] }
         var roots = Set<Digest>()
         var policy = options.untagged
+        var revisions = contents.revisions
         if let rule = options.retention.first(where: { $0.covers(name) }) {
             policy = .delete(after: rule.untaggedAfter)
             let present = zip(tags, tagged).compactMap { tag, digest in digest.map { (tag, $0, contents.tags[tag] ?? 0) } }
-            let pulled = await options.lastPulled?(name) ?? [:]
+            // Pulls as the index counts them, and uses a mirror noted (a cached manifest by
+            // digest counts from its last use too).
+            var pulled = await options.lastPulled?(name) ?? [:]
+            for (key, time) in (try? await registry.lastUses(name)) ?? [:] {
+                pulled[key] = max(pulled[key] ?? 0, time)
+            }
+            for (digest, modified) in revisions {
+                if let used = pulled[Layout.useKey(.digest(digest))], used > modified { revisions[digest] = used }
+            }
             let expired = expiredTags(name, rule: rule, tags: present, pulled: pulled, startedAt: startedAt)
             let gone = Set(expired.map(\.removal.tag))
             for case let (tag, digest?) in zip(tags, tagged) where !gone.contains(tag) { roots.insert(digest) }

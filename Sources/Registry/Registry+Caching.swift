@@ -1,3 +1,4 @@
+import Foundation
 public import OCI
 
 extension Registry {
@@ -13,15 +14,43 @@ extension Registry {
         ).0
     }
 
-    /// Writes a tag's or a manifest's link again with the same target, so its time says
-    /// the cached copy is still in use: the collector's retention reads that time, and a
-    /// mirror's eviction is retention by it.
-    public func touch(_ name: RepositoryName, _ reference: Reference) async throws {
+    /// Records that a cached tag or manifest is still in use: the collector's retention
+    /// counts the time as a pull (a mirror's eviction is retention by it).
+    ///
+    /// A marker of its own rather than the tag's link written again: a link rewritten
+    /// from a read a moment old could move a tag back, or bring back one just deleted.
+    public func noteUse(_ name: RepositoryName, _ reference: Reference) async throws {
         try requireWritable()
-        let digest = try await resolve(name, reference)
+        try await driver.write(Array("\(Int64(Date.now.timeIntervalSince1970))".utf8), to: layout.useMarker(name, reference))
+    }
+
+    /// When each tag (by name) and manifest (``Layout/useKey(_:)``) of `name` was last
+    /// noted in use, in seconds since 1970.
+    public func lastUses(_ name: RepositoryName) async throws -> [String: Double] {
+        var uses = [String: Double]()
+        for file in try await driver.listFiles(under: layout.useMarkers(name), skipping: []) {
+            uses[file.path] = file.modified
+        }
+        return uses
+    }
+}
+
+extension Layout {
+    /// Where a mirror notes that the cached tags of a repository are in use.
+    public func useMarkers(_ name: RepositoryName) -> String {
+        "\(Self.base)/_pier/uses/\(name.value)"
+    }
+
+    /// One tag's or manifest's marker.
+    public func useMarker(_ name: RepositoryName, _ reference: Reference) -> String {
+        "\(useMarkers(name))/\(Self.useKey(reference))"
+    }
+
+    /// A tag's marker is named like the tag; a manifest's sits under `@`, apart from tags.
+    public static func useKey(_ reference: Reference) -> String {
         switch reference {
-        case .tag(let tag): try await writeLink(digest, to: layout.tagCurrentLink(name, tag))
-        case .digest: try await writeLink(digest, to: layout.revisionLink(name, digest))
+        case .tag(let tag): tag.value
+        case .digest(let digest): "@/\(digest.algorithm.rawValue)-\(digest.encoded)"
         }
     }
 }

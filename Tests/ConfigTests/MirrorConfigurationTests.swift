@@ -64,8 +64,9 @@ import Testing
         #expect(config.mirrors.count == 2)
         #expect(config.mirrors[0].prefix == "hub" && config.mirrors[0].freshness == .seconds(300) && config.mirrors[0].ttl == .seconds(168 * 3600))
         #expect(config.mirrors[1].username == "bot" && config.mirrors[1].caFile == ca && config.mirrors[1].insecureSkipVerify)
-        // Each mirror's TTL first, then the configured rules.
-        #expect(config.retentionRules.map(\.repositories) == [[RepositoryGlob("hub/**")], [RepositoryGlob("ghcr/team/**")], [RepositoryGlob("team/**")]])
+        // Each mirror's TTL first, the longest prefix first as requests are routed, then the
+        // configured rules.
+        #expect(config.retentionRules.map(\.repositories) == [[RepositoryGlob("ghcr/team/**")], [RepositoryGlob("hub/**")], [RepositoryGlob("team/**")]])
     }
 
     @Test(arguments: [

@@ -67,4 +67,26 @@ import Testing
         relay.finish(nil)
         #expect(try await reader.value == nil)
     }
+
+    @Test func aClientThatStopsReadingIsCutLooseAndTheTransferGoesOn() async throws {
+        let relay = ChunkRelay(limit: 100, patience: .milliseconds(200))
+        let producer = Task {
+            for _ in 0..<1000 { await relay.send(chunk(100)) }
+            relay.finish(nil)
+        }
+        #expect(try await relay.next()?.readableBytes == 100)
+        // The client takes nothing more: the transfer ends without it, however long that takes.
+        await producer.value
+        await #expect(throws: ChunkRelay.Abandoned.self) {
+            while try await relay.next() != nil {}
+        }
+    }
+
+    @Test func aClientLeftWaitingIsWokenWithAnError() async throws {
+        let relay = ChunkRelay()
+        let reader = Task { try await relay.next() }
+        try await Task.sleep(for: .milliseconds(50))
+        relay.abandon()
+        await #expect(throws: ChunkRelay.Abandoned.self) { try await reader.value }
+    }
 }

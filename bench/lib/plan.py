@@ -54,6 +54,9 @@ class Group:
     # Pier collects garbage without pause while the rows run (gc.interval 100ms, a grace
     # period longer than the run so nothing measured is taken).
     gc_busy: bool = False
+    # Pier is a pull-through mirror of the group's reference (`mirrors`, prefix `up`): the
+    # mirror rows pull through Pier what the reference holds, and straight from it.
+    mirror: bool = False
 
 
 @dataclass(frozen=True)
@@ -75,6 +78,9 @@ class Scenario:
     # clients do ("go": docker, containerd, skopeo, podman) or driving curl ("curl").
     client: str = "pier-bench"
     http2: bool = False  # over TLS: HTTP/2 as Go clients speak it by default (else HTTP/1.1 only)
+    # Mirror rows: "cold" pulls a blob the mirror has not seen (fetched from the upstream
+    # while sent), "cached" one it holds; the reference's side pulls straight from it.
+    mirror: str = ""
 
     @property
     def auth(self) -> bool:
@@ -206,6 +212,7 @@ def build_plan(quick: bool, rounds: int | None = None) -> Plan:
         "gc-s3": Group("gc-s3", gc_repos=gc_repos, s3=True),
         # The registry's own rows while Pier collects without pause over 1,000 repositories.
         "gc-busy": Group("gc-busy", catalog_repos=cat_small, gc_busy=True),
+        "mirror": Group("mirror", mirror=True),
     }
 
     def tls_rows(proto: str, h2: bool) -> list[Scenario]:
@@ -329,6 +336,13 @@ def build_plan(quick: bool, rounds: int | None = None) -> Plan:
                 title=f"push-monolith {size_label(s1m)} ×{n1m}, c=8, while Pier collects garbage"),
         replace(push("pull-1m-gc", "pull", s1m, n1m, 8), group="gc-busy",
                 title=f"pull {size_label(s1m)} ×{n1m}, c=8, while Pier collects garbage"),
+        # The pull-through mirror: a 1 GiB blob the reference holds, pulled through Pier
+        # (`mirrors` with the reference as upstream) the first time (streamed while stored)
+        # and once cached, against the same pull straight from the reference; read by curl.
+        *[Scenario(f"mirror-{state}-1g", "get-url", f"pull {size_label(s1g)} through the mirror, {state}, c=1, "
+                   f"{CLIENT_TITLE['curl']}", group="mirror", concurrency=1, size=s1g, count=count,
+                   metric="mb_per_s", moves_bytes=True, client="curl", mirror=state)
+          for state, count in (("cold", 1), ("cached", npull1g))],
         # Over TLS, each server terminating it itself, and nginx in front of the reference:
         # HTTP/1.1 and HTTP/2 as a Go client speaks them (one connection per request at once,
         # or one connection multiplexed). 1 GiB pulls are read by curl: a Go client hashing

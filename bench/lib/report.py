@@ -253,6 +253,20 @@ def check_targets(summary: dict) -> list[dict]:
             add(name, sid, busy >= 0.8 * idle, f"{busy / idle:.0%} ({busy:,.1f} vs {idle:,.1f} MB/s)")
     vs_reference("pull-1g", 1)
     vs_ceiling("pull-1g", "nginx-get-big", 1.0, "nginx GET MB/s")
+    # The pull-through mirror: a first pull (fetched from the upstream while sent and
+    # stored) ≥ 0.9× the same pull straight from the upstream; a cached one as fast as
+    # Pier's own pull of the same size read by the same client.
+    vs_reference("mirror-cold-1g", 0.9)
+    name = "mirror-cached-1g ≥ pull-1g-curl (Pier's local pull)"
+    if "mirror-cached-1g" not in sc or "pull-1g-curl" not in sc:
+        add(name, "mirror-cached-1g", None, "not run")
+    else:
+        cached, local = metric("mirror-cached-1g", "pier", "mb_per_s"), metric("pull-1g-curl", "pier", "mb_per_s")
+        if cached is None or local is None:
+            add(name, "mirror-cached-1g", None, "no data")
+        else:
+            # Within the rounds' noise (5%), as the index on/off pairs are held.
+            add(name, "mirror-cached-1g", cached >= 0.95 * local, f"{cached / local:.0%} ({cached:,.1f} vs {local:,.1f} MB/s)")
     # Pulls as the clients people use read them: Go's net/http (docker, containerd, skopeo,
     # podman) and curl.
     for client in ("go", "curl"):

@@ -237,3 +237,48 @@ def populate_gc_s3(client, bucket: str, repos: int, blobs_per_repo: int, threads
     with concurrent.futures.ThreadPoolExecutor(max_workers=threads) as pool:
         list(pool.map(lambda kv: client.put_object(Bucket=bucket, Key=kv[0], Body=kv[1]), objects))
     return {"repos": repos, "blobs": repos * blobs_per_repo, "garbage": garbage, "seconds": round(time.monotonic() - t0, 3)}
+
+
+class RandomBody:
+    """`size` bytes no registry has seen (a fresh 32-byte prefix, then one random block
+    over and over), iterated in blocks with a length, so an HTTP client streams them with
+    a Content-Length."""
+
+    def __init__(self, size: int, block: int = 16 << 20):
+        self.size = size
+        self.prefix = os.urandom(min(32, size))
+        self.block = os.urandom(min(block, max(size - len(self.prefix), 0)))
+
+    def __len__(self) -> int:
+        return self.size
+
+    def __iter__(self):
+        if self.prefix:
+            yield self.prefix
+        left = self.size - len(self.prefix)
+        while left > 0:
+            piece = self.block[:left]
+            left -= len(piece)
+            yield piece
+
+    def digest(self) -> str:
+        h = hashlib.sha256()
+        for piece in self:
+            h.update(piece)
+        return "sha256:" + h.hexdigest()
+
+
+def push_random_blob(url: str, repo: str, size: int) -> str:
+    """Uploads a blob of `size` bytes no registry has seen to `repo` in one monolithic
+    PUT, streamed; answers its digest."""
+    import requests
+
+    body = RandomBody(size)
+    digest = body.digest()
+    start = requests.post(f"{url}/v2/{repo}/blobs/uploads/", timeout=60)
+    assert start.status_code == 202, f"upload start: {start.status_code} {start.text[:200]}"
+    location = requests.compat.urljoin(url + "/", start.headers["Location"])
+    put = requests.put(location, params={"digest": digest}, data=body,
+                       headers={"Content-Type": "application/octet-stream"}, timeout=600)
+    assert put.status_code == 201, f"upload: {put.status_code} {put.text[:200]}"
+    return digest

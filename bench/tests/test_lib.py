@@ -410,3 +410,22 @@ def test_the_web_rows_hold_each_page_under_100_kb():
     t = {x["target"]: x for x in report.summarize(rows, ms, [], {}, {})["targets"]}
     assert t["web-repository-100 page weight < 100 KB"]["status"] == "PASS"
     assert t["web-home-10k page weight < 100 KB"]["status"] == "FAIL"
+
+
+def test_random_body_has_its_length_and_a_fresh_digest():
+    from lib.storage import RandomBody
+
+    for size in (0, 10, 32, 33, (1 << 20) + 7):
+        body = RandomBody(size, block=1 << 16)
+        assert len(body) == size and sum(len(p) for p in body) == size
+    assert RandomBody(1000).digest() != RandomBody(1000).digest()
+
+
+def test_mirror_rows_pull_through_pier_cold_and_cached_with_their_targets():
+    from lib import plan as planlib
+
+    plan = planlib.build_plan(quick=False)
+    rows = {s.id: s for s in plan.scenarios if s.group == "mirror"}
+    assert set(rows) == {"mirror-cold-1g", "mirror-cached-1g"}
+    assert rows["mirror-cold-1g"].mirror == "cold" and rows["mirror-cached-1g"].client == "curl"
+    assert plan.groups["mirror"].mirror
