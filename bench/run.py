@@ -556,6 +556,10 @@ class Run:
         (first warming its cache for a "cached" row), or straight from the upstream."""
         upstream = self.servers[(s.group, "distribution")]
         digest = storage.push_random_blob(upstream.url, "bench/mirror", s.size)
+        # A cold pull through the mirror writes the blob: resident free memory first, as
+        # pier-bench --warm-memory gives every write row (MemoryWarmer.swift says why),
+        # on both sides alike.
+        storage.warm_memory(self.plan.warm_bytes)
         if server.kind != "pier":
             return f"/v2/bench/mirror/blobs/{digest}"
         path = f"/v2/up/bench/mirror/blobs/{digest}"

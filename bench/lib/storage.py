@@ -282,3 +282,16 @@ def push_random_blob(url: str, repo: str, size: int) -> str:
                        headers={"Content-Type": "application/octet-stream"}, timeout=600)
     assert put.status_code == 201, f"upload: {put.status_code} {put.text[:200]}"
     return digest
+
+
+def warm_memory(size: int) -> None:
+    """Touches and frees `size` bytes of anonymous memory, so the next writes into the
+    page cache take resident pages (bench/Sources/pier-bench/MemoryWarmer.swift)."""
+    import mmap
+
+    if size <= 0:
+        return
+    block = b"\x01" * (1 << 20)
+    with mmap.mmap(-1, size) as region:
+        for offset in range(0, size - len(block) + 1, len(block)):
+            region[offset:offset + len(block)] = block
