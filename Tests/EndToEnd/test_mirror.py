@@ -364,3 +364,24 @@ def test_the_docker_engine_pulls_busybox_through_distributions_proxy_section_as_
     assert (pier.root / "docker/registry/v2/repositories/library/busybox/_manifests/tags/latest/current/link").exists()
     # distribution's proxy mode takes no pushes.
     assert_error(Registry(pier.url).start_upload("library/busybox"), 405, "UNSUPPORTED")
+
+
+def test_an_https_upstream_is_trusted_through_its_own_ca_and_refused_without_it(make_server, test_ca, tmp_path):
+    ca_path = test_ca.write(tmp_path / "tls" / "ca.crt")
+    cert, key = test_ca.server_cert().write(tmp_path / "tls", "server")
+    secure = make_server("distribution", config={"http": {"tls": {"certificate": cert, "key": key}}},
+                         scheme="https", verify=ca_path)
+    img = image(layers=1)
+    Registry(secure.url, verify=ca_path).push("team/app", "v1", img)
+    pier = make_server("pier", config={"mirrors": [
+        {"prefix": "trusted", "remoteurl": secure.url, "tls": {"ca": ca_path}},
+        {"prefix": "untrusted", "remoteurl": secure.url},
+    ]})
+    reg = Registry(pier.url)
+    assert reg.get_manifest("trusted/team/app", "v1").headers["Docker-Content-Digest"] == img.digest
+    for blob in img.blobs:
+        assert reg.get_blob("trusted/team/app", blob.digest).content == blob.data
+    # A certificate the mirror cannot verify is an upstream it cannot reach: 503, naming it.
+    refused = reg.get_manifest("untrusted/team/app", "v1")
+    assert_error(refused, 503, "UNAVAILABLE")
+    assert secure.host in refused.text
