@@ -141,3 +141,69 @@ def test_the_s3_compose_file_runs_pier_on_a_bucket_by_registry_variables_alone(t
     finally:
         proc.terminate()
         proc.wait(30)
+
+
+IMAGE_SCRIPT = Path(__file__).resolve().parents[2] / "deploy" / "image" / "build.sh"
+
+
+def test_pier_ships_as_an_oci_image_that_is_pushed_pulled_and_run_with_podman(tmp_path, make_server, podman_factory, need_pier):
+    """deploy/image/build.sh makes the image from the binary under test (CI's is the debug
+    build; releases use the stripped release binary), skopeo pushes it into a running Pier,
+    podman pulls it back and runs it, and the container serves the registry API."""
+    import json
+    import os
+    import time
+
+    import requests
+
+    from harness import Registry
+    from harness.images import image
+    from harness.server import free_port
+    from harness.tools import run
+
+    for tool in ("umoci", "strip", "skopeo", "podman"):
+        require_tool(tool)
+    layout = tmp_path / "layout"
+    run(["bash", str(IMAGE_SCRIPT), str(layout), "test"], env={"PIER_BINARY": pier_bin()}, timeout=600)
+    config_digest = json.loads((layout / "blobs" / "sha256" / json.loads((layout / "index.json").read_text())
+                                ["manifests"][0]["digest"].split(":")[1]).read_text())["config"]["digest"]
+    config = json.loads((layout / "blobs" / "sha256" / config_digest.split(":")[1]).read_text())["config"]
+    assert config["User"] == "65532:65532" and "/data" in config["Volumes"] and "5000/tcp" in config["ExposedPorts"]
+    assert config["Entrypoint"] == ["/pier"] and config["Cmd"] == ["serve"]
+    labels = config["Labels"]
+    assert {"org.opencontainers.image.version", "org.opencontainers.image.revision",
+            "org.opencontainers.image.source"} <= set(labels)
+
+    registry = make_server("pier")
+    run(["skopeo", "copy", "--dest-tls-verify=false", f"oci:{layout}:test", f"docker://{registry.host}/pier/pier:test"])
+    podman = podman_factory()
+    # podman run here needs runc and no default rlimits (the sandbox refuses setrlimit; see CLIENTS.md).
+    conf = tmp_path / "containers.conf"
+    conf.write_text("[containers]\ndefault_ulimits = []\n")
+    env = {"REGISTRY_AUTH_FILE": podman.authfile, "CONTAINERS_CONF": str(conf)}
+    ref = f"{registry.host}/pier/pier:test"
+    run(podman.cmd("pull", "--tls-verify=false", ref), env=env)
+    port = free_port()
+    name = f"pier-image-{os.getpid()}-{port}"
+    run(podman.cmd("--runtime", "/usr/sbin/runc", "run", "-d", "--name", name, "--network", "host",
+                   "-e", f"REGISTRY_HTTP_ADDR=127.0.0.1:{port}", ref), env=env)
+    try:
+        url = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                if requests.get(url + "/v2/", timeout=2).status_code == 200:
+                    break
+            except requests.RequestException:
+                pass
+            assert time.monotonic() < deadline, run(podman.cmd("logs", name), env=env)
+            time.sleep(0.3)
+        reg = Registry(url)
+        img = image(layers=1)
+        reg.push("inside/app", "v1", img)
+        assert reg.get_manifest("inside/app", "v1").headers["Docker-Content-Digest"] == img.digest
+        # The non-root user writes its volume: the embedded default keeps content in /data.
+        listed = run(podman.cmd("--runtime", "/usr/sbin/runc", "exec", name, "/pier", "--version"), env=env)
+        assert listed.strip()
+    finally:
+        run(podman.cmd("rm", "-f", name), env=env)

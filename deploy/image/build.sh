@@ -1,0 +1,67 @@
+#!/usr/bin/env bash
+# Builds Pier's OCI image offline, from the release binary, into an OCI layout:
+#
+#   deploy/image/build.sh [LAYOUT_DIR] [TAG]      (default .build/image, latest)
+#   skopeo copy oci:.build/image:latest docker-daemon:pier:latest   # or any registry
+#
+# From scratch: the stripped binary at /pier, the shared libraries it links (glibc, libstdc++,
+# zlib; the Swift runtime is linked in statically), CA certificates for S3, ACME, webhooks
+# and mirror upstreams, a non-root user (pier, 65532) owning /data, the volume where the
+# embedded default keeps content and the index. `pier serve` on port 5000 is the command;
+# every setting comes from REGISTRY_* variables or a mounted config.yml
+# (`docker run … pier:latest serve /etc/pier/config.yml`).
+#
+# PIER_BINARY=path uses a binary already built instead of building the release one.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+layout="${1:-.build/image}"
+tag="${2:-latest}"
+binary="${PIER_BINARY:-}"
+if [ -z "$binary" ]; then
+  swift build -c release --product pier --static-swift-stdlib
+  binary="$(swift build -c release --show-bin-path)/pier"
+fi
+for tool in umoci strip ldd; do
+  command -v "$tool" >/dev/null || { echo "build.sh: $tool is needed (apt-get install umoci binutils)" >&2; exit 1; }
+done
+version="$(git describe --tags --always --dirty 2>/dev/null || echo dev)"
+revision="$(git rev-parse HEAD 2>/dev/null || echo unknown)"
+source="${PIER_SOURCE_URL:-$(git remote get-url origin 2>/dev/null || echo unknown)}"
+case "$(uname -m)" in x86_64) arch=amd64 ;; aarch64) arch=arm64 ;; *) arch="$(uname -m)" ;; esac
+
+work="$(mktemp -d)"
+trap 'rm -rf "$work"' EXIT
+root="$work/rootfs"
+mkdir -p "$root/etc/ssl/certs" "$root/tmp" "$root/data"
+strip --strip-all -o "$root/pier" "$binary"
+# The libraries the binary loads, at the paths it loads them from.
+for lib in $(ldd "$binary" | awk '/=> \// { print $3 } /^[ \t]*\/[^ ]*ld-linux/ { print $1 }'); do
+  mkdir -p "$root$(dirname "$lib")"
+  cp -L "$lib" "$root$lib"
+done
+cp -L /etc/ssl/certs/ca-certificates.crt "$root/etc/ssl/certs/ca-certificates.crt"
+printf 'root:x:0:0:root:/root:/sbin/nologin\npier:x:65532:65532:pier:/data:/sbin/nologin\n' > "$root/etc/passwd"
+printf 'root:x:0:\npier:x:65532:\n' > "$root/etc/group"
+chmod 1777 "$root/tmp"
+chown 65532:65532 "$root/data"
+chmod 0750 "$root/data"
+
+rm -rf "$layout"
+umoci init --layout "$layout"
+umoci new --image "$layout:$tag"
+umoci unpack --image "$layout:$tag" "$work/bundle" >/dev/null
+cp -a "$root/." "$work/bundle/rootfs/"
+umoci repack --image "$layout:$tag" --history.created_by "deploy/image/build.sh" "$work/bundle"
+umoci config --image "$layout:$tag" \
+  --os linux --architecture "$arch" \
+  --config.user 65532:65532 --config.workingdir / \
+  --config.volume /data --config.exposedports 5000/tcp \
+  --config.env SSL_CERT_FILE=/etc/ssl/certs/ca-certificates.crt \
+  --config.entrypoint /pier --config.cmd serve \
+  --config.label "org.opencontainers.image.title=pier" \
+  --config.label "org.opencontainers.image.description=Container image registry and index in one binary" \
+  --config.label "org.opencontainers.image.version=$version" \
+  --config.label "org.opencontainers.image.revision=$revision" \
+  --config.label "org.opencontainers.image.source=$source"
+umoci gc --layout "$layout"
+echo "built $layout:$tag ($version, $revision)"
