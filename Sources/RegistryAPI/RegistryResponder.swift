@@ -1,5 +1,8 @@
 import Auth
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 import Hummingbird
 import HTTPTypes
 import Logging
@@ -124,6 +127,12 @@ public struct RegistryResponder: HTTPResponder {
             metrics.storageErrors.increment()
             logger.error("storage unavailable", metadata: ["reason": "\(reason)", "path": "\(path)"])
             return RegistryError(.unavailable, "storage is unavailable, try again later").response(for: request.method)
+        case StorageError.io(let path, let operation, let errno) where errno == ENOSPC || errno == EDQUOT:
+            // 507 Insufficient Storage: the client may retry once space is freed; nothing
+            // of the request became visible.
+            metrics.storageErrors.increment()
+            logger.error("storage is full", metadata: ["operation": "\(operation)", "path": "\(path)"])
+            return RegistryError(.unknown, "the registry's storage is full", status: 507).response(for: request.method)
         default:
             metrics.storageErrors.increment()
             logger.error("request failed", metadata: ["error": "\(error)", "path": "\(request.uri.path)"])

@@ -45,20 +45,20 @@ enum WebAssets {
         :root {
           color-scheme: light dark;
           --bg: #ffffff; --fg: #1b1f24; --muted: #5b6570; --line: #d8dee4; --panel: #f6f8fa;
-          --accent: #0b63c5; --accent-fg: #ffffff; --chip: #e7eef8;
+          --accent: #0b63c5; --accent-fg: #ffffff; --chip: #e7eef8; --danger: #b71c1c; --danger-text: #c62828;
           font-family: system-ui, -apple-system, "Segoe UI", Roboto, sans-serif;
           line-height: 1.5;
         }
         @media (prefers-color-scheme: dark) {
           :root {
             --bg: #0f1419; --fg: #e6edf3; --muted: #9aa7b4; --line: #2d3640; --panel: #161c23;
-            --accent: #5aa9ff; --accent-fg: #0f1419; --chip: #1d2a3a;
+            --accent: #5aa9ff; --accent-fg: #0f1419; --chip: #1d2a3a; --danger-text: #ff8a80;
           }
         }
         * { box-sizing: border-box; }
         body { margin: 0; background: var(--bg); color: var(--fg); }
         a { color: var(--accent); }
-        code { font-family: ui-monospace, "SFMono-Regular", Menlo, Consolas, monospace; font-size: 0.9em; word-break: break-all; }
+        code { font-family: ui-monospace, "SFMono-Regular", Menlo, Consolas, monospace; font-size: 0.9em; overflow-wrap: anywhere; }
         .skip { position: absolute; left: -999px; }
         .skip:focus { left: 1rem; top: 1rem; background: var(--panel); padding: 0.5rem; z-index: 1; }
         .hidden-label { position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0); }
@@ -107,7 +107,8 @@ enum WebAssets {
         .hook { border: 1px solid var(--line); border-radius: 8px; padding: 0.5rem 1rem; margin-bottom: 1rem; }
         .hook h3 { margin-top: 0.5rem; }
         caption { text-align: left; color: var(--muted); padding: 0.25rem 0; }
-        .danger h2 { color: #c62828; }
+        .danger h2 { color: var(--danger-text); }
+        .danger button { background: var(--danger); border-color: var(--danger); color: #ffffff; }
         .created { border: 2px solid var(--accent); border-radius: 8px; padding: 0.5rem 1rem; margin: 1rem 0; }
         .admin-link { margin: 0; }
         .filters { display: flex; flex-wrap: wrap; align-items: center; gap: 0.5rem; margin: 0.5rem 0 1rem; }
@@ -121,7 +122,7 @@ enum WebAssets {
         table { border-collapse: collapse; width: 100%; font-size: 0.925rem; }
         th, td { text-align: left; padding: 0.4rem 0.6rem; border-bottom: 1px solid var(--line); vertical-align: top; }
         thead th { color: var(--muted); font-weight: 600; }
-        .pairs th { width: 30%; font-weight: 500; word-break: break-all; }
+        .pairs th { width: 30%; font-weight: 500; overflow-wrap: anywhere; }
         .chip { display: inline-block; padding: 0 0.4rem; border-radius: 4px; background: var(--chip); font-size: 0.85em; }
         .sorts span[aria-current] { font-weight: 700; }
         .pager ul, .platforms ul, .plain { list-style: none; padding: 0; display: flex; flex-wrap: wrap; gap: 0.5rem; }
