@@ -55,6 +55,15 @@ public struct PierConfiguration: Sendable {
     public var responseHeaders: [(String, [String])] = []
     /// `http.draintimeout`: how long a SIGTERM waits for requests in flight.
     public var drainTimeout: Duration?
+    /// `http.timeouts.header` (Pier's): how long a request head may take to arrive, so a
+    /// client trickling header bytes (slowloris) cannot hold a connection open.
+    public var headerTimeout: Duration = .seconds(30)
+    /// `http.timeouts.idle` (Pier's): how long a connection may send nothing, between
+    /// requests or in the middle of a body, before it is closed.
+    public var idleTimeout: Duration = .seconds(60)
+    /// `http.maxconnections` (Pier's): open connections beyond this are closed at once;
+    /// nil: the process's file descriptor limit less a reserve for files and the store.
+    public var maxConnections: Int?
     /// `http.debug.addr`: the debug server (health) listens here.
     public var debugAddress: (host: String, port: Int)?
     /// `http.debug.prometheus.path` when `http.debug.prometheus.enabled`: metrics are served
@@ -213,6 +222,15 @@ public struct PierConfiguration: Sendable {
         if let relative = try read.bool("http.relativeurls") { relativeURLs = relative }
         responseHeaders = try read.stringLists("http.headers")
         if let drain = try read.duration("http.draintimeout") { drainTimeout = drain }
+        for (key, keyPath) in [("http.timeouts.header", \PierConfiguration.headerTimeout), ("http.timeouts.idle", \PierConfiguration.idleTimeout)] {
+            guard let value = try read.duration(key) else { continue }
+            guard value > .zero else { throw ConfigurationError(key: key, message: "must be longer than zero") }
+            self[keyPath: keyPath] = value
+        }
+        if let limit = try read.int("http.maxconnections") {
+            guard limit > 0 else { throw ConfigurationError(key: "http.maxconnections", message: "must be at least 1") }
+            maxConnections = limit
+        }
         if let debug = try read.string("http.debug.addr"), !debug.isEmpty {
             debugAddress = try Self.parseAddress(debug, key: "http.debug.addr")
         }

@@ -9,13 +9,19 @@ struct EventLoopPinnedChannel<Base: ServerChildChannel>: ServerChildChannel {
     typealias Value = Base.Value
 
     let base: Base
+    /// Counts the connection against the server's limit first, closing it when over.
+    let limiter: ConnectionLimiter?
 
-    init(_ base: Base) {
+    init(_ base: Base, limiter: ConnectionLimiter? = nil) {
         self.base = base
+        self.limiter = limiter
     }
 
     func setup(channel: any Channel, logger: Logger) -> EventLoopFuture<Value> {
-        base.setup(channel: channel, logger: logger)
+        guard let limiter else { return base.setup(channel: channel, logger: logger) }
+        return channel.pipeline.addHandler(limiter.handler(), position: .first).flatMap {
+            base.setup(channel: channel, logger: logger)
+        }
     }
 
     func handle(value: Value, logger: Logger) async {

@@ -147,9 +147,14 @@ public struct PierServer: Sendable {
         if let socket = configuration.unixSocket { unlink(socket) }
         // Closes connections idle between requests, or stalled while sending a body, so a
         // vanished client cannot hold an upload session forever.
+        let idle = TimeAmount(configuration.idleTimeout)
+        let headerTimeout = TimeAmount(configuration.headerTimeout)
+        let limiter = ConnectionLimiter(limit: configuration.maxConnections ?? Self.defaultConnectionLimit())
         let plainHTTP = HTTP1Channel.Configuration(
-            additionalChannelHandlers: [ExpectContinueHandler(), DirectBodyHandler.Installer()],
-            idleTimeout: .seconds(60)
+            additionalChannelHandlers: [
+                RequestHeadTimeoutHandler(timeout: headerTimeout, idle: idle), ExpectContinueHandler(), DirectBodyHandler.Installer(),
+            ],
+            idleTimeout: idle
         )
         let onRunning: @Sendable (any Channel) async -> Void = { [logger, configuration] channel in
             // Start-up is over: give back the code and constant pages only it needed.
@@ -168,7 +173,7 @@ public struct PierServer: Sendable {
         func plainApplication(_ address: BindAddress, _ onRunning: @escaping @Sendable (any Channel) async -> Void) -> some Service {
             Application(
                 responder: responder(directBodies: true, scheme: "http"),
-                server: HTTPServerBuilder { EventLoopPinnedChannel(HTTP1Channel(responder: $0, configuration: plainHTTP)) },
+                server: HTTPServerBuilder { EventLoopPinnedChannel(HTTP1Channel(responder: $0, configuration: plainHTTP), limiter: limiter) },
                 configuration: .init(address: address),
                 onServerRunning: onRunning,
                 logger: logger
@@ -179,13 +184,15 @@ public struct PierServer: Sendable {
             let tlsConfiguration = try makeTLSConfiguration(tls, acme: acme)
             // Blob bytes cannot bypass the TLS handler: over HTTP/1.1 they go right above it.
             let streams = HTTP1Channel.Configuration(
-                additionalChannelHandlers: [ExpectContinueHandler(), EncryptedFileBodyHandler.Installer()],
-                idleTimeout: .seconds(60)
+                additionalChannelHandlers: [
+                    RequestHeadTimeoutHandler(timeout: headerTimeout, idle: idle), ExpectContinueHandler(), EncryptedFileBodyHandler.Installer(),
+                ],
+                idleTimeout: idle
             )
-            let http2 = HTTP2UpgradeChannel.Configuration(idleTimeout: .seconds(60), streamConfiguration: streams)
+            let http2 = HTTP2UpgradeChannel.Configuration(idleTimeout: configuration.idleTimeout, streamConfiguration: streams)
             let server = configuration.http2Disabled
-                ? HTTPServerBuilder { EventLoopPinnedChannel(try TLSChannel(HTTP1Channel(responder: $0, configuration: streams), tlsConfiguration: tlsConfiguration)) }
-                : HTTPServerBuilder { EventLoopPinnedChannel(try HTTP2UpgradeChannel(tlsConfiguration: tlsConfiguration, configuration: http2, responder: $0)) }
+                ? HTTPServerBuilder { EventLoopPinnedChannel(try TLSChannel(HTTP1Channel(responder: $0, configuration: streams), tlsConfiguration: tlsConfiguration), limiter: limiter) }
+                : HTTPServerBuilder { EventLoopPinnedChannel(try HTTP2UpgradeChannel(tlsConfiguration: tlsConfiguration, configuration: http2, responder: $0), limiter: limiter) }
             services.append(.init(service: Application(
                 responder: responder(directBodies: false, scheme: "https"),
                 server: server,

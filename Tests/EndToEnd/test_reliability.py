@@ -101,3 +101,148 @@ def test_a_full_disk_fails_pushes_cleanly_keeps_pulls_and_recovers_without_a_res
     # The failed sessions' bytes are not left to fill the disk again.
     leftovers = [p for p in (small_disk / "data").rglob("_uploads/*/data") if p.stat().st_size > 0]
     assert not leftovers, leftovers
+
+
+# ---- slow and hostile clients -------------------------------------------------------------
+
+import socket  # noqa: E402
+import threading  # noqa: E402
+import time  # noqa: E402
+
+
+def connect(server, timeout: float = 10) -> socket.socket:
+    host, port = server.host.rsplit(":", 1)
+    return socket.create_connection((host, int(port)), timeout=timeout)
+
+
+def closed_by_server(sock: socket.socket, within: float) -> bool:
+    """Whether the server closes `sock` within `within` seconds (reading what it sends)."""
+    sock.settimeout(within)
+    try:
+        while sock.recv(65536):
+            pass
+        return True
+    except (ConnectionResetError, BrokenPipeError):
+        return True
+    except socket.timeout:
+        return False
+
+
+def rss_mib(server) -> float:
+    return server.proc_status("VmRSS") / 1024
+
+
+@pytest.fixture
+def guarded(make_server):
+    """Pier with short limits, so the tests see them act: heads within 2 s, idle 3 s."""
+    return make_server("pier", config={"http": {"timeouts": {"header": "2s", "idle": "3s"}}})
+
+
+def test_a_slowloris_trickling_header_bytes_is_cut_off_while_others_are_served(guarded):
+    slow = connect(guarded)
+    slow.sendall(f"GET /v2/ HTTP/1.1\r\nHost: {guarded.host}\r\n".encode())
+    started = time.monotonic()
+    cut = False
+    for i in range(40):  # a header line every quarter second: never idle, never finished
+        try:
+            slow.sendall(f"X-Slow-{i}: a\r\n".encode())
+        except OSError:
+            cut = True
+            break
+        assert Registry(guarded.url).get("/v2/").status_code == 200
+        time.sleep(0.25)
+    cut = cut or closed_by_server(slow, within=2)
+    assert cut, "the slow head was never cut off"
+    assert time.monotonic() - started < 8
+
+
+def test_a_thousand_idle_connections_are_closed_and_cost_little_memory(guarded):
+    before = rss_mib(guarded)
+    idle = [connect(guarded) for _ in range(1000)]
+    # Served meanwhile.
+    assert Registry(guarded.url).get("/v2/").status_code == 200
+    grown = rss_mib(guarded) - before
+    assert grown < 64, f"1,000 idle connections cost {grown:.1f} MiB"
+    deadline = time.monotonic() + 15
+    open_ = idle
+    while open_ and time.monotonic() < deadline:
+        open_ = [s for s in open_ if not closed_by_server(s, within=0.01)]
+        time.sleep(0.5)
+    assert not open_, f"{len(open_)} idle connections were never closed"
+    for s in idle:
+        s.close()
+
+
+def test_connections_beyond_the_limit_are_closed_at_once_and_the_rest_served(make_server):
+    pier = make_server("pier", config={"http": {"maxconnections": 50}})
+    held = [connect(pier) for _ in range(50)]
+    time.sleep(0.3)
+    extra = connect(pier)
+    assert closed_by_server(extra, within=5), "a connection over the limit was kept"
+    held.pop().close()
+    time.sleep(0.3)
+    assert Registry(pier.url).get("/v2/").status_code == 200
+    for s in held:
+        s.close()
+
+
+def test_oversized_headers_are_refused_without_harm(guarded):
+    s = connect(guarded)
+    s.sendall(f"GET /v2/ HTTP/1.1\r\nHost: {guarded.host}\r\nX-Big: {'a' * (1 << 20)}\r\n\r\n".encode())
+    s.settimeout(10)
+    try:
+        answer = s.recv(65536)
+    except (ConnectionResetError, BrokenPipeError):
+        answer = b""
+    assert answer == b"" or answer.split(b" ")[1][:1] == b"4", answer[:200]
+    assert Registry(guarded.url).get("/v2/").status_code == 200
+
+
+@pytest.mark.parametrize("head", [
+    "POST /v2/smuggle/blobs/uploads/ HTTP/1.1\r\nHost: h\r\nContent-Length: 4\r\nTransfer-Encoding: chunked\r\n\r\n",
+    "POST /v2/smuggle/blobs/uploads/ HTTP/1.1\r\nHost: h\r\nContent-Length: 4\r\nContent-Length: 40\r\n\r\n",
+    "POST /v2/smuggle/blobs/uploads/ HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\nTransfer-Encoding: identity\r\n\r\n",
+], ids=["content-length-and-chunked", "two-content-lengths", "two-transfer-encodings"])
+def test_request_smuggling_shapes_never_become_a_second_request(guarded, head):
+    s = connect(guarded)
+    # What a front proxy reading the other framing would take for the next request.
+    smuggled = f"0\r\n\r\nDELETE /v2/smuggle/manifests/latest HTTP/1.1\r\nHost: h\r\n\r\n"
+    s.sendall((head + smuggled).encode())
+    s.settimeout(5)
+    received = b""
+    try:
+        while True:
+            data = s.recv(65536)
+            if not data:
+                break
+            received += data
+    except (socket.timeout, ConnectionResetError):
+        pass
+    statuses = [line.split(b" ")[1] for line in received.split(b"\r\n") if line.startswith(b"HTTP/1.1 ")]
+    # Refused as a bad request (or closed), and never a second answer for the smuggled one.
+    assert len(statuses) <= 1, received[:500]
+    assert not statuses or statuses[0].startswith(b"4"), received[:300]
+    assert Registry(guarded.url).get("/v2/").status_code == 200
+
+
+def test_a_client_that_stops_reading_a_large_pull_holds_no_memory_and_is_dropped(guarded):
+    reg = Registry(guarded.url, timeout=600)
+    big = random_layer(256 * 1024 * 1024)
+    reg.push("team/big", "v1", image(layers=[big]))
+    before = rss_mib(guarded)
+    s = connect(guarded)
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 64 * 1024)
+    s.sendall(f"GET /v2/team/big/blobs/{big.digest} HTTP/1.1\r\nHost: {guarded.host}\r\n\r\n".encode())
+    s.recv(65536)  # the head and a little: then nothing more is read
+    time.sleep(1)
+    assert Registry(guarded.url).get("/v2/").status_code == 200
+    assert rss_mib(guarded) - before < 64
+    # The idle timeout (3 s here) ends the stalled transfer: its descriptor is closed.
+    fds = lambda: len(os.listdir(f"/proc/{guarded.pid}/fd"))  # noqa: E731
+    with_stalled = fds()
+    deadline = time.monotonic() + 20
+    while fds() >= with_stalled and time.monotonic() < deadline:
+        time.sleep(0.25)
+    assert fds() < with_stalled, "the stalled pull's connection was never closed"
+    assert rss_mib(guarded) - before < 64
+    s.close()

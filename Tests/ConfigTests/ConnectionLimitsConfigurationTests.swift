@@ -1,0 +1,38 @@
+import Foundation
+import Testing
+@testable import Config
+
+@Suite struct ConnectionLimitsConfigurationTests {
+    func load(_ text: String, environment: [String: String] = [:]) throws -> PierConfiguration {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("pier-config-\(UUID().uuidString).yml").path
+        try text.write(toFile: path, atomically: true, encoding: .utf8)
+        return try PierConfiguration.load(path: path, environment: environment)
+    }
+
+    @Test func headerAndIdleTimeoutsAndTheConnectionLimitHaveSafeDefaults() throws {
+        let config = try PierConfiguration.load(path: nil, environment: [:])
+        #expect(config.headerTimeout == .seconds(30) && config.idleTimeout == .seconds(60) && config.maxConnections == nil)
+    }
+
+    @Test func theyAreSetInTheFileOrByRegistryVariables() throws {
+        let config = try load("""
+            storage: {filesystem: {rootdirectory: /x}}
+            http: {timeouts: {header: 5s, idle: 2m}, maxconnections: 2000}
+            """, environment: ["REGISTRY_HTTP_TIMEOUTS_HEADER": "10s"])
+        #expect(config.unknownKeys.isEmpty)
+        #expect(config.headerTimeout == .seconds(10) && config.idleTimeout == .seconds(120) && config.maxConnections == 2000)
+    }
+
+    @Test(arguments: [
+        ("http: {timeouts: {header: 0s}}", "http.timeouts.header"),
+        ("http: {timeouts: {idle: -1s}}", "http.timeouts.idle"),
+        ("http: {maxconnections: 0}", "http.maxconnections"),
+    ])
+    func refusesLimitsThatWouldRefuseEveryone(_ yaml: String, _ key: String) throws {
+        #expect {
+            try load("storage: {filesystem: {rootdirectory: /x}}\n" + yaml)
+        } throws: { error in
+            (error as? ConfigurationError)?.key == key
+        }
+    }
+}
