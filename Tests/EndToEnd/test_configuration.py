@@ -75,7 +75,6 @@ def test_seed_compose_environments_start_pier_unchanged(tmp_path, name):
 @pytest.mark.parametrize(
     "env, section",
     [
-        ({"REGISTRY_PROXY_REMOTEURL": "https://registry-1.docker.io"}, "proxy"),
         ({"REGISTRY_REDIS_ADDR": "localhost:6379"}, "redis"),
     ],
 )
@@ -84,6 +83,16 @@ def test_sections_of_later_work_are_refused_by_name_not_ignored(tmp_path, env, s
     assert url is None
     assert proc.returncode == 1
     assert section in proc.stderr.read()
+
+
+def test_the_seeds_mirror_environment_starts_a_pull_through_cache(tmp_path):
+    """The Docker Hub mirror the seeds run (`REGISTRY_PROXY_REMOTEURL`) starts as one:
+    every repository is mirrored and refuses pushes (test_mirror.py pulls through it)."""
+    proc, url = start_with_env(tmp_path, {"REGISTRY_PROXY_REMOTEURL": "https://registry-1.docker.io"})
+    assert url, proc.stderr.read()
+    r = Registry(url).start_upload("library/busybox")
+    assert r.status_code == 405 and r.json()["errors"][0]["code"] == "UNSUPPORTED"
+    stop(proc)
 
 
 DEBIAN_SAMPLE = """\
