@@ -409,7 +409,7 @@ validation:
 
 def test_distributions_full_sample_is_accepted_without_warnings(tmp_path):
     # distribution's documented sample, without the sections of later work (auth, TLS,
-    # S3 and other drivers, redis, proxy, middleware, reporting), which Pier refuses by name.
+    # S3 and other drivers, redis, proxy, middleware, reporting), tested where they are used.
     config = tmp_path / "config.yml"
     config.write_text(FULL_SAMPLE.replace("headers: <see the docs' example>", "headers:\n        Authorization: [Basic QWxhZGRpbjpvcGVuIHNlc2FtZQ==]").format(root=tmp_path / "data"))
     out = subprocess.run([pier_bin(), "config", "check", str(config)], capture_output=True, text=True, timeout=30)

@@ -1,0 +1,174 @@
+#!/usr/bin/env python3
+"""A soak of Pier under mixed load, not run in CI: pushes, pulls, tag listings, deletes and
+catalog pages from several workers for a set time, with the access log on, sampling the
+server's resident memory, open files and threads. It passes when no request failed and
+none of the three grew between the first sampled window after warm-up and the last.
+
+    Tests/EndToEnd/.venv/bin/python scripts/soak.py --minutes 30 [--pier .build/release/pier]
+
+Results go to bench/results/soak-<time>.json; docs/reliability.md records the last run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import statistics
+import sys
+import threading
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "Tests" / "EndToEnd"))
+
+from harness import Registry, Server  # noqa: E402
+from harness.images import image, random_layer  # noqa: E402
+
+
+def proc_sample(pid: int) -> dict:
+    status = Path(f"/proc/{pid}/status").read_text()
+    fields = dict(line.split(":", 1) for line in status.splitlines() if ":" in line)
+    return {
+        "t": time.monotonic(),
+        "rss_mib": int(fields["VmRSS"].split()[0]) / 1024,
+        "threads": int(fields["Threads"]),
+        "fds": len(os.listdir(f"/proc/{pid}/fd")),
+    }
+
+
+class Worker(threading.Thread):
+    """One client: each step picks an operation, as a CI fleet mixes them."""
+
+    def __init__(self, index: int, url: str, stop: threading.Event, counts: dict, failures: list, lock: threading.Lock):
+        super().__init__(daemon=True)
+        self.reg = Registry(url, timeout=120)
+        self.rng = random.Random(index)
+        self.repo = f"soak/worker{index}"
+        self.stop = stop
+        self.counts, self.failures, self.lock = counts, failures, lock
+        self.pushed: list = []  # (tag, manifest) still present
+
+    def record(self, kind: str, ok: bool, detail: str = "") -> None:
+        with self.lock:
+            self.counts[kind] = self.counts.get(kind, 0) + 1
+            if not ok:
+                self.failures.append(f"{kind}: {detail}"[:300])
+
+    def push(self) -> None:
+        size = self.rng.choice([10_000, 100_000, 1_000_000, 2_000_000])
+        img = image(layers=[random_layer(size)])
+        tag = f"t{self.rng.randrange(1_000_000)}"
+        try:
+            self.reg.push(self.repo, tag, img)
+            self.pushed.append((tag, img))
+            self.record("push", True)
+        except AssertionError as e:
+            self.record("push", False, str(e))
+
+    def pull(self) -> None:
+        if not self.pushed:
+            return self.push()
+        tag, img = self.rng.choice(self.pushed)
+        r = self.reg.get_manifest(self.repo, tag)
+        ok = r.status_code == 200 and r.content == img.data
+        for blob in img.blobs:
+            b = self.reg.get_blob(self.repo, blob.digest)
+            ok = ok and b.status_code == 200 and b.content == blob.data
+        self.record("pull", ok, f"{r.status_code} {tag}")
+
+    def tags(self) -> None:
+        r = self.reg.get(f"/v2/{self.repo}/tags/list?n=50")
+        self.record("tags", r.status_code in (200, 404), str(r.status_code))
+
+    def delete(self) -> None:
+        if len(self.pushed) < 5:
+            return self.push()
+        tag, img = self.pushed.pop(self.rng.randrange(len(self.pushed)))
+        r = self.reg.delete(f"/v2/{self.repo}/manifests/{img.digest}")
+        ok = r.status_code == 202 and self.reg.get_manifest(self.repo, tag).status_code == 404
+        self.record("delete", ok, f"{r.status_code} {tag}")
+
+    def catalog(self) -> None:
+        r = self.reg.get("/v2/_catalog?n=100")
+        self.record("catalog", r.status_code == 200, str(r.status_code))
+
+    def run(self) -> None:
+        steps = [self.push] * 3 + [self.pull] * 8 + [self.tags] * 3 + [self.delete] + [self.catalog]
+        while not self.stop.is_set():
+            try:
+                self.rng.choice(steps)()
+            except Exception as e:  # noqa: BLE001 - every failure is counted, none ends the soak
+                self.record("error", False, repr(e))
+
+
+def window(samples: list[dict], start: float, end: float, key: str) -> float:
+    values = [s[key] for s in samples if start <= s["t"] < end]
+    return statistics.median(values) if values else float("nan")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--minutes", type=float, default=30)
+    parser.add_argument("--workers", type=int, default=8)
+    parser.add_argument("--pier", default=str(ROOT / ".build" / "release" / "pier"))
+    parser.add_argument("--workdir", default="/tmp/pier-soak")
+    args = parser.parse_args()
+    os.environ["PIER_BIN"] = args.pier
+    work = Path(args.workdir)
+    work.mkdir(parents=True, exist_ok=True)
+    server = Server("pier", work / f"run-{int(time.time())}", config={
+        "log": {"level": "info", "accesslog": {"disabled": False}},
+        "storage": {"delete": {"enabled": True}},
+    }).start()
+    stop = threading.Event()
+    counts: dict = {}
+    failures: list = []
+    lock = threading.Lock()
+    workers = [Worker(i, server.url, stop, counts, failures, lock) for i in range(args.workers)]
+    samples = [proc_sample(server.pid)]
+    started = time.monotonic()
+    for w in workers:
+        w.start()
+    duration = args.minutes * 60
+    try:
+        while time.monotonic() - started < duration:
+            time.sleep(10)
+            samples.append(proc_sample(server.pid))
+            s = samples[-1]
+            print(f"{(s['t'] - started) / 60:5.1f} min  rss {s['rss_mib']:7.1f} MiB  fds {s['fds']:5d}  "
+                  f"threads {s['threads']:3d}  requests {sum(counts.values()):7d}  failures {len(failures)}", flush=True)
+    finally:
+        stop.set()
+        for w in workers:
+            w.join(120)
+        alive = server.alive()
+        server.stop()
+    # Warm-up is the first sixth; "flat" compares the window after it with the last one.
+    sixth = duration / 6
+    early = (started + sixth, started + 2 * sixth)
+    late = (started + duration - sixth, started + duration + 1)
+    result = {
+        "minutes": args.minutes, "workers": args.workers, "binary": args.pier,
+        "requests": counts, "failures": failures[:50], "failure_count": len(failures), "server_alive": alive,
+        "samples": samples,
+    }
+    verdicts = {}
+    for key, slack in (("rss_mib", 1.10), ("fds", 1.10), ("threads", 1.0)):
+        a, b = window(samples, *early, key), window(samples, *late, key)
+        result[f"{key}_early"], result[f"{key}_late"] = a, b
+        verdicts[key] = b <= a * slack + (2 if key != "rss_mib" else 4)
+    result["flat"] = verdicts
+    result["passed"] = alive and not failures and all(verdicts.values())
+    out = ROOT / "bench" / "results" / f"soak-{time.strftime('%Y%m%d-%H%M%S')}.json"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(result, indent=1))
+    print(json.dumps({k: v for k, v in result.items() if k != "samples"}, indent=1))
+    print(f"results: {out}")
+    return 0 if result["passed"] else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
