@@ -5,21 +5,15 @@ import Testing
 @testable import Config
 
 @Suite struct CollectionConfigurationTests {
-    func load(_ text: String) throws -> PierConfiguration {
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("pier-config-\(UUID().uuidString).yml").path
-        try text.write(toFile: path, atomically: true, encoding: .utf8)
-        return try PierConfiguration.load(path: path, environment: [:])
-    }
-
     @Test func collectionIsOnWhereDeletesAreAndNeverReadOnly() throws {
         #expect(try PierConfiguration.load(path: nil, environment: [:]).collectsGarbage)
-        #expect(try !load("storage: {filesystem: {rootdirectory: /x}}").collectsGarbage)
-        #expect(try !load("storage: {filesystem: {rootdirectory: /x}, delete: {enabled: true}, maintenance: {readonly: {enabled: true}}}").collectsGarbage)
-        #expect(try load("storage: {filesystem: {rootdirectory: /x}}\ngc: {enabled: true}").collectsGarbage)
+        #expect(try !PierConfiguration.loading("storage: {filesystem: {rootdirectory: /x}}").collectsGarbage)
+        #expect(try !PierConfiguration.loading("storage: {filesystem: {rootdirectory: /x}, delete: {enabled: true}, maintenance: {readonly: {enabled: true}}}").collectsGarbage)
+        #expect(try PierConfiguration.loading("storage: {filesystem: {rootdirectory: /x}}\ngc: {enabled: true}").collectsGarbage)
     }
 
     @Test func readsTheCollectorPoliciesQuotasAndImmutableTags() throws {
-        let config = try load("""
+        let config = try PierConfiguration.loading("""
             storage: {filesystem: {rootdirectory: /x}}
             gc:
               interval: 6h
@@ -64,7 +58,7 @@ import Testing
     ])
     func refusesPoliciesThatWouldDoHarmNamingTheKey(_ yaml: String, _ key: String) throws {
         #expect {
-            try load("storage: {filesystem: {rootdirectory: /x}}\n" + yaml)
+            try PierConfiguration.loading("storage: {filesystem: {rootdirectory: /x}}\n" + yaml)
         } throws: { error in
             (error as? ConfigurationError)?.key == key
         }

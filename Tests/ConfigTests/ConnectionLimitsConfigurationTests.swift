@@ -3,19 +3,13 @@ import Testing
 @testable import Config
 
 @Suite struct ConnectionLimitsConfigurationTests {
-    func load(_ text: String, environment: [String: String] = [:]) throws -> PierConfiguration {
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("pier-config-\(UUID().uuidString).yml").path
-        try text.write(toFile: path, atomically: true, encoding: .utf8)
-        return try PierConfiguration.load(path: path, environment: environment)
-    }
-
     @Test func headerAndIdleTimeoutsAndTheConnectionLimitHaveSafeDefaults() throws {
         let config = try PierConfiguration.load(path: nil, environment: [:])
         #expect(config.headerTimeout == .seconds(30) && config.idleTimeout == .seconds(60) && config.maxConnections == nil)
     }
 
     @Test func theyAreSetInTheFileOrByRegistryVariables() throws {
-        let config = try load("""
+        let config = try PierConfiguration.loading("""
             storage: {filesystem: {rootdirectory: /x}}
             http: {timeouts: {header: 5s, idle: 2m}, maxconnections: 2000}
             """, environment: ["REGISTRY_HTTP_TIMEOUTS_HEADER": "10s"])
@@ -30,7 +24,7 @@ import Testing
     ])
     func refusesLimitsThatWouldRefuseEveryone(_ yaml: String, _ key: String) throws {
         #expect {
-            try load("storage: {filesystem: {rootdirectory: /x}}\n" + yaml)
+            try PierConfiguration.loading("storage: {filesystem: {rootdirectory: /x}}\n" + yaml)
         } throws: { error in
             (error as? ConfigurationError)?.key == key
         }

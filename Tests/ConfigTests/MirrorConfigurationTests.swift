@@ -6,14 +6,8 @@ import Testing
 @testable import Config
 
 @Suite struct MirrorConfigurationTests {
-    func load(_ text: String, environment: [String: String] = [:]) throws -> PierConfiguration {
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("pier-config-\(UUID().uuidString).yml").path
-        try text.write(toFile: path, atomically: true, encoding: .utf8)
-        return try PierConfiguration.load(path: path, environment: environment)
-    }
-
     @Test func distributionsProxySectionMirrorsEveryRepositoryWithItsTTL() throws {
-        let config = try load("""
+        let config = try PierConfiguration.loading("""
             storage: {filesystem: {rootdirectory: /x}}
             proxy:
               remoteurl: https://registry-1.docker.io
@@ -33,7 +27,7 @@ import Testing
     }
 
     @Test func theProxySectionComesFromRegistryVariablesAlone() throws {
-        let config = try load("storage: {filesystem: {rootdirectory: /x}}", environment: [
+        let config = try PierConfiguration.loading("storage: {filesystem: {rootdirectory: /x}}", environment: [
             "REGISTRY_PROXY_REMOTEURL": "http://upstream:5000", "REGISTRY_PROXY_TTL": "0",
         ])
         #expect(config.mirrors.map(\.remoteURL) == ["http://upstream:5000"])
@@ -44,7 +38,7 @@ import Testing
     @Test func mirrorsByPrefixCarryTheirOwnCredentialsFreshnessAndTLS() throws {
         let ca = FileManager.default.temporaryDirectory.appendingPathComponent("pier-ca-\(UUID().uuidString).pem").path
         try "not read until start".write(toFile: ca, atomically: true, encoding: .utf8)
-        let config = try load("""
+        let config = try PierConfiguration.loading("""
             storage: {filesystem: {rootdirectory: /x}}
             mirrors:
               - prefix: hub
@@ -81,7 +75,7 @@ import Testing
     ])
     func refusesAMirrorItCouldNotServeNamingTheKey(_ yaml: String, _ key: String) throws {
         #expect {
-            try load("storage: {filesystem: {rootdirectory: /x}}\n" + yaml)
+            try PierConfiguration.loading("storage: {filesystem: {rootdirectory: /x}}\n" + yaml)
         } throws: { error in
             (error as? ConfigurationError)?.key == key
         }
