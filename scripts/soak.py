@@ -12,6 +12,7 @@ Results go to bench/results/soak-<time>.json; docs/reliability.md records the la
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import os
 import random
@@ -49,7 +50,8 @@ class Worker(threading.Thread):
         self.repo = f"soak/worker{index}"
         self.stop = stop
         self.counts, self.failures, self.lock = counts, failures, lock
-        self.pushed: list = []  # (tag, manifest) still present
+        self.pushed: list = []  # (tag, manifest digest, [(blob digest, size)]) still present: digests only, not bytes
+        self.serial = 0
 
     def record(self, kind: str, ok: bool, detail: str = "") -> None:
         with self.lock:
@@ -60,10 +62,11 @@ class Worker(threading.Thread):
     def push(self) -> None:
         size = self.rng.choice([10_000, 100_000, 1_000_000, 2_000_000])
         img = image(layers=[random_layer(size)])
-        tag = f"t{self.rng.randrange(1_000_000)}"
+        self.serial += 1
+        tag = f"t{self.serial}"
         try:
             self.reg.push(self.repo, tag, img)
-            self.pushed.append((tag, img))
+            self.pushed.append((tag, img.digest, [(b.digest, b.size) for b in img.blobs]))
             self.record("push", True)
         except AssertionError as e:
             self.record("push", False, str(e))
@@ -71,12 +74,13 @@ class Worker(threading.Thread):
     def pull(self) -> None:
         if not self.pushed:
             return self.push()
-        tag, img = self.rng.choice(self.pushed)
+        tag, digest, blobs = self.rng.choice(self.pushed)
         r = self.reg.get_manifest(self.repo, tag)
-        ok = r.status_code == 200 and r.content == img.data
-        for blob in img.blobs:
-            b = self.reg.get_blob(self.repo, blob.digest)
-            ok = ok and b.status_code == 200 and b.content == blob.data
+        ok = r.status_code == 200 and "sha256:" + hashlib.sha256(r.content).hexdigest() == digest
+        for blob_digest, size in blobs:
+            b = self.reg.get_blob(self.repo, blob_digest)
+            ok = ok and b.status_code == 200 and len(b.content) == size and \
+                "sha256:" + hashlib.sha256(b.content).hexdigest() == blob_digest
         self.record("pull", ok, f"{r.status_code} {tag}")
 
     def tags(self) -> None:
@@ -86,8 +90,8 @@ class Worker(threading.Thread):
     def delete(self) -> None:
         if len(self.pushed) < 5:
             return self.push()
-        tag, img = self.pushed.pop(self.rng.randrange(len(self.pushed)))
-        r = self.reg.delete(f"/v2/{self.repo}/manifests/{img.digest}")
+        tag, digest, _ = self.pushed.pop(self.rng.randrange(len(self.pushed)))
+        r = self.reg.delete(f"/v2/{self.repo}/manifests/{digest}")
         ok = r.status_code == 202 and self.reg.get_manifest(self.repo, tag).status_code == 404
         self.record("delete", ok, f"{r.status_code} {tag}")
 
@@ -99,7 +103,10 @@ class Worker(threading.Thread):
         steps = [self.push] * 3 + [self.pull] * 8 + [self.tags] * 3 + [self.delete] + [self.catalog]
         while not self.stop.is_set():
             try:
-                self.rng.choice(steps)()
+                # Deletes keep up with pushes once a worker holds 200 images, so the store
+                # (and this client's list) stays bounded over any length of soak.
+                step = self.delete if len(self.pushed) > 200 and self.rng.random() < 0.5 else self.rng.choice(steps)
+                step()
             except Exception as e:  # noqa: BLE001 - every failure is counted, none ends the soak
                 self.record("error", False, repr(e))
 

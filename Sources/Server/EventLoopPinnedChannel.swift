@@ -21,6 +21,11 @@ struct EventLoopPinnedChannel<Base: ServerChildChannel>: ServerChildChannel {
         guard let limiter else { return base.setup(channel: channel, logger: logger) }
         return channel.pipeline.addHandler(limiter.handler(), position: .first).flatMap {
             base.setup(channel: channel, logger: logger)
+        }.flatMapError { error in
+            // A connection whose setup failed is never served: close it, so its descriptor
+            // and its place under the limit come back.
+            channel.close(promise: nil)
+            return channel.eventLoop.makeFailedFuture(error)
         }
     }
 

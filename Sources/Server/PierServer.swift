@@ -149,10 +149,10 @@ public struct PierServer: Sendable {
         // vanished client cannot hold an upload session forever.
         let idle = TimeAmount(configuration.idleTimeout)
         let headerTimeout = TimeAmount(configuration.headerTimeout)
-        let limiter = ConnectionLimiter(limit: configuration.maxConnections ?? Self.defaultConnectionLimit())
+        let limiter = ConnectionLimiter(limit: configuration.maxConnections ?? Self.defaultConnectionLimit(), silence: headerTimeout)
         let plainHTTP = HTTP1Channel.Configuration(
             additionalChannelHandlers: [
-                RequestHeadTimeoutHandler(timeout: headerTimeout, idle: idle), ExpectContinueHandler(), DirectBodyHandler.Installer(),
+                RequestHeadTimeoutHandler(timeout: headerTimeout), ExpectContinueHandler(), DirectBodyHandler.Installer(),
             ],
             idleTimeout: idle
         )
@@ -185,7 +185,7 @@ public struct PierServer: Sendable {
             // Blob bytes cannot bypass the TLS handler: over HTTP/1.1 they go right above it.
             let streams = HTTP1Channel.Configuration(
                 additionalChannelHandlers: [
-                    RequestHeadTimeoutHandler(timeout: headerTimeout, idle: idle), ExpectContinueHandler(), EncryptedFileBodyHandler.Installer(),
+                    RequestHeadTimeoutHandler(timeout: headerTimeout), ExpectContinueHandler(), EncryptedFileBodyHandler.Installer(),
                 ],
                 idleTimeout: idle
             )

@@ -2,14 +2,15 @@ import HTTPTypes
 import NIOCore
 import NIOHTTPTypes
 
-/// Closes a connection whose request head does not arrive in time.
+/// Closes a connection whose first request head does not arrive in time.
 ///
-/// The idle timeout only notices a connection that sends nothing; a slowloris client sends
-/// a header byte every few seconds and would hold its connection, and its file descriptor,
-/// forever. The head of the first request must be complete within `timeout` of the
-/// connection opening, and each later one within `timeout` plus the idle time allowed
-/// between requests of a keep-alive connection. Bodies are not limited here: a slow
-/// upload of a large layer is legitimate, and a stalled one meets the idle timeout.
+/// A slowloris client sends a header byte every few seconds and never finishes its head,
+/// holding its connection, and its file descriptor, for as long as it likes. The first
+/// request's head must be complete within `timeout` of the connection opening (30 s by
+/// default, against 60 s of idle time); later heads of a keep-alive connection must come
+/// within the idle timeout, which the HTTP server counts from the end of each response and
+/// which only a complete head resets. Bodies are not limited here: a slow upload of a large
+/// layer is legitimate.
 final class RequestHeadTimeoutHandler: ChannelDuplexHandler, RemovableChannelHandler {
     typealias InboundIn = HTTPRequestPart
     typealias InboundOut = HTTPRequestPart
@@ -17,52 +18,48 @@ final class RequestHeadTimeoutHandler: ChannelDuplexHandler, RemovableChannelHan
     typealias OutboundOut = HTTPResponsePart
 
     private let timeout: TimeAmount
-    private let idle: TimeAmount
     private var timer: Scheduled<Void>?
+    private var armed = false
 
-    init(timeout: TimeAmount, idle: TimeAmount) {
+    init(timeout: TimeAmount) {
         self.timeout = timeout
-        self.idle = idle
     }
 
     func handlerAdded(context: ChannelHandlerContext) {
-        if context.channel.isActive { arm(context, after: timeout) }
+        if context.channel.isActive { arm(context) }
     }
 
     func channelActive(context: ChannelHandlerContext) {
-        if timer == nil { arm(context, after: timeout) }
+        arm(context)
         context.fireChannelActive()
     }
 
     func channelInactive(context: ChannelHandlerContext) {
-        timer?.cancel()
-        timer = nil
+        disarm()
         context.fireChannelInactive()
     }
 
     func handlerRemoved(context: ChannelHandlerContext) {
-        timer?.cancel()
-        timer = nil
+        disarm()
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        if case .head = unwrapInboundIn(data) {
-            timer?.cancel()
-            timer = nil
-        }
+        if case .head = unwrapInboundIn(data) { disarm() }
         context.fireChannelRead(data)
     }
 
-    func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
-        if case .end = unwrapOutboundIn(data) { arm(context, after: timeout + idle) }
-        context.write(data, promise: promise)
-    }
-
-    private func arm(_ context: ChannelHandlerContext, after delay: TimeAmount) {
-        timer?.cancel()
+    /// Once per connection: the first head cancels it for good.
+    private func arm(_ context: ChannelHandlerContext) {
+        guard !armed else { return }
+        armed = true
         let channel = context.channel
-        timer = context.eventLoop.scheduleTask(in: delay) {
+        timer = context.eventLoop.scheduleTask(in: timeout) {
             channel.close(promise: nil)
         }
+    }
+
+    private func disarm() {
+        timer?.cancel()
+        timer = nil
     }
 }

@@ -69,7 +69,20 @@ def selected_kinds(config) -> list[str]:
     return list(KINDS) if choice == "both" else [choice]
 
 
+def _raise_open_file_limit() -> None:
+    """The soft limit on open files up to the hard one (a fresh Debian shell starts at
+    1,024): the tests open a thousand connections at once, and every server started
+    inherits the limit."""
+    import resource
+
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    wanted = hard if hard != resource.RLIM_INFINITY else 65536
+    if soft < wanted:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (min(wanted, 65536), hard))
+
+
 def pytest_configure(config):
+    _raise_open_file_limit()
     config.addinivalue_line("markers", "pier_only: behaviour where Pier goes beyond or differs from distribution 2.8.2")
     config.addinivalue_line("markers", "big: the 1 GiB blob test (deselect locally with -m 'not big')")
     config.addinivalue_line("markers", "clients: drives real clients (skopeo, podman, buildah, oras)")

@@ -21,12 +21,22 @@ if [ -z "$binary" ]; then
   swift build -c release --product pier --static-swift-stdlib
   binary="$(swift build -c release --show-bin-path)/pier"
 fi
+if [ "$(id -u)" != 0 ]; then
+  echo "build.sh: run as root (the image's files are owned by root and by the pier user)" >&2
+  exit 1
+fi
+if [ ! -r /etc/ssl/certs/ca-certificates.crt ]; then
+  echo "build.sh: /etc/ssl/certs/ca-certificates.crt is missing (apt-get install ca-certificates)" >&2
+  exit 1
+fi
 for tool in umoci strip ldd; do
   command -v "$tool" >/dev/null || { echo "build.sh: $tool is needed (apt-get install umoci binutils)" >&2; exit 1; }
 done
 version="$(git describe --tags --always --dirty 2>/dev/null || echo dev)"
 revision="$(git rev-parse HEAD 2>/dev/null || echo unknown)"
-source="${PIER_SOURCE_URL:-$(git remote get-url origin 2>/dev/null || echo unknown)}"
+# The remote without any credentials in it (https://user:token@host/… → https://host/…).
+source="${PIER_SOURCE_URL:-$(git remote get-url origin 2>/dev/null | sed -E 's#^([a-z+]+://)[^@/]*@#\1#' || true)}"
+source="${source:-unknown}"
 case "$(uname -m)" in x86_64) arch=amd64 ;; aarch64) arch=arm64 ;; *) arch="$(uname -m)" ;; esac
 
 work="$(mktemp -d)"
