@@ -213,6 +213,7 @@ class Run:
         self.idle_rss: dict[str, float] = {}
         self.idle_rss_readings: dict[str, list[float]] = {}
         self.idle_rss_after_setup: dict[str, float] = {}
+        self.image: dict = {}
         self.populated: dict[str, dict] = {}
         self.problems = 0  # invocations without a result, servers that died
         self.started_at = dt.datetime.now(dt.timezone.utc)
@@ -391,6 +392,36 @@ class Run:
                                      for k in KINDS if ("main", k) in self.servers}
         self.measure_idle_rss(htpasswd_path if self.plan.groups["main"].htpasswd else None,
                               starts=1 if self.args.quick else IDLE_RSS_STARTS)
+
+    def measure_image(self) -> None:
+        """Pier's OCI image built by deploy/image/build.sh from the binary measured: its
+        compressed size (config and layers, as a client pulls it) against distribution's
+        binary, the size issue 24 holds it to."""
+        if self.args.dry_run or not self.pier_bin:
+            return
+        reference = shutil.which("docker-registry")
+        self.image = {"reference_binary_bytes": os.path.getsize(os.path.realpath(reference)) if reference else None}
+        layout = self.workdir / "image"
+        env = dict(os.environ, PIER_BINARY=str(self.pier_bin))
+        try:
+            done = subprocess.run(["bash", str(REPO_ROOT / "deploy" / "image" / "build.sh"), str(layout), "bench"],
+                                  capture_output=True, text=True, timeout=600, env=env)
+        except subprocess.TimeoutExpired:
+            self.image["error"] = "build.sh did not finish"
+            return
+        if done.returncode != 0:
+            self.image["error"] = f"build.sh: {(done.stderr or done.stdout).strip()[-300:]}"
+            self.event(self.image["error"])
+            return
+        blobs = layout / "blobs" / "sha256"
+        index = json.loads((layout / "index.json").read_text())
+        manifest = json.loads((blobs / index["manifests"][0]["digest"].split(":")[1]).read_text())
+        self.image["pier_image_bytes"] = manifest["config"]["size"] + sum(layer["size"] for layer in manifest["layers"])
+        stripped = self.workdir / "pier-stripped"
+        subprocess.run(["strip", "--strip-all", "-o", str(stripped), str(self.pier_bin)], capture_output=True)
+        self.image["pier_binary_bytes"] = stripped.stat().st_size if stripped.exists() else None
+        log(f"==> image: {self.image['pier_image_bytes'] / 1e6:.1f} MB compressed")
+        shutil.rmtree(layout, ignore_errors=True)
 
     def measure_idle_rss(self, htpasswd_path: Path | None, starts: int = IDLE_RSS_STARTS) -> None:
         """Idle RSS as the target means it, after start-up and one ping, from fresh instances:
@@ -699,6 +730,7 @@ class Run:
         # pier-bench-go takes no pier-bench options (--bench-arg)
         self.go_runner = self.runner if a.dry_run else BenchRunner(self.go_bin, self.workdir / "bench-logs")
         self.prepare_roots()
+        self.measure_image()
         self.start_servers()
         if not a.no_ceiling:
             self.nginx = Nginx(self.workdir / "nginx", self.plan.nginx_big_size, tls=self.tls)
@@ -772,7 +804,7 @@ class Run:
     # ---- results ---------------------------------------------------------
     def results(self, complete: bool) -> dict:
         na = {s.id: self.na_reason(s) for s in self.scenarios if self.na_reason(s)}
-        summary = report.summarize(self.scenarios, self.measurements, self.ceilings, self.idle_rss, na)
+        summary = report.summarize(self.scenarios, self.measurements, self.ceilings, self.idle_rss, na, self.image)
         return {
             "complete": complete,
             "dry_run": self.args.dry_run,
@@ -796,6 +828,7 @@ class Run:
             "idle_rss_mib": self.idle_rss,
             "idle_rss_readings_mib": self.idle_rss_readings,
             "idle_rss_after_setup_mib": self.idle_rss_after_setup,
+            "image": self.image,
             "events": self.events,
             "ceilings": self.ceilings,
             "measurements": self.measurements,

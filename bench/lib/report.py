@@ -70,11 +70,12 @@ def ratio(a, b):
     return a / b
 
 
-def summarize(scenarios, measurements: list[dict], ceilings: list[dict], idle_rss: dict, na: dict[str, str]) -> dict:
+def summarize(scenarios, measurements: list[dict], ceilings: list[dict], idle_rss: dict, na: dict[str, str],
+              image: dict | None = None) -> dict:
     """scenarios: the selected Scenario objects (plan order); measurements: every
     (round, scenario, server) record; ceilings: every ceiling record; na: scenario id ->
     reason the Pier side is not measured."""
-    out: dict = {"scenarios": {}, "ceilings": {}, "idle_rss_mib": idle_rss}
+    out: dict = {"scenarios": {}, "ceilings": {}, "idle_rss_mib": idle_rss, "image": image or {}}
     by_id: dict[str, list] = {}
     for c in ceilings:
         by_id.setdefault(c["id"], []).append(c)
@@ -318,6 +319,17 @@ def check_targets(summary: dict) -> list[dict]:
             add(name, sid, None, "no data")
         else:
             add(name, sid, weight < 100_000, f"{weight / 1000:.1f} KB")
+    # Pier's image (deploy/image/build.sh, compressed as pulled) at most twice the size of
+    # distribution's binary.
+    image = summary.get("image") or {}
+    pier_bytes, reference_bytes = image.get("pier_image_bytes"), image.get("reference_binary_bytes")
+    if not image:
+        add("image ≤ 2× distribution's binary", None, None, "not run")
+    elif pier_bytes is None or reference_bytes is None:
+        add("image ≤ 2× distribution's binary", None, None, image.get("error", "no data"))
+    else:
+        add("image ≤ 2× distribution's binary", None, pier_bytes <= 2 * reference_bytes,
+            f"{pier_bytes / 1e6:.1f} MB vs {reference_bytes / 1e6:.1f} MB ({pier_bytes / reference_bytes:.2f}×)")
     idle = summary.get("idle_rss_mib") or {}
     ip, ir = idle.get("pier"), idle.get("distribution")  # the registries only
     add("idle RSS ≤ reference's", None, None if ip is None or ir is None else ip <= ir,
@@ -473,6 +485,12 @@ def render_report(summary: dict, scenarios, markdown: bool = False) -> str:
     if idle:
         parts.append(("Idle RSS: " if not markdown else "Idle RSS (VmRSS after start and one ping, median of fresh starts): ")
                      + ", ".join(f"{LABEL[k]} {v:.1f} MiB" for k, v in idle.items() if v is not None))
+        parts.append("")
+    image = summary.get("image") or {}
+    if image.get("pier_image_bytes"):
+        parts.append(f"Image: Pier {image['pier_image_bytes'] / 1e6:.1f} MB compressed "
+                     f"({image.get('pier_binary_bytes', 0) / 1e6:.1f} MB stripped binary), "
+                     f"distribution's binary {image.get('reference_binary_bytes', 0) / 1e6:.1f} MB")
         parts.append("")
     if summary["ceilings"]:
         if markdown:

@@ -429,3 +429,16 @@ def test_mirror_rows_pull_through_pier_cold_and_cached_with_their_targets():
     assert set(rows) == {"mirror-cold-1g", "mirror-cached-1g"}
     assert rows["mirror-cold-1g"].mirror == "cold" and rows["mirror-cached-1g"].client == "curl"
     assert plan.groups["mirror"].mirror
+
+
+def test_the_image_target_holds_pier_to_twice_distributions_binary():
+    from lib import report
+
+    def target(image):
+        summary = report.summarize([], [], [], {}, {}, image)
+        return next(t for t in summary["targets"] if t["target"].startswith("image"))
+
+    assert target({})["detail"] == "not run"
+    assert target({"pier_image_bytes": 40_000_000, "reference_binary_bytes": 21_000_000})["status"] == "PASS"
+    assert target({"pier_image_bytes": 43_000_000, "reference_binary_bytes": 21_000_000})["status"] == "FAIL"
+    assert target({"reference_binary_bytes": 21_000_000, "error": "build.sh: no umoci"})["detail"] == "build.sh: no umoci"
