@@ -245,6 +245,9 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // libFuzzer targets (scripts/fuzz.sh builds them with -sanitize=fuzzer); an ordinary
+        // build makes them replay their corpus, which the tests run as regressions.
+        .executableTarget(name: "pier-fuzz-oci", dependencies: ["OCI"], path: "Fuzz/OCIFuzz", swiftSettings: swiftSettings),
         .executableTarget(
             name: "pier-bench",
             dependencies: [

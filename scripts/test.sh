@@ -81,3 +81,9 @@ echo "==> pytest bench/tests"
 # with tiny sizes and the debug binaries (its numbers mean nothing).
 echo "==> bench/run.py --quick (smoke test)"
 "$VENV/bin/python" bench/run.py --quick --no-doc --no-build --pier-bin "$PIER_BIN" --bench-bin "$BIN_DIR/pier-bench"
+
+# The fuzz targets: their corpus (seeds and past findings) replayed by the ordinary build,
+# then each target fuzzed briefly with libFuzzer (scripts/fuzz.sh runs longer on purpose).
+echo "==> fuzz corpus replayed, then 20 s of libFuzzer per target"
+"$BIN_DIR/pier-fuzz-oci" Fuzz/corpus/oci/*
+bash scripts/fuzz.sh 20

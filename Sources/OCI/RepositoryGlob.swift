@@ -1,5 +1,3 @@
-import Foundation
-
 /// A repository pattern, as the access policy, immutable tags, retention and quotas name
 /// repositories: `*` matches within one path segment, `**` across segments, so `team-a/*`
 /// covers `team-a/app` but not `team-a/app/cache`. A tag pattern is one segment (`v*`).
@@ -49,7 +47,9 @@ public struct RepositoryGlob: Sendable, Hashable, CustomStringConvertible {
             } else if index == pieces.count - 1 {
                 return rest.hasSuffix(piece) && rest.count >= piece.count
             } else if !piece.isEmpty {
-                guard let range = rest.range(of: piece) else { return false }
+                // The standard library's search, not Foundation's `range(of:)`, whose ranges
+                // in a substring can fall outside it (a fuzzer found names that trapped here).
+                guard let range = rest.firstRange(of: piece) else { return false }
                 rest = rest[range.upperBound...]
             }
         }

@@ -21,4 +21,15 @@ import OCI
     func starStaysInOneSegmentAndDoubleStarCrossesThem(_ pattern: String, _ name: String, _ expected: Bool) {
         #expect(RepositoryGlob(pattern).matches(name) == expected)
     }
+
+    /// Found by the fuzzer (Fuzz/corpus/oci/regression-glob-*): Foundation's substring
+    /// search returned a range outside the segment and matching trapped.
+    @Test func patternsWithManyStarsMatchWithoutTrapping() {
+        let pattern = "*gm/**/gm/**/**/*A\0\0\0\0\0\0\0*eion////////////////*e////////\0A///\",\""
+        let name = "gm/**/gm/**/**/*A\0\0\0\0\0\0\0*eion////////////////*e////////\0A///\",\"E"
+        _ = RepositoryGlob(pattern).matches(name)
+        #expect(RepositoryGlob("a*b*c").matches("axxbyyc"))
+        #expect(!RepositoryGlob("a*b*c").matches("axxcyyb"))
+        #expect(RepositoryGlob("*é*").matches("caf\u{E9}s"))
+    }
 }

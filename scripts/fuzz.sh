@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# Runs every libFuzzer target for a while: scripts/fuzz.sh [SECONDS per target, default 300]
+#
+# Targets are the executable targets under Fuzz/ (pier-fuzz-*), built with
+# -sanitize=fuzzer,address into .build-fuzz (apart from the ordinary build). Each starts
+# from a copy of its corpus in Fuzz/corpus/<name>; a crash is written to Fuzz/findings/
+# and fails the run. A finding is fixed with a regression test, and the input is kept in
+# the corpus (the ordinary build's pier-fuzz-* replay the corpus in CI).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+seconds="${1:-300}"
+targets=(oci)
+for target in "${targets[@]}"; do
+  swift build --scratch-path .build-fuzz --product "pier-fuzz-$target" \
+    -Xswiftc -sanitize=fuzzer,address -Xswiftc -DFUZZING
+done
+bin="$(swift build --scratch-path .build-fuzz --show-bin-path)"
+mkdir -p Fuzz/findings
+status=0
+for target in "${targets[@]}"; do
+  work="$(mktemp -d)"
+  cp Fuzz/corpus/"$target"/* "$work"/
+  echo "==> fuzzing $target for ${seconds}s"
+  if ! "$bin/pier-fuzz-$target" -max_total_time="$seconds" -rss_limit_mb=2048 -max_len=65536 \
+      -artifact_prefix=Fuzz/findings/"$target"- -print_final_stats=1 "$work" 2>&1 | tail -n 20; then
+    status=1
+  fi
+  rm -rf "$work"
+done
+if ls Fuzz/findings/* >/dev/null 2>&1; then
+  echo "==> findings in Fuzz/findings:" && ls Fuzz/findings
+  status=1
+fi
+exit "$status"
