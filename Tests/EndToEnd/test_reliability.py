@@ -168,22 +168,24 @@ def test_a_slowloris_trickling_header_bytes_is_cut_off_while_others_are_served(m
     assert time.monotonic() - started < 8
 
 
-def test_a_thousand_silent_connections_are_closed_and_cost_little_memory(guarded):
+def test_a_thousand_silent_connections_are_closed_and_cost_little_memory(make_server):
+    # Long enough for a loaded machine to open all thousand before the first is closed.
+    guarded = make_server("pier", config={"http": {"timeouts": {"header": "8s", "idle": "30s"}, "maxconnections": 2000}})
     fds = lambda: len(os.listdir(f"/proc/{guarded.pid}/fd"))  # noqa: E731
     baseline = fds()
     before = rss_mib(guarded)
     idle = [connect(guarded) for _ in range(1000)]
-    # Held together for a moment (the silence limit, 2 s here, then closes them).
+    # Held together for a moment (the silence limit, 8 s here, then closes them).
     peak_fds, peak_rss = 0, 0.0
     for _ in range(15):
         peak_fds, peak_rss = max(peak_fds, fds()), max(peak_rss, rss_mib(guarded))
         time.sleep(0.1)
-    assert peak_fds >= baseline + 500, f"Pier held only {peak_fds - baseline} of the connections at once"
+    assert peak_fds >= baseline + 800, f"Pier held only {peak_fds - baseline} of the connections at once"
     # Served meanwhile.
     assert Registry(guarded.url).get("/v2/").status_code == 200
     grown = peak_rss - before
     assert grown < 64, f"1,000 idle connections cost {grown:.1f} MiB"
-    deadline = time.monotonic() + 15
+    deadline = time.monotonic() + 30
     open_ = idle
     while open_ and time.monotonic() < deadline:
         open_ = [s for s in open_ if not closed_by_server(s, within=0.01)]
