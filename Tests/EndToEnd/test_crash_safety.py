@@ -154,6 +154,23 @@ def resume(reg: Registry, s: Session) -> None:
     assert reg.get_blob(s.repo, images.sha256(s.data)).content == s.data
 
 
+def verify(reg: Registry, work: Workload) -> None:
+    """Every acked push pulls whole; nothing unacked is served partially."""
+    for b in work.blobs:
+        r = reg.get_blob(b.repo, b.digest)
+        if b.acked:
+            assert r.status_code == 200 and r.content == b.data, f"acked blob {b.repo}@{b.digest} lost: {r.status_code}"
+        else:
+            assert r.status_code == 404 or images.sha256(r.content) == b.digest, f"partial blob served: {b.digest}"
+    for m in work.manifests:
+        for ref in (m.tag, m.digest):
+            r = reg.get_manifest(m.repo, ref)
+            if m.acked:
+                assert r.status_code == 200 and r.content == m.data, f"acked manifest {m.repo}:{ref} lost"
+            else:
+                assert r.status_code == 404 or r.content == m.data, f"partial manifest {m.repo}:{ref}"
+
+
 @pytest.mark.timeout(300)
 def test_sigkill_during_concurrent_pushes_keeps_acked_content_and_serves_nothing_partial(make_server, server_kind):
     # http.secret only matters for distribution (signed session URLs across restarts).
@@ -174,19 +191,7 @@ def test_sigkill_during_concurrent_pushes_keeps_acked_content_and_serves_nothing
 
     srv.start()
     reg = Registry(srv.url)
-    for b in work.blobs:
-        r = reg.get_blob(b.repo, b.digest)
-        if b.acked:
-            assert r.status_code == 200 and r.content == b.data, f"acked blob {b.digest} lost: {r.status_code}"
-        else:
-            assert r.status_code == 404 or images.sha256(r.content) == b.digest, f"partial blob served: {b.digest}"
-    for m in work.manifests:
-        for ref in (m.tag, m.digest):
-            r = reg.get_manifest(m.repo, ref)
-            if m.acked:
-                assert r.status_code == 200 and r.content == m.data, f"acked manifest {m.repo}:{ref} lost"
-            else:
-                assert r.status_code == 404 or r.content == m.data, f"partial manifest {m.repo}:{ref}"
+    verify(reg, work)
     interrupted = [s for s in work.sessions if not s.finished]
     for s in interrupted:
         resume(reg, s)
@@ -212,23 +217,6 @@ class MountingWorkload(Workload):
             target.acked = r.status_code == 201
             if not target.acked:
                 return
-
-
-def verify(reg: Registry, work: Workload) -> None:
-    """Every acked push pulls whole; nothing unacked is served partially."""
-    for b in work.blobs:
-        r = reg.get_blob(b.repo, b.digest)
-        if b.acked:
-            assert r.status_code == 200 and r.content == b.data, f"acked blob {b.repo}@{b.digest} lost: {r.status_code}"
-        else:
-            assert r.status_code == 404 or images.sha256(r.content) == b.digest, f"partial blob served: {b.digest}"
-    for m in work.manifests:
-        for ref in (m.tag, m.digest):
-            r = reg.get_manifest(m.repo, ref)
-            if m.acked:
-                assert r.status_code == 200 and r.content == m.data, f"acked manifest {m.repo}:{ref} lost"
-            else:
-                assert r.status_code == 404 or r.content == m.data, f"partial manifest {m.repo}:{ref}"
 
 
 @pytest.mark.timeout(400)
