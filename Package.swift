@@ -247,7 +247,22 @@ let package = Package(
         ),
         // libFuzzer targets (scripts/fuzz.sh builds them with -sanitize=fuzzer); an ordinary
         // build makes them replay their corpus, which the tests run as regressions.
-        .executableTarget(name: "pier-fuzz-oci", dependencies: ["OCI"], path: "Fuzz/OCIFuzz", swiftSettings: swiftSettings),
+        .target(name: "FuzzSupport", path: "Fuzz/FuzzSupport", swiftSettings: swiftSettings),
+        .executableTarget(name: "pier-fuzz-oci", dependencies: ["FuzzSupport", "OCI"], path: "Fuzz/OCIFuzz", swiftSettings: swiftSettings),
+        .executableTarget(
+            name: "pier-fuzz-http", dependencies: ["FuzzSupport", "Registry", "Mirror"], path: "Fuzz/HTTPFuzz", swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "pier-fuzz-auth",
+            dependencies: [
+                "FuzzSupport", "Auth", "JOSE",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "X509", package: "swift-certificates"),
+            ],
+            path: "Fuzz/AuthFuzz", swiftSettings: swiftSettings
+        ),
+        .executableTarget(name: "pier-fuzz-s3", dependencies: ["FuzzSupport", "S3"], path: "Fuzz/S3Fuzz", swiftSettings: swiftSettings),
+        .executableTarget(name: "pier-fuzz-config", dependencies: ["FuzzSupport", "Config"], path: "Fuzz/ConfigFuzz", swiftSettings: swiftSettings),
         .executableTarget(
             name: "pier-bench",
             dependencies: [

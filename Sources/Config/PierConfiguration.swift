@@ -119,31 +119,39 @@ public struct PierConfiguration: Sendable {
     /// Reads a configuration file (or the embedded default when `path` is nil) and applies
     /// `REGISTRY_*` overrides from `environment`.
     public static func load(path: String?, environment: [String: String]) throws(ConfigurationError) -> PierConfiguration {
+        guard let path else { return try load(yaml: nil, source: "the embedded default", environment: environment) }
+        let text: String
+        do {
+            text = try String(contentsOfFile: path, encoding: .utf8)
+        } catch {
+            throw ConfigurationError(key: nil, message: "cannot read configuration file \(path): \(error.localizedDescription)")
+        }
+        return try load(yaml: text, source: "configuration file \(path)", environment: environment)
+    }
+
+    /// Reads a configuration from YAML text (nil for the embedded default) and applies
+    /// `REGISTRY_*` overrides; `source` names the text in errors. Apart from ``load(path:environment:)``
+    /// so the whole grammar, file and environment together, can be driven without files.
+    public static func load(yaml text: String?, source: String, environment: [String: String]) throws(ConfigurationError) -> PierConfiguration {
         var tree = ConfigurationTree()
-        if let path {
-            let text: String
-            do {
-                text = try String(contentsOfFile: path, encoding: .utf8)
-            } catch {
-                throw ConfigurationError(key: nil, message: "cannot read configuration file \(path): \(error.localizedDescription)")
-            }
+        if let text {
             do {
                 guard let loaded = try Yams.load(yaml: text) else {
-                    throw ConfigurationError(key: nil, message: "configuration file \(path) is empty")
+                    throw ConfigurationError(key: nil, message: "\(source) is empty")
                 }
                 guard let map = loaded as? [String: Any] else {
-                    throw ConfigurationError(key: nil, message: "configuration file \(path) is not a YAML mapping")
+                    throw ConfigurationError(key: nil, message: "\(source) is not a YAML mapping")
                 }
                 tree = ConfigurationTree(map)
             } catch let error as ConfigurationError {
                 throw error
             } catch {
-                throw ConfigurationError(key: nil, message: "configuration file \(path) is not valid YAML: \(error)")
+                throw ConfigurationError(key: nil, message: "\(source) is not valid YAML: \(error)")
             }
         }
         tree.applyEnvironment(environment)
         var config = PierConfiguration()
-        if path != nil { config.deleteEnabled = false }
+        if text != nil { config.deleteEnabled = false }
         try config.apply(tree)
         try config.applyValidation(tree)
         try config.applyStorage(tree, environment: environment)

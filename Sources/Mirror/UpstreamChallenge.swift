@@ -1,14 +1,14 @@
 /// A `WWW-Authenticate` challenge from an upstream registry: `Basic realm="…"` or
 /// `Bearer realm="…",service="…",scope="…"`, which says where to trade credentials
 /// for a token.
-struct UpstreamChallenge: Sendable, Equatable {
+public struct UpstreamChallenge: Sendable, Equatable {
     /// `basic` or `bearer`, lowercased.
-    var scheme: String
+    public var scheme: String
     /// The parameters, keys lowercased.
-    var parameters: [String: String]
+    public var parameters: [String: String]
 
     /// Reads the first challenge of a header value; nil when there is none.
-    init?(_ header: String) {
+    public init?(_ header: String) {
         var rest = Substring(header).drop { $0 == " " }
         let scheme = rest.prefix { $0 != " " && $0 != "," }
         guard !scheme.isEmpty else { return nil }

@@ -87,24 +87,13 @@ extension RegistryResponder {
         }
     }
 
-    /// The start offset a chunk claims in `Content-Range` (`start-end`, with or without a
-    /// `bytes` prefix), checked against `Content-Length`.
+    /// The start offset a chunk claims in `Content-Range`, checked against `Content-Length`.
     private func contentRangeStart(_ request: Request) throws(RegistryError) -> Int64? {
         guard let header = request.headers[.contentRange] else { return nil }
-        var spec = Substring(header.trimmingCharacters(in: .whitespaces))
-        if spec.hasPrefix("bytes=") || spec.hasPrefix("bytes ") { spec = spec.dropFirst(6) }
-        if let slash = spec.firstIndex(of: "/") { spec = spec[..<slash] }
-        let parts = spec.split(separator: "-", omittingEmptySubsequences: false)
-        guard parts.count == 2, let start = Int64(parts[0]), let end = Int64(parts[1]), start >= 0 else {
-            throw RegistryError(.blobUploadInvalid, "blob upload invalid", detail: "malformed Content-Range \(header.prefix(100))")
-        }
-        guard end >= start else {
-            throw RegistryError(.rangeInvalid, "invalid content range", detail: "end \(end) before start \(start)")
-        }
-        // `end - start` cannot overflow (0 <= start <= end); adding 1 to it could.
-        if let length = request.headers[.contentLength].flatMap({ Int64($0) }), length - 1 != end - start {
+        let range = try ContentRange(parsing: header)
+        if let length = request.headers[.contentLength].flatMap({ Int64($0) }), !range.matches(length: length) {
             throw RegistryError(.sizeInvalid, "Content-Length does not match Content-Range", detail: "\(length) vs \(header.prefix(100))")
         }
-        return start
+        return range.start
     }
 }
