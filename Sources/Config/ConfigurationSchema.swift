@@ -19,7 +19,7 @@ enum ConfigurationSchema {
         "storage.maintenance.uploadpurging.interval", "storage.maintenance.uploadpurging.dryrun",
         "storage.maintenance.readonly", "storage.maintenance.readonly.enabled",
         "http", "http.addr", "http.net", "http.prefix", "http.host", "http.secret", "http.relativeurls",
-        "http.draintimeout", "http.timeouts", "http.timeouts.header", "http.timeouts.idle", "http.maxconnections", "http.trustedproxies", "http.forwardedheader", "http.debug", "http.debug.addr", "http.http2", "http.http2.disabled", "http.h2c",
+        "http.draintimeout", "http.timeouts", "http.timeouts.header", "http.timeouts.idle", "http.timeouts.write", "http.maxconnections", "http.trustedproxies", "http.forwardedheader", "http.debug", "http.debug.addr", "http.http2", "http.http2.disabled", "http.h2c",
         "http.h2c.enabled", "web", "web.disabled", "web.prefix",
         "gc", "gc.enabled", "gc.interval", "gc.grace", "gc.untagged", "gc.untagged.delete", "gc.untagged.age", "gc.dryrun",
         "notifications", "notifications.endpoints", "notifications.endpoints[].name", "notifications.endpoints[].disabled",

@@ -61,6 +61,10 @@ public struct PierConfiguration: Sendable {
     /// `http.timeouts.idle` (Pier's): how long a connection may send nothing, between
     /// requests or in the middle of a body, before it is closed.
     public var idleTimeout: Duration = .seconds(60)
+    /// `http.timeouts.write` (Pier's): how long a response may make no progress, because
+    /// the client stopped reading, before the connection is closed. Not Go's total
+    /// `WriteTimeout`: a slow pull of a large layer that keeps reading is never cut.
+    public var writeTimeout: Duration = .seconds(60)
     /// `http.maxconnections` (Pier's): open connections beyond this are closed at once;
     /// nil: the process's file descriptor limit less a reserve for files and the store.
     public var maxConnections: Int?
@@ -230,7 +234,10 @@ public struct PierConfiguration: Sendable {
         if let relative = try read.bool("http.relativeurls") { relativeURLs = relative }
         responseHeaders = try read.stringLists("http.headers")
         if let drain = try read.duration("http.draintimeout") { drainTimeout = drain }
-        for (key, keyPath) in [("http.timeouts.header", \PierConfiguration.headerTimeout), ("http.timeouts.idle", \PierConfiguration.idleTimeout)] {
+        for (key, keyPath) in [
+            ("http.timeouts.header", \PierConfiguration.headerTimeout), ("http.timeouts.idle", \PierConfiguration.idleTimeout),
+            ("http.timeouts.write", \PierConfiguration.writeTimeout),
+        ] {
             guard let value = try read.duration(key) else { continue }
             guard value > .zero else { throw ConfigurationError(key: key, message: "must be longer than zero") }
             self[keyPath: keyPath] = value

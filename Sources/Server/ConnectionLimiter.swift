@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import NIOConcurrencyHelpers
 import NIOCore
 
@@ -6,14 +9,37 @@ import NIOCore
 /// once, and one that sends no byte within `silence` (before any TLS handshake or request
 /// head) is closed then, so thousands of idle or hostile clients can neither exhaust the
 /// process's file descriptors nor hold the slots of the clients being served.
+///
+/// It also bounds how long a response may stall: a client that stops reading (a pull left
+/// hanging, a hostile reader) would otherwise hold its connection, its place under the
+/// limit and, over TLS, a read-ahead buffer for as long as it likes, since the HTTP
+/// server's idle timer does not run while a response is being written.
 final class ConnectionLimiter: Sendable {
     private let open = NIOLockedValueBox(0)
     let limit: Int
     let silence: TimeAmount
+    /// How long sent bytes may stay unacknowledged, or wait on a window the client keeps
+    /// closed, before the connection is dropped (`http.timeouts.write`); nil: never.
+    let stall: TimeAmount?
 
-    init(limit: Int, silence: TimeAmount) {
+    init(limit: Int, silence: TimeAmount, stall: TimeAmount? = nil) {
         self.limit = limit
         self.silence = silence
+        self.stall = stall
+    }
+
+    /// Puts the stall bound on a TCP connection as `TCP_USER_TIMEOUT`, which Linux applies
+    /// both to unacknowledged data and to data held back by a zero window (a reader that
+    /// stopped). The kernel keeps the clock, so a stalled response costs no timer here and
+    /// a slow one that keeps reading is never cut. Unix sockets have no such option and no
+    /// remote clients; for them it is left out.
+    fileprivate func boundStalls(of channel: any Channel) {
+        #if os(Linux)
+        guard let stall, let options = channel.syncOptions else { return }
+        let milliseconds = Int(clamping: min(max(1, stall.nanoseconds / 1_000_000), Int64(CInt.max)))
+        let option = ChannelOptions.Types.SocketOption.tcpOption(NIOBSDSocket.Option(rawValue: CInt(TCP_USER_TIMEOUT)))
+        try? options.setOption(option, value: milliseconds)
+        #endif
     }
 
     /// Counts a new connection; false when it is one too many (and is not counted).
@@ -52,6 +78,7 @@ final class ConnectionLimiter: Sendable {
                 return
             }
             let channel = context.channel
+            limiter.boundStalls(of: channel)
             timer = context.eventLoop.scheduleTask(in: limiter.silence) {
                 channel.close(promise: nil)
             }

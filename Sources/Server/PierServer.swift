@@ -149,7 +149,10 @@ public struct PierServer: Sendable {
         // vanished client cannot hold an upload session forever.
         let idle = TimeAmount(configuration.idleTimeout)
         let headerTimeout = TimeAmount(configuration.headerTimeout)
-        let limiter = ConnectionLimiter(limit: configuration.maxConnections ?? Self.defaultConnectionLimit(), silence: headerTimeout)
+        let limiter = ConnectionLimiter(
+            limit: configuration.maxConnections ?? Self.defaultConnectionLimit(), silence: headerTimeout,
+            stall: TimeAmount(configuration.writeTimeout)
+        )
         let plainHTTP = HTTP1Channel.Configuration(
             additionalChannelHandlers: [
                 RequestHeadTimeoutHandler(timeout: headerTimeout), ExpectContinueHandler(), DirectBodyHandler.Installer(),

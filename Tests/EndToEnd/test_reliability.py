@@ -4,6 +4,7 @@ nothing it acknowledged, show nothing half-written and recover without a restart
 
 from __future__ import annotations
 
+import hashlib
 import os
 import shutil
 import subprocess
@@ -13,7 +14,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from harness.client import Registry, assert_error
+from harness.client import Registry, SizedStream, assert_error
 from harness.images import image, random_layer
 
 pytestmark = [pytest.mark.pier_only, pytest.mark.usefixtures("need_pier")]
@@ -259,19 +260,77 @@ def test_request_smuggling_shapes_never_become_a_second_request(guarded, head):
     assert Registry(guarded.url).get("/v2/").status_code == 200
 
 
-def test_a_client_that_stops_reading_a_large_pull_holds_no_memory_while_others_are_served(guarded):
-    reg = Registry(guarded.url, timeout=600)
-    big = random_layer(256 * 1024 * 1024)
-    reg.push("team/big", "v1", image(layers=[big]))
-    before = rss_mib(guarded)
-    s = connect(guarded)
+def push_streamed(reg: Registry, repo: str, block: bytes, count: int) -> str:
+    """Pushes `count` copies of `block` as one blob without holding it in memory; its digest."""
+    body = SizedStream((block for _ in range(count)), len(block) * count)
+    r = reg.patch(reg.upload_url(repo), data=body, headers={"Content-Type": "application/octet-stream"})
+    assert r.status_code == 202, r.text
+    r = reg.put(r.headers["Location"], params={"digest": body.digest})
+    assert r.status_code == 201, r.text
+    return body.digest
+
+
+def server_holds(server, sock: socket.socket) -> bool:
+    """Whether the server's end of `sock` is still an open TCP connection (its row in
+    /proc/net/tcp: the server's port, the client's port as the remote one)."""
+    server_port = int(server.host.rsplit(":", 1)[1])
+    client_port = sock.getsockname()[1]
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        with open(table) as f:
+            for row in f.readlines()[1:]:
+                local, remote, state = row.split()[1:4]
+                if int(local.rsplit(":", 1)[1], 16) == server_port and int(remote.rsplit(":", 1)[1], 16) == client_port \
+                        and state not in ("07", "0A"):  # not CLOSE or LISTEN
+                    return True
+    return False
+
+
+def test_a_client_that_stops_reading_a_1gib_pull_holds_no_memory_and_is_dropped_after_the_write_timeout(make_server):
+    # The write timeout (4 s) drops the stalled pull; the idle timeout (3 s) does not run
+    # while a response is written, so it cannot be what drops it.
+    pier = make_server("pier", config={"http": {"timeouts": {"header": "2s", "idle": "3s", "write": "4s"}}})
+    reg = Registry(pier.url, timeout=600)
+    digest = push_streamed(reg, "team/big", os.urandom(1 << 20), 1024)
+    before = rss_mib(pier)
+    s = connect(pier)
     s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 64 * 1024)
-    s.sendall(f"GET /v2/team/big/blobs/{big.digest} HTTP/1.1\r\nHost: {guarded.host}\r\n\r\n".encode())
-    s.recv(65536)  # the head and a little: then nothing more is read
+    s.sendall(f"GET /v2/team/big/blobs/{digest} HTTP/1.1\r\nHost: {pier.host}\r\n\r\n".encode())
+    assert s.recv(65536).startswith(b"HTTP/1.1 200")  # the head and a little: then nothing more is read
     time.sleep(1)
-    assert Registry(guarded.url).get("/v2/").status_code == 200
-    assert rss_mib(guarded) - before < 64
-    time.sleep(4)  # longer than the idle timeout: still no memory held, still serving
-    assert Registry(guarded.url).get("/v2/").status_code == 200
-    assert rss_mib(guarded) - before < 64
+    assert server_holds(pier, s), "the pull was dropped before its write timeout"
+    assert Registry(pier.url).get("/v2/").status_code == 200
+    assert rss_mib(pier) - before < 64
+    # Past the write timeout: the connection is gone on the server's side, and nothing grew.
+    assert until(lambda: not server_holds(pier, s), within=30), "the stalled pull was never dropped"
+    assert closed_by_server(s, within=10)
+    assert Registry(pier.url).get("/v2/").status_code == 200
+    assert rss_mib(pier) - before < 64
+    s.close()
+
+
+def test_a_slow_pull_that_keeps_reading_outlives_the_write_timeout(make_server):
+    """The write timeout bounds a stall, not a transfer: a pull read slowly for longer than
+    it (6 MiB at about 1 MiB/s, 2 s limit) arrives whole."""
+    pier = make_server("pier", config={"http": {"timeouts": {"write": "2s"}}})
+    reg = Registry(pier.url)
+    block = os.urandom(1 << 20)
+    digest = push_streamed(reg, "team/slow", block, 6)
+    s = connect(pier)
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 64 * 1024)
+    s.sendall(f"GET /v2/team/slow/blobs/{digest} HTTP/1.1\r\nHost: {pier.host}\r\n\r\n".encode())
+    received = b""
+    while b"\r\n\r\n" not in received:
+        received += s.recv(65536)
+    head, body = received.split(b"\r\n\r\n", 1)
+    started = time.monotonic()
+    sha = hashlib.sha256(body)
+    size = len(body)
+    while size < len(block) * 6:
+        piece = s.recv(65536)
+        assert piece, f"the slow pull was cut after {size} bytes"
+        sha.update(piece)
+        size += len(piece)
+        time.sleep(len(piece) / (1 << 20))  # about 1 MiB/s
+    assert time.monotonic() - started > 4, "the pull was not slower than the write timeout"
+    assert "sha256:" + sha.hexdigest() == digest
     s.close()
