@@ -1,5 +1,8 @@
 import Synchronization
 
+/// Below this many entries, expired ones are left to be dropped when read.
+private let smallestSweep = 1024
+
 /// A bounded in-memory map whose entries expire, for registry metadata read on every pull.
 ///
 /// Content addressed by digest never changes, so it is kept until evicted. Mutable facts
@@ -19,6 +22,8 @@ final class MetadataCache<Key: Hashable & Sendable, Value: Sendable>: Sendable {
         /// Bumped by every removal, so a read that raced with a write cannot store what it
         /// read before the write (see ``generation()``).
         var generation: UInt64 = 0
+        /// The entry count at which expired entries are next swept out.
+        var sweepAt = smallestSweep
     }
 
     private let state = Mutex(State())
@@ -74,12 +79,29 @@ final class MetadataCache<Key: Hashable & Sendable, Value: Sendable>: Sendable {
             state.cost -= old.cost
         }
         state.cost += entry.cost
+        if state.entries.count >= state.sweepAt { sweep(&state) }
         // Evict arbitrary entries: cheap, and good enough for a working set that fits.
         while state.cost > maximumCost, let victim = state.entries.first(where: { $0.key != key }) {
             state.entries[victim.key] = nil
             state.cost -= victim.value.cost
         }
     }
+
+    /// Drops every expired entry. Facts about ever-new digests (a registry taking pushes
+    /// all day) are read once and never again, so an expired entry is not always dropped
+    /// by a read: without this, a cache of one-second facts filled to its bound and held
+    /// that memory for good. The survivors go into a dictionary of their own size, since a
+    /// dictionary keeps its capacity when entries are removed. Sweeping again only once
+    /// the survivors have doubled keeps the cost per insert constant.
+    private func sweep(_ state: inout State) {
+        let now = ContinuousClock.now
+        state.entries = state.entries.filter { $0.value.expires > now }
+        state.cost = state.entries.values.reduce(0) { $0 + $1.cost }
+        state.sweepAt = max(smallestSweep, state.entries.count * 2)
+    }
+
+    /// How many entries are held, expired or not.
+    var count: Int { state.withLock { $0.entries.count } }
 
     func remove(_ key: Key) {
         state.withLock { state in
