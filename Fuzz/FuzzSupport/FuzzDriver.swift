@@ -19,7 +19,11 @@ public enum FuzzDriver {
         exit(runFuzzerDriver(&argc, &argv, check))
         #else
         for path in CommandLine.arguments.dropFirst() {
-            let bytes = read(path)
+            guard let bytes = read(path) else {
+                // A corpus that is not there must fail the replay, not pass it empty.
+                print("cannot read \(path)")
+                exit(2)
+            }
             // An empty file is an empty input; the byte added only gives it an address.
             let count = bytes.count
             (bytes.isEmpty ? [0] : bytes).withUnsafeBufferPointer { buffer in
@@ -30,9 +34,9 @@ public enum FuzzDriver {
         #endif
     }
 
-    /// A whole file's bytes; empty when it cannot be read.
-    static func read(_ path: String) -> [UInt8] {
-        guard let file = fopen(path, "rb") else { return [] }
+    /// A whole file's bytes; nil when it cannot be opened.
+    static func read(_ path: String) -> [UInt8]? {
+        guard let file = fopen(path, "rb") else { return nil }
         defer { fclose(file) }
         var bytes = [UInt8]()
         var buffer = [UInt8](repeating: 0, count: 65536)

@@ -171,6 +171,10 @@ extension GarbageCollector {
                 } else {
                     try await driver.delete(layout.quarantine(candidate.digest))
                     try await driver.removeIfEmpty(layout.blobDirectory(candidate.digest))
+                    // A collected manifest is not kept in memory either: content is cached
+                    // until evicted, and a registry replacing images all day would otherwise
+                    // fill the cache to its bound with manifests no one can pull.
+                    registry.manifestContent.remove(candidate.digest)
                     report.blobsRemoved.append(candidate)
                 }
             }

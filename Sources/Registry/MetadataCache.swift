@@ -24,6 +24,9 @@ final class MetadataCache<Key: Hashable & Sendable, Value: Sendable>: Sendable {
         var generation: UInt64 = 0
         /// The entry count at which expired entries are next swept out.
         var sweepAt = smallestSweep
+        /// Before this, going over the bound evicts without sweeping first: a cache whose
+        /// live entries alone exceed it sweeps at most once per lifetime.
+        var nextOverflowSweep = ContinuousClock.now
     }
 
     private let state = Mutex(State())
@@ -79,7 +82,9 @@ final class MetadataCache<Key: Hashable & Sendable, Value: Sendable>: Sendable {
             state.cost -= old.cost
         }
         state.cost += entry.cost
-        if state.entries.count >= state.sweepAt { sweep(&state) }
+        if let lifetime, state.entries.count >= state.sweepAt || (state.cost > maximumCost && ContinuousClock.now >= state.nextOverflowSweep) {
+            sweep(&state, lifetime: lifetime)
+        }
         // Evict arbitrary entries: cheap, and good enough for a working set that fits.
         while state.cost > maximumCost, let victim = state.entries.first(where: { $0.key != key }) {
             state.entries[victim.key] = nil
@@ -93,11 +98,17 @@ final class MetadataCache<Key: Hashable & Sendable, Value: Sendable>: Sendable {
     /// that memory for good. The survivors go into a dictionary of their own size, since a
     /// dictionary keeps its capacity when entries are removed. Sweeping again only once
     /// the survivors have doubled keeps the cost per insert constant.
-    private func sweep(_ state: inout State) {
+    ///
+    /// Over the bound, expired entries go before live ones are evicted; when the live ones
+    /// alone are more than half the bound (so doubling would never be reached), that is
+    /// what keeps sweeping, once per lifetime at most. Immutable content never expires and
+    /// is never swept.
+    private func sweep(_ state: inout State, lifetime: Duration) {
         let now = ContinuousClock.now
         state.entries = state.entries.filter { $0.value.expires > now }
         state.cost = state.entries.values.reduce(0) { $0 + $1.cost }
         state.sweepAt = max(smallestSweep, state.entries.count * 2)
+        state.nextOverflowSweep = now + lifetime
     }
 
     /// How many entries are held, expired or not.

@@ -30,12 +30,13 @@ final class ConnectionLimiter: Sendable {
 
     /// Puts the stall bound on a TCP connection as `TCP_USER_TIMEOUT`, which Linux applies
     /// both to unacknowledged data and to data held back by a zero window (a reader that
-    /// stopped). The kernel keeps the clock, so a stalled response costs no timer here and
-    /// a slow one that keeps reading is never cut. Unix sockets have no such option and no
-    /// remote clients; for them it is left out.
+    /// stopped; Linux 5.11 and later, earlier kernels count only unacknowledged data).
+    /// The kernel keeps the clock, so a stalled response costs no timer here and a slow one
+    /// that keeps reading is never cut. Unix sockets have no such option and no remote
+    /// clients; for them it is left out.
     fileprivate func boundStalls(of channel: any Channel) {
         #if os(Linux)
-        guard let stall, let options = channel.syncOptions else { return }
+        guard let stall, channel.localAddress?.pathname == nil, let options = channel.syncOptions else { return }
         let milliseconds = Int(clamping: min(max(1, stall.nanoseconds / 1_000_000), Int64(CInt.max)))
         let option = ChannelOptions.Types.SocketOption.tcpOption(NIOBSDSocket.Option(rawValue: CInt(TCP_USER_TIMEOUT)))
         try? options.setOption(option, value: milliseconds)

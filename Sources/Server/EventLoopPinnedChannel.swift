@@ -1,6 +1,7 @@
 import HummingbirdCore
 import Logging
 import NIOCore
+import NIOSSL
 
 /// A server child channel whose connection task runs on the connection's event loop (see
 /// `EventLoopTaskExecutor` for why). It wraps any of Hummingbird's channels (HTTP/1, TLS,
@@ -21,6 +22,12 @@ struct EventLoopPinnedChannel<Base: ServerChildChannel>: ServerChildChannel {
         guard let limiter else { return base.setup(channel: channel, logger: logger) }
         return channel.pipeline.addHandler(limiter.handler(), position: .first).flatMap {
             base.setup(channel: channel, logger: logger)
+        }.flatMapThrowing { value in
+            // A TLS channel: its handshake must finish within the head timeout too.
+            if let tls = try? channel.pipeline.syncOperations.handler(type: NIOSSLServerHandler.self) {
+                try channel.pipeline.syncOperations.addHandler(TLSHandshakeDeadline(timeout: limiter.silence), position: .after(tls))
+            }
+            return value
         }.flatMapError { error in
             // A connection whose setup failed is never served: close it, so its descriptor
             // and its place under the limit come back.

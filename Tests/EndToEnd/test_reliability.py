@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from harness.client import Registry, SizedStream, assert_error
+from harness.client import Registry, assert_error
 from harness.images import image, random_layer
 
 pytestmark = [pytest.mark.pier_only, pytest.mark.usefixtures("need_pier")]
@@ -260,16 +260,6 @@ def test_request_smuggling_shapes_never_become_a_second_request(guarded, head):
     assert Registry(guarded.url).get("/v2/").status_code == 200
 
 
-def push_streamed(reg: Registry, repo: str, block: bytes, count: int) -> str:
-    """Pushes `count` copies of `block` as one blob without holding it in memory; its digest."""
-    body = SizedStream((block for _ in range(count)), len(block) * count)
-    r = reg.patch(reg.upload_url(repo), data=body, headers={"Content-Type": "application/octet-stream"})
-    assert r.status_code == 202, r.text
-    r = reg.put(r.headers["Location"], params={"digest": body.digest})
-    assert r.status_code == 201, r.text
-    return body.digest
-
-
 def server_holds(server, sock: socket.socket) -> bool:
     """Whether the server's end of `sock` is still an open TCP connection (its row in
     /proc/net/tcp: the server's port, the client's port as the remote one)."""
@@ -286,11 +276,13 @@ def server_holds(server, sock: socket.socket) -> bool:
 
 
 def test_a_client_that_stops_reading_a_1gib_pull_holds_no_memory_and_is_dropped_after_the_write_timeout(make_server):
-    # The write timeout (4 s) drops the stalled pull; the idle timeout (3 s) does not run
-    # while a response is written, so it cannot be what drops it.
-    pier = make_server("pier", config={"http": {"timeouts": {"header": "2s", "idle": "3s", "write": "4s"}}})
+    # The write timeout (4 s) drops the stalled pull, well before the idle timeout (60 s)
+    # could; the idle timeout does not run while a response is written anyway.
+    pier = make_server("pier", config={"http": {"timeouts": {"header": "2s", "idle": "60s", "write": "4s"}}})
     reg = Registry(pier.url, timeout=600)
-    digest = push_streamed(reg, "team/big", os.urandom(1 << 20), 1024)
+    block = os.urandom(1 << 20)
+    digest, _, pushed = reg.push_stream("team/big", (block for _ in range(1024)))
+    assert pushed.status_code == 201
     before = rss_mib(pier)
     s = connect(pier)
     s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 64 * 1024)
@@ -310,22 +302,26 @@ def test_a_client_that_stops_reading_a_1gib_pull_holds_no_memory_and_is_dropped_
 
 def test_a_slow_pull_that_keeps_reading_outlives_the_write_timeout(make_server):
     """The write timeout bounds a stall, not a transfer: a pull read slowly for longer than
-    it (6 MiB at about 1 MiB/s, 2 s limit) arrives whole."""
-    pier = make_server("pier", config={"http": {"timeouts": {"write": "2s"}}})
+    it (8 MiB at about 1 MiB/s, 3 s limit) arrives whole."""
+    pier = make_server("pier", config={"http": {"timeouts": {"write": "3s"}}})
     reg = Registry(pier.url)
     block = os.urandom(1 << 20)
-    digest = push_streamed(reg, "team/slow", block, 6)
+    digest, _, pushed = reg.push_stream("team/slow", (block for _ in range(8)))
+    assert pushed.status_code == 201
     s = connect(pier)
     s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 64 * 1024)
     s.sendall(f"GET /v2/team/slow/blobs/{digest} HTTP/1.1\r\nHost: {pier.host}\r\n\r\n".encode())
     received = b""
     while b"\r\n\r\n" not in received:
-        received += s.recv(65536)
+        piece = s.recv(65536)
+        assert piece, f"the connection closed before the head: {received[:200]!r}"
+        received += piece
     head, body = received.split(b"\r\n\r\n", 1)
+    assert head.startswith(b"HTTP/1.1 200"), head[:200]
     started = time.monotonic()
     sha = hashlib.sha256(body)
     size = len(body)
-    while size < len(block) * 6:
+    while size < len(block) * 8:
         piece = s.recv(65536)
         assert piece, f"the slow pull was cut after {size} bytes"
         sha.update(piece)

@@ -335,6 +335,51 @@ def test_a_large_pull_over_tls_to_a_slow_client_streams_in_bounded_memory(make_s
     assert peak < 100, f"peak RSS {peak:.1f} MiB while streaming {size >> 20} MiB over TLS"
 
 
+@pytest.mark.parametrize("http2_disabled", [True, False], ids=["http1", "http2"])
+def test_a_tls_handshake_trickled_a_byte_at_a_time_is_cut_off_by_the_head_timeout(make_server, tls, http2_disabled):
+    """The slowloris of the TLS layer: a ClientHello sent a byte every quarter second is
+    never idle and never finished. The head timeout (2 s) must close it, not the idle
+    timeout (30 s), while other clients are served."""
+    import socket
+    import time
+
+    srv = https_server(make_server, tls, {"http": {"http2": {"disabled": http2_disabled},
+                                                   "timeouts": {"header": "2s", "idle": "30s"}}})
+    context = ssl.create_default_context(cafile=tls.ca_path)
+    incoming, outgoing = ssl.MemoryBIO(), ssl.MemoryBIO()
+    client = context.wrap_bio(incoming, outgoing, server_hostname="localhost")
+    with pytest.raises(ssl.SSLWantReadError):
+        client.do_handshake()
+    hello = outgoing.read()
+    assert len(hello) > 100
+    slow = socket.create_connection(("127.0.0.1", srv.port), timeout=10)
+    started = time.monotonic()
+    cut = False
+    reg = Registry(srv.url, verify=tls.ca_path)
+    for byte in hello[:40]:  # never the whole hello: 40 bytes take 10 s
+        try:
+            slow.sendall(bytes([byte]))
+        except OSError:
+            cut = True
+            break
+        if time.monotonic() - started > 1:
+            assert reg.get("/v2/").status_code == 200
+        time.sleep(0.25)
+        slow.settimeout(0.01)
+        try:
+            if slow.recv(1) == b"":
+                cut = True
+                break
+        except socket.timeout:
+            pass
+        except OSError:
+            cut = True
+            break
+    assert cut, "the trickled handshake was never cut off"
+    assert time.monotonic() - started < 8
+    slow.close()
+
+
 def test_over_http1_tls_a_blob_comes_back_whole_and_by_range_cached_or_not(make_server, tls):
     """Over HTTP/1.1 and TLS a blob's file is read on the event loop while the page cache
     holds it and on a thread pool where it does not: both must give the same bytes, whole

@@ -74,6 +74,26 @@ import Testing
     }
 
     @Test(arguments: TestDrivers.local())
+    func aCollectedManifestLeavesTheContentCacheAndAKeptOneStays(_ driver: any StorageDriver) async throws {
+        let registry = Registry(driver: driver)
+        let config = try await push(Array("{}".utf8), to: registry)
+        let layer = try await push([7, 7], to: registry)
+        let kept = try await putManifest(image(config: config, layers: [layer]), registry, tag: "v1")
+        let gone = try await putManifest(image(config: config, layers: [layer], extra: #","annotations":{"a":"b"}"#), registry, tag: "v2")
+        // Both pulled, so both are cached.
+        for digest in [kept, gone] { _ = try await registry.getManifest(repo, .digest(digest)) }
+        #expect(registry.manifestContent.get(gone) != nil)
+        try await registry.deleteManifest(repo, .digest(gone))
+        try await settle()
+
+        let report = try await GarbageCollector(registry: registry, options: .init()).collect()
+
+        #expect(report.blobsRemoved.map(\.digest) == [gone])
+        #expect(registry.manifestContent.get(gone) == nil)
+        #expect(registry.manifestContent.get(kept) != nil)
+    }
+
+    @Test(arguments: TestDrivers.local())
     func aDryRunReportsAndRemovesNothing(_ driver: any StorageDriver) async throws {
         let registry = Registry(driver: driver)
         let orphan = try await push([3, 3], to: registry)
