@@ -14,75 +14,81 @@ public struct S3XML: Sendable {
     }
 
     /// Every `<name>…</name>` element, in order, for reading repeated records.
+    ///
+    /// Scanned as UTF-8 bytes, not as characters: a key may begin with a combining mark,
+    /// which as a character would fuse with the `>` before it and hide the tag's end.
     public func blocks(_ name: String) -> [S3XML] {
-        let open = "<" + name
-        let close = "</" + name + ">"
+        let open = Array(("<" + name).utf8)
+        let close = Array(("</" + name + ">").utf8)
         var out = [S3XML]()
         var rest = text[...]
-        while let start = rest.range(of: open) {
+        while let start = rest.utf8.firstRange(of: open) {
             let afterName = rest[start.upperBound...]
             // `<Key>` but not `<KeyMarker>`: the name must end at `>`, `/` or a space.
-            guard let next = afterName.first else { break }
-            guard next == ">" || next == " " || next == "/" else {
+            guard let next = afterName.utf8.first else { break }
+            guard next == UInt8(ascii: ">") || next == UInt8(ascii: " ") || next == UInt8(ascii: "/") else {
                 rest = afterName
                 continue
             }
-            guard let tagEnd = afterName.firstIndex(of: ">") else { break }
-            if tagEnd > afterName.startIndex, afterName[afterName.index(before: tagEnd)] == "/" {
+            guard let tagEnd = afterName.utf8.firstIndex(of: UInt8(ascii: ">")) else { break }
+            let afterTag = afterName.utf8.index(after: tagEnd)
+            if tagEnd > afterName.startIndex, afterName.utf8[afterName.utf8.index(before: tagEnd)] == UInt8(ascii: "/") {
                 out.append(S3XML(afterName[tagEnd..<tagEnd]))
-                rest = afterName[afterName.index(after: tagEnd)...]
+                rest = afterName[afterTag...]
                 continue
             }
-            let body = afterName[afterName.index(after: tagEnd)...]
-            guard let end = body.range(of: close) else { break }
+            let body = afterName[afterTag...]
+            guard let end = body.utf8.firstRange(of: close) else { break }
             out.append(S3XML(body[..<end.lowerBound]))
             rest = body[end.upperBound...]
         }
         return out
     }
 
-    /// Undoes XML's five entities and numeric references.
+    /// Undoes XML's five entities and numeric references, scalar by scalar (an `&` followed
+    /// by a combining mark is still an `&`).
     static func decode(_ raw: Substring) -> String {
-        guard raw.contains("&") else { return String(raw) }
-        var out = ""
+        guard raw.utf8.contains(UInt8(ascii: "&")) else { return String(raw) }
+        var out = String.UnicodeScalarView()
         var rest = raw
-        while let amp = rest.firstIndex(of: "&") {
-            out += rest[..<amp]
-            guard let semi = rest[amp...].firstIndex(of: ";") else {
-                out += rest[amp...]
-                return out
+        while let amp = rest.unicodeScalars.firstIndex(of: "&") {
+            out.append(contentsOf: rest.unicodeScalars[..<amp])
+            guard let semi = rest.unicodeScalars[amp...].firstIndex(of: ";") else {
+                out.append(contentsOf: rest.unicodeScalars[amp...])
+                return String(out)
             }
-            let entity = rest[rest.index(after: amp)..<semi]
+            let entity = String(rest.unicodeScalars[rest.unicodeScalars.index(after: amp)..<semi])
             let number: UInt32? = entity.hasPrefix("#x")
                 ? UInt32(entity.dropFirst(2), radix: 16)
                 : entity.hasPrefix("#") ? UInt32(entity.dropFirst()) : nil
             if let named = Self.entities.first(where: { $0.name == entity }) {
-                out.append(named.character)
+                out.append(named.scalar)
             } else if let number, let scalar = Unicode.Scalar(number) {
-                out.unicodeScalars.append(scalar)
+                out.append(scalar)
             } else {
-                out += rest[amp...semi]
+                out.append(contentsOf: rest.unicodeScalars[amp...semi])
             }
-            rest = rest[rest.index(after: semi)...]
+            rest = rest[rest.unicodeScalars.index(after: semi)...]
         }
-        return out + rest
+        out.append(contentsOf: rest.unicodeScalars)
+        return String(out)
     }
 
-    /// Escapes text for an element body (object keys in a delete request).
+    /// Escapes text for an element body (object keys in a delete request), scalar by scalar.
     public static func escape(_ text: String) -> String {
-        var out = ""
-        for c in text {
-            if let named = Self.entities.first(where: { $0.character == c }) {
-                out += "&" + named.name + ";"
+        var out = String.UnicodeScalarView()
+        for scalar in text.unicodeScalars {
+            if let named = Self.entities.first(where: { $0.scalar == scalar }) {
+                out.append(contentsOf: ("&" + named.name + ";").unicodeScalars)
             } else {
-                out.append(c)
+                out.append(scalar)
             }
         }
-        return out
+        return String(out)
     }
 
     /// XML's five named entities, for both directions.
-    static let entities: [(name: Substring, character: Character)] = [
+    static let entities: [(name: String, scalar: Unicode.Scalar)] = [
         ("amp", "&"), ("lt", "<"), ("gt", ">"), ("quot", "\""), ("apos", "'"),
     ]
 }

@@ -23,6 +23,21 @@ import Testing
         #expect(xml.value("NextContinuationToken") == "tok+/=")
     }
 
+    /// Found by `pier-fuzz-s3`: a key starting with a combining mark fused, as a character,
+    /// with the `>` before it, and the element's end was never found.
+    @Test(arguments: ["\u{0352}l\u{FFFD} r", "\u{0301}", "a&\u{0301}b<\u{0301}", "\u{0301}</Key>"])
+    func keysStartingWithCombiningMarksReadBackWhole(key: String) {
+        let listing = "<ListBucketResult><Contents><Key>" + S3XML.escape(key) + "</Key><Size>1</Size></Contents></ListBucketResult>"
+        let xml = S3XML(listing)
+        #expect(xml.blocks("Contents").count == 1)
+        #expect(xml.blocks("Contents").first?.value("Key") == key)
+        #expect(xml.blocks("Contents").first?.value("Size") == "1")
+    }
+
+    @Test func anAmpersandBeforeACombiningMarkIsStillEscaped() {
+        #expect(S3XML.escape("a&\u{0301}") == "a&amp;\u{0301}")
+    }
+
     @Test func aNameIsNotMatchedByALongerOne() {
         let xml = S3XML("<R><KeyMarker>x</KeyMarker><Key>k</Key></R>")
         #expect(xml.value("Key") == "k")
