@@ -140,9 +140,15 @@ public struct PierConfiguration: Sendable {
         var tree = ConfigurationTree()
         if let text {
             do {
-                guard let loaded = try Yams.load(yaml: text) else {
+                guard let node = try Yams.compose(yaml: text) else {
                     throw ConfigurationError(key: nil, message: "\(source) is empty")
                 }
+                // Yams turns a mapping into a dictionary by force-unwrapping each key as a
+                // string: a complex key (`? {a: b}: c`) would crash instead of being refused.
+                if let path = Self.complexKey(in: node) {
+                    throw ConfigurationError(key: path.isEmpty ? nil : path, message: "\(source) has a mapping key that is not a plain value")
+                }
+                let loaded = node.any
                 guard let map = loaded as? [String: Any] else {
                     throw ConfigurationError(key: nil, message: "\(source) is not a YAML mapping")
                 }
@@ -162,6 +168,26 @@ public struct PierConfiguration: Sendable {
         config.effectiveYAML = tree.maskedYAML()
         config.unknownKeys = tree.unknownKeys()
         return config
+    }
+
+    /// Where a mapping with a key that is not a scalar sits (its dotted path; empty at the
+    /// top), or nil when every key is a plain value.
+    static func complexKey(in node: Node, at path: String = "") -> String? {
+        switch node {
+        case .mapping(let mapping):
+            for (key, value) in mapping {
+                guard let name = key.scalar?.string else { return path }
+                if let found = complexKey(in: value, at: path.isEmpty ? name : path + "." + name) { return found }
+            }
+            return nil
+        case .sequence(let sequence):
+            for value in sequence {
+                if let found = complexKey(in: value, at: path) { return found }
+            }
+            return nil
+        case .scalar, .alias:
+            return nil
+        }
     }
 
     private mutating func apply(_ read: ConfigurationTree) throws(ConfigurationError) {

@@ -18,6 +18,23 @@ import Testing
         #expect(config.deleteEnabled)
     }
 
+    /// Found by `pier-fuzz-config`: Yams force-unwraps mapping keys as strings, so a complex
+    /// key crashed the process where a configuration error was due.
+    @Test(arguments: [
+        ("? {service: registry}\n: x\n", Optional<String>.none),
+        ("storage:\n  ? [a, b]\n  : x\n", Optional("storage")),
+        ("notifications:\n  endpoints:\n    - ? {a: 1}\n      : y\n", Optional("notifications.endpoints")),
+    ])
+    func complexMappingKeysAreAConfigurationErrorNotACrash(yaml: String, key: String?) {
+        do {
+            _ = try PierConfiguration.load(yaml: yaml, source: "config.yml", environment: [:])
+            Issue.record("loaded")
+        } catch {
+            #expect(error.key == key)
+            #expect(error.message.contains("not a plain value"))
+        }
+    }
+
     @Test func readsDistributionConfigFile() throws {
         let path = try file("""
             version: 0.1
