@@ -3,8 +3,9 @@
 #
 # Targets are the executable targets under Fuzz/ (pier-fuzz-*), built with
 # -sanitize=fuzzer,address into .build-fuzz (apart from the ordinary build). Each starts
-# from a copy of its corpus in Fuzz/corpus/<name>; a crash is written to Fuzz/findings/
-# and fails the run. A finding is fixed with a regression test, and the input is kept in
+# from a copy of its corpus in Fuzz/corpus/<name>; a crash, or an input that takes more
+# than 30 s (a hang in the making; libFuzzer's slow-unit report), is written to
+# Fuzz/findings/ and fails the run. A finding is fixed with a regression test, and the input is kept in
 # the corpus (the ordinary build's pier-fuzz-* replay the corpus in CI).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -21,7 +22,7 @@ for target in "${targets[@]}"; do
   work="$(mktemp -d)"
   cp Fuzz/corpus/"$target"/* "$work"/
   echo "==> fuzzing $target for ${seconds}s"
-  if ! "$bin/pier-fuzz-$target" -max_total_time="$seconds" -rss_limit_mb=2048 -max_len=65536 \
+  if ! "$bin/pier-fuzz-$target" -max_total_time="$seconds" -rss_limit_mb=2048 -max_len=65536 -report_slow_units=30 \
       -artifact_prefix=Fuzz/findings/"$target"- -print_final_stats=1 "$work" 2>&1 | tail -n 20; then
     status=1
   fi

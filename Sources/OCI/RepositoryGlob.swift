@@ -12,27 +12,39 @@ public struct RepositoryGlob: Sendable, Hashable, CustomStringConvertible {
 
     public var description: String { pattern }
 
+    /// Matched segment by segment from the end, one row of answers per pattern segment
+    /// (whether the pattern from here on matches the name from each segment on), so several
+    /// `**` cost a product of the two lengths rather than trying every split: trying every
+    /// split took seconds for `**/**/**/**/**` against a long name (found by fuzzing).
     public func matches(_ name: String) -> Bool {
         if pattern == "**" { return !name.isEmpty }
-        let parts = name.split(separator: "/", omittingEmptySubsequences: false)
-        return Self.match(segments[...], parts[...])
-    }
-
-    private static func match(_ pattern: ArraySlice<Substring>, _ name: ArraySlice<Substring>) -> Bool {
-        guard let head = pattern.first else { return name.isEmpty }
-        if head == "**" {
-            let rest = pattern.dropFirst()
-            // `**` takes one or more segments; a trailing `**` takes all that are left.
-            if rest.isEmpty { return !name.isEmpty }
-            var index = name.startIndex
-            while index < name.endIndex {
-                index += 1
-                if match(rest, name[index...]) { return true }
+        let parts = Array(name.split(separator: "/", omittingEmptySubsequences: false))
+        let count = parts.count
+        // The empty rest of a pattern matches only the empty rest of a name.
+        var following = [Bool](repeating: false, count: count + 1)
+        following[count] = true
+        for (index, head) in segments.enumerated().reversed() {
+            var row = [Bool](repeating: false, count: count + 1)
+            if head == "**" {
+                if index == segments.count - 1 {
+                    // A trailing `**` takes all that is left, at least one segment.
+                    for start in 0..<count { row[start] = true }
+                } else {
+                    // `**` takes one or more segments: any later start the rest matches from.
+                    var later = false
+                    for start in stride(from: count - 1, through: 0, by: -1) {
+                        later = later || following[start + 1]
+                        row[start] = later
+                    }
+                }
+            } else {
+                for start in 0..<count where following[start + 1] && Self.segmentMatches(head, parts[start]) {
+                    row[start] = true
+                }
             }
-            return false
+            following = row
         }
-        guard let part = name.first, segmentMatches(head, part) else { return false }
-        return match(pattern.dropFirst(), name.dropFirst())
+        return following[0]
     }
 
     /// Matches one segment where `*` stands for any run of characters other than `/`.
