@@ -186,9 +186,11 @@ public struct PierServer: Sendable {
         if let tls = configuration.tls {
             let tlsConfiguration = try makeTLSConfiguration(tls, acme: acme)
             // Blob bytes cannot bypass the TLS handler: over HTTP/1.1 they go right above it.
+            // HTTP/2 streams with a body get a window that a large push is not paced by.
             let streams = HTTP1Channel.Configuration(
                 additionalChannelHandlers: [
                     RequestHeadTimeoutHandler(timeout: headerTimeout), ExpectContinueHandler(), EncryptedFileBodyHandler.Installer(),
+                    HTTP2StreamWindowHandler.Installer(),
                 ],
                 idleTimeout: idle
             )

@@ -176,6 +176,114 @@ def test_push_and_pull_over_http2_with_curl(make_server, tls, tmp_path):
         assert b.status == 200 and b.body == blob.data
 
 
+def start_upload(h2c: "HTTP2Connection", repo: str) -> str:
+    status, headers, _ = h2c.response(h2c.request("POST", f"/v2/{repo}/blobs/uploads/"))
+    assert status == 202, status
+    loc = headers["location"]
+    return loc[loc.index("/v2/"):] if "://" in loc else loc
+
+
+def test_an_http2_upload_is_granted_a_window_for_its_body_and_a_read_none(make_server, tls):
+    """HTTP/2's initial 65,535-byte window made a client push a layer in 64 KiB bursts, each
+    waiting for an update. A stream whose headers say a body follows gets 4 MiB at once,
+    the connection 16 MiB; a request without a body costs no update at all."""
+    from harness.http2 import HTTP2Connection
+
+    srv = https_server(make_server, tls)
+    h2c = HTTP2Connection(srv.port, tls.ca_path)
+    try:
+        ping = h2c.request("GET", "/v2/")
+        assert h2c.response(ping)[0] == 200
+        assert h2c.window_updates(ping) == []
+        loc = start_upload(h2c, "h2/window")
+        body = images.random_bytes(12 << 20)
+        digest = "sha256:" + __import__("hashlib").sha256(body).hexdigest()
+        put = h2c.request("PUT", f"{loc}&digest={digest}" if "?" in loc else f"{loc}?digest={digest}",
+                          [("content-length", str(len(body))), ("content-type", "application/octet-stream")],
+                          end_stream=False)
+        while not h2c.window_updates(put):
+            h2c.receive()
+        assert h2c.window_updates(put)[0] == (4 << 20) - 65_535
+        assert sum(h2c.window_updates(0)) >= (16 << 20) - 65_535
+        assert h2c.conn.local_flow_control_window(put) == 4 << 20
+        h2c.send_body(put, body)
+        status, _, _ = h2c.response(put)
+        assert status == 201
+        # Replenished as it was read, and not past the declared length (NIO itself tops a
+        # nearly closed window up to 65,535 bytes until it has the body's end).
+        assert 65_535 + sum(h2c.window_updates(put)) <= len(body) + 65_535
+    finally:
+        h2c.close()
+    reg = Registry(srv.url, verify=tls.ca_path)
+    assert reg.head(f"/v2/h2/window/blobs/{digest}").headers["Content-Length"] == str(len(body))
+
+
+@pytest.mark.parametrize("declared", [True, False], ids=["content-length", "no-length"])
+def test_an_http2_body_sent_whole_before_the_server_reads_it_is_stored(make_server, tls, declared):
+    """The client fills its whole window and ends the stream at once, so NIO has the body's
+    end before the upload has read half of it. An update then would be for a closed stream:
+    without a length it is refused, and the refusal must not fail the request."""
+    import hashlib
+
+    from harness.http2 import HTTP2Connection
+
+    srv = https_server(make_server, tls)
+    h2c = HTTP2Connection(srv.port, tls.ca_path)
+    try:
+        for size in (4 << 20, 20 << 20):
+            loc = start_upload(h2c, "h2/whole")
+            body = images.random_bytes(size)
+            digest = "sha256:" + hashlib.sha256(body).hexdigest()
+            headers = [("content-type", "application/octet-stream")]
+            if declared:
+                headers.append(("content-length", str(size)))
+            put = h2c.request("PUT", f"{loc}{'&' if '?' in loc else '?'}digest={digest}", headers, end_stream=False)
+            while not h2c.window_updates(put):
+                h2c.receive()
+            h2c.send_body(put, body)
+            status, _, text = h2c.response(put)
+            assert status == 201, (status, text)
+            got = requests.get(f"{srv.url}/v2/h2/whole/blobs/{digest}", verify=tls.ca_path, timeout=60)
+            assert got.status_code == 200 and hashlib.sha256(got.content).hexdigest() == digest[7:]
+    finally:
+        h2c.close()
+    assert "BadStreamStateTransition" not in srv.log_path.read_text(errors="replace")
+
+
+def test_abandoned_http2_uploads_leave_their_connection_its_window(make_server, tls):
+    """Uploads the client resets halfway return what they were granted to the connection:
+    after more abandoned bytes than the connection's whole window, it still grants a full
+    upload its window at once, and the upload completes."""
+    import hashlib
+
+    import h2.errors
+
+    from harness.http2 import HTTP2Connection
+
+    srv = https_server(make_server, tls)
+    h2c = HTTP2Connection(srv.port, tls.ca_path)
+    try:
+        for _ in range(6):
+            loc = start_upload(h2c, "h2/abandoned")
+            put = h2c.request("PUT", f"{loc}{'&' if '?' in loc else '?'}digest=sha256:{'0' * 64}",
+                              [("content-length", str(8 << 20))], end_stream=False)
+            h2c.send_body(put, images.random_bytes(3 << 20), end_stream=False)
+            h2c.conn.reset_stream(put, h2.errors.ErrorCodes.CANCEL)
+            h2c.flush()
+        loc = start_upload(h2c, "h2/abandoned")
+        body = images.random_bytes(8 << 20)
+        digest = "sha256:" + hashlib.sha256(body).hexdigest()
+        put = h2c.request("PUT", f"{loc}{'&' if '?' in loc else '?'}digest={digest}",
+                          [("content-length", str(len(body)))], end_stream=False)
+        while not h2c.window_updates(put):
+            h2c.receive()
+        assert h2c.conn.local_flow_control_window(put) == 4 << 20
+        h2c.send_body(put, body)
+        assert h2c.response(put)[0] == 201
+    finally:
+        h2c.close()
+
+
 def test_http2_disabled_falls_back_to_http1(make_server, tls):
     srv = https_server(make_server, tls, {"http": {"http2": {"disabled": True}}})
     r = curl("--http2", "--cacert", tls.ca_path, f"https://127.0.0.1:{srv.port}/v2/")
