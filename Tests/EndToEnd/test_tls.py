@@ -206,6 +206,8 @@ def test_an_http2_upload_is_granted_a_window_for_its_body_and_a_read_none(make_s
         assert h2c.window_updates(put)[0] == (4 << 20) - 65_535
         assert sum(h2c.window_updates(0)) >= (16 << 20) - 65_535
         assert h2c.conn.local_flow_control_window(put) == 4 << 20
+        # Frames of up to 1 MiB, announced with the connection's window.
+        assert h2c.conn.max_outbound_frame_size == 1 << 20
         h2c.send_body(put, body)
         status, _, _ = h2c.response(put)
         assert status == 201
