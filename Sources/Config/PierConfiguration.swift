@@ -114,8 +114,18 @@ public struct PierConfiguration: Sendable {
     public var indexChildren: Registry.Options.IndexChildren = .all
     /// `validation.manifests.blobs`: whether a pushed manifest's blobs must be present.
     public var requireManifestBlobs = true
-    /// The effective configuration as YAML, secrets masked, for `pier config check`.
-    public private(set) var effectiveYAML = ""
+    /// The effective configuration as YAML, secrets masked, for `pier config check`. Written
+    /// only when asked: YAML output formats numbers with Foundation's `NumberFormatter`,
+    /// which loads ICU's locale data, 2 MiB and more of resident memory `pier serve` never
+    /// needs.
+    public var effectiveYAML: String { effective.tree.maskedYAML() }
+    private var effective = EffectiveTree(tree: ConfigurationTree())
+
+    /// The tree the configuration was read from, kept for ``effectiveYAML``. It is never
+    /// changed once read, so sharing it between tasks is safe although its values are `Any`.
+    private struct EffectiveTree: @unchecked Sendable {
+        let tree: ConfigurationTree
+    }
 
     /// The embedded default: filesystem storage under `./data`, port 5000, deletes on.
     public init() {}
@@ -165,7 +175,7 @@ public struct PierConfiguration: Sendable {
         try config.apply(tree)
         try config.applyValidation(tree)
         try config.applyStorage(tree, environment: environment)
-        config.effectiveYAML = tree.maskedYAML()
+        config.effective = EffectiveTree(tree: tree)
         config.unknownKeys = tree.unknownKeys()
         return config
     }

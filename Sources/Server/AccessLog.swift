@@ -95,11 +95,14 @@ final class AccessLog: Sendable {
             var t = time_t(second)
             var parts = tm()
             gmtime_r(&t, &parts)
-            let text = String(
-                format: "%04d-%02d-%02dT%02d:%02d:%02dZ",
-                Int(parts.tm_year) + 1900, Int(parts.tm_mon) + 1, Int(parts.tm_mday),
-                Int(parts.tm_hour), Int(parts.tm_min), Int(parts.tm_sec)
-            )
+            // Digits by hand: `String(format:)` goes through Foundation's locale machinery
+            // (ICU), which would be loaded for this alone.
+            func digits(_ value: Int32, _ width: Int) -> String {
+                let text = String(value)
+                return String(repeating: "0", count: max(0, width - text.count)) + text
+            }
+            let text = "\(digits(parts.tm_year + 1900, 4))-\(digits(parts.tm_mon + 1, 2))-\(digits(parts.tm_mday, 2))"
+                + "T\(digits(parts.tm_hour, 2)):\(digits(parts.tm_min, 2)):\(digits(parts.tm_sec, 2))Z"
             cached = (second, text)
             return text
         }
