@@ -71,6 +71,19 @@ extension Mirror {
                 fetch.relay?.finish(nil)
                 return
             }
+            // Bytes another repository's cache brought (a base layer most images share):
+            // linked once the upstream confirms this repository holds them, a HEAD instead
+            // of a second download. Never without that confirmation, so no blob of another
+            // repository, local or mirrored, becomes readable under this name by its digest.
+            if try await local.storedBlobSize(digest) != nil,
+               await upstreamHolds(route, upstreamName, digest),
+               try await local.linkStoredBlob(name, digest, origin: Self.origin)
+            {
+                route.metrics.shared.increment()
+                fetch.answered(.success(nil))
+                fetch.relay?.finish(nil)
+                return
+            }
             let response = try await route.client.send(
                 .GET, "/v2/\(upstreamName)/blobs/\(digest)", for: upstreamName, deadline: .seconds(24 * 3600)
             )
@@ -103,6 +116,13 @@ extension Mirror {
             fetch.relay?.finish(error)
             throw error
         }
+    }
+
+    /// Whether the upstream answers a HEAD of the blob under `upstreamName` with 200; any
+    /// failure is a no, and the download that follows reports it properly.
+    private func upstreamHolds(_ route: Route, _ upstreamName: RepositoryName, _ digest: Digest) async -> Bool {
+        let response = try? await route.client.send(.HEAD, "/v2/\(upstreamName)/blobs/\(digest)", for: upstreamName, deadline: .seconds(30))
+        return response?.status == .ok
     }
 
     /// A small blob whole (an image's config, read by the index), fetched into the cache

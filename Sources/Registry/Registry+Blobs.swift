@@ -84,6 +84,27 @@ extension Registry {
         } else if !options.mountWithoutFrom {
             return false
         }
+        return try await link(name, digest, from: source, origin: origin)
+    }
+
+    /// The size of a blob's bytes in the store, whichever repositories link them; nil when
+    /// they are not stored.
+    public func storedBlobSize(_ digest: Digest) async throws -> Int64? {
+        try await driver.fileInfo(layout.blobData(digest))?.size
+    }
+
+    /// Links a stored blob into `name` whatever repository brought it, for a caller that
+    /// has established otherwise that the repository holds it: the mirror, once its
+    /// upstream confirmed the blob for that name, links the bytes it already has instead
+    /// of downloading them again. Unlike a mount, no source is named or checked, and
+    /// `storage.mount` settings do not apply.
+    /// - Returns: false when the bytes are not stored.
+    public func linkStoredBlob(_ name: RepositoryName, _ digest: Digest, origin: RequestOrigin) async throws -> Bool {
+        try requireWritable()
+        return try await link(name, digest, from: nil, origin: origin)
+    }
+
+    private func link(_ name: RepositoryName, _ digest: Digest, from source: RepositoryName?, origin: RequestOrigin) async throws -> Bool {
         try await noteReferences([digest])
         guard let blob = try await driver.fileInfo(layout.blobData(digest)) else { return false }
         try await requireRoom(name, for: digest, size: blob.size)

@@ -273,6 +273,43 @@ def blob_bytes(root) -> int:
     return sum(p.stat().st_size for p in root.rglob("blobs/sha256/*/*/data"))
 
 
+def test_a_layer_two_mirrored_repositories_share_is_downloaded_once(make_server, upstream):
+    """The second repository's copy of a base layer is a HEAD to the upstream and a link to
+    the bytes the first one brought, not a second download. Without the upstream's word a
+    blob is never linked: a local blob stays unreadable through a mirrored name."""
+    from harness.server import free_port
+
+    up = Registry(upstream.url)
+    base = random_layer(4 * 1024 * 1024)
+    a = image(layers=[base, random_layer(64 * 1024)])
+    b = image(layers=[base, random_layer(64 * 1024)])
+    up.push("library/a", "v1", a)
+    up.push("library/b", "v1", b)
+    debug = free_port()
+    pier = make_server("pier", config=with_metrics(mirror_config(upstream.url), debug))
+    reg = Registry(pier.url)
+    assert reg.get_manifest("hub/library/a", "v1").status_code == 200
+    for blob in a.blobs:
+        assert reg.get_blob("hub/library/a", blob.digest).content == blob.data
+    # The first client's bytes arrive a moment before the cache commits them.
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and not stored(pier.root, base.digest):
+        time.sleep(0.1)
+    assert reg.get_manifest("hub/library/b", "v1").status_code == 200
+    for blob in b.blobs:
+        assert reg.get_blob("hub/library/b", blob.digest).content == blob.data
+    assert upstream_gets(upstream, f"/blobs/{base.digest}") == 1, upstream.log[-3000:]
+    assert sample(metrics_text(debug), "pier_mirror_shared_blobs_total") == 1
+    # A layer of a local repository is in the store too, but the upstream does not hold it
+    # under the mirrored name: it stays unknown there.
+    own = image(layers=[random_layer(64 * 1024)])
+    reg.push("team/own", "v1", own)
+    assert_error(reg.get_blob("hub/library/a", own.blobs[1].digest), 404, "BLOB_UNKNOWN")
+    # Linked into b for good: served with the upstream gone.
+    upstream.kill()
+    assert reg.get_blob("hub/library/b", base.digest).content == base.data
+
+
 def test_ttl_eviction_removes_an_unpulled_image_but_never_a_layer_another_image_shares(make_server, upstream):
     up = Registry(upstream.url)
     base = random_layer(1024 * 1024)
