@@ -12,14 +12,23 @@ extension ManifestFacts {
     ]
 
     /// What `stored` says of itself, with what its image's config adds: when it was built
-    /// and its labels (for an index, its `linux/amd64` child's, else its first platform's).
-    /// One or two small reads, made by the index's feed, never by the push; a config that
-    /// cannot be read leaves those facts out.
+    /// and its labels (for an index, its `linux/amd64` child's, else its first platform's),
+    /// and for an index its children's blobs in its size. A few small reads (one per child
+    /// of an index), made by the index's feed, never by the push; a config that cannot be
+    /// read leaves those facts out.
     static func read(_ stored: StoredManifest, in repository: RepositoryName, from content: any ContentStore) async -> ManifestFacts {
         var facts = ManifestFacts(bytes: stored.bytes, mediaType: stored.mediaType)
         guard var image = try? Manifest.parse(stored.bytes, contentType: stored.mediaType) else { return facts }
         let single = image.kind == .image
         if image.kind == .index {
+            // What the tag holds is its children's configs and layers too: a multi-arch
+            // tag's size was its manifests' few kilobytes. Only what is stored here counts
+            // (a mirror keeps just the platforms that were pulled).
+            for child in image.manifests {
+                guard let stored = try? await content.getManifest(repository, .digest(child.digest)),
+                      let parsed = try? Manifest.parse(stored.bytes, contentType: stored.mediaType) else { continue }
+                facts.size += (parsed.config?.size ?? 0) + parsed.layers.reduce(0) { $0 + $1.size }
+            }
             let children = image.manifests.filter { $0.platform?.os != nil && $0.platform?.os != "unknown" }
             let preferred = children.first { $0.platform?.os == "linux" && $0.platform?.architecture == "amd64" } ?? children.first
             guard let preferred, let child = try? await content.getManifest(repository, .digest(preferred.digest)),

@@ -34,4 +34,34 @@ import Testing
         let facts = await ManifestFacts.read(stored, in: repository, from: registry)
         #expect(facts.platforms == ["linux/arm64/v8"])
     }
+
+    /// A multi-arch tag's size is what it holds: the index, its children and their configs
+    /// and layers, not its manifests alone; a child not stored here adds its manifest only.
+    @Test func aMultiArchTagsSizeCountsItsChildrensLayers() async throws {
+        let registry = Registry(driver: InMemoryDriver())
+        let repository = RepositoryName("team/multi")!
+        var children: [String] = []
+        var expected: Int64 = 0
+        for (architecture, layerSize) in [("amd64", 3_000), ("arm64", 5_000)] {
+            let config = Array(#"{"architecture":"\#(architecture)","os":"linux","config":{}}"#.utf8)
+            let layer = [UInt8](repeating: 7, count: layerSize)
+            for blob in [config, layer] {
+                _ = try await registry.uploadMonolithic(repository, digest: Digest.of(blob), body: Chunks(blob))
+            }
+            let bytes = Array(#"{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","config":{"mediaType":"application/vnd.oci.image.config.v1+json","digest":"\#(Digest.of(config))","size":\#(config.count)},"layers":[{"mediaType":"application/vnd.oci.image.layer.v1.tar+gzip","digest":"\#(Digest.of(layer))","size":\#(layerSize)}]}"#.utf8)
+            _ = try await registry.putManifest(repository, reference: .digest(Digest.of(bytes)), bytes: bytes, contentType: MediaType.ociManifest)
+            children.append(#"{"mediaType":"application/vnd.oci.image.manifest.v1+json","digest":"\#(Digest.of(bytes))","size":\#(bytes.count),"platform":{"architecture":"\#(architecture)","os":"linux"}}"#)
+            expected += Int64(bytes.count + config.count + layerSize)
+        }
+        // A platform this registry never received, as a mirror keeps only those pulled.
+        let absent = Digest.of(Array("absent".utf8))
+        children.append(#"{"mediaType":"application/vnd.oci.image.manifest.v1+json","digest":"\#(absent)","size":500,"platform":{"architecture":"s390x","os":"linux"}}"#)
+        expected += 500
+        let index = Array(#"{"schemaVersion":2,"mediaType":"application/vnd.oci.image.index.v1+json","manifests":[\#(children.joined(separator: ","))]}"#.utf8)
+        expected += Int64(index.count)
+        let stored = StoredManifest(digest: Digest.of(index), mediaType: MediaType.ociIndex, bytes: index)
+        let facts = await ManifestFacts.read(stored, in: repository, from: registry)
+        #expect(facts.size == expected)
+        #expect(facts.platforms == ["linux/amd64", "linux/arm64", "linux/s390x"])
+    }
 }
