@@ -38,6 +38,32 @@ final class NamespaceUsage: Sendable {
         counts.withLock { $0[namespace] = count }
     }
 
+    /// Whether a blob fits in the namespace, and when it does, counted at once.
+    enum Admission: Equatable {
+        /// Counted (or counted already: a blob the namespace holds costs nothing more).
+        case admitted
+        /// It does not fit: what the namespace holds.
+        case full(held: Int64)
+        /// No fresh count to decide with.
+        case uncounted
+    }
+
+    /// Decides and counts in one step, so pushes that run at once cannot each pass a check
+    /// made before any of them was counted and together exceed the quota. A blob admitted
+    /// whose link then fails stays counted until the next count: a quota errs on the side
+    /// of refusing.
+    func admit(_ namespace: String, _ digest: Digest, size: Int64, limit: Int64) -> Admission {
+        counts.withLock { state in
+            guard var count = state[namespace], ContinuousClock.now - count.countedAt < lifetime else { return .uncounted }
+            if count.blobs[digest] != nil { return .admitted }
+            guard count.bytes + size <= limit else { return .full(held: count.bytes) }
+            count.blobs[digest] = size
+            count.bytes += size
+            state[namespace] = count
+            return .admitted
+        }
+    }
+
     /// Adds a blob this process linked into the namespace.
     func add(_ namespace: String, _ digest: Digest, size: Int64) {
         counts.withLock { state in

@@ -8,16 +8,26 @@ extension Registry {
     }
 
     /// Refuses to link a blob that would take the namespace past its quota; one already
-    /// linked anywhere in the namespace costs nothing more. Concurrent pushes may each pass
-    /// and together exceed it by their own sizes.
+    /// linked anywhere in the namespace costs nothing more. A blob let through is counted
+    /// at once, so concurrent pushes in this process cannot together exceed the quota
+    /// (instances sharing a store see each other's pushes at their next count).
     func requireRoom(_ name: RepositoryName, for digest: Digest, size: Int64) async throws {
         guard let rule = quota(for: name) else { return }
-        let count = try await usage(of: name.namespace)
-        guard count.blobs[digest] == nil, count.bytes + size > rule.bytes else { return }
-        throw RegistryError(
-            .denied, "quota exceeded",
-            detail: "namespace \(name.namespace) holds \(count.bytes) bytes of its quota of \(rule.bytes); \(size) bytes more would exceed it"
-        )
+        // A count that goes stale between the two steps is read again, once.
+        for _ in 0..<2 {
+            _ = try await usage(of: name.namespace)
+            switch namespaceUsage.admit(name.namespace, digest, size: size, limit: rule.bytes) {
+            case .admitted:
+                return
+            case .full(let held):
+                throw RegistryError(
+                    .denied, "quota exceeded",
+                    detail: "namespace \(name.namespace) holds \(held) bytes of its quota of \(rule.bytes); \(size) bytes more would exceed it"
+                )
+            case .uncounted:
+                continue
+            }
+        }
     }
 
     /// Counts a blob this process linked into `name`.

@@ -84,4 +84,24 @@ import Testing
         _ = try await GarbageCollector(registry: registry, options: .init()).collect()
         _ = try await push([UInt8](repeating: 8, count: 60), to: registry, in: app)
     }
+
+    /// Pushes that run at once are each counted as they pass, not checked against a count
+    /// none of them is in yet.
+    @Test(arguments: TestDrivers.local())
+    func concurrentPushesCannotTogetherExceedTheQuota(_ driver: any StorageDriver) async throws {
+        var options = Registry.Options()
+        options.quotas = [QuotaRule(namespaces: [RepositoryGlob("team")], bytes: 100)]
+        let registry = Registry(driver: driver, options: options)
+        let accepted = await withTaskGroup(of: Bool.self) { group in
+            for i in 0..<8 {
+                group.addTask {
+                    let bytes = [UInt8](repeating: UInt8(i), count: 30)
+                    return (try? await self.push(bytes, to: registry, in: RepositoryName("team/app\(i)")!)) != nil
+                }
+            }
+            return await group.reduce(0) { $0 + ($1 ? 1 : 0) }
+        }
+        #expect(accepted == 3)
+        #expect(try await registry.quotaUsage().map(\.bytes) == [90])
+    }
 }
