@@ -35,10 +35,18 @@ public struct Bootstrap: Sendable {
 
     /// Absolute storage root, so a relative `./data` means the directory Pier started in.
     public var storageRoot: String {
-        var root = configuration.storageRoot
+        Self.absolute(configuration.storageRoot, in: FileManager.default.currentDirectoryPath)
+    }
+
+    /// `root` resolved against `directory` (the working directory), written as a person
+    /// would: `data` in `/` is `/data`, not `//data` (Pier's image starts in `/`).
+    static func absolute(_ root: String, in directory: String) -> String {
+        var root = root
         if root.hasPrefix("/") { return root }
         while root.hasPrefix("./") { root.removeFirst(2) }
-        return FileManager.default.currentDirectoryPath + "/" + root
+        if root == "." { root = "" }
+        let base = directory.hasSuffix("/") ? String(directory.dropLast()) : directory
+        return root.isEmpty ? (base.isEmpty ? "/" : base) : base + "/" + root
     }
 
     /// Where content lives, for the start-up log line.
