@@ -49,6 +49,11 @@ public struct CollectionReport: Sendable, Equatable {
     public var uploadsPurged = 0
     /// How long the collection took.
     public var duration: Duration = .zero
+    /// How long marking took (every tag and manifest read), and sweeping (listing the
+    /// blobs, moving the unreached aside in batches, the journal read around each batch):
+    /// where a slow collection spends its time.
+    public var markDuration: Duration = .zero
+    public var sweepDuration: Duration = .zero
 
     public init(dryRun: Bool) {
         self.dryRun = dryRun

@@ -70,12 +70,15 @@ public struct GarbageCollector: Sendable {
         if !options.dryRun { try await recoverQuarantine() }
         var state = Sweep(journalSince: started - journalLookback, pacer: Pacer(ratio: options.restRatio))
         let marking = try await mark(startedAt: started, report: &report, state: &state)
+        report.markDuration = ContinuousClock.now - clock
         // What the journal protected while marking stays protected.
         state.marked.formUnion(marking.blobs)
         state.manifests.merge(marking.manifests) { old, _ in old }
         try await removeTags(marking.expiredTags, state: &state, report: &report)
         try await removeManifests(marking.unreachable, state: &state, report: &report, progress: progress)
+        let sweeping = ContinuousClock.now
         try await sweepBlobs(olderThan: Double(started) / 1000 - Self.seconds(options.grace), state: &state, report: &report, progress: progress)
+        report.sweepDuration = ContinuousClock.now - sweeping
         if let age = options.uploadAge {
             report.uploadsPurged = try await purgeUploads(marking.uploads, olderThan: Double(started) / 1000 - Self.seconds(age))
         }

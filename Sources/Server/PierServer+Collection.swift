@@ -84,6 +84,8 @@ extension PierServer {
                 "concurrent_writes": "\(report.concurrentWrites)",
                 "uploads_purged": "\(report.uploadsPurged)",
                 "duration_s": "\(GarbageCollector.seconds(report.duration))",
+                "mark_s": "\(GarbageCollector.seconds(report.markDuration))",
+                "sweep_s": "\(GarbageCollector.seconds(report.sweepDuration))",
             ]
         )
     }
