@@ -9,6 +9,13 @@ import Testing
 /// body is read, never past its declared length, and returned when a stream is abandoned.
 @Suite struct HTTP2StreamWindowHandlerTests {
     static let target = 4 << 20
+    static let connectionTarget = 16 << 20
+
+    /// A connection's window handler in a channel of its own.
+    func connection() -> (HTTP2ConnectionWindowHandler, EmbeddedChannel) {
+        let handler = HTTP2ConnectionWindowHandler(target: Self.connectionTarget)
+        return (handler, EmbeddedChannel(handler: handler))
+    }
 
     /// Fails window updates as NIO does for a stream whose end it has received: the write's
     /// promise, then the same error to the stream's pipeline.
@@ -40,6 +47,16 @@ import Testing
         var found: [Int] = []
         while let payload = try channel.readOutbound(as: HTTP2Frame.FramePayload.self) {
             if case .windowUpdate(let increment) = payload { found.append(increment) }
+        }
+        return found
+    }
+
+    /// The increments of the connection's window updates written since the last call.
+    func rootUpdates(_ connection: EmbeddedChannel) throws -> [Int] {
+        var found: [Int] = []
+        while let frame = try connection.readOutbound(as: HTTP2Frame.self) {
+            #expect(frame.streamID == .rootStream)
+            if case .windowUpdate(let increment) = frame.payload { found.append(increment) }
         }
         return found
     }
@@ -89,8 +106,8 @@ import Testing
     }
 
     @Test func aRefusedUpdateEndsTheUpdatesWithoutFailingTheRequest() throws {
-        let connection = EmbeddedChannel(handler: HTTP2ConnectionWindowHandler(target: 16 << 20))
-        let channel = stream(connection: try connection.pipeline.syncOperations.handler(type: HTTP2ConnectionWindowHandler.self))
+        let (handler, connection) = connection()
+        let channel = stream(connection: handler)
         try channel.pipeline.syncOperations.addHandler(RefusingWindowUpdates(), position: .first)
         try channel.writeInbound(headers(endStream: false))
         try channel.throwIfErrorCaught()
@@ -106,36 +123,25 @@ import Testing
     }
 
     @Test func theConnectionIsGrantedItsWindowAndReplenishedByWhatStreamsConsume() throws {
-        let target = 16 << 20
-        let handler = HTTP2ConnectionWindowHandler(target: target)
-        let connection = EmbeddedChannel(handler: handler)
-        func rootUpdates() throws -> [Int] {
-            var found: [Int] = []
-            while let frame = try connection.readOutbound(as: HTTP2Frame.self) {
-                #expect(frame.streamID == .rootStream)
-                if case .windowUpdate(let increment) = frame.payload { found.append(increment) }
-            }
-            return found
-        }
-        #expect(try rootUpdates() == [target - 65_535])
+        let target = Self.connectionTarget
+        let (handler, connection) = connection()
+        #expect(try rootUpdates(connection) == [target - 65_535])
 
         let stream = stream(connection: handler)
         try stream.writeInbound(headers(endStream: false))
         for _ in 0..<(target / 2 / 16_384 - 1) {
             try stream.writeInbound(data(16_384))
         }
-        #expect(try rootUpdates().isEmpty)
+        #expect(try rootUpdates(connection).isEmpty)
         try stream.writeInbound(data(16_384))
-        #expect(try rootUpdates() == [target / 2])
+        #expect(try rootUpdates(connection) == [target / 2])
         _ = try stream.finish()
         _ = try connection.finish()
     }
 
     @Test func anAbandonedStreamReturnsWhatItWasGrantedAndNeverRead() throws {
-        let target = 16 << 20
-        let handler = HTTP2ConnectionWindowHandler(target: target)
-        let connection = EmbeddedChannel(handler: handler)
-        while try connection.readOutbound(as: HTTP2Frame.self) != nil {}
+        let (handler, connection) = connection()
+        _ = try rootUpdates(connection)
         var read = 0
         for _ in 0..<2 {
             let stream = stream(connection: handler)
@@ -144,12 +150,8 @@ import Testing
             read += 1 << 20
             _ = try stream.finish()  // closed before its end: the rest of its window comes back
         }
-        var returned = 0
-        while let frame = try connection.readOutbound(as: HTTP2Frame.self) {
-            if case .windowUpdate(let increment) = frame.payload { returned += increment }
-        }
         // Two streams of 4 MiB each: 8 MiB consumed or abandoned, half the target.
-        #expect(returned == 2 * Self.target)
+        #expect(try rootUpdates(connection) == [2 * Self.target])
         #expect(read == 2 << 20)
         _ = try connection.finish()
     }
@@ -157,8 +159,7 @@ import Testing
 
 extension HTTP2StreamWindowHandlerTests {
     @Test func theConnectionDropsNIOsReportOfARefusedUpdateAndNothingElse() throws {
-        let handler = HTTP2ConnectionWindowHandler(target: 16 << 20)
-        let connection = EmbeddedChannel(handler: handler)
+        let (handler, connection) = connection()
         let stream = stream(connection: handler)
         try stream.pipeline.syncOperations.addHandler(RefusingWindowUpdates(), position: .first)
         try stream.writeInbound(headers(endStream: false))
