@@ -122,6 +122,8 @@ public struct SignatureV4: Sendable {
         return parameters
     }
 
+    private static let upperHex = Array("0123456789ABCDEF".unicodeScalars)
+
     /// RFC 3986 percent-encoding of everything but unreserved characters, as SigV4 wants
     /// for query names and values (and, with `keepSlash`, for S3 object keys in paths).
     public static func encode(_ text: String, keepSlash: Bool = false) -> String {
@@ -136,10 +138,9 @@ public struct SignatureV4: Sendable {
                 out.append("/")
             default:
                 // By hand: `String(format:)` is slow, and loads ICU for its locale.
-                let digits = Array("0123456789ABCDEF".unicodeScalars)
                 out.unicodeScalars.append("%")
-                out.unicodeScalars.append(digits[Int(byte >> 4)])
-                out.unicodeScalars.append(digits[Int(byte & 15)])
+                out.unicodeScalars.append(Self.upperHex[Int(byte >> 4)])
+                out.unicodeScalars.append(Self.upperHex[Int(byte & 15)])
             }
         }
         return out
