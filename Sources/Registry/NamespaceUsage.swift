@@ -10,6 +10,21 @@ final class NamespaceUsage: Sendable {
         var blobs: [Digest: Int64]
         var bytes: Int64
         var countedAt: ContinuousClock.Instant
+        /// Blobs this process admitted since the count, with when each was linked: a
+        /// recount whose listing began before a link was written keeps that blob, so a
+        /// recount racing a push cannot forget what the push was let in with.
+        var admitted: [Digest: Admitted] = [:]
+    }
+
+    /// One admission: pending until its link is written, then linked at an instant.
+    struct Admitted: Sendable {
+        var at: ContinuousClock.Instant
+        var linkedAt: ContinuousClock.Instant?
+
+        /// Whether a listing begun at `started` may have missed this blob's link.
+        func unseen(byListingAt started: ContinuousClock.Instant) -> Bool {
+            linkedAt.map { $0 >= started } ?? true
+        }
     }
 
     private let counts = Mutex<[String: Count]>([:])
@@ -34,8 +49,29 @@ final class NamespaceUsage: Sendable {
         counts.withLock { $0[namespace]?.blobs ?? [:] }
     }
 
-    func store(_ namespace: String, _ count: Count) {
-        counts.withLock { $0[namespace] = count }
+    /// Keeps a fresh count. A newer count stored meanwhile (by a recount that began later)
+    /// wins; otherwise each admission the listing may have missed (not linked yet, or
+    /// linked after the listing began) is carried over, so racing recounts lose none. An
+    /// admission whose link never comes is carried for a lifetime: a quota errs on the side
+    /// of refusing. Returns the count kept.
+    @discardableResult
+    func store(_ namespace: String, _ count: Count) -> Count {
+        counts.withLock { state in
+            var count = count
+            if let existing = state[namespace] {
+                if existing.countedAt > count.countedAt { return existing }
+                let now = ContinuousClock.now
+                for (digest, admission) in existing.admitted
+                where now - admission.at < lifetime && admission.unseen(byListingAt: count.countedAt) {
+                    guard let size = existing.blobs[digest], count.blobs[digest] == nil else { continue }
+                    count.blobs[digest] = size
+                    count.bytes += size
+                    count.admitted[digest] = admission
+                }
+            }
+            state[namespace] = count
+            return count
+        }
     }
 
     /// Whether a blob fits in the namespace, and when it does, counted at once.
@@ -59,30 +95,44 @@ final class NamespaceUsage: Sendable {
             guard count.bytes + size <= limit else { return .full(held: count.bytes) }
             count.blobs[digest] = size
             count.bytes += size
+            count.admitted[digest] = Admitted(at: .now)
             state[namespace] = count
             return .admitted
         }
     }
 
-    /// Adds a blob this process linked into the namespace.
+    /// Adds a blob this process linked into the namespace, or marks its admission linked.
     func add(_ namespace: String, _ digest: Digest, size: Int64) {
         counts.withLock { state in
-            guard var count = state[namespace], count.blobs[digest] == nil else { return }
-            count.blobs[digest] = size
-            count.bytes += size
+            guard var count = state[namespace] else { return }
+            let now = ContinuousClock.now
+            if count.blobs[digest] == nil {
+                count.blobs[digest] = size
+                count.bytes += size
+                count.admitted[digest] = Admitted(at: now, linkedAt: now)
+            } else if count.admitted[digest] != nil {
+                count.admitted[digest]?.linkedAt = now
+            }
             state[namespace] = count
         }
     }
 
-    /// Forgets every count, after deletions made some bytes collectable.
+    /// Forgets every count, after deletions made some bytes collectable. Admissions are kept
+    /// (as a count too old to use) for the next count to carry over those not linked yet:
+    /// a push let in just before a deletion must not be forgotten by the recount after it.
     func invalidate(_ namespace: String? = nil) {
         counts.withLock { state in
-            if let namespace { state[namespace] = nil } else { state.removeAll() }
+            for key in namespace.map({ [$0] }) ?? Array(state.keys) {
+                guard let count = state[key] else { continue }
+                var kept = Count(blobs: [:], bytes: 0, countedAt: count.countedAt - lifetime - .seconds(1))
+                for (digest, admission) in count.admitted {
+                    guard let size = count.blobs[digest] else { continue }
+                    kept.blobs[digest] = size
+                    kept.bytes += size
+                    kept.admitted[digest] = admission
+                }
+                state[key] = kept
+            }
         }
-    }
-
-    /// Every namespace counted so far with its bytes, for metrics.
-    func snapshot() -> [String: Int64] {
-        counts.withLock { $0.mapValues(\.bytes) }
     }
 }

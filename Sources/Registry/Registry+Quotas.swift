@@ -13,21 +13,28 @@ extension Registry {
     /// (instances sharing a store see each other's pushes at their next count).
     func requireRoom(_ name: RepositoryName, for digest: Digest, size: Int64) async throws {
         guard let rule = quota(for: name) else { return }
-        // A count that goes stale between the two steps is read again, once.
-        for _ in 0..<2 {
-            _ = try await usage(of: name.namespace)
+        // A count forgotten between the two steps (a deletion elsewhere) is read again;
+        // the last read decides if it keeps being forgotten, never nothing.
+        var held: Int64 = 0
+        for _ in 0..<3 {
+            let count = try await usage(of: name.namespace)
             switch namespaceUsage.admit(name.namespace, digest, size: size, limit: rule.bytes) {
             case .admitted:
                 return
-            case .full(let held):
-                throw RegistryError(
-                    .denied, "quota exceeded",
-                    detail: "namespace \(name.namespace) holds \(held) bytes of its quota of \(rule.bytes); \(size) bytes more would exceed it"
-                )
+            case .full(let bytes):
+                held = bytes
             case .uncounted:
-                continue
+                if count.blobs[digest] != nil { return }
+                held = count.bytes
+                if held + size <= rule.bytes { continue }
             }
+            break
         }
+        guard held + size > rule.bytes else { return }
+        throw RegistryError(
+            .denied, "quota exceeded",
+            detail: "namespace \(name.namespace) holds \(held) bytes of its quota of \(rule.bytes); \(size) bytes more would exceed it"
+        )
     }
 
     /// Counts a blob this process linked into `name`.
@@ -91,7 +98,6 @@ extension Registry {
             count.blobs[digest] = size
             count.bytes += size
         }
-        namespaceUsage.store(namespace, count)
-        return count
+        return namespaceUsage.store(namespace, count)
     }
 }

@@ -1,0 +1,46 @@
+import OCI
+import Testing
+@testable import Registry
+
+/// The quota's count keeps every admission while recounts race the pushes they count.
+@Suite struct NamespaceUsageTests {
+    let a = Digest.of([1])
+    let b = Digest.of([2])
+
+    func count(_ blobs: [Digest: Int64], at instant: ContinuousClock.Instant) -> NamespaceUsage.Count {
+        NamespaceUsage.Count(blobs: blobs, bytes: blobs.values.reduce(0, +), countedAt: instant)
+    }
+
+    @Test func aRecountThatBeganBeforeAnAdmissionKeepsIt() {
+        let usage = NamespaceUsage(lifetime: .seconds(60))
+        let earlier = ContinuousClock.now
+        usage.store("team", count([:], at: .now))
+        #expect(usage.admit("team", a, size: 30, limit: 100) == .admitted)
+        // A recount that listed before the admitted blob was linked does not replace the newer count…
+        #expect(usage.store("team", count([:], at: earlier)).bytes == 30)
+        // …and a later one that still missed the link carries the admission over.
+        #expect(usage.store("team", count([b: 50], at: .now)).bytes == 80)
+        #expect(usage.admit("team", Digest.of([3]), size: 30, limit: 100) == .full(held: 80))
+    }
+
+    @Test func anUnlinkedAdmissionOutlivesTheInvalidationAfterADeletion() {
+        let usage = NamespaceUsage(lifetime: .seconds(60))
+        usage.store("team", count([b: 50], at: .now))
+        #expect(usage.admit("team", a, size: 30, limit: 100) == .admitted)
+        usage.invalidate("team")
+        #expect(usage.current("team") == nil)
+        #expect(usage.admit("team", a, size: 30, limit: 100) == .uncounted)
+        // The deleted blob b is gone from the recount; a, admitted but not linked yet, is not.
+        #expect(usage.store("team", count([:], at: .now)).bytes == 30)
+    }
+
+    @Test func aLinkedBlobALaterListingMissesWasDeleted() {
+        let usage = NamespaceUsage(lifetime: .seconds(60))
+        usage.store("team", count([:], at: .now))
+        #expect(usage.admit("team", a, size: 30, limit: 100) == .admitted)
+        usage.add("team", a, size: 30)
+        usage.invalidate("team")
+        // Linked before this listing began: the listing saw it, or it was deleted since.
+        #expect(usage.store("team", count([:], at: .now)).bytes == 0)
+    }
+}
