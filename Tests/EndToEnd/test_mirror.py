@@ -13,7 +13,7 @@ import pytest
 import requests
 
 from harness.client import Registry, assert_error
-from harness.images import image, index, random_layer
+from harness.images import Blob, artifact, image, index, random_layer
 from harness.tools import require_tool, run
 
 pytestmark = pytest.mark.usefixtures("need_pier")
@@ -425,3 +425,48 @@ def test_an_https_upstream_is_trusted_through_its_own_ca_and_refused_without_it(
     refused = reg.get_manifest("untrusted/team/app", "v1")
     assert_error(refused, 503, "UNAVAILABLE")
     assert secure.host in refused.text
+
+
+def test_referrers_of_a_mirrored_image_are_the_upstreams_and_an_upstream_without_the_api_leaves_the_tag_schema(make_server, upstream):
+    # A Pier upstream has the referrers API: a signature attached after the image was
+    # cached is listed through the mirror, filtered by artifact type as asked.
+    pier_upstream = make_server("pier")
+    up = Registry(pier_upstream.url)
+    img = image(layers=1)
+    up.push("team/app", "v1", img)
+    pier = make_server("pier", config={"mirrors": [
+        {"prefix": "hub", "remoteurl": upstream.url}, {"prefix": "own", "remoteurl": pier_upstream.url},
+    ]})
+    reg = Registry(pier.url)
+    assert reg.get_manifest("own/team/app", "v1").status_code == 200
+    sig_type, sbom_type = "application/vnd.pier.test.signature", "application/vnd.pier.test.sbom"
+    sig = artifact(sig_type, blobs=[Blob(b"signed", "application/vnd.pier.test.blob")], subject=img)
+    sbom = artifact(sbom_type, blobs=[Blob(b"sbom", "application/vnd.pier.test.blob")], subject=img)
+    up.push("team/app", None, sig)
+    up.push("team/app", None, sbom)
+    r = reg.get(f"/v2/own/team/app/referrers/{img.digest}")
+    assert r.status_code == 200, r.text
+    assert {d["digest"] for d in r.json()["manifests"]} == {sig.digest, sbom.digest}
+    r = reg.get(f"/v2/own/team/app/referrers/{img.digest}", params={"artifactType": sig_type})
+    assert [d["digest"] for d in r.json()["manifests"]] == [sig.digest]
+    assert r.headers.get("OCI-Filters-Applied") == "artifactType"
+    # The signature pulls through the mirror, and once cached it is listed while the
+    # upstream is down.
+    assert reg.get_manifest("own/team/app", sig.digest).status_code == 200
+    pier_upstream.stop()
+    r = reg.get(f"/v2/own/team/app/referrers/{img.digest}")
+    assert r.status_code == 200 and [d["digest"] for d in r.json()["manifests"]] == [sig.digest], r.text
+
+    # distribution 2.8.2 has no referrers API: the mirrored name answers 404 without
+    # NAME_UNKNOWN, which is what makes clients fall back to the tag schema, and the
+    # fallback tag pulls through the mirror.
+    old = Registry(upstream.url)
+    old.push("team/app", "v1", img)
+    fallback_tag = img.digest.replace(":", "-")
+    fallback = index([sig])
+    old.push("team/app", fallback_tag, fallback)
+    assert reg.get_manifest("hub/team/app", "v1").status_code == 200
+    r = reg.get(f"/v2/hub/team/app/referrers/{img.digest}")
+    assert_error(r, 404, "UNSUPPORTED")
+    r = reg.get_manifest("hub/team/app", fallback_tag)
+    assert r.status_code == 200 and r.headers["Docker-Content-Digest"] == fallback.digest
