@@ -28,7 +28,8 @@ extension Mirror {
     /// A cached blob, or one streamed from the upstream to the first client that asks
     /// while it is hashed and stored; every other client asking meanwhile waits for it to
     /// be stored and reads the cache. Nothing is stored unless the whole blob arrived
-    /// with its digest.
+    /// with its digest. A first client that asked for a range (a resumed download) gets
+    /// its bytes as they pass, not after the whole blob is stored.
     public func pullBlob(_ name: RepositoryName, _ digest: Digest, range: ByteRange?, origin: RequestOrigin) async throws -> BlobContent {
         guard let (route, upstreamName) = route(name) else { return try await local.pullBlob(name, digest, range: range, origin: origin) }
         do {
@@ -36,7 +37,7 @@ extension Mirror {
             route.metrics.hits.increment()
             return content
         } catch let error as RegistryError where error.code == .blobUnknown {}
-        let fetch = BlobFetch(relaying: range == nil)
+        let fetch = BlobFetch(relaying: true)
         let (transfer, started) = blobTransfers.start("\(name.value)@\(digest)") { [self] in
             try await self.transfer(route, name, upstreamName, digest, into: fetch)
         }
@@ -46,13 +47,29 @@ extension Mirror {
             do { announced = try await fetch.size() } catch { throw clientError(error, route: route, missing: .blobUnknown(digest)) }
             if let size = announced {
                 let lease = RelayLease(relay)
-                return BlobContent(size: size, range: nil, body: size == 0 ? .empty : .stream(BlobStream { body in
-                    do {
-                        while let chunk = try await lease.relay.next() { try await body(chunk) }
-                    } catch {
-                        // The client left, or the transfer failed: the transfer goes on without it.
-                        lease.relay.abandon()
-                        throw error
+                guard let range else {
+                    return BlobContent(size: size, range: nil, body: size == 0 ? .empty : .stream(BlobStream { body in
+                        do {
+                            while let chunk = try await lease.relay.next() { try await body(chunk) }
+                        } catch {
+                            // The client left, or the transfer failed: the transfer goes on without it.
+                            lease.relay.abandon()
+                            throw error
+                        }
+                    }))
+                }
+                // The lease's end cuts the relay loose; the transfer goes on filling the cache.
+                guard let wanted = range.resolve(size: size) else { throw RegistryError.rangeNotSatisfiable(size: size) }
+                return BlobContent(size: size, range: wanted, body: .stream(BlobStream { body in
+                    defer { lease.relay.abandon() }
+                    var offset: Int64 = 0
+                    while offset < wanted.upperBound, var chunk = try await lease.relay.next() {
+                        let start = offset
+                        offset += Int64(chunk.readableBytes)
+                        guard offset > wanted.lowerBound else { continue }
+                        if start < wanted.lowerBound { chunk.moveReaderIndex(forwardBy: Int(wanted.lowerBound - start)) }
+                        if offset > wanted.upperBound { chunk.moveWriterIndex(to: chunk.writerIndex - Int(offset - wanted.upperBound)) }
+                        try await body(chunk)
                     }
                 }))
             }

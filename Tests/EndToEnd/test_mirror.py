@@ -202,6 +202,40 @@ def test_an_upstream_killed_in_the_middle_of_a_blob_leaves_nothing_cached(make_s
     assert reg.pull_stream_digest("hub/library/cut", big.digest) == (big.digest, big.size)
 
 
+def test_a_range_asked_first_arrives_as_the_blob_passes_and_the_whole_blob_is_still_cached(make_server, upstream):
+    up = Registry(upstream.url)
+    big = random_layer(8 * 1024 * 1024)
+    up.push("library/ranged", "v1", image(layers=[big]))
+    pier = make_server("pier", config=mirror_config(upstream.url))
+    url = f"{pier.url}/v2/hub/library/ranged/blobs/{big.digest}"
+    # The first request for the blob is ranged (a resumed download): 206 with those bytes.
+    r = requests.get(url, headers={"Range": "bytes=1000000-2999999"}, timeout=60)
+    assert r.status_code == 206, r.text
+    assert r.headers["Content-Range"] == f"bytes 1000000-2999999/{big.size}"
+    assert r.content == big.data[1000000:3000000]
+    # The transfer went on after the range was sent: the whole blob is cached and verified.
+    reg = Registry(pier.url)
+    deadline = time.monotonic() + 30
+    while not list(pier.root.rglob(f"blobs/sha256/{big.digest.split(':')[1][:2]}/*/data")) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    upstream.stop()
+    assert reg.pull_stream_digest("hub/library/ranged", big.digest) == (big.digest, big.size)
+    assert upstream_gets(upstream, big.digest) == 1
+
+
+def test_a_suffix_or_unsatisfiable_range_asked_first_is_answered_as_for_a_cached_blob(make_server, upstream):
+    up = Registry(upstream.url)
+    blob = random_layer(300 * 1024)
+    up.push("library/edge", "v1", image(layers=[blob]))
+    pier = make_server("pier", config=mirror_config(upstream.url))
+    url = f"{pier.url}/v2/hub/library/edge/blobs/{blob.digest}"
+    r = requests.get(url, headers={"Range": f"bytes={blob.size + 10}-"}, timeout=60)
+    assert_error(r, 416, "RANGE_INVALID")
+    assert r.headers["Content-Range"] == f"bytes */{blob.size}"
+    r = requests.get(url, headers={"Range": "bytes=-100"}, timeout=60)
+    assert r.status_code == 206 and r.content == blob.data[-100:]
+
+
 def test_an_index_is_kept_byte_exact_while_only_the_pulled_platform_is_fetched(make_server, upstream, tmp_path):
     up = Registry(upstream.url)
     amd = image(layers=1, arch="amd64")
