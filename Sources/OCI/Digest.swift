@@ -40,7 +40,9 @@ public struct Digest: Hashable, Sendable, Comparable, CustomStringConvertible {
 
     private static let hexDigits = Array("0123456789abcdef".utf8)
 
-    static func hex(_ bytes: some Sequence<UInt8>) -> String {
+    /// Lowercase hex of `bytes`, as digests and signatures spell them, without
+    /// `String(format:)` (slow, and it loads ICU's locale data).
+    public static func hex(_ bytes: some Sequence<UInt8>) -> String {
         var out = [UInt8]()
         out.reserveCapacity(128)
         for byte in bytes {

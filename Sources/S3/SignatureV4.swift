@@ -152,12 +152,14 @@ public struct SignatureV4: Sendable {
             .trimmingCharacters(in: .whitespacesAndNewlines)
     }
 
+    private static let lowerHex = Array("0123456789abcdef".utf8)
+
     static func hex(_ bytes: some Sequence<UInt8>) -> String {
-        let digits = Array("0123456789abcdef".utf8)
         var out = [UInt8]()
+        out.reserveCapacity(64)
         for byte in bytes {
-            out.append(digits[Int(byte >> 4)])
-            out.append(digits[Int(byte & 15)])
+            out.append(lowerHex[Int(byte >> 4)])
+            out.append(lowerHex[Int(byte & 15)])
         }
         return String(decoding: out, as: UTF8.self)
     }

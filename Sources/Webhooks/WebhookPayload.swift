@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import OCI
 public import Index
 
 /// The body and headers of one delivery, in the hook's format, signed with its secret.
@@ -96,7 +97,7 @@ public struct WebhookPayload: Sendable {
     /// HMAC-SHA256 of `body` with `secret`, in hex, as GitHub's `X-Hub-Signature-256`.
     public static func signature(_ body: [UInt8], secret: String) -> String {
         let mac = HMAC<SHA256>.authenticationCode(for: body, using: SymmetricKey(data: Array(secret.utf8)))
-        return mac.map { String(format: "%02x", $0) }.joined()
+        return Digest.hex(mac)
     }
 
     /// `alice/tools/app` → (`alice`, `tools/app`): the namespace is the owner; one component →
