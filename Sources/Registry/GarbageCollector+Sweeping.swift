@@ -148,36 +148,57 @@ extension GarbageCollector {
             // Candidates a write relied on since the last batch are not moved at all: only a
             // write racing this very batch finds its blob gone, for the batch's length.
             try await readJournal(&state)
-            var moved = [CollectionReport.BlobRemoval]()
-            do {
-                for candidate in candidates[start..<min(start + options.batchSize, candidates.count)] where !state.protected.contains(candidate.digest) {
-                    do {
-                        try await driver.move(from: layout.blobData(candidate.digest), to: layout.quarantine(candidate.digest))
-                        moved.append(candidate)
-                    } catch StorageError.notFound {
-                        continue  // gone meanwhile
-                    }
+            // A batch's files are moved and deleted several at once: each is a round trip
+            // to the store (a thread-pool hop on disk, a request on S3), and under load the
+            // collector's share of the store is the number of operations it has waiting.
+            let batch = candidates[start..<min(start + options.batchSize, candidates.count)].filter { !state.protected.contains($0.digest) }
+            let movedAside = try await Self.concurrently(batch) { candidate -> Result<Bool, any Error> in
+                do {
+                    try await driver.move(from: layout.blobData(candidate.digest), to: layout.quarantine(candidate.digest))
+                    return .success(true)
+                } catch StorageError.notFound {
+                    return .success(false)  // gone meanwhile
+                } catch {
+                    return .failure(error)
                 }
+            }
+            let moved = zip(batch, movedAside).compactMap { candidate, result in (try? result.get()) == true ? candidate : nil }
+            do {
+                for case .failure(let error) in movedAside { throw error }
                 try await readJournal(&state)
             } catch {
                 // Nothing left aside: this batch goes back where it was.
                 for candidate in moved { try? await restore(candidate.digest) }
                 throw error
             }
-            for candidate in moved {
-                if state.protected.contains(candidate.digest) {
-                    try await restore(candidate.digest)
-                    report.revived += 1
-                } else {
+            for candidate in moved where state.protected.contains(candidate.digest) {
+                try await restore(candidate.digest)
+                report.revived += 1
+            }
+            let doomed = moved.filter { !state.protected.contains($0.digest) }
+            let deleted = try await Self.concurrently(doomed) { candidate -> Result<Void, any Error> in
+                do {
                     try await driver.delete(layout.quarantine(candidate.digest))
                     try await driver.removeIfEmpty(layout.blobDirectory(candidate.digest))
-                    // A collected manifest is not kept in memory either: content is cached
-                    // until evicted, and a registry replacing images all day would otherwise
-                    // fill the cache to its bound with manifests no one can pull.
-                    registry.manifestContent.remove(candidate.digest)
-                    report.blobsRemoved.append(candidate)
+                    return .success(())
+                } catch {
+                    return .failure(error)
                 }
             }
+            var failure: (any Error)?
+            for (candidate, result) in zip(doomed, deleted) {
+                guard case .success = result else {
+                    if case .failure(let error) = result, failure == nil { failure = error }
+                    continue
+                }
+                // A collected manifest is not kept in memory either: content is cached
+                // until evicted, and a registry replacing images all day would otherwise
+                // fill the cache to its bound with manifests no one can pull.
+                registry.manifestContent.remove(candidate.digest)
+                report.blobsRemoved.append(candidate)
+            }
+            // What could not be deleted stays aside, put back by the next collection.
+            if let failure { throw failure }
         }
     }
 
@@ -224,7 +245,9 @@ extension GarbageCollector {
     /// Reads the journal entries not read yet, and protects what they name together with
     /// everything those manifests reference.
     func readJournal(_ state: inout Sweep) async throws {
-        for entry in try await registry.referenceEntries(since: state.journalSince) where !state.journalRead.contains(entry) {
+        let listedAt = Registry.nowMilliseconds()
+        let entries = try await registry.referenceEntries(since: state.journalSince, skippingThrough: state.journalSettledMinute)
+        for entry in entries where !state.journalRead.contains(entry) {
             let recorded = try await registry.referencesRecorded(in: entry)
             for digest in recorded.digests {
                 try await keepAlive(digest, state: &state)
@@ -234,7 +257,17 @@ extension GarbageCollector {
             }
             state.journalRead.insert(entry)
         }
+        // Minutes that ended a settling margin before this listing are read whole: under a
+        // steady push load the journal grows by thousands of entries a minute, and listing
+        // all of them again for every batch made a long collection quadratic.
+        let settled = (listedAt - journalSettling) / 60_000 - 1
+        state.journalSettledMinute = max(state.journalSettledMinute ?? settled, settled)
     }
+
+    /// How long after a minute ends its journal entries may still appear: writers name
+    /// entries by their own clocks, so as long as the lookback the collection already
+    /// trusts those clocks to within (and at least a minute).
+    var journalSettling: Int64 { max(journalLookback, 60_000) }
 
     /// Protects a digest and everything it reaches as a manifest.
     func keepAlive(_ digest: Digest, state: inout Sweep) async throws {

@@ -39,8 +39,9 @@ public struct GarbageCollector: Sendable {
         /// not all of it; 0 for an offline collection at full speed.
         public var restRatio: Double = 0
         /// Candidates moved aside at once before the journal is read: small enough that a
-        /// candidate a concurrent write revives is gone only briefly.
-        public var batchSize = 32
+        /// candidate a concurrent write revives is gone only briefly (its files are moved
+        /// sixteen at a time), large enough that the journal is not read for every few.
+        public var batchSize = 128
 
         public init(dryRun: Bool = false, untagged: UntaggedPolicy = .keep, grace: Duration = .zero, uploadAge: Duration? = nil) {
             self.dryRun = dryRun
@@ -129,6 +130,8 @@ public struct GarbageCollector: Sendable {
         var marked = Set<Digest>()
         var manifests = [Digest: References]()
         var journalRead = Set<String>()
+        /// The last journal minute read whole and settled (see ``GarbageCollector/readJournal(_:)``).
+        var journalSettledMinute: Int64?
         /// Everything a journal entry named, with what those manifests reference in turn.
         var protected = Set<Digest>()
         /// Tags pushed since the journal's start, by `repository:tag`, to the digest pushed.

@@ -56,8 +56,10 @@ extension Registry {
 
     /// The journal entries written at or after `milliseconds`, by name, for a reader that
     /// remembers what it read.
-    func referenceEntries(since milliseconds: Int64) async throws -> [String] {
-        let firstMinute = milliseconds / 60_000
+    /// - Parameter settled: the last minute the reader has read whole and that no writer
+    ///   adds to any more; it and those before it are not listed again.
+    func referenceEntries(since milliseconds: Int64, skippingThrough settled: Int64? = nil) async throws -> [String] {
+        let firstMinute = max(milliseconds / 60_000, (settled ?? .min) + 1)
         let first = Layout.journalTime(milliseconds)
         var entries = [String]()
         for minute in try await driver.list(layout.referenceJournal, after: Layout.journalTime(firstMinute - 1)) {

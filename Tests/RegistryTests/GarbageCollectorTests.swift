@@ -333,6 +333,22 @@ import Testing
         #expect(Set(GarbageCollector.references(in: schema1).blobs) == [a, b])
         #expect(GarbageCollector.references(in: [0x1f, 0x8b, 0, 1]).blobs.isEmpty)
     }
+
+    /// A minute of the journal the collector read whole and that has settled is not
+    /// listed again; the minutes after it are.
+    @Test func aSettledJournalMinuteIsNotListedAgain() async throws {
+        let driver = InMemoryDriver()
+        let registry = Registry(driver: driver)
+        let minute: Int64 = 29_000_000
+        for (offset, id) in [(1_000, "a"), (61_000, "b"), (125_000, "c")] {
+            try await driver.write(Array("sha256:\(String(repeating: "0", count: 64))".utf8), to: layout.referenceEntry(at: minute * 60_000 + Int64(offset), id: id), durable: false)
+        }
+        let all = try await registry.referenceEntries(since: minute * 60_000)
+        #expect(all.count == 3)
+        let after = try await registry.referenceEntries(since: minute * 60_000, skippingThrough: minute)
+        #expect(after.count == 2 && after.allSatisfy { !$0.hasPrefix(Layout.journalTime(minute) + "/") })
+        #expect(try await registry.referenceEntries(since: minute * 60_000, skippingThrough: minute + 2).isEmpty)
+    }
 }
 
 /// A driver that runs a hook around moves, to put a write exactly between the collector's
