@@ -191,19 +191,43 @@ extension GarbageCollector {
     func references(of digest: Digest, cache: inout [Digest: References]) async throws -> References? {
         if let cached = cache[digest] { return cached }
         let layout = registry.layout
+        let driver = registry.driver
+        var path = layout.blobData(digest)
+        var info = try await driver.fileInfo(path)
+        if info == nil {
+            path = layout.quarantine(digest)
+            info = try await driver.fileInfo(path)
+        }
+        guard let info else { return nil }
         var bytes: [UInt8]?
-        do {
-            bytes = try await registry.driver.contents(of: layout.blobData(digest), limit: Manifest.maximumSize)
-            if bytes == nil {
-                bytes = try await registry.driver.contents(of: layout.quarantine(digest), limit: Manifest.maximumSize)
-            }
-        } catch StorageError.tooLarge {
+        if info.size > Manifest.maximumSize {
             bytes = []  // a layer: it references nothing
+        } else if info.size > Self.peekThreshold, try await Self.isCompressed(path, driver) {
+            // The journal names every layer a push relied on: reading each whole (a
+            // megabyte or more) and scanning it for digests made a collection under a push
+            // load spend minutes on layers. A gzip or zstd stream is never a manifest.
+            bytes = []
+        } else {
+            do { bytes = try await driver.contents(of: path, limit: Manifest.maximumSize) } catch StorageError.tooLarge { bytes = [] }
         }
         guard let bytes else { return nil }
         let references = Self.references(in: bytes)
         cache[digest] = references
         return references
+    }
+
+    /// Blobs larger than this are peeked at before being read whole.
+    static let peekThreshold: Int64 = 64 * 1024
+
+    /// Whether the file starts as a gzip or zstd stream (a compressed layer).
+    static func isCompressed(_ path: String, _ driver: any StorageDriver) async throws -> Bool {
+        var head = [UInt8]()
+        do {
+            try await driver.read(path, range: 0..<4) { chunk in head += chunk.readableBytesView.prefix(4 - head.count) }
+        } catch StorageError.notFound {
+            return false
+        }
+        return head.starts(with: [0x1f, 0x8b]) || head.starts(with: [0x28, 0xb5, 0x2f, 0xfd])
     }
 
     /// A manifest's references; for anything this registry does not parse as one (a

@@ -334,6 +334,25 @@ import Testing
         #expect(GarbageCollector.references(in: [0x1f, 0x8b, 0, 1]).blobs.isEmpty)
     }
 
+    /// A compressed layer a write relied on during the sweep is kept, and never read whole
+    /// to look for the digests a manifest would name.
+    @Test(arguments: TestDrivers.local())
+    func aLayerTheJournalNamesIsKeptWithoutBeingReadWhole(_ base: any StorageDriver) async throws {
+        let driver = HookedDriver(base)
+        let registry = Registry(driver: driver)
+        let gzip: [UInt8] = [0x1f, 0x8b, 0x08, 0x00] + (0..<200_000).map { UInt8(truncatingIfNeeded: $0 &* 31) }
+        let layer = try await push(gzip, to: registry)
+        driver.beforeMove = { source in
+            guard source == self.layout.blobData(layer) else { return }
+            try await registry.noteReferences([layer])
+        }
+        let report = try await GarbageCollector(registry: registry, options: .init()).collect()
+        #expect(report.revived == 1 && report.blobsRemoved.isEmpty)
+        #expect(try await stored(layer, base))
+        let read = driver.wholeReads.withLock { $0 }
+        #expect(!read.contains(layout.blobData(layer)) && !read.contains(layout.quarantine(layer)))
+    }
+
     /// A minute of the journal the collector read whole and that has settled is not
     /// listed again; the minutes after it are.
     @Test func aSettledJournalMinuteIsNotListedAgain() async throws {
@@ -357,12 +376,17 @@ final class HookedDriver: StorageDriver, @unchecked Sendable {
     let base: any StorageDriver
     var beforeMove: (@Sendable (String) async throws -> Void)?
     var afterMove: (@Sendable (String) async throws -> Void)?
+    /// Every path read whole, in order.
+    let wholeReads = Mutex<[String]>([])
 
     init(_ base: any StorageDriver) { self.base = base }
 
     var name: String { base.name }
     var isShared: Bool { base.isShared }
-    func contents(of path: String, limit: Int) async throws -> [UInt8]? { try await base.contents(of: path, limit: limit) }
+    func contents(of path: String, limit: Int) async throws -> [UInt8]? {
+        wholeReads.withLock { $0.append(path) }
+        return try await base.contents(of: path, limit: limit)
+    }
     func write(_ bytes: [UInt8], to path: String, durable: Bool) async throws { try await base.write(bytes, to: path, durable: durable) }
     func stat(_ path: String) async throws -> StorageEntryInfo? { try await base.stat(path) }
     func fileInfo(_ path: String) async throws -> StorageEntryInfo? { try await base.fileInfo(path) }
