@@ -40,6 +40,12 @@ void pier_tune_allocator(void) {
 #endif
 }
 
+void pier_release_free_memory(void) {
+#ifdef __GLIBC__
+    malloc_trim(0);
+#endif
+}
+
 void pier_release_startup_pages(void) {
 #ifdef __linux__
     FILE *maps = fopen("/proc/self/smaps", "r");

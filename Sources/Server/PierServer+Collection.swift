@@ -1,3 +1,4 @@
+import CSystemShims
 import Foundation
 import Index
 import Logging
@@ -50,6 +51,9 @@ extension PierServer {
                 try? await lease.release(succeeded: true)
                 metrics.recordSuccess(report, at: Date().timeIntervalSince1970)
                 log(report)
+                // The collection's digests and listings are freed now; without this their
+                // pages stay resident until the next collection reuses them.
+                pier_release_free_memory()
             } catch where !Task.isCancelled {
                 metrics.recordFailure()
                 logger.error("garbage collection failed", metadata: ["error": "\(error)"])

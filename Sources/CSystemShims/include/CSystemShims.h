@@ -14,6 +14,11 @@ int pier_start_writeback(int fd, off_t offset, off_t length);
    the page cache, so nothing is lost: what the server runs afterwards faults back in. */
 void pier_release_startup_pages(void);
 
+/* Hands the pages glibc's allocator holds free back to the system (malloc_trim): after a
+   burst of short-lived allocations, such as a garbage collection's sets of every stored
+   digest, freed memory otherwise stays resident as the heap's high-water mark. */
+void pier_release_free_memory(void);
+
 /* Makes glibc's allocator hand large buffers (streamed blob chunks) back to the system as
    soon as they are freed, instead of raising its mmap threshold and keeping them in
    per-thread arenas, which let RSS drift far above what is in use. */
