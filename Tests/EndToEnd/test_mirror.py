@@ -162,12 +162,17 @@ def test_cached_tags_outlive_an_upstream_outage_and_fresh_tags_return_with_it(ma
     assert sample(metrics_text(debug), "pier_mirror_upstream_bytes_total") > 0
 
 
-def test_an_upstream_killed_in_the_middle_of_a_blob_leaves_nothing_cached(make_server, upstream):
-    up = Registry(upstream.url)
-    big = random_layer(128 * 1024 * 1024)
-    up.push("library/cut", "v1", image(layers=[big]))
+def mirrored_blob(make_server, upstream, repo: str, size: int):
+    """A layer of `size` bytes held upstream under `repo`, a mirror in front of it, and the
+    layer's URL through the mirror."""
+    layer = random_layer(size)
+    Registry(upstream.url).push(repo, "v1", image(layers=[layer]))
     pier = make_server("pier", config=mirror_config(upstream.url))
-    url = f"{pier.url}/v2/hub/library/cut/blobs/{big.digest}"
+    return layer, pier, f"{pier.url}/v2/hub/{repo}/blobs/{layer.digest}"
+
+
+def test_an_upstream_killed_in_the_middle_of_a_blob_leaves_nothing_cached(make_server, upstream):
+    big, pier, url = mirrored_blob(make_server, upstream, "library/cut", 128 * 1024 * 1024)
     response = requests.get(url, stream=True, timeout=60)
     assert response.status_code == 200 and int(response.headers["Content-Length"]) == big.size
     stream = response.raw
@@ -203,11 +208,7 @@ def test_an_upstream_killed_in_the_middle_of_a_blob_leaves_nothing_cached(make_s
 
 
 def test_a_range_asked_first_arrives_as_the_blob_passes_and_the_whole_blob_is_still_cached(make_server, upstream):
-    up = Registry(upstream.url)
-    big = random_layer(8 * 1024 * 1024)
-    up.push("library/ranged", "v1", image(layers=[big]))
-    pier = make_server("pier", config=mirror_config(upstream.url))
-    url = f"{pier.url}/v2/hub/library/ranged/blobs/{big.digest}"
+    big, pier, url = mirrored_blob(make_server, upstream, "library/ranged", 8 * 1024 * 1024)
     # The first request for the blob is ranged (a resumed download): 206 with those bytes.
     r = requests.get(url, headers={"Range": "bytes=1000000-2999999"}, timeout=60)
     assert r.status_code == 206, r.text
@@ -224,11 +225,7 @@ def test_a_range_asked_first_arrives_as_the_blob_passes_and_the_whole_blob_is_st
 
 
 def test_a_suffix_or_unsatisfiable_range_asked_first_is_answered_as_for_a_cached_blob(make_server, upstream):
-    up = Registry(upstream.url)
-    blob = random_layer(300 * 1024)
-    up.push("library/edge", "v1", image(layers=[blob]))
-    pier = make_server("pier", config=mirror_config(upstream.url))
-    url = f"{pier.url}/v2/hub/library/edge/blobs/{blob.digest}"
+    blob, _, url = mirrored_blob(make_server, upstream, "library/edge", 300 * 1024)
     r = requests.get(url, headers={"Range": f"bytes={blob.size + 10}-"}, timeout=60)
     assert_error(r, 416, "RANGE_INVALID")
     assert r.headers["Content-Range"] == f"bytes */{blob.size}"
