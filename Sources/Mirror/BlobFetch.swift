@@ -4,8 +4,8 @@ import Synchronization
 /// blob's size as soon as the upstream answers (for `Content-Length`), and the chunks as
 /// they arrive.
 final class BlobFetch: Sendable {
-    /// The chunks for the client that started the transfer; nil when that client asked
-    /// for a range (it reads the cache once the transfer is stored).
+    /// The chunks for the client that started the transfer (a ranged one takes its range
+    /// of them); nil for a transfer only filling the cache (``Mirror/blobBytes``).
     let relay: ChunkRelay?
     private let answer = Mutex<(result: Result<Int64?, any Error>?, waiting: [CheckedContinuation<Int64?, any Error>])>((nil, []))
 

@@ -52,7 +52,9 @@ extension Mirror {
             return try await local.referrers(name, digest, artifactType: artifactType)
         }
         do {
-            let found = try await upstreamReferrers(route, upstreamName, digest, artifactType: artifactType)
+            // Filtered here, not asked of the upstream: a `+` in a media type
+            // (`application/spdx+json`) reads as a space to many servers' query parsers.
+            let found = try await upstreamReferrers(route, upstreamName, digest)
             return artifactType.map { wanted in found.filter { $0.artifactType == wanted } } ?? found
         } catch let error as UpstreamError where error.isOutage {
             route.metrics.stale.increment()
@@ -73,19 +75,24 @@ extension Mirror {
     /// than that lists its first pages only.
     static let referrerPages = 20
 
-    /// Every page of the upstream's referrers list (its `Link` headers followed).
-    private func upstreamReferrers(
-        _ route: Route, _ upstreamName: RepositoryName, _ digest: Digest, artifactType: String?
-    ) async throws -> [Descriptor] {
-        var components = URLComponents()
-        components.path = "/v2/\(upstreamName)/referrers/\(digest)"
-        if let artifactType { components.queryItems = [URLQueryItem(name: "artifactType", value: artifactType)] }
-        var next: String? = components.string ?? components.path
+    /// Every page of the upstream's referrers list (its `Link` headers followed), each
+    /// referrer once.
+    private func upstreamReferrers(_ route: Route, _ upstreamName: RepositoryName, _ digest: Digest) async throws -> [Descriptor] {
+        var next: String? = "/v2/\(upstreamName)/referrers/\(digest)"
+        var fetched = Set<String>()
         var found = [Descriptor]()
+        var seen = Set<Digest>()
         for _ in 0..<Self.referrerPages {
-            guard let path = next else { break }
+            guard let path = next, fetched.insert(path).inserted else { break }
             let response = try await route.client.send(.GET, path, for: upstreamName, accept: [MediaType.ociIndex], deadline: .seconds(60))
-            guard response.status == .ok else { throw await route.client.failure(response, "referrers of \(upstreamName)@\(digest)") }
+            guard response.status == .ok else {
+                let failure = await route.client.failure(response, "referrers of \(upstreamName)@\(digest)")
+                // Past the first page a 404 is a broken list, not an upstream without the API.
+                guard fetched.count == 1 || !failure.isNotFound else {
+                    throw UpstreamError(.invalid, upstream: route.upstream.host, "a page of the referrers of \(upstreamName) is gone: \(failure.message)")
+                }
+                throw failure
+            }
             let body: ByteBuffer
             do { body = try await response.body.collect(upTo: Manifest.maximumSize) } catch {
                 throw UpstreamError(.unreachable, upstream: route.upstream.host, "referrers of \(upstreamName) broke off: \(error)")
@@ -93,19 +100,25 @@ extension Mirror {
             guard let page = try? JSONDecoder().decode(ReferrersPage.self, from: Data(body.readableBytesView)) else {
                 throw UpstreamError(.invalid, upstream: route.upstream.host, "referrers of \(upstreamName) are not an image index")
             }
-            found += page.manifests ?? []
-            next = response.headers.first(name: "Link").flatMap(Self.nextPage)
+            for descriptor in page.manifests ?? [] where seen.insert(descriptor.digest).inserted { found.append(descriptor) }
+            next = response.headers["Link"].lazy.compactMap(Self.nextPage).first
         }
         return found
     }
 
-    /// The path and query of a `Link: <…>; rel="next"` header, as the spec pages lists.
-    static func nextPage(_ link: String) -> String? {
-        guard link.contains("rel=\"next\""), let open = link.firstIndex(of: "<"), let close = link.firstIndex(of: ">"), open < close
-        else { return nil }
-        let target = link[link.index(after: open)..<close]
-        guard let url = URLComponents(string: String(target)) else { return nil }
-        return url.percentEncodedPath + (url.percentEncodedQuery.map { "?" + $0 } ?? "")
+    /// The path and query of the `rel="next"` link in a `Link` header (which may list
+    /// several, comma-separated), as the spec pages lists.
+    static func nextPage(_ header: String) -> String? {
+        for link in header.split(separator: ",") {
+            guard let open = link.firstIndex(of: "<"), let close = link.firstIndex(of: ">"), open < close,
+                  link[close...].split(separator: ";").contains(where: {
+                      $0.trimmingCharacters(in: .whitespaces).replacingOccurrences(of: "\"", with: "") == "rel=next"
+                  })
+            else { continue }
+            guard let url = URLComponents(string: String(link[link.index(after: open)..<close])) else { return nil }
+            return url.percentEncodedPath + (url.percentEncodedQuery.map { "?" + $0 } ?? "")
+        }
+        return nil
     }
 
     /// What the mirror reads of an upstream's referrers response.

@@ -265,9 +265,11 @@ extension GarbageCollector {
     }
 
     /// How long after a minute ends its journal entries may still appear: writers name
-    /// entries by their own clocks, so as long as the lookback the collection already
-    /// trusts those clocks to within (and at least a minute).
-    var journalSettling: Int64 { max(journalLookback, 60_000) }
+    /// entries by their own clocks, and a write may stall (an object store's retries)
+    /// between naming its entry and the entry being listable. The reference window bounds
+    /// both, as it bounds how long a write takes; a long collection still lists each
+    /// minute a bounded number of times.
+    var journalSettling: Int64 { Registry.referenceWindow }
 
     /// Protects a digest and everything it reaches as a manifest.
     func keepAlive(_ digest: Digest, state: inout Sweep) async throws {

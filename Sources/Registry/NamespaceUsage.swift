@@ -9,14 +9,19 @@ final class NamespaceUsage: Sendable {
     struct Count: Sendable {
         var blobs: [Digest: Int64]
         var bytes: Int64
+        /// When the listing this count comes from began.
         var countedAt: ContinuousClock.Instant
         /// Blobs this process admitted since the count, with when each was linked: a
         /// recount whose listing began before a link was written keeps that blob, so a
         /// recount racing a push cannot forget what the push was let in with.
         var admitted: [Digest: Admitted] = [:]
+        /// When a deletion made the count unusable; it is kept only for its admissions
+        /// (and sizes), never to decide with.
+        var invalidatedAt: ContinuousClock.Instant?
     }
 
-    /// One admission: pending until its link is written, then linked at an instant.
+    /// One admission: pending until its link is written (or the push fails and releases
+    /// it), then linked at an instant.
     struct Admitted: Sendable {
         var at: ContinuousClock.Instant
         var linkedAt: ContinuousClock.Instant?
@@ -30,43 +35,55 @@ final class NamespaceUsage: Sendable {
     private let counts = Mutex<[String: Count]>([:])
     /// How long a count is trusted before the namespace is walked again.
     let lifetime: Duration
+    /// How long an admission whose push neither linked nor released it is carried: longer
+    /// than any link takes (a server-side copy of a very large blob on S3), and bounded so
+    /// a process killed mid-push cannot hold quota forever.
+    static let pendingBound = Duration.seconds(3600)
 
     init(lifetime: Duration) {
         self.lifetime = lifetime
     }
 
+    /// Whether `count` may decide admissions now.
+    private func usable(_ count: Count) -> Bool {
+        count.invalidatedAt == nil && ContinuousClock.now - count.countedAt < lifetime
+    }
+
     /// The namespace's count when fresh enough.
     func current(_ namespace: String) -> Count? {
         counts.withLock { state in
-            guard let count = state[namespace], ContinuousClock.now - count.countedAt < lifetime else { return nil }
+            guard let count = state[namespace], usable(count) else { return nil }
             return count
         }
     }
 
     /// The sizes the namespace's last count found, fresh or not: a recount looks up only
-    /// blobs new since (a forgotten count, after a deletion, knows none).
+    /// blobs new since (a blob's size never changes).
     func lastKnownSizes(_ namespace: String) -> [Digest: Int64] {
         counts.withLock { $0[namespace]?.blobs ?? [:] }
     }
 
-    /// Keeps a fresh count. A newer count stored meanwhile (by a recount that began later)
-    /// wins; otherwise each admission the listing may have missed (not linked yet, or
-    /// linked after the listing began) is carried over, so racing recounts lose none. An
-    /// admission whose link never comes is carried for a lifetime: a quota errs on the side
-    /// of refusing. Returns the count kept.
+    /// Keeps a count. A newer usable count stored meanwhile (by a recount that began later)
+    /// wins. Otherwise each admission the listing may have missed (not linked yet, or linked
+    /// after the listing began) is carried over, so racing recounts lose none; and a count
+    /// whose listing began before the last invalidation stays invalidated, since it may
+    /// still hold what was deleted. Returns the count kept.
     @discardableResult
     func store(_ namespace: String, _ count: Count) -> Count {
         counts.withLock { state in
             var count = count
             if let existing = state[namespace] {
-                if existing.countedAt > count.countedAt { return existing }
+                if existing.invalidatedAt == nil, existing.countedAt > count.countedAt { return existing }
                 let now = ContinuousClock.now
                 for (digest, admission) in existing.admitted
-                where now - admission.at < lifetime && admission.unseen(byListingAt: count.countedAt) {
+                where now - admission.at < Self.pendingBound && admission.unseen(byListingAt: count.countedAt) {
                     guard let size = existing.blobs[digest], count.blobs[digest] == nil else { continue }
                     count.blobs[digest] = size
                     count.bytes += size
                     count.admitted[digest] = admission
+                }
+                if let invalidated = existing.invalidatedAt, count.countedAt < invalidated {
+                    count.invalidatedAt = invalidated
                 }
             }
             state[namespace] = count
@@ -85,12 +102,11 @@ final class NamespaceUsage: Sendable {
     }
 
     /// Decides and counts in one step, so pushes that run at once cannot each pass a check
-    /// made before any of them was counted and together exceed the quota. A blob admitted
-    /// whose link then fails stays counted until the next count: a quota errs on the side
-    /// of refusing.
+    /// made before any of them was counted and together exceed the quota. A push that
+    /// fails after this releases its admission (``release(_:_:)``).
     func admit(_ namespace: String, _ digest: Digest, size: Int64, limit: Int64) -> Admission {
         counts.withLock { state in
-            guard var count = state[namespace], ContinuousClock.now - count.countedAt < lifetime else { return .uncounted }
+            guard var count = state[namespace], usable(count) else { return .uncounted }
             if count.blobs[digest] != nil { return .admitted }
             guard count.bytes + size <= limit else { return .full(held: count.bytes) }
             count.blobs[digest] = size
@@ -98,6 +114,16 @@ final class NamespaceUsage: Sendable {
             count.admitted[digest] = Admitted(at: .now)
             state[namespace] = count
             return .admitted
+        }
+    }
+
+    /// Gives back an admission whose push failed before its link was written.
+    func release(_ namespace: String, _ digest: Digest) {
+        counts.withLock { state in
+            guard var count = state[namespace], let admission = count.admitted[digest], admission.linkedAt == nil else { return }
+            count.admitted[digest] = nil
+            if let size = count.blobs.removeValue(forKey: digest) { count.bytes -= size }
+            state[namespace] = count
         }
     }
 
@@ -118,13 +144,14 @@ final class NamespaceUsage: Sendable {
     }
 
     /// Forgets every count, after deletions made some bytes collectable. Admissions are kept
-    /// (as a count too old to use) for the next count to carry over those not linked yet:
-    /// a push let in just before a deletion must not be forgotten by the recount after it.
+    /// for the next count to carry over those not linked yet: a push let in just before a
+    /// deletion must not be forgotten by the recount after it.
     func invalidate(_ namespace: String? = nil) {
         counts.withLock { state in
+            let now = ContinuousClock.now
             for key in namespace.map({ [$0] }) ?? Array(state.keys) {
                 guard let count = state[key] else { continue }
-                var kept = Count(blobs: [:], bytes: 0, countedAt: count.countedAt - lifetime - .seconds(1))
+                var kept = Count(blobs: [:], bytes: 0, countedAt: count.countedAt, invalidatedAt: now)
                 for (digest, admission) in count.admitted {
                     guard let size = count.blobs[digest] else { continue }
                     kept.blobs[digest] = size

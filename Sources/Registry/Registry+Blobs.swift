@@ -108,7 +108,10 @@ extension Registry {
         try await noteReferences([digest])
         guard let blob = try await driver.fileInfo(layout.blobData(digest)) else { return false }
         try await requireRoom(name, for: digest, size: blob.size)
-        try await writeLink(digest, to: layout.layerLink(name, digest))
+        do { try await writeLink(digest, to: layout.layerLink(name, digest)) } catch {
+            released(name, digest)
+            throw error
+        }
         counted(name, digest, size: blob.size)
         await noteRepository(name)
         await publish(ContentEvent(.mount, name, .blob(digest, size: blob.size), from: source, origin: origin))

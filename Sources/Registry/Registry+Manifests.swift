@@ -73,10 +73,15 @@ extension Registry {
             }
         }
         try await requireRoom(name, for: digest, size: Int64(bytes.count))
-        if try await driver.fileInfo(layout.blobData(digest)) == nil {
-            try await driver.write(bytes, to: layout.blobData(digest))
+        do {
+            if try await driver.fileInfo(layout.blobData(digest)) == nil {
+                try await driver.write(bytes, to: layout.blobData(digest))
+            }
+            try await writeLink(digest, to: layout.revisionLink(name, digest))
+        } catch {
+            released(name, digest)
+            throw error
         }
-        try await writeLink(digest, to: layout.revisionLink(name, digest))
         counted(name, digest, size: Int64(bytes.count))
         revisions.put(Self.revisionKey(name, digest), true)
         await noteRepository(name)

@@ -37,6 +37,12 @@ extension Registry {
         )
     }
 
+    /// Gives back the admission of a blob whose link failed, so a failed push holds no quota.
+    func released(_ name: RepositoryName, _ digest: Digest) {
+        guard quota(for: name) != nil else { return }
+        namespaceUsage.release(name.namespace, digest)
+    }
+
     /// Counts a blob this process linked into `name`.
     func counted(_ name: RepositoryName, _ digest: Digest, size: Int64) {
         guard quota(for: name) != nil else { return }

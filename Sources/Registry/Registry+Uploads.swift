@@ -114,6 +114,7 @@ extension Registry {
         } catch {
             // A session that failed verification, or whose commit failed half-way, is
             // removed whole; its bytes are never visible under the digest.
+            released(name, digest)
             await upload.cancel()
             try? await cancelUploadLocked(name, id)
             throw error

@@ -43,4 +43,29 @@ import Testing
         // Linked before this listing began: the listing saw it, or it was deleted since.
         #expect(usage.store("team", count([:], at: .now)).bytes == 0)
     }
+
+    @Test func aFailedPushGivesItsAdmissionBackAndALinkedOneKeepsIt() {
+        let usage = NamespaceUsage(lifetime: .seconds(60))
+        usage.store("team", count([:], at: .now))
+        #expect(usage.admit("team", a, size: 60, limit: 100) == .admitted)
+        #expect(usage.admit("team", b, size: 60, limit: 100) == .full(held: 60))
+        usage.release("team", a)
+        #expect(usage.admit("team", b, size: 60, limit: 100) == .admitted)
+        usage.add("team", b, size: 60)
+        usage.release("team", b)
+        #expect(usage.current("team")?.bytes == 60)
+    }
+
+    @Test func aRecountListedBeforeADeletionDecidesNothing() {
+        let usage = NamespaceUsage(lifetime: .seconds(60))
+        let beforeDeletion = ContinuousClock.now
+        usage.store("team", count([b: 50], at: .now))
+        usage.invalidate("team")
+        // Its listing may still hold the deleted blob: kept, but not trusted.
+        #expect(usage.store("team", count([b: 50], at: beforeDeletion)).invalidatedAt != nil)
+        #expect(usage.current("team") == nil)
+        #expect(usage.admit("team", a, size: 30, limit: 100) == .uncounted)
+        #expect(usage.store("team", count([:], at: .now)).invalidatedAt == nil)
+        #expect(usage.current("team")?.bytes == 0)
+    }
 }
