@@ -153,7 +153,7 @@ let package = Package(
         .target(
             name: "Webhooks",
             dependencies: [
-                "Index", "Registry", "Notifications", "Auth",
+                "OCI", "Index", "Registry", "Notifications", "Auth",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "NIOCore", package: "swift-nio"),
