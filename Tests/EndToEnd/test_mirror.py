@@ -207,7 +207,7 @@ def test_an_upstream_killed_in_the_middle_of_a_blob_leaves_nothing_cached(make_s
     assert reg.pull_stream_digest("hub/library/cut", big.digest) == (big.digest, big.size)
 
 
-def test_a_range_asked_first_arrives_as_the_blob_passes_and_the_whole_blob_is_still_cached(make_server, upstream):
+def test_a_range_asked_first_is_answered_and_the_whole_blob_is_still_cached(make_server, upstream):
     big, pier, url = mirrored_blob(make_server, upstream, "library/ranged", 8 * 1024 * 1024)
     # The first request for the blob is ranged (a resumed download): 206 with those bytes.
     r = requests.get(url, headers={"Range": "bytes=1000000-2999999"}, timeout=60)
@@ -222,6 +222,56 @@ def test_a_range_asked_first_arrives_as_the_blob_passes_and_the_whole_blob_is_st
     upstream.stop()
     assert reg.pull_stream_digest("hub/library/ranged", big.digest) == (big.digest, big.size)
     assert upstream_gets(upstream, big.digest) == 1
+
+
+def test_a_range_asked_first_is_sent_before_the_rest_of_the_blob_has_arrived(make_server):
+    """An upstream that sends the first 2 MiB of a blob and then stalls: the range inside
+    them is answered at once, and nothing of the unfinished blob is cached."""
+    import http.server
+    import socketserver
+
+    data = bytes(range(256)) * (16 * 1024)  # 4 MiB
+    digest = "sha256:" + hashlib.sha256(data).hexdigest()
+    release = threading.Event()
+
+    class Stalling(http.server.BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def log_message(self, *args):
+            pass
+
+        def do_GET(self):
+            if not self.path.endswith(f"/blobs/{digest}"):
+                self.send_error(404)
+                return
+            self.send_response(200)
+            self.send_header("Content-Length", str(len(data)))
+            self.send_header("Content-Type", "application/octet-stream")
+            self.end_headers()
+            self.wfile.write(data[:2 * 1024 * 1024])
+            self.wfile.flush()
+            release.wait(60)  # the rest never comes while the test runs
+
+    class Server(socketserver.ThreadingMixIn, http.server.HTTPServer):
+        daemon_threads = True
+
+    from harness.server import free_port
+    port = free_port()
+    upstream = Server(("127.0.0.1", port), Stalling)
+    threading.Thread(target=upstream.serve_forever, daemon=True).start()
+    try:
+        pier = make_server("pier", config=mirror_config(f"http://127.0.0.1:{port}"))
+        r = requests.get(f"{pier.url}/v2/hub/library/slow/blobs/{digest}",
+                         headers={"Range": "bytes=1000000-1099999"}, timeout=20)
+        assert r.status_code == 206, r.text
+        assert r.headers["Content-Range"] == f"bytes 1000000-1099999/{len(data)}"
+        assert r.content == data[1000000:1100000]
+    finally:
+        release.set()
+        upstream.shutdown()
+        upstream.server_close()
+    hex_digest = digest.split(":")[1]
+    assert not list(pier.root.rglob(f"blobs/sha256/{hex_digest[:2]}/{hex_digest}/data"))
 
 
 def test_a_suffix_or_unsatisfiable_range_asked_first_is_answered_as_for_a_cached_blob(make_server, upstream):
