@@ -139,7 +139,23 @@ enum WebAssets {
         @media (max-width: 40rem) {
           main { padding: 1rem; }
           .top { padding: 0.75rem 1rem; }
-          .tags th:nth-child(6), .tags td:nth-child(6), .tags th:nth-child(7), .tags td:nth-child(7) { display: none; }
+          /* A tag's row becomes a small card: name and size, digest, platforms, then who pushed
+             it and when; seven columns would scroll sideways on a phone. The header row stays
+             for screen readers only. */
+          .tags thead { position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0); }
+          .tags, .tags tbody { display: block; }
+          .tags tr { display: flex; flex-wrap: wrap; align-items: baseline; gap: 0.2rem 0.6rem; padding: 0.6rem 0; border-bottom: 1px solid var(--line); }
+          .tags td { border: 0; padding: 0; }
+          .tags td:nth-child(1) { flex: 1 1 0; min-width: 0; overflow-wrap: anywhere; font-weight: 600; }
+          .tags td:nth-child(3) { order: -1; flex: none; margin-left: auto; white-space: nowrap; }
+          .tags td:nth-child(1) { order: -2; }
+          .tags td:nth-child(2), .tags td:nth-child(4) { flex: 1 0 100%; }
+          .tags td:nth-child(2) code { white-space: nowrap; }
+          .tags td:nth-child(n+5) { flex: none; color: var(--muted); font-size: 0.85rem; }
+          .tags td:nth-child(4):empty, .tags td:nth-child(6):empty { display: none; }
+          .tags td:nth-child(5)::before { content: "pushed "; }
+          .tags td:nth-child(6)::before { content: "by "; }
+          .tags td:nth-child(7)::before { content: "pulled "; }
         }
         """#
 }

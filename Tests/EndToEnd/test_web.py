@@ -1058,6 +1058,41 @@ def assert_fits_a_phone(d, url: str, name: str) -> None:
         d.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
 
 
+def test_a_tag_row_on_a_phone_shows_every_fact_without_scrolling_in_chromium(site, browser):
+    """On a phone the tag table is a list of cards: nothing in it scrolls sideways or is cut
+    off, each digest stays on one line, and who pushed a tag and when are shown, not hidden."""
+    d = browser
+    d.delete_all_cookies()
+    d.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", {"width": 390, "height": 844, "deviceScaleFactor": 1, "mobile": True})
+    try:
+        d.get(site.url + "/r/public/web")
+        box = d.execute_script("var b = document.querySelector('table.tags').parentElement; return [b.clientWidth, b.scrollWidth];")
+        assert box[1] <= box[0], box
+        rows = d.execute_script("""
+            return Array.from(document.querySelectorAll('table.tags tbody tr')).map(function (row) {
+              return Array.from(row.cells).map(function (cell) {
+                var r = cell.getBoundingClientRect();
+                var label = getComputedStyle(cell, '::before').content;
+                label = label === 'none' ? '' : JSON.parse(label);
+                return {text: (label + cell.innerText).trim(), left: r.left, right: r.right, top: r.top, shown: r.width > 0,
+                        lines: cell.querySelector('code') ? cell.querySelector('code').getClientRects().length : 0};
+              });
+            });""")
+        assert len(rows) == 3, rows
+        for cells in rows:
+            tag, digest, size, platforms, pushed, _pusher, pulled = cells
+            for cell in (tag, digest, size, platforms, pushed, pulled):
+                assert cell["shown"] and 0 <= cell["left"] and cell["right"] <= 390, cells
+            assert digest["text"].startswith("sha256:") and digest["lines"] == 1, digest
+            # The name and the size share the first line; the digest is below them.
+            assert abs(tag["top"] - size["top"]) < 4 and digest["top"] > tag["top"], cells
+            assert pushed["text"].startswith("pushed ") and pulled["text"] == "pulled never", cells
+        d.execute_script("document.getElementById('tags-heading').scrollIntoView()")
+        shot(d, "narrow-tags")
+    finally:
+        d.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
+
+
 def test_a_phone_sized_window_never_scrolls_sideways_in_chromium(site, browser):
     d = browser
     d.delete_all_cookies()
