@@ -25,6 +25,9 @@ final class NamespaceUsage: Sendable {
     struct Admitted: Sendable {
         var at: ContinuousClock.Instant
         var linkedAt: ContinuousClock.Instant?
+        /// Pushes of this blob let in while it was pending: one of them failing must not
+        /// give back what the others still need.
+        var holders = 1
 
         /// Whether a listing begun at `started` may have missed this blob's link.
         func unseen(byListingAt started: ContinuousClock.Instant) -> Bool {
@@ -93,8 +96,11 @@ final class NamespaceUsage: Sendable {
 
     /// Whether a blob fits in the namespace, and when it does, counted at once.
     enum Admission: Equatable {
-        /// Counted (or counted already: a blob the namespace holds costs nothing more).
+        /// Counted, pending until the push links it or releases it on failure.
         case admitted
+        /// Linked in the namespace already: it costs nothing more, and there is nothing to
+        /// release should the push fail.
+        case present
         /// It does not fit: what the namespace holds.
         case full(held: Int64)
         /// No fresh count to decide with.
@@ -107,7 +113,13 @@ final class NamespaceUsage: Sendable {
     func admit(_ namespace: String, _ digest: Digest, size: Int64, limit: Int64) -> Admission {
         counts.withLock { state in
             guard var count = state[namespace], usable(count) else { return .uncounted }
-            if count.blobs[digest] != nil { return .admitted }
+            if count.blobs[digest] != nil {
+                guard var pending = count.admitted[digest], pending.linkedAt == nil else { return .present }
+                pending.holders += 1
+                count.admitted[digest] = pending
+                state[namespace] = count
+                return .admitted
+            }
             guard count.bytes + size <= limit else { return .full(held: count.bytes) }
             count.blobs[digest] = size
             count.bytes += size
@@ -117,10 +129,17 @@ final class NamespaceUsage: Sendable {
         }
     }
 
-    /// Gives back an admission whose push failed before its link was written.
+    /// Gives back an admission whose push failed before its link was written, once no
+    /// other push of the same blob holds it.
     func release(_ namespace: String, _ digest: Digest) {
         counts.withLock { state in
-            guard var count = state[namespace], let admission = count.admitted[digest], admission.linkedAt == nil else { return }
+            guard var count = state[namespace], var admission = count.admitted[digest], admission.linkedAt == nil else { return }
+            admission.holders -= 1
+            if admission.holders > 0 {
+                count.admitted[digest] = admission
+                state[namespace] = count
+                return
+            }
             count.admitted[digest] = nil
             if let size = count.blobs.removeValue(forKey: digest) { count.bytes -= size }
             state[namespace] = count

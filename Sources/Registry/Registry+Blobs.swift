@@ -107,9 +107,9 @@ extension Registry {
     private func link(_ name: RepositoryName, _ digest: Digest, from source: RepositoryName?, origin: RequestOrigin) async throws -> Bool {
         try await noteReferences([digest])
         guard let blob = try await driver.fileInfo(layout.blobData(digest)) else { return false }
-        try await requireRoom(name, for: digest, size: blob.size)
+        let admitted = try await requireRoom(name, for: digest, size: blob.size)
         do { try await writeLink(digest, to: layout.layerLink(name, digest)) } catch {
-            released(name, digest)
+            released(name, digest, admitted: admitted)
             throw error
         }
         counted(name, digest, size: blob.size)

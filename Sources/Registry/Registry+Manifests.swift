@@ -72,14 +72,14 @@ extension Registry {
                 throw RegistryError(.manifestBlobUnknown, "manifest unknown to registry", detail: child.digest.description)
             }
         }
-        try await requireRoom(name, for: digest, size: Int64(bytes.count))
+        let admitted = try await requireRoom(name, for: digest, size: Int64(bytes.count))
         do {
             if try await driver.fileInfo(layout.blobData(digest)) == nil {
                 try await driver.write(bytes, to: layout.blobData(digest))
             }
             try await writeLink(digest, to: layout.revisionLink(name, digest))
         } catch {
-            released(name, digest)
+            released(name, digest, admitted: admitted)
             throw error
         }
         counted(name, digest, size: Int64(bytes.count))

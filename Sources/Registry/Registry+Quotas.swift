@@ -11,8 +11,11 @@ extension Registry {
     /// linked anywhere in the namespace costs nothing more. A blob let through is counted
     /// at once, so concurrent pushes in this process cannot together exceed the quota
     /// (instances sharing a store see each other's pushes at their next count).
-    func requireRoom(_ name: RepositoryName, for digest: Digest, size: Int64) async throws {
-        guard let rule = quota(for: name) else { return }
+    /// - Returns: whether the push now holds an admission, which it gives back with
+    ///   ``released(_:_:)`` if its link fails; a push holding none must not release one,
+    ///   or it would give back another push's.
+    func requireRoom(_ name: RepositoryName, for digest: Digest, size: Int64) async throws -> Bool {
+        guard let rule = quota(for: name) else { return false }
         // A count forgotten between the two steps (a deletion elsewhere) is read again;
         // the last read decides if it keeps being forgotten, never nothing.
         var held: Int64 = 0
@@ -20,26 +23,29 @@ extension Registry {
             let count = try await usage(of: name.namespace)
             switch namespaceUsage.admit(name.namespace, digest, size: size, limit: rule.bytes) {
             case .admitted:
-                return
+                return true
+            case .present:
+                return false
             case .full(let bytes):
                 held = bytes
             case .uncounted:
-                if count.blobs[digest] != nil { return }
+                if count.blobs[digest] != nil { return false }
                 held = count.bytes
                 if held + size <= rule.bytes { continue }
             }
             break
         }
-        guard held + size > rule.bytes else { return }
+        guard held + size > rule.bytes else { return false }
         throw RegistryError(
             .denied, "quota exceeded",
             detail: "namespace \(name.namespace) holds \(held) bytes of its quota of \(rule.bytes); \(size) bytes more would exceed it"
         )
     }
 
-    /// Gives back the admission of a blob whose link failed, so a failed push holds no quota.
-    func released(_ name: RepositoryName, _ digest: Digest) {
-        guard quota(for: name) != nil else { return }
+    /// Gives back the admission of a blob whose link failed, so a failed push holds no quota;
+    /// only for a push that holds one (`admitted`, from ``requireRoom(_:for:size:)``).
+    func released(_ name: RepositoryName, _ digest: Digest, admitted: Bool) {
+        guard admitted, quota(for: name) != nil else { return }
         namespaceUsage.release(name.namespace, digest)
     }
 

@@ -83,11 +83,12 @@ extension Registry {
         let upload = try await open(name, id, destination: destination)
         let hasher = try await append(upload, name, id, at: offset, body: body)
         let size = upload.size
+        var admitted = false
         do {
             if let hasher, hasher.algorithm == digest.algorithm {
                 // Hashed while streaming: the bytes go straight to the blob store.
                 try verify(hasher.finalize(), against: digest)
-                try await requireRoom(name, for: digest, size: size)
+                admitted = try await requireRoom(name, for: digest, size: size)
                 try await driver.delete(layout.uploadStartedAt(layout.upload(name, id)))
                 // A stored blob is only relied on once recorded (see `holdsBlob`); one a
                 // collector took meanwhile is stored again from this upload.
@@ -103,7 +104,7 @@ extension Registry {
                 try await upload.commit(to: data)
                 let computed = try await rehash(data, algorithm: digest.algorithm).finalize()
                 try verify(computed, against: digest)
-                try await requireRoom(name, for: digest, size: size)
+                admitted = try await requireRoom(name, for: digest, size: size)
                 try await driver.delete(layout.uploadStartedAt(layout.upload(name, id)))
                 if try await !storesBlob(digest) {
                     try await driver.move(from: data, to: blob)
@@ -114,7 +115,7 @@ extension Registry {
         } catch {
             // A session that failed verification, or whose commit failed half-way, is
             // removed whole; its bytes are never visible under the digest.
-            released(name, digest)
+            released(name, digest, admitted: admitted)
             await upload.cancel()
             try? await cancelUploadLocked(name, id)
             throw error

@@ -56,6 +56,21 @@ import Testing
         #expect(usage.current("team")?.bytes == 60)
     }
 
+    @Test func aFailedPushKeepsTheAdmissionAnotherPushOfTheSameBlobHolds() {
+        let usage = NamespaceUsage(lifetime: .seconds(60))
+        usage.store("team", count([:], at: .now))
+        #expect(usage.admit("team", a, size: 60, limit: 100) == .admitted)
+        #expect(usage.admit("team", a, size: 60, limit: 100) == .admitted)
+        usage.release("team", a)
+        // The second push of a is still on its way: its bytes stay counted.
+        #expect(usage.admit("team", b, size: 60, limit: 100) == .full(held: 60))
+        usage.release("team", a)
+        #expect(usage.admit("team", b, size: 60, limit: 100) == .admitted)
+        // A blob linked already holds nothing a push could give back.
+        usage.add("team", b, size: 60)
+        #expect(usage.admit("team", b, size: 60, limit: 100) == .present)
+    }
+
     @Test func aRecountListedBeforeADeletionDecidesNothing() {
         let usage = NamespaceUsage(lifetime: .seconds(60))
         let beforeDeletion = ContinuousClock.now
