@@ -112,14 +112,17 @@ final class NamespaceUsage: Sendable {
     /// fails after this releases its admission (``release(_:_:)``).
     func admit(_ namespace: String, _ digest: Digest, size: Int64, limit: Int64) -> Admission {
         counts.withLock { state in
-            guard var count = state[namespace], usable(count) else { return .uncounted }
-            if count.blobs[digest] != nil {
-                guard var pending = count.admitted[digest], pending.linkedAt == nil else { return .present }
+            guard var count = state[namespace] else { return .uncounted }
+            // Pending for another push: its bytes are counted (and carried into every
+            // recount) however stale the count, and this push shares the admission.
+            if var pending = count.admitted[digest], pending.linkedAt == nil, ContinuousClock.now - pending.at < Self.pendingBound {
                 pending.holders += 1
                 count.admitted[digest] = pending
                 state[namespace] = count
                 return .admitted
             }
+            guard usable(count) else { return .uncounted }
+            if count.blobs[digest] != nil { return .present }
             guard count.bytes + size <= limit else { return .full(held: count.bytes) }
             count.blobs[digest] = size
             count.bytes += size

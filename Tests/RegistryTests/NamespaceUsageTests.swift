@@ -29,7 +29,7 @@ import Testing
         #expect(usage.admit("team", a, size: 30, limit: 100) == .admitted)
         usage.invalidate("team")
         #expect(usage.current("team") == nil)
-        #expect(usage.admit("team", a, size: 30, limit: 100) == .uncounted)
+        #expect(usage.admit("team", Digest.of([3]), size: 30, limit: 100) == .uncounted)
         // The deleted blob b is gone from the recount; a, admitted but not linked yet, is not.
         #expect(usage.store("team", count([:], at: .now)).bytes == 30)
     }
@@ -69,6 +69,18 @@ import Testing
         // A blob linked already holds nothing a push could give back.
         usage.add("team", b, size: 60)
         #expect(usage.admit("team", b, size: 60, limit: 100) == .present)
+    }
+
+    @Test func aPushSharesAPendingAdmissionEvenWhenTheCountCannotDecide() {
+        let usage = NamespaceUsage(lifetime: .seconds(60))
+        usage.store("team", count([:], at: .now))
+        #expect(usage.admit("team", a, size: 60, limit: 100) == .admitted)
+        usage.invalidate("team")
+        #expect(usage.admit("team", a, size: 60, limit: 100) == .admitted)
+        #expect(usage.admit("team", b, size: 10, limit: 100) == .uncounted)
+        // The first push fails; the second still holds a's bytes in every recount.
+        usage.release("team", a)
+        #expect(usage.store("team", count([:], at: .now)).bytes == 60)
     }
 
     @Test func aRecountListedBeforeADeletionDecidesNothing() {
