@@ -60,7 +60,7 @@ extension Mirror {
             route.metrics.stale.increment()
             return try await local.referrers(name, digest, artifactType: artifactType)
         } catch let error as UpstreamError where error.isNotFound {
-            throw error.message.contains(RegistryError.Code.nameUnknown.rawValue)
+            throw error.codes.contains(RegistryError.Code.nameUnknown.rawValue)
                 ? RegistryError.nameUnknown(name)
                 : RegistryError(
                     .unsupported, "the upstream registry has no referrers API; clients fall back to the tag schema",

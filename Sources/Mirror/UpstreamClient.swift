@@ -95,9 +95,12 @@ final class UpstreamClient: Sendable {
 
     /// An error for a response that is not the success asked for (its body drained).
     func failure(_ response: HTTPClientResponse, _ what: String) async -> UpstreamError {
-        let body = (try? await response.body.collect(upTo: 16 * 1024)).map { String(buffer: $0) } ?? ""
-        let excerpt = body.prefix(200).replacingOccurrences(of: "\n", with: " ")
-        return UpstreamError(.status(Int(response.status.code)), upstream: upstream.host, "\(what): \(response.status.code) \(excerpt)")
+        let body = (try? await response.body.collect(upTo: 16 * 1024)) ?? ByteBuffer()
+        let excerpt = String(buffer: body).prefix(200).replacingOccurrences(of: "\n", with: " ")
+        return UpstreamError(
+            .status(Int(response.status.code)), upstream: upstream.host, "\(what): \(response.status.code) \(excerpt)",
+            codes: UpstreamError.codes(in: body.readableBytesView)
+        )
     }
 
     /// Records that the upstream could not be reached (and, for a blob cut off mid-way,

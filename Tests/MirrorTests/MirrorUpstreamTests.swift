@@ -31,4 +31,12 @@ import Testing
         #expect(!UpstreamError(.status(401), upstream: "u", "").isOutage)
         #expect(!UpstreamError(.invalid, upstream: "u", "").isOutage)
     }
+
+    @Test func anUpstreamErrorKeepsTheCodesOfASpecErrorBodyAndNoneOfAnyOther() {
+        let body = #"{"errors":[{"code":"NAME_UNKNOWN","message":"repository name not known to registry","detail":{"name":"x"}},{"code":"DENIED"}]}"#
+        #expect(UpstreamError.codes(in: Array(body.utf8)) == ["NAME_UNKNOWN", "DENIED"])
+        #expect(UpstreamError.codes(in: Array(#"{"errors":[{"message":"no code"},{"code":"NAME_UNKNOWN"}]}"#.utf8)) == ["NAME_UNKNOWN"])
+        #expect(UpstreamError.codes(in: Array("404 page not found\n".utf8)).isEmpty)
+        #expect(UpstreamError.codes(in: Array(#"{"message":"NAME_UNKNOWN"}"#.utf8)).isEmpty)
+    }
 }
