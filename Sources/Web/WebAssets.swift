@@ -151,7 +151,7 @@ enum WebAssets {
           .tags td:nth-child(1) { order: -2; }
           .tags td:nth-child(2), .tags td:nth-child(4) { flex: 1 0 100%; }
           .tags td:nth-child(2) code { white-space: nowrap; }
-          .tags td:nth-child(n+5) { flex: none; color: var(--muted); font-size: 0.85rem; }
+          .tags td:nth-child(n+5) { flex: 0 1 auto; min-width: 0; overflow-wrap: anywhere; color: var(--muted); font-size: 0.85rem; }
           .tags td:nth-child(4):empty, .tags td:nth-child(6):empty { display: none; }
           .tags td:nth-child(5)::before { content: "pushed "; }
           .tags td:nth-child(6)::before { content: "by "; }

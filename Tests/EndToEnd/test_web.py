@@ -1080,8 +1080,8 @@ def test_a_tag_row_on_a_phone_shows_every_fact_without_scrolling_in_chromium(sit
             });""")
         assert len(rows) == 3, rows
         for cells in rows:
-            tag, digest, size, platforms, pushed, _pusher, pulled = cells
-            for cell in (tag, digest, size, platforms, pushed, pulled):
+            tag, digest, size, platforms, pushed, pusher, pulled = cells
+            for cell in (tag, digest, size, platforms, pushed, pusher, pulled):
                 assert cell["shown"] and 0 <= cell["left"] and cell["right"] <= 390, cells
             assert digest["text"].startswith("sha256:") and digest["lines"] == 1, digest
             # The name and the size share the first line; the digest is below them.
