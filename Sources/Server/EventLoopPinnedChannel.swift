@@ -20,9 +20,12 @@ struct EventLoopPinnedChannel<Base: ServerChildChannel>: ServerChildChannel {
 
     func setup(channel: any Channel, logger: Logger) -> EventLoopFuture<Value> {
         guard let limiter else { return base.setup(channel: channel, logger: logger) }
-        return channel.pipeline.addHandler(limiter.handler(), position: .first).flatMap {
-            base.setup(channel: channel, logger: logger)
-        }.flatMapThrowing { value in
+        // Called on the channel's event loop, as Hummingbird's own channels assume.
+        do { try channel.pipeline.syncOperations.addHandler(limiter.handler(), position: .first) } catch {
+            channel.close(promise: nil)
+            return channel.eventLoop.makeFailedFuture(error)
+        }
+        return base.setup(channel: channel, logger: logger).flatMapThrowing { value in
             // A TLS channel: its handshake must finish within the head timeout too.
             if let tls = try? channel.pipeline.syncOperations.handler(type: NIOSSLServerHandler.self) {
                 try channel.pipeline.syncOperations.addHandler(TLSHandshakeDeadline(timeout: limiter.silence), position: .after(tls))

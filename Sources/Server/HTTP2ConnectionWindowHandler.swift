@@ -53,8 +53,10 @@ final class HTTP2ConnectionWindowHandler: ChannelInboundHandler, RemovableChanne
         self.context = nil
     }
 
-    /// `bytes` of request bodies were delivered to a stream's handlers (or were abandoned
-    /// with their stream), so the client may send as many more.
+    /// `bytes` of request bodies were delivered to a stream's handlers, so the client may
+    /// send as many more. Only bytes that arrived count: what a stream was granted and never
+    /// sent is not returned (see ``HTTP2StreamWindowHandler``), or a client could raise the
+    /// window at will, and with it what the server buffers.
     func consumed(_ bytes: Int) {
         unannounced += bytes
         if unannounced >= target / 2 {

@@ -13,8 +13,13 @@ import NIOHTTP2
 /// the client to what the window allows, as HTTP/1.1's TCP window does.
 ///
 /// It sits first in the stream's pipeline, where frames are what is written. The bytes it
-/// sees are also reported to the connection's ``HTTP2ConnectionWindowHandler``; a stream
-/// that closes before its body ended returns what it was granted and never read.
+/// sees are also reported to the connection's ``HTTP2ConnectionWindowHandler``. What a
+/// stream closed before its body ended was granted and never sent is not: the client sends
+/// nothing after resetting a stream (all it sent before arrives first, and NIO delivers it
+/// to the stream before closing it), and on this server a stream is not reset under a
+/// client still sending (an unread body is drained; a stream error closes the connection).
+/// Returning it, as this handler first did, let a client that opens uploads and resets
+/// them at once raise the connection's window by a stream's grant each time.
 ///
 /// It sees frames as the stream delivers them, which can be after NIO has already received
 /// the body's end, when NIO refuses a window update for the half-closed stream. So it never
@@ -85,14 +90,6 @@ final class HTTP2StreamWindowHandler: ChannelInboundHandler, RemovableChannelHan
         context.fireErrorCaught(error)
     }
 
-    func channelInactive(context: ChannelHandlerContext) {
-        if !ended, outstanding > 0 {
-            // What the client sent and nobody read was dropped with the stream.
-            connection?.consumed(outstanding)
-            outstanding = 0
-        }
-        context.fireChannelInactive()
-    }
 
     private func grant(_ wanted: Int, context: ChannelHandlerContext) {
         var increment = wanted

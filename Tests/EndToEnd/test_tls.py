@@ -286,6 +286,46 @@ def test_abandoned_http2_uploads_leave_their_connection_its_window(make_server, 
         h2c.close()
 
 
+def test_uploads_reset_before_sending_a_byte_give_their_connection_no_more_window(make_server, tls):
+    """What an upload was granted and never sent returns to the connection only as bytes
+    arrive: a client that opens uploads and resets them at once would otherwise be given a
+    window growing by each one's grant, and could make the server buffer that much."""
+    import hashlib
+
+    import h2.errors
+
+    from harness.http2 import HTTP2Connection
+
+    srv = https_server(make_server, tls)
+    h2c = HTTP2Connection(srv.port, tls.ca_path)
+    try:
+        for _ in range(6):
+            loc = start_upload(h2c, "h2/reset")
+            put = h2c.request("PUT", f"{loc}{'&' if '?' in loc else '?'}digest=sha256:{'0' * 64}",
+                              [("content-length", str(8 << 20))], end_stream=False)
+            while not h2c.window_updates(put):
+                h2c.receive()
+            h2c.conn.reset_stream(put, h2.errors.ErrorCodes.CANCEL)
+            h2c.flush()
+        ping = h2c.request("GET", "/v2/")
+        assert h2c.response(ping)[0] == 200
+        assert h2c.conn.outbound_flow_control_window <= 16 << 20, h2c.conn.outbound_flow_control_window
+        # The connection still carries a whole upload at full window.
+        loc = start_upload(h2c, "h2/reset")
+        body = images.random_bytes(8 << 20)
+        digest = "sha256:" + hashlib.sha256(body).hexdigest()
+        put = h2c.request("PUT", f"{loc}{'&' if '?' in loc else '?'}digest={digest}",
+                          [("content-length", str(len(body)))], end_stream=False)
+        while not h2c.window_updates(put):
+            h2c.receive()
+        assert h2c.conn.local_flow_control_window(put) == 4 << 20
+        h2c.send_body(put, body)
+        assert h2c.response(put)[0] == 201
+        assert h2c.conn.outbound_flow_control_window <= 16 << 20, h2c.conn.outbound_flow_control_window
+    finally:
+        h2c.close()
+
+
 def test_http2_disabled_falls_back_to_http1(make_server, tls):
     srv = https_server(make_server, tls, {"http": {"http2": {"disabled": True}}})
     r = curl("--http2", "--cacert", tls.ca_path, f"https://127.0.0.1:{srv.port}/v2/")

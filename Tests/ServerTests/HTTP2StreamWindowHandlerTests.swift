@@ -6,7 +6,8 @@ import Testing
 @testable import Server
 
 /// The receive windows Pier gives HTTP/2 uploads: granted to bodies only, replenished as the
-/// body is read, never past its declared length, and returned when a stream is abandoned.
+/// body is read, never past its declared length, and never for what an abandoned stream
+/// was granted and not sent.
 @Suite struct HTTP2StreamWindowHandlerTests {
     static let target = 4 << 20
     static let connectionTarget = 16 << 20
@@ -139,20 +140,29 @@ import Testing
         _ = try connection.finish()
     }
 
-    @Test func anAbandonedStreamReturnsWhatItWasGrantedAndNeverRead() throws {
+    @Test func anAbandonedStreamGivesBackWhatItReadAndNotWhatItWasNeverSent() throws {
         let (handler, connection) = connection()
         _ = try rootUpdates(connection)
-        var read = 0
-        for _ in 0..<2 {
+        for _ in 0..<8 {
             let stream = stream(connection: handler)
             try stream.writeInbound(headers(endStream: false, length: 100 << 20))
             try stream.writeInbound(data(1 << 20))
-            read += 1 << 20
-            _ = try stream.finish()  // closed before its end: the rest of its window comes back
+            _ = try stream.finish()  // closed with 3 MiB of its 4 MiB window unused
         }
-        // Two streams of 4 MiB each: 8 MiB consumed or abandoned, half the target.
-        #expect(try rootUpdates(connection) == [2 * Self.target])
-        #expect(read == 2 << 20)
+        // 8 MiB read, half the target: replenished by that, and not by the 24 MiB unused.
+        #expect(try rootUpdates(connection) == [8 << 20])
+        _ = try connection.finish()
+    }
+
+    @Test func uploadsResetBeforeSendingAByteGiveTheConnectionNothing() throws {
+        let (handler, connection) = connection()
+        _ = try rootUpdates(connection)
+        for _ in 0..<6 {
+            let stream = stream(connection: handler)
+            try stream.writeInbound(headers(endStream: false, length: 8 << 20))
+            _ = try stream.finish()
+        }
+        #expect(try rootUpdates(connection).isEmpty)
         _ = try connection.finish()
     }
 }
