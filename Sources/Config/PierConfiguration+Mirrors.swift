@@ -1,5 +1,5 @@
 import Foundation
-public import Mirror
+import Mirror
 import OCI
 
 extension PierConfiguration {

@@ -1,6 +1,6 @@
 import Foundation
-public import OCI
-public import Registry
+import OCI
+import Registry
 
 extension PierConfiguration {
     mutating func applyPolicies(_ read: ConfigurationTree) throws(ConfigurationError) {

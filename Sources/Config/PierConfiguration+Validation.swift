@@ -1,5 +1,5 @@
 import Foundation
-public import Registry
+import Registry
 
 extension PierConfiguration {
     /// Reads `validation.manifests`: distribution 3's `indexes.platforms` (`all`, `none`

@@ -1,4 +1,4 @@
-public import OCI
+import OCI
 public import Storage
 import Foundation
 import Synchronization

@@ -30,7 +30,7 @@ struct BlobSender: Sendable {
             guard directBodies else {
                 return ResponseBody { writer in
                     // Looked up when the body is sent: the same responder serves HTTP/1.1 and HTTP/2.
-                    if (try? await channel.pipeline.handler(type: EncryptedFileBodyHandler.self).get()) != nil {
+                    if (try? await channel.pipeline.containsHandler(type: EncryptedFileBodyHandler.self).get()) != nil {
                         let request = EncryptedFileBodyHandler.Request(path: region.path, start: region.start, end: region.end)
                         try await channel.triggerUserOutboundEvent(request).get()
                     } else {

@@ -1,5 +1,5 @@
 import Foundation
-public import NIOCore
+import NIOCore
 public import Storage
 
 /// The behaviour every storage driver owes the registry, as one suite of checks that each
