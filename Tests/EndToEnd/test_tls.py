@@ -252,12 +252,26 @@ def test_an_http2_body_sent_whole_before_the_server_reads_it_is_stored(make_serv
     assert "BadStreamStateTransition" not in srv.log_path.read_text(errors="replace")
 
 
-def test_abandoned_http2_uploads_leave_their_connection_its_window(make_server, tls):
-    """Uploads the client resets halfway return what they were granted to the connection:
-    after more abandoned bytes than the connection's whole window, it still grants a full
-    upload its window at once, and the upload completes."""
+def push_at_full_window(h2c: "HTTP2Connection", repo: str) -> None:
+    """An 8 MiB upload on `h2c`, granted its whole 4 MiB window at once, and stored."""
     import hashlib
 
+    loc = start_upload(h2c, repo)
+    body = images.random_bytes(8 << 20)
+    digest = "sha256:" + hashlib.sha256(body).hexdigest()
+    put = h2c.request("PUT", f"{loc}{'&' if '?' in loc else '?'}digest={digest}",
+                      [("content-length", str(len(body)))], end_stream=False)
+    while not h2c.window_updates(put):
+        h2c.receive()
+    assert h2c.conn.local_flow_control_window(put) == 4 << 20
+    h2c.send_body(put, body)
+    assert h2c.response(put)[0] == 201
+
+
+def test_abandoned_http2_uploads_leave_their_connection_its_window(make_server, tls):
+    """Uploads the client resets halfway give the connection back what they sent: after
+    more abandoned bytes than the connection's whole window, it still grants a full upload
+    its window at once, and the upload completes."""
     import h2.errors
 
     from harness.http2 import HTTP2Connection
@@ -272,26 +286,15 @@ def test_abandoned_http2_uploads_leave_their_connection_its_window(make_server, 
             h2c.send_body(put, images.random_bytes(3 << 20), end_stream=False)
             h2c.conn.reset_stream(put, h2.errors.ErrorCodes.CANCEL)
             h2c.flush()
-        loc = start_upload(h2c, "h2/abandoned")
-        body = images.random_bytes(8 << 20)
-        digest = "sha256:" + hashlib.sha256(body).hexdigest()
-        put = h2c.request("PUT", f"{loc}{'&' if '?' in loc else '?'}digest={digest}",
-                          [("content-length", str(len(body)))], end_stream=False)
-        while not h2c.window_updates(put):
-            h2c.receive()
-        assert h2c.conn.local_flow_control_window(put) == 4 << 20
-        h2c.send_body(put, body)
-        assert h2c.response(put)[0] == 201
+        push_at_full_window(h2c, "h2/abandoned")
     finally:
         h2c.close()
 
 
 def test_uploads_reset_before_sending_a_byte_give_their_connection_no_more_window(make_server, tls):
-    """What an upload was granted and never sent returns to the connection only as bytes
-    arrive: a client that opens uploads and resets them at once would otherwise be given a
-    window growing by each one's grant, and could make the server buffer that much."""
-    import hashlib
-
+    """What an upload was granted and never sent is not given back to the connection: a
+    client that opens uploads and resets them at once would otherwise be given a window
+    growing by each one's grant, and could make the server buffer that much."""
     import h2.errors
 
     from harness.http2 import HTTP2Connection
@@ -311,16 +314,7 @@ def test_uploads_reset_before_sending_a_byte_give_their_connection_no_more_windo
         assert h2c.response(ping)[0] == 200
         assert h2c.conn.outbound_flow_control_window <= 16 << 20, h2c.conn.outbound_flow_control_window
         # The connection still carries a whole upload at full window.
-        loc = start_upload(h2c, "h2/reset")
-        body = images.random_bytes(8 << 20)
-        digest = "sha256:" + hashlib.sha256(body).hexdigest()
-        put = h2c.request("PUT", f"{loc}{'&' if '?' in loc else '?'}digest={digest}",
-                          [("content-length", str(len(body)))], end_stream=False)
-        while not h2c.window_updates(put):
-            h2c.receive()
-        assert h2c.conn.local_flow_control_window(put) == 4 << 20
-        h2c.send_body(put, body)
-        assert h2c.response(put)[0] == 201
+        push_at_full_window(h2c, "h2/reset")
         assert h2c.conn.outbound_flow_control_window <= 16 << 20, h2c.conn.outbound_flow_control_window
     finally:
         h2c.close()
