@@ -12,7 +12,7 @@ extension Registry {
     /// at once, so concurrent pushes in this process cannot together exceed the quota
     /// (instances sharing a store see each other's pushes at their next count).
     /// - Returns: whether the push now holds an admission, which it gives back with
-    ///   ``released(_:_:)`` if its link fails; a push holding none must not release one,
+    ///   ``released(_:_:admitted:)`` if its link fails; a push holding none must not release one,
     ///   or it would give back another push's.
     func requireRoom(_ name: RepositoryName, for digest: Digest, size: Int64) async throws -> Bool {
         guard let rule = quota(for: name) else { return false }

@@ -90,7 +90,6 @@ final class HTTP2StreamWindowHandler: ChannelInboundHandler, RemovableChannelHan
         context.fireErrorCaught(error)
     }
 
-
     private func grant(_ wanted: Int, context: ChannelHandlerContext) {
         var increment = wanted
         if let length {
