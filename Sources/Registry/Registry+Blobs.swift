@@ -107,12 +107,9 @@ extension Registry {
     private func link(_ name: RepositoryName, _ digest: Digest, from source: RepositoryName?, origin: RequestOrigin) async throws -> Bool {
         try await noteReferences([digest])
         guard let blob = try await driver.fileInfo(layout.blobData(digest)) else { return false }
-        let admitted = try await requireRoom(name, for: digest, size: blob.size)
-        do { try await writeLink(digest, to: layout.layerLink(name, digest)) } catch {
-            released(name, digest, admitted: admitted)
-            throw error
+        try await linkWithinQuota(name, digest, size: blob.size) {
+            try await writeLink(digest, to: layout.layerLink(name, digest))
         }
-        counted(name, digest, size: blob.size)
         await noteRepository(name)
         await publish(ContentEvent(.mount, name, .blob(digest, size: blob.size), from: source, origin: origin))
         return true

@@ -72,17 +72,12 @@ extension Registry {
                 throw RegistryError(.manifestBlobUnknown, "manifest unknown to registry", detail: child.digest.description)
             }
         }
-        let admitted = try await requireRoom(name, for: digest, size: Int64(bytes.count))
-        do {
+        try await linkWithinQuota(name, digest, size: Int64(bytes.count)) {
             if try await driver.fileInfo(layout.blobData(digest)) == nil {
                 try await driver.write(bytes, to: layout.blobData(digest))
             }
             try await writeLink(digest, to: layout.revisionLink(name, digest))
-        } catch {
-            released(name, digest, admitted: admitted)
-            throw error
         }
-        counted(name, digest, size: Int64(bytes.count))
         revisions.put(Self.revisionKey(name, digest), true)
         await noteRepository(name)
         if let subject = manifest.subject {

@@ -42,6 +42,17 @@ extension Registry {
         )
     }
 
+    /// Links a blob into `name` within its namespace's quota: admitted first (refused past
+    /// it), the admission given back if `link` fails, the blob counted once it succeeds.
+    func linkWithinQuota(_ name: RepositoryName, _ digest: Digest, size: Int64, _ link: () async throws -> Void) async throws {
+        let admitted = try await requireRoom(name, for: digest, size: size)
+        do { try await link() } catch {
+            released(name, digest, admitted: admitted)
+            throw error
+        }
+        counted(name, digest, size: size)
+    }
+
     /// Gives back the admission of a blob whose link failed, so a failed push holds no quota;
     /// only for a push that holds one (`admitted`, from ``requireRoom(_:for:size:)``).
     func released(_ name: RepositoryName, _ digest: Digest, admitted: Bool) {

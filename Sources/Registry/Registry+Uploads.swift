@@ -83,6 +83,8 @@ extension Registry {
         let upload = try await open(name, id, destination: destination)
         let hasher = try await append(upload, name, id, at: offset, body: body)
         let size = upload.size
+        // The quota's admission by hand, not `linkWithinQuota`: verification and the commit
+        // come between it and the link, and a failure anywhere must remove the session.
         var admitted = false
         do {
             if let hasher, hasher.algorithm == digest.algorithm {

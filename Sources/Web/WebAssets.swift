@@ -146,9 +146,8 @@ enum WebAssets {
           .tags, .tags tbody { display: block; }
           .tags tr { display: flex; flex-wrap: wrap; align-items: baseline; gap: 0.2rem 0.6rem; padding: 0.6rem 0; border-bottom: 1px solid var(--line); }
           .tags td { border: 0; padding: 0; }
-          .tags td:nth-child(1) { flex: 1 1 0; min-width: 0; overflow-wrap: anywhere; font-weight: 600; }
+          .tags td:nth-child(1) { order: -2; flex: 1 1 0; min-width: 0; overflow-wrap: anywhere; font-weight: 600; }
           .tags td:nth-child(3) { order: -1; flex: none; margin-left: auto; white-space: nowrap; }
-          .tags td:nth-child(1) { order: -2; }
           .tags td:nth-child(2), .tags td:nth-child(4) { flex: 1 0 100%; }
           .tags td:nth-child(2) code { white-space: nowrap; }
           .tags td:nth-child(n+5) { flex: 0 1 auto; min-width: 0; overflow-wrap: anywhere; color: var(--muted); font-size: 0.85rem; }
