@@ -238,6 +238,19 @@ enum IndexMigrations {
         Step(version: 12) { _ in
             ["CREATE INDEX repositories_by_push ON repositories (pushed_at DESC, name)"]
         },
+        // PostgreSQL: the full-text index takes each written document into its tree at once.
+        // With GIN's default fast update, writes queue in a pending list that every search
+        // reads whole until a vacuum merges it: after a rebuild of 10,000 repositories
+        // (2,575 documents pending) a search naming one spent 0.8–1.0 ms there against
+        // 0.015 ms in the tree. A push writes one document, so the slower write is nothing a
+        // registry feels; a search is what every page and API call asks.
+        Step(version: 13) { engine in
+            guard engine == .postgres else { return [] }
+            return [
+                "ALTER INDEX search_documents_by_document SET (fastupdate = off)",
+                "SELECT gin_clean_pending_list('search_documents_by_document'::regclass)",
+            ]
+        },
     ]
 
     /// The newest schema this build knows.
