@@ -28,7 +28,7 @@ trap pack_screenshots EXIT
 APT_PACKAGES=(
   skopeo podman buildah umoci docker-registry busybox-static uidmap fuse-overlayfs
   python3 python3-venv python3-pip ca-certificates curl pebble nginx openssl docker.io
-  postgresql golang-go chromium chromium-driver default-jre-headless systemd binutils runc
+  postgresql pgbouncer golang-go chromium chromium-driver default-jre-headless systemd binutils runc
 )
 
 missing=()

@@ -8,6 +8,9 @@ public protocol IndexDatabase: Sendable {
     /// Runs one statement and returns its rows.
     func query(_ sql: String, _ binds: [IndexValue]) async throws -> [IndexRow]
 
+    /// Runs a statement the index runs often, kept prepared where the engine can.
+    func query<Statement: IndexStatement>(_ statement: Statement.Type, _ binds: [IndexValue]) async throws -> [IndexRow]
+
     /// Runs `body` in one transaction: all of it is applied or none.
     func transaction<T: Sendable>(_ body: @Sendable (any IndexDatabase) async throws -> T) async throws -> T
 
@@ -16,6 +19,11 @@ public protocol IndexDatabase: Sendable {
 }
 
 extension IndexDatabase {
+    /// Sends the statement's text: an engine whose planning is cheap (SQLite) keeps nothing.
+    public func query<Statement: IndexStatement>(_ statement: Statement.Type, _ binds: [IndexValue]) async throws -> [IndexRow] {
+        try await query(Statement.sql(for: engine), binds)
+    }
+
     /// Runs one statement for its effect.
     public func execute(_ sql: String, _ binds: [IndexValue] = []) async throws {
         _ = try await query(sql, binds)

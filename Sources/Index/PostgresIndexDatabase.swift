@@ -12,6 +12,12 @@ public final class PostgresIndexDatabase: IndexDatabase {
     private let running: Task<Void, Never>
     private let logger: Logger
     private let closed = Atomic<Bool>(false)
+    /// Whether statements the index runs often are sent prepared: until the server says a
+    /// prepared statement does not exist, or already does. That is a pooler handing each
+    /// transaction another server connection (PgBouncer's transaction pooling before 1.21,
+    /// and after it unless `max_prepared_statements` is set), which knows none of this
+    /// connection's statements; from then on they are sent unnamed, as every other is.
+    private let preparing = Atomic<Bool>(true)
 
     /// Connects to `location`: the first statement proves the server answers, so a wrong
     /// host or password fails the start with the server's reason, not the first request.
@@ -29,13 +35,6 @@ public final class PostgresIndexDatabase: IndexDatabase {
         // Enough for the feed, the API and a rebuild at once; every instance has its own.
         configuration.options.maximumConnections = 8
         configuration.options.connectTimeout = .seconds(5)
-        // PostgreSQL's default random_page_cost (4.0) prices an index read as a seek on a
-        // spinning disk, and a prefix search's match count is a fixed guess (2% of the
-        // table): with both, a search naming one repository read both tables whole (3.7 ms
-        // for 10,000 repositories) instead of the full-text index and a key look-up (1.0 ms).
-        // 1.1 is the usual figure for SSDs and a database held in memory; it is set for
-        // Pier's own sessions only, not the server's.
-        configuration.options.additionalStartupParameters = [("random_page_cost", "1.1")]
         // The pool retries a refused connection without end, logging each try: its own
         // chatter is kept to warnings, and every statement has a deadline instead.
         var poolLogger = logger
@@ -68,6 +67,51 @@ public final class PostgresIndexDatabase: IndexDatabase {
         return try await Self.withinDeadline {
             try await Self.rows(client.query(statement, logger: logger))
         }
+    }
+
+    public func query<Statement: IndexStatement>(_ statement: Statement.Type, _ binds: [IndexValue]) async throws -> [IndexRow] {
+        let sql = Statement.sql(for: .postgres)
+        guard preparing.load(ordering: .relaxed) else { return try await query(sql, binds) }
+        let prepared = Prepared<Statement>(bindings: try Self.statement(sql, binds).binds)
+        let (client, logger) = (client, logger)
+        let outcome = try await Self.withinDeadline { () async throws -> PreparedOutcome in
+            do {
+                return .rows(try await client.execute(prepared, logger: logger).reduce(into: []) { $0.append($1) })
+            } catch let error as PSQLError where Self.lostPreparedStatement(error) {
+                return .lost
+            }
+        }
+        if case .rows(let rows) = outcome { return rows }
+        if preparing.exchange(false, ordering: .relaxed) {
+            logger.notice("index statements are sent unprepared from now on: the database's connections do not keep prepared statements (a pooler in transaction mode?)")
+        }
+        return try await query(sql, binds)
+    }
+
+    /// What a prepared statement came to: its rows, or the server not knowing it.
+    enum PreparedOutcome: Sendable {
+        case rows([IndexRow])
+        case lost
+    }
+
+    /// Whether the server says a prepared statement does not exist (SQLSTATE 26000) or
+    /// already does (42P05): the statements of this connection are not the server's.
+    static func lostPreparedStatement(_ error: PSQLError) -> Bool {
+        guard let state = error.serverInfo?[.sqlState] else { return false }
+        return state == "26000" || state == "42P05"
+    }
+
+    /// An ``IndexStatement`` as postgres-nio prepares it: once per connection, under the
+    /// statement's own name, its rows read as every other statement's.
+    struct Prepared<Statement: IndexStatement>: PostgresPreparedStatement {
+        typealias Row = IndexRow
+        static var name: String { Statement.name }
+        static var sql: String { Statement.sql(for: .postgres) }
+        let bindings: PostgresBindings
+
+        func makeBindings() -> PostgresBindings { bindings }
+
+        func decodeRow(_ row: PostgresRow) -> IndexRow { PostgresIndexDatabase.row(row) }
     }
 
     public func transaction<T: Sendable>(_ body: @Sendable (any IndexDatabase) async throws -> T) async throws -> T {
@@ -138,12 +182,15 @@ public final class PostgresIndexDatabase: IndexDatabase {
 
     static func rows(_ sequence: PostgresRowSequence) async throws -> [IndexRow] {
         var rows = [IndexRow]()
-        for try await row in sequence {
-            var values = [String: IndexValue]()
-            for cell in row { values[cell.columnName] = value(cell) }
-            rows.append(IndexRow(values))
-        }
+        for try await row in sequence { rows.append(Self.row(row)) }
         return rows
+    }
+
+    /// A row in the shared value type, by column name.
+    static func row(_ row: PostgresRow) -> IndexRow {
+        var values = [String: IndexValue]()
+        for cell in row { values[cell.columnName] = value(cell) }
+        return IndexRow(values)
     }
 
     /// A cell in the shared value type: integers of every width, floats, text; booleans as

@@ -109,47 +109,13 @@ public final class RepositoryIndex: Sendable {
         _ query: String, visible: (@Sendable (String) -> Bool)?, limit: Int, offset: Int, broadAbove: Int = RepositoryIndex.broadSearch
     ) async throws -> SearchResults {
         let terms = Self.searchTerms(query)
-        // Relevance first (the full-text engine ranks the matches alone), then the columns
-        // stars and pulls are kept in, so no match costs more than its row.
-        let select = "r.name, r.star_count, r.pull_count, r.description, r.pushed_at"
-        let popularity = "r.star_count DESC, r.pull_count DESC, r.name ASC"
-        let from: String
-        let order: String
-        let count: String
-        // Every match, for a search too broad to rank: the popularity index is walked and
-        // each repository looked up in the set of matches.
-        let broadFrom: String
+        let sql = terms.isEmpty ? SearchSQL.everything : SearchSQL.words(database.engine)
+        let (select, popularity) = (SearchSQL.select, SearchSQL.popularity)
         var binds: [IndexValue] = []
-        if terms.isEmpty {
-            from = "repositories r"
-            order = popularity
-            count = "SELECT COUNT(*) AS n FROM repositories"
-            broadFrom = from
-        } else if database.engine == .sqlite {
-            // Each term as a quoted prefix: user input never reaches FTS5's query syntax.
-            binds = [.text(terms.map { "\"\($0)\"*" }.joined(separator: " AND "))]
-            from = """
-                (SELECT repository, bm25(search_documents, 0.0, 10.0, 4.0, 1.0, 2.0) AS rank FROM search_documents
-                 WHERE search_documents MATCH $1) d JOIN repositories r ON r.name = d.repository
-                """
-            order = "d.rank ASC, " + popularity
-            count = "SELECT COUNT(*) AS n FROM search_documents WHERE search_documents MATCH $1"
-            // `+s.id`: the set of matches is built once and looked up per row; as an index
-            // constraint SQLite would walk the whole set for every row (60 ms against 2 for
-            // 10,000 matches).
-            broadFrom = """
-                repositories r JOIN search_ids s ON s.repository = r.name
-                WHERE +s.id IN (SELECT rowid FROM search_documents WHERE search_documents MATCH $1)
-                """
-        } else {
-            binds = [.text(terms.map { "\($0):*" }.joined(separator: " & "))]
-            from = """
-                (SELECT repository, ts_rank(document, to_tsquery('simple', $1)) AS rank FROM search_documents
-                 WHERE document @@ to_tsquery('simple', $1)) d JOIN repositories r ON r.name = d.repository
-                """
-            order = "d.rank DESC, " + popularity
-            count = "SELECT COUNT(*) AS n FROM search_documents WHERE document @@ to_tsquery('simple', $1)"
-            broadFrom = "repositories r WHERE r.name IN (SELECT repository FROM search_documents WHERE document @@ to_tsquery('simple', $1))"
+        if !terms.isEmpty {
+            binds = database.engine == .sqlite
+                ? [.text(terms.map { "\"\($0)\"*" }.joined(separator: " AND "))]
+                : [.text(terms.map { "\($0):*" }.joined(separator: " & "))]
         }
         let hit = Self.hit
         let n = binds.count
@@ -163,20 +129,21 @@ public final class RepositoryIndex: Sendable {
         func broad(total: Int) async throws -> SearchResults {
             if !terms.isEmpty { searchCache.markBroad(key) }
             let rows = try await database.query(
-                "SELECT \(select) FROM \(broadFrom) ORDER BY \(popularity) LIMIT $\(n + 1)", binds + [.integer(Int64(Self.broadSearchKept))]
+                "SELECT \(select) FROM \(sql.broadFrom) ORDER BY \(popularity) LIMIT $\(n + 1)", binds + [.integer(Int64(Self.broadSearchKept))]
             )
             let entry = SearchCache.Entry(writes: writes, madeAt: .now, hits: rows.compactMap(hit), total: total)
             searchCache.store(key, entry)
             if let page = Self.page(entry, visible: visible, limit: limit, offset: offset) { return page }
             // Past the matches kept: that page is read alone.
             let rows2 = try await database.query(
-                "SELECT \(select) FROM \(broadFrom) ORDER BY \(popularity) LIMIT $\(n + 1) OFFSET $\(n + 2)",
+                "SELECT \(select) FROM \(sql.broadFrom) ORDER BY \(popularity) LIMIT $\(n + 1) OFFSET $\(n + 2)",
                 binds + [.integer(Int64(limit)), .integer(Int64(offset))]
             )
             return SearchResults(hits: rows2.compactMap(hit), total: total)
         }
         func counted() async throws -> Int {
-            Int(try await database.query(count, binds).first?["n"].integer ?? 0)
+            let rows = terms.isEmpty ? try await database.query(sql.count, binds) : try await database.query(SearchSQL.Count.self, binds)
+            return Int(rows.first?["n"].integer ?? 0)
         }
         if terms.isEmpty { return try await broad(total: try await counted()) }
         // A search found broad before is counted first (a millisecond), not ranked whole.
@@ -186,12 +153,9 @@ public final class RepositoryIndex: Sendable {
         }
         guard let visible else {
             // One statement for the page and the count of every match: a narrow search
-            // costs one planning and one round trip (the count is a separate statement
-            // only for a page past the last match).
-            let rows = try await database.query(
-                "SELECT \(select), COUNT(*) OVER () AS total FROM \(from) ORDER BY \(order) LIMIT $\(n + 1) OFFSET $\(n + 2)",
-                binds + [.integer(Int64(limit)), .integer(Int64(offset))]
-            )
+            // costs one round trip, and one planning per connection (the count is a
+            // separate statement only for a page past the last match).
+            let rows = try await database.query(SearchSQL.Page.self, binds + [.integer(Int64(limit)), .integer(Int64(offset))])
             var total = rows.first.map { Int($0["total"].integer ?? 0) } ?? 0
             if rows.isEmpty, offset > 0 { total = try await counted() }
             if total > broadAbove { return try await broad(total: total) }
@@ -199,9 +163,7 @@ public final class RepositoryIndex: Sendable {
         }
         // Every match, to filter by what the caller may see, up to the point where the
         // search is broad.
-        let rows = try await database.query(
-            "SELECT \(select) FROM \(from) ORDER BY \(order) LIMIT $\(n + 1)", binds + [.integer(Int64(broadAbove + 1))]
-        )
+        let rows = try await database.query(SearchSQL.Matches.self, binds + [.integer(Int64(broadAbove + 1))])
         if rows.count > broadAbove { return try await broad(total: try await counted()) }
         let hits = rows.compactMap { row in hit(row).flatMap { visible($0.name) ? $0 : nil } }
         return SearchResults(hits: Array(hits.dropFirst(offset).prefix(limit)), total: hits.count)

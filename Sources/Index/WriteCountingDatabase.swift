@@ -23,6 +23,12 @@ final class WriteCountingDatabase: IndexDatabase {
         return try await base.query(sql, binds)
     }
 
+    func query<Statement: IndexStatement>(_ statement: Statement.Type, _ binds: [IndexValue]) async throws -> [IndexRow] {
+        guard !SQLiteIndexDatabase.isRead(Statement.sql(for: engine)) else { return try await base.query(statement, binds) }
+        defer { count.add(1, ordering: .releasing) }
+        return try await base.query(statement, binds)
+    }
+
     func transaction<T: Sendable>(_ body: @Sendable (any IndexDatabase) async throws -> T) async throws -> T {
         defer { count.add(1, ordering: .releasing) }
         return try await base.transaction(body)
