@@ -20,10 +20,18 @@ final class NamespaceUsage: Sendable {
         var invalidatedAt: ContinuousClock.Instant?
     }
 
+    /// Which admission a push holds. A push gives back only its own, never one that
+    /// replaced it: past ``pendingBound`` a recount drops an admission nobody linked or
+    /// released, and a later push of the same blob is then admitted anew.
+    struct Ticket: Hashable, Sendable {
+        let number: UInt64
+    }
+
     /// One admission: pending until its link is written (or the push fails and releases
     /// it), then linked at an instant.
     struct Admitted: Sendable {
         var at: ContinuousClock.Instant
+        var ticket: Ticket
         var linkedAt: ContinuousClock.Instant?
         /// Pushes of this blob let in while it was pending: one of them failing must not
         /// give back what the others still need.
@@ -36,15 +44,21 @@ final class NamespaceUsage: Sendable {
     }
 
     private let counts = Mutex<[String: Count]>([:])
+    private let issued = Atomic<UInt64>(0)
     /// How long a count is trusted before the namespace is walked again.
     let lifetime: Duration
     /// How long an admission whose push neither linked nor released it is carried: longer
-    /// than any link takes (a server-side copy of a very large blob on S3), and bounded so
-    /// a process killed mid-push cannot hold quota forever.
-    static let pendingBound = Duration.seconds(3600)
+    /// than any link takes (a server-side copy of a very large blob on S3; an hour by
+    /// default), and bounded so a process killed mid-push cannot hold quota forever.
+    let pendingBound: Duration
 
-    init(lifetime: Duration) {
+    init(lifetime: Duration, pendingBound: Duration = .seconds(3600)) {
         self.lifetime = lifetime
+        self.pendingBound = pendingBound
+    }
+
+    private func newTicket() -> Ticket {
+        Ticket(number: issued.wrappingAdd(1, ordering: .relaxed).newValue)
     }
 
     /// Whether `count` may decide admissions now.
@@ -79,7 +93,7 @@ final class NamespaceUsage: Sendable {
                 if existing.invalidatedAt == nil, existing.countedAt > count.countedAt { return existing }
                 let now = ContinuousClock.now
                 for (digest, admission) in existing.admitted
-                where now - admission.at < Self.pendingBound && admission.unseen(byListingAt: count.countedAt) {
+                where now - admission.at < pendingBound && admission.unseen(byListingAt: count.countedAt) {
                     guard let size = existing.blobs[digest], count.blobs[digest] == nil else { continue }
                     count.blobs[digest] = size
                     count.bytes += size
@@ -96,8 +110,9 @@ final class NamespaceUsage: Sendable {
 
     /// Whether a blob fits in the namespace, and when it does, counted at once.
     enum Admission: Equatable {
-        /// Counted, pending until the push links it or releases it on failure.
-        case admitted
+        /// Counted, pending until the push links it or releases it on failure with this
+        /// ticket.
+        case admitted(Ticket)
         /// Linked in the namespace already: it costs nothing more, and there is nothing to
         /// release should the push fail.
         case present
@@ -105,38 +120,48 @@ final class NamespaceUsage: Sendable {
         case full(held: Int64)
         /// No fresh count to decide with.
         case uncounted
+
+        /// The admission's ticket, when the push now holds one.
+        var ticket: Ticket? {
+            if case .admitted(let ticket) = self { return ticket }
+            return nil
+        }
     }
 
     /// Decides and counts in one step, so pushes that run at once cannot each pass a check
     /// made before any of them was counted and together exceed the quota. A push that
-    /// fails after this releases its admission (``release(_:_:)``).
+    /// fails after this releases its admission (``release(_:_:ticket:)``).
     func admit(_ namespace: String, _ digest: Digest, size: Int64, limit: Int64) -> Admission {
         counts.withLock { state in
             guard var count = state[namespace] else { return .uncounted }
             // Pending for another push: its bytes are counted (and carried into every
             // recount) however stale the count, and this push shares the admission.
-            if var pending = count.admitted[digest], pending.linkedAt == nil, ContinuousClock.now - pending.at < Self.pendingBound {
+            if var pending = count.admitted[digest], pending.linkedAt == nil, ContinuousClock.now - pending.at < pendingBound {
                 pending.holders += 1
                 count.admitted[digest] = pending
                 state[namespace] = count
-                return .admitted
+                return .admitted(pending.ticket)
             }
             guard usable(count) else { return .uncounted }
             if count.blobs[digest] != nil { return .present }
             guard count.bytes + size <= limit else { return .full(held: count.bytes) }
             count.blobs[digest] = size
             count.bytes += size
-            count.admitted[digest] = Admitted(at: .now)
+            let ticket = newTicket()
+            count.admitted[digest] = Admitted(at: .now, ticket: ticket)
             state[namespace] = count
-            return .admitted
+            return .admitted(ticket)
         }
     }
 
     /// Gives back an admission whose push failed before its link was written, once no
-    /// other push of the same blob holds it.
-    func release(_ namespace: String, _ digest: Digest) {
+    /// other push of the same blob holds it; nothing when the blob's admission is no
+    /// longer the one `ticket` names.
+    func release(_ namespace: String, _ digest: Digest, ticket: Ticket) {
         counts.withLock { state in
-            guard var count = state[namespace], var admission = count.admitted[digest], admission.linkedAt == nil else { return }
+            guard var count = state[namespace], var admission = count.admitted[digest], admission.ticket == ticket,
+                  admission.linkedAt == nil
+            else { return }
             admission.holders -= 1
             if admission.holders > 0 {
                 count.admitted[digest] = admission
@@ -157,7 +182,7 @@ final class NamespaceUsage: Sendable {
             if count.blobs[digest] == nil {
                 count.blobs[digest] = size
                 count.bytes += size
-                count.admitted[digest] = Admitted(at: now, linkedAt: now)
+                count.admitted[digest] = Admitted(at: now, ticket: newTicket(), linkedAt: now)
             } else if count.admitted[digest] != nil {
                 count.admitted[digest]?.linkedAt = now
             }

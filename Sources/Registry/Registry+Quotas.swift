@@ -11,31 +11,31 @@ extension Registry {
     /// linked anywhere in the namespace costs nothing more. A blob let through is counted
     /// at once, so concurrent pushes in this process cannot together exceed the quota
     /// (instances sharing a store see each other's pushes at their next count).
-    /// - Returns: whether the push now holds an admission, which it gives back with
-    ///   ``released(_:_:admitted:)`` if its link fails; a push holding none must not release one,
-    ///   or it would give back another push's.
-    func requireRoom(_ name: RepositoryName, for digest: Digest, size: Int64) async throws -> Bool {
-        guard let rule = quota(for: name) else { return false }
+    /// - Returns: the admission the push now holds, if any, which it gives back with
+    ///   ``released(_:_:ticket:)`` if its link fails; the ticket names it, so a push never
+    ///   gives back another push's.
+    func requireRoom(_ name: RepositoryName, for digest: Digest, size: Int64) async throws -> NamespaceUsage.Ticket? {
+        guard let rule = quota(for: name) else { return nil }
         // A count forgotten between the two steps (a deletion elsewhere) is read again;
         // the last read decides if it keeps being forgotten, never nothing.
         var held: Int64 = 0
         for _ in 0..<3 {
             let count = try await usage(of: name.namespace)
             switch namespaceUsage.admit(name.namespace, digest, size: size, limit: rule.bytes) {
-            case .admitted:
-                return true
+            case .admitted(let ticket):
+                return ticket
             case .present:
-                return false
+                return nil
             case .full(let bytes):
                 held = bytes
             case .uncounted:
-                if count.blobs[digest] != nil { return false }
+                if count.blobs[digest] != nil { return nil }
                 held = count.bytes
                 if held + size <= rule.bytes { continue }
             }
             break
         }
-        guard held + size > rule.bytes else { return false }
+        guard held + size > rule.bytes else { return nil }
         throw RegistryError(
             .denied, "quota exceeded",
             detail: "namespace \(name.namespace) holds \(held) bytes of its quota of \(rule.bytes); \(size) bytes more would exceed it"
@@ -45,19 +45,19 @@ extension Registry {
     /// Links a blob into `name` within its namespace's quota: admitted first (refused past
     /// it), the admission given back if `link` fails, the blob counted once it succeeds.
     func linkWithinQuota(_ name: RepositoryName, _ digest: Digest, size: Int64, _ link: () async throws -> Void) async throws {
-        let admitted = try await requireRoom(name, for: digest, size: size)
+        let ticket = try await requireRoom(name, for: digest, size: size)
         do { try await link() } catch {
-            released(name, digest, admitted: admitted)
+            released(name, digest, ticket: ticket)
             throw error
         }
         counted(name, digest, size: size)
     }
 
     /// Gives back the admission of a blob whose link failed, so a failed push holds no quota;
-    /// only for a push that holds one (`admitted`, from ``requireRoom(_:for:size:)``).
-    func released(_ name: RepositoryName, _ digest: Digest, admitted: Bool) {
-        guard admitted, quota(for: name) != nil else { return }
-        namespaceUsage.release(name.namespace, digest)
+    /// only for a push that holds one (its `ticket`, from ``requireRoom(_:for:size:)``).
+    func released(_ name: RepositoryName, _ digest: Digest, ticket: NamespaceUsage.Ticket?) {
+        guard let ticket, quota(for: name) != nil else { return }
+        namespaceUsage.release(name.namespace, digest, ticket: ticket)
     }
 
     /// Counts a blob this process linked into `name`.

@@ -85,12 +85,12 @@ extension Registry {
         let size = upload.size
         // The quota's admission by hand, not `linkWithinQuota`: verification and the commit
         // come between it and the link, and a failure anywhere must remove the session.
-        var admitted = false
+        var ticket: NamespaceUsage.Ticket?
         do {
             if let hasher, hasher.algorithm == digest.algorithm {
                 // Hashed while streaming: the bytes go straight to the blob store.
                 try verify(hasher.finalize(), against: digest)
-                admitted = try await requireRoom(name, for: digest, size: size)
+                ticket = try await requireRoom(name, for: digest, size: size)
                 try await driver.delete(layout.uploadStartedAt(layout.upload(name, id)))
                 // A stored blob is only relied on once recorded (see `holdsBlob`); one a
                 // collector took meanwhile is stored again from this upload.
@@ -106,7 +106,7 @@ extension Registry {
                 try await upload.commit(to: data)
                 let computed = try await rehash(data, algorithm: digest.algorithm).finalize()
                 try verify(computed, against: digest)
-                admitted = try await requireRoom(name, for: digest, size: size)
+                ticket = try await requireRoom(name, for: digest, size: size)
                 try await driver.delete(layout.uploadStartedAt(layout.upload(name, id)))
                 if try await !storesBlob(digest) {
                     try await driver.move(from: data, to: blob)
@@ -117,7 +117,7 @@ extension Registry {
         } catch {
             // A session that failed verification, or whose commit failed half-way, is
             // removed whole; its bytes are never visible under the digest.
-            released(name, digest, admitted: admitted)
+            released(name, digest, ticket: ticket)
             await upload.cancel()
             try? await cancelUploadLocked(name, id)
             throw error

@@ -15,7 +15,7 @@ import Testing
         let usage = NamespaceUsage(lifetime: .seconds(60))
         let earlier = ContinuousClock.now
         usage.store("team", count([:], at: .now))
-        #expect(usage.admit("team", a, size: 30, limit: 100) == .admitted)
+        #expect(usage.admit("team", a, size: 30, limit: 100).ticket != nil)
         // A recount that listed before the admitted blob was linked does not replace the newer count…
         #expect(usage.store("team", count([:], at: earlier)).bytes == 30)
         // …and a later one that still missed the link carries the admission over.
@@ -26,7 +26,7 @@ import Testing
     @Test func anUnlinkedAdmissionOutlivesTheInvalidationAfterADeletion() {
         let usage = NamespaceUsage(lifetime: .seconds(60))
         usage.store("team", count([b: 50], at: .now))
-        #expect(usage.admit("team", a, size: 30, limit: 100) == .admitted)
+        #expect(usage.admit("team", a, size: 30, limit: 100).ticket != nil)
         usage.invalidate("team")
         #expect(usage.current("team") == nil)
         #expect(usage.admit("team", Digest.of([3]), size: 30, limit: 100) == .uncounted)
@@ -37,50 +37,67 @@ import Testing
     @Test func aLinkedBlobALaterListingMissesWasDeleted() {
         let usage = NamespaceUsage(lifetime: .seconds(60))
         usage.store("team", count([:], at: .now))
-        #expect(usage.admit("team", a, size: 30, limit: 100) == .admitted)
+        #expect(usage.admit("team", a, size: 30, limit: 100).ticket != nil)
         usage.add("team", a, size: 30)
         usage.invalidate("team")
         // Linked before this listing began: the listing saw it, or it was deleted since.
         #expect(usage.store("team", count([:], at: .now)).bytes == 0)
     }
 
-    @Test func aFailedPushGivesItsAdmissionBackAndALinkedOneKeepsIt() {
+    @Test func aFailedPushGivesItsAdmissionBackAndALinkedOneKeepsIt() throws {
         let usage = NamespaceUsage(lifetime: .seconds(60))
         usage.store("team", count([:], at: .now))
-        #expect(usage.admit("team", a, size: 60, limit: 100) == .admitted)
+        let pushOfA = try #require(usage.admit("team", a, size: 60, limit: 100).ticket)
         #expect(usage.admit("team", b, size: 60, limit: 100) == .full(held: 60))
-        usage.release("team", a)
-        #expect(usage.admit("team", b, size: 60, limit: 100) == .admitted)
+        usage.release("team", a, ticket: pushOfA)
+        let pushOfB = try #require(usage.admit("team", b, size: 60, limit: 100).ticket)
         usage.add("team", b, size: 60)
-        usage.release("team", b)
+        usage.release("team", b, ticket: pushOfB)
         #expect(usage.current("team")?.bytes == 60)
     }
 
-    @Test func aFailedPushKeepsTheAdmissionAnotherPushOfTheSameBlobHolds() {
+    @Test func aFailedPushKeepsTheAdmissionAnotherPushOfTheSameBlobHolds() throws {
         let usage = NamespaceUsage(lifetime: .seconds(60))
         usage.store("team", count([:], at: .now))
-        #expect(usage.admit("team", a, size: 60, limit: 100) == .admitted)
-        #expect(usage.admit("team", a, size: 60, limit: 100) == .admitted)
-        usage.release("team", a)
+        let first = try #require(usage.admit("team", a, size: 60, limit: 100).ticket)
+        #expect(usage.admit("team", a, size: 60, limit: 100).ticket == first)
+        usage.release("team", a, ticket: first)
         // The second push of a is still on its way: its bytes stay counted.
         #expect(usage.admit("team", b, size: 60, limit: 100) == .full(held: 60))
-        usage.release("team", a)
-        #expect(usage.admit("team", b, size: 60, limit: 100) == .admitted)
+        usage.release("team", a, ticket: first)
+        #expect(usage.admit("team", b, size: 60, limit: 100).ticket != nil)
         // A blob linked already holds nothing a push could give back.
         usage.add("team", b, size: 60)
         #expect(usage.admit("team", b, size: 60, limit: 100) == .present)
     }
 
-    @Test func aPushSharesAPendingAdmissionEvenWhenTheCountCannotDecide() {
+    @Test func aPushSharesAPendingAdmissionEvenWhenTheCountCannotDecide() throws {
         let usage = NamespaceUsage(lifetime: .seconds(60))
         usage.store("team", count([:], at: .now))
-        #expect(usage.admit("team", a, size: 60, limit: 100) == .admitted)
+        let first = try #require(usage.admit("team", a, size: 60, limit: 100).ticket)
         usage.invalidate("team")
-        #expect(usage.admit("team", a, size: 60, limit: 100) == .admitted)
+        #expect(usage.admit("team", a, size: 60, limit: 100).ticket == first)
         #expect(usage.admit("team", b, size: 10, limit: 100) == .uncounted)
         // The first push fails; the second still holds a's bytes in every recount.
-        usage.release("team", a)
+        usage.release("team", a, ticket: first)
         #expect(usage.store("team", count([:], at: .now)).bytes == 60)
+    }
+
+    @Test func aPushNeverGivesBackTheAdmissionThatReplacedItsOwn() async throws {
+        // Past the bound a recount drops a pending admission (its push may have died), and
+        // the next push of that blob is admitted anew.
+        let usage = NamespaceUsage(lifetime: .seconds(60), pendingBound: .milliseconds(1))
+        usage.store("team", count([:], at: .now))
+        let stalled = try #require(usage.admit("team", a, size: 60, limit: 100).ticket)
+        try await Task.sleep(for: .milliseconds(5))
+        usage.store("team", count([:], at: .now))
+        let next = try #require(usage.admit("team", a, size: 60, limit: 100).ticket)
+        #expect(next != stalled)
+        // The stalled push fails at last: the newer push's bytes stay counted.
+        usage.release("team", a, ticket: stalled)
+        #expect(usage.current("team")?.bytes == 60)
+        usage.release("team", a, ticket: next)
+        #expect(usage.current("team")?.bytes == 0)
     }
 
     @Test func aRecountListedBeforeADeletionDecidesNothing() {
