@@ -318,7 +318,7 @@ let package = Package(
             dependencies: ["Config", "Mirror", .product(name: "Logging", package: "swift-log")],
             swiftSettings: swiftSettings
         ),
-        .testTarget(name: "IndexTests", dependencies: ["Index", "Registry", "OCI", "Auth", "TestSupport", .product(name: "Logging", package: "swift-log")], swiftSettings: swiftSettings),
+        .testTarget(name: "IndexTests", dependencies: ["Index", "Registry", "OCI", "Auth", "TestSupport", .product(name: "Logging", package: "swift-log"), .product(name: "NIOSSL", package: "swift-nio-ssl")], swiftSettings: swiftSettings),
         .testTarget(name: "MarkdownTests", dependencies: ["Markdown"], swiftSettings: swiftSettings),
         .testTarget(name: "WebTests", dependencies: ["Web", "Index", "OCI"], swiftSettings: swiftSettings),
         .testTarget(name: "WebhooksTests", dependencies: ["Webhooks", "Auth", "Index"], swiftSettings: swiftSettings),

@@ -15,12 +15,21 @@ public enum IndexDatabaseLocation: Sendable, Equatable, CustomStringConvertible 
         public var user: String
         public var password: String?
         public var database: String
-        /// `sslmode`: `disable`, `prefer` (the default, as libpq's) or `require`.
+        /// `sslmode`, as libpq reads it.
         public var tls: TLSMode
+        /// `sslrootcert`: the PEM file of the certificate authorities the server's
+        /// certificate must chain to; without it, the system's.
+        public var rootCertificates: String?
 
-        /// How the connection is encrypted; libpq's names, so a URL from psql works here.
+        /// How the connection is encrypted and what of the server's certificate is checked;
+        /// libpq's names and meanings, so a URL that works with psql works here. `prefer`
+        /// and `require` encrypt without checking the certificate, as libpq does, so a
+        /// server with a self-signed one (Debian's default, a managed database's own
+        /// authority) is reached; `verify-ca` checks the chain, `verify-full` the host too.
         public enum TLSMode: String, Sendable {
             case disable, prefer, require
+            case verifyCA = "verify-ca"
+            case verifyFull = "verify-full"
         }
     }
 
@@ -50,21 +59,36 @@ public enum IndexDatabaseLocation: Sendable, Equatable, CustomStringConvertible 
             throw .unsupportedDatabase(Self.redacted(url), reason: "names no database (postgres://user@host/database)")
         }
         let mode = query["sslmode"] ?? "prefer"
-        let tls: PostgresLocation.TLSMode
+        var tls: PostgresLocation.TLSMode
         switch mode {
         case "disable", "allow": tls = .disable
-        case "prefer": tls = .prefer
-        case "require", "verify-ca", "verify-full": tls = .require
-        default: throw .unsupportedDatabase(Self.redacted(url), reason: "sslmode '\(mode)' is not one of disable, prefer, require")
+        default:
+            guard let known = PostgresLocation.TLSMode(rawValue: mode) else {
+                throw .unsupportedDatabase(
+                    Self.redacted(url), reason: "sslmode '\(mode)' is not one of disable, prefer, require, verify-ca, verify-full"
+                )
+            }
+            tls = known
         }
-        for key in query.keys where key != "sslmode" {
-            throw .unsupportedDatabase(Self.redacted(url), reason: "parameter '\(key)' is not supported (only sslmode)")
+        let rootCertificates = query["sslrootcert"].flatMap { $0.isEmpty ? nil : $0 }
+        if let rootCertificates {
+            guard rootCertificates.hasPrefix("/") else {
+                throw .unsupportedDatabase(Self.redacted(url), reason: "sslrootcert must be an absolute path")
+            }
+            // libpq: `require` with a root certificate file checks the chain, as verify-ca.
+            if tls == .require { tls = .verifyCA }
+            guard tls != .disable, tls != .prefer else {
+                throw .unsupportedDatabase(Self.redacted(url), reason: "sslrootcert needs sslmode require, verify-ca or verify-full")
+            }
+        }
+        for key in query.keys where key != "sslmode" && key != "sslrootcert" {
+            throw .unsupportedDatabase(Self.redacted(url), reason: "parameter '\(key)' is not supported (only sslmode and sslrootcert)")
         }
         self = .postgres(PostgresLocation(
             host: host, port: parts.port ?? 5432,
             user: parts.user.flatMap { $0.removingPercentEncoding } ?? "postgres",
             password: parts.password.flatMap { $0.removingPercentEncoding },
-            database: database.removingPercentEncoding ?? database, tls: tls
+            database: database.removingPercentEncoding ?? database, tls: tls, rootCertificates: rootCertificates
         ))
     }
 

@@ -14,19 +14,22 @@ public final class PostgresIndexDatabase: IndexDatabase {
     private let closed = Atomic<Bool>(false)
     /// Whether statements the index runs often are sent prepared: until the server says a
     /// prepared statement does not exist, or already does. That is a pooler handing each
-    /// transaction another server connection (PgBouncer's transaction pooling before 1.21,
-    /// and after it unless `max_prepared_statements` is set), which knows none of this
-    /// connection's statements; from then on they are sent unnamed, as every other is.
+    /// transaction another server connection that knows none of this connection's
+    /// statements (PgBouncer's transaction pooling before 1.21, or with its
+    /// `max_prepared_statements` at 0); from then on they are sent unnamed, as every other is.
     private let preparing = Atomic<Bool>(true)
 
-    /// Connects to `location`: the first statement proves the server answers, so a wrong
-    /// host or password fails the start with the server's reason, not the first request.
+    /// Connects to `location`: one connection first, outside the pool, so a wrong host, a
+    /// password or a certificate fails the start with its reason (the pool retries a failing
+    /// connection without end, and its failure would show only as a missing answer); then
+    /// the first statement proves the pool answers.
     public static func open(_ location: IndexDatabaseLocation.PostgresLocation, logger: Logger) async throws -> PostgresIndexDatabase {
+        try await probe(location, logger: logger)
         let tls: PostgresClient.Configuration.TLS
         switch location.tls {
         case .disable: tls = .disable
-        case .prefer: tls = .prefer(.makeClientConfiguration())
-        case .require: tls = .require(.makeClientConfiguration())
+        case .prefer: tls = .prefer(Self.tlsConfiguration(location))
+        case .require, .verifyCA, .verifyFull: tls = .require(Self.tlsConfiguration(location))
         }
         var configuration = PostgresClient.Configuration(
             host: location.host, port: location.port, username: location.user,
@@ -47,6 +50,48 @@ public final class PostgresIndexDatabase: IndexDatabase {
             throw error
         }
         return database
+    }
+
+    /// One connection to `location`, closed at once; its failure becomes
+    /// ``IndexError/database(_:)`` with the reason.
+    static func probe(_ location: IndexDatabaseLocation.PostgresLocation, logger: Logger) async throws {
+        let tls: PostgresConnection.Configuration.TLS
+        do {
+            switch location.tls {
+            case .disable: tls = .disable
+            case .prefer: tls = .prefer(try NIOSSLContext(configuration: tlsConfiguration(location)))
+            case .require, .verifyCA, .verifyFull: tls = .require(try NIOSSLContext(configuration: tlsConfiguration(location)))
+            }
+        } catch {
+            throw IndexError.database("TLS to the database could not be set up (sslrootcert \(location.rootCertificates ?? "none")): \(error)")
+        }
+        var configuration = PostgresConnection.Configuration(
+            host: location.host, port: location.port, username: location.user,
+            password: location.password, database: location.database, tls: tls
+        )
+        configuration.options.connectTimeout = .seconds(5)
+        var quiet = logger
+        quiet.logLevel = max(logger.logLevel, .warning)
+        do {
+            let connection = try await PostgresConnection.connect(configuration: configuration, id: 0, logger: quiet)
+            try? await connection.close()
+        } catch let error as PSQLError {
+            throw failure(error)
+        }
+    }
+
+    /// TLS as libpq's `sslmode` means it: encryption alone for `prefer` and `require`, the
+    /// chain for `verify-ca`, the chain and the host for `verify-full`; against the
+    /// `sslrootcert` file when given, else the system's authorities.
+    static func tlsConfiguration(_ location: IndexDatabaseLocation.PostgresLocation) -> TLSConfiguration {
+        var configuration = TLSConfiguration.makeClientConfiguration()
+        switch location.tls {
+        case .disable, .prefer, .require: configuration.certificateVerification = .none
+        case .verifyCA: configuration.certificateVerification = .noHostnameVerification
+        case .verifyFull: configuration.certificateVerification = .fullVerification
+        }
+        if let file = location.rootCertificates { configuration.trustRoots = .file(file) }
+        return configuration
     }
 
     private init(client: PostgresClient, logger: Logger) {
@@ -72,26 +117,53 @@ public final class PostgresIndexDatabase: IndexDatabase {
     public func query<Statement: IndexStatement>(_ statement: Statement.Type, _ binds: [IndexValue]) async throws -> [IndexRow] {
         let sql = Statement.sql(for: .postgres)
         guard preparing.load(ordering: .relaxed) else { return try await query(sql, binds) }
-        let prepared = Prepared<Statement>(bindings: try Self.statement(sql, binds).binds)
+        let unnamed = try Self.statement(sql, binds)
+        let prepared = Prepared<Statement>(bindings: unnamed.binds)
         let (client, logger) = (client, logger)
+        let started = ContinuousClock.now
         let outcome = try await Self.withinDeadline { () async throws -> PreparedOutcome in
             do {
                 return .rows(try await client.execute(prepared, logger: logger).reduce(into: []) { $0.append($1) })
-            } catch let error as PSQLError where Self.lostPreparedStatement(error) {
-                return .lost
+            } catch let error as PSQLError where error.serverInfo != nil {
+                return .refused(lost: Self.lostPreparedStatement(error))
             }
         }
-        if case .rows(let rows) = outcome { return rows }
-        if preparing.exchange(false, ordering: .relaxed) {
-            logger.notice("index statements are sent unprepared from now on: the database's connections do not keep prepared statements (a pooler in transaction mode?)")
+        switch outcome {
+        case .rows(let rows):
+            return rows
+        case .refused(lost: true):
+            if preparing.exchange(false, ordering: .relaxed) {
+                logger.notice("index statements are sent unprepared from now on: the database's connections do not keep prepared statements (a pooler in transaction mode?)")
+            }
+        case .refused(lost: false):
+            break
         }
-        return try await query(sql, binds)
+        // Sent unnamed, within what is left of the deadline. A server error on the prepared
+        // path may be a failed preparation (a lock timeout, a cancel), which postgres-nio
+        // keeps for that connection and answers at once from then on; the unnamed statement
+        // is planned afresh, and a statement that is itself wrong fails here with its reason.
+        let remaining = max(Self.deadline - (ContinuousClock.now - started), .milliseconds(100))
+        return try await Self.withinDeadline(remaining) { try await Self.rows(client.query(unnamed, logger: logger)) }
     }
 
-    /// What a prepared statement came to: its rows, or the server not knowing it.
+    /// What a prepared statement came to: its rows, or the server's refusal, which `lost`
+    /// when the statement was not the server's to run.
     enum PreparedOutcome: Sendable {
         case rows([IndexRow])
-        case lost
+        case refused(lost: Bool)
+    }
+
+    /// A prepared statement's name: the statement's own and a hash of its text, so a
+    /// server connection another instance (another version) prepared it on through a
+    /// pooler never runs other text under the name.
+    static func preparedName(_ name: String, sql: String) -> String {
+        // FNV-1a: the same for every process and build, which Swift's `Hasher` is not.
+        var hash: UInt32 = 2_166_136_261
+        for byte in sql.utf8 {
+            hash = (hash ^ UInt32(byte)) &* 16_777_619
+        }
+        let hex = String(hash, radix: 16)
+        return "pier_\(name)_" + String(repeating: "0", count: 8 - hex.count) + hex
     }
 
     /// Whether the server says a prepared statement does not exist (SQLSTATE 26000) or
@@ -101,11 +173,11 @@ public final class PostgresIndexDatabase: IndexDatabase {
         return state == "26000" || state == "42P05"
     }
 
-    /// An ``IndexStatement`` as postgres-nio prepares it: once per connection, under the
-    /// statement's own name, its rows read as every other statement's.
+    /// An ``IndexStatement`` as postgres-nio prepares it: once per connection, its rows
+    /// read as every other statement's.
     struct Prepared<Statement: IndexStatement>: PostgresPreparedStatement {
         typealias Row = IndexRow
-        static var name: String { Statement.name }
+        static var name: String { PostgresIndexDatabase.preparedName(Statement.name, sql: sql) }
         static var sql: String { Statement.sql(for: .postgres) }
         let bindings: PostgresBindings
 
@@ -209,9 +281,10 @@ public final class PostgresIndexDatabase: IndexDatabase {
         }
     }
 
-    /// The server's own message (PSQLError's description hides it by design).
+    /// The server's own message (PSQLError's description hides it by design), or what
+    /// failed underneath (a refused connection, a TLS handshake).
     static func failure(_ error: PSQLError) -> IndexError {
-        let message = error.serverInfo?[.message] ?? "\(error.code)"
+        let message = error.serverInfo?[.message] ?? error.underlying.map { "\(error.code): \($0)" } ?? "\(error.code)"
         let state = error.serverInfo?[.sqlState].map { " (SQLSTATE \($0))" } ?? ""
         return .database(message + state)
     }

@@ -68,6 +68,7 @@ struct SearchSQL: Sendable {
     /// `total`: one planning and one round trip for a search naming a few repositories
     /// (`$2` the page's size, `$3` its offset).
     enum Page: IndexStatement {
+        static let name = "search_page"
         static let texts = (sqlite: text(.sqlite), postgres: text(.postgres))
         static func text(_ sql: SearchSQL) -> String {
             "SELECT \(select), COUNT(*) OVER () AS total FROM \(sql.from) ORDER BY \(sql.order) LIMIT $2 OFFSET $3"
@@ -78,6 +79,7 @@ struct SearchSQL: Sendable {
     /// The first `$2` matches of the words (`$1`), for a caller who sees only some
     /// repositories: they are filtered before the page is cut.
     enum Matches: IndexStatement {
+        static let name = "search_matches"
         static let texts = (sqlite: text(.sqlite), postgres: text(.postgres))
         static func text(_ sql: SearchSQL) -> String {
             "SELECT \(select) FROM \(sql.from) ORDER BY \(sql.order) LIMIT $2"
@@ -87,6 +89,7 @@ struct SearchSQL: Sendable {
 
     /// How many repositories the words (`$1`) match.
     enum Count: IndexStatement {
+        static let name = "search_count"
         static func sql(for engine: IndexEngine) -> String { words(engine).count }
     }
 }

@@ -1,6 +1,7 @@
 """The index on PostgreSQL, where that engine differs from SQLite: its full-text index, the
-statements it keeps prepared, and PgBouncer between Pier and the server. Every other index
-behaviour runs on both engines (`--index=postgres` in scripts/test.sh)."""
+statements it keeps prepared, PgBouncer between Pier and the server, and TLS to a server
+with a certificate of its own. Every other index behaviour runs on both engines
+(`--index=postgres` in scripts/test.sh)."""
 
 from __future__ import annotations
 
@@ -12,6 +13,8 @@ import pytest
 from harness import Registry, images
 from harness.index_api import api, eventually
 from harness.pgbouncer import PgBouncer, missing_pgbouncer
+from harness.pki import CA
+from harness.postgres import PostgreSQL
 from harness.tools import in_ci
 
 pytestmark = pytest.mark.pier_only
@@ -59,23 +62,49 @@ def test_pushed_documents_go_straight_into_the_full_text_tree_not_a_pending_list
     assert found(srv, "service-3") == ["team/service-3"]
 
 
+def logging_statements(postgres) -> str:
+    """A fresh database whose every statement the server logs; its URL."""
+    url = postgres.new_database()
+    postgres.sql("postgres", f"ALTER DATABASE {database_name(url)} SET log_statement = 'all'")
+    return url
+
+
 def test_a_search_naming_a_repository_runs_as_a_prepared_statement(make_server, postgres):
     """The server plans the search once per connection, not once per request: its log
-    shows the statement executed by name, and the answers are the same."""
-    url = postgres.new_database()
-    name = database_name(url)
-    postgres.sql("postgres", f"ALTER DATABASE {name} SET log_statement = 'all'")
-    srv = make_server("pier", config={"index": {"database": url}})
+    shows the page (with its count) and, past the last page, the count executed by name,
+    and the answers are the same."""
+    srv = make_server("pier", config={"index": {"database": logging_statements(postgres)}})
     push_services(srv, 3)
     for _ in range(8):
         assert found(srv, "service-2") == ["team/service-2"]
     assert found(srv, "service", page_size=2, page=5) == []
     log = postgres.log_path.read_text(errors="replace")
-    assert "execute Index.SearchSQL.Page:" in log
-    assert "execute Index.SearchSQL.Count:" in log
+    assert "execute pier_search_page_" in log
+    assert "execute pier_search_count_" in log
 
 
-def test_the_index_works_through_pgbouncer_in_transaction_pooling(make_server, postgres, pgbouncer):
+def test_a_search_by_a_caller_who_sees_only_some_repositories_runs_prepared(make_server, postgres, htpasswd):
+    """With access rules, the matches are read by a prepared statement, then filtered."""
+    users = {"alice": "alice-pw"}
+    policy = {"rules": [{"repository": "team/**", "users": ["alice"], "actions": ["pull", "push"]}]}
+    srv = make_server("pier", config={"index": {"database": logging_statements(postgres)}, "access": policy,
+                                      "auth": {"htpasswd": {"realm": "pier", "path": str(htpasswd(users))}}},
+                      auth=("alice", "alice-pw"))
+    reg = Registry(srv.url, auth=("alice", "alice-pw"))
+    for i in range(3):
+        reg.push(f"team/service-{i}", "v1", images.image(i + 1))
+
+    def search(query: str) -> list[str]:
+        r = api(srv, "/api/v1/search", auth=("alice", "alice-pw"), params={"q": query})
+        assert r.status_code == 200, r.text
+        return [hit["name"] for hit in r.json()["results"]]
+
+    assert eventually(lambda: len(search("service")) == 3)
+    assert search("service-1") == ["team/service-1"]
+    assert "execute pier_search_matches_" in postgres.log_path.read_text(errors="replace")
+
+
+def test_the_index_works_through_pgbouncer_in_transaction_pooling(pgbouncer, postgres, make_server):
     """Behind PgBouncer each transaction may run on another server connection: Pier
     connects (no startup parameter PgBouncer refuses), migrates, records pushes, and
     searches answer right once prepared statements turn out not to survive; from then on
@@ -92,3 +121,45 @@ def test_the_index_works_through_pgbouncer_in_transaction_pooling(make_server, p
     assert answers == [[f"team/service-{i % 4}"] for i in range(64)]
     assert api(srv, "/api/v1/repositories/team/service-1").json()["name"] == "team/service-1"
     assert "sent unprepared" in srv.log
+
+
+@pytest.fixture
+def tls_postgres(postgres, tmp_path):
+    """A PostgreSQL serving TLS with a certificate from an authority of its own, as Debian's
+    default cluster (a self-signed certificate) or a managed database does."""
+    ca = CA("Pier e2e database CA")
+    pg = PostgreSQL(tmp_path / "pg-tls", tls=ca.server_cert()).start()
+    yield pg, ca
+    pg.stop()
+
+
+def encrypted_sessions(pg: PostgreSQL, database: str) -> int:
+    """Sessions on `database`, other than psql's own, that run over TLS."""
+    return int(pg.sql(database, "SELECT count(*) FROM pg_stat_ssl s JOIN pg_stat_activity a USING (pid) "
+                                "WHERE a.datname = current_database() AND s.ssl AND a.pid <> pg_backend_pid()"))
+
+
+@pytest.mark.parametrize("mode", ["require", "verify-full with its authority"])
+def test_the_index_reaches_a_postgres_over_tls_as_libpq_would(tls_postgres, make_server, tmp_path, mode):
+    """`require` encrypts without checking the certificate, as libpq does (a server with a
+    certificate of its own is reached); `verify-full` checks it against `sslrootcert`."""
+    pg, ca = tls_postgres
+    url = pg.new_database()
+    query = "sslmode=require" if mode == "require" else f"sslmode=verify-full&sslrootcert={ca.write(tmp_path / 'db-ca.pem')}"
+    srv = make_server("pier", config={"index": {"database": url.split("?")[0] + "?" + query}})
+    push_services(srv, 2)
+    assert encrypted_sessions(pg, database_name(url)) >= 1
+
+
+def test_the_index_refuses_a_postgres_whose_certificate_another_authority_signed(tls_postgres, make_server, tmp_path):
+    """`verify-full` against the wrong authority: no connection, the registry serves on
+    without its index, and the log says why."""
+    pg, _ = tls_postgres
+    other = CA("Another CA").write(tmp_path / "other-ca.pem")
+    url = pg.new_database().split("?")[0] + f"?sslmode=verify-full&sslrootcert={other}"
+    srv = make_server("pier", config={"index": {"database": url}})
+    reg = Registry(srv.url)
+    assert eventually(lambda: "index database could not be opened" in srv.log, timeout=30)
+    reg.push("team/app", "v1", images.image(1))
+    assert reg.get_manifest("team/app", "v1").status_code == 200
+    assert "CERTIFICATE_VERIFY_FAILED" in srv.log

@@ -1,3 +1,4 @@
+import NIOSSL
 import Testing
 @testable import Index
 
@@ -6,23 +7,44 @@ import Testing
 @Suite struct IndexDatabaseLocationTests {
     @Test func aPostgresURLIsReadWithItsDefaultsAndEscapes() throws {
         let location = try IndexDatabaseLocation(url: "postgresql://pier:p%40ss@db.internal/registry")
-        #expect(location == .postgres(.init(host: "db.internal", port: 5432, user: "pier", password: "p@ss", database: "registry", tls: .prefer)))
+        #expect(location == .postgres(.init(
+            host: "db.internal", port: 5432, user: "pier", password: "p@ss", database: "registry", tls: .prefer, rootCertificates: nil
+        )))
         #expect(location.description == "postgres://pier@db.internal:5432/registry")
     }
 
-    @Test func sslModeFollowsLibpqNames() throws {
-        for (mode, expected) in [("disable", IndexDatabaseLocation.PostgresLocation.TLSMode.disable), ("require", .require), ("verify-full", .require)] {
-            guard case .postgres(let p) = try IndexDatabaseLocation(url: "postgres://u@h:6432/d?sslmode=\(mode)") else {
+    @Test func sslModeFollowsLibpqNamesAndMeanings() throws {
+        let cases: [(String, IndexDatabaseLocation.PostgresLocation.TLSMode, String?)] = [
+            ("sslmode=disable", .disable, nil), ("sslmode=allow", .disable, nil), ("sslmode=require", .require, nil),
+            ("sslmode=verify-ca", .verifyCA, nil), ("sslmode=verify-full", .verifyFull, nil),
+            ("sslmode=verify-full&sslrootcert=/etc/pier/db-ca.pem", .verifyFull, "/etc/pier/db-ca.pem"),
+            // libpq: `require` with a root certificate file checks the chain.
+            ("sslmode=require&sslrootcert=/etc/pier/db-ca.pem", .verifyCA, "/etc/pier/db-ca.pem"),
+        ]
+        for (query, mode, roots) in cases {
+            guard case .postgres(let p) = try IndexDatabaseLocation(url: "postgres://u@h:6432/d?\(query)") else {
                 Issue.record("not postgres")
                 return
             }
-            #expect(p.tls == expected && p.port == 6432)
+            #expect(p.tls == mode && p.rootCertificates == roots && p.port == 6432, "\(query)")
         }
+    }
+
+    @Test func onlyTheVerifyingModesCheckTheServersCertificate() throws {
+        func verification(_ query: String) throws -> CertificateVerification? {
+            guard case .postgres(let p) = try IndexDatabaseLocation(url: "postgres://u@h/d?\(query)") else { return nil }
+            return PostgresIndexDatabase.tlsConfiguration(p).certificateVerification
+        }
+        #expect(try verification("sslmode=prefer") == CertificateVerification.none)
+        #expect(try verification("sslmode=require") == CertificateVerification.none)
+        #expect(try verification("sslmode=verify-ca") == .noHostnameVerification)
+        #expect(try verification("sslmode=verify-full") == .fullVerification)
     }
 
     @Test(arguments: [
         "postgres://u:secret@h", "postgres://u:secret@/d", "postgres://u:secret@h/d?sslmode=sometimes",
         "postgres://u:secret@h/d?host=/run/postgresql", "mysql://u:secret@h/d", "sqlite://relative.db",
+        "postgres://u:secret@h/d?sslmode=prefer&sslrootcert=/ca.pem", "postgres://u:secret@h/d?sslmode=require&sslrootcert=ca.pem",
     ])
     func aWrongURLIsRefusedWithoutItsPassword(url: String) {
         #expect(throws: IndexError.self) { try IndexDatabaseLocation(url: url) }

@@ -49,7 +49,9 @@ class PostgreSQL(ManagedProcess):
     LIVE: set = set()
     _numbers = itertools.count(1)
 
-    def __init__(self, workdir: Path | str):
+    def __init__(self, workdir: Path | str, tls=None):
+        """`tls`: a server certificate (harness.pki's `Issued`) to serve TLS with, as a
+        production server does; without it the server speaks plain TCP only."""
         self.workdir = Path(workdir)
         self.workdir.mkdir(parents=True, exist_ok=True)
         self.log_path = self.workdir / "postgres.log"
@@ -59,6 +61,7 @@ class PostgreSQL(ManagedProcess):
         self.data = self.home / "data"
         self.port = free_port()
         self.bin = postgres_bin_dir()
+        self.tls = tls
 
     def _as_owner(self, argv: list[str]) -> list[str]:
         return ["runuser", "-u", "postgres", "--"] + argv if os.geteuid() == 0 else argv
@@ -74,10 +77,19 @@ class PostgreSQL(ManagedProcess):
             subprocess.run(self._as_owner([str(self.bin / "initdb"), "-D", str(self.data), "-U", USER, "-A", "trust",
                                            "--no-sync", "-E", "UTF8", "--locale=C"]),
                            check=True, capture_output=True, timeout=120)
+        settings = []
+        if self.tls is not None:
+            # PostgreSQL reads its key only when the key's owner alone may.
+            crt, key = self.tls.write(self.home, "server")
+            os.chmod(key, 0o600)
+            if os.geteuid() == 0:
+                for path in (crt, key):
+                    shutil.chown(path, "postgres", "postgres")
+            settings += ["-c", "ssl=on", "-c", f"ssl_cert_file={crt}", "-c", f"ssl_key_file={key}"]
         cmd = self._as_owner([
             str(self.bin / "postgres"), "-D", str(self.data), "-p", str(self.port), "-k", str(self.home),
             "-c", "listen_addresses=127.0.0.1", "-c", "fsync=off", "-c", "synchronous_commit=off",
-            "-c", "full_page_writes=off", "-c", "max_connections=400",
+            "-c", "full_page_writes=off", "-c", "max_connections=400", *settings,
         ])
         with open(self.log_path, "ab") as logf:
             self.proc = subprocess.Popen(cmd, stdout=logf, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,

@@ -1,0 +1,27 @@
+import Testing
+@testable import Index
+
+/// The search's statements as PostgreSQL keeps them prepared.
+@Suite struct SearchSQLTests {
+    let statements: [any IndexStatement.Type] = [SearchSQL.Page.self, SearchSQL.Matches.self, SearchSQL.Count.self]
+
+    @Test func preparedNamesAreShortDistinctAndFollowTheText() {
+        let names = statements.map { PostgresIndexDatabase.preparedName($0.name, sql: $0.sql(for: .postgres)) }
+        // PostgreSQL cuts a name at 63 bytes: two cut alike would be one statement.
+        #expect(names.allSatisfy { $0.utf8.count <= 63 })
+        #expect(Set(names).count == names.count)
+        // Another version's text is another name, so a pooled server connection prepared
+        // by an older instance never runs the wrong text under it.
+        let page = SearchSQL.Page.sql(for: .postgres)
+        #expect(PostgresIndexDatabase.preparedName("search_page", sql: page) != PostgresIndexDatabase.preparedName("search_page", sql: page + " "))
+        #expect(PostgresIndexDatabase.preparedName("search_page", sql: page) == PostgresIndexDatabase.preparedName("search_page", sql: page))
+    }
+
+    @Test func theWordsAreTheFirstPlaceholderOnBothEngines() {
+        for engine in [IndexEngine.sqlite, .postgres] {
+            #expect(SearchSQL.Page.sql(for: engine).hasSuffix("LIMIT $2 OFFSET $3"))
+            #expect(SearchSQL.Matches.sql(for: engine).hasSuffix("LIMIT $2"))
+            for statement in statements { #expect(statement.sql(for: engine).contains("$1")) }
+        }
+    }
+}
