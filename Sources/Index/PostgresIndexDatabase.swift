@@ -109,7 +109,7 @@ public final class PostgresIndexDatabase: IndexDatabase {
     public func query(_ sql: String, _ binds: [IndexValue]) async throws -> [IndexRow] {
         let statement = try Self.statement(sql, binds)
         let (client, logger) = (client, logger)
-        return try await Self.withinDeadline {
+        return try await Self.answering {
             try await Self.rows(client.query(statement, logger: logger))
         }
     }
@@ -121,7 +121,7 @@ public final class PostgresIndexDatabase: IndexDatabase {
         let prepared = Prepared<Statement>(bindings: unnamed.binds)
         let (client, logger) = (client, logger)
         let started = ContinuousClock.now
-        let outcome = try await Self.withinDeadline { () async throws -> PreparedOutcome in
+        let outcome = try await Self.answering { () async throws -> PreparedOutcome in
             do {
                 return .rows(try await client.execute(prepared, logger: logger).reduce(into: []) { $0.append($1) })
             } catch let error as PSQLError where error.serverInfo != nil {
@@ -143,7 +143,7 @@ public final class PostgresIndexDatabase: IndexDatabase {
         // keeps for that connection and answers at once from then on; the unnamed statement
         // is planned afresh, and a statement that is itself wrong fails here with its reason.
         let remaining = max(Self.deadline - (ContinuousClock.now - started), .milliseconds(100))
-        return try await Self.withinDeadline(remaining) { try await Self.rows(client.query(unnamed, logger: logger)) }
+        return try await Self.answering(within: remaining) { try await Self.rows(client.query(unnamed, logger: logger)) }
     }
 
     /// What a prepared statement came to: its rows, or the server's refusal, which `lost`
@@ -205,6 +205,44 @@ public final class PostgresIndexDatabase: IndexDatabase {
                     }
                 }
             }
+        }
+    }
+
+    /// Runs one statement, answering after `limit` at the latest. postgres-nio cannot cancel
+    /// a statement the server holds (a lock wait, a peer gone silent), and a task group
+    /// waits for its children: the statement is left to finish on its own, its connection
+    /// returned to the pool then, while the request fails now. Only for work that captures
+    /// nothing the caller must outlive (not a transaction's body).
+    static func answering<T: Sendable>(within limit: Duration = deadline, _ work: @escaping @Sendable () async throws -> T) async throws -> T {
+        let waiting = Waiting<T>()
+        return try await withCheckedThrowingContinuation { continuation in
+            waiting.continuation.withLock { $0 = continuation }
+            let timer = Task {
+                try await Task.sleep(for: limit)
+                waiting.resume(with: .failure(IndexError.database("no answer within \(limit)")))
+            }
+            Task {
+                let result: Result<T, any Error>
+                do {
+                    result = .success(try await work())
+                } catch let error as PSQLError {
+                    result = .failure(failure(error))
+                } catch {
+                    result = .failure(error)
+                }
+                timer.cancel()
+                waiting.resume(with: result)
+            }
+        }
+    }
+
+    /// A caller waiting for the first of a statement's answer and its deadline.
+    private final class Waiting<T: Sendable>: Sendable {
+        let continuation = Mutex<CheckedContinuation<T, any Error>?>(nil)
+
+        /// Resumes the caller, once: whatever comes second finds nobody waiting.
+        func resume(with result: Result<T, any Error>) {
+            continuation.withLock { $0.take() }?.resume(with: result)
         }
     }
 

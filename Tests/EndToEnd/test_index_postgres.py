@@ -5,6 +5,7 @@ with a certificate of its own. Every other index behaviour runs on both engines
 
 from __future__ import annotations
 
+import subprocess
 from concurrent.futures import ThreadPoolExecutor
 from urllib.parse import urlparse
 
@@ -163,3 +164,32 @@ def test_the_index_refuses_a_postgres_whose_certificate_another_authority_signed
     reg.push("team/app", "v1", images.image(1))
     assert reg.get_manifest("team/app", "v1").status_code == 200
     assert "CERTIFICATE_VERIFY_FAILED" in srv.log
+
+
+def test_a_statement_the_server_holds_fails_its_request_instead_of_holding_it(make_server, postgres):
+    """A table locked by another session (a migration, an administrator's transaction)
+    holds every statement reading it: the request answers 503 at the statement's deadline
+    while the lock is still held, and the index answers again once it is gone."""
+    url = postgres.new_database()
+    srv = make_server("pier", config={"index": {"database": url}})
+    push_services(srv, 1)
+    holder = subprocess.Popen(
+        [str(postgres.bin / "psql"), "-h", "127.0.0.1", "-p", str(postgres.port), "-U", "pier", "-d", database_name(url),
+         "-c", "BEGIN; LOCK TABLE repositories IN ACCESS EXCLUSIVE MODE; SELECT pg_sleep(120);"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+    locked = database_name(url)
+    holders = ("FROM pg_locks l JOIN pg_class c ON c.oid = l.relation "
+               "WHERE c.relname = 'repositories' AND l.mode = 'AccessExclusiveLock' AND l.granted")
+    try:
+        assert eventually(lambda: postgres.sql(locked, f"SELECT count(*) {holders}").strip() == "1")
+        r = api(srv, "/api/v1/repositories/team/service-0")
+        assert r.status_code == 503, r.text
+        assert holder.poll() is None and postgres.sql(locked, f"SELECT count(*) {holders}").strip() == "1", \
+            "the lock was released before the request answered"
+    finally:
+        # The server notices a client gone only when it next talks to it: end the session.
+        postgres.sql(locked, f"SELECT pg_terminate_backend(l.pid) {holders}")
+        holder.kill()
+        holder.wait()
+    assert eventually(lambda: api(srv, "/api/v1/repositories/team/service-0").status_code == 200, timeout=30)
