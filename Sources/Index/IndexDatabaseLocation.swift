@@ -58,7 +58,11 @@ public enum IndexDatabaseLocation: Sendable, Equatable, CustomStringConvertible 
         guard !database.isEmpty, !database.contains("/") else {
             throw .unsupportedDatabase(Self.redacted(url), reason: "names no database (postgres://user@host/database)")
         }
-        let mode = query["sslmode"] ?? "prefer"
+        var rootCertificates = query["sslrootcert"].flatMap { $0.isEmpty ? nil : $0 }
+        // libpq 16: `sslrootcert=system` is the system's authorities, and the host checked.
+        let systemRoots = rootCertificates == "system"
+        if systemRoots { rootCertificates = nil }
+        let mode = query["sslmode"] ?? (systemRoots ? "verify-full" : "prefer")
         var tls: PostgresLocation.TLSMode
         switch mode {
         case "disable", "allow": tls = .disable
@@ -70,16 +74,16 @@ public enum IndexDatabaseLocation: Sendable, Equatable, CustomStringConvertible 
             }
             tls = known
         }
-        let rootCertificates = query["sslrootcert"].flatMap { $0.isEmpty ? nil : $0 }
+        if systemRoots, tls != .verifyFull {
+            throw .unsupportedDatabase(Self.redacted(url), reason: "sslrootcert=system needs sslmode=verify-full (its default)")
+        }
         if let rootCertificates {
             guard rootCertificates.hasPrefix("/") else {
                 throw .unsupportedDatabase(Self.redacted(url), reason: "sslrootcert must be an absolute path")
             }
-            // libpq: `require` with a root certificate file checks the chain, as verify-ca.
+            // libpq: `require` with a root certificate file checks the chain, as verify-ca;
+            // `prefer` and `disable` check nothing, with or without one.
             if tls == .require { tls = .verifyCA }
-            guard tls != .disable, tls != .prefer else {
-                throw .unsupportedDatabase(Self.redacted(url), reason: "sslrootcert needs sslmode require, verify-ca or verify-full")
-            }
         }
         for key in query.keys where key != "sslmode" && key != "sslrootcert" {
             throw .unsupportedDatabase(Self.redacted(url), reason: "parameter '\(key)' is not supported (only sslmode and sslrootcert)")

@@ -25,6 +25,9 @@ public final class PostgresIndexDatabase: IndexDatabase {
     /// the first statement proves the pool answers.
     public static func open(_ location: IndexDatabaseLocation.PostgresLocation, logger: Logger) async throws -> PostgresIndexDatabase {
         try await probe(location, logger: logger)
+        if location.tls == .require {
+            logger.info("TLS to the index database does not check the server's certificate (sslmode=require, as libpq); sslmode=verify-full does")
+        }
         let tls: PostgresClient.Configuration.TLS
         switch location.tls {
         case .disable: tls = .disable
@@ -125,18 +128,20 @@ public final class PostgresIndexDatabase: IndexDatabase {
             do {
                 return .rows(try await client.execute(prepared, logger: logger).reduce(into: []) { $0.append($1) })
             } catch let error as PSQLError where error.serverInfo != nil {
-                return .refused(lost: Self.lostPreparedStatement(error))
+                return .refused(state: error.serverInfo?[.sqlState] ?? "")
             }
         }
         switch outcome {
         case .rows(let rows):
             return rows
-        case .refused(lost: true):
+        case .refused(let state) where Self.lostPreparedStatement(state):
             if preparing.exchange(false, ordering: .relaxed) {
                 logger.notice("index statements are sent unprepared from now on: the database's connections do not keep prepared statements (a pooler in transaction mode?)")
             }
-        case .refused(lost: false):
-            break
+        case .refused(let state):
+            // A failed preparation stays failed on its connection (postgres-nio keeps it):
+            // there the statement is sent unnamed from now on.
+            logger.debug("a prepared index statement was refused; sent unnamed", metadata: ["statement": "\(Statement.name)", "sqlstate": "\(state)"])
         }
         // Sent unnamed, within what is left of the deadline. A server error on the prepared
         // path may be a failed preparation (a lock timeout, a cancel), which postgres-nio
@@ -146,11 +151,11 @@ public final class PostgresIndexDatabase: IndexDatabase {
         return try await Self.answering(within: remaining) { try await Self.rows(client.query(unnamed, logger: logger)) }
     }
 
-    /// What a prepared statement came to: its rows, or the server's refusal, which `lost`
-    /// when the statement was not the server's to run.
+    /// What a prepared statement came to: its rows, or the server's refusal with its
+    /// SQLSTATE.
     enum PreparedOutcome: Sendable {
         case rows([IndexRow])
-        case refused(lost: Bool)
+        case refused(state: String)
     }
 
     /// A prepared statement's name: the statement's own and a hash of its text, so a
@@ -168,9 +173,8 @@ public final class PostgresIndexDatabase: IndexDatabase {
 
     /// Whether the server says a prepared statement does not exist (SQLSTATE 26000) or
     /// already does (42P05): the statements of this connection are not the server's.
-    static func lostPreparedStatement(_ error: PSQLError) -> Bool {
-        guard let state = error.serverInfo?[.sqlState] else { return false }
-        return state == "26000" || state == "42P05"
+    static func lostPreparedStatement(_ state: String) -> Bool {
+        state == "26000" || state == "42P05"
     }
 
     /// An ``IndexStatement`` as postgres-nio prepares it: once per connection, its rows
@@ -211,38 +215,80 @@ public final class PostgresIndexDatabase: IndexDatabase {
     /// Runs one statement, answering after `limit` at the latest. postgres-nio cannot cancel
     /// a statement the server holds (a lock wait, a peer gone silent), and a task group
     /// waits for its children: the statement is left to finish on its own, its connection
-    /// returned to the pool then, while the request fails now. Only for work that captures
-    /// nothing the caller must outlive (not a transaction's body).
+    /// returned to the pool then, while the request fails now. The work is cancelled all
+    /// the same, which drops it while it still waits for a connection (so a held pool does
+    /// not queue every later request's statement behind it), and a caller cancelled (its
+    /// client gone) is answered at once. Only for work that captures nothing the caller
+    /// must outlive (not a transaction's body).
     static func answering<T: Sendable>(within limit: Duration = deadline, _ work: @escaping @Sendable () async throws -> T) async throws -> T {
         let waiting = Waiting<T>()
-        return try await withCheckedThrowingContinuation { continuation in
-            waiting.continuation.withLock { $0 = continuation }
-            let timer = Task {
-                try await Task.sleep(for: limit)
-                waiting.resume(with: .failure(IndexError.database("no answer within \(limit)")))
-            }
-            Task {
-                let result: Result<T, any Error>
-                do {
-                    result = .success(try await work())
-                } catch let error as PSQLError {
-                    result = .failure(failure(error))
-                } catch {
-                    result = .failure(error)
+        return try await withTaskCancellationHandler {
+            try await withCheckedThrowingContinuation { continuation in
+                guard waiting.wait(continuation) else { return }
+                let worker = Task {
+                    let result: Result<T, any Error>
+                    do {
+                        result = .success(try await work())
+                    } catch let error as PSQLError {
+                        result = .failure(failure(error))
+                    } catch {
+                        result = .failure(error)
+                    }
+                    waiting.resume(with: result)
                 }
-                timer.cancel()
-                waiting.resume(with: result)
+                let timer = Task {
+                    guard (try? await Task.sleep(for: limit)) != nil else { return }
+                    waiting.resume(with: .failure(IndexError.database("no answer within \(limit)")))
+                }
+                waiting.hold([worker, timer])
             }
+        } onCancel: {
+            waiting.resume(with: .failure(CancellationError()))
         }
     }
 
-    /// A caller waiting for the first of a statement's answer and its deadline.
+    /// A caller waiting for the first of a statement's answer, its deadline and its own
+    /// cancellation; whichever comes first answers it and cancels the rest.
     private final class Waiting<T: Sendable>: Sendable {
-        let continuation = Mutex<CheckedContinuation<T, any Error>?>(nil)
+        private struct State {
+            var continuation: CheckedContinuation<T, any Error>?
+            var tasks: [Task<Void, Never>] = []
+            /// Answered (or cancelled) already.
+            var over = false
+        }
 
-        /// Resumes the caller, once: whatever comes second finds nobody waiting.
+        private let state = Mutex(State())
+
+        /// Keeps the caller's continuation; false when the caller was cancelled before it
+        /// waited (the continuation is answered at once).
+        func wait(_ continuation: CheckedContinuation<T, any Error>) -> Bool {
+            let over = state.withLock { state in
+                if !state.over { state.continuation = continuation }
+                return state.over
+            }
+            if over { continuation.resume(throwing: CancellationError()) }
+            return !over
+        }
+
+        /// The tasks to cancel once the caller is answered; cancelled at once if it was.
+        func hold(_ tasks: [Task<Void, Never>]) {
+            let over = state.withLock { state in
+                if !state.over { state.tasks = tasks }
+                return state.over
+            }
+            if over { for task in tasks { task.cancel() } }
+        }
+
+        /// Answers the caller, once: whatever comes later finds nobody waiting.
         func resume(with result: Result<T, any Error>) {
-            continuation.withLock { $0.take() }?.resume(with: result)
+            let (continuation, tasks) = state.withLock { state -> (CheckedContinuation<T, any Error>?, [Task<Void, Never>]) in
+                guard !state.over else { return (nil, []) }
+                state.over = true
+                defer { state.continuation = nil; state.tasks = [] }
+                return (state.continuation, state.tasks)
+            }
+            continuation?.resume(with: result)
+            for task in tasks { task.cancel() }
         }
     }
 

@@ -5,6 +5,7 @@ with a certificate of its own. Every other index behaviour runs on both engines
 
 from __future__ import annotations
 
+import os
 import subprocess
 from concurrent.futures import ThreadPoolExecutor
 from urllib.parse import urlparse
@@ -152,6 +153,23 @@ def test_the_index_reaches_a_postgres_over_tls_as_libpq_would(tls_postgres, make
     assert encrypted_sessions(pg, database_name(url)) >= 1
 
 
+def test_verify_full_checks_the_host_and_verify_ca_only_the_chain(make_server, tmp_path):
+    """A certificate from the right authority for another host name: `verify-ca` takes it,
+    `verify-full` refuses it and says why."""
+    ca = CA("Pier e2e database CA")
+    pg = PostgreSQL(tmp_path / "pg-misnamed", tls=ca.issue("db.internal", dns=("db.internal",))).start()
+    try:
+        roots = ca.write(tmp_path / "db-ca.pem")
+        url = pg.new_database().split("?")[0]
+        chain = make_server("pier", config={"index": {"database": f"{url}?sslmode=verify-ca&sslrootcert={roots}"}})
+        push_services(chain, 1)
+        host = make_server("pier", config={"index": {"database": f"{url}?sslmode=verify-full&sslrootcert={roots}"}})
+        assert eventually(lambda: "index database could not be opened" in host.log, timeout=30)
+        assert "CERTIFICATE_VERIFY_FAILED" in host.log or "hostname" in host.log.lower(), host.log[-2000:]
+    finally:
+        pg.stop()
+
+
 def test_the_index_refuses_a_postgres_whose_certificate_another_authority_signed(tls_postgres, make_server, tmp_path):
     """`verify-full` against the wrong authority: no connection, the registry serves on
     without its index, and the log says why."""
@@ -176,7 +194,7 @@ def test_a_statement_the_server_holds_fails_its_request_instead_of_holding_it(ma
     holder = subprocess.Popen(
         [str(postgres.bin / "psql"), "-h", "127.0.0.1", "-p", str(postgres.port), "-U", "pier", "-d", database_name(url),
          "-c", "BEGIN; LOCK TABLE repositories IN ACCESS EXCLUSIVE MODE; SELECT pg_sleep(120);"],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env={**os.environ, "PGAPPNAME": "pier-test-lock-holder"},
     )
     locked = database_name(url)
     holders = ("FROM pg_locks l JOIN pg_class c ON c.oid = l.relation "
@@ -189,7 +207,8 @@ def test_a_statement_the_server_holds_fails_its_request_instead_of_holding_it(ma
             "the lock was released before the request answered"
     finally:
         # The server notices a client gone only when it next talks to it: end the session.
-        postgres.sql(locked, f"SELECT pg_terminate_backend(l.pid) {holders}")
+        postgres.sql(locked, "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                             "WHERE application_name = 'pier-test-lock-holder'")
         holder.kill()
         holder.wait()
     assert eventually(lambda: api(srv, "/api/v1/repositories/team/service-0").status_code == 200, timeout=30)

@@ -20,6 +20,10 @@ import Testing
             ("sslmode=verify-full&sslrootcert=/etc/pier/db-ca.pem", .verifyFull, "/etc/pier/db-ca.pem"),
             // libpq: `require` with a root certificate file checks the chain.
             ("sslmode=require&sslrootcert=/etc/pier/db-ca.pem", .verifyCA, "/etc/pier/db-ca.pem"),
+            // …and `prefer` checks nothing, with one or without (psql accepts the pair).
+            ("sslrootcert=/etc/pier/db-ca.pem", .prefer, "/etc/pier/db-ca.pem"),
+            // libpq 16: the system's authorities, the host checked.
+            ("sslrootcert=system", .verifyFull, nil),
         ]
         for (query, mode, roots) in cases {
             guard case .postgres(let p) = try IndexDatabaseLocation(url: "postgres://u@h:6432/d?\(query)") else {
@@ -44,7 +48,7 @@ import Testing
     @Test(arguments: [
         "postgres://u:secret@h", "postgres://u:secret@/d", "postgres://u:secret@h/d?sslmode=sometimes",
         "postgres://u:secret@h/d?host=/run/postgresql", "mysql://u:secret@h/d", "sqlite://relative.db",
-        "postgres://u:secret@h/d?sslmode=prefer&sslrootcert=/ca.pem", "postgres://u:secret@h/d?sslmode=require&sslrootcert=ca.pem",
+        "postgres://u:secret@h/d?sslmode=require&sslrootcert=system", "postgres://u:secret@h/d?sslmode=require&sslrootcert=ca.pem",
     ])
     func aWrongURLIsRefusedWithoutItsPassword(url: String) {
         #expect(throws: IndexError.self) { try IndexDatabaseLocation(url: url) }

@@ -13,6 +13,7 @@ server connections make every such loss show at once instead of by chance.
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -34,9 +35,10 @@ def pgbouncer_bin() -> str | None:
 
 
 def pgbouncer_version(binary: str) -> tuple[int, ...]:
+    """`PgBouncer 1.18.0` (or `1.25.0rc1`) as (1, 18, 0); (0,) when unreadable."""
     out = subprocess.run([binary, "--version"], capture_output=True, text=True, timeout=30).stdout
-    words = out.split()
-    return tuple(int(p) for p in words[1].split(".")) if len(words) > 1 and words[0] == "PgBouncer" else (0,)
+    found = re.match(r"PgBouncer (\d+)\.(\d+)(?:\.(\d+))?", out)
+    return tuple(int(n) for n in found.groups() if n is not None) if found else (0,)
 
 
 def missing_pgbouncer() -> str | None:
