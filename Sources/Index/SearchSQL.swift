@@ -69,27 +69,34 @@ struct SearchSQL: Sendable {
     /// (`$2` the page's size, `$3` its offset).
     enum Page: IndexStatement {
         static let name = "search_page"
-        static let texts = (sqlite: text(.sqlite), postgres: text(.postgres))
-        static func text(_ sql: SearchSQL) -> String {
-            "SELECT \(select), COUNT(*) OVER () AS total FROM \(sql.from) ORDER BY \(sql.order) LIMIT $2 OFFSET $3"
-        }
-        static func sql(for engine: IndexEngine) -> String { engine == .sqlite ? texts.sqlite : texts.postgres }
+        static let texts = Texts { "SELECT \(select), COUNT(*) OVER () AS total FROM \($0.from) ORDER BY \($0.order) LIMIT $2 OFFSET $3" }
+        static func sql(for engine: IndexEngine) -> String { texts[engine] }
     }
 
     /// The first `$2` matches of the words (`$1`), for a caller who sees only some
     /// repositories: they are filtered before the page is cut.
     enum Matches: IndexStatement {
         static let name = "search_matches"
-        static let texts = (sqlite: text(.sqlite), postgres: text(.postgres))
-        static func text(_ sql: SearchSQL) -> String {
-            "SELECT \(select) FROM \(sql.from) ORDER BY \(sql.order) LIMIT $2"
-        }
-        static func sql(for engine: IndexEngine) -> String { engine == .sqlite ? texts.sqlite : texts.postgres }
+        static let texts = Texts { "SELECT \(select) FROM \($0.from) ORDER BY \($0.order) LIMIT $2" }
+        static func sql(for engine: IndexEngine) -> String { texts[engine] }
     }
 
     /// How many repositories the words (`$1`) match.
     enum Count: IndexStatement {
         static let name = "search_count"
         static func sql(for engine: IndexEngine) -> String { words(engine).count }
+    }
+
+    /// A statement composed from each engine's SQL once, not per request.
+    struct Texts: Sendable {
+        let sqlite: String
+        let postgres: String
+
+        init(_ compose: (SearchSQL) -> String) {
+            sqlite = compose(.sqlite)
+            postgres = compose(.postgres)
+        }
+
+        subscript(engine: IndexEngine) -> String { engine == .sqlite ? sqlite : postgres }
     }
 }

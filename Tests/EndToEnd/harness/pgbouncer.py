@@ -20,7 +20,7 @@ import subprocess
 import tempfile
 from pathlib import Path
 
-from .postgres import USER, PostgreSQL
+from .postgres import USER, PostgreSQL, as_postgres_user, missing_runuser
 from .process import ManagedProcess
 from .server import free_port
 
@@ -45,9 +45,7 @@ def missing_pgbouncer() -> str | None:
     """Why PgBouncer cannot be started here, or None."""
     if pgbouncer_bin() is None:
         return "PgBouncer is not installed (apt-get install pgbouncer)"
-    if os.geteuid() == 0 and shutil.which("runuser") is None:
-        return "running as root without runuser"
-    return None
+    return missing_runuser()
 
 
 class PgBouncer(ManagedProcess):
@@ -88,13 +86,11 @@ class PgBouncer(ManagedProcess):
             f"logfile = {self.log_path}\n"
             + carried
         )
-        argv = [binary, str(self.home / "pgbouncer.ini")]
         if os.geteuid() == 0:
             os.chmod(self.home, 0o755)
             for path in [self.home, *self.home.iterdir()]:
                 shutil.chown(path, "postgres", "postgres")
-            argv = ["runuser", "-u", "postgres", "--"] + argv
-        self.proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        self.proc = subprocess.Popen(as_postgres_user([binary, str(self.home / "pgbouncer.ini")]), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                                      stdin=subprocess.DEVNULL, start_new_session=True)
         self.returncode = None
         self.LIVE.add(self)

@@ -36,13 +36,24 @@ def postgres_bin_dir() -> Path | None:
     return Path(dirs[-1]) if dirs and (Path(dirs[-1]) / "initdb").exists() else None
 
 
+def as_postgres_user(argv: list[str]) -> list[str]:
+    """`argv` run as the `postgres` user when running as root: PostgreSQL and PgBouncer
+    both refuse to run as root."""
+    return ["runuser", "-u", "postgres", "--"] + argv if os.geteuid() == 0 else argv
+
+
+def missing_runuser() -> str | None:
+    """Why `as_postgres_user` cannot work here, or None."""
+    if os.geteuid() == 0 and shutil.which("runuser") is None:
+        return "running as root without runuser"
+    return None
+
+
 def missing_postgres() -> str | None:
     """Why a PostgreSQL cannot be started here, or None."""
     if postgres_bin_dir() is None:
         return "PostgreSQL is not installed (apt-get install postgresql)"
-    if os.geteuid() == 0 and shutil.which("runuser") is None:
-        return "running as root without runuser"
-    return None
+    return missing_runuser()
 
 
 class PostgreSQL(ManagedProcess):
@@ -63,9 +74,6 @@ class PostgreSQL(ManagedProcess):
         self.bin = postgres_bin_dir()
         self.tls = tls
 
-    def _as_owner(self, argv: list[str]) -> list[str]:
-        return ["runuser", "-u", "postgres", "--"] + argv if os.geteuid() == 0 else argv
-
     def start(self, timeout: float = 60.0) -> "PostgreSQL":
         reason = missing_postgres()
         if reason:
@@ -74,7 +82,7 @@ class PostgreSQL(ManagedProcess):
             os.chmod(self.home, 0o755)
             shutil.chown(self.home, "postgres", "postgres")
         if not self.data.exists():
-            subprocess.run(self._as_owner([str(self.bin / "initdb"), "-D", str(self.data), "-U", USER, "-A", "trust",
+            subprocess.run(as_postgres_user([str(self.bin / "initdb"), "-D", str(self.data), "-U", USER, "-A", "trust",
                                            "--no-sync", "-E", "UTF8", "--locale=C"]),
                            check=True, capture_output=True, timeout=120)
         settings = []
@@ -86,7 +94,7 @@ class PostgreSQL(ManagedProcess):
                 for path in (crt, key):
                     shutil.chown(path, "postgres", "postgres")
             settings += ["-c", "ssl=on", "-c", f"ssl_cert_file={crt}", "-c", f"ssl_key_file={key}"]
-        cmd = self._as_owner([
+        cmd = as_postgres_user([
             str(self.bin / "postgres"), "-D", str(self.data), "-p", str(self.port), "-k", str(self.home),
             "-c", "listen_addresses=127.0.0.1", "-c", "fsync=off", "-c", "synchronous_commit=off",
             "-c", "full_page_writes=off", "-c", "max_connections=400", *settings,
