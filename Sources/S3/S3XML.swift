@@ -22,7 +22,7 @@ public struct S3XML: Sendable {
         let close = Array(("</" + name + ">").utf8)
         var out = [S3XML]()
         var rest = text[...]
-        while let start = rest.utf8.firstRange(of: open) {
+        while let start = Self.find(open, in: rest.utf8) {
             let afterName = rest[start.upperBound...]
             // `<Key>` but not `<KeyMarker>`: the name must end at `>`, `/` or a space.
             guard let next = afterName.utf8.first else { break }
@@ -38,11 +38,27 @@ public struct S3XML: Sendable {
                 continue
             }
             let body = afterName[afterTag...]
-            guard let end = body.utf8.firstRange(of: close) else { break }
+            guard let end = Self.find(close, in: body.utf8) else { break }
             out.append(S3XML(body[..<end.lowerBound]))
             rest = body[end.upperBound...]
         }
         return out
+    }
+
+    /// Where `needle` first occurs in `bytes`: a scan for its first byte, then a compare.
+    /// Both are inlined and specialised here, where `firstRange(of:)` of the string
+    /// processing library runs generic code whose type-metadata lookups took most of a
+    /// tag list's CPU on S3 (a listing holds a few dozen elements, each a scan).
+    static func find(_ needle: [UInt8], in bytes: Substring.UTF8View) -> Range<String.Index>? {
+        guard let first = needle.first else { return nil }
+        var from = bytes.startIndex
+        while let at = bytes[from...].firstIndex(of: first) {
+            if bytes[at...].starts(with: needle) {
+                return at..<bytes.index(at, offsetBy: needle.count)
+            }
+            from = bytes.index(after: at)
+        }
+        return nil
     }
 
     /// Undoes XML's five entities and numeric references, scalar by scalar (an `&` followed

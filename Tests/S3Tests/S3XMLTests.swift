@@ -34,6 +34,26 @@ import Testing
         #expect(xml.blocks("Contents").first?.value("Size") == "1")
     }
 
+    /// The byte search behind every element: a first byte that starts a partial match
+    /// (`<Ke<Key>`) is stepped past, a match at the very end is found, and nothing is
+    /// found in a substring that stops short of it.
+    @Test func findsTheFirstWholeOccurrenceOfTheBytes() throws {
+        let needle = Array("<Key>".utf8)
+        let text: Substring = "x<Ke<<Key>a<Key>"
+        let first = try #require(S3XML.find(needle, in: text.utf8))
+        #expect(text.utf8.distance(from: text.startIndex, to: first.lowerBound) == 5)
+        #expect(String(text[first]) == "<Key>")
+        let rest = text[first.upperBound...]
+        let second = try #require(S3XML.find(needle, in: rest.utf8))
+        #expect(second.upperBound == text.endIndex)
+        #expect(S3XML.find(needle, in: text.dropLast().utf8[rest.startIndex...]) == nil)
+        #expect(S3XML.find(needle, in: Substring("<Ke").utf8) == nil)
+        #expect(S3XML.find([], in: text.utf8) == nil)
+        // A decomposed "e" and accent is other bytes than the composed "é" searched for.
+        let accented: Substring = "e\u{0301}é"
+        #expect(S3XML.find(Array("é".utf8), in: accented.utf8).map { String(accented[$0]) } == "é")
+    }
+
     @Test func anAmpersandBeforeACombiningMarkIsStillEscaped() {
         #expect(S3XML.escape("a&\u{0301}") == "a&amp;\u{0301}")
     }
