@@ -740,7 +740,8 @@ class Run:
             log(f"==> round {round_no}/{self.plan.rounds}")
             if not a.no_ceiling:
                 self.measure_ceilings(round_no)
-            for s in planlib.round_order(self.scenarios, round_no):
+            order = planlib.round_order(self.scenarios, round_no)
+            for index, s in enumerate(order):
                 for i, kind in enumerate(round_kinds(KINDS + (FRONT,), round_no)):
                     if kind == "pier" and self.na_reason(s) or kind not in group_kinds(self.plan.groups[s.group]):
                         continue
@@ -748,10 +749,30 @@ class Run:
                     rec = self.measure(server, s, round_no, i)
                     self.measurements.append(rec)
                     self.progress(rec, LABEL[kind])
+                if round_no == self.plan.rounds and all(t.group != s.group for t in order[index + 1:]):
+                    self.retire(s.group)
+
+    def retire(self, group: str) -> None:
+        """Stops a group's servers after its last row of the last round and removes their
+        stored blobs (logs stay): one round of the full plan pushes ~76 GiB, more than this
+        machine's disk has free, while the groups' blobs never need to be held all at once.
+        With --keep-work everything stays."""
+        if self.args.keep_work:
+            return
+        for key in [k for k in self.servers if k[0] == group]:
+            server = self.servers.pop(key)
+            try:
+                server.stop(timeout=20)
+            except Exception as e:  # noqa: BLE001 - the run goes on
+                log(f"stopping {server.label}: {e}")
+                server.kill()
+            shutil.rmtree(server.upstream.root if isinstance(server, NginxFront) else server.root, ignore_errors=True)
+        log(f"==> group {group} done: its servers stopped, their storage removed "
+            f"({shutil.disk_usage(self.workdir).free / GiB:.1f} GiB free)")
 
     def check_disk(self) -> None:
         """Refuse a run the disk cannot hold: it would fail late, in round 3's S3 rows."""
-        need = planlib.disk_bytes_needed(self.plan, self.scenarios)
+        need = planlib.disk_bytes_needed(self.plan, self.scenarios, retiring=not self.args.keep_work)
         free = shutil.disk_usage(self.workdir).free
         if free < need:
             msg = f"only {free / GiB:.1f} GiB free under {self.workdir}, the run may write ~{need / GiB:.1f} GiB"

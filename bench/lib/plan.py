@@ -58,6 +58,12 @@ class Group:
     # mirror rows pull through Pier what the reference holds, and straight from it.
     mirror: bool = False
 
+    @property
+    def servers(self) -> int:
+        """How many servers the group runs, each storing what its rows push: Pier alone,
+        Pier and the reference, or with TLS also the reference nginx fronts."""
+        return 1 if self.pier_only else 3 if self.tls else 2
+
 
 @dataclass(frozen=True)
 class Scenario:
@@ -407,13 +413,28 @@ def select(plan: Plan, spec: str | None) -> list[Scenario]:
     return [s for s in plan.scenarios if s in chosen]
 
 
-def disk_bytes_needed(plan: Plan, scenarios: list[Scenario]) -> int:
-    """What a run may write: every blob it pushes, on both servers, every round (neither
-    server frees a blob before garbage collection), plus nginx's big file and its upload."""
-    need = 0
-    for s in scenarios:
+def disk_bytes_needed(plan: Plan, scenarios: list[Scenario], retiring: bool = True) -> int:
+    """The most a run holds on disk at once, plus nginx's big file and its upload. Every
+    blob a row pushes stays on every server of its group (no server frees one before
+    garbage collection) through every round; with `retiring`, until the runner removes the
+    group's storage after its last row of the last round (bench/run.py's `retire`). A
+    mirror row pushes one blob to the upstream for each side and Pier's side also caches it."""
+    def written(s: Scenario) -> int:
+        servers = plan.groups[s.group].servers
+        if s.mirror:
+            return (s.size or 0) * (servers + 1)
         if s.size and s.count:
-            need += s.size * s.count * 2
-        elif s.size:
-            need += s.size * 1024  # mixed: a rough bound (its push pool is re-used)
-    return need * plan.rounds + 2 * plan.nginx_big_size
+            return s.size * s.count * servers
+        return s.size * 1024 if s.size else 0  # mixed: a rough bound (its push pool is re-used)
+
+    held: dict[str, int] = {}
+    for s in scenarios:
+        held[s.group] = held.get(s.group, 0) + written(s) * (plan.rounds - 1)
+    peak = sum(held.values())
+    final = round_order(scenarios, plan.rounds)
+    for index, s in enumerate(final):
+        held[s.group] += written(s)
+        peak = max(peak, sum(held.values()))
+        if retiring and all(t.group != s.group for t in final[index + 1:]):
+            held[s.group] = 0
+    return peak + 2 * plan.nginx_big_size

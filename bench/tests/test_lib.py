@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import subprocess
@@ -153,6 +154,22 @@ def test_disk_estimate_counts_both_servers_every_round():
     assert planlib.disk_bytes_needed(full, one) == 3 * 2 * 3 * planlib.GiB + 2 * full.nginx_big_size
     quick = planlib.build_plan(True)
     assert planlib.disk_bytes_needed(quick, quick.scenarios) < planlib.disk_bytes_needed(full, full.scenarios)
+
+
+def test_disk_estimate_counts_every_server_of_a_group_and_frees_retired_groups():
+    full = dataclasses.replace(planlib.build_plan(False), rounds=1)
+    tls = planlib.select(full, "tls-push-1g-h1")
+    # Pier, the reference and the reference nginx fronts each store the pushed GiB.
+    assert planlib.disk_bytes_needed(full, tls) == 3 * planlib.GiB + 2 * full.nginx_big_size
+    mirror = planlib.select(full, "mirror-cached-1g")
+    # One blob pushed to the upstream for each side, and Pier's cached copy.
+    assert planlib.disk_bytes_needed(full, mirror) == 3 * planlib.GiB + 2 * full.nginx_big_size
+    # A group's storage goes after its last row of the last round, so the run needs what
+    # the groups hold at once, not their sum.
+    two = planlib.select(full, "pull-1g,tls-push-1g-h1")
+    assert planlib.disk_bytes_needed(full, two) == 6 * planlib.GiB + 2 * full.nginx_big_size
+    assert planlib.disk_bytes_needed(full, two, retiring=False) == 9 * planlib.GiB + 2 * full.nginx_big_size
+    assert planlib.disk_bytes_needed(full, full.scenarios) < planlib.disk_bytes_needed(full, full.scenarios, retiring=False)
 
 
 def test_summary_ratios_flags_and_targets():
