@@ -67,9 +67,7 @@ public final class S3Driver: StorageDriver {
 
     /// The object key of a driver path, as distribution forms it.
     func key(_ path: String) throws -> String {
-        guard path.hasPrefix("/"), !path.contains("\0"),
-              !path.split(separator: "/").contains(where: { $0 == ".." || $0 == "." })
-        else { throw StorageError.invalidPath(path) }
+        try StoragePath.check(path)
         let trimmed = path.drop(while: { $0 == "/" })
         return root.isEmpty ? String(trimmed) : root + "/" + trimmed
     }

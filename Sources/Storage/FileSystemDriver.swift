@@ -38,9 +38,7 @@ public struct FileSystemDriver: StorageDriver {
     }
 
     func fullPath(_ path: String) throws -> String {
-        guard path.hasPrefix("/"), !path.contains("\0"),
-              !path.split(separator: "/").contains(where: { $0 == ".." || $0 == "." })
-        else { throw StorageError.invalidPath(path) }
+        try StoragePath.check(path)
         return root + path
     }
 

@@ -21,9 +21,7 @@ public final class InMemoryDriver: StorageDriver {
     }
 
     private func check(_ path: String) throws {
-        guard path.hasPrefix("/"), !path.split(separator: "/").contains(where: { $0 == ".." || $0 == "." }) else {
-            throw StorageError.invalidPath(path)
-        }
+        try StoragePath.check(path)
     }
 
     public func contents(of path: String, limit: Int) async throws -> [UInt8]? {
