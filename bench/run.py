@@ -741,6 +741,7 @@ class Run:
             if not a.no_ceiling:
                 self.measure_ceilings(round_no)
             order = planlib.round_order(self.scenarios, round_no)
+            last = planlib.last_rows(order)
             for index, s in enumerate(order):
                 for i, kind in enumerate(round_kinds(KINDS + (FRONT,), round_no)):
                     if kind == "pier" and self.na_reason(s) or kind not in group_kinds(self.plan.groups[s.group]):
@@ -749,14 +750,14 @@ class Run:
                     rec = self.measure(server, s, round_no, i)
                     self.measurements.append(rec)
                     self.progress(rec, LABEL[kind])
-                if round_no == self.plan.rounds and all(t.group != s.group for t in order[index + 1:]):
+                if round_no == self.plan.rounds and index in last:
                     self.retire(s.group)
 
     def retire(self, group: str) -> None:
         """Stops a group's servers after its last row of the last round and removes their
-        stored blobs (logs stay): one round of the full plan pushes ~76 GiB, more than this
+        stored blobs (logs stay): one round of the full plan pushes ~70 GiB, more than this
         machine's disk has free, while the groups' blobs never need to be held all at once.
-        With --keep-work everything stays."""
+        An S3 group's blobs stay in SeaweedFS. With --keep-work everything stays."""
         if self.args.keep_work:
             return
         for key in [k for k in self.servers if k[0] == group]:

@@ -68,7 +68,8 @@ public final class S3Driver: StorageDriver {
     /// The object key of a driver path, as distribution forms it.
     func key(_ path: String) throws -> String {
         try StoragePath.check(path)
-        let trimmed = path.drop(while: { $0 == "/" })
+        // On bytes, as the check read it: a `/` and a combining mark are one character.
+        let trimmed = Substring(path.utf8.drop(while: { $0 == UInt8(ascii: "/") }))
         return root.isEmpty ? String(trimmed) : root + "/" + trimmed
     }
 

@@ -45,7 +45,8 @@ public struct S3XML: Sendable {
         return out
     }
 
-    /// Where `needle` first occurs in `bytes`: a scan for its first byte, then a compare.
+    /// Where `needle` first occurs in `bytes` (nil for an empty needle, which no element
+    /// name is): a scan for its first byte, then a compare.
     /// Both are inlined and specialised here, where `firstRange(of:)` of the string
     /// processing library runs generic code whose type-metadata lookups took most of a
     /// tag list's CPU on S3 (a listing holds a few dozen elements, each a scan).

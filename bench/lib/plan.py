@@ -413,28 +413,36 @@ def select(plan: Plan, spec: str | None) -> list[Scenario]:
     return [s for s in plan.scenarios if s in chosen]
 
 
+def last_rows(order: list[Scenario]) -> set[int]:
+    """Where each group's last row is in a round's order: after it, in the last round, the
+    runner retires the group (bench/run.py's `retire`)."""
+    return {max(i for i, t in enumerate(order) if t.group == g) for g in {s.group for s in order}}
+
+
 def disk_bytes_needed(plan: Plan, scenarios: list[Scenario], retiring: bool = True) -> int:
     """The most a run holds on disk at once, plus nginx's big file and its upload. Every
     blob a row pushes stays on every server of its group (no server frees one before
     garbage collection) through every round; with `retiring`, until the runner removes the
-    group's storage after its last row of the last round (bench/run.py's `retire`). A
-    mirror row pushes one blob to the upstream for each side and Pier's side also caches it."""
+    group's storage after its last row of the last round (bench/run.py's `retire`); an S3
+    group's blobs stay in the store, which the runner does not empty. A mirror row pushes
+    one blob to the upstream for each side and Pier's side also caches it."""
     def written(s: Scenario) -> int:
         servers = plan.groups[s.group].servers
         if s.mirror:
             return (s.size or 0) * (servers + 1)
         if s.size and s.count:
             return s.size * s.count * servers
-        return s.size * 1024 if s.size else 0  # mixed: a rough bound (its push pool is re-used)
+        return s.size * 1024 * servers if s.size else 0  # mixed: a rough bound (its push pool is re-used)
 
     held: dict[str, int] = {}
     for s in scenarios:
         held[s.group] = held.get(s.group, 0) + written(s) * (plan.rounds - 1)
     peak = sum(held.values())
     final = round_order(scenarios, plan.rounds)
+    last = last_rows(final)
     for index, s in enumerate(final):
         held[s.group] += written(s)
         peak = max(peak, sum(held.values()))
-        if retiring and all(t.group != s.group for t in final[index + 1:]):
+        if retiring and index in last and not plan.groups[s.group].s3:
             held[s.group] = 0
     return peak + 2 * plan.nginx_big_size

@@ -170,6 +170,19 @@ def test_disk_estimate_counts_every_server_of_a_group_and_frees_retired_groups()
     assert planlib.disk_bytes_needed(full, two) == 6 * planlib.GiB + 2 * full.nginx_big_size
     assert planlib.disk_bytes_needed(full, two, retiring=False) == 9 * planlib.GiB + 2 * full.nginx_big_size
     assert planlib.disk_bytes_needed(full, full.scenarios) < planlib.disk_bytes_needed(full, full.scenarios, retiring=False)
+    # An S3 group's blobs stay in the store after the group is retired.
+    s3 = planlib.select(full, "push-1g-s3,tls-push-1g-h1")
+    assert planlib.disk_bytes_needed(full, s3) == 5 * planlib.GiB + 2 * full.nginx_big_size
+
+
+def test_a_group_is_retired_after_its_last_row_in_the_rounds_own_order():
+    p = dataclasses.replace(planlib.build_plan(False), rounds=2)
+    rows = planlib.select(p, "push-1m,push-1m-noindex,pull-1m,pull-1m-noindex")
+    # In even rounds each -noindex row runs before its twin.
+    order = planlib.round_order(rows, 2)
+    assert [s.id for s in order] == ["push-1m-noindex", "push-1m", "pull-1m-noindex", "pull-1m"]
+    assert planlib.last_rows(order) == {2, 3}
+    assert planlib.last_rows(planlib.round_order(rows, 1)) == {2, 3}
 
 
 def test_summary_ratios_flags_and_targets():
