@@ -776,7 +776,7 @@ class Run:
         need = planlib.disk_bytes_needed(self.plan, self.scenarios, retiring=not self.args.keep_work)
         free = shutil.disk_usage(self.workdir).free
         if free < need:
-            msg = f"only {free / GiB:.1f} GiB free under {self.workdir}, the run may write ~{need / GiB:.1f} GiB"
+            msg = f"only {free / GiB:.1f} GiB free under {self.workdir}, the run may hold ~{need / GiB:.1f} GiB at once"
             if not self.args.ignore_disk_space:
                 raise RuntimeError(msg + " (free space, pass --workdir, fewer --rounds or --scenarios, "
                                    "or --ignore-disk-space)")

@@ -5,8 +5,9 @@ public enum StoragePath {
     ///
     /// Scanned as bytes, as the filesystem reads the path: split as characters, a `/`
     /// followed by a combining mark (or preceded by a prepending mark such as U+0600) is
-    /// one character and no separator, and a `..` beside it went unseen. One pass without allocating, as it runs on every storage operation
-    /// (where `contains("\0")` went through Foundation's bridged substring search).
+    /// one character and no separator, and a `..` beside it went unseen. One pass without
+    /// allocating, as it runs on every storage operation (where `contains("\0")` went
+    /// through Foundation's bridged substring search).
     public static func check(_ path: String) throws(StorageError) {
         let slash = UInt8(ascii: "/")
         let dot = UInt8(ascii: ".")

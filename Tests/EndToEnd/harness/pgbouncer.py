@@ -90,7 +90,8 @@ class PgBouncer(ManagedProcess):
             os.chmod(self.home, 0o755)
             for path in [self.home, *self.home.iterdir()]:
                 shutil.chown(path, "postgres", "postgres")
-        self.proc = subprocess.Popen(as_postgres_user([binary, str(self.home / "pgbouncer.ini")]), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        self.proc = subprocess.Popen(as_postgres_user([binary, str(self.home / "pgbouncer.ini")]),
+                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                                      stdin=subprocess.DEVNULL, start_new_session=True)
         self.returncode = None
         self.LIVE.add(self)
