@@ -31,6 +31,29 @@ import Testing
     }
 
     @Test(arguments: TestDrivers.local())
+    func aLargeChunkedPushIsVerifiedAgainstEveryByte(_ driver: any StorageDriver) async throws {
+        // Chunks across a store's write batches, some alone larger than one, in two PATCHes
+        // and the closing PUT: the digest must cover each byte once, in order.
+        let registry = Registry(driver: driver)
+        let parts = (0..<7).map { index in
+            (0..<((index % 3 == 1 ? 1 << 20 : 300_000) + index)).map { UInt8(truncatingIfNeeded: $0 &* 7 &+ index) }
+        }
+        let whole = parts.flatMap { $0 }
+        let id = try await registry.startUpload(repo)
+        _ = try await registry.appendUpload(repo, id, at: 0, body: Chunks(parts: Array(parts[0..<3])))
+        let size = Int64(parts[0..<3].map(\.count).reduce(0, +))
+        _ = try await registry.appendUpload(repo, id, at: size, body: Chunks(parts: Array(parts[3..<5])))
+        try await registry.completeUpload(repo, id, digest: Digest.of(whole), at: nil, body: Chunks(parts: Array(parts[5...])))
+        #expect(try await registry.blobSize(repo, Digest.of(whole)) == Int64(whole.count))
+
+        let wrong = Digest.of(whole + [0])
+        await #expect(throws: RegistryError.self) {
+            try await registry.uploadMonolithic(repo, digest: wrong, body: Chunks(parts: parts))
+        }
+        #expect(try await driver.stat(Layout().blobData(wrong)) == nil)
+    }
+
+    @Test(arguments: TestDrivers.local())
     func outOfOrderChunkIsRefusedAndUploadSurvives(_ driver: any StorageDriver) async throws {
         let registry = Registry(driver: driver)
         let id = try await registry.startUpload(repo)
@@ -194,17 +217,18 @@ import Testing
     }
 }
 
-/// A body that delivers some bytes, then fails as a dropped connection does.
+/// A body that delivers some bytes, more than a store's write batch, then fails as a
+/// dropped connection does.
 struct BrokenBody: AsyncSequence {
     typealias Element = ByteBuffer
     struct Dropped: Error {}
 
     struct AsyncIterator: AsyncIteratorProtocol {
-        var sent = false
+        var sent = 0
         mutating func next() async throws -> ByteBuffer? {
-            if sent { throw Dropped() }
-            sent = true
-            return ByteBuffer(bytes: [9, 9, 9])
+            guard sent < 2 else { throw Dropped() }
+            sent += 1
+            return ByteBuffer(repeating: 9, count: sent == 1 ? 3 : (1 << 20) + 3)
         }
     }
 
@@ -212,8 +236,8 @@ struct BrokenBody: AsyncSequence {
 }
 
 @Suite struct InterruptedUploadTests {
-    @Test func aChunkThatBreaksOffIsUndone() async throws {
-        let driver = InMemoryDriver()
+    @Test(arguments: TestDrivers.local())
+    func aChunkThatBreaksOffIsUndone(_ driver: any StorageDriver) async throws {
         let registry = Registry(driver: driver)
         let repo = RepositoryName("team/app")!
         let id = try await registry.startUpload(repo)
