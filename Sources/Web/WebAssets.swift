@@ -141,7 +141,8 @@ enum WebAssets {
           .top { padding: 0.75rem 1rem; }
           /* A tag's row becomes a small card: name and size, digest, platforms, then who pushed
              it and when; seven columns would scroll sideways on a phone. The header row stays
-             for screen readers only. */
+             for screen readers only, and the template names every table role outright: WebKit
+             forgets a table's semantics once its rows are laid out as flex boxes. */
           .tags thead { position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0); }
           .tags, .tags tbody { display: block; }
           .tags tr { display: flex; flex-wrap: wrap; align-items: baseline; gap: 0.2rem 0.6rem; padding: 0.6rem 0; border-bottom: 1px solid var(--line); }

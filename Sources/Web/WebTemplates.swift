@@ -150,10 +150,10 @@ enum WebTemplates {
         <section aria-labelledby="tags-heading">
         <h2 id="tags-heading">Tags</h2>
         <p class="sorts">Sort by: {{#sorts}}{{#current}}<span aria-current="true">{{label}}</span>{{/current}}{{^current}}<a href="{{url}}">{{label}}</a>{{/current}} {{/sorts}}</p>
-        {{^empty(tags)}}<div class="scroll"><table class="tags">
-        <thead><tr><th scope="col">Tag</th><th scope="col">Digest</th><th scope="col">Size</th><th scope="col">Platforms</th><th scope="col">Pushed</th><th scope="col">By</th><th scope="col">Last pulled</th></tr></thead>
-        <tbody>
-        {{#tags}}<tr><td><a href="{{url}}">{{name}}</a></td><td><code title="{{digest}}">{{shortDigest}}</code></td><td>{{size}}</td><td>{{#platforms}}<span class="chip">{{.}}</span> {{/platforms}}</td><td><time datetime="{{pushed.iso}}">{{pushed.ago}}</time></td><td>{{pusher}}</td><td>{{#lastPulled}}<time datetime="{{iso}}">{{ago}}</time>{{/lastPulled}}{{^lastPulled}}never{{/lastPulled}}</td></tr>
+        {{^empty(tags)}}<div class="scroll"><table class="tags" role="table">
+        <thead role="rowgroup"><tr role="row"><th scope="col" role="columnheader">Tag</th><th scope="col" role="columnheader">Digest</th><th scope="col" role="columnheader">Size</th><th scope="col" role="columnheader">Platforms</th><th scope="col" role="columnheader">Pushed</th><th scope="col" role="columnheader">By</th><th scope="col" role="columnheader">Last pulled</th></tr></thead>
+        <tbody role="rowgroup">
+        {{#tags}}<tr role="row"><td role="cell"><a href="{{url}}">{{name}}</a></td><td role="cell"><code title="{{digest}}">{{shortDigest}}</code></td><td role="cell">{{size}}</td><td role="cell">{{#platforms}}<span class="chip">{{.}}</span> {{/platforms}}</td><td role="cell"><time datetime="{{pushed.iso}}">{{pushed.ago}}</time></td><td role="cell">{{pusher}}</td><td role="cell">{{#lastPulled}}<time datetime="{{iso}}">{{ago}}</time>{{/lastPulled}}{{^lastPulled}}never{{/lastPulled}}</td></tr>
         {{/tags}}</tbody></table></div>{{/empty(tags)}}{{^tags}}<p class="empty">No tags yet.</p>{{/tags}}
         {{> pages}}
         </section>

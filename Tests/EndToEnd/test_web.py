@@ -1061,6 +1061,7 @@ def assert_fits_a_phone(d, url: str, name: str) -> None:
 def test_a_tag_row_on_a_phone_shows_every_fact_without_scrolling_in_chromium(site, browser):
     """On a phone the tag table is a list of cards: nothing in it scrolls sideways or is cut
     off, each digest stays on one line, and who pushed a tag and when are shown, not hidden."""
+    from selenium.webdriver.common.by import By
     d = browser
     d.delete_all_cookies()
     d.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", {"width": 390, "height": 844, "deviceScaleFactor": 1, "mobile": True})
@@ -1087,6 +1088,14 @@ def test_a_tag_row_on_a_phone_shows_every_fact_without_scrolling_in_chromium(sit
             # The name and the size share the first line; the digest is below them.
             assert abs(tag["top"] - size["top"]) < 4 and digest["top"] > tag["top"], cells
             assert pushed["text"].startswith("pushed ") and pulled["text"] == "pulled never", cells
+        # The cards are still a table to a screen reader: a row of cells under column headers
+        # (browsers drop a table's roles once CSS lays its rows out as flex boxes).
+        table = d.find_element(By.CSS_SELECTOR, "table.tags")
+        assert table.aria_role == "table", table.aria_role
+        assert [th.aria_role for th in table.find_elements(By.CSS_SELECTOR, "thead th")] == ["columnheader"] * 7
+        first_row = table.find_element(By.CSS_SELECTOR, "tbody tr")
+        assert first_row.aria_role == "row", first_row.aria_role
+        assert [td.aria_role for td in first_row.find_elements(By.CSS_SELECTOR, "td")] == ["cell"] * 7
         d.execute_script("document.getElementById('tags-heading').scrollIntoView()")
         shot(d, "narrow-tags")
     finally:
