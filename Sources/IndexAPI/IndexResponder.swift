@@ -77,7 +77,7 @@ public struct IndexResponder: Sendable {
 
     /// Answers an index request; every failure becomes the registry's JSON error shape.
     public func respond(to request: Request, context: Context, route: inout String) async -> Response {
-        let full = (request.head.path ?? "/").split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false).first ?? ""
+        let full = request.pathWithoutQuery
         let path = unprefixed(full) ?? full
         do {
             let caller = try await authenticate(request, context)
@@ -91,7 +91,7 @@ public struct IndexResponder: Sendable {
     /// forms go through the API's own code, with its rules, checks and errors, rather than a
     /// second copy of them.
     public func respond(to request: Request, as caller: Principal) async -> Response {
-        let full = (request.head.path ?? "/").split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false).first ?? ""
+        let full = request.pathWithoutQuery
         let path = unprefixed(full) ?? full
         var route = ""
         do {

@@ -10,15 +10,28 @@ public struct Digest: Hashable, Sendable, Comparable, CustomStringConvertible {
     public let encoded: String
 
     /// Parses `sha256:<64 hex>` (or sha384/sha512), returning nil for anything else.
+    ///
+    /// Inlined so each caller's string type is known where it is converted: parsed as a
+    /// generic `StringProtocol`, every manifest and blob request paid for runtime
+    /// metadata lookups and a search by `Character`.
+    @inlinable
     public init?(_ string: some StringProtocol) {
-        guard let colon = string.firstIndex(of: ":") else { return nil }
-        guard let algorithm = DigestAlgorithm(rawValue: String(string[..<colon])) else { return nil }
-        let encoded = string[string.index(after: colon)...]
-        guard encoded.utf8.count == algorithm.hexLength,
-              encoded.utf8.allSatisfy({ ($0 >= 0x30 && $0 <= 0x39) || ($0 >= 0x61 && $0 <= 0x66) })
+        self.init(parsing: Substring(string))
+    }
+
+    /// The parse itself, over UTF-8 bytes.
+    @usableFromInline
+    init?(parsing string: Substring) {
+        let utf8 = string.utf8
+        guard let colon = utf8.firstIndex(of: UInt8(ascii: ":")) else { return nil }
+        let name = utf8[..<colon]
+        guard let algorithm = DigestAlgorithm.allCases.first(where: { $0.rawValue.utf8.elementsEqual(name) }) else { return nil }
+        let encoded = utf8[utf8.index(after: colon)...]
+        guard encoded.count == algorithm.hexLength,
+              encoded.allSatisfy({ ($0 >= 0x30 && $0 <= 0x39) || ($0 >= 0x61 && $0 <= 0x66) })
         else { return nil }
         self.algorithm = algorithm
-        self.encoded = String(encoded)
+        self.encoded = String(Substring(encoded))
     }
 
     /// Builds a digest from a finished hash.

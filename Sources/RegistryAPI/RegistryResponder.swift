@@ -141,8 +141,7 @@ public struct RegistryResponder: HTTPResponder {
     }
 
     private func dispatch(_ request: Request, _ context: Context, route routeName: inout String) async throws -> Response {
-        let rawPath = request.head.path ?? "/"
-        var path = rawPath.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false).first ?? ""
+        var path = request.pathWithoutQuery
         if !settings.pathPrefix.isEmpty {
             guard path.hasPrefix(settings.pathPrefix) else {
                 throw RegistryError(.unsupported, "no such endpoint", detail: String(path.prefix(200)), status: 404)
@@ -179,10 +178,11 @@ public struct RegistryResponder: HTTPResponder {
             // Only a PUT names a reference to create, so only a PUT of one that is no valid
             // tag or digest is the client's error (400); any other method asks for something
             // that cannot exist, which is unknown (404), as distribution's routes answer.
-            guard method == .put || Reference(reference) != nil else {
+            let parsed = Reference(reference)
+            guard method == .put || parsed != nil else {
                 throw RegistryError.manifestUnknown(reference.prefix(200))
             }
-            let reference = try Self.reference(reference)
+            let reference = try parsed ?? Self.reference(reference)
             switch method {
             case .get, .head: return try await getManifest(request, name, reference, context)
             case .put: return try await putManifest(request, name, reference, context)

@@ -33,22 +33,59 @@ final class AccessLog: Sendable {
         }
     }
 
-    /// Appends a line for one request.
+    /// Appends a line for one request, straight into the buffer: built as one interpolated
+    /// `String` first, the line cost a tenth of a manifest HEAD in growing that string.
     func record(method: String, path: Substring, status: Int, length: String?, milliseconds: Double, userAgent: String?) {
         let time = timestamp()
-        var line: String
-        switch format {
-        case .text:
-            line = "\(time) info pier: \(method) \(path) \(status) \(length ?? "-") \(Self.format(milliseconds))ms \"\(userAgent ?? "-")\"\(fieldsText)\n"
-        case .json:
-            line = "{" + fieldsText + #""duration_ms":"\#(Self.format(milliseconds))","http.method":"\#(method)","http.path":"\#(Self.escape(path))","http.response.length":"\#(length ?? "-")","http.status":"\#(status)","level":"info","logger":"pier","msg":"\#(method) \#(Self.escape(path)) \#(status)","time":"\#(time)","user_agent":"\#(Self.escape(userAgent ?? "-"))"}"#
-            line.append("\n")
-        }
+        let duration = Self.format(milliseconds)
         buffer.withLock { buffer in
             // A stalled log reader must not grow memory without end: past 8 MiB waiting,
             // lines are dropped until the writer catches up.
             guard buffer.count < Self.maximumBuffered else { return }
-            buffer.append(contentsOf: line.utf8)
+            switch format {
+            case .text:
+                buffer.append(time)
+                buffer.append(" info pier: ")
+                buffer.append(method)
+                buffer.append(" ")
+                buffer.append(path)
+                buffer.append(" ")
+                buffer.append(decimal: status)
+                buffer.append(" ")
+                buffer.append(length ?? "-")
+                buffer.append(" ")
+                buffer.append(duration)
+                buffer.append("ms \"")
+                buffer.append(userAgent ?? "-")
+                buffer.append("\"")
+                buffer.append(fieldsText)
+            case .json:
+                let path = Self.escape(path)
+                buffer.append("{")
+                buffer.append(fieldsText)
+                buffer.append(#""duration_ms":""#)
+                buffer.append(duration)
+                buffer.append(#"","http.method":""#)
+                buffer.append(method)
+                buffer.append(#"","http.path":""#)
+                buffer.append(path)
+                buffer.append(#"","http.response.length":""#)
+                buffer.append(length ?? "-")
+                buffer.append(#"","http.status":""#)
+                buffer.append(decimal: status)
+                buffer.append(#"","level":"info","logger":"pier","msg":""#)
+                buffer.append(method)
+                buffer.append(" ")
+                buffer.append(path)
+                buffer.append(" ")
+                buffer.append(decimal: status)
+                buffer.append(#"","time":""#)
+                buffer.append(time)
+                buffer.append(#"","user_agent":""#)
+                buffer.append(Self.escape(userAgent ?? "-"))
+                buffer.append(#""}"#)
+            }
+            buffer.append(UInt8(ascii: "\n"))
         }
     }
 
@@ -117,5 +154,24 @@ final class AccessLog: Sendable {
     /// Escapes a value for a JSON string (paths and user agents come from clients).
     static func escape(_ value: some StringProtocol) -> String {
         JSONString.escaped(value)
+    }
+}
+
+extension [UInt8] {
+    fileprivate mutating func append(_ text: String) { append(contentsOf: text.utf8) }
+
+    fileprivate mutating func append(_ text: Substring) { append(contentsOf: text.utf8) }
+
+    /// A number's decimal digits (a status code's), without a `String` in between.
+    fileprivate mutating func append(decimal value: Int) {
+        guard value >= 0 else { return append(contentsOf: String(value).utf8) }
+        var divisor = 1
+        while divisor <= value / 10 { divisor *= 10 }
+        var rest = value
+        while divisor > 0 {
+            append(UInt8(ascii: "0") + UInt8(rest / divisor))
+            rest %= divisor
+            divisor /= 10
+        }
     }
 }

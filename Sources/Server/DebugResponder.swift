@@ -20,7 +20,7 @@ struct DebugResponder: HTTPResponder {
     let metrics: (path: String, collector: PrometheusCollectorRegistry)?
 
     func respond(to request: Request, context: Context) async throws -> Response {
-        let path = (request.head.path ?? "/").split(separator: "?", maxSplits: 1).first ?? ""
+        let path = request.pathWithoutQuery
         if let metrics, path == metrics.path {
             var buffer = [UInt8]()
             metrics.collector.emit(into: &buffer)

@@ -29,7 +29,8 @@ struct FrontDispatcher: HTTPResponder {
     func respond(to request: Request, context: Context) async throws -> Response {
         let start = ContinuousClock.now
         var route = "unknown"
-        var response = await dispatch(request, context, route: &route)
+        let path = request.pathWithoutQuery
+        var response = await dispatch(request, context, path: path, route: &route)
         response.headers[.dockerDistributionAPIVersion] = "registry/2.0"
         if !extraHeaders.isEmpty { response.headers.append(contentsOf: extraHeaders) }
         let elapsed = ContinuousClock.now - start
@@ -43,7 +44,6 @@ struct FrontDispatcher: HTTPResponder {
         )
         if let accessLog {
             let ms = Double(elapsed.components.seconds) * 1000 + Double(elapsed.components.attoseconds) / 1e15
-            let path = (request.head.path ?? "/").split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false).first ?? ""
             accessLog.record(
                 method: request.method.rawValue,
                 path: path,
@@ -58,14 +58,12 @@ struct FrontDispatcher: HTTPResponder {
 
     /// ACME and the token server live at their own absolute paths, outside `http.prefix`;
     /// everything else is the registry API's to answer (or refuse with the spec's 404).
-    private func dispatch(_ request: Request, _ context: Context, route: inout String) async -> Response {
+    private func dispatch(_ request: Request, _ context: Context, path: Substring, route: inout String) async -> Response {
         if let acmeChallenges, let response = acmeChallenges.response(to: request) {
             route = "acme"
             return response
         }
-        if let tokenEndpoint,
-           (request.head.path ?? "/").split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false).first == Substring(tokenEndpoint.path)
-        {
+        if let tokenEndpoint, path.utf8.elementsEqual(tokenEndpoint.path.utf8) {
             route = "token"
             do {
                 return try await tokenEndpoint.respond(to: request, context: context)
@@ -73,11 +71,11 @@ struct FrontDispatcher: HTTPResponder {
                 return await registryAPI.errorResponse(error, to: request, context: context)
             }
         }
-        if let indexAPI, indexAPI.handles((request.head.path ?? "/").split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false).first ?? "") {
+        if let indexAPI, indexAPI.handles(path) {
             route = "index"
             return await indexAPI.respond(to: request, context: context, route: &route)
         }
-        if let web, web.handles((request.head.path ?? "/").split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false).first ?? "") {
+        if let web, web.handles(path) {
             route = "web"
             return await web.respond(to: request, context: context, route: &route)
         }

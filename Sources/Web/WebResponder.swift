@@ -88,7 +88,7 @@ public struct WebResponder: Sendable {
     }
 
     private func answer(_ request: Request, _ context: Context, route metric: inout String) async -> Response {
-        let full = (request.head.path ?? "/").split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false).first ?? ""
+        let full = request.pathWithoutQuery
         guard let path = route(full) else { return page(.notFound, notFound("There is no page here.")) }
         metric = path.route
         if case .asset(let name) = path { return asset(name, request) }

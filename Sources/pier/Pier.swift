@@ -37,7 +37,7 @@ struct Serve: AsyncParsableCommand {
         LoggingSystem.bootstrap { label in
             var handler: any LogHandler = format == .json
                 ? JSONLogHandler(label: label)
-                : StreamLogHandler.standardError(label: label)
+                : TextLogHandler(label: label)
             handler.logLevel = level
             return handler
         }

@@ -20,6 +20,30 @@ import Testing
         #expect(Digest(input) == nil)
     }
 
+    @Test func parsesTheSameFromASubstringAsFromAString() throws {
+        let text = "/v2/a/manifests/sha384:" + String(repeating: "c", count: 96) + "?x"
+        let slice = text.dropFirst("/v2/a/manifests/".count).dropLast(2)
+        let digest = try #require(Digest(slice))
+        #expect(digest == Digest(String(slice)))
+        #expect(digest.algorithm == .sha384 && digest.encoded == String(repeating: "c", count: 96))
+        #expect(Digest(slice.dropLast()) == nil)
+    }
+
+    @Test(arguments: [
+        // A combining mark joins the colon into one character, or an accent makes the
+        // name no algorithm's: each is refused, whether read by bytes or by characters.
+        "sha256:\u{301}" + String(repeating: "a", count: 63),
+        "sha256\u{301}:" + String(repeating: "a", count: 64),
+        "sh\u{E1}256:" + String(repeating: "a", count: 64),
+        "SHA256:" + String(repeating: "a", count: 64),
+        ":" + String(repeating: "a", count: 64),
+        "sha256::" + String(repeating: "a", count: 63),
+    ])
+    func refusesDigestsThatOnlyLookRegistered(_ input: String) {
+        #expect(Digest(input) == nil)
+        #expect(Reference(input) == nil)
+    }
+
     @Test func hashesIncrementallyLikeOneShot() {
         var hasher = DigestHasher()
         hasher.update(Array("hel".utf8))

@@ -36,6 +36,16 @@ import Testing
         #expect(Tag(tag) == nil)
     }
 
+    @Test func tagsParseFromSubstringsByTheirBytes() {
+        let path = "/v2/a/manifests/v1.2-rc_3?x"
+        let slice = path.dropFirst("/v2/a/manifests/".count).dropLast(2)
+        #expect(Tag(slice)?.value == "v1.2-rc_3")
+        #expect(Reference(slice) == .tag(Tag("v1.2-rc_3")!))
+        #expect(Tag(String(repeating: "t", count: 128)) != nil)
+        // A decomposed accent is two scalars, the first of them a plain letter.
+        #expect(Tag("e\u{301}") == nil)
+    }
+
     @Test func referenceWithColonIsADigest() {
         #expect(Reference("sha256:" + String(repeating: "1", count: 64)) != nil)
         #expect(Reference("sha256:nothex") == nil)

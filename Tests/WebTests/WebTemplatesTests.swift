@@ -65,7 +65,7 @@ import Testing
         let html = try #require(WebTemplates.render(model, "repository"))
         // The repository's last pull shows once, in its stats; the tag never pulled says so.
         #expect(html.components(separatedBy: "REPOSITORY-PULL").count == 2)
-        #expect(html.contains("<td>never</td></tr>"))
+        #expect(html.contains(#"<td role="cell">never</td></tr>"#))
     }
 
     @Test func everyTemplateEscapesWithTheFastEscaper() {

@@ -1,0 +1,54 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import Foundation
+import Testing
+@testable import Server
+
+/// Access lines are built byte by byte into the log's buffer; each must read exactly as the
+/// formats promise, for both formats.
+@Suite struct AccessLogTests {
+    /// The lines a log writes for `body`, read back through a pipe.
+    func lines(_ format: AccessLog.Format, fields: [(String, String)] = [], _ body: (AccessLog) -> Void) throws -> [String] {
+        var ends: [Int32] = [0, 0]
+        try #require(pipe(&ends) == 0)
+        defer { close(ends[0]) }
+        let log = AccessLog(format: format, fields: fields, fd: ends[1])
+        body(log)
+        log.flushNow()
+        close(ends[1])
+        let data = FileHandle(fileDescriptor: ends[0]).readDataToEndOfFile()
+        return String(decoding: data, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+    }
+
+    @Test func aTextLineHasEveryFieldInItsPlace() throws {
+        let written = try lines(.text, fields: [("environment", "staging")]) { log in
+            log.record(method: "HEAD", path: "/v2/a/manifests/latest", status: 200, length: "1234", milliseconds: 0.5004, userAgent: "containerd/2.0")
+            log.record(method: "GET", path: "/v2/", status: 0, length: nil, milliseconds: 12.0, userAgent: nil)
+            log.record(method: "PUT", path: "/v2/a/blobs/uploads/x", status: 10_000, length: "0", milliseconds: 1234.5678, userAgent: "é")
+        }
+        #expect(written.count == 4 && written[3].isEmpty, "\(written)")
+        let time = #"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ"#
+        #expect(written[0].wholeMatch(of: try Regex(time + #" info pier: HEAD /v2/a/manifests/latest 200 1234 0\.500ms "containerd/2\.0" environment=staging"#)) != nil, "\(written[0])")
+        #expect(written[1].hasSuffix(#" info pier: GET /v2/ 0 - 12.000ms "-" environment=staging"#), "\(written[1])")
+        #expect(written[2].hasSuffix(#" info pier: PUT /v2/a/blobs/uploads/x 10000 0 1234.568ms "é" environment=staging"#), "\(written[2])")
+    }
+
+    @Test func aJSONLineIsOneObjectWithEscapedValues() throws {
+        let written = try lines(.json, fields: [("region", "eu")]) { log in
+            log.record(method: "GET", path: #"/v2/a"b/tags/list"#, status: 404, length: "97", milliseconds: 3.25, userAgent: "agent \"quoted\"")
+        }
+        #expect(written.count == 2)
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(written[0].utf8)) as? [String: String])
+        #expect(object["region"] == "eu")
+        #expect(object["http.method"] == "GET")
+        #expect(object["http.path"] == #"/v2/a"b/tags/list"#)
+        #expect(object["http.status"] == "404")
+        #expect(object["http.response.length"] == "97")
+        #expect(object["duration_ms"] == "3.250")
+        #expect(object["msg"] == #"GET /v2/a"b/tags/list 404"#)
+        #expect(object["user_agent"] == "agent \"quoted\"")
+        #expect(object["level"] == "info" && object["logger"] == "pier")
+        #expect(object["time"]?.hasSuffix("Z") == true)
+    }
+}
