@@ -24,8 +24,8 @@ public struct Digest: Hashable, Sendable, Comparable, CustomStringConvertible {
     init?(parsing string: Substring) {
         let utf8 = string.utf8
         guard let colon = utf8.firstIndex(of: UInt8(ascii: ":")) else { return nil }
-        let name = utf8[..<colon]
-        guard let algorithm = DigestAlgorithm.allCases.first(where: { $0.rawValue.utf8.elementsEqual(name) }) else { return nil }
+        // A registered name is short enough to be a small string: no allocation.
+        guard let algorithm = DigestAlgorithm(rawValue: String(Substring(utf8[..<colon]))) else { return nil }
         let encoded = utf8[utf8.index(after: colon)...]
         guard encoded.count == algorithm.hexLength,
               encoded.allSatisfy({ ($0 >= 0x30 && $0 <= 0x39) || ($0 >= 0x61 && $0 <= 0x66) })
