@@ -24,8 +24,10 @@ public struct Digest: Hashable, Sendable, Comparable, CustomStringConvertible {
     init?(parsing string: Substring) {
         let utf8 = string.utf8
         guard let colon = utf8.firstIndex(of: UInt8(ascii: ":")) else { return nil }
-        // A registered name is short enough to be a small string: no allocation.
-        guard let algorithm = DigestAlgorithm(rawValue: String(Substring(utf8[..<colon]))) else { return nil }
+        // Registered names fit a small string (15 bytes), so naming one never allocates, and
+        // a client's long junk before the `:` is refused before it is copied.
+        let name = utf8[..<colon]
+        guard name.count <= 15, let algorithm = DigestAlgorithm(rawValue: String(Substring(name))) else { return nil }
         let encoded = utf8[utf8.index(after: colon)...]
         guard encoded.count == algorithm.hexLength,
               encoded.allSatisfy({ ($0 >= 0x30 && $0 <= 0x39) || ($0 >= 0x61 && $0 <= 0x66) })

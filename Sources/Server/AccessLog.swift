@@ -34,10 +34,12 @@ final class AccessLog: Sendable {
     }
 
     /// Appends a line for one request, straight into the buffer: built as one interpolated
-    /// `String` first, the line cost a tenth of a manifest HEAD in growing that string.
+    /// `String` first, the line cost 2% of a manifest HEAD's samples in growing that string.
     func record(method: String, path: Substring, status: Int, length: String?, milliseconds: Double, userAgent: String?) {
         let time = timestamp()
         let duration = Self.format(milliseconds)
+        // Escaped before the lock is taken: only appends happen under it.
+        let escaped = format == .json ? (path: Self.escape(path), userAgent: Self.escape(userAgent ?? "-")) : nil
         buffer.withLock { buffer in
             // A stalled log reader must not grow memory without end: past 8 MiB waiting,
             // lines are dropped until the writer catches up.
@@ -60,7 +62,7 @@ final class AccessLog: Sendable {
                 buffer.append("\"")
                 buffer.append(fieldsText)
             case .json:
-                let path = Self.escape(path)
+                let path = escaped?.path ?? ""
                 buffer.append("{")
                 buffer.append(fieldsText)
                 buffer.append(#""duration_ms":""#)
@@ -82,7 +84,7 @@ final class AccessLog: Sendable {
                 buffer.append(#"","time":""#)
                 buffer.append(time)
                 buffer.append(#"","user_agent":""#)
-                buffer.append(Self.escape(userAgent ?? "-"))
+                buffer.append(escaped?.userAgent ?? "-")
                 buffer.append(#""}"#)
             }
             buffer.append(UInt8(ascii: "\n"))

@@ -32,23 +32,35 @@ import Testing
 
     @Test(arguments: TestDrivers.local())
     func aLargeChunkedPushIsVerifiedAgainstEveryByte(_ driver: any StorageDriver) async throws {
-        // Chunks across a store's write batches, some alone larger than one, in two PATCHes
-        // and the closing PUT: the digest must cover each byte once, in order.
-        let registry = Registry(driver: driver)
-        let parts = (0..<7).map { index in
-            (0..<((index % 3 == 1 ? 1 << 20 : 300_000) + index)).map { UInt8(truncatingIfNeeded: $0 &* 7 &+ index) }
+        // Chunks around a store's 1 MiB write batches, in two PATCHes and the closing PUT:
+        // small ones gathered into a batch, a large one behind a small one, large ones
+        // alone at a request's start and back to back (each written as it came), and a
+        // tail. The digest must cover each byte once, in order, and the blob hold them all.
+        let mebibyte = 1 << 20
+        let requests = [
+            [300_000, mebibyte + 1, 300_002],
+            [2 * mebibyte + 3, mebibyte + 4, 5],
+            [300_006, 3 * mebibyte + 7],
+        ].enumerated().map { request, sizes in
+            sizes.enumerated().map { part, size in
+                (0..<size).map { UInt8(truncatingIfNeeded: $0 &* 7 &+ request &* 3 &+ part) }
+            }
         }
-        let whole = parts.flatMap { $0 }
+        let whole = requests.flatMap { $0.flatMap { $0 } }
+        let registry = Registry(driver: driver)
         let id = try await registry.startUpload(repo)
-        _ = try await registry.appendUpload(repo, id, at: 0, body: Chunks(parts: Array(parts[0..<3])))
-        let size = Int64(parts[0..<3].map(\.count).reduce(0, +))
-        _ = try await registry.appendUpload(repo, id, at: size, body: Chunks(parts: Array(parts[3..<5])))
-        try await registry.completeUpload(repo, id, digest: Digest.of(whole), at: nil, body: Chunks(parts: Array(parts[5...])))
-        #expect(try await registry.blobSize(repo, Digest.of(whole)) == Int64(whole.count))
+        var offset: Int64 = 0
+        for parts in requests.dropLast() {
+            offset = try await registry.appendUpload(repo, id, at: offset, body: Chunks(parts: parts))
+        }
+        let digest = Digest.of(whole)
+        try await registry.completeUpload(repo, id, digest: digest, at: nil, body: Chunks(parts: requests[2]))
+        #expect(try await registry.blobSize(repo, digest) == Int64(whole.count))
+        #expect(try await driver.contents(of: Layout().blobData(digest), limit: whole.count) == whole)
 
         let wrong = Digest.of(whole + [0])
         await #expect(throws: RegistryError.self) {
-            try await registry.uploadMonolithic(repo, digest: wrong, body: Chunks(parts: parts))
+            try await registry.uploadMonolithic(repo, digest: wrong, body: Chunks(parts: requests.flatMap { $0 }))
         }
         #expect(try await driver.stat(Layout().blobData(wrong)) == nil)
     }

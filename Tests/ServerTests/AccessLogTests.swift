@@ -39,6 +39,11 @@ import Testing
             log.record(method: "GET", path: #"/v2/a"b/tags/list"#, status: 404, length: "97", milliseconds: 3.25, userAgent: "agent \"quoted\"")
         }
         #expect(written.count == 2)
+        let time = #""time":"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ""#
+        let exact = #"\{"region":"eu","duration_ms":"3\.250","http\.method":"GET","http\.path":"/v2/a\\"b/tags/list","#
+            + #""http\.response\.length":"97","http\.status":"404","level":"info","logger":"pier","#
+            + #""msg":"GET /v2/a\\"b/tags/list 404","# + time + #","user_agent":"agent \\"quoted\\""\}"#
+        #expect(written[0].wholeMatch(of: try Regex(exact)) != nil, "\(written[0])")
         let object = try #require(try JSONSerialization.jsonObject(with: Data(written[0].utf8)) as? [String: String])
         #expect(object["region"] == "eu")
         #expect(object["http.method"] == "GET")
