@@ -6,6 +6,15 @@ import Registry
 extension RegistryResponder {
     /// HEAD and GET of a blob, with single `Range` requests answered by 206 (or 416).
     func getBlob(_ request: Request, _ name: RepositoryName, _ digest: Digest, _ context: Context) async throws -> Response {
+        if request.ifNoneMatchNames(digest) {
+            // The client holds these bytes already: only their presence here is checked.
+            _ = try await registry.headBlob(name, digest, range: nil)
+            return Self.notModified([
+                .dockerContentDigest: digest.description,
+                .eTag: "\"\(digest)\"",
+                .cacheControl: "max-age=31536000",
+            ])
+        }
         let requested = request.headers[.range].flatMap(ByteRange.init)
         let content = request.method == .head
             ? try await registry.headBlob(name, digest, range: requested)

@@ -16,6 +16,9 @@ extension RegistryResponder {
         ]
         // RFC 9111's stale warning: a mirror served its cached copy without the upstream.
         if manifest.stale { headers[.warning] = #"110 pier "Response is Stale""# }
+        // A client holding this manifest already gets 304; a tag is resolved first, so it
+        // still learns when the tag moved.
+        if request.ifNoneMatchNames(manifest.digest) { return Self.notModified(headers) }
         return Self.body(manifest.body, method: request.method, headers: headers)
     }
 

@@ -10,14 +10,15 @@ extension RegistryResponder {
     func startUpload(_ request: Request, _ name: RepositoryName, _ context: Context, _ principal: Principal?) async throws -> Response {
         let query = request.uri.queryParameters
         if let mount = query["mount"] {
-            let digest = try Self.digest(mount)
-            var source: RepositoryName? = nil
-            if let from = query["from"] {
-                guard let parsed = RepositoryName(from) else { throw RegistryError.nameInvalid(from) }
-                source = parsed
-            }
-            // A mount the caller may not make starts an ordinary upload, as distribution does.
-            if mayMount(from: source, principal), try await registry.mountBlob(name, digest, from: source, origin: origin(request, context)) {
+            // A mount that cannot be made starts an ordinary upload, as distribution does: one
+            // the caller may not make, of a blob not there, and one whose digest or source
+            // does not parse. The spec says a registry unable to mount SHOULD answer 202, and
+            // clients (containerd) take any other answer for a failed push. A source that does
+            // not parse is not mistaken for no source (a mount from anywhere).
+            let from = query["from"]
+            let source = from.flatMap { RepositoryName($0) }
+            if let digest = Digest(mount), from == nil || source != nil, mayMount(from: source, principal),
+               try await registry.mountBlob(name, digest, from: source, origin: origin(request, context)) {
                 return Self.empty(.created, headers: [
                     .location: url(request, "/v2/\(name)/blobs/\(digest)"),
                     .dockerContentDigest: digest.description,
@@ -46,8 +47,12 @@ extension RegistryResponder {
     func patchUpload(_ request: Request, _ name: RepositoryName, _ id: UploadID) async throws -> Response {
         try checkContentType(request)
         let offset = try contentRangeStart(request)
-        let size = try await registry.appendUpload(name, id, at: offset, body: request.body)
-        return Self.empty(.accepted, headers: sessionHeaders(request, name, id, size: size))
+        do {
+            let size = try await registry.appendUpload(name, id, at: offset, body: request.body)
+            return Self.empty(.accepted, headers: sessionHeaders(request, name, id, size: size))
+        } catch let error as RegistryError where error.code == .rangeInvalid {
+            return await outOfOrder(error, request, name, id)
+        }
     }
 
     /// `PUT ?digest=`: the optional last chunk, then verification and commit.
@@ -57,7 +62,11 @@ extension RegistryResponder {
         }
         let digest = try Self.digest(digestParameter)
         let offset = try contentRangeStart(request)
-        _ = try await registry.completeUpload(name, id, digest: digest, at: offset, body: request.body, origin: origin(request, context))
+        do {
+            _ = try await registry.completeUpload(name, id, digest: digest, at: offset, body: request.body, origin: origin(request, context))
+        } catch let error as RegistryError where error.code == .rangeInvalid {
+            return await outOfOrder(error, request, name, id)
+        }
         return Self.empty(.created, headers: [
             .location: url(request, "/v2/\(name)/blobs/\(digest)"),
             .dockerContentDigest: digest.description,
@@ -66,7 +75,17 @@ extension RegistryResponder {
 
     func cancelUpload(_ name: RepositoryName, _ id: UploadID) async throws -> Response {
         try await registry.cancelUpload(name, id)
-        return Self.empty(.noContent, headers: [:])
+        return Self.empty(.noContent, headers: [.dockerUploadUUID: id.value])
+    }
+
+    /// 416 for a chunk that does not start where the session ends, with the session's
+    /// `Range` and `Location`, as the Docker V2 API describes it: the client learns where to
+    /// resume without asking again. A session that is gone by now answers the 416 alone.
+    private func outOfOrder(_ error: RegistryError, _ request: Request, _ name: RepositoryName, _ id: UploadID) async -> Response {
+        var response = error.response(for: request.method)
+        guard let size = try? await registry.uploadSize(name, id) else { return response }
+        for field in sessionHeaders(request, name, id, size: size) { response.headers[field.name] = field.value }
+        return response
     }
 
     private func sessionHeaders(_ request: Request, _ name: RepositoryName, _ id: UploadID, size: Int64) -> HTTPFields {

@@ -158,6 +158,12 @@ public struct RegistryResponder: HTTPResponder {
         }
         let method = request.method
         routeName = route.metricName
+        if method == .options {
+            // Answered before authentication, as a browser's cross-origin preflight carries no
+            // credentials; it tells only which methods the endpoint has, the same for every
+            // repository, present, private or missing.
+            return Self.empty(.ok, headers: [.allow: route.allowedMethods])
+        }
         let principal = try await authorize(request, route, context)
         var context = context
         context.userName = principal?.identity.userName
@@ -166,13 +172,13 @@ public struct RegistryResponder: HTTPResponder {
         defer { if uploading { metrics.uploadsInProgress.decrement() } }
         switch route {
         case .base:
-            guard method == .get || method == .head else { throw Self.methodNotAllowed }
+            guard method == .get || method == .head else { return Self.methodNotAllowed(route, method) }
             return Self.json(#"{}"#, method: method)
         case .catalog:
-            guard method == .get || method == .head else { throw Self.methodNotAllowed }
+            guard method == .get || method == .head else { return Self.methodNotAllowed(route, method) }
             return try await catalog(request, principal)
         case .tags(let name):
-            guard method == .get || method == .head else { throw Self.methodNotAllowed }
+            guard method == .get || method == .head else { return Self.methodNotAllowed(route, method) }
             return try await tags(request, name)
         case .manifest(let name, let reference):
             // Only a PUT names a reference to create, so only a PUT of one that is no valid
@@ -187,17 +193,17 @@ public struct RegistryResponder: HTTPResponder {
             case .get, .head: return try await getManifest(request, name, reference, context)
             case .put: return try await putManifest(request, name, reference, context)
             case .delete: return try await deleteManifest(request, name, reference, context)
-            default: throw Self.methodNotAllowed
+            default: return Self.methodNotAllowed(route, method)
             }
         case .blob(let name, let digest):
             let digest = try Self.digest(digest)
             switch method {
             case .get, .head: return try await getBlob(request, name, digest, context)
             case .delete: return try await deleteBlob(request, name, digest, context)
-            default: throw Self.methodNotAllowed
+            default: return Self.methodNotAllowed(route, method)
             }
         case .uploads(let name):
-            guard method == .post else { throw Self.methodNotAllowed }
+            guard method == .post else { return Self.methodNotAllowed(route, method) }
             return try await startUpload(request, name, context, principal)
         case .upload(let name, let id):
             guard let id = UploadID(id) else { throw RegistryError.uploadUnknown(id) }
@@ -206,17 +212,23 @@ public struct RegistryResponder: HTTPResponder {
             case .patch: return try await patchUpload(request, name, id)
             case .put: return try await completeUpload(request, name, id, context)
             case .delete: return try await cancelUpload(name, id)
-            default: throw Self.methodNotAllowed
+            default: return Self.methodNotAllowed(route, method)
             }
         case .referrers(let name, let digest):
-            guard method == .get || method == .head else { throw Self.methodNotAllowed }
+            guard method == .get || method == .head else { return Self.methodNotAllowed(route, method) }
             return try await referrers(request, name, try Self.digest(digest))
         }
     }
 
     // MARK: shared helpers
 
-    static let methodNotAllowed = RegistryError(.unsupported, "method not allowed on this endpoint")
+    /// 405 `UNSUPPORTED` with the `Allow` header RFC 9110 requires of every 405, so a
+    /// client can tell a wrong method from a refused one.
+    static func methodNotAllowed(_ route: RegistryRoute, _ method: HTTPRequest.Method) -> Response {
+        var response = RegistryError(.unsupported, "method not allowed on this endpoint").response(for: method)
+        response.headers[.allow] = route.allowedMethods
+        return response
+    }
 
     static func digest(_ string: some StringProtocol) throws(RegistryError) -> Digest {
         guard let digest = Digest(string) else {
@@ -246,6 +258,15 @@ public struct RegistryResponder: HTTPResponder {
         headers[.contentLength] = String(buffer.readableBytes)
         if method == .head { return Response(status: status, headers: headers) }
         return Response(status: status, headers: headers, body: .init(byteBuffer: buffer))
+    }
+
+    /// 304 Not Modified for content the client holds: the headers a 200 would carry that
+    /// say what it is, and no body or length (RFC 9110 §15.4.5).
+    static func notModified(_ headers: HTTPFields) -> Response {
+        var headers = headers
+        headers[.contentLength] = nil
+        headers[.contentType] = nil
+        return Response(status: .notModified, headers: headers)
     }
 
     /// An empty response with an explicit zero length, as clients expect on 201/202/204.

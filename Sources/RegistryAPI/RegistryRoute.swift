@@ -1,3 +1,4 @@
+import Foundation
 import OCI
 import Registry
 
@@ -42,11 +43,33 @@ enum RegistryRoute: Equatable {
         }
         switch second {
         case "blobs" where last == "uploads": return .uploads(try name(head2))
-        case "manifests": return .manifest(try name(head2), String(last))
-        case "blobs": return .blob(try name(head2), String(last))
-        case "referrers": return .referrers(try name(head2), String(last))
+        case "manifests": return .manifest(try name(head2), Self.decoded(last))
+        case "blobs": return .blob(try name(head2), Self.decoded(last))
+        case "referrers": return .referrers(try name(head2), Self.decoded(last))
         default: return nil
         }
+    }
+
+    /// The methods the endpoint answers, for `Allow` on a 405 (RFC 9110 requires it) and on
+    /// an `OPTIONS` answer, which a browser's cross-origin preflight asks for.
+    var allowedMethods: String {
+        switch self {
+        case .base, .catalog, .tags, .referrers: "GET, HEAD, OPTIONS"
+        case .manifest: "GET, HEAD, PUT, DELETE, OPTIONS"
+        case .blob: "GET, HEAD, DELETE, OPTIONS"
+        case .uploads: "POST, OPTIONS"
+        case .upload: "GET, HEAD, PATCH, PUT, DELETE, OPTIONS"
+        }
+    }
+
+    /// A tag or digest as written, or percent-decoded when it carries an escape
+    /// (`sha256%3A…`, as URL builders that encode every segment send it): distribution
+    /// routes on the decoded path and serves both. Only this last segment is decoded, and
+    /// what it decodes to must still pass the tag or digest grammar, which admits no `/`,
+    /// `%` or `..`; names stay raw, so an escaped name is refused as before.
+    private static func decoded(_ segment: Substring) -> String {
+        guard segment.utf8.contains(UInt8(ascii: "%")) else { return String(segment) }
+        return String(segment).removingPercentEncoding ?? String(segment)
     }
 
     /// Splits `path` at its last `/`: what precedes it and the part after it.

@@ -489,3 +489,31 @@ def test_pier_user_refuses_passwords_bcrypt_would_cut(tmp_path, need_pier):
     assert long.returncode != 0 and "72" in long.stderr
     assert pier_user("add", "frank", "--file", str(path), password="x" * 72).returncode == 0
 
+
+
+@pytest.mark.pier_only
+def test_a_cors_preflight_is_answered_without_credentials_and_reveals_nothing(make_server, htpasswd):
+    # A browser's cross-origin preflight (OPTIONS) never carries credentials; distribution
+    # answers it 401, so a registry UI on another origin cannot work against it with auth.
+    # Pier answers with the endpoint's methods and the configured headers (the CORS ones a
+    # UI needs), the same for a repository that exists and one that does not.
+    path = htpasswd(USERS)
+    srv = make_server("pier", config={
+        **htpasswd_config(path),
+        "http": {"headers": {"Access-Control-Allow-Origin": ["https://ui.example"]}},
+    })
+    reg = Registry(srv.url, auth=("alice", USERS["alice"]))
+    img = images.image(3)
+    assert reg.push("cors/app", "v1", img).status_code == 201
+    answers = []
+    for repo in ("cors/app", "cors/missing"):
+        r = requests.options(f"{srv.url}/v2/{repo}/manifests/v1", headers={
+            "Origin": "https://ui.example", "Access-Control-Request-Method": "DELETE",
+        }, timeout=10)
+        assert r.status_code == 200, r.text
+        assert r.headers["Access-Control-Allow-Origin"] == "https://ui.example"
+        assert r.content == b""
+        answers.append((r.headers["Allow"], r.headers.get("Content-Length")))
+    assert answers[0] == answers[1]
+    # Everything else still needs credentials.
+    assert requests.get(f"{srv.url}/v2/cors/app/manifests/v1", timeout=10).status_code == 401

@@ -33,3 +33,46 @@ def test_every_error_has_code_message_and_detail_keys(registry):
         assert r.status_code == 404
         for e in r.json()["errors"]:
             assert {"code", "message", "detail"} <= set(e), e
+
+
+# Every endpoint's methods, as `Allow` lists them on OPTIONS and on a 405.
+ENDPOINT_METHODS = {
+    "/v2/": {"GET", "HEAD"},
+    "/v2/_catalog": {"GET", "HEAD"},
+    "/v2/e2e/methods/tags/list": {"GET", "HEAD"},
+    "/v2/e2e/methods/manifests/latest": {"GET", "HEAD", "PUT", "DELETE"},
+    "/v2/e2e/methods/blobs/sha256:" + "0" * 64: {"GET", "HEAD", "DELETE"},
+    "/v2/e2e/methods/blobs/uploads/": {"POST"},
+}
+
+
+def allowed(r) -> set[str]:
+    return {m.strip() for m in r.headers.get("Allow", "").split(",") if m.strip()}
+
+
+# distribution 2.8.2 answers OPTIONS 200 too, but its Allow names GET without HEAD, and
+# its 405s carry no JSON body.
+@pytest.mark.pier_only
+@pytest.mark.parametrize("path", sorted(ENDPOINT_METHODS))
+def test_options_answers_200_with_the_endpoints_methods_in_allow(registry, path):
+    r = registry.request("OPTIONS", path)
+    assert r.status_code == 200, r.text
+    assert ENDPOINT_METHODS[path] <= allowed(r), r.headers.get("Allow")
+    assert r.content == b""
+
+
+@pytest.mark.pier_only
+@pytest.mark.parametrize("method,path", [
+    ("POST", "/v2/e2e/methods/manifests/latest"),
+    ("PATCH", "/v2/e2e/methods/blobs/sha256:" + "0" * 64),
+    ("PUT", "/v2/e2e/methods/tags/list"),
+    ("DELETE", "/v2/_catalog"),
+    ("GET", "/v2/e2e/methods/blobs/uploads/"),
+])
+def test_a_method_the_endpoint_lacks_is_405_unsupported_with_allow(registry, method, path):
+    # RFC 9110 requires Allow on every 405, so a client can tell a wrong method from a
+    # refused one.
+    r = registry.request(method, path)
+    assert r.status_code == 405, r.text
+    assert error_codes(r) == ["UNSUPPORTED"]
+    assert method not in allowed(r) and ENDPOINT_METHODS[path] <= allowed(r), r.headers.get("Allow")

@@ -95,3 +95,23 @@ def test_delete_blob_and_manifest_are_405_unsupported_when_deletes_disabled(make
     assert_error(reg.delete(f"/v2/e2e/nodelete/manifests/{img.digest}"), 405, "UNSUPPORTED")
     assert reg.head_blob("e2e/nodelete", layer.digest).status_code == 200
     assert reg.get_manifest("e2e/nodelete", "v1").content == img.data
+
+
+@pytest.mark.parametrize("method", ["GET", "HEAD"])
+def test_a_blob_the_client_holds_is_304_without_its_bytes(registry, repo, blob, method):
+    r = registry.request(method, f"/v2/{repo}/blobs/{blob.digest}", headers={"If-None-Match": f'"{blob.digest}"'})
+    assert r.status_code == 304, r.text
+    assert r.content == b""
+    assert r.headers["ETag"] == f'"{blob.digest}"'
+    # Another tag is no match: the bytes come.
+    r = registry.request(method, f"/v2/{repo}/blobs/{blob.digest}", headers={"If-None-Match": '"sha256:other"'})
+    assert r.status_code == 200
+    assert method == "HEAD" or r.content == blob.data
+
+
+def test_if_none_match_on_a_blob_not_in_the_repository_is_still_404(registry, repo, blob):
+    digest = images.sha256(b"never pushed")
+    r = registry.get(f"/v2/{repo}/blobs/{digest}", headers={"If-None-Match": f'"{digest}"'})
+    assert_error(r, 404, "BLOB_UNKNOWN")
+    r = registry.get(f"/v2/{repo}-elsewhere/blobs/{blob.digest}", headers={"If-None-Match": f'"{blob.digest}"'})
+    assert r.status_code == 404

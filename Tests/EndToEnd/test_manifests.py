@@ -5,6 +5,7 @@ import json
 import pytest
 
 from harness import assert_error, images
+from harness.client import MANIFEST_ACCEPT
 
 KINDS = {
     "oci-image": lambda: images.image(2),
@@ -247,3 +248,54 @@ def test_a_manifest_with_a_duplicate_key_is_refused(registry, repo):
     nested = text.replace('"config":{', '"config":{"size":1,', 1)
     assert_error(registry.put_manifest(repo, "dup", nested.encode(), images.OCI_MANIFEST), 400, "MANIFEST_INVALID")
     assert registry.head_manifest(repo, "dup").status_code == 404
+
+
+@pytest.mark.parametrize("method", ["GET", "HEAD"])
+def test_a_manifest_the_client_holds_is_304_by_tag_and_by_digest(registry, repo, method):
+    m = images.image(1)
+    registry.push(repo, "cached", m)
+    for ref in ("cached", m.digest):
+        for held in (f'"{m.digest}"', m.digest):
+            r = registry.request(method, f"/v2/{repo}/manifests/{ref}", headers={"If-None-Match": held, "Accept": MANIFEST_ACCEPT})
+            assert r.status_code == 304, (ref, held, r.status_code)
+            assert r.content == b""
+
+
+@pytest.mark.pier_only
+def test_if_none_match_is_read_as_rfc_9110_writes_it_and_the_304_names_the_manifest(registry, repo):
+    # distribution 2.8.2 compares the header whole, so a list or a weak tag misses, and its
+    # 304 carries no ETag or digest; those tell a client that asked by tag which manifest it
+    # holds, and a cache what it may keep.
+    m = images.image(1)
+    registry.push(repo, "cached", m)
+    for held in (f'W/"{m.digest}"', f'"other", "{m.digest}"', "*"):
+        r = registry.get(f"/v2/{repo}/manifests/cached", headers={"If-None-Match": held, "Accept": MANIFEST_ACCEPT})
+        assert r.status_code == 304, held
+        assert r.headers["Docker-Content-Digest"] == m.digest and r.headers["ETag"] == f'"{m.digest}"'
+
+
+def test_a_moved_tag_answers_the_new_manifest_despite_if_none_match(registry, repo):
+    old, new = images.image(1), images.image(1)
+    registry.push(repo, "moving", old)
+    registry.push(repo, "moving", new)
+    r = registry.get(f"/v2/{repo}/manifests/moving", headers={"If-None-Match": f'"{old.digest}"', "Accept": MANIFEST_ACCEPT})
+    assert r.status_code == 200 and r.content == new.data
+    assert r.headers["ETag"] == f'"{new.digest}"'
+
+
+def test_if_none_match_on_a_missing_manifest_is_still_404(registry, repo):
+    registry.push(repo, "exists", images.image(1))
+    r = registry.get(f"/v2/{repo}/manifests/absent", headers={"If-None-Match": "*", "Accept": MANIFEST_ACCEPT})
+    assert_error(r, 404, "MANIFEST_UNKNOWN")
+
+
+def test_a_percent_encoded_digest_reference_is_served(registry, repo):
+    # Clients that encode every path segment send the digest's colon as %3A; distribution
+    # routes on the decoded path. Only the reference is decoded: names stay raw.
+    m = images.image(1)
+    registry.push(repo, "v1", m)
+    escaped = m.digest.replace(":", "%3A")
+    r = registry.get(f"/v2/{repo}/manifests/{escaped}", headers={"Accept": MANIFEST_ACCEPT})
+    assert r.status_code == 200 and r.content == m.data
+    r = registry.get(f"/v2/{repo}/blobs/{m.blobs[0].digest.replace(':', '%3a')}")
+    assert r.status_code == 200 and r.content == m.blobs[0].data

@@ -74,6 +74,32 @@ def test_mount_without_from_of_unknown_blob_opens_a_session_202(registry, repo):
     assert r.headers["Location"]
 
 
+@pytest.mark.parametrize("params", [
+    {"mount": "sha256:zz"},
+    {"mount": "", "from": "e2e/source"},
+    {"mount": images.sha256(b"x"), "from": "UPPER/case"},
+    {"mount": images.sha256(b"x"), "from": ""},
+], ids=["bad-digest", "empty-digest", "bad-source", "empty-source"])
+def test_a_mount_that_cannot_parse_opens_a_session_202(registry, repo, params):
+    # The spec: a registry unable to mount SHOULD answer 202; containerd takes any other
+    # answer for a failed push. The session works like any other.
+    r = registry.start_upload(repo, **params)
+    assert r.status_code == 202, r.text
+    data = body(1000)
+    r = registry.finish_upload(r.headers["Location"], images.sha256(data), data)
+    assert r.status_code == 201, r.text
+    assert_blob(registry, repo, data)
+
+
+@pytest.mark.pier_only
+def test_a_mount_from_a_source_that_does_not_parse_is_not_a_mount_from_anywhere(registry, repo):
+    data = body(5000)
+    registry.push_blob(repo + "/source", data)
+    r = registry.start_upload(repo + "/target", mount=images.sha256(data), **{"from": "Bad Name"})
+    assert r.status_code == 202, r.text
+    assert registry.head_blob(repo + "/target", images.sha256(data)).status_code == 404
+
+
 @pytest.mark.pier_only
 def test_mount_without_from_finds_a_blob_anywhere_in_the_registry_201(registry, repo):
     data = body(5000)
@@ -109,6 +135,15 @@ def test_out_of_order_chunk_is_rejected_with_416(registry, repo):
     loc = r.headers["Location"]
     r = registry.patch_chunk(loc, data[15_000:], 15_000)
     assert_error(r, 416)
+    # The 416 says where the session ends and where it lives, so the client resumes from
+    # there without asking.
+    assert r.headers["Range"] == "0-9999"
+    assert r.headers["Location"] and r.headers["Docker-Upload-UUID"]
+    r = registry.put(
+        loc, params={"digest": images.sha256(data)}, data=data[12_000:],
+        headers={"Content-Range": f"12000-{len(data) - 1}", "Content-Type": "application/octet-stream"})
+    assert_error(r, 416)
+    assert r.headers["Range"] == "0-9999"
     # The session is still at 10 000 bytes and can be finished correctly.
     st = registry.get(loc)
     assert st.status_code == 204 and st.headers["Range"] == "0-9999"
@@ -163,7 +198,9 @@ def test_cancelled_upload_is_gone_404_blob_upload_unknown(registry, repo):
     loc = registry.upload_url(repo)
     r = registry.patch_chunk(loc, b"partial", 0)
     loc = r.headers["Location"]
-    assert registry.delete(loc).status_code == 204
+    r = registry.delete(loc)
+    assert r.status_code == 204
+    assert r.headers["Docker-Upload-UUID"] == urlsplit(registry.abs(loc)).path.rstrip("/").rsplit("/", 1)[1]
     assert_error(registry.get(loc), 404, "BLOB_UPLOAD_UNKNOWN")
 
 

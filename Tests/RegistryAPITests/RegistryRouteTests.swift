@@ -31,6 +31,25 @@ import Testing
         #expect(try RegistryRoute.parse("/v2/a/tags/lists") == nil)
     }
 
+    @Test func decodesOnlyTheReferenceSegment() throws {
+        #expect(try RegistryRoute.parse("/v2/a/b/manifests/sha256%3Ax") == .manifest(name, "sha256:x"))
+        #expect(try RegistryRoute.parse("/v2/a/b/blobs/sha256%3ax") == .blob(name, "sha256:x"))
+        #expect(try RegistryRoute.parse("/v2/a/b/referrers/sha256%3Ax") == .referrers(name, "sha256:x"))
+        // A slash decoded from the reference stays inside it, where the tag and digest
+        // grammars refuse it; a malformed escape is kept as written, and refused the same way.
+        #expect(try RegistryRoute.parse("/v2/a/b/manifests/..%2F..%2Fx") == .manifest(name, "../../x"))
+        #expect(Reference("../../x") == nil)
+        #expect(try RegistryRoute.parse("/v2/a/b/manifests/v%zz") == .manifest(name, "v%zz"))
+        #expect(try RegistryRoute.parse("/v2/a/b/blobs/uploads/u%2D1") == .upload(name, "u%2D1"))
+    }
+
+    @Test func everyEndpointListsTheMethodsItAnswers() throws {
+        #expect(try RegistryRoute.parse("/v2/a/b/manifests/x")?.allowedMethods == "GET, HEAD, PUT, DELETE, OPTIONS")
+        #expect(try RegistryRoute.parse("/v2/a/b/blobs/uploads/")?.allowedMethods == "POST, OPTIONS")
+        #expect(try RegistryRoute.parse("/v2/a/b/blobs/uploads/u")?.allowedMethods == "GET, HEAD, PATCH, PUT, DELETE, OPTIONS")
+        #expect(try RegistryRoute.parse("/v2/_catalog")?.allowedMethods == "GET, HEAD, OPTIONS")
+    }
+
     @Test(arguments: ["/v2/A/manifests/x", "/v2/a//b/manifests/x", "/v2/a/../b/tags/list", "/v2/%2e%2e/blobs/uploads/", "/v2/..%2fetc/manifests/x", "/v2/a%00/tags/list", "/v2//manifests/x", "/v2//tags/list", "/v2//blobs/uploads/"])
     func refusesInvalidNames(_ path: String) {
         #expect(throws: RegistryError.self) { try RegistryRoute.parse(Substring(path)) }
