@@ -85,6 +85,7 @@ class BenchServer(Server):
         self.group = group
         self.auth = auth
         self.restarts = 0
+        self.paused = False
 
     @property
     def label(self) -> str:
@@ -106,11 +107,28 @@ class BenchServer(Server):
 
     def ensure_running(self) -> bool:
         """Restart the server if it died. Returns True when a restart happened."""
+        self.resume()
         if self.alive():
             return False
         self.restarts += 1
         self.start()
         return True
+
+    def pause(self) -> None:
+        """SIGSTOP: the server's work of its own (a collector every 100 ms) stops taking
+        the cores the other rows and the ceilings are measured on."""
+        if self.alive() and not self.paused:
+            os.kill(self.pid, signal.SIGSTOP)
+            self.paused = True
+
+    def resume(self) -> None:
+        if self.paused and self.alive():
+            os.kill(self.pid, signal.SIGCONT)
+        self.paused = False
+
+    def stop(self, timeout: float = 30.0):
+        self.resume()  # a stopped process would only act on SIGTERM once continued
+        return super().stop(timeout)
 
 
 class NginxFront:

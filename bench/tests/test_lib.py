@@ -472,3 +472,31 @@ def test_the_image_target_holds_pier_to_twice_distributions_binary():
     assert target({"pier_image_bytes": 40_000_000, "reference_binary_bytes": 21_000_000})["status"] == "PASS"
     assert target({"pier_image_bytes": 43_000_000, "reference_binary_bytes": 21_000_000})["status"] == "FAIL"
     assert target({"reference_binary_bytes": 21_000_000, "error": "build.sh: no umoci"})["detail"] == "build.sh: no umoci"
+
+
+def _state(pid: int) -> str:
+    return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+
+
+def test_a_paused_server_is_stopped_until_resumed_and_still_stops_cleanly(tmp_path):
+    # gc-busy's collector must not take the cores of other rows: its server is paused with
+    # SIGSTOP outside its own rows, and a paused server must still stop at the end.
+    from lib.servers import BenchServer
+
+    server = BenchServer("pier", tmp_path, root=tmp_path / "root", group="gc-busy")
+    server.proc = subprocess.Popen([sys.executable, "-c", "while True: pass"])
+    try:
+        server.pause()
+        time.sleep(0.1)
+        assert _state(server.pid) == "T"
+        server.pause()  # twice is once
+        server.resume()
+        time.sleep(0.1)
+        assert _state(server.pid) in ("R", "S")
+        server.pause()
+        proc = server.proc
+        server.stop(timeout=10)
+        assert proc.poll() is not None and not server.paused
+    finally:
+        if server.proc is not None and server.proc.poll() is None:
+            server.proc.kill()
