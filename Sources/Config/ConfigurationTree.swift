@@ -56,6 +56,14 @@ struct ConfigurationTree {
     // MARK: typed reads
 
     func value(_ path: String) -> Any? {
+        let node = rawValue(path)
+        return node is NSNull ? nil : node
+    }
+
+    func has(_ path: String) -> Bool { value(path) != nil }
+
+    /// The node at `path` as written, an empty value (`inmemory:`) included.
+    func rawValue(_ path: String) -> Any? {
         var node: Any = root
         for key in path.split(separator: ".") {
             guard let map = node as? [String: Any],
@@ -63,10 +71,11 @@ struct ConfigurationTree {
             else { return nil }
             node = match.value
         }
-        return node is NSNull ? nil : node
+        return node
     }
 
-    func has(_ path: String) -> Bool { value(path) != nil }
+    /// Whether `path` is written at all, even with an empty value.
+    func hasKey(_ path: String) -> Bool { rawValue(path) != nil }
 
     func string(_ path: String) throws(ConfigurationError) -> String? {
         guard let value = value(path) else { return nil }

@@ -275,4 +275,14 @@ extension PierConfiguration {
         "TLS_AES_256_GCM_SHA384": 0x1302,
         "TLS_CHACHA20_POLY1305_SHA256": 0x1303,
     ]
+
+    /// The suites offered when `http.tls.ciphersuites` names none: distribution's defaults,
+    /// forward-secret AEAD suites only. swift-nio-ssl's own defaults also offer RSA key
+    /// exchange and CBC suites, which TLS scanners flag and no current client needs.
+    public static let defaultCipherSuites = [
+        "TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384", "TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384",
+        "TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256", "TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256",
+        "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256", "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256",
+        "TLS_AES_128_GCM_SHA256", "TLS_CHACHA20_POLY1305_SHA256", "TLS_AES_256_GCM_SHA384",
+    ]
 }

@@ -21,15 +21,34 @@ extension PierConfiguration {
     }
 
     /// Reads the storage driver section. Exactly one driver may be configured, as in
-    /// distribution; `filesystem` is the default when none is.
+    /// distribution; `filesystem` is the default when none is. A driver Pier does not have
+    /// stops the start: running on `./data` instead of the configured store would accept
+    /// pushes nobody could find there.
     mutating func applyStorage(_ read: ConfigurationTree, environment: [String: String]) throws(ConfigurationError) {
-        let drivers = ["filesystem", "s3", "inmemory", "gcs", "azure", "swift", "oss"].filter { read.has("storage." + $0) }
+        let drivers = Self.storageDrivers(read)
         if drivers.count > 1 {
             throw ConfigurationError(key: "storage", message: "exactly one storage driver may be configured, found \(drivers.joined(separator: ", "))")
         }
+        if let driver = drivers.first, driver != "filesystem", driver != "s3" {
+            throw ConfigurationError(
+                key: "storage.\(driver)",
+                message: "pier has no \(driver) driver: use storage.filesystem, or storage.s3 for any S3-compatible store"
+            )
+        }
         if let disabled = try read.bool("storage.redirect.disable") { redirectDisabled = disabled }
-        guard read.has("storage.s3") else { return }
+        guard drivers.first == "s3" else { return }
         s3 = try Self.s3Settings(read, environment: environment)
+    }
+
+    /// distribution's storage drivers that `storage` names, however it names them: a key with
+    /// settings, a key with none (`inmemory:`), or the section's bare value
+    /// (`REGISTRY_STORAGE=s3`, which distribution reads as the driver's name).
+    static func storageDrivers(_ read: ConfigurationTree) -> [String] {
+        let known = ["filesystem", "s3", "inmemory", "gcs", "azure", "swift", "oss"]
+        if let name = read.rawValue("storage") as? String {
+            return known.contains(name.lowercased()) ? [name.lowercased()] : []
+        }
+        return known.filter { read.hasKey("storage." + $0) }
     }
 
     private static func s3Settings(_ read: ConfigurationTree, environment: [String: String]) throws(ConfigurationError) -> S3Settings {
@@ -71,8 +90,11 @@ extension PierConfiguration {
             sessionToken: try text("sessiontoken") ?? environment["AWS_SESSION_TOKEN"],
             region: region,
             endpoint: endpoint,
-            // distribution 2.8 addresses a custom endpoint by path and AWS by host.
-            pathStyle: try read.bool("storage.s3.forcepathstyle") ?? (regionEndpoint != nil),
+            // distribution 2.8 addresses a custom endpoint by path and AWS by host, except a
+            // bucket whose name is no single DNS label (a dot breaks AWS's wildcard
+            // certificate, an upper-case letter or `_` the host name): by path, as its AWS
+            // SDK falls back.
+            pathStyle: try read.bool("storage.s3.forcepathstyle") ?? (regionEndpoint != nil || !Self.isHostLabel(bucket)),
             bucket: bucket,
             rootDirectory: try text("rootdirectory") ?? "",
             skipVerify: try read.bool("storage.s3.skipverify") ?? false,
@@ -81,5 +103,16 @@ extension PierConfiguration {
             multipartCopyMaxConcurrency: try size("multipartcopymaxconcurrency", 100, minimum: 1),
             multipartCopyThresholdSize: Int64(try size("multipartcopythresholdsize", 32 << 20, minimum: 0))
         )
+    }
+
+    /// Whether `bucket` can lead a virtual-hosted name (`bucket.s3.region.amazonaws.com`)
+    /// that AWS's wildcard certificate covers: lower-case letters, digits and `-`, 3 to 63 of
+    /// them, starting and ending with a letter or digit.
+    static func isHostLabel(_ bucket: String) -> Bool {
+        let bytes = Array(bucket.utf8)
+        guard (3...63).contains(bytes.count), let first = bytes.first, let last = bytes.last,
+              first != UInt8(ascii: "-"), last != UInt8(ascii: "-")
+        else { return false }
+        return bytes.allSatisfy { (UInt8(ascii: "a")...UInt8(ascii: "z")).contains($0) || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) || $0 == UInt8(ascii: "-") }
     }
 }

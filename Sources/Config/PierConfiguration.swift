@@ -20,8 +20,8 @@ public struct PierConfiguration: Sendable {
         public var dryRun = false
     }
 
-    /// Host to bind; `0.0.0.0` for distribution's `:5000`.
-    public var host: String = "0.0.0.0"
+    /// Host to bind; every address for distribution's `:5000` (``anyAddress``).
+    public var host: String = PierConfiguration.anyAddress
     public var port: Int = 5000
     /// `http.net: unix` binds a socket file at `http.addr` instead.
     public var unixSocket: String?
@@ -110,6 +110,8 @@ public struct PierConfiguration: Sendable {
     public var plainListener: PlainListener?
     /// Key paths in the configuration that distribution does not define.
     public var unknownKeys: [String] = []
+    /// distribution's settings that are set and change nothing here, named at start.
+    public var ignoredSettings: [IgnoredSetting] = []
     /// `validation.manifests.indexes`: which children of a pushed index must be present.
     public var indexChildren: Registry.Options.IndexChildren = .all
     /// `validation.manifests.blobs`: whether a pushed manifest's blobs must be present.
@@ -177,6 +179,7 @@ public struct PierConfiguration: Sendable {
         try config.applyStorage(tree, environment: environment)
         config.effective = EffectiveTree(tree: tree)
         config.unknownKeys = tree.unknownKeys()
+        config.ignoredSettings = try Self.ignoredSettings(tree)
         return config
     }
 
@@ -213,8 +216,9 @@ public struct PierConfiguration: Sendable {
             logLevel = parsed
         }
         if let format = try read.string("log.formatter") {
-            guard let parsed = LogFormat(rawValue: format.lowercased()) else {
-                throw ConfigurationError(key: "log.formatter", message: "'\(format)' is not one of text, json")
+            // distribution's logstash format is JSON with logstash's field names; JSON it is.
+            guard let parsed = LogFormat(rawValue: format.lowercased() == "logstash" ? "json" : format.lowercased()) else {
+                throw ConfigurationError(key: "log.formatter", message: "'\(format)' is not one of text, json, logstash")
             }
             logFormat = parsed
         }
@@ -303,9 +307,6 @@ public struct PierConfiguration: Sendable {
         try applyCollection(read)
         try applyPolicies(read)
         try applyMirrors(read)
-        for section in ["redis"] where read.has(section) {
-            throw ConfigurationError(key: section, message: "this section is not yet supported by pier")
-        }
     }
 
     /// Reads `notifications.endpoints[]` with distribution's defaults.
@@ -354,8 +355,19 @@ public struct PierConfiguration: Sendable {
         }
         var host = String(addr[..<colon])
         if host.hasPrefix("["), host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
-        return (host.isEmpty ? "0.0.0.0" : host, port)
+        return (host.isEmpty ? anyAddress : host, port)
     }
+
+    /// The host that `:port` binds: `::`, which takes IPv4 and IPv6 connections alike, as
+    /// Go's listener does for distribution (clients on IPv6-only clusters and `[::1]` reach
+    /// it); `0.0.0.0` where `::` would take IPv6 alone (`net.ipv6.bindv6only` set) or the
+    /// kernel has no IPv6, so IPv4 clients are never shut out.
+    static let anyAddress: String = {
+        guard let setting = try? String(contentsOfFile: "/proc/sys/net/ipv6/bindv6only", encoding: .utf8),
+              setting.trimmingCharacters(in: .whitespacesAndNewlines) == "0"
+        else { return "0.0.0.0" }
+        return "::"
+    }()
 }
 
 /// A configuration that cannot be used, naming the key and what was expected.

@@ -17,7 +17,8 @@ extension PierServer {
         }
         // The list sets TLS 1.2 and older suites; TLS 1.3's are fixed by BoringSSL, and a list
         // of only those would leave TLS 1.2 with none (which swift-nio-ssl cannot load).
-        let legacySuites = settings.cipherSuites.compactMap { PierConfiguration.cipherSuites[$0] }.filter { $0 >> 8 != 0x13 }
+        let named = settings.cipherSuites.isEmpty ? PierConfiguration.defaultCipherSuites : settings.cipherSuites
+        let legacySuites = named.compactMap { PierConfiguration.cipherSuites[$0] }.filter { $0 >> 8 != 0x13 }
         if !legacySuites.isEmpty {
             tls.cipherSuiteValues = legacySuites.map(NIOTLSCipher.init(rawValue:))
         }

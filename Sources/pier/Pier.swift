@@ -46,6 +46,9 @@ struct Serve: AsyncParsableCommand {
         for key in settings.unknownKeys {
             logger.warning("unknown configuration key, ignored", metadata: ["key": "\(key)"])
         }
+        for setting in settings.ignoredSettings {
+            logger.warning("configuration setting not supported, ignored", metadata: ["key": "\(setting.key)", "reason": "\(setting.reason)"])
+        }
         try await PierServer(configuration: settings, logger: logger).run()
     }
 }
@@ -61,7 +64,8 @@ struct Config: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Validate a configuration and print it as Pier reads it.",
             discussion: """
-                Applies REGISTRY_* variables from the environment, warns about unknown keys, \
+                Applies REGISTRY_* variables from the environment, warns about unknown keys \
+                and settings of distribution's that change nothing here, \
                 and prints the effective configuration with secrets masked. Exits 1, naming the \
                 key, when a value is invalid.
                 """
@@ -74,6 +78,9 @@ struct Config: ParsableCommand {
             let settings = try loadConfiguration(config)
             for key in settings.unknownKeys {
                 FileHandle.standardError.write(Data("warning: unknown configuration key \(key), ignored\n".utf8))
+            }
+            for setting in settings.ignoredSettings {
+                FileHandle.standardError.write(Data("warning: \(setting.key) is not supported, ignored: \(setting.reason)\n".utf8))
             }
             print("# configuration is valid")
             print(settings.effectiveYAML, terminator: "")

@@ -14,8 +14,18 @@ import Testing
         let config = try PierConfiguration.load(path: nil, environment: [:])
         #expect(config.storageRoot == "./data")
         #expect(config.port == 5000)
-        #expect(config.host == "0.0.0.0")
+        #expect(config.host == PierConfiguration.anyAddress)
         #expect(config.deleteEnabled)
+    }
+
+    @Test func aBarePortBindsEveryAddressOfBothFamiliesWhereTheKernelAllows() throws {
+        let dualStack = (try? String(contentsOfFile: "/proc/sys/net/ipv6/bindv6only", encoding: .utf8))?
+            .trimmingCharacters(in: .whitespacesAndNewlines) == "0"
+        #expect(PierConfiguration.anyAddress == (dualStack ? "::" : "0.0.0.0"))
+        for (addr, host, port) in [(":5000", PierConfiguration.anyAddress, 5000), ("0.0.0.0:5000", "0.0.0.0", 5000), ("[::1]:80", "::1", 80)] {
+            let parsed = try PierConfiguration.parseAddress(addr, key: "http.addr")
+            #expect(parsed.host == host && parsed.port == port, "\(addr)")
+        }
     }
 
     /// Found by `pier-fuzz-config`: Yams force-unwraps mapping keys as strings, so a complex
@@ -161,6 +171,13 @@ import Testing
         ("storage:\n  s3:\n    bucket: b\n    accesskey: a\n    secretkey: b\n    chunksize: 1024\n", "storage.s3.chunksize"),
         ("storage:\n  s3:\n    bucket: b\n    accesskey: a\n    secretkey: b\n    regionendpoint: ftp://x\n", "storage.s3.regionendpoint"),
         ("storage:\n  filesystem:\n    rootdirectory: /x\n  s3:\n    bucket: b\n", "storage"),
+        // A driver Pier has not stops the start in every way it can be written, rather than
+        // leaving pushes under ./data.
+        ("storage:\n  azure:\n    accountname: a\n    accountkey: k\n    container: c\n", "storage.azure"),
+        ("storage:\n  gcs:\n    bucket: b\n", "storage.gcs"),
+        ("storage:\n  inmemory:\n", "storage.inmemory"),
+        ("storage: swift\n", "storage.swift"),
+        ("storage: s3\n", "storage.s3.bucket"),
     ])
     func badValuesNameTheirKey(_ text: String, _ key: String) throws {
         let path = try file(text)
@@ -216,6 +233,66 @@ import Testing
         #expect(s3.endpoint == "https://s3.ap-south-1.amazonaws.com")
         #expect(!s3.pathStyle)
         #expect(!config.redirectDisabled)
+    }
+
+    @Test func anUnsupportedDriverNamedByTheEnvironmentStopsTheStart() throws {
+        #expect(throws: ConfigurationError.self) {
+            try PierConfiguration.load(path: nil, environment: ["REGISTRY_STORAGE": "gcs"])
+        }
+        #expect(throws: ConfigurationError.self) {
+            try PierConfiguration.load(path: nil, environment: ["REGISTRY_STORAGE": "oss", "REGISTRY_STORAGE_OSS_BUCKET": "b"])
+        }
+        #expect(try PierConfiguration.load(path: nil, environment: ["REGISTRY_STORAGE": "filesystem"]).s3 == nil)
+    }
+
+    @Test(arguments: [
+        ("my.images", true), ("Images", true), ("my_images", true), ("ab", true), ("-images", true),
+        ("my-images", false), ("images01", false),
+    ])
+    func aBucketThatIsNoHostLabelIsAddressedByPathOnAWS(_ bucket: String, _ byPath: Bool) throws {
+        let config = try PierConfiguration.load(path: nil, environment: [
+            "REGISTRY_STORAGE_S3_BUCKET": bucket, "AWS_ACCESS_KEY_ID": "AK", "AWS_SECRET_ACCESS_KEY": "SK",
+        ])
+        #expect(try #require(config.s3).pathStyle == byPath)
+        let forced = try PierConfiguration.load(path: nil, environment: [
+            "REGISTRY_STORAGE_S3_BUCKET": bucket, "REGISTRY_STORAGE_S3_FORCEPATHSTYLE": "false",
+            "AWS_ACCESS_KEY_ID": "AK", "AWS_SECRET_ACCESS_KEY": "SK",
+        ])
+        #expect(try #require(forced.s3).pathStyle == false)
+    }
+
+    @Test func distributionsSettingsThatChangeNothingHereAreNamed() throws {
+        let config = try PierConfiguration.loading("""
+            version: 0.1
+            log:
+              formatter: logstash
+              hooks:
+                - type: mail
+            storage:
+              s3:
+                bucket: images
+                accesskey: AK
+                secretkey: SK
+                encrypt: true
+                keyid: arn:aws:kms:key
+                storageclass: REDUCED_REDUNDANCY
+                objectacl: private
+            redis:
+              addr: localhost:6379
+            middleware:
+              storage:
+                - name: cloudfront
+            health:
+              file:
+                - file: /maintenance
+            """)
+        #expect(config.logFormat == .json)
+        #expect(config.ignoredSettings.map(\.key) == [
+            "redis", "storage.s3.encrypt", "storage.s3.keyid", "storage.s3.storageclass", "middleware", "log.hooks",
+            "health.file", "log.formatter",
+        ])
+        #expect(config.ignoredSettings.allSatisfy { !$0.reason.isEmpty })
+        #expect(try PierConfiguration.load(path: nil, environment: [:]).ignoredSettings.isEmpty)
     }
 
     @Test func readsSparseManifestValidation() throws {

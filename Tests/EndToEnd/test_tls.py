@@ -355,6 +355,23 @@ def test_ciphersuites_restrict_tls12_ciphers(make_server, tls):
     assert other.returncode != 0 and other.status == 0, other
 
 
+@pytest.mark.parametrize("key_kind", ["ec", "rsa"])
+def test_without_a_list_tls12_offers_only_distributions_forward_secret_aead_suites(make_server, tmp_path, test_ca, key_kind):
+    # swift-nio-ssl's own defaults add CBC suites and RSA key exchange, which TLS scanners
+    # flag; distribution offers ECDHE with AES-GCM or ChaCha20 only.
+    tls = TLSFiles(tmp_path / "tls", test_ca, key_kind)
+    srv = https_server(make_server, tls)
+    url = f"https://127.0.0.1:{srv.port}/v2/"
+    sig = "ECDSA" if key_kind == "ec" else "RSA"
+    for cipher in (f"ECDHE-{sig}-AES128-GCM-SHA256", f"ECDHE-{sig}-AES256-GCM-SHA384", f"ECDHE-{sig}-CHACHA20-POLY1305"):
+        r = curl("--cacert", tls.ca_path, "--tls-max", "1.2", "--ciphers", cipher, url)
+        assert r.returncode == 0 and r.status == 200, (cipher, r)
+    weak = [f"ECDHE-{sig}-AES128-SHA", f"ECDHE-{sig}-AES256-SHA"] + (["AES128-GCM-SHA256", "AES128-SHA"] if key_kind == "rsa" else [])
+    for cipher in weak:
+        r = curl("--cacert", tls.ca_path, "--tls-max", "1.2", "--ciphers", cipher, url)
+        assert r.returncode != 0 and r.status == 0, (cipher, r)
+
+
 def test_a_cipher_list_of_only_tls13_suites_starts_and_keeps_tls12_defaults(make_server, tls):
     srv = make_server("pier", config=tls_config(tls, ciphersuites=["TLS_AES_128_GCM_SHA256"]), scheme="https")
     for args in (["--tlsv1.2", "--tls-max", "1.2"], ["--tlsv1.3"]):

@@ -1,0 +1,58 @@
+extension PierConfiguration {
+    /// A setting of distribution's that Pier accepts and does not act on. Each is named at
+    /// start and by `pier config check`, so a user who relies on it learns so from the log
+    /// rather than from a refused push or a bill; refusing to start on them would break the
+    /// drop-in for settings most users can do without.
+    public struct IgnoredSetting: Sendable, Equatable {
+        /// The dotted key, as `config check` prints keys.
+        public var key: String
+        /// What Pier does instead.
+        public var reason: String
+    }
+
+    /// Collects the settings of distribution's that change nothing here.
+    static func ignoredSettings(_ read: ConfigurationTree) throws(ConfigurationError) -> [IgnoredSetting] {
+        var ignored = [IgnoredSetting]()
+        func note(_ key: String, _ reason: String) { ignored.append(IgnoredSetting(key: key, reason: reason)) }
+        if read.hasKey("redis") {
+            note("redis", "pier keeps its caches in each instance and has no use for redis")
+        }
+        if try read.bool("storage.s3.encrypt") == true {
+            note("storage.s3.encrypt", "objects are written with the bucket's default encryption: set it on the bucket")
+        }
+        if let key = try read.string("storage.s3.keyid"), !key.isEmpty {
+            note("storage.s3.keyid", "objects are written with the bucket's default encryption key: set it on the bucket")
+        }
+        if let storageClass = try read.string("storage.s3.storageclass"), storageClass.uppercased() != "STANDARD" {
+            note("storage.s3.storageclass", "objects are written in the bucket's default storage class")
+        }
+        if let acl = try read.string("storage.s3.objectacl"), acl.lowercased() != "private" {
+            note("storage.s3.objectacl", "objects are written with the bucket's default ACL")
+        }
+        if read.hasKey("middleware") {
+            note("middleware", "registry, repository and storage middleware (cloudfront, redirect) is not supported; storage.redirect sends blob GETs to the store itself")
+        }
+        if try read.bool("auth.token.autoredirect") == true {
+            note("auth.token.autoredirect", "the token realm is advertised as configured")
+        }
+        if read.hasKey("validation.manifests.urls") {
+            note("validation.manifests.urls", "foreign layers' URLs are not checked against these lists")
+        }
+        if try read.bool("compatibility.schema1.enabled") == true {
+            note("compatibility.schema1.enabled", "schema 1 manifests are not accepted")
+        }
+        if read.hasKey("log.hooks") {
+            note("log.hooks", "log hooks (mail) are not supported")
+        }
+        if read.hasKey("reporting") {
+            note("reporting", "bugsnag and newrelic reporting are not supported; http.debug.prometheus serves metrics")
+        }
+        for check in ["health.file", "health.http", "health.tcp"] where read.hasKey(check) {
+            note(check, "only the storage driver's health check (health.storagedriver) is supported")
+        }
+        if try read.string("log.formatter")?.lowercased() == "logstash" {
+            note("log.formatter", "logstash is written as json")
+        }
+        return ignored
+    }
+}
