@@ -747,7 +747,7 @@ class Run:
                 for i, kind in enumerate(round_kinds(KINDS + (FRONT,), round_no)):
                     if kind == "pier" and self.na_reason(s) or kind not in group_kinds(self.plan.groups[s.group]):
                         continue
-                    self.hold_background(s.group)
+                    self.hold_background((s.group, kind))
                     server = self.servers[(s.group, kind)]
                     rec = self.measure(server, s, round_no, i)
                     self.measurements.append(rec)
@@ -755,15 +755,15 @@ class Run:
                 if round_no == self.plan.rounds and index in last:
                     self.retire(s.group)
 
-    def hold_background(self, measuring: str | None) -> None:
+    def hold_background(self, measuring: tuple[str, str] | None) -> None:
         """Keeps the servers of groups that work unasked (`gc-busy`'s collector runs every
-        100 ms) paused except while their own group's rows are measured. Running from the
+        100 ms) paused except while they themselves are measured: not through another
+        group's rows, the ceilings, or the reference's run of the same row. Running from the
         start, that collector took 25–50% of a core through every other row and every
-        ceiling of a full run, which read as a slow machine: the rows measured alone ran up
-        to twice as fast."""
-        for (g, _), server in self.servers.items():
-            if isinstance(server, BenchServer) and self.plan.groups[g].gc_busy:
-                server.resume() if g == measuring else server.pause()
+        ceiling of a full run, which read as a slow machine."""
+        for key, server in self.servers.items():
+            if isinstance(server, BenchServer) and self.plan.groups[key[0]].gc_busy:
+                server.resume() if key == measuring else server.pause()
 
     def retire(self, group: str) -> None:
         """Stops a group's servers after its last row of the last round and removes their

@@ -32,7 +32,9 @@ extension PierConfiguration {
         if let driver = drivers.first, driver != "filesystem", driver != "s3" {
             throw ConfigurationError(
                 key: "storage.\(driver)",
-                message: "pier has no \(driver) driver: use storage.filesystem, or storage.s3 for any S3-compatible store"
+                message: driver == "s3aws"
+                    ? "pier reads distribution's s3aws driver as storage.s3: name the section s3"
+                    : "pier has no \(driver) driver: use storage.filesystem, or storage.s3 for any S3-compatible store"
             )
         }
         if let disabled = try read.bool("storage.redirect.disable") { redirectDisabled = disabled }
@@ -43,10 +45,12 @@ extension PierConfiguration {
     /// distribution's storage drivers that `storage` names, however it names them: a key with
     /// settings, a key with none (`inmemory:`), or the section's bare value
     /// (`REGISTRY_STORAGE=s3`, which distribution reads as the driver's name).
+    /// A bare value is a driver's name whatever it names, so a misspelt or unknown one is
+    /// refused by name rather than leaving the default in place.
     static func storageDrivers(_ read: ConfigurationTree) -> [String] {
-        let known = ["filesystem", "s3", "inmemory", "gcs", "azure", "swift", "oss"]
+        let known = ["filesystem", "s3", "s3aws", "inmemory", "gcs", "azure", "swift", "oss"]
         if let name = read.rawValue("storage") as? String {
-            return known.contains(name.lowercased()) ? [name.lowercased()] : []
+            return name.isEmpty ? [] : [name.lowercased()]
         }
         return known.filter { read.hasKey("storage." + $0) }
     }

@@ -13,8 +13,7 @@ public struct ContentRange: Sendable, Equatable {
     /// Reads a header value; a malformed one is `BLOB_UPLOAD_INVALID`, an end before its
     /// start `RANGE_INVALID` (416), as distribution answers.
     public init(parsing header: String) throws(RegistryError) {
-        var spec = Substring(header).drop { $0 == " " || $0 == "\t" }
-        while let last = spec.last, last == " " || last == "\t" { spec = spec.dropLast() }
+        var spec = Substring(header).trimmingOptionalWhitespace
         if spec.hasPrefix("bytes=") || spec.hasPrefix("bytes ") { spec = spec.dropFirst(6) }
         if let slash = spec.firstIndex(of: "/") { spec = spec[..<slash] }
         let parts = spec.split(separator: "-", omittingEmptySubsequences: false)

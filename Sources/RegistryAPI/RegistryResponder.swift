@@ -170,53 +170,63 @@ public struct RegistryResponder: HTTPResponder {
         let uploading = route.isUpload && method != .get && method != .head
         if uploading { metrics.uploadsInProgress.increment() }
         defer { if uploading { metrics.uploadsInProgress.decrement() } }
-        switch route {
-        case .base:
-            guard method == .get || method == .head else { return Self.methodNotAllowed(route, method) }
-            return Self.json(#"{}"#, method: method)
-        case .catalog:
-            guard method == .get || method == .head else { return Self.methodNotAllowed(route, method) }
-            return try await catalog(request, principal)
-        case .tags(let name):
-            guard method == .get || method == .head else { return Self.methodNotAllowed(route, method) }
-            return try await tags(request, name)
-        case .manifest(let name, let reference):
-            // Only a PUT names a reference to create, so only a PUT of one that is no valid
-            // tag or digest is the client's error (400); any other method asks for something
-            // that cannot exist, which is unknown (404), as distribution's routes answer.
-            let parsed = Reference(reference)
-            guard method == .put || parsed != nil else {
-                throw RegistryError.manifestUnknown(reference.prefix(200))
+        do {
+            switch route {
+            case .base:
+                guard method == .get || method == .head else { return Self.methodNotAllowed(route, method) }
+                return Self.json(#"{}"#, method: method)
+            case .catalog:
+                guard method == .get || method == .head else { return Self.methodNotAllowed(route, method) }
+                return try await catalog(request, principal)
+            case .tags(let name):
+                guard method == .get || method == .head else { return Self.methodNotAllowed(route, method) }
+                return try await tags(request, name)
+            case .manifest(let name, let reference):
+                // Only a PUT names a reference to create, so only a PUT of one that is no valid
+                // tag or digest is the client's error (400); any other method asks for something
+                // that cannot exist, which is unknown (404), as distribution's routes answer.
+                let parsed = Reference(reference)
+                guard method == .put || parsed != nil else {
+                    throw RegistryError.manifestUnknown(reference.prefix(200))
+                }
+                let reference = try parsed ?? Self.reference(reference)
+                switch method {
+                case .get, .head: return try await getManifest(request, name, reference, context)
+                case .put: return try await putManifest(request, name, reference, context)
+                case .delete: return try await deleteManifest(request, name, reference, context)
+                default: return Self.methodNotAllowed(route, method)
+                }
+            case .blob(let name, let digest):
+                let digest = try Self.digest(digest)
+                switch method {
+                case .get, .head: return try await getBlob(request, name, digest, context)
+                case .delete: return try await deleteBlob(request, name, digest, context)
+                default: return Self.methodNotAllowed(route, method)
+                }
+            case .uploads(let name):
+                guard method == .post else { return Self.methodNotAllowed(route, method) }
+                return try await startUpload(request, name, context, principal)
+            case .upload(let name, let id):
+                guard let id = UploadID(id) else { throw RegistryError.uploadUnknown(id) }
+                switch method {
+                case .get, .head: return try await uploadStatus(request, name, id)
+                case .patch: return try await patchUpload(request, name, id)
+                case .put: return try await completeUpload(request, name, id, context)
+                case .delete: return try await cancelUpload(name, id)
+                default: return Self.methodNotAllowed(route, method)
+                }
+            case .referrers(let name, let digest):
+                guard method == .get || method == .head else { return Self.methodNotAllowed(route, method) }
+                return try await referrers(request, name, try Self.digest(digest))
             }
-            let reference = try parsed ?? Self.reference(reference)
-            switch method {
-            case .get, .head: return try await getManifest(request, name, reference, context)
-            case .put: return try await putManifest(request, name, reference, context)
-            case .delete: return try await deleteManifest(request, name, reference, context)
-            default: return Self.methodNotAllowed(route, method)
-            }
-        case .blob(let name, let digest):
-            let digest = try Self.digest(digest)
-            switch method {
-            case .get, .head: return try await getBlob(request, name, digest, context)
-            case .delete: return try await deleteBlob(request, name, digest, context)
-            default: return Self.methodNotAllowed(route, method)
-            }
-        case .uploads(let name):
-            guard method == .post else { return Self.methodNotAllowed(route, method) }
-            return try await startUpload(request, name, context, principal)
-        case .upload(let name, let id):
-            guard let id = UploadID(id) else { throw RegistryError.uploadUnknown(id) }
-            switch method {
-            case .get, .head: return try await uploadStatus(request, name, id)
-            case .patch: return try await patchUpload(request, name, id)
-            case .put: return try await completeUpload(request, name, id, context)
-            case .delete: return try await cancelUpload(name, id)
-            default: return Self.methodNotAllowed(route, method)
-            }
-        case .referrers(let name, let digest):
-            guard method == .get || method == .head else { return Self.methodNotAllowed(route, method) }
-            return try await referrers(request, name, try Self.digest(digest))
+        } catch let error as RegistryError where error.status == 405 {
+            // A write this registry refuses by configuration (read-only, deletes off, a
+            // mirrored repository). RFC 9110 asks for `Allow` on every 405; it names the
+            // methods that read, which every such refusal leaves working (never the refused
+            // one itself).
+            var response = error.response(for: method)
+            response.headers[.allow] = route.readMethods.split(separator: ", ").filter { $0 != method.rawValue }.joined(separator: ", ")
+            return response
         }
     }
 

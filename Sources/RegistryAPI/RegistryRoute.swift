@@ -62,11 +62,21 @@ enum RegistryRoute: Equatable {
         }
     }
 
+    /// The methods that only read, which a registry refusing writes (read-only, deletes off,
+    /// a mirrored repository) still answers: `Allow` on such a 405.
+    var readMethods: String {
+        switch self {
+        case .uploads: "OPTIONS"
+        default: "GET, HEAD, OPTIONS"
+        }
+    }
+
     /// A tag or digest as written, or percent-decoded when it carries an escape
     /// (`sha256%3A…`, as URL builders that encode every segment send it): distribution
     /// routes on the decoded path and serves both. Only this last segment is decoded, and
-    /// what it decodes to must still pass the tag or digest grammar, which admits no `/`,
-    /// `%` or `..`; names stay raw, so an escaped name is refused as before.
+    /// what it decodes to must still pass the tag or digest grammar, which admits no `/` or
+    /// `%` and no leading `.`, so it stays one path segment that is never `..`; names stay
+    /// raw, so an escaped name is refused as before.
     private static func decoded(_ segment: Substring) -> String {
         guard segment.utf8.contains(UInt8(ascii: "%")) else { return String(segment) }
         return String(segment).removingPercentEncoding ?? String(segment)

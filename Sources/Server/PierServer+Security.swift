@@ -15,13 +15,14 @@ extension PierServer {
         case "tls1.3": tls.minimumTLSVersion = .tlsv13
         default: tls.minimumTLSVersion = .tlsv12
         }
-        // The list sets TLS 1.2 and older suites; TLS 1.3's are fixed by BoringSSL, and a list
-        // of only those would leave TLS 1.2 with none (which swift-nio-ssl cannot load).
-        let named = settings.cipherSuites.isEmpty ? PierConfiguration.defaultCipherSuites : settings.cipherSuites
-        let legacySuites = named.compactMap { PierConfiguration.cipherSuites[$0] }.filter { $0 >> 8 != 0x13 }
-        if !legacySuites.isEmpty {
-            tls.cipherSuiteValues = legacySuites.map(NIOTLSCipher.init(rawValue:))
+        // The list sets TLS 1.2 and older suites; TLS 1.3's are fixed by BoringSSL. A list of
+        // only those leaves TLS 1.2 distribution's defaults, not swift-nio-ssl's wider ones.
+        func legacy(_ names: [String]) -> [UInt16] {
+            names.compactMap { PierConfiguration.cipherSuites[$0] }.filter { $0 >> 8 != 0x13 }
         }
+        let configured = legacy(settings.cipherSuites)
+        let legacySuites = configured.isEmpty ? legacy(PierConfiguration.defaultCipherSuites) : configured
+        tls.cipherSuiteValues = legacySuites.map(NIOTLSCipher.init(rawValue:))
         if !settings.clientCAs.isEmpty {
             var roots = [NIOSSLCertificate]()
             for file in settings.clientCAs { roots += try NIOSSLCertificate.fromPEMFile(file) }

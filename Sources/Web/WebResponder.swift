@@ -195,7 +195,7 @@ public struct WebResponder: Sendable {
             .eTag: etag,
             HTTPField.Name("X-Content-Type-Options")!: "nosniff",
         ]
-        if request.headers[.ifNoneMatch] == etag {
+        if request.ifNoneMatchNames(entityTag: WebAssets.version) {
             return Response(status: .notModified, headers: headers)
         }
         headers[.contentLength] = String(asset.bytes.count)

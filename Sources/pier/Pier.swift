@@ -22,7 +22,7 @@ struct Serve: AsyncParsableCommand {
         abstract: "Run the registry.",
         discussion: """
             With no CONFIG, Pier runs on its embedded default: filesystem storage under ./data, \
-            listening on 0.0.0.0:5000, deletes enabled. CONFIG is a distribution config.yml; \
+            listening on port 5000 of every IPv4 and IPv6 address, deletes enabled. CONFIG is a distribution config.yml; \
             REGISTRY_* environment variables override it as they do for distribution.
             """
     )

@@ -207,8 +207,11 @@ def test_read_only_mode_refuses_writes_and_serves_reads(make_server):
     r = requests.post(f"{srv.url}/v2/ro/app/blobs/uploads/")
     assert r.status_code == 405 and error_codes(r) == ["UNSUPPORTED"]
     assert "read-only" in r.text
+    assert r.headers["Allow"] == "OPTIONS"
     r = requests.delete(f"{srv.url}/v2/ro/app/manifests/{img.digest}")
     assert r.status_code == 405
+    # RFC 9110 asks for Allow on every 405: a refused write names the methods that read.
+    assert r.headers["Allow"] == "GET, HEAD, OPTIONS"
 
 
 def test_upload_purging_removes_sessions_older_than_the_age(make_server):

@@ -377,6 +377,9 @@ def test_a_cipher_list_of_only_tls13_suites_starts_and_keeps_tls12_defaults(make
     for args in (["--tlsv1.2", "--tls-max", "1.2"], ["--tlsv1.3"]):
         r = curl("--cacert", tls.ca_path, *args, f"https://127.0.0.1:{srv.port}/v2/")
         assert r.returncode == 0 and r.status == 200, (args, r)
+    # TLS 1.2's defaults are distribution's, not swift-nio-ssl's wider ones.
+    r = curl("--cacert", tls.ca_path, "--tls-max", "1.2", "--ciphers", "ECDHE-ECDSA-AES128-SHA", f"https://127.0.0.1:{srv.port}/v2/")
+    assert r.returncode != 0 and r.status == 0, r
 
 
 # ---- mutual TLS ------------------------------------------------------------------------------------------
