@@ -220,6 +220,13 @@ public struct RegistryResponder: HTTPResponder {
                 return try await referrers(request, name, try Self.digest(digest))
             }
         } catch let error as RegistryError where error.status == 405 {
+            if method == .get || method == .head {
+                // A read that had to write and may not: a mirror in read-only mode missing
+                // content it would have to cache. The method is right and the refusal is the
+                // registry's state, so 503, which clients retry, not a 405 naming the very
+                // method asked.
+                throw RegistryError(.unavailable, "the registry is read-only and cannot cache this content", detail: error.message, status: 503)
+            }
             // A write this registry refuses by configuration (read-only, deletes off, a
             // mirrored repository). RFC 9110 asks for `Allow` on every 405; it names the
             // methods that read, which every such refusal leaves working (never the refused

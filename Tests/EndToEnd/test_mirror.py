@@ -12,7 +12,7 @@ import time
 import pytest
 import requests
 
-from harness.client import Registry, assert_error
+from harness.client import Registry, assert_error, error_codes
 from harness.images import Blob, artifact, image, index, random_layer
 from harness.tools import require_tool, run
 
@@ -71,7 +71,9 @@ def test_skopeo_pulls_through_a_prefix_while_other_namespaces_stay_local(make_se
         assert reg.get_blob("hub/library/app", blob.digest).content == blob.data
     # A local namespace beside it takes pushes; the mirrored one refuses them.
     reg.push("team/own", "v1", image())
-    assert_error(reg.start_upload("hub/library/app"), 405, "UNSUPPORTED")
+    r = reg.start_upload("hub/library/app")
+    assert_error(r, 405, "UNSUPPORTED")
+    assert r.headers["Allow"] == "OPTIONS"  # RFC 9110: every 405 names what the endpoint takes
     assert_error(reg.put_manifest("hub/library/app", "v2", img), 405, "UNSUPPORTED")
     assert_error(reg.delete(f"/v2/hub/library/app/manifests/{img.digest}"), 405, "UNSUPPORTED")
 
@@ -551,3 +553,28 @@ def test_referrers_of_a_mirrored_image_are_the_upstreams_and_an_upstream_without
     assert_error(r, 404, "UNSUPPORTED")
     r = reg.get_manifest("hub/team/app", fallback_tag)
     assert r.status_code == 200 and r.headers["Docker-Content-Digest"] == fallback.digest
+
+
+def test_a_read_only_mirror_answers_a_manifest_it_cannot_cache_with_503_and_serves_what_it_holds(make_server, upstream):
+    # storage.maintenance.readonly on a mirror: cached content is served; content it would
+    # have to store is refused as the registry's state (503, retried), never as a 405 that
+    # names the GET it refuses.
+    up = Registry(upstream.url)
+    cached, missing = image(layers=1), image(layers=1)
+    up.push("library/app", "cached", cached)
+    up.push("library/app", "missing", missing)
+    pier = make_server("pier", config=mirror_config(upstream.url))
+    reg = Registry(pier.url)
+    assert reg.get_manifest("hub/library/app", "cached").content == cached.data
+    for blob in cached.blobs:
+        assert reg.get_blob("hub/library/app", blob.digest).content == blob.data
+    pier.stop()
+    pier.config["storage"]["maintenance"] = {"readonly": {"enabled": True}}
+    pier.start()
+    assert reg.get_manifest("hub/library/app", cached.digest).content == cached.data
+    for blob in cached.blobs:
+        assert reg.get_blob("hub/library/app", blob.digest).content == blob.data
+    for ref in ("missing", missing.digest):
+        r = reg.get_manifest("hub/library/app", ref)
+        assert r.status_code == 503, (r.status_code, r.text)
+        assert error_codes(r) == ["UNAVAILABLE"] and "Allow" not in r.headers
