@@ -37,6 +37,11 @@ extension Mirror {
             route.metrics.hits.increment()
             return content
         } catch let error as RegistryError where error.code == .blobUnknown {}
+        if passesThrough {
+            do { return try await uncachedBlob(route, upstreamName, digest, range: range) } catch {
+                throw clientError(error, route: route, missing: .blobUnknown(digest))
+            }
+        }
         let fetch = BlobFetch(relaying: true)
         let (transfer, started) = blobTransfers.start("\(name.value)@\(digest)") { [self] in
             try await self.transfer(route, name, upstreamName, digest, into: fetch)
@@ -143,10 +148,10 @@ extension Mirror {
     }
 
     /// A small blob whole (an image's config, read by the index), fetched into the cache
-    /// when it is not there yet.
+    /// when it is not there yet (a read-only mirror answers only what it holds).
     public func blobBytes(_ name: RepositoryName, _ digest: Digest, limit: Int) async throws -> [UInt8]? {
         if let bytes = try await local.blobBytes(name, digest, limit: limit) { return bytes }
-        guard let (route, upstreamName) = route(name) else { return nil }
+        guard let (route, upstreamName) = route(name), !passesThrough else { return nil }
         let fetch = BlobFetch(relaying: false)
         let (transfer, _) = blobTransfers.start("\(name.value)@\(digest)") { [self] in
             try await self.transfer(route, name, upstreamName, digest, into: fetch)

@@ -95,7 +95,8 @@ extension Mirror {
     }
 
     /// Fetches a manifest from the upstream and stores it byte-exact (its digest checked),
-    /// without the blobs or platforms it names: those come when they are pulled.
+    /// without the blobs or platforms it names: those come when they are pulled. A
+    /// read-only mirror answers it without storing it.
     func fetchManifest(_ route: Route, _ name: RepositoryName, _ upstreamName: RepositoryName, _ reference: Reference) async throws -> StoredManifest {
         let response = try await route.client.send(
             .GET, "/v2/\(upstreamName)/manifests/\(reference)", for: upstreamName, accept: UpstreamClient.manifestTypes, deadline: .seconds(60)
@@ -117,6 +118,9 @@ extension Mirror {
             throw UpstreamError(.invalid, upstream: route.upstream.host, "manifest \(upstreamName):\(reference) does not match \(expected)")
         }
         let contentType = response.headers.first(name: "Content-Type").map { String($0.prefix { $0 != ";" }).trimmingCharacters(in: .whitespaces) }
+        if passesThrough {
+            return try uncachedManifest(route, upstreamName, reference, bytes: bytes, contentType: contentType, digest: expected)
+        }
         route.metrics.misses.increment()
         let stored: StoredManifest
         do {
@@ -149,7 +153,7 @@ extension Mirror {
     /// Notes a cached tag or manifest as in use, at most every eighth of the TTL (and at
     /// least hourly): the collector evicts what was not used within the TTL.
     func touchIfDue(_ route: Route, _ name: RepositoryName, _ reference: Reference) {
-        guard let ttl = route.upstream.ttl else { return }
+        guard let ttl = route.upstream.ttl, !passesThrough else { return }
         let interval = min(ttl / 8, .seconds(3600))
         let key = touchKey(name, reference)
         let due = touched.withLock { entries -> Bool in

@@ -1,5 +1,3 @@
-import Foundation
-
 /// A single byte range from a `Range` header (`bytes=a-b`, `bytes=a-`, `bytes=-n`). It
 /// lives with the registry because a range is resolved against the blob's size, which
 /// only the content behind the registry knows.
@@ -13,7 +11,7 @@ public struct ByteRange: Sendable, Equatable {
     /// syntax): HTTP lets a server ignore those and send the whole blob.
     public init?(_ header: String) {
         guard header.hasPrefix("bytes=") else { return nil }
-        let spec = header.dropFirst("bytes=".count).trimmingCharacters(in: .whitespaces)
+        let spec = header.dropFirst("bytes=".count).trimmingOptionalWhitespace
         guard !spec.contains(","), let dash = spec.firstIndex(of: "-") else { return nil }
         let first = spec[..<dash]
         let second = spec[spec.index(after: dash)...]

@@ -555,12 +555,13 @@ def test_referrers_of_a_mirrored_image_are_the_upstreams_and_an_upstream_without
     assert r.status_code == 200 and r.headers["Docker-Content-Digest"] == fallback.digest
 
 
-def test_a_read_only_mirror_answers_a_manifest_it_cannot_cache_with_503_and_serves_what_it_holds(make_server, upstream):
-    # storage.maintenance.readonly on a mirror: cached content is served; content it would
-    # have to store is refused as the registry's state (503, retried), never as a 405 that
-    # names the GET it refuses.
+def test_a_read_only_mirror_serves_what_it_holds_and_passes_what_it_misses_through_uncached(make_server, upstream):
+    # storage.maintenance.readonly on a mirror: storage must not change (an operator is
+    # collecting or copying it), yet every mirrored image still pulls. Cached content is
+    # served from the cache; missed content comes from the upstream, whole or by range,
+    # and nothing of it is stored.
     up = Registry(upstream.url)
-    cached, missing = image(layers=1), image(layers=1)
+    cached, missing = image(layers=1), image(layers=2)
     up.push("library/app", "cached", cached)
     up.push("library/app", "missing", missing)
     pier = make_server("pier", config=mirror_config(upstream.url))
@@ -571,10 +572,84 @@ def test_a_read_only_mirror_answers_a_manifest_it_cannot_cache_with_503_and_serv
     pier.stop()
     pier.config["storage"]["maintenance"] = {"readonly": {"enabled": True}}
     pier.start()
+    files_before = sorted(str(p) for p in pier.root.rglob("*") if p.is_file())
     assert reg.get_manifest("hub/library/app", cached.digest).content == cached.data
     for blob in cached.blobs:
         assert reg.get_blob("hub/library/app", blob.digest).content == blob.data
     for ref in ("missing", missing.digest):
         r = reg.get_manifest("hub/library/app", ref)
-        assert r.status_code == 503, (r.status_code, r.text)
-        assert error_codes(r) == ["UNAVAILABLE"] and "Allow" not in r.headers
+        assert r.status_code == 200, (r.status_code, r.text)
+        assert r.content == missing.data and r.headers["Docker-Content-Digest"] == missing.digest
+    for blob in missing.blobs:
+        r = reg.get_blob("hub/library/app", blob.digest)
+        assert r.status_code == 200 and r.content == blob.data
+        assert int(r.headers["Content-Length"]) == len(blob.data)
+        assert r.headers["Docker-Content-Digest"] == blob.digest
+    layer = missing.blobs[-1]
+    r = reg.get(f"/v2/hub/library/app/blobs/{layer.digest}", headers={"Range": "bytes=10-99"})
+    assert r.status_code == 206 and r.content == layer.data[10:100]
+    assert r.headers["Content-Range"] == f"bytes 10-99/{len(layer.data)}"
+    assert_error(reg.get_blob("hub/library/app", "sha256:" + "0" * 64), 404, "BLOB_UNKNOWN")
+    assert_error(reg.get_manifest("hub/library/app", "nope"), 404, "MANIFEST_UNKNOWN")
+    files_after = sorted(str(p) for p in pier.root.rglob("*") if p.is_file())
+    assert files_after == files_before, "a read-only mirror stored what it passed through"
+    # The store is still read-only for the mirrored and the local names alike.
+    assert_error(reg.start_upload("team/own"), 405, "UNSUPPORTED")
+
+
+def test_a_read_only_mirror_never_completes_a_damaged_blob_and_refuses_one_of_unknown_length(make_server):
+    """Passed through uncached, a blob is still verified: bytes that fail their digest end
+    the client's body before its last chunk, and an upstream answer without a length is
+    refused before the response begins, with the spec's error body."""
+    import http.server
+    import socketserver
+
+    data = bytes(range(256)) * (4 * 1024)  # 1 MiB
+    digest = "sha256:" + hashlib.sha256(data).hexdigest()
+    damaged = data[:-1] + b"\x00"
+    unsized = "sha256:" + hashlib.sha256(b"unsized").hexdigest()
+
+    class Damaging(http.server.BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def log_message(self, *args):
+            pass
+
+        def do_GET(self):
+            if self.path.endswith(f"/blobs/{digest}"):
+                self.send_response(200)
+                self.send_header("Content-Length", str(len(damaged)))
+                self.end_headers()
+                self.wfile.write(damaged)
+            elif self.path.endswith(f"/blobs/{unsized}"):
+                self.send_response(200)
+                self.send_header("Transfer-Encoding", "chunked")
+                self.end_headers()
+                self.wfile.write(b"7\r\nunsized\r\n0\r\n\r\n")
+            else:
+                self.send_error(404)
+
+    class Server(socketserver.ThreadingMixIn, http.server.HTTPServer):
+        daemon_threads = True
+
+    from harness.server import free_port
+    port = free_port()
+    upstream = Server(("127.0.0.1", port), Damaging)
+    threading.Thread(target=upstream.serve_forever, daemon=True).start()
+    try:
+        config = mirror_config(f"http://127.0.0.1:{port}")
+        config["storage"]["maintenance"] = {"readonly": {"enabled": True}}
+        pier = make_server("pier", config=config)
+        received = bytearray()
+        with pytest.raises(requests.exceptions.RequestException):
+            with requests.get(f"{pier.url}/v2/hub/library/app/blobs/{digest}", stream=True, timeout=20) as r:
+                assert r.status_code == 200 and int(r.headers["Content-Length"]) == len(data)
+                for chunk in r.iter_content(64 * 1024):
+                    received.extend(chunk)
+        assert len(received) < len(data), "a blob that fails its digest was sent whole"
+        r = requests.get(f"{pier.url}/v2/hub/library/app/blobs/{unsized}", timeout=20)
+        assert_error(r, 502, "UNKNOWN")
+        assert pier.answers(), "the mirror died"
+    finally:
+        upstream.shutdown()
+        upstream.server_close()

@@ -1,0 +1,73 @@
+import AsyncHTTPClient
+import NIOCore
+import OCI
+import Registry
+
+extension Mirror {
+    /// Whether what the cache misses is passed through from the upstream without being
+    /// stored: in read-only mode (`storage.maintenance.readonly`), whose point is that
+    /// storage does not change while an operator works on it (an offline collection, a
+    /// copy, a migration), yet pulls of everything mirrored go on working.
+    var passesThrough: Bool { local.options.readOnly }
+
+    /// A manifest the upstream sent, checked as one (its digest already was) and answered
+    /// as it is, without being stored.
+    func uncachedManifest(
+        _ route: Route, _ upstreamName: RepositoryName, _ reference: Reference, bytes: [UInt8], contentType: String?, digest: Digest?
+    ) throws -> StoredManifest {
+        let manifest: Manifest
+        do {
+            manifest = try Manifest.parse(bytes, contentType: contentType)
+        } catch {
+            throw UpstreamError(.invalid, upstream: route.upstream.host, "manifest \(upstreamName):\(reference): \(error.message)")
+        }
+        route.metrics.misses.increment()
+        return StoredManifest(digest: digest ?? Digest.of(bytes, algorithm: .sha256), mediaType: manifest.mediaType, bytes: bytes)
+    }
+
+    /// A blob the cache misses, streamed from the upstream to this one client and not
+    /// stored. Its length is known before the response begins (a chunked upstream answer is
+    /// refused while the client can still be told), and a blob read whole is verified as it
+    /// passes: a damaged or cut one ends the client's body early, so the client's own digest
+    /// check fails rather than accepting wrong bytes.
+    func uncachedBlob(_ route: Route, _ upstreamName: RepositoryName, _ digest: Digest, range: ByteRange?) async throws -> BlobContent {
+        let response = try await route.client.send(.GET, "/v2/\(upstreamName)/blobs/\(digest)", for: upstreamName, deadline: .seconds(24 * 3600))
+        guard response.status == .ok else { throw await route.client.failure(response, "blob \(digest)") }
+        guard let size = response.headers.first(name: "Content-Length").flatMap(Int64.init), size >= 0 else {
+            throw UpstreamError(.invalid, upstream: route.upstream.host, "blob \(digest) came without Content-Length, which a read-only mirror needs to pass it through")
+        }
+        route.metrics.misses.increment()
+        let wanted: Range<Int64>
+        if let range {
+            guard let resolved = range.resolve(size: size) else { throw RegistryError.rangeNotSatisfiable(size: size) }
+            wanted = resolved
+        } else {
+            wanted = 0..<size
+        }
+        let host = route.upstream.host
+        let counter = route.metrics.bytes
+        return BlobContent(size: size, range: range == nil ? nil : wanted, body: size == 0 ? .empty : .stream(BlobStream { body in
+            var hasher = range == nil ? DigestHasher(algorithm: digest.algorithm) : nil
+            var offset: Int64 = 0
+            for try await var chunk in response.body {
+                counter.increment(by: chunk.readableBytes)
+                let start = offset
+                offset += Int64(chunk.readableBytes)
+                guard offset <= size else { throw UpstreamError(.invalid, upstream: host, "blob \(digest) is longer than the \(size) bytes announced") }
+                if hasher != nil {
+                    chunk.withUnsafeReadableBytes { hasher?.update(bufferPointer: $0) }
+                    // The last chunk waits for the digest: bytes that fail it are never sent.
+                    if offset == size, hasher?.finalize() != digest {
+                        throw UpstreamError(.invalid, upstream: host, "blob \(digest) does not match its digest")
+                    }
+                }
+                guard offset > wanted.lowerBound else { continue }
+                if start < wanted.lowerBound { chunk.moveReaderIndex(forwardBy: Int(wanted.lowerBound - start)) }
+                if offset > wanted.upperBound { chunk.moveWriterIndex(to: chunk.writerIndex - Int(offset - wanted.upperBound)) }
+                try await body(chunk)
+                if offset >= wanted.upperBound { return }
+            }
+            throw UpstreamError(.unreachable, upstream: host, "blob \(digest) broke off at \(offset) of \(size) bytes")
+        }))
+    }
+}
