@@ -90,7 +90,9 @@ extension Mirror {
             }
         }
         let fetched = try await fetchManifest(route, name, upstreamName, .tag(tag))
-        confirm(key)
+        // Passed through uncached, the tag's cached copy is still the old one: confirming
+        // it would serve that copy again as fresh.
+        if !passesThrough { confirm(key) }
         return fetched
     }
 
@@ -119,7 +121,7 @@ extension Mirror {
         }
         let contentType = response.headers.first(name: "Content-Type").map { String($0.prefix { $0 != ";" }).trimmingCharacters(in: .whitespaces) }
         if passesThrough {
-            return try uncachedManifest(route, upstreamName, reference, bytes: bytes, contentType: contentType, digest: expected)
+            return try uncachedManifest(route, upstreamName, reference, bytes: bytes, contentType: contentType)
         }
         route.metrics.misses.increment()
         let stored: StoredManifest

@@ -13,7 +13,7 @@ extension Mirror {
     /// A manifest the upstream sent, checked as one (its digest already was) and answered
     /// as it is, without being stored.
     func uncachedManifest(
-        _ route: Route, _ upstreamName: RepositoryName, _ reference: Reference, bytes: [UInt8], contentType: String?, digest: Digest?
+        _ route: Route, _ upstreamName: RepositoryName, _ reference: Reference, bytes: [UInt8], contentType: String?
     ) throws -> StoredManifest {
         let manifest: Manifest
         do {
@@ -21,15 +21,22 @@ extension Mirror {
         } catch {
             throw UpstreamError(.invalid, upstream: route.upstream.host, "manifest \(upstreamName):\(reference): \(error.message)")
         }
+        // The checks a stored copy gets, so read-only mode answers what normal mode would.
+        guard Registry.detectMediaType(bytes) == manifest.mediaType else {
+            throw UpstreamError(.invalid, upstream: route.upstream.host, "manifest \(upstreamName):\(reference): its shape does not match its media type \(manifest.mediaType)")
+        }
         route.metrics.misses.increment()
-        return StoredManifest(digest: digest ?? Digest.of(bytes, algorithm: .sha256), mediaType: manifest.mediaType, bytes: bytes)
+        let served: Digest = if case .digest(let digest) = reference { digest } else { Digest.of(bytes, algorithm: .sha256) }
+        return StoredManifest(digest: served, mediaType: manifest.mediaType, bytes: bytes)
     }
 
     /// A blob the cache misses, streamed from the upstream to this one client and not
     /// stored. Its length is known before the response begins (a chunked upstream answer is
-    /// refused while the client can still be told), and a blob read whole is verified as it
-    /// passes: a damaged or cut one ends the client's body early, so the client's own digest
-    /// check fails rather than accepting wrong bytes.
+    /// refused while the client can still be told), and a body that reaches the blob's end
+    /// (whole, `bytes=n-`, `bytes=-n`) is verified as it passes: the last chunk is sent only
+    /// once the digest matches, so a damaged or cut blob ends the client's body early and
+    /// never completes. A range that ends earlier cannot be checked (the bytes after it are
+    /// not read), as with any registry that serves one.
     func uncachedBlob(_ route: Route, _ upstreamName: RepositoryName, _ digest: Digest, range: ByteRange?) async throws -> BlobContent {
         let response = try await route.client.send(.GET, "/v2/\(upstreamName)/blobs/\(digest)", for: upstreamName, deadline: .seconds(24 * 3600))
         guard response.status == .ok else { throw await route.client.failure(response, "blob \(digest)") }
@@ -44,10 +51,16 @@ extension Mirror {
         } else {
             wanted = 0..<size
         }
+        if size == 0 {
+            guard Digest.of([], algorithm: digest.algorithm) == digest else {
+                throw UpstreamError(.invalid, upstream: route.upstream.host, "blob \(digest) came empty")
+            }
+            return BlobContent(size: 0, range: nil, body: .empty)
+        }
         let host = route.upstream.host
         let counter = route.metrics.bytes
-        return BlobContent(size: size, range: range == nil ? nil : wanted, body: size == 0 ? .empty : .stream(BlobStream { body in
-            var hasher = range == nil ? DigestHasher(algorithm: digest.algorithm) : nil
+        return BlobContent(size: size, range: range == nil ? nil : wanted, body: .stream(BlobStream { body in
+            var hasher = wanted.upperBound == size ? DigestHasher(algorithm: digest.algorithm) : nil
             var offset: Int64 = 0
             for try await var chunk in response.body {
                 counter.increment(by: chunk.readableBytes)

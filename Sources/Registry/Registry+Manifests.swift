@@ -223,7 +223,7 @@ extension Registry {
     /// The media type of stored manifest bytes: the `mediaType` field, or for OCI documents
     /// that omit it, index or manifest by shape. Pushes are checked to agree with this, so it
     /// is always the type the manifest was pushed with.
-    static func detectMediaType(_ bytes: [UInt8]) -> String {
+    public static func detectMediaType(_ bytes: [UInt8]) -> String {
         struct Probe: Decodable {
             var mediaType: String?
             var manifests: [Discard]?

@@ -561,17 +561,26 @@ def test_a_read_only_mirror_serves_what_it_holds_and_passes_what_it_misses_throu
     # served from the cache; missed content comes from the upstream, whole or by range,
     # and nothing of it is stored.
     up = Registry(upstream.url)
-    cached, missing = image(layers=1), image(layers=2)
+    # Layers of 1 MiB of random bytes: several chunks each, so ranges are cut across them.
+    cached, missing, moved = image(layers=1), image(layers=2, layer_size=1 << 20), image(layers=1)
     up.push("library/app", "cached", cached)
     up.push("library/app", "missing", missing)
+    up.push("library/app", "moves", cached)
     pier = make_server("pier", config=mirror_config(upstream.url))
     reg = Registry(pier.url)
     assert reg.get_manifest("hub/library/app", "cached").content == cached.data
+    assert reg.get_manifest("hub/library/app", "moves").content == cached.data
     for blob in cached.blobs:
         assert reg.get_blob("hub/library/app", blob.digest).content == blob.data
     pier.stop()
     pier.config["storage"]["maintenance"] = {"readonly": {"enabled": True}}
     pier.start()
+    # A tag moved upstream is answered with its new manifest, again and again: the cached
+    # copy it passed by never comes back as fresh.
+    up.push("library/app", "moves", moved)
+    for _ in range(3):
+        r = reg.get_manifest("hub/library/app", "moves")
+        assert r.status_code == 200 and r.headers["Docker-Content-Digest"] == moved.digest
     files_before = sorted(str(p) for p in pier.root.rglob("*") if p.is_file())
     assert reg.get_manifest("hub/library/app", cached.digest).content == cached.data
     for blob in cached.blobs:
@@ -586,9 +595,17 @@ def test_a_read_only_mirror_serves_what_it_holds_and_passes_what_it_misses_throu
         assert int(r.headers["Content-Length"]) == len(blob.data)
         assert r.headers["Docker-Content-Digest"] == blob.digest
     layer = missing.blobs[-1]
-    r = reg.get(f"/v2/hub/library/app/blobs/{layer.digest}", headers={"Range": "bytes=10-99"})
-    assert r.status_code == 206 and r.content == layer.data[10:100]
-    assert r.headers["Content-Range"] == f"bytes 10-99/{len(layer.data)}"
+    size = len(layer.data)
+    assert size > 512 * 1024
+    for spec, part, first, last in (
+        ("bytes=10-99", layer.data[10:100], 10, 99),  # inside the first chunk
+        ("bytes=100000-400000", layer.data[100000:400001], 100000, 400000),  # across chunks
+        ("bytes=300000-", layer.data[300000:], 300000, size - 1),  # to the end: a resumed pull
+        ("bytes=-5000", layer.data[-5000:], size - 5000, size - 1),  # a suffix
+    ):
+        r = reg.get(f"/v2/hub/library/app/blobs/{layer.digest}", headers={"Range": spec})
+        assert r.status_code == 206 and r.content == part, spec
+        assert r.headers["Content-Range"] == f"bytes {first}-{last}/{size}", spec
     assert_error(reg.get_blob("hub/library/app", "sha256:" + "0" * 64), 404, "BLOB_UNKNOWN")
     assert_error(reg.get_manifest("hub/library/app", "nope"), 404, "MANIFEST_UNKNOWN")
     files_after = sorted(str(p) for p in pier.root.rglob("*") if p.is_file())
@@ -640,13 +657,19 @@ def test_a_read_only_mirror_never_completes_a_damaged_blob_and_refuses_one_of_un
         config = mirror_config(f"http://127.0.0.1:{port}")
         config["storage"]["maintenance"] = {"readonly": {"enabled": True}}
         pier = make_server("pier", config=config)
-        received = bytearray()
-        with pytest.raises(requests.exceptions.RequestException):
-            with requests.get(f"{pier.url}/v2/hub/library/app/blobs/{digest}", stream=True, timeout=20) as r:
-                assert r.status_code == 200 and int(r.headers["Content-Length"]) == len(data)
-                for chunk in r.iter_content(64 * 1024):
-                    received.extend(chunk)
-        assert len(received) < len(data), "a blob that fails its digest was sent whole"
+        # Whole, and from an offset to its end (a resumed pull): each body is cut short at
+        # once (not a timeout), never completed with the damaged bytes.
+        for headers, expected in (({}, len(data)), ({"Range": "bytes=1000-"}, len(data) - 1000)):
+            received = bytearray()
+            started = time.monotonic()
+            with pytest.raises(requests.exceptions.ChunkedEncodingError):
+                with requests.get(f"{pier.url}/v2/hub/library/app/blobs/{digest}", headers=headers, stream=True, timeout=20) as r:
+                    assert r.status_code == (206 if headers else 200)
+                    assert int(r.headers["Content-Length"]) == expected
+                    for chunk in r.iter_content(64 * 1024):
+                        received.extend(chunk)
+            assert len(received) < expected, "a blob that fails its digest was sent whole"
+            assert time.monotonic() - started < 10
         r = requests.get(f"{pier.url}/v2/hub/library/app/blobs/{unsized}", timeout=20)
         assert_error(r, 502, "UNKNOWN")
         assert pier.answers(), "the mirror died"
