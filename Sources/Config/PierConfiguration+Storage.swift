@@ -63,12 +63,21 @@ extension PierConfiguration {
             throw ConfigurationError(key: "storage.s3.bucket", message: "a bucket is required")
         }
         let region = try text("region") ?? environment["AWS_REGION"] ?? environment["AWS_DEFAULT_REGION"] ?? "us-east-1"
-        let accessKey = try text("accesskey") ?? environment["AWS_ACCESS_KEY_ID"]
-        let secretKey = try text("secretkey") ?? environment["AWS_SECRET_ACCESS_KEY"]
+        // distribution's chain: the configuration's keys, the AWS_* variables, then the
+        // shared credentials file's profile (its token only with its own keys).
+        func variable(_ name: String) -> String? { environment[name].flatMap { $0.isEmpty ? nil : $0 } }
+        var accessKey = try text("accesskey") ?? variable("AWS_ACCESS_KEY_ID")
+        var secretKey = try text("secretkey") ?? variable("AWS_SECRET_ACCESS_KEY")
+        var sessionToken = try text("sessiontoken") ?? variable("AWS_SESSION_TOKEN")
+        if accessKey == nil || secretKey == nil, let shared = AWSSharedCredentials.load(environment: environment) {
+            (accessKey, secretKey, sessionToken) = (shared.accessKey, shared.secretKey, shared.sessionToken)
+        }
         guard let accessKey, let secretKey else {
             throw ConfigurationError(
                 key: "storage.s3.accesskey",
-                message: "credentials are required: accesskey and secretkey, or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY"
+                message: "credentials are required: accesskey and secretkey, AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, "
+                    + "or the profile '\(AWSSharedCredentials.profile(environment: environment))' in "
+                    + (AWSSharedCredentials.path(environment: environment) ?? "~/.aws/credentials")
             )
         }
         let secure = try read.bool("storage.s3.secure") ?? true
@@ -91,7 +100,7 @@ extension PierConfiguration {
         return S3Settings(
             accessKey: accessKey,
             secretKey: secretKey,
-            sessionToken: try text("sessiontoken") ?? environment["AWS_SESSION_TOKEN"],
+            sessionToken: sessionToken,
             region: region,
             endpoint: endpoint,
             // distribution 2.8 addresses a custom endpoint by path and AWS by host, except a

@@ -70,6 +70,27 @@ def test_blob_get_redirects_to_a_presigned_url_and_head_is_answered_here(make_se
     assert_error(reg.get(f"/v2/s3/other/blobs/{digest}", allow_redirects=False), 404, "BLOB_UNKNOWN")
 
 
+def test_credentials_are_read_from_the_shared_credentials_file_as_distributions_chain_reads_them(make_server, seaweedfs, tmp_path):
+    # A host set up with `aws configure`: no keys in the configuration or the environment,
+    # the named profile of ~/.aws/credentials holds them.
+    home = tmp_path / "home"
+    (home / ".aws").mkdir(parents=True)
+    (home / ".aws" / "credentials").write_text(
+        "[default]\naws_access_key_id = WRONG\naws_secret_access_key = WRONG\n\n"
+        f"[registry]\naws_access_key_id = {seaweedfs.access_key}\naws_secret_access_key = {seaweedfs.secret_key}\n"
+    )
+    config = s3_storage(seaweedfs, seaweedfs.new_bucket(), redirect=False)
+    del config["storage"]["s3"]["accesskey"], config["storage"]["s3"]["secretkey"]
+    env = {"HOME": str(home), "AWS_PROFILE": "registry", "AWS_ACCESS_KEY_ID": "", "AWS_SECRET_ACCESS_KEY": ""}
+    srv = make_server("pier", config=config, env=env)
+    reg = Registry(srv.url)
+    img = images.image(layers=1)
+    reg.push("s3/profile", "v1", img)
+    assert reg.get_manifest("s3/profile", "v1").content == img.data
+    for blob in img.blobs:
+        assert reg.get_blob("s3/profile", blob.digest).content == blob.data
+
+
 def test_with_redirect_disabled_blobs_stream_through_pier_with_ranges(make_server, seaweedfs):
     srv = make_server("pier", config=s3_storage(seaweedfs, seaweedfs.new_bucket(), redirect=False))
     reg = Registry(srv.url)
