@@ -199,6 +199,33 @@ import Testing
         #expect(try await index.state("clean_shutdown") == "true")
     }
 
+    @Test func aRunOfQueuedPushesLeavesEveryTagSearchableAndALonePushIsFoundWithoutAnotherEvent() async throws {
+        let index = try await openIndex()
+        try await index.setState("clean_shutdown", "true")  // no catch-up: only the events index
+        for number in 0..<30 { try await pushImage(repo, "t\(number)") }
+        let feed = IndexFeed()
+        for event in events.events { await feed.receive(event) }
+        events.reset()
+        let running = Task { await feed.run(index: index, content: registry, logger: Logger(label: "test")) }
+        func found(_ query: String) async throws -> [String] {
+            for _ in 0..<500 {
+                let hits = try await index.search(query, visible: nil, limit: 10, offset: 0).hits.map(\.name)
+                if !hits.isEmpty { return hits }
+                try await Task.sleep(for: .milliseconds(10))
+            }
+            return []
+        }
+        // Every tag of the run is in the document, the first as well as the last.
+        #expect(try await found("t29") == ["team/app"])
+        #expect(try await found("t0") == ["team/app"])
+        // A push after the queue drained needs no further event to be found.
+        try await pushImage(RepositoryName("solo/tool")!, "lonely")
+        for event in events.events { await feed.receive(event) }
+        #expect(try await found("lonely") == ["solo/tool"])
+        feed.finish()
+        await running.value
+    }
+
     @Test func aStopDuringTheCatchUpLeavesTheNextStartToRedoIt() async throws {
         let index = try await openIndex()
         for number in 0..<20 { try await pushImage(RepositoryName("many/r\(number)")!, "v1") }
