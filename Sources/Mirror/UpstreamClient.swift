@@ -56,7 +56,9 @@ final class UpstreamClient: Sendable {
 
     /// Sends a request for `name` (pull scope) and answers the upstream's response once it
     /// is not a challenge; the caller reads or drains the body.
-    /// - Parameter deadline: when the whole exchange, body included, must be over.
+    /// - Parameter deadline: by when the upstream's response head must have arrived. The
+    ///   body that follows is bounded only by the read timeout (60 s without a byte), so a
+    ///   large blob that keeps moving is never cut for taking long.
     func send(_ method: HTTPMethod, _ path: String, for name: RepositoryName, accept: [String] = [], deadline: Duration) async throws(UpstreamError) -> HTTPClientResponse {
         if let until = downUntil.withLock({ $0 }), until > .now {
             throw UpstreamError(.unreachable, upstream: upstream.host, "not reachable a moment ago; tried again within \(Self.retryAfter)")
