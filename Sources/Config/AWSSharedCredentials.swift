@@ -16,11 +16,9 @@ struct AWSSharedCredentials: Equatable {
         return home + "/.aws/credentials"
     }
 
-    /// The profile the SDKs choose: `AWS_PROFILE`, else `AWS_DEFAULT_PROFILE`, else `default`.
+    /// The profile distribution's SDK chooses: `AWS_PROFILE`, else `default`.
     static func profile(environment: [String: String]) -> String {
-        for key in ["AWS_PROFILE", "AWS_DEFAULT_PROFILE"] {
-            if let profile = environment[key], !profile.isEmpty { return profile }
-        }
+        if let profile = environment["AWS_PROFILE"], !profile.isEmpty { return profile }
         return "default"
     }
 
@@ -33,14 +31,17 @@ struct AWSSharedCredentials: Equatable {
         return parse(String(decoding: data, as: UTF8.self), profile: profile(environment: environment))
     }
 
-    /// The keys of `[profile]` in the file's INI text: `key = value` lines, `#` and `;`
-    /// comments, section names trimmed, key names case-insensitive as the SDKs read them.
+    /// The keys of `[profile]` in the file's INI text, read as the SDK's INI reader reads
+    /// them: `key = value` lines, whole-line and trailing `#` or `;` comments (neither
+    /// occurs in a key, a secret or a token), one pair of quotes around a value, a leading
+    /// byte-order mark; key names are matched without regard to case.
     static func parse(_ text: String, profile: String) -> AWSSharedCredentials? {
         var inProfile = false
         var values = [String: String]()
-        for rawLine in text.split(whereSeparator: \.isNewline) {
-            let line = rawLine.trimmingCharacters(in: .whitespaces)
-            if line.isEmpty || line.hasPrefix("#") || line.hasPrefix(";") { continue }
+        let body = text.hasPrefix("\u{FEFF}") ? Substring(text.dropFirst()) : Substring(text)
+        for rawLine in body.split(whereSeparator: \.isNewline) {
+            let line = rawLine.prefix { $0 != "#" && $0 != ";" }.trimmingCharacters(in: .whitespaces)
+            if line.isEmpty { continue }
             if line.hasPrefix("[") {
                 guard line.hasSuffix("]") else { inProfile = false; continue }
                 inProfile = line.dropFirst().dropLast().trimmingCharacters(in: .whitespaces) == profile
@@ -48,8 +49,9 @@ struct AWSSharedCredentials: Equatable {
             }
             guard inProfile, let equals = line.firstIndex(of: "=") else { continue }
             let key = line[..<equals].trimmingCharacters(in: .whitespaces).lowercased()
-            let value = line[line.index(after: equals)...].trimmingCharacters(in: .whitespaces)
-            if !value.isEmpty { values[key] = value }
+            var value = Substring(line[line.index(after: equals)...].trimmingCharacters(in: .whitespaces))
+            if value.count >= 2, value.first == "\"", value.last == "\"" { value = value.dropFirst().dropLast() }
+            if !value.isEmpty { values[key] = String(value) }
         }
         guard let accessKey = values["aws_access_key_id"], let secretKey = values["aws_secret_access_key"] else { return nil }
         return AWSSharedCredentials(accessKey: accessKey, secretKey: secretKey, sessionToken: values["aws_session_token"])

@@ -35,7 +35,7 @@ enum ConfigurationSchema {
     ]
 
     private static let secrets: [String] = [
-        "http.secret", "storage.s3.accesskey", "storage.s3.secretkey", "redis.password", "proxy.password",
+        "http.secret", "storage.s3.accesskey", "storage.s3.secretkey", "storage.s3.sessiontoken", "redis.password", "proxy.password",
         "auth.token.jwks", "storage.azure.accountkey",
     ]
 

@@ -62,17 +62,22 @@ extension PierConfiguration {
         guard let bucket = try text("bucket") else {
             throw ConfigurationError(key: "storage.s3.bucket", message: "a bucket is required")
         }
-        let region = try text("region") ?? environment["AWS_REGION"] ?? environment["AWS_DEFAULT_REGION"] ?? "us-east-1"
-        // distribution's chain: the configuration's keys, the AWS_* variables, then the
-        // shared credentials file's profile (its token only with its own keys).
+        // An empty variable (`AWS_REGION=` in a compose file) is an unset one.
         func variable(_ name: String) -> String? { environment[name].flatMap { $0.isEmpty ? nil : $0 } }
-        var accessKey = try text("accesskey") ?? variable("AWS_ACCESS_KEY_ID")
-        var secretKey = try text("secretkey") ?? variable("AWS_SECRET_ACCESS_KEY")
-        var sessionToken = try text("sessiontoken") ?? variable("AWS_SESSION_TOKEN")
-        if accessKey == nil || secretKey == nil, let shared = AWSSharedCredentials.load(environment: environment) {
-            (accessKey, secretKey, sessionToken) = (shared.accessKey, shared.secretKey, shared.sessionToken)
+        let region = try text("region") ?? variable("AWS_REGION") ?? variable("AWS_DEFAULT_REGION") ?? "us-east-1"
+        // distribution's chain: the first source that holds a whole key pair gives it, with
+        // that source's own token: the configuration, the AWS_* variables, then the shared
+        // credentials file's profile. A pair is never made of two sources, and a token
+        // never joins another source's keys.
+        let chosen: AWSSharedCredentials?
+        if let key = try text("accesskey"), let secret = try text("secretkey") {
+            chosen = AWSSharedCredentials(accessKey: key, secretKey: secret, sessionToken: try text("sessiontoken"))
+        } else if let key = variable("AWS_ACCESS_KEY_ID"), let secret = variable("AWS_SECRET_ACCESS_KEY") {
+            chosen = AWSSharedCredentials(accessKey: key, secretKey: secret, sessionToken: variable("AWS_SESSION_TOKEN"))
+        } else {
+            chosen = AWSSharedCredentials.load(environment: environment)
         }
-        guard let accessKey, let secretKey else {
+        guard let chosen else {
             throw ConfigurationError(
                 key: "storage.s3.accesskey",
                 message: "credentials are required: accesskey and secretkey, AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, "
@@ -98,9 +103,9 @@ extension PierConfiguration {
             return value
         }
         return S3Settings(
-            accessKey: accessKey,
-            secretKey: secretKey,
-            sessionToken: sessionToken,
+            accessKey: chosen.accessKey,
+            secretKey: chosen.secretKey,
+            sessionToken: chosen.sessionToken,
             region: region,
             endpoint: endpoint,
             // distribution 2.8 addresses a custom endpoint by path and AWS by host, except a

@@ -31,6 +31,18 @@ import Testing
         #expect(AWSSharedCredentials.parse(Self.file, profile: "ci") == .init(accessKey: "CIKEY", secretKey: "CI/SECRET+with=equals", sessionToken: "CITOKEN"))
     }
 
+    @Test func trailingCommentsQuotesAndAByteOrderMarkAreReadAsTheSDKsINIReaderReadsThem() {
+        let text = "\u{FEFF}[default] # the main account\r\naws_access_key_id = \"QUOTED\"\r\n"
+            + "aws_secret_access_key = S3CR3T ; rotated monthly\r\naws_session_token = TOKEN # temporary\r\n"
+        #expect(AWSSharedCredentials.parse(text, profile: "default") == .init(accessKey: "QUOTED", secretKey: "S3CR3T", sessionToken: "TOKEN"))
+    }
+
+    @Test func onlyAWSProfileChoosesTheProfileAsDistributionsSDKDoes() {
+        #expect(AWSSharedCredentials.profile(environment: ["AWS_DEFAULT_PROFILE": "ci"]) == "default")
+        #expect(AWSSharedCredentials.profile(environment: ["AWS_PROFILE": "ci", "AWS_DEFAULT_PROFILE": "x"]) == "ci")
+        #expect(AWSSharedCredentials.profile(environment: ["AWS_PROFILE": ""]) == "default")
+    }
+
     @Test func aProfileWithoutAKeyPairOrAbsentGivesNothing() {
         #expect(AWSSharedCredentials.parse(Self.file, profile: "half") == nil)
         #expect(AWSSharedCredentials.parse(Self.file, profile: "nope") == nil)
@@ -72,6 +84,33 @@ import Testing
               s3: {bucket: images, accesskey: CK, secretkey: CS}
             """, environment: ["HOME": home]).s3)
         #expect(fromConfiguration.accessKey == "CK" && fromConfiguration.secretKey == "CS")
+    }
+
+    @Test func aKeyPairComesWholeFromOneSourceWithOnlyThatSourcesToken() throws {
+        let home = try home()
+        defer { try? FileManager.default.removeItem(atPath: home) }
+        // The configuration's pair with the environment's token: the token is not theirs.
+        let configured = try #require(try PierConfiguration.loading("""
+            version: 0.1
+            storage:
+              s3: {bucket: images, accesskey: CK, secretkey: CS}
+            """, environment: ["HOME": home, "AWS_SESSION_TOKEN": "ENVTOKEN"]).s3)
+        #expect(configured.accessKey == "CK" && configured.secretKey == "CS" && configured.sessionToken == nil)
+        // Half a pair in the configuration and half in the environment: neither is a
+        // source, so the file's profile is.
+        let halves = try #require(try PierConfiguration.loading("""
+            version: 0.1
+            storage:
+              s3: {bucket: images, accesskey: CK}
+            """, environment: ["HOME": home, "AWS_SECRET_ACCESS_KEY": "SK"]).s3)
+        #expect(halves.accessKey == "DEFAULTKEY" && halves.secretKey == "DEFAULTSECRET")
+        // Empty variables are unset ones, the region's too.
+        let empty = try #require(try PierConfiguration.load(path: nil, environment: [
+            "REGISTRY_STORAGE": "s3", "REGISTRY_STORAGE_S3_BUCKET": "images", "HOME": home,
+            "AWS_ACCESS_KEY_ID": "", "AWS_SECRET_ACCESS_KEY": "", "AWS_REGION": "",
+        ]).s3)
+        #expect(empty.accessKey == "DEFAULTKEY" && empty.region == "us-east-1")
+        #expect(empty.endpoint == "https://s3.us-east-1.amazonaws.com")
     }
 
     @Test func aMissingProfileStopsTheStartNamingProfileAndFile() throws {

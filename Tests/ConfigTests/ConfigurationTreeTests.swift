@@ -46,9 +46,13 @@ import Testing
     }
 
     @Test func secretsAreMaskedInTheEffectiveConfiguration() {
-        let tree = ConfigurationTree(["http": ["secret": "hunter2", "addr": ":5000"]])
+        let tree = ConfigurationTree([
+            "http": ["secret": "hunter2", "addr": ":5000"],
+            "storage": ["s3": ["accesskey": "AKIDSECRET", "secretkey": "SKSECRET", "sessiontoken": "TOKENSECRET", "bucket": "b"]],
+        ])
         let yaml = tree.maskedYAML()
         #expect(!yaml.contains("hunter2"))
+        #expect(!yaml.contains("AKIDSECRET") && !yaml.contains("SKSECRET") && !yaml.contains("TOKENSECRET"))
         #expect(yaml.contains("********"))
         #expect(yaml.contains(":5000"))
     }

@@ -575,13 +575,13 @@ def test_a_read_only_mirror_serves_what_it_holds_and_passes_what_it_misses_throu
     pier.stop()
     pier.config["storage"]["maintenance"] = {"readonly": {"enabled": True}}
     pier.start()
+    files_before = sorted(str(p) for p in pier.root.rglob("*") if p.is_file())
     # A tag moved upstream is answered with its new manifest, again and again: the cached
     # copy it passed by never comes back as fresh.
     up.push("library/app", "moves", moved)
     for _ in range(3):
         r = reg.get_manifest("hub/library/app", "moves")
         assert r.status_code == 200 and r.headers["Docker-Content-Digest"] == moved.digest
-    files_before = sorted(str(p) for p in pier.root.rglob("*") if p.is_file())
     assert reg.get_manifest("hub/library/app", cached.digest).content == cached.data
     for blob in cached.blobs:
         assert reg.get_blob("hub/library/app", blob.digest).content == blob.data
