@@ -3,9 +3,12 @@ cached content that outlives the upstream, one upstream fetch per object, evicti
 never breaks a shared layer. Upstreams are real: distribution 2.8.2 (plain and with
 htpasswd) and a second Pier with its token server."""
 
+import contextlib
 import hashlib
+import http.server
 import json
 import re
+import socketserver
 import threading
 import time
 
@@ -14,6 +17,7 @@ import requests
 
 from harness.client import Registry, assert_error, error_codes
 from harness.images import Blob, artifact, image, index, random_layer
+from harness.server import free_port
 from harness.tools import require_tool, run
 
 pytestmark = pytest.mark.usefixtures("need_pier")
@@ -27,6 +31,23 @@ def skopeo(*args, timeout=300):
 def mirror_config(upstream_url: str, **extra) -> dict:
     entry = {"prefix": "hub", "remoteurl": upstream_url, **extra}
     return {"mirrors": [entry], "storage": {"delete": {"enabled": True}}}
+
+
+@contextlib.contextmanager
+def scripted_upstream(handler):
+    """A local HTTP server answering as `handler` does, for upstream behaviour no real
+    registry shows (a stall, damaged bytes, no length); yields its URL, stops it after."""
+    class Server(socketserver.ThreadingMixIn, http.server.HTTPServer):
+        daemon_threads = True
+
+    port = free_port()
+    server = Server(("127.0.0.1", port), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.shutdown()
+        server.server_close()
 
 
 def upstream_gets(upstream, path_part: str) -> int:
@@ -131,7 +152,7 @@ def test_cached_tags_outlive_an_upstream_outage_and_fresh_tags_return_with_it(ma
     first = image(layers=1)
     up.push("library/app", "v1", first)
     up.push("library/other", "v1", image(layers=1))
-    debug = __import__("harness.server", fromlist=["free_port"]).free_port()
+    debug = free_port()
     pier = make_server("pier", config=with_metrics(mirror_config(upstream.url), debug))
     reg = Registry(pier.url)
     r = reg.get_manifest("hub/library/app", "v1")
@@ -229,9 +250,6 @@ def test_a_range_asked_first_is_answered_and_the_whole_blob_is_still_cached(make
 def test_a_range_asked_first_is_sent_before_the_rest_of_the_blob_has_arrived(make_server):
     """An upstream that sends the first 2 MiB of a blob and then stalls: the range inside
     them is answered at once, and nothing of the unfinished blob is cached."""
-    import http.server
-    import socketserver
-
     data = bytes(range(256)) * (16 * 1024)  # 4 MiB
     digest = "sha256:" + hashlib.sha256(data).hexdigest()
     release = threading.Event()
@@ -254,24 +272,16 @@ def test_a_range_asked_first_is_sent_before_the_rest_of_the_blob_has_arrived(mak
             self.wfile.flush()
             release.wait(60)  # the rest never comes while the test runs
 
-    class Server(socketserver.ThreadingMixIn, http.server.HTTPServer):
-        daemon_threads = True
-
-    from harness.server import free_port
-    port = free_port()
-    upstream = Server(("127.0.0.1", port), Stalling)
-    threading.Thread(target=upstream.serve_forever, daemon=True).start()
-    try:
-        pier = make_server("pier", config=mirror_config(f"http://127.0.0.1:{port}"))
-        r = requests.get(f"{pier.url}/v2/hub/library/slow/blobs/{digest}",
-                         headers={"Range": "bytes=1000000-1099999"}, timeout=20)
-        assert r.status_code == 206, r.text
-        assert r.headers["Content-Range"] == f"bytes 1000000-1099999/{len(data)}"
-        assert r.content == data[1000000:1100000]
-    finally:
-        release.set()
-        upstream.shutdown()
-        upstream.server_close()
+    with scripted_upstream(Stalling) as url:
+        try:
+            pier = make_server("pier", config=mirror_config(url))
+            r = requests.get(f"{pier.url}/v2/hub/library/slow/blobs/{digest}",
+                             headers={"Range": "bytes=1000000-1099999"}, timeout=20)
+            assert r.status_code == 206, r.text
+            assert r.headers["Content-Range"] == f"bytes 1000000-1099999/{len(data)}"
+            assert r.content == data[1000000:1100000]
+        finally:
+            release.set()
     hex_digest = digest.split(":")[1]
     assert not list(pier.root.rglob(f"blobs/sha256/{hex_digest[:2]}/{hex_digest}/data"))
 
@@ -321,7 +331,6 @@ def test_a_basic_auth_upstream_and_a_token_upstream_are_mirrored_side_by_side(ma
     work = tmp_path / "token-upstream"
     (work / "keys").mkdir(parents=True)
     write_htpasswd(work / "htpasswd", {"bob": "bob-pw"})
-    from harness.server import free_port
     port = free_port()
     token_upstream = make_server("pier", port=port, config={
         "auth": {"token": {"realm": f"http://127.0.0.1:{port}/token", "service": "upstream", "issuer": "upstream"}},
@@ -360,7 +369,6 @@ def test_a_layer_two_mirrored_repositories_share_is_downloaded_once(make_server,
     """The second repository's copy of a base layer is a HEAD to the upstream and a link to
     the bytes the first one brought, not a second download. Without the upstream's word a
     blob is never linked: a local blob stays unreadable through a mirrored name."""
-    from harness.server import free_port
 
     up = Registry(upstream.url)
     base = random_layer(4 * 1024 * 1024)
@@ -618,9 +626,6 @@ def test_a_read_only_mirror_never_completes_a_damaged_blob_and_refuses_one_of_un
     """Passed through uncached, a blob is still verified: bytes that fail their digest end
     the client's body before its last chunk, and an upstream answer without a length is
     refused before the response begins, with the spec's error body."""
-    import http.server
-    import socketserver
-
     data = bytes(range(256)) * (4 * 1024)  # 1 MiB
     digest = "sha256:" + hashlib.sha256(data).hexdigest()
     damaged = data[:-1] + b"\x00"
@@ -646,15 +651,8 @@ def test_a_read_only_mirror_never_completes_a_damaged_blob_and_refuses_one_of_un
             else:
                 self.send_error(404)
 
-    class Server(socketserver.ThreadingMixIn, http.server.HTTPServer):
-        daemon_threads = True
-
-    from harness.server import free_port
-    port = free_port()
-    upstream = Server(("127.0.0.1", port), Damaging)
-    threading.Thread(target=upstream.serve_forever, daemon=True).start()
-    try:
-        config = mirror_config(f"http://127.0.0.1:{port}")
+    with scripted_upstream(Damaging) as url:
+        config = mirror_config(url)
         config["storage"]["maintenance"] = {"readonly": {"enabled": True}}
         pier = make_server("pier", config=config)
         # Whole, and from an offset to its end (a resumed pull): each body is cut short at
@@ -673,6 +671,3 @@ def test_a_read_only_mirror_never_completes_a_damaged_blob_and_refuses_one_of_un
         r = requests.get(f"{pier.url}/v2/hub/library/app/blobs/{unsized}", timeout=20)
         assert_error(r, 502, "UNKNOWN")
         assert pier.answers(), "the mirror died"
-    finally:
-        upstream.shutdown()
-        upstream.server_close()
