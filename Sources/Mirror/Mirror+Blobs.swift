@@ -68,13 +68,9 @@ extension Mirror {
                 return BlobContent(size: size, range: wanted, body: .stream(BlobStream { body in
                     defer { lease.relay.abandon() }
                     var offset: Int64 = 0
-                    while offset < wanted.upperBound, var chunk = try await lease.relay.next() {
-                        let start = offset
-                        offset += Int64(chunk.readableBytes)
-                        guard offset > wanted.lowerBound else { continue }
-                        if start < wanted.lowerBound { chunk.moveReaderIndex(forwardBy: Int(wanted.lowerBound - start)) }
-                        if offset > wanted.upperBound { chunk.moveWriterIndex(to: chunk.writerIndex - Int(offset - wanted.upperBound)) }
-                        try await body(chunk)
+                    while offset < wanted.upperBound, let chunk = try await lease.relay.next() {
+                        defer { offset += Int64(chunk.readableBytes) }
+                        if let part = chunk.cut(startingAt: offset, to: wanted) { try await body(part) }
                     }
                 }))
             }

@@ -62,7 +62,7 @@ extension Mirror {
         return BlobContent(size: size, range: range == nil ? nil : wanted, body: .stream(BlobStream { body in
             var hasher = wanted.upperBound == size ? DigestHasher(algorithm: digest.algorithm) : nil
             var offset: Int64 = 0
-            for try await var chunk in response.body {
+            for try await chunk in response.body {
                 counter.increment(by: chunk.readableBytes)
                 let start = offset
                 offset += Int64(chunk.readableBytes)
@@ -74,10 +74,7 @@ extension Mirror {
                         throw UpstreamError(.invalid, upstream: host, "blob \(digest) does not match its digest")
                     }
                 }
-                guard offset > wanted.lowerBound else { continue }
-                if start < wanted.lowerBound { chunk.moveReaderIndex(forwardBy: Int(wanted.lowerBound - start)) }
-                if offset > wanted.upperBound { chunk.moveWriterIndex(to: chunk.writerIndex - Int(offset - wanted.upperBound)) }
-                try await body(chunk)
+                if let part = chunk.cut(startingAt: start, to: wanted) { try await body(part) }
                 if offset >= wanted.upperBound { return }
             }
             throw UpstreamError(.unreachable, upstream: host, "blob \(digest) broke off at \(offset) of \(size) bytes")

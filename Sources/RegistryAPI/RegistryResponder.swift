@@ -220,13 +220,6 @@ public struct RegistryResponder: HTTPResponder {
                 return try await referrers(request, name, try Self.digest(digest))
             }
         } catch let error as RegistryError where error.status == 405 {
-            if method == .get || method == .head {
-                // A read whose work behind it was refused as a write. None is known: a
-                // mirror in read-only mode passes what it misses through uncached. Should
-                // one appear, the method is right and the refusal is the registry's state,
-                // so 503, which clients retry, not a 405 naming the very method asked.
-                throw RegistryError(.unavailable, "the registry is read-only and cannot cache this content", detail: error.message, status: 503)
-            }
             // A write this registry refuses by configuration (read-only, deletes off, a
             // mirrored repository). RFC 9110 asks for `Allow` on every 405; it names the
             // methods that read, which every such refusal leaves working (never the refused
