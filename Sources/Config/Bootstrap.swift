@@ -66,12 +66,14 @@ public struct Bootstrap: Sendable {
         // signature covers `Host`.
         let defaultPort = scheme == "https" ? 443 : 80
         let authority = url.port.flatMap { $0 == defaultPort ? nil : "\(host):\($0)" } ?? host
+        let credentials: any S3CredentialSource = switch s3.credentials {
+        case .keys(let keys): keys
+        case .role(let endpoint): RenewingCredentials(endpoint: endpoint)
+        }
         let client = S3Client(
             endpoint: .init(scheme: scheme, authority: authority, bucket: s3.bucket, pathStyle: s3.pathStyle),
-            signer: SignatureV4(
-                credentials: .init(accessKey: s3.accessKey, secretKey: s3.secretKey, sessionToken: s3.sessionToken),
-                region: s3.region
-            ),
+            credentials: credentials,
+            region: s3.region,
             skipVerify: s3.skipVerify
         )
         return S3Driver(
@@ -117,6 +119,7 @@ public struct Bootstrap: Sendable {
     public func makeContent(port: Int) async throws -> Content {
         let driver = try makeDriver()
         do {
+            try await checkCredentials(driver)
             let source = RegistryEvent.Source(
                 addr: "\(ProcessInfo.processInfo.hostName):\(port)",
                 instanceID: UUID().uuidString.lowercased()
@@ -140,6 +143,23 @@ public struct Bootstrap: Sendable {
         } catch {
             await driver.shutdown()
             throw error
+        }
+    }
+
+    /// Asks a role's endpoint for keys once before serving: a host with no keys anywhere
+    /// and no role (off EC2, a role never attached) should fail its start with the reason,
+    /// not answer every request with 503.
+    func checkCredentials(_ driver: any StorageDriver) async throws {
+        guard let s3 = driver as? S3Driver, case .role(let endpoint) = configuration.s3?.credentials else { return }
+        do {
+            _ = try await s3.client.credentials.credentials()
+            logger.info("storage credentials from the role", metadata: ["endpoint": "\(endpoint)"])
+        } catch {
+            throw ConfigurationError(
+                key: "storage.s3",
+                message: "no credentials: none in the configuration, the AWS_* variables or the shared credentials file, "
+                    + "and \(endpoint) gave none (\(error))"
+            )
         }
     }
 

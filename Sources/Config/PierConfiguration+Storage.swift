@@ -1,12 +1,19 @@
 import Foundation
+public import S3
 
 extension PierConfiguration {
     /// `storage.s3`: distribution's S3 driver options, read the way distribution reads them.
     public struct S3Settings: Sendable, Equatable {
-        public var accessKey: String
-        public var secretKey: String
-        /// `AWS_SESSION_TOKEN`, for temporary credentials.
-        public var sessionToken: String?
+        /// Where the keys come from, chosen as distribution's chain chooses.
+        public enum Credentials: Sendable, Equatable {
+            /// A pair (with its session token) from the configuration, the environment or
+            /// the shared credentials file, used as given for as long as Pier runs.
+            case keys(SignatureV4.Credentials)
+            /// A role's temporary keys, asked for at start and renewed before they expire.
+            case role(CredentialEndpoint)
+        }
+
+        public var credentials: Credentials
         public var region: String
         /// `scheme://host:port` of the store.
         public var endpoint: String
@@ -68,21 +75,23 @@ extension PierConfiguration {
         // distribution's chain: the first source that holds a whole key pair gives it, with
         // that source's own token: the configuration, the AWS_* variables, then the shared
         // credentials file's profile. A pair is never made of two sources, and a token
-        // never joins another source's keys.
-        let chosen: AWSSharedCredentials?
+        // never joins another source's keys. Without a pair, the machine's role.
+        let credentials: S3Settings.Credentials
         if let key = try text("accesskey"), let secret = try text("secretkey") {
-            chosen = AWSSharedCredentials(accessKey: key, secretKey: secret, sessionToken: try text("sessiontoken"))
+            credentials = .keys(.init(accessKey: key, secretKey: secret, sessionToken: try text("sessiontoken")))
         } else if let key = variable("AWS_ACCESS_KEY_ID"), let secret = variable("AWS_SECRET_ACCESS_KEY") {
-            chosen = AWSSharedCredentials(accessKey: key, secretKey: secret, sessionToken: variable("AWS_SESSION_TOKEN"))
+            credentials = .keys(.init(accessKey: key, secretKey: secret, sessionToken: variable("AWS_SESSION_TOKEN")))
+        } else if let file = AWSSharedCredentials.load(environment: environment) {
+            credentials = .keys(.init(accessKey: file.accessKey, secretKey: file.secretKey, sessionToken: file.sessionToken))
+        } else if let role = try Self.roleEndpoint(environment: environment) {
+            credentials = .role(role)
         } else {
-            chosen = AWSSharedCredentials.load(environment: environment)
-        }
-        guard let chosen else {
             throw ConfigurationError(
                 key: "storage.s3.accesskey",
                 message: "credentials are required: accesskey and secretkey, AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, "
-                    + "or the profile '\(AWSSharedCredentials.profile(environment: environment))' in "
+                    + "the profile '\(AWSSharedCredentials.profile(environment: environment))' in "
                     + (AWSSharedCredentials.path(environment: environment) ?? "~/.aws/credentials")
+                    + ", or a role (AWS_EC2_METADATA_DISABLED is set)"
             )
         }
         let secure = try read.bool("storage.s3.secure") ?? true
@@ -103,9 +112,7 @@ extension PierConfiguration {
             return value
         }
         return S3Settings(
-            accessKey: chosen.accessKey,
-            secretKey: chosen.secretKey,
-            sessionToken: chosen.sessionToken,
+            credentials: credentials,
             region: region,
             endpoint: endpoint,
             // distribution 2.8 addresses a custom endpoint by path and AWS by host, except a
@@ -121,6 +128,47 @@ extension PierConfiguration {
             multipartCopyMaxConcurrency: try size("multipartcopymaxconcurrency", 100, minimum: 1),
             multipartCopyThresholdSize: Int64(try size("multipartcopythresholdsize", 32 << 20, minimum: 0))
         )
+    }
+
+    /// The machine's role, the chain's last link, as AWS's SDKs find it: an ECS task role
+    /// or a container endpoint (EKS Pod Identity) where the platform names one, else EC2's
+    /// instance metadata service unless `AWS_EC2_METADATA_DISABLED` is `true`.
+    static func roleEndpoint(environment: [String: String]) throws(ConfigurationError) -> CredentialEndpoint? {
+        func variable(_ name: String) -> String? { environment[name].flatMap { $0.isEmpty ? nil : $0 } }
+        let authorization: CredentialEndpoint.ContainerAuthorization? =
+            variable("AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE").map { .tokenFile($0) }
+            ?? variable("AWS_CONTAINER_AUTHORIZATION_TOKEN").map { .token($0) }
+        if let relative = variable("AWS_CONTAINER_CREDENTIALS_RELATIVE_URI") {
+            return .container(url: "http://169.254.170.2" + (relative.hasPrefix("/") ? "" : "/") + relative, authorization: authorization)
+        }
+        if let full = variable("AWS_CONTAINER_CREDENTIALS_FULL_URI") {
+            // Keys are only asked for over TLS or from an address on this host or the
+            // platform's own: plain HTTP elsewhere could hand them to anyone on the path.
+            guard let url = URL(string: full), let scheme = url.scheme?.lowercased(), let host = url.host?.lowercased(),
+                  scheme == "https" || (scheme == "http" && Self.isCredentialHost(host))
+            else {
+                throw ConfigurationError(
+                    key: "AWS_CONTAINER_CREDENTIALS_FULL_URI",
+                    message: "'\(full)' is neither https nor http to this host (127.0.0.0/8, ::1, localhost) or to ECS's or EKS's credential address"
+                )
+            }
+            return .container(url: full, authorization: authorization)
+        }
+        if variable("AWS_EC2_METADATA_DISABLED")?.lowercased() == "true" { return nil }
+        var base = variable("AWS_EC2_METADATA_SERVICE_ENDPOINT") ?? "http://169.254.169.254"
+        while base.hasSuffix("/") { base.removeLast() }
+        guard let url = URL(string: base), let scheme = url.scheme, scheme == "http" || scheme == "https", url.host != nil else {
+            throw ConfigurationError(key: "AWS_EC2_METADATA_SERVICE_ENDPOINT", message: "'\(base)' is not an http(s)://host[:port] URL")
+        }
+        return .instanceMetadata(base: base)
+    }
+
+    /// Hosts a container endpoint may be reached on over plain HTTP, as the SDKs allow them.
+    static func isCredentialHost(_ host: String) -> Bool {
+        let trimmed = host.trimmingCharacters(in: CharacterSet(charactersIn: "[]"))
+        if ["localhost", "::1", "169.254.170.2", "169.254.170.23", "fd00:ec2::23"].contains(trimmed) { return true }
+        let octets = trimmed.split(separator: ".", omittingEmptySubsequences: false)
+        return octets.count == 4 && octets[0] == "127" && octets.allSatisfy { UInt8($0) != nil }
     }
 
     /// Whether `bucket` can lead a virtual-hosted name (`bucket.s3.region.amazonaws.com`)

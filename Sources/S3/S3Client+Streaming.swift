@@ -87,7 +87,7 @@ extension S3Client {
         headers extra: [(String, String)],
         into body: (ByteBuffer) async throws -> Void
     ) async throws -> StreamOutcome {
-        let signed = signedHead(.GET, key: key, query: [], headers: extra, hasBody: false)
+        let signed = signedHead(.GET, key: key, query: [], headers: extra, hasBody: false, signer: try await signer())
         var headers = HTTPHeaders(signed.headers)
         headers.add(name: "host", value: endpoint.host)
         headers.add(name: "connection", value: "close")

@@ -39,7 +39,10 @@ public final class S3Client: Sendable {
     }
 
     public let endpoint: Endpoint
-    public let signer: SignatureV4
+    /// The keys each request is signed with, asked for per request: role keys are renewed
+    /// while Pier runs.
+    public let credentials: any S3CredentialSource
+    public let region: String
     let http: HTTPClient
     /// Attempts per request: the first and three retries, 100 ms, 400 ms and 1.6 s apart.
     let attempts: Int
@@ -47,9 +50,15 @@ public final class S3Client: Sendable {
     /// nil for a plain-HTTP store.
     let streamingTLS: NIOSSLContext?
 
-    public init(endpoint: Endpoint, signer: SignatureV4, skipVerify: Bool = false, attempts: Int = 4) {
+    /// A client signing with static keys.
+    public convenience init(endpoint: Endpoint, signer: SignatureV4, skipVerify: Bool = false, attempts: Int = 4) {
+        self.init(endpoint: endpoint, credentials: signer.credentials, region: signer.region, skipVerify: skipVerify, attempts: attempts)
+    }
+
+    public init(endpoint: Endpoint, credentials: any S3CredentialSource, region: String, skipVerify: Bool = false, attempts: Int = 4) {
         self.endpoint = endpoint
-        self.signer = signer
+        self.credentials = credentials
+        self.region = region
         self.attempts = max(1, attempts)
         var configuration = HTTPClient.Configuration()
         configuration.timeout = .init(connect: .seconds(5), read: .seconds(60))
@@ -112,7 +121,7 @@ public final class S3Client: Sendable {
         let started = ContinuousClock.now
         for attempt in 0..<attempts {
             guard try await pause(before: attempt, since: started) else { break }
-            let request = signed(method, key: key, query: query, headers: extra, body: body)
+            let request = signed(method, key: key, query: query, headers: extra, body: body, signer: try await signer())
             do {
                 let response = try await http.execute(request, timeout: timeout)
                 let status = Int(response.status.code)
@@ -138,7 +147,15 @@ public final class S3Client: Sendable {
         var headers: [(String, String)]
     }
 
-    func signedHead(_ method: HTTPMethod, key: String?, query: [(String, String)], headers extra: [(String, String)], hasBody: Bool) -> SignedHead {
+    /// The signer for a request sent now.
+    /// - Throws: ``StorageError/unavailable(_:reason:)`` when there are no keys to sign with.
+    func signer() async throws -> SignatureV4 {
+        SignatureV4(credentials: try await credentials.credentials(), region: region)
+    }
+
+    func signedHead(
+        _ method: HTTPMethod, key: String?, query: [(String, String)], headers extra: [(String, String)], hasBody: Bool, signer: SignatureV4
+    ) -> SignedHead {
         let path = endpoint.path(key)
         let amzDate = SignatureV4.amzDate(Date())
         // The body is not hashed: TLS (or the loopback) protects it in transit, and every
@@ -175,8 +192,10 @@ public final class S3Client: Sendable {
         return true
     }
 
-    func signed(_ method: HTTPMethod, key: String?, query: [(String, String)], headers extra: [(String, String)], body: ByteBuffer?) -> HTTPClientRequest {
-        let head = signedHead(method, key: key, query: query, headers: extra, hasBody: body != nil)
+    func signed(
+        _ method: HTTPMethod, key: String?, query: [(String, String)], headers extra: [(String, String)], body: ByteBuffer?, signer: SignatureV4
+    ) -> HTTPClientRequest {
+        let head = signedHead(method, key: key, query: query, headers: extra, hasBody: body != nil, signer: signer)
         var request = HTTPClientRequest(url: endpoint.scheme + "://" + endpoint.host + head.target)
         request.method = method
         for (name, value) in head.headers { request.headers.add(name: name, value: value) }
@@ -190,9 +209,11 @@ public final class S3Client: Sendable {
     }
 
     /// A URL anyone may GET `key` from until it expires, for `storage.redirect`.
-    public func presignedURL(_ key: String, expires: Int, now: Date = Date()) -> String {
+    /// Signed with keys that may expire before the URL does (a role's): S3 refuses it from
+    /// then on, and the client asks Pier again.
+    public func presignedURL(_ key: String, expires: Int, now: Date = Date()) async throws -> String {
         let path = endpoint.path(key)
-        let query = signer.presignedQuery(method: "GET", host: endpoint.host, path: path, date: now, expires: expires)
+        let query = try await signer().presignedQuery(method: "GET", host: endpoint.host, path: path, date: now, expires: expires)
         return endpoint.scheme + "://" + endpoint.host + path + "?"
             + query.map { SignatureV4.encode($0.0) + "=" + SignatureV4.encode($0.1) }.joined(separator: "&")
     }

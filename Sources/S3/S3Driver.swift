@@ -329,7 +329,7 @@ public final class S3Driver: StorageDriver {
 
     public func redirectURL(for path: String) async throws -> String? {
         guard options.redirect else { return nil }
-        return client.presignedURL(try key(path), expires: options.redirectExpiry)
+        return try await client.presignedURL(try key(path), expires: options.redirectExpiry)
     }
 
     // MARK: uploads

@@ -3,12 +3,10 @@ cached content that outlives the upstream, one upstream fetch per object, evicti
 never breaks a shared layer. Upstreams are real: distribution 2.8.2 (plain and with
 htpasswd) and a second Pier with its token server."""
 
-import contextlib
 import hashlib
 import http.server
 import json
 import re
-import socketserver
 import threading
 import time
 
@@ -17,7 +15,7 @@ import requests
 
 from harness.client import Registry, assert_error, error_codes
 from harness.images import Blob, artifact, image, index, random_layer
-from harness.server import free_port
+from harness.server import free_port, scripted_http_server
 from harness.tools import require_tool, run
 
 pytestmark = pytest.mark.usefixtures("need_pier")
@@ -31,23 +29,6 @@ def skopeo(*args, timeout=300):
 def mirror_config(upstream_url: str, **extra) -> dict:
     entry = {"prefix": "hub", "remoteurl": upstream_url, **extra}
     return {"mirrors": [entry], "storage": {"delete": {"enabled": True}}}
-
-
-@contextlib.contextmanager
-def scripted_upstream(handler):
-    """A local HTTP server answering as `handler` does, for upstream behaviour no real
-    registry shows (a stall, damaged bytes, no length); yields its URL, stops it after."""
-    class Server(socketserver.ThreadingMixIn, http.server.HTTPServer):
-        daemon_threads = True
-
-    port = free_port()
-    server = Server(("127.0.0.1", port), handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.shutdown()
-        server.server_close()
 
 
 def upstream_gets(upstream, path_part: str) -> int:
@@ -272,7 +253,7 @@ def test_a_range_asked_first_is_sent_before_the_rest_of_the_blob_has_arrived(mak
             self.wfile.flush()
             release.wait(60)  # the rest never comes while the test runs
 
-    with scripted_upstream(Stalling) as url:
+    with scripted_http_server(Stalling) as url:
         try:
             pier = make_server("pier", config=mirror_config(url))
             r = requests.get(f"{pier.url}/v2/hub/library/slow/blobs/{digest}",
@@ -651,7 +632,7 @@ def test_a_read_only_mirror_never_completes_a_damaged_blob_and_refuses_one_of_un
             else:
                 self.send_error(404)
 
-    with scripted_upstream(Damaging) as url:
+    with scripted_http_server(Damaging) as url:
         config = mirror_config(url)
         config["storage"]["maintenance"] = {"readonly": {"enabled": True}}
         pier = make_server("pier", config=config)

@@ -5,6 +5,9 @@ test_s3_scaleout.py."""
 
 from __future__ import annotations
 
+import datetime as dt
+import http.server
+import json
 import threading
 from concurrent.futures import ThreadPoolExecutor
 import time
@@ -15,6 +18,7 @@ import requests
 from harness import Registry, images
 from harness.client import assert_error
 from harness.seaweed import SeaweedFS, missing_weed
+from harness.server import ServerStartError, scripted_http_server
 from harness.tools import in_ci
 from test_interop import push_all, sample, verify_all
 
@@ -89,6 +93,155 @@ def test_credentials_are_read_from_the_shared_credentials_file_as_distributions_
     assert reg.get_manifest("s3/profile", "v1").content == img.data
     for blob in img.blobs:
         assert reg.get_blob("s3/profile", blob.digest).content == blob.data
+
+
+def role_keys(sw: SeaweedFS, lifetime: float) -> dict:
+    """The JSON document AWS's role endpoints answer: the store's keys and an expiration
+    `lifetime` seconds from now. AWS adds a session token; SeaweedFS takes a key sent with
+    one for a temporary key of its own STS and refuses it, so this role has none (the
+    token's header is the one SigV4 has always carried, `SignatureV4Tests`)."""
+    expiration = dt.datetime.now(dt.timezone.utc) + dt.timedelta(seconds=lifetime)
+    return {"Code": "Success", "Type": "AWS-HMAC", "AccessKeyId": sw.access_key, "SecretAccessKey": sw.secret_key,
+            "Token": "", "Expiration": expiration.strftime("%Y-%m-%dT%H:%M:%SZ")}
+
+
+def metadata_service(sw: SeaweedFS, *, imdsv2: bool, lifetime: float, role: str | None = "registry-role"):
+    """EC2's instance metadata service as far as a role's keys go: an IMDSv2 session token
+    from `PUT /latest/api/token` (405 when `imdsv2` is off, as a service that only speaks
+    IMDSv1), the role's name, then its keys. Every request is recorded in `requests`."""
+    token = "imds-session-token"
+
+    class Metadata(http.server.BaseHTTPRequestHandler):
+        requests: list[tuple[str, str, str | None]] = []
+
+        def log_message(self, *args):
+            pass
+
+        def answer(self, status: int, text: str = ""):
+            body = text.encode()
+            self.send_response(status)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def do_PUT(self):
+            Metadata.requests.append(("PUT", self.path, self.headers.get("X-aws-ec2-metadata-token-ttl-seconds")))
+            if self.path != "/latest/api/token" or not imdsv2:
+                return self.answer(405)
+            self.answer(200, token)
+
+        def do_GET(self):
+            Metadata.requests.append(("GET", self.path, self.headers.get("X-aws-ec2-metadata-token")))
+            if imdsv2 and self.headers.get("X-aws-ec2-metadata-token") != token:
+                return self.answer(401)
+            prefix = "/latest/meta-data/iam/security-credentials/"
+            if self.path == prefix and role:
+                return self.answer(200, role + "\n")
+            if role and self.path == prefix + role:
+                return self.answer(200, json.dumps(role_keys(sw, lifetime)))
+            self.answer(404)
+
+    return Metadata
+
+
+def without_keys(config: dict, home) -> tuple[dict, dict]:
+    """`config` without the store's keys, and an environment without any either."""
+    del config["storage"]["s3"]["accesskey"], config["storage"]["s3"]["secretkey"]
+    home.mkdir(exist_ok=True)
+    return config, {"HOME": str(home), "AWS_ACCESS_KEY_ID": "", "AWS_SECRET_ACCESS_KEY": "", "AWS_PROFILE": ""}
+
+
+@pytest.mark.parametrize("imdsv2", [True, False], ids=["imdsv2", "imdsv1"])
+def test_an_instance_role_gives_the_keys_and_they_are_renewed_before_they_expire(make_server, seaweedfs, tmp_path, imdsv2):
+    """On EC2 a registry is given a role, not keys: with none configured, the instance
+    metadata service's keys are used (with an IMDSv2 session token where the service
+    speaks it), and asked for again, while pulls go on, before they expire."""
+    # Keys that expire 5 minutes and 1 second from now are due for renewal at once, but
+    # keys are never asked for twice within 5 seconds (RenewingCredentials.retryInterval).
+    handler = metadata_service(seaweedfs, imdsv2=imdsv2, lifetime=5 * 60 + 1)
+    with scripted_http_server(handler) as url:
+        config, env = without_keys(s3_storage(seaweedfs, seaweedfs.new_bucket(), redirect=False), tmp_path / "home")
+        srv = make_server("pier", config=config, env=env | {"AWS_EC2_METADATA_SERVICE_ENDPOINT": url})
+        reg = Registry(srv.url)
+        img = images.image(layers=1)
+        reg.push("s3/role", "v1", img)
+        assert reg.get_manifest("s3/role", "v1").content == img.data
+
+        def key_fetches():
+            return sum(1 for method, path, _ in handler.requests if method == "GET" and path.endswith("/registry-role"))
+
+        assert key_fetches() == 1
+        time.sleep(5)
+        # Still valid: pushes (which write to the store, where a pull may be answered from
+        # memory) go on with them while the renewal runs behind them.
+        second = images.image(layers=1)
+        reg.push("s3/role", "v2", second)
+        deadline = time.monotonic() + 15
+        while key_fetches() < 2 and time.monotonic() < deadline:
+            assert reg.push_blob("s3/role", images.random_bytes(1024)).status_code == 201
+            time.sleep(0.2)
+        assert key_fetches() == 2
+        reg.push("s3/role", "v3", images.image(layers=1))
+        for tag, pushed in (("v1", img), ("v2", second)):
+            assert reg.get_manifest("s3/role", tag).content == pushed.data
+            for blob in pushed.blobs:
+                assert reg.get_blob("s3/role", blob.digest).content == blob.data
+
+        if imdsv2:
+            tokens = [r for r in handler.requests if r[0] == "PUT"]
+            assert tokens and all(ttl == "21600" for _, _, ttl in tokens)
+            assert all(token == "imds-session-token" for method, _, token in handler.requests if method == "GET")
+        else:
+            # The token request was refused: the keys were asked for without one.
+            assert all(token is None for method, _, token in handler.requests if method == "GET")
+
+
+def test_a_container_endpoint_gives_the_keys_with_its_authorization_token(make_server, seaweedfs, tmp_path):
+    """ECS and EKS Pod Identity name an endpoint and a token file; the token, read from
+    the file, goes in the Authorization header."""
+    token_file = tmp_path / "pod-identity-token"
+    token_file.write_text("pod-token\n")
+
+    class Container(http.server.BaseHTTPRequestHandler):
+        authorizations: list[str | None] = []
+
+        def log_message(self, *args):
+            pass
+
+        def do_GET(self):
+            Container.authorizations.append(self.headers.get("Authorization"))
+            ok = self.path == "/v1/credentials" and self.headers.get("Authorization") == "pod-token"
+            doc = role_keys(seaweedfs, 3600) if ok else {"code": "AccessDenied", "message": "bad token"}
+            doc.pop("Code", None)
+            body = json.dumps(doc).encode()
+            self.send_response(200 if ok else 403)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+    with scripted_http_server(Container) as url:
+        config, env = without_keys(s3_storage(seaweedfs, seaweedfs.new_bucket(), redirect=False), tmp_path / "home")
+        env |= {"AWS_CONTAINER_CREDENTIALS_FULL_URI": url + "/v1/credentials",
+                "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE": str(token_file)}
+        srv = make_server("pier", config=config, env=env)
+        reg = Registry(srv.url)
+        img = images.image(layers=1)
+        reg.push("s3/pod", "v1", img)
+        assert reg.get_manifest("s3/pod", "v1").content == img.data
+        assert Container.authorizations == ["pod-token"]
+
+
+def test_no_keys_and_no_role_stop_the_start_with_the_reason(make_server, seaweedfs, tmp_path):
+    """Off EC2, or on an instance without a role, the start fails and says why, rather than
+    answering every request with 503."""
+    handler = metadata_service(seaweedfs, imdsv2=True, lifetime=3600, role=None)
+    with scripted_http_server(handler) as url:
+        config, env = without_keys(s3_storage(seaweedfs, seaweedfs.new_bucket(), redirect=False), tmp_path / "home")
+        srv = make_server("pier", config=config, env=env | {"AWS_EC2_METADATA_SERVICE_ENDPOINT": url}, start=False)
+        with pytest.raises(ServerStartError):
+            srv.start(timeout=15)
+        log = srv.log_path.read_text()
+        assert "storage.s3" in log and "no IAM role is attached to this instance" in log, log[-2000:]
 
 
 def test_with_redirect_disabled_blobs_stream_through_pier_with_ranges(make_server, seaweedfs):

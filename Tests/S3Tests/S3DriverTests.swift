@@ -28,13 +28,44 @@ import Storage
         await driver.client.shutdown()
     }
 
-    @Test func presignedURLsAddressTheBucketAsConfigured() async {
+    @Test func temporaryKeysSendAndSignTheirSessionToken() async throws {
+        let client = S3Client(
+            endpoint: .init(scheme: "http", authority: "127.0.0.1:8333", bucket: "images", pathStyle: true),
+            credentials: SignatureV4.Credentials(accessKey: "ASIA", secretKey: "SK", sessionToken: "TOKEN"),
+            region: "us-east-1"
+        )
+        let head = client.signedHead(.GET, key: "k", query: [], headers: [], hasBody: false, signer: try await client.signer())
+        #expect(head.headers.contains { $0.0 == "x-amz-security-token" && $0.1 == "TOKEN" })
+        let authorization = try #require(head.headers.first { $0.0 == "authorization" }?.1)
+        #expect(authorization.contains("Credential=ASIA/") && authorization.contains("x-amz-security-token"))
+        #expect(try await client.presignedURL("k", expires: 60).contains("X-Amz-Security-Token=TOKEN"))
+        await client.shutdown()
+    }
+
+    @Test func withoutKeysARequestFailsAsUnavailableWithoutReachingTheStore() async throws {
+        let source = RenewingCredentials(origin: "the role endpoint") { throw CredentialEndpoint.FetchError(description: "no role") }
+        // Nothing listens on port 9: a request that went out would fail differently, later.
+        let client = S3Client(
+            endpoint: .init(scheme: "http", authority: "127.0.0.1:9", bucket: "images", pathStyle: true),
+            credentials: source,
+            region: "us-east-1"
+        )
+        do {
+            _ = try await client.send(.GET, key: "k")
+            Issue.record("a request went out without keys")
+        } catch let StorageError.unavailable(what, reason) {
+            #expect(what == "credentials" && reason.contains("the role endpoint") && reason.contains("no role"))
+        }
+        await client.shutdown()
+    }
+
+    @Test func presignedURLsAddressTheBucketAsConfigured() async throws {
         let pathStyle = Self.driver(root: "")
-        let url = pathStyle.client.presignedURL("docker/registry/v2/blobs/sha256/ab/abc/data", expires: 1200)
+        let url = try await pathStyle.client.presignedURL("docker/registry/v2/blobs/sha256/ab/abc/data", expires: 1200)
         #expect(url.hasPrefix("http://127.0.0.1:8333/images/docker/registry/v2/blobs/sha256/ab/abc/data?X-Amz-Algorithm=AWS4-HMAC-SHA256"))
         #expect(url.contains("X-Amz-Expires=1200"))
         let hostStyle = Self.driver(root: "", pathStyle: false)
-        #expect(hostStyle.client.presignedURL("k", expires: 60).hasPrefix("http://images.127.0.0.1:8333/k?"))
+        #expect(try await hostStyle.client.presignedURL("k", expires: 60).hasPrefix("http://images.127.0.0.1:8333/k?"))
         await pathStyle.client.shutdown()
         await hostStyle.client.shutdown()
     }

@@ -9,10 +9,14 @@ benchmarks) only need to pass a different config dict and, for TLS, `scheme`.
 from __future__ import annotations
 
 import atexit
+import contextlib
 import copy
+import http.server
 import os
 import socket
+import socketserver
 import subprocess
+import threading
 from pathlib import Path
 
 import requests
@@ -63,6 +67,24 @@ def free_port() -> int:
         if port not in _HANDED_OUT:
             _HANDED_OUT.add(port)
             return port
+
+
+@contextlib.contextmanager
+def scripted_http_server(handler):
+    """A local HTTP server answering as `handler` (a `BaseHTTPRequestHandler`) does, for
+    behaviour no real server here shows (an upstream that stalls or damages bytes, a cloud
+    metadata service); yields its URL, stops it after."""
+    class Server(socketserver.ThreadingMixIn, http.server.HTTPServer):
+        daemon_threads = True
+
+    port = free_port()
+    server = Server(("127.0.0.1", port), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.shutdown()
+        server.server_close()
 
 
 def deep_merge(base: dict, over: dict | None) -> dict:
