@@ -146,10 +146,10 @@ public struct Bootstrap: Sendable {
         }
     }
 
-    /// Asks a role's endpoint for keys once before serving: a host with no keys anywhere
-    /// and no role (off EC2, a role never attached) should fail its start with the reason,
-    /// not answer every request with 503.
-    func checkCredentials(_ driver: any StorageDriver) async throws {
+    /// Asks a role's endpoint for keys once before serving or collecting: a host with no
+    /// keys anywhere and no role (off EC2, a role never attached) should fail its start
+    /// with the reason, not answer every request with 503.
+    public func checkCredentials(_ driver: any StorageDriver) async throws {
         guard let s3 = driver as? S3Driver, case .role(let endpoint) = configuration.s3?.credentials else { return }
         do {
             _ = try await s3.client.credentials.credentials()

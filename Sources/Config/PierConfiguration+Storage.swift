@@ -83,7 +83,15 @@ extension PierConfiguration {
             credentials = .keys(.init(accessKey: key, secretKey: secret, sessionToken: variable("AWS_SESSION_TOKEN")))
         } else if let file = AWSSharedCredentials.load(environment: environment) {
             credentials = .keys(.init(accessKey: file.accessKey, secretKey: file.secretKey, sessionToken: file.sessionToken))
-        } else if let role = try Self.roleEndpoint(environment: environment) {
+        } else if let profile = variable("AWS_PROFILE") {
+            // A profile named on purpose that gives no keys is a mistake to report, not a
+            // reason to run as the machine's role instead (the SDKs read only that profile).
+            throw ConfigurationError(
+                key: "storage.s3.accesskey",
+                message: "AWS_PROFILE names the profile '\(profile)', which has no aws_access_key_id and aws_secret_access_key in "
+                    + (AWSSharedCredentials.path(environment: environment) ?? "~/.aws/credentials")
+            )
+        } else if let role = try Self.roleEndpoint(environment: environment, region: region) {
             credentials = .role(role)
         } else {
             throw ConfigurationError(
@@ -96,7 +104,7 @@ extension PierConfiguration {
         }
         let secure = try read.bool("storage.s3.secure") ?? true
         let regionEndpoint = try text("regionendpoint")
-        var endpoint = regionEndpoint ?? "s3.\(region).amazonaws.com"
+        var endpoint = regionEndpoint ?? "s3.\(region).\(Self.awsDomain(region))"
         if !endpoint.contains("://") { endpoint = (secure ? "https://" : "http://") + endpoint }
         while endpoint.hasSuffix("/") { endpoint.removeLast() }
         guard let url = URL(string: endpoint), let scheme = url.scheme, scheme == "http" || scheme == "https", url.host != nil,
@@ -130,11 +138,35 @@ extension PierConfiguration {
         )
     }
 
-    /// The machine's role, the chain's last link, as AWS's SDKs find it: an ECS task role
-    /// or a container endpoint (EKS Pod Identity) where the platform names one, else EC2's
-    /// instance metadata service unless `AWS_EC2_METADATA_DISABLED` is `true`.
-    static func roleEndpoint(environment: [String: String]) throws(ConfigurationError) -> CredentialEndpoint? {
+    /// The machine's role, the chain's last link, as AWS's SDKs find it: a web identity
+    /// (EKS's IAM roles for service accounts), an ECS task role or a container endpoint (EKS
+    /// Pod Identity) where the platform names one, else EC2's instance metadata service
+    /// unless `AWS_EC2_METADATA_DISABLED` is `true`.
+    /// - Parameter region: the storage's, for STS when the environment names none.
+    static func roleEndpoint(environment: [String: String], region: String) throws(ConfigurationError) -> CredentialEndpoint? {
         func variable(_ name: String) -> String? { environment[name].flatMap { $0.isEmpty ? nil : $0 } }
+        if let tokenFile = variable("AWS_WEB_IDENTITY_TOKEN_FILE") {
+            guard let role = variable("AWS_ROLE_ARN") else {
+                throw ConfigurationError(key: "AWS_ROLE_ARN", message: "AWS_WEB_IDENTITY_TOKEN_FILE is set, but not the role to assume with it")
+            }
+            let named = variable("AWS_ENDPOINT_URL_STS")
+            // The regional endpoint, as EKS sets AWS_STS_REGIONAL_ENDPOINTS: closer, and up
+            // when another region's STS is not.
+            let stsRegion = variable("AWS_REGION") ?? variable("AWS_DEFAULT_REGION") ?? region
+            var sts = named ?? "https://sts.\(stsRegion).\(Self.awsDomain(stsRegion))"
+            while sts.hasSuffix("/") { sts.removeLast() }
+            // The token is as good as the role's keys: over plain HTTP only to this host.
+            guard let url = URL(string: sts), let scheme = url.scheme?.lowercased(), let host = url.host?.lowercased(),
+                  scheme == "https" || (scheme == "http" && Self.isCredentialHost(host))
+            else {
+                throw ConfigurationError(
+                    key: named == nil ? "storage.s3.region" : "AWS_ENDPOINT_URL_STS",
+                    message: "'\(sts)' is neither an https URL nor http to this host"
+                )
+            }
+            let session = variable("AWS_ROLE_SESSION_NAME") ?? "pier-\(Int(Date().timeIntervalSince1970))"
+            return .webIdentity(sts: sts, roleARN: role, sessionName: session, tokenFile: tokenFile)
+        }
         let authorization: CredentialEndpoint.ContainerAuthorization? =
             variable("AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE").map { .tokenFile($0) }
             ?? variable("AWS_CONTAINER_AUTHORIZATION_TOKEN").map { .token($0) }
@@ -161,6 +193,11 @@ extension PierConfiguration {
             throw ConfigurationError(key: "AWS_EC2_METADATA_SERVICE_ENDPOINT", message: "'\(base)' is not an http(s)://host[:port] URL")
         }
         return .instanceMetadata(base: base)
+    }
+
+    /// The domain of AWS's endpoints in `region`'s partition: China's regions have their own.
+    static func awsDomain(_ region: String) -> String {
+        region.hasPrefix("cn-") ? "amazonaws.com.cn" : "amazonaws.com"
     }
 
     /// Hosts a container endpoint may be reached on over plain HTTP, as the SDKs allow them.

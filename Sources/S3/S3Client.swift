@@ -42,6 +42,7 @@ public final class S3Client: Sendable {
     /// The keys each request is signed with, asked for per request: role keys are renewed
     /// while Pier runs.
     public let credentials: any S3CredentialSource
+    /// The region requests are signed for, which the store checks against its own.
     public let region: String
     let http: HTTPClient
     /// Attempts per request: the first and three retries, 100 ms, 400 ms and 1.6 s apart.
@@ -50,11 +51,15 @@ public final class S3Client: Sendable {
     /// nil for a plain-HTTP store.
     let streamingTLS: NIOSSLContext?
 
-    /// A client signing with static keys.
+    /// A client signing with static keys (the signer's service is S3's whatever it names).
     public convenience init(endpoint: Endpoint, signer: SignatureV4, skipVerify: Bool = false, attempts: Int = 4) {
         self.init(endpoint: endpoint, credentials: signer.credentials, region: signer.region, skipVerify: skipVerify, attempts: attempts)
     }
 
+    /// - Parameters:
+    ///   - credentials: asked for the keys of every request, so renewed keys take effect at once.
+    ///   - skipVerify: accept any certificate from an https store (`storage.s3.skipverify`).
+    ///   - attempts: tries per request, the first included.
     public init(endpoint: Endpoint, credentials: any S3CredentialSource, region: String, skipVerify: Bool = false, attempts: Int = 4) {
         self.endpoint = endpoint
         self.credentials = credentials

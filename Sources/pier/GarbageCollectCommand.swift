@@ -43,7 +43,14 @@ struct GarbageCollectCommand: AsyncParsableCommand {
             throw ExitCode(1)
         }
         let bootstrap = Bootstrap(configuration: settings, logger: Logger(label: "pier"))
-        let registry = bootstrap.makeRegistry(driver: try bootstrap.makeDriver())
+        let driver = try bootstrap.makeDriver()
+        do {
+            try await bootstrap.checkCredentials(driver)
+        } catch {
+            await driver.shutdown()
+            throw error
+        }
+        let registry = bootstrap.makeRegistry(driver: driver)
         var options = settings.collection.options(uploadPurging: settings.uploadPurging, retention: settings.retentionRules)
         // Retention keeps what was pulled lately as the server does: by the index's counts.
         let index = settings.retentionRules.contains { $0.keepWithin != nil } ? try? await bootstrap.makeIndex() : nil

@@ -11,6 +11,7 @@ import json
 import threading
 from concurrent.futures import ThreadPoolExecutor
 import time
+import urllib.parse
 
 import pytest
 import requests
@@ -145,10 +146,15 @@ def metadata_service(sw: SeaweedFS, *, imdsv2: bool, lifetime: float, role: str 
 
 
 def without_keys(config: dict, home) -> tuple[dict, dict]:
-    """`config` without the store's keys, and an environment without any either."""
+    """`config` without the store's keys, and an environment without any source of keys
+    either, whatever the machine running the tests has (a CI runner on ECS has a task role)."""
     del config["storage"]["s3"]["accesskey"], config["storage"]["s3"]["secretkey"]
     home.mkdir(exist_ok=True)
-    return config, {"HOME": str(home), "AWS_ACCESS_KEY_ID": "", "AWS_SECRET_ACCESS_KEY": "", "AWS_PROFILE": ""}
+    unset = ["AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE", "AWS_SHARED_CREDENTIALS_FILE",
+             "AWS_WEB_IDENTITY_TOKEN_FILE", "AWS_ROLE_ARN", "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
+             "AWS_CONTAINER_CREDENTIALS_FULL_URI", "AWS_CONTAINER_AUTHORIZATION_TOKEN",
+             "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE", "AWS_EC2_METADATA_DISABLED", "AWS_EC2_METADATA_SERVICE_ENDPOINT"]
+    return config, {"HOME": str(home)} | {name: "" for name in unset}
 
 
 @pytest.mark.parametrize("imdsv2", [True, False], ids=["imdsv2", "imdsv1"])
@@ -170,17 +176,19 @@ def test_an_instance_role_gives_the_keys_and_they_are_renewed_before_they_expire
         def key_fetches():
             return sum(1 for method, path, _ in handler.requests if method == "GET" and path.endswith("/registry-role"))
 
-        assert key_fetches() == 1
+        # The start asked once (a slow start may already have renewed once more).
+        before = key_fetches()
+        assert before >= 1
         time.sleep(5)
         # Still valid: pushes (which write to the store, where a pull may be answered from
         # memory) go on with them while the renewal runs behind them.
         second = images.image(layers=1)
         reg.push("s3/role", "v2", second)
         deadline = time.monotonic() + 15
-        while key_fetches() < 2 and time.monotonic() < deadline:
+        while key_fetches() == before and time.monotonic() < deadline:
             assert reg.push_blob("s3/role", images.random_bytes(1024)).status_code == 201
             time.sleep(0.2)
-        assert key_fetches() == 2
+        assert key_fetches() > before
         reg.push("s3/role", "v3", images.image(layers=1))
         for tag, pushed in (("v1", img), ("v2", second)):
             assert reg.get_manifest("s3/role", tag).content == pushed.data
@@ -229,6 +237,51 @@ def test_a_container_endpoint_gives_the_keys_with_its_authorization_token(make_s
         reg.push("s3/pod", "v1", img)
         assert reg.get_manifest("s3/pod", "v1").content == img.data
         assert Container.authorizations == ["pod-token"]
+
+
+def test_a_web_identity_assumes_its_role_at_sts(make_server, seaweedfs, tmp_path):
+    """EKS's IAM roles for service accounts: the projected token, read from its file, is
+    exchanged at STS (AssumeRoleWithWebIdentity, a call that needs no keys) for the role's."""
+    token_file = tmp_path / "web-identity-token"
+    token_file.write_text("eyJhbGciOiJSUzI1NiJ9.service-account\n")
+
+    class STS(http.server.BaseHTTPRequestHandler):
+        forms: list[dict] = []
+
+        def log_message(self, *args):
+            pass
+
+        def do_POST(self):
+            length = int(self.headers.get("Content-Length", "0"))
+            form = {k: v[0] for k, v in urllib.parse.parse_qs(self.rfile.read(length).decode()).items()}
+            STS.forms.append(form)
+            keys = role_keys(seaweedfs, 3600)
+            body = (
+                '<AssumeRoleWithWebIdentityResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/">'
+                "<AssumeRoleWithWebIdentityResult><Credentials>"
+                f"<SessionToken></SessionToken><SecretAccessKey>{keys['SecretAccessKey']}</SecretAccessKey>"
+                f"<Expiration>{keys['Expiration']}</Expiration><AccessKeyId>{keys['AccessKeyId']}</AccessKeyId>"
+                "</Credentials></AssumeRoleWithWebIdentityResult></AssumeRoleWithWebIdentityResponse>"
+            ).encode()
+            self.send_response(200)
+            self.send_header("Content-Type", "text/xml")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+    with scripted_http_server(STS) as url:
+        config, env = without_keys(s3_storage(seaweedfs, seaweedfs.new_bucket(), redirect=False), tmp_path / "home")
+        env |= {"AWS_WEB_IDENTITY_TOKEN_FILE": str(token_file), "AWS_ROLE_ARN": "arn:aws:iam::123456789012:role/pier",
+                "AWS_ROLE_SESSION_NAME": "registry-0", "AWS_ENDPOINT_URL_STS": url}
+        srv = make_server("pier", config=config, env=env)
+        reg = Registry(srv.url)
+        img = images.image(layers=1)
+        reg.push("s3/irsa", "v1", img)
+        assert reg.get_manifest("s3/irsa", "v1").content == img.data
+    assert STS.forms == [{
+        "Action": "AssumeRoleWithWebIdentity", "Version": "2011-06-15", "RoleArn": "arn:aws:iam::123456789012:role/pier",
+        "RoleSessionName": "registry-0", "WebIdentityToken": "eyJhbGciOiJSUzI1NiJ9.service-account",
+    }]
 
 
 def test_no_keys_and_no_role_stop_the_start_with_the_reason(make_server, seaweedfs, tmp_path):

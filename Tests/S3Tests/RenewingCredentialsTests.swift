@@ -13,6 +13,8 @@ import Testing
             var fetches = 0
             var failing = false
             var lifetime: TimeInterval? = 3600
+            /// How far the clock moves while a fetch runs.
+            var fetchTakes: TimeInterval = 0
         }
 
         let state = Mutex(State())
@@ -24,6 +26,7 @@ import Testing
             RenewingCredentials(origin: "the test endpoint", now: { [self] in state.withLock { $0.now } }) { [self] in
                 let (number, failing, expiration) = state.withLock { state in
                     state.fetches += 1
+                    state.now.addTimeInterval(state.fetchTakes)
                     return (state.fetches, state.failing, state.lifetime.map { state.now.addingTimeInterval($0) })
                 }
                 if failing { throw CredentialEndpoint.FetchError(description: "connection refused") }
@@ -31,12 +34,24 @@ import Testing
             }
         }
 
-        /// Waits until `count` fetches have been filed (a renewal nobody waits for).
-        func awaitFetches(_ count: Int) async throws {
-            for _ in 0..<500 where fetches < count { try await Task.sleep(for: .milliseconds(2)) }
-            // The renewal files its keys after the fetch returns: give it the moment.
-            try await Task.sleep(for: .milliseconds(20))
+    }
+
+    /// The key `source` gives once a renewal has landed: asked until it is `expected`, for
+    /// a few seconds at most (the renewal runs in a task of its own).
+    func eventually(_ source: RenewingCredentials, gives expected: String) async throws -> String {
+        var key = ""
+        for _ in 0..<1000 {
+            key = try await source.credentials().accessKey
+            if key == expected { break }
+            try await Task.sleep(for: .milliseconds(5))
         }
+        return key
+    }
+
+    /// Until no fetch is under way.
+    func settled(_ source: RenewingCredentials) async throws {
+        for _ in 0..<1000 where source.isFetching { try await Task.sleep(for: .milliseconds(5)) }
+        #expect(!source.isFetching)
     }
 
     @Test func keysAreFetchedOnceAndServedFromMemoryWhileValid() async throws {
@@ -66,8 +81,7 @@ import Testing
         endpoint.advance(3600 - RenewingCredentials.renewalWindow + 1)
         // Still valid: answered at once, and the renewal starts behind it.
         #expect(try await source.credentials().accessKey == "AK1")
-        try await endpoint.awaitFetches(2)
-        #expect(try await source.credentials().accessKey == "AK2")
+        #expect(try await eventually(source, gives: "AK2") == "AK2")
         #expect(endpoint.fetches == 2)
     }
 
@@ -81,7 +95,8 @@ import Testing
 
     @Test func aFailedFetchIsReportedWithItsOriginAndNotRetriedAtOnce() async throws {
         let endpoint = Endpoint()
-        endpoint.state.withLock { $0.failing = true }
+        // A fetch that takes 3 s to fail: the interval runs from its end, not its start.
+        endpoint.state.withLock { $0.failing = true; $0.fetchTakes = 3 }
         let source = endpoint.source()
         for _ in 0..<3 {
             do {
@@ -92,9 +107,11 @@ import Testing
                 #expect(reason.contains("the test endpoint") && reason.contains("connection refused"))
             }
         }
+        endpoint.advance(RenewingCredentials.retryInterval - 1)
+        await #expect(throws: StorageError.self) { try await source.credentials() }
         #expect(endpoint.fetches == 1)
         endpoint.state.withLock { $0.failing = false }
-        endpoint.advance(RenewingCredentials.retryInterval)
+        endpoint.advance(1)
         #expect(try await source.credentials().accessKey == "AK2")
     }
 
@@ -103,15 +120,33 @@ import Testing
         let source = endpoint.source()
         _ = try await source.credentials()
         endpoint.state.withLock { $0.failing = true }
-        endpoint.advance(3600 - 60)
+        endpoint.advance(3600 - 120)
         #expect(try await source.credentials().accessKey == "AK1")
-        try await endpoint.awaitFetches(2)
+        try await settled(source)
+        #expect(endpoint.fetches == 2)
         #expect(try await source.credentials().accessKey == "AK1")
         endpoint.state.withLock { $0.failing = false }
         endpoint.advance(RenewingCredentials.retryInterval)
-        #expect(try await source.credentials().accessKey == "AK1")
-        try await endpoint.awaitFetches(3)
-        #expect(try await source.credentials().accessKey == "AK3")
+        #expect(try await eventually(source, gives: "AK3") == "AK3")
+    }
+
+    @Test func keysAreNotUsedInTheirLastMinute() async throws {
+        let endpoint = Endpoint()
+        let source = endpoint.source()
+        _ = try await source.credentials()
+        endpoint.advance(3600 - RenewingCredentials.expiryMargin)
+        #expect(try await source.credentials().accessKey == "AK2")
+    }
+
+    @Test func aFetchThatDoesNotAnswerFailsAfterTheTimeout() async throws {
+        let source = RenewingCredentials(origin: "a stalled endpoint", fetchTimeout: .milliseconds(50)) {
+            try await Task.sleep(for: .seconds(60))
+            throw CredentialEndpoint.FetchError(description: "unreachable")
+        }
+        let started = ContinuousClock.now
+        await #expect(throws: StorageError.self) { try await source.credentials() }
+        #expect(ContinuousClock.now - started < .seconds(30))
+        #expect(!source.isFetching)
     }
 
     @Test func keysThatAreDueAlreadyAreUsedForTheRetryIntervalNotFetchedPerRequest() async throws {
@@ -129,28 +164,5 @@ import Testing
         _ = try await source.credentials()
         endpoint.advance(RenewingCredentials.undatedLifetime)
         #expect(try await source.credentials().accessKey == "AK2")
-    }
-
-    // MARK: the endpoints' documents
-
-    @Test func anInstanceRoleDocumentGivesKeysTokenAndExpiration() throws {
-        let lease = try CredentialEndpoint.lease(from: """
-            {"Code": "Success", "LastUpdated": "2026-12-06T05:00:00Z", "Type": "AWS-HMAC",
-             "AccessKeyId": "ASIAEXAMPLE", "SecretAccessKey": "secret/+=", "Token": "IQoJb3JpZ2lu",
-             "Expiration": "2026-12-06T11:00:00Z"}
-            """, requireSuccess: true)
-        #expect(lease.credentials == .init(accessKey: "ASIAEXAMPLE", secretKey: "secret/+=", sessionToken: "IQoJb3JpZ2lu"))
-        #expect(lease.expiration == CredentialEndpoint.parseTime("2026-12-06T11:00:00Z"))
-        #expect(CredentialEndpoint.parseTime("2026-12-06T11:00:00.123Z") != nil)
-    }
-
-    @Test(arguments: [
-        #"{"Code": "AssumeRoleUnauthorizedAccess", "Message": "not allowed"}"#,
-        #"{"Code": "Success", "AccessKeyId": "A"}"#,
-        #"{"AccessKeyId": "A", "SecretAccessKey": "S", "Expiration": "tomorrow"}"#,
-        "<html>captive portal</html>",
-    ])
-    func aDocumentWithoutUsableKeysIsRefused(_ text: String) {
-        #expect(throws: CredentialEndpoint.FetchError.self) { try CredentialEndpoint.lease(from: text, requireSuccess: true) }
     }
 }
