@@ -65,6 +65,10 @@ public struct RegistryError: Error, Sendable, Equatable, CustomStringConvertible
 }
 
 extension RegistryError {
+    /// A delete refused because `storage.delete.enabled` is off: only deletes are, so its
+    /// 405 names every other method of the endpoint in `Allow`, pushes included.
+    public static let deletesDisabled = RegistryError(.unsupported, "deletes are disabled on this registry (storage.delete.enabled)")
+
     public static func nameInvalid(_ name: some StringProtocol) -> RegistryError {
         RegistryError(.nameInvalid, "invalid repository name", detail: String(name.prefix(300)))
     }

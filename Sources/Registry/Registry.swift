@@ -165,7 +165,7 @@ public final class Registry: ContentStore {
     func requireDeletes() throws(RegistryError) {
         try requireWritable()
         guard options.deleteEnabled else {
-            throw RegistryError(.unsupported, "deletes are disabled on this registry (storage.delete.enabled)")
+            throw RegistryError.deletesDisabled
         }
     }
 }

@@ -222,10 +222,11 @@ public struct RegistryResponder: HTTPResponder {
         } catch let error as RegistryError where error.status == 405 {
             // A write this registry refuses by configuration (read-only, deletes off, a
             // mirrored repository). RFC 9110 asks for `Allow` on every 405; it names the
-            // methods that read, which every such refusal leaves working (never the refused
-            // one itself).
+            // methods the refusal leaves working (never the refused one itself): with
+            // deletes off every other method, else those that read.
             var response = error.response(for: method)
-            response.headers[.allow] = route.readMethods.split(separator: ", ").filter { $0 != method.rawValue }.joined(separator: ", ")
+            let working = error == .deletesDisabled ? route.allowedMethods : route.readMethods
+            response.headers[.allow] = working.split(separator: ", ").filter { $0 != method.rawValue }.joined(separator: ", ")
             return response
         }
     }
