@@ -155,10 +155,12 @@ public struct Bootstrap: Sendable {
             _ = try await s3.client.credentials.credentials()
             logger.info("storage credentials from the role", metadata: ["endpoint": "\(endpoint)"])
         } catch {
+            // The source's reason names the endpoint already.
+            let reason = if case StorageError.unavailable(_, let reason) = error { reason } else { "\(endpoint): \(error)" }
             throw ConfigurationError(
                 key: "storage.s3",
                 message: "no credentials: none in the configuration, the AWS_* variables or the shared credentials file, "
-                    + "and \(endpoint) gave none (\(error))"
+                    + "and the role gave none: \(reason)"
             )
         }
     }

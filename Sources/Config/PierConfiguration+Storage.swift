@@ -13,6 +13,9 @@ extension PierConfiguration {
             case role(CredentialEndpoint)
         }
 
+        /// Decided once at start: the chain is read from the configuration and the
+        /// environment, which do not change while Pier runs; a role's keys do, and are
+        /// renewed by the driver.
         public var credentials: Credentials
         public var region: String
         /// `scheme://host:port` of the store.
@@ -155,7 +158,8 @@ extension PierConfiguration {
             let stsRegion = variable("AWS_REGION") ?? variable("AWS_DEFAULT_REGION") ?? region
             var sts = named ?? "https://sts.\(stsRegion).\(Self.awsDomain(stsRegion))"
             while sts.hasSuffix("/") { sts.removeLast() }
-            // The token is as good as the role's keys: over plain HTTP only to this host.
+            // The token is as good as the role's keys: over plain HTTP only to this host
+            // (or the platform's own credential addresses).
             guard let url = URL(string: sts), let scheme = url.scheme?.lowercased(), let host = url.host?.lowercased(),
                   scheme == "https" || (scheme == "http" && Self.isCredentialHost(host))
             else {

@@ -62,8 +62,8 @@ enum RegistryRoute: Equatable {
         }
     }
 
-    /// The methods that only read, which a registry refusing writes (read-only, deletes off,
-    /// a mirrored repository) still answers: `Allow` on such a 405.
+    /// The methods that only read, which a registry refusing writes (read-only, a mirrored
+    /// repository) still answers: `Allow` on such a 405.
     var readMethods: String {
         switch self {
         case .uploads: "OPTIONS"

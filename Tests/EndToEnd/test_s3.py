@@ -100,7 +100,7 @@ def role_keys(sw: SeaweedFS, lifetime: float) -> dict:
     """The JSON document AWS's role endpoints answer: the store's keys and an expiration
     `lifetime` seconds from now. AWS adds a session token; SeaweedFS takes a key sent with
     one for a temporary key of its own STS and refuses it, so this role has none (the
-    token's header is the one SigV4 has always carried, `SignatureV4Tests`)."""
+    token's header is tested in `S3DriverTests.temporaryKeysSendAndSignTheirSessionToken`)."""
     expiration = dt.datetime.now(dt.timezone.utc) + dt.timedelta(seconds=lifetime)
     return {"Code": "Success", "Type": "AWS-HMAC", "AccessKeyId": sw.access_key, "SecretAccessKey": sw.secret_key,
             "Token": "", "Expiration": expiration.strftime("%Y-%m-%dT%H:%M:%SZ")}

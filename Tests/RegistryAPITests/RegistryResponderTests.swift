@@ -81,6 +81,8 @@ import Testing
             try await client.execute(uri: "/v2/r/manifests/latest", method: .delete) { response in
                 #expect(response.status == .methodNotAllowed)
                 #expect(errorCode(response.body) == "UNSUPPORTED")
+                // Only deletes are refused: pushes still work, and Allow says so.
+                #expect(response.headers[.allow] == "GET, HEAD, PUT, OPTIONS")
             }
         }
     }
