@@ -1,3 +1,4 @@
+import Auth
 import Foundation
 public import S3
 
@@ -204,12 +205,16 @@ extension PierConfiguration {
         region.hasPrefix("cn-") ? "amazonaws.com.cn" : "amazonaws.com"
     }
 
-    /// Hosts a container endpoint may be reached on over plain HTTP, as the SDKs allow them.
+    /// This host's loopback and ECS's and EKS's credential addresses.
+    static let credentialAddresses = (try? AddressRanges(parsing: ["127.0.0.0/8", "::1", "169.254.170.2", "169.254.170.23", "fd00:ec2::23"])) ?? .empty
+
+    /// Hosts a credential endpoint may be reached on over plain HTTP, as the SDKs allow them:
+    /// compared as addresses, so every spelling of one (`[0:0:0:0:0:0:0:1]`) is the same.
     static func isCredentialHost(_ host: String) -> Bool {
-        let trimmed = host.trimmingCharacters(in: CharacterSet(charactersIn: "[]"))
-        if ["localhost", "::1", "169.254.170.2", "169.254.170.23", "fd00:ec2::23"].contains(trimmed) { return true }
-        let octets = trimmed.split(separator: ".", omittingEmptySubsequences: false)
-        return octets.count == 4 && octets[0] == "127" && octets.allSatisfy { UInt8($0) != nil }
+        let bare = host.hasPrefix("[") && host.hasSuffix("]") ? String(host.dropFirst().dropLast()) : host
+        if bare == "localhost" { return true }
+        guard let bytes = AddressRanges.addressBytes(bare) else { return false }
+        return credentialAddresses.contains(bytes: bytes)
     }
 
     /// Whether `bucket` can lead a virtual-hosted name (`bucket.s3.region.amazonaws.com`)

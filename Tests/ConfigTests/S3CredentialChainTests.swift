@@ -36,6 +36,9 @@ import Testing
         )))
         #expect(try credentials(["AWS_CONTAINER_CREDENTIALS_FULL_URI": "http://127.0.0.1:51679/creds", "AWS_CONTAINER_AUTHORIZATION_TOKEN": "Basic x"])
             == .role(.container(url: "http://127.0.0.1:51679/creds", authorization: .token("Basic x"))))
+        // An address in any of its spellings.
+        #expect(try credentials(["AWS_CONTAINER_CREDENTIALS_FULL_URI": "http://[0:0:0:0:0:0:0:1]:51679/creds"])
+            == .role(.container(url: "http://[0:0:0:0:0:0:0:1]:51679/creds", authorization: nil)))
         #expect(try credentials(["AWS_CONTAINER_CREDENTIALS_FULL_URI": "https://creds.example.com/role"])
             == .role(.container(url: "https://creds.example.com/role", authorization: nil)))
     }
