@@ -84,7 +84,8 @@ public struct Bootstrap: Sendable {
                 multipartCopyThreshold: s3.multipartCopyThresholdSize,
                 multipartCopyChunkSize: s3.multipartCopyChunkSize,
                 multipartCopyMaxConcurrency: s3.multipartCopyMaxConcurrency,
-                redirect: !configuration.redirectDisabled
+                redirect: !configuration.redirectDisabled,
+                objects: s3.objects
             )
         )
     }

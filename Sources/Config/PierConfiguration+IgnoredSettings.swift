@@ -17,17 +17,8 @@ extension PierConfiguration {
         if read.hasKey("redis") {
             note("redis", "pier keeps its caches in each instance and has no use for redis")
         }
-        if try read.bool("storage.s3.encrypt") == true {
-            note("storage.s3.encrypt", "objects are written with the bucket's default encryption: set it on the bucket")
-        }
-        if let key = try read.string("storage.s3.keyid"), !key.isEmpty {
-            note("storage.s3.keyid", "objects are written with the bucket's default encryption key: set it on the bucket")
-        }
-        if let storageClass = try read.string("storage.s3.storageclass"), storageClass.uppercased() != "STANDARD" {
-            note("storage.s3.storageclass", "objects are written in the bucket's default storage class")
-        }
-        if let acl = try read.string("storage.s3.objectacl"), acl.lowercased() != "private" {
-            note("storage.s3.objectacl", "objects are written with the bucket's default ACL")
+        if try read.bool("storage.s3.encrypt") != true, let key = try read.string("storage.s3.keyid"), !key.isEmpty {
+            note("storage.s3.keyid", "a KMS key is used only with storage.s3.encrypt: true, as in distribution; objects are written unencrypted unless the bucket encrypts by default")
         }
         if read.hasKey("middleware") {
             note("middleware", "registry, repository and storage middleware (cloudfront, redirect) is not supported; storage.redirect sends blob GETs to the store itself")

@@ -29,6 +29,8 @@ extension PierConfiguration {
         public var multipartCopyChunkSize: Int64
         public var multipartCopyMaxConcurrency: Int
         public var multipartCopyThresholdSize: Int64
+        /// `encrypt`, `keyid`, `storageclass` and `objectacl`: how objects are written.
+        public var objects: S3ObjectSettings
     }
 
     /// Reads the storage driver section. Exactly one driver may be configured, as in
@@ -138,7 +140,40 @@ extension PierConfiguration {
             chunkSize: try size("chunksize", 10 << 20, minimum: 5 << 20),
             multipartCopyChunkSize: Int64(try size("multipartcopychunksize", 32 << 20, minimum: 5 << 20)),
             multipartCopyMaxConcurrency: try size("multipartcopymaxconcurrency", 100, minimum: 1),
-            multipartCopyThresholdSize: Int64(try size("multipartcopythresholdsize", 32 << 20, minimum: 0))
+            multipartCopyThresholdSize: Int64(try size("multipartcopythresholdsize", 32 << 20, minimum: 0)),
+            objects: try objectSettings(read)
+        )
+    }
+
+    /// distribution's `encrypt` (SSE-S3, or SSE-KMS with `keyid`), `storageclass` and
+    /// `objectacl`, checked against the values distribution accepts so that a misspelt one
+    /// stops the start instead of failing every push. A `keyid` without `encrypt: true`
+    /// encrypts nothing in distribution either; it is named among the ignored settings.
+    private static func objectSettings(_ read: ConfigurationTree) throws(ConfigurationError) -> S3ObjectSettings {
+        var encryption: S3ObjectSettings.Encryption?
+        if try read.bool("storage.s3.encrypt") == true {
+            let keyID = try read.string("storage.s3.keyid")?.trimmingCharacters(in: .whitespaces) ?? ""
+            // The key goes into a request header: a line break in it would end the header.
+            guard !keyID.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7F }) else {
+                throw ConfigurationError(key: "storage.s3.keyid", message: "the key id holds a control character")
+            }
+            encryption = keyID.isEmpty ? .storeManaged : .kms(keyID: keyID)
+        }
+        func choice(_ key: String, _ allowed: [String], _ spelling: (String) -> String) throws(ConfigurationError) -> String? {
+            guard let given = try read.string("storage.s3." + key), !given.isEmpty else { return nil }
+            let value = spelling(given)
+            guard allowed.contains(value) else {
+                throw ConfigurationError(
+                    key: "storage.s3." + key, message: "'\(given)' is none of \(allowed.joined(separator: ", "))"
+                )
+            }
+            return value
+        }
+        // Both spelt as distribution reads them: classes in any case, ACLs as written.
+        return S3ObjectSettings(
+            encryption: encryption,
+            storageClass: try choice("storageclass", S3ObjectSettings.storageClasses) { $0.uppercased() },
+            cannedACL: try choice("objectacl", S3ObjectSettings.cannedACLs) { $0 }
         )
     }
 

@@ -29,6 +29,8 @@ public final class S3Driver: StorageDriver {
         public var redirect: Bool
         /// How long a presigned URL stays valid.
         public var redirectExpiry: Int
+        /// Encryption, storage class and ACL of every object written.
+        public var objects: S3ObjectSettings
 
         public static let minimumPartSize = 5 << 20
 
@@ -38,7 +40,8 @@ public final class S3Driver: StorageDriver {
             multipartCopyChunkSize: Int64 = 32 << 20,
             multipartCopyMaxConcurrency: Int = 100,
             redirect: Bool = true,
-            redirectExpiry: Int = 20 * 60
+            redirectExpiry: Int = 20 * 60,
+            objects: S3ObjectSettings = S3ObjectSettings()
         ) {
             self.chunkSize = max(chunkSize, Self.minimumPartSize)
             self.multipartCopyThreshold = multipartCopyThreshold
@@ -46,6 +49,7 @@ public final class S3Driver: StorageDriver {
             self.multipartCopyMaxConcurrency = max(1, multipartCopyMaxConcurrency)
             self.redirect = redirect
             self.redirectExpiry = redirectExpiry
+            self.objects = objects
         }
     }
 
@@ -108,7 +112,7 @@ public final class S3Driver: StorageDriver {
     }
 
     func put(_ body: ByteBuffer, key: String) async throws {
-        let response = try await client.send(.PUT, key: key, body: body, timeout: .minutes(5))
+        let response = try await client.send(.PUT, key: key, headers: options.objects.headers, body: body, timeout: .minutes(5))
         guard response.status == 200 else { throw await client.failure(response, "PUT", key) }
         _ = try? await response.text()
     }
@@ -250,7 +254,9 @@ public final class S3Driver: StorageDriver {
     func copy(from: String, to: String, size: Int64) async throws {
         let source = "/" + client.endpoint.bucket + "/" + SignatureV4.encode(from, keepSlash: true)
         if size <= options.multipartCopyThreshold {
-            let response = try await client.send(.PUT, key: to, headers: [("x-amz-copy-source", source)], timeout: .minutes(10))
+            let response = try await client.send(
+                .PUT, key: to, headers: [("x-amz-copy-source", source)] + options.objects.headers, timeout: .minutes(10)
+            )
             _ = try await result(response, "ETag", "CopyObject", to)
             return
         }
@@ -397,7 +403,7 @@ public final class S3Driver: StorageDriver {
     // MARK: multipart
 
     func createMultipartUpload(_ key: String) async throws -> String {
-        let response = try await client.send(.POST, key: key, query: [("uploads", "")])
+        let response = try await client.send(.POST, key: key, query: [("uploads", "")], headers: options.objects.headers)
         return try await result(response, "UploadId", "CreateMultipartUpload", key)
     }
 

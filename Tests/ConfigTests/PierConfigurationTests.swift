@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import Testing
 @testable import Config
+import S3
 
 @Suite struct PierConfigurationTests {
     func file(_ text: String) throws -> String {
@@ -259,6 +260,35 @@ import Testing
         #expect(try #require(forced.s3).pathStyle == false)
     }
 
+    @Test(arguments: [
+        ([String: String](), S3ObjectSettings()),
+        (["ENCRYPT": "true"], S3ObjectSettings(encryption: .storeManaged)),
+        (["ENCRYPT": "true", "KEYID": "arn:aws:kms:eu-west-1:1:key/k"], S3ObjectSettings(encryption: .kms(keyID: "arn:aws:kms:eu-west-1:1:key/k"))),
+        (["ENCRYPT": "false", "KEYID": "k"], S3ObjectSettings()),
+        (["STORAGECLASS": "standard"], S3ObjectSettings()),
+        (["STORAGECLASS": "NONE"], S3ObjectSettings()),
+        (["STORAGECLASS": "reduced_redundancy"], S3ObjectSettings(storageClass: "REDUCED_REDUNDANCY")),
+        (["OBJECTACL": "private"], S3ObjectSettings()),
+        (["OBJECTACL": "bucket-owner-full-control"], S3ObjectSettings(cannedACL: "bucket-owner-full-control")),
+    ])
+    func objectsAreWrittenWithDistributionsEncryptionClassAndACL(_ settings: [String: String], _ expected: S3ObjectSettings) throws {
+        var environment = ["REGISTRY_STORAGE_S3_BUCKET": "images", "AWS_ACCESS_KEY_ID": "AK", "AWS_SECRET_ACCESS_KEY": "SK"]
+        for (key, value) in settings { environment["REGISTRY_STORAGE_S3_" + key] = value }
+        let config = try PierConfiguration.load(path: nil, environment: environment)
+        #expect(try #require(config.s3).objects == expected)
+        #expect(config.ignoredSettings.map(\.key) == (settings["KEYID"] != nil && settings["ENCRYPT"] != "true" ? ["storage.s3.keyid"] : []))
+    }
+
+    @Test(arguments: [("STORAGECLASS", "GLACIERX"), ("OBJECTACL", "Public-Read"), ("OBJECTACL", "everyone"), ("KEYID", "key\nx-amz-acl: public-read")])
+    func aMisspeltObjectSettingStopsTheStartByName(_ key: String, _ value: String) throws {
+        let environment = [
+            "REGISTRY_STORAGE_S3_BUCKET": "images", "AWS_ACCESS_KEY_ID": "AK", "AWS_SECRET_ACCESS_KEY": "SK",
+            "REGISTRY_STORAGE_S3_ENCRYPT": "true", "REGISTRY_STORAGE_S3_" + key: value,
+        ]
+        let error = try #require(throws: ConfigurationError.self) { try PierConfiguration.load(path: nil, environment: environment) }
+        #expect(error.key == "storage.s3." + key.lowercased())
+    }
+
     @Test func distributionsSettingsThatChangeNothingHereAreNamed() throws {
         let config = try PierConfiguration.loading("""
             version: 0.1
@@ -271,7 +301,6 @@ import Testing
                 bucket: images
                 accesskey: AK
                 secretkey: SK
-                encrypt: true
                 keyid: arn:aws:kms:key
                 storageclass: REDUCED_REDUNDANCY
                 objectacl: private
@@ -286,8 +315,7 @@ import Testing
             """)
         #expect(config.logFormat == .json)
         #expect(config.ignoredSettings.map(\.key) == [
-            "redis", "storage.s3.encrypt", "storage.s3.keyid", "storage.s3.storageclass", "middleware", "log.hooks",
-            "health.file", "log.formatter",
+            "redis", "storage.s3.keyid", "middleware", "log.hooks", "health.file", "log.formatter",
         ])
         #expect(config.ignoredSettings.allSatisfy { !$0.reason.isEmpty })
         #expect(try PierConfiguration.load(path: nil, environment: [:]).ignoredSettings.isEmpty)

@@ -101,7 +101,7 @@ _bucket_seq = itertools.count(1)
 
 class SeaweedFS(ManagedProcess):
     def __init__(self, workdir: Path | str, access_key: str = ACCESS_KEY, secret_key: str = SECRET_KEY,
-                 empty_folder_cleanup_delay: str = "1s"):
+                 empty_folder_cleanup_delay: str = "1s", encryption: bool = False):
         self.workdir = Path(workdir)
         self.workdir.mkdir(parents=True, exist_ok=True)
         self.data_dir = self.workdir / "data"
@@ -112,6 +112,10 @@ class SeaweedFS(ManagedProcess):
         self.secret_key = secret_key
         self.region = REGION
         self.empty_folder_cleanup_delay = empty_folder_cleanup_delay
+        # Server-side encryption as S3 offers it: SSE-S3 under a key-encryption key of this
+        # instance's own (kept across restarts, or its objects could not be read again), and
+        # SSE-KMS through weed's local KMS, which makes any key id it is asked for.
+        self.sse_kek = os.urandom(32).hex() if encryption else None
         # Every listener explicitly: weed's defaults (9333, 8080, 8888, 8333, 8181, 9101, and
         # gRPC at port+10000) would clash between instances and with other services.
         self.ports = self._pick_ports()
@@ -168,6 +172,9 @@ class SeaweedFS(ManagedProcess):
             "credentials": [{"accessKey": self.access_key, "secretKey": self.secret_key}],
             "actions": ["Admin", "Read", "List", "Tagging", "Write"],
         }]}
+        if self.sse_kek:
+            identities["kms"] = {"default_provider": "local", "providers": {
+                "local": {"type": "local", "enableOnDemandCreate": True}}}
         self.identities_path.write_text(json.dumps(identities, indent=2))
         (self.workdir / "master.toml").write_text(MASTER_TOML)
         (self.workdir / "filer.toml").write_text(FILER_TOML.format(
@@ -196,6 +203,8 @@ class SeaweedFS(ManagedProcess):
         env = dict(os.environ)
         for var in ("AWS_CA_BUNDLE", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_PROFILE"):
             env.pop(var, None)
+        if self.sse_kek:
+            env["WEED_S3_SSE_KEK"] = self.sse_kek
         with open(self.log_path, "ab") as logf:
             logf.write(f"\n===== start {' '.join(cmd)} =====\n".encode())
             logf.flush()
