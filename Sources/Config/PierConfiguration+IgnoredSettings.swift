@@ -18,7 +18,7 @@ extension PierConfiguration {
             note("redis", "pier keeps its caches in each instance and has no use for redis")
         }
         if try read.bool("storage.s3.encrypt") != true, let key = try read.string("storage.s3.keyid"), !key.isEmpty {
-            note("storage.s3.keyid", "a KMS key is used only with storage.s3.encrypt: true, as in distribution; objects are written unencrypted unless the bucket encrypts by default")
+            note("storage.s3.keyid", "a KMS key is used only with storage.s3.encrypt: true (distribution documents it so); objects are written unencrypted unless the bucket encrypts by default")
         }
         if read.hasKey("middleware") {
             note("middleware", "registry, repository and storage middleware (cloudfront, redirect) is not supported; storage.redirect sends blob GETs to the store itself")

@@ -146,9 +146,10 @@ extension PierConfiguration {
     }
 
     /// distribution's `encrypt` (SSE-S3, or SSE-KMS with `keyid`), `storageclass` and
-    /// `objectacl`, checked against the values distribution accepts so that a misspelt one
-    /// stops the start instead of failing every push. A `keyid` without `encrypt: true`
-    /// encrypts nothing in distribution either; it is named among the ignored settings.
+    /// `objectacl`, checked against the values distribution 3 accepts so that a misspelt one
+    /// stops the start instead of failing every push. A `keyid` without `encrypt: true` is
+    /// documented by distribution as ignored (2.8 sends the key alone, which AWS refuses);
+    /// Pier ignores it and names it among the ignored settings.
     private static func objectSettings(_ read: ConfigurationTree) throws(ConfigurationError) -> S3ObjectSettings {
         var encryption: S3ObjectSettings.Encryption?
         if try read.bool("storage.s3.encrypt") == true {

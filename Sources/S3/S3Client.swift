@@ -130,9 +130,11 @@ public final class S3Client: Sendable {
             do {
                 let response = try await http.execute(request, timeout: timeout)
                 let status = Int(response.status.code)
-                if status >= 500 || status == 429 {
-                    lastFailure = "HTTP \(status)"
-                    _ = try? await response.body.collect(upTo: 1 << 20)
+                // 501 is no passing failure (a store without a KMS asked to encrypt, an
+                // operation it lacks): the caller reports its reason at once.
+                if status >= 500 && status != 501 || status == 429 {
+                    let body = (try? await response.body.collect(upTo: 1 << 20)).map { String(buffer: $0) } ?? ""
+                    lastFailure = Self.reason(status: status, body: body)
                     continue
                 }
                 return Response(status: status, headers: response.headers, body: response.body)
@@ -143,6 +145,15 @@ public final class S3Client: Sendable {
             }
         }
         throw StorageError.unavailable(what, reason: "\(method) failed after \(ContinuousClock.now - started), last: \(lastFailure)")
+    }
+
+    /// What an S3 error answer says, on one line: its status, and its `Code` and `Message`
+    /// when it has them, so a failure that outlasts the retries names its cause.
+    static func reason(status: Int, body: String) -> String {
+        let xml = S3XML(body)
+        let said = [xml.value("Code"), xml.value("Message")].compactMap { $0 }.joined(separator: " ")
+        let line = String(said.unicodeScalars.map { $0.value < 0x20 || $0.value == 0x7F ? " " : Character($0) }.prefix(300))
+        return line.isEmpty ? "HTTP \(status)" : "HTTP \(status) \(line)"
     }
 
     /// A request head signed for this store, whatever carries it: the path with its query,

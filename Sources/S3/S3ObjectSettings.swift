@@ -22,7 +22,9 @@ public struct S3ObjectSettings: Sendable, Equatable {
         "bucket-owner-full-control",
     ]
 
-    /// Storage classes distribution's `storageclass` allows (`NONE` sends no class at all).
+    /// Storage classes distribution 3's `storageclass` allows (`NONE` sends no class at all).
+    /// Distribution 2.8 knows only `NONE`, `STANDARD` and `REDUCED_REDUNDANCY`; the rest are
+    /// S3's classes for data read seldom, which a registry's old layers are.
     public static let storageClasses = [
         "NONE", "STANDARD", "REDUCED_REDUNDANCY", "STANDARD_IA", "ONEZONE_IA", "INTELLIGENT_TIERING", "OUTPOSTS",
         "GLACIER_IR",
@@ -38,6 +40,8 @@ public struct S3ObjectSettings: Sendable, Equatable {
     /// ACL headers, so the default is never sent.
     public var cannedACL: String?
 
+    /// S3's own defaults given here (`STANDARD`, `NONE`, `private`) are kept as `nil`, so
+    /// they are never sent: the headers stay those that change something.
     public init(encryption: Encryption? = nil, storageClass: String? = nil, cannedACL: String? = nil) {
         self.encryption = encryption
         self.storageClass = storageClass.flatMap { $0 == "STANDARD" || $0 == "NONE" ? nil : $0 }

@@ -271,7 +271,7 @@ import S3
         (["OBJECTACL": "private"], S3ObjectSettings()),
         (["OBJECTACL": "bucket-owner-full-control"], S3ObjectSettings(cannedACL: "bucket-owner-full-control")),
     ])
-    func objectsAreWrittenWithDistributionsEncryptionClassAndACL(_ settings: [String: String], _ expected: S3ObjectSettings) throws {
+    func readsDistributionsEncryptionClassAndACL(_ settings: [String: String], _ expected: S3ObjectSettings) throws {
         var environment = ["REGISTRY_STORAGE_S3_BUCKET": "images", "AWS_ACCESS_KEY_ID": "AK", "AWS_SECRET_ACCESS_KEY": "SK"]
         for (key, value) in settings { environment["REGISTRY_STORAGE_S3_" + key] = value }
         let config = try PierConfiguration.load(path: nil, environment: environment)

@@ -459,7 +459,23 @@ def test_every_object_is_written_with_the_configured_encryption_and_class_as_dis
         srv.stop()
 
 
-def test_a_kms_key_without_encrypt_encrypts_nothing_as_in_distribution_and_is_named(make_server, encrypting_seaweedfs):
+def test_a_store_that_cannot_encrypt_fails_pushes_cleanly_and_the_log_says_why(make_server, seaweedfs):
+    """A store without encryption set up (SeaweedFS without a key-encryption key) refuses
+    every write that asks for it: the push fails with the spec's error body, nothing is
+    published, and the log carries the store's own reason."""
+    bucket = seaweedfs.new_bucket()
+    srv = make_server("pier", config=s3_storage(seaweedfs, bucket, encrypt=True))
+    reg = Registry(srv.url)
+    data = images.random_bytes(2000)
+    r = reg.push_blob("s3/refused", data, mode="post")
+    assert r.status_code in (500, 503), r.text
+    assert r.json()["errors"][0]["code"] in ("UNKNOWN", "UNAVAILABLE")
+    assert reg.head_blob("s3/refused", images.sha256(data)).status_code == 404
+    assert "InternalError" in srv.log
+    assert srv.alive()
+
+
+def test_a_kms_key_without_encrypt_encrypts_nothing_and_is_named(make_server, encrypting_seaweedfs):
     sw = encrypting_seaweedfs
     bucket = sw.new_bucket()
     srv = make_server("pier", config=s3_storage(sw, bucket, keyid="pier-registry-key"))
