@@ -132,9 +132,11 @@ public struct PierConfiguration: Sendable {
     /// The embedded default: filesystem storage under `./data`, port 5000, deletes on.
     public init() {}
 
-    /// Reads a configuration file (or the embedded default when `path` is nil) and applies
-    /// `REGISTRY_*` overrides from `environment`.
+    /// Reads a configuration file (when `path` is nil, the one `REGISTRY_CONFIGURATION_PATH`
+    /// names, else the embedded default) and applies `REGISTRY_*` overrides from `environment`.
     public static func load(path: String?, environment: [String: String]) throws(ConfigurationError) -> PierConfiguration {
+        // distribution reads the file REGISTRY_CONFIGURATION_PATH names when it is given none.
+        let path = path ?? environment["REGISTRY_CONFIGURATION_PATH"].flatMap { $0.isEmpty ? nil : $0 }
         guard let path else { return try load(yaml: nil, source: "the embedded default", environment: environment) }
         let text: String
         do {

@@ -14,6 +14,20 @@ struct Pier: AsyncParsableCommand {
         subcommands: [Serve.self, Config.self, UserCommand.self, IndexCommand.self, GarbageCollectCommand.self],
         defaultSubcommand: nil
     )
+
+    /// Runs the command line as given, except that a first argument naming a YAML file
+    /// means `serve` it, as the `registry:2` image's entrypoint reads `docker run registry:2
+    /// /etc/docker/registry/config.yml`: Pier's image has no shell for such a script, so a
+    /// swapped image must accept the commands the old one was given.
+    static func main() async {
+        await main(Self.distributionArguments(Array(CommandLine.arguments.dropFirst())))
+    }
+
+    /// `[config.yml, …]` → `[serve, config.yml, …]`; anything else as it is.
+    static func distributionArguments(_ arguments: [String]) -> [String] {
+        guard let first = arguments.first, first.hasSuffix(".yml") || first.hasSuffix(".yaml") else { return arguments }
+        return ["serve"] + arguments
+    }
 }
 
 /// `pier serve [CONFIG]`, the same shape as distribution's `registry serve config.yml`.
@@ -21,9 +35,10 @@ struct Serve: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Run the registry.",
         discussion: """
-            With no CONFIG, Pier runs on its embedded default: filesystem storage under ./data, \
-            listening on port 5000 of every IPv4 and IPv6 address, deletes enabled. CONFIG is a distribution config.yml; \
-            REGISTRY_* environment variables override it as they do for distribution.
+            With no CONFIG (and no REGISTRY_CONFIGURATION_PATH naming one), Pier runs on its embedded \
+            default: filesystem storage under ./data, listening on port 5000 of every IPv4 and IPv6 address, \
+            deletes enabled. CONFIG is a distribution config.yml; REGISTRY_* environment variables override \
+            it as they do for distribution. `pier CONFIG.yml` is `pier serve CONFIG.yml`, as in the registry:2 image.
             """
     )
 

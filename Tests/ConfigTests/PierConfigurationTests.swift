@@ -126,6 +126,18 @@ import S3
         #expect(hook.mediaType == "application/vnd.docker.distribution.events.v1+json")
         #expect(config.unknownKeys.isEmpty)
         #expect(!config.effectiveYAML.contains("Bearer x"))
+        #expect(config.effectiveYAML.contains("version: '0.1'"))
+    }
+
+    @Test func theFileRegistryConfigurationPathNamesIsReadWhenNoneIsGiven() throws {
+        let path = try file("version: 0.1\nstorage:\n  filesystem:\n    rootdirectory: /srv/registry\n")
+        let config = try PierConfiguration.load(path: nil, environment: ["REGISTRY_CONFIGURATION_PATH": path])
+        #expect(config.storageRoot == "/srv/registry")
+        #expect(!config.deleteEnabled)
+        #expect(try PierConfiguration.load(path: nil, environment: ["REGISTRY_CONFIGURATION_PATH": ""]).storageRoot == "./data")
+        #expect(throws: ConfigurationError.self) {
+            try PierConfiguration.load(path: nil, environment: ["REGISTRY_CONFIGURATION_PATH": "/nonexistent/config.yml"])
+        }
     }
 
     @Test func deletesAreOffInAFileThatDoesNotMentionThem() throws {

@@ -58,16 +58,20 @@ def compose_environment(name: str) -> dict:
     return {k: str(v) for k, v in pier["environment"].items()}
 
 
+IMAGE_CONFIG = Path(__file__).resolve().parents[2] / "deploy" / "image" / "config.yml"
+
+
 def run_with(environment: dict, tmp_path: Path, port: int):
-    """The binary under test started as the compose file starts the image: `pier serve`
-    and the service's environment, nothing else."""
+    """The binary under test started as the compose file starts the image: `pier
+    /etc/docker/registry/config.yml` (the image's command, its config.yml) and the service's
+    environment, nothing else."""
     import os
 
     env = {k: v for k, v in os.environ.items() if not k.startswith("REGISTRY_")}
     env.update(environment)
     env["REGISTRY_HTTP_ADDR"] = f"127.0.0.1:{port}"
     with open(tmp_path / "pier.log", "wb") as log:
-        return subprocess.Popen([pier_bin(), "serve"], cwd=tmp_path, env=env, stdout=log, stderr=subprocess.STDOUT)
+        return subprocess.Popen([pier_bin(), str(IMAGE_CONFIG)], cwd=tmp_path, env=env, stdout=log, stderr=subprocess.STDOUT)
 
 
 def end(proc) -> None:
@@ -110,7 +114,7 @@ def test_the_compose_file_runs_pier_on_its_data_volume_by_registry_variables(tmp
     from harness.server import free_port
 
     environment = compose_environment("compose.yaml")
-    assert environment["REGISTRY_STORAGE_FILESYSTEM_ROOTDIRECTORY"] == "/data"
+    assert "REGISTRY_STORAGE_FILESYSTEM_ROOTDIRECTORY" not in environment  # the image's config.yml says /var/lib/registry
     environment["REGISTRY_STORAGE_FILESYSTEM_ROOTDIRECTORY"] = str(tmp_path / "data")  # the volume
     port = free_port()
     proc = run_with(environment, tmp_path, port)
@@ -127,7 +131,7 @@ def test_the_s3_compose_file_runs_pier_on_a_bucket_by_registry_variables_alone(t
 
     environment = compose_environment("compose.s3.yaml")
     assert environment["REGISTRY_STORAGE"] == "s3"
-    assert environment["REGISTRY_INDEX_DATABASE"] == "sqlite:///data/index.db"  # the user's volume
+    assert environment["REGISTRY_INDEX_DATABASE"] == "sqlite:///var/lib/registry/index.db"  # the service's volume
     # The compose file's store is MinIO at http://minio:9000; here the session's SeaweedFS
     # stands in for it, with its endpoint, bucket and keys.
     s3 = seaweedfs.s3_config(seaweedfs.new_bucket())
@@ -153,10 +157,13 @@ def test_the_s3_compose_file_runs_pier_on_a_bucket_by_registry_variables_alone(t
 IMAGE_SCRIPT = Path(__file__).resolve().parents[2] / "deploy" / "image" / "build.sh"
 
 
-def test_pier_ships_as_an_oci_image_that_is_pushed_pulled_and_run_with_podman(tmp_path, make_server, podman_factory, need_pier):
+def test_pier_ships_as_an_oci_image_that_replaces_registry_2_over_its_volume(tmp_path, make_server, podman_factory, need_pier):
     """deploy/image/build.sh makes the image from the binary under test (CI's is the debug
     build; releases use the stripped release binary), skopeo pushes it into a running Pier,
-    podman pulls it back and runs it, and the container serves the registry API."""
+    podman pulls it back and runs it as a registry:2 deployment runs that image: its
+    command, its config.yml, its volume. What distribution wrote there is served, pushes
+    land beside it, deletes are off as registry:2's config has them, and `garbage-collect`
+    runs as `registry garbage-collect` does."""
     import json
     import os
     import time
@@ -175,11 +182,19 @@ def test_pier_ships_as_an_oci_image_that_is_pushed_pulled_and_run_with_podman(tm
     config_digest = json.loads((layout / "blobs" / "sha256" / json.loads((layout / "index.json").read_text())
                                 ["manifests"][0]["digest"].split(":")[1]).read_text())["config"]["digest"]
     config = json.loads((layout / "blobs" / "sha256" / config_digest.split(":")[1]).read_text())["config"]
-    assert config["User"] == "65532:65532" and "/data" in config["Volumes"] and "5000/tcp" in config["ExposedPorts"]
-    assert config["Entrypoint"] == ["/pier"] and config["Cmd"] == ["serve"]
+    assert config["User"] == "0:0" and config["WorkingDir"] == "/var/lib/registry"
+    assert "/var/lib/registry" in config["Volumes"] and "5000/tcp" in config["ExposedPorts"]
+    assert config["Entrypoint"] == ["/pier"] and config["Cmd"] == ["/etc/docker/registry/config.yml"]
     labels = config["Labels"]
     assert {"org.opencontainers.image.version", "org.opencontainers.image.revision",
             "org.opencontainers.image.source"} <= set(labels)
+
+    # A registry:2 deployment's volume: distribution wrote an image into it.
+    volume = tmp_path / "volume"
+    old = image(layers=1)
+    distribution = make_server("distribution", root=volume)
+    Registry(distribution.url).push("old/app", "v1", old)
+    distribution.stop()
 
     registry = make_server("pier")
     run(["skopeo", "copy", "--dest-tls-verify=false", f"oci:{layout}:test", f"docker://{registry.host}/pier/pier:test"])
@@ -192,9 +207,11 @@ def test_pier_ships_as_an_oci_image_that_is_pushed_pulled_and_run_with_podman(tm
     run(podman.cmd("pull", "--tls-verify=false", ref), env=env)
     port = free_port()
     name = f"pier-image-{os.getpid()}-{port}"
+    mount = f"{volume}:/var/lib/registry"
     try:
+        # As `docker run -v …:/var/lib/registry registry:2`: no command, the image's own.
         run(podman.cmd("--runtime", "/usr/sbin/runc", "run", "-d", "--name", name, "--network", "host",
-                       "-e", f"REGISTRY_HTTP_ADDR=127.0.0.1:{port}", ref), env=env)
+                       "-v", mount, "-e", f"REGISTRY_HTTP_ADDR=127.0.0.1:{port}", ref), env=env)
         url = f"http://127.0.0.1:{port}"
         deadline = time.monotonic() + 60
         while True:
@@ -206,11 +223,18 @@ def test_pier_ships_as_an_oci_image_that_is_pushed_pulled_and_run_with_podman(tm
             assert time.monotonic() < deadline, run(podman.cmd("logs", name), env=env)
             time.sleep(0.3)
         reg = Registry(url)
+        assert reg.get_manifest("old/app", "v1").headers["Docker-Content-Digest"] == old.digest
+        for blob in old.blobs:
+            assert reg.get_blob("old/app", blob.digest).content == blob.data
+        assert reg.get("/v2/", timeout=5).headers.get("X-Content-Type-Options") == "nosniff"
         img = image(layers=1)
         reg.push("inside/app", "v1", img)
         assert reg.get_manifest("inside/app", "v1").headers["Docker-Content-Digest"] == img.digest
-        # The push above was written by the non-root user into its volume, /data.
-        user = run(podman.cmd("inspect", "--format", "{{.Config.User}}", name), env=env).strip()
-        assert user == "65532:65532"
+        assert (volume / "docker" / "registry" / "v2" / "repositories" / "inside" / "app").is_dir()
+        assert reg.delete(f"/v2/inside/app/manifests/{img.digest}").status_code == 405
+        # `docker run registry:2 garbage-collect --dry-run /etc/docker/registry/config.yml`
+        out = run(podman.cmd("--runtime", "/usr/sbin/runc", "run", "--rm", "--network", "host", "-v", mount, ref,
+                             "garbage-collect", "--dry-run", "/etc/docker/registry/config.yml"), env=env)
+        assert "2 repositories" in out and "would remove 0 tags, 0 manifests and 0 blobs" in out, out
     finally:
         attempt(podman.cmd("rm", "-f", name), env=env)

@@ -6,10 +6,15 @@
 #
 # From scratch: the stripped binary at /pier, the shared libraries it links (glibc, libstdc++,
 # zlib; the Swift runtime is linked in statically), CA certificates for S3, ACME, webhooks
-# and mirror upstreams, a non-root user (pier, 65532) owning /data, the volume where the
-# embedded default keeps content and the index. `pier serve` on port 5000 is the command;
-# every setting comes from REGISTRY_* variables or a mounted config.yml
-# (`docker run … pier:latest serve /etc/pier/config.yml`).
+# and mirror upstreams. Laid out as the registry:2 image is, so swapping the image keeps a
+# deployment's volume, configuration and commands: content (and the index) in the volume
+# /var/lib/registry, registry:2's default configuration at /etc/docker/registry/config.yml,
+# which the command serves (`pier /etc/docker/registry/config.yml`; a mounted config.yml
+# there or REGISTRY_* variables change it), port 5000; the working directory is the volume,
+# so what Pier keeps beside the content when it is in S3 (`./data`: the index, queues) is in
+# the volume too. It runs as root as registry:2 runs, so
+# the files an old registry wrote stay writable. `--user 65532` (the pier user) runs it
+# unprivileged over a volume that user owns.
 #
 # PIER_BINARY=path uses a binary already built instead of building the release one.
 set -euo pipefail
@@ -42,7 +47,7 @@ case "$(uname -m)" in x86_64) arch=amd64 ;; aarch64) arch=arm64 ;; *) arch="$(un
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 root="$work/rootfs"
-mkdir -p "$root/etc/ssl/certs" "$root/tmp" "$root/data"
+mkdir -p "$root/etc/ssl/certs" "$root/etc/docker/registry" "$root/tmp" "$root/var/lib/registry"
 strip --strip-all -o "$root/pier" "$binary"
 # The libraries the binary loads, at the paths it loads them from.
 for lib in $(ldd "$binary" | awk '/=> \// { print $3 } /^[ \t]*\/[^ ]*ld-linux/ { print $1 }'); do
@@ -50,11 +55,11 @@ for lib in $(ldd "$binary" | awk '/=> \// { print $3 } /^[ \t]*\/[^ ]*ld-linux/ 
   cp -L "$lib" "$root$lib"
 done
 cp -L /etc/ssl/certs/ca-certificates.crt "$root/etc/ssl/certs/ca-certificates.crt"
-printf 'root:x:0:0:root:/root:/sbin/nologin\npier:x:65532:65532:pier:/data:/sbin/nologin\n' > "$root/etc/passwd"
+cp deploy/image/config.yml "$root/etc/docker/registry/config.yml"
+printf 'root:x:0:0:root:/root:/sbin/nologin\npier:x:65532:65532:pier:/var/lib/registry:/sbin/nologin\n' > "$root/etc/passwd"
 printf 'root:x:0:\npier:x:65532:\n' > "$root/etc/group"
 chmod 1777 "$root/tmp"
-chown 65532:65532 "$root/data"
-chmod 0750 "$root/data"
+chmod 0755 "$root/var/lib/registry"
 
 rm -rf "$layout"
 umoci init --layout "$layout"
@@ -64,10 +69,10 @@ cp -a "$root/." "$work/bundle/rootfs/"
 umoci repack --image "$layout:$tag" --history.created_by "deploy/image/build.sh" "$work/bundle"
 umoci config --image "$layout:$tag" \
   --os linux --architecture "$arch" \
-  --config.user 65532:65532 --config.workingdir / \
-  --config.volume /data --config.exposedports 5000/tcp \
+  --config.user 0:0 --config.workingdir /var/lib/registry \
+  --config.volume /var/lib/registry --config.exposedports 5000/tcp \
   --config.env SSL_CERT_FILE=/etc/ssl/certs/ca-certificates.crt \
-  --config.entrypoint /pier --config.cmd serve \
+  --config.entrypoint /pier --config.cmd /etc/docker/registry/config.yml \
   --config.label "org.opencontainers.image.title=pier" \
   --config.label "org.opencontainers.image.description=Container image registry and index in one binary" \
   --config.label "org.opencontainers.image.version=$version" \
