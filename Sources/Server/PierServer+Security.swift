@@ -3,6 +3,7 @@ import Config
 import Foundation
 import Logging
 import NIOSSL
+import UnixSignals
 import X509
 
 extension PierServer {
@@ -34,8 +35,9 @@ extension PierServer {
 }
 
 extension PierServer {
-    /// The TLS configuration for the main listener, from `http.tls.certificate` and `key`.
-    func makeTLSConfiguration(_ settings: PierConfiguration.TLSSettings, acme: CertificateManager?) throws -> TLSConfiguration {
+    /// The TLS configuration for the main listener: ACME's certificate, or the files
+    /// `http.tls.certificate` and `key` name, each taken again at every handshake once renewed.
+    func makeTLSConfiguration(_ settings: PierConfiguration.TLSSettings, acme: CertificateManager?, files: CertificateFiles?) throws -> TLSConfiguration {
         if let acme {
             let (chain, key) = acme.initial
             var tls = try Self.tlsConfiguration(settings, chain: chain, key: key)
@@ -43,13 +45,31 @@ extension PierServer {
             tls.sslContextCallback = { _, promise in promise.succeed(acme.override) }
             return tls
         }
-        guard let certificate = settings.certificate, let key = settings.key else {
+        guard let files else {
             throw ConfigurationError(key: "http.tls", message: "TLS needs both certificate and key")
         }
-        let chain = try NIOSSLCertificate.fromPEMFile(certificate)
-        guard !chain.isEmpty else {
-            throw ConfigurationError(key: "http.tls.certificate", message: "\(certificate) holds no PEM certificate")
+        let (chain, key) = files.initial
+        var tls = try Self.tlsConfiguration(settings, chain: chain, key: key)
+        tls.sslContextCallback = { _, promise in promise.succeed(files.override) }
+        return tls
+    }
+
+    /// The files `http.tls` names when it names them (not ACME), read once here.
+    static func certificateFiles(_ settings: PierConfiguration.TLSSettings?) throws -> CertificateFiles? {
+        guard let settings, settings.acme == nil, let certificate = settings.certificate, let key = settings.key else { return nil }
+        return try CertificateFiles(certificate: certificate, key: key)
+    }
+
+    /// Reads the certificate files again on `SIGHUP` (`systemctl reload`, `kill -HUP`), as
+    /// nginx users renew; without files the signal is only logged, never the end of the
+    /// process it is by default.
+    static func reloadOnHangup(_ files: CertificateFiles?, logger: Logger) async {
+        for await _ in await UnixSignalsSequence(trapping: .sighup) {
+            if let files {
+                if !files.reloadIfChanged(logger: logger, force: true) { logger.info("SIGHUP: certificate files unchanged or not usable") }
+            } else {
+                logger.info("SIGHUP: nothing to read again")
+            }
         }
-        return try Self.tlsConfiguration(settings, chain: chain, key: try NIOSSLPrivateKey(file: key, format: .pem))
     }
 }

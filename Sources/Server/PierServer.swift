@@ -94,6 +94,7 @@ public struct PierServer: Sendable {
         let tokenEndpoint = parts.tokenServer.map {
             TokenEndpoint(path: $0.path, issuer: $0.issuer, users: $0.users, access: $0.access)
         }
+        let certificateFiles = try Self.certificateFiles(configuration.tls)
         let acme = try configuration.tls?.acme.map { settings in
             try CertificateManager(
                 settings: .init(
@@ -184,7 +185,7 @@ public struct PierServer: Sendable {
         }
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = []
         if let tls = configuration.tls {
-            let tlsConfiguration = try makeTLSConfiguration(tls, acme: acme)
+            let tlsConfiguration = try makeTLSConfiguration(tls, acme: acme, files: certificateFiles)
             // Blob bytes cannot bypass the TLS handler: over HTTP/1.1 they go right above it.
             // HTTP/2 streams with a body get a window that a large push is not paced by.
             let streams = HTTP1Channel.Configuration(
@@ -242,6 +243,8 @@ public struct PierServer: Sendable {
         let delivery = Task { await notifier?.run() }
         let hooks = Task { await webhooks?.run() }
         let certificates = Task { await acme?.run() }
+        let watching = Task { await certificateFiles?.watch(every: .seconds(10), logger: logger) }
+        let hangups = Task { await Self.reloadOnHangup(certificateFiles, logger: logger) }
         var failure: (any Error)?
         do { try await ServiceGroup(configuration: group).run() } catch { failure = error }
         purger.cancel()
@@ -250,6 +253,8 @@ public struct PierServer: Sendable {
         delivery.cancel()
         hooks.cancel()
         certificates.cancel()
+        watching.cancel()
+        hangups.cancel()
         await hooks.value
         // The purge uses the storage driver, which is shut down after this returns.
         await purger.value

@@ -593,3 +593,65 @@ def test_a_client_that_leaves_mid_blob_over_tls_leaves_the_server_serving(make_s
     r = reg.get(f"/v2/tls/cut/blobs/{blob.digest}")
     assert r.status_code == 200 and r.content == data
     assert srv.answers()
+
+
+def served_serial(srv) -> int:
+    """The serial number of the certificate a new handshake is given."""
+    import socket
+    import urllib.parse
+
+    from cryptography import x509
+
+    context = ssl.create_default_context()
+    context.check_hostname = False
+    context.verify_mode = ssl.CERT_NONE
+    address = urllib.parse.urlsplit(srv.url)
+    with socket.create_connection((address.hostname, address.port), timeout=10) as raw:
+        with context.wrap_socket(raw, server_hostname="localhost") as conn:
+            return x509.load_der_x509_certificate(conn.getpeercert(binary_form=True)).serial_number
+
+
+def eventually(check, timeout: float, what: str) -> None:
+    import time
+
+    deadline = time.monotonic() + timeout
+    while not check():
+        assert time.monotonic() < deadline, what
+        time.sleep(0.2)
+
+
+def test_renewed_certificate_files_are_served_without_a_restart(make_server, tls, test_ca):
+    """certbot and cert-manager renew in place: the files are read again when they change
+    (looked at every 10 s) and at once on SIGHUP, and a certificate is never served with a
+    key that is not its own, as between the two files of a renewal."""
+    import os
+    import signal
+    from pathlib import Path
+
+    srv = https_server(make_server, tls)
+    first = tls.server.cert.serial_number
+    assert served_serial(srv) == first
+    renewed = test_ca.server_cert()
+    Path(tls.cert).write_bytes(renewed.cert_pem)  # the certificate first, the key not yet
+    os.kill(srv.proc.pid, signal.SIGHUP)
+    eventually(lambda: "cannot be used yet" in srv.log, 10, "the half-written renewal was not noticed")
+    assert served_serial(srv) == first
+    Path(tls.key).write_bytes(renewed.key_pem)
+    eventually(lambda: served_serial(srv) == renewed.cert.serial_number, 25, "the renewal was not taken up")
+    assert requests.get(srv.url + "/v2/", verify=tls.ca_path, timeout=10).status_code == 200
+    third = test_ca.server_cert()
+    third.write(tls.dir, "server")
+    os.kill(srv.proc.pid, signal.SIGHUP)
+    eventually(lambda: served_serial(srv) == third.cert.serial_number, 5, "SIGHUP did not read the files again")
+    assert srv.alive()
+
+
+def test_sighup_leaves_a_plain_server_serving(make_server):
+    import os
+    import signal
+
+    srv = make_server("pier")
+    os.kill(srv.proc.pid, signal.SIGHUP)
+    eventually(lambda: "SIGHUP" in srv.log, 10, "SIGHUP was not handled")
+    assert srv.alive()
+    assert requests.get(srv.url + "/v2/", timeout=10).status_code == 200
