@@ -1,10 +1,15 @@
+import Crypto
 import Foundation
 import HummingbirdBcrypt
 
 /// The contents of an htpasswd file: `user:hash` lines, as `htpasswd -B` writes them.
 ///
-/// Only bcrypt hashes are usable (distribution accepts nothing else either); other lines
-/// are kept, so rewriting the file never loses them, and reported by ``unusable``.
+/// bcrypt hashes are what Pier writes and distribution reads. Apache's MD5 (`$apr1$`,
+/// `htpasswd`'s default) and SHA-1 (`{SHA}`, `htpasswd -s`) are read too, since those are
+/// what an nginx `auth_basic` file holds when basic auth moves from nginx into the
+/// registry; their users are named by ``weak`` so they can be given bcrypt passwords.
+/// Other lines (crypt, plain text) are kept, so rewriting the file never loses them, and
+/// reported by ``unusable``.
 public struct HtpasswdFile: Sendable, Equatable {
     public struct Entry: Sendable, Equatable {
         public var user: String
@@ -27,9 +32,14 @@ public struct HtpasswdFile: Sendable, Equatable {
         }
     }
 
-    /// Users whose hash is not bcrypt and so can never log in.
+    /// Users whose hash is of no kind Pier reads, and so can never log in.
     public var unusable: [String] {
-        entries.filter { !Self.isBcrypt($0.hash) }.map(\.user)
+        entries.filter { !Self.isReadable($0.hash) }.map(\.user)
+    }
+
+    /// Users who log in with a weak hash (MD5 or SHA-1, fast to guess from a stolen file).
+    public var weak: [String] {
+        entries.filter { Self.isReadable($0.hash) && !Self.isBcrypt($0.hash) }.map(\.user)
     }
 
     public var users: [String] { entries.map(\.user) }
@@ -68,6 +78,13 @@ public struct HtpasswdFile: Sendable, Equatable {
         hash.hasPrefix("$2y$") || hash.hasPrefix("$2a$") || hash.hasPrefix("$2b$")
     }
 
+    /// Whether ``verify(_:hash:)`` can check a password against `hash`.
+    static func isReadable(_ hash: String) -> Bool {
+        isBcrypt(hash) || hash.hasPrefix(ApacheMD5Crypt.magic) || hash.hasPrefix(shaPrefix)
+    }
+
+    static let shaPrefix = "{SHA}"
+
     /// bcrypt-hashes a password the way `htpasswd -B` does (`$2y$`, which is the same
     /// algorithm as `$2b$`; the prefix only tells readers which implementation wrote it).
     /// Slow on purpose: call it off the event loops.
@@ -76,9 +93,14 @@ public struct HtpasswdFile: Sendable, Equatable {
         return hash.hasPrefix("$2b$") ? "$2y$" + hash.dropFirst(4) : hash
     }
 
-    /// Checks a password against a bcrypt hash of any of the three prefixes. Slow on
-    /// purpose: call it off the event loops.
+    /// Checks a password against a bcrypt hash of any of the three prefixes, or an Apache
+    /// MD5 or SHA-1 one. Slow on purpose for bcrypt: call it off the event loops.
     public static func verify(_ password: String, hash: String) -> Bool {
+        if hash.hasPrefix(ApacheMD5Crypt.magic) { return ApacheMD5Crypt.verify(password, hash: hash) }
+        if hash.hasPrefix(shaPrefix) {
+            let expected = shaPrefix + Data(Insecure.SHA1.hash(data: Array(password.utf8))).base64EncodedString()
+            return ApacheMD5Crypt.constantTimeEqual(Array(expected.utf8), Array(hash.utf8))
+        }
         guard isBcrypt(hash) else { return false }
         // The C implementation knows `$2a$`/`$2b$` only; `$2y$` is the same algorithm.
         let normalized = hash.hasPrefix("$2y$") ? "$2b$" + hash.dropFirst(4) : hash

@@ -72,14 +72,35 @@ public final class HtpasswdStore: Sendable {
     let recheckInterval: Duration = .seconds(1)
     private let state = Mutex(State())
     private let onReload: @Sendable (HtpasswdFile) -> Void
+    private let onUnreadable: @Sendable (String) -> Void
     private let passwordChecks = Counter(label: "pier_auth_password_checks_total")
 
-    public init(path: String, cacheLifetime: Duration = .seconds(300), cacheCapacity: Int = 10_000, onReload: @escaping @Sendable (HtpasswdFile) -> Void = { _ in }) {
+    /// - Parameters:
+    ///   - onReload: told each file read, so its unusable entries can be named.
+    ///   - onUnreadable: told why, when the file changed and cannot be read: every login then
+    ///     fails, and the log is the only place that can say why.
+    public init(
+        path: String, cacheLifetime: Duration = .seconds(300), cacheCapacity: Int = 10_000,
+        onReload: @escaping @Sendable (HtpasswdFile) -> Void = { _ in },
+        onUnreadable: @escaping @Sendable (String) -> Void = { _ in }
+    ) {
         self.path = path
         self.cacheLifetime = cacheLifetime
         self.cacheCapacity = cacheCapacity
         self.onReload = onReload
+        self.onUnreadable = onUnreadable
         reloadIfChanged(force: true)
+    }
+
+    /// Why `path` cannot be read, in the words an operator acts on: a directory where the
+    /// file should be (what a bind mount of a missing host file makes), a file this user may
+    /// not read, or no file at all.
+    public static func unreadableReason(_ path: String) -> String {
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else { return "\(path) does not exist" }
+        if isDirectory.boolValue { return "\(path) is a directory, not an htpasswd file" }
+        if !FileManager.default.isReadableFile(atPath: path) { return "\(path) cannot be read by user id \(getuid())" }
+        return "\(path) is not UTF-8 text"
     }
 
     /// Creates the file with the user `docker` and a random password when it is missing,
@@ -175,7 +196,7 @@ public final class HtpasswdStore: Sendable {
         let inFile = state.withLock({ $0.file.hash(for: user) })
         let fromDirectory = inFile == nil ? directory?.passwordHash(of: user) : nil
         let known = inFile ?? fromDirectory
-        let hash = known.flatMap { HtpasswdFile.isBcrypt($0) ? $0 : nil } ?? Self.decoyHash
+        let hash = known.flatMap { HtpasswdFile.isReadable($0) ? $0 : nil } ?? Self.decoyHash
         let matches = (try? await NIOThreadPool.singleton.runIfActive { HtpasswdFile.verify(password, hash: hash) }) ?? false
         let valid = matches && known == hash
         throttle.finish(ticket, succeeded: valid)
@@ -228,7 +249,14 @@ public final class HtpasswdStore: Sendable {
             stamp = FileStamp()
         }
         guard force || stamp != state.withLock({ $0.stamp }) else { return }
-        let text = (try? String(contentsOfFile: path, encoding: .utf8)) ?? ""
+        // An unreadable file lets nobody in, and says so once per change of the file.
+        let text: String
+        do {
+            text = try String(contentsOfFile: path, encoding: .utf8)
+        } catch {
+            text = ""
+            onUnreadable(Self.unreadableReason(path))
+        }
         let file = HtpasswdFile(parsing: text)
         state.withLock { state in
             state.file = file

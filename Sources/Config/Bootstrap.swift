@@ -296,10 +296,20 @@ public struct Bootstrap: Sendable {
                 metadata: ["path": "\(path)", "user": "docker", "password": "\(password)"]
             )
         }
-        return HtpasswdStore(path: path) { [logger] file in
-            for user in file.unusable {
-                logger.warning("htpasswd user has a hash that is not bcrypt and cannot log in", metadata: ["path": "\(path)", "user": "\(user)"])
-            }
+        // A file that cannot be read stops the start, as in distribution, instead of
+        // refusing every login with nothing in the log.
+        if (try? String(contentsOfFile: path, encoding: .utf8)) == nil {
+            throw ConfigurationError(key: "auth.htpasswd.path", message: HtpasswdStore.unreadableReason(path))
         }
+        return HtpasswdStore(path: path, onReload: { [logger] file in
+            for user in file.unusable {
+                logger.warning("htpasswd user has a hash of no kind pier reads (bcrypt, $apr1$, {SHA}) and cannot log in", metadata: ["path": "\(path)", "user": "\(user)"])
+            }
+            for user in file.weak {
+                logger.warning("htpasswd user logs in with a weak MD5 or SHA-1 hash: set a bcrypt password (pier user passwd)", metadata: ["path": "\(path)", "user": "\(user)"])
+            }
+        }, onUnreadable: { [logger] reason in
+            logger.error("htpasswd file cannot be read: every login fails until it can", metadata: ["reason": "\(reason)"])
+        })
     }
 }

@@ -81,8 +81,15 @@ struct UserCommand: AsyncParsableCommand {
         func run() async throws {
             let contents = try read(file.file, mustExist: true)
             let unusable = Set(contents.unusable)
+            let weak = Set(contents.weak)
             for user in contents.users {
-                print(unusable.contains(user) ? "\(user)\t(not bcrypt: cannot log in)" : user)
+                if unusable.contains(user) {
+                    print("\(user)\t(a hash pier cannot read: cannot log in)")
+                } else if weak.contains(user) {
+                    print("\(user)\t(MD5 or SHA-1 hash: set a bcrypt password with passwd)")
+                } else {
+                    print(user)
+                }
             }
         }
     }

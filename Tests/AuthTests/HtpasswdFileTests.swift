@@ -12,10 +12,27 @@ import Testing
         }
     }
 
-    @Test func apacheMD5AndPlainHashesNeverVerifyAndAreReported() {
-        let file = HtpasswdFile(parsing: "old:$apr1$abc$def\nplain:secret\n")
-        #expect(Set(file.unusable) == ["old", "plain"])
+    @Test(arguments: [
+        // Made by `openssl passwd -apr1 -salt Ab1.xY/z` and Apache's `htpasswd -nbm`.
+        ("pass word", "$apr1$Ab1.xY/z$z/PWCfdQj4UcUYkHcQDBM."),
+        ("s3cret", "$apr1$Ab1.xY/z$WDuDpMPpGs4QYjEgCayAT0"),
+        ("", "$apr1$Ab1.xY/z$gUNn3y9AFJ8GZ3sQ4AhsR/"),
+        ("s3cret", "$apr1$J6r7PnGA$mY0BlNRq5LpBXWEW5CHfu1"),
+        // `htpasswd -nbs`.
+        ("s3cret", "{SHA}/vNB+F2HQ559kaLUZbmHHvZrXpg="),
+    ])
+    func nginxsApacheMD5AndSHA1HashesVerify(_ password: String, _ hash: String) {
+        #expect(HtpasswdFile.verify(password, hash: hash))
+        #expect(!HtpasswdFile.verify(password + "x", hash: hash))
+        #expect(!HtpasswdFile.verify(password, hash: String(hash.dropLast()) + "A"))
+    }
+
+    @Test func weakHashesAreNamedAndUnreadableOnesReported() {
+        let file = HtpasswdFile(parsing: "md5:$apr1$abc$def\nsha:{SHA}x\nplain:secret\ndes:rl0uE2r5yWH1c\nbc:$2y$05$x\n")
+        #expect(Set(file.unusable) == ["plain", "des"])
+        #expect(Set(file.weak) == ["md5", "sha"])
         #expect(!HtpasswdFile.verify("secret", hash: "secret"))
+        #expect(!HtpasswdFile.verify("x", hash: "$apr1$nodollar"))
     }
 
     @Test func parsingSkipsCommentsAndBlankLinesAndLaterLinesWin() {
