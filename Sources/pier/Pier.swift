@@ -11,7 +11,7 @@ struct Pier: AsyncParsableCommand {
         commandName: "pier",
         abstract: "A container image registry: OCI Distribution and Docker Registry V2 in one binary.",
         version: PierVersion.current,
-        subcommands: [Serve.self, Config.self, UserCommand.self, IndexCommand.self, GarbageCollectCommand.self],
+        subcommands: [Serve.self, Config.self, UserCommand.self, IndexCommand.self, GarbageCollectCommand.self, HealthcheckCommand.self],
         defaultSubcommand: nil
     )
 

@@ -104,3 +104,35 @@ def test_missing_configuration_file_exits_1(tmp_path):
     out = run("serve", str(tmp_path / "absent.yml"))
     assert out.returncode == 1
     assert "absent.yml" in out.stderr
+
+
+@pytest.mark.parametrize("listener", ["plain", "tls-htpasswd", "unix"])
+def test_healthcheck_exits_0_while_the_configured_listener_answers_and_1_once_it_stops(make_server, tmp_path, test_ca, listener):
+    """The image has no shell or wget for a compose healthcheck: `pier healthcheck CONFIG`
+    asks the listener the configuration describes (its TLS, its socket), healthy on 200 or
+    on 401 when credentials are required."""
+    from harness.auth import write_htpasswd
+
+    config = {}
+    if listener == "tls-htpasswd":
+        cert, key = test_ca.server_cert().write(tmp_path / "tls", "server")
+        config = {"http": {"tls": {"certificate": cert, "key": key}},
+                  "auth": {"htpasswd": {"realm": "r", "path": str(write_htpasswd(tmp_path / "htpasswd", {"u": "p"}))}}}
+    elif listener == "unix":
+        config = {"http": {"net": "unix", "addr": str(tmp_path / "pier.sock")}}
+    srv = make_server("pier", config=config, scheme="https" if listener == "tls-htpasswd" else "http", start=False)
+    if listener == "unix":
+        srv.wait_ready = lambda timeout: None  # no TCP port to probe: the socket file shows it is up
+    srv.start()
+    if listener == "unix":
+        deadline = time.time() + 30
+        while not (tmp_path / "pier.sock").exists():
+            assert time.time() < deadline and srv.alive(), srv.log[-2000:]
+            time.sleep(0.1)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("REGISTRY_")}
+    healthy = run("healthcheck", str(srv.config_path), env=env)
+    assert healthy.returncode == 0, healthy.stderr
+    assert ("401" if listener == "tls-htpasswd" else "200") in healthy.stdout
+    srv.stop()
+    down = run("healthcheck", str(srv.config_path), env=env)
+    assert down.returncode == 1 and "unhealthy" in down.stderr

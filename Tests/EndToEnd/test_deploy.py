@@ -55,7 +55,18 @@ def compose_environment(name: str) -> dict:
     pier = spec["services"]["pier"]
     assert pier["image"] == "pier:latest"
     assert "5000:5000" in pier["ports"]
+    assert pier["healthcheck"]["test"] == ["CMD", "/pier", "healthcheck", "/etc/docker/registry/config.yml"]
     return {k: str(v) for k, v in pier["environment"].items()}
+
+
+def healthcheck(environment: dict, port: int) -> subprocess.CompletedProcess:
+    """The compose files' healthcheck as the container runs it: its environment, the image's config."""
+    import os
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith("REGISTRY_")}
+    env.update(environment)
+    env["REGISTRY_HTTP_ADDR"] = f"127.0.0.1:{port}"
+    return subprocess.run([pier_bin(), "healthcheck", str(IMAGE_CONFIG)], env=env, capture_output=True, text=True, timeout=30)
 
 
 IMAGE_CONFIG = Path(__file__).resolve().parents[2] / "deploy" / "image" / "config.yml"
@@ -122,6 +133,7 @@ def test_the_compose_file_runs_pier_on_its_data_volume_by_registry_variables(tmp
         assert wait_for(f"http://127.0.0.1:{port}/v2/", proc).status_code == 200
         push_and_pull(f"http://127.0.0.1:{port}")
         assert list((tmp_path / "data" / "docker" / "registry" / "v2" / "repositories" / "compose").iterdir())
+        assert healthcheck(environment, port).returncode == 0
     finally:
         end(proc)
 
@@ -150,6 +162,7 @@ def test_the_s3_compose_file_runs_pier_on_a_bucket_by_registry_variables_alone(t
         assert wait_for(f"http://127.0.0.1:{port}/v2/", proc).status_code == 200
         push_and_pull(f"http://127.0.0.1:{port}")
         assert not (tmp_path / "data").exists(), "content went to the filesystem, not the bucket"
+        assert healthcheck(environment, port).returncode == 0
     finally:
         end(proc)
 
@@ -227,6 +240,8 @@ def test_pier_ships_as_an_oci_image_that_replaces_registry_2_over_its_volume(tmp
         for blob in old.blobs:
             assert reg.get_blob("old/app", blob.digest).content == blob.data
         assert reg.get("/v2/", timeout=5).headers.get("X-Content-Type-Options") == "nosniff"
+        # The compose files' healthcheck, inside the container, with its environment.
+        assert "healthy" in run(podman.cmd("exec", name, "/pier", "healthcheck", "/etc/docker/registry/config.yml"), env=env)
         img = image(layers=1)
         reg.push("inside/app", "v1", img)
         assert reg.get_manifest("inside/app", "v1").headers["Docker-Content-Digest"] == img.digest
