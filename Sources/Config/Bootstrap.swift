@@ -39,7 +39,7 @@ public struct Bootstrap: Sendable {
     }
 
     /// `root` resolved against `directory` (the working directory), written as a person
-    /// would: `data` in `/` is `/data`, not `//data` (Pier's image starts in `/`).
+    /// would: `data` in `/` is `/data`, not `//data` (Pier's image runs in `/`).
     static func absolute(_ root: String, in directory: String) -> String {
         var root = root
         if root.hasPrefix("/") { return root }

@@ -3,15 +3,15 @@ import Foundation
 import Logging
 import NIOSSL
 import Synchronization
-import X509
 
 /// The certificate and key files `http.tls` names, read again whenever they change.
 ///
 /// certbot, cert-manager or an internal CA renew certificates in place, every 60–90 days;
 /// a server that read its files once serves the old certificate until it expires and every
 /// client fails. The files are checked every few seconds (two `stat`s) and on `SIGHUP`; a
-/// new pair is taken only when it parses and the key belongs to the certificate, since a
-/// renewal writes the two files one after the other. Until then the old pair keeps serving.
+/// new pair is taken only when the TLS library accepts it as a pair (the key is the
+/// certificate's), since a renewal writes the two files one after the other. Until then the
+/// old pair keeps serving.
 final class CertificateFiles: Sendable {
     /// What a file looked like when read: a renewal changes at least one of these.
     struct Stamp: Equatable {
@@ -44,6 +44,10 @@ final class CertificateFiles: Sendable {
     let certificatePath: String
     let keyPath: String
     private let loaded: Mutex<Loaded>
+    /// Held through a whole reload, so the poll and a `SIGHUP` never store in the wrong
+    /// order; also remembers the stamps of a pair that could not be used, so it is reported
+    /// once rather than at every look.
+    private let reloading = Mutex<[Stamp?]?>(nil)
 
     /// Reads the pair; a start with files that cannot be read fails here, naming them.
     init(certificate: String, key: String) throws {
@@ -60,10 +64,10 @@ final class CertificateFiles: Sendable {
     }
 
     /// What a handshake changes of the listener's configuration: nothing until a renewal
-    /// was read, so an unchanged pair costs no handshake anything.
+    /// was read (the callback that asks still costs each handshake a pause and a resume).
     var override: NIOSSLContextConfigurationOverride {
+        guard loaded.withLock({ $0.generation }) > 0 else { return .noChanges }
         let now = loaded.withLock { $0 }
-        guard now.generation > 0 else { return .noChanges }
         var override = NIOSSLContextConfigurationOverride()
         override.certificateChain = now.chain.map { .certificate($0) }
         override.privateKey = .privateKey(now.key)
@@ -74,23 +78,26 @@ final class CertificateFiles: Sendable {
     /// - Returns: whether a new pair is served from now on.
     @discardableResult
     func reloadIfChanged(logger: Logger, force: Bool = false) -> Bool {
-        let stamps = [Stamp(path: certificatePath), Stamp(path: keyPath)]
-        guard force || stamps != loaded.withLock({ $0.stamps }) else { return false }
-        do {
-            let (chain, key) = try Self.read(certificate: certificatePath, key: keyPath)
-            try Self.check(chain[0], key: keyPath, certificate: certificatePath)
-            let generation = loaded.withLock { current in
-                current = Loaded(chain: chain, key: key, stamps: stamps, generation: current.generation + 1)
-                return current.generation
+        reloading.withLock { failed in
+            let stamps = [Stamp(path: certificatePath), Stamp(path: keyPath)]
+            guard force || (stamps != loaded.withLock({ $0.stamps }) && stamps != failed) else { return false }
+            do {
+                let (chain, key) = try Self.read(certificate: certificatePath, key: keyPath)
+                let generation = loaded.withLock { current in
+                    current = Loaded(chain: chain, key: key, stamps: stamps, generation: current.generation + 1)
+                    return current.generation
+                }
+                failed = nil
+                logger.info("TLS certificate read again", metadata: ["certificate": "\(certificatePath)", "generation": "\(generation)"])
+                return true
+            } catch {
+                // A half-written renewal: the old pair serves, and the next change is tried.
+                failed = stamps
+                logger.warning("TLS certificate files changed but cannot be used yet", metadata: [
+                    "certificate": "\(certificatePath)", "reason": "\(error)",
+                ])
+                return false
             }
-            logger.info("TLS certificate read again", metadata: ["certificate": "\(certificatePath)", "generation": "\(generation)"])
-            return true
-        } catch {
-            // A half-written renewal: the old pair serves, and the next look tries again.
-            logger.warning("TLS certificate files changed but cannot be used yet", metadata: [
-                "certificate": "\(certificatePath)", "reason": "\(error)",
-            ])
-            return false
         }
     }
 
@@ -102,22 +109,19 @@ final class CertificateFiles: Sendable {
         }
     }
 
+    /// The pair, checked as the listener will use it: BoringSSL refuses a key that is not
+    /// the certificate's, whatever the key file's form.
     private static func read(certificate: String, key: String) throws -> ([NIOSSLCertificate], NIOSSLPrivateKey) {
         let chain = try NIOSSLCertificate.fromPEMFile(certificate)
         guard !chain.isEmpty else {
             throw ConfigurationError(key: "http.tls.certificate", message: "\(certificate) holds no PEM certificate")
         }
-        return (chain, try NIOSSLPrivateKey(file: key, format: .pem))
-    }
-
-    /// Refuses a key that is not the certificate's: certificate and key are two files, and a
-    /// renewal replaces them one at a time. A key in a form swift-certificates does not read
-    /// is left to the TLS library, as at start.
-    private static func check(_ first: NIOSSLCertificate, key: String, certificate: String) throws {
-        let leaf = try Certificate(derEncoded: first.toDERBytes())
-        guard let privateKey = try? Certificate.PrivateKey(pemEncoded: String(contentsOfFile: key, encoding: .utf8)) else { return }
-        guard privateKey.publicKey == leaf.publicKey else {
-            throw ConfigurationError(key: "http.tls.key", message: "\(key) is not the key of the certificate in \(certificate)")
+        let privateKey = try NIOSSLPrivateKey(file: key, format: .pem)
+        do {
+            _ = try NIOSSLContext(configuration: .makeServerConfiguration(certificateChain: chain.map { .certificate($0) }, privateKey: .privateKey(privateKey)))
+        } catch {
+            throw ConfigurationError(key: "http.tls.key", message: "\(key) is not the key of the certificate in \(certificate) (\(error))")
         }
+        return (chain, privateKey)
     }
 }

@@ -63,10 +63,10 @@ extension PierServer {
     /// Reads the certificate files again on `SIGHUP` (`systemctl reload`, `kill -HUP`), as
     /// nginx users renew; without files the signal is only logged, never the end of the
     /// process it is by default.
-    static func reloadOnHangup(_ files: CertificateFiles?, logger: Logger) async {
-        for await _ in await UnixSignalsSequence(trapping: .sighup) {
+    static func reloadOnHangup(_ hangups: UnixSignalsSequence, _ files: CertificateFiles?, logger: Logger) async {
+        for await _ in hangups {
             if let files {
-                if !files.reloadIfChanged(logger: logger, force: true) { logger.info("SIGHUP: certificate files unchanged or not usable") }
+                files.reloadIfChanged(logger: logger, force: true)
             } else {
                 logger.info("SIGHUP: nothing to read again")
             }

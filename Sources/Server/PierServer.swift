@@ -14,6 +14,7 @@ import Metrics
 import Notifications
 import Prometheus
 import ServiceLifecycle
+import UnixSignals
 public import Logging
 import NIOCore
 import Registry
@@ -37,6 +38,9 @@ public struct PierServer: Sendable {
     }
 
     public func run() async throws {
+        // First of all: until SIGHUP is trapped its default action ends the process, and a
+        // `systemctl reload` during a slow start (the index, the store) would take Pier down.
+        let hangupSignals = await UnixSignalsSequence(trapping: .sighup)
         pier_tune_allocator()
         // Before any metric handle exists, so every one reports to Prometheus.
         var metrics: (path: String, collector: PrometheusCollectorRegistry)?
@@ -62,7 +66,7 @@ public struct PierServer: Sendable {
             await feed.run(index: index, content: content.registry, logger: logger)
         }
         do {
-            try await serve(content, index: index, metrics: metrics)
+            try await serve(content, index: index, metrics: metrics, hangups: hangupSignals)
         } catch {
             content.indexFeed?.finish()
             await feeding.value
@@ -76,7 +80,10 @@ public struct PierServer: Sendable {
         await content.shutdown()
     }
 
-    private func serve(_ content: Bootstrap.Content, index: RepositoryIndex?, metrics: (path: String, collector: PrometheusCollectorRegistry)?) async throws {
+    private func serve(
+        _ content: Bootstrap.Content, index: RepositoryIndex?, metrics: (path: String, collector: PrometheusCollectorRegistry)?,
+        hangups hangupSignals: UnixSignalsSequence
+    ) async throws {
         let registry = content.registry
         let notifier = content.notifier
         // Webhooks need the index: their hooks and history live in it.
@@ -244,7 +251,7 @@ public struct PierServer: Sendable {
         let hooks = Task { await webhooks?.run() }
         let certificates = Task { await acme?.run() }
         let watching = Task { await certificateFiles?.watch(every: .seconds(10), logger: logger) }
-        let hangups = Task { await Self.reloadOnHangup(certificateFiles, logger: logger) }
+        let hangups = Task { await Self.reloadOnHangup(hangupSignals, certificateFiles, logger: logger) }
         var failure: (any Error)?
         do { try await ServiceGroup(configuration: group).run() } catch { failure = error }
         purger.cancel()

@@ -21,7 +21,7 @@ struct GarbageCollectCommand: AsyncParsableCommand {
         aliases: ["garbage-collect"]
     )
 
-    @Argument(help: "A distribution-style config.yml; the embedded default when omitted.")
+    @Argument(help: "A distribution-style config.yml; when omitted, the one REGISTRY_CONFIGURATION_PATH names, else the embedded default.")
     var config: String?
 
     @Flag(name: [.short, .long], help: "Only report what would be removed.")

@@ -23,7 +23,7 @@ struct HealthcheckCommand: AsyncParsableCommand {
             """
     )
 
-    @Argument(help: "A distribution-style config.yml; the embedded default when omitted.")
+    @Argument(help: "A distribution-style config.yml; when omitted, the one REGISTRY_CONFIGURATION_PATH names, else the embedded default.")
     var config: String?
 
     @Option(help: "Seconds to wait for the answer.")

@@ -22,7 +22,7 @@ struct IndexCommand: AsyncParsableCommand {
                 """
         )
 
-        @Argument(help: "A distribution-style config.yml; the embedded default when omitted.")
+        @Argument(help: "A distribution-style config.yml; when omitted, the one REGISTRY_CONFIGURATION_PATH names, else the embedded default.")
         var config: String?
 
         func run() async throws {

@@ -23,10 +23,27 @@ struct Pier: AsyncParsableCommand {
         await main(Self.distributionArguments(Array(CommandLine.arguments.dropFirst())))
     }
 
-    /// `[config.yml, …]` → `[serve, config.yml, …]`; anything else as it is.
+    /// `[config.yml, …]` → `[serve, config.yml, …]`, `-v` → `--version`, and
+    /// `garbage-collect`'s flags as Go's flag package reads them (`-dry-run`,
+    /// `--delete-untagged=true`, `-m=false`) → this parser's; anything else as it is.
     static func distributionArguments(_ arguments: [String]) -> [String] {
-        guard let first = arguments.first, first.hasSuffix(".yml") || first.hasSuffix(".yaml") else { return arguments }
-        return ["serve"] + arguments
+        guard let first = arguments.first else { return arguments }
+        if first.hasSuffix(".yml") || first.hasSuffix(".yaml") { return ["serve"] + arguments }
+        if first == "-v" { return ["--version"] + arguments.dropFirst() }
+        guard first == "garbage-collect" else { return arguments }
+        let flags = ["d": "--dry-run", "dry-run": "--dry-run", "m": "--delete-untagged", "delete-untagged": "--delete-untagged"]
+        return [first] + arguments.dropFirst().compactMap { argument in
+            guard argument.hasPrefix("-") else { return argument }
+            let bare = argument.drop { $0 == "-" }
+            let parts = bare.split(separator: "=", maxSplits: 1)
+            guard let name = parts.first, let flag = flags[String(name)] else { return argument }
+            guard parts.count == 2 else { return flag }
+            switch parts[1].lowercased() {
+            case "true", "t", "1": return flag
+            case "false", "f", "0": return nil
+            default: return argument
+            }
+        }
     }
 }
 
@@ -42,7 +59,7 @@ struct Serve: AsyncParsableCommand {
             """
     )
 
-    @Argument(help: "A distribution-style config.yml.")
+    @Argument(help: "A distribution-style config.yml; when omitted, the one REGISTRY_CONFIGURATION_PATH names, else the embedded default.")
     var config: String?
 
     func run() async throws {
@@ -86,7 +103,7 @@ struct Config: ParsableCommand {
                 """
         )
 
-        @Argument(help: "A distribution-style config.yml; the embedded default when omitted.")
+        @Argument(help: "A distribution-style config.yml; when omitted, the one REGISTRY_CONFIGURATION_PATH names, else the embedded default.")
         var config: String?
 
         func run() throws {

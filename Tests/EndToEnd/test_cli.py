@@ -26,6 +26,19 @@ def test_version_and_help_are_printed_everywhere():
         assert out.returncode == 0, out.stderr
         assert "USAGE" in out.stdout.upper()
     assert "serve" in run("--help").stdout
+    assert run("-v").stdout == version.stdout  # registry's short flag
+
+
+def test_garbage_collect_takes_gos_flag_forms_as_registry_does(tmp_path):
+    """`registry garbage-collect --delete-untagged=true -dry-run config.yml`, as scripts and
+    cron jobs written for distribution call it."""
+    config = tmp_path / "config.yml"
+    config.write_text(f"version: 0.1\nstorage:\n  filesystem:\n    rootdirectory: {tmp_path / 'data'}\n")
+    for flags in (["--delete-untagged=true", "-dry-run"], ["-m", "--dry-run=true"], ["-d", "--delete-untagged=false"]):
+        out = run("garbage-collect", *flags, str(config))
+        assert out.returncode == 0, (flags, out.stderr)
+        assert out.stdout.startswith("0 repositories") and "would remove" in out.stdout, (flags, out.stdout)
+    assert run("garbage-collect", "--dry-run=maybe", str(config)).returncode != 0
 
 
 def wait_ready(url, proc, timeout=30):

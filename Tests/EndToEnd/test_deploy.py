@@ -143,7 +143,7 @@ def test_the_s3_compose_file_runs_pier_on_a_bucket_by_registry_variables_alone(t
 
     environment = compose_environment("compose.s3.yaml")
     assert environment["REGISTRY_STORAGE"] == "s3"
-    assert environment["REGISTRY_INDEX_DATABASE"] == "sqlite:///var/lib/registry/index.db"  # the service's volume
+    assert environment["REGISTRY_INDEX_DATABASE"] == "sqlite:///data/index.db"  # the service's volume
     # The compose file's store is MinIO at http://minio:9000; here the session's SeaweedFS
     # stands in for it, with its endpoint, bucket and keys.
     s3 = seaweedfs.s3_config(seaweedfs.new_bucket())
@@ -195,7 +195,7 @@ def test_pier_ships_as_an_oci_image_that_replaces_registry_2_over_its_volume(tmp
     config_digest = json.loads((layout / "blobs" / "sha256" / json.loads((layout / "index.json").read_text())
                                 ["manifests"][0]["digest"].split(":")[1]).read_text())["config"]["digest"]
     config = json.loads((layout / "blobs" / "sha256" / config_digest.split(":")[1]).read_text())["config"]
-    assert config["User"] == "0:0" and config["WorkingDir"] == "/var/lib/registry"
+    assert config["User"] == "0:0" and config["WorkingDir"] == "/"
     assert "/var/lib/registry" in config["Volumes"] and "5000/tcp" in config["ExposedPorts"]
     assert config["Entrypoint"] == ["/pier"] and config["Cmd"] == ["/etc/docker/registry/config.yml"]
     labels = config["Labels"]
@@ -247,9 +247,17 @@ def test_pier_ships_as_an_oci_image_that_replaces_registry_2_over_its_volume(tmp
         assert reg.get_manifest("inside/app", "v1").headers["Docker-Content-Digest"] == img.digest
         assert (volume / "docker" / "registry" / "v2" / "repositories" / "inside" / "app").is_dir()
         assert reg.delete(f"/v2/inside/app/manifests/{img.digest}").status_code == 405
-        # `docker run registry:2 garbage-collect --dry-run /etc/docker/registry/config.yml`
-        out = run(podman.cmd("--runtime", "/usr/sbin/runc", "run", "--rm", "--network", "host", "-v", mount, ref,
-                             "garbage-collect", "--dry-run", "/etc/docker/registry/config.yml"), env=env)
+        # As registry:2's users collect: `docker exec … bin/registry garbage-collect` with Go's flag forms.
+        out = run(podman.cmd("exec", name, "bin/registry", "garbage-collect", "--delete-untagged=false", "-dry-run=true",
+                             "/etc/docker/registry/config.yml"), env=env)
         assert "2 repositories" in out and "would remove 0 tags, 0 manifests and 0 blobs" in out, out
+        # registry:3's users mount their config at /etc/distribution/config.yml; `pier config
+        # check` without a path reads REGISTRY_CONFIGURATION_PATH, the image's config, which it is.
+        mine = tmp_path / "registry3-config.yml"
+        mine.write_text("version: 0.1\nlog:\n  fields:\n    service: mounted-the-registry-3-way\n"
+                        "storage:\n  filesystem:\n    rootdirectory: /var/lib/registry\n")
+        out = run(podman.cmd("--runtime", "/usr/sbin/runc", "run", "--rm", "--network", "host",
+                             "-v", f"{mine}:/etc/distribution/config.yml:ro", ref, "config", "check"), env=env)
+        assert "mounted-the-registry-3-way" in out, out
     finally:
         attempt(podman.cmd("rm", "-f", name), env=env)

@@ -16,7 +16,7 @@ from harness import Registry, images
 from harness.auth import write_htpasswd
 from harness.pki import CA
 from harness.server import free_port
-from harness.tools import attempt, curl, require_tool, run
+from harness.tools import attempt, curl, eventually, require_tool, run
 
 pytestmark = [pytest.mark.pier_only, pytest.mark.usefixtures("need_pier")]
 
@@ -611,15 +611,6 @@ def served_serial(srv) -> int:
             return x509.load_der_x509_certificate(conn.getpeercert(binary_form=True)).serial_number
 
 
-def eventually(check, timeout: float, what: str) -> None:
-    import time
-
-    deadline = time.monotonic() + timeout
-    while not check():
-        assert time.monotonic() < deadline, what
-        time.sleep(0.2)
-
-
 def test_renewed_certificate_files_are_served_without_a_restart(make_server, tls, test_ca):
     """certbot and cert-manager renew in place: the files are read again when they change
     (looked at every 10 s) and at once on SIGHUP, and a certificate is never served with a
@@ -633,16 +624,22 @@ def test_renewed_certificate_files_are_served_without_a_restart(make_server, tls
     assert served_serial(srv) == first
     renewed = test_ca.server_cert()
     Path(tls.cert).write_bytes(renewed.cert_pem)  # the certificate first, the key not yet
-    os.kill(srv.proc.pid, signal.SIGHUP)
-    eventually(lambda: "cannot be used yet" in srv.log, 10, "the half-written renewal was not noticed")
+    os.kill(srv.pid, signal.SIGHUP)
+    assert eventually(lambda: "cannot be used yet" in srv.log, 10), "the half-written renewal was not noticed"
     assert served_serial(srv) == first
     Path(tls.key).write_bytes(renewed.key_pem)
-    eventually(lambda: served_serial(srv) == renewed.cert.serial_number, 25, "the renewal was not taken up")
+    assert eventually(lambda: served_serial(srv) == renewed.cert.serial_number, 25), "the renewal was not taken up"
     assert requests.get(srv.url + "/v2/", verify=tls.ca_path, timeout=10).status_code == 200
     third = test_ca.server_cert()
     third.write(tls.dir, "server")
-    os.kill(srv.proc.pid, signal.SIGHUP)
-    eventually(lambda: served_serial(srv) == third.cert.serial_number, 5, "SIGHUP did not read the files again")
+    os.kill(srv.pid, signal.SIGHUP)
+    assert eventually(lambda: served_serial(srv) == third.cert.serial_number, 5), "SIGHUP did not read the files again"
+    # A key of another pair, in `openssl ecparam -genkey`'s two-document form, is refused too.
+    run(["openssl", "ecparam", "-genkey", "-name", "prime256v1", "-out", tls.key])
+    warnings = srv.log.count("cannot be used yet")
+    os.kill(srv.pid, signal.SIGHUP)
+    assert eventually(lambda: srv.log.count("cannot be used yet") > warnings, 10), "the foreign key was not refused"
+    assert served_serial(srv) == third.cert.serial_number
     assert srv.alive()
 
 
@@ -651,7 +648,7 @@ def test_sighup_leaves_a_plain_server_serving(make_server):
     import signal
 
     srv = make_server("pier")
-    os.kill(srv.proc.pid, signal.SIGHUP)
-    eventually(lambda: "SIGHUP" in srv.log, 10, "SIGHUP was not handled")
+    os.kill(srv.pid, signal.SIGHUP)
+    assert eventually(lambda: "SIGHUP" in srv.log, 10), "SIGHUP was not handled"
     assert srv.alive()
     assert requests.get(srv.url + "/v2/", timeout=10).status_code == 200

@@ -10,9 +10,10 @@
 # deployment's volume, configuration and commands: content (and the index) in the volume
 # /var/lib/registry, registry:2's default configuration at /etc/docker/registry/config.yml,
 # which the command serves (`pier /etc/docker/registry/config.yml`; a mounted config.yml
-# there or REGISTRY_* variables change it), port 5000; the working directory is the volume,
-# so what Pier keeps beside the content when it is in S3 (`./data`: the index, queues) is in
-# the volume too. It runs as root as registry:2 runs, so
+# there or REGISTRY_* variables change it), port 5000, `/` as the working directory (so
+# `docker exec … bin/registry garbage-collect …` works as it does there). What Pier keeps
+# beside content that is in S3 (the index, event queues) goes under /data unless configured:
+# mount a volume there. It runs as root as registry:2 runs, so
 # the files an old registry wrote stay writable. `--user 65532` (the pier user) runs it
 # unprivileged over a volume that user owns.
 #
@@ -56,6 +57,11 @@ for lib in $(ldd "$binary" | awk '/=> \// { print $3 } /^[ \t]*\/[^ ]*ld-linux/ 
 done
 cp -L /etc/ssl/certs/ca-certificates.crt "$root/etc/ssl/certs/ca-certificates.crt"
 cp deploy/image/config.yml "$root/etc/docker/registry/config.yml"
+# registry:3 keeps its config at /etc/distribution/config.yml: a file mounted there lands on
+# the one the command serves. `docker exec … bin/registry garbage-collect …` finds Pier.
+mkdir -p "$root/etc/distribution" "$root/bin"
+ln -s /etc/docker/registry/config.yml "$root/etc/distribution/config.yml"
+ln -s /pier "$root/bin/registry"
 printf 'root:x:0:0:root:/root:/sbin/nologin\npier:x:65532:65532:pier:/var/lib/registry:/sbin/nologin\n' > "$root/etc/passwd"
 printf 'root:x:0:\npier:x:65532:\n' > "$root/etc/group"
 chmod 1777 "$root/tmp"
@@ -69,9 +75,10 @@ cp -a "$root/." "$work/bundle/rootfs/"
 umoci repack --image "$layout:$tag" --history.created_by "deploy/image/build.sh" "$work/bundle"
 umoci config --image "$layout:$tag" \
   --os linux --architecture "$arch" \
-  --config.user 0:0 --config.workingdir /var/lib/registry \
+  --config.user 0:0 --config.workingdir / \
   --config.volume /var/lib/registry --config.exposedports 5000/tcp \
   --config.env SSL_CERT_FILE=/etc/ssl/certs/ca-certificates.crt \
+  --config.env REGISTRY_CONFIGURATION_PATH=/etc/docker/registry/config.yml \
   --config.entrypoint /pier --config.cmd /etc/docker/registry/config.yml \
   --config.label "org.opencontainers.image.title=pier" \
   --config.label "org.opencontainers.image.description=Container image registry and index in one binary" \

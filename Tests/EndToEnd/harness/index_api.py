@@ -8,23 +8,12 @@ import time
 import requests
 
 from .client import Registry
+from .tools import eventually  # noqa: F401 - where the index tests import it from
 
 
 def api(srv, path: str, auth=None, method: str = "GET", **kw) -> requests.Response:
     """`method path` on `srv`, with Basic `auth` when given."""
     return requests.request(method, srv.url + path, auth=auth, timeout=30, **kw)
-
-
-def eventually(check, timeout: float = 10.0):
-    """`check()` until it returns something true, for at most `timeout` seconds; its last
-    result either way."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        result = check()
-        if result:
-            return result
-        time.sleep(0.05)
-    return check()
 
 
 def try_push(reg: Registry, repo: str, tag: str, image) -> int:

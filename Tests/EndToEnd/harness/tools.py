@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import time
 import shutil
 import subprocess
 
@@ -126,3 +127,15 @@ def curl(*args: str, timeout: float = 60) -> CurlResult:
         head_text = open(head, errors="replace").read() if os.path.exists(head) else ""
         body_bytes = open(body, "rb").read() if os.path.exists(body) else b""
     return CurlResult(proc, head_text, body_bytes)
+
+
+def eventually(check, timeout: float = 10.0):
+    """`check()` until it returns something true, for at most `timeout` seconds; its last
+    result either way."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        result = check()
+        if result:
+            return result
+        time.sleep(0.05)
+    return check()
