@@ -8,8 +8,15 @@ import SwiftASN1
 import X509
 
 /// Talks RFC 8555 to an ACME server (Let's Encrypt, pebble) to get a certificate for some
-/// host names through http-01 challenges.
+/// host names through http-01 or tls-alpn-01 challenges.
 struct ACMEClient {
+    /// How control of a host is proved: http-01 needs the plain listener on port 80,
+    /// tls-alpn-01 only the TLS listener (distribution's way).
+    enum ChallengeType: String, Sendable {
+        case http01 = "http-01"
+        case tlsALPN01 = "tls-alpn-01"
+    }
+
     struct Directory: Decodable {
         var newNonce: String
         var newAccount: String
@@ -31,7 +38,13 @@ struct ACMEClient {
             var status: String?
         }
 
+        struct Identifier: Decodable {
+            var type: String
+            var value: String
+        }
+
         var status: String
+        var identifier: Identifier?
         var challenges: [Challenge]
     }
 
@@ -50,6 +63,8 @@ struct ACMEClient {
     let directoryURL: String
     let account: AccountKey
     let challenges: HTTP01Challenges
+    let alpnChallenges: TLSALPN01Challenges
+    let challengeType: ChallengeType
     let timeout: TimeAmount = .seconds(30)
 
     /// Registers (or finds) the account and returns its URL, the `kid` of later requests.
@@ -77,7 +92,7 @@ struct ACMEClient {
         return Session(directory: directory)
     }
 
-    /// Orders, proves control of every host over http-01, finalizes with a CSR for `key`,
+    /// Orders, proves control of every host by ``challengeType``, finalizes with a CSR for `key`,
     /// and returns the PEM certificate chain.
     func obtain(hosts: [String], key: P256.Signing.PrivateKey, email: String?) async throws -> String {
         var session = try await start()
@@ -108,18 +123,28 @@ struct ACMEClient {
     private func authorize(_ url: String, session: inout Session) async throws {
         var authorization = try decode(Authorization.self, try await post(url, payload: nil, session: &session))
         if authorization.status == "valid" { return }
-        guard let challenge = authorization.challenges.first(where: { $0.type == "http-01" }), let token = challenge.token else {
-            throw ACMEError("the ACME server offers no http-01 challenge")
+        guard let challenge = authorization.challenges.first(where: { $0.type == challengeType.rawValue }), let token = challenge.token else {
+            throw ACMEError("the ACME server offers no \(challengeType.rawValue) challenge")
         }
-        challenges.offer(token: token, keyAuthorization: "\(token).\(account.thumbprint)")
-        defer { challenges.withdraw(token: token) }
+        let keyAuthorization = "\(token).\(account.thumbprint)"
+        let host = authorization.identifier?.value ?? ""
+        switch challengeType {
+        case .http01: challenges.offer(token: token, keyAuthorization: keyAuthorization)
+        case .tlsALPN01: try alpnChallenges.offer(host: host, keyAuthorization: keyAuthorization)
+        }
+        defer {
+            switch challengeType {
+            case .http01: challenges.withdraw(token: token)
+            case .tlsALPN01: alpnChallenges.withdraw(host: host)
+            }
+        }
         _ = try await post(challenge.url, payload: [String: Any](), session: &session)
         for _ in 0..<60 where authorization.status == "pending" {
             try await Task.sleep(for: .seconds(1))
             authorization = try decode(Authorization.self, try await post(url, payload: nil, session: &session))
         }
         guard authorization.status == "valid" else {
-            throw ACMEError("authorization ended \(authorization.status): the ACME server could not fetch the http-01 answer")
+            throw ACMEError("authorization ended \(authorization.status): the ACME server could not check the \(challengeType.rawValue) answer")
         }
     }
 

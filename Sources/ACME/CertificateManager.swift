@@ -11,8 +11,10 @@ import X509
 /// restart: handshakes read the current certificate from here (swift-nio-ssl's context
 /// callback), and the renewal task swaps in a new one.
 ///
-/// Account and certificate live in the cache file (`http.tls.letsencrypt.cachefile`), so a
-/// restart reuses them instead of asking the ACME server again.
+/// Account and certificate live in the cache (`http.tls.letsencrypt.cachefile`), so a
+/// restart reuses them instead of asking the ACME server again: Pier's JSON file, or, when
+/// the path is a directory, distribution's (autocert's) layout in it, so a registry swapped
+/// in keeps the account and certificate distribution obtained, and going back keeps Pier's.
 public final class CertificateManager: Sendable {
     public struct Settings: Sendable {
         public var directoryURL: String
@@ -23,14 +25,21 @@ public final class CertificateManager: Sendable {
         public var renewBefore: Duration
         /// How often to look at the certificate's expiry.
         public var checkInterval: Duration
+        /// Prove control over the TLS listener (tls-alpn-01, as distribution does) rather
+        /// than the plain one (http-01).
+        public var overTLS: Bool
 
-        public init(directoryURL: String, email: String?, hosts: [String], cacheFile: String, renewBefore: Duration, checkInterval: Duration) {
+        public init(
+            directoryURL: String, email: String?, hosts: [String], cacheFile: String, renewBefore: Duration, checkInterval: Duration,
+            overTLS: Bool = false
+        ) {
             self.directoryURL = directoryURL
             self.email = email
             self.hosts = hosts
             self.cacheFile = cacheFile
             self.renewBefore = renewBefore
             self.checkInterval = checkInterval
+            self.overTLS = overTLS
         }
     }
 
@@ -51,6 +60,8 @@ public final class CertificateManager: Sendable {
 
     public let settings: Settings
     public let challenges = HTTP01Challenges()
+    /// The tls-alpn-01 answers the TLS listener gives validation handshakes.
+    public let alpnChallenges = TLSALPN01Challenges()
     let logger: Logger
     private let current: Mutex<Current>
 
@@ -59,7 +70,7 @@ public final class CertificateManager: Sendable {
     public init(settings: Settings, logger: Logger) throws {
         self.settings = settings
         self.logger = logger
-        if let cache = Self.readCache(settings.cacheFile), let pem = cache.certificate, let keyPEM = cache.certificateKey,
+        if let cache = Self.readCache(settings.cacheFile, hosts: settings.hosts), let pem = cache.certificate, let keyPEM = cache.certificateKey,
            let chain = try? NIOSSLCertificate.fromPEMBytes(Array(pem.utf8)), !chain.isEmpty,
            let key = try? NIOSSLPrivateKey(bytes: Array(keyPEM.utf8), format: .pem),
            let leaf = try? Self.leaf(pem)
@@ -113,23 +124,26 @@ public final class CertificateManager: Sendable {
 
     private func renew(_ http: HTTPClient) async throws {
         var cache: Cache
-        if let cached = Self.readCache(settings.cacheFile) {
+        if let cached = Self.readCache(settings.cacheFile, hosts: settings.hosts) {
             cache = cached
         } else {
             // Kept before the first attempt, so retries reuse one account instead of
             // registering a new one each time (ACME servers limit new accounts).
             cache = Cache(accountKey: P256.Signing.PrivateKey().pemRepresentation)
-            try Self.writeCache(cache, to: settings.cacheFile)
+            try Self.writeCache(cache, to: settings.cacheFile, hosts: settings.hosts)
         }
         let accountKey = try P256.Signing.PrivateKey(pemRepresentation: cache.accountKey)
-        let client = ACMEClient(http: http, directoryURL: settings.directoryURL, account: AccountKey(accountKey), challenges: challenges)
+        let client = ACMEClient(
+            http: http, directoryURL: settings.directoryURL, account: AccountKey(accountKey), challenges: challenges,
+            alpnChallenges: alpnChallenges, challengeType: settings.overTLS ? .tlsALPN01 : .http01
+        )
         let key = P256.Signing.PrivateKey()
         let pem = try await client.obtain(hosts: settings.hosts, key: key, email: settings.email)
         let chain = try NIOSSLCertificate.fromPEMBytes(Array(pem.utf8))
         let leaf = try Self.leaf(pem)
         cache.certificate = pem
         cache.certificateKey = key.pemRepresentation
-        try Self.writeCache(cache, to: settings.cacheFile)
+        try Self.writeCache(cache, to: settings.cacheFile, hosts: settings.hosts)
         let nioKey = try NIOSSLPrivateKey(bytes: Array(key.pemRepresentation.utf8), format: .pem)
         current.withLock { $0 = Current(chain: chain, key: nioKey, notAfter: leaf.notValidAfter, acquired: true) }
         logger.info("ACME certificate installed", metadata: [
@@ -169,19 +183,62 @@ public final class CertificateManager: Sendable {
         return try Certificate(derEncoded: first.derBytes)
     }
 
-    static func readCache(_ path: String) -> Cache? {
-        guard let data = FileManager.default.contents(atPath: path) else { return nil }
-        return try? JSONDecoder().decode(Cache.self, from: data)
+    /// Whether `path` is a directory: distribution's cache, autocert's `DirCache`.
+    static func isDirectory(_ path: String) -> Bool {
+        var directory: ObjCBool = false
+        return FileManager.default.fileExists(atPath: path, isDirectory: &directory) && directory.boolValue
     }
 
-    /// Writes the cache readable by its owner only (it holds private keys), atomically.
-    static func writeCache(_ cache: Cache, to path: String) throws {
+    /// autocert's names in its directory: the account key, and one file per host holding
+    /// the certificate's key and then its chain (`+rsa` after the host for an RSA one).
+    static let autocertAccountFile = "acme_account+key"
+
+    static func readCache(_ path: String, hosts: [String]) -> Cache? {
+        guard isDirectory(path) else {
+            guard let data = FileManager.default.contents(atPath: path) else { return nil }
+            return try? JSONDecoder().decode(Cache.self, from: data)
+        }
+        let directory = URL(fileURLWithPath: path)
+        guard let account = try? String(contentsOf: directory.appendingPathComponent(autocertAccountFile), encoding: .utf8),
+              let accountKey = try? PEMDocument.parseMultiple(pemString: account).first(where: { $0.discriminator.hasSuffix("PRIVATE KEY") })
+        else { return nil }
+        var cache = Cache(accountKey: accountKey.pemString)
+        for name in [hosts.first ?? "", (hosts.first ?? "") + "+rsa"] where !name.isEmpty {
+            guard let text = try? String(contentsOf: directory.appendingPathComponent(name), encoding: .utf8),
+                  let documents = try? PEMDocument.parseMultiple(pemString: text),
+                  let key = documents.first(where: { $0.discriminator.hasSuffix("PRIVATE KEY") })
+            else { continue }
+            let chain = documents.filter { $0.discriminator == "CERTIFICATE" }.map(\.pemString).joined(separator: "\n")
+            guard !chain.isEmpty else { continue }
+            cache.certificate = chain + "\n"
+            cache.certificateKey = key.pemString
+            break
+        }
+        return cache
+    }
+
+    /// Writes the cache readable by its owner only (it holds private keys), atomically: the
+    /// JSON file, or in distribution's directory the account key and the first host's file
+    /// (the certificate names every host, so distribution finds it there too).
+    static func writeCache(_ cache: Cache, to path: String, hosts: [String]) throws {
+        guard isDirectory(path) else {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+            try writePrivately(try encoder.encode(cache), to: path)
+            return
+        }
+        let directory = URL(fileURLWithPath: path)
+        try writePrivately(Data((cache.accountKey + "\n").utf8), to: directory.appendingPathComponent(autocertAccountFile).path)
+        if let certificate = cache.certificate, let key = cache.certificateKey, let host = hosts.first {
+            try writePrivately(Data((key + "\n" + certificate).utf8), to: directory.appendingPathComponent(host).path)
+        }
+    }
+
+    private static func writePrivately(_ data: Data, to path: String) throws {
         let directory = (path as NSString).deletingLastPathComponent
         if !directory.isEmpty { try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true) }
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
         let temporary = path + ".tmp"
-        guard FileManager.default.createFile(atPath: temporary, contents: try encoder.encode(cache), attributes: [.posixPermissions: 0o600]) else {
+        guard FileManager.default.createFile(atPath: temporary, contents: data, attributes: [.posixPermissions: 0o600]) else {
             throw ACMEError("cannot write the ACME cache file \(temporary)")
         }
         guard rename(temporary, path) == 0 else { throw ACMEError("cannot replace the ACME cache file \(path)") }

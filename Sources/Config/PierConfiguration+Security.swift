@@ -200,9 +200,6 @@ extension PierConfiguration {
         if tokenServer != nil, case .token(let settings) = authentication, let algorithms = settings.algorithms, !algorithms.contains("ES256") {
             throw ConfigurationError(key: "auth.token.signingalgorithms", message: "Pier's token server signs with ES256: allow it")
         }
-        if tls?.acme != nil, plainListener == nil {
-            throw ConfigurationError(key: "http.plain.addr", message: "ACME proves control of the hosts over http-01: set a plain listener (port 80 in production)")
-        }
     }
 
     private static func accessPolicy(_ read: ConfigurationTree) throws(ConfigurationError) -> AccessPolicy {

@@ -110,7 +110,10 @@ public struct PierServer: Sendable {
                     hosts: settings.hosts,
                     cacheFile: settings.cacheFile,
                     renewBefore: settings.renewBefore,
-                    checkInterval: settings.checkInterval
+                    checkInterval: settings.checkInterval,
+                    // distribution proves control on the TLS port alone; with a plain
+                    // listener, http-01 on it as before.
+                    overTLS: configuration.plainListener == nil
                 ),
                 logger: logger
             )
@@ -203,9 +206,20 @@ public struct PierServer: Sendable {
                 idleTimeout: idle
             )
             let http2 = HTTP2UpgradeChannel.Configuration(idleTimeout: configuration.idleTimeout, streamConfiguration: streams)
+            let validations = acme?.settings.overTLS == true ? acme?.alpnChallenges : nil
             let server = configuration.http2Disabled
-                ? HTTPServerBuilder { EventLoopPinnedChannel(try TLSChannel(HTTP1Channel(responder: $0, configuration: streams), tlsConfiguration: tlsConfiguration), limiter: limiter) }
-                : HTTPServerBuilder { EventLoopPinnedChannel(try HTTP2UpgradeChannel(tlsConfiguration: tlsConfiguration, configuration: http2, responder: $0), limiter: limiter) }
+                ? HTTPServerBuilder {
+                    EventLoopPinnedChannel(TLSALPNChallengeChannel(
+                        base: try TLSChannel(HTTP1Channel(responder: $0, configuration: streams), tlsConfiguration: tlsConfiguration),
+                        challenges: validations
+                    ), limiter: limiter)
+                }
+                : HTTPServerBuilder {
+                    EventLoopPinnedChannel(TLSALPNChallengeChannel(
+                        base: try HTTP2UpgradeChannel(tlsConfiguration: tlsConfiguration, configuration: http2, responder: $0),
+                        challenges: validations
+                    ), limiter: limiter)
+                }
             services.append(.init(service: Application(
                 responder: responder(directBodies: false, scheme: "https"),
                 server: server,

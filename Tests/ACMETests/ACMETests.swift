@@ -71,4 +71,19 @@ import X509
         while base64.count % 4 != 0 { base64.append("=") }
         return Data(base64Encoded: base64) ?? Data()
     }
+
+    @Test func aTLSALPNChallengeCertificateNamesItsHostAndCarriesTheKeyAuthorizationsDigest() throws {
+        let answer = try TLSALPN01Challenges.certificate(host: "registry.example.com", keyAuthorization: "token.thumbprint")
+        let certificate = try Certificate(derEncoded: try answer.chain[0].toDERBytes())
+        let identifier = try #require(certificate.extensions.first { $0.oid == TLSALPN01Challenges.acmeIdentifier })
+        #expect(identifier.critical)
+        #expect(Array(identifier.value) == [0x04, 0x20] + Array(SHA256.hash(data: Array("token.thumbprint".utf8))))
+        #expect(try certificate.extensions.subjectAlternativeNames?.contains(.dnsName("registry.example.com")) == true)
+        let challenges = TLSALPN01Challenges()
+        #expect(!challenges.isPending)
+        try challenges.offer(host: "Registry.Example.com", keyAuthorization: "k")
+        #expect(challenges.isPending && challenges.answer(for: "registry.example.com") != nil)
+        challenges.withdraw(host: "registry.example.com")
+        #expect(!challenges.isPending)
+    }
 }

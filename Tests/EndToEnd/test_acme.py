@@ -1,5 +1,7 @@
 """ACME: Pier obtains its HTTPS certificate from pebble (Let's Encrypt's test server) over
-http-01 with real validation, renews it without a restart, and reuses it after one."""
+http-01 on its plain listener, or over tls-alpn-01 on the TLS port alone as distribution
+does, with real validation; renews it without a restart, reuses it after one, and keeps it
+in distribution's cache directory when that is what `cachefile` names."""
 
 from __future__ import annotations
 
@@ -75,7 +77,7 @@ def _wait_port(port: int, timeout: float = 20) -> None:
 
 
 class Pebble:
-    def __init__(self, directory: Path, http_port: int):
+    def __init__(self, directory: Path, http_port: int, tls_port: int | None = None):
         if shutil.which("pebble") is None:
             pytest.skip("pebble is not installed (apt-get install pebble)")
         self.directory = directory
@@ -86,7 +88,7 @@ class Pebble:
             '{"pebble": {"listenAddress": "127.0.0.1:%d", "managementListenAddress": "127.0.0.1:%d",'
             ' "certificate": "%s", "privateKey": "%s", "httpPort": %d, "tlsPort": %d,'
             ' "ocspResponderURL": "", "externalAccountBindingRequired": false}}'
-            % (self.port, self.management, cert, key, http_port, free_port())
+            % (self.port, self.management, cert, key, http_port, tls_port or free_port())
         )
         env = dict(os.environ, PEBBLE_VA_NOSLEEP="1")
         self.log = open(directory / "pebble.log", "wb")
@@ -201,12 +203,60 @@ def test_cached_certificate_is_served_at_once_after_a_restart_even_with_the_acme
         server.stop()
 
 
-def test_acme_without_a_plain_listener_is_refused_at_start(tmp_path):
-    config = tmp_path / "config.yml"
-    config.write_text(
-        "version: 0.1\nstorage: {filesystem: {rootdirectory: %s}}\nhttp:\n  addr: 127.0.0.1:%d\n"
-        "  tls: {letsencrypt: {cachefile: %s, hosts: [localhost]}}\n" % (tmp_path / "data", free_port(), tmp_path / "a.json")
-    )
-    out = subprocess.run([pier_bin(), "serve", str(config)], capture_output=True, text=True, timeout=30)
-    assert out.returncode == 1
-    assert "http.plain.addr" in out.stderr
+def test_distributions_letsencrypt_setup_gets_its_certificate_over_tls_alpn01_into_its_cache_directory(tmp_path):
+    """registry:2 with `letsencrypt` and only its TLS port published: no plain listener, so
+    control is proved over tls-alpn-01 on that port, and `cachefile` is a directory as
+    distribution's autocert keeps it (account key, then one file per host: key and chain)."""
+    tls_port = free_port()
+    pebble = Pebble(tmp_path, free_port(), tls_port=tls_port)
+    cache = tmp_path / "letsencrypt"
+    cache.mkdir()
+    config = {"http": {"tls": {"letsencrypt": {
+        "cachefile": str(cache), "email": "ops@example.com", "hosts": ["localhost"],
+        "directoryurl": pebble.directory_url, "checkinterval": "2s",
+    }}}}
+    server = Server("pier", tmp_path / "pier", config=config, scheme="https", port=tls_port,
+                    env={"SSL_CERT_FILE": str(pebble.ca)}).start()
+    try:
+        certificate = wait_for_pebble_certificate(server.port)
+        assert "tls-alpn-01 validation handshake answered" in server.log
+        assert "/.well-known/acme-challenge/" not in server.log
+        # An ordinary client is served as before, also while no validation is pending.
+        root = tmp_path / "pebble-root.pem"
+        root.write_text(pebble.roots())
+        result = curl("--cacert", str(root), "--resolve", f"localhost:{server.port}:127.0.0.1", f"https://localhost:{server.port}/v2/")
+        assert result.status == 200, result
+        stored = (cache / "localhost").read_bytes()
+        assert b"PRIVATE KEY" in stored and x509.load_pem_x509_certificate(stored[stored.index(b"-----BEGIN CERTIFICATE"):]).serial_number == certificate.serial_number
+        assert b"PRIVATE KEY" in (cache / "acme_account+key").read_bytes()
+        assert (cache / "localhost").stat().st_mode & 0o077 == 0
+    finally:
+        server.stop()
+        pebble.stop()
+
+
+def test_a_certificate_distribution_left_in_its_cache_directory_is_served_at_once(tmp_path):
+    """Swapping the binary keeps distribution's certificate: read from its autocert
+    directory (an `EC PRIVATE KEY` account key, the host's key and chain), served at once,
+    with no ACME server reachable."""
+    import datetime as dt
+
+    from harness.pki import CA
+
+    cache = tmp_path / "letsencrypt"
+    cache.mkdir()
+    account = ec.generate_private_key(ec.SECP256R1())
+    (cache / "acme_account+key").write_bytes(account.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.TraditionalOpenSSL, serialization.NoEncryption()))
+    issued = CA().issue("localhost", dns=("localhost",))
+    (cache / "localhost").write_bytes(issued.key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.TraditionalOpenSSL, serialization.NoEncryption()) + issued.cert_pem)
+    config = {"http": {"tls": {"letsencrypt": {
+        "cachefile": str(cache), "hosts": ["localhost"], "directoryurl": f"https://127.0.0.1:{free_port()}/dir",
+    }}}}
+    server = Server("pier", tmp_path / "pier", config=config, scheme="https").start()
+    try:
+        assert served_certificate(server.port).serial_number == issued.cert.serial_number
+        assert issued.cert.not_valid_after_utc > dt.datetime.now(dt.timezone.utc)
+    finally:
+        server.stop()
