@@ -35,7 +35,9 @@ final class AccessLog: Sendable {
 
     /// Appends a line for one request, straight into the buffer: built as one interpolated
     /// `String` first, the line cost 2% of a manifest HEAD's samples in growing that string.
-    func record(method: String, path: Substring, status: Int, length: String?, milliseconds: Double, userAgent: String?) {
+    /// - Parameter client: the client's address (through trusted proxies), as distribution's
+    ///   access log begins with it: who pulled what, and whom a fail2ban rule bans.
+    func record(method: String, path: Substring, status: Int, length: String?, milliseconds: Double, userAgent: String?, client: String = "-") {
         let time = timestamp()
         let duration = Self.format(milliseconds)
         // Escaped before the lock is taken: only appends happen under it.
@@ -59,7 +61,8 @@ final class AccessLog: Sendable {
                 buffer.append(duration)
                 buffer.append("ms \"")
                 buffer.append(userAgent ?? "-")
-                buffer.append("\"")
+                buffer.append("\" client=")
+                buffer.append(client)
                 buffer.append(fieldsText)
             case .json:
                 let path = escaped?.path ?? ""
@@ -69,6 +72,8 @@ final class AccessLog: Sendable {
                 buffer.append(duration)
                 buffer.append(#"","http.method":""#)
                 buffer.append(method)
+                buffer.append(#"","http.request.remoteaddr":""#)
+                buffer.append(client)
                 buffer.append(#"","http.path":""#)
                 buffer.append(path)
                 buffer.append(#"","http.response.length":""#)

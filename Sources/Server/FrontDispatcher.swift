@@ -1,4 +1,5 @@
 import ACME
+import Auth
 import Hummingbird
 import HTTPTypes
 import IndexAPI
@@ -22,6 +23,8 @@ struct FrontDispatcher: HTTPResponder {
     /// http-01 answers while ACME validates this host.
     let acmeChallenges: HTTP01Challenges?
     let accessLog: AccessLog?
+    /// Whose forwarding header names the client in the access log (`http.trustedproxies`).
+    var trustedProxies = TrustedProxies.none
     /// `http.headers`, added to every response.
     let extraHeaders: HTTPFields
     let metrics = HTTPMetrics()
@@ -50,7 +53,12 @@ struct FrontDispatcher: HTTPResponder {
                 status: response.status.code,
                 length: response.headers[.contentLength],
                 milliseconds: ms,
-                userAgent: request.headers[.userAgent]
+                userAgent: request.headers[.userAgent],
+                client: trustedProxies.client(
+                    peer: context.channel.remoteAddress?.ipAddress ?? "-",
+                    forwardedFor: request.headers[.xForwardedFor],
+                    forwarded: request.headers[.forwarded]
+                )
             )
         }
         return response

@@ -150,6 +150,7 @@ public struct PierServer: Sendable {
                 } : nil,
                 acmeChallenges: acme?.challenges,
                 accessLog: accessLog,
+                trustedProxies: configuration.trustedProxies,
                 extraHeaders: headers
             )
         }

@@ -94,6 +94,7 @@ def test_json_log_format_writes_one_json_access_line_per_request(tmp_path):
     access = [line for line in lines if line.get("http.path") == "/v2/e2e/none/tags/list"]
     assert len(access) == 1, output
     assert access[0]["http.status"] == "404" and access[0]["level"] == "info"
+    assert access[0]["http.request.remoteaddr"] == "127.0.0.1"
 
 
 @pytest.mark.parametrize(
@@ -149,3 +150,18 @@ def test_healthcheck_exits_0_while_the_configured_listener_answers_and_1_once_it
     srv.stop()
     down = run("healthcheck", str(srv.config_path), env=env)
     assert down.returncode == 1 and "unhealthy" in down.stderr
+
+
+@pytest.mark.parametrize("trusted", [False, True])
+def test_the_access_log_names_the_client_through_trusted_proxies_only(make_server, trusted):
+    """Who pulled what, and whom a fail2ban rule on 401s bans: the connection's address, or
+    the one a trusted proxy forwarded; a forwarding header from anyone else changes nothing."""
+    config = {"http": {"trustedproxies": ["127.0.0.1/32"]}} if trusted else {}
+    srv = make_server("pier", config=config)
+    requests.get(srv.url + "/v2/e2e/who/tags/list", headers={"X-Forwarded-For": "203.0.113.9"}, timeout=10)
+    expected = "203.0.113.9" if trusted else "127.0.0.1"
+    deadline = time.time() + 5
+    while "/v2/e2e/who/tags/list" not in srv.log and time.time() < deadline:
+        time.sleep(0.05)  # access lines are written every 50 ms
+    line = next(line for line in srv.log.splitlines() if "/v2/e2e/who/tags/list" in line)
+    assert f"client={expected}" in line, line

@@ -23,30 +23,31 @@ import Testing
 
     @Test func aTextLineHasEveryFieldInItsPlace() throws {
         let written = try lines(.text, fields: [("environment", "staging")]) { log in
-            log.record(method: "HEAD", path: "/v2/a/manifests/latest", status: 200, length: "1234", milliseconds: 0.5004, userAgent: "containerd/2.0")
+            log.record(method: "HEAD", path: "/v2/a/manifests/latest", status: 200, length: "1234", milliseconds: 0.5004, userAgent: "containerd/2.0", client: "192.0.2.7")
             log.record(method: "GET", path: "/v2/", status: 0, length: nil, milliseconds: 12.0, userAgent: nil)
             log.record(method: "PUT", path: "/v2/a/blobs/uploads/x", status: 10_000, length: "0", milliseconds: 1234.5678, userAgent: "é")
         }
         #expect(written.count == 4 && written[3].isEmpty, "\(written)")
         let time = #"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ"#
-        #expect(written[0].wholeMatch(of: try Regex(time + #" info pier: HEAD /v2/a/manifests/latest 200 1234 0\.500ms "containerd/2\.0" environment=staging"#)) != nil, "\(written[0])")
-        #expect(written[1].hasSuffix(#" info pier: GET /v2/ 0 - 12.000ms "-" environment=staging"#), "\(written[1])")
-        #expect(written[2].hasSuffix(#" info pier: PUT /v2/a/blobs/uploads/x 10000 0 1234.568ms "é" environment=staging"#), "\(written[2])")
+        #expect(written[0].wholeMatch(of: try Regex(time + #" info pier: HEAD /v2/a/manifests/latest 200 1234 0\.500ms "containerd/2\.0" client=192\.0\.2\.7 environment=staging"#)) != nil, "\(written[0])")
+        #expect(written[1].hasSuffix(#" info pier: GET /v2/ 0 - 12.000ms "-" client=- environment=staging"#), "\(written[1])")
+        #expect(written[2].hasSuffix(#" info pier: PUT /v2/a/blobs/uploads/x 10000 0 1234.568ms "é" client=- environment=staging"#), "\(written[2])")
     }
 
     @Test func aJSONLineIsOneObjectWithEscapedValues() throws {
         let written = try lines(.json, fields: [("region", "eu")]) { log in
-            log.record(method: "GET", path: #"/v2/a"b/tags/list"#, status: 404, length: "97", milliseconds: 3.25, userAgent: "agent \"quoted\"")
+            log.record(method: "GET", path: #"/v2/a"b/tags/list"#, status: 404, length: "97", milliseconds: 3.25, userAgent: "agent \"quoted\"", client: "2001:db8::1")
         }
         #expect(written.count == 2)
         let time = #""time":"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ""#
-        let exact = #"\{"region":"eu","duration_ms":"3\.250","http\.method":"GET","http\.path":"/v2/a\\"b/tags/list","#
+        let exact = #"\{"region":"eu","duration_ms":"3\.250","http\.method":"GET","http\.request\.remoteaddr":"2001:db8::1","http\.path":"/v2/a\\"b/tags/list","#
             + #""http\.response\.length":"97","http\.status":"404","level":"info","logger":"pier","#
             + #""msg":"GET /v2/a\\"b/tags/list 404","# + time + #","user_agent":"agent \\"quoted\\""\}"#
         #expect(written[0].wholeMatch(of: try Regex(exact)) != nil, "\(written[0])")
         let object = try #require(try JSONSerialization.jsonObject(with: Data(written[0].utf8)) as? [String: String])
         #expect(object["region"] == "eu")
         #expect(object["http.method"] == "GET")
+        #expect(object["http.request.remoteaddr"] == "2001:db8::1")
         #expect(object["http.path"] == #"/v2/a"b/tags/list"#)
         #expect(object["http.status"] == "404")
         #expect(object["http.response.length"] == "97")
