@@ -127,7 +127,9 @@ struct ACMEClient {
             throw ACMEError("the ACME server offers no \(challengeType.rawValue) challenge")
         }
         let keyAuthorization = "\(token).\(account.thumbprint)"
-        let host = authorization.identifier?.value ?? ""
+        guard let host = authorization.identifier?.value, !host.isEmpty else {
+            throw ACMEError("the ACME server's authorization names no host")
+        }
         switch challengeType {
         case .http01: challenges.offer(token: token, keyAuthorization: keyAuthorization)
         case .tlsALPN01: try alpnChallenges.offer(host: host, keyAuthorization: keyAuthorization)

@@ -12,9 +12,10 @@ import X509
 /// callback), and the renewal task swaps in a new one.
 ///
 /// Account and certificate live in the cache (`http.tls.letsencrypt.cachefile`), so a
-/// restart reuses them instead of asking the ACME server again: Pier's JSON file, or, when
-/// the path is a directory, distribution's (autocert's) layout in it, so a registry swapped
-/// in keeps the account and certificate distribution obtained, and going back keeps Pier's.
+/// restart reuses them instead of asking the ACME server again, in distribution's
+/// (autocert's) directory layout, so a registry swapped in keeps the account and certificate
+/// distribution obtained, and going back keeps Pier's. A path that is a regular file is
+/// the JSON file earlier versions of Pier wrote, read and written as before.
 public final class CertificateManager: Sendable {
     public struct Settings: Sendable {
         public var directoryURL: String
@@ -183,18 +184,28 @@ public final class CertificateManager: Sendable {
         return try Certificate(derEncoded: first.derBytes)
     }
 
-    /// Whether `path` is a directory: distribution's cache, autocert's `DirCache`.
-    static func isDirectory(_ path: String) -> Bool {
+    /// Whether the cache is Pier's earlier JSON file rather than distribution's directory:
+    /// only when such a file is already there. A new cache is a directory, as distribution
+    /// makes it (autocert's `DirCache`), so going back to distribution finds it.
+    static func isJSONFile(_ path: String) -> Bool {
         var directory: ObjCBool = false
-        return FileManager.default.fileExists(atPath: path, isDirectory: &directory) && directory.boolValue
+        return FileManager.default.fileExists(atPath: path, isDirectory: &directory) && !directory.boolValue
     }
 
     /// autocert's names in its directory: the account key, and one file per host holding
     /// the certificate's key and then its chain (`+rsa` after the host for an RSA one).
     static let autocertAccountFile = "acme_account+key"
 
+    /// The file autocert keeps `host`'s certificate in: the name as a server name arrives,
+    /// lower case and without a trailing dot.
+    static func autocertName(_ host: String) -> String {
+        var name = host.lowercased()
+        while name.hasSuffix(".") { name.removeLast() }
+        return name
+    }
+
     static func readCache(_ path: String, hosts: [String]) -> Cache? {
-        guard isDirectory(path) else {
+        if isJSONFile(path) {
             guard let data = FileManager.default.contents(atPath: path) else { return nil }
             return try? JSONDecoder().decode(Cache.self, from: data)
         }
@@ -203,34 +214,46 @@ public final class CertificateManager: Sendable {
               let accountKey = try? PEMDocument.parseMultiple(pemString: account).first(where: { $0.discriminator.hasSuffix("PRIVATE KEY") })
         else { return nil }
         var cache = Cache(accountKey: accountKey.pemString)
-        for name in [hosts.first ?? "", (hosts.first ?? "") + "+rsa"] where !name.isEmpty {
-            guard let text = try? String(contentsOf: directory.appendingPathComponent(name), encoding: .utf8),
-                  let documents = try? PEMDocument.parseMultiple(pemString: text),
-                  let key = documents.first(where: { $0.discriminator.hasSuffix("PRIVATE KEY") })
-            else { continue }
-            let chain = documents.filter { $0.discriminator == "CERTIFICATE" }.map(\.pemString).joined(separator: "\n")
-            guard !chain.isEmpty else { continue }
-            cache.certificate = chain + "\n"
-            cache.certificateKey = key.pemString
-            break
+        // autocert keeps one certificate per host, fetched as each is first asked for: any of
+        // them will do until the one covering every host is in place.
+        for host in hosts.map(autocertName) where !host.isEmpty {
+            for name in [host, host + "+rsa"] {
+                guard let text = try? String(contentsOf: directory.appendingPathComponent(name), encoding: .utf8),
+                      let documents = try? PEMDocument.parseMultiple(pemString: text),
+                      let key = documents.first(where: { $0.discriminator.hasSuffix("PRIVATE KEY") })
+                else { continue }
+                let chain = documents.filter { $0.discriminator == "CERTIFICATE" }.map(\.pemString).joined(separator: "\n")
+                guard !chain.isEmpty else { continue }
+                cache.certificate = chain + "\n"
+                cache.certificateKey = key.pemString
+                return cache
+            }
         }
         return cache
     }
 
-    /// Writes the cache readable by its owner only (it holds private keys), atomically: the
-    /// JSON file, or in distribution's directory the account key and the first host's file
-    /// (the certificate names every host, so distribution finds it there too).
+    /// Writes the cache readable by its owner only (it holds private keys), atomically: in
+    /// distribution's directory (made 0700 as autocert makes it) the account key and a file
+    /// per host (the certificate names every host, so distribution finds it under each), or
+    /// an earlier Pier's JSON file.
     static func writeCache(_ cache: Cache, to path: String, hosts: [String]) throws {
-        guard isDirectory(path) else {
+        if isJSONFile(path) {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
             try writePrivately(try encoder.encode(cache), to: path)
             return
         }
+        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
         let directory = URL(fileURLWithPath: path)
         try writePrivately(Data((cache.accountKey + "\n").utf8), to: directory.appendingPathComponent(autocertAccountFile).path)
-        if let certificate = cache.certificate, let key = cache.certificateKey, let host = hosts.first {
-            try writePrivately(Data((key + "\n" + certificate).utf8), to: directory.appendingPathComponent(host).path)
+        if let certificate = cache.certificate, let key = cache.certificateKey {
+            // autocert reads the key, then certificates to the file's very end: nothing after
+            // the last one, not even a blank line, or it takes the file for corrupt.
+            let chain = try PEMDocument.parseMultiple(pemString: certificate).filter { $0.discriminator == "CERTIFICATE" }
+            let file = ([key.trimmingCharacters(in: .whitespacesAndNewlines)] + chain.map(\.pemString)).joined(separator: "\n") + "\n"
+            for host in Set(hosts.map(autocertName)) where !host.isEmpty {
+                try writePrivately(Data(file.utf8), to: directory.appendingPathComponent(host).path)
+            }
         }
     }
 

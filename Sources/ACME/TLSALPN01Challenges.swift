@@ -9,8 +9,8 @@ import X509
 ///
 /// Distribution proves control of its hosts this way, on the TLS port alone (autocert with
 /// `acme-tls/1`), so a `registry:2` set up for Let's Encrypt has no port 80 to offer http-01
-/// on. While an order is validated, a handshake that names a pending host and offers only
-/// the `acme-tls/1` protocol gets a self-signed certificate for that host carrying the
+/// on. While an order is validated, a handshake that names a pending host and offers
+/// `acme-tls/1` as its only protocol gets a self-signed certificate for that host carrying the
 /// SHA-256 of the key authorization in a critical `acmeIdentifier` extension; every other
 /// handshake is the listener's own.
 public final class TLSALPN01Challenges: Sendable {
@@ -19,15 +19,19 @@ public final class TLSALPN01Challenges: Sendable {
     /// `id-pe-acmeIdentifier`, RFC 8737 §6.1.
     static let acmeIdentifier: ASN1ObjectIdentifier = [1, 3, 6, 1, 5, 5, 7, 1, 31]
 
-    /// The certificate and key one validation handshake is given.
-    public struct Answer: @unchecked Sendable {
-        // NIOSSL's certificate and key types are immutable references safe to share.
-        public var chain: [NIOSSLCertificate]
-        public var key: NIOSSLPrivateKey
+    /// The TLS context one validation handshake is answered with: the challenge
+    /// certificate, its key and `acme-tls/1` as the only protocol. Built once per offer, so
+    /// a failure shows in the ACME log and handshakes pay nothing for it.
+    public struct Answer: Sendable {
+        /// The self-signed challenge certificate (tests read its extension).
+        public let chain: [NIOSSLCertificate]
+        /// What the validation handshake's TLS handler is made from.
+        public let context: NIOSSLContext
     }
 
     private let answers = Mutex([String: Answer]())
 
+    /// An empty store: nothing is pending until an order offers an answer.
     public init() {}
 
     /// The answer for a handshake naming `host`, nil when none is pending.
@@ -71,9 +75,12 @@ public final class TLSALPN01Challenges: Sendable {
             issuerPrivateKey: signer
         )
         let pem = try certificate.serializeAsPEM().pemString
-        return Answer(
-            chain: try NIOSSLCertificate.fromPEMBytes(Array(pem.utf8)),
-            key: try NIOSSLPrivateKey(bytes: Array(key.pemRepresentation.utf8), format: .pem)
+        let chain = try NIOSSLCertificate.fromPEMBytes(Array(pem.utf8))
+        var tls = TLSConfiguration.makeServerConfiguration(
+            certificateChain: chain.map { .certificate($0) },
+            privateKey: .privateKey(try NIOSSLPrivateKey(bytes: Array(key.pemRepresentation.utf8), format: .pem))
         )
+        tls.applicationProtocols = [protocolName]
+        return Answer(chain: chain, context: try NIOSSLContext(configuration: tls))
     }
 }

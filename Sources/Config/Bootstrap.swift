@@ -198,6 +198,14 @@ public struct Bootstrap: Sendable {
         let database: any IndexDatabase
         switch indexLocation {
         case .sqlite(let path):
+            if configuration.s3 != nil, configuration.index.database == nil {
+                // With content in a bucket, the machine's disk looks like scratch space; what
+                // only the index holds (accounts, visibility, stars, tokens, webhooks) is not.
+                logger.warning(
+                    "the index is in SQLite on this machine, not in the bucket: keep its directory on a volume, or set index.database (PostgreSQL when several instances share the bucket)",
+                    metadata: ["path": "\(path)"]
+                )
+            }
             try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
             database = try await SQLiteIndexDatabase.open(path: path, logger: logger)
         case .postgres(let location):

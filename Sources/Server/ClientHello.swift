@@ -19,15 +19,16 @@ struct ClientHello: Equatable {
 
     /// Reads the first TLS record of `bytes`.
     static func read(_ bytes: some Collection<UInt8>) -> Reading {
-        let bytes = Array(bytes.prefix(5 + maximumRecord))
-        guard let first = bytes.first else { return .incomplete }
+        // The header first: the record is copied only once it has fully arrived.
+        let header = Array(bytes.prefix(5))
+        guard let first = header.first else { return .incomplete }
         guard first == 0x16 else { return .other }  // a handshake record
-        guard bytes.count >= 5 else { return .incomplete }
-        let length = Int(bytes[3]) << 8 | Int(bytes[4])
+        guard header.count == 5 else { return .incomplete }
+        let length = Int(header[3]) << 8 | Int(header[4])
         guard length <= maximumRecord else { return .other }
         guard bytes.count >= 5 + length else { return .incomplete }
-        var cursor = Cursor(bytes: bytes[5..<(5 + length)])
-        guard cursor.byte() == 0x01, let bodyLength = cursor.integer(3), bodyLength <= cursor.remaining,
+        var record = Cursor(bytes: Array(bytes.dropFirst(5).prefix(length))[...])
+        guard record.byte() == 0x01, let bodyLength = record.integer(3), var cursor = record.take(bodyLength),
               cursor.skip(2 + 32),  // version, random
               let session = cursor.integer(1), cursor.skip(session),
               let suites = cursor.integer(2), cursor.skip(suites),
@@ -59,8 +60,6 @@ struct ClientHello: Equatable {
     /// Reads big-endian fields off a slice, refusing any read past its end.
     private struct Cursor {
         var bytes: ArraySlice<UInt8>
-
-        var remaining: Int { bytes.count }
 
         mutating func byte() -> UInt8? { bytes.popFirst() }
 

@@ -21,6 +21,10 @@ final class ClientHelloSniffer: ChannelInboundHandler, RemovableChannelHandler {
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        guard !decided else {
+            context.fireChannelRead(data)
+            return
+        }
         var incoming = unwrapInboundIn(data)
         if var bytes = held {
             bytes.writeBuffer(&incoming)
@@ -28,7 +32,7 @@ final class ClientHelloSniffer: ChannelInboundHandler, RemovableChannelHandler {
         } else {
             held = incoming
         }
-        guard !decided, let bytes = held else { return }
+        guard let bytes = held else { return }
         let reading = ClientHello.read(bytes.readableBytesView)
         if reading == .incomplete, bytes.readableBytes < 5 + ClientHello.maximumRecord { return }
         decided = true

@@ -9,7 +9,7 @@ import NIOSSL
 ///
 /// While a validation is pending, each new connection's ClientHello is read before the
 /// listener's TLS handler sees it (``ClientHelloSniffer``): one that names a pending host and
-/// offers `acme-tls/1` is handed to a TLS handler with that host's challenge certificate
+/// offers `acme-tls/1` alone is handed to a TLS handler with that host's challenge certificate
 /// (the validator closes once it has seen it); any other goes on, its bytes untouched. With
 /// nothing pending, a connection is set up exactly as without ACME.
 struct TLSALPNChallengeChannel<Base: ServerChildChannel>: ServerChildChannel {
@@ -40,13 +40,11 @@ struct TLSALPNChallengeChannel<Base: ServerChildChannel>: ServerChildChannel {
 
     /// The TLS handler for a validation handshake, nil for any other.
     static func validation(_ hello: ClientHello, _ challenges: TLSALPN01Challenges, _ logger: Logger) -> NIOSSLServerHandler? {
-        guard hello.protocols.contains(TLSALPN01Challenges.protocolName), let host = hello.serverName,
+        // A validator offers `acme-tls/1` alone (RFC 8737 §3), as autocert also requires.
+        guard hello.protocols == [TLSALPN01Challenges.protocolName], let host = hello.serverName,
               let answer = challenges.answer(for: host)
         else { return nil }
-        var tls = TLSConfiguration.makeServerConfiguration(certificateChain: answer.chain.map { .certificate($0) }, privateKey: .privateKey(answer.key))
-        tls.applicationProtocols = [TLSALPN01Challenges.protocolName]
-        guard let context = try? NIOSSLContext(configuration: tls) else { return nil }
         logger.info("ACME tls-alpn-01 validation handshake answered", metadata: ["host": "\(host)"])
-        return NIOSSLServerHandler(context: context)
+        return NIOSSLServerHandler(context: answer.context)
     }
 }

@@ -122,7 +122,7 @@ def acme_setup(tmp_path):
         "http": {
             "tls": {
                 "letsencrypt": {
-                    "cachefile": str(tmp_path / "acme.json"),
+                    "cachefile": str(tmp_path / "acme"),
                     "email": "ops@example.com",
                     "hosts": ["localhost"],
                     "directoryurl": pebble.directory_url,
@@ -170,7 +170,7 @@ def test_certificate_is_obtained_over_http01_and_served_with_a_chain_clients_tru
         root.write_text(pebble.roots())
         result = curl("--cacert", str(root), "--resolve", f"localhost:{server.port}:127.0.0.1", f"https://localhost:{server.port}/v2/")
         assert result.status == 200, result
-        assert (tmp_path / "acme.json").stat().st_mode & 0o077 == 0
+        assert (tmp_path / "acme" / "localhost").stat().st_mode & 0o077 == 0
     finally:
         server.stop()
 
@@ -209,8 +209,7 @@ def test_distributions_letsencrypt_setup_gets_its_certificate_over_tls_alpn01_in
     distribution's autocert keeps it (account key, then one file per host: key and chain)."""
     tls_port = free_port()
     pebble = Pebble(tmp_path, free_port(), tls_port=tls_port)
-    cache = tmp_path / "letsencrypt"
-    cache.mkdir()
+    cache = tmp_path / "letsencrypt"  # not there yet: made a directory, as distribution makes it
     config = {"http": {"tls": {"letsencrypt": {
         "cachefile": str(cache), "email": "ops@example.com", "hosts": ["localhost"],
         "directoryurl": pebble.directory_url, "checkinterval": "2s",
@@ -227,7 +226,11 @@ def test_distributions_letsencrypt_setup_gets_its_certificate_over_tls_alpn01_in
         result = curl("--cacert", str(root), "--resolve", f"localhost:{server.port}:127.0.0.1", f"https://localhost:{server.port}/v2/")
         assert result.status == 200, result
         stored = (cache / "localhost").read_bytes()
-        assert b"PRIVATE KEY" in stored and x509.load_pem_x509_certificate(stored[stored.index(b"-----BEGIN CERTIFICATE"):]).serial_number == certificate.serial_number
+        # As autocert reads it: the key first, then the chain, and nothing after its end.
+        assert stored.startswith(b"-----BEGIN ") and b"PRIVATE KEY-----" in stored.split(b"\n", 1)[0]
+        assert stored.endswith(b"-----END CERTIFICATE-----\n")
+        assert x509.load_pem_x509_certificate(stored[stored.index(b"-----BEGIN CERTIFICATE"):]).serial_number == certificate.serial_number
+        assert cache.stat().st_mode & 0o077 == 0
         assert b"PRIVATE KEY" in (cache / "acme_account+key").read_bytes()
         assert (cache / "localhost").stat().st_mode & 0o077 == 0
     finally:
@@ -235,28 +238,36 @@ def test_distributions_letsencrypt_setup_gets_its_certificate_over_tls_alpn01_in
         pebble.stop()
 
 
-def test_a_certificate_distribution_left_in_its_cache_directory_is_served_at_once(tmp_path):
+@pytest.mark.parametrize("layout", ["autocert-directory", "earlier-pier-json"])
+def test_a_cached_certificate_is_served_at_once_from_distributions_directory_or_an_earlier_json_file(tmp_path, layout):
     """Swapping the binary keeps distribution's certificate: read from its autocert
     directory (an `EC PRIVATE KEY` account key, the host's key and chain), served at once,
-    with no ACME server reachable."""
-    import datetime as dt
+    with no ACME server reachable; an earlier Pier's JSON cache file is read as before."""
+    import json
 
     from harness.pki import CA
 
-    cache = tmp_path / "letsencrypt"
-    cache.mkdir()
+    def pem(key) -> bytes:
+        return key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.TraditionalOpenSSL,
+                                 serialization.NoEncryption())
+
     account = ec.generate_private_key(ec.SECP256R1())
-    (cache / "acme_account+key").write_bytes(account.private_bytes(
-        serialization.Encoding.PEM, serialization.PrivateFormat.TraditionalOpenSSL, serialization.NoEncryption()))
     issued = CA().issue("localhost", dns=("localhost",))
-    (cache / "localhost").write_bytes(issued.key.private_bytes(
-        serialization.Encoding.PEM, serialization.PrivateFormat.TraditionalOpenSSL, serialization.NoEncryption()) + issued.cert_pem)
+    if layout == "autocert-directory":
+        cache = tmp_path / "letsencrypt"
+        cache.mkdir()
+        (cache / "acme_account+key").write_bytes(pem(account))
+        (cache / "localhost").write_bytes(pem(issued.key) + issued.cert_pem)
+    else:
+        cache = tmp_path / "acme.json"
+        cache.write_text(json.dumps({"accountKey": pem(account).decode(), "certificate": issued.cert_pem.decode(),
+                                     "certificateKey": pem(issued.key).decode()}))
     config = {"http": {"tls": {"letsencrypt": {
         "cachefile": str(cache), "hosts": ["localhost"], "directoryurl": f"https://127.0.0.1:{free_port()}/dir",
     }}}}
     server = Server("pier", tmp_path / "pier", config=config, scheme="https").start()
     try:
         assert served_certificate(server.port).serial_number == issued.cert.serial_number
-        assert issued.cert.not_valid_after_utc > dt.datetime.now(dt.timezone.utc)
+        assert cache.is_dir() == (layout == "autocert-directory")
     finally:
         server.stop()

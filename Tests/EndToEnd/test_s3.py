@@ -596,3 +596,14 @@ def test_a_store_outage_fails_pushes_cleanly_and_they_succeed_once_it_is_back(ma
     assert uploads() == []
     assert "orphaned_parts" in purger.log
     assert reg.get_manifest("s3/outage", "after").status_code == 200
+
+
+def test_an_index_left_on_the_local_disk_beside_a_bucket_is_warned_about(make_server, seaweedfs, tmp_path):
+    """With content in S3 the machine's disk looks disposable; what only the index holds
+    (accounts, visibility, stars, tokens, webhooks) is not, so the start says where it is."""
+    bucket = seaweedfs.new_bucket()
+    local = make_server("pier", config=s3_storage(seaweedfs, bucket))
+    assert "the index is in SQLite on this machine" in local.log
+    configured = make_server("pier", config={**s3_storage(seaweedfs, bucket),
+                                             "index": {"database": "sqlite://" + str(tmp_path / "index.db")}})
+    assert "the index is in SQLite on this machine" not in configured.log
