@@ -30,6 +30,7 @@ public final class CertificateManager: Sendable {
         /// than the plain one (http-01).
         public var overTLS: Bool
 
+        /// The settings `http.tls.letsencrypt` gives, and which challenge the listeners allow.
         public init(
             directoryURL: String, email: String?, hosts: [String], cacheFile: String, renewBefore: Duration, checkInterval: Duration,
             overTLS: Bool = false
@@ -210,7 +211,11 @@ public final class CertificateManager: Sendable {
             return try? JSONDecoder().decode(Cache.self, from: data)
         }
         let directory = URL(fileURLWithPath: path)
-        guard let account = try? String(contentsOf: directory.appendingPathComponent(autocertAccountFile), encoding: .utf8),
+        // Older autocert versions named the account key `acme_account.key`.
+        let account = [autocertAccountFile, "acme_account.key"].lazy.compactMap {
+            try? String(contentsOf: directory.appendingPathComponent($0), encoding: .utf8)
+        }.first
+        guard let account,
               let accountKey = try? PEMDocument.parseMultiple(pemString: account).first(where: { $0.discriminator.hasSuffix("PRIVATE KEY") })
         else { return nil }
         var cache = Cache(accountKey: accountKey.pemString)

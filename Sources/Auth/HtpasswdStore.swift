@@ -13,17 +13,6 @@ import Synchronization
 /// on a thread pool so event loops keep serving meanwhile. The cache is dropped whenever
 /// the file changes, so a removed user or a changed password takes effect at once.
 public final class HtpasswdStore: Sendable {
-    /// How the file looked when last read, to notice a change cheaply.
-    struct FileStamp: Equatable {
-        var inode: UInt64 = 0
-        var size: Int64 = -1
-        var modified: timespec = timespec()
-
-        static func == (a: FileStamp, b: FileStamp) -> Bool {
-            a.inode == b.inode && a.size == b.size && a.modified.tv_sec == b.modified.tv_sec && a.modified.tv_nsec == b.modified.tv_nsec
-        }
-    }
-
     struct State {
         var file = HtpasswdFile()
         var stamp = FileStamp()
@@ -197,7 +186,13 @@ public final class HtpasswdStore: Sendable {
         let fromDirectory = inFile == nil ? directory?.passwordHash(of: user) : nil
         let known = inFile ?? fromDirectory
         let hash = known.flatMap { HtpasswdFile.isReadable($0) ? $0 : nil } ?? Self.decoyHash
-        let matches = (try? await NIOThreadPool.singleton.runIfActive { HtpasswdFile.verify(password, hash: hash) }) ?? false
+        let matches = (try? await NIOThreadPool.singleton.runIfActive {
+            let matches = HtpasswdFile.verify(password, hash: hash)
+            // An MD5 or SHA-1 check takes microseconds where bcrypt takes milliseconds: the
+            // decoy too, so the time taken does not tell which users have such a hash.
+            if !HtpasswdFile.isBcrypt(hash) { _ = HtpasswdFile.verify(password, hash: Self.decoyHash) }
+            return matches
+        }) ?? false
         let valid = matches && known == hash
         throttle.finish(ticket, succeeded: valid)
         guard valid else { return .rejected }
@@ -241,13 +236,7 @@ public final class HtpasswdStore: Sendable {
             return true
         }
         guard due else { return }
-        var info = stat()
-        let stamp: FileStamp
-        if stat(path, &info) == 0 {
-            stamp = FileStamp(inode: UInt64(info.st_ino), size: Int64(info.st_size), modified: info.st_mtim)
-        } else {
-            stamp = FileStamp()
-        }
+        let stamp = FileStamp(path: path) ?? FileStamp()
         guard force || stamp != state.withLock({ $0.stamp }) else { return }
         // An unreadable file lets nobody in, and says so once per change of the file.
         let text: String

@@ -202,7 +202,7 @@ struct ConfigurationTree {
         if let list = node as? [Any] { return list.map { mask($0, path: path + "[]") } }
         // Yams writes a double in exponent form (`version: 0.1` as `1e-1`), which no reader
         // of config.yml expects; in decimals, quoted, it means the same to distribution.
-        if let number = node as? Double { return "\(number)" }
+        if path == "version", let number = node as? Double { return "\(number)" }
         return node
     }
 }

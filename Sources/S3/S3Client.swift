@@ -130,9 +130,7 @@ public final class S3Client: Sendable {
             do {
                 let response = try await http.execute(request, timeout: timeout)
                 let status = Int(response.status.code)
-                // 501 is no passing failure (a store without a KMS asked to encrypt, an
-                // operation it lacks): the caller reports its reason at once.
-                if status >= 500 && status != 501 || status == 429 {
+                if Self.isPassing(status: status) {
                     let body = (try? await response.body.collect(upTo: 1 << 20)).map { String(buffer: $0) } ?? ""
                     lastFailure = Self.reason(status: status, body: body)
                     continue
@@ -145,6 +143,13 @@ public final class S3Client: Sendable {
             }
         }
         throw StorageError.unavailable(what, reason: "\(method) failed after \(ContinuousClock.now - started), last: \(lastFailure)")
+    }
+
+    /// Whether an answer is a failure worth another attempt: the store's passing trouble
+    /// (5xx, 429 SlowDown), not 501, which says the store cannot do what was asked (a store
+    /// without a KMS asked to encrypt, an operation it lacks) and is reported at once.
+    static func isPassing(status: Int) -> Bool {
+        status >= 500 && status != 501 || status == 429
     }
 
     /// What an S3 error answer says, on one line: its status, and its `Code` and `Message`

@@ -1,6 +1,8 @@
+import Auth
 import Config
 import Foundation
 import Logging
+import NIOPosix
 import NIOSSL
 import Synchronization
 
@@ -13,30 +15,10 @@ import Synchronization
 /// certificate's), since a renewal writes the two files one after the other. Until then the
 /// old pair keeps serving.
 final class CertificateFiles: Sendable {
-    /// What a file looked like when read: a renewal changes at least one of these.
-    struct Stamp: Equatable {
-        var modified: timespec
-        var size: Int64
-        var inode: UInt64
-
-        static func == (a: Stamp, b: Stamp) -> Bool {
-            a.modified.tv_sec == b.modified.tv_sec && a.modified.tv_nsec == b.modified.tv_nsec && a.size == b.size && a.inode == b.inode
-        }
-
-        /// The file's stamp, following symbolic links as certbot's `live/` directory needs.
-        init?(path: String) {
-            var info = stat()
-            guard stat(path, &info) == 0 else { return nil }
-            modified = info.st_mtim
-            size = Int64(info.st_size)
-            inode = UInt64(info.st_ino)
-        }
-    }
-
     private struct Loaded {
         var chain: [NIOSSLCertificate]
         var key: NIOSSLPrivateKey
-        var stamps: [Stamp?]
+        var stamps: [FileStamp?]
         /// 0 for the pair read at start, which the listener's own configuration holds.
         var generation: Int
     }
@@ -47,13 +29,13 @@ final class CertificateFiles: Sendable {
     /// Held through a whole reload, so the poll and a `SIGHUP` never store in the wrong
     /// order; also remembers the stamps of a pair that could not be used, so it is reported
     /// once rather than at every look.
-    private let reloading = Mutex<[Stamp?]?>(nil)
+    private let reloading = Mutex<[FileStamp?]?>(nil)
 
     /// Reads the pair; a start with files that cannot be read fails here, naming them.
     init(certificate: String, key: String) throws {
         certificatePath = certificate
         keyPath = key
-        let stamps = [Stamp(path: certificate), Stamp(path: key)]
+        let stamps = [FileStamp(path: certificate), FileStamp(path: key)]
         let (chain, privateKey) = try Self.read(certificate: certificate, key: key)
         loaded = Mutex(Loaded(chain: chain, key: privateKey, stamps: stamps, generation: 0))
     }
@@ -79,7 +61,7 @@ final class CertificateFiles: Sendable {
     @discardableResult
     func reloadIfChanged(logger: Logger, force: Bool = false) -> Bool {
         reloading.withLock { failed in
-            let stamps = [Stamp(path: certificatePath), Stamp(path: keyPath)]
+            let stamps = [FileStamp(path: certificatePath), FileStamp(path: keyPath)]
             guard force || (stamps != loaded.withLock({ $0.stamps }) && stamps != failed) else { return false }
             do {
                 let (chain, key) = try Self.read(certificate: certificatePath, key: keyPath)
@@ -105,8 +87,15 @@ final class CertificateFiles: Sendable {
     func watch(every interval: Duration, logger: Logger) async {
         while !Task.isCancelled {
             do { try await Task.sleep(for: interval) } catch { return }
-            reloadIfChanged(logger: logger)
+            await reloadOffTheExecutor(logger: logger)
         }
+    }
+
+    /// ``reloadIfChanged(logger:force:)`` on the I/O pool: it stats and reads files and
+    /// builds a TLS context, none of which may hold a cooperative thread.
+    @discardableResult
+    func reloadOffTheExecutor(logger: Logger, force: Bool = false) async -> Bool {
+        (try? await NIOThreadPool.singleton.runIfActive { self.reloadIfChanged(logger: logger, force: force) }) ?? false
     }
 
     /// The pair, checked as the listener will use it: BoringSSL refuses a key that is not

@@ -66,7 +66,7 @@ extension PierServer {
     static func reloadOnHangup(_ hangups: UnixSignalsSequence, _ files: CertificateFiles?, logger: Logger) async {
         for await _ in hangups {
             if let files {
-                files.reloadIfChanged(logger: logger, force: true)
+                await files.reloadOffTheExecutor(logger: logger, force: true)
             } else {
                 logger.info("SIGHUP: nothing to read again")
             }

@@ -118,6 +118,13 @@ public struct PierServer: Sendable {
                 logger: logger
             )
         }
+        if let acme, acme.settings.overTLS {
+            // Behind a published port (`-p 443:5000`) the listener's own port says nothing.
+            logger.info(
+                "ACME proves control of the hosts over tls-alpn-01: validators connect to port 443 of each host, which must reach this listener",
+                metadata: ["port": "\(configuration.port)", "hosts": "\(acme.settings.hosts.joined(separator: ","))"]
+            )
+        }
         let indexAPI = index.map { IndexResponder(
             index: $0, access: access, logins: parts.logins, registry: registry, webhooks: webhooks,
             pathPrefix: configuration.pathPrefix, logger: logger

@@ -20,30 +20,7 @@ struct Pier: AsyncParsableCommand {
     /// /etc/docker/registry/config.yml`: Pier's image has no shell for such a script, so a
     /// swapped image must accept the commands the old one was given.
     static func main() async {
-        await main(Self.distributionArguments(Array(CommandLine.arguments.dropFirst())))
-    }
-
-    /// `[config.yml, …]` → `[serve, config.yml, …]`, `-v` → `--version`, and
-    /// `garbage-collect`'s flags as Go's flag package reads them (`-dry-run`,
-    /// `--delete-untagged=true`, `-m=false`) → this parser's; anything else as it is.
-    static func distributionArguments(_ arguments: [String]) -> [String] {
-        guard let first = arguments.first else { return arguments }
-        if first.hasSuffix(".yml") || first.hasSuffix(".yaml") { return ["serve"] + arguments }
-        if first == "-v" { return ["--version"] + arguments.dropFirst() }
-        guard first == "garbage-collect" else { return arguments }
-        let flags = ["d": "--dry-run", "dry-run": "--dry-run", "m": "--delete-untagged", "delete-untagged": "--delete-untagged"]
-        return [first] + arguments.dropFirst().compactMap { argument in
-            guard argument.hasPrefix("-") else { return argument }
-            let bare = argument.drop { $0 == "-" }
-            let parts = bare.split(separator: "=", maxSplits: 1)
-            guard let name = parts.first, let flag = flags[String(name)] else { return argument }
-            guard parts.count == 2 else { return flag }
-            switch parts[1].lowercased() {
-            case "true", "t", "1": return flag
-            case "false", "f", "0": return nil
-            default: return argument
-            }
-        }
+        await main(DistributionCommandLine.arguments(Array(CommandLine.arguments.dropFirst())))
     }
 }
 

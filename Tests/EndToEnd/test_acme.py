@@ -22,6 +22,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
 from harness import Server
+from harness.pki import served_certificate
 from harness.server import free_port, pier_bin
 from harness.tools import curl
 
@@ -134,16 +135,6 @@ def acme_setup(tmp_path):
     }
     yield pebble, config, plain
     pebble.stop()
-
-
-def served_certificate(port: int) -> x509.Certificate:
-    context = ssl.create_default_context()
-    context.check_hostname = False
-    context.verify_mode = ssl.CERT_NONE
-    with socket.create_connection(("127.0.0.1", port), timeout=10) as raw:
-        with context.wrap_socket(raw, server_hostname="localhost") as tls:
-            der = tls.getpeercert(binary_form=True)
-    return x509.load_der_x509_certificate(der)
 
 
 def wait_for_pebble_certificate(port: int, timeout: float = 90, not_serial: int | None = None) -> x509.Certificate:

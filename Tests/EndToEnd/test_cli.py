@@ -10,6 +10,7 @@ import requests
 
 from harness import images
 from harness.server import free_port, pier_bin
+from harness.tools import eventually
 
 pytestmark = [pytest.mark.pier_only, pytest.mark.usefixtures("need_pier")]
 
@@ -139,10 +140,7 @@ def test_healthcheck_exits_0_while_the_configured_listener_answers_and_1_once_it
         srv.wait_ready = lambda timeout: None  # no TCP port to probe: the socket file shows it is up
     srv.start()
     if listener == "unix":
-        deadline = time.time() + 30
-        while not (tmp_path / "pier.sock").exists():
-            assert time.time() < deadline and srv.alive(), srv.log[-2000:]
-            time.sleep(0.1)
+        assert eventually(lambda: (tmp_path / "pier.sock").exists(), 30), srv.log[-2000:]
     env = {k: v for k, v in os.environ.items() if not k.startswith("REGISTRY_")}
     healthy = run("healthcheck", str(srv.config_path), env=env)
     assert healthy.returncode == 0, healthy.stderr
@@ -160,8 +158,7 @@ def test_the_access_log_names_the_client_through_trusted_proxies_only(make_serve
     srv = make_server("pier", config=config)
     requests.get(srv.url + "/v2/e2e/who/tags/list", headers={"X-Forwarded-For": "203.0.113.9"}, timeout=10)
     expected = "203.0.113.9" if trusted else "127.0.0.1"
-    deadline = time.time() + 5
-    while "/v2/e2e/who/tags/list" not in srv.log and time.time() < deadline:
-        time.sleep(0.05)  # access lines are written every 50 ms
+    # Access lines are written every 50 ms.
+    assert eventually(lambda: "/v2/e2e/who/tags/list" in srv.log, 15), srv.log[-2000:]
     line = next(line for line in srv.log.splitlines() if "/v2/e2e/who/tags/list" in line)
     assert f"client={expected}" in line, line

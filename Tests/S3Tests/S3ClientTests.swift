@@ -2,7 +2,12 @@ import Testing
 @testable import S3
 
 @Suite struct S3ClientTests {
-    @Test func aFailureThatOutlastsTheRetriesNamesTheStoresCodeOnOneLine() {
+    @Test func passingFailuresAreTriedAgainAndA501IsNot() {
+        for status in [500, 502, 503, 504, 429] { #expect(S3Client.isPassing(status: status), "\(status)") }
+        for status in [501, 200, 204, 400, 403, 404, 409, 412] { #expect(!S3Client.isPassing(status: status), "\(status)") }
+    }
+
+    @Test func aStoresErrorAnswerIsReadAsItsCodeAndMessageOnOneLine() {
         let body = """
             <?xml version="1.0" encoding="UTF-8"?>
             <Error><Code>ServiceUnavailable</Code><Message>Please reduce

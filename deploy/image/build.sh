@@ -48,7 +48,7 @@ case "$(uname -m)" in x86_64) arch=amd64 ;; aarch64) arch=arm64 ;; *) arch="$(un
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 root="$work/rootfs"
-mkdir -p "$root/etc/ssl/certs" "$root/etc/docker/registry" "$root/tmp" "$root/var/lib/registry"
+mkdir -p "$root/etc/ssl/certs" "$root/etc/docker/registry" "$root/tmp" "$root/var/lib/registry" "$root/data"
 strip --strip-all -o "$root/pier" "$binary"
 # The libraries the binary loads, at the paths it loads them from.
 for lib in $(ldd "$binary" | awk '/=> \// { print $3 } /^[ \t]*\/[^ ]*ld-linux/ { print $1 }'); do
@@ -65,7 +65,10 @@ ln -s /pier "$root/bin/registry"
 printf 'root:x:0:0:root:/root:/sbin/nologin\npier:x:65532:65532:pier:/var/lib/registry:/sbin/nologin\n' > "$root/etc/passwd"
 printf 'root:x:0:\npier:x:65532:\n' > "$root/etc/group"
 chmod 1777 "$root/tmp"
-chmod 0755 "$root/var/lib/registry"
+# Root (the default user, as registry:2) writes anywhere; the pier user, for `--user 65532`,
+# owns the volume and /data (where the index and queues go beside a bucket).
+chown 65532:65532 "$root/var/lib/registry" "$root/data"
+chmod 0755 "$root/var/lib/registry" "$root/data"
 
 rm -rf "$layout"
 umoci init --layout "$layout"

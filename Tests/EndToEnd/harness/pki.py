@@ -116,3 +116,16 @@ class CA:
     def server_cert(self, key_kind: str = "ec") -> Issued:
         """For a registry on loopback: 127.0.0.1 and ::1 (IP SANs) and localhost."""
         return self.issue("localhost", dns=("localhost",), ips=("127.0.0.1", "::1"), key_kind=key_kind)
+
+
+def served_certificate(port: int, host: str = "127.0.0.1", server_name: str = "localhost") -> x509.Certificate:
+    """The certificate a new TLS handshake with `host:port` is given (not verified)."""
+    import socket
+    import ssl
+
+    context = ssl.create_default_context()
+    context.check_hostname = False
+    context.verify_mode = ssl.CERT_NONE
+    with socket.create_connection((host, port), timeout=10) as raw:
+        with context.wrap_socket(raw, server_hostname=server_name) as conn:
+            return x509.load_der_x509_certificate(conn.getpeercert(binary_form=True))
