@@ -274,28 +274,7 @@ public final class CertificateManager: Sendable {
 
     /// A short-lived self-signed certificate so the listener can start before ACME is done.
     static func placeholder(hosts: [String]) throws -> Current {
-        let key = P256.Signing.PrivateKey()
-        let signer = Certificate.PrivateKey(key)
-        let name = try DistinguishedName { CommonName(hosts.first ?? "pier") }
-        let now = Date()
-        let certificate = try Certificate(
-            version: .v3,
-            serialNumber: .init(),
-            publicKey: signer.publicKey,
-            notValidBefore: now.addingTimeInterval(-60),
-            notValidAfter: now.addingTimeInterval(86400),
-            issuer: name,
-            subject: name,
-            signatureAlgorithm: .ecdsaWithSHA256,
-            extensions: try Certificate.Extensions { SubjectAlternativeNames(hosts.map { .dnsName($0) }) },
-            issuerPrivateKey: signer
-        )
-        let pem = try certificate.serializeAsPEM().pemString
-        return Current(
-            chain: try NIOSSLCertificate.fromPEMBytes(Array(pem.utf8)),
-            key: try NIOSSLPrivateKey(bytes: Array(key.pemRepresentation.utf8), format: .pem),
-            notAfter: certificate.notValidAfter,
-            acquired: false
-        )
+        let made = try SelfSignedCertificate(hosts: hosts, lifetime: 86400)
+        return Current(chain: made.chain, key: made.key, notAfter: made.certificate.notValidAfter, acquired: false)
     }
 }

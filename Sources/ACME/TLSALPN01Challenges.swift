@@ -54,31 +54,15 @@ public final class TLSALPN01Challenges: Sendable {
     /// A self-signed certificate for `host` whose `acmeIdentifier` extension holds the
     /// SHA-256 of `keyAuthorization` (as a DER OCTET STRING, inside the extension's own).
     static func certificate(host: String, keyAuthorization: String) throws -> Answer {
-        let key = P256.Signing.PrivateKey()
-        let signer = Certificate.PrivateKey(key)
         let digest = Array(SHA256.hash(data: Array(keyAuthorization.utf8)))
-        let name = try DistinguishedName { CommonName(host) }
-        let now = Date()
-        let certificate = try Certificate(
-            version: .v3,
-            serialNumber: .init(),
-            publicKey: signer.publicKey,
-            notValidBefore: now.addingTimeInterval(-300),
-            notValidAfter: now.addingTimeInterval(3600),
-            issuer: name,
-            subject: name,
-            signatureAlgorithm: .ecdsaWithSHA256,
-            extensions: try Certificate.Extensions {
-                SubjectAlternativeNames([.dnsName(host)])
-                Certificate.Extension(oid: acmeIdentifier, critical: true, value: ArraySlice([0x04, 0x20] + digest))
-            },
-            issuerPrivateKey: signer
+        let made = try SelfSignedCertificate(
+            hosts: [host], lifetime: 3600,
+            extra: [Certificate.Extension(oid: acmeIdentifier, critical: true, value: ArraySlice([0x04, 0x20] + digest))]
         )
-        let pem = try certificate.serializeAsPEM().pemString
-        let chain = try NIOSSLCertificate.fromPEMBytes(Array(pem.utf8))
+        let chain = made.chain
         var tls = TLSConfiguration.makeServerConfiguration(
             certificateChain: chain.map { .certificate($0) },
-            privateKey: .privateKey(try NIOSSLPrivateKey(bytes: Array(key.pemRepresentation.utf8), format: .pem))
+            privateKey: .privateKey(made.key)
         )
         tls.applicationProtocols = [protocolName]
         return Answer(chain: chain, context: try NIOSSLContext(configuration: tls))

@@ -35,15 +35,20 @@ def s3_storage(sw: SeaweedFS, bucket: str, redirect: bool = True, **extra) -> di
     return {"storage": storage}
 
 
-@pytest.fixture
-def private_seaweedfs(tmp_path):
-    """A SeaweedFS of this test's own, which the test may stop and start."""
+def started_seaweedfs(directory, **options) -> SeaweedFS:
+    """A SeaweedFS of its own, started; skipped where weed is missing, failed in CI."""
     reason = missing_weed()
     if reason:
         if in_ci():
             pytest.fail(reason)
         pytest.skip(reason)
-    sw = SeaweedFS(tmp_path / "seaweedfs").start()
+    return SeaweedFS(directory, **options).start()
+
+
+@pytest.fixture
+def private_seaweedfs(tmp_path):
+    """A SeaweedFS of this test's own, which the test may stop and start."""
+    sw = started_seaweedfs(tmp_path / "seaweedfs")
     yield sw
     sw.kill()
 
@@ -399,12 +404,7 @@ def test_an_abandoned_session_is_cancelled_with_its_parts(make_server, seaweedfs
 @pytest.fixture(scope="module")
 def encrypting_seaweedfs(tmp_path_factory):
     """A SeaweedFS that encrypts objects when asked to: SSE-S3 and SSE-KMS (its local KMS)."""
-    reason = missing_weed()
-    if reason:
-        if in_ci():
-            pytest.fail(reason)
-        pytest.skip(reason)
-    sw = SeaweedFS(tmp_path_factory.mktemp("seaweedfs-sse"), encryption=True).start()
+    sw = started_seaweedfs(tmp_path_factory.mktemp("seaweedfs-sse"), encryption=True)
     yield sw
     sw.kill()
 
