@@ -11,7 +11,7 @@ struct Pier: AsyncParsableCommand {
         commandName: "pier",
         abstract: "A container image registry: OCI Distribution and Docker Registry V2 in one binary.",
         version: PierVersion.current,
-        subcommands: [Serve.self, Config.self, UserCommand.self, IndexCommand.self, GarbageCollectCommand.self, HealthcheckCommand.self],
+        subcommands: [Serve.self, Config.self, UserCommand.self, HtpasswdCommand.self, IndexCommand.self, GarbageCollectCommand.self, HealthcheckCommand.self],
         defaultSubcommand: nil
     )
 
@@ -19,8 +19,19 @@ struct Pier: AsyncParsableCommand {
     /// means `serve` it, as the `registry:2` image's entrypoint reads `docker run registry:2
     /// /etc/docker/registry/config.yml`: Pier's image has no shell for such a script, so a
     /// swapped image must accept the commands the old one was given.
+    ///
+    /// Run as `htpasswd` (the image's `/bin/htpasswd` is a link to `pier`), or as `pier
+    /// htpasswd`, it is Apache's tool: its grouped flags are its own syntax, read before the
+    /// argument parser could take `-C` or `-b` for something else.
     static func main() async {
-        await main(DistributionCommandLine.arguments(Array(CommandLine.arguments.dropFirst())))
+        let arguments = Array(CommandLine.arguments.dropFirst())
+        if CommandLine.arguments.first.map({ ($0 as NSString).lastPathComponent }) == "htpasswd" {
+            Foundation.exit(HtpasswdCommand.run(arguments))
+        }
+        if arguments.first == "htpasswd", arguments.dropFirst().allSatisfy({ $0 != "--help" && $0 != "-h" }) {
+            Foundation.exit(HtpasswdCommand.run(Array(arguments.dropFirst())))
+        }
+        await main(DistributionCommandLine.arguments(arguments))
     }
 }
 

@@ -23,7 +23,7 @@ from harness.auth import (
     basic, bcrypt_check, htpasswd_line, parse_challenge, pier_user, pier_user_ok, read_htpasswd, write_htpasswd,
 )
 from harness.client import error_codes
-from harness.server import free_port
+from harness.server import free_port, pier_bin
 from harness.tools import attempt, require_tool, run
 
 REALM = "Pier Test Realm"
@@ -303,6 +303,103 @@ def test_pier_user_file_works_with_the_server(make_server, tmp_path, need_pier):
     assert requests.get(srv.url + "/v2/", auth=("erin", "erin-px"), timeout=10).status_code == 401
     # bcrypt reads a password up to its first NUL: "erin-pw\0anything" must not log in.
     assert requests.get(srv.url + "/v2/", auth=("erin", "erin-pw\0garbage"), timeout=10).status_code == 401
+
+
+def htpasswd_tools(tmp_path):
+    """Apache's `htpasswd` and the `pier` binary run under that name, as the image's
+    `/bin/htpasswd` link runs it."""
+    require_tool("htpasswd")
+    link = tmp_path / "bin" / "htpasswd"
+    link.parent.mkdir()
+    link.symlink_to(pier_bin())
+    return {"apache": "/usr/bin/htpasswd", "pier": str(link)}
+
+
+@pytest.mark.pier_only
+def test_pier_answers_as_htpasswd_with_apaches_operations_messages_and_exit_codes(tmp_path, need_pier):
+    """The same command lines, side by side with Apache's htpasswd: the same exit codes,
+    the same messages, and each one's file verified by the other."""
+    tools = htpasswd_tools(tmp_path)
+    steps = [
+        (["-bB", "{f}", "alice", "pw"], 1, "use '-c' to create it"),   # no file without -c
+        (["-cbB", "{f}", "alice", "pw"], 0, "Adding password for user alice"),
+        (["-bB", "{f}", "bob", "bob-pw"], 0, "Adding password for user bob"),
+        (["-bB", "{f}", "bob", "bob-pw2"], 0, "Updating password for user bob"),
+        (["-vb", "{f}", "alice", "pw"], 0, "Password for user alice correct."),
+        (["-vb", "{f}", "alice", "wrong"], 3, "password verification failed"),
+        (["-vb", "{f}", "carol", "pw"], 6, "User carol not found"),
+        (["-D", "{f}", "carol"], 0, "User carol not found"),
+        (["-bB", "{f}", "carol", "carol-pw"], 0, "Adding password for user carol"),
+        (["-D", "{f}", "carol"], 0, "Deleting password for user carol"),
+        (["-Db", "{f}", "carol"], 2, "Usage:"),                           # -b wants a password
+        (["-nc", "u"], 2, "only one of -c -n -v -D may be specified"),
+        (["-nbB", "a:b", "p"], 6, "illegal character ':'"),
+        (["-nbB", "-C", "3", "u", "p"], 3, "Unable to encode with bcrypt"),
+        (["-x", "{f}", "u"], 2, "Usage:"),
+    ]
+    files = {}
+    for name, tool in tools.items():
+        files[name] = tmp_path / name / "htpasswd"
+        files[name].parent.mkdir()
+        for args, code, message in steps:
+            out = subprocess.run([tool, *(a.replace("{f}", str(files[name])) for a in args)],
+                                 capture_output=True, text=True, timeout=60)
+            assert out.returncode == code, (name, args, out.returncode, out.stderr)
+            assert message in out.stderr, (name, args, out.stderr)
+    # Each file holds alice and bob; each tool verifies the other's file.
+    for writer, reader in (("pier", "apache"), ("apache", "pier")):
+        assert list(read_htpasswd(files[writer])) == ["alice", "bob"]
+        for user, password in (("alice", "pw"), ("bob", "bob-pw2")):
+            out = subprocess.run([tools[reader], "-vb", str(files[writer]), user, password], capture_output=True, text=True, timeout=60)
+            assert out.returncode == 0, (writer, reader, user, out.stderr)
+    # bcrypt only, at Pier's default cost, whatever algorithm was asked for.
+    assert all(re.match(r"^\$2y\$10\$", h) for h in read_htpasswd(files["pier"]).values())
+    out = subprocess.run([tools["pier"], "-bm", str(files["pier"]), "alice", "md5-asked"], capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0 and "-m ignored" in out.stderr, out.stderr
+    assert read_htpasswd(files["pier"])["alice"].startswith("$2y$10$")
+
+
+@pytest.mark.pier_only
+def test_the_guides_one_liner_writes_a_file_distribution_and_pier_log_in_with(make_server, tmp_path, need_pier):
+    """`docker run --entrypoint htpasswd registry:2.3.0 -Bbn testuser testpassword >
+    auth/htpasswd`, with Pier's binary in htpasswd's place (and as `pier htpasswd`)."""
+    tools = htpasswd_tools(tmp_path)
+    path = tmp_path / "auth" / "htpasswd"
+    path.parent.mkdir()
+    first = subprocess.run([tools["pier"], "-Bbn", "testuser", "testpassword"], capture_output=True, text=True, timeout=60)
+    second = subprocess.run([pier_bin(), "htpasswd", "-Bbn", "other", "otherpassword"], capture_output=True, text=True, timeout=60)
+    assert first.returncode == 0 and second.returncode == 0, (first.stderr, second.stderr)
+    # Apache's output, byte for byte in shape: the line, then an empty one.
+    assert re.fullmatch(r"testuser:\$2y\$10\$[./A-Za-z0-9]{53}\n\n", first.stdout), repr(first.stdout)
+    path.write_text(first.stdout + second.stdout)
+    for kind in ("distribution", "pier"):
+        srv = make_server(kind, config=htpasswd_config(path))
+        for user, password in (("testuser", "testpassword"), ("other", "otherpassword")):
+            assert requests.get(srv.url + "/v2/", auth=(user, password), timeout=10).status_code == 200, (kind, user)
+            assert requests.get(srv.url + "/v2/", auth=(user, password + "x"), timeout=10).status_code == 401, (kind, user)
+        srv.stop()
+
+
+@pytest.mark.pier_only
+def test_changing_a_shared_file_keeps_its_mode_and_a_new_htpasswd_file_is_readable_as_apaches(tmp_path, need_pier):
+    """nginx's workers read the file Pier shares with them as another user: `pier user`
+    and `htpasswd` keep an existing file's mode; a new file from `htpasswd -c` gets 0666
+    less the umask as Apache's does, one from `pier user add` stays its owner's."""
+    tools = htpasswd_tools(tmp_path)
+    shared = tmp_path / "shared"
+    subprocess.run(["/usr/bin/htpasswd", "-cbB", str(shared), "alice", "pw"], check=True, capture_output=True, timeout=60)
+    shared.chmod(0o640)
+    pier_user_ok("add", "bob", "--file", str(shared), password="bob-pw")
+    subprocess.run([tools["pier"], "-b", str(shared), "carol", "carol-pw"], check=True, capture_output=True, timeout=60)
+    assert shared.stat().st_mode & 0o777 == 0o640
+    assert list(read_htpasswd(shared)) == ["alice", "bob", "carol"]
+    fresh = tmp_path / "fresh"
+    subprocess.run([tools["pier"], "-cb", str(fresh), "alice", "pw"], check=True, capture_output=True, timeout=60,
+                   preexec_fn=lambda: os.umask(0o022))
+    assert fresh.stat().st_mode & 0o777 == 0o644
+    own = tmp_path / "own"
+    pier_user_ok("add", "alice", "--file", str(own), password="pw")
+    assert own.stat().st_mode & 0o777 == 0o600
 
 
 def prometheus_total(text: str, name: str) -> float:

@@ -259,5 +259,14 @@ def test_pier_ships_as_an_oci_image_that_replaces_registry_2_over_its_volume(tmp
         out = run(podman.cmd("--runtime", "/usr/sbin/runc", "run", "--rm", "--network", "host",
                              "-v", f"{mine}:/etc/distribution/config.yml:ro", ref, "config", "check"), env=env)
         assert "mounted-the-registry-3-way" in out, out
+        # The guides' password file: `docker run --entrypoint htpasswd registry:2.3.0 -Bbn …`.
+        line = run(podman.cmd("--runtime", "/usr/sbin/runc", "run", "--rm", "--entrypoint", "htpasswd", ref,
+                              "-Bbn", "testuser", "testpassword"), env=env)
+        assert line.startswith("testuser:$2y$"), line
+        passwords = tmp_path / "htpasswd"
+        passwords.write_text(line)
+        out = subprocess.run([pier_bin(), "htpasswd", "-vb", str(passwords), "testuser", "testpassword"],
+                             capture_output=True, text=True, timeout=60)
+        assert out.returncode == 0, out.stderr
     finally:
         attempt(podman.cmd("rm", "-f", name), env=env)

@@ -58,10 +58,13 @@ done
 cp -L /etc/ssl/certs/ca-certificates.crt "$root/etc/ssl/certs/ca-certificates.crt"
 cp deploy/image/config.yml "$root/etc/docker/registry/config.yml"
 # registry:3 keeps its config at /etc/distribution/config.yml: a file mounted there lands on
-# the one the command serves. `docker exec … bin/registry garbage-collect …` finds Pier.
+# the one the command serves. `docker exec … bin/registry garbage-collect …` finds Pier, and
+# the guides' `docker run --entrypoint htpasswd registry:2.3.0 -Bbn user pw` finds Pier's
+# htpasswd.
 mkdir -p "$root/etc/distribution" "$root/bin"
 ln -s /etc/docker/registry/config.yml "$root/etc/distribution/config.yml"
 ln -s /pier "$root/bin/registry"
+ln -s /pier "$root/bin/htpasswd"
 printf 'root:x:0:0:root:/root:/sbin/nologin\npier:x:65532:65532:pier:/var/lib/registry:/sbin/nologin\n' > "$root/etc/passwd"
 printf 'root:x:0:\npier:x:65532:\n' > "$root/etc/group"
 chmod 1777 "$root/tmp"
