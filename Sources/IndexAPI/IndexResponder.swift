@@ -76,11 +76,13 @@ public struct IndexResponder: Sendable {
     }
 
     /// Answers an index request; every failure becomes the registry's JSON error shape.
-    public func respond(to request: Request, context: Context, route: inout String) async -> Response {
+    /// `user` is set to the caller's name once known, for the access log.
+    public func respond(to request: Request, context: Context, route: inout String, user: inout String?) async -> Response {
         let full = request.pathWithoutQuery
         let path = unprefixed(full) ?? full
         do {
             let caller = try await authenticate(request, context)
+            user = caller.identity.userName
             return try await dispatch(request, Substring(path), caller, route: &route)
         } catch {
             return failure(error, request, path: path)

@@ -98,16 +98,20 @@ public struct RegistryResponder: HTTPResponder {
     /// Answers a request on its own, with the API version header the outer layer would add.
     public func respond(to request: Request, context: Context) async throws -> Response {
         var route = ""
-        var response = await respond(to: request, context: context, route: &route)
+        var user: String?
+        var response = await respond(to: request, context: context, route: &route, user: &user)
         response.headers[.dockerDistributionAPIVersion] = "registry/2.0"
         return response
     }
 
     /// Answers a `/v2/` request, every failure turned into the spec's error response.
-    /// - Parameter routeName: set to the endpoint's low-cardinality name, for metrics.
-    public func respond(to request: Request, context: Context, route routeName: inout String) async -> Response {
+    /// - Parameters:
+    ///   - routeName: set to the endpoint's low-cardinality name, for metrics.
+    ///   - user: set to the authenticated user's name once the request is let in, for the
+    ///     access log (who pushed or deleted what).
+    public func respond(to request: Request, context: Context, route routeName: inout String, user: inout String?) async -> Response {
         do {
-            return try await dispatch(request, context, route: &routeName)
+            return try await dispatch(request, context, route: &routeName, user: &user)
         } catch {
             return await errorResponse(error, to: request, context: context)
         }
@@ -140,7 +144,7 @@ public struct RegistryResponder: HTTPResponder {
         }
     }
 
-    private func dispatch(_ request: Request, _ context: Context, route routeName: inout String) async throws -> Response {
+    private func dispatch(_ request: Request, _ context: Context, route routeName: inout String, user: inout String?) async throws -> Response {
         var path = request.pathWithoutQuery
         if !settings.pathPrefix.isEmpty {
             guard path.hasPrefix(settings.pathPrefix) else {
@@ -167,6 +171,7 @@ public struct RegistryResponder: HTTPResponder {
         let principal = try await authorize(request, route, context)
         var context = context
         context.userName = principal?.identity.userName
+        user = context.userName
         let uploading = route.isUpload && method != .get && method != .head
         if uploading { metrics.uploadsInProgress.increment() }
         defer { if uploading { metrics.uploadsInProgress.decrement() } }

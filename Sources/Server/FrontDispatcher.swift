@@ -32,8 +32,9 @@ struct FrontDispatcher: HTTPResponder {
     func respond(to request: Request, context: Context) async throws -> Response {
         let start = ContinuousClock.now
         var route = "unknown"
+        var user: String?
         let path = request.pathWithoutQuery
-        var response = await dispatch(request, context, path: path, route: &route)
+        var response = await dispatch(request, context, path: path, route: &route, user: &user)
         response.headers[.dockerDistributionAPIVersion] = "registry/2.0"
         if !extraHeaders.isEmpty { response.headers.append(contentsOf: extraHeaders) }
         let elapsed = ContinuousClock.now - start
@@ -58,7 +59,8 @@ struct FrontDispatcher: HTTPResponder {
                     peer: context.channel.remoteAddress?.ipAddress ?? "-",
                     forwardedFor: request.headers[.xForwardedFor],
                     forwarded: request.headers[.forwarded]
-                )
+                ),
+                user: user
             )
         }
         return response
@@ -66,7 +68,7 @@ struct FrontDispatcher: HTTPResponder {
 
     /// ACME and the token server live at their own absolute paths, outside `http.prefix`;
     /// everything else is the registry API's to answer (or refuse with the spec's 404).
-    private func dispatch(_ request: Request, _ context: Context, path: Substring, route: inout String) async -> Response {
+    private func dispatch(_ request: Request, _ context: Context, path: Substring, route: inout String, user: inout String?) async -> Response {
         if let acmeChallenges, let response = acmeChallenges.response(to: request) {
             route = "acme"
             return response
@@ -81,12 +83,12 @@ struct FrontDispatcher: HTTPResponder {
         }
         if let indexAPI, indexAPI.handles(path) {
             route = "index"
-            return await indexAPI.respond(to: request, context: context, route: &route)
+            return await indexAPI.respond(to: request, context: context, route: &route, user: &user)
         }
         if let web, web.handles(path) {
             route = "web"
-            return await web.respond(to: request, context: context, route: &route)
+            return await web.respond(to: request, context: context, route: &route, user: &user)
         }
-        return await registryAPI.respond(to: request, context: context, route: &route)
+        return await registryAPI.respond(to: request, context: context, route: &route, user: &user)
     }
 }

@@ -80,19 +80,20 @@ public struct WebResponder: Sendable {
 
     /// Answers a page; a failure of the index becomes a 503 page, never a crash or a
     /// half-written page.
-    public func respond(to request: Request, context: Context, route metric: inout String) async -> Response {
-        let response = await answer(request, context, route: &metric)
+    public func respond(to request: Request, context: Context, route metric: inout String, user: inout String?) async -> Response {
+        let response = await answer(request, context, route: &metric, user: &user)
         // A HEAD is answered with the GET's headers and no body (this door is no router
         // that would strip it).
         return request.method == .head ? Response(status: response.status, headers: response.headers) : response
     }
 
-    private func answer(_ request: Request, _ context: Context, route metric: inout String) async -> Response {
+    private func answer(_ request: Request, _ context: Context, route metric: inout String, user: inout String?) async -> Response {
         let full = request.pathWithoutQuery
         guard let path = route(full) else { return page(.notFound, notFound("There is no page here.")) }
         metric = path.route
         if case .asset(let name) = path { return asset(name, request) }
         let visitor = await visitor(request, context)
+        user = visitor.user
         let query = Query(request.uri.query ?? "")
         do {
             switch path {

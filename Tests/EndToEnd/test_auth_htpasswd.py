@@ -24,7 +24,7 @@ from harness.auth import (
 )
 from harness.client import error_codes
 from harness.server import free_port, pier_bin
-from harness.tools import attempt, require_tool, run
+from harness.tools import attempt, eventually, require_tool, run
 
 REALM = "Pier Test Realm"
 USERS = {"alice": "alice-pw-2y", "bob": "bob-pw-2b", "carol": "carol-pw-2a"}
@@ -303,6 +303,33 @@ def test_pier_user_file_works_with_the_server(make_server, tmp_path, need_pier):
     assert requests.get(srv.url + "/v2/", auth=("erin", "erin-px"), timeout=10).status_code == 401
     # bcrypt reads a password up to its first NUL: "erin-pw\0anything" must not log in.
     assert requests.get(srv.url + "/v2/", auth=("erin", "erin-pw\0garbage"), timeout=10).status_code == 401
+
+
+@pytest.mark.pier_only
+def test_the_access_log_names_the_user_each_door_let_in_and_nobody_else(make_server, htpasswd):
+    """Who pushed or deleted what: `user=` on the lines of requests a user was let in for
+    (the registry API, the index's API, the web UI), none on anonymous or refused ones."""
+    path = htpasswd({"alice": "alice-pw"})
+    srv = make_server("pier", config={**htpasswd_config(path), "storage": {"delete": {"enabled": True}}})
+    reg = Registry(srv.url, auth=("alice", "alice-pw"))
+    img = images.image(1)
+    reg.push("team/app", "v1", img)
+    assert reg.delete(f"/v2/team/app/manifests/{img.digest}").status_code == 202
+    assert requests.get(srv.url + "/v2/team/app/tags/list", timeout=10).status_code == 401
+    assert requests.get(srv.url + "/v2/team/other/tags/list", auth=("alice", "wrong"), timeout=10).status_code == 401
+    assert requests.get(srv.url + "/api/v1/repositories/team/app", auth=("alice", "alice-pw"), timeout=10).status_code in (200, 404)
+    assert requests.get(srv.url + "/search?q=app", auth=("alice", "alice-pw"), timeout=10).status_code == 200
+    assert eventually(lambda: "GET /search" in srv.log, 15), srv.log[-2000:]
+    lines = srv.log.splitlines()
+
+    def line(start):
+        return next(entry for entry in lines if f"pier: {start} " in entry)
+
+    for start in ("PUT /v2/team/app/manifests/v1", f"DELETE /v2/team/app/manifests/{img.digest}",
+                  "GET /api/v1/repositories/team/app", "GET /search"):
+        assert " user=alice" in line(start), line(start)
+    for start in ("GET /v2/team/app/tags/list", "GET /v2/team/other/tags/list"):
+        assert " 401 " in line(start) and "user=" not in line(start), line(start)
 
 
 def htpasswd_tools(tmp_path):

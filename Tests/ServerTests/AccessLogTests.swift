@@ -57,4 +57,24 @@ import Testing
         #expect(object["level"] == "info" && object["logger"] == "pier")
         #expect(object["time"]?.hasSuffix("Z") == true)
     }
+
+    @Test func theUserIsNamedWhenTheDoorLetOneInAndEscapedInBothFormats() throws {
+        let text = try lines(.text, fields: [("environment", "staging")]) { log in
+            log.record(method: "PUT", path: "/v2/a/manifests/v1", status: 201, length: "0", milliseconds: 1, userAgent: "skopeo", client: "192.0.2.7", user: "alice")
+            log.record(method: "GET", path: "/v2/", status: 401, length: "87", milliseconds: 1, userAgent: "skopeo", client: "192.0.2.7")
+            log.record(method: "GET", path: "/v2/", status: 200, length: "2", milliseconds: 1, userAgent: "skopeo", client: "192.0.2.7", user: "ci\nfake line")
+        }
+        #expect(text[0].hasSuffix(#"client=192.0.2.7 user=alice environment=staging"#), "\(text[0])")
+        #expect(text[1].hasSuffix(#"client=192.0.2.7 environment=staging"#), "\(text[1])")
+        #expect(text[2].hasSuffix(#"client=192.0.2.7 user=ci\nfake line environment=staging"#), "\(text[2])")
+        #expect(text.count == 4, "a user name ended a line: \(text)")
+        let json = try lines(.json) { log in
+            log.record(method: "DELETE", path: "/v2/a/manifests/sha256:0", status: 202, length: "0", milliseconds: 1, userAgent: nil, user: #"bob "the admin""#)
+            log.record(method: "GET", path: "/v2/", status: 401, length: "87", milliseconds: 1, userAgent: nil)
+        }
+        let named = try #require(try JSONSerialization.jsonObject(with: Data(json[0].utf8)) as? [String: String])
+        #expect(named["auth.user.name"] == #"bob "the admin""#)
+        let anonymous = try #require(try JSONSerialization.jsonObject(with: Data(json[1].utf8)) as? [String: String])
+        #expect(anonymous["auth.user.name"] == nil)
+    }
 }
