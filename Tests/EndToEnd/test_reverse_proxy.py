@@ -18,7 +18,7 @@ from harness.client import next_link
 from harness.nginx import Nginx, nginx_bin, registry_proxy_conf
 from harness.pki import CA
 from harness.server import free_port
-from harness.tools import attempt, curl, in_ci, require_tool, run
+from harness.tools import attempt, curl, eventually, in_ci, require_tool, run
 
 pytestmark = [pytest.mark.pier_only, pytest.mark.usefixtures("need_pier")]
 
@@ -202,3 +202,41 @@ def test_forwarded_headers_shape_an_absolute_link_header(plain_pier):
     link = next_link(r)
     assert link, r.headers
     assert link.startswith("/v2/") or link.startswith("https://registry.example.com/v2/"), link
+
+
+def test_nginx_keeps_its_basic_auth_and_pier_reading_the_same_file_knows_who_pushed(make_server, tmp_path):
+    """The seeds' setup kept: nginx's `auth_basic` in front, its file made by Apache's
+    `htpasswd -c` (MD5, its default). nginx passes the `Authorization` header on, so Pier
+    given the same file (and nginx as a trusted proxy) knows the user: the index names the
+    pusher and the access line the user, where a Pier without `auth` would see everyone as
+    anonymous."""
+    if nginx_bin() is None:
+        msg = "nginx not installed (apt-get install nginx)"
+        pytest.fail(msg) if in_ci() else pytest.skip(msg)
+    require_tool("htpasswd")
+    shared = tmp_path / "nginx.htpasswd"
+    run(["htpasswd", "-cb", str(shared), USER, PASSWORD])
+    assert shared.read_text().startswith(f"{USER}:$apr1$")
+    ca = CA()
+    ca_path = ca.write(tmp_path / "tls" / "ca.crt")
+    cert, key = ca.server_cert().write(tmp_path / "tls", "server")
+    pier = make_server("pier", config={
+        "auth": {"htpasswd": {"realm": "Registry realm", "path": str(shared)}},
+        "http": {"trustedproxies": ["127.0.0.1/32"]},
+    })
+    port = free_port()
+    nginx = Nginx(tmp_path / "nginx", registry_proxy_conf(port, pier.host, cert, key, str(shared)), [port]).start()
+    try:
+        url = f"https://127.0.0.1:{port}"
+        assert requests.get(url + "/v2/", verify=ca_path, timeout=10).status_code == 401
+        reg = Registry(url, auth=(USER, PASSWORD), verify=ca_path)
+        img = images.image(1)
+        assert reg.push("rp/who", "v1", img).status_code == 201
+        tags = eventually(lambda: (lambda r: r.json() if r.status_code == 200 and r.json().get("count") else None)(
+            requests.get(pier.url + "/api/v1/repositories/rp/who/tags", auth=(USER, PASSWORD), timeout=10)), 15)
+        assert tags and tags["results"][0]["pusher"] == USER, tags
+        assert eventually(lambda: "PUT /v2/rp/who/manifests/v1" in pier.log, 15)
+        line = next(entry for entry in pier.log.splitlines() if "PUT /v2/rp/who/manifests/v1" in entry)
+        assert f"user={USER}" in line, line
+    finally:
+        nginx.stop()
