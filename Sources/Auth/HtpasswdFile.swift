@@ -74,6 +74,20 @@ public struct HtpasswdFile: Sendable, Equatable {
         !user.isEmpty && user.count <= 255 && !user.contains { $0 == ":" || $0.isNewline || $0.isWhitespace }
     }
 
+    /// A bcrypt hash's cost (`$2y$05$…` → 5); nil for other hashes and costs bcrypt refuses.
+    static func bcryptCost(of hash: String) -> Int? {
+        guard isBcrypt(hash) else { return nil }
+        let digits = hash.utf8.dropFirst(4).prefix(2)
+        guard digits.count == 2, hash.utf8.dropFirst(6).first == UInt8(ascii: "$"),
+              let cost = Int(String(decoding: digits, as: UTF8.self)), (4...31).contains(cost) else { return nil }
+        return cost
+    }
+
+    /// The highest bcrypt cost among the entries; nil when none is bcrypt.
+    public var dearestCost: Int? {
+        entries.compactMap { Self.bcryptCost(of: $0.hash) }.max()
+    }
+
     static func isBcrypt(_ hash: String) -> Bool {
         hash.hasPrefix("$2y$") || hash.hasPrefix("$2a$") || hash.hasPrefix("$2b$")
     }

@@ -15,6 +15,8 @@ import Synchronization
 public final class HtpasswdStore: Sendable {
     struct State {
         var file = HtpasswdFile()
+        /// The cost an unknown user's decoy check runs at: the file's dearest bcrypt.
+        var decoyCost = HtpasswdStore.defaultDecoyCost
         var stamp = FileStamp()
         var checked = ContinuousClock.Instant.now - .seconds(10)
         var verified: [CredentialKey: Verified] = [:]
@@ -53,9 +55,30 @@ public final class HtpasswdStore: Sendable {
     }
 
     public let path: String
-    /// A cost-10 hash no password matches (its salt and digest are random), checked for
-    /// unknown users.
-    static let decoyHash = "$2y$10$" + String(repeating: "A", count: 22) + String(repeating: "B", count: 31)
+    /// A hash of `cost` no password matches (its salt and digest are made up), checked for
+    /// unknown users and to even out cheaper checks.
+    static func decoyHash(cost: Int) -> String {
+        // Two digits, as bcrypt writes them.
+        "$2y$" + (cost < 10 ? "0" : "") + String(cost) + "$" + String(repeating: "A", count: 22) + String(repeating: "B", count: 31)
+    }
+
+    /// The decoy's cost when the file holds no bcrypt hash, and the least it costs beside a
+    /// ``CredentialDirectory``: the cost `pier user` and the index write.
+    static let defaultDecoyCost = 10
+
+    /// The cost an unknown user of the file costs now.
+    var decoyCost: Int { state.withLock { $0.decoyCost } }
+
+    /// The decoy checks that make checking `hash` take as long as the decoy of `decoyCost`
+    /// an unknown user gets. bcrypt's time doubles with each step of cost, so a hash of
+    /// cost c is evened out by decoys of c, c+1, …, decoyCost−1 (2^c + 2^c + … + 2^(d−1) =
+    /// 2^d). An MD5 or SHA-1 check takes microseconds: one decoy of decoyCost. The file's
+    /// dearest hash sets decoyCost, so a file made by one tool at one cost (`htpasswd -B`'s
+    /// 5, say) pays nothing: its unknown users cost what its users do.
+    static func paddingCosts(for hash: String, decoyCost: Int) -> Range<Int> {
+        guard let cost = HtpasswdFile.bcryptCost(of: hash) else { return decoyCost..<(decoyCost + 1) }
+        return min(cost, decoyCost)..<decoyCost
+    }
     let cacheLifetime: Duration
     let cacheCapacity: Int
     let recheckInterval: Duration = .seconds(1)
@@ -179,18 +202,20 @@ public final class HtpasswdStore: Sendable {
             return .throttled(retryAfter: error.retryAfter)
         }
         passwordChecks.increment()
-        // An unknown user costs a bcrypt too, so the answer's timing does not tell which
-        // user names exist.
+        // An unknown user costs a bcrypt too, and every check is evened out to the same
+        // time, so the answer's timing does not tell which user names exist.
         // The file's users first: a name in both logs in with the file's password.
-        let inFile = state.withLock({ $0.file.hash(for: user) })
+        let (inFile, fileCost) = state.withLock { ($0.file.hash(for: user), $0.decoyCost) }
+        // The directory's users have hashes of cost 10: their unknown users cost no less.
+        let decoyCost = directory == nil ? fileCost : max(fileCost, Self.defaultDecoyCost)
         let fromDirectory = inFile == nil ? directory?.passwordHash(of: user) : nil
         let known = inFile ?? fromDirectory
-        let hash = known.flatMap { HtpasswdFile.isReadable($0) ? $0 : nil } ?? Self.decoyHash
+        let hash = known.flatMap { HtpasswdFile.isReadable($0) ? $0 : nil } ?? Self.decoyHash(cost: decoyCost)
         let matches = (try? await NIOThreadPool.singleton.runIfActive {
             let matches = HtpasswdFile.verify(password, hash: hash)
-            // An MD5 or SHA-1 check takes microseconds where bcrypt takes milliseconds: the
-            // decoy too, so the time taken does not tell which users have such a hash.
-            if !HtpasswdFile.isBcrypt(hash) { _ = HtpasswdFile.verify(password, hash: Self.decoyHash) }
+            for cost in Self.paddingCosts(for: hash, decoyCost: decoyCost) {
+                _ = HtpasswdFile.verify(password, hash: Self.decoyHash(cost: cost))
+            }
             return matches
         }) ?? false
         let valid = matches && known == hash
@@ -249,6 +274,7 @@ public final class HtpasswdStore: Sendable {
         let file = HtpasswdFile(parsing: text)
         state.withLock { state in
             state.file = file
+            state.decoyCost = file.dearestCost ?? Self.defaultDecoyCost
             state.stamp = stamp
             state.verified.removeAll()
         }

@@ -66,3 +66,59 @@ import Testing
         #expect(await login(provider, "alice", "directory-pw") == nil)
     }
 }
+
+/// A login's time must not tell which user names exist: an unknown user's decoy check and a
+/// known user's check (evened out by padding decoys) cost the same bcrypt work. The work is
+/// counted in bcrypt rounds (2^cost), never timed.
+@Suite struct HtpasswdTimingTests {
+    /// The rounds a check of `hash` and its padding cost together.
+    func rounds(_ hash: String, decoyCost: Int) -> Int {
+        let own = HtpasswdFile.bcryptCost(of: hash).map { 1 << $0 } ?? 0
+        return own + HtpasswdStore.paddingCosts(for: hash, decoyCost: decoyCost).reduce(0) { $0 + (1 << $1) }
+    }
+
+    @Test func everyHashIsPaddedToTheDecoysWork() {
+        for decoyCost in [5, 10, 12] {
+            let decoy = HtpasswdStore.decoyHash(cost: decoyCost)
+            #expect(HtpasswdFile.bcryptCost(of: decoy) == decoyCost)
+            #expect(HtpasswdStore.paddingCosts(for: decoy, decoyCost: decoyCost).isEmpty)
+            for cost in 4...decoyCost {
+                let hash = HtpasswdFile.hashPassword("pw", cost: 4).replacingOccurrences(of: "$04$", with: cost < 10 ? "$0\(cost)$" : "$\(cost)$")
+                #expect(rounds(hash, decoyCost: decoyCost) == 1 << decoyCost, "cost \(cost) against a decoy of \(decoyCost)")
+            }
+            // MD5 and SHA-1 take microseconds: one whole decoy.
+            for weak in ["$apr1$Ab1.xY/z$WDuDpMPpGs4QYjEgCayAT0", "{SHA}/vNB+F2HQ559kaLUZbmHHvZrXpg="] {
+                #expect(rounds(weak, decoyCost: decoyCost) == 1 << decoyCost)
+            }
+        }
+    }
+
+    @Test func aDearerHashThanTheDecoyGetsNoPadding() {
+        #expect(HtpasswdStore.paddingCosts(for: HtpasswdStore.decoyHash(cost: 12), decoyCost: 10).isEmpty)
+    }
+
+    @Test func theDecoyNeverMatchesAndItsCostIsTwoDigits() {
+        #expect(HtpasswdStore.decoyHash(cost: 5).hasPrefix("$2y$05$"))
+        #expect(HtpasswdStore.decoyHash(cost: 12).hasPrefix("$2y$12$"))
+        #expect(!HtpasswdFile.verify("", hash: HtpasswdStore.decoyHash(cost: 4)))
+        #expect(!HtpasswdFile.verify("AAAAAAAA", hash: HtpasswdStore.decoyHash(cost: 4)))
+    }
+
+    @Test func theFilesDearestBcryptSetsTheDecoy() throws {
+        let file = HtpasswdFile(parsing: """
+            a:\(HtpasswdFile.hashPassword("pw", cost: 5))
+            b:\(HtpasswdFile.hashPassword("pw", cost: 7))
+            c:$apr1$Ab1.xY/z$WDuDpMPpGs4QYjEgCayAT0
+            d:$2y$99$broken
+            """)
+        #expect(file.dearestCost == 7)
+        #expect(HtpasswdFile(parsing: "c:$apr1$Ab1.xY/z$WDuDpMPpGs4QYjEgCayAT0\n").dearestCost == nil)
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("pier-decoy-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        let path = folder.appendingPathComponent("htpasswd").path
+        try file.text.write(toFile: path, atomically: true, encoding: .utf8)
+        #expect(HtpasswdStore(path: path).decoyCost == 7)
+        try "c:$apr1$Ab1.xY/z$WDuDpMPpGs4QYjEgCayAT0\n".write(toFile: path, atomically: true, encoding: .utf8)
+        #expect(HtpasswdStore(path: path).decoyCost == HtpasswdStore.defaultDecoyCost)
+    }
+}
