@@ -78,15 +78,25 @@ public struct HtpasswdCommandLine: Sendable, Equatable {
         while index < arguments.endIndex, arguments[index].hasPrefix("-"), arguments[index].count > 1 {
             let group = arguments[index].dropFirst()
             index += 1
-            for flag in group {
+            // `--` ends the flags, so a file or user may begin with a dash.
+            if group == "-" { break }
+            var letters = group[...]
+            while let flag = letters.popFirst() {
                 switch flag {
                 case "c", "n", "b", "i", "B", "D", "v", "m", "2", "5", "d", "s", "p":
                     flags.insert(flag)
                 case "C", "r":
-                    // Apache reads both into one variable: `-r 7` with `-B` is cost 7.
-                    guard index < arguments.endIndex else { throw .usage() }
-                    let value = arguments[index]
-                    index += 1
+                    // The value is the rest of the group (`-C12`) or the next argument.
+                    // Apache reads both flags into one variable: `-r 7` with `-B` is cost 7.
+                    let value: Substring
+                    if !letters.isEmpty {
+                        value = letters
+                        letters = ""
+                    } else {
+                        guard index < arguments.endIndex else { throw .usage() }
+                        value = Substring(arguments[index])
+                        index += 1
+                    }
                     guard let number = Int(value), number > 0 else { throw .usage("htpasswd: argument to -\(flag) must be a positive integer") }
                     cost = number
                 default:
@@ -123,6 +133,10 @@ public struct HtpasswdCommandLine: Sendable, Equatable {
         ignoredAlgorithms = "m25dsp".filter { flags.contains($0) }.map { $0 }
         guard !user.contains(":") else { throw Failure(message: "htpasswd: username contains illegal character ':'", exitCode: 6) }
         guard user.utf8.count <= 255 else { throw Failure(message: "htpasswd: username must be no longer than 255 characters", exitCode: 5) }
-        guard HtpasswdFile.isValidUser(user) else { throw Failure(message: "htpasswd: username contains an illegal character", exitCode: 6) }
+        // Apache takes any name without a colon; a line break would split the entry, an
+        // empty name or spaces around it would not read back as written.
+        guard !user.isEmpty, !user.contains(where: \.isNewline), user.first?.isWhitespace == false, user.last?.isWhitespace == false else {
+            throw Failure(message: "htpasswd: username must be non-empty, without line breaks or spaces around it", exitCode: 6)
+        }
     }
 }

@@ -9,26 +9,50 @@ import HummingbirdBcrypt
 /// what an nginx `auth_basic` file holds when basic auth moves from nginx into the
 /// registry; their users are named by ``weak`` so they can be given bcrypt passwords.
 /// Other lines (crypt, plain text) are kept, so rewriting the file never loses them, and
-/// reported by ``unusable``.
+/// reported by ``unusable``; so are comments and blank lines, where they were, as Apache's
+/// `htpasswd` keeps them.
 public struct HtpasswdFile: Sendable, Equatable {
     public struct Entry: Sendable, Equatable {
         public var user: String
         public var hash: String
     }
 
+    /// A line of the file as it is written back: a user's entry, or a line that is none.
+    enum Line: Sendable, Equatable {
+        case entry(user: String)
+        case verbatim(String)
+    }
+
     public private(set) var entries: [Entry] = []
+    /// The file's lines in order, so a rewrite keeps comments and blank lines in place.
+    private var lines: [Line] = []
 
     public init() {}
 
     public init(parsing text: String) {
-        for line in text.split(whereSeparator: \.isNewline) {
+        // `\r\n` is one Character, a newline like `\n`. A final line break ends the last
+        // line; it does not start an empty one.
+        var split = text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline)
+        if split.last?.isEmpty == true { split.removeLast() }
+        for line in split {
             let trimmed = line.trimmingCharacters(in: .whitespaces)
-            guard !trimmed.isEmpty, !trimmed.hasPrefix("#"), let colon = trimmed.firstIndex(of: ":") else { continue }
+            guard !trimmed.isEmpty, !trimmed.hasPrefix("#"), let colon = trimmed.firstIndex(of: ":") else {
+                lines.append(.verbatim(String(line)))
+                continue
+            }
             let user = String(trimmed[..<colon])
             let hash = String(trimmed[trimmed.index(after: colon)...])
-            guard !user.isEmpty else { continue }
-            entries.removeAll { $0.user == user }
+            guard !user.isEmpty else {
+                lines.append(.verbatim(String(line)))
+                continue
+            }
+            // A later line for the same user replaces the earlier one, in its place.
+            if entries.contains(where: { $0.user == user }) {
+                entries.removeAll { $0.user == user }
+                lines.removeAll { $0 == .entry(user: user) }
+            }
             entries.append(Entry(user: user, hash: hash))
+            lines.append(.entry(user: user))
         }
     }
 
@@ -54,6 +78,7 @@ public struct HtpasswdFile: Sendable, Equatable {
             entries[index].hash = hash
         } else {
             entries.append(Entry(user: user, hash: hash))
+            lines.append(.entry(user: user))
         }
     }
 
@@ -62,11 +87,17 @@ public struct HtpasswdFile: Sendable, Equatable {
     public mutating func remove(user: String) -> Bool {
         let before = entries.count
         entries.removeAll { $0.user == user }
+        lines.removeAll { $0 == .entry(user: user) }
         return entries.count != before
     }
 
     public var text: String {
-        entries.map { "\($0.user):\($0.hash)\n" }.joined()
+        lines.map { line in
+            switch line {
+            case .entry(let user): "\(user):\(hash(for: user) ?? "")\n"
+            case .verbatim(let text): text + "\n"
+            }
+        }.joined()
     }
 
     /// Whether a user name can be written to the file: no colon, no line break, no space.

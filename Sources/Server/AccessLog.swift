@@ -43,9 +43,10 @@ final class AccessLog: Sendable {
         let time = timestamp()
         let duration = Self.format(milliseconds)
         // Escaped before the lock is taken: only appends happen under it. A token's subject
-        // is any string its issuer chose: escaped in both formats, so it cannot end a line.
+        // is any string its issuer chose: escaped in both formats, so it cannot end a line,
+        // and quoted in text unless plain, so it cannot add a field such as `client=`.
         let escaped = format == .json ? (path: Self.escape(path), userAgent: Self.escape(userAgent ?? "-")) : nil
-        let user = user.map { Self.escape($0) }
+        let user = user.map { format == .json ? Self.escape($0) : Self.textValue($0) }
         buffer.withLock { buffer in
             // A stalled log reader must not grow memory without end: past 8 MiB waiting,
             // lines are dropped until the writer catches up.
@@ -173,6 +174,21 @@ final class AccessLog: Sendable {
     }
 
     /// Escapes a value for a JSON string (paths and user agents come from clients).
+    /// A value for a text line: as it is when made of letters, digits and `.-_@+` alone,
+    /// else quoted and escaped as JSON strings are.
+    static func textValue(_ value: String) -> String {
+        let plain = !value.isEmpty && value.utf8.allSatisfy { byte in
+            switch byte {
+            case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"),
+                 UInt8(ascii: "."), UInt8(ascii: "-"), UInt8(ascii: "_"), UInt8(ascii: "@"), UInt8(ascii: "+"):
+                true
+            default:
+                false
+            }
+        }
+        return plain ? value : "\"" + escape(value) + "\""
+    }
+
     static func escape(_ value: some StringProtocol) -> String {
         JSONString.escaped(value)
     }

@@ -26,8 +26,8 @@ struct HtpasswdCommand: AsyncParsableCommand {
         do {
             command = try HtpasswdCommandLine(parsing: arguments)
         } catch {
-            if !error.message.isEmpty { printError(error.message) }
-            if error.exitCode == 2 { printError(HtpasswdCommandLine.usage) }
+            // A named problem is named alone; a shapeless one gets the usage text.
+            printError(error.message.isEmpty ? HtpasswdCommandLine.usage : error.message)
             return error.exitCode
         }
         for flag in command.ignoredAlgorithms {
@@ -50,78 +50,82 @@ struct HtpasswdCommand: AsyncParsableCommand {
             print("\(command.user):\(hash)\n")
             return 0
         }
-        let exists = FileManager.default.fileExists(atPath: path)
+        let existing: HtpasswdFile?
+        do {
+            existing = try HtpasswdFile.read(from: path)
+        } catch {
+            throw HtpasswdCommandLine.Failure(message: "htpasswd: \(error)", exitCode: 1)
+        }
         if command.operation == .verify {
-            guard exists, let text = try? String(contentsOfFile: path, encoding: .utf8) else {
+            guard let existing else {
                 throw HtpasswdCommandLine.Failure(message: "htpasswd: cannot open file \(path) for read access", exitCode: 1)
             }
-            guard let hash = HtpasswdFile(parsing: text).hash(for: command.user) else {
+            guard let hash = existing.hash(for: command.user) else {
                 throw HtpasswdCommandLine.Failure(message: "User \(command.user) not found", exitCode: 6)
             }
-            guard HtpasswdFile.verify(try password(command, confirm: false), hash: hash) else {
+            guard HtpasswdFile.verify(try password(command, verifying: true), hash: hash) else {
                 throw HtpasswdCommandLine.Failure(message: "password verification failed", exitCode: 3)
             }
             printError("Password for user \(command.user) correct.")
             return 0
         }
         let create = command.operation == .update(create: true)
-        guard exists || create else {
+        guard existing != nil || create else {
             throw HtpasswdCommandLine.Failure(message: "htpasswd: cannot modify file \(path); use '-c' to create it", exitCode: 1)
         }
-        var contents = create ? HtpasswdFile() : try readFile(path)
+        var contents = create ? HtpasswdFile() : existing ?? HtpasswdFile()
+        let message: String
         if command.operation == .delete {
             if contents.remove(user: command.user) {
-                printError("Deleting password for user \(command.user)")
+                message = "Deleting password for user \(command.user)"
             } else {
                 printError("User \(command.user) not found")
                 return 0
             }
         } else {
             let hash = HtpasswdFile.hashPassword(try password(command), cost: command.cost)
-            printError("\(contents.hash(for: command.user) == nil ? "Adding" : "Updating") password for user \(command.user)")
+            message = "\(contents.hash(for: command.user) == nil ? "Adding" : "Updating") password for user \(command.user)"
             contents.set(user: command.user, hash: hash)
         }
         // A new file gets the mode Apache's would (0666 less the umask): nginx's workers,
         // which read it as another user, are one of its readers.
         let mask = umask(0)
         umask(mask)
+        // Apache's does not make missing directories either.
         do {
-            try write(contents, to: path, newFileMode: 0o666 & ~mask)
+            try contents.write(to: path, newFileMode: 0o666 & ~mask, createDirectories: false)
         } catch {
             throw HtpasswdCommandLine.Failure(message: "htpasswd: \(error)", exitCode: 1)
         }
+        printError(message)
         return 0
     }
 
-    private static func readFile(_ path: String) throws -> HtpasswdFile {
-        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
-            throw HtpasswdCommandLine.Failure(message: "htpasswd: cannot open file \(path) for read access", exitCode: 1)
-        }
-        return HtpasswdFile(parsing: text)
-    }
-
     /// The password from `-b`, `-i` or prompts, refused where bcrypt would use less than
-    /// was typed (past 72 bytes, or after a NUL) or where it is empty.
-    private static func password(_ command: HtpasswdCommandLine, confirm: Bool = true) throws -> String {
+    /// was typed (past 72 bytes, or after a NUL) or where it is empty. Without `-i` it is
+    /// asked twice, as Apache's does (two lines when standard input is no terminal), except
+    /// for `-v`; a password checked with `-v` is compared as bcrypt reads it.
+    private static func password(_ command: HtpasswdCommandLine, verifying: Bool = false) throws -> String {
         let password: String
+        let mismatch = HtpasswdCommandLine.Failure(message: "htpasswd: password verification error", exitCode: 3)
         if let given = command.password {
             password = given
         } else if command.passwordFromStdin || isatty(STDIN_FILENO) == 0 {
             guard let line = readLine(strippingNewline: true) else {
                 throw HtpasswdCommandLine.Failure(message: "htpasswd: no password on standard input", exitCode: 3)
             }
+            if !command.passwordFromStdin && !verifying {
+                guard readLine(strippingNewline: true) == line else { throw mismatch }
+            }
             password = line
         } else {
-            guard let first = getpass("New password: ").map({ String(cString: $0) }) else {
-                throw HtpasswdCommandLine.Failure(message: "htpasswd: password verification error", exitCode: 3)
-            }
-            if confirm {
-                guard let second = getpass("Re-type new password: ").map({ String(cString: $0) }), second == first else {
-                    throw HtpasswdCommandLine.Failure(message: "htpasswd: password verification error", exitCode: 3)
-                }
+            guard let first = getpass(verifying ? "Enter password: " : "New password: ").map({ String(cString: $0) }) else { throw mismatch }
+            if !verifying {
+                guard let second = getpass("Re-type new password: ").map({ String(cString: $0) }), second == first else { throw mismatch }
             }
             password = first
         }
+        if verifying { return password }
         guard !password.isEmpty else {
             throw HtpasswdCommandLine.Failure(message: "htpasswd: the password is empty; pier refuses empty passwords", exitCode: 3)
         }

@@ -101,34 +101,18 @@ private func validUser(_ user: String) throws {
     }
 }
 
-func read(_ path: String, mustExist: Bool) throws -> HtpasswdFile {
-    guard FileManager.default.fileExists(atPath: path) else {
+private func read(_ path: String, mustExist: Bool) throws -> HtpasswdFile {
+    guard let file = try HtpasswdFile.read(from: path) else {
         if mustExist { throw ValidationError("no htpasswd file at \(path)") }
         return HtpasswdFile()
     }
-    return HtpasswdFile(parsing: try String(contentsOfFile: path, encoding: .utf8))
+    return file
 }
 
-/// Replaces the file atomically, so a registry reading it never sees half a file. An
-/// existing file keeps its mode and owner (nginx's workers may read a file Pier shares with
-/// them); a new one gets `newFileMode`.
-func write(_ file: HtpasswdFile, to path: String, newFileMode: mode_t = 0o600) throws {
-    let directory = (path as NSString).deletingLastPathComponent
-    if !directory.isEmpty { try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true) }
-    var existing = stat()
-    let exists = stat(path, &existing) == 0
-    let mode = exists ? existing.st_mode & 0o7777 : newFileMode
-    let temporary = path + ".tmp-\(getpid())"
-    guard FileManager.default.createFile(atPath: temporary, contents: Data(file.text.utf8), attributes: [.posixPermissions: Int(mode)]) else {
-        throw ValidationError("cannot write \(temporary)")
-    }
-    // An existing file keeps its owner too when Pier runs as root (an nginx worker reads
-    // the file as its own user); anyone else can only keep their own.
-    if exists { _ = chown(temporary, existing.st_uid, existing.st_gid) }
-    guard rename(temporary, path) == 0 else {
-        unlink(temporary)
-        throw ValidationError("cannot replace \(path): \(String(cString: strerror(errno)))")
-    }
+/// Replaces the file as ``HtpasswdFile/write(to:newFileMode:createDirectories:)`` does; a
+/// new one is readable by its owner only.
+private func write(_ file: HtpasswdFile, to path: String) throws {
+    try file.write(to: path, newFileMode: 0o600, createDirectories: true)
 }
 
 private func readPassword(_ options: UserCommand.PasswordOptions) throws -> String {

@@ -61,11 +61,26 @@ import Testing
         #expect(failure?.exitCode == 2, "\(arguments)")
     }
 
-    @Test func aUserNameWithAColonIsRefusedWithApachesCode() {
+    @Test func aUserNameWithAColonIsRefusedWithApachesCode() throws {
         #expect(throws: HtpasswdCommandLine.Failure(message: "htpasswd: username contains illegal character ':'", exitCode: 6)) {
             try HtpasswdCommandLine(parsing: ["-nb", "a:b", "p"])
         }
-        #expect(throws: HtpasswdCommandLine.Failure.self) { try HtpasswdCommandLine(parsing: ["-nb", "a b", "p"]) }
+        // Apache takes a space inside a name; around it, it would not read back.
+        #expect(try HtpasswdCommandLine(parsing: ["-nb", "a b", "p"]).user == "a b")
+        for user in [" a", "a ", "", "a\nb"] {
+            #expect(throws: HtpasswdCommandLine.Failure.self) { try HtpasswdCommandLine(parsing: ["-nb", user, "p"]) }
+        }
+    }
+
+    @Test func doubleDashEndsTheFlags() throws {
+        let command = try HtpasswdCommandLine(parsing: ["-b", "--", "-file", "-user", "p"])
+        #expect(command.file == "-file" && command.user == "-user" && command.password == "p")
+    }
+
+    @Test func aCostMayBeAttachedToItsFlag() throws {
+        #expect(try HtpasswdCommandLine(parsing: ["-nbBC12", "u", "p"]).cost == 12)
+        #expect(try HtpasswdCommandLine(parsing: ["-C12", "-nbB", "u", "p"]).cost == 12)
+        #expect(try HtpasswdCommandLine(parsing: ["-r5", "-nbB", "u", "p"]).cost == 5)
     }
 
     @Test func aLoneDashIsAnOperand() throws {

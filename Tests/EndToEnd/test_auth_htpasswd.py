@@ -363,16 +363,23 @@ def test_pier_answers_as_htpasswd_with_apaches_operations_messages_and_exit_code
         (["-nbB", "a:b", "p"], 6, "illegal character ':'"),
         (["-nbB", "-C", "3", "u", "p"], 3, "Unable to encode with bcrypt"),
         (["-x", "{f}", "u"], 2, "Usage:"),
+        (["-bBC12", "--", "{f}", "-dash", "pw"], 0, "Adding password for user -dash"),
+        (["-D", "--", "{f}", "-dash"], 0, "Deleting password for user -dash"),
+        (["-cb", "{d}/missing/htpasswd", "u", "p"], 1, ""),               # no directories made
     ]
     files = {}
     for name, tool in tools.items():
         files[name] = tmp_path / name / "htpasswd"
         files[name].parent.mkdir()
         for args, code, message in steps:
-            out = subprocess.run([tool, *(a.replace("{f}", str(files[name])) for a in args)],
+            out = subprocess.run([tool, *(a.replace("{f}", str(files[name])).replace("{d}", str(tmp_path)) for a in args)],
                                  capture_output=True, text=True, timeout=60)
             assert out.returncode == code, (name, args, out.returncode, out.stderr)
             assert message in out.stderr, (name, args, out.stderr)
+    # Piped without -i, the password is read twice and must match.
+    for name, tool in tools.items():
+        out = subprocess.run([tool, str(files[name]), "dave"], input="one\ntwo\n", capture_output=True, text=True, timeout=60)
+        assert out.returncode == 3 and "password verification error" in out.stderr, (name, out.stderr)
     # Each file holds alice and bob; each tool verifies the other's file.
     for writer, reader in (("pier", "apache"), ("apache", "pier")):
         assert list(read_htpasswd(files[writer])) == ["alice", "bob"]
@@ -384,6 +391,15 @@ def test_pier_answers_as_htpasswd_with_apaches_operations_messages_and_exit_code
     out = subprocess.run([tools["pier"], "-bm", str(files["pier"]), "alice", "md5-asked"], capture_output=True, text=True, timeout=60)
     assert out.returncode == 0 and "-m ignored" in out.stderr, out.stderr
     assert read_htpasswd(files["pier"])["alice"].startswith("$2y$10$")
+    # Comments stay, and a link to the file stays a link, as with Apache's.
+    for name, tool in tools.items():
+        real = tmp_path / name / "real"
+        real.write_text("# the team's registry users\n\n" + files[name].read_text())
+        link = tmp_path / name / "link"
+        link.symlink_to(real)
+        subprocess.run([tool, "-bB", str(link), "erin", "erin-pw"], check=True, capture_output=True, timeout=60)
+        assert link.is_symlink() and real.read_text().startswith("# the team's registry users\n\nalice:"), (name, real.read_text())
+        assert list(read_htpasswd(real)) == ["alice", "bob", "erin"]
 
 
 @pytest.mark.pier_only
@@ -416,9 +432,14 @@ def test_changing_a_shared_file_keeps_its_mode_and_a_new_htpasswd_file_is_readab
     shared = tmp_path / "shared"
     subprocess.run(["/usr/bin/htpasswd", "-cbB", str(shared), "alice", "pw"], check=True, capture_output=True, timeout=60)
     shared.chmod(0o640)
+    root = os.geteuid() == 0
+    if root:
+        os.chown(shared, 65534, 65534)  # as if it were nginx's
     pier_user_ok("add", "bob", "--file", str(shared), password="bob-pw")
     subprocess.run([tools["pier"], "-b", str(shared), "carol", "carol-pw"], check=True, capture_output=True, timeout=60)
     assert shared.stat().st_mode & 0o777 == 0o640
+    if root:
+        assert (shared.stat().st_uid, shared.stat().st_gid) == (65534, 65534)
     assert list(read_htpasswd(shared)) == ["alice", "bob", "carol"]
     fresh = tmp_path / "fresh"
     subprocess.run([tools["pier"], "-cb", str(fresh), "alice", "pw"], check=True, capture_output=True, timeout=60,

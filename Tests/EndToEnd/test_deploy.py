@@ -265,8 +265,13 @@ def test_pier_ships_as_an_oci_image_that_replaces_registry_2_over_its_volume(tmp
         assert line.startswith("testuser:$2y$"), line
         passwords = tmp_path / "htpasswd"
         passwords.write_text(line)
-        out = subprocess.run([pier_bin(), "htpasswd", "-vb", str(passwords), "testuser", "testpassword"],
-                             capture_output=True, text=True, timeout=60)
-        assert out.returncode == 0, out.stderr
+        # The file bind-mounted alone, as `-v ./auth/htpasswd:/auth/htpasswd`: it cannot be
+        # renamed over, so it is rewritten in place.
+        run(podman.cmd("--runtime", "/usr/sbin/runc", "run", "--rm", "-v", f"{passwords}:/auth/htpasswd",
+                       "--entrypoint", "htpasswd", ref, "-bB", "/auth/htpasswd", "bob", "bob-pw"), env=env)
+        for user, password in (("testuser", "testpassword"), ("bob", "bob-pw")):
+            out = subprocess.run([pier_bin(), "htpasswd", "-vb", str(passwords), user, password],
+                                 capture_output=True, text=True, timeout=60)
+            assert out.returncode == 0, (user, out.stderr)
     finally:
         attempt(podman.cmd("rm", "-f", name), env=env)

@@ -66,8 +66,14 @@ import Testing
         }
         #expect(text[0].hasSuffix(#"client=192.0.2.7 user=alice environment=staging"#), "\(text[0])")
         #expect(text[1].hasSuffix(#"client=192.0.2.7 environment=staging"#), "\(text[1])")
-        #expect(text[2].hasSuffix(#"client=192.0.2.7 user=ci\nfake line environment=staging"#), "\(text[2])")
+        #expect(text[2].hasSuffix(#"client=192.0.2.7 user="ci\nfake line" environment=staging"#), "\(text[2])")
         #expect(text.count == 4, "a user name ended a line: \(text)")
+        // A subject that looks like fields stays one quoted value.
+        let forged = try lines(.text) { log in
+            log.record(method: "GET", path: "/v2/", status: 200, length: "2", milliseconds: 1, userAgent: nil, client: "192.0.2.7", user: "x client=203.0.113.9")
+        }
+        #expect(forged[0].hasSuffix(#"client=192.0.2.7 user="x client=203.0.113.9""#), "\(forged[0])")
+        #expect(AccessLog.textValue("ci-bot@example.com") == "ci-bot@example.com")
         let json = try lines(.json) { log in
             log.record(method: "DELETE", path: "/v2/a/manifests/sha256:0", status: 202, length: "0", milliseconds: 1, userAgent: nil, user: #"bob "the admin""#)
             log.record(method: "GET", path: "/v2/", status: 401, length: "87", milliseconds: 1, userAgent: nil)
