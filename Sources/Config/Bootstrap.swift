@@ -174,6 +174,7 @@ public struct Bootstrap: Sendable {
             indexChildren: configuration.indexChildren,
             requireBlobs: configuration.requireManifestBlobs
         )
+        options.manifestURLs = configuration.manifestURLs
         options.immutableTags = configuration.immutableTags
         options.quotas = configuration.quotas
         return Registry(driver: driver, options: options, events: events)

@@ -6,7 +6,7 @@ enum ConfigurationSchema {
     private static let open: [String] = [
         "log.fields", "log.hooks", "storage.inmemory", "storage.s3", "storage.gcs", "storage.azure", "storage.swift",
         "storage.oss", "storage.cache", "storage.redirect", "storage.tag", "auth", "middleware", "reporting", "http.headers",
-        "http.tls", "redis", "proxy", "validation.manifests.urls", "compatibility", "notifications.endpoints[].headers",
+        "http.tls", "redis", "proxy", "compatibility", "notifications.endpoints[].headers",
         "health.file", "health.http", "health.tcp", "notifications.events", "http.debug.prometheus", "access",
         "tokenserver", "http.plain", "index", "immutabletags", "retention", "quotas", "mirrors",
     ]
@@ -32,6 +32,7 @@ enum ConfigurationSchema {
         "validation", "validation.enabled", "validation.disabled", "validation.manifests", "validation.manifests.blobs",
         "validation.manifests.indexes", "validation.manifests.indexes.platforms", "validation.manifests.indexes.platformlist",
         "validation.manifests.indexes.platformlist[].os", "validation.manifests.indexes.platformlist[].architecture",
+        "validation.manifests.urls", "validation.manifests.urls.allow", "validation.manifests.urls.deny",
     ]
 
     private static let secrets: [String] = [

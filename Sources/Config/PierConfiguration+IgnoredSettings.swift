@@ -26,9 +26,6 @@ extension PierConfiguration {
         if try read.bool("auth.token.autoredirect") == true {
             note("auth.token.autoredirect", "the token realm is advertised as configured")
         }
-        if read.hasKey("validation.manifests.urls") {
-            note("validation.manifests.urls", "foreign layers' URLs are not checked against these lists")
-        }
         if try read.bool("compatibility.schema1.enabled") == true {
             note("compatibility.schema1.enabled", "schema 1 manifests are not accepted")
         }

@@ -5,7 +5,23 @@ extension PierConfiguration {
     /// Reads `validation.manifests`: distribution 3's `indexes.platforms` (`all`, `none`
     /// or `list` with `platformlist`) for sparse indexes, and Pier's own `blobs` (`all` or
     /// `none`) for manifests whose blobs are not all pushed yet.
+    ///
+    /// And `validation.manifests.urls` (`allow`, `deny`) as distribution reads it: on unless
+    /// `validation.disabled` is true (and `enabled`, its old spelling, is not), and with
+    /// neither list no URL at all.
     mutating func applyValidation(_ read: ConfigurationTree) throws(ConfigurationError) {
+        if try read.bool("validation.disabled") == true, try read.bool("validation.enabled") != true {
+            manifestURLs = .anyHTTPURL
+        } else {
+            let allow = try read.strings("validation.manifests.urls.allow")
+            let deny = try read.strings("validation.manifests.urls.deny")
+            do {
+                manifestURLs = try ManifestURLPolicy(allow: allow, deny: deny)
+            } catch {
+                let key = allow.contains(error.pattern) ? "validation.manifests.urls.allow" : "validation.manifests.urls.deny"
+                throw ConfigurationError(key: key, message: "'\(error.pattern)' is not a regular expression: \(error.reason)")
+            }
+        }
         if let platforms = try read.string("validation.manifests.indexes.platforms") {
             switch platforms.lowercased() {
             case "all": indexChildren = .all

@@ -116,6 +116,8 @@ public struct PierConfiguration: Sendable {
     public var indexChildren: Registry.Options.IndexChildren = .all
     /// `validation.manifests.blobs`: whether a pushed manifest's blobs must be present.
     public var requireManifestBlobs = true
+    /// `validation.manifests.urls`: the URLs pushed layers may name (none by default).
+    public var manifestURLs = ManifestURLPolicy.denyAll
     /// The effective configuration as YAML, secrets masked, for `pier config check`. Written
     /// only when asked: YAML output formats numbers with Foundation's `NumberFormatter`,
     /// which loads ICU's locale data, 2 MiB and more of resident memory `pier serve` never

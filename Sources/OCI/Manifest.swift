@@ -24,10 +24,16 @@ public struct Manifest: Sendable {
         artifactType ?? (kind == .image ? config?.mediaType : nil)
     }
 
-    /// Blobs that must already be in the repository for the manifest to be accepted.
+    /// Blobs that must already be in the repository for the manifest to be accepted: all
+    /// but those clients fetch from elsewhere, as distribution decides it: Docker's foreign
+    /// layers, and OCI's non-distributable layers that name URLs. A layer of another type
+    /// that names URLs must still be pushed (its URLs are a second source, not the only one).
     public var requiredBlobs: [Descriptor] {
         guard kind == .image else { return [] }
-        let layers = layers.filter { $0.urls == nil && !MediaType.nonDistributableLayers.contains($0.mediaType) }
+        let layers = layers.filter { layer in
+            layer.mediaType != MediaType.dockerForeignLayer
+                && !(MediaType.ociNonDistributableLayers.contains(layer.mediaType) && !(layer.urls ?? []).isEmpty)
+        }
         return (config.map { [$0] } ?? []) + layers
     }
 

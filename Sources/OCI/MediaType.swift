@@ -8,13 +8,26 @@ public enum MediaType {
     public static let dockerSchema1Signed = "application/vnd.docker.distribution.manifest.v1+prettyjws"
     public static let ociEmpty = "application/vnd.oci.empty.v1+json"
 
-    /// Layers that clients fetch from elsewhere (Windows base layers); the registry need not hold them.
-    public static let nonDistributableLayers: Set<String> = [
-        "application/vnd.docker.image.rootfs.foreign.diff.tar.gzip",
+    /// Docker's foreign layer: fetched from its URLs, never pushed.
+    public static let dockerForeignLayer = "application/vnd.docker.image.rootfs.foreign.diff.tar.gzip"
+
+    /// OCI's non-distributable layers (deprecated by image-spec 1.1, still pushed).
+    public static let ociNonDistributableLayers: Set<String> = [
         "application/vnd.oci.image.layer.nondistributable.v1.tar",
         "application/vnd.oci.image.layer.nondistributable.v1.tar+gzip",
         "application/vnd.oci.image.layer.nondistributable.v1.tar+zstd",
     ]
+
+    /// The layer types whose `urls` a pushed manifest has checked against
+    /// `validation.manifests.urls`: distribution's (Docker's foreign layer, OCI's tar and
+    /// tar+gzip layers, distributable or not) and their zstd forms, which distribution
+    /// forgets and which would otherwise carry any URL past a deny list.
+    public static let urlCheckedLayers: Set<String> = ociNonDistributableLayers.union([
+        dockerForeignLayer,
+        "application/vnd.oci.image.layer.v1.tar",
+        "application/vnd.oci.image.layer.v1.tar+gzip",
+        "application/vnd.oci.image.layer.v1.tar+zstd",
+    ])
 
     /// Manifest types a registry stores; anything else is refused on PUT.
     public static let manifestTypes: Set<String> = [ociManifest, ociIndex, dockerManifest, dockerManifestList]

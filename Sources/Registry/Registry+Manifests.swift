@@ -62,6 +62,7 @@ extension Registry {
             [digest] + (manifest.config.map { [$0.digest] } ?? []) + (manifest.layers + manifest.manifests).map(\.digest),
             tagging: tags, in: name
         )
+        if checkingReferences { try checkLayerURLs(manifest) }
         if checkingReferences && options.requireBlobs {
             for blob in manifest.requiredBlobs where try await !hasLayer(name, blob.digest) {
                 throw RegistryError(.manifestBlobUnknown, "blob unknown to registry", detail: blob.digest.description)
@@ -111,6 +112,23 @@ extension Registry {
             await publish(ContentEvent(.push, name, object, tag: tag, origin: origin))
         }
         return (StoredManifest(digest: digest, mediaType: manifest.mediaType, bytes: bytes), manifest)
+    }
+
+    /// Refuses a manifest whose layers name URLs `validation.manifests.urls` does not allow,
+    /// or a foreign layer that names none (its bytes would be nowhere), as distribution
+    /// does. A mirror's upstream manifests are not checked: they are the upstream's.
+    private func checkLayerURLs(_ manifest: Manifest) throws(RegistryError) {
+        for layer in manifest.layers where MediaType.urlCheckedLayers.contains(layer.mediaType) {
+            let urls = layer.urls ?? []
+            if layer.mediaType == MediaType.dockerForeignLayer, urls.isEmpty {
+                throw .manifestInvalid("foreign layer \(layer.digest) names no URL to fetch it from")
+            }
+            for url in urls {
+                if let reason = options.manifestURLs.refusal(of: url) {
+                    throw .manifestInvalid("layer \(layer.digest) names the URL \(url.prefix(200)), which is refused: \(reason)")
+                }
+            }
+        }
     }
 
     /// Whether an index child must be in the repository before the index is.

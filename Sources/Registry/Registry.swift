@@ -31,6 +31,8 @@ public final class Registry: ContentStore {
         /// repository; off, a manifest may name blobs pushed later (or never, in a sparse
         /// image that a mirror holds in part).
         public var requireBlobs = true
+        /// `validation.manifests.urls`: the URLs a pushed manifest's layers may name.
+        public var manifestURLs = ManifestURLPolicy.denyAll
         /// `immutabletags`: tags that are never moved or deleted once pushed.
         public var immutableTags: [ImmutableTagRule] = []
         /// `quotas`: bytes each namespace may hold.

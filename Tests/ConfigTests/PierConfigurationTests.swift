@@ -365,4 +365,35 @@ import S3
         let error = #expect(throws: ConfigurationError.self) { try PierConfiguration.load(path: path, environment: [:]) }
         #expect(error?.key == "validation.manifests.indexes.platforms")
     }
+
+    @Test func readsTheURLsPushedLayersMayNameAsDistributionDoes() throws {
+        let path = try file("""
+            version: 0.1
+            validation:
+              manifests:
+                urls:
+                  allow: ['^https?://([^/]+\\.)*example\\.com/']
+                  deny: ['^https?://www\\.example\\.com/']
+            """)
+        let config = try PierConfiguration.load(path: path, environment: [:])
+        #expect(config.manifestURLs.refusal(of: "https://cdn.example.com/layer") == nil)
+        #expect(config.manifestURLs.refusal(of: "https://www.example.com/layer") != nil)
+        #expect(config.manifestURLs.refusal(of: "https://elsewhere.test/layer") != nil)
+        #expect(config.ignoredSettings.isEmpty)
+        // Neither list: no URL; validation.disabled: any, unless its old spelling enabled says otherwise.
+        #expect(try PierConfiguration.load(path: nil, environment: [:]).manifestURLs == .denyAll)
+        let off = try file("version: 0.1\nvalidation:\n  disabled: true\n")
+        #expect(try PierConfiguration.load(path: off, environment: [:]).manifestURLs == .anyHTTPURL)
+        let both = try file("version: 0.1\nvalidation:\n  disabled: true\n  enabled: true\n")
+        #expect(try PierConfiguration.load(path: both, environment: [:]).manifestURLs == .denyAll)
+        // The environment sets a list as distribution's does.
+        let fromEnvironment = try PierConfiguration.load(path: nil, environment: ["REGISTRY_VALIDATION_DISABLED": "true"])
+        #expect(fromEnvironment.manifestURLs == .anyHTTPURL)
+    }
+
+    @Test func refusesAURLPatternThatIsNoRegularExpressionNamingTheKey() throws {
+        let path = try file("version: 0.1\nvalidation:\n  manifests:\n    urls:\n      deny: ['(unclosed']\n")
+        let error = #expect(throws: ConfigurationError.self) { try PierConfiguration.load(path: path, environment: [:]) }
+        #expect(error?.key == "validation.manifests.urls.deny")
+    }
 }

@@ -466,5 +466,7 @@ def test_distributions_full_sample_is_accepted_and_names_only_what_it_ignores(tm
     assert "unknown configuration key" not in out.stderr, out.stderr
     assert "asecretforlocaldevelopment" not in out.stdout and "QWxhZGRpbjpvcGVuIHNlc2FtZQ" not in out.stdout
     # The settings that change nothing here are named, each once.
-    for key in ("health.file", "health.http", "health.tcp", "validation.manifests.urls"):
+    for key in ("health.file", "health.http", "health.tcp"):
         assert out.stderr.count(f"warning: {key} is not supported") == 1, out.stderr
+    # Read and applied, not ignored.
+    assert "validation.manifests.urls" not in out.stderr, out.stderr

@@ -299,3 +299,67 @@ def test_a_percent_encoded_digest_reference_is_served(registry, repo):
     assert r.status_code == 200 and r.content == m.data
     r = registry.get(f"/v2/{repo}/blobs/{m.blobs[0].digest.replace(':', '%3a')}")
     assert r.status_code == 200 and r.content == m.blobs[0].data
+
+
+FOREIGN = "application/vnd.docker.image.rootfs.foreign.diff.tar.gzip"
+
+
+def windows_manifest(registry, repo, urls):
+    """A Docker manifest whose base layer is foreign (as Windows images' were): its bytes
+    are at `urls`, never pushed. The config and the ordinary layer are pushed."""
+    config = images.Blob(images.dumps({"architecture": "amd64", "os": "windows", "rootfs": {"type": "layers", "diff_ids": []}}),
+                         "application/vnd.docker.container.image.v1+json")
+    layer = images.random_layer(docker=True)
+    for blob in (config, layer):
+        assert registry.push_blob(repo, blob).status_code == 201
+    foreign = {"mediaType": FOREIGN, "size": 1024, "digest": "sha256:" + "ab" * 32}
+    if urls is not None:
+        foreign["urls"] = urls
+    return images.dumps({
+        "schemaVersion": 2, "mediaType": "application/vnd.docker.distribution.manifest.v2+json",
+        "config": {"mediaType": config.media_type, "size": len(config.data), "digest": config.digest},
+        "layers": [foreign, {"mediaType": layer.media_type, "size": len(layer.data), "digest": layer.digest}],
+    })
+
+
+@pytest.mark.parametrize("validation, url, accepted", [
+    ({}, "https://mcr.microsoft.com/v2/windows/blobs/x", False),        # neither list: no URL at all
+    ({"manifests": {"urls": {"allow": [r"^https://mcr\.microsoft\.com/"]}}}, "https://mcr.microsoft.com/v2/windows/blobs/x", True),
+    ({"manifests": {"urls": {"allow": [r"^https://mcr\.microsoft\.com/"]}}}, "https://evil.example/x", False),
+    ({"manifests": {"urls": {"allow": ["^https?://"], "deny": [r"\.internal/"]}}}, "http://files.corp.internal/x", False),
+    ({"manifests": {"urls": {"allow": ["^https?://"], "deny": [r"\.internal/"]}}}, "http://files.example/x", True),
+    ({"manifests": {"urls": {"allow": ["."]}}}, "ftp://files.example/x", False),      # http and https only
+    ({"disabled": True}, "http://files.example/x", True),                             # validation off: no lists,
+    ({"disabled": True}, "ftp://files.example/x", False),                             # but http and https only
+])
+def test_foreign_layer_urls_are_held_to_validation_manifests_urls(make_server, server_kind, validation, url, accepted):
+    """distribution's `validation.manifests.urls`: the URLs a pushed manifest may send
+    pullers to. Side by side with distribution 2.8.2, the same manifests are accepted and
+    refused under the same configuration; Pier's refusal is the spec's MANIFEST_INVALID
+    naming the URL."""
+    from harness import Registry
+
+    srv = make_server(server_kind, config={"validation": validation} if validation else None)
+    reg = Registry(srv.url)
+    data = windows_manifest(reg, "e2e/windows", [url])
+    r = reg.put_manifest("e2e/windows", "ltsc", data, "application/vnd.docker.distribution.manifest.v2+json")
+    if accepted:
+        assert r.status_code == 201, r.text
+        assert reg.get_manifest("e2e/windows", "ltsc").content == data
+    else:
+        assert 400 <= r.status_code < 600 and r.status_code != 201, r.text
+        if server_kind == "pier":
+            assert_error(r, 400, "MANIFEST_INVALID")
+            assert url in r.text, r.text
+
+
+def test_a_foreign_layer_without_urls_is_refused(make_server, server_kind):
+    from harness import Registry
+
+    srv = make_server(server_kind, config={"validation": {"manifests": {"urls": {"allow": ["^https://"]}}}})
+    reg = Registry(srv.url)
+    r = reg.put_manifest("e2e/windows", "none", windows_manifest(reg, "e2e/windows", None),
+                         "application/vnd.docker.distribution.manifest.v2+json")
+    assert 400 <= r.status_code < 600, r.text
+    if server_kind == "pier":
+        assert_error(r, 400, "MANIFEST_INVALID")

@@ -67,6 +67,19 @@ import Testing
         let manifest = try Manifest.parse(bytes, contentType: MediaType.dockerManifest)
         #expect(manifest.requiredBlobs.map(\.digest.description) == [Self.digest])
     }
+
+    /// As distribution: a non-distributable OCI layer is fetched elsewhere only when it
+    /// names URLs; without, or for any other layer type, the blob must be pushed.
+    @Test func aNonDistributableLayerNeedsNoBlobOnlyWithURLs() throws {
+        func required(_ layer: String) throws -> [String] {
+            let bytes = Array(#"{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","config":{"mediaType":"application/vnd.oci.image.config.v1+json","digest":"\#(Self.digest)","size":2},"layers":[\#(layer)]}"#.utf8)
+            return try Manifest.parse(bytes, contentType: MediaType.ociManifest).requiredBlobs.map(\.digest.description)
+        }
+        let nondistributable = "application/vnd.oci.image.layer.nondistributable.v1.tar+gzip"
+        #expect(try required(#"{"mediaType":"\#(nondistributable)","digest":"\#(Self.other)","size":9,"urls":["https://a/b"]}"#) == [Self.digest])
+        #expect(try required(#"{"mediaType":"\#(nondistributable)","digest":"\#(Self.other)","size":9}"#) == [Self.digest, Self.other])
+        #expect(try required(#"{"mediaType":"application/vnd.oci.image.layer.v1.tar","digest":"\#(Self.other)","size":9,"urls":["https://a/b"]}"#) == [Self.digest, Self.other])
+    }
 }
 
 /// A manifest that means two things to two parsers is refused.

@@ -1,0 +1,72 @@
+/// Which URLs a pushed manifest's layers may name (`validation.manifests.urls`).
+///
+/// A layer's `urls` send clients elsewhere for its bytes: containerd and Docker fetch a
+/// foreign layer from the first URL that answers, from inside the network they run in. A
+/// registry that accepts any URL lets whoever may push point every puller at any host, so
+/// distribution accepts none unless told otherwise, and so does Pier: `allow` and `deny`
+/// are regular expressions (matched anywhere in the URL, as Go's `MatchString`), a URL
+/// must match some `allow` entry (when there are any) and no `deny` entry, and it must be
+/// `http` or `https` with a host and without a fragment. `validation.disabled: true` drops
+/// the lists, not that last rule, as in distribution.
+public struct ManifestURLPolicy: Sendable, Equatable {
+    /// Why a configured expression cannot be used.
+    public struct InvalidPattern: Error, Equatable {
+        public let pattern: String
+        public let reason: String
+    }
+
+    enum Rule: Sendable, Equatable {
+        /// Neither list configured: no URL (distribution's default).
+        case none
+        /// `validation.disabled`: any http or https URL.
+        case any
+        /// The patterns as configured, each compiled where it is used: a `Regex` made at
+        /// run time is not `Sendable`.
+        case lists(allow: [String], deny: [String])
+    }
+
+    let rule: Rule
+
+    /// No URL at all: distribution's default, with neither list set.
+    public static let denyAll = ManifestURLPolicy(rule: .none)
+    /// Any http or https URL (`validation.disabled: true`).
+    public static let anyHTTPURL = ManifestURLPolicy(rule: .any)
+
+    private init(rule: Rule) {
+        self.rule = rule
+    }
+
+    /// The policy of these lists; both empty is ``denyAll``, as in distribution. Throws
+    /// naming the first pattern that does not compile.
+    public init(allow: [String], deny: [String]) throws(InvalidPattern) {
+        for pattern in allow + deny {
+            do {
+                _ = try Regex(pattern)
+            } catch {
+                throw InvalidPattern(pattern: pattern, reason: "\(error)")
+            }
+        }
+        rule = allow.isEmpty && deny.isEmpty ? .none : .lists(allow: allow, deny: deny)
+    }
+
+    /// Why `url` may not be named by a pushed layer; nil when it may.
+    public func refusal(of url: String) -> String? {
+        if rule == .none { return "no URL is accepted unless validation.manifests.urls.allow names it" }
+        if url.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7F }) { return "it holds a control character" }
+        let lowered = url.lowercased()
+        guard let scheme = ["http://", "https://"].first(where: lowered.hasPrefix),
+              let host = url.dropFirst(scheme.count).split(separator: "/", maxSplits: 1, omittingEmptySubsequences: false).first,
+              !host.isEmpty
+        else { return "only http and https URLs with a host are accepted" }
+        if let hash = url.firstIndex(of: "#"), url.index(after: hash) != url.endIndex { return "it has a fragment" }
+        guard case .lists(let allow, let deny) = rule else { return nil }
+        if !allow.isEmpty, !allow.contains(where: { Self.matches($0, url) }) { return "it matches no validation.manifests.urls.allow entry" }
+        if let pattern = deny.first(where: { Self.matches($0, url) }) { return "it matches the validation.manifests.urls.deny entry \(pattern)" }
+        return nil
+    }
+
+    private static func matches(_ pattern: String, _ url: String) -> Bool {
+        guard let regex = try? Regex(pattern) else { return false }
+        return (try? regex.firstMatch(in: url)) != nil
+    }
+}
