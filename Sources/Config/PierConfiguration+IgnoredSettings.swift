@@ -35,9 +35,6 @@ extension PierConfiguration {
         if read.hasKey("reporting") {
             note("reporting", "bugsnag and newrelic reporting are not supported; http.debug.prometheus serves metrics")
         }
-        for check in ["health.file", "health.http", "health.tcp"] where read.hasKey(check) {
-            note(check, "only the storage driver's health check (health.storagedriver) is supported")
-        }
         if try read.string("log.formatter")?.lowercased() == "logstash" {
             note("log.formatter", "logstash is written as json")
         }

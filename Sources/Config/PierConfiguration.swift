@@ -116,6 +116,12 @@ public struct PierConfiguration: Sendable {
     public var indexChildren: Registry.Options.IndexChildren = .all
     /// `validation.manifests.blobs`: whether a pushed manifest's blobs must be present.
     public var requireManifestBlobs = true
+    /// `health`: the periodic checks that, while one fails, answer every request with 503.
+    public var healthChecks: [HealthCheckSetting] = []
+
+    /// The storage driver's name as distribution spells it (`storagedriver_<name>` checks).
+    var storageDriverName: String { s3 == nil ? "filesystem" : "s3aws" }
+
     /// `validation.manifests.urls`: the URLs pushed layers may name (none by default).
     public var manifestURLs = ManifestURLPolicy.denyAll
     /// The effective configuration as YAML, secrets masked, for `pier config check`. Written
@@ -181,6 +187,8 @@ public struct PierConfiguration: Sendable {
         try config.apply(tree)
         try config.applyValidation(tree)
         try config.applyStorage(tree, environment: environment)
+        // After the storage: the driver's check is named after it.
+        try config.applyHealth(tree)
         config.effective = EffectiveTree(tree: tree)
         config.unknownKeys = tree.unknownKeys()
         config.ignoredSettings = try Self.ignoredSettings(tree)

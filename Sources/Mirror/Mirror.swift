@@ -100,4 +100,8 @@ public final class Mirror: ContentStore {
     public func checkHealth() async throws {
         try await local.checkHealth()
     }
+
+    public func checkReachable() async throws {
+        try await local.checkReachable()
+    }
 }

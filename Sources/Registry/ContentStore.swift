@@ -97,4 +97,8 @@ public protocol ContentStore: Sendable {
 
     /// Proves the content's store works (`/debug/health`); throws what failed.
     func checkHealth() async throws
+
+    /// Proves the store answers, without writing (`health.storagedriver`, which takes the
+    /// instance out of rotation when it fails: a full disk must not stop pulls too).
+    func checkReachable() async throws
 }

@@ -143,6 +143,11 @@ public final class Registry: ContentStore {
         }
     }
 
+    public func checkReachable() async throws {
+        // distribution lists "/" too; a store nothing was written to yet answers nil.
+        _ = try await driver.list("/")
+    }
+
     static func tagKey(_ name: RepositoryName, _ tag: Tag) -> String { name.value + ":" + tag.value }
     static func revisionKey(_ name: RepositoryName, _ digest: Digest) -> String { name.value + "@" + digest.description }
 

@@ -18,6 +18,8 @@ struct DebugResponder: HTTPResponder {
     let logger: Logger
     /// Where Prometheus metrics are served, with the collector that renders them.
     let metrics: (path: String, collector: PrometheusCollectorRegistry)?
+    /// `health`'s periodic checks, whose failures this endpoint names.
+    var health: HealthMonitor? = nil
 
     func respond(to request: Request, context: Context) async throws -> Response {
         let path = request.pathWithoutQuery
@@ -33,6 +35,10 @@ struct DebugResponder: HTTPResponder {
         guard path == "/debug/health" else {
             return RegistryError(.unsupported, "no such endpoint", detail: String(path.prefix(200)), status: 404)
                 .response(for: request.method)
+        }
+        if let failing = health?.failing, !failing.isEmpty {
+            let detail = failing.map { "\($0.name): \($0.reason)" }.joined(separator: "; ")
+            return RegistryError(.unavailable, "health checks are failing", detail: detail).response(for: request.method)
         }
         do {
             try await registry.checkHealth()

@@ -3,6 +3,7 @@ import Auth
 import Hummingbird
 import HTTPTypes
 import IndexAPI
+import OCI
 import RegistryAPI
 import Web
 
@@ -25,6 +26,8 @@ struct FrontDispatcher: HTTPResponder {
     let accessLog: AccessLog?
     /// Whose forwarding header names the client in the access log (`http.trustedproxies`).
     var trustedProxies = TrustedProxies.none
+    /// distribution's `health` checks: while one fails, every request but ACME's gets 503.
+    var health: HealthMonitor? = nil
     /// `http.headers`, added to every response.
     let extraHeaders: HTTPFields
     let metrics = HTTPMetrics()
@@ -72,6 +75,11 @@ struct FrontDispatcher: HTTPResponder {
         if let acmeChallenges, let response = acmeChallenges.response(to: request) {
             route = "acme"
             return response
+        }
+        if let health, !health.isHealthy {
+            route = "unhealthy"
+            return RegistryError(.unavailable, "service unavailable", detail: "health check failed: please see /debug/health")
+                .response(for: request.method)
         }
         if let tokenEndpoint, path.utf8.elementsEqual(tokenEndpoint.path.utf8) {
             route = "token"

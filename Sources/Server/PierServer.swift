@@ -125,6 +125,7 @@ public struct PierServer: Sendable {
                 metadata: ["port": "\(configuration.port)", "hosts": "\(acme.settings.hosts.joined(separator: ","))"]
             )
         }
+        let health = configuration.healthChecks.isEmpty ? nil : HealthMonitor(settings: configuration.healthChecks, store: content.store)
         let indexAPI = index.map { IndexResponder(
             index: $0, access: access, logins: parts.logins, registry: registry, webhooks: webhooks,
             pathPrefix: configuration.pathPrefix, logger: logger
@@ -158,6 +159,7 @@ public struct PierServer: Sendable {
                 acmeChallenges: acme?.challenges,
                 accessLog: accessLog,
                 trustedProxies: configuration.trustedProxies,
+                health: health,
                 extraHeaders: headers
             )
         }
@@ -252,7 +254,7 @@ public struct PierServer: Sendable {
         }
         if let debug = configuration.debugAddress {
             let debugApp = Application(
-                responder: DebugResponder(registry: content.store, logger: logger, metrics: metrics),
+                responder: DebugResponder(registry: content.store, logger: logger, metrics: metrics, health: health),
                 configuration: .init(address: .hostname(debug.host, port: debug.port)),
                 logger: logger
             )
@@ -273,6 +275,7 @@ public struct PierServer: Sendable {
         let hooks = Task { await webhooks?.run() }
         let certificates = Task { await acme?.run() }
         let watching = Task { await certificateFiles?.watch(every: .seconds(10), logger: logger) }
+        let checking = Task { await health?.run(logger: logger) }
         let hangups = Task { await Self.reloadOnHangup(hangupSignals, certificateFiles, logger: logger) }
         var failure: (any Error)?
         do { try await ServiceGroup(configuration: group).run() } catch { failure = error }
@@ -283,8 +286,11 @@ public struct PierServer: Sendable {
         hooks.cancel()
         certificates.cancel()
         watching.cancel()
+        checking.cancel()
         hangups.cancel()
         await hooks.value
+        // A storage check must be done before the driver is shut down.
+        await checking.value
         // The purge uses the storage driver, which is shut down after this returns.
         await purger.value
         await collecting.value

@@ -327,7 +327,7 @@ import S3
             """)
         #expect(config.logFormat == .json)
         #expect(config.ignoredSettings.map(\.key) == [
-            "redis", "storage.s3.keyid", "middleware", "log.hooks", "health.file", "log.formatter",
+            "redis", "storage.s3.keyid", "middleware", "log.hooks", "log.formatter",
         ])
         #expect(config.ignoredSettings.allSatisfy { !$0.reason.isEmpty })
         #expect(try PierConfiguration.load(path: nil, environment: [:]).ignoredSettings.isEmpty)
@@ -395,5 +395,52 @@ import S3
         let path = try file("version: 0.1\nvalidation:\n  manifests:\n    urls:\n      deny: ['(unclosed']\n")
         let error = #expect(throws: ConfigurationError.self) { try PierConfiguration.load(path: path, environment: [:]) }
         #expect(error?.key == "validation.manifests.urls.deny")
+    }
+
+    @Test func readsDistributionsHealthChecksWithItsNamesAndDefaults() throws {
+        let path = try file("""
+            version: 0.1
+            health:
+              storagedriver:
+                enabled: true
+                interval: 5s
+                threshold: 3
+              file:
+                - file: /srv/maintenance
+              http:
+                - uri: http://token.internal/health
+                  headers:
+                    Authorization: [Basic QWxhZGRpbjpvcGVuIHNlc2FtZQ==]
+                  timeout: 3s
+                  threshold: 2
+              tcp:
+                - addr: redis:6379
+                  interval: 30s
+            """)
+        let checks = try PierConfiguration.load(path: path, environment: [:]).healthChecks
+        #expect(checks.map(\.name) == ["storagedriver_filesystem", "/srv/maintenance", "http://token.internal/health", "redis:6379"])
+        #expect(checks[0].probe == .storage && checks[0].interval == .seconds(5) && checks[0].threshold == 3)
+        #expect(checks[1].probe == .file(path: "/srv/maintenance") && checks[1].interval == .seconds(10) && checks[1].threshold == 1)
+        #expect(checks[2].probe == .http(
+            url: "http://token.internal/health", headers: ["Authorization": ["Basic QWxhZGRpbjpvcGVuIHNlc2FtZQ=="]], statusCode: 200, timeout: .seconds(3)
+        ))
+        #expect(checks[2].threshold == 2)
+        // No timeout: the interval, so a check never outlives its turn.
+        #expect(checks[3].probe == .tcp(address: "redis:6379", timeout: .seconds(30)))
+        #expect(try PierConfiguration.load(path: nil, environment: [:]).healthChecks.isEmpty)
+        let environment = ["REGISTRY_HEALTH_STORAGEDRIVER_ENABLED": "true", "REGISTRY_STORAGE": "s3", "REGISTRY_STORAGE_S3_BUCKET": "b",
+                           "REGISTRY_STORAGE_S3_REGION": "us-east-1"]
+        #expect(try PierConfiguration.load(path: nil, environment: environment).healthChecks.map(\.name) == ["storagedriver_s3aws"])
+    }
+
+    @Test(arguments: [
+        ("health:\n  http:\n    - uri: ftp://x/\n", "health.http[0].uri"),
+        ("health:\n  tcp:\n    - addr: redis\n", "health.tcp[0].addr"),
+        ("health:\n  file:\n    - interval: 5s\n", "health.file[0].file"),
+    ])
+    func refusesAHealthCheckItCannotRunNamingTheKey(_ text: String, _ key: String) throws {
+        let path = try file("version: 0.1\n" + text)
+        let error = #expect(throws: ConfigurationError.self) { try PierConfiguration.load(path: path, environment: [:]) }
+        #expect(error?.key == key)
     }
 }

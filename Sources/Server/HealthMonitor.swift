@@ -1,0 +1,167 @@
+import AsyncHTTPClient
+import Config
+import Foundation
+import Logging
+import Metrics
+import NIOCore
+import NIOPosix
+import Registry
+import Synchronization
+
+/// distribution's periodic health checks (`health`), and whether the registry's port
+/// answers while one of them fails.
+///
+/// Each check runs on its own schedule from start (distribution waits one interval for the
+/// first result; a maintenance file present at start should drain at once). A check fails
+/// after `threshold` failures in a row and passes again at its first success. While any
+/// fails, every request on the registry's listeners but ACME's answers 503 `UNAVAILABLE`,
+/// as distribution's health handler does, and `/debug/health` names the failing checks.
+/// The request path reads one atomic flag.
+final class HealthMonitor: Sendable {
+    /// A configured check with the probe that runs it.
+    struct Check: Sendable {
+        let setting: HealthCheckSetting
+        let probe: @Sendable () async throws -> Void
+    }
+
+    private struct State {
+        var failuresInARow: [String: Int] = [:]
+        var failing: [String: String] = [:]
+    }
+
+    let checks: [Check]
+    private let state = Mutex(State())
+    private let unhealthy = Atomic<Bool>(false)
+    private let failingGauge = Gauge(label: "pier_health_checks_failing")
+
+    init(checks: [Check]) {
+        self.checks = checks
+    }
+
+    /// The checks of `settings`, probing `store` for the storage driver's.
+    convenience init(settings: [HealthCheckSetting], store: any ContentStore) {
+        self.init(checks: settings.map { Check(setting: $0, probe: Self.probe(for: $0.probe, interval: $0.interval, store: store)) })
+    }
+
+    /// Whether every check passes: read on every request.
+    var isHealthy: Bool { !unhealthy.load(ordering: .relaxed) }
+
+    /// The failing checks by name, with why, in name order.
+    var failing: [(name: String, reason: String)] {
+        state.withLock { $0.failing.sorted { $0.key < $1.key }.map { (name: $0.key, reason: $0.value) } }
+    }
+
+    /// Records one run of the check `name`; returns whether it changed between passing
+    /// and failing (and so is worth a log line).
+    @discardableResult
+    func record(_ name: String, threshold: Int, failure: String?) -> Bool {
+        let (changed, count) = state.withLock { state -> (Bool, Int) in
+            let wasFailing = state.failing[name] != nil
+            if let failure {
+                let inARow = state.failuresInARow[name, default: 0] + 1
+                state.failuresInARow[name] = inARow
+                if inARow >= threshold { state.failing[name] = failure }
+            } else {
+                state.failuresInARow[name] = 0
+                state.failing[name] = nil
+            }
+            return (wasFailing != (state.failing[name] != nil), state.failing.count)
+        }
+        unhealthy.store(count > 0, ordering: .relaxed)
+        failingGauge.record(count)
+        return changed
+    }
+
+    /// Runs every check on its schedule until cancelled.
+    func run(logger: Logger) async {
+        await withDiscardingTaskGroup { group in
+            for check in checks {
+                group.addTask { [self] in
+                    while !Task.isCancelled {
+                        let failure: String?
+                        do {
+                            try await check.probe()
+                            failure = nil
+                        } catch {
+                            failure = "\(error)"
+                        }
+                        if record(check.setting.name, threshold: check.setting.threshold, failure: failure) {
+                            if let failure {
+                                logger.error("health check failing: the registry answers 503 until it passes", metadata: [
+                                    "check": "\(check.setting.name)", "reason": "\(failure)",
+                                ])
+                            } else {
+                                logger.info("health check passing again", metadata: ["check": "\(check.setting.name)"])
+                            }
+                        }
+                        try? await Task.sleep(for: check.setting.interval)
+                    }
+                }
+            }
+        }
+    }
+
+    /// Why a probe failed, in the words `/debug/health` shows.
+    struct ProbeFailure: Error, CustomStringConvertible {
+        let description: String
+    }
+
+    /// The probe of one check; none runs longer than its timeout (the interval for the
+    /// storage and file checks).
+    static func probe(for probe: HealthCheckSetting.Probe, interval: Duration, store: any ContentStore) -> @Sendable () async throws -> Void {
+        switch probe {
+        case .storage:
+            return { try await within(interval, "the storage driver did not answer") { try await store.checkReachable() } }
+        case .file(let path):
+            return {
+                // As distribution: any answer but "no such file" counts as the file being there.
+                var info = stat()
+                if stat(path, &info) == 0 || errno != ENOENT { throw ProbeFailure(description: "file exists") }
+            }
+        case .http(let url, let headers, let statusCode, let timeout):
+            return {
+                var request = HTTPClientRequest(url: url)
+                for (name, values) in headers { for value in values { request.headers.add(name: name, value: value) } }
+                let response: HTTPClientResponse
+                do {
+                    response = try await HTTPClient.shared.execute(request, timeout: TimeAmount(timeout))
+                } catch {
+                    throw ProbeFailure(description: "error while checking \(url): \(error)")
+                }
+                // The body is not wanted; it is drained so the connection can be reused.
+                _ = try? await response.body.collect(upTo: 1 << 20)
+                guard Int(response.status.code) == statusCode else {
+                    throw ProbeFailure(description: "downstream service returned unexpected status: \(response.status.code)")
+                }
+            }
+        case .tcp(let address, let timeout):
+            return {
+                guard let colon = address.lastIndex(of: ":"), let port = Int(address[address.index(after: colon)...]) else {
+                    throw ProbeFailure(description: "\(address) is not host:port")
+                }
+                let host = String(address[..<colon]).trimmingCharacters(in: CharacterSet(charactersIn: "[]"))
+                do {
+                    let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+                        .connectTimeout(TimeAmount(timeout))
+                        .connect(host: host, port: port).get()
+                    try? await channel.close()
+                } catch {
+                    throw ProbeFailure(description: "connection to \(address) failed: \(error)")
+                }
+            }
+        }
+    }
+
+    /// Runs `body`, failing with `reason` when it takes longer than `limit`.
+    private static func within(_ limit: Duration, _ reason: String, _ body: @escaping @Sendable () async throws -> Void) async throws {
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { try await body() }
+            group.addTask {
+                try await Task.sleep(for: limit)
+                throw ProbeFailure(description: reason)
+            }
+            defer { group.cancelAll() }
+            try await group.next()
+        }
+    }
+}

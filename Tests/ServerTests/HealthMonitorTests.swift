@@ -1,0 +1,88 @@
+import Config
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import Logging
+import NIOCore
+import NIOPosix
+import Registry
+import RegistryAPI
+import TestSupport
+import Testing
+@testable import Server
+
+/// distribution's `health` checks: when a check counts as failing, what the registry's
+/// port answers meanwhile, and what each kind of probe proves.
+@Suite struct HealthMonitorTests {
+    let store = Registry(driver: InMemoryDriver())
+
+    @Test func aCheckFailsAfterItsThresholdInARowAndPassesAtItsFirstSuccess() {
+        let monitor = HealthMonitor(checks: [])
+        #expect(monitor.isHealthy)
+        #expect(!monitor.record("redis:6379", threshold: 3, failure: "refused"))
+        #expect(!monitor.record("redis:6379", threshold: 3, failure: "refused"))
+        #expect(monitor.isHealthy)
+        // A success between failures starts the count again.
+        monitor.record("redis:6379", threshold: 3, failure: nil)
+        monitor.record("redis:6379", threshold: 3, failure: "refused")
+        monitor.record("redis:6379", threshold: 3, failure: "refused")
+        #expect(monitor.isHealthy)
+        #expect(monitor.record("redis:6379", threshold: 3, failure: "refused"))
+        #expect(!monitor.isHealthy)
+        #expect(monitor.failing.map(\.name) == ["redis:6379"])
+        // Two failing: healthy again only when both pass.
+        #expect(monitor.record("/maintenance", threshold: 1, failure: "file exists"))
+        #expect(monitor.record("redis:6379", threshold: 3, failure: nil))
+        #expect(!monitor.isHealthy)
+        #expect(monitor.record("/maintenance", threshold: 1, failure: nil))
+        #expect(monitor.isHealthy && monitor.failing.isEmpty)
+    }
+
+    @Test func theFileCheckFailsWhileTheFileExists() async throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("pier-drain-\(UUID().uuidString)").path
+        let probe = HealthMonitor.probe(for: .file(path: path), interval: .seconds(1), store: store)
+        try await probe()
+        #expect(FileManager.default.createFile(atPath: path, contents: nil))
+        await #expect(throws: HealthMonitor.ProbeFailure.self) { try await probe() }
+        try FileManager.default.removeItem(atPath: path)
+        try await probe()
+    }
+
+    @Test func theTCPCheckPassesWhileSomethingListens() async throws {
+        let server = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            .bind(host: "127.0.0.1", port: 0).get()
+        let port = try #require(server.localAddress?.port)
+        let probe = HealthMonitor.probe(for: .tcp(address: "127.0.0.1:\(port)", timeout: .seconds(5)), interval: .seconds(5), store: store)
+        try await probe()
+        try await server.close()
+        await #expect(throws: HealthMonitor.ProbeFailure.self) { try await probe() }
+    }
+
+    @Test func theStorageCheckListsTheStoreWithoutWriting() async throws {
+        try await HealthMonitor.probe(for: .storage, interval: .seconds(5), store: store)()
+    }
+
+    @Test func whileACheckFailsEveryRequestButACMEsIsUnavailable() async throws {
+        let monitor = HealthMonitor(checks: [])
+        let api = RegistryResponder(registry: store, logger: Logger(label: "test"), settings: .init())
+        var dispatcher = FrontDispatcher(registryAPI: api, tokenEndpoint: nil, indexAPI: nil, acmeChallenges: nil, accessLog: nil, extraHeaders: [:])
+        dispatcher.health = monitor
+        try await Application(responder: dispatcher).test(.router) { client in
+            try await client.execute(uri: "/v2/", method: .get) { response in
+                #expect(response.status == .ok)
+            }
+            monitor.record("/maintenance", threshold: 1, failure: "file exists")
+            for uri in ["/v2/", "/v2/a/manifests/latest", "/"] {
+                try await client.execute(uri: uri, method: .get) { response in
+                    #expect(response.status == .serviceUnavailable)
+                    #expect(String(buffer: response.body).contains("UNAVAILABLE"))
+                }
+            }
+            monitor.record("/maintenance", threshold: 1, failure: nil)
+            try await client.execute(uri: "/v2/", method: .get) { response in
+                #expect(response.status == .ok)
+            }
+        }
+    }
+}
