@@ -8,7 +8,8 @@ import X509
 /// What an attacker can hand the authentication layer: `Authorization: Basic` values,
 /// htpasswd files, token scopes, and bearer tokens, both arbitrary text and well-signed
 /// tokens with arbitrary claims (the fuzzer cannot forge a signature, so the claims checks
-/// behind it are reached by signing what it writes). The first byte picks which.
+/// behind it are reached by signing what it writes); and what a script hands `htpasswd`'s
+/// command line. The first byte picks which (0xF0 and above: the command line).
 @main
 enum AuthFuzz {
     static func main() { FuzzDriver.run(checkInput) }
@@ -30,6 +31,18 @@ enum AuthFuzz {
     static func check(_ bytes: [UInt8]) {
         let body = Array(bytes.dropFirst())
         let text = String(decoding: body, as: UTF8.self)
+        if let first = bytes.first, first >= 0xF0 {
+            // NUL-separated arguments; a parsed command line names a user it can write.
+            let arguments = body.split(separator: 0, omittingEmptySubsequences: false).map { String(decoding: $0, as: UTF8.self) }
+            if let command = try? HtpasswdCommandLine(parsing: arguments) {
+                precondition(!command.user.isEmpty && !command.user.contains(":") && (4...17).contains(command.cost))
+                precondition((command.file == nil) == (command.operation == .print))
+                var file = HtpasswdFile()
+                file.set(user: command.user, hash: "$2y$10$x")
+                precondition(HtpasswdFile(parsing: file.text).hash(for: command.user) == "$2y$10$x", "a user name does not read back")
+            }
+            return
+        }
         switch (bytes.first ?? 0) % 4 {
         case 0:
             // Rewriting a file (`pier user add`) must keep every entry it read.

@@ -105,13 +105,11 @@ public struct HtpasswdFile: Sendable, Equatable {
         !user.isEmpty && user.count <= 255 && !user.contains { $0 == ":" || $0.isNewline || $0.isWhitespace }
     }
 
-    /// A bcrypt hash's cost (`$2y$05$…` → 5); nil for other hashes and costs bcrypt refuses.
+    /// A bcrypt hash's cost (`$2y$05$…` → 5); nil for anything but a well-formed bcrypt
+    /// hash.
     static func bcryptCost(of hash: String) -> Int? {
         guard isBcrypt(hash) else { return nil }
-        let digits = hash.utf8.dropFirst(4).prefix(2)
-        guard digits.count == 2, hash.utf8.dropFirst(6).first == UInt8(ascii: "$"),
-              let cost = Int(String(decoding: digits, as: UTF8.self)), (4...31).contains(cost) else { return nil }
-        return cost
+        return Int(String(decoding: hash.utf8.dropFirst(4).prefix(2), as: UTF8.self))
     }
 
     /// The highest bcrypt cost among the entries; nil when none is bcrypt.
@@ -119,8 +117,31 @@ public struct HtpasswdFile: Sendable, Equatable {
         entries.compactMap { Self.bcryptCost(of: $0.hash) }.max()
     }
 
+    /// Users whose bcrypt cost is above `cost`.
+    public func users(costlierThan cost: Int) -> [String] {
+        entries.filter { (Self.bcryptCost(of: $0.hash) ?? 0) > cost }.map(\.user)
+    }
+
+    /// Whether `hash` is a whole bcrypt hash: `$2a$`, `$2b$` or `$2y$`, a cost of 4 to 31,
+    /// `$`, and 53 characters of bcrypt's alphabet. A hash with the prefix and anything
+    /// else is no bcrypt: the C implementation refuses it before any round, so checking it
+    /// would answer at once and tell that its user exists.
     static func isBcrypt(_ hash: String) -> Bool {
-        hash.hasPrefix("$2y$") || hash.hasPrefix("$2a$") || hash.hasPrefix("$2b$")
+        let bytes = Array(hash.utf8)
+        guard bytes.count == 60, bytes[0] == UInt8(ascii: "$"), bytes[1] == UInt8(ascii: "2"),
+              [UInt8(ascii: "a"), UInt8(ascii: "b"), UInt8(ascii: "y")].contains(bytes[2]), bytes[3] == UInt8(ascii: "$"),
+              bytes[6] == UInt8(ascii: "$"),
+              let cost = Int(String(decoding: bytes[4..<6], as: UTF8.self)), (4...31).contains(cost)
+        else { return false }
+        return bytes[7...].allSatisfy { byte in
+            switch byte {
+            case UInt8(ascii: "."), UInt8(ascii: "/"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "a")...UInt8(ascii: "z"),
+                 UInt8(ascii: "0")...UInt8(ascii: "9"):
+                true
+            default:
+                false
+            }
+        }
     }
 
     /// Whether ``verify(_:hash:)`` can check a password against `hash`.

@@ -65,6 +65,11 @@ public final class HtpasswdStore: Sendable {
     /// The decoy's cost when the file holds no bcrypt hash, and the least it costs beside a
     /// ``CredentialDirectory``: the cost `pier user` and the index write.
     static let defaultDecoyCost = 10
+    /// The most a decoy costs (about a quarter of a second of one core): one line of cost
+    /// 17, or 31, in the file must not make every unknown user's login cost seconds, or
+    /// days. Users above it are named at load: their logins take longer than an unknown
+    /// user's.
+    public static let maximumDecoyCost = 12
 
     /// The cost an unknown user of the file costs now.
     var decoyCost: Int { state.withLock { $0.decoyCost } }
@@ -86,16 +91,30 @@ public final class HtpasswdStore: Sendable {
     private let onReload: @Sendable (HtpasswdFile) -> Void
     private let onUnreadable: @Sendable (String) -> Void
     private let passwordChecks = Counter(label: "pier_auth_password_checks_total")
+    private let verify: @Sendable (_ password: String, _ hash: String) -> Bool
 
     /// - Parameters:
     ///   - onReload: told each file read, so its unusable entries can be named.
     ///   - onUnreadable: told why, when the file changed and cannot be read: every login then
     ///     fails, and the log is the only place that can say why.
-    public init(
+    public convenience init(
         path: String, cacheLifetime: Duration = .seconds(300), cacheCapacity: Int = 10_000,
         onReload: @escaping @Sendable (HtpasswdFile) -> Void = { _ in },
         onUnreadable: @escaping @Sendable (String) -> Void = { _ in }
     ) {
+        self.init(
+            path: path, cacheLifetime: cacheLifetime, cacheCapacity: cacheCapacity, onReload: onReload, onUnreadable: onUnreadable,
+            verify: HtpasswdFile.verify
+        )
+    }
+
+    /// - Parameter verify: checks a password against a hash; tests count its calls.
+    init(
+        path: String, cacheLifetime: Duration, cacheCapacity: Int,
+        onReload: @escaping @Sendable (HtpasswdFile) -> Void, onUnreadable: @escaping @Sendable (String) -> Void,
+        verify: @escaping @Sendable (String, String) -> Bool
+    ) {
+        self.verify = verify
         self.path = path
         self.cacheLifetime = cacheLifetime
         self.cacheCapacity = cacheCapacity
@@ -212,9 +231,9 @@ public final class HtpasswdStore: Sendable {
         let known = inFile ?? fromDirectory
         let hash = known.flatMap { HtpasswdFile.isReadable($0) ? $0 : nil } ?? Self.decoyHash(cost: decoyCost)
         let matches = (try? await NIOThreadPool.singleton.runIfActive {
-            let matches = HtpasswdFile.verify(password, hash: hash)
+            let matches = self.verify(password, hash)
             for cost in Self.paddingCosts(for: hash, decoyCost: decoyCost) {
-                _ = HtpasswdFile.verify(password, hash: Self.decoyHash(cost: cost))
+                _ = self.verify(password, Self.decoyHash(cost: cost))
             }
             return matches
         }) ?? false
@@ -274,7 +293,7 @@ public final class HtpasswdStore: Sendable {
         let file = HtpasswdFile(parsing: text)
         state.withLock { state in
             state.file = file
-            state.decoyCost = file.dearestCost ?? Self.defaultDecoyCost
+            state.decoyCost = min(file.dearestCost ?? Self.defaultDecoyCost, Self.maximumDecoyCost)
             state.stamp = stamp
             state.verified.removeAll()
         }

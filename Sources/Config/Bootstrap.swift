@@ -317,6 +317,12 @@ public struct Bootstrap: Sendable {
             for user in file.weak {
                 logger.warning("htpasswd user logs in with a weak MD5 or SHA-1 hash: set a bcrypt password (pier user passwd)", metadata: ["path": "\(path)", "user": "\(user)"])
             }
+            for user in file.users(costlierThan: HtpasswdStore.maximumDecoyCost) {
+                logger.warning(
+                    "htpasswd user's bcrypt cost is above \(HtpasswdStore.maximumDecoyCost): each login costs more than an unknown user's, which tells that the user exists",
+                    metadata: ["path": "\(path)", "user": "\(user)"]
+                )
+            }
         }, onUnreadable: { [logger] reason in
             logger.error("htpasswd file cannot be read: every login fails until it can", metadata: ["reason": "\(reason)"])
         })

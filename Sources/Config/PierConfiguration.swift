@@ -119,8 +119,9 @@ public struct PierConfiguration: Sendable {
     /// `health`: the periodic checks that, while one fails, answer every request with 503.
     public var healthChecks: [HealthCheckSetting] = []
 
-    /// The storage driver's name as distribution spells it (`storagedriver_<name>` checks).
-    var storageDriverName: String { s3 == nil ? "filesystem" : "s3aws" }
+    /// The storage driver's name as distribution spells it in `storagedriver_<name>`: the
+    /// configuration's key, and Pier reads S3 only under `s3`.
+    var storageDriverName: String { s3 == nil ? "filesystem" : "s3" }
 
     /// `validation.manifests.urls`: the URLs pushed layers may name (none by default).
     public var manifestURLs = ManifestURLPolicy.denyAll

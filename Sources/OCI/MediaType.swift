@@ -18,17 +18,6 @@ public enum MediaType {
         "application/vnd.oci.image.layer.nondistributable.v1.tar+zstd",
     ]
 
-    /// The layer types whose `urls` a pushed manifest has checked against
-    /// `validation.manifests.urls`: distribution's (Docker's foreign layer, OCI's tar and
-    /// tar+gzip layers, distributable or not) and their zstd forms, which distribution
-    /// forgets and which would otherwise carry any URL past a deny list.
-    public static let urlCheckedLayers: Set<String> = ociNonDistributableLayers.union([
-        dockerForeignLayer,
-        "application/vnd.oci.image.layer.v1.tar",
-        "application/vnd.oci.image.layer.v1.tar+gzip",
-        "application/vnd.oci.image.layer.v1.tar+zstd",
-    ])
-
     /// Manifest types a registry stores; anything else is refused on PUT.
     public static let manifestTypes: Set<String> = [ociManifest, ociIndex, dockerManifest, dockerManifestList]
 

@@ -114,18 +114,21 @@ extension Registry {
         return (StoredManifest(digest: digest, mediaType: manifest.mediaType, bytes: bytes), manifest)
     }
 
-    /// Refuses a manifest whose layers name URLs `validation.manifests.urls` does not allow,
-    /// or a foreign layer that names none (its bytes would be nowhere), as distribution
-    /// does. A mirror's upstream manifests are not checked: they are the upstream's.
+    /// Refuses a manifest that names URLs `validation.manifests.urls` does not allow, or a
+    /// foreign layer that names none (its bytes would be nowhere), as distribution does.
+    /// distribution checks only some layer types; containerd fetches any descriptor from its
+    /// `urls` first, so every descriptor an image manifest names is checked here: the config,
+    /// every layer whatever its type, the subject. A mirror's upstream manifests are not
+    /// checked: they are the upstream's.
     private func checkLayerURLs(_ manifest: Manifest) throws(RegistryError) {
-        for layer in manifest.layers where MediaType.urlCheckedLayers.contains(layer.mediaType) {
-            let urls = layer.urls ?? []
-            if layer.mediaType == MediaType.dockerForeignLayer, urls.isEmpty {
-                throw .manifestInvalid("foreign layer \(layer.digest) names no URL to fetch it from")
-            }
-            for url in urls {
+        for layer in manifest.layers where layer.mediaType == MediaType.dockerForeignLayer && (layer.urls ?? []).isEmpty {
+            throw .manifestInvalid("foreign layer \(layer.digest) names no URL to fetch it from")
+        }
+        let named = (manifest.config.map { [$0] } ?? []) + manifest.layers + manifest.manifests + (manifest.subject.map { [$0] } ?? [])
+        for descriptor in named {
+            for url in descriptor.urls ?? [] {
                 if let reason = options.manifestURLs.refusal(of: url) {
-                    throw .manifestInvalid("layer \(layer.digest) names the URL \(url.prefix(200)), which is refused: \(reason)")
+                    throw .manifestInvalid("\(descriptor.digest) names the URL \(url.prefix(200)), which is refused: \(reason)")
                 }
             }
         }

@@ -37,8 +37,12 @@ struct DebugResponder: HTTPResponder {
                 .response(for: request.method)
         }
         if let failing = health?.failing, !failing.isEmpty {
-            let detail = failing.map { "\($0.name): \($0.reason)" }.joined(separator: "; ")
-            return RegistryError(.unavailable, "health checks are failing", detail: detail).response(for: request.method)
+            // distribution's shape for failing checks: their names and reasons, as monitors
+            // written for it read them.
+            let body = "{" + failing.map { #""\#(JSONString.escaped($0.name))":"\#(JSONString.escaped($0.reason))""# }.joined(separator: ",") + "}"
+            var response = RegistryResponder.json(body, method: request.method)
+            response.status = .serviceUnavailable
+            return response
         }
         do {
             try await registry.checkHealth()

@@ -55,7 +55,7 @@ final class HealthMonitor: Sendable {
     /// and failing (and so is worth a log line).
     @discardableResult
     func record(_ name: String, threshold: Int, failure: String?) -> Bool {
-        let (changed, count) = state.withLock { state -> (Bool, Int) in
+        state.withLock { state -> Bool in
             let wasFailing = state.failing[name] != nil
             if let failure {
                 let inARow = state.failuresInARow[name, default: 0] + 1
@@ -65,11 +65,11 @@ final class HealthMonitor: Sendable {
                 state.failuresInARow[name] = 0
                 state.failing[name] = nil
             }
-            return (wasFailing != (state.failing[name] != nil), state.failing.count)
+            // Under the lock, so two checks changing at once leave the flag as the state is.
+            unhealthy.store(!state.failing.isEmpty, ordering: .relaxed)
+            failingGauge.record(state.failing.count)
+            return wasFailing != (state.failing[name] != nil)
         }
-        unhealthy.store(count > 0, ordering: .relaxed)
-        failingGauge.record(count)
-        return changed
     }
 
     /// Runs every check on its schedule until cancelled.
@@ -111,7 +111,8 @@ final class HealthMonitor: Sendable {
     static func probe(for probe: HealthCheckSetting.Probe, interval: Duration, store: any ContentStore) -> @Sendable () async throws -> Void {
         switch probe {
         case .storage:
-            return { try await within(interval, "the storage driver did not answer") { try await store.checkReachable() } }
+            let busy = InFlight()
+            return { try await within(interval, "the storage driver did not answer", busy: busy) { try await store.checkReachable() } }
         case .file(let path):
             return {
                 // As distribution: any answer but "no such file" counts as the file being there.
@@ -120,7 +121,9 @@ final class HealthMonitor: Sendable {
             }
         case .http(let url, let headers, let statusCode, let timeout):
             return {
+                // HEAD, as distribution's check asks.
                 var request = HTTPClientRequest(url: url)
+                request.method = .HEAD
                 for (name, values) in headers { for value in values { request.headers.add(name: name, value: value) } }
                 let response: HTTPClientResponse
                 do {
@@ -128,8 +131,6 @@ final class HealthMonitor: Sendable {
                 } catch {
                     throw ProbeFailure(description: "error while checking \(url): \(error)")
                 }
-                // The body is not wanted; it is drained so the connection can be reused.
-                _ = try? await response.body.collect(upTo: 1 << 20)
                 guard Int(response.status.code) == statusCode else {
                     throw ProbeFailure(description: "downstream service returned unexpected status: \(response.status.code)")
                 }
@@ -152,16 +153,53 @@ final class HealthMonitor: Sendable {
         }
     }
 
-    /// Runs `body`, failing with `reason` when it takes longer than `limit`.
-    private static func within(_ limit: Duration, _ reason: String, _ body: @escaping @Sendable () async throws -> Void) async throws {
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { try await body() }
-            group.addTask {
-                try await Task.sleep(for: limit)
-                throw ProbeFailure(description: reason)
+    /// Runs `body`, failing with `reason` when it takes longer than `limit`. A body that
+    /// cannot be cancelled (a listing of a hung network mount, on a thread) is left to finish
+    /// on its own rather than waited for; while it has not, `busy` is set and the next run
+    /// fails at once instead of starting another.
+    static func within(
+        _ limit: Duration, _ reason: String, busy: InFlight, _ body: @escaping @Sendable () async throws -> Void
+    ) async throws {
+        guard busy.enter() else {
+            throw ProbeFailure(description: reason + " (the previous check has not finished)")
+        }
+        let outcome = Mutex<CheckedContinuation<Void, any Error>?>(nil)
+        let finish: @Sendable (Result<Void, any Error>) -> Void = { result in
+            outcome.withLock { continuation in
+                continuation?.resume(with: result)
+                continuation = nil
             }
-            defer { group.cancelAll() }
-            try await group.next()
+        }
+        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
+            outcome.withLock { $0 = continuation }
+            let work = Task {
+                defer { busy.leave() }
+                do {
+                    try await body()
+                    finish(.success(()))
+                } catch {
+                    finish(.failure(error))
+                }
+            }
+            Task {
+                try? await Task.sleep(for: limit)
+                finish(.failure(ProbeFailure(description: reason)))
+                work.cancel()
+            }
+        }
+    }
+
+    /// Whether a probe is still running, so a hung one is not joined by another each turn.
+    final class InFlight: Sendable {
+        private let running = Atomic<Bool>(false)
+
+        /// Marks a probe as started; false when one already runs.
+        func enter() -> Bool {
+            running.compareExchange(expected: false, desired: true, ordering: .acquiringAndReleasing).exchanged
+        }
+
+        func leave() {
+            running.store(false, ordering: .releasing)
         }
     }
 }

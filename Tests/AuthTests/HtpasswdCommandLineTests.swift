@@ -67,7 +67,7 @@ import Testing
         }
         // Apache takes a space inside a name; around it, it would not read back.
         #expect(try HtpasswdCommandLine(parsing: ["-nb", "a b", "p"]).user == "a b")
-        for user in [" a", "a ", "", "a\nb"] {
+        for user in [" a", "a ", "", "a\nb", "#a", " \u{301}a", "a\u{A0}"] {
             #expect(throws: HtpasswdCommandLine.Failure.self) { try HtpasswdCommandLine(parsing: ["-nb", user, "p"]) }
         }
     }

@@ -93,6 +93,40 @@ import Testing
         }
     }
 
+    /// Through the store: every uncached login, known user or not, runs the same rounds.
+    @Test func everyLoginThroughTheStoreRunsTheSameRounds() async throws {
+        let rounds = Mutex(0)
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("pier-rounds-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        let path = folder.appendingPathComponent("htpasswd").path
+        try """
+            cheap:\(HtpasswdFile.hashPassword("cheap-pw", cost: 4))
+            dear:\(HtpasswdFile.hashPassword("dear-pw", cost: 6))
+            md5:$apr1$Ab1.xY/z$WDuDpMPpGs4QYjEgCayAT0
+            broken:$2y$05$tooShort
+
+            """.write(toFile: path, atomically: true, encoding: .utf8)
+        let store = HtpasswdStore(path: path, cacheLifetime: .seconds(300), cacheCapacity: 100, onReload: { _ in }, onUnreadable: { _ in }) { password, hash in
+            rounds.withLock { $0 += HtpasswdFile.bcryptCost(of: hash).map { 1 << $0 } ?? 0 }
+            return HtpasswdFile.verify(password, hash: hash)
+        }
+        #expect(store.decoyCost == 6)
+        for (user, password) in [("cheap", "cheap-pw"), ("dear", "dear-pw"), ("md5", "s3cret"), ("broken", "x"), ("nobody", "x"), ("cheap", "wrong")] {
+            rounds.withLock { $0 = 0 }
+            _ = await store.authenticate(user: user, password: password, cacheKey: "\(user):\(password)", client: "192.0.2.1", throttle: LoginThrottle())
+            #expect(rounds.withLock { $0 } == 1 << 6, "\(user)")
+        }
+    }
+
+    @Test func oneCostlyLineDoesNotMakeEveryUnknownLoginCostly() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("pier-costly-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        let path = folder.appendingPathComponent("htpasswd").path
+        try "svc:$2y$17$\(String(repeating: "a", count: 53))\n".write(toFile: path, atomically: true, encoding: .utf8)
+        #expect(HtpasswdStore(path: path).decoyCost == HtpasswdStore.maximumDecoyCost)
+        #expect(HtpasswdFile(parsing: "svc:$2y$17$\(String(repeating: "a", count: 53))").users(costlierThan: 12) == ["svc"])
+    }
+
     @Test func aDearerHashThanTheDecoyGetsNoPadding() {
         #expect(HtpasswdStore.paddingCosts(for: HtpasswdStore.decoyHash(cost: 12), decoyCost: 10).isEmpty)
     }

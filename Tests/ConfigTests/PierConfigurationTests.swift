@@ -386,7 +386,7 @@ import S3
         #expect(try PierConfiguration.load(path: off, environment: [:]).manifestURLs == .anyHTTPURL)
         let both = try file("version: 0.1\nvalidation:\n  disabled: true\n  enabled: true\n")
         #expect(try PierConfiguration.load(path: both, environment: [:]).manifestURLs == .denyAll)
-        // The environment sets a list as distribution's does.
+        // The environment turns validation off as distribution's does.
         let fromEnvironment = try PierConfiguration.load(path: nil, environment: ["REGISTRY_VALIDATION_DISABLED": "true"])
         #expect(fromEnvironment.manifestURLs == .anyHTTPURL)
     }
@@ -430,7 +430,7 @@ import S3
         #expect(try PierConfiguration.load(path: nil, environment: [:]).healthChecks.isEmpty)
         let environment = ["REGISTRY_HEALTH_STORAGEDRIVER_ENABLED": "true", "REGISTRY_STORAGE": "s3", "REGISTRY_STORAGE_S3_BUCKET": "b",
                            "REGISTRY_STORAGE_S3_REGION": "us-east-1"]
-        #expect(try PierConfiguration.load(path: nil, environment: environment).healthChecks.map(\.name) == ["storagedriver_s3aws"])
+        #expect(try PierConfiguration.load(path: nil, environment: environment).healthChecks.map(\.name) == ["storagedriver_s3"])
     }
 
     @Test(arguments: [

@@ -305,11 +305,11 @@ def test_a_maintenance_file_drains_the_registry_as_distributions_health_check_do
     assert requests.get(f"http://127.0.0.1:{port}/debug/health", timeout=5).status_code == 200
 
 
-@pytest.mark.pier_only
-def test_http_and_tcp_health_checks_take_the_registry_out_after_their_threshold(make_server, tmp_path):
-    """`health.http` and `health.tcp`: a dependency that answers the wrong status, or no
-    longer listens, for `threshold` checks in a row takes the registry out; the failing
-    check is named at /debug/health."""
+def test_http_and_tcp_health_checks_take_the_registry_out_after_their_threshold(make_server, server_kind, tmp_path):
+    """`health.http` (a HEAD, with the configured headers) and `health.tcp`: a dependency
+    that answers the wrong status, or no longer listens, for `threshold` checks in a row
+    takes the registry out; /debug/health names the failing check as distribution's does
+    (`{"<name>": "<reason>"}`). Side by side with distribution 2.8.2."""
     import http.server
     import threading
 
@@ -318,8 +318,13 @@ def test_http_and_tcp_health_checks_take_the_registry_out_after_their_threshold(
     status = {"code": 200}
 
     class Dependency(http.server.BaseHTTPRequestHandler):
-        def do_GET(self):
+        def do_HEAD(self):
             self.send_response(status["code"] if self.headers.get("X-Probe") == "pier" else 400)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+        def do_GET(self):
+            self.send_response(405)
             self.send_header("Content-Length", "0")
             self.end_headers()
 
@@ -335,7 +340,7 @@ def test_http_and_tcp_health_checks_take_the_registry_out_after_their_threshold(
     uri = f"http://127.0.0.1:{dependency.server_address[1]}/health"
     port = free_port()
     try:
-        srv = make_server("pier", config={
+        srv = make_server(server_kind, config={
             "health": {
                 "http": [{"uri": uri, "headers": {"X-Probe": ["pier"]}, "interval": "1s", "threshold": 2}],
                 "tcp": [{"addr": tcp, "interval": "1s", "timeout": "1s"}],
@@ -346,13 +351,16 @@ def test_http_and_tcp_health_checks_take_the_registry_out_after_their_threshold(
         assert eventually(lambda: requests.get(srv.url + "/v2/", timeout=5).status_code == 200, 15)
         status["code"] = 500
         assert eventually(lambda: requests.get(srv.url + "/v2/", timeout=5).status_code == 503, 15)
-        assert uri in requests.get(debug, timeout=5).text
+        r = requests.get(debug, timeout=5)
+        assert r.status_code == 503 and uri in r.json(), r.text
         status["code"] = 200
         assert eventually(lambda: requests.get(srv.url + "/v2/", timeout=5).status_code == 200, 15)
         listener.close()
         assert eventually(lambda: requests.get(srv.url + "/v2/", timeout=5).status_code == 503, 15)
-        assert tcp in requests.get(debug, timeout=5).text
-        assert eventually(lambda: "health check failing" in srv.log, 15), srv.log[-2000:]
+        r = requests.get(debug, timeout=5)
+        assert r.status_code == 503 and tcp in r.json(), r.text
+        if server_kind == "pier":
+            assert eventually(lambda: "health check failing" in srv.log, 15), srv.log[-2000:]
     finally:
         dependency.shutdown()
         listener.close()

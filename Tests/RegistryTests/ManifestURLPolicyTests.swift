@@ -35,9 +35,25 @@ import Testing
         #expect(denyOnly.refusal(of: "https://mcr.microsoft.com/x") == nil)
     }
 
-    @Test(arguments: ["ftp://foo/x", "file:///etc/passwd", "https://", "https:///path", "foo/x", "https://foo/x#part", "https://foo/\u{7}"])
+    @Test(arguments: [
+        "ftp://foo/x", "file:///etc/passwd", "https://", "https:///path", "foo/x", "https://foo/x#part", "https://foo/\u{7}",
+        "https://foo@evil.example/x", "https://foo:pw@foo/x", "https://foo\u{200D}/x", "https://föo/x",
+    ])
     func onlyHTTPURLsWithAHostAndNoFragmentPass(_ url: String) throws {
         #expect(try ManifestURLPolicy(allow: ["."], deny: []).refusal(of: url) != nil)
+    }
+
+    /// RE2's meaning, not Swift's defaults: `\b` between ASCII word characters, `\w` and
+    /// `\d` ASCII only, matching scalar by scalar.
+    @Test func patternsMatchAsGosRegexpDoes() throws {
+        let words = try ManifestURLPolicy(allow: ["."], deny: [#"\bevil\b"#])
+        #expect(words.refusal(of: "https://evil.example/x") != nil)
+        #expect(words.refusal(of: "https://notevil.example/x") == nil)
+        let digits = try ManifestURLPolicy(allow: [#"^https://cdn\d\.example/"#], deny: [])
+        #expect(digits.refusal(of: "https://cdn1.example/x") == nil)
+        // The refusal names no pattern: they may name internal hosts.
+        let deny = try ManifestURLPolicy(allow: ["."], deny: ["secret-host"])
+        #expect(deny.refusal(of: "https://secret-host/x")?.contains("secret-host") == false)
     }
 
     @Test func aPatternThatDoesNotCompileIsNamed() {
@@ -74,6 +90,23 @@ import Testing
         // A foreign layer with no URL has its bytes nowhere.
         let nowhere = manifest(config: config, layers: [(MediaType.dockerForeignLayer, foreign, nil)])
         await #expect(throws: RegistryError.self) { try await allowing.putManifest(repo, reference: .tag(Tag("v2")!), bytes: nowhere, contentType: nil) }
+    }
+
+    /// containerd fetches any descriptor from its URLs first, so every descriptor is held
+    /// to the lists, not only the layer types distribution checks.
+    @Test(arguments: TestDrivers.local())
+    func theURLsOfEveryDescriptorAreChecked(_ driver: any StorageDriver) async throws {
+        let registry = Registry(driver: driver)
+        let config = try await push(Array("{}".utf8), to: registry)
+        let layer = try await push([5, 5], to: registry)
+        for type in ["application/vnd.docker.image.rootfs.diff.tar.gzip", "application/vnd.oci.image.layer.v1.TAR+gzip", "application/x-anything"] {
+            let bytes = manifest(config: config, layers: [(type, layer, ["http://169.254.169.254/latest"])])
+            await #expect(throws: RegistryError.self, "\(type)") {
+                try await registry.putManifest(repo, reference: .tag(Tag("v1")!), bytes: bytes, contentType: nil)
+            }
+        }
+        let configWithURL = Array(#"{"schemaVersion":2,"mediaType":"application/vnd.docker.distribution.manifest.v2+json","config":{"mediaType":"application/vnd.docker.container.image.v1+json","digest":"\#(config)","size":2,"urls":["http://169.254.169.254/x"]},"layers":[]}"#.utf8)
+        await #expect(throws: RegistryError.self) { try await registry.putManifest(repo, reference: .tag(Tag("v2")!), bytes: configWithURL, contentType: nil) }
     }
 
     @Test(arguments: TestDrivers.local())

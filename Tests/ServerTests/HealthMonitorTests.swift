@@ -7,6 +7,7 @@ import Logging
 import NIOCore
 import NIOPosix
 import Registry
+import Synchronization
 import RegistryAPI
 import TestSupport
 import Testing
@@ -60,7 +61,29 @@ import Testing
     }
 
     @Test func theStorageCheckListsTheStoreWithoutWriting() async throws {
+        let driver = InMemoryDriver()
+        let store = Registry(driver: driver)
         try await HealthMonitor.probe(for: .storage, interval: .seconds(5), store: store)()
+        #expect(try await driver.list("/") == nil, "the check wrote to the store")
+        // A full store still passes: nothing is written.
+        try await driver.write([1], to: "/docker/registry/v2/x", durable: false)
+        try await HealthMonitor.probe(for: .storage, interval: .seconds(5), store: Registry(driver: driver, options: .init(readOnly: true)))()
+    }
+
+    @Test func aProbeThatHangsFailsAtItsLimitAndIsNotStartedTwice() async throws {
+        let busy = HealthMonitor.InFlight()
+        let parked = Mutex<CheckedContinuation<Void, Never>?>(nil)
+        await #expect(throws: HealthMonitor.ProbeFailure.self) {
+            try await HealthMonitor.within(.milliseconds(50), "slow", busy: busy) {
+                // Ignores cancellation, as a listing stuck in a kernel call would.
+                await withCheckedContinuation { continuation in parked.withLock { $0 = continuation } }
+            }
+        }
+        let second = await #expect(throws: HealthMonitor.ProbeFailure.self) {
+            try await HealthMonitor.within(.seconds(5), "slow", busy: busy) {}
+        }
+        #expect(second?.description.contains("previous check") == true)
+        parked.withLock { $0?.resume(); $0 = nil }
     }
 
     @Test func whileACheckFailsEveryRequestButACMEsIsUnavailable() async throws {
