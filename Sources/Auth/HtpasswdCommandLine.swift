@@ -21,9 +21,12 @@ public struct HtpasswdCommandLine: Sendable, Equatable {
 
     /// Why a command line cannot run, with the exit code `htpasswd` gives for it.
     public struct Failure: Error, Equatable {
+        /// What `htpasswd` prints on standard error; empty for a bare syntax problem.
         public let message: String
+        /// The exit code Apache's gives for the same problem, which scripts test.
         public let exitCode: Int32
 
+        /// A failure with Apache's message and exit code.
         public init(message: String, exitCode: Int32) {
             self.message = message
             self.exitCode = exitCode
@@ -33,9 +36,11 @@ public struct HtpasswdCommandLine: Sendable, Equatable {
         public static func usage(_ message: String = "") -> Failure { Failure(message: message, exitCode: 2) }
     }
 
+    /// What the command line asks for.
     public var operation: Operation
     /// The password file; nil with `-n`.
     public var file: String?
+    /// The user to add, change, delete, verify or print.
     public var user: String
     /// The password given on the command line (`-b`).
     public var password: String?

@@ -13,7 +13,7 @@ public struct HealthCheckSetting: Sendable, Equatable {
         case storage
         /// Fails while the file exists (a maintenance switch).
         case file(path: String)
-        /// A GET of `url` answers `statusCode`.
+        /// A HEAD of `url` (with `headers`) answers `statusCode` within `timeout`.
         case http(url: String, headers: [String: [String]], statusCode: Int, timeout: Duration)
         /// A TCP connection to `address` (host:port) opens.
         case tcp(address: String, timeout: Duration)
@@ -22,6 +22,7 @@ public struct HealthCheckSetting: Sendable, Equatable {
     /// The name distribution gives it: `storagedriver_<driver>`, the file's path, the URL
     /// or the address; `/debug/health` lists failing checks by it.
     public var name: String
+    /// What a run of the check does.
     public var probe: Probe
     /// How often it runs (distribution's default: 10 s).
     public var interval: Duration
@@ -29,6 +30,7 @@ public struct HealthCheckSetting: Sendable, Equatable {
     /// reads 0 as 1).
     public var threshold: Int
 
+    /// A check with distribution's defaults: every 10 s, failing at its first failure.
     public init(name: String, probe: Probe, interval: Duration = .seconds(10), threshold: Int = 1) {
         self.name = name
         self.probe = probe

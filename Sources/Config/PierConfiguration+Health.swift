@@ -48,6 +48,11 @@ extension PierConfiguration {
                 name: address, probe: .tcp(address: address, timeout: timeout ?? interval), interval: interval, threshold: threshold
             ))
         }
+        // One state per name: two checks of one name would clear each other's failures.
+        var names = Set<String>()
+        for check in checks where !names.insert(check.name).inserted {
+            throw ConfigurationError(key: "health", message: "two checks of \(check.name): give each file, uri and addr once")
+        }
         healthChecks = checks
     }
 

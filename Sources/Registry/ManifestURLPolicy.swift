@@ -15,7 +15,9 @@
 public struct ManifestURLPolicy: Sendable, Equatable {
     /// Why a configured expression cannot be used.
     public struct InvalidPattern: Error, Equatable {
+        /// The pattern as configured, so the error names the list entry to fix.
         public let pattern: String
+        /// What the regular-expression parser said of it.
         public let reason: String
     }
 

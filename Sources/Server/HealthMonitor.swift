@@ -114,10 +114,17 @@ final class HealthMonitor: Sendable {
             let busy = InFlight()
             return { try await within(interval, "the storage driver did not answer", busy: busy) { try await store.checkReachable() } }
         case .file(let path):
+            let busy = InFlight()
             return {
-                // As distribution: any answer but "no such file" counts as the file being there.
-                var info = stat()
-                if stat(path, &info) == 0 || errno != ENOENT { throw ProbeFailure(description: "file exists") }
+                // On the I/O pool, as a stat of a hung network mount blocks its thread.
+                try await within(interval, "the file check did not answer", busy: busy) {
+                    let exists = try await NIOThreadPool.singleton.runIfActive { () -> Bool in
+                        // As distribution: any answer but "no such file" counts as the file being there.
+                        var info = stat()
+                        return stat(path, &info) == 0 || errno != ENOENT
+                    }
+                    if exists { throw ProbeFailure(description: "file exists") }
+                }
             }
         case .http(let url, let headers, let statusCode, let timeout):
             return {

@@ -35,16 +35,13 @@ struct HtpasswdCommand: AsyncParsableCommand {
         }
         do {
             return try execute(command)
-        } catch let failure as HtpasswdCommandLine.Failure {
-            printError(failure.message)
-            return failure.exitCode
         } catch {
-            printError("htpasswd: \(error)")
-            return 1
+            printError(error.message)
+            return error.exitCode
         }
     }
 
-    private static func execute(_ command: HtpasswdCommandLine) throws -> Int32 {
+    private static func execute(_ command: HtpasswdCommandLine) throws(HtpasswdCommandLine.Failure) -> Int32 {
         guard let path = command.file else {
             let hash = HtpasswdFile.hashPassword(try password(command), cost: command.cost)
             print("\(command.user):\(hash)\n")
@@ -105,7 +102,7 @@ struct HtpasswdCommand: AsyncParsableCommand {
     /// was typed (past 72 bytes, or after a NUL) or where it is empty. Without `-i` it is
     /// asked twice, as Apache's does (two lines when standard input is no terminal), except
     /// for `-v`; a password checked with `-v` is compared as bcrypt reads it.
-    private static func password(_ command: HtpasswdCommandLine, verifying: Bool = false) throws -> String {
+    private static func password(_ command: HtpasswdCommandLine, verifying: Bool = false) throws(HtpasswdCommandLine.Failure) -> String {
         let password: String
         let mismatch = HtpasswdCommandLine.Failure(message: "htpasswd: password verification error", exitCode: 3)
         if let given = command.password {

@@ -437,6 +437,7 @@ import S3
         ("health:\n  http:\n    - uri: ftp://x/\n", "health.http[0].uri"),
         ("health:\n  tcp:\n    - addr: redis\n", "health.tcp[0].addr"),
         ("health:\n  file:\n    - interval: 5s\n", "health.file[0].file"),
+        ("health:\n  file:\n    - file: /a\n    - file: /a\n", "health"),
     ])
     func refusesAHealthCheckItCannotRunNamingTheKey(_ text: String, _ key: String) throws {
         let path = try file("version: 0.1\n" + text)

@@ -279,6 +279,15 @@ def test_debug_server_reports_storage_health(make_server, tmp_path):
     assert requests.get(health).status_code == 200
 
 
+def status_of(url):
+    """The status `url` answers, or None when the request fails (a loaded machine may time
+    one out): for eventually(), which retries on a falsy answer but not on an exception."""
+    try:
+        return requests.get(url, timeout=5).status_code
+    except requests.RequestException:
+        return None
+
+
 def test_a_maintenance_file_drains_the_registry_as_distributions_health_check_does(make_server, server_kind, tmp_path):
     """`health.file`: while the file exists every request on the registry's port answers
     503 UNAVAILABLE, so a load balancer takes the instance out; removing the file brings it
@@ -295,12 +304,12 @@ def test_a_maintenance_file_drains_the_registry_as_distributions_health_check_do
     img = images.image(1)
     assert reg.push("drain/app", "v1", img).status_code == 201
     maintenance.write_text("draining for an upgrade")
-    assert eventually(lambda: requests.get(srv.url + "/v2/", timeout=5).status_code == 503, 15)
+    assert eventually(lambda: status_of(srv.url + "/v2/") == 503, 15)
     r = reg.get_manifest("drain/app", "v1")
     assert r.status_code == 503 and "UNAVAILABLE" in error_codes(r), r.text
     assert requests.get(f"http://127.0.0.1:{port}/debug/health", timeout=5).status_code == 503
     maintenance.unlink()
-    assert eventually(lambda: requests.get(srv.url + "/v2/", timeout=5).status_code == 200, 15)
+    assert eventually(lambda: status_of(srv.url + "/v2/") == 200, 15)
     assert reg.get_manifest("drain/app", "v1").content == img.data
     assert requests.get(f"http://127.0.0.1:{port}/debug/health", timeout=5).status_code == 200
 
@@ -333,9 +342,11 @@ def test_http_and_tcp_health_checks_take_the_registry_out_after_their_threshold(
 
     dependency = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Dependency)
     threading.Thread(target=dependency.serve_forever, daemon=True).start()
+    # A port free_port() hands out once, so no other test's server takes it after the close.
+    # The listener never accepts: its backlog holds the probes of this short test.
     listener = socket.socket()
-    listener.bind(("127.0.0.1", 0))
-    listener.listen()
+    listener.bind(("127.0.0.1", free_port()))
+    listener.listen(512)
     tcp = f"127.0.0.1:{listener.getsockname()[1]}"
     uri = f"http://127.0.0.1:{dependency.server_address[1]}/health"
     port = free_port()
@@ -348,15 +359,15 @@ def test_http_and_tcp_health_checks_take_the_registry_out_after_their_threshold(
             "http": {"debug": {"addr": f"127.0.0.1:{port}"}},
         })
         debug = f"http://127.0.0.1:{port}/debug/health"
-        assert eventually(lambda: requests.get(srv.url + "/v2/", timeout=5).status_code == 200, 15)
+        assert eventually(lambda: status_of(srv.url + "/v2/") == 200, 15)
         status["code"] = 500
-        assert eventually(lambda: requests.get(srv.url + "/v2/", timeout=5).status_code == 503, 15)
+        assert eventually(lambda: status_of(srv.url + "/v2/") == 503, 15)
         r = requests.get(debug, timeout=5)
         assert r.status_code == 503 and uri in r.json(), r.text
         status["code"] = 200
-        assert eventually(lambda: requests.get(srv.url + "/v2/", timeout=5).status_code == 200, 15)
+        assert eventually(lambda: status_of(srv.url + "/v2/") == 200, 15)
         listener.close()
-        assert eventually(lambda: requests.get(srv.url + "/v2/", timeout=5).status_code == 503, 15)
+        assert eventually(lambda: status_of(srv.url + "/v2/") == 503, 15)
         r = requests.get(debug, timeout=5)
         assert r.status_code == 503 and tcp in r.json(), r.text
         if server_kind == "pier":
@@ -552,7 +563,6 @@ def test_distributions_full_sample_is_accepted_and_names_only_what_it_ignores(tm
     assert out.returncode == 0, out.stderr
     assert "unknown configuration key" not in out.stderr, out.stderr
     assert "asecretforlocaldevelopment" not in out.stdout and "QWxhZGRpbjpvcGVuIHNlc2FtZQ" not in out.stdout
-    # The settings that change nothing here are named, each once.
     # Read and applied, not ignored.
     for key in ("health.file", "health.http", "health.tcp", "validation.manifests.urls"):
         assert key not in out.stderr, out.stderr

@@ -4,8 +4,8 @@ import Glibc
 import Foundation
 
 extension HtpasswdFile {
-    /// Why a file could not be written, in the words a command prints.
-    public struct WriteError: Error, CustomStringConvertible {
+    /// Why a file could not be read or written, in the words a command prints.
+    public struct FileError: Error, CustomStringConvertible {
         public let description: String
     }
 
@@ -25,20 +25,20 @@ extension HtpasswdFile {
     /// - Parameters:
     ///   - newFileMode: the mode of a file that did not exist.
     ///   - createDirectories: whether missing parent directories are made.
-    public func write(to path: String, newFileMode: mode_t, createDirectories: Bool) throws(WriteError) {
+    public func write(to path: String, newFileMode: mode_t, createDirectories: Bool) throws(FileError) {
         let target = Self.resolvingLinks(path)
         let directory = Self.directory(of: target)
         if createDirectories {
             do {
                 try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
             } catch {
-                throw WriteError(description: "cannot create \(directory): \(error.localizedDescription)")
+                throw FileError(description: "cannot create \(directory): \(error.localizedDescription)")
             }
         }
         var existing = stat()
         let exists = lstat(target, &existing) == 0
         if exists, (existing.st_mode & S_IFMT) != S_IFREG {
-            throw WriteError(description: "\(target) is not a regular file")
+            throw FileError(description: "\(target) is not a regular file")
         }
         let bytes = Array(text.utf8)
         var template = Array((directory + "/.htpasswd.XXXXXX").utf8CString)
@@ -46,7 +46,7 @@ extension HtpasswdFile {
         guard fd >= 0 else {
             let reason = errno
             if exists { return try Self.rewriteInPlace(target, bytes) }
-            throw WriteError(description: "cannot create a file in \(directory): \(Self.describe(reason))")
+            throw FileError(description: "cannot create a file in \(directory): \(Self.describe(reason))")
         }
         let temporary = String(cString: template)
         var written = false
@@ -64,42 +64,46 @@ extension HtpasswdFile {
         guard fchmod(fd, mode) == 0, fsync(fd) == 0 else {
             let reason = errno
             close(fd)
-            throw WriteError(description: "cannot write \(temporary): \(Self.describe(reason))")
+            throw FileError(description: "cannot write \(temporary): \(Self.describe(reason))")
         }
         close(fd)
         guard rename(temporary, target) == 0 else {
             let reason = errno
             if exists, [EBUSY, EXDEV, EACCES, EPERM, EROFS].contains(reason) { return try Self.rewriteInPlace(target, bytes) }
-            throw WriteError(description: "cannot replace \(target): \(Self.describe(reason))")
+            throw FileError(description: "cannot replace \(target): \(Self.describe(reason))")
         }
         written = true
     }
 
-    /// Reads the file at `path`; nil when there is none.
-    public static func read(from path: String) throws(WriteError) -> HtpasswdFile? {
+    /// Reads the file at `path`; nil when there is none. A file that is not UTF-8 is
+    /// refused rather than read with its odd bytes replaced, which a rewrite would keep.
+    public static func read(from path: String) throws(FileError) -> HtpasswdFile? {
         guard FileManager.default.fileExists(atPath: path) else { return nil }
         guard let data = FileManager.default.contents(atPath: path) else {
-            throw WriteError(description: "cannot open file \(path) for read access")
+            throw FileError(description: "cannot open file \(path) for read access")
         }
-        return HtpasswdFile(parsing: String(decoding: data, as: UTF8.self))
+        guard let text = String(data: data, encoding: .utf8) else {
+            throw FileError(description: "\(path) is not UTF-8 text")
+        }
+        return HtpasswdFile(parsing: text)
     }
 
     /// Truncates and writes the file itself: not atomic, but the one way to change a file
     /// whose directory entry cannot be replaced. The final component is not followed.
-    private static func rewriteInPlace(_ path: String, _ bytes: [UInt8]) throws(WriteError) {
+    private static func rewriteInPlace(_ path: String, _ bytes: [UInt8]) throws(FileError) {
         let fd = open(path, O_WRONLY | O_TRUNC | O_NOFOLLOW | O_CLOEXEC)
-        guard fd >= 0 else { throw WriteError(description: "cannot modify file \(path): \(describe(errno))") }
+        guard fd >= 0 else { throw FileError(description: "cannot modify file \(path): \(describe(errno))") }
         defer { close(fd) }
         try writeAll(fd, bytes, path: path)
-        guard fsync(fd) == 0 else { throw WriteError(description: "cannot write \(path): \(describe(errno))") }
+        guard fsync(fd) == 0 else { throw FileError(description: "cannot write \(path): \(describe(errno))") }
     }
 
-    private static func writeAll(_ fd: Int32, _ bytes: [UInt8], path: String) throws(WriteError) {
+    private static func writeAll(_ fd: Int32, _ bytes: [UInt8], path: String) throws(FileError) {
         var offset = 0
         while offset < bytes.count {
             let count = bytes[offset...].withUnsafeBytes { Glibc.write(fd, $0.baseAddress, $0.count) }
             if count < 0, errno == EINTR { continue }
-            guard count > 0 else { throw WriteError(description: "cannot write \(path): \(describe(errno))") }
+            guard count > 0 else { throw FileError(description: "cannot write \(path): \(describe(errno))") }
             offset += count
         }
     }

@@ -7,7 +7,7 @@ import Testing
 
 /// Rewriting an htpasswd file must leave readers whole, keep what it does not change, and
 /// never act through a name someone else could swap.
-@Suite struct HtpasswdFileWritingTests {
+@Suite struct HtpasswdFileFilesTests {
     func folder() throws -> String {
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("pier-write-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
@@ -62,7 +62,7 @@ import Testing
         let file = HtpasswdFile(parsing: "alice:x\n")
         try file.write(to: base + "/new", newFileMode: 0o644, createDirectories: false)
         #expect(mode(base + "/new") == 0o644)
-        #expect(throws: HtpasswdFile.WriteError.self) { try file.write(to: base + "/missing/file", newFileMode: 0o600, createDirectories: false) }
+        #expect(throws: HtpasswdFile.FileError.self) { try file.write(to: base + "/missing/file", newFileMode: 0o600, createDirectories: false) }
         try file.write(to: base + "/made/file", newFileMode: 0o600, createDirectories: true)
         #expect(mode(base + "/made/file") == 0o600)
     }
@@ -82,7 +82,7 @@ import Testing
     @Test func aDirectoryInTheFilesPlaceIsRefused() throws {
         let base = try folder()
         try FileManager.default.createDirectory(atPath: base + "/htpasswd", withIntermediateDirectories: false)
-        #expect(throws: HtpasswdFile.WriteError.self) {
+        #expect(throws: HtpasswdFile.FileError.self) {
             try HtpasswdFile(parsing: "a:b\n").write(to: base + "/htpasswd", newFileMode: 0o600, createDirectories: false)
         }
     }
@@ -90,5 +90,11 @@ import Testing
     @Test(arguments: [("f", "."), ("/f", "/"), ("a/b/f", "a/b"), ("/a/f", "/a")])
     func theDirectoryOfAPathNeedsNoFoundation(_ path: String, _ directory: String) {
         #expect(HtpasswdFile.directory(of: path) == directory)
+    }
+
+    @Test func aFileThatIsNotUTF8IsRefusedRatherThanRewrittenWithReplacements() throws {
+        let path = try folder() + "/latin1"
+        try Data([0x6A, 0xF6, 0x72, 0x67, 0x3A, 0x78, 0x0A]).write(to: URL(fileURLWithPath: path))
+        #expect(throws: HtpasswdFile.FileError.self) { try HtpasswdFile.read(from: path) }
     }
 }
