@@ -47,11 +47,14 @@ struct HtpasswdCommand: AsyncParsableCommand {
             print("\(command.user):\(hash)\n")
             return 0
         }
+        let create = command.operation == .update(create: true)
         let existing: HtpasswdFile?
         do {
             existing = try HtpasswdFile.read(from: path)
         } catch {
-            throw HtpasswdCommandLine.Failure(message: "htpasswd: \(error)", exitCode: 1)
+            // `-c` replaces whatever is there, readable or not, as Apache's does.
+            guard create else { throw HtpasswdCommandLine.Failure(message: "htpasswd: \(error)", exitCode: 1) }
+            existing = nil
         }
         if command.operation == .verify {
             guard let existing else {
@@ -66,7 +69,6 @@ struct HtpasswdCommand: AsyncParsableCommand {
             printError("Password for user \(command.user) correct.")
             return 0
         }
-        let create = command.operation == .update(create: true)
         guard existing != nil || create else {
             throw HtpasswdCommandLine.Failure(message: "htpasswd: cannot modify file \(path); use '-c' to create it", exitCode: 1)
         }
