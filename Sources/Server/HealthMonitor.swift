@@ -115,10 +115,14 @@ final class HealthMonitor: Sendable {
             return { try await within(interval, "the storage driver did not answer", busy: busy) { try await store.checkReachable() } }
         case .file(let path):
             let busy = InFlight()
+            // A thread of its own: a stat of a hung network mount blocks it, and the shared
+            // pool's two threads also check passwords, so a burst of logins would make the
+            // check miss its limit and take the registry out. `busy` keeps it to one stat.
+            let thread = NIOThreadPool(numberOfThreads: 1)
+            thread.start()
             return {
-                // On the I/O pool, as a stat of a hung network mount blocks its thread.
                 try await within(interval, "the file check did not answer", busy: busy) {
-                    let exists = try await NIOThreadPool.singleton.runIfActive { () -> Bool in
+                    let exists = try await thread.runIfActive { () -> Bool in
                         // As distribution: any answer but "no such file" counts as the file being there.
                         var info = stat()
                         return stat(path, &info) == 0 || errno != ENOENT
@@ -170,29 +174,63 @@ final class HealthMonitor: Sendable {
         guard busy.enter() else {
             throw ProbeFailure(description: reason + " (the previous check has not finished)")
         }
-        let outcome = Mutex<CheckedContinuation<Void, any Error>?>(nil)
-        let finish: @Sendable (Result<Void, any Error>) -> Void = { result in
-            outcome.withLock { continuation in
+        let race = Race()
+        try await withTaskCancellationHandler {
+            try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
+                race.begin(continuation)
+                let work = Task {
+                    defer { busy.leave() }
+                    do {
+                        try await body()
+                        race.finish(.success(()))
+                    } catch {
+                        race.finish(.failure(error))
+                    }
+                    race.cancelTasks()
+                }
+                let timer = Task {
+                    guard (try? await Task.sleep(for: limit)) != nil else { return }
+                    race.finish(.failure(ProbeFailure(description: reason)))
+                    work.cancel()
+                }
+                race.keep(timer)
+                // Cancelled before the handler could know of the tasks.
+                if Task.isCancelled {
+                    race.finish(.failure(CancellationError()))
+                    timer.cancel()
+                    work.cancel()
+                }
+            }
+        } onCancel: {
+            // Shutdown does not wait for a hung probe.
+            race.finish(.failure(CancellationError()))
+            race.cancelTasks()
+        }
+    }
+
+    /// The work, the limit and cancellation racing to end one wait: the first resumes it,
+    /// the others find nothing to resume.
+    private final class Race: Sendable {
+        private let waiting = Mutex<CheckedContinuation<Void, any Error>?>(nil)
+        private let tasks = Mutex<[Task<Void, Never>]>([])
+
+        func begin(_ continuation: CheckedContinuation<Void, any Error>) {
+            waiting.withLock { $0 = continuation }
+        }
+
+        func finish(_ result: Result<Void, any Error>) {
+            waiting.withLock { continuation in
                 continuation?.resume(with: result)
                 continuation = nil
             }
         }
-        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
-            outcome.withLock { $0 = continuation }
-            let work = Task {
-                defer { busy.leave() }
-                do {
-                    try await body()
-                    finish(.success(()))
-                } catch {
-                    finish(.failure(error))
-                }
-            }
-            Task {
-                try? await Task.sleep(for: limit)
-                finish(.failure(ProbeFailure(description: reason)))
-                work.cancel()
-            }
+
+        func keep(_ task: Task<Void, Never>) {
+            tasks.withLock { $0.append(task) }
+        }
+
+        func cancelTasks() {
+            tasks.withLock { $0.forEach { $0.cancel() } }
         }
     }
 

@@ -50,11 +50,10 @@ struct HtpasswdCommand: AsyncParsableCommand {
         let create = command.operation == .update(create: true)
         let existing: HtpasswdFile?
         do {
-            existing = try HtpasswdFile.read(from: path)
+            // `-c` replaces whatever is there without reading it, as Apache's does.
+            existing = try create ? nil : HtpasswdFile.read(from: path)
         } catch {
-            // `-c` replaces whatever is there, readable or not, as Apache's does.
-            guard create else { throw HtpasswdCommandLine.Failure(message: "htpasswd: \(error)", exitCode: 1) }
-            existing = nil
+            throw HtpasswdCommandLine.Failure(message: "htpasswd: \(error)", exitCode: 1)
         }
         if command.operation == .verify {
             guard let existing else {

@@ -400,6 +400,13 @@ def test_pier_answers_as_htpasswd_with_apaches_operations_messages_and_exit_code
         subprocess.run([tool, "-bB", str(link), "erin", "erin-pw"], check=True, capture_output=True, timeout=60)
         assert link.is_symlink() and real.read_text().startswith("# the team's registry users\n\nalice:"), (name, real.read_text())
         assert list(read_htpasswd(real)) == ["alice", "bob", "erin"]
+    # A file that is not UTF-8 is not rewritten with its bytes replaced; -c replaces it unread.
+    latin = tmp_path / "latin1"
+    latin.write_bytes(b"j\xf6rg:$apr1$Ab1.xY/z$WDuDpMPpGs4QYjEgCayAT0\n")
+    out = subprocess.run([tools["pier"], "-b", str(latin), "u", "pw"], capture_output=True, text=True, timeout=60)
+    assert out.returncode == 1 and "not UTF-8" in out.stderr, out.stderr
+    out = subprocess.run([tools["pier"], "-cb", str(latin), "u", "pw"], capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0 and list(read_htpasswd(latin)) == ["u"], out.stderr
 
 
 @pytest.mark.pier_only

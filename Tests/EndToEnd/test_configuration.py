@@ -342,7 +342,7 @@ def test_http_and_tcp_health_checks_take_the_registry_out_after_their_threshold(
 
     dependency = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Dependency)
     threading.Thread(target=dependency.serve_forever, daemon=True).start()
-    # A port free_port() hands out once, so no other test's server takes it after the close.
+    # A port free_port() hands out once, so no server the tests start takes it after the close.
     # The listener never accepts: its backlog holds the probes of this short test.
     listener = socket.socket()
     listener.bind(("127.0.0.1", free_port()))

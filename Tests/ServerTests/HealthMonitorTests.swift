@@ -86,6 +86,21 @@ import Testing
         parked.withLock { $0?.resume(); $0 = nil }
     }
 
+    /// Shutdown cancels the checks: a wait for a hung probe ends at once, not at its limit.
+    @Test func cancellingAWaitForAHungProbeEndsItAtOnce() async throws {
+        let busy = HealthMonitor.InFlight()
+        let parked = Mutex<CheckedContinuation<Void, Never>?>(nil)
+        let waiting = Task {
+            try await HealthMonitor.within(.seconds(30), "slow", busy: busy) {
+                await withCheckedContinuation { continuation in parked.withLock { $0 = continuation } }
+            }
+        }
+        try await Task.sleep(for: .milliseconds(100))
+        waiting.cancel()
+        await #expect(throws: CancellationError.self) { try await waiting.value }
+        parked.withLock { $0?.resume(); $0 = nil }
+    }
+
     @Test func whileACheckFailsEveryRequestButACMEsIsUnavailable() async throws {
         let monitor = HealthMonitor(checks: [])
         let api = RegistryResponder(registry: store, logger: Logger(label: "test"), settings: .init())
