@@ -34,6 +34,9 @@ public struct HtpasswdFile: Sendable, Equatable {
         // line; it does not start an empty one.
         var split = text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline)
         if split.last?.isEmpty == true { split.removeLast() }
+        // Names seen so far, so a file of many users parses in linear time; only a repeated
+        // name (rare) costs a scan.
+        var seen = Set<String>()
         for line in split {
             let trimmed = line.trimmingCharacters(in: .whitespaces)
             guard !trimmed.isEmpty, !trimmed.hasPrefix("#"), let colon = trimmed.firstIndex(of: ":") else {
@@ -47,7 +50,7 @@ public struct HtpasswdFile: Sendable, Equatable {
                 continue
             }
             // A later line for the same user replaces the earlier one, in its place.
-            if entries.contains(where: { $0.user == user }) {
+            if !seen.insert(user).inserted {
                 entries.removeAll { $0.user == user }
                 lines.removeAll { $0 == .entry(user: user) }
             }
@@ -92,9 +95,12 @@ public struct HtpasswdFile: Sendable, Equatable {
     }
 
     public var text: String {
-        lines.map { line in
+        // One lookup table, not a scan of the entries per line: a file of many users is
+        // written in linear time.
+        let hashes = Dictionary(entries.map { ($0.user, $0.hash) }, uniquingKeysWith: { _, last in last })
+        return lines.map { line in
             switch line {
-            case .entry(let user): "\(user):\(hash(for: user) ?? "")\n"
+            case .entry(let user): "\(user):\(hashes[user] ?? "")\n"
             case .verbatim(let text): text + "\n"
             }
         }.joined()

@@ -56,13 +56,14 @@ extension Registry {
         if case .tag(let value) = reference { tags.append(value) }
         for tag in extraTags where !tags.contains(tag) { tags.append(tag) }
         for tag in tags { try await requireUnchanged(name, tag, pointingAt: digest) }
+        // Refused before anything is recorded: a manifest no policy lets in notes nothing.
+        if checkingReferences { try checkURLs(manifest) }
         // Recorded before anything is checked, so a collector sweeping meanwhile either
         // keeps what this manifest needs or the check below finds it gone.
         try await noteReferences(
             [digest] + (manifest.config.map { [$0.digest] } ?? []) + (manifest.layers + manifest.manifests).map(\.digest),
             tagging: tags, in: name
         )
-        if checkingReferences { try checkLayerURLs(manifest) }
         if checkingReferences && options.requireBlobs {
             for blob in manifest.requiredBlobs where try await !hasLayer(name, blob.digest) {
                 throw RegistryError(.manifestBlobUnknown, "blob unknown to registry", detail: blob.digest.description)
@@ -120,7 +121,7 @@ extension Registry {
     /// `urls` first, so every descriptor an image manifest names is checked here: the config,
     /// every layer whatever its type, the subject. A mirror's upstream manifests are not
     /// checked: they are the upstream's.
-    private func checkLayerURLs(_ manifest: Manifest) throws(RegistryError) {
+    private func checkURLs(_ manifest: Manifest) throws(RegistryError) {
         for layer in manifest.layers where layer.mediaType == MediaType.dockerForeignLayer && (layer.urls ?? []).isEmpty {
             throw .manifestInvalid("foreign layer \(layer.digest) names no URL to fetch it from")
         }
