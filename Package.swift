@@ -51,6 +51,14 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .target(
+            name: "Net",
+            dependencies: [
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
             name: "Storage",
             dependencies: [
                 "CSystemShims",
@@ -72,6 +80,7 @@ let package = Package(
         .target(
             name: "Mirror",
             dependencies: [
+                "Net",
                 "OCI", "Registry",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -85,6 +94,7 @@ let package = Package(
         .target(
             name: "Auth",
             dependencies: [
+                "Net",
                 "OCI", "JOSE",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "_CryptoExtras", package: "swift-crypto"),
@@ -99,6 +109,7 @@ let package = Package(
         .target(
             name: "S3",
             dependencies: [
+                "Net",
                 "Storage",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
@@ -113,6 +124,7 @@ let package = Package(
         .target(
             name: "ACME",
             dependencies: [
+                "Net",
                 "JOSE",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "X509", package: "swift-certificates"),
@@ -128,6 +140,7 @@ let package = Package(
         .target(
             name: "Notifications",
             dependencies: [
+                "Net",
                 "Storage", "Registry", "OCI",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Logging", package: "swift-log"),
@@ -153,6 +166,7 @@ let package = Package(
         .target(
             name: "Webhooks",
             dependencies: [
+                "Net",
                 "OCI", "Index", "Registry", "Notifications", "Auth",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Crypto", package: "swift-crypto"),
@@ -190,6 +204,7 @@ let package = Package(
         .target(
             name: "Config",
             dependencies: [
+                "Net",
                 "OCI", "Storage", "S3", "Registry", "Mirror", "Notifications", "Auth", "Index", "Webhooks",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Yams", package: "Yams"),
@@ -212,6 +227,7 @@ let package = Package(
         .target(
             name: "Server",
             dependencies: [
+                "Net",
                 "OCI", "Registry", "Mirror", "Notifications", "Auth", "ACME", "Config", "RegistryAPI", "Index", "IndexAPI", "Web", "CSystemShims",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTLS", package: "hummingbird"),
@@ -246,7 +262,7 @@ let package = Package(
         .executableTarget(
             name: "pier",
             dependencies: [
-                "Server", "Config", "Auth", "Index", "Registry",
+                "Server", "Config", "Auth", "Index", "Registry", "Net",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: swiftSettings
@@ -293,6 +309,7 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(name: "OCITests", dependencies: ["OCI"], swiftSettings: swiftSettings),
+        .testTarget(name: "NetTests", dependencies: ["Net"], swiftSettings: swiftSettings),
         .testTarget(name: "StorageTests", dependencies: ["Storage", "TestSupport", .product(name: "NIOCore", package: "swift-nio")], swiftSettings: swiftSettings),
         .testTarget(name: "AuthTests", dependencies: ["Auth", "OCI", "JOSE", .product(name: "X509", package: "swift-certificates"), .product(name: "Crypto", package: "swift-crypto"), .product(name: "_CryptoExtras", package: "swift-crypto")], swiftSettings: swiftSettings),
         .testTarget(
@@ -323,7 +340,7 @@ let package = Package(
         .testTarget(name: "IndexTests", dependencies: ["Index", "Registry", "OCI", "Auth", "TestSupport", .product(name: "Logging", package: "swift-log"), .product(name: "NIOSSL", package: "swift-nio-ssl")], swiftSettings: swiftSettings),
         .testTarget(name: "MarkdownTests", dependencies: ["Markdown"], swiftSettings: swiftSettings),
         .testTarget(name: "WebTests", dependencies: ["Web", "Index", "OCI"], swiftSettings: swiftSettings),
-        .testTarget(name: "WebhooksTests", dependencies: ["Webhooks", "Auth", "Index"], swiftSettings: swiftSettings),
+        .testTarget(name: "WebhooksTests", dependencies: ["Webhooks", "Auth", "Index", "Net"], swiftSettings: swiftSettings),
         .testTarget(name: "NotificationsTests", dependencies: ["Notifications", "Registry", "OCI"], swiftSettings: swiftSettings),
         .testTarget(name: "RegistryTests", dependencies: ["Registry", "Storage", "OCI", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(

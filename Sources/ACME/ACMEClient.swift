@@ -1,5 +1,6 @@
 import JOSE
 import AsyncHTTPClient
+import Net
 import Crypto
 import Foundation
 import NIOCore
@@ -59,7 +60,7 @@ struct ACMEClient {
         var body: Data
     }
 
-    let http: HTTPClient
+    let http: OutboundClient
     let directoryURL: String
     let account: AccountKey
     let challenges: HTTP01Challenges

@@ -1,4 +1,5 @@
 import AsyncHTTPClient
+import Net
 import Crypto
 import Foundation
 import Logging
@@ -103,7 +104,7 @@ public final class CertificateManager: Sendable {
     public func run() async {
         var configuration = HTTPClient.Configuration()
         configuration.tlsConfiguration = Self.clientTLS()
-        let http = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
+        let http = OutboundClient(configuration: configuration)
         var retry = Duration.seconds(5)
         while !Task.isCancelled {
             let state = current.withLock { $0 }
@@ -121,10 +122,10 @@ public final class CertificateManager: Sendable {
             }
             try? await Task.sleep(for: wait)
         }
-        try? await http.shutdown()
+        await http.shutdown()
     }
 
-    private func renew(_ http: HTTPClient) async throws {
+    private func renew(_ http: OutboundClient) async throws {
         var cache: Cache
         if let cached = Self.readCache(settings.cacheFile, hosts: settings.hosts) {
             cache = cached

@@ -48,7 +48,7 @@ extension HtpasswdFile {
             if exists { return try Self.rewriteInPlace(target, bytes) }
             throw FileError(description: "cannot create a file in \(directory): \(Self.describe(reason))")
         }
-        let temporary = String(cString: template)
+        let temporary = String(decoding: template.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
         var written = false
         defer { if !written { unlink(temporary) } }
         do {

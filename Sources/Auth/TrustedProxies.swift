@@ -1,3 +1,5 @@
+public import Net
+
 /// The reverse proxies (`http.trustedproxies`) whose word on the client's address is taken.
 ///
 /// Behind nginx every connection comes from nginx, so failures would be counted against

@@ -1,4 +1,5 @@
-public import Auth
+public import Net
+import Auth
 public import Index
 
 extension PierConfiguration {

@@ -1,3 +1,4 @@
+import Net
 import Auth
 import Foundation
 public import S3

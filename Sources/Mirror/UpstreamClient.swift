@@ -1,6 +1,7 @@
 import AsyncHTTPClient
 import Foundation
 import Metrics
+import Net
 import NIOCore
 import NIOHTTP1
 import NIOSSL
@@ -14,7 +15,7 @@ import Synchronization
 final class UpstreamClient: Sendable {
     let upstream: MirrorUpstream
     private let base: String
-    private let http: HTTPClient
+    private let http: OutboundClient
     /// `Authorization` values by scope, with when they stop being good.
     private let authorizations = Mutex<[String: (value: String, expires: ContinuousClock.Instant)]>([:])
     /// Until when the upstream counts as down after it could not be reached, so requests
@@ -45,13 +46,13 @@ final class UpstreamClient: Sendable {
             timeout: .init(connect: .seconds(5), read: .seconds(60))
         )
         configuration.httpVersion = .automatic
-        http = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
+        http = OutboundClient(configuration: configuration)
         latency = Metrics.Timer(label: "pier_mirror_upstream_duration_seconds", dimensions: [("upstream", upstream.host)])
         errors = Counter(label: "pier_mirror_upstream_errors_total", dimensions: [("upstream", upstream.host)])
     }
 
     func shutdown() async {
-        try? await http.shutdown()
+        await http.shutdown()
     }
 
     /// Sends a request for `name` (pull scope) and answers the upstream's response once it

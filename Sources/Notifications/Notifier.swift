@@ -1,4 +1,5 @@
 import AsyncHTTPClient
+import Net
 import Foundation
 public import Logging
 import Metrics
@@ -97,7 +98,7 @@ public final class Notifier: Sendable {
             for value in values { request.headers.add(name: name, value: value) }
         }
         request.body = .bytes(ByteBuffer(bytes: Array(try encoder.encode(envelope))))
-        let response = try await HTTPClient.shared.execute(request, timeout: .nanoseconds(endpoint.timeout.nanoseconds))
+        let response = try await OutboundClient.shared.execute(request, timeout: .nanoseconds(endpoint.timeout.nanoseconds))
         _ = try? await response.body.collect(upTo: 1 << 16)
         guard (200..<300).contains(response.status.code) else {
             throw DeliveryError(description: "\(endpoint.url) answered \(response.status.code)")

@@ -1,4 +1,5 @@
 public import AsyncHTTPClient
+import Net
 import Foundation
 public import NIOCore
 import NIOHTTP1
@@ -44,12 +45,15 @@ public final class S3Client: Sendable {
     public let credentials: any S3CredentialSource
     /// The region requests are signed for, which the store checks against its own.
     public let region: String
-    let http: HTTPClient
+    let http: OutboundClient
     /// Attempts per request: the first and three retries, 100 ms, 400 ms and 1.6 s apart.
     let attempts: Int
     /// For the connections large bodies are read over (``streamObject(key:headers:into:)``);
     /// nil for a plain-HTTP store.
     let streamingTLS: NIOSSLContext?
+    /// Whether large bodies may be read over connections of their own: not through an
+    /// outbound proxy, which only the pooled client speaks.
+    let streams: Bool
 
     /// A client signing with static keys (the signer's service is S3's whatever it names).
     public convenience init(endpoint: Endpoint, signer: SignatureV4, skipVerify: Bool = false, attempts: Int = 4) {
@@ -80,12 +84,13 @@ public final class S3Client: Sendable {
             configuration.tlsConfiguration = tls
         }
         streamingTLS = endpoint.scheme == "https" ? try? NIOSSLContext(configuration: tls) : nil
-        http = HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: configuration)
+        http = OutboundClient(configuration: configuration)
+        streams = http.proxy(for: endpoint.scheme + "://" + endpoint.host + "/") == nil
     }
 
     /// Closes the connection pool; the client is unusable afterwards.
     public func shutdown() async {
-        try? await http.shutdown()
+        await http.shutdown()
     }
 
     /// A response whose body has not been read yet.

@@ -310,7 +310,7 @@ public final class S3Driver: StorageDriver {
             guard !range.isEmpty else { return }
             headers.append(("range", "bytes=\(range.lowerBound)-\(range.upperBound - 1)"))
         }
-        if let range, range.count >= Self.streamingThreshold {
+        if let range, range.count >= Self.streamingThreshold, client.streams {
             guard let refusal = try await client.streamObject(key: key, headers: headers, into: body) else { return }
             if refusal.status == 404 { throw StorageError.notFound(path) }
             throw client.failure(status: refusal.status, text: refusal.text, "GET", key)

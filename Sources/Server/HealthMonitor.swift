@@ -1,4 +1,5 @@
 import AsyncHTTPClient
+import Net
 import Config
 import Foundation
 import Logging
@@ -138,7 +139,7 @@ final class HealthMonitor: Sendable {
                 for (name, values) in headers { for value in values { request.headers.add(name: name, value: value) } }
                 let response: HTTPClientResponse
                 do {
-                    response = try await HTTPClient.shared.execute(request, timeout: TimeAmount(timeout))
+                    response = try await OutboundClient.shared.execute(request, timeout: TimeAmount(timeout))
                 } catch {
                     throw ProbeFailure(description: "error while checking \(url): \(error)")
                 }

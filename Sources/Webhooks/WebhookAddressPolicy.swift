@@ -1,4 +1,5 @@
-public import Auth
+public import Net
+import Auth
 import Foundation
 import NIOPosix
 #if canImport(Glibc)

@@ -3,6 +3,7 @@ import Foundation
 public import Index
 public import Logging
 import NIOCore
+import Net
 public import Registry
 import Notifications
 import Synchronization
@@ -224,12 +225,14 @@ public final class WebhookDispatcher: ContentEventSink {
             request.body = .bytes(ByteBuffer(bytes: payload.body))
             // A client for this delivery, connecting to the address just checked (TLS still
             // verifies the host's name); redirects are not followed: a receiver could send a
-            // delivery anywhere.
+            // delivery anywhere. Through an outbound proxy (`HTTPS_PROXY`) the proxy connects,
+            // to the address it resolves: the name was checked here all the same, and what the
+            // proxy itself may reach is its own policy (`docs/security.md`).
             var configuration = HTTPClient.Configuration(
                 redirectConfiguration: .disallow, timeout: .init(connect: .seconds(5), read: .seconds(10))
             )
             configuration.dnsOverride = [host: address]
-            let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
+            let client = OutboundClient(configuration: configuration)
             do {
                 let response = try await client.execute(request, timeout: .seconds(Int64(Self.timeout.components.seconds)))
                 record.status = Int(response.status.code)
@@ -240,7 +243,7 @@ public final class WebhookDispatcher: ContentEventSink {
             } catch {
                 record.error = "\(error)"
             }
-            try? await client.shutdown()
+            await client.shutdown()
         }
         let elapsed = ContinuousClock.now - started
         record.durationMilliseconds = elapsed.components.seconds * 1000 + elapsed.components.attoseconds / 1_000_000_000_000_000

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Logging
+import Net
 import Config
 import Server
 
@@ -68,6 +69,15 @@ struct Serve: AsyncParsableCommand {
         }
         for setting in settings.ignoredSettings {
             logger.warning("configuration setting not supported, ignored", metadata: ["key": "\(setting.key)", "reason": "\(setting.reason)"])
+        }
+        // Outbound requests (mirror upstreams, S3, notifications, webhooks, ACME, health
+        // checks) follow the environment's proxy, as distribution's do.
+        let proxies = ProxyEnvironment.process
+        for (variable, proxy) in [("HTTP_PROXY", proxies.httpProxy), ("HTTPS_PROXY", proxies.httpsProxy)] {
+            if let proxy { logger.info("outbound requests go through a proxy", metadata: ["variable": "\(variable)", "proxy": "\(proxy)"]) }
+        }
+        for problem in proxies.problems {
+            logger.warning("proxy setting not followed, requests it covers go direct", metadata: ["variable": "\(problem.variable)", "reason": "\(problem.reason)"])
         }
         try await PierServer(configuration: settings, logger: logger).run()
     }

@@ -1,3 +1,4 @@
+import Net
 import Auth
 import Testing
 @testable import Webhooks
