@@ -260,8 +260,13 @@ public final class HtpasswdStore: Sendable {
     /// Whether the file (re-read when it changed) still names `user`: a user removed from it
     /// loses every credential, personal access tokens included.
     public func hasUser(_ user: String) -> Bool {
+        passwordHash(of: user) != nil
+    }
+
+    /// The hash the file (re-read when it changed) holds for `user` now.
+    public func passwordHash(of user: String) -> String? {
         reloadIfChanged()
-        return state.withLock { $0.file.hash(for: user) != nil }
+        return state.withLock { $0.file.hash(for: user) }
     }
 
     /// The users the file names now, in its order.

@@ -310,7 +310,9 @@ public struct Bootstrap: Sendable {
         if (try? String(contentsOfFile: path, encoding: .utf8)) == nil {
             throw ConfigurationError(key: "auth.htpasswd.path", message: HtpasswdStore.unreadableReason(path))
         }
-        return HtpasswdStore(path: path, onReload: { [logger] file in
+        return HtpasswdStore(path: path, onReload: { [logger, credentials] file in
+            // A user gone from the file leaves nothing an heir of the name could use.
+            credentials?.htpasswdRead(at: path, users: file.users)
             for user in file.unusable {
                 logger.warning("htpasswd user has a hash of no kind pier reads (bcrypt, $apr1$, {SHA}) and cannot log in", metadata: ["path": "\(path)", "user": "\(user)"])
             }

@@ -5,7 +5,10 @@ import Synchronization
 /// access controller, before the index database is open; ``attach(_:)`` connects it once
 /// it is. Until then (or without a database) tokens are refused as unavailable.
 public final class IndexCredentials: CredentialDirectory {
-    private let index = Mutex<RepositoryIndex?>(nil)
+    let index = Mutex<RepositoryIndex?>(nil)
+    /// The htpasswd file whose departures are swept, whether a sweep is due, and every name
+    /// its reads held since the last sweep (``htpasswdRead(at:users:)``).
+    let departures = Mutex<(path: String?, scheduled: Bool, seen: Set<String>)>((nil, false, []))
     /// When each token's use was last written, so a busy CI token costs one write a minute.
     private let lastWritten = Mutex<[String: Int64]>([:])
 
@@ -14,6 +17,8 @@ public final class IndexCredentials: CredentialDirectory {
     /// Connects the directory to the open index.
     public func attach(_ index: RepositoryIndex) {
         self.index.withLock { $0 = index }
+        // Users who left the file while no instance was running are swept now.
+        if let path = departures.withLock({ $0.path }) { htpasswdRead(at: path, users: []) }
     }
 
     public func passwordHash(of user: String) -> String? {

@@ -251,6 +251,12 @@ enum IndexMigrations {
                 "SELECT gin_clean_pending_list('search_documents_by_document'::regclass)",
             ]
         },
+        // What a session was signed in with: SHA-256 of the user's password hash then, so a
+        // new password (in the htpasswd file as in the index) ends every session made with
+        // the old one. Sessions from before carry none and end once.
+        Step(version: 14) { _ in
+            ["ALTER TABLE web_sessions ADD COLUMN credential TEXT NOT NULL DEFAULT ''"]
+        },
     ]
 
     /// The newest schema this build knows.

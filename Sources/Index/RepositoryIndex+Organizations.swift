@@ -9,12 +9,16 @@ extension RepositoryIndex {
             return "an organisation's name is a namespace: lowercase letters, digits and . _ - inside, at most 64 characters"
         }
         if try await organization(name) != nil { return "\(name) exists" }
-        let prefix = name + "/"
-        let used = try await database.query(
-            "SELECT 1 AS one FROM repositories WHERE substr(name, 1, CAST($2 AS INTEGER)) = $1 LIMIT 1", [.text(prefix), .integer(Int64(prefix.utf8.count))]
-        )
-        if !used.isEmpty { return "the namespace \(name) already holds repositories" }
+        if try await namespaceHoldsRepositories(name) { return "the namespace \(name) already holds repositories" }
         return nil
+    }
+
+    /// Whether any repository lives under `name/`.
+    func namespaceHoldsRepositories(_ name: String) async throws -> Bool {
+        let prefix = name + "/"
+        return try await !database.query(
+            "SELECT 1 AS one FROM repositories WHERE substr(name, 1, CAST($2 AS INTEGER)) = $1 LIMIT 1", [.text(prefix), .integer(Int64(prefix.utf8.count))]
+        ).isEmpty
     }
 
     /// Makes organisation `name`, with `creator` in its owners team.

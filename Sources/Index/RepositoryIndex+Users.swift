@@ -6,7 +6,8 @@ extension RepositoryIndex {
 
     /// Why `name` cannot be a new user, or nil when it can: a user's name is a namespace
     /// (their repositories live under `name/`), so it has a namespace's shape, and it is
-    /// nobody's already, neither a user's nor an organisation's.
+    /// nobody's already, neither a user's nor an organisation's, nor holds repositories (a
+    /// deleted user's, which a new user of the name would otherwise own).
     public func userRefusal(_ name: String) async throws -> String? {
         guard name.count <= 64, name.first?.isLetter == true || name.first?.isNumber == true,
               name.allSatisfy({ ($0.isLowercase && $0.isASCII) || $0.isNumber || $0 == "-" || $0 == "_" || $0 == "." }),
@@ -15,6 +16,9 @@ extension RepositoryIndex {
         }
         if try await user(name) != nil { return "\(name) exists" }
         if try await organization(name) != nil { return "\(name) is an organisation" }
+        if try await namespaceHoldsRepositories(name) {
+            return "the namespace \(name) still holds repositories (a former user's?): delete them first"
+        }
         return nil
     }
 
@@ -81,6 +85,23 @@ extension RepositoryIndex {
             try await bumpGrantsVersion()
         }
         return deleted
+    }
+
+    /// Forgets everything `names` held as accounts: tokens, sessions, collaborations, team
+    /// places. For users who left the htpasswd file; the index's own users go through
+    /// ``deleteUser(_:)``.
+    public func forgetAccounts(_ names: [String]) async throws {
+        try await database.transaction { database in
+            for name in names {
+                for table in ["access_tokens", "web_sessions", "collaborators", "team_members"] {
+                    try await database.execute("DELETE FROM \(table) WHERE username = $1", [.text(name)])
+                }
+            }
+        }
+        if grants != nil {
+            try await loadGrants()
+            try await bumpGrantsVersion()
+        }
     }
 
     /// Reads the active users' hashes into ``accounts``. Loads run one at a time, so an

@@ -35,7 +35,13 @@ extension IndexResponder {
         let name = parts[0]
         guard try await index.organization(name) != nil else { throw RegistryError(.notFound, "no such organisation") }
         let user = caller.identity.userName
-        let isOwner = user.map { grants.role(of: $0, in: name) == .admin || access?.policy.admins.contains($0) == true } ?? false
+        // An owner is in the owners team (or administers the registry): a team's `admin` is
+        // a permission on the organisation's repositories, not a say over its teams.
+        let isRegistryAdmin = user.map { access?.policy.admins.contains($0) == true } ?? false
+        var isOwner = isRegistryAdmin
+        if !isOwner, let user {
+            isOwner = try await index.teams(of: name).contains { $0.name == Organization.ownersTeam && $0.members.contains(user) }
+        }
         let isMember = isOwner || user.map { grants.role(of: $0, in: name) != nil } ?? false
         if parts.count >= 2, parts[1] == "webhooks" {
             // acme/webhooks[/{id}[/deliveries[/{delivery}/redeliver]]]
@@ -80,6 +86,9 @@ extension IndexResponder {
             return try json(["results": try await index.teams(of: name).map(TeamBody.init)])
         case 3 where parts[1] == "teams", 5 where parts[1] == "teams" && parts[3] == "members":
             let teamName = parts[2]
+            // Outsiders learn nothing of the teams, not even which exist: the same refusal
+            // for a team there is and one there is not.
+            guard isMember else { throw RegistryError(.denied, "only the organisation's members see its teams") }
             guard let team = try await index.teams(of: name).first(where: { $0.name == teamName }) else {
                 throw RegistryError(.notFound, "no such team")
             }

@@ -81,10 +81,11 @@ extension IndexResponder {
         guard let name = try fields.string("name", maximum: 64) else { throw JSONFields.invalid("'name' is required") }
         guard let password = try fields.string("password", maximum: 72) else { throw JSONFields.invalid("'password' is required") }
         try Self.checkPassword(password)
+        // The file's user first: their namespace holds their repositories.
+        try refuseFileUser(name, "the name is taken", status: 409)
         if let refusal = try await index.userRefusal(name) {
             throw RegistryError(.requestInvalid, refusal, status: refusal.hasSuffix("exists") || refusal.contains("organisation") ? 409 : 400)
         }
-        try refuseFileUser(name, "the name is taken", status: 409)
         let hash = try await Self.hash(password)
         guard try await index.createUser(name, passwordHash: hash, by: administrator) else {
             throw RegistryError(.requestInvalid, "\(name) exists", status: 409)

@@ -9,9 +9,14 @@ struct JSONFields {
     private let object: [String: Any]
 
     /// The body of `request`, at most `limit` bytes, with no fields but `allowed`.
+    ///
+    /// The body must say it is `application/json`: another site's page can post a body
+    /// without a type (or as `text/plain`) with no preflight, and a browser that remembers
+    /// Basic credentials for this host would send them along; a JSON type makes such a post
+    /// need a preflight this API never grants.
     static func read(_ request: Request, limit: Int, allowed: Set<String>) async throws -> JSONFields {
-        if let type = request.headers[.contentType], !type.lowercased().hasPrefix("application/json") {
-            throw invalid("send the body as application/json")
+        guard let type = request.headers[.contentType], type.lowercased().hasPrefix("application/json") else {
+            throw invalid("send the body as application/json (Content-Type: application/json)")
         }
         let buffer: ByteBuffer
         do {

@@ -30,18 +30,25 @@ extension WebResponder {
 
     func visitor(_ request: Request, _ context: Context) async -> Visitor {
         if let secret = Self.cookie(Self.sessionCookie, in: request),
-           let session = try? await index.session(secret), stillAllowed(session.user) {
+           let session = try? await index.session(secret), stillAllowed(session) {
             return Visitor(principal: Principal(identity: .user(session.user)), session: session, secret: secret)
         }
         let principal = (try? await indexAPI.authenticate(request, context)) ?? .anonymous
         return Visitor(principal: principal, session: nil, secret: nil)
     }
 
-    /// A session outlives no account: a user removed from the file or disabled in the index
-    /// is signed out everywhere at once.
-    func stillAllowed(_ user: String) -> Bool {
-        guard let logins else { return false }
-        return logins.store.hasUser(user) || logins.directory?.passwordHash(of: user) != nil
+    /// A session outlives no account and no password: a user removed from the file or
+    /// disabled in the index, or given a new password in either, is signed out everywhere
+    /// at once.
+    func stillAllowed(_ session: RepositoryIndex.WebSession) -> Bool {
+        guard let hash = currentPasswordHash(of: session.user) else { return false }
+        return RepositoryIndex.credentialFingerprint(hash) == session.credential
+    }
+
+    /// The hash `user` signs in with now: the file's, else the index's.
+    func currentPasswordHash(of user: String) -> String? {
+        guard let logins else { return nil }
+        return logins.store.passwordHash(of: user) ?? logins.directory?.passwordHash(of: user)
     }
 
     static func cookie(_ name: String, in request: Request) -> String? {
@@ -121,7 +128,10 @@ extension WebResponder {
             guard principal.limit == nil, let name = principal.identity.userName else {
                 return loginPage(request, next: next, error: "Sign in with your password, not a token.", status: .unauthorized)
             }
-            let (secret, _) = try await index.createSession(for: name)
+            guard let passwordHash = currentPasswordHash(of: name) else {
+                return loginPage(request, next: next, error: "Wrong user name or password.", status: .unauthorized)
+            }
+            let (secret, _) = try await index.createSession(for: name, passwordHash: passwordHash)
             return redirect(next, cookies: [
                 setCookie(Self.sessionCookie, secret, maxAge: Int(RepositoryIndex.sessionLifetime / 1000), request),
                 setCookie(Self.loginCookie, "", maxAge: 0, request),

@@ -18,13 +18,16 @@ public struct WebhookAddressPolicy: Sendable {
     public let allowed: AddressRanges
 
     /// Loopback, link-local, private, shared (CGNAT), unspecified, multicast, broadcast,
-    /// documentation and benchmarking ranges: nothing a public service lives on.
+    /// documentation and benchmarking ranges: nothing a public service lives on. So are the
+    /// IPv6 forms that carry an IPv4 address a host may route to it (IPv4-compatible and
+    /// -translated, NAT64 of both kinds, 6to4, Teredo) and the retired site-local range:
+    /// `[2002:7f00:1::1]` is loopback behind a 6to4 relay.
     static let nonPublic: AddressRanges = {
         let ranges = [
             "0.0.0.0/8", "10.0.0.0/8", "100.64.0.0/10", "127.0.0.0/8", "169.254.0.0/16", "172.16.0.0/12",
             "192.0.0.0/24", "192.0.2.0/24", "192.168.0.0/16", "198.18.0.0/15", "198.51.100.0/24", "203.0.113.0/24",
-            "224.0.0.0/4", "240.0.0.0/4", "::/128", "::1/128", "64:ff9b::/96", "100::/64", "2001:db8::/32",
-            "fc00::/7", "fe80::/10", "ff00::/8",
+            "224.0.0.0/4", "240.0.0.0/4", "::/96", "::1/128", "::ffff:0:0:0/96", "64:ff9b::/96", "64:ff9b:1::/48",
+            "100::/64", "2001::/32", "2001:db8::/32", "2002::/16", "fc00::/7", "fe80::/10", "fec0::/10", "ff00::/8",
         ]
         return (try? AddressRanges(parsing: ranges)) ?? .empty
     }()

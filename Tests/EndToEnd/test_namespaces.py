@@ -310,6 +310,43 @@ def test_an_organisations_teams_decide_who_may_do_what_in_its_namespace(namespac
     assert api(srv, "/api/v1/orgs/acme/teams/owners", auth=alice, method="DELETE").status_code == 400
 
 
+def test_an_admin_team_administers_repositories_but_only_owners_manage_teams(namespaced):
+    srv = namespaced
+    root, alice, bob = CALLERS["root"], CALLERS["alice"], CALLERS["bob"]
+    assert api(srv, "/api/v1/orgs", auth=root, method="POST", json={"name": "acme"}).status_code == 201
+    assert api(srv, "/api/v1/orgs/acme/teams", auth=root, method="POST", json={"name": "maint", "permission": "admin"}).status_code == 201
+    assert api(srv, "/api/v1/orgs/acme/teams/maint/members/alice", auth=root, method="PUT").status_code == 204
+    # alice administers acme's repositories ...
+    assert try_push(Registry(srv.url, auth=alice), "acme/app", "v1", images.image(1)) == 201
+    assert eventually(lambda: api(srv, "/api/v1/repositories/acme/app", auth=alice).status_code == 200)
+    r = api(srv, "/api/v1/repositories/acme/app", auth=alice, method="PATCH", json={"visibility": "public"})
+    assert r.status_code == 200, r.text
+    # ... and sees the teams, but cannot make herself an owner, take the owners' places,
+    # or change teams and the organisation's webhooks.
+    assert api(srv, "/api/v1/orgs/acme/teams", auth=alice).status_code == 200
+    for method, path, body in [
+        ("PUT", "/api/v1/orgs/acme/teams/owners/members/alice", None),
+        ("PUT", "/api/v1/orgs/acme/teams/owners/members/bob", None),
+        ("DELETE", "/api/v1/orgs/acme/teams/owners/members/root", None),
+        ("POST", "/api/v1/orgs/acme/teams", {"name": "mine", "permission": "admin"}),
+        ("PATCH", "/api/v1/orgs/acme/teams/maint", {"permission": "read"}),
+        ("DELETE", "/api/v1/orgs/acme/teams/maint", None),
+        ("POST", "/api/v1/orgs/acme/webhooks", {"url": "https://example.com/hook"}),
+    ]:
+        r = api(srv, path, auth=alice, method=method, json=body)
+        assert r.status_code == 403, (method, path, r.status_code, r.text)
+    teams = {t["name"]: t["members"] for t in api(srv, "/api/v1/orgs/acme/teams", auth=root).json()["results"]}
+    assert teams == {"owners": ["root"], "maint": ["alice"]}
+    # An outsider cannot tell a team that exists from one that does not.
+    answers = set()
+    for team in ("maint", "owners", "nosuchteam"):
+        for method in ("GET", "PUT", "DELETE"):
+            path = f"/api/v1/orgs/acme/teams/{team}" + ("/members/bob" if method != "GET" else "")
+            r = api(srv, path, auth=bob, method=method)
+            answers.add((r.status_code, r.content))
+    assert len(answers) == 1 and next(iter(answers))[0] == 403, answers
+
+
 @pytest.mark.parametrize("name", ["alice", "Acme", "-x", "a/b", "", "x" * 65])
 def test_an_organisation_cannot_take_a_namespace_in_use_or_a_bad_name(world, name):
     srv, _ = world

@@ -187,3 +187,94 @@ def test_a_user_made_through_the_api_logs_in_to_piers_token_server(make_server, 
     reg = Registry(srv.url)
     reg.session.headers["Authorization"] = f"Bearer {bearer}"
     assert try_push(reg, "carol/app", "v1", images.image(2)) == 201
+
+
+def web_session(srv, user: str, password: str) -> str:
+    """Signs `user` in to the web UI; the session cookie's value."""
+    import re
+
+    import requests
+
+    s = requests.Session()
+    form = s.get(srv.url + "/login", timeout=30)
+    csrf = re.search(r'name="csrf" value="([0-9a-f]+)"', form.text).group(1)
+    r = s.post(srv.url + "/login", data={"user": user, "password": password, "csrf": csrf}, allow_redirects=False, timeout=30)
+    assert r.status_code == 303, r.text
+    return s.cookies["pier_session"]
+
+
+def signed_in_as(srv, cookie: str) -> str | None:
+    import re
+
+    import requests
+
+    page = requests.get(srv.url + "/", cookies={"pier_session": cookie}, timeout=30).text
+    match = re.search(r"Signed in as\s*(?:<[^>]+>\s*)*([a-z0-9._-]+)", page)
+    return match.group(1) if match else None
+
+
+def test_a_user_removed_from_the_file_leaves_nothing_to_a_later_user_of_the_name(make_server, htpasswd):
+    from harness.auth import write_htpasswd
+    from harness.index_api import eventually
+
+    users = {**FILE_USERS, "carol": "carol-pw", "dave": "dave-pw"}
+    path = htpasswd(users)
+    srv = make_server("pier", config=config(path))
+    alice = Registry(srv.url, auth=ALICE)
+    assert try_push(alice, "alice/secret", "v1", images.image(1)) == 201
+    assert eventually(lambda: api(srv, "/api/v1/repositories/alice/secret", auth=ALICE).status_code == 200)
+    for who in ("carol", "dave"):
+        r = api(srv, f"/api/v1/repositories/alice/secret/collaborators/{who}", auth=ALICE, method="PUT", json={"role": "read"})
+        assert r.status_code == 200, r.text
+    carol = ("carol", "carol-pw")
+    token = api(srv, "/api/v1/tokens", auth=carol, method="POST", json={"name": "ci", "scopes": ["read"]}).json()["token"]
+    cookie = web_session(srv, *carol)
+    assert signed_in_as(srv, cookie) == "carol"
+
+    def collaborators():
+        return {c["user"] for c in api(srv, "/api/v1/repositories/alice/secret/collaborators", auth=ALICE).json()["results"]}
+
+    # carol leaves the file while the server runs; a new carol comes later.
+    write_htpasswd(path, {k: v for k, v in users.items() if k != "carol"})
+    # The file is looked at again within a second or two of a change.
+    assert eventually(lambda: Registry(srv.url, auth=("carol", token)).get("/v2/").status_code == 401)
+    assert eventually(lambda: collaborators() == {"dave"}, timeout=20), collaborators()
+    write_htpasswd(path, {**{k: v for k, v in users.items() if k != "carol"}, "carol": "another-carol"})
+    heir = ("carol", "another-carol")
+    assert eventually(lambda: Registry(srv.url, auth=heir).get("/v2/").status_code == 200)
+    assert Registry(srv.url, auth=("carol", token)).get("/v2/").status_code == 401
+    assert signed_in_as(srv, cookie) is None
+    assert api(srv, "/api/v1/repositories/alice/secret", auth=heir).status_code == 404
+    assert Registry(srv.url, auth=heir).get_manifest("alice/secret", "v1").status_code in (401, 403, 404)
+
+    # dave leaves while no instance runs: swept at the next start.
+    dave_token = api(srv, "/api/v1/tokens", auth=("dave", "dave-pw"), method="POST", json={"name": "ci", "scopes": ["read"]}).json()["token"]
+    srv.stop()
+    write_htpasswd(path, {k: v for k, v in users.items() if k not in ("carol", "dave")})
+    srv.start()
+    assert eventually(lambda: collaborators() == set(), timeout=20), collaborators()
+    write_htpasswd(path, {k: v for k, v in users.items() if k != "carol"})
+    assert Registry(srv.url, auth=("dave", dave_token)).get("/v2/").status_code == 401
+
+
+def test_a_new_password_in_the_file_ends_the_users_web_sessions(make_server, htpasswd):
+    from harness.auth import write_htpasswd
+    from harness.index_api import eventually
+
+    path = htpasswd(FILE_USERS)
+    srv = make_server("pier", config=config(path))
+    cookie = web_session(srv, *ALICE)
+    assert signed_in_as(srv, cookie) == "alice"
+    write_htpasswd(path, {**FILE_USERS, "alice": "new-alice-pw"})
+    assert eventually(lambda: Registry(srv.url, auth=("alice", "new-alice-pw")).get("/v2/").status_code == 200)
+    assert signed_in_as(srv, cookie) is None
+    assert signed_in_as(srv, web_session(srv, "alice", "new-alice-pw")) == "alice"
+
+
+def test_a_deleted_users_namespace_is_not_handed_to_a_new_user_of_the_name(srv):
+    make_carol(srv)
+    assert try_push(Registry(srv.url, auth=CAROL), "carol/private", "v1", images.image(1)) == 201
+    assert api(srv, "/api/v1/users/carol", auth=ROOT, method="DELETE").status_code == 204
+    r = api(srv, "/api/v1/users", auth=ROOT, method="POST", json={"name": "carol", "password": "a-new-carol-pw"})
+    assert r.status_code == 400 and "still holds repositories" in r.text, r.text
+    assert Registry(srv.url, auth=("carol", "a-new-carol-pw")).get("/v2/").status_code == 401

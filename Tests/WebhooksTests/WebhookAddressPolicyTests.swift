@@ -8,7 +8,8 @@ import Testing
     let policy = WebhookAddressPolicy(allowed: .empty)
 
     @Test(arguments: ["127.0.0.1", "10.1.2.3", "172.16.0.1", "192.168.1.1", "169.254.169.254", "100.64.0.1", "0.0.0.0",
-                      "::1", "fe80::1", "fd00::1", "::ffff:127.0.0.1", "224.0.0.1"])
+                      "::1", "fe80::1", "fd00::1", "::ffff:127.0.0.1", "224.0.0.1", "::127.0.0.1", "::ffff:0:7f00:1",
+                      "2002:7f00:1::1", "64:ff9b:1::7f00:1", "2001:0:4136:e378::1", "fec0::1"])
     func nonPublicAddressesAreRefused(address: String) {
         #expect(!policy.isAllowed(address))
     }
