@@ -30,9 +30,20 @@ extension PierConfiguration {
               ["http", "https"].contains(parsed.scheme ?? ""), parsed.host != nil else {
             throw ConfigurationError(key: path("remoteurl"), message: "expected the upstream's URL, such as https://registry-1.docker.io")
         }
-        var upstream = MirrorUpstream(prefix: prefix, remoteURL: url)
-        upstream.username = try read.string(path("username"))
-        upstream.password = try read.string(path("password"))
+        // Credentials written into the URL (`https://bot:secret@host`) are taken as the
+        // username and password and cut from it: the URL's host names the upstream in
+        // every message and metric, which must never carry a password.
+        var remote = url
+        var embedded: (user: String, password: String?)?
+        if var components = URLComponents(string: url), let user = components.percentEncodedUser {
+            embedded = (user.removingPercentEncoding ?? user, components.percentEncodedPassword.map { $0.removingPercentEncoding ?? $0 })
+            components.percentEncodedUser = nil
+            components.percentEncodedPassword = nil
+            remote = components.string ?? url
+        }
+        var upstream = MirrorUpstream(prefix: prefix, remoteURL: remote)
+        upstream.username = try read.string(path("username")) ?? embedded?.user
+        upstream.password = try read.string(path("password")) ?? embedded?.password
         if upstream.username != nil && upstream.password == nil {
             throw ConfigurationError(key: path("password"), message: "a username needs its password")
         }

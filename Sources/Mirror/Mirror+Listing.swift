@@ -25,7 +25,11 @@ extension Mirror {
             guard let object = try? JSONSerialization.jsonObject(with: Data(body.readableBytesView)) as? [String: Any] else {
                 throw UpstreamError(.invalid, upstream: route.upstream.host, "tags of \(upstreamName) are not JSON")
             }
-            let tags = (object["tags"] as? [String]) ?? []
+            // Paged here as well: an upstream that ignores `n` and `last` (distribution 2.8
+            // answers every tag, unsorted) would otherwise send a client following `Link`
+            // round the same page for ever.
+            var tags = ((object["tags"] as? [String]) ?? []).sorted()
+            if let last, !last.isEmpty { tags.removeAll { $0 <= last } }
             let more = response.headers.first(name: "Link") != nil || tags.count > limit
             return Page(items: Array(tags.prefix(limit)), hasMore: more)
         } catch let error as UpstreamError where error.isOutage {

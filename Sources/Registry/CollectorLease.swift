@@ -57,11 +57,14 @@ public final class CollectorLease: Sendable {
         return Date(timeIntervalSince1970: record.lastSuccess ?? record.created ?? 0)
     }
 
-    /// Takes the lease when it is free, expired or already this collector's.
+    /// Takes the lease when it is free, expired, already this collector's, or held by a
+    /// process of this host that is gone (killed in a collection: its batch is put back at
+    /// once, not when the lease runs out).
     /// - Returns: false when another collector holds it.
     public func acquire(now: Date = Date()) async throws -> Bool {
         let current = try await read()
-        if let current, current.owner != owner, !current.owner.isEmpty, current.expires > now.timeIntervalSince1970 {
+        if let current, current.owner != owner, !current.owner.isEmpty, current.expires > now.timeIntervalSince1970,
+           !isGoneProcessOfThisHost(current.owner) {
             return false
         }
         try await write(Record(
@@ -105,6 +108,16 @@ public final class CollectorLease: Sendable {
         guard current?.owner == owner else { return }
         let last = succeeded ? now.timeIntervalSince1970 : current?.lastSuccess
         try await write(Record(owner: "", expires: 0, lastSuccess: last, created: current?.created))
+    }
+
+    /// Whether `holder` (`host:pid`, as ``owner`` is written) names this host and a process
+    /// that no longer runs. A pid reused by another process counts as running: the lease
+    /// then simply runs out.
+    func isGoneProcessOfThisHost(_ holder: String) -> Bool {
+        guard let colon = holder.lastIndex(of: ":"), let ownColon = owner.lastIndex(of: ":"),
+              holder[..<colon] == owner[..<ownColon], let pid = Int32(holder[holder.index(after: colon)...]), pid > 0
+        else { return false }
+        return kill(pid, 0) == -1 && errno == ESRCH
     }
 
     private func read() async throws -> Record? {

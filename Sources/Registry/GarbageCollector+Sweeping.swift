@@ -32,16 +32,25 @@ extension GarbageCollector {
                 deleted.append(removal)
             }
             // A push of the tag that raced the delete recorded it first: the tag goes back
-            // to what that push pointed it at.
+            // to what that push pointed it at, if that push stored its manifest (a push
+            // records its tags before its checks, and may have been refused after) and no
+            // push has written the tag since (an older intent never overwrites a newer tag).
             try await readJournal(&state)
             for removal in deleted {
                 registry.tagTargets.remove(Registry.tagKey(removal.repository, removal.tag))
                 registry.tagLists.remove(removal.repository.value)
                 if let target = state.retagged[Self.tagKey(removal)] {
-                    try await registry.writeLink(target, to: layout.tagIndexLink(removal.repository, removal.tag, target))
-                    try await registry.writeLink(target, to: layout.tagCurrentLink(removal.repository, removal.tag))
-                    report.revived += 1
-                    continue
+                    let current = layout.tagCurrentLink(removal.repository, removal.tag)
+                    if try await registry.readLink(current) != nil {
+                        report.revived += 1
+                        continue
+                    }
+                    if try await registry.driver.fileInfo(layout.revisionLink(removal.repository, target)) != nil {
+                        try await registry.writeLink(target, to: layout.tagIndexLink(removal.repository, removal.tag, target))
+                        try await registry.writeLink(target, to: current)
+                        report.revived += 1
+                        continue
+                    }
                 }
                 report.tagsRemoved.append(removal)
                 await registry.publish(ContentEvent(.delete, removal.repository, .tag(removal.tag), origin: .internal("gc")))
@@ -231,8 +240,10 @@ extension GarbageCollector {
     }
 
     /// Puts back whatever an interrupted collection left aside: it may not have read the
-    /// journal yet, so nothing there is known to be garbage.
-    func recoverQuarantine() async throws {
+    /// journal yet, so nothing there is known to be garbage. Run at the start of every
+    /// collection, and by a server at start (under the lease), so blobs a killed process
+    /// left aside are pullable again at once.
+    public func recoverQuarantine() async throws {
         let root = registry.layout.collectorRoot + "/quarantine"
         for algorithm in try await registry.driver.list(root) ?? [] {
             for encoded in try await registry.driver.list(root + "/" + algorithm) ?? [] {

@@ -55,7 +55,11 @@ extension Registry {
         var tags = [Tag]()
         if case .tag(let value) = reference { tags.append(value) }
         for tag in extraTags where !tags.contains(tag) { tags.append(tag) }
-        for tag in tags { try await requireUnchanged(name, tag, pointingAt: digest) }
+        // A mirror's copy follows its upstream, which decides whether a tag moves: an
+        // immutable-tag rule over a mirrored name must not leave it unpullable.
+        if checkingReferences {
+            for tag in tags { try await requireUnchanged(name, tag, pointingAt: digest) }
+        }
         // Refused before anything is recorded: a manifest no policy lets in notes nothing.
         if checkingReferences { try checkURLs(manifest) }
         // Recorded before anything is checked, so a collector sweeping meanwhile either

@@ -15,7 +15,12 @@ extension RegistryResponder {
                 .cacheControl: "max-age=31536000",
             ])
         }
-        let requested = request.headers[.range].flatMap(ByteRange.init)
+        if request.ifMatchFails(digest) {
+            // Still a 404 for a blob that is not here: the precondition speaks of content.
+            _ = try await registry.headBlob(name, digest, range: nil)
+            throw RegistryError(.unknown, "If-Match names no tag of this content", detail: "its tag is \"\(digest)\"", status: 412)
+        }
+        let requested = request.ifRangeHolds(digest) ? request.headers[.range].flatMap(ByteRange.init) : nil
         let content = request.method == .head
             ? try await registry.headBlob(name, digest, range: requested)
             : try await registry.pullBlob(name, digest, range: requested, origin: origin(request, context))

@@ -299,11 +299,32 @@ public struct RegistryResponder: HTTPResponder {
         let path = settings.pathPrefix + path
         if settings.relativeURLs { return path }
         if let external = settings.externalURL { return external + path }
+        // RFC 7239's `Forwarded` (what a proxy sends that sends no X-Forwarded-*), first
+        // element: the proxy nearest the client.
+        let forwarded = request.headers[.forwarded].map(Self.firstForwardedElement) ?? [:]
         let host = request.headers[.xForwardedHost]?.split(separator: ",").first.map { $0.trimmingCharacters(in: .whitespaces) }
-            ?? request.head.authority
+            ?? forwarded["host"] ?? request.head.authority
         guard let host, !host.isEmpty else { return path }
-        let scheme = request.headers[.xForwardedProto]?.split(separator: ",").first.map { $0.trimmingCharacters(in: .whitespaces) } ?? settings.scheme
+        let scheme = request.headers[.xForwardedProto]?.split(separator: ",").first.map { $0.trimmingCharacters(in: .whitespaces) }
+            ?? forwarded["proto"] ?? settings.scheme
         return "\(scheme)://\(host)\(path)"
+    }
+
+    /// The parameters of a `Forwarded` header's first element (`for=…;proto=https;host=…`),
+    /// names lowercased, quotes taken off values.
+    static func firstForwardedElement(_ header: String) -> [String: String] {
+        var parameters = [String: String]()
+        let element = header.split(separator: ",", maxSplits: 1).first ?? ""
+        for pair in element.split(separator: ";") {
+            let parts = pair.split(separator: "=", maxSplits: 1)
+            guard parts.count == 2 else { continue }
+            var value = parts[1].trimmingCharacters(in: .whitespaces)
+            if value.count >= 2, value.hasPrefix("\""), value.hasSuffix("\"") { value = String(value.dropFirst().dropLast()) }
+            // A host or scheme is a plain token: anything else is no address to send clients to.
+            guard !value.isEmpty, !value.contains(where: { $0 == "/" || $0 == "\\" || $0 == "@" || $0.isWhitespace }) else { continue }
+            parameters[parts[0].trimmingCharacters(in: .whitespaces).lowercased()] = value
+        }
+        return parameters
     }
 
     /// Parses the `n` query parameter: absent → nil; negative or not a number → 400.

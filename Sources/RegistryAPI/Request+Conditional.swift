@@ -25,4 +25,25 @@ extension Request {
         }
         return false
     }
+
+    /// Whether an `If-Match` header rules out the content of `digest`: it is there, is not
+    /// `*`, and names no strong tag equal to the content's (RFC 9110 §13.1.1: weak tags
+    /// never match). The answer is then 412, as distribution's.
+    public func ifMatchFails(_ digest: Digest) -> Bool {
+        guard let header = headers[.ifMatch] else { return false }
+        for part in header.split(separator: ",") {
+            let tag = part.trimmingOptionalWhitespace
+            if tag == "*" || tag == "\"\(digest)\"" { return false }
+        }
+        return true
+    }
+
+    /// Whether a `Range` may be honoured under `If-Range` (RFC 9110 §13.1.5): without the
+    /// header, or when it is the content's strong tag. A date never holds (blobs are sent
+    /// without `Last-Modified`), nor does another tag: the whole content is sent, so a
+    /// resuming client never splices bytes of two different contents.
+    public func ifRangeHolds(_ digest: Digest) -> Bool {
+        guard let header = headers[.ifRange] else { return true }
+        return Substring(header).trimmingOptionalWhitespace == "\"\(digest)\""
+    }
 }

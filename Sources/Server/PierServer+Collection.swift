@@ -24,6 +24,24 @@ extension PierServer {
         let metrics = CollectorMetrics()
         // Looks often enough to notice another instance's collection, rarely enough to cost nothing.
         let pause = min(settings.interval, .seconds(60))
+        // What a collection cut short left aside (the process killed mid-batch) goes back
+        // at start, not one interval later: until then pulls of those blobs would fail.
+        if !options.dryRun, (try? await lease.acquire()) == true {
+            // A task of its own: storage calls honour cancellation, and putting back must
+            // not stop half-way when the server stops during it.
+            await Task {
+                do {
+                    try await collector.recoverQuarantine()
+                } catch {
+                    logger.error("blobs an interrupted collection set aside could not all be put back; the next collection tries again", metadata: ["error": "\(error)"])
+                }
+                try? await lease.release(succeeded: false)
+            }.value
+        }
+        // Set when the server stops: the collection ends before its next batch, never in
+        // the middle of one (a batch cut between moving blobs aside and putting back those
+        // a push needs would leave them missing).
+        let stopping = StopFlag()
         while !Task.isCancelled {
             try? await Task.sleep(for: pause)
             guard !Task.isCancelled else { return }
@@ -34,21 +52,27 @@ extension PierServer {
                     continue
                 }
                 guard try await lease.acquire() else { continue }
-                let report: CollectionReport
                 let renewal = lease.renewing()
                 defer { renewal.cancel() }
-                do {
-                    // Stops between batches when the server stops; the next collection puts
-                    // back whatever the batch in hand had moved aside.
-                    report = try await collector.collect(progress: {
-                        try Task.checkCancellation()
-                        try await lease.renew()
-                    })
-                } catch {
-                    try? await lease.release(succeeded: false)
-                    throw error
+                let report = try await withTaskCancellationHandler {
+                    // A task of its own, which the server's stop does not cancel: the batch in
+                    // hand finishes, and the collection stops before the next.
+                    try await Task {
+                        do {
+                            let report = try await collector.collect(progress: {
+                                if stopping.isSet { throw CancellationError() }
+                                try await lease.renew()
+                            })
+                            try? await lease.release(succeeded: true)
+                            return report
+                        } catch {
+                            try? await lease.release(succeeded: false)
+                            throw error
+                        }
+                    }.value
+                } onCancel: {
+                    stopping.set()
                 }
-                try? await lease.release(succeeded: true)
                 metrics.recordSuccess(report, at: Date().timeIntervalSince1970)
                 log(report)
                 // The collection's digests and listings are freed now; without this their
@@ -94,3 +118,4 @@ extension PierServer {
         )
     }
 }
+

@@ -26,6 +26,17 @@ import Testing
         )])
     }
 
+    @Test func credentialsInTheURLBecomeTheUpstreamsAndLeaveItsName() throws {
+        let config = try PierConfiguration.loading("""
+            storage: {filesystem: {rootdirectory: /x}}
+            proxy: {remoteurl: "https://bot:s3cret%40x@registry.example:5000/"}
+            """)
+        let upstream = try #require(config.mirrors.first)
+        #expect(upstream.remoteURL == "https://registry.example:5000/")
+        #expect(upstream.host == "registry.example:5000")
+        #expect(upstream.username == "bot" && upstream.password == "s3cret@x")
+    }
+
     @Test func theProxySectionComesFromRegistryVariablesAlone() throws {
         let config = try PierConfiguration.loading("storage: {filesystem: {rootdirectory: /x}}", environment: [
             "REGISTRY_PROXY_REMOTEURL": "http://upstream:5000", "REGISTRY_PROXY_TTL": "0",

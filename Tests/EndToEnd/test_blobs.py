@@ -53,6 +53,39 @@ def test_range_request_returns_206_with_requested_bytes(registry, repo, blob, fi
     assert int(r.headers["Content-Length"]) == last - first + 1
 
 
+@pytest.mark.parametrize("validator, whole", [
+    ('"{digest}"', False),
+    ('"sha256:' + "0" * 64 + '"', True),
+    ("Sat, 01 Jan 2000 00:00:00 GMT", True),
+    ('W/"{digest}"', True),
+], ids=["own-tag", "other-tag", "date", "weak-tag"])
+def test_if_range_honours_the_range_only_for_the_contents_own_strong_tag(registry, repo, blob, validator, whole):
+    """RFC 9110 §13.1.5: a false If-Range sends the whole content, so a resuming client
+    never splices bytes of two contents."""
+    r = registry.get_blob(repo, blob.digest, headers={"Range": "bytes=0-9", "If-Range": validator.format(digest=blob.digest)})
+    if whole:
+        assert r.status_code == 200 and r.content == blob.data
+    else:
+        assert r.status_code == 206 and r.content == blob.data[:10]
+
+
+@pytest.mark.parametrize("validator, status", [('"{digest}"', 200), ("*", 200), ('"sha256:' + "0" * 64 + '"', 412), ('W/"{digest}"', 412)],
+                         ids=["own-tag", "any", "other-tag", "weak-tag"])
+def test_if_match_answers_412_unless_it_names_the_content(registry, repo, blob, validator, status):
+    # stream=True: distribution 2.8.2 sends a Content-Length it never honours on 412.
+    r = registry.get_blob(repo, blob.digest, headers={"If-Match": validator.format(digest=blob.digest)}, stream=True)
+    assert r.status_code == status
+    if status == 200:
+        assert r.content == blob.data
+    r.close()
+
+
+@pytest.mark.pier_only
+def test_a_failed_if_match_has_a_json_error_body(registry, repo, blob):
+    r = registry.get_blob(repo, blob.digest, headers={"If-Match": '"sha256:' + "0" * 64 + '"'})
+    assert_error(r, 412, "UNKNOWN")
+
+
 def test_unsatisfiable_range_is_416(registry, repo, blob):
     # stream=True: distribution 2.8.2 sends a Content-Length it never honours on 416.
     r = registry.get_blob(repo, blob.digest, headers={"Range": "bytes=20000-20010"}, stream=True)

@@ -341,3 +341,61 @@ def test_the_collector_never_takes_a_live_blob_under_concurrent_writes_on_the_fi
 def test_the_collector_never_takes_a_live_blob_under_concurrent_writes_on_s3(make_server, tmp_path, seaweedfs):
     config = {"storage": {"s3": seaweedfs.s3_config(seaweedfs.new_bucket())}}
     run_stress(make_server, tmp_path, config, writers=3, operations=200, collections=3)
+
+
+def quarantined(root: Path) -> list[Path]:
+    return [p for p in (root / "docker/registry/v2/_pier/gc/quarantine").glob("*/*") if p.is_file() or p.is_dir()]
+
+
+def many_orphans(reg: Registry, repo: str, count: int) -> set[str]:
+    digests = set()
+    for i in range(count):
+        data = images.random_bytes(64)
+        assert reg.push_blob(repo, data, mode="post").status_code == 201
+        digests.add(images.sha256(data))
+    return digests
+
+
+def caught_mid_sweep(pier, within: float = 60.0) -> bool:
+    """Waits until the collector has blobs moved aside (a batch in hand)."""
+    deadline = time.monotonic() + within
+    while time.monotonic() < deadline:
+        if quarantined(pier.root):
+            return True
+        time.sleep(0.002)
+    return False
+
+
+def test_a_stop_in_the_middle_of_a_sweep_finishes_the_batch_and_a_kill_is_put_right_at_start(make_server):
+    """A server stopped while a batch of blobs is moved aside finishes the batch (deleted or
+    put back, nothing left aside); one killed there puts the batch back as it starts, not an
+    interval later, so no blob a push needs stays missing."""
+    pier = make_server("pier", config={"gc": {"interval": "200ms", "grace": "0s"}})
+    reg = Registry(pier.url)
+    kept = images.image(1)
+    reg.push("gc/stop", "kept", kept)
+    for stop in ("terminate", "kill"):
+        for attempt in range(5):
+            many_orphans(reg, "gc/stop", 1500)
+            assert caught_mid_sweep(pier), "the collection was never seen with a batch in hand"
+            if stop == "terminate":
+                pier.stop()
+                assert quarantined(pier.root) == [], "a stopped collection left blobs aside"
+                pier.start()
+                break
+            pier.kill()
+            if quarantined(pier.root):
+                break
+            pier.start()  # the batch ended between the look and the kill: again
+        else:
+            pytest.fail("no kill landed while a batch was aside")
+        if stop == "kill":
+            # No collection is due for an hour: only the start puts the batch back.
+            pier.config["gc"]["interval"] = "1h"
+            pier.start()
+            deadline = time.monotonic() + 30
+            while time.monotonic() < deadline and quarantined(pier.root):
+                time.sleep(0.1)
+            assert quarantined(pier.root) == [], "a killed collection's batch stayed aside after a start"
+        for blob in kept.all_blobs():
+            assert reg.get_blob("gc/stop", blob.digest).status_code == 200

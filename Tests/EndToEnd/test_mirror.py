@@ -652,3 +652,38 @@ def test_a_read_only_mirror_never_completes_a_damaged_blob_and_refuses_one_of_un
         r = requests.get(f"{pier.url}/v2/hub/library/app/blobs/{unsized}", timeout=20)
         assert_error(r, 502, "UNKNOWN")
         assert pier.answers(), "the mirror died"
+
+
+def test_tags_of_an_upstream_that_ignores_n_and_last_are_paged_to_the_end(make_server, upstream):
+    """distribution 2.8.2 answers every tag, unsorted, whatever `n` and `last` say: the
+    mirror pages them itself, so a client following `Link` sees each tag once and stops."""
+    up = Registry(upstream.url)
+    img = image(layers=1, layer_size=1024)
+    names = ["e", "a", "d", "b", "c"]
+    for tag in names:
+        up.push("library/paged", tag, img)
+    pier = make_server("pier", config=mirror_config(upstream.url))
+    reg = Registry(pier.url)
+    seen, path = [], "/v2/hub/library/paged/tags/list?n=2"
+    for _ in range(10):
+        r = reg.get(path)
+        assert r.status_code == 200, r.text
+        seen += r.json()["tags"]
+        link = r.headers.get("Link")
+        if not link:
+            break
+        path = link[link.index("<") + 1:link.index(">")]
+    assert seen == sorted(names)
+
+
+def test_an_immutable_tag_rule_does_not_freeze_what_a_mirror_caches(make_server, upstream):
+    up = Registry(upstream.url)
+    first, second = image(layers=1, layer_size=1024), image(layers=1, layer_size=1024)
+    up.push("library/moving", "v1", first)
+    pier = make_server("pier", config={**mirror_config(upstream.url, ttl="0s"),
+                                       "immutabletags": [{"repositories": ["**"], "tags": ["v*"]}]})
+    reg = Registry(pier.url)
+    assert reg.get_manifest("hub/library/moving", "v1").content == first.data
+    up.push("library/moving", "v1", second)  # the upstream moves the tag
+    r = until_upstream_answers(lambda: reg.get_manifest("hub/library/moving", "v1"))
+    assert r.status_code == 200 and r.content == second.data, r.text

@@ -158,10 +158,15 @@ FORWARDED = [
     ({"X-Forwarded-Proto": "https", "X-Forwarded-Host": "registry.example.com:8443"}, "https://registry.example.com:8443"),
     ({"X-Forwarded-Host": "registry.example.com"}, "http://registry.example.com"),
     ({}, "http://{host}"),
+    # RFC 7239, as a proxy that sends no X-Forwarded-* says it (distribution reads it too).
+    ({"Forwarded": "for=1.2.3.4;proto=https;host=registry.example.com"}, "https://registry.example.com"),
+    ({"Forwarded": 'Proto=https;Host="registry.example.com:8443", for=10.0.0.1;host=inner'}, "https://registry.example.com:8443"),
+    ({"Forwarded": "proto=https;host=outer.example", "X-Forwarded-Host": "registry.example.com"}, "https://registry.example.com"),
 ]
 
 
-@pytest.mark.parametrize("headers, base", FORWARDED, ids=["proto", "proto+host", "proto+host:port", "host", "none"])
+@pytest.mark.parametrize("headers, base", FORWARDED, ids=["proto", "proto+host", "proto+host:port", "host", "none",
+                                                           "rfc7239", "rfc7239-quoted-list", "x-forwarded-first"])
 def test_forwarded_headers_shape_the_location_of_an_upload(plain_pier, headers, base):
     expected = base.format(host=plain_pier.host) + "/v2/fwd/app/blobs/uploads/"
     args = [x for k, v in headers.items() for x in ("-H", f"{k}: {v}")]

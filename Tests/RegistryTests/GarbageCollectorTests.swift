@@ -285,6 +285,34 @@ import Testing
         #expect(try await stored(Digest.of([3, 9]), base))
     }
 
+    /// A push of a tag retention is deleting that is refused (a blob it names is missing)
+    /// has recorded the tag before its checks: the tag stays deleted, not pointed at a
+    /// manifest that was never stored.
+    @Test(arguments: clockedDrivers())
+    func aRefusedPushOfATagRetentionDeletesDoesNotBringItBack(_ base: any StorageDriver) async throws {
+        let driver = HookedDriver(base)
+        let registry = Registry(driver: driver)
+        let config = try await push(Array("{}".utf8), to: registry)
+        _ = try await putManifest(image(config: config, layers: [try await push([1, 9], to: registry)]), registry, tag: "old")
+        _ = try await putManifest(image(config: config, layers: [try await push([2, 9], to: registry)]), registry, tag: "new")
+        // Names a layer nobody pushed.
+        let refused = image(config: config, layers: [Digest.of([4, 4, 4])])
+        let tried = Mutex(false)
+        driver.beforeDelete = { path in
+            guard path == self.layout.tagDirectory(self.repo, Tag("old")!), !tried.withLock({ $0 }) else { return }
+            tried.withLock { $0 = true }
+            _ = try? await self.putManifest(refused, registry, tag: "old")
+        }
+        var options = GarbageCollector.Options()
+        options.retention = [RetentionRule(repositories: [RepositoryGlob("team/**")], keepLast: 1)]
+        try await settle()
+        let report = try await GarbageCollector(registry: registry, options: options).collect()
+        #expect(tried.withLock { $0 })
+        #expect(report.tagsRemoved.map(\.tag.value) == ["old"])
+        #expect(try await driver.contents(of: layout.tagCurrentLink(repo, Tag("old")!), limit: 1024) == nil)
+        #expect(try await registry.tags(repo, limit: 10, after: nil).items == ["new"])
+    }
+
     @Test func retentionKeepsTagsPushedOrPulledWithinItsWindow() {
         let rule = RetentionRule(repositories: [RepositoryGlob("**")], keepWithin: .seconds(3600))
         let now = 1_000_000.0
