@@ -19,6 +19,8 @@ final class ChunkRelay: Sendable {
         /// When the client last took a chunk, and whether a watchdog checks that.
         var lastTake = ContinuousClock.now
         var watched = false
+        /// The transfer's last chunk, given to the client only if the transfer ends well.
+        var held: ByteBuffer?
     }
 
     /// Why a client's read fails after it was cut loose.
@@ -83,15 +85,36 @@ final class ChunkRelay: Sendable {
         }
     }
 
-    /// Ends the transfer: the client reads what is buffered, then the end or `error`.
+    /// Keeps the transfer's last chunk back until ``finish(_:)`` says whether the bytes were
+    /// whole: delivered then if so, dropped if not.
+    func hold(_ chunk: ByteBuffer) {
+        state.withLock { state in
+            if !state.abandoned { state.held = chunk }
+        }
+    }
+
+    /// Ends the transfer: the client reads what is buffered (and the held last chunk when
+    /// there is no `error`), then the end or `error`.
     func finish(_ error: (any Error)?) {
-        let waiting = state.withLock { state -> CheckedContinuation<ByteBuffer?, any Error>? in
+        let (waiting, last) = state.withLock { state -> (CheckedContinuation<ByteBuffer?, any Error>?, ByteBuffer?) in
             state.finished = true
             if state.failure == nil { state.failure = error }
+            let held = state.held
+            state.held = nil
             defer { state.consumer = nil }
-            return state.consumer
+            guard error == nil, let held else { return (state.consumer, nil) }
+            if state.consumer == nil {
+                state.chunks.append(held)
+                state.buffered += held.readableBytes
+                return (nil, nil)
+            }
+            return (state.consumer, held)
         }
-        if let error { waiting?.resume(throwing: error) } else { waiting?.resume(returning: nil) }
+        if let error {
+            waiting?.resume(throwing: error)
+        } else {
+            waiting?.resume(returning: last)
+        }
     }
 
     /// The client's next chunk; nil at the end.

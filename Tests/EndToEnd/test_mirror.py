@@ -636,21 +636,60 @@ def test_a_read_only_mirror_never_completes_a_damaged_blob_and_refuses_one_of_un
         config = mirror_config(url)
         config["storage"]["maintenance"] = {"readonly": {"enabled": True}}
         pier = make_server("pier", config=config)
-        # Whole, and from an offset to its end (a resumed pull): each body is cut short at
-        # once (not a timeout), never completed with the damaged bytes.
-        for headers, expected in (({}, len(data)), ({"Range": "bytes=1000-"}, len(data) - 1000)):
-            received = bytearray()
-            started = time.monotonic()
-            with pytest.raises(requests.exceptions.ChunkedEncodingError):
-                with requests.get(f"{pier.url}/v2/hub/library/app/blobs/{digest}", headers=headers, stream=True, timeout=20) as r:
-                    assert r.status_code == (206 if headers else 200)
-                    assert int(r.headers["Content-Length"]) == expected
-                    for chunk in r.iter_content(64 * 1024):
-                        received.extend(chunk)
-            assert len(received) < expected, "a blob that fails its digest was sent whole"
-            assert time.monotonic() - started < 10
+        assert_damaged_blob_cut_short(pier, digest, data)
         r = requests.get(f"{pier.url}/v2/hub/library/app/blobs/{unsized}", timeout=20)
         assert_error(r, 502, "UNKNOWN")
+        assert pier.answers(), "the mirror died"
+
+
+def damaging_upstream(data: bytes, digest: str):
+    """A handler serving `data` with its last byte changed under `digest`."""
+    damaged = data[:-1] + bytes([data[-1] ^ 0xFF])
+
+    class Damaging(http.server.BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def log_message(self, *args):
+            pass
+
+        def do_GET(self):
+            if self.path.endswith(f"/blobs/{digest}"):
+                self.send_response(200)
+                self.send_header("Content-Length", str(len(damaged)))
+                self.end_headers()
+                self.wfile.write(damaged)
+            else:
+                self.send_error(404)
+
+    return Damaging
+
+
+def assert_damaged_blob_cut_short(pier, digest: str, data: bytes) -> None:
+    """Whole, and from an offset to its end (a resumed pull): each body is cut short at
+    once (not a timeout), never completed with the damaged bytes."""
+    for headers, expected in (({}, len(data)), ({"Range": "bytes=1000-"}, len(data) - 1000)):
+        received = bytearray()
+        started = time.monotonic()
+        with pytest.raises(requests.exceptions.ChunkedEncodingError):
+            with requests.get(f"{pier.url}/v2/hub/library/app/blobs/{digest}", headers=headers, stream=True, timeout=20) as r:
+                assert r.status_code == (206 if headers else 200)
+                assert int(r.headers["Content-Length"]) == expected
+                for chunk in r.iter_content(64 * 1024):
+                    received.extend(chunk)
+        assert len(received) < expected, "a blob that fails its digest was sent whole"
+        assert time.monotonic() - started < 10
+
+
+def test_a_caching_mirror_never_completes_a_damaged_blob_nor_keeps_it(make_server):
+    """The first client of a blob is relayed the bytes while they are stored: the last
+    chunk waits for the digest's verdict, so bytes that fail it end the body short, and
+    nothing is cached."""
+    data = bytes(range(256)) * (4 * 1024)  # 1 MiB
+    digest = "sha256:" + hashlib.sha256(data).hexdigest()
+    with scripted_http_server(damaging_upstream(data, digest)) as url:
+        pier = make_server("pier", config=mirror_config(url))
+        assert_damaged_blob_cut_short(pier, digest, data)
+        assert not stored(pier.root, digest)
         assert pier.answers(), "the mirror died"
 
 
