@@ -41,7 +41,9 @@ final class UpstreamClient: Sendable {
         if upstream.insecureSkipVerify { tls.certificateVerification = .none }
         var configuration = HTTPClient.Configuration(
             tlsConfiguration: tls,
-            redirectConfiguration: .follow(max: 5, allowCycles: false),
+            // Followed here (``follow(_:from:method:accept:deadline:)``), so a redirect target
+            // that fails (a CDN) is not taken for the upstream being down.
+            redirectConfiguration: .disallow,
             // A read that stalls this long is an outage; a slow but moving blob is not.
             timeout: .init(connect: .seconds(5), read: .seconds(60))
         )
@@ -73,7 +75,7 @@ final class UpstreamClient: Sendable {
             request.headers.add(name: "User-Agent", value: "pier-mirror")
             if !accept.isEmpty { request.headers.add(name: "Accept", value: accept.joined(separator: ", ")) }
             if let authorization { request.headers.add(name: "Authorization", value: authorization) }
-            let response: HTTPClientResponse
+            var response: HTTPClientResponse
             do {
                 response = try await http.execute(request, timeout: .nanoseconds(Int64(deadline.components.seconds) * 1_000_000_000))
             } catch {
@@ -82,6 +84,7 @@ final class UpstreamClient: Sendable {
                 throw UpstreamError(.unreachable, upstream: upstream.host, "\(method) \(path): \(error)")
             }
             downUntil.withLock { $0 = nil }
+            response = try await follow(response, from: base + path, method: method, accept: accept, authorization: authorization, deadline: deadline)
             if response.status == .unauthorized, attempt == 0,
                let header = response.headers.first(name: "WWW-Authenticate"), let challenge = UpstreamChallenge(header) {
                 _ = try? await response.body.collect(upTo: 64 * 1024)
@@ -94,6 +97,49 @@ final class UpstreamClient: Sendable {
             return response
         }
         throw UpstreamError(.status(401), upstream: upstream.host, "credentials refused")
+    }
+
+    /// Follows up to five redirects of a GET or HEAD (blobs often live behind a CDN or a
+    /// presigned store URL). The upstream's credentials go only to the upstream's own
+    /// origin; a target that cannot be reached fails this request alone and leaves the
+    /// upstream counted as up.
+    private func follow(
+        _ first: HTTPClientResponse, from url: String, method: HTTPMethod, accept: [String], authorization: String?, deadline: Duration
+    ) async throws(UpstreamError) -> HTTPClientResponse {
+        var response = first
+        var current = url
+        for _ in 0..<5 {
+            guard [301, 302, 303, 307, 308].contains(response.status.code), method == .GET || method == .HEAD,
+                  let location = response.headers.first(name: "Location"),
+                  let next = URL(string: location, relativeTo: URL(string: current))?.absoluteURL.absoluteString,
+                  next.hasPrefix("http://") || next.hasPrefix("https://")
+            else { return response }
+            _ = try? await response.body.collect(upTo: 64 * 1024)
+            var request = HTTPClientRequest(url: next)
+            request.method = method
+            request.headers.add(name: "User-Agent", value: "pier-mirror")
+            if !accept.isEmpty { request.headers.add(name: "Accept", value: accept.joined(separator: ", ")) }
+            if let authorization, Self.origin(of: next) == Self.origin(of: base) {
+                request.headers.add(name: "Authorization", value: authorization)
+            }
+            do {
+                response = try await http.execute(request, timeout: .nanoseconds(Int64(deadline.components.seconds) * 1_000_000_000))
+            } catch {
+                errors.increment()
+                let target = URL(string: next)?.host ?? next
+                throw UpstreamError(.unreachable, upstream: upstream.host, "\(method) redirected to \(target): \(error)")
+            }
+            current = next
+        }
+        return response
+    }
+
+    /// Scheme, host and port of `url`, lowercased: where credentials may go.
+    static func origin(of url: String) -> String? {
+        guard let components = URLComponents(string: url), let scheme = components.scheme?.lowercased(), let host = components.host?.lowercased() else {
+            return nil
+        }
+        return "\(scheme)://\(host):\(components.port ?? (scheme == "https" ? 443 : 80))"
     }
 
     /// An error for a response that is not the success asked for (its body drained).

@@ -3,6 +3,7 @@ cached content that outlives the upstream, one upstream fetch per object, evicti
 never breaks a shared layer. Upstreams are real: distribution 2.8.2 (plain and with
 htpasswd) and a second Pier with its token server."""
 
+import base64
 import hashlib
 import http.server
 import json
@@ -726,3 +727,60 @@ def test_an_immutable_tag_rule_does_not_freeze_what_a_mirror_caches(make_server,
     up.push("library/moving", "v1", second)  # the upstream moves the tag
     r = until_upstream_answers(lambda: reg.get_manifest("hub/library/moving", "v1"))
     assert r.status_code == 200 and r.content == second.data, r.text
+
+
+def test_a_redirect_target_that_fails_leaves_the_upstream_up_and_never_gets_its_credentials(make_server):
+    """Blobs often live behind a CDN the upstream redirects to. A target that cannot be
+    reached fails that blob alone (the next pull asks the upstream at once), and the
+    upstream's credentials go only to the upstream's own origin."""
+    good = b"a blob the CDN serves" * 100
+    good_digest = "sha256:" + hashlib.sha256(good).hexdigest()
+    lost_digest = "sha256:" + hashlib.sha256(b"a blob behind a dead CDN").hexdigest()
+    seen_by_cdn = []
+
+    class CDN(http.server.BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def log_message(self, *args):
+            pass
+
+        def do_GET(self):
+            seen_by_cdn.append(dict(self.headers))
+            self.send_response(200)
+            self.send_header("Content-Length", str(len(good)))
+            self.end_headers()
+            self.wfile.write(good)
+
+    with scripted_http_server(CDN) as cdn:
+        dead = f"http://127.0.0.1:{free_port()}"
+
+        class Upstream(http.server.BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *args):
+                pass
+
+            def do_GET(self):
+                if self.headers.get("Authorization") != "Basic " + base64.b64encode(b"bot:pw").decode():
+                    self.send_response(401)
+                    self.send_header("WWW-Authenticate", 'Basic realm="up"')
+                    self.send_header("Content-Length", "0")
+                    self.end_headers()
+                    return
+                target = {good_digest: cdn, lost_digest: dead}.get(self.path.rsplit("/", 1)[-1])
+                if target is None:
+                    self.send_error(404)
+                    return
+                self.send_response(307)
+                self.send_header("Location", f"{target}/blob")
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+        with scripted_http_server(Upstream) as url:
+            pier = make_server("pier", config=mirror_config(url, username="bot", password="pw"))
+            r = requests.get(f"{pier.url}/v2/hub/library/app/blobs/{lost_digest}", timeout=30)
+            assert r.status_code >= 500, r.text
+            # At once, not after the upstream counted as down for a while.
+            r = requests.get(f"{pier.url}/v2/hub/library/app/blobs/{good_digest}", timeout=30)
+            assert r.status_code == 200 and r.content == good, r.text
+            assert seen_by_cdn and all("Authorization" not in h for h in seen_by_cdn), seen_by_cdn
