@@ -79,11 +79,20 @@ extension Mirror {
                 .HEAD, "/v2/\(upstreamName)/manifests/\(tag)", for: upstreamName, accept: UpstreamClient.manifestTypes, deadline: .seconds(30)
             )
             _ = try? await head.body.collect(upTo: 64 * 1024)
-            if head.status == .ok, let digest = head.headers.first(name: "Docker-Content-Digest").flatMap(Digest.init), digest == cached.digest {
+            // The digest header, else an entity tag that is the digest (what some registries
+            // send instead): one HEAD decides, no GET per pull.
+            let answered = head.headers.first(name: "Docker-Content-Digest").flatMap(Digest.init)
+                ?? head.headers.first(name: "ETag").flatMap { Digest($0.trimmingCharacters(in: CharacterSet(charactersIn: "\" ")).replacingOccurrences(of: "W/", with: "")) }
+            if head.status == .ok, let digest = answered, digest == cached.digest {
                 confirm(key)
                 route.metrics.hits.increment()
                 touchIfDue(route, name, .tag(tag))
                 return cached
+            }
+            if head.status == .notFound, !passesThrough {
+                // Gone upstream: gone here too, or the next outage would serve it again.
+                try? await local.uncacheTag(name, tag, origin: Self.origin)
+                confirmed.withLock { _ = $0.removeValue(forKey: key) }
             }
             if head.status != .ok && head.status != .methodNotAllowed {
                 throw UpstreamError(.status(Int(head.status.code)), upstream: route.upstream.host, "manifest \(upstreamName):\(tag): \(head.status.code)")
@@ -119,7 +128,11 @@ extension Mirror {
         if let expected, Digest.of(bytes, algorithm: expected.algorithm) != expected {
             throw UpstreamError(.invalid, upstream: route.upstream.host, "manifest \(upstreamName):\(reference) does not match \(expected)")
         }
-        let contentType = response.headers.first(name: "Content-Type").map { String($0.prefix { $0 != ";" }).trimmingCharacters(in: .whitespaces) }
+        // A generic type (`application/json`, what some servers send for every manifest) says
+        // nothing: the manifest's own `mediaType` decides, as for a push without a type.
+        let contentType = response.headers.first(name: "Content-Type")
+            .map { String($0.prefix { $0 != ";" }).trimmingCharacters(in: .whitespaces).lowercased() }
+            .flatMap { ["", "application/json", "text/plain", "application/octet-stream"].contains($0) ? nil : $0 }
         if passesThrough {
             return try uncachedManifest(route, upstreamName, reference, bytes: bytes, contentType: contentType)
         }

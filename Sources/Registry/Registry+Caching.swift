@@ -14,6 +14,21 @@ extension Registry {
         ).0
     }
 
+    /// Drops a cached tag its upstream no longer has, so an outage later does not bring it
+    /// back as a stale answer; the manifest stays, as an untagged one does. Not a client's
+    /// delete: neither `storage.delete` nor immutable-tag rules apply (the upstream decides).
+    /// - Returns: whether there was such a tag.
+    @discardableResult
+    public func uncacheTag(_ name: RepositoryName, _ tag: Tag, origin: RequestOrigin) async throws -> Bool {
+        try requireWritable()
+        guard try await driver.fileInfo(layout.tagCurrentLink(name, tag)) != nil else { return false }
+        try await driver.delete(layout.tagDirectory(name, tag))
+        tagTargets.remove(Self.tagKey(name, tag))
+        tagLists.remove(name.value)
+        await publish(ContentEvent(.delete, name, .tag(tag), origin: origin))
+        return true
+    }
+
     /// Records that a cached tag or manifest is still in use: the collector's retention
     /// counts the time as a pull (a mirror's eviction is retention by it).
     ///

@@ -784,3 +784,65 @@ def test_a_redirect_target_that_fails_leaves_the_upstream_up_and_never_gets_its_
             r = requests.get(f"{pier.url}/v2/hub/library/app/blobs/{good_digest}", timeout=30)
             assert r.status_code == 200 and r.content == good, r.text
             assert seen_by_cdn and all("Authorization" not in h for h in seen_by_cdn), seen_by_cdn
+
+
+def test_an_upstream_with_a_generic_type_and_only_an_etag_is_mirrored_with_one_head_per_pull(make_server):
+    """Some registries answer manifests as `application/json` and say the digest only in
+    `ETag`: the manifest's own media type decides, and a HEAD's ETag confirms a cached tag
+    without a GET per pull."""
+    img = image(layers=1, layer_size=64, docker=True)
+    gets = []
+
+    class Upstream(http.server.BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def log_message(self, *args):
+            pass
+
+        def answer(self, body: bool):
+            if not self.path.endswith("/library/app/manifests/v1"):
+                self.send_error(404)
+                return
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("ETag", f'"{img.digest}"')
+            self.send_header("Content-Length", str(len(img.data)))
+            self.end_headers()
+            if body:
+                gets.append(self.path)
+                self.wfile.write(img.data)
+
+        def do_GET(self):
+            self.answer(True)
+
+        def do_HEAD(self):
+            self.answer(False)
+
+    with scripted_http_server(Upstream) as url:
+        pier = make_server("pier", config=mirror_config(url))
+        reg = Registry(pier.url)
+        for _ in range(3):
+            r = reg.get_manifest("hub/library/app", "v1")
+            assert r.status_code == 200 and r.content == img.data, r.text
+            assert r.headers["Content-Type"] == "application/vnd.docker.distribution.manifest.v2+json"
+        assert len(gets) == 1, gets
+
+
+def test_a_tag_deleted_upstream_is_not_served_again_during_an_outage(make_server):
+    upstream = make_server("distribution", config={"storage": {"delete": {"enabled": True}}})
+    up = Registry(upstream.url)
+    img = image(layers=1, layer_size=1024)
+    up.push("library/gone", "v1", img)
+    up.push("library/gone", "v2", image(layers=1, layer_size=1024))
+    pier = make_server("pier", config=mirror_config(upstream.url))
+    reg = Registry(pier.url)
+    assert reg.get_manifest("hub/library/gone", "v1").status_code == 200
+    assert reg.get_manifest("hub/library/gone", "v2").status_code == 200
+    assert up.delete(f"/v2/library/gone/manifests/{img.digest}").status_code == 202
+    assert reg.get_manifest("hub/library/gone", "v1").status_code == 404
+    upstream.stop()
+    # No longer cached: the outage's error, as for any tag never pulled, not the old image.
+    r = reg.get_manifest("hub/library/gone", "v1")
+    assert r.status_code == 503, (r.status_code, r.text)
+    assert reg.get_manifest("hub/library/gone", "v2").status_code == 200  # served stale
+    assert "v1" not in (reg.get("/v2/hub/library/gone/tags/list").json().get("tags") or [])
