@@ -89,6 +89,8 @@ public struct ProxyEnvironment: Sendable {
 
     /// The proxy for a request to `url`; nil to connect directly.
     public func proxy(for url: String) -> Proxy? {
+        // Without a proxy (the usual case) no URL is parsed on a request's way out.
+        guard httpProxy != nil || httpsProxy != nil else { return nil }
         guard let components = URLComponents(string: url), let scheme = components.scheme, let host = components.host else {
             return nil
         }
