@@ -28,7 +28,8 @@ extension GarbageCollector {
                     try await keepAlive(removal.digest, state: &state)
                     continue
                 }
-                try await registry.driver.delete(layout.tagDirectory(removal.repository, removal.tag))
+                let registry = registry
+                try await Self.shielded { try await registry.driver.delete(layout.tagDirectory(removal.repository, removal.tag)) }
                 deleted.append(removal)
             }
             // A push of the tag that raced the delete recorded it first: the tag goes back
@@ -46,8 +47,11 @@ extension GarbageCollector {
                         continue
                     }
                     if try await registry.driver.fileInfo(layout.revisionLink(removal.repository, target)) != nil {
-                        try await registry.writeLink(target, to: layout.tagIndexLink(removal.repository, removal.tag, target))
-                        try await registry.writeLink(target, to: current)
+                        let registry = registry
+                        try await Self.shielded {
+                            try await registry.writeLink(target, to: layout.tagIndexLink(removal.repository, removal.tag, target))
+                            try await registry.writeLink(target, to: current)
+                        }
                         report.revived += 1
                         continue
                     }
@@ -95,10 +99,12 @@ extension GarbageCollector {
                     {
                         let path = layout.referrerDescriptor(removal.repository, subject: subject.digest, referrer: removal.digest)
                         if let descriptor = try await driver.contents(of: path, limit: 1 << 20) { referrer = (path, descriptor) }
-                        try await driver.delete(layout.referrerDirectory(removal.repository, subject: subject.digest, referrer: removal.digest))
+                        try await Self.shielded {
+                            try await driver.delete(layout.referrerDirectory(removal.repository, subject: subject.digest, referrer: removal.digest))
+                        }
                     }
                     unlinked.append((removal, referrer))
-                    try await driver.delete(layout.revisionDirectory(removal.repository, removal.digest))
+                    try await Self.shielded { try await driver.delete(layout.revisionDirectory(removal.repository, removal.digest)) }
                     registry.revisions.remove(Registry.revisionKey(removal.repository, removal.digest))
                 }
                 try await readJournal(&state)
@@ -124,8 +130,19 @@ extension GarbageCollector {
 
     /// Links a manifest revision again, with its entry among its subject's referrers.
     private func relink(_ removal: CollectionReport.ManifestRemoval, _ referrer: (path: String, bytes: [UInt8])?) async throws {
-        if let referrer { try await registry.driver.write(referrer.bytes, to: referrer.path) }
-        try await registry.writeLink(removal.digest, to: registry.layout.revisionLink(removal.repository, removal.digest))
+        let registry = registry
+        try await Self.shielded {
+            if let referrer { try await registry.driver.write(referrer.bytes, to: referrer.path) }
+            try await registry.writeLink(removal.digest, to: registry.layout.revisionLink(removal.repository, removal.digest))
+        }
+    }
+
+    /// Runs a store write of a batch where cancellation (a server's stop) does not reach:
+    /// storage calls honour cancellation, and a batch cut between setting something aside
+    /// and putting it back (or deleting it) would leave a pushed image without it. Reads
+    /// stay cancellable: a batch stopped before its journal is read puts everything back.
+    static func shielded<T: Sendable>(_ work: @escaping @Sendable () async throws -> T) async throws -> T {
+        try await Task { try await work() }.value
     }
 
     /// Removes every stored blob that is not marked and older than `cutoff` (seconds since
@@ -163,7 +180,7 @@ extension GarbageCollector {
             let batch = candidates[start..<min(start + options.batchSize, candidates.count)].filter { !state.protected.contains($0.digest) }
             let movedAside = try await Self.concurrently(batch) { candidate -> Result<Bool, any Error> in
                 do {
-                    try await driver.move(from: layout.blobData(candidate.digest), to: layout.quarantine(candidate.digest))
+                    try await Self.shielded { try await driver.move(from: layout.blobData(candidate.digest), to: layout.quarantine(candidate.digest)) }
                     return .success(true)
                 } catch StorageError.notFound {
                     return .success(false)  // gone meanwhile
@@ -187,8 +204,10 @@ extension GarbageCollector {
             let doomed = moved.filter { !state.protected.contains($0.digest) }
             let deleted = try await Self.concurrently(doomed) { candidate -> Result<Void, any Error> in
                 do {
-                    try await driver.delete(layout.quarantine(candidate.digest))
-                    try await driver.removeIfEmpty(layout.blobDirectory(candidate.digest))
+                    try await Self.shielded {
+                        try await driver.delete(layout.quarantine(candidate.digest))
+                        try await driver.removeIfEmpty(layout.blobDirectory(candidate.digest))
+                    }
                     return .success(())
                 } catch {
                     return .failure(error)
@@ -232,10 +251,13 @@ extension GarbageCollector {
     /// Puts a blob moved aside back, unless a push stored it again meanwhile.
     func restore(_ digest: Digest) async throws {
         let layout = registry.layout
-        if try await registry.driver.fileInfo(layout.blobData(digest)) == nil {
-            try await registry.driver.move(from: layout.quarantine(digest), to: layout.blobData(digest))
-        } else {
-            try await registry.driver.delete(layout.quarantine(digest))
+        let driver = registry.driver
+        try await Self.shielded {
+            if try await driver.fileInfo(layout.blobData(digest)) == nil {
+                try await driver.move(from: layout.quarantine(digest), to: layout.blobData(digest))
+            } else {
+                try await driver.delete(layout.quarantine(digest))
+            }
         }
     }
 

@@ -38,10 +38,6 @@ extension PierServer {
                 try? await lease.release(succeeded: false)
             }.value
         }
-        // Set when the server stops: the collection ends before its next batch, never in
-        // the middle of one (a batch cut between moving blobs aside and putting back those
-        // a push needs would leave them missing).
-        let stopping = StopFlag()
         while !Task.isCancelled {
             try? await Task.sleep(for: pause)
             guard !Task.isCancelled else { return }
@@ -52,27 +48,22 @@ extension PierServer {
                     continue
                 }
                 guard try await lease.acquire() else { continue }
+                let report: CollectionReport
                 let renewal = lease.renewing()
                 defer { renewal.cancel() }
-                let report = try await withTaskCancellationHandler {
-                    // A task of its own, which the server's stop does not cancel: the batch in
-                    // hand finishes, and the collection stops before the next.
-                    try await Task {
-                        do {
-                            let report = try await collector.collect(progress: {
-                                if stopping.isSet { throw CancellationError() }
-                                try await lease.renew()
-                            })
-                            try? await lease.release(succeeded: true)
-                            return report
-                        } catch {
-                            try? await lease.release(succeeded: false)
-                            throw error
-                        }
-                    }.value
-                } onCancel: {
-                    stopping.set()
+                do {
+                    // Stops between batches when the server stops; a batch in hand finishes
+                    // what it set aside (its store writes are shielded from the stop).
+                    report = try await collector.collect(progress: {
+                        try Task.checkCancellation()
+                        try await lease.renew()
+                    })
+                } catch {
+                    // A task of its own: a stop cancels this one, and the lease is freed anyway.
+                    await Task { try? await lease.release(succeeded: false) }.value
+                    throw error
                 }
+                try? await lease.release(succeeded: true)
                 metrics.recordSuccess(report, at: Date().timeIntervalSince1970)
                 log(report)
                 // The collection's digests and listings are freed now; without this their

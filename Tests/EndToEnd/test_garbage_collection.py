@@ -370,13 +370,22 @@ def test_a_stop_in_the_middle_of_a_sweep_finishes_the_batch_and_a_kill_is_put_ri
     """A server stopped while a batch of blobs is moved aside finishes the batch (deleted or
     put back, nothing left aside); one killed there puts the batch back as it starts, not an
     interval later, so no blob a push needs stays missing."""
-    pier = make_server("pier", config={"gc": {"interval": "200ms", "grace": "0s"}})
+    pier = make_server("pier", config={"gc": {"interval": "1h", "grace": "0s"}})
     reg = Registry(pier.url)
     kept = images.image(1)
     reg.push("gc/stop", "kept", kept)
+
+    def restart(interval: str) -> None:
+        pier.stop()
+        pier.config["gc"]["interval"] = interval
+        pier.start()
+
     for stop in ("terminate", "kill"):
         for attempt in range(5):
+            # Garbage piled up while no collection is due, then one collection of it all.
+            restart("1h")
             many_orphans(reg, "gc/stop", 1500)
+            restart("200ms")
             assert caught_mid_sweep(pier), "the collection was never seen with a batch in hand"
             if stop == "terminate":
                 pier.stop()
