@@ -300,6 +300,8 @@ public struct Bootstrap: Sendable {
     /// Opens an htpasswd file, creating it with a first user when missing.
     private func htpasswdStore(_ path: String) throws -> HtpasswdStore {
         if let password = try HtpasswdStore.createIfMissing(path: path) {
+            // Its one user is no sign that the users of a file once there have gone.
+            credentials?.htpasswdCreated(at: path)
             logger.warning(
                 "htpasswd file was missing: created it with user docker; change this password",
                 metadata: ["path": "\(path)", "user": "docker", "password": "\(password)"]

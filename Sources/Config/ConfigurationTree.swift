@@ -191,8 +191,9 @@ struct ConfigurationTree {
             var out = [String: Any]()
             for (key, child) in map {
                 let childPath = path.isEmpty ? key.lowercased() : "\(path).\(key.lowercased())"
-                if childPath == "index.database", let url = child as? String {
-                    out[key] = IndexDatabaseLocation.redacted(url)  // the URL stays readable, its password not
+                if childPath == "index.database" || childPath.hasSuffix(".remoteurl"), let url = child as? String {
+                    // The URL stays readable, its password (a mirror's `bot:secret@`) not.
+                    out[key] = IndexDatabaseLocation.redacted(url)
                 } else {
                     out[key] = ConfigurationSchema.isSecret(childPath) && !(child is [String: Any]) ? "********" : mask(child, path: childPath)
                 }

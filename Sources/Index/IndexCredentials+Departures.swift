@@ -7,16 +7,23 @@ import Auth
 /// again the moment the name is in the file again.
 ///
 /// The names of every read of the file since the last sweep are kept in memory, and the
-/// file's names at the last sweep in the index, so a user removed while no instance ran is
-/// swept at the next start. The file is read twice, a moment apart, and a
-/// name counts as gone only when neither read holds it: Apache's `htpasswd` rewrites a file
-/// in place, and a read in the middle of that must not cost anyone their collaborations.
+/// file's names at the last sweep in the index (per file path), so a user removed while no
+/// instance ran is swept at the next start. What guards against a file that is wrong for a
+/// moment rather than changed on purpose:
+/// - The file is read twice, a moment apart, and a name counts as gone only when neither
+///   read holds it: Apache's `htpasswd` rewrites a file in place, and a read in the middle
+///   of that must not cost anyone their collaborations.
+/// - When more than half the names (and more than two) leave at once (a wrong volume
+///   mounted, a file emptied by mistake), they are forgotten only after an hour without
+///   them, and not at all if they come back meanwhile; the log says so.
+/// - A file this start created (the path held none) compares with nothing.
 /// Names that were never in the file (a collaborator named before their account exists)
 /// are left alone.
 extension IndexCredentials {
     /// How long a file must stay without a user before the user counts as gone.
     static let departureSettle = Duration.seconds(2)
-    static let htpasswdUsersKey = "htpasswd_users"
+    /// How long a mass departure waits before it is believed.
+    static let massDepartureDelay: Int64 = 3_600_000
 
     /// Told of each read of the htpasswd file at `path` (``HtpasswdStore``'s reloads) and
     /// the `users` it held: compares the file with the names seen before once it has
@@ -37,6 +44,12 @@ extension IndexCredentials {
         }
     }
 
+    /// Says the file at `path` was created by this start: it holds only the first user
+    /// made for it, and the names before it are not taken for departed.
+    public func htpasswdCreated(at path: String) {
+        departures.withLock { $0.created = path }
+    }
+
     /// Forgets the names the file held at the last sweep or in a read since and holds no
     /// more; remembers the names it holds now.
     func sweepDepartures(_ path: String) async {
@@ -45,13 +58,42 @@ extension IndexCredentials {
         try? await Task.sleep(for: Self.departureSettle)
         guard let second = try? HtpasswdFile.read(from: path) else { return }
         let present = Set(first.users).union(second.users)
+        let usersKey = "htpasswd_users:" + path
+        let pendingKey = "htpasswd_departing:" + path
+        let now = IndexClock.now()
         do {
+            let fresh = departures.withLock { state in
+                defer { state.created = nil }
+                return state.created == path
+            }
             var before = departures.withLock { $0.seen }
-            if let text = try await index.state(Self.htpasswdUsersKey) {
+            if !fresh, let text = try await index.state(usersKey) {
                 before.formUnion(text.split(separator: "\n").map(String.init))
             }
+            // Names already leaving, with when they were first seen gone.
+            var pending = [String: Int64]()
+            for line in (try await index.state(pendingKey) ?? "").split(separator: "\n") {
+                let parts = line.split(separator: "\t")
+                if parts.count == 2, let since = Int64(parts[1]) { pending[String(parts[0])] = since }
+            }
             // A name the index made itself is the index's user, not the file's.
-            let departed = try await before.subtracting(present).asyncFilter { try await index.user($0) == nil }
+            for name in try await before.subtracting(present).asyncFilter({ try await index.user($0) == nil }) {
+                pending[name] = pending[name] ?? now
+            }
+            var departed = Set<String>()
+            let massive = pending.count > max(2, before.union(present).count / 2)
+            for (name, since) in pending {
+                let waited = now - since >= Self.massDepartureDelay
+                if present.contains(name) {
+                    // Back within the hour: the same user, whose file was wrong for a while.
+                    // Back after it: a new user of the name, who inherits nothing.
+                    if waited { departed.insert(name) }
+                    pending[name] = nil
+                } else if !massive || waited {
+                    departed.insert(name)
+                    pending[name] = nil
+                }
+            }
             if !departed.isEmpty {
                 try await index.forgetAccounts(departed.sorted())
                 index.logger.notice(
@@ -59,8 +101,15 @@ extension IndexCredentials {
                     metadata: ["users": "\(departed.sorted().joined(separator: ","))"]
                 )
             }
-            departures.withLock { $0.seen.subtract(departed) }
-            try await index.setState(Self.htpasswdUsersKey, present.sorted().joined(separator: "\n"))
+            if !pending.isEmpty {
+                index.logger.warning(
+                    "many users left the htpasswd file at once: what they hold is forgotten an hour after they left, unless they come back",
+                    metadata: ["users": "\(pending.keys.sorted().joined(separator: ","))", "path": "\(path)"]
+                )
+            }
+            departures.withLock { $0.seen.subtract(departed.union(pending.keys)) }
+            try await index.setState(pendingKey, pending.sorted { $0.key < $1.key }.map { "\($0.key)\t\($0.value)" }.joined(separator: "\n"))
+            try await index.setState(usersKey, present.sorted().joined(separator: "\n"))
         } catch {
             index.logger.warning("departed htpasswd users could not be swept; tried again at the next change", metadata: ["error": "\(error)"])
         }

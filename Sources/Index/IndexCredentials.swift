@@ -8,7 +8,7 @@ public final class IndexCredentials: CredentialDirectory {
     let index = Mutex<RepositoryIndex?>(nil)
     /// The htpasswd file whose departures are swept, whether a sweep is due, and every name
     /// its reads held since the last sweep (``htpasswdRead(at:users:)``).
-    let departures = Mutex<(path: String?, scheduled: Bool, seen: Set<String>)>((nil, false, []))
+    let departures = Mutex<(path: String?, scheduled: Bool, seen: Set<String>, created: String?)>((nil, false, [], nil))
     /// When each token's use was last written, so a busy CI token costs one write a minute.
     private let lastWritten = Mutex<[String: Int64]>([:])
 

@@ -81,6 +81,13 @@ public struct IndexResponder: Sendable {
         let full = request.pathWithoutQuery
         let path = unprefixed(full) ?? full
         do {
+            // A POST is the one change another site's page can send without a preflight,
+            // and a browser that remembers Basic credentials for this host sends them along:
+            // every POST must say it is JSON, a body or not (`…/redeliver` has none).
+            if request.method == .post,
+               request.headers[.contentType]?.lowercased().hasPrefix("application/json") != true {
+                throw JSONFields.invalid("send POST requests as application/json (Content-Type: application/json)")
+            }
             let caller = try await authenticate(request, context)
             user = caller.identity.userName
             return try await dispatch(request, Substring(path), caller, route: &route)

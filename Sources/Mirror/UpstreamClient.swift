@@ -84,7 +84,9 @@ final class UpstreamClient: Sendable {
                 throw UpstreamError(.unreachable, upstream: upstream.host, "\(method) \(path): \(error)")
             }
             downUntil.withLock { $0 = nil }
-            response = try await follow(response, from: base + path, method: method, accept: accept, authorization: authorization, deadline: deadline)
+            response = try await follow(
+                response, from: base + path, method: method, accept: accept, authorization: authorization, to: Self.origin(of: base), deadline: deadline
+            )
             if response.status == .unauthorized, attempt == 0,
                let header = response.headers.first(name: "WWW-Authenticate"), let challenge = UpstreamChallenge(header) {
                 _ = try? await response.body.collect(upTo: 64 * 1024)
@@ -100,11 +102,12 @@ final class UpstreamClient: Sendable {
     }
 
     /// Follows up to five redirects of a GET or HEAD (blobs often live behind a CDN or a
-    /// presigned store URL). The upstream's credentials go only to the upstream's own
-    /// origin; a target that cannot be reached fails this request alone and leaves the
-    /// upstream counted as up.
+    /// presigned store URL, a token service may move to https). `authorization` goes only
+    /// to `origin` (the upstream's, or the token service's); a target that cannot be
+    /// reached fails this request alone and leaves the upstream counted as up.
     private func follow(
-        _ first: HTTPClientResponse, from url: String, method: HTTPMethod, accept: [String], authorization: String?, deadline: Duration
+        _ first: HTTPClientResponse, from url: String, method: HTTPMethod, accept: [String], authorization: String?,
+        to origin: String?, deadline: Duration
     ) async throws(UpstreamError) -> HTTPClientResponse {
         var response = first
         var current = url
@@ -119,7 +122,7 @@ final class UpstreamClient: Sendable {
             request.method = method
             request.headers.add(name: "User-Agent", value: "pier-mirror")
             if !accept.isEmpty { request.headers.add(name: "Accept", value: accept.joined(separator: ", ")) }
-            if let authorization, Self.origin(of: next) == Self.origin(of: base) {
+            if let authorization, let origin, Self.origin(of: next) == origin {
                 request.headers.add(name: "Authorization", value: authorization)
             }
             do {
@@ -192,7 +195,10 @@ final class UpstreamClient: Sendable {
             let body: ByteBuffer
             let status: UInt
             do {
-                let response = try await http.execute(request, timeout: .seconds(30))
+                var response = try await http.execute(request, timeout: .seconds(30))
+                // A realm that moved (http to https, a trailing slash) is followed; the
+                // credentials go along only within the realm's own origin.
+                response = try await follow(response, from: url, method: .GET, accept: [], authorization: basic, to: Self.origin(of: url), deadline: .seconds(30))
                 status = response.status.code
                 body = try await response.body.collect(upTo: 1024 * 1024)
             } catch {

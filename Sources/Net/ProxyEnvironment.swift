@@ -63,7 +63,7 @@ public struct ProxyEnvironment: Sendable {
         }
         if let (name, text) = value("HTTP_PROXY", "http_proxy") {
             if let method = environment["REQUEST_METHOD"], !method.isEmpty {
-                problems.append(Problem(variable: name, reason: "ignored when REQUEST_METHOD is set (CGI), as Go ignores it"))
+                problems.append(Problem(variable: name, reason: "ignored when REQUEST_METHOD is set (under CGI a client's Proxy header sets it; Go then refuses plain-HTTP requests, Pier sends them direct)"))
             } else {
                 httpProxy = parse(name, text)
             }

@@ -110,14 +110,26 @@ public final class CollectorLease: Sendable {
         try await write(Record(owner: "", expires: 0, lastSuccess: last, created: current?.created))
     }
 
-    /// Whether `holder` (`host:pid`, as ``owner`` is written) names this host and a process
-    /// that no longer runs. A pid reused by another process counts as running: the lease
-    /// then simply runs out.
+    /// Whether `holder` (`host:pid@namespace`, as ``owner(host:pid:)`` writes it) names this
+    /// host, this process's pid namespace and a process that no longer runs. Containers that
+    /// share a host name (host networking) have pid namespaces of their own, where another's
+    /// pid means nothing; a pid reused by another process counts as running (the lease then
+    /// simply runs out).
     func isGoneProcessOfThisHost(_ holder: String) -> Bool {
-        guard let colon = holder.lastIndex(of: ":"), let ownColon = owner.lastIndex(of: ":"),
-              holder[..<colon] == owner[..<ownColon], let pid = Int32(holder[holder.index(after: colon)...]), pid > 0
+        guard let at = holder.lastIndex(of: "@"), let ownAt = owner.lastIndex(of: "@"),
+              holder[at...] == owner[ownAt...] else { return false }
+        let process = holder[..<at], own = owner[..<ownAt]
+        guard let colon = process.lastIndex(of: ":"), let ownColon = own.lastIndex(of: ":"),
+              process[..<colon] == own[..<ownColon], let pid = Int32(process[process.index(after: colon)...]), pid > 0
         else { return false }
         return kill(pid, 0) == -1 && errno == ESRCH
+    }
+
+    /// The name a collector of this process takes: host, pid and pid namespace (the inode
+    /// of `/proc/self/ns/pid`), so a lease of a process that is gone can be told apart.
+    public static func owner(host: String, pid: Int32) -> String {
+        let namespace = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/ns/pid")) ?? "unknown"
+        return "\(host):\(pid)@\(namespace)"
     }
 
     private func read() async throws -> Record? {

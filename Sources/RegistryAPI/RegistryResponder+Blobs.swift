@@ -6,6 +6,12 @@ import Registry
 extension RegistryResponder {
     /// HEAD and GET of a blob, with single `Range` requests answered by 206 (or 416).
     func getBlob(_ request: Request, _ name: RepositoryName, _ digest: Digest, _ context: Context) async throws -> Response {
+        // If-Match first, as RFC 9110 §13.2.2 orders the preconditions.
+        if request.ifMatchFails(digest) {
+            // Still a 404 for a blob that is not here: the precondition speaks of content.
+            _ = try await registry.headBlob(name, digest, range: nil)
+            throw RegistryError(.unknown, "If-Match names no tag of this content", detail: "its tag is \"\(digest)\"", status: 412)
+        }
         if request.ifNoneMatchNames(digest) {
             // The client holds these bytes already: only their presence here is checked.
             _ = try await registry.headBlob(name, digest, range: nil)
@@ -14,11 +20,6 @@ extension RegistryResponder {
                 .eTag: "\"\(digest)\"",
                 .cacheControl: "max-age=31536000",
             ])
-        }
-        if request.ifMatchFails(digest) {
-            // Still a 404 for a blob that is not here: the precondition speaks of content.
-            _ = try await registry.headBlob(name, digest, range: nil)
-            throw RegistryError(.unknown, "If-Match names no tag of this content", detail: "its tag is \"\(digest)\"", status: 412)
         }
         let requested = request.ifRangeHolds(digest) ? request.headers[.range].flatMap(ByteRange.init) : nil
         let content = request.method == .head

@@ -2,6 +2,7 @@ import AsyncHTTPClient
 import Foundation
 import NIOCore
 import NIOHTTP1
+import Net
 
 /// An endpoint of AWS's that hands a machine temporary keys for its role, the last link of
 /// the credential chain: on EC2, ECS or EKS a registry is given a role, not keys.
@@ -188,12 +189,19 @@ public enum CredentialEndpoint: Sendable, Equatable, CustomStringConvertible {
     /// For these requests alone: redirects are never followed (an endpoint's answer could
     /// otherwise send the token, or take keys, from a host nobody configured), and nothing
     /// is shared with the store's connection pool. Process-wide, like `HTTPClient.shared`.
-    private static let client: HTTPClient = {
+    ///
+    /// The on-host endpoints (EC2's instance metadata, ECS's and EKS's, named by address)
+    /// are reached directly, whatever `HTTP_PROXY` says: their answers are keys, in plain
+    /// HTTP. STS, a public HTTPS service named by host, follows the proxy environment (the
+    /// proxy sees only a `CONNECT`), as AWS's SDKs do behind an egress proxy.
+    private static let configuration: HTTPClient.Configuration = {
         var configuration = HTTPClient.Configuration()
         configuration.redirectConfiguration = .disallow
         configuration.timeout = .init(connect: .seconds(2), read: .seconds(10))
-        return HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: configuration)
+        return configuration
     }()
+    private static let client = HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: configuration)
+    private static let outbound = OutboundClient(configuration: configuration)
 
     /// The JSON EC2's and the container endpoints answer with (EC2's adds `Code`).
     private struct Document: Decodable {
@@ -256,7 +264,11 @@ public enum CredentialEndpoint: Sendable, Equatable, CustomStringConvertible {
         }
         do {
             // STS is a remote service, not a link-local one: it gets longer.
-            let response = try await client.execute(request, timeout: body == nil ? .seconds(2) : .seconds(10))
+            let host = URLComponents(string: url)?.host.map { $0.hasPrefix("[") ? String($0.dropFirst().dropLast()) : $0 } ?? ""
+            let timeout: TimeAmount = body == nil ? .seconds(2) : .seconds(10)
+            let response = AddressRanges.addressBytes(host) != nil
+                ? try await client.execute(request, timeout: timeout)
+                : try await outbound.execute(request, timeout: timeout)
             let body = try await response.body.collect(upTo: 64 << 10)
             return (Int(response.status.code), String(buffer: body))
         } catch let error as FetchError {

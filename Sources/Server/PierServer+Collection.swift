@@ -13,7 +13,7 @@ extension PierServer {
         guard configuration.collectsGarbage else { return }
         let lease = CollectorLease(
             registry: registry,
-            owner: "\(ProcessInfo.processInfo.hostName):\(ProcessInfo.processInfo.processIdentifier)",
+            owner: CollectorLease.owner(host: ProcessInfo.processInfo.hostName, pid: ProcessInfo.processInfo.processIdentifier),
             settle: min(.milliseconds(200), settings.interval)
         )
         var options = settings.options(uploadPurging: configuration.uploadPurging, retention: configuration.retentionRules)

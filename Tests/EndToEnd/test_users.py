@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import base64
 import json
+import time
 
 import pytest
 
@@ -278,3 +279,35 @@ def test_a_deleted_users_namespace_is_not_handed_to_a_new_user_of_the_name(srv):
     r = api(srv, "/api/v1/users", auth=ROOT, method="POST", json={"name": "carol", "password": "a-new-carol-pw"})
     assert r.status_code == 400 and "still holds repositories" in r.text, r.text
     assert Registry(srv.url, auth=("carol", "a-new-carol-pw")).get("/v2/").status_code == 401
+
+
+def test_a_file_that_loses_most_of_its_users_at_once_costs_them_nothing_when_it_is_put_right(make_server, htpasswd):
+    """A wrong file (another volume mounted, a file emptied by mistake) is not a departure:
+    when more than half the users leave at once, nothing of theirs is forgotten for an hour,
+    and nothing at all once they are back."""
+    from harness.auth import write_htpasswd
+    from harness.index_api import eventually
+
+    crew = {f"user{i}": f"user{i}-pw" for i in range(4)}
+    users = {**FILE_USERS, **crew}
+    path = htpasswd(users)
+    srv = make_server("pier", config=config(path))
+    assert try_push(Registry(srv.url, auth=ALICE), "alice/shared", "v1", images.image(1)) == 201
+    assert eventually(lambda: api(srv, "/api/v1/repositories/alice/shared", auth=ALICE).status_code == 200)
+    for name in crew:
+        assert api(srv, f"/api/v1/repositories/alice/shared/collaborators/{name}", auth=ALICE, method="PUT",
+                   json={"role": "read"}).status_code == 200
+    token = api(srv, "/api/v1/tokens", auth=("user0", "user0-pw"), method="POST", json={"name": "ci", "scopes": ["read"]}).json()["token"]
+
+    def collaborators():
+        return {c["user"] for c in api(srv, "/api/v1/repositories/alice/shared/collaborators", auth=ALICE).json()["results"]}
+
+    write_htpasswd(path, FILE_USERS)
+    assert eventually(lambda: Registry(srv.url, auth=("user0", token)).get("/v2/").status_code == 401)
+    assert eventually(lambda: "many users left the htpasswd file at once" in srv.log, timeout=20)
+    assert collaborators() == set(crew)
+    write_htpasswd(path, users)
+    assert eventually(lambda: Registry(srv.url, auth=("user0", token)).get("/v2/").status_code == 200)
+    time.sleep(5)  # a sweep of the file put right
+    assert collaborators() == set(crew)
+    assert Registry(srv.url, auth=("user0", token)).get("/v2/").status_code == 200

@@ -137,14 +137,19 @@ def test_a_delivery_is_redelivered_on_request(hooked, receiver):
     first = receiver.wait_for(lambda reqs: [r for r in reqs if r["json"]["push_data"]["tag"] == "v1"])[0]
     base = f"/api/v1/repositories/alice/again/webhooks/{hook['id']}/deliveries"
     delivery = eventually(lambda: [d for d in api(hooked, base).json()["results"] if '"v1"' in d["request"]])[0]
+    # A POST without a body still says it is JSON: one without (what another site's page
+    # could send with a browser's remembered credentials, no preflight) is refused.
     r = api(hooked, f"{base}/{delivery['id']}/redeliver", method="POST")
+    assert r.status_code == 400 and r.json()["errors"][0]["code"] == "REQUEST_INVALID", r.text
+    json_type = {"Content-Type": "application/json"}
+    r = api(hooked, f"{base}/{delivery['id']}/redeliver", method="POST", headers=json_type)
     assert r.status_code == 202, r.text
     again = receiver.wait_for(lambda reqs: len([x for x in reqs if x["json"]["push_data"]["tag"] == "v1"]) == 2 and reqs)
     v1 = [x for x in again if x["json"]["push_data"]["tag"] == "v1"]
     assert v1[0]["body"] == first["body"] or v1[1]["json"]["push_data"] == first["json"]["push_data"]
     history = eventually(lambda: [d for d in api(hooked, base).json()["results"] if d.get("redelivery_of") == delivery["id"]])
     assert history and history[0]["event_id"] == delivery["event_id"]
-    assert api(hooked, f"{base}/nope/redeliver", method="POST").status_code == 404
+    assert api(hooked, f"{base}/nope/redeliver", method="POST", headers=json_type).status_code == 404
 
 
 @pytest.mark.parametrize("url", ["http://10.1.2.3/hook", "http://169.254.169.254/latest/meta-data", "http://[::1]:9/x",
