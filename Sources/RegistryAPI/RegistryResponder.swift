@@ -321,7 +321,7 @@ public struct RegistryResponder: HTTPResponder {
             var value = parts[1].trimmingCharacters(in: .whitespaces)
             if value.count >= 2, value.hasPrefix("\""), value.hasSuffix("\"") { value = String(value.dropFirst().dropLast()) }
             // A host or scheme is a plain token: anything else is no address to send clients to.
-            guard !value.isEmpty, !value.contains(where: { $0 == "/" || $0 == "\\" || $0 == "@" || $0.isWhitespace }) else { continue }
+            guard !value.isEmpty, !value.contains(where: { "/\\@?#".contains($0) || $0.isWhitespace }) else { continue }
             parameters[parts[0].trimmingCharacters(in: .whitespaces).lowercased()] = value
         }
         return parameters

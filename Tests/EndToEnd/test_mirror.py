@@ -610,28 +610,8 @@ def test_a_read_only_mirror_never_completes_a_damaged_blob_and_refuses_one_of_un
     refused before the response begins, with the spec's error body."""
     data = bytes(range(256)) * (4 * 1024)  # 1 MiB
     digest = "sha256:" + hashlib.sha256(data).hexdigest()
-    damaged = data[:-1] + b"\x00"
     unsized = "sha256:" + hashlib.sha256(b"unsized").hexdigest()
-
-    class Damaging(http.server.BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.1"
-
-        def log_message(self, *args):
-            pass
-
-        def do_GET(self):
-            if self.path.endswith(f"/blobs/{digest}"):
-                self.send_response(200)
-                self.send_header("Content-Length", str(len(damaged)))
-                self.end_headers()
-                self.wfile.write(damaged)
-            elif self.path.endswith(f"/blobs/{unsized}"):
-                self.send_response(200)
-                self.send_header("Transfer-Encoding", "chunked")
-                self.end_headers()
-                self.wfile.write(b"7\r\nunsized\r\n0\r\n\r\n")
-            else:
-                self.send_error(404)
+    Damaging = damaging_upstream(data, digest, unsized=unsized)
 
     with scripted_http_server(Damaging) as url:
         config = mirror_config(url)
@@ -643,8 +623,9 @@ def test_a_read_only_mirror_never_completes_a_damaged_blob_and_refuses_one_of_un
         assert pier.answers(), "the mirror died"
 
 
-def damaging_upstream(data: bytes, digest: str):
-    """A handler serving `data` with its last byte changed under `digest`."""
+def damaging_upstream(data: bytes, digest: str, unsized: str | None = None):
+    """A handler serving `data` with its last byte changed under `digest` (and, under
+    `unsized`, a blob answered without a length)."""
     damaged = data[:-1] + bytes([data[-1] ^ 0xFF])
 
     class Damaging(http.server.BaseHTTPRequestHandler):
@@ -659,6 +640,11 @@ def damaging_upstream(data: bytes, digest: str):
                 self.send_header("Content-Length", str(len(damaged)))
                 self.end_headers()
                 self.wfile.write(damaged)
+            elif unsized and self.path.endswith(f"/blobs/{unsized}"):
+                self.send_response(200)
+                self.send_header("Transfer-Encoding", "chunked")
+                self.end_headers()
+                self.wfile.write(b"7\r\nunsized\r\n0\r\n\r\n")
             else:
                 self.send_error(404)
 
