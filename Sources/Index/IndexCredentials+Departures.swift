@@ -27,20 +27,29 @@ extension IndexCredentials {
 
     /// Told of each read of the htpasswd file at `path` (``HtpasswdStore``'s reloads) and
     /// the `users` it held: compares the file with the names seen before once it has
-    /// settled.
+    /// settled. One sweep at a time; a read during one brings another after it.
     public func htpasswdRead(at path: String, users: [String]) {
         let start = departures.withLock { state -> Bool in
             state.path = path
             state.seen.formUnion(users)
-            guard !state.scheduled else { return false }
-            state.scheduled = true
+            state.dirty = true
+            guard !state.sweeping else { return false }
+            state.sweeping = true
             return true
         }
         guard start else { return }
         Task {
-            try? await Task.sleep(for: Self.departureSettle)
-            departures.withLock { $0.scheduled = false }
-            await sweepDepartures(path)
+            while true {
+                try? await Task.sleep(for: Self.departureSettle)
+                departures.withLock { $0.dirty = false }
+                await sweepDepartures(path)
+                let again = departures.withLock { state -> Bool in
+                    if state.dirty { return true }
+                    state.sweeping = false
+                    return false
+                }
+                if !again { return }
+            }
         }
     }
 
@@ -51,7 +60,8 @@ extension IndexCredentials {
     }
 
     /// Forgets the names the file held at the last sweep or in a read since and holds no
-    /// more; remembers the names it holds now.
+    /// more; remembers the names it holds now. Departures and both records are written in
+    /// one transaction, so a failure leaves everything as it was for the next sweep.
     func sweepDepartures(_ path: String) async {
         guard let index = index.withLock({ $0 }) else { return }
         guard let first = try? HtpasswdFile.read(from: path) else { return }
@@ -62,40 +72,46 @@ extension IndexCredentials {
         let pendingKey = "htpasswd_departing:" + path
         let now = IndexClock.now()
         do {
-            let fresh = departures.withLock { state in
-                defer { state.created = nil }
-                return state.created == path
-            }
+            let fresh = departures.withLock { $0.created == path }
             var before = departures.withLock { $0.seen }
             if !fresh, let text = try await index.state(usersKey) {
                 before.formUnion(text.split(separator: "\n").map(String.init))
             }
-            // Names already leaving, with when they were first seen gone.
-            var pending = [String: Int64]()
+            // Names leaving: since when, and from when they count as gone.
+            var pending = [String: (since: Int64, until: Int64)]()
             for line in (try await index.state(pendingKey) ?? "").split(separator: "\n") {
                 let parts = line.split(separator: "\t")
-                if parts.count == 2, let since = Int64(parts[1]) { pending[String(parts[0])] = since }
+                if parts.count == 3, let since = Int64(parts[1]), let until = Int64(parts[2]) { pending[String(parts[0])] = (since, until) }
             }
             // A name the index made itself is the index's user, not the file's.
-            for name in try await before.subtracting(present).asyncFilter({ try await index.user($0) == nil }) {
-                pending[name] = pending[name] ?? now
-            }
-            var departed = Set<String>()
-            let massive = pending.count > max(2, before.union(present).count / 2)
-            for (name, since) in pending {
-                let waited = now - since >= Self.massDepartureDelay
+            let gone = try await before.subtracting(present).subtracting(pending.keys).asyncFilter { try await index.user($0) == nil }
+            // Most of the file gone at once is likelier a wrong file than a decision: it is
+            // believed after an hour, and not if the names come back before.
+            let massive = gone.count > max(2, before.count / 2)
+            for name in gone { pending[name] = (now, massive ? now + Self.massDepartureDelay : now) }
+            var departed = [String]()
+            for (name, entry) in pending {
                 if present.contains(name) {
-                    // Back within the hour: the same user, whose file was wrong for a while.
+                    // Back before its hour: the same users, whose file was wrong a while.
                     // Back after it: a new user of the name, who inherits nothing.
-                    if waited { departed.insert(name) }
+                    if entry.until > entry.since && now >= entry.until { departed.append(name) }
                     pending[name] = nil
-                } else if !massive || waited {
-                    departed.insert(name)
+                } else if now >= entry.until {
+                    departed.append(name)
                     pending[name] = nil
                 }
             }
+            // The index may have made one of them a user of its own meanwhile.
+            departed = try await departed.asyncFilter { try await index.user($0) == nil }
+            let pendingText = pending.sorted { $0.key < $1.key }.map { "\($0.key)\t\($0.value.since)\t\($0.value.until)" }.joined(separator: "\n")
+            try await index.forgetAccounts(departed.sorted(), recording: [
+                (pendingKey, pendingText), (usersKey, present.sorted().joined(separator: "\n")),
+            ])
+            departures.withLock { state in
+                state.seen.subtract(departed)
+                if state.created == path { state.created = nil }
+            }
             if !departed.isEmpty {
-                try await index.forgetAccounts(departed.sorted())
                 index.logger.notice(
                     "users left the htpasswd file: their tokens, sessions, collaborations and team places are forgotten",
                     metadata: ["users": "\(departed.sorted().joined(separator: ","))"]
@@ -103,23 +119,20 @@ extension IndexCredentials {
             }
             if !pending.isEmpty {
                 index.logger.warning(
-                    "many users left the htpasswd file at once: what they hold is forgotten an hour after they left, unless they come back",
+                    "many users left the htpasswd file at once: what they hold is forgotten at the first change of the file an hour after they left, unless they come back",
                     metadata: ["users": "\(pending.keys.sorted().joined(separator: ","))", "path": "\(path)"]
                 )
             }
-            departures.withLock { $0.seen.subtract(departed.union(pending.keys)) }
-            try await index.setState(pendingKey, pending.sorted { $0.key < $1.key }.map { "\($0.key)\t\($0.value)" }.joined(separator: "\n"))
-            try await index.setState(usersKey, present.sorted().joined(separator: "\n"))
         } catch {
             index.logger.warning("departed htpasswd users could not be swept; tried again at the next change", metadata: ["error": "\(error)"])
         }
     }
 }
 
-extension Set {
-    fileprivate func asyncFilter(_ keep: (Element) async throws -> Bool) async rethrows -> Set<Element> {
-        var kept = Set<Element>()
-        for element in self where try await keep(element) { kept.insert(element) }
+extension Sequence {
+    fileprivate func asyncFilter(_ keep: (Element) async throws -> Bool) async rethrows -> [Element] {
+        var kept = [Element]()
+        for element in self where try await keep(element) { kept.append(element) }
         return kept
     }
 }

@@ -6,9 +6,20 @@ import Synchronization
 /// it is. Until then (or without a database) tokens are refused as unavailable.
 public final class IndexCredentials: CredentialDirectory {
     let index = Mutex<RepositoryIndex?>(nil)
-    /// The htpasswd file whose departures are swept, whether a sweep is due, and every name
-    /// its reads held since the last sweep (``htpasswdRead(at:users:)``).
-    let departures = Mutex<(path: String?, scheduled: Bool, seen: Set<String>, created: String?)>((nil, false, [], nil))
+    /// The htpasswd file whose departures are swept (``htpasswdRead(at:users:)``).
+    let departures = Mutex(Departures())
+
+    /// What the departure sweep keeps between reads of the file.
+    struct Departures {
+        var path: String?
+        /// A sweep runs (one at a time), and whether a read came meanwhile.
+        var sweeping = false
+        var dirty = false
+        /// Every name a read of the file held, until the name is forgotten.
+        var seen = Set<String>()
+        /// The path this start created, whose first sweep compares with nothing.
+        var created: String?
+    }
     /// When each token's use was last written, so a busy CI token costs one write a minute.
     private let lastWritten = Mutex<[String: Int64]>([:])
 

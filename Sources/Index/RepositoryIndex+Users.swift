@@ -90,14 +90,23 @@ extension RepositoryIndex {
     /// Forgets everything `names` held as accounts: tokens, sessions, collaborations, team
     /// places. For users who left the htpasswd file; the index's own users go through
     /// ``deleteUser(_:)``.
-    public func forgetAccounts(_ names: [String]) async throws {
+    /// - Parameter recording: `index_state` values written in the same transaction (what the
+    ///   sweep that decided it remembers), so either all of it holds or none.
+    public func forgetAccounts(_ names: [String], recording: [(key: String, value: String)] = []) async throws {
         try await database.transaction { database in
             for name in names {
                 for table in ["access_tokens", "web_sessions", "collaborators", "team_members"] {
                     try await database.execute("DELETE FROM \(table) WHERE username = $1", [.text(name)])
                 }
             }
+            for (key, value) in recording {
+                try await database.execute(
+                    "INSERT INTO index_state (key, value) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                    [.text(key), .text(value)]
+                )
+            }
         }
+        guard !names.isEmpty else { return }
         if grants != nil {
             try await loadGrants()
             try await bumpGrantsVersion()

@@ -91,7 +91,7 @@ extension Mirror {
             }
             if head.status == .notFound, !passesThrough {
                 // Gone upstream: gone here too, or the next outage would serve it again.
-                try? await local.uncacheTag(name, tag, origin: Self.origin)
+                _ = try? await local.uncacheTag(name, tag, origin: Self.origin)
                 confirmed.withLock { _ = $0.removeValue(forKey: key) }
             }
             if head.status != .ok && head.status != .methodNotAllowed {

@@ -122,7 +122,7 @@ final class UpstreamClient: Sendable {
             request.method = method
             request.headers.add(name: "User-Agent", value: "pier-mirror")
             if !accept.isEmpty { request.headers.add(name: "Accept", value: accept.joined(separator: ", ")) }
-            if let authorization, let origin, Self.origin(of: next) == origin {
+            if let authorization, let origin, Self.sameOrigin(next, origin) {
                 request.headers.add(name: "Authorization", value: authorization)
             }
             do {
@@ -135,6 +135,15 @@ final class UpstreamClient: Sendable {
             current = next
         }
         return response
+    }
+
+    /// Whether `url` is within `origin`, or the same host moved from http to https (a
+    /// realm's usual redirect): where credentials may go along.
+    static func sameOrigin(_ url: String, _ origin: String) -> Bool {
+        guard let target = Self.origin(of: url) else { return false }
+        if target == origin { return true }
+        guard let from = URLComponents(string: origin), let to = URLComponents(string: url) else { return false }
+        return from.scheme == "http" && to.scheme?.lowercased() == "https" && from.host == to.host?.lowercased()
     }
 
     /// Scheme, host and port of `url`, lowercased: where credentials may go.
@@ -201,6 +210,10 @@ final class UpstreamClient: Sendable {
                 response = try await follow(response, from: url, method: .GET, accept: [], authorization: basic, to: Self.origin(of: url), deadline: .seconds(30))
                 status = response.status.code
                 body = try await response.body.collect(upTo: 1024 * 1024)
+            } catch let error as UpstreamError {
+                // A redirect target that failed: the token service's, not the upstream's.
+                errors.increment()
+                throw error
             } catch {
                 errors.increment()
                 markDown()

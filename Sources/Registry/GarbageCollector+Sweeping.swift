@@ -10,55 +10,70 @@ extension GarbageCollector {
         state: inout Sweep,
         report: inout CollectionReport
     ) async throws {
-        let layout = registry.layout
         guard !options.dryRun else {
             report.tagsRemoved = removals.map(\.removal)
             return
         }
         for start in stride(from: 0, to: removals.count, by: options.batchSize) {
-            try await readJournal(&state)
-            var deleted = [CollectionReport.TagRemoval]()
-            for (removal, pushed) in removals[start..<min(start + options.batchSize, removals.count)] {
-                let link = layout.tagCurrentLink(removal.repository, removal.tag)
-                // Still where marking saw it (the same target, written at the same second)?
-                guard state.retagged[Self.tagKey(removal)] == nil,
-                      try await registry.readLink(link) == removal.digest,
-                      let written = try await registry.driver.fileInfo(link)?.modified, written.rounded(.down) == pushed.rounded(.down)
-                else {
-                    try await keepAlive(removal.digest, state: &state)
+            let batch = Array(removals[start..<min(start + options.batchSize, removals.count)])
+            // A batch of links runs whole, where a stop does not reach: cut between its
+            // deletes and the journal's second read, a push's tag would stay deleted.
+            let (swept, reported) = try await Self.shielded { [self, state, report] in
+                var state = state
+                var report = report
+                try await self.removeTagBatch(batch, state: &state, report: &report)
+                return (state, report)
+            }
+            state = swept
+            report = reported
+        }
+    }
+
+    /// One batch of ``removeTags(_:state:report:)``.
+    private func removeTagBatch(
+        _ batch: [(removal: CollectionReport.TagRemoval, pushed: Double)],
+        state: inout Sweep,
+        report: inout CollectionReport
+    ) async throws {
+        let layout = registry.layout
+        try await readJournal(&state)
+        var deleted = [CollectionReport.TagRemoval]()
+        for (removal, pushed) in batch {
+            let link = layout.tagCurrentLink(removal.repository, removal.tag)
+            // Still where marking saw it (the same target, written at the same second)?
+            guard state.retagged[Self.tagKey(removal)] == nil,
+                  try await registry.readLink(link) == removal.digest,
+                  let written = try await registry.driver.fileInfo(link)?.modified, written.rounded(.down) == pushed.rounded(.down)
+            else {
+                try await keepAlive(removal.digest, state: &state)
+                continue
+            }
+            try await registry.driver.delete(layout.tagDirectory(removal.repository, removal.tag))
+            deleted.append(removal)
+        }
+        // A push of the tag that raced the delete recorded it first: the tag goes back
+        // to what that push pointed it at, if that push stored its manifest (a push
+        // records its tags before its checks, and may have been refused after) and no
+        // push has written the tag since (an older intent never overwrites a newer tag).
+        try await readJournal(&state)
+        for removal in deleted {
+            registry.tagTargets.remove(Registry.tagKey(removal.repository, removal.tag))
+            registry.tagLists.remove(removal.repository.value)
+            if let target = state.retagged[Self.tagKey(removal)] {
+                let current = layout.tagCurrentLink(removal.repository, removal.tag)
+                if try await registry.readLink(current) != nil {
+                    report.revived += 1
                     continue
                 }
-                let registry = registry
-                try await Self.shielded { try await registry.driver.delete(layout.tagDirectory(removal.repository, removal.tag)) }
-                deleted.append(removal)
-            }
-            // A push of the tag that raced the delete recorded it first: the tag goes back
-            // to what that push pointed it at, if that push stored its manifest (a push
-            // records its tags before its checks, and may have been refused after) and no
-            // push has written the tag since (an older intent never overwrites a newer tag).
-            try await readJournal(&state)
-            for removal in deleted {
-                registry.tagTargets.remove(Registry.tagKey(removal.repository, removal.tag))
-                registry.tagLists.remove(removal.repository.value)
-                if let target = state.retagged[Self.tagKey(removal)] {
-                    let current = layout.tagCurrentLink(removal.repository, removal.tag)
-                    if try await registry.readLink(current) != nil {
-                        report.revived += 1
-                        continue
-                    }
-                    if try await registry.driver.fileInfo(layout.revisionLink(removal.repository, target)) != nil {
-                        let registry = registry
-                        try await Self.shielded {
-                            try await registry.writeLink(target, to: layout.tagIndexLink(removal.repository, removal.tag, target))
-                            try await registry.writeLink(target, to: current)
-                        }
-                        report.revived += 1
-                        continue
-                    }
+                if try await registry.driver.fileInfo(layout.revisionLink(removal.repository, target)) != nil {
+                    try await registry.writeLink(target, to: layout.tagIndexLink(removal.repository, removal.tag, target))
+                    try await registry.writeLink(target, to: current)
+                    report.revived += 1
+                    continue
                 }
-                report.tagsRemoved.append(removal)
-                await registry.publish(ContentEvent(.delete, removal.repository, .tag(removal.tag), origin: .internal("gc")))
             }
+            report.tagsRemoved.append(removal)
+            await registry.publish(ContentEvent(.delete, removal.repository, .tag(removal.tag), origin: .internal("gc")))
         }
     }
 
@@ -113,17 +128,23 @@ extension GarbageCollector {
                 for (removal, referrer) in unlinked { try? await relink(removal, referrer) }
                 throw error
             }
-            for (removal, referrer) in unlinked {
-                if state.protected.contains(removal.digest) {
-                    try await relink(removal, referrer)
-                    try await keepAlive(removal.digest, state: &state)
-                    report.revived += 1
-                    continue
-                }
+            // Every revived manifest is linked again before anything that a stop could cut
+            // (a read for its references), and one failure does not leave the others out.
+            let revived = unlinked.filter { state.protected.contains($0.removal.digest) }
+            var relinkFailure: (any Error)?
+            for (removal, referrer) in revived {
+                do { try await relink(removal, referrer) } catch { relinkFailure = relinkFailure ?? error }
+            }
+            for (removal, _) in unlinked where !state.protected.contains(removal.digest) {
                 report.manifestsRemoved.append(removal)
                 await registry.publish(ContentEvent(
                     .delete, removal.repository, .manifest(removal.digest, mediaType: nil, size: nil), origin: .internal("gc")
                 ))
+            }
+            if let relinkFailure { throw relinkFailure }
+            for (removal, _) in revived {
+                try await keepAlive(removal.digest, state: &state)
+                report.revived += 1
             }
         }
     }
@@ -197,10 +218,17 @@ extension GarbageCollector {
                 for candidate in moved { try? await restore(candidate.digest) }
                 throw error
             }
+            // Every revived blob is put back, whatever one of them fails with.
+            var restoreFailure: (any Error)?
             for candidate in moved where state.protected.contains(candidate.digest) {
-                try await restore(candidate.digest)
-                report.revived += 1
+                do {
+                    try await restore(candidate.digest)
+                    report.revived += 1
+                } catch {
+                    restoreFailure = restoreFailure ?? error
+                }
             }
+            if let restoreFailure { throw restoreFailure }
             let doomed = moved.filter { !state.protected.contains($0.digest) }
             let deleted = try await Self.concurrently(doomed) { candidate -> Result<Void, any Error> in
                 do {
@@ -273,6 +301,15 @@ extension GarbageCollector {
                 try await restore(digest)
             }
         }
+    }
+
+    /// Whether anything is set aside: a start takes the lease to put it back only then.
+    public func hasQuarantine() async -> Bool {
+        let root = registry.layout.collectorRoot + "/quarantine"
+        for algorithm in ((try? await registry.driver.list(root)) ?? nil) ?? [] {
+            if ((try? await registry.driver.list(root + "/" + algorithm)) ?? nil)?.isEmpty == false { return true }
+        }
+        return false
     }
 
     /// Reads the journal entries not read yet, and protects what they name together with

@@ -144,7 +144,7 @@ public enum CredentialEndpoint: Sendable, Equatable, CustomStringConvertible {
                 ("RoleSessionName", sessionName), ("WebIdentityToken", token),
             ].map { SignatureV4.encode($0.0) + "=" + SignatureV4.encode($0.1) }.joined(separator: "&")
             let answer = try await request(
-                .POST, sts + "/", headers: [("content-type", "application/x-www-form-urlencoded")], body: form
+                .POST, sts + "/", headers: [("content-type", "application/x-www-form-urlencoded")], body: form, viaProxy: true
             )
             let passing = answer.status >= 500 || answer.status == 429
                 || S3XML(answer.text).value("Code").map(passingSTSFailures.contains) == true
@@ -190,9 +190,9 @@ public enum CredentialEndpoint: Sendable, Equatable, CustomStringConvertible {
     /// otherwise send the token, or take keys, from a host nobody configured), and nothing
     /// is shared with the store's connection pool. Process-wide, like `HTTPClient.shared`.
     ///
-    /// The on-host endpoints (EC2's instance metadata, ECS's and EKS's, named by address)
-    /// are reached directly, whatever `HTTP_PROXY` says: their answers are keys, in plain
-    /// HTTP. STS, a public HTTPS service named by host, follows the proxy environment (the
+    /// The on-host endpoints (EC2's instance metadata, ECS's and EKS's) are reached
+    /// directly, whatever `HTTP_PROXY` says: their answers are keys, in plain
+    /// HTTP. STS, a public HTTPS service, follows the proxy environment (the
     /// proxy sees only a `CONNECT`), as AWS's SDKs do behind an egress proxy.
     private static let configuration: HTTPClient.Configuration = {
         var configuration = HTTPClient.Configuration()
@@ -250,8 +250,11 @@ public enum CredentialEndpoint: Sendable, Equatable, CustomStringConvertible {
 
     /// One small request. A link-local service gets two seconds: off EC2 the address does
     /// not answer at all, and a start should not hang on it. STS, across the network, ten.
+    /// - Parameter viaProxy: for STS alone, which follows the proxy environment; the on-host
+    ///   endpoints never do, however they are named (`AWS_EC2_METADATA_SERVICE_ENDPOINT`
+    ///   may give a host name).
     private static func request(
-        _ method: HTTPMethod, _ url: String, headers: [(String, String)], body: String? = nil
+        _ method: HTTPMethod, _ url: String, headers: [(String, String)], body: String? = nil, viaProxy: Bool = false
     ) async throws -> (status: Int, text: String) {
         var request = HTTPClientRequest(url: url)
         request.method = method
@@ -264,11 +267,10 @@ public enum CredentialEndpoint: Sendable, Equatable, CustomStringConvertible {
         }
         do {
             // STS is a remote service, not a link-local one: it gets longer.
-            let host = URLComponents(string: url)?.host.map { $0.hasPrefix("[") ? String($0.dropFirst().dropLast()) : $0 } ?? ""
             let timeout: TimeAmount = body == nil ? .seconds(2) : .seconds(10)
-            let response = AddressRanges.addressBytes(host) != nil
-                ? try await client.execute(request, timeout: timeout)
-                : try await outbound.execute(request, timeout: timeout)
+            let response = viaProxy
+                ? try await outbound.execute(request, timeout: timeout)
+                : try await client.execute(request, timeout: timeout)
             let body = try await response.body.collect(upTo: 64 << 10)
             return (Int(response.status.code), String(buffer: body))
         } catch let error as FetchError {

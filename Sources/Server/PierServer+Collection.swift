@@ -26,7 +26,7 @@ extension PierServer {
         let pause = min(settings.interval, .seconds(60))
         // What a collection cut short left aside (the process killed mid-batch) goes back
         // at start, not one interval later: until then pulls of those blobs would fail.
-        if !options.dryRun, (try? await lease.acquire()) == true {
+        if !options.dryRun, await collector.hasQuarantine(), (try? await lease.acquire()) == true {
             // A task of its own: storage calls honour cancellation, and putting back must
             // not stop half-way when the server stops during it.
             await Task {
@@ -63,7 +63,7 @@ extension PierServer {
                     await Task { try? await lease.release(succeeded: false) }.value
                     throw error
                 }
-                try? await lease.release(succeeded: true)
+                await Task { try? await lease.release(succeeded: true) }.value
                 metrics.recordSuccess(report, at: Date().timeIntervalSince1970)
                 log(report)
                 // The collection's digests and listings are freed now; without this their

@@ -58,7 +58,10 @@ struct GarbageCollectCommand: AsyncParsableCommand {
         options.dryRun = dryRun
         options.grace = grace
         options.untagged = deleteUntagged ? .delete(after: .zero) : .keep
-        let lease = CollectorLease(registry: registry, owner: "pier gc on \(ProcessInfo.processInfo.hostName)")
+        // Named as a server's collector is, so either can tell when the other's process is gone.
+        let lease = CollectorLease(
+            registry: registry, owner: CollectorLease.owner(host: ProcessInfo.processInfo.hostName, pid: ProcessInfo.processInfo.processIdentifier)
+        )
         do {
             // A dry run changes nothing: it needs no lease and may run beside a collection.
             if !dryRun, try await !lease.acquire() {
