@@ -29,7 +29,8 @@ extension Mirror {
     /// while it is hashed and stored; every other client asking meanwhile waits for it to
     /// be stored and reads the cache. Nothing is stored unless the whole blob arrived
     /// with its digest. A first client that asked for a range (a resumed download) gets
-    /// its bytes as they pass, not after the whole blob is stored.
+    /// its bytes as they pass, not after the whole blob is stored; a first client slower
+    /// than the upstream gets the rest from the cache (``ChunkRelay``).
     public func pullBlob(_ name: RepositoryName, _ digest: Digest, range: ByteRange?, origin: RequestOrigin) async throws -> BlobContent {
         guard let (route, upstreamName) = route(name) else { return try await local.pullBlob(name, digest, range: range, origin: origin) }
         do {
@@ -52,23 +53,27 @@ extension Mirror {
             do { announced = try await fetch.size() } catch { throw clientError(error, route: route, missing: .blobUnknown(digest)) }
             if let size = announced {
                 let lease = RelayLease(relay)
-                guard let range else {
-                    return BlobContent(size: size, range: nil, body: size == 0 ? .empty : .stream(BlobStream { body in
-                        do {
-                            while let chunk = try await lease.relay.next() { try await body(chunk) }
-                        } catch {
-                            // The client left, or the transfer failed: the transfer goes on without it.
-                            lease.relay.abandon()
-                            throw error
-                        }
-                    }))
+                let wanted: Range<Int64>
+                if let range {
+                    guard let resolved = range.resolve(size: size) else { throw RegistryError.rangeNotSatisfiable(size: size) }
+                    wanted = resolved
+                } else {
+                    wanted = 0..<size
                 }
+                guard !wanted.isEmpty else { return BlobContent(size: size, range: range == nil ? nil : wanted, body: .empty) }
                 // The lease's end cuts the relay loose; the transfer goes on filling the cache.
-                guard let wanted = range.resolve(size: size) else { throw RegistryError.rangeNotSatisfiable(size: size) }
-                return BlobContent(size: size, range: wanted, body: .stream(BlobStream { body in
+                return BlobContent(size: size, range: range == nil ? nil : wanted, body: .stream(BlobStream { [local] body in
                     defer { lease.relay.abandon() }
                     var offset: Int64 = 0
-                    while offset < wanted.upperBound, let chunk = try await lease.relay.next() {
+                    while offset < wanted.upperBound {
+                        let next: ByteBuffer?
+                        do { next = try await lease.relay.next() } catch is ChunkRelay.Detached {
+                            // Too slow to be waited for: the rest comes from the cache once stored.
+                            try await transfer.value
+                            try await local.readBlob(name, digest, range: max(offset, wanted.lowerBound)..<wanted.upperBound, into: body)
+                            return
+                        }
+                        guard let chunk = next else { return }
                         defer { offset += Int64(chunk.readableBytes) }
                         if let part = chunk.cut(startingAt: offset, to: wanted) { try await body(part) }
                     }

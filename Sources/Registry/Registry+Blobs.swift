@@ -43,6 +43,15 @@ extension Registry {
         return content
     }
 
+    /// Bytes `range` of a blob linked in `name`, with no event and never a redirect: what a
+    /// mirror sends for the rest of a response it began relaying from its upstream, to a
+    /// client already counted as one pull and past the point where a redirect could start.
+    public func readBlob(_ name: RepositoryName, _ digest: Digest, range: Range<Int64>, into body: (ByteBuffer) async throws -> Void) async throws {
+        guard try await isLinked(name, digest) else { throw RegistryError.blobUnknown(digest) }
+        guard !range.isEmpty else { return }
+        try await driver.read(layout.blobData(digest), range: range, into: body)
+    }
+
     /// A HEAD: the size through the repository's link, the range checked against it.
     public func headBlob(_ name: RepositoryName, _ digest: Digest, range requested: ByteRange?) async throws -> BlobContent {
         let size = try await blobSize(name, digest)

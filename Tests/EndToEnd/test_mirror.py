@@ -8,6 +8,7 @@ import hashlib
 import http.server
 import json
 import re
+import socket
 import threading
 import time
 
@@ -227,6 +228,55 @@ def test_a_range_asked_first_is_answered_and_the_whole_blob_is_still_cached(make
     upstream.stop()
     assert reg.pull_stream_digest("hub/library/ranged", big.digest) == (big.digest, big.size)
     assert upstream_gets(upstream, big.digest) == 1
+
+
+def test_a_slow_first_client_never_holds_back_the_transfer_another_client_waits_for(make_server, upstream):
+    """A first client on a slow link (64 KiB a tenth of a second) is relayed what it can take,
+    then detached: the upstream is read at its own rate, a second client gets the whole blob
+    from the cache at once, and the first gets the rest of its answer from the cache too."""
+    big, pier, url = mirrored_blob(make_server, upstream, "library/slowlink", 32 * 1024 * 1024)
+    path = url.split(pier.url, 1)[1]
+    host, port = pier.host.rsplit(":", 1)
+    slow = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    slow.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 64 * 1024)
+    slow.settimeout(120)
+    slow.connect((host, int(port)))
+    slow.sendall(f"GET {path} HTTP/1.1\r\nHost: {pier.host}\r\nConnection: close\r\n\r\n".encode())
+    head = b""
+    while b"\r\n\r\n" not in head:
+        head += slow.recv(4096)
+    head, body = head.split(b"\r\n\r\n", 1)
+    assert head.startswith(b"HTTP/1.1 200"), head
+    received = hashlib.sha256(body)
+    count = len(body)
+    fast = threading.Event()
+    done = threading.Event()
+
+    def read_slowly():
+        nonlocal count
+        while True:
+            chunk = slow.recv(64 * 1024)
+            if not chunk:
+                break
+            received.update(chunk)
+            count += len(chunk)
+            if not fast.is_set():
+                time.sleep(0.1)
+        done.set()
+
+    reader = threading.Thread(target=read_slowly, daemon=True)
+    reader.start()
+    try:
+        # At the slow client's pace the blob would take close to a minute.
+        r = requests.get(url, timeout=30)
+        assert r.status_code == 200 and hashlib.sha256(r.content).hexdigest() == big.digest.split(":")[1]
+        assert count < big.size // 2, "the second client waited for the slow one"
+    finally:
+        fast.set()
+        assert done.wait(120)
+        slow.close()
+    assert count == big.size and "sha256:" + received.hexdigest() == big.digest
+    assert upstream_gets(upstream, f"/blobs/{big.digest}") == 1
 
 
 def test_a_range_asked_first_is_sent_before_the_rest_of_the_blob_has_arrived(make_server):

@@ -68,8 +68,8 @@ import Testing
         #expect(try await reader.value == nil)
     }
 
-    @Test func aClientThatStopsReadingIsCutLooseAndTheTransferGoesOn() async throws {
-        let relay = ChunkRelay(limit: 100, patience: .milliseconds(200))
+    @Test func aClientThatStopsReadingIsDetachedAndTheTransferGoesOn() async throws {
+        let relay = ChunkRelay(limit: 100, pacing: .milliseconds(200))
         let producer = Task {
             for _ in 0..<1000 { await relay.send(chunk(100)) }
             relay.finish(nil)
@@ -77,9 +77,43 @@ import Testing
         #expect(try await relay.next()?.readableBytes == 100)
         // The client takes nothing more: the transfer ends without it, however long that takes.
         await producer.value
-        await #expect(throws: ChunkRelay.Abandoned.self) {
-            while try await relay.next() != nil {}
+        // What was buffered is still the client's, then it is sent to the cache.
+        var received = 100
+        await #expect(throws: ChunkRelay.Detached.self) {
+            while let next = try await relay.next() { received += next.readableBytes }
         }
+        #expect(received > 100 && received < 1000 * 100)
+    }
+
+    @Test func aSlowClientIsDetachedOnceTheTransferHasWaitedThePacingInAll() async throws {
+        let relay = ChunkRelay(limit: 100, pacing: .milliseconds(300))
+        let producer = Task {
+            for _ in 0..<1000 { await relay.send(chunk(100)) }
+            relay.hold(chunk(7))
+            relay.finish(nil)
+        }
+        // Each read is a short pause of the kind a busy client makes, none of them near the
+        // pacing, but together they are: the client is detached and gets a prefix of the blob.
+        var received = 0
+        await #expect(throws: ChunkRelay.Detached.self) {
+            while let next = try await relay.next() {
+                received += next.readableBytes
+                try await Task.sleep(for: .milliseconds(5))
+            }
+        }
+        await producer.value
+        #expect(received % 100 == 0 && received < 1000 * 100)
+    }
+
+    @Test func aDetachedClientWaitingForAChunkIsSentToTheCache() async throws {
+        let relay = ChunkRelay()
+        let reader = Task { try await relay.next() }
+        try await Task.sleep(for: .milliseconds(50))
+        relay.detach()
+        await #expect(throws: ChunkRelay.Detached.self) { try await reader.value }
+        // The producer never waits for it again.
+        for _ in 0..<1000 { await relay.send(chunk(100 * 1024)) }
+        relay.finish(nil)
     }
 
     @Test func aClientLeftWaitingIsWokenWithAnError() async throws {
