@@ -6,19 +6,26 @@ import Synchronization
 /// A session whose hash is not here (after a restart, or on another instance) is rehashed
 /// from its stored bytes: correctness never depends on this cache.
 final class HasherCache: Sendable {
-    private let entries = Mutex<[String: DigestHasher]>([:])
+    /// A running hash and the session revision (``StorageUpload/revision``) it is the hash
+    /// of: bytes another instance saved over the same session make it worthless.
+    struct Entry {
+        var hasher: DigestHasher
+        var revision: String?
+    }
+
+    private let entries = Mutex<[String: Entry]>([:])
     private let capacity: Int
 
     init(capacity: Int = 4096) { self.capacity = capacity }
 
-    func take(_ key: String) -> DigestHasher? {
+    func take(_ key: String) -> Entry? {
         entries.withLock { $0.removeValue(forKey: key) }
     }
 
-    func put(_ key: String, _ hasher: DigestHasher) {
+    func put(_ key: String, _ hasher: DigestHasher, revision: String?) {
         entries.withLock { entries in
             if entries.count >= capacity, let victim = entries.keys.first { entries[victim] = nil }
-            entries[key] = hasher
+            entries[key] = Entry(hasher: hasher, revision: revision)
         }
     }
 

@@ -13,7 +13,7 @@ extension Registry {
         let startedAt = ISO8601DateFormatter().string(from: Date())
         // Not fsynced: a session lost to a power cut only makes its client start again.
         try await driver.write(Array(startedAt.utf8), to: layout.uploadStartedAt(layout.upload(name, id)), durable: false)
-        hashers.put(key(name, id), DigestHasher())
+        hashers.put(key(name, id), DigestHasher(), revision: nil)
         return id
     }
 
@@ -37,7 +37,7 @@ extension Registry {
         return try await uploadLocks.withLock(key(name, id)) {
             try await requireUpload(name, id)
             let upload = try await open(name, id, destination: nil)
-            _ = try await append(upload, name, id, at: offset, body: body)
+            let hasher = try await append(upload, name, id, at: offset, body: body)
             do {
                 try await upload.save()
             } catch {
@@ -45,6 +45,8 @@ extension Registry {
                 hashers.remove(key(name, id))
                 throw error
             }
+            // The hash is of the bytes this save made the session's (its revision).
+            if let hasher { hashers.put(key(name, id), hasher, revision: upload.revision) }
             return upload.size
         }
     }
@@ -201,9 +203,11 @@ extension Registry {
     }
 
     /// Appends `body` (if any) at `offset`, keeping the running hash when this process has
-    /// seen every byte of the session; must hold the session lock.
+    /// seen every byte of the session; must hold the session lock (of this process: another
+    /// instance may save the same session meanwhile, which the revision tells).
     /// - Returns: the hash of the whole session, or nil when earlier chunks were not hashed
-    ///   here (they arrived at another instance, or before a restart).
+    ///   here (they arrived at another instance, before a restart, or another instance
+    ///   saved different bytes over the ones hashed here).
     private func append<Body: AsyncSequence>(
         _ upload: any StorageUpload,
         _ name: RepositoryName,
@@ -212,11 +216,13 @@ extension Registry {
         body: Body?
     ) async throws -> DigestHasher? where Body.Element == ByteBuffer {
         let cacheKey = key(name, id)
-        var hasher = hashers.take(cacheKey).flatMap { $0.count == upload.size ? $0 : nil }
+        // Equal sizes do not make equal bytes: two instances may both write a chunk at one
+        // offset, and only the revision the session was opened at says whose bytes it holds.
+        var hasher = hashers.take(cacheKey).flatMap { $0.hasher.count == upload.size && $0.revision == upload.revision ? $0.hasher : nil }
         if hasher == nil, upload.size == 0 { hasher = DigestHasher() }
         if let offset, offset != upload.size {
             await upload.discard()
-            if let hasher { hashers.put(cacheKey, hasher) }
+            if let hasher { hashers.put(cacheKey, hasher, revision: upload.revision) }
             throw RegistryError(
                 .rangeInvalid,
                 "chunk out of order",
@@ -238,10 +244,9 @@ extension Registry {
             // acknowledged offset with its running hash, so a client resumes from there and
             // a broken request never forces the whole session to be hashed again.
             await upload.discard()
-            if let startHasher { hashers.put(cacheKey, startHasher) }
+            if let startHasher { hashers.put(cacheKey, startHasher, revision: upload.revision) }
             throw error
         }
-        if let hasher { hashers.put(cacheKey, hasher) }
         return hasher
     }
 

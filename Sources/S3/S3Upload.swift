@@ -69,6 +69,11 @@ final class S3Upload: StorageUpload {
         return try S3Upload(driver: driver, session: session, state: S3UploadState(key: key), tail: ByteBuffer())
     }
 
+    /// Which save of the session this request started from, then the one it made: two
+    /// instances writing one offset each save a state naming their own bytes, and the last
+    /// state written is what the session holds.
+    var revision: String? { state.revision }
+
     /// Parts acknowledged, the one in flight, and what is pending (which holds the tail,
     /// also after a save has stored it).
     var size: Int64 { state.partsSize + inFlightSize + Int64(pending.readableBytes) }
@@ -136,6 +141,7 @@ final class S3Upload: StorageUpload {
             state.tail = nil
             state.tailSize = 0
         }
+        state.revision = String(UInt64.random(in: 0...UInt64.max), radix: 36) + String(UInt64.random(in: 0...UInt64.max), radix: 36)
         let encoded = try JSONEncoder().encode(state)
         stateSent = true
         try await driver.write(Array(encoded), to: directory + "/" + Self.stateName, durable: true)

@@ -19,6 +19,8 @@ struct S3UploadState: Codable, Sendable, Equatable {
     /// Name of the tail object inside the session directory.
     var tail: String?
     var tailSize: Int64 = 0
+    /// New at every save (``S3Upload/revision``); absent from states older than it.
+    var revision: String?
 
     var partsSize: Int64 { parts.reduce(0) { $0 + $1.size } }
     var size: Int64 { partsSize + tailSize }

@@ -9,6 +9,13 @@ public protocol StorageUpload: AnyObject {
     /// Bytes in the session, including what this request appended so far.
     var size: Int64 { get }
 
+    /// Names the acknowledged bytes the session holds: the one it was opened at, then the
+    /// one ``save()`` made. Where several instances may save one session (an object store),
+    /// each save makes a new one, so a running hash kept in memory is trusted only for the
+    /// revision it was made with, never merely because the size matches. Nil where one
+    /// process owns the session's bytes (the local filesystem).
+    var revision: String? { get }
+
     /// Appends bytes; the driver may hold them until the request ends.
     func append(_ buffer: ByteBuffer) async throws
 
@@ -25,4 +32,8 @@ public protocol StorageUpload: AnyObject {
 
     /// Drops the session's bytes wherever the store keeps them.
     func cancel() async
+}
+
+extension StorageUpload {
+    public var revision: String? { nil }
 }

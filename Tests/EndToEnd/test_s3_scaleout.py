@@ -6,6 +6,7 @@ through another instance sees the write at once."""
 from __future__ import annotations
 
 import json
+import socket
 import subprocess
 import threading
 import time
@@ -13,6 +14,7 @@ import time
 import pytest
 
 from harness import Registry, images
+from harness.client import assert_error
 from harness.nginx import Nginx, nginx_bin
 from harness.server import free_port
 from harness.tools import in_ci, require_tool, run
@@ -86,6 +88,50 @@ def test_each_request_of_a_chunked_upload_may_land_on_another_instance(cluster):
     assert final.status_code == 201, final.text
     for reg in (a, b, c):
         assert reg.get_blob("scale/chunked", images.sha256(data)).content == data
+
+
+def begin_patch(srv, location: str, data: bytes) -> socket.socket:
+    """A PATCH of `data` at offset 0 sent to `srv` but for its last byte."""
+    host, port = srv.host.rsplit(":", 1)
+    conn = socket.create_connection((host, int(port)), timeout=60)
+    path = "/" + location.split("://", 1)[-1].split("/", 1)[1]
+    head = (f"PATCH {path} HTTP/1.1\r\nHost: {srv.host}\r\nContent-Type: application/octet-stream\r\n"
+            f"Content-Range: 0-{len(data) - 1}\r\nContent-Length: {len(data)}\r\n\r\n")
+    conn.sendall(head.encode() + data[:-1])
+    return conn
+
+
+def end_patch(conn: socket.socket, data: bytes) -> bytes:
+    """Sends the last byte; the response's status line."""
+    conn.sendall(data[-1:])
+    answer = b""
+    while b"\r\n" not in answer:
+        answer += conn.recv(4096)
+    conn.close()
+    return answer.split(b"\r\n", 1)[0]
+
+
+def test_two_instances_writing_one_offset_never_put_the_wrong_bytes_under_a_digest(cluster):
+    """Two PATCHes of one session at one offset reach two instances at once: the session keeps
+    the bytes saved last, and the instance whose bytes were replaced no longer trusts the hash
+    it kept, so completing with that hash's digest is refused and nothing is stored under a
+    digest its bytes do not have (else anyone could plant bytes under a base layer's digest)."""
+    instances, _, _ = cluster
+    a = Registry(instances[0].url)
+    x, y = images.random_bytes(200_000), images.random_bytes(200_000)
+    loc = a.upload_url("scale/race")
+    first = begin_patch(instances[0], loc, x)
+    second = begin_patch(instances[1], loc, y)
+    time.sleep(1.0)  # both instances have opened the session at size 0
+    assert end_patch(first, x).startswith(b"HTTP/1.1 202")
+    assert end_patch(second, y).startswith(b"HTTP/1.1 202")
+    r = a.finish_upload(on(instances[0], loc), images.sha256(x))
+    assert_error(r, 400, "DIGEST_INVALID")
+    for srv in instances:
+        assert Registry(srv.url).get_blob("scale/race", images.sha256(x)).status_code == 404
+    # The real bytes pushed later are stored as they are.
+    assert a.push_blob("scale/race", x).status_code == 201
+    assert Registry(instances[1].url).get_blob("scale/race", images.sha256(x)).content == x
 
 
 def test_a_chunked_upload_through_the_round_robin_completes(cluster):
