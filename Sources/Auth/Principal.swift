@@ -14,4 +14,13 @@ public struct Principal: Sendable {
     }
 
     public static let anonymous = Principal(identity: .anonymous)
+
+    /// Whether the caller proved the account's password (Basic with it, or a web session
+    /// made with it) rather than holding a token: what managing the account itself asks.
+    /// A bearer token, however it was obtained, speaks only for the scopes in its claim for
+    /// a few minutes, and a personal access token only within its scopes: neither may make
+    /// credentials that outlive it or administer users and organisations.
+    public var provedPassword: Bool {
+        identity.userName != nil && tokenAccess == nil && limit == nil
+    }
 }

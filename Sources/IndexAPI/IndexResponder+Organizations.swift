@@ -17,7 +17,7 @@ extension IndexResponder {
                 let user = try postingUser(caller)
                 // An organisation takes a namespace from everyone, a user of that name
                 // included: only the registry's administrators make them.
-                guard access?.policy.admins.contains(user) == true, caller.limit == nil else {
+                guard access?.policy.admins.contains(user) == true, caller.provedPassword else {
                     throw RegistryError(.denied, "organisations are made by the registry's administrators (access.admins)")
                 }
                 let fields = try await JSONFields.read(request, limit: 1024, allowed: ["name"])
@@ -150,6 +150,9 @@ extension IndexResponder {
 
     private func requireOwner(_ isOwner: Bool, _ caller: Principal) throws {
         guard caller.identity.userName != nil else { throw AuthFailure(.missingCredentials, "log in first") }
+        // A personal access token with every scope may (the owner chose it); a bearer token's
+        // claim names repositories, not organisations, so it never administers one.
+        if caller.tokenAccess != nil { throw RegistryError(.denied, "a registry token cannot administer: use your password or a personal access token") }
         if let limit = caller.limit, limit != .all { throw RegistryError(.denied, "this token cannot administer") }
         guard isOwner else { throw RegistryError(.denied, "only the organisation's owners may do this") }
     }

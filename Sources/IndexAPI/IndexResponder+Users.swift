@@ -105,7 +105,7 @@ extension IndexResponder {
     /// changed in the file.
     private func changeUser(_ user: String, _ request: Request, _ caller: Principal) async throws -> Response {
         guard let name = caller.identity.userName else { throw AuthFailure(.missingCredentials, "log in first") }
-        if caller.limit != nil { throw RegistryError(.denied, "an account is managed with its password, not a token") }
+        if !caller.provedPassword { throw RegistryError(.denied, "an account is managed with its password, not a token") }
         let isAdministrator = access?.policy.admins.contains(name) == true
         guard isAdministrator || name == user else { throw RegistryError(.denied, "only administrators manage other users") }
         let fields = try await JSONFields.read(request, limit: 1024, allowed: ["disabled", "password", "current_password"])
@@ -137,8 +137,8 @@ extension IndexResponder {
     @discardableResult
     private func requireAdministrator(_ caller: Principal) throws -> String {
         guard let name = caller.identity.userName else { throw AuthFailure(.missingCredentials, "log in first") }
-        guard access?.policy.admins.contains(name) == true, caller.limit == nil else {
-            throw RegistryError(.denied, "users are managed by the registry's administrators (access.admins)")
+        guard access?.policy.admins.contains(name) == true, caller.provedPassword else {
+            throw RegistryError(.denied, "users are managed by the registry's administrators (access.admins), with their password")
         }
         return name
     }

@@ -125,10 +125,18 @@ public struct IndexResponder: Sendable {
 
     /// The caller: anonymous when no credentials were sent (public things stay readable),
     /// refused when wrong credentials were. Public so the web UI asks the same question.
+    ///
+    /// With `auth.token` and Pier's own token server, Basic with the token server's users
+    /// is taken too, as the token server itself takes it: managing an account asks for its
+    /// password, which a bearer token never proves.
     public func authenticate(_ request: Request, _ context: Context) async throws -> Principal {
         guard let access else { return .anonymous }
         let header = request.headers[.authorization].map { Substring($0) }
-        return try await access.provider.authenticate(header, scopes: [], client: RegistryResponder.client(of: request, context, access))
+        let client = RegistryResponder.client(of: request, context, access)
+        if let logins, let header, header.prefix(6).lowercased() == "basic ", !(access.provider is HtpasswdProvider) {
+            return try await logins.authenticate(header, scopes: [], client: client)
+        }
+        return try await access.provider.authenticate(header, scopes: [], client: client)
     }
 
     /// The client's address as the login throttle counts it (a trusted proxy's word for it
@@ -155,7 +163,7 @@ public struct IndexResponder: Sendable {
     /// Whether `caller` is one of the registry's administrators (`access.admins`), signed in
     /// with a password rather than a token: who manages users and organisations.
     public func isAdministrator(_ caller: Principal) -> Bool {
-        guard caller.limit == nil, let user = caller.identity.userName else { return false }
+        guard caller.provedPassword, let user = caller.identity.userName else { return false }
         return access?.policy.admins.contains(user) == true
     }
 
@@ -491,7 +499,7 @@ public struct IndexResponder: Sendable {
         guard let user = caller.identity.userName else {
             throw AuthFailure(.missingCredentials, "log in to manage tokens")
         }
-        guard caller.limit == nil else {
+        guard caller.provedPassword else {
             throw RegistryError(.denied, "tokens are managed with your password, not with a token")
         }
         if rest.isEmpty {

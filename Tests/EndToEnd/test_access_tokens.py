@@ -125,10 +125,16 @@ def test_piers_token_server_takes_a_token_as_the_password_and_grants_within_its_
         "auth": {"token": {"realm": f"http://127.0.0.1:{port}/token", "service": "pier-test", "issuer": "pier"}},
         "tokenserver": {"htpasswd": str(path), "key": str(tmp_path / "token.key")},
     })
-    password_token = token_for(f"{srv.url}/token", "pier-test", [], auth=ALICE)
-    r = requests.post(f"{srv.url}/api/v1/tokens", headers={"Authorization": f"Bearer {password_token}"},
-                      json={"name": "ci", "scopes": ["read"]}, timeout=30)
+    # A bearer token speaks for its scopes for minutes, whatever password it came from: it
+    # never makes a credential that outlives it. The API takes the password itself.
+    for scopes in ([], ["repository:alice/app:pull"]):
+        password_token = token_for(f"{srv.url}/token", "pier-test", scopes, auth=ALICE)
+        r = requests.post(f"{srv.url}/api/v1/tokens", headers={"Authorization": f"Bearer {password_token}"},
+                          json={"name": "ci", "scopes": ["delete"]}, timeout=30)
+        assert r.status_code == 403 and error_codes(r) == ["DENIED"], r.text
+    r = requests.post(f"{srv.url}/api/v1/tokens", auth=ALICE, json={"name": "ci", "scopes": ["read"]}, timeout=30)
     assert r.status_code == 201, r.text
+    assert requests.get(f"{srv.url}/api/v1/tokens", auth=("alice", "wrong"), timeout=30).status_code == 401
     pat = r.json()["token"]
     bearer = token_for(f"{srv.url}/token", "pier-test", ["repository:alice/app:pull,push"], auth=("alice", pat))
     claims = json.loads(base64.urlsafe_b64decode(bearer.split(".")[1] + "=="))

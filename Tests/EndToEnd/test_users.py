@@ -177,10 +177,16 @@ def test_a_user_made_through_the_api_logs_in_to_piers_token_server(make_server, 
         "access": {"admins": ["root"]},
         "index": {"namespaces": True},
     })
-    root_token = token_for(f"{srv.url}/token", "pier-test", [], auth=ROOT)
-    r = api(srv, "/api/v1/users", method="POST", json={"name": "carol", "password": CAROL[1]},
-            headers={"Authorization": f"Bearer {root_token}"})
+    # An administrator's bearer token, even one asked for with no scope, administers
+    # nothing: users, organisations and tokens are managed with the password, which the API
+    # takes as the token server does.
+    root_token = token_for(f"{srv.url}/token", "pier-test", ["repository:public/a:pull"], auth=ROOT)
+    for path, body in (("/api/v1/users", {"name": "mallory", "password": "mallory-pw-1"}), ("/api/v1/orgs", {"name": "acme"})):
+        r = api(srv, path, method="POST", json=body, headers={"Authorization": f"Bearer {root_token}"})
+        assert r.status_code == 403 and error_codes(r) == ["DENIED"], r.text
+    r = api(srv, "/api/v1/users", method="POST", json={"name": "carol", "password": CAROL[1]}, auth=ROOT)
     assert r.status_code == 201, r.text
+    assert "mallory" not in api(srv, "/api/v1/users", auth=ROOT).text
     bearer = token_for(f"{srv.url}/token", "pier-test", ["repository:carol/app:pull,push"], auth=CAROL)
     claims = json.loads(base64.urlsafe_b64decode(bearer.split(".")[1] + "=="))
     assert claims["sub"] == "carol"
