@@ -12,9 +12,12 @@ struct ConfigurationTree {
     /// Applies `REGISTRY_A_B_C=value` as `a.b.c: value`: `_` separates levels, a number
     /// indexes a list, and the value is parsed as a YAML scalar. Shorter names go first, so
     /// `REGISTRY_AUTH=htpasswd` and `REGISTRY_AUTH_HTPASSWD_PATH=…` combine as in distribution.
+    /// An empty value changes nothing, as in distribution (an empty YAML document): compose
+    /// files pass `REGISTRY_LOG_LEVEL: ${LOG_LEVEL}` empty when the variable is unset.
     mutating func applyEnvironment(_ environment: [String: String]) {
         let overrides = environment
             .filter { $0.key.hasPrefix("REGISTRY_") && $0.key.count > "REGISTRY_".count }
+            .filter { !$0.value.allSatisfy(\.isWhitespace) }
             .map { (keys: $0.key.dropFirst("REGISTRY_".count).split(separator: "_").map { $0.lowercased() }, value: $0.value) }
             .sorted { $0.keys.count != $1.keys.count ? $0.keys.count < $1.keys.count : $0.keys.lexicographicallyPrecedes($1.keys) }
         for override in overrides where !override.keys.isEmpty {

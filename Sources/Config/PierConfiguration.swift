@@ -25,8 +25,11 @@ public struct PierConfiguration: Sendable {
     public var port: Int = 5000
     /// `http.net: unix` binds a socket file at `http.addr` instead.
     public var unixSocket: String?
-    /// Root of filesystem storage (`storage.filesystem.rootdirectory`).
+    /// Root of filesystem storage (`storage.filesystem.rootdirectory`): `./data` for the
+    /// embedded default, distribution's own default for a file that names no root.
     public var storageRoot: String = "./data"
+    /// Where distribution's filesystem driver keeps content when no root is given.
+    public static let distributionRoot = "/var/lib/registry"
     /// `storage.s3`: content lives in a bucket instead of under ``storageRoot``.
     public var s3: S3Settings?
     /// `storage.redirect.disable`: blob GETs on S3 stream through Pier instead of answering
@@ -188,6 +191,13 @@ public struct PierConfiguration: Sendable {
         try config.apply(tree)
         try config.applyValidation(tree)
         try config.applyStorage(tree, environment: environment)
+        // distribution's filesystem driver keeps content in /var/lib/registry unless told
+        // otherwise: a file naming the driver without a root means that directory (the
+        // registry:2 image's volume). Only the embedded default, with no file, uses ./data.
+        if text != nil, config.s3 == nil, Self.storageDrivers(tree) == ["filesystem"],
+           try tree.string("storage.filesystem.rootdirectory") == nil {
+            config.storageRoot = Self.distributionRoot
+        }
         // After the storage: the driver's check is named after it.
         try config.applyHealth(tree)
         config.effective = EffectiveTree(tree: tree)

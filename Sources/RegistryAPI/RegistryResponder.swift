@@ -87,12 +87,31 @@ public struct RegistryResponder: HTTPResponder {
         }
         return RequestOrigin(
             actor: context.userName,
-            address: context.channel.remoteAddress?.description ?? "",
+            address: Self.eventAddress(request, context),
             host: request.head.authority ?? "",
             method: request.method.rawValue,
             userAgent: request.headers[.userAgent] ?? "",
             linkBase: url(request, "")
         )
+    }
+
+    /// The client's address as distribution's events name it (`request.addr`), which
+    /// receivers parse: the first `X-Forwarded-For` entry, else `X-Real-Ip` (each only when
+    /// it is an IP address), else the peer's `host:port`, an IPv6 host in brackets.
+    static func eventAddress(_ request: Request, _ context: Context) -> String {
+        func address(_ value: Substring?) -> String? {
+            guard let text = value?.trimmingCharacters(in: .whitespaces), !text.isEmpty,
+                  (try? SocketAddress(ipAddress: text, port: 0)) != nil
+            else { return nil }
+            return text
+        }
+        if let forwarded = address(request.headers[.xForwardedFor]?.split(separator: ",", omittingEmptySubsequences: false).first) {
+            return forwarded
+        }
+        if let real = address(request.headers[HTTPField.Name("X-Real-Ip")!].map { Substring($0) }) { return real }
+        guard let peer = context.channel.remoteAddress else { return "" }
+        guard let ip = peer.ipAddress, let port = peer.port else { return peer.pathname ?? "" }
+        return ip.contains(":") ? "[\(ip)]:\(port)" : "\(ip):\(port)"
     }
 
     /// Answers a request on its own, with the API version header the outer layer would add.

@@ -19,6 +19,28 @@ import S3
         #expect(config.deleteEnabled)
     }
 
+    @Test func aFileNamingTheFilesystemDriverWithoutARootKeepsDistributionsDirectory() throws {
+        let bare = try PierConfiguration.load(yaml: "version: 0.1\nstorage:\n  filesystem: {}\n", source: "config.yml", environment: [:])
+        #expect(bare.storageRoot == "/var/lib/registry")
+        let byEnvironment = try PierConfiguration.load(yaml: "version: 0.1\nstorage:\n  filesystem: {}\n", source: "config.yml",
+                                                       environment: ["REGISTRY_STORAGE_FILESYSTEM_ROOTDIRECTORY": "/srv/registry"])
+        #expect(byEnvironment.storageRoot == "/srv/registry")
+        // A file without a storage section (which distribution refuses) keeps the embedded default.
+        let none = try PierConfiguration.load(yaml: "version: 0.1\nhttp:\n  addr: :5000\n", source: "config.yml", environment: [:])
+        #expect(none.storageRoot == "./data")
+    }
+
+    @Test func anEmptyEnvironmentOverrideChangesNothingAsInDistribution() throws {
+        let yaml = "version: 0.1\nlog:\n  level: debug\nstorage:\n  filesystem:\n    rootdirectory: /srv/r\n  delete:\n    enabled: true\n"
+        let config = try PierConfiguration.load(yaml: yaml, source: "config.yml", environment: [
+            "REGISTRY_LOG_LEVEL": "", "REGISTRY_LOG_FORMATTER": "", "REGISTRY_STORAGE_DELETE_ENABLED": " ",
+            "REGISTRY_PROXY_REMOTEURL": "", "REGISTRY_AUTH": "", "REGISTRY_HTTP_TLS_CERTIFICATE": "", "REGISTRY_NOTIFICATIONS_ENDPOINTS": "",
+        ])
+        #expect(config.logLevel == .debug)
+        #expect(config.deleteEnabled)
+        #expect(config.storageRoot == "/srv/r")
+    }
+
     @Test func aBarePortBindsEveryAddressAndAGivenOneOnlyThat() throws {
         // Which families "every address" takes is shown end to end (test_configuration.py).
         for (addr, host, port) in [(":5000", PierConfiguration.anyAddress, 5000), ("0.0.0.0:5000", "0.0.0.0", 5000), ("[::1]:80", "::1", 80)] {

@@ -2,6 +2,7 @@
 queue on disk that survives a receiver outage and a restart of Pier."""
 
 import json
+import re
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -77,7 +78,7 @@ def test_events_use_distributions_envelope_and_fields(make_server):
         reg = Registry(srv.url)
         img = images.image(1)
         reg.push("events/app", "v1", img)
-        requests.get(f"{srv.url}/v2/events/app/manifests/v1")
+        requests.get(f"{srv.url}/v2/events/app/manifests/v1", headers={"X-Forwarded-For": "203.0.113.7, 10.0.0.1"})
         requests.delete(f"{srv.url}/v2/events/app/manifests/v1")
         events = receiver.wait_for(lambda evs: any(e["action"] == "delete" for e in evs))
     finally:
@@ -92,10 +93,12 @@ def test_events_use_distributions_envelope_and_fields(make_server):
     for key in ("id", "timestamp", "request", "actor", "source"):
         assert key in push
     assert push["request"]["method"] == "PUT" and push["source"]["instanceID"]
+    # `request.addr` as distribution writes it: the peer's host:port, or the client a proxy names.
+    assert re.fullmatch(r"127\.0\.0\.1:\d+", push["request"]["addr"]), push["request"]["addr"]
     blob_pushes = [e for e in events if e["action"] == "push" and e["target"]["mediaType"] == "application/octet-stream"]
     assert {e["target"]["digest"] for e in blob_pushes} >= {b.digest for b in img.all_blobs()}
     pull = next(e for e in events if e["action"] == "pull")
-    assert pull["target"]["digest"] == img.digest
+    assert pull["target"]["digest"] == img.digest and pull["request"]["addr"] == "203.0.113.7"
     delete = next(e for e in events if e["action"] == "delete")
     assert delete["target"]["tag"] == "v1"
 
