@@ -202,6 +202,7 @@ extension Registry {
     /// entry among its subject's referrers).
     public func deleteManifest(_ name: RepositoryName, _ reference: Reference, origin: RequestOrigin = .internal("delete")) async throws {
         try requireDeletes()
+        var untagged = [Tag]()
         switch reference {
         case .tag(let tag):
             guard try await driver.fileInfo(layout.tagCurrentLink(name, tag)) != nil else {
@@ -235,6 +236,7 @@ extension Registry {
                 try await driver.delete(layout.tagDirectory(name, tag))
                 tagTargets.remove(Self.tagKey(name, tag))
                 tagLists.remove(name.value)
+                untagged.append(tag)
             }
             try await driver.delete(layout.revisionDirectory(name, digest))
             revisions.remove(Self.revisionKey(name, digest))
@@ -244,6 +246,9 @@ extension Registry {
         case .tag(let tag): await publish(ContentEvent(.delete, name, .tag(tag), origin: origin))
         case .digest(let digest): await publish(ContentEvent(.delete, name, .manifest(digest, mediaType: nil, size: nil), origin: origin))
         }
+        // Each tag the manifest took with it is a delete of its own, as distribution sends
+        // them (its tag service's untag after the manifest's delete).
+        for tag in untagged { await publish(ContentEvent(.delete, name, .tag(tag), origin: origin)) }
     }
 
     /// The media type of stored manifest bytes: the `mediaType` field, or for OCI documents

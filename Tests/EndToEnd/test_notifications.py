@@ -103,6 +103,26 @@ def test_events_use_distributions_envelope_and_fields(make_server):
     assert delete["target"]["tag"] == "v1"
 
 
+def test_deleting_a_tagged_manifest_by_digest_sends_a_delete_for_each_of_its_tags(make_server):
+    receiver = Receiver(free_port())
+    receiver.start()
+    try:
+        srv = make_server("pier", config=endpoint_config(receiver.port))
+        reg = Registry(srv.url)
+        img = images.image(1)
+        reg.push("events/untag", "v1", img)
+        assert reg.put_manifest("events/untag", "latest", img).status_code == 201
+        assert requests.delete(f"{srv.url}/v2/events/untag/manifests/{img.digest}").status_code == 202
+        events = receiver.wait_for(lambda evs: len([e for e in evs if e["action"] == "delete"]) == 3)
+    finally:
+        receiver.stop()
+    deletes = [e["target"] for e in events if e["action"] == "delete"]
+    # distribution's order: the manifest, then each tag it took with it.
+    assert deletes[0]["digest"] == img.digest and not deletes[0].get("tag")
+    assert sorted(d["tag"] for d in deletes[1:]) == ["latest", "v1"]
+    assert all(d["repository"] == "events/untag" for d in deletes)
+
+
 def test_ignored_actions_and_media_types_are_not_sent(make_server):
     receiver = Receiver(free_port())
     receiver.start()
