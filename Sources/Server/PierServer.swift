@@ -176,7 +176,7 @@ public struct PierServer: Sendable {
         )
         let plainHTTP = HTTP1Channel.Configuration(
             additionalChannelHandlers: [
-                RequestHeadTimeoutHandler(timeout: headerTimeout), ExpectContinueHandler(), DirectBodyHandler.Installer(),
+                UnreadBodyHandler(), RequestHeadTimeoutHandler(timeout: headerTimeout), ExpectContinueHandler(), DirectBodyHandler.Installer(),
             ],
             idleTimeout: idle
         )
@@ -210,7 +210,8 @@ public struct PierServer: Sendable {
             // HTTP/2 streams with a body get a window that a large push is not paced by.
             let streams = HTTP1Channel.Configuration(
                 additionalChannelHandlers: [
-                    RequestHeadTimeoutHandler(timeout: headerTimeout), ExpectContinueHandler(), EncryptedFileBodyHandler.Installer(),
+                    UnreadBodyHandler(), RequestHeadTimeoutHandler(timeout: headerTimeout), ExpectContinueHandler(),
+                    EncryptedFileBodyHandler.Installer(),
                     HTTP2StreamWindowHandler.Installer(),
                 ],
                 idleTimeout: idle

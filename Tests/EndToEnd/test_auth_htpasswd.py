@@ -12,6 +12,7 @@ import hashlib
 import json
 import os
 import re
+import socket
 import subprocess
 import time
 
@@ -81,6 +82,41 @@ def test_anonymous_get_v2_gets_401_with_a_basic_challenge_and_unauthorized_body(
     assert_basic_challenge(r)
     body = r.json()
     assert isinstance(body["errors"][0].get("message"), str)
+
+
+def test_a_refused_request_with_a_body_still_coming_ends_its_connection(basic_server):
+    """A client refused before its body arrived (here one announcing 100 MB and trickling it)
+    is answered, told the connection closes, and cut off soon whatever it keeps sending: it
+    cannot hold a connection slot, nor make the server read a refused body to its end."""
+    from harness import RawConnection
+
+    conn = RawConnection(basic_server.host, timeout=10)
+    conn.send_head("PUT", "/v2/trickle/blobs/uploads/x", {"Content-Length": "100000000", "Content-Type": "application/octet-stream"})
+    conn.send(b"0123456789")
+    status, headers = conn.read_head()
+    assert " 401 " in status and headers.get("connection", "").lower() == "close", (status, headers)
+    closed = False
+    for _ in range(40):  # 20 s at most; an open slot would take this byte forever
+        try:
+            conn.sock.sendall(b"x")
+            conn.sock.settimeout(0.5)
+            closed = conn.sock.recv(65536) == b"" if not conn.buf else False
+            conn.buf = b""
+        except socket.timeout:
+            continue
+        except OSError:
+            closed = True
+        if closed:
+            break
+    assert closed, "the connection stayed open while the refused body trickled in"
+    # A refused request whose body had all arrived keeps its connection, as before.
+    conn = RawConnection(basic_server.host, timeout=10)
+    for _ in range(2):
+        conn.send_head("PUT", "/v2/trickle/blobs/uploads/x", {"Content-Length": "4"})
+        conn.send(b"abcd")
+        status, headers = conn.read_head()
+        conn.read_body(headers)
+        assert " 401 " in status and headers.get("connection", "").lower() != "close", (status, headers)
 
 
 def test_valid_credentials_get_200_on_v2(basic_server):
