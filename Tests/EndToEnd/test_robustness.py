@@ -191,6 +191,32 @@ def test_malformed_http_is_answered_or_closed_without_crashing(server, raw):
     assert server.answers()
 
 
+@pytest.mark.pier_only
+@pytest.mark.parametrize("kind", ["patch", "manifest"])
+def test_a_body_with_a_broken_chunked_encoding_is_the_clients_error(server, registry, repo, kind):
+    """A body that cannot be read is answered 400 with the JSON error, not 500 `UNKNOWN`
+    counted as a storage failure; an upload session keeps what it had acknowledged."""
+    if kind == "patch":
+        path = upload_path(registry, repo)
+        head = {"Content-Type": "application/octet-stream", "Transfer-Encoding": "chunked"}
+        code = "BLOB_UPLOAD_INVALID"
+    else:
+        path = f"/v2/{repo}/manifests/broken"
+        head = {"Content-Type": MANIFEST.media_type, "Transfer-Encoding": "chunked"}
+        code = "MANIFEST_INVALID"
+    with RawConnection(server.host, timeout=10) as conn:
+        conn.send_head("PATCH" if kind == "patch" else "PUT", path, head)
+        conn.send(b"5\r\nhello\r\nZZ\r\n")
+        status, headers = conn.read_head()
+        body = conn.read_body(headers)
+    assert status.split()[1] == "400", (status, body)
+    assert json.loads(body)["errors"][0]["code"] == code
+    if kind == "patch":
+        r = registry.get(path)
+        assert r.status_code == 204 and r.headers["Range"] == "0-0", r.headers
+    assert server.answers()
+
+
 def test_content_range_at_the_integer_limit_is_refused_without_crashing(registry, repo):
     # end - start + 1 would overflow a 64-bit integer: the server must answer, not trap.
     location = registry.upload_url(repo)
