@@ -17,6 +17,17 @@ extension RepositoryIndex {
                 repository, digest: digest.description, mediaType: stored?.mediaType ?? mediaType ?? "",
                 tag: event.tag?.description, facts: facts, pusher: event.origin.actor ?? "", at: now
             )
+            // Pushes of one tag at once (through two instances, or two requests) may reach the
+            // index in another order than storage took them. The tag is read back after its
+            // row is written and the row follows storage, so whichever push writes last, the
+            // index ends with the digest a pull gets (who pushed it is then not known here).
+            if let tag = event.tag, let current = try? await content.getManifest(event.repository, .tag(tag)), current.digest != digest {
+                let facts = await ManifestFacts.read(current, in: event.repository, from: content)
+                try await recordPush(
+                    repository, digest: current.digest.description, mediaType: current.mediaType,
+                    tag: tag.description, facts: facts, pusher: "", at: now
+                )
+            }
         case (.pull, .manifest):
             var tally = PullTally()
             tally.add(repository, tag: event.tag?.description, at: now)

@@ -56,6 +56,20 @@ import Testing
         #expect(tags[0].size > 102)
     }
 
+    @Test func pushesOfOneTagAppliedInAnotherOrderThanStorageTookThemEndAtStoragesDigest() async throws {
+        let index = try await openIndex()
+        let first = try await pushImage(repo, "latest", layer: [1])
+        let firstEvents = events.events
+        events.reset()
+        let second = try await pushImage(repo, "latest", layer: [2])
+        // The second push's event arrives first (another instance applied it sooner).
+        for event in events.events { try await index.apply(event, content: registry) }
+        for event in firstEvents { try await index.apply(event, content: registry) }
+        let tags = try await index.tags("team/app", order: .name, limit: 10, offset: 0)
+        #expect(first != second)
+        #expect(tags.map(\.digest) == [second.description])
+    }
+
     @Test func pullsAreCountedAndDeletesRemoveTags() async throws {
         let index = try await openIndex()
         try await pushImage(repo, "v1")
