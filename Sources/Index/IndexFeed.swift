@@ -1,3 +1,4 @@
+import Foundation
 import Logging
 import Registry
 import Synchronization
@@ -27,8 +28,18 @@ public final class IndexFeed: ContentEventSink {
     /// the hottest path there is, costs a dictionary update, not a database write.
     private let pulls = Mutex(PullTally())
 
-    public init() {
+    /// How often a run says it is alive, and how long a silent one is taken for dead: its
+    /// instance stopped without applying what it had queued (killed, or lost with its
+    /// machine), and whichever instance notices re-reads storage for it.
+    private let beat: Duration
+    private let deadAfter: Duration
+    /// This run's key in `index_state` (`feedrun:<id>`), its heartbeat in milliseconds.
+    private let runKey = "feedrun:" + UUID().uuidString
+
+    public init(beat: Duration = .seconds(5), deadAfter: Duration = .seconds(30)) {
         (stream, continuation) = AsyncStream.makeStream(of: Numbered.self, bufferingPolicy: .bufferingOldest(Self.capacity))
+        self.beat = beat
+        self.deadAfter = deadAfter
     }
 
     /// The index records who pushed, nothing else of a request.
@@ -53,19 +64,25 @@ public final class IndexFeed: ContentEventSink {
         continuation.finish()
     }
 
-    /// Applies queued events until ``finish()``. When the last run did not end cleanly (a
-    /// crash between a push and its update) the index is first re-read from storage, in
-    /// the background of serving.
+    /// Applies queued events until ``finish()``. The index is first read from storage when
+    /// it never was, and re-read whenever a run (this instance's last, or another
+    /// instance's) is found to have died with events it had not applied: several instances
+    /// share one database, so each run keeps its own heartbeat rather than one flag that
+    /// any instance's clean stop would set for all.
     public func run(index: RepositoryIndex, content: any ContentStore, logger: Logger) async {
-        let cleanKey = "clean_shutdown"
-        let wasClean = (try? await index.state(cleanKey)) == "true"
-        try? await index.setState(cleanKey, "false")
+        let readyKey = "index_ready"
+        // Before runs kept heartbeats one flag said whether the last stop was clean.
+        let legacy = try? await index.state("clean_shutdown")
+        let ready = (try? await index.state(readyKey)) == "true" || legacy == "true"
+        await heartbeat(index)
+        var dead = await deadRuns(index)
         var complete = true
         // Events numbered up to this were queued before the last re-read began.
         var skipThrough: UInt64 = 0
-        if !wasClean {
+        if !ready || legacy == "false" || !dead.isEmpty {
             skipThrough = queued.load(ordering: .relaxed)
             complete = await catchUp(index, content, logger)
+            if complete { await settle(index, dead: dead, readyKey: readyKey, legacy: legacy != nil) }
         }
         let ticker = Task {
             while !Task.isCancelled {
@@ -74,11 +91,26 @@ public final class IndexFeed: ContentEventSink {
             }
         }
         defer { ticker.cancel() }
+        var lastBeat = ContinuousClock.now
         for await item in stream {
             guard let event = item.event else {
                 await flushPulls(index, logger)
                 await index.refreshGrantsIfChanged()
                 await index.refreshAccountsIfChanged()
+                if ContinuousClock.now - lastBeat >= beat {
+                    lastBeat = .now
+                    await heartbeat(index)
+                    dead = await deadRuns(index)
+                    if !dead.isEmpty {
+                        logger.info("an index run stopped without applying its events; re-reading storage", metadata: ["runs": "\(dead.count)"])
+                        skipThrough = queued.load(ordering: .relaxed)
+                        if await catchUp(index, content, logger) {
+                            await settle(index, dead: dead, readyKey: readyKey, legacy: false)
+                        } else {
+                            complete = false
+                        }
+                    }
+                }
                 continue
             }
             if item.number > skipThrough {
@@ -95,8 +127,29 @@ public final class IndexFeed: ContentEventSink {
             }
         }
         await flushPulls(index, logger)
-        // Only a run that missed nothing may let the next start skip its re-read.
-        if complete && !stale.load(ordering: .relaxed) { try? await index.setState(cleanKey, "true") }
+        // Only a run that missed nothing may leave without a trace; one that did leaves its
+        // heartbeat to go silent, and the next run to notice re-reads storage.
+        if complete && !stale.load(ordering: .relaxed) { try? await index.removeState(runKey) }
+    }
+
+    /// Writes this run's heartbeat.
+    private func heartbeat(_ index: RepositoryIndex) async {
+        try? await index.setState(runKey, String(IndexClock.now()))
+    }
+
+    /// Other runs whose heartbeat went silent for `deadAfter`.
+    private func deadRuns(_ index: RepositoryIndex) async -> [String] {
+        let cutoff = IndexClock.now() - deadAfter.components.seconds * 1000 - deadAfter.components.attoseconds / 1_000_000_000_000_000
+        let runs = (try? await index.states(prefix: "feedrun:")) ?? []
+        return runs.filter { $0.key != runKey && (Int64($0.value) ?? 0) < cutoff }.map(\.key)
+    }
+
+    /// After a complete re-read: the dead runs are accounted for, and the index has been
+    /// read from storage at least once.
+    private func settle(_ index: RepositoryIndex, dead: [String], readyKey: String, legacy: Bool) async {
+        for key in dead { try? await index.removeState(key) }
+        try? await index.setState(readyKey, "true")
+        if legacy { try? await index.removeState("clean_shutdown") }
     }
 
     /// Writes the pulls tallied so far in one transaction.

@@ -293,6 +293,18 @@ public final class RepositoryIndex: Sendable {
         )
     }
 
+    /// The values whose keys start with `prefix` (a prefix without `%` or `_`).
+    func states(prefix: String) async throws -> [(key: String, value: String)] {
+        try await database.query("SELECT key, value FROM index_state WHERE key LIKE $1", [.text(prefix + "%")]).compactMap { row in
+            guard let key = row["key"].text, let value = row["value"].text, key.hasPrefix(prefix) else { return nil }
+            return (key, value)
+        }
+    }
+
+    func removeState(_ key: String) async throws {
+        try await database.execute("DELETE FROM index_state WHERE key = $1", [.text(key)])
+    }
+
     static func summary(_ row: IndexRow) -> RepositorySummary {
         RepositorySummary(
             name: row["name"].text ?? "",

@@ -210,12 +210,47 @@ import Testing
         await running.value
         #expect(try await index.repository("team/app")?.pullCount == 1)
         #expect(try await index.tags("team/app", order: .name, limit: 10, offset: 0).isEmpty)
-        #expect(try await index.state("clean_shutdown") == "true")
+        #expect(try await index.state("index_ready") == "true")
+        #expect(try await index.states(prefix: "feedrun:").isEmpty)
+    }
+
+    @Test func aRunOfAnotherInstanceThatGoesSilentIsNoticedAndStorageReRead() async throws {
+        let index = try await openIndex()
+        try await index.setState("index_ready", "true")
+        let feed = IndexFeed(beat: .milliseconds(100), deadAfter: .milliseconds(500))
+        let running = Task { await feed.run(index: index, content: registry, logger: Logger(label: "test")) }
+        // Another instance took this push and was killed before its index update.
+        try await index.setState("feedrun:other", String(IndexClock.now()))
+        try await pushImage(repo, "lost")
+        events.reset()
+        for _ in 0..<1000 where try await index.tags("team/app", order: .name, limit: 10, offset: 0).isEmpty {
+            try await Task.sleep(for: .milliseconds(10))
+        }
+        #expect(try await index.tags("team/app", order: .name, limit: 10, offset: 0).map(\.name) == ["lost"])
+        feed.finish()
+        await running.value
+        #expect(try await index.states(prefix: "feedrun:").isEmpty)
+    }
+
+    @Test func anUncleanStopOfAnEarlierVersionIsStillCaughtUp() async throws {
+        let index = try await openIndex()
+        try await index.setState("clean_shutdown", "false")
+        try await pushImage(repo, "before")
+        events.reset()
+        let feed = IndexFeed()
+        let running = Task { await feed.run(index: index, content: registry, logger: Logger(label: "test")) }
+        for _ in 0..<500 where try await index.tags("team/app", order: .name, limit: 10, offset: 0).isEmpty {
+            try await Task.sleep(for: .milliseconds(10))
+        }
+        feed.finish()
+        await running.value
+        #expect(try await index.tags("team/app", order: .name, limit: 10, offset: 0).map(\.name) == ["before"])
+        #expect(try await index.state("clean_shutdown") == nil)
     }
 
     @Test func aRunOfQueuedPushesLeavesEveryTagSearchableAndALonePushIsFoundWithoutAnotherEvent() async throws {
         let index = try await openIndex()
-        try await index.setState("clean_shutdown", "true")  // no catch-up: only the events index
+        try await index.setState("index_ready", "true")  // no catch-up: only the events index
         for number in 0..<30 { try await pushImage(repo, "t\(number)") }
         let feed = IndexFeed()
         for event in events.events { await feed.receive(event) }
@@ -246,6 +281,7 @@ import Testing
         let feed = IndexFeed()
         feed.finish()
         await feed.run(index: index, content: registry, logger: Logger(label: "test"))
-        #expect(try await index.state("clean_shutdown") == "false")
+        #expect(try await index.state("index_ready") == nil)
+        #expect(try await index.states(prefix: "feedrun:").count == 1)
     }
 }
