@@ -28,9 +28,9 @@ public final class IndexFeed: ContentEventSink {
     /// the hottest path there is, costs a dictionary update, not a database write.
     private let pulls = Mutex(PullTally())
 
-    /// How often a run says it is alive, and how long a silent one is taken for dead: its
-    /// instance stopped without applying what it had queued (killed, or lost with its
-    /// machine), and whichever instance notices re-reads storage for it.
+    /// How often a run says it is alive, and how long one whose heartbeat stops changing
+    /// is taken for dead: its instance stopped without applying what it had queued (killed,
+    /// or lost with its machine), and whichever instance notices re-reads storage for it.
     private let beat: Duration
     private let deadAfter: Duration
     /// This run's key in `index_state` (`feedrun:<id>`), its heartbeat in milliseconds.
@@ -75,7 +75,9 @@ public final class IndexFeed: ContentEventSink {
         let legacy = try? await index.state("clean_shutdown")
         let ready = (try? await index.state(readyKey)) == "true" || legacy == "true"
         await heartbeat(index)
-        var dead = await deadRuns(index)
+        var seen: [String: (value: String, since: ContinuousClock.Instant)] = [:]
+        // Nothing is known dead yet: a run is silent only after watching it for `deadAfter`.
+        var dead = await deadRuns(index, &seen)
         var complete = true
         // Events numbered up to this were queued before the last re-read began.
         var skipThrough: UInt64 = 0
@@ -100,7 +102,7 @@ public final class IndexFeed: ContentEventSink {
                 if ContinuousClock.now - lastBeat >= beat {
                     lastBeat = .now
                     await heartbeat(index)
-                    dead = await deadRuns(index)
+                    dead = await deadRuns(index, &seen)
                     if !dead.isEmpty {
                         logger.info("an index run stopped without applying its events; re-reading storage", metadata: ["runs": "\(dead.count)"])
                         skipThrough = queued.load(ordering: .relaxed)
@@ -137,11 +139,23 @@ public final class IndexFeed: ContentEventSink {
         try? await index.setState(runKey, String(IndexClock.now()))
     }
 
-    /// Other runs whose heartbeat went silent for `deadAfter`.
-    private func deadRuns(_ index: RepositoryIndex) async -> [String] {
-        let cutoff = IndexClock.now() - deadAfter.components.seconds * 1000 - deadAfter.components.attoseconds / 1_000_000_000_000_000
-        let runs = (try? await index.states(prefix: "feedrun:")) ?? []
-        return runs.filter { $0.key != runKey && (Int64($0.value) ?? 0) < cutoff }.map(\.key)
+    /// Other runs whose heartbeat has not changed for `deadAfter` of this run's own time
+    /// (`seen` remembers each value and since when), so instances need no agreeing clocks.
+    private func deadRuns(_ index: RepositoryIndex, _ seen: inout [String: (value: String, since: ContinuousClock.Instant)]) async -> [String] {
+        guard let runs = try? await index.states(prefix: "feedrun:") else { return [] }
+        let now = ContinuousClock.now
+        var dead = [String]()
+        var still: [String: (value: String, since: ContinuousClock.Instant)] = [:]
+        for run in runs where run.key != runKey {
+            if let earlier = seen[run.key], earlier.value == run.value {
+                still[run.key] = earlier
+                if now - earlier.since >= deadAfter { dead.append(run.key) }
+            } else {
+                still[run.key] = (run.value, now)
+            }
+        }
+        seen = still
+        return dead
     }
 
     /// After a complete re-read: the dead runs are accounted for, and the index has been
