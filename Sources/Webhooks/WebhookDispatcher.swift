@@ -69,6 +69,14 @@ public final class WebhookDispatcher: ContentEventSink {
         default:
             return
         }
+        // A hook made through another instance reaches this one's memory at its next pass
+        // (a quarter of a second): the shared version is asked first, so a push made here
+        // right after a hook was made there is heard. A database that cannot answer leaves
+        // the hooks as they were.
+        if let index = index.withLock({ $0 }), let current = try? await index.settingsVersion(),
+           dirty.load(ordering: .relaxed) || current != version.withLock({ $0 }) {
+            await reload()
+        }
         let repository = event.repository.description
         // A repository of one component (`acme`) is in no organisation, whatever its name.
         let namespace = NamespaceGrants.owner(of: repository).map(String.init)

@@ -212,3 +212,36 @@ def test_a_statement_the_server_holds_fails_its_request_instead_of_holding_it(ma
         holder.kill()
         holder.wait()
     assert eventually(lambda: api(srv, "/api/v1/repositories/team/service-0").status_code == 200, timeout=30)
+
+
+def test_a_webhook_made_through_one_instance_hears_a_push_through_another_right_after(make_server, postgres, htpasswd, tmp_path):
+    """Two instances on one database and one storage: a hook made through the first hears
+    a push made through the second a moment later (the second learns of the hook before it
+    files the push's deliveries, not at its next pass)."""
+    from harness.receiver import Receiver
+
+    url = postgres.new_database()
+    alice = ("alice", "alice-pw")
+    config = {"auth": {"htpasswd": {"realm": "pier", "path": str(htpasswd({"alice": "alice-pw"}))}},
+              "index": {"database": url, "webhooks": {"allow": ["127.0.0.0/8"]}}}
+    first = make_server("pier", config=config)
+    second = make_server("pier", config=config, root=first.root)
+    Registry(first.url, auth=alice).push("alice/app", "seed", images.image(1))
+    assert eventually(lambda: api(first, "/api/v1/repositories/alice/app", auth=alice).status_code == 200)
+    receiver = Receiver().start()
+    reg = Registry(second.url, auth=alice)
+    img = images.image(1)
+    for blob in img.all_blobs():
+        assert reg.push_blob("alice/app", blob).status_code == 201
+    try:
+        for round in range(3):
+            hook = api(first, "/api/v1/repositories/alice/app/webhooks", auth=alice, method="POST",
+                       json={"url": receiver.url(), "events": ["push"], "format": "dockerhub"})
+            assert hook.status_code == 201, hook.text
+            # Only the manifest goes after the hook, as the last request of a push does.
+            assert reg.put_manifest("alice/app", f"r{round}", img).status_code == 201
+            assert eventually(lambda: any(f"r{round}" in r["body"].decode() for r in receiver.requests), timeout=30), \
+                f"round {round}: the push through the second instance was not delivered"
+            assert api(first, f"/api/v1/repositories/alice/app/webhooks/{hook.json()['id']}", auth=alice, method="DELETE").status_code == 204
+    finally:
+        receiver.stop()
