@@ -76,9 +76,12 @@ extension PierConfiguration {
         }
     }
 
-    /// distribution reads a missing or zero interval as 10 s.
+    /// distribution reads a missing or zero interval as 10 s. Under a second counts as one
+    /// second: a bare number is nanoseconds there as here (`interval: 10` is 10 ns, surely
+    /// meant as seconds), and a check that must answer within 10 ns fails every time, while
+    /// distribution, which sets checks no deadline, kept answering 200.
     private static func interval(_ value: Duration?) throws(ConfigurationError) -> Duration {
         guard let value, value > .zero else { return .seconds(10) }
-        return value
+        return max(value, .seconds(1))
     }
 }

@@ -419,6 +419,14 @@ import S3
         #expect(error?.key == "validation.manifests.urls.deny")
     }
 
+    @Test func aHealthIntervalUnderASecondCountsAsOneSecond() throws {
+        // A bare number is nanoseconds, as in distribution; a check due in 10 ns always failed.
+        let config = try PierConfiguration.load(
+            yaml: "version: 0.1\nhealth:\n  storagedriver:\n    enabled: true\n    interval: 10\n", source: "config.yml", environment: [:]
+        )
+        #expect(config.healthChecks.map(\.interval) == [.seconds(1)])
+    }
+
     @Test func readsDistributionsHealthChecksWithItsNamesAndDefaults() throws {
         let path = try file("""
             version: 0.1
