@@ -6,9 +6,12 @@ import Registry
 
 extension RegistryResponder {
     func getManifest(_ request: Request, _ name: RepositoryName, _ reference: Reference, _ context: Context) async throws -> Response {
-        let manifest = request.method == .get
+        var manifest = request.method == .get
             ? try await registry.pullManifest(name, reference, origin: origin(request, context))
             : try await registry.getManifest(name, reference)
+        if case .tag = reference, let platform = try await Self.defaultPlatformManifest(of: manifest, accepting: request.headers[values: .accept]) {
+            manifest = try await registry.getManifest(name, .digest(platform))
+        }
         var headers: HTTPFields = [
             .contentType: manifest.mediaType,
             .dockerContentDigest: manifest.digest.description,
@@ -20,6 +23,24 @@ extension RegistryResponder {
         // still learns when the tag moved.
         if request.ifNoneMatchNames(manifest.digest) { return Self.notModified(headers) }
         return Self.body(manifest.body, method: request.method, headers: headers)
+    }
+
+    /// The linux/amd64 manifest a Docker manifest list fetched by tag is answered with when
+    /// the client accepts Docker's image manifest but not the list, as distribution does
+    /// for clients from before lists (and for scripts that read `.config.digest` with that
+    /// one `Accept`); nil to answer with the list. A list without that platform is 404
+    /// `MANIFEST_UNKNOWN`, as there. OCI indexes are always answered as they are.
+    static func defaultPlatformManifest(of manifest: StoredManifest, accepting accept: [String]) async throws -> Digest? {
+        guard manifest.mediaType == MediaType.dockerManifestList, !accept.isEmpty else { return nil }
+        let types = Set(accept.flatMap { $0.split(separator: ",") }.map { MediaType.essence($0).lowercased() })
+        guard types.contains(MediaType.dockerManifest), !types.contains(MediaType.dockerManifestList),
+              !types.contains("*/*"), !types.contains("application/*")
+        else { return nil }
+        let list = try Manifest.parse(manifest.bytes, contentType: manifest.mediaType)
+        guard let entry = list.manifests.first(where: { $0.platform?.os == "linux" && $0.platform?.architecture == "amd64" }) else {
+            throw RegistryError(.manifestUnknown, "manifest list has no linux/amd64 manifest, and the client does not accept a list", status: 404)
+        }
+        return entry.digest
     }
 
     func putManifest(_ request: Request, _ name: RepositoryName, _ reference: Reference, _ context: Context) async throws -> Response {

@@ -58,6 +58,28 @@ def test_manifest_round_trips_byte_exact_with_its_media_type(registry, repo, kin
     assert_served(registry, repo, m.digest, m)
 
 
+def test_a_manifest_list_by_tag_is_answered_with_its_linux_amd64_image_to_a_client_that_accepts_only_images(registry, repo):
+    """distribution's answer to clients from before manifest lists (and to scripts reading
+    `.config.digest` with that one `Accept`): by tag, the linux/amd64 image; by digest, or
+    to a client that accepts lists (or anything), the list as stored."""
+    amd, arm = images.image(1, arch="amd64", docker=True), images.image(1, arch="arm64", docker=True)
+    listed = images.index([arm, amd], docker=True)
+    registry.push(repo, "multi", listed)
+    for method in ("GET", "HEAD"):
+        r = registry.request(method, f"/v2/{repo}/manifests/multi", headers={"Accept": images.DOCKER_MANIFEST})
+        assert r.status_code == 200 and r.headers["Docker-Content-Digest"] == amd.digest, r.headers
+        assert r.headers["Content-Type"] == images.DOCKER_MANIFEST
+    r = registry.get_manifest(repo, "multi", accept=images.DOCKER_MANIFEST)
+    assert r.content == amd.data
+    r = registry.get_manifest(repo, listed.digest, accept=images.DOCKER_MANIFEST)
+    assert r.headers["Docker-Content-Digest"] == listed.digest
+    both = f"{images.DOCKER_MANIFEST}, {images.DOCKER_LIST}"
+    assert registry.get_manifest(repo, "multi", accept=both).headers["Docker-Content-Digest"] == listed.digest
+    # Without linux/amd64 there is nothing such a client could run.
+    registry.push(repo, "armonly", images.index([arm], docker=True))
+    assert_error(registry.get_manifest(repo, "armonly", accept=images.DOCKER_MANIFEST), 404, "MANIFEST_UNKNOWN")
+
+
 def test_manifest_put_by_digest_is_served_by_digest_and_not_tagged(registry, repo):
     m = images.image(1)
     push_refs(registry, repo, m)
