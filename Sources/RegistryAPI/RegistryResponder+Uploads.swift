@@ -27,7 +27,7 @@ extension RegistryResponder {
         } else if let digestParameter = query["digest"] {
             let digest = try Self.digest(digestParameter)
             try checkContentType(request)
-            _ = try await registry.uploadMonolithic(name, digest: digest, body: ClientBody(base: request.body, code: .blobUploadInvalid), origin: origin(request, context))
+            _ = try await registry.uploadMonolithic(name, digest: digest, body: ClientBody(base: request.body, code: .blobUploadInvalid, declared: request.headers[.contentLength]), origin: origin(request, context))
             return Self.empty(.created, headers: [
                 .location: url(request, "/v2/\(name)/blobs/\(digest)"),
                 .dockerContentDigest: digest.description,
@@ -48,7 +48,7 @@ extension RegistryResponder {
         try checkContentType(request)
         let offset = try contentRangeStart(request)
         do {
-            let size = try await registry.appendUpload(name, id, at: offset, body: ClientBody(base: request.body, code: .blobUploadInvalid))
+            let size = try await registry.appendUpload(name, id, at: offset, body: ClientBody(base: request.body, code: .blobUploadInvalid, declared: request.headers[.contentLength]))
             return Self.empty(.accepted, headers: sessionHeaders(request, name, id, size: size))
         } catch let error as RegistryError where error.code == .rangeInvalid {
             return await outOfOrder(error, request, name, id)
@@ -63,7 +63,7 @@ extension RegistryResponder {
         let digest = try Self.digest(digestParameter)
         let offset = try contentRangeStart(request)
         do {
-            _ = try await registry.completeUpload(name, id, digest: digest, at: offset, body: ClientBody(base: request.body, code: .blobUploadInvalid), origin: origin(request, context))
+            _ = try await registry.completeUpload(name, id, digest: digest, at: offset, body: ClientBody(base: request.body, code: .blobUploadInvalid, declared: request.headers[.contentLength]), origin: origin(request, context))
         } catch let error as RegistryError where error.code == .rangeInvalid {
             return await outOfOrder(error, request, name, id)
         }

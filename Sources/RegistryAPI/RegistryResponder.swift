@@ -361,7 +361,7 @@ public struct RegistryResponder: HTTPResponder {
             throw RegistryError.manifestInvalid("manifest is larger than \(limit) bytes", status: 413)
         }
         var bytes = [UInt8]()
-        for try await buffer in ClientBody(base: request.body, code: .manifestInvalid) {
+        for try await buffer in ClientBody(base: request.body, code: .manifestInvalid, declared: request.headers[.contentLength]) {
             guard bytes.count + buffer.readableBytes <= limit else {
                 throw RegistryError.manifestInvalid("manifest is larger than \(limit) bytes", status: 413)
             }

@@ -49,6 +49,15 @@ final class UnreadBodyHandler: ChannelDuplexHandler, RemovableChannelHandler {
         self.linger = linger
     }
 
+    /// Not on an HTTP/2 stream: closing one under a client still sending would cost the
+    /// connection's window what was in flight (``HTTP2StreamWindowHandler``), and a stream
+    /// takes no connection slot of its own.
+    func handlerAdded(context: ChannelHandlerContext) {
+        if HTTP2StreamStallHandler.isStream(context) {
+            context.pipeline.syncOperations.removeHandler(context: context, promise: nil)
+        }
+    }
+
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         switch unwrapInboundIn(data) {
         case .head(let request):
@@ -100,8 +109,8 @@ final class UnreadBodyHandler: ChannelDuplexHandler, RemovableChannelHandler {
         context.write(data, promise: promise)
     }
 
-    /// Shuts the write side (where the transport can: an HTTP/2 stream cannot, and is
-    /// closed at once), then closes the connection once `linger` has passed.
+    /// Shuts the write side (closing at once where the transport cannot), then closes the
+    /// connection once `linger` has passed.
     private func shutDown(_ context: ChannelHandlerContext) {
         let bound = NIOLoopBound(context, eventLoop: context.eventLoop)
         let halfClosed = context.eventLoop.makePromise(of: Void.self)

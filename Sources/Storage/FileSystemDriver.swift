@@ -46,6 +46,14 @@ public struct FileSystemDriver: StorageDriver {
         try await pool.runIfActive(body)
     }
 
+    /// Runs `body` even when the calling task is cancelled: what undoes or removes a
+    /// request's bytes (a chunk cut back, a session deleted) runs when the request's
+    /// client is gone, which is exactly when its task is cancelled. `run` would skip it
+    /// and leave a half-written chunk in the session, or the session on disk for a week.
+    static func runToEnd<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+        try await pool.runIfActive(eventLoop: NIOSingletons.posixEventLoopGroup.any(), body).get()
+    }
+
     public func contents(of path: String, limit: Int) async throws -> [UInt8]? {
         let full = try fullPath(path)
         return try await Self.run {
@@ -147,7 +155,7 @@ public struct FileSystemDriver: StorageDriver {
 
     public func delete(_ path: String) async throws {
         let full = try fullPath(path)
-        try await Self.run { try Self.deleteSync(full, path: path) }
+        try await Self.runToEnd { try Self.deleteSync(full, path: path) }
     }
 
     static func deleteSync(_ full: String, path: String) throws {
@@ -346,7 +354,7 @@ public struct FileSystemDriver: StorageDriver {
     /// Cuts a file back to `size` bytes (an upload session after a failed chunk).
     func truncate(_ path: String, to size: Int64) async throws {
         let full = try fullPath(path)
-        try await Self.run {
+        try await Self.runToEnd {
             guard Glibc.truncate(full, off_t(size)) == 0 else {
                 if errno == ENOENT, size == 0 { return }
                 throw StorageError.io(path, operation: "truncate", errno: errno)

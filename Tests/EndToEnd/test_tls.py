@@ -320,6 +320,69 @@ def test_uploads_reset_before_sending_a_byte_give_their_connection_no_more_windo
         h2c.close()
 
 
+def test_an_http2_stream_whose_window_stays_shut_is_reset_at_the_write_timeout(make_server, tls):
+    """A client that never opens a stream's window holds nothing past `http.timeouts.write`:
+    the stream is reset (giving back its file and read-ahead) and the connection serves on."""
+    import time
+
+    import h2.events
+    import h2.settings
+
+    from harness.http2 import HTTP2Connection
+
+    srv = https_server(make_server, tls, config={"http": {"timeouts": {"write": "2s"}}})
+    blob = images.Blob(images.random_bytes(4 << 20))
+    assert Registry(srv.url, verify=tls.ca_path).push_blob("h2/shut", blob).status_code == 201
+    h2c = HTTP2Connection(srv.port, tls.ca_path)
+    try:
+        h2c.conn.update_settings({h2.settings.SettingCodes.INITIAL_WINDOW_SIZE: 0})
+        h2c.flush()
+        sid = h2c.request("GET", f"/v2/h2/shut/blobs/{blob.digest}")
+        deadline = time.monotonic() + 30
+        reset = False
+        while not reset and time.monotonic() < deadline:
+            reset = any(isinstance(e, h2.events.StreamReset) and e.stream_id == sid for e in h2c.receive())
+        assert reset, "the stream stayed open with its window shut"
+        h2c.conn.update_settings({h2.settings.SettingCodes.INITIAL_WINDOW_SIZE: 1 << 20})
+        h2c.flush()
+        status, _, _ = h2c.response(h2c.request("GET", "/v2/"))
+        assert status == 200
+    finally:
+        h2c.close()
+
+
+def test_http2_uploads_cut_by_a_lost_connection_leave_their_session_as_it_was_and_no_files(make_server, tls):
+    """A connection lost mid-body ends an HTTP/2 stream as if the body were over: a chunk
+    shorter than its Content-Length is refused (the session stays at what it had), and a
+    whole-blob upload cut short leaves no session on disk."""
+    import time
+
+    from harness.http2 import HTTP2Connection
+
+    srv = https_server(make_server, tls)
+    reg = Registry(srv.url, verify=tls.ca_path)
+    h2c = HTTP2Connection(srv.port, tls.ca_path)
+    loc = start_upload(h2c, "h2/cut")
+    patch = h2c.request("PATCH", loc, [("content-length", str(10 << 20)), ("content-type", "application/octet-stream")],
+                        end_stream=False)
+    h2c.send_body(patch, images.random_bytes(1 << 20), end_stream=False)
+    h2c.close()
+    h2c = HTTP2Connection(srv.port, tls.ca_path)
+    post = h2c.request("POST", f"/v2/h2/cut/blobs/uploads/?digest=sha256:{'0' * 64}",
+                       [("content-length", str(10 << 20)), ("content-type", "application/octet-stream")], end_stream=False)
+    h2c.send_body(post, images.random_bytes(3 << 20), end_stream=False)
+    h2c.close()
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        status = reg.get(loc)
+        leftovers = [p for p in srv.root.rglob("_uploads/*/data") if p.stat().st_size > 0]
+        if status.headers.get("Range") == "0-0" and not leftovers:
+            break
+        time.sleep(0.2)
+    assert status.status_code == 204 and status.headers["Range"] == "0-0", status.headers
+    assert not leftovers, leftovers
+
+
 def test_http2_disabled_falls_back_to_http1(make_server, tls):
     srv = https_server(make_server, tls, {"http": {"http2": {"disabled": True}}})
     r = curl("--http2", "--cacert", tls.ca_path, f"https://127.0.0.1:{srv.port}/v2/")
