@@ -129,11 +129,17 @@ public final class S3Client: Sendable {
         let what = key ?? endpoint.bucket
         var lastFailure = ""
         let started = ContinuousClock.now
+        // All attempts of a small request together stay within the retry budget (a store
+        // that hangs answered reads after 20 s, past what a client or balancer waits);
+        // a large one's first attempt keeps its own, longer, deadline.
+        let budget = max(TimeAmount.seconds(15), timeout)
         for attempt in 0..<attempts {
             guard try await pause(before: attempt, since: started) else { break }
+            let left = budget - TimeAmount(ContinuousClock.now - started)
+            guard left > .milliseconds(100) else { break }
             let request = signed(method, key: key, query: query, headers: extra, body: body, signer: try await signer())
             do {
-                let response = try await http.execute(request, timeout: timeout)
+                let response = try await http.execute(request, timeout: min(timeout, left))
                 let status = Int(response.status.code)
                 if Self.isPassing(status: status) {
                     let body = (try? await response.body.collect(upTo: 1 << 20)).map { String(buffer: $0) } ?? ""

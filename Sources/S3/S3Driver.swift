@@ -105,6 +105,9 @@ public final class S3Driver: StorageDriver {
         }
     }
 
+    /// The largest object written with a small request's deadline.
+    static let smallObject = 1 << 20
+
     /// One PUT: S3 makes an object visible only once all of it has arrived, and every
     /// object it acknowledges is durable.
     public func write(_ bytes: [UInt8], to path: String, durable: Bool) async throws {
@@ -112,7 +115,10 @@ public final class S3Driver: StorageDriver {
     }
 
     func put(_ body: ByteBuffer, key: String) async throws {
-        let response = try await client.send(.PUT, key: key, headers: options.objects.headers, body: body, timeout: .minutes(5))
+        // A small object (a link, a session's state) gets a small request's deadline: a
+        // store that hangs held a tag push for a minute, past a balancer's patience.
+        let timeout: TimeAmount = body.readableBytes <= Self.smallObject ? .seconds(10) : .minutes(5)
+        let response = try await client.send(.PUT, key: key, headers: options.objects.headers, body: body, timeout: timeout)
         guard response.status == 200 else { throw await client.failure(response, "PUT", key) }
         _ = try? await response.text()
     }

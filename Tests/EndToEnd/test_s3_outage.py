@@ -250,6 +250,49 @@ def test_every_request_during_an_outage_is_a_prompt_503_changes_nothing_and_work
     assert srv.alive() and srv.pid == pid
 
 
+def test_a_store_that_hangs_gets_every_small_request_a_503_within_the_retry_budget(make_server, private_seaweedfs):
+    """A store that stops answering (rather than refusing) costs a small request its retry
+    budget, not a minute: a load balancer's idle timeout (often 60 s) would otherwise answer
+    the client with its own 504 before Pier's JSON 503."""
+    import signal
+
+    sw = private_seaweedfs
+    bucket = sw.new_bucket()
+    srv = make_server("pier", config=s3_storage(sw, bucket, redirect=False))
+    reg = Registry(srv.url)
+    repo = "s3/hung"
+    v1, v2 = images.image(1), images.image(1)
+    assert reg.push(repo, "v1", v1).status_code == 201
+    for b in v2.blobs:
+        assert reg.push_blob(repo, b).status_code == 201
+    small = b"tiny"
+    requests_while_hung = {
+        "PUT manifest, moving a tag": lambda r: r.put_manifest(repo, "v1", v2),
+        "POST (open a session)": lambda r: r.start_upload(repo),
+        "POST ?digest= of 4 bytes": lambda r: r.post(f"/v2/{repo}/blobs/uploads/", data=small,
+                                                     headers={"Content-Type": "application/octet-stream"},
+                                                     params={"digest": images.sha256(small)}),
+        "GET manifest": lambda r: r.get_manifest(repo, "v1"),
+        "HEAD blob": lambda r: r.head(f"/v2/{repo}/blobs/{v1.blobs[1].digest}"),
+    }
+    sw.proc.send_signal(signal.SIGSTOP)
+    try:
+        def timed(fn):
+            started = time.monotonic()
+            resp = fn(Registry(srv.url, timeout=PROMPT))
+            return resp, time.monotonic() - started
+
+        with ThreadPoolExecutor(len(requests_while_hung)) as pool:
+            futures = {name: pool.submit(timed, fn) for name, fn in requests_while_hung.items()}
+            for name, fut in futures.items():
+                resp, took = fut.result()
+                assert_unavailable_or(resp, name, lambda r: r.status_code == 200)
+                assert took < PROMPT, f"{name} took {took:.1f}s"
+    finally:
+        sw.proc.send_signal(signal.SIGCONT)
+    assert reg.get_manifest(repo, "v1").status_code == 200
+
+
 # ---- pushes cut by the outage ---------------------------------------------------------------
 
 
