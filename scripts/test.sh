@@ -29,7 +29,7 @@ APT_PACKAGES=(
   skopeo podman buildah umoci docker-registry busybox-static uidmap fuse-overlayfs
   python3 python3-venv python3-pip ca-certificates curl pebble nginx openssl docker.io
   postgresql pgbouncer golang-go chromium chromium-driver default-jre-headless systemd binutils runc
-  apache2-utils tinyproxy
+  apache2-utils tinyproxy iproute2
 )
 
 missing=()

@@ -198,7 +198,7 @@ public struct PierServer: Sendable {
             Application(
                 responder: responder(directBodies: true, scheme: "http"),
                 server: HTTPServerBuilder { EventLoopPinnedChannel(HTTP1Channel(responder: $0, configuration: plainHTTP), limiter: limiter) },
-                configuration: .init(address: address),
+                configuration: .init(address: address, backlog: Self.listenBacklog),
                 onServerRunning: onRunning,
                 logger: logger
             )
@@ -234,7 +234,7 @@ public struct PierServer: Sendable {
             services.append(.init(service: Application(
                 responder: responder(directBodies: false, scheme: "https"),
                 server: server,
-                configuration: .init(address: address),
+                configuration: .init(address: address, backlog: Self.listenBacklog),
                 onServerRunning: onRunning,
                 logger: logger
             )))
@@ -243,7 +243,7 @@ public struct PierServer: Sendable {
                 if plain.redirect {
                     services.append(.init(service: Application(
                         responder: RedirectResponder(httpsPort: configuration.port, acmeChallenges: acme?.challenges),
-                        configuration: .init(address: plainAddress),
+                        configuration: .init(address: plainAddress, backlog: Self.listenBacklog),
                         logger: logger
                     )))
                 } else {

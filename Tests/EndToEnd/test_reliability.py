@@ -221,6 +221,20 @@ def test_connections_beyond_the_limit_are_closed_at_once_and_the_rest_served(mak
         s.close()
 
 
+def test_the_listen_queue_is_as_long_as_the_kernel_allows(server):
+    """A burst of connections (a CI fleet starting its pulls at once) waits in the kernel's
+    queue rather than being dropped and retried a second later: the listener asks for as
+    long a queue as `net.core.somaxconn` allows, as distribution (Go) does."""
+    from harness.tools import require_tool
+
+    require_tool("ss")
+    port = server.host.rsplit(":", 1)[1]
+    lines = subprocess.run(["ss", "-Hltn", f"sport = :{port}"], capture_output=True, text=True, check=True).stdout.split("\n")
+    queues = {int(line.split()[2]) for line in lines if line.strip()}
+    allowed = min(int(Path("/proc/sys/net/core/somaxconn").read_text()), 65535)
+    assert queues == {allowed}, lines
+
+
 def test_oversized_headers_are_refused_without_harm(guarded):
     s = connect(guarded)
     s.sendall(f"GET /v2/ HTTP/1.1\r\nHost: {guarded.host}\r\nX-Big: {'a' * (1 << 20)}\r\n\r\n".encode())
