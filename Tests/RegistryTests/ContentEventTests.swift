@@ -102,7 +102,7 @@ import Testing
         #expect(sink.events == [ContentEvent(.pull, repo, object, tag: tag, origin: origin)])
     }
 
-    @Test func aManifestDeleteByTagOrDigestIsOneDeleteEach() async throws {
+    @Test func aManifestDeleteByDigestIsFollowedByADeleteOfEachTagItTookAsInDistribution() async throws {
         let registry = registry
         let bytes = try await manifest(registry)
         let tag = Tag("v1")!
@@ -110,11 +110,12 @@ import Testing
         _ = try await registry.putManifest(repo, reference: .tag(Tag("v2")!), bytes: bytes, contentType: nil, origin: origin)
         sink.reset()
         try await registry.deleteManifest(repo, .tag(tag), origin: origin)
-        // Deleting by digest removes the remaining tag with it: still one event.
+        // Deleting by digest removes the remaining tag with it, and says so after the manifest.
         try await registry.deleteManifest(repo, .digest(stored.digest), origin: origin)
         #expect(sink.events == [
             ContentEvent(.delete, repo, .tag(tag), origin: origin),
             ContentEvent(.delete, repo, .manifest(stored.digest, mediaType: nil, size: nil), origin: origin),
+            ContentEvent(.delete, repo, .tag(Tag("v2")!), origin: origin),
         ])
     }
 
