@@ -53,13 +53,7 @@ extension Mirror {
             do { announced = try await fetch.size() } catch { throw clientError(error, route: route, missing: .blobUnknown(digest)) }
             if let size = announced {
                 let lease = RelayLease(relay)
-                let wanted: Range<Int64>
-                if let range {
-                    guard let resolved = range.resolve(size: size) else { throw RegistryError.rangeNotSatisfiable(size: size) }
-                    wanted = resolved
-                } else {
-                    wanted = 0..<size
-                }
+                let wanted = try Self.bytesWanted(range, size: size)
                 guard !wanted.isEmpty else { return BlobContent(size: size, range: range == nil ? nil : wanted, body: .empty) }
                 // The lease's end cuts the relay loose; the transfer goes on filling the cache.
                 return BlobContent(size: size, range: range == nil ? nil : wanted, body: .stream(BlobStream { [local] body in
@@ -82,6 +76,14 @@ extension Mirror {
         }
         do { try await transfer.value } catch { throw clientError(error, route: route, missing: .blobUnknown(digest)) }
         return try await local.pullBlob(name, digest, range: range, origin: origin)
+    }
+
+    /// The bytes a client asked for of a blob of `size`: its range, or all of it.
+    /// - Throws: `RANGE_INVALID` (416) for a range the blob cannot satisfy.
+    static func bytesWanted(_ range: ByteRange?, size: Int64) throws -> Range<Int64> {
+        guard let range else { return 0..<size }
+        guard let resolved = range.resolve(size: size) else { throw RegistryError.rangeNotSatisfiable(size: size) }
+        return resolved
     }
 
     /// Fetches a blob from the upstream into the cache through an upload session, which

@@ -44,13 +44,7 @@ extension Mirror {
             throw UpstreamError(.invalid, upstream: route.upstream.host, "blob \(digest) came without Content-Length, which a read-only mirror needs to pass it through")
         }
         route.metrics.misses.increment()
-        let wanted: Range<Int64>
-        if let range {
-            guard let resolved = range.resolve(size: size) else { throw RegistryError.rangeNotSatisfiable(size: size) }
-            wanted = resolved
-        } else {
-            wanted = 0..<size
-        }
+        let wanted = try Self.bytesWanted(range, size: size)
         if size == 0 {
             guard Digest.of([], algorithm: digest.algorithm) == digest else {
                 throw UpstreamError(.invalid, upstream: route.upstream.host, "blob \(digest) came empty")
