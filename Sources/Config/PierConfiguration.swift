@@ -188,16 +188,16 @@ public struct PierConfiguration: Sendable {
         tree.applyEnvironment(environment)
         var config = PierConfiguration()
         if text != nil { config.deleteEnabled = false }
-        try config.apply(tree)
-        try config.applyValidation(tree)
-        try config.applyStorage(tree, environment: environment)
         // distribution's filesystem driver keeps content in /var/lib/registry unless told
         // otherwise: a file naming the driver without a root means that directory (the
         // registry:2 image's volume). Only the embedded default, with no file, uses ./data.
-        if text != nil, config.s3 == nil, Self.storageDrivers(tree) == ["filesystem"],
-           try tree.string("storage.filesystem.rootdirectory") == nil {
+        // Set before the rest, whose own defaults (the token key, the queues) live under it.
+        if text != nil, Self.storageDrivers(tree) == ["filesystem"], try tree.string("storage.filesystem.rootdirectory") == nil {
             config.storageRoot = Self.distributionRoot
         }
+        try config.apply(tree)
+        try config.applyValidation(tree)
+        try config.applyStorage(tree, environment: environment)
         // After the storage: the driver's check is named after it.
         try config.applyHealth(tree)
         config.effective = EffectiveTree(tree: tree)

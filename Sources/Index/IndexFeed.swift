@@ -75,16 +75,30 @@ public final class IndexFeed: ContentEventSink {
         let legacy = try? await index.state("clean_shutdown")
         let ready = (try? await index.state(readyKey)) == "true" || legacy == "true"
         await heartbeat(index)
+        // Its own task: a run busy catching up, or working through a backlog, must never
+        // look dead to the others.
+        let beating = Task { [beat] in
+            while !Task.isCancelled {
+                try? await Task.sleep(for: beat)
+                guard !Task.isCancelled else { return }
+                await self.heartbeat(index)
+            }
+        }
         var seen: [String: (value: String, since: ContinuousClock.Instant)] = [:]
-        // Nothing is known dead yet: a run is silent only after watching it for `deadAfter`.
-        var dead = await deadRuns(index, &seen)
+        var dead = await deadRuns(index, &seen, atStart: true)
         var complete = true
         // Events numbered up to this were queued before the last re-read began.
         var skipThrough: UInt64 = 0
         if !ready || legacy == "false" || !dead.isEmpty {
             skipThrough = queued.load(ordering: .relaxed)
             complete = await catchUp(index, content, logger)
-            if complete { await settle(index, dead: dead, readyKey: readyKey, legacy: legacy != nil) }
+            if complete {
+                await settle(index, dead: dead, readyKey: readyKey, legacy: legacy != nil)
+            } else {
+                Self.postpone(dead, &seen, by: deadAfter * 9)
+            }
+        } else if legacy != nil {
+            await settle(index, dead: [], readyKey: readyKey, legacy: true)
         }
         let ticker = Task {
             while !Task.isCancelled {
@@ -93,22 +107,23 @@ public final class IndexFeed: ContentEventSink {
             }
         }
         defer { ticker.cancel() }
-        var lastBeat = ContinuousClock.now
+        var lastCheck = ContinuousClock.now
         for await item in stream {
             guard let event = item.event else {
                 await flushPulls(index, logger)
                 await index.refreshGrantsIfChanged()
                 await index.refreshAccountsIfChanged()
-                if ContinuousClock.now - lastBeat >= beat {
-                    lastBeat = .now
-                    await heartbeat(index)
-                    dead = await deadRuns(index, &seen)
+                if ContinuousClock.now - lastCheck >= beat {
+                    lastCheck = .now
+                    dead = await deadRuns(index, &seen, atStart: false)
                     if !dead.isEmpty {
                         logger.info("an index run stopped without applying its events; re-reading storage", metadata: ["runs": "\(dead.count)"])
                         skipThrough = queued.load(ordering: .relaxed)
                         if await catchUp(index, content, logger) {
                             await settle(index, dead: dead, readyKey: readyKey, legacy: false)
                         } else {
+                            // Not every few seconds while storage cannot be read whole.
+                            Self.postpone(dead, &seen, by: deadAfter * 9)
                             complete = false
                         }
                     }
@@ -129,9 +144,16 @@ public final class IndexFeed: ContentEventSink {
             }
         }
         await flushPulls(index, logger)
+        beating.cancel()
+        await beating.value
         // Only a run that missed nothing may leave without a trace; one that did leaves its
         // heartbeat to go silent, and the next run to notice re-reads storage.
         if complete && !stale.load(ordering: .relaxed) { try? await index.removeState(runKey) }
+    }
+
+    /// Leaves `runs` alone for `delay` more before they count as dead again.
+    private static func postpone(_ runs: [String], _ seen: inout [String: (value: String, since: ContinuousClock.Instant)], by delay: Duration) {
+        for run in runs { seen[run]?.since = .now + delay }
     }
 
     /// Writes this run's heartbeat.
@@ -141,13 +163,25 @@ public final class IndexFeed: ContentEventSink {
 
     /// Other runs whose heartbeat has not changed for `deadAfter` of this run's own time
     /// (`seen` remembers each value and since when), so instances need no agreeing clocks.
-    private func deadRuns(_ index: RepositoryIndex, _ seen: inout [String: (value: String, since: ContinuousClock.Instant)]) async -> [String] {
+    /// At start nothing has been watched yet: a SQLite file belongs to one process, so any
+    /// other run found there died with it (a restart after a kill); on a shared database a
+    /// run is dead then only if its last heartbeat is older than twice `deadAfter` by this
+    /// host's clock.
+    private func deadRuns(
+        _ index: RepositoryIndex, _ seen: inout [String: (value: String, since: ContinuousClock.Instant)], atStart: Bool
+    ) async -> [String] {
         guard let runs = try? await index.states(prefix: "feedrun:") else { return [] }
         let now = ContinuousClock.now
+        let wallNow = IndexClock.now()
+        let stale = 2 * (deadAfter.components.seconds * 1000 + deadAfter.components.attoseconds / 1_000_000_000_000_000)
+        let alone = index.database.engine == .sqlite
         var dead = [String]()
         var still: [String: (value: String, since: ContinuousClock.Instant)] = [:]
         for run in runs where run.key != runKey {
-            if let earlier = seen[run.key], earlier.value == run.value {
+            if atStart, alone || wallNow - (Int64(run.value) ?? 0) > stale {
+                dead.append(run.key)
+                still[run.key] = (run.value, now)
+            } else if let earlier = seen[run.key], earlier.value == run.value {
                 still[run.key] = earlier
                 if now - earlier.since >= deadAfter { dead.append(run.key) }
             } else {

@@ -33,6 +33,9 @@ extension RepositoryIndex {
             tally.add(repository, tag: event.tag?.description, at: now)
             try await recordPulls(tally)
         case (.delete, .tag(let tag)):
+            // A tag that went with its manifest may have been pushed again before this event
+            // was applied (the push's event then came first): storage says whether it is gone.
+            if (try? await content.getManifest(event.repository, .tag(tag))) != nil { break }
             try await database.execute("DELETE FROM tags WHERE repository = $1 AND name = $2", [.text(repository), .text(tag.description)])
             try await refreshSearchDocument(repository)
         case (.delete, .manifest(let digest, _, _)):

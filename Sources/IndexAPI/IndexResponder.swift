@@ -284,6 +284,7 @@ public struct IndexResponder: Sendable {
                     }
                     return visibility
                 }
+                if visibility != nil { try requireLastingGrant(caller) }
                 // Everything is checked before anything is written.
                 try await index.describe(fullName, description: description, overview: overview)
                 if let visibility { try await index.setVisibility(fullName, visibility) }
@@ -334,6 +335,7 @@ public struct IndexResponder: Sendable {
         case "collaborator":
             route = "api_collaborator"
             try requireAdministration(fullName, caller)
+            try requireLastingGrant(caller)
             guard index.grants != nil else { throw JSONFields.invalid("collaborators need index.namespaces: true") }
             guard let item, let user = Self.userName(item) else { throw JSONFields.invalid("not a user name") }
             switch request.method {
@@ -356,6 +358,7 @@ public struct IndexResponder: Sendable {
         case "webhooks", "webhook", "deliveries", "redeliver":
             route = "api_" + endpoint
             try requireAdministration(fullName, caller)
+            if request.method != .get, request.method != .head { try requireLastingGrant(caller) }
             guard let webhooks else { throw RegistryError(.unavailable, "webhooks are not available", status: 503) }
             return try await webhookRoute(
                 request, query, endpoint, scope: .repository, target: fullName, item.map(String.init), subitem.map(String.init), caller, webhooks
@@ -458,6 +461,16 @@ public struct IndexResponder: Sendable {
             throw AuthFailure(.missingCredentials, "log in to change this repository")
         }
         throw RegistryError(.denied, "only the repository's administrators may do this")
+    }
+
+    /// Refuses a bearer token what outlives it: a collaborator added, a repository made
+    /// public, a webhook that would hear every later push. A token whose claim gives it a
+    /// repository for minutes (one a proxy or a log saw) must not turn that into access
+    /// for good; the password, or a personal access token chosen for it, may.
+    private func requireLastingGrant(_ caller: Principal) throws {
+        if caller.tokenAccess != nil {
+            throw RegistryError(.denied, "a registry token cannot grant lasting access: use your password or a personal access token")
+        }
     }
 
     /// Why a comment was not posted, in words a person can act on.

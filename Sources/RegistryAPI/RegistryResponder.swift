@@ -110,7 +110,9 @@ public struct RegistryResponder: HTTPResponder {
         }
         if let real = address(request.headers[HTTPField.Name("X-Real-Ip")!].map { Substring($0) }) { return real }
         guard let peer = context.channel.remoteAddress else { return "" }
-        guard let ip = peer.ipAddress, let port = peer.port else { return peer.pathname ?? "" }
+        guard var ip = peer.ipAddress, let port = peer.port else { return peer.pathname ?? "" }
+        // An IPv4 client of a dual-stack listener (`:5000`) is named as IPv4, as Go names it.
+        if ip.lowercased().hasPrefix("::ffff:"), ip.contains(".") { ip = String(ip.dropFirst(7)) }
         return ip.contains(":") ? "[\(ip)]:\(port)" : "\(ip):\(port)"
     }
 

@@ -115,9 +115,12 @@ public final class S3Driver: StorageDriver {
     }
 
     func put(_ body: ByteBuffer, key: String) async throws {
-        // A small object (a link, a session's state) gets a small request's deadline: a
-        // store that hangs held a tag push for a minute, past a balancer's patience.
-        let timeout: TimeAmount = body.readableBytes <= Self.smallObject ? .seconds(10) : .minutes(5)
+        // A small object (a link, a session's state) gets a small request's deadline, and
+        // time to send its bytes at 64 KiB/s: a store that hangs held a tag push for a
+        // minute, past a balancer's patience, while a slow link still gets a small blob in.
+        let timeout: TimeAmount = body.readableBytes <= Self.smallObject
+            ? .seconds(10) + .milliseconds(Int64(body.readableBytes) * 1000 / 65536)
+            : .minutes(5)
         let response = try await client.send(.PUT, key: key, headers: options.objects.headers, body: body, timeout: timeout)
         guard response.status == 200 else { throw await client.failure(response, "PUT", key) }
         _ = try? await response.text()

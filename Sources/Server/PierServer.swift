@@ -212,7 +212,7 @@ public struct PierServer: Sendable {
                 additionalChannelHandlers: [
                     UnreadBodyHandler(), RequestHeadTimeoutHandler(timeout: headerTimeout), ExpectContinueHandler(),
                     EncryptedFileBodyHandler.Installer(),
-                    HTTP2StreamWindowHandler.Installer(), HTTP2StreamStallHandler(timeout: TimeAmount(configuration.writeTimeout)),
+                    HTTP2StreamWindowHandler.Installer(), HTTP2StreamStallHandler(timeout: TimeAmount(configuration.writeTimeout * 5)),
                 ],
                 idleTimeout: idle
             )

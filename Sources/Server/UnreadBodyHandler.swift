@@ -10,40 +10,24 @@ import NIOHTTPTypes
 /// Without it, a client refused at once could hold a connection for as long as it
 /// trickled a body it announced as huge (each byte restarts the idle timeout), so a few
 /// unauthenticated sockets took every connection slot; and a refused 1 GiB push was read
-/// to its end for nothing. As Go's `net/http` (distribution's server) does, more than
-/// 256 KiB still to come closes the connection after the response (`Connection: close`,
-/// the write side shut first so the client reads the whole answer); less keeps it if the
-/// rest arrives within `linger`, as a client that sent its head and body apart does.
+/// to its end for nothing. The response says `Connection: close`, the write side is shut
+/// so the client reads the whole answer, and the connection closes once `linger` has
+/// passed, as Go's `net/http` (distribution's server) ends such a connection.
 final class UnreadBodyHandler: ChannelDuplexHandler, RemovableChannelHandler {
     typealias InboundIn = HTTPRequestPart
     typealias InboundOut = HTTPRequestPart
     typealias OutboundIn = HTTPResponsePart
     typealias OutboundOut = HTTPResponsePart
 
-    /// The most of a refused body worth reading to keep the connection (Go's figure).
-    static let keepableRest: Int64 = 256 * 1024
-
-    /// How long the rest of a refused body may take to arrive before the connection closes,
-    /// and how long a client has to read its answer once the write side is shut.
+    /// How long a client has to read its answer once the write side is shut.
     private let linger: TimeAmount
     /// Request ends read, and final response heads written: the request a response answers
     /// is unfinished when fewer ends than answers have been read (requests are answered in
     /// order, so it is the one being read).
     private var ends = 0
     private var answered = 0
-    /// The body of the request being read: its announced length and what has arrived.
-    private var announced: Int64?
-    private var received: Int64 = 0
-    /// What the response being written does at its end.
-    private var atEnd = AtEnd.keep
-
-    private enum AtEnd {
-        case keep
-        /// Closes now (after the write side is shut).
-        case close
-        /// Closes unless the request numbered so has ended within `linger`.
-        case closeUnlessEnded(Int)
-    }
+    /// Whether the response being written ends the connection.
+    private var closing = false
 
     init(linger: TimeAmount = .seconds(1)) {
         self.linger = linger
@@ -59,15 +43,7 @@ final class UnreadBodyHandler: ChannelDuplexHandler, RemovableChannelHandler {
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        switch unwrapInboundIn(data) {
-        case .head(let request):
-            announced = request.headerFields[.contentLength].flatMap { Int64($0) }
-            received = 0
-        case .body(let chunk):
-            received += Int64(chunk.readableBytes)
-        case .end:
-            ends += 1
-        }
+        if case .end = unwrapInboundIn(data) { ends += 1 }
         context.fireChannelRead(data)
     }
 
@@ -76,33 +52,15 @@ final class UnreadBodyHandler: ChannelDuplexHandler, RemovableChannelHandler {
         case .head(var response) where response.status.kind != .informational:
             answered += 1
             guard ends < answered else { break }
-            if let announced, announced - received <= Self.keepableRest {
-                atEnd = .closeUnlessEnded(answered)
-                break
-            }
-            atEnd = .close
+            closing = true
             response.headerFields[.connection] = "close"
             context.write(wrapOutboundOut(.head(response)), promise: promise)
             return
-        case .end:
-            let action = atEnd
-            atEnd = .keep
-            switch action {
-            case .keep:
-                break
-            case .close:
-                context.writeAndFlush(data, promise: promise)
-                shutDown(context)
-                return
-            case .closeUnlessEnded(let request):
-                context.writeAndFlush(data, promise: promise)
-                let bound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
-                context.eventLoop.assumeIsolated().scheduleTask(in: linger) {
-                    let (handler, context) = bound.value
-                    if handler.ends < request { context.close(promise: nil) }
-                }
-                return
-            }
+        case .end where closing:
+            closing = false
+            context.writeAndFlush(data, promise: promise)
+            shutDown(context)
+            return
         default:
             break
         }

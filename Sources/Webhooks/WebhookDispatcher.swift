@@ -71,9 +71,9 @@ public final class WebhookDispatcher: ContentEventSink {
         }
         // A hook made through another instance reaches this one's memory at its next pass
         // (a quarter of a second): the shared version is asked first, so a push made here
-        // right after a hook was made there is heard. A database that cannot answer leaves
-        // the hooks as they were.
-        if let index = index.withLock({ $0 }), let current = try? await index.settingsVersion(),
+        // right after a hook was made there is heard. The push waits for that answer, so a
+        // database that does not answer at once leaves the hooks as they were.
+        if let index = index.withLock({ $0 }), let current = await Self.settingsVersion(of: index, within: .milliseconds(250)),
            dirty.load(ordering: .relaxed) || current != version.withLock({ $0 }) {
             await reload()
         }
@@ -98,6 +98,28 @@ public final class WebhookDispatcher: ContentEventSink {
                 }
             } catch {
                 logger.error("cannot queue webhook delivery", metadata: ["hook": "\(hook.id)", "error": "\(error)"])
+            }
+        }
+    }
+
+    /// The shared settings version, or nil when the database has not answered within
+    /// `limit` (down, or a table locked): a push must not wait on an ailing index.
+    static func settingsVersion(of index: RepositoryIndex, within limit: Duration) async -> String? {
+        final class FirstAnswer: Sendable {
+            let waiting = Mutex<CheckedContinuation<String?, Never>?>(nil)
+            func give(_ answer: String?) { waiting.withLock { $0.take() }?.resume(returning: answer) }
+        }
+        let first = FirstAnswer()
+        return await withCheckedContinuation { continuation in
+            first.waiting.withLock { $0 = continuation }
+            let timer = Task {
+                try? await Task.sleep(for: limit)
+                first.give(nil)
+            }
+            Task {
+                let current = try? await index.settingsVersion()
+                timer.cancel()
+                first.give(current)
             }
         }
     }

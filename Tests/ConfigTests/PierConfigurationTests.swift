@@ -22,6 +22,20 @@ import S3
     @Test func aFileNamingTheFilesystemDriverWithoutARootKeepsDistributionsDirectory() throws {
         let bare = try PierConfiguration.load(yaml: "version: 0.1\nstorage:\n  filesystem: {}\n", source: "config.yml", environment: [:])
         #expect(bare.storageRoot == "/var/lib/registry")
+        // What lives under the root by default follows it (the token server's key).
+        let tokens = try PierConfiguration.load(
+            yaml: """
+                version: 0.1
+                storage:
+                  filesystem: {}
+                auth:
+                  token: {realm: "https://registry.example.com/token", service: registry, issuer: pier}
+                tokenserver:
+                  htpasswd: /etc/pier/htpasswd
+                """,
+            source: "config.yml", environment: [:]
+        )
+        #expect(tokens.tokenServer?.key == "/var/lib/registry/pier/token.key")
         let byEnvironment = try PierConfiguration.load(yaml: "version: 0.1\nstorage:\n  filesystem: {}\n", source: "config.yml",
                                                        environment: ["REGISTRY_STORAGE_FILESYSTEM_ROOTDIRECTORY": "/srv/registry"])
         #expect(byEnvironment.storageRoot == "/srv/registry")

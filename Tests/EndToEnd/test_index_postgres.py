@@ -245,3 +245,33 @@ def test_a_webhook_made_through_one_instance_hears_a_push_through_another_right_
             assert api(first, f"/api/v1/repositories/alice/app/webhooks/{hook.json()['id']}", auth=alice, method="DELETE").status_code == 204
     finally:
         receiver.stop()
+
+
+def test_a_push_does_not_wait_for_an_index_database_that_does_not_answer(make_server, postgres, htpasswd):
+    """Webhooks ask the shared database for news before filing a push's deliveries; with
+    its tables locked (a migration, an administrator's transaction) the push is answered
+    without waiting for the statement's deadline."""
+    url = postgres.new_database()
+    srv = make_server("pier", config={"index": {"database": url, "webhooks": {"allow": ["127.0.0.0/8"]}}})
+    reg = Registry(srv.url)
+    img = images.image(1)
+    for blob in img.all_blobs():
+        assert reg.push_blob("team/locked", blob).status_code == 201
+    locked = database_name(url)
+    holder = subprocess.Popen(
+        [str(postgres.bin / "psql"), "-h", "127.0.0.1", "-p", str(postgres.port), "-U", "pier", "-d", locked,
+         "-c", "BEGIN; LOCK TABLE index_state IN ACCESS EXCLUSIVE MODE; SELECT pg_sleep(120);"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env={**os.environ, "PGAPPNAME": "pier-test-lock-holder"},
+    )
+    holders = ("FROM pg_locks l JOIN pg_class c ON c.oid = l.relation "
+               "WHERE c.relname = 'index_state' AND l.mode = 'AccessExclusiveLock' AND l.granted")
+    try:
+        assert eventually(lambda: postgres.sql(locked, f"SELECT count(*) {holders}").strip() == "1")
+        # The statement deadline is 10 s: a push that waited for it would miss this timeout.
+        fast = Registry(srv.url, timeout=5)
+        assert fast.put_manifest("team/locked", "v1", img).status_code == 201
+    finally:
+        postgres.sql(locked, "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                             "WHERE application_name = 'pier-test-lock-holder'")
+        holder.kill()
+        holder.wait()

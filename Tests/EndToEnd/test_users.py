@@ -13,7 +13,7 @@ import pytest
 
 from harness import Registry, images
 from harness.client import error_codes
-from harness.index_api import api, try_push
+from harness.index_api import api, eventually, try_push
 
 pytestmark = pytest.mark.pier_only
 
@@ -187,6 +187,21 @@ def test_a_user_made_through_the_api_logs_in_to_piers_token_server(make_server, 
     r = api(srv, "/api/v1/users", method="POST", json={"name": "carol", "password": CAROL[1]}, auth=ROOT)
     assert r.status_code == 201, r.text
     assert "mallory" not in api(srv, "/api/v1/users", auth=ROOT).text
+    # Nor does a bearer token with every right on a repository grant lasting access to it:
+    # no collaborator, no webhook, no change of visibility; the password may.
+    root_app = token_for(f"{srv.url}/token", "pier-test", ["repository:root/app:pull,push,delete"], auth=ROOT)
+    bearer_root = {"Authorization": f"Bearer {root_app}"}
+    pusher = Registry(srv.url)
+    pusher.session.headers.update(bearer_root)
+    assert try_push(pusher, "root/app", "v1", images.image(1)) == 201
+    assert eventually(lambda: api(srv, "/api/v1/repositories/root/app", auth=ROOT).status_code == 200)
+    for method, path, body in (("PUT", "/api/v1/repositories/root/app/collaborators/carol", {"role": "admin"}),
+                               ("POST", "/api/v1/repositories/root/app/webhooks", {"url": "https://hooks.example.com/x", "events": ["push"]}),
+                               ("PATCH", "/api/v1/repositories/root/app", {"visibility": "public"})):
+        r = api(srv, path, method=method, json=body, headers=bearer_root)
+        assert r.status_code == 403 and error_codes(r) == ["DENIED"], (path, r.text)
+    r = api(srv, "/api/v1/repositories/root/app/collaborators/carol", method="PUT", json={"role": "read"}, auth=ROOT)
+    assert r.status_code == 200, r.text
     bearer = token_for(f"{srv.url}/token", "pier-test", ["repository:carol/app:pull,push"], auth=CAROL)
     claims = json.loads(base64.urlsafe_b64decode(bearer.split(".")[1] + "=="))
     assert claims["sub"] == "carol"

@@ -70,6 +70,21 @@ import Testing
         #expect(tags.map(\.digest) == [second.description])
     }
 
+    @Test func aTagDeletedWithItsManifestButPushedAgainBeforeTheEventStaysIndexed() async throws {
+        let index = try await openIndex()
+        let first = try await pushImage(repo, "latest", layer: [1])
+        try await applyAll(index)
+        try await registry.deleteManifest(repo, .digest(first), origin: RequestOrigin())
+        let deletes = events.events
+        events.reset()
+        let second = try await pushImage(repo, "latest", layer: [2])
+        // The new push's event is applied before the delete's (another instance was quicker).
+        try await applyAll(index)
+        for event in deletes { try await index.apply(event, content: registry) }
+        let tags = try await index.tags("team/app", order: .name, limit: 10, offset: 0)
+        #expect(tags.map(\.name) == ["latest"] && tags.map(\.digest) == [second.description])
+    }
+
     @Test func pullsAreCountedAndDeletesRemoveTags() async throws {
         let index = try await openIndex()
         try await pushImage(repo, "v1")
@@ -205,6 +220,7 @@ import Testing
         }
         #expect(try await index.tags("team/app", order: .name, limit: 10, offset: 0).map(\.name) == ["before"])
         await feed.receive(ContentEvent(.pull, repo, .manifest(Digest.of([1]), mediaType: nil, size: nil), origin: RequestOrigin()))
+        try await registry.deleteManifest(repo, .tag(Tag("before")!), origin: RequestOrigin())
         await feed.receive(ContentEvent(.delete, repo, .tag(Tag("before")!), origin: RequestOrigin()))
         feed.finish()
         await running.value
@@ -229,6 +245,24 @@ import Testing
         #expect(try await index.tags("team/app", order: .name, limit: 10, offset: 0).map(\.name) == ["lost"])
         feed.finish()
         await running.value
+        #expect(try await index.states(prefix: "feedrun:").isEmpty)
+    }
+
+    @Test func aRunLeftInASQLiteFileByAKilledProcessIsCaughtUpAtTheNextStart() async throws {
+        let index = try await openIndex()
+        try await index.setState("index_ready", "true")
+        // The last process was killed a moment ago, its heartbeat still fresh.
+        try await index.setState("feedrun:killed", String(IndexClock.now()))
+        try await pushImage(repo, "lost")
+        events.reset()
+        let feed = IndexFeed()
+        let running = Task { await feed.run(index: index, content: registry, logger: Logger(label: "test")) }
+        for _ in 0..<500 where try await index.tags("team/app", order: .name, limit: 10, offset: 0).isEmpty {
+            try await Task.sleep(for: .milliseconds(10))
+        }
+        feed.finish()
+        await running.value
+        #expect(try await index.tags("team/app", order: .name, limit: 10, offset: 0).map(\.name) == ["lost"])
         #expect(try await index.states(prefix: "feedrun:").isEmpty)
     }
 
