@@ -81,7 +81,7 @@ public final class IndexFeed: ContentEventSink {
             while !Task.isCancelled {
                 try? await Task.sleep(for: beat)
                 guard !Task.isCancelled else { return }
-                await self.heartbeat(index)
+                await self.heartbeat(index, first: false)
             }
         }
         var seen: [String: (value: String, since: ContinuousClock.Instant)] = [:]
@@ -156,9 +156,15 @@ public final class IndexFeed: ContentEventSink {
         for run in runs { seen[run]?.since = .now + delay }
     }
 
-    /// Writes this run's heartbeat.
-    private func heartbeat(_ index: RepositoryIndex) async {
-        try? await index.setState(runKey, String(IndexClock.now()))
+    /// Writes this run's heartbeat: the first creates its key, the rest only update it, so
+    /// one still on its way when the run stops cleanly cannot bring the key back (a
+    /// statement cancelled on PostgreSQL is left to finish).
+    private func heartbeat(_ index: RepositoryIndex, first: Bool = true) async {
+        if first {
+            try? await index.setState(runKey, String(IndexClock.now()))
+        } else {
+            try? await index.updateState(runKey, String(IndexClock.now()))
+        }
     }
 
     /// Other runs whose heartbeat has not changed for `deadAfter` of this run's own time

@@ -293,6 +293,12 @@ public final class RepositoryIndex: Sendable {
         )
     }
 
+    /// Changes a value only if its key is there: a late write cannot bring back a key
+    /// removed meanwhile (a run's heartbeat after its clean stop).
+    func updateState(_ key: String, _ value: String) async throws {
+        try await database.execute("UPDATE index_state SET value = $2 WHERE key = $1", [.text(key), .text(value)])
+    }
+
     /// The values whose keys start with `prefix` (a prefix without `%` or `_`).
     func states(prefix: String) async throws -> [(key: String, value: String)] {
         try await database.query("SELECT key, value FROM index_state WHERE key LIKE $1", [.text(prefix + "%")]).compactMap { row in

@@ -131,8 +131,8 @@ public final class S3Client: Sendable {
         let started = ContinuousClock.now
         // All attempts of a small request together stay within the retry budget (a store
         // that hangs answered reads after 20 s, past what a client or balancer waits);
-        // a large one's first attempt keeps its own, longer, deadline.
-        let budget = max(TimeAmount.seconds(15), timeout)
+        // a longer one keeps its own deadline and five seconds for a retry.
+        let budget = max(TimeAmount.seconds(15), timeout + .seconds(5))
         for attempt in 0..<attempts {
             guard try await pause(before: attempt, since: started) else { break }
             let left = budget - TimeAmount(ContinuousClock.now - started)

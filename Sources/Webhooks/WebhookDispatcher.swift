@@ -112,14 +112,16 @@ public final class WebhookDispatcher: ContentEventSink {
         let first = FirstAnswer()
         return await withCheckedContinuation { continuation in
             first.waiting.withLock { $0 = continuation }
-            let timer = Task {
-                try? await Task.sleep(for: limit)
-                first.give(nil)
+            let work = Task {
+                let current = try? await index.settingsVersion()
+                first.give(current)
             }
             Task {
-                let current = try? await index.settingsVersion()
-                timer.cancel()
-                first.give(current)
+                // A cancelled sleep is no timeout: the work answered first.
+                guard (try? await Task.sleep(for: limit)) != nil else { return }
+                first.give(nil)
+                // Not left waiting for a pool connection until the database's own deadline.
+                work.cancel()
             }
         }
     }
