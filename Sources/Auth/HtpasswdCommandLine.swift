@@ -136,7 +136,7 @@ public struct HtpasswdCommandLine: Sendable, Equatable {
             self.cost = cost
         }
         ignoredAlgorithms = "m25dsp".filter { flags.contains($0) }.map { $0 }
-        guard !user.contains(":") else { throw Failure(message: "htpasswd: username contains illegal character ':'", exitCode: 6) }
+        guard !user.unicodeScalars.contains(":") else { throw Failure(message: "htpasswd: username contains illegal character ':'", exitCode: 6) }
         guard user.utf8.count <= 255 else { throw Failure(message: "htpasswd: username must be no longer than 255 characters", exitCode: 5) }
         // Apache takes any name without a colon; a line break would split the entry, and an
         // empty name, spaces around it or a leading `#` (a comment to every reader) would

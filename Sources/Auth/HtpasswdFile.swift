@@ -39,12 +39,16 @@ public struct HtpasswdFile: Sendable, Equatable {
         var seen = Set<String>()
         for line in split {
             let trimmed = line.trimmingCharacters(in: .whitespaces)
-            guard !trimmed.isEmpty, !trimmed.hasPrefix("#"), let colon = trimmed.firstIndex(of: ":") else {
+            // The colon is found among scalars, not characters: a name ending in a mark that
+            // joins what follows (U+0600, a prepended concatenation mark) would otherwise
+            // swallow the colon into its grapheme and the line would not read as an entry.
+            let scalars = trimmed.unicodeScalars
+            guard !trimmed.isEmpty, !trimmed.hasPrefix("#"), let colon = scalars.firstIndex(of: ":") else {
                 lines.append(.verbatim(String(line)))
                 continue
             }
-            let user = String(trimmed[..<colon])
-            let hash = String(trimmed[trimmed.index(after: colon)...])
+            let user = String(scalars[..<colon])
+            let hash = String(scalars[scalars.index(after: colon)...])
             guard !user.isEmpty else {
                 lines.append(.verbatim(String(line)))
                 continue

@@ -74,10 +74,12 @@ public struct HtpasswdProvider: AuthProvider {
               let data = Data(base64Encoded: String(parts[1].trimmingCharacters(in: .whitespaces))),
               !data.contains(0),
               let text = String(data: data, encoding: .utf8),
-              let colon = text.firstIndex(of: ":")
+              let colon = text.unicodeScalars.firstIndex(of: ":")
         else { return nil }
-        let user = String(text[..<colon])
+        // Split among scalars, as the htpasswd file is read: a colon joined to a mark
+        // before it is still the separator.
+        let user = String(text.unicodeScalars[..<colon])
         guard !user.isEmpty else { return nil }
-        return (user, String(text[text.index(after: colon)...]))
+        return (user, String(text.unicodeScalars[text.unicodeScalars.index(after: colon)...]))
     }
 }

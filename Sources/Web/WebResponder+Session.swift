@@ -111,7 +111,7 @@ extension WebResponder {
             }
             let user = form["user"] ?? ""
             let password = form["password"] ?? ""
-            guard let logins, !user.isEmpty, !password.isEmpty, !user.contains(":") else {
+            guard let logins, !user.isEmpty, !password.isEmpty, !user.unicodeScalars.contains(":") else {
                 return loginPage(request, next: next, error: "Wrong user name or password.", status: .unauthorized)
             }
             let basic = "Basic " + Data("\(user):\(password)".utf8).base64EncodedString()

@@ -1,7 +1,20 @@
+import Foundation
 import Testing
 @testable import Auth
 
 @Suite struct HtpasswdFileTests {
+    @Test func aNameEndingInAMarkThatJoinsTheColonStillReadsBack() throws {
+        // U+0600 prepends itself to what follows: "\u{0600}:" is one Character.
+        let user = "ali\u{0600}"
+        var file = HtpasswdFile()
+        file.set(user: user, hash: "$2y$10$x")
+        #expect(HtpasswdFile(parsing: file.text).hash(for: user) == "$2y$10$x")
+        let header = "Basic " + Data("\(user):secret".utf8).base64EncodedString()
+        let credentials = try #require(HtpasswdProvider.basicCredentials(header))
+        #expect(credentials.0 == user && credentials.1 == "secret")
+        #expect(throws: (any Error).self) { try HtpasswdCommandLine(parsing: ["-nb", "a\u{0600}:b", "pw"]) }
+    }
+
     @Test func allThreeBcryptPrefixesVerify() {
         let hash = HtpasswdFile.hashPassword("s3cret", cost: 4)
         #expect(hash.hasPrefix("$2y$04$"))
