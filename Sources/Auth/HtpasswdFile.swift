@@ -38,12 +38,16 @@ public struct HtpasswdFile: Sendable, Equatable {
         // name (rare) costs a scan.
         var seen = Set<String>()
         for line in split {
-            let trimmed = line.trimmingCharacters(in: .whitespaces)
+            // Trimmed as Go's `strings.TrimSpace` trims in distribution's reader: scalars
+            // with Unicode's White_Space property. Foundation's `.whitespaces` also took a
+            // leading U+200B (a space in old Unicode tables), so such a name, which
+            // `htpasswd` writes, did not read back.
+            let trimmed = Self.trimmingWhiteSpace(line)
             // The colon is found among scalars, not characters: a name ending in a mark that
             // joins what follows (U+0600, a prepended concatenation mark) would otherwise
             // swallow the colon into its grapheme and the line would not read as an entry.
             let scalars = trimmed.unicodeScalars
-            guard !trimmed.isEmpty, !trimmed.hasPrefix("#"), let colon = scalars.firstIndex(of: ":") else {
+            guard !trimmed.isEmpty, scalars.first != "#", let colon = scalars.firstIndex(of: ":") else {
                 lines.append(.verbatim(String(line)))
                 continue
             }
@@ -61,6 +65,15 @@ public struct HtpasswdFile: Sendable, Equatable {
             entries.append(Entry(user: user, hash: hash))
             lines.append(.entry(user: user))
         }
+    }
+
+    /// `text` without the scalars at either end that have Unicode's White_Space property.
+    static func trimmingWhiteSpace(_ text: Substring) -> String {
+        let scalars = text.unicodeScalars
+        guard let start = scalars.firstIndex(where: { !$0.properties.isWhitespace }),
+              let last = scalars.lastIndex(where: { !$0.properties.isWhitespace })
+        else { return "" }
+        return String(scalars[start...last])
     }
 
     /// Users whose hash is of no kind Pier reads, and so can never log in.

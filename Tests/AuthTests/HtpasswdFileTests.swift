@@ -15,6 +15,17 @@ import Testing
         #expect(throws: (any Error).self) { try HtpasswdCommandLine(parsing: ["-nb", "a\u{0600}:b", "pw"]) }
     }
 
+    /// Trimmed as distribution trims (Go's `strings.TrimSpace`): U+200B is no space there,
+    /// and `htpasswd` accepts a name beginning with it, so the name must read back.
+    @Test func userNameBeginningWithZeroWidthSpaceReadsBack() throws {
+        let command = try HtpasswdCommandLine(parsing: ["-nb", "\u{200B}ali", "pw"])
+        var file = HtpasswdFile()
+        file.set(user: command.user, hash: "$2y$10$x")
+        #expect(HtpasswdFile(parsing: file.text).hash(for: "\u{200B}ali") == "$2y$10$x")
+        // Spaces around an entry, as Go trims them, still do not count.
+        #expect(HtpasswdFile(parsing: "\u{3000} bob:$2y$10$y \t\n").hash(for: "bob") == "$2y$10$y")
+    }
+
     @Test func allThreeBcryptPrefixesVerify() {
         let hash = HtpasswdFile.hashPassword("s3cret", cost: 4)
         #expect(hash.hasPrefix("$2y$04$"))
