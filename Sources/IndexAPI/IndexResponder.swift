@@ -180,8 +180,8 @@ public struct IndexResponder: Sendable {
         case "/v1/_ping":
             route = "v1_ping"
             var response = try json(true)
-            response.headers[HTTPField.Name("X-Docker-Registry-Version")!] = "0.6.0"
-            response.headers[HTTPField.Name("X-Docker-Registry-Standalone")!] = "true"
+            response.headers[.xDockerRegistryVersion] = "0.6.0"
+            response.headers[.xDockerRegistryStandalone] = "true"
             return response
         case "/api/v1/openapi.json":
             route = "api_openapi"

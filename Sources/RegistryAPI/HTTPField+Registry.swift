@@ -28,8 +28,13 @@ extension HTTPField.Name {
     public static let xForwardedFor = registryField("X-Forwarded-For")
     /// RFC 7239's form of the same, read when `X-Forwarded-For` is absent.
     public static let forwarded = registryField("Forwarded")
+    /// nginx's client address (`proxy_set_header X-Real-IP`), read when neither is sent.
+    public static let xRealIP = registryField("X-Real-Ip")
 
-    private static func registryField(_ name: String) -> HTTPField.Name {
+    /// A name written in the source: one that is not a valid token is a programming error,
+    /// found the first time the constant is read, so the modules' constants use this
+    /// rather than `HTTPField.Name(_:)`'s optional.
+    package static func registryField(_ name: String) -> HTTPField.Name {
         guard let field = HTTPField.Name(name) else { preconditionFailure("invalid header name \(name)") }
         return field
     }

@@ -9,7 +9,7 @@ extension RegistryResponder {
         var manifest = request.method == .get
             ? try await registry.pullManifest(name, reference, origin: origin(request, context))
             : try await registry.getManifest(name, reference)
-        if case .tag = reference, let platform = try await Self.defaultPlatformManifest(of: manifest, accepting: request.headers[values: .accept]) {
+        if case .tag = reference, let platform = try Self.defaultPlatformManifest(of: manifest, accepting: request.headers[values: .accept]) {
             manifest = try await registry.getManifest(name, .digest(platform))
         }
         var headers: HTTPFields = [
@@ -30,7 +30,7 @@ extension RegistryResponder {
     /// for clients from before lists (and for scripts that read `.config.digest` with that
     /// one `Accept`); nil to answer with the list. A list without that platform is 404
     /// `MANIFEST_UNKNOWN`, as there. OCI indexes are always answered as they are.
-    static func defaultPlatformManifest(of manifest: StoredManifest, accepting accept: [String]) async throws -> Digest? {
+    static func defaultPlatformManifest(of manifest: StoredManifest, accepting accept: [String]) throws -> Digest? {
         guard manifest.mediaType == MediaType.dockerManifestList, !accept.isEmpty else { return nil }
         let types = Set(accept.flatMap { $0.split(separator: ",") }.map { MediaType.essence($0).lowercased() })
         guard types.contains(MediaType.dockerManifest), !types.contains(MediaType.dockerManifestList),

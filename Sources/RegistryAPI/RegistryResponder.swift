@@ -108,7 +108,7 @@ public struct RegistryResponder: HTTPResponder {
         if let forwarded = address(request.headers[.xForwardedFor]?.split(separator: ",", omittingEmptySubsequences: false).first) {
             return forwarded
         }
-        if let real = address(request.headers[HTTPField.Name("X-Real-Ip")!].map { Substring($0) }) { return real }
+        if let real = address(request.headers[.xRealIP].map { Substring($0) }) { return real }
         guard let peer = context.channel.remoteAddress else { return "" }
         guard var ip = peer.ipAddress, let port = peer.port else { return peer.pathname ?? "" }
         // An IPv4 client of a dual-stack listener (`:5000`) is named as IPv4, as Go names it.

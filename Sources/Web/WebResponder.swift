@@ -166,10 +166,10 @@ public struct WebResponder: Sendable {
     static let securityHeaders: HTTPFields = [
         .contentType: "text/html; charset=utf-8",
         .cacheControl: "private, no-cache",
-        HTTPField.Name("Content-Security-Policy")!: "default-src 'none'; style-src 'self'; script-src 'self'; img-src 'self' data:; form-action 'self'; base-uri 'none'; frame-ancestors 'none'",
-        HTTPField.Name("X-Content-Type-Options")!: "nosniff",
-        HTTPField.Name("Referrer-Policy")!: "same-origin",
-        HTTPField.Name("X-Frame-Options")!: "DENY",
+        .contentSecurityPolicy: "default-src 'none'; style-src 'self'; script-src 'self'; img-src 'self' data:; form-action 'self'; base-uri 'none'; frame-ancestors 'none'",
+        .xContentTypeOptions: "nosniff",
+        .referrerPolicy: "same-origin",
+        .xFrameOptions: "DENY",
     ]
 
     func page(_ status: HTTPResponse.Status, _ model: WebView.NotFound) -> Response {
@@ -194,7 +194,7 @@ public struct WebResponder: Sendable {
             .contentType: asset.contentType,
             .cacheControl: "public, max-age=31536000, immutable",
             .eTag: etag,
-            HTTPField.Name("X-Content-Type-Options")!: "nosniff",
+            .xContentTypeOptions: "nosniff",
         ]
         if request.ifNoneMatchNames(entityTag: WebAssets.version) {
             return Response(status: .notModified, headers: headers)
