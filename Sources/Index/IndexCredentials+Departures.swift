@@ -1,4 +1,6 @@
 import Auth
+import Foundation
+import OCI
 
 /// A user who leaves the htpasswd file leaves nothing behind: their personal access tokens,
 /// web sessions, collaborations and team places are forgotten, so a new user given the name
@@ -15,7 +17,8 @@ import Auth
 ///   of that must not cost anyone their collaborations.
 /// - When more than half the names (and more than two) leave at once (a wrong volume
 ///   mounted, a file emptied by mistake), they are forgotten only after an hour without
-///   them, and not at all if they come back meanwhile; the log says so.
+///   them, and not at all if they come back meanwhile with the password hash they left
+///   with (back with another, they are someone else given the name); the log says so.
 /// - A file this start created (the path held none) compares with nothing.
 /// Names that were never in the file (a collaborator named before their account exists)
 /// are left alone.
@@ -68,33 +71,39 @@ extension IndexCredentials {
         try? await Task.sleep(for: Self.departureSettle)
         guard let second = try? HtpasswdFile.read(from: path) else { return }
         let present = Set(first.users).union(second.users)
+        // Each present name's hash now (the later read's), as a fingerprint.
+        var prints = [String: String]()
+        for entry in first.entries + second.entries { prints[entry.user] = Self.fingerprint(entry.hash) }
         let usersKey = "htpasswd_users:" + path
+        let printsKey = "htpasswd_prints:" + path
         let pendingKey = "htpasswd_departing:" + path
         let now = IndexClock.now()
         do {
             let fresh = departures.withLock { $0.created == path }
             var before = departures.withLock { $0.seen }
+            var recorded = [String: String]()
             if !fresh, let text = try await index.state(usersKey) {
                 before.formUnion(text.split(separator: "\n").map(String.init))
+                recorded = (try? await index.state(printsKey)).flatMap { $0 }.flatMap { try? JSONDecoder().decode([String: String].self, from: Data($0.utf8)) } ?? [:]
             }
-            // Names leaving: since when, and from when they count as gone.
-            var pending = [String: (since: Int64, until: Int64)]()
-            for line in (try await index.state(pendingKey) ?? "").split(separator: "\n") {
-                let parts = line.split(separator: "\t")
-                if parts.count == 3, let since = Int64(parts[1]), let until = Int64(parts[2]) { pending[String(parts[0])] = (since, until) }
-            }
+            // Names leaving: since when, from when they count as gone, and the hash they left with.
+            var pending = Self.pendingDepartures(try await index.state(pendingKey) ?? "")
             // A name the index made itself is the index's user, not the file's.
             let gone = try await before.subtracting(present).subtracting(pending.keys).asyncFilter { try await index.user($0) == nil }
             // Most of the file gone at once is likelier a wrong file than a decision: it is
             // believed after an hour, and not if the names come back before.
             let massive = gone.count > max(2, before.count / 2)
-            for name in gone { pending[name] = (now, massive ? now + Self.massDepartureDelay : now) }
+            for name in gone {
+                pending[name] = PendingDeparture(since: now, until: massive ? now + Self.massDepartureDelay : now, print: recorded[name])
+            }
             var departed = [String]()
             for (name, entry) in pending {
                 if present.contains(name) {
-                    // Back before its hour: the same users, whose file was wrong a while.
-                    // Back after it: a new user of the name, who inherits nothing.
-                    if entry.until > entry.since && now >= entry.until { departed.append(name) }
+                    // Back before its hour with the hash it left with: the same user, whose
+                    // file was wrong a while. Back with another hash, or after the hour: a
+                    // new user of the name, who inherits nothing.
+                    let someoneElse = entry.print != nil && entry.print != prints[name]
+                    if someoneElse || (entry.until > entry.since && now >= entry.until) { departed.append(name) }
                     pending[name] = nil
                 } else if now >= entry.until {
                     departed.append(name)
@@ -103,9 +112,10 @@ extension IndexCredentials {
             }
             // The index may have made one of them a user of its own meanwhile.
             departed = try await departed.asyncFilter { try await index.user($0) == nil }
-            let pendingText = pending.sorted { $0.key < $1.key }.map { "\($0.key)\t\($0.value.since)\t\($0.value.until)" }.joined(separator: "\n")
+            let pendingText = (try? JSONEncoder().encode(pending)).map { String(decoding: $0, as: UTF8.self) } ?? ""
+            let printsText = (try? JSONEncoder().encode(prints)).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
             try await index.forgetAccounts(departed.sorted(), recording: [
-                (pendingKey, pendingText), (usersKey, present.sorted().joined(separator: "\n")),
+                (pendingKey, pendingText), (usersKey, present.sorted().joined(separator: "\n")), (printsKey, printsText),
             ])
             departures.withLock { state in
                 state.seen.subtract(departed)
@@ -126,6 +136,38 @@ extension IndexCredentials {
         } catch {
             index.logger.warning("departed htpasswd users could not be swept; tried again at the next change", metadata: ["error": "\(error)"])
         }
+    }
+}
+
+/// A name that left the file and is not forgotten yet (a mass departure's hour).
+struct PendingDeparture: Codable, Sendable, Equatable {
+    /// When the name was first seen gone, in the index clock's milliseconds.
+    var since: Int64
+    /// From when it counts as gone.
+    var until: Int64
+    /// The fingerprint of the hash it left with, when known: the name back with another
+    /// hash is someone else.
+    var print: String?
+}
+
+extension IndexCredentials {
+    /// A short fingerprint of a password hash: enough to tell one hash from another, and
+    /// no hash is kept in the index.
+    static func fingerprint(_ hash: String) -> String {
+        String(Digest.of(Array(hash.utf8)).encoded.prefix(16))
+    }
+
+    /// The pending departures as stored: JSON, or the older `name\tsince\tuntil` lines.
+    static func pendingDepartures(_ text: String) -> [String: PendingDeparture] {
+        if let decoded = try? JSONDecoder().decode([String: PendingDeparture].self, from: Data(text.utf8)) { return decoded }
+        var pending = [String: PendingDeparture]()
+        for line in text.split(separator: "\n") {
+            let parts = line.split(separator: "\t")
+            if parts.count == 3, let since = Int64(parts[1]), let until = Int64(parts[2]) {
+                pending[String(parts[0])] = PendingDeparture(since: since, until: until, print: nil)
+            }
+        }
+        return pending
     }
 }
 

@@ -76,11 +76,21 @@ extension RepositoryIndex {
         try await grantsChanged()
     }
 
-    /// Removes team `name`; false when there was none.
+    /// Removes team `name`; false when there was none. Members it was the last team of in
+    /// the organisation leave it (``removeMember(_:_:_:)`` says what that ends).
     public func deleteTeam(_ organization: String, _ name: String) async throws -> Bool {
-        let rows = try await database.query("DELETE FROM teams WHERE organization = $1 AND name = $2 RETURNING name", [.text(organization), .text(name)])
+        let deleted = try await database.transaction { database in
+            let members = try await database.query(
+                "SELECT username FROM team_members WHERE organization = $1 AND team = $2", [.text(organization), .text(name)]
+            ).compactMap { $0["username"].text }
+            let rows = try await database.query(
+                "DELETE FROM teams WHERE organization = $1 AND name = $2 RETURNING name", [.text(organization), .text(name)]
+            )
+            for member in members { try await Self.dropCollaborationsIfGone(member, from: organization, in: database) }
+            return !rows.isEmpty
+        }
         try await grantsChanged()
-        return !rows.isEmpty
+        return deleted
     }
 
     /// Adds `user` to a team.
@@ -93,13 +103,35 @@ extension RepositoryIndex {
     }
 
     /// Takes `user` out of a team; false when they were not in it.
+    ///
+    /// Out of the organisation's last team, they leave it, and their collaborations on its
+    /// repositories go with them: a team admin can make anyone (themselves included) a
+    /// collaborator, and leaving must end every access the organisation gave, as it does
+    /// on GitHub. Someone meant to stay on a repository is added again afterwards.
     public func removeMember(_ organization: String, _ team: String, _ user: String) async throws -> Bool {
-        let rows = try await database.query(
-            "DELETE FROM team_members WHERE organization = $1 AND team = $2 AND username = $3 RETURNING username",
-            [.text(organization), .text(team), .text(user)]
-        )
+        let removed = try await database.transaction { database in
+            let rows = try await database.query(
+                "DELETE FROM team_members WHERE organization = $1 AND team = $2 AND username = $3 RETURNING username",
+                [.text(organization), .text(team), .text(user)]
+            )
+            try await Self.dropCollaborationsIfGone(user, from: organization, in: database)
+            return !rows.isEmpty
+        }
         try await grantsChanged()
-        return !rows.isEmpty
+        return removed
+    }
+
+    /// Deletes `user`'s collaborations on `organization`'s repositories when they are in
+    /// none of its teams any more.
+    static func dropCollaborationsIfGone(_ user: String, from organization: String, in database: any IndexDatabase) async throws {
+        let prefix = organization + "/"
+        try await database.execute(
+            """
+            DELETE FROM collaborators WHERE username = $1 AND substr(repository, 1, CAST($3 AS INTEGER)) = $2
+            AND NOT EXISTS (SELECT 1 FROM team_members WHERE organization = $4 AND username = $1)
+            """,
+            [.text(user), .text(prefix), .integer(Int64(prefix.utf8.count)), .text(organization)]
+        )
     }
 
     /// The organisations `user` is in, by name.

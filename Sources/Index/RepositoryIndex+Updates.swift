@@ -62,6 +62,13 @@ extension RepositoryIndex {
         }
     }
 
+    /// What a repository the index creates is stored as: the configured default, written
+    /// down, so a later change of the default changes no existing repository; nothing
+    /// without namespaces.
+    var newRepositoryVisibility: IndexValue {
+        grants.map { .text($0.defaultVisibility.rawValue) } ?? .null
+    }
+
     /// Records a manifest pushed to `repository`, creating the repository on its first push
     /// and taking its description from the image's annotation while it has none.
     /// - Parameter refresh: false when the caller rewrites the search document itself,
@@ -70,13 +77,14 @@ extension RepositoryIndex {
         _ repository: String, digest: String, mediaType: String, tag: String?, facts: ManifestFacts, pusher: String, at now: Int64,
         refresh: Bool = true
     ) async throws {
+        let visibility = newRepositoryVisibility
         try await database.transaction { database in
             try await database.execute(
                 """
-                INSERT INTO repositories (name, created_at, pushed_at) VALUES ($1, $2, $2)
+                INSERT INTO repositories (name, created_at, pushed_at, visibility) VALUES ($1, $2, $2, $3)
                 ON CONFLICT (name) DO UPDATE SET pushed_at = excluded.pushed_at
                 """,
-                [.text(repository), .integer(now)]
+                [.text(repository), .integer(now), visibility]
             )
             if let description = facts.description, !description.isEmpty {
                 try await database.execute(
@@ -227,8 +235,8 @@ extension RepositoryIndex {
         )
         let now = IndexClock.now()
         try await database.execute(
-            "INSERT INTO repositories (name, created_at, pushed_at) VALUES ($1, $2, $2) ON CONFLICT (name) DO NOTHING",
-            [.text(name), .integer(now)]
+            "INSERT INTO repositories (name, created_at, pushed_at, visibility) VALUES ($1, $2, $2, $3) ON CONFLICT (name) DO NOTHING",
+            [.text(name), .integer(now), newRepositoryVisibility]
         )
         if let grants, grants.entry(name) == nil {
             grants.noteRepository(name)

@@ -67,16 +67,13 @@ extension RepositoryIndex {
         return !rows.isEmpty
     }
 
-    /// Removes user `name` with their tokens, collaborations and team places (a new user of
-    /// the same name inherits none of them); false when there is no such user.
+    /// Removes user `name` with everything their name holds (``eraseAccount(_:in:)``), so a
+    /// new user of the same name inherits none of it; false when there is no such user.
     public func deleteUser(_ name: String) async throws -> Bool {
         let deleted = try await database.transaction { database in
             let rows = try await database.query("DELETE FROM users WHERE name = $1 RETURNING name", [.text(name)])
             guard !rows.isEmpty else { return false }
-            try await database.execute("DELETE FROM access_tokens WHERE username = $1", [.text(name)])
-            try await database.execute("DELETE FROM web_sessions WHERE username = $1", [.text(name)])
-            try await database.execute("DELETE FROM collaborators WHERE username = $1", [.text(name)])
-            try await database.execute("DELETE FROM team_members WHERE username = $1", [.text(name)])
+            try await Self.eraseAccount(name, in: database)
             return true
         }
         try await accountsChanged()
@@ -87,18 +84,13 @@ extension RepositoryIndex {
         return deleted
     }
 
-    /// Forgets everything `names` held as accounts: tokens, sessions, collaborations, team
-    /// places. For users who left the htpasswd file; the index's own users go through
-    /// ``deleteUser(_:)``.
+    /// Forgets everything `names` held as accounts (``eraseAccount(_:in:)``). For users who
+    /// left the htpasswd file; the index's own users go through ``deleteUser(_:)``.
     /// - Parameter recording: `index_state` values written in the same transaction (what the
     ///   sweep that decided it remembers), so either all of it holds or none.
     public func forgetAccounts(_ names: [String], recording: [(key: String, value: String)] = []) async throws {
         try await database.transaction { database in
-            for name in names {
-                for table in ["access_tokens", "web_sessions", "collaborators", "team_members"] {
-                    try await database.execute("DELETE FROM \(table) WHERE username = $1", [.text(name)])
-                }
-            }
+            for name in names { try await Self.eraseAccount(name, in: database) }
             for (key, value) in recording {
                 try await database.execute(
                     "INSERT INTO index_state (key, value) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
@@ -111,6 +103,21 @@ extension RepositoryIndex {
             try await loadGrants()
             try await bumpGrantsVersion()
         }
+    }
+
+    /// Deletes what the name `name` holds: tokens, sessions, collaborations, team places,
+    /// and what it wrote and marked: comments (which a later user of the name could
+    /// otherwise edit as their own) and stars (which would show as theirs), counts kept.
+    static func eraseAccount(_ name: String, in database: any IndexDatabase) async throws {
+        for table in ["access_tokens", "web_sessions", "collaborators", "team_members", "comments"] {
+            let column = table == "comments" ? "author" : "username"
+            try await database.execute("DELETE FROM \(table) WHERE \(column) = $1", [.text(name)])
+        }
+        try await database.execute(
+            "UPDATE repositories SET star_count = star_count - 1 WHERE name IN (SELECT repository FROM stars WHERE username = $1)",
+            [.text(name)]
+        )
+        try await database.execute("DELETE FROM stars WHERE username = $1", [.text(name)])
     }
 
     /// Reads the active users' hashes into ``accounts``. Loads run one at a time, so an

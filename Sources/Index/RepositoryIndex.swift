@@ -36,6 +36,14 @@ public final class RepositoryIndex: Sendable {
         self.logger = logger
         self.grants = grants
         try await IndexMigrations.migrate(database)
+        if let grants {
+            // `index.defaultvisibility` is what a *new* repository is, as Docker Hub's
+            // default privacy: repositories made before it was written down per repository
+            // keep what they are now, so changing the setting later publishes nothing.
+            try await database.execute(
+                "UPDATE repositories SET visibility = $1 WHERE visibility IS NULL", [.text(grants.defaultVisibility.rawValue)]
+            )
+        }
         try await loadGrants()
         try await loadAccounts()
     }

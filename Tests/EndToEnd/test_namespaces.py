@@ -352,3 +352,66 @@ def test_an_organisation_cannot_take_a_namespace_in_use_or_a_bad_name(world, nam
     srv, _ = world
     r = api(srv, "/api/v1/orgs", auth=CALLERS["root"], method="POST", json={"name": name})
     assert r.status_code == 400 and error_codes(r) == ["REQUEST_INVALID"], r.text
+
+
+def test_leaving_an_organisation_ends_the_collaborations_on_its_repositories(namespaced):
+    """A team admin may make anyone a collaborator, themselves included: leaving the
+    organisation's last team (removed, or the team deleted) must end every access the
+    organisation gave, so no self-granted role outlives the membership."""
+    srv = namespaced
+    root, alice, bob, carol = CALLERS["root"], CALLERS["alice"], CALLERS["bob"], CALLERS["carol"]
+    assert api(srv, "/api/v1/orgs", auth=root, method="POST", json={"name": "acme"}).status_code == 201
+    for team in ("ops", "qa"):
+        assert api(srv, "/api/v1/orgs/acme/teams", auth=root, method="POST", json={"name": team, "permission": "admin"}).status_code == 201
+    for team, member in (("ops", "carol"), ("ops", "bob"), ("qa", "bob")):
+        assert api(srv, f"/api/v1/orgs/acme/teams/{team}/members/{member}", auth=root, method="PUT").status_code == 204
+    assert try_push(Registry(srv.url, auth=carol), "acme/secret", "v1", images.image(1)) == 201
+    assert try_push(Registry(srv.url, auth=alice), "alice/own", "v1", images.image(2)) == 201
+    assert eventually(lambda: api(srv, "/api/v1/repositories/alice/own", auth=alice).status_code == 200)
+    assert eventually(lambda: api(srv, "/api/v1/repositories/acme/secret", auth=carol).status_code == 200)
+    for who in ("carol", "bob"):
+        r = api(srv, f"/api/v1/repositories/acme/secret/collaborators/{who}", auth=carol, method="PUT", json={"role": "admin"})
+        assert r.status_code == 200, r.text
+    # A collaboration outside the organisation is not the organisation's to end.
+    assert api(srv, "/api/v1/repositories/alice/own/collaborators/carol", auth=alice, method="PUT", json={"role": "read"}).status_code == 200
+
+    def collaborators(repo, auth):
+        return {c["user"] for c in api(srv, f"/api/v1/repositories/{repo}/collaborators", auth=auth).json()["results"]}
+
+    assert api(srv, "/api/v1/orgs/acme/teams/ops/members/carol", auth=root, method="DELETE").status_code == 204
+    assert collaborators("acme/secret", root) == {"bob"}
+    assert Registry(srv.url, auth=carol).get_manifest("acme/secret", "v1").status_code in (401, 403, 404)
+    assert try_push(Registry(srv.url, auth=carol), "acme/secret", "v2", images.image(3)) in (401, 403, 404)
+    assert collaborators("alice/own", alice) == {"carol"}
+    # bob is still in qa when ops goes: still in the organisation, his role stays ...
+    assert api(srv, "/api/v1/orgs/acme/teams/ops", auth=root, method="DELETE").status_code == 204
+    assert collaborators("acme/secret", root) == {"bob"}
+    # ... and goes with his last team.
+    assert api(srv, "/api/v1/orgs/acme/teams/qa", auth=root, method="DELETE").status_code == 204
+    assert collaborators("acme/secret", root) == set()
+    assert Registry(srv.url, auth=bob).get_manifest("acme/secret", "v1").status_code in (401, 403, 404)
+
+
+def test_changing_the_default_visibility_publishes_no_existing_repository(make_server, htpasswd, tmp_path):
+    """`index.defaultvisibility` is what a new repository is, as Docker Hub's default
+    privacy: a registry that turns it to public later does not publish what was private."""
+    path = htpasswd(USERS)
+
+    def config(default):
+        return {
+            "auth": {"htpasswd": {"realm": "pier", "path": str(path)}},
+            "index": {"namespaces": True, "defaultvisibility": default},
+        }
+
+    srv = make_server("pier", config=config("private"), root=tmp_path / "data")
+    alice = Registry(srv.url, auth=CALLERS["alice"])
+    assert alice.push("alice/payroll", "v1", images.image(1)).status_code == 201
+    assert eventually(lambda: api(srv, "/api/v1/repositories/alice/payroll", auth=CALLERS["alice"]).status_code == 200)
+    srv.stop()
+    srv = make_server("pier", config=config("public"), root=tmp_path / "data")
+    assert Registry(srv.url).get_manifest("alice/payroll", "v1").status_code in (401, 404)
+    assert api(srv, "/api/v1/repositories/alice/payroll", auth=CALLERS["alice"]).json()["visibility"] == "private"
+    assert "alice/payroll" not in api(srv, "/api/v1/search?q=payroll").text
+    # A repository made now is public, as the setting says.
+    assert Registry(srv.url, auth=CALLERS["alice"]).push("alice/site", "v1", images.image(2)).status_code == 201
+    assert eventually(lambda: Registry(srv.url).get_manifest("alice/site", "v1").status_code == 200)

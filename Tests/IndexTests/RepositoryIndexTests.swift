@@ -200,6 +200,31 @@ import Testing
         #expect(try await index.repository("team/app")?.starCount == 1)
     }
 
+    /// A repository from before visibilities were written down (NULL: the default then)
+    /// keeps what it was when the index opens, so a later change of the default publishes
+    /// nothing; a repository made from now on is written with the default.
+    @Test func repositoriesKeepTheVisibilityTheyHadWhenTheDefaultChanges() async throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("pier-index-\(UUID().uuidString).db").path
+        let logger = Logger(label: "test")
+        let first = try await openIndex(path)
+        try await first.database.execute("INSERT INTO repositories (name, created_at, pushed_at) VALUES ('alice/old', 0, 0)")
+        await first.database.close()
+        let privately = try await RepositoryIndex(
+            database: try await SQLiteIndexDatabase.open(path: path, logger: logger), grants: NamespaceGrants(defaultVisibility: .private), logger: logger
+        )
+        try await pushImage(repo, "v1")
+        try await applyAll(privately)
+        await privately.database.close()
+        let grants = NamespaceGrants(defaultVisibility: .public)
+        let publicly = try await RepositoryIndex(database: try await SQLiteIndexDatabase.open(path: path, logger: logger), grants: grants, logger: logger)
+        #expect(grants.visibility(of: "alice/old") == .private)
+        #expect(grants.visibility(of: repo.value) == .private)
+        try await pushImage(RepositoryName("alice/new")!, "v1")
+        try await applyAll(publicly)
+        #expect(grants.visibility(of: "alice/new") == .public)
+        await publicly.database.close()
+    }
+
     @Test func migrationsRunOnceAndANewerSchemaIsRefused() async throws {
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("pier-index-\(UUID().uuidString).db").path
         let first = try await openIndex(path)
