@@ -338,3 +338,27 @@ def test_a_file_that_loses_most_of_its_users_at_once_costs_them_nothing_when_it_
     time.sleep(5)  # another sweep of the file put right
     assert collaborators() == set(crew) - {"user3"}
     assert Registry(srv.url, auth=("user0", token)).get("/v2/").status_code == 200
+
+
+def test_a_deleted_users_comments_and_stars_go_with_the_name(srv):
+    """A later user of the name must not be able to edit the old one's comments as their
+    own, nor show their stars."""
+    alice = Registry(srv.url, auth=ALICE)
+    assert try_push(alice, "alice/app", "v1", images.image(1)) == 201
+    assert eventually(lambda: api(srv, "/api/v1/repositories/alice/app", auth=ALICE).status_code == 200)
+    assert api(srv, "/api/v1/repositories/alice/app", auth=ALICE, method="PATCH", json={"visibility": "public"}).status_code == 200
+    make_carol(srv)
+    assert api(srv, "/api/v1/repositories/alice/app/star", auth=CAROL, method="PUT").status_code == 204
+    r = api(srv, "/api/v1/repositories/alice/app/comments", auth=CAROL, method="POST", json={"body": "works for me"})
+    assert r.status_code == 201, r.text
+    comment = r.json()["id"]
+    assert api(srv, "/api/v1/repositories/alice/app", auth=ALICE).json()["star_count"] == 1
+    assert api(srv, "/api/v1/users/carol", auth=ROOT, method="DELETE").status_code == 204
+    heir = ("carol", "another-carol-pw")
+    assert api(srv, "/api/v1/users", auth=ROOT, method="POST", json={"name": "carol", "password": heir[1]}).status_code == 201
+    r = api(srv, f"/api/v1/repositories/alice/app/comments/{comment}", auth=heir, method="PATCH", json={"body": "mine now"})
+    assert r.status_code == 404, r.text
+    assert api(srv, "/api/v1/repositories/alice/app/comments", auth=ALICE).json()["results"] == []
+    assert api(srv, "/api/v1/users/carol/starred").json()["results"] == []
+    body = api(srv, "/api/v1/repositories/alice/app", auth=heir).json()
+    assert body["star_count"] == 0 and body.get("starred") is not True
