@@ -314,7 +314,7 @@ public struct Bootstrap: Sendable {
         }
         return HtpasswdStore(path: path, onReload: { [logger, credentials] file in
             // A user gone from the file leaves nothing an heir of the name could use.
-            credentials?.htpasswdRead(at: path, users: file.users)
+            credentials?.htpasswdRead(at: path, entries: file.entries)
             for user in file.unusable {
                 logger.warning("htpasswd user has a hash of no kind pier reads (bcrypt, $apr1$, {SHA}) and cannot log in", metadata: ["path": "\(path)", "user": "\(user)"])
             }

@@ -29,12 +29,15 @@ extension IndexCredentials {
     static let massDepartureDelay: Int64 = 3_600_000
 
     /// Told of each read of the htpasswd file at `path` (``HtpasswdStore``'s reloads) and
-    /// the `users` it held: compares the file with the names seen before once it has
+    /// the `entries` it held: compares the file with the names seen before once it has
     /// settled. One sweep at a time; a read during one brings another after it.
-    public func htpasswdRead(at path: String, users: [String]) {
+    public func htpasswdRead(at path: String, entries: [HtpasswdFile.Entry]) {
         let start = departures.withLock { state -> Bool in
             state.path = path
-            state.seen.formUnion(users)
+            for entry in entries {
+                state.seen.insert(entry.user)
+                state.prints[entry.user] = Self.fingerprint(entry.hash)
+            }
             state.dirty = true
             guard !state.sweeping else { return false }
             state.sweeping = true
@@ -86,6 +89,7 @@ extension IndexCredentials {
                 before.formUnion(text.split(separator: "\n").map(String.init))
                 recorded = (try? await index.state(printsKey)).flatMap { $0 }.flatMap { try? JSONDecoder().decode([String: String].self, from: Data($0.utf8)) } ?? [:]
             }
+            recorded.merge(departures.withLock { $0.prints }) { _, read in read }
             // Names leaving: since when, from when they count as gone, and the hash they left with.
             var pending = Self.pendingDepartures(try await index.state(pendingKey) ?? "")
             // A name the index made itself is the index's user, not the file's.
@@ -119,6 +123,7 @@ extension IndexCredentials {
             ])
             departures.withLock { state in
                 state.seen.subtract(departed)
+                for name in departed { state.prints[name] = nil }
                 if state.created == path { state.created = nil }
             }
             if !departed.isEmpty {

@@ -6,7 +6,7 @@ import Synchronization
 /// it is. Until then (or without a database) tokens are refused as unavailable.
 public final class IndexCredentials: CredentialDirectory {
     let index = Mutex<RepositoryIndex?>(nil)
-    /// The htpasswd file whose departures are swept (``htpasswdRead(at:users:)``).
+    /// The htpasswd file whose departures are swept (``htpasswdRead(at:entries:)``).
     let departures = Mutex(Departures())
 
     /// What the departure sweep keeps between reads of the file.
@@ -17,6 +17,10 @@ public final class IndexCredentials: CredentialDirectory {
         var dirty = false
         /// Every name a read of the file held, until the name is forgotten.
         var seen = Set<String>()
+        /// The fingerprint of each seen name's hash at its latest read, so a name that
+        /// leaves and comes back is compared with the hash it left with even before any
+        /// sweep wrote that down.
+        var prints = [String: String]()
         /// The path this start created, whose first sweep compares with nothing.
         var created: String?
     }
@@ -29,7 +33,7 @@ public final class IndexCredentials: CredentialDirectory {
     public func attach(_ index: RepositoryIndex) {
         self.index.withLock { $0 = index }
         // Users who left the file while no instance was running are swept now.
-        if let path = departures.withLock({ $0.path }) { htpasswdRead(at: path, users: []) }
+        if let path = departures.withLock({ $0.path }) { htpasswdRead(at: path, entries: []) }
     }
 
     public func passwordHash(of user: String) -> String? {
