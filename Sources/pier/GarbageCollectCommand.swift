@@ -15,8 +15,10 @@ struct GarbageCollectCommand: AsyncParsableCommand {
             Marks from every tag and manifest (with --delete-untagged, from tags only, through \
             index children and referrers), then removes every blob nothing marked reaches, and \
             upload sessions older than storage.maintenance.uploadpurging.age. Safe while Pier \
-            serves the same storage: blobs written within --grace are kept, and a push that \
-            relies on a blob being removed keeps it. Lists what it removes with the bytes freed.
+            serves the same storage with --grace 10m or more: blobs written within --grace are \
+            kept, and a push that relies on a blob being removed keeps it. The default, none, \
+            is for a stopped or read-only registry, as distribution's. Lists what it removes \
+            with the bytes freed.
             """,
         aliases: ["garbage-collect"]
     )
