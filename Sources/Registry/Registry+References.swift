@@ -40,7 +40,16 @@ extension Registry {
     /// the check an upload of an already stored blob and a mount make before they link it.
     func holdsBlob(_ digest: Digest) async throws -> Bool {
         try await noteReferences([digest])
-        return try await driver.fileInfo(layout.blobData(digest)) != nil
+        let path = layout.blobData(digest)
+        guard let info = try await driver.fileInfo(path) else { return false }
+        // The journal entry protects the reuse for the reference window only; a blob made
+        // young again is kept for the whole grace period, however long the push takes to
+        // send its manifest. Once per half window at most, so a base layer every push
+        // mounts costs no write each time.
+        if Date().timeIntervalSince1970 - info.modified > Double(Self.referenceWindow) / 2000, !options.readOnly {
+            try? await driver.refreshModificationTime(path)
+        }
+        return true
     }
 
     /// How old journal entries get before a writer prunes them: far longer than any

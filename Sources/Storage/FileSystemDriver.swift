@@ -235,6 +235,17 @@ public struct FileSystemDriver: StorageDriver {
         }
     }
 
+    public func refreshModificationTime(_ path: String) async throws {
+        let full = try fullPath(path)
+        try await Self.run {
+            // No times: both become now.
+            guard utimensat(AT_FDCWD, full, nil, 0) == 0 else {
+                if errno == ENOENT { throw StorageError.notFound(path) }
+                throw StorageError.io(path, operation: "utimensat", errno: errno)
+            }
+        }
+    }
+
     public func move(from source: String, to destination: String) async throws {
         let src = try fullPath(source)
         let dst = try fullPath(destination)

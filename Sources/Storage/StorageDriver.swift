@@ -61,6 +61,12 @@ public protocol StorageDriver: Sendable {
     /// Moves a file into place atomically, replacing what was there.
     func move(from source: String, to destination: String) async throws
 
+    /// Makes a file's modification time now, without changing it: a blob a push reuses
+    /// (a mount, an upload of bytes already stored) is young again for the garbage
+    /// collector's grace period, as if it had just been written. Stores where that costs
+    /// a copy (S3) do nothing, and the collector's journal protects the reuse alone.
+    func refreshModificationTime(_ path: String) async throws
+
     /// Streams a file (or a byte range of it) in chunks to `body`, so no blob is ever held
     /// whole in memory.
     func read(
@@ -118,6 +124,8 @@ extension StorageDriver {
     public func shutdown() async {}
 
     public func removeIfEmpty(_ path: String) async throws {}
+
+    public func refreshModificationTime(_ path: String) async throws {}
 
     /// Every file below `path`.
     public func listFiles(under path: String) async throws -> [StoredFile] {

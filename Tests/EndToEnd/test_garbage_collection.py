@@ -4,7 +4,9 @@ indexes and referrers (pier-only)."""
 
 from __future__ import annotations
 
+import os
 import random
+import shutil
 import re
 import subprocess
 import threading
@@ -408,3 +410,31 @@ def test_a_stop_in_the_middle_of_a_sweep_finishes_the_batch_and_a_kill_is_put_ri
             assert quarantined(pier.root) == [], "a killed collection's batch stayed aside after a start"
         for blob in kept.all_blobs():
             assert reg.get_blob("gc/stop", blob.digest).status_code == 200
+
+
+def test_a_blob_a_push_reuses_is_kept_for_the_whole_grace_period_not_only_the_journals_window(make_server, tmp_path):
+    """A push that mounts an old unreferenced layer, or uploads bytes already stored, keeps
+    the stored copy: that copy is young again, so a collection with a grace period keeps
+    it however long the push takes to send its manifest (the journal entry protects it
+    ten minutes only, stood for here by deleting the journal)."""
+    root = tmp_path / "root"
+    pier = make_server("pier", root=root, config={"gc": {"enabled": False}})
+    reg = Registry(pier.url)
+    old = images.image(3)
+    reg.push("gc/old", "v1", old)
+    assert reg.delete(f"/v2/gc/old/manifests/{old.digest}").status_code == 202
+    hours_ago = time.time() - 2 * 3600
+    for path in (root / "docker/registry/v2/blobs").rglob("data"):
+        os.utime(path, (hours_ago, hours_ago))
+    mounted, uploaded, control = old.blobs[0], old.blobs[1], old.blobs[2]
+    r = reg.post("/v2/gc/new/blobs/uploads/", params={"mount": mounted.digest, "from": "gc/old"})
+    assert r.status_code == 201, r.text
+    assert reg.push_blob("gc/new", uploaded.data).status_code == 201
+    shutil.rmtree(root / "_pier/gc/references")
+    removed = eligible_blobs(pier_gc(pier.config_path, "--grace", "1h"))
+    assert control.digest in removed and not {mounted.digest, uploaded.digest} & removed, removed
+    # The rest of the push: its manifest names what it reused.
+    new = images.image([mounted, uploaded])
+    assert reg.push("gc/new", "v1", new).status_code == 201
+    for blob in (mounted, uploaded):
+        assert reg.get_blob("gc/new", blob.digest).status_code == 200
