@@ -114,8 +114,7 @@ extension Registry {
     }
 
     private func link(_ name: RepositoryName, _ digest: Digest, from source: RepositoryName?, origin: RequestOrigin) async throws -> Bool {
-        try await noteReferences([digest])
-        guard let blob = try await driver.fileInfo(layout.blobData(digest)) else { return false }
+        guard let blob = try await reuseBlob(digest) else { return false }
         try await linkWithinQuota(name, digest, size: blob.size) {
             try await writeLink(digest, to: layout.layerLink(name, digest))
         }

@@ -39,17 +39,23 @@ extension Registry {
     /// Whether the store still holds the blob, after recording that the caller relies on it:
     /// the check an upload of an already stored blob and a mount make before they link it.
     func holdsBlob(_ digest: Digest) async throws -> Bool {
+        try await reuseBlob(digest) != nil
+    }
+
+    /// Records that a write relies on the stored bytes of `digest` and makes them young
+    /// again for the collector; what the store says of them, or nil when they are not
+    /// stored. The journal entry protects the reuse for the reference window only; a blob
+    /// made young again is kept for the whole grace period, however long the push takes to
+    /// send its manifest. Once per half window at most, so a base layer every push mounts
+    /// costs no write each time.
+    func reuseBlob(_ digest: Digest) async throws -> StorageEntryInfo? {
         try await noteReferences([digest])
         let path = layout.blobData(digest)
-        guard let info = try await driver.fileInfo(path) else { return false }
-        // The journal entry protects the reuse for the reference window only; a blob made
-        // young again is kept for the whole grace period, however long the push takes to
-        // send its manifest. Once per half window at most, so a base layer every push
-        // mounts costs no write each time.
+        guard let info = try await driver.fileInfo(path) else { return nil }
         if Date().timeIntervalSince1970 - info.modified > Double(Self.referenceWindow) / 2000, !options.readOnly {
             try? await driver.refreshModificationTime(path)
         }
-        return true
+        return info
     }
 
     /// How old journal entries get before a writer prunes them: far longer than any

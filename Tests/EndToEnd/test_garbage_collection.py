@@ -430,7 +430,7 @@ def test_a_blob_a_push_reuses_is_kept_for_the_whole_grace_period_not_only_the_jo
     r = reg.post("/v2/gc/new/blobs/uploads/", params={"mount": mounted.digest, "from": "gc/old"})
     assert r.status_code == 201, r.text
     assert reg.push_blob("gc/new", uploaded.data).status_code == 201
-    shutil.rmtree(root / "_pier/gc/references")
+    shutil.rmtree(root / "docker/registry/v2/_pier/gc/references")
     removed = eligible_blobs(pier_gc(pier.config_path, "--grace", "1h"))
     assert control.digest in removed and not {mounted.digest, uploaded.digest} & removed, removed
     # The rest of the push: its manifest names what it reused.
