@@ -25,34 +25,53 @@ enum WebAssets {
     }()
 
     /// Copy buttons: shown only where a script runs (reading works without one), they copy
-    /// the text of the field they name.
+    /// the text of the field they name. `navigator.clipboard` exists only in a secure
+    /// context (HTTPS, localhost), and registries are often reached over plain HTTP
+    /// (`http://registry.internal:5000`): there the field's text is selected and copied with
+    /// `execCommand`, and when even that is refused, left selected for Ctrl+C.
     static let script = #"""
         "use strict";
-        document.querySelectorAll("button.copy[data-copy]").forEach(function (button) {
-          var field = document.getElementById(button.getAttribute("data-copy"));
-          if (!field || !navigator.clipboard) { return; }
-          button.hidden = false;
-          button.addEventListener("click", function () {
-            navigator.clipboard.writeText(field.value).then(function () {
-              button.textContent = "Copied";
-              setTimeout(function () { button.textContent = "Copy"; }, 1500);
+        (function () {
+          function say(button, text, ms) {
+            button.textContent = text;
+            setTimeout(function () { button.textContent = "Copy"; }, ms);
+          }
+          function selectAndCopy(field) {
+            field.focus();
+            field.select();
+            field.setSelectionRange(0, field.value.length);
+            try { return document.execCommand("copy"); } catch (e) { return false; }
+          }
+          function fallback(button, field) {
+            if (selectAndCopy(field)) { say(button, "Copied", 1500); } else { say(button, "Selected: press Ctrl+C", 4000); }
+          }
+          document.querySelectorAll("button.copy[data-copy]").forEach(function (button) {
+            var field = document.getElementById(button.getAttribute("data-copy"));
+            if (!field) { return; }
+            button.hidden = false;
+            button.addEventListener("click", function () {
+              if (navigator.clipboard && window.isSecureContext) {
+                navigator.clipboard.writeText(field.value).then(function () { say(button, "Copied", 1500); }, function () { fallback(button, field); });
+              } else {
+                fallback(button, field);
+              }
             });
           });
-        });
+        })();
         """#
 
     static let stylesheet = #"""
         :root {
           color-scheme: light dark;
           --bg: #ffffff; --fg: #1b1f24; --muted: #5b6570; --line: #d8dee4; --panel: #f6f8fa;
-          --accent: #0b63c5; --accent-fg: #ffffff; --chip: #e7eef8; --danger: #b71c1c; --danger-text: #c62828;
+          --accent: #0b63c5; --accent-fg: #ffffff; --chip: #e7eef8; --danger: #b71c1c; --danger-text: #c62828; --ok-text: #2e7d32;
           font-family: system-ui, -apple-system, "Segoe UI", Roboto, sans-serif;
           line-height: 1.5;
         }
         @media (prefers-color-scheme: dark) {
           :root {
             --bg: #0f1419; --fg: #e6edf3; --muted: #9aa7b4; --line: #2d3640; --panel: #161c23;
-            --accent: #5aa9ff; --accent-fg: #0f1419; --chip: #1d2a3a; --danger-text: #ff8a80;
+            --accent: #5aa9ff; --accent-fg: #0f1419; --chip: #1d2a3a; --danger-text: #ff8a80; --ok-text: #81c784;
           }
         }
         * { box-sizing: border-box; }
@@ -94,16 +113,17 @@ enum WebAssets {
         .comment { max-width: 48rem; margin-top: 1rem; }
         .login button, .comment button { justify-self: start; }
         textarea { font: inherit; color: inherit; padding: 0.5rem; border: 1px solid var(--line); border-radius: 6px; background: var(--bg); }
-        .error { color: #c62828; font-weight: 600; }
+        .error { color: var(--danger-text); font-weight: 600; }
         .star { margin: 0 0 1rem; }
         .settings { display: grid; gap: 0.5rem; max-width: 48rem; margin-bottom: 1.5rem; }
         .settings button, .settings select { justify-self: start; }
+        .settings select, .filters select { max-width: 100%; }
         .settings.inline { grid-template-columns: auto 1fr; align-items: center; }
         .settings.inline button { grid-column: 2; }
         fieldset { border: 1px solid var(--line); border-radius: 6px; display: flex; flex-wrap: wrap; gap: 0.25rem 1.25rem; }
         select { font: inherit; color: inherit; padding: 0.35rem; border: 1px solid var(--line); border-radius: 6px; background: var(--bg); }
-        .notice { color: #2e7d32; font-weight: 600; }
-        .ok { color: #2e7d32; } .failed { color: #c62828; }
+        .notice { color: var(--ok-text); font-weight: 600; }
+        .ok { color: var(--ok-text); } .failed { color: var(--danger-text); }
         .hook { border: 1px solid var(--line); border-radius: 8px; padding: 0.5rem 1rem; margin-bottom: 1rem; }
         .hook h3 { margin-top: 0.5rem; }
         caption { text-align: left; color: var(--muted); padding: 0.25rem 0; }
@@ -132,10 +152,17 @@ enum WebAssets {
         .history .no-layer code { color: var(--muted); }
         .note { color: var(--muted); }
         .comments { list-style: none; padding: 0; }
-        .comments li { border-top: 1px solid var(--line); padding: 0.5rem 0; }
+        .comments > li { border-top: 1px solid var(--line); padding: 0.5rem 0; }
+        .comments .markdown ul, .comments .markdown ol { list-style: revert; }
         .markdown h1 { font-size: 1.4rem; } .markdown h2 { font-size: 1.2rem; } .markdown h3 { font-size: 1.05rem; }
         .markdown pre { overflow-x: auto; background: var(--panel); padding: 0.75rem; border-radius: 6px; }
         .image { border-top: 2px solid var(--line); margin-top: 2rem; }
+        /* What people wrote and named may be one unbroken word longer than a phone is wide
+           (a description, a repository or tag name, a comment): it wraps anywhere rather
+           than push the page sideways. Grid and flex children need min-width: 0 to shrink
+           below their content at all. */
+        .lead, .card, .overview, .markdown, .comments, .crumbs, .facts dd, .meta, .hero { overflow-wrap: anywhere; }
+        .columns > *, .cards > li, .settings > *, .comment > * { min-width: 0; }
         @media (max-width: 40rem) {
           main { padding: 1rem; }
           .top { padding: 0.75rem 1rem; }

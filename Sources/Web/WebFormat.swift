@@ -1,3 +1,5 @@
+import Index
+
 /// How numbers and times read on a page: sizes in the units `docker images` prints,
 /// times relative to now (with the exact time kept for a `<time>` element's `datetime`).
 enum WebFormat {
@@ -16,8 +18,15 @@ enum WebFormat {
         return text + " " + units[unit]
     }
 
-    /// `3 hours ago`, from milliseconds since 1970.
+    /// How far ahead of this server's clock a time may be and still read "just now": the
+    /// clocks of instances sharing an index, or of a build machine, drift a little.
+    static let futureTolerance: Int64 = 60_000
+
+    /// `3 hours ago`, from milliseconds since 1970. A time further in the future than
+    /// ``futureTolerance`` (a build machine's wrong clock, an image that claims a date to
+    /// come) is shown as its date: "just now" would be a claim the page cannot make.
     static func ago(_ milliseconds: Int64, now: Int64) -> String {
+        if milliseconds - now >= futureTolerance { return date(milliseconds) }
         let seconds = max(0, (now - milliseconds) / 1000)
         func plural(_ n: Int64, _ word: String) -> String { "\(n) \(word)\(n == 1 ? "" : "s") ago" }
         switch seconds {
@@ -28,6 +37,21 @@ enum WebFormat {
         case ..<(86_400 * 365): return plural(seconds / (86_400 * 30), "month")
         default: return plural(seconds / (86_400 * 365), "year")
         }
+    }
+
+    /// `2026-11-01`: the day (UTC) of milliseconds since 1970.
+    static func date(_ milliseconds: Int64) -> String {
+        String(IndexClock.format(milliseconds).prefix { $0 != "T" })
+    }
+
+    /// `text` without control characters (NUL, escape, the C1 range): text echoed from a
+    /// request (`?q=%00`) has no business putting them into a page.
+    static func printable(_ text: String) -> String {
+        var scalars = String.UnicodeScalarView()
+        for scalar in text.unicodeScalars where scalar.properties.generalCategory != .control {
+            scalars.append(scalar)
+        }
+        return String(scalars)
     }
 
     /// `sha256:0123456789ab`: enough of a digest to tell tags apart at a glance.

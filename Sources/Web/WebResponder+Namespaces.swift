@@ -25,13 +25,18 @@ extension WebResponder {
                 }
             }
         }
-        let pageNumber = min(max(query.int("page") ?? 1, 1), Query.maximumPage)
-        let results = try await index.repositories(
-            inNamespace: name, visible: indexAPI.visibility(for: visitor.principal), limit: Self.pageSize, offset: (pageNumber - 1) * Self.pageSize
-        )
+        var pageNumber = min(max(query.int("page") ?? 1, 1), Query.maximumPage)
+        let visible = indexAPI.visibility(for: visitor.principal)
+        var results = try await index.repositories(inNamespace: name, visible: visible, limit: Self.pageSize, offset: (pageNumber - 1) * Self.pageSize)
+        // Past the last page: the last one is shown, as the pager marks it.
+        let last = Self.clampPage(pageNumber, total: results.total, pageSize: Self.pageSize)
+        if last != pageNumber {
+            pageNumber = last
+            results = try await index.repositories(inNamespace: name, visible: visible, limit: Self.pageSize, offset: (pageNumber - 1) * Self.pageSize)
+        }
         var organizations = [WebView.Link]()
         if !organization {
-            let known = logins.map { $0.store.hasUser(name) || $0.directory?.passwordHash(of: name) != nil } ?? false
+            let known = hasAccount(name)
             // A name that is nobody's and holds nothing the visitor may see is not a page.
             guard known || results.total > 0 else { return missing }
             if index.grants != nil {
@@ -55,10 +60,15 @@ extension WebResponder {
         return page(.ok, model, template: "namespace")
     }
 
-    /// The page of a repository's namespace: an organisation's or a user's.
-    func namespaceLink(_ namespace: String) async -> String {
-        let first = String(namespace.split(separator: "/").first ?? "")
-        if index.grants != nil, (try? await index.organization(first)) != nil { return link("/o/" + first) }
-        return link("/u/" + first)
+    /// The page of the owner of a repository (the first component of its name): an
+    /// organisation's or a user's.
+    func ownerLink(_ owner: String) async -> String {
+        if index.grants != nil, (try? await index.organization(owner)) != nil { return link("/o/" + owner) }
+        return link("/u/" + owner)
+    }
+
+    /// Whether someone can sign in as `user` here (the htpasswd file or the index's users).
+    func hasAccount(_ user: String) -> Bool {
+        logins.map { $0.store.hasUser(user) || $0.directory?.passwordHash(of: user) != nil } ?? false
     }
 }

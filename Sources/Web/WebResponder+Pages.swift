@@ -50,14 +50,22 @@ extension WebResponder {
     static let filteredSearchLimit = 1_000
 
     func search(_ query: Query, _ visitor: Visitor) async throws -> Response {
-        let text = String((query["q"] ?? "").prefix(200))
-        let pageNumber = min(max(query.int("page") ?? 1, 1), Query.maximumPage)
+        // What the page echoes (title, heading, search box) is what was asked without its
+        // control characters: a `%00` has no business in the HTML.
+        let text = String(WebFormat.printable(query["q"] ?? "").prefix(200))
+        var pageNumber = min(max(query.int("page") ?? 1, 1), Query.maximumPage)
         let order = Self.searchOrders.first { $0.value == query["sort"] }?.value ?? "best"
-        let namespace = String((query["namespace"] ?? "").trimmingCharacters(in: .whitespaces).prefix(255))
+        let namespace = String(WebFormat.printable(query["namespace"] ?? "").trimmingCharacters(in: .whitespaces).prefix(255))
         let visible = indexAPI.visibility(for: visitor.principal)
-        let results: SearchResults
+        var results: SearchResults
         if order == "best", namespace.isEmpty {
             results = try await index.search(text, visible: visible, limit: Self.pageSize, offset: (pageNumber - 1) * Self.pageSize)
+            // Past the last page: the last one is read and shown, as the pager marks it.
+            let last = Self.clampPage(pageNumber, total: results.total, pageSize: Self.pageSize)
+            if last != pageNumber {
+                pageNumber = last
+                results = try await index.search(text, visible: visible, limit: Self.pageSize, offset: (pageNumber - 1) * Self.pageSize)
+            }
         } else {
             // Filters re-order and narrow the best matches: exact for up to 1,000 of them,
             // the most relevant 1,000 past that.
@@ -69,6 +77,7 @@ extension WebResponder {
             case "updated": hits.sort { ($0.pushedAt ?? 0, $1.name) > ($1.pushedAt ?? 0, $0.name) }
             default: break
             }
+            pageNumber = Self.clampPage(pageNumber, total: hits.count, pageSize: Self.pageSize)
             results = SearchResults(
                 hits: Array(hits.dropFirst((pageNumber - 1) * Self.pageSize).prefix(Self.pageSize)), total: hits.count
             )
@@ -94,23 +103,37 @@ extension WebResponder {
             return page(.notFound, notFound("No repository \(name) here, or it is not yours to see."))
         }
         let order = query["sort"].flatMap(TagSummary.Order.init(rawValue:)) ?? .pushed
-        let pageNumber = min(max(query.int("page") ?? 1, 1), Query.maximumPage)
+        // A page past the last tag page shows the last, as its pager says.
+        let pageNumber = Self.clampPage(
+            min(max(query.int("page") ?? 1, 1), Query.maximumPage), total: Int(summary.tagCount), pageSize: Self.tagPageSize
+        )
         let tags = try await index.tags(name, order: order, limit: Self.tagPageSize, offset: (pageNumber - 1) * Self.tagPageSize)
-        let comments = try await index.comments(name, limit: 100, offset: 0)
+        // Comments are paged too, oldest first, so every one of them is reachable.
+        var commentPage = min(max(query.int("comments_page") ?? 1, 1), Query.maximumPage)
+        var comments = try await index.comments(name, limit: Self.commentPageSize, offset: (commentPage - 1) * Self.commentPageSize)
+        let lastCommentPage = Self.clampPage(commentPage, total: comments.total, pageSize: Self.commentPageSize)
+        if lastCommentPage != commentPage {
+            commentPage = lastCommentPage
+            comments = try await index.comments(name, limit: Self.commentPageSize, offset: (commentPage - 1) * Self.commentPageSize)
+        }
         let now = IndexClock.now()
         let markdown = SafeMarkdown()
-        let namespace = summary.namespace.isEmpty ? nil : summary.namespace
         let host = registryHost(request)
-        let namespaceURL: String? = if let namespace { await namespaceLink(namespace) } else { nil }
+        let components = name.split(separator: "/")
+        let ownerURL: String? = if components.count > 1 { await ownerLink(String(components[0])) } else { nil }
+        let crumbs: [WebView.Link] = if let ownerURL {
+            Self.crumbs(of: name, ownerURL: ownerURL, namespaceURL: { prefix in link("/search", [("namespace", prefix)]) })
+        } else {
+            []
+        }
         var starred = false
         if visitor.session != nil, let user = visitor.user { starred = try await index.hasStarred(user, name) }
         let sorts: [(TagSummary.Order, String)] = [(.pushed, "newest"), (.name, "name"), (.size, "size")]
         let model = WebView.Repository(
             chrome: chrome(name, visitor: visitor),
             name: name,
-            namespace: namespace,
-            namespaceURL: namespaceURL,
-            shortName: namespace.map { String(name.dropFirst($0.count + 1)) } ?? name,
+            crumbs: crumbs,
+            shortName: components.last.map(String.init) ?? name,
             description: summary.description,
             hasDescription: !summary.description.isEmpty,
             stars: WebFormat.count(summary.starCount),
@@ -137,11 +160,16 @@ extension WebResponder {
             },
             comments: comments.comments.map { comment in
                 WebView.Comment(
+                    anchor: "comment-\(comment.id)",
                     author: comment.author, created: when(comment.createdAt, now: now) ?? .init(iso: "", ago: ""),
                     html: markdown.html(comment.body)
                 )
             },
             commentCount: WebFormat.count(Int64(comments.total)),
+            commentPager: Self.pager(total: comments.total, pageSize: Self.commentPageSize, current: commentPage) { number in
+                link("/r/" + name, [("sort", order.rawValue), ("page", String(pageNumber)), ("comments_page", String(number))])
+                    + "#comments-heading"
+            },
             signedIn: visitor.session != nil,
             starred: starred,
             starURL: link("/r/\(name)/-/star"),
@@ -152,5 +180,20 @@ extension WebResponder {
             settingsURL: link("/r/\(name)/settings")
         )
         return page(.ok, model, template: "repository")
+    }
+
+    /// The breadcrumb links above a repository's name, one per component before its own:
+    /// the owner's page first, then each deeper path as a search narrowed to it, since that
+    /// is what `alice/a0` names (the repositories under it), not alice's page again.
+    static func crumbs(of name: String, ownerURL: String, namespaceURL: (String) -> String) -> [WebView.Link] {
+        let components = name.split(separator: "/").map(String.init)
+        guard components.count > 1 else { return [] }
+        var links = [WebView.Link(label: components[0], url: ownerURL)]
+        var prefix = components[0]
+        for component in components.dropFirst().dropLast() {
+            prefix += "/" + component
+            links.append(WebView.Link(label: component, url: namespaceURL(prefix)))
+        }
+        return links
     }
 }

@@ -24,8 +24,15 @@ extension WebResponder {
         var principal: Principal
         var session: RepositoryIndex.WebSession?
         var secret: String?
+        /// The page being shown (path and query), for the header's "Sign in" link to return
+        /// to; nil where coming back makes no sense (a form's answer, the sign-in page).
+        var page: String? = nil
 
         var user: String? { principal.identity.userName }
+
+        /// Signed in, or sending credentials: what the page shows is this user's, so it is
+        /// never stored (``WebResponder/signedInCacheControl``).
+        var isIdentified: Bool { session != nil || user != nil }
     }
 
     func visitor(_ request: Request, _ context: Context) async -> Visitor {
@@ -156,13 +163,19 @@ extension WebResponder {
             return page(.ok, WebView.Logout(chrome: chrome("Sign out", visitor: visitor)), template: "logout")
         }
         guard let session = visitor.session, let secret = visitor.secret else { return redirect(settings.prefix + "/") }
-        guard await form(request)?["csrf"] == session.csrf else { return expired() }
+        guard await form(request)?["csrf"] == session.csrf else { return expired(back: WebView.Link(label: "Back to the start", url: link("/"))) }
         try await index.deleteSession(secret)
-        return redirect(settings.prefix + "/", cookies: [setCookie(Self.sessionCookie, "", maxAge: 0, request)])
+        var response = redirect(settings.prefix + "/", cookies: [setCookie(Self.sessionCookie, "", maxAge: 0, request)])
+        // Pages of the session are sent `no-store`; this also empties what a browser (or an
+        // older page, from before that rule) kept, so Back shows nothing of the session.
+        response.headers[.clearSiteData] = "\"cache\""
+        return response
     }
 
-    func expired() -> Response {
-        page(.forbidden, WebView.NotFound(chrome: chrome("Form expired"), message: "This form has expired. Go back, reload the page and try again."))
+    /// A form posted without its session's token (or with another session's): nothing
+    /// changed. `back` leads to the page the form was on, when known.
+    func expired(back: WebView.Link? = nil) -> Response {
+        page(.forbidden, errorPage("Form expired", "This form has expired. Go back, reload the page and try again.", back: back))
     }
 
     /// A form post that changes a repository: a signed-in visitor, the session's form
@@ -187,13 +200,31 @@ extension WebResponder {
 
     func comment(_ request: Request, _ name: String, _ visitor: Visitor) async throws -> Response {
         guard let (form, _) = await posted(request, name, visitor) else { return await refusal(request, name, visitor) }
+        let added: RepositoryComment
         do {
-            _ = try await indexAPI.postComment(form["body"] ?? "", on: name, by: visitor.principal)
+            added = try await indexAPI.postComment(form["body"] ?? "", on: name, by: visitor.principal)
         } catch let refusal as IndexResponder.CommentRefusal {
             let status: HTTPResponse.Status = refusal.retryAfter == nil ? .badRequest : .tooManyRequests
-            return page(status, WebView.NotFound(chrome: chrome("Comment not posted", visitor: visitor), message: refusal.message))
+            // The text is offered again in its form: a refusal must not cost what was typed.
+            let draft = WebView.CommentDraft(url: link("/r/\(name)/-/comments"), body: form["body"] ?? "")
+            var response = page(status, errorPage(
+                "Could not post your comment", Self.sentence(refusal.message), visitor: visitor,
+                back: WebView.Link(label: "Back to \(name)", url: repositoryLink(name) + "#comments-heading"), comment: draft
+            ))
+            if let wait = refusal.retryAfter { response.headers[.retryAfter] = String(wait) }
+            return response
         }
-        return redirect(repositoryLink(name) + "#comments-heading")
+        // Comments are oldest first: the new one is on the last page, shown at its anchor.
+        let total = try await index.comments(name, limit: 1, offset: 0).total
+        let last = Self.lastPage(total: total, pageSize: Self.commentPageSize)
+        return redirect(link("/r/" + name, [("comments_page", String(last))]) + "#comment-\(added.id)")
+    }
+
+    /// An API message (`a comment is 1 to 5000 characters`) as a sentence on a page.
+    static func sentence(_ text: String) -> String {
+        guard let first = text.first else { return text }
+        let capitalized = first.uppercased() + text.dropFirst()
+        return capitalized.hasSuffix(".") ? capitalized : capitalized + "."
     }
 
     /// Why a post changed nothing: not a post, not signed in, a stale form, or a
@@ -204,6 +235,6 @@ extension WebResponder {
         guard indexAPI.visible(name, to: visitor.principal), (try? await index.repository(name)) != nil else {
             return page(.notFound, notFound("No repository \(name) here, or it is not yours to see."))
         }
-        return expired()
+        return expired(back: WebView.Link(label: "Back to \(name)", url: repositoryLink(name)))
     }
 }

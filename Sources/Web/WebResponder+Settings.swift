@@ -19,6 +19,9 @@ extension WebResponder {
         "describe": "Description and overview saved.",
         "visibility": "Visibility changed.",
         "add-collaborator": "Collaborator saved.",
+        // A name nobody signs in with yet is allowed (the account may come later), but the
+        // page says so: a typo would otherwise look like a success.
+        "add-collaborator-unknown": "Collaborator saved; no account has this name yet.",
         "remove-collaborator": "Collaborator removed.",
         "add-webhook": "Webhook created.",
         "delete-webhook": "Webhook deleted.",
@@ -32,11 +35,13 @@ extension WebResponder {
         "create-org": "Organisation created.",
     ]
 
-    /// - Parameter draft: a description and overview typed but not saved, shown back with
-    ///   the overview's preview (the editor's Preview button, which needs no script).
+    /// - Parameter draft: a description and overview typed but not saved (a preview, or a
+    ///   change the API refused), shown back in the form so nothing typed is lost.
+    /// - Parameter preview: whether to show the draft's overview rendered (the editor's
+    ///   Preview button, which needs no script).
     func repositorySettings(
         _ name: String, _ request: Request, _ visitor: Visitor, error: String? = nil, status: HTTPResponse.Status = .ok,
-        draft: (description: String, overview: String)? = nil
+        draft: (description: String, overview: String)? = nil, preview: Bool = false
     ) async throws -> Response {
         guard indexAPI.visible(name, to: visitor.principal), try await index.repository(name) != nil else {
             return page(.notFound, notFound("No repository \(name) here, or it is not yours to see."))
@@ -47,8 +52,9 @@ extension WebResponder {
         }
         let collaborators = await api(.get, "/repositories/\(name)/collaborators", as: visitor)
         guard collaborators.ok else {
-            return page(.forbidden, WebView.NotFound(
-                chrome: chrome("Settings", visitor: visitor), message: "Only the administrators of \(name) can change its settings."
+            return page(.forbidden, errorPage(
+                "Not allowed", "Only the administrators of \(name) can change its settings.", visitor: visitor,
+                back: WebView.Link(label: "Back to \(name)", url: repositoryLink(name))
             ))
         }
         let now = IndexClock.now()
@@ -83,7 +89,7 @@ extension WebResponder {
             error: error,
             description: draft?.description ?? summary.description,
             overview: draft?.overview ?? summary.overview,
-            previewHTML: draft.map { SafeMarkdown().html($0.overview) },
+            previewHTML: preview ? draft.map { SafeMarkdown().html($0.overview) } : nil,
             hasVisibility: visibility != nil,
             isPublic: visibility == .public,
             collaborators: collaborators.results.map { row in
@@ -94,9 +100,7 @@ extension WebResponder {
             events: Webhook.Event.allCases.map(\.rawValue),
             tags: try await index.tags(name, order: .name, limit: 1000, offset: 0).map(\.name)
         )
-        var response = page(status, model, template: "repository-settings")
-        response.headers[.cacheControl] = "no-store"
-        return response
+        return page(status, model, template: "repository-settings")
     }
 
     func repositoryChange(_ request: Request, _ name: String, _ visitor: Visitor) async throws -> Response {
@@ -105,20 +109,33 @@ extension WebResponder {
         guard indexAPI.visible(name, to: visitor.principal) else {
             return page(.notFound, notFound("No repository \(name) here, or it is not yours to see."))
         }
-        guard let form = await form(request), form["csrf"] == session.csrf else { return expired() }
+        guard let form = await form(request), form["csrf"] == session.csrf else {
+            return expired(back: WebView.Link(label: "Back to the settings of \(name)", url: link("/r/\(name)/settings")))
+        }
         let base = "/repositories/\(name)"
         let action = form["action"] ?? ""
+        // What the redirect tells the page to say: the action's own notice, or a more
+        // precise one.
+        var done = action
         let answer: APIAnswer
         switch action {
         case "describe" where form["preview"] != nil:
-            return try await repositorySettings(name, request, visitor, draft: (form["description"] ?? "", form["overview"] ?? ""))
+            return try await repositorySettings(name, request, visitor, draft: (form["description"] ?? "", form["overview"] ?? ""), preview: true)
         case "describe":
             answer = await api(.patch, base, ["description": form["description"] ?? "", "overview": form["overview"] ?? ""], as: visitor)
         case "visibility":
             answer = await api(.patch, base, ["visibility": form["visibility"] ?? ""], as: visitor)
         case "add-collaborator":
             let user = Self.pathSegment(form["user"])
+            // The owner of a personal namespace already may do everything in it: a role
+            // would change nothing, and saying "saved" would suggest it did.
+            if let owner = NamespaceGrants.owner(of: name), owner == user, index.grants?.isOrganization(String(owner)) != true {
+                return try await repositorySettings(
+                    name, request, visitor, error: "\(user) owns \(name) and needs no collaborator role.", status: .badRequest
+                )
+            }
             answer = await api(.put, "\(base)/collaborators/\(user)", ["role": form["role"] ?? ""], as: visitor)
+            if answer.ok, !hasAccount(user) { done = "add-collaborator-unknown" }
         case "remove-collaborator":
             answer = await api(.delete, "\(base)/collaborators/\(Self.pathSegment(form["user"]))", as: visitor)
         case "add-webhook":
@@ -146,9 +163,12 @@ extension WebResponder {
         }
         guard answer.ok else {
             let status = HTTPResponse.Status(code: answer.status)
-            return try await repositorySettings(name, request, visitor, error: answer.message, status: status)
+            // A refused description keeps what was typed in both fields.
+            let draft: (description: String, overview: String)? =
+                action == "describe" ? (description: form["description"] ?? "", overview: form["overview"] ?? "") : nil
+            return try await repositorySettings(name, request, visitor, error: answer.message, status: status, draft: draft)
         }
-        return redirect(link("/r/\(name)/settings", [("done", action)]))
+        return redirect(link("/r/\(name)/settings", [("done", done)]))
     }
 
     /// Deletes a tag (the manifest stays for the garbage collector, as distribution does)
@@ -185,7 +205,9 @@ extension WebResponder {
     func account(_ request: Request, _ visitor: Visitor, created: String? = nil, error: String? = nil, status: HTTPResponse.Status = .ok) async throws -> Response {
         guard let session = visitor.session, let user = visitor.user else { return redirect(link("/login", [("next", link("/settings"))])) }
         if request.method == .post, created == nil, error == nil {
-            guard let form = await form(request), form["csrf"] == session.csrf else { return expired() }
+            guard let form = await form(request), form["csrf"] == session.csrf else {
+                return expired(back: WebView.Link(label: "Back to your account", url: link("/settings")))
+            }
             let action = form["action"] ?? ""
             switch action {
             case "password":
@@ -195,6 +217,14 @@ extension WebResponder {
                 let answer = await api(.patch, "/users/\(Self.pathSegment(user))",
                                        ["password": form["password"] ?? "", "current_password": form["current"] ?? ""], as: visitor)
                 guard answer.ok else { return try await account(request, visitor, error: answer.message, status: HTTPResponse.Status(code: answer.status)) }
+                // The new password ended every session of this user, this browser's too (so a
+                // stolen cookie dies with the old password); the browser that changed it is
+                // given a fresh session and stays signed in.
+                guard let hash = currentPasswordHash(of: user) else { return redirect(link("/login", [("next", link("/settings"))])) }
+                let (secret, _) = try await index.createSession(for: user, passwordHash: hash)
+                return redirect(link("/settings", [("done", action)]), cookies: [
+                    setCookie(Self.sessionCookie, secret, maxAge: Int(RepositoryIndex.sessionLifetime / 1000), request),
+                ])
             case "create-token":
                 let scopes = ["read", "write", "delete"].filter { form["scope-" + $0] != nil }
                 let answer = await api(.post, "/tokens", ["name": form["name"] ?? "", "scopes": scopes], as: visitor)
@@ -230,9 +260,7 @@ extension WebResponder {
             canChangePassword: !(logins?.store.hasUser(user) ?? false),
             tokens: tokens
         )
-        var response = page(status, model, template: "account")
-        response.headers[.cacheControl] = "no-store"
-        return response
+        return page(status, model, template: "account")
     }
 
     // MARK: administration
@@ -242,7 +270,9 @@ extension WebResponder {
         // Not a page at all for anyone else: nothing here says the registry has one.
         guard indexAPI.isAdministrator(visitor.principal) else { return page(.notFound, notFound("There is no page here.")) }
         if request.method == .post, error == nil {
-            guard let form = await form(request), form["csrf"] == session.csrf else { return expired() }
+            guard let form = await form(request), form["csrf"] == session.csrf else {
+                return expired(back: WebView.Link(label: "Back to administration", url: link("/admin")))
+            }
             let action = form["action"] ?? ""
             let user = Self.pathSegment(form["user"])
             let answer: APIAnswer = switch action {
@@ -272,8 +302,6 @@ extension WebResponder {
             hasOrganizations: organizations.ok,
             organizations: organizations.results.compactMap { $0["name"] as? String }.map { WebView.Link(label: $0, url: link("/o/" + $0)) }
         )
-        var response = page(status, model, template: "admin")
-        response.headers[.cacheControl] = "no-store"
-        return response
+        return page(status, model, template: "admin")
     }
 }

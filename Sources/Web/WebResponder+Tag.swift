@@ -22,49 +22,119 @@ extension WebResponder {
         }
         let manifest = try? Manifest.parse(stored.bytes, contentType: stored.mediaType)
         let now = IndexClock.now()
+        let summary = try await index.tag(name, tag)
+        // The tag list's row for this very manifest: its size is the one this page shows, so
+        // the two pages agree (a digest's page has no row and adds the same things up itself).
+        let listed = summary?.digest == stored.digest.description ? summary : nil
+        let artifactType = manifest.flatMap {
+            Self.artifactType(declared: $0.artifactType, config: $0.config?.mediaType, isIndex: $0.kind == .index)
+        }
         var images = [WebView.Image]()
         var referrers = [WebView.Referrer]()
+        var hidden = 0
+        // Added up as the index adds a tag's size: the manifest, what it names, and for an
+        // index each stored child's config and layers.
         var size = Int64(stored.bytes.count)
         if let manifest {
             size = Self.sum([size, manifest.config?.size ?? 0] + manifest.layers.map(\.size))
             if manifest.kind == .index {
-                for child in manifest.manifests.prefix(Self.platformLimit) {
+                hidden = max(0, manifest.manifests.count - Self.platformLimit)
+                for (position, child) in manifest.manifests.enumerated() {
                     size = Self.sum([size, child.size])
+                    let shown = position < Self.platformLimit
                     // Build attestations ride in an index as `unknown/unknown` children.
-                    if child.platform?.os == nil || child.platform?.os == "unknown" {
-                        referrers.append(referrer(child, type: child.annotations?["vnd.docker.reference.type"] ?? child.artifactType ?? child.mediaType))
-                        continue
+                    let attestation = child.platform?.os == nil || child.platform?.os == "unknown"
+                    if shown, attestation {
+                        let type = child.annotations?["vnd.docker.reference.type"] ?? child.artifactType ?? child.mediaType
+                        referrers.append(referrer(child, type: type, in: name))
                     }
-                    guard let childStored = try? await registry.getManifest(repository, .digest(child.digest)),
+                    // A child is read to show it, or, without the tag list's size, to count its
+                    // blobs in the size: the first 256 only, so one page view of a huge index
+                    // (anyone may ask for a public one) costs a bounded number of reads.
+                    guard (shown && !attestation) || (listed == nil && position < 256),
+                          let childStored = try? await registry.getManifest(repository, .digest(child.digest)),
                           let parsed = try? Manifest.parse(childStored.bytes, contentType: childStored.mediaType)
                     else { continue }
-                    images.append(await image(parsed, digest: child.digest.description, platform: platformName(child.platform), in: repository, now: now))
+                    size = Self.sum([size, parsed.config?.size ?? 0] + parsed.layers.map(\.size))
+                    if shown, !attestation {
+                        images.append(await image(
+                            parsed, digest: child.digest.description, platform: platformName(child.platform), artifact: false,
+                            in: repository, now: now
+                        ))
+                    }
                 }
             } else {
-                images.append(await image(manifest, digest: stored.digest.description, platform: nil, in: repository, now: now))
+                images.append(await image(
+                    manifest, digest: stored.digest.description, platform: nil, artifact: artifactType != nil, in: repository, now: now
+                ))
             }
         }
+        if let listed { size = listed.size }
+        // Two children of one platform would share an id (and a link to the first).
+        for (offset, anchor) in Self.uniqueAnchors(images.map(\.anchor)).enumerated() { images[offset].anchor = anchor }
         let subjects = try await registry.referrers(repository, stored.digest, artifactType: nil)
-        referrers += subjects.map { referrer($0, type: $0.artifactType ?? $0.mediaType) }
+        referrers += subjects.map { referrer($0, type: $0.artifactType ?? $0.mediaType, in: name) }
         let host = registryHost(request)
-        let summary = try await index.tag(name, tag)
+        let shownReference = Self.reference(name, tag)
         let model = WebView.Tag(
-            chrome: chrome("\(name):\(tag)", visitor: visitor),
+            chrome: chrome(shownReference, visitor: visitor),
             repository: name,
             repositoryURL: repositoryLink(name),
             tag: tag,
+            reference: shownReference,
             digest: stored.digest.description,
             mediaType: stored.mediaType,
+            artifactType: artifactType,
             isIndex: manifest?.kind == .index,
             size: WebFormat.bytes(size),
             pushed: when(summary?.pushedAt, now: now),
             pusher: summary.flatMap { $0.pusher.isEmpty ? nil : $0.pusher },
-            pullCommand: "docker pull \(host)/\(name)" + (tag.hasPrefix("sha256:") ? "@" : ":") + tag,
+            // Docker pulls images; an artifact (a Helm chart, an SBOM) is pulled with ORAS.
+            pullCommand: (artifactType == nil ? "docker pull " : "oras pull ") + Self.reference("\(host)/\(name)", tag),
             images: images,
-            annotations: pairs(manifest?.annotations),
+            morePlatforms: hidden > 0 ? "and \(hidden) more not shown" : nil,
+            // An image's own annotations are shown with the image; these are an index's.
+            annotations: manifest?.kind == .index ? pairs(manifest?.annotations) : [],
             referrers: referrers
         )
         return page(.ok, model, template: "tag")
+    }
+
+    /// `name:tag`, or `name@sha256:…` for a digest, as clients write a reference (a tag
+    /// never holds a colon; a digest always does).
+    static func reference(_ name: String, _ tag: String) -> String {
+        name + (tag.contains(":") ? "@" : ":") + tag
+    }
+
+    /// The media types of an image's config (as the index reads them): any other config
+    /// type makes the manifest an artifact.
+    static let imageConfigTypes: Set<String> = [
+        "application/vnd.oci.image.config.v1+json", "application/vnd.docker.container.image.v1+json",
+    ]
+
+    /// What kind of artifact a manifest is (a Helm chart, a signature, an SBOM), or nil for
+    /// an image: its declared `artifactType`, else its config's media type when that is not
+    /// an image config. An artifact is no image to `docker pull`.
+    static func artifactType(declared: String?, config: String?, isIndex: Bool) -> String? {
+        if let declared, !declared.isEmpty { return declared }
+        guard !isIndex, let config, !imageConfigTypes.contains(config) else { return nil }
+        return config
+    }
+
+    /// `anchors` made unique in order: a second `platform-linux-amd64` (two children of
+    /// one platform) becomes `platform-linux-amd64-2`, so each section keeps an id of its own.
+    static func uniqueAnchors(_ anchors: [String]) -> [String] {
+        var seen = Set<String>()
+        return anchors.map { anchor in
+            var candidate = anchor
+            var number = 1
+            while seen.contains(candidate) {
+                number += 1
+                candidate = "\(anchor)-\(number)"
+            }
+            seen.insert(candidate)
+            return candidate
+        }
     }
 
     /// Sizes as a manifest declares them, added without trapping: a manifest may declare
@@ -81,9 +151,11 @@ extension WebResponder {
         return [platform.os, platform.architecture, platform.variant].compactMap { $0 }.joined(separator: "/")
     }
 
-    func referrer(_ descriptor: Descriptor, type: String) -> WebView.Referrer {
+    /// A row of the referrers' table, linked to its own page (a signature's, an SBOM's).
+    func referrer(_ descriptor: Descriptor, type: String, in name: String) -> WebView.Referrer {
         WebView.Referrer(
             artifactType: type, digest: descriptor.digest.description, shortDigest: WebFormat.shortDigest(descriptor.digest.description),
+            url: link("/r/\(name)/tags/\(descriptor.digest.description)"),
             size: WebFormat.bytes(descriptor.size), annotations: pairs(descriptor.annotations)
         )
     }
@@ -95,10 +167,15 @@ extension WebResponder {
     /// One image: its layers from the manifest, the rest from its config blob (entrypoint,
     /// command, environment, ports, labels, user, working directory, and the history as
     /// the build steps that made it).
-    func image(_ manifest: Manifest, digest: String, platform: String?, in repository: RepositoryName, now: Int64) async -> WebView.Image {
+    /// - Parameter artifact: an artifact's config is not an image's: it is not read, and
+    ///   its layers are shown as they are.
+    func image(
+        _ manifest: Manifest, digest: String, platform: String?, artifact: Bool, in repository: RepositoryName, now: Int64
+    ) async -> WebView.Image {
+        let label = platform ?? (artifact ? "artifact" : "image")
         var model = WebView.Image(
-            platform: platform ?? "image",
-            anchor: "platform-" + (platform ?? "image").map { $0.isLetter || $0.isNumber ? String($0) : "-" }.joined(),
+            platform: label,
+            anchor: "platform-" + label.map { $0.isLetter || $0.isNumber ? String($0) : "-" }.joined(),
             digest: digest,
             size: WebFormat.bytes(Self.sum([manifest.config?.size ?? 0] + manifest.layers.map(\.size))),
             layers: manifest.layers.enumerated().map { index, layer in
@@ -111,7 +188,7 @@ extension WebResponder {
             annotations: pairs(manifest.annotations),
             hasConfig: false
         )
-        guard let config = manifest.config,
+        guard !artifact, let config = manifest.config,
               let bytes = try? await registry.blobBytes(repository, config.digest, limit: Self.configLimit),
               let object = try? JSONSerialization.jsonObject(with: Data(bytes)) as? [String: Any]
         else { return model }

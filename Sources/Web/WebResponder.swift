@@ -53,6 +53,9 @@ public struct WebResponder: Sendable {
     static let tagPageSize = 100
     /// Platforms of one index shown on a tag page.
     static let platformLimit = 32
+    /// Comments per page of a repository, oldest first: every comment is on some page, and
+    /// a page of long comments stays light.
+    static let commentPageSize = 25
 
     public init(
         index: RepositoryIndex, indexAPI: IndexResponder, logins: HtpasswdProvider?, registry: Registry, settings: Settings, logger: Logger
@@ -92,8 +95,28 @@ public struct WebResponder: Sendable {
         guard let path = route(full) else { return page(.notFound, notFound("There is no page here.")) }
         metric = path.route
         if case .asset(let name) = path { return asset(name, request) }
-        let visitor = await visitor(request, context)
+        var visitor = await visitor(request, context)
+        visitor.page = Self.returnTarget(path, request)
         user = visitor.user
+        var response = await dispatch(path, request, context, visitor, full: full)
+        // A page rendered for someone signed in is never stored: after signing out, Back
+        // must not bring it (a private repository, a settings form, a new token) back.
+        if visitor.isIdentified, response.headers[.cacheControl] == Self.anonymousCacheControl {
+            response.headers[.cacheControl] = Self.signedInCacheControl
+        }
+        return response
+    }
+
+    /// Where the header's "Sign in" link returns to: this page, when it is one a browser
+    /// can come back to (a GET, not the sign-in or sign-out page, not absurdly long).
+    static func returnTarget(_ path: WebPath, _ request: Request) -> String? {
+        guard request.method == .get || request.method == .head, path != .login, path != .logout,
+              let target = request.head.path, target.utf8.count <= 2_000
+        else { return nil }
+        return target
+    }
+
+    private func dispatch(_ path: WebPath, _ request: Request, _ context: Context, _ visitor: Visitor, full: Substring) async -> Response {
         let query = Query(request.uri.query ?? "")
         do {
             switch path {
@@ -149,7 +172,9 @@ public struct WebResponder: Sendable {
             }
         } catch {
             logger.error("web page failed", metadata: ["path": "\(full)", "error": "\(error)"])
-            return page(.serviceUnavailable, WebView.NotFound(chrome: chrome("Unavailable"), message: "The index is not available right now. Try again in a moment."), template: "notfound")
+            return page(.serviceUnavailable, errorPage(
+                "Try again later", "The index is not available right now. Try again in a moment.", visitor: visitor
+            ))
         }
     }
 
@@ -161,11 +186,26 @@ public struct WebResponder: Sendable {
 
     // MARK: responses
 
+    /// `Cache-Control` of a page rendered for nobody in particular: it still depends on who
+    /// asks (no shared cache may keep it), and is revalidated before it is shown again.
+    static let anonymousCacheControl = "private, no-cache"
+    /// `Cache-Control` of every page rendered for a signed-in session (or a browser sending
+    /// credentials): never stored, so once the session ends, Back cannot show a private
+    /// repository, a settings form or a new token from the browser's cache. One rule for
+    /// every page, so no page (settings, account, administration) needs its own.
+    static let signedInCacheControl = "no-store"
+
+    /// The `Cache-Control` of a page for a visitor who is, or is not, signed in.
+    static func cacheControl(signedIn: Bool) -> String {
+        signedIn ? signedInCacheControl : anonymousCacheControl
+    }
+
     /// Headers every page carries: what it is, that it depends on who asks, and the policy
-    /// that keeps anything but this server's own assets from running or loading.
+    /// that keeps anything but this server's own assets from running or loading. A page
+    /// for a signed-in visitor is given ``signedInCacheControl`` instead on its way out.
     static let securityHeaders: HTTPFields = [
         .contentType: "text/html; charset=utf-8",
-        .cacheControl: "private, no-cache",
+        .cacheControl: anonymousCacheControl,
         .contentSecurityPolicy: "default-src 'none'; style-src 'self'; script-src 'self'; img-src 'self' data:; form-action 'self'; base-uri 'none'; frame-ancestors 'none'",
         .xContentTypeOptions: "nosniff",
         .referrerPolicy: "same-origin",
@@ -183,8 +223,18 @@ public struct WebResponder: Sendable {
         return Response(status: status, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(string: html)))
     }
 
-    func notFound(_ message: String) -> WebView.NotFound {
-        WebView.NotFound(chrome: chrome("Not found"), message: message)
+    func notFound(_ message: String, back: WebView.Link? = nil) -> WebView.NotFound {
+        errorPage("Not found", message, back: back)
+    }
+
+    /// A page that says why nothing was shown or done, headed with what happened ("Not
+    /// allowed", "Form expired", …) rather than always "Not found", with a way back to where
+    /// the visitor came from when that is known.
+    /// - Parameter comment: a refused comment's text, offered again in its form.
+    func errorPage(
+        _ heading: String, _ message: String, visitor: Visitor? = nil, back: WebView.Link? = nil, comment: WebView.CommentDraft? = nil
+    ) -> WebView.NotFound {
+        WebView.NotFound(chrome: chrome(heading, visitor: visitor), heading: heading, message: message, back: back, comment: comment)
     }
 
     private func asset(_ name: String, _ request: Request) -> Response {
@@ -207,7 +257,8 @@ public struct WebResponder: Sendable {
         WebView.Chrome(
             base: settings.prefix, title: title, query: query, assetVersion: WebAssets.version,
             user: visitor?.session == nil ? nil : visitor?.user, csrf: visitor?.session?.csrf ?? "",
-            loginURL: link("/login"),
+            // Signing in from the header comes back to the page it was clicked on.
+            loginURL: visitor?.page.map { link("/login", [("next", $0)]) } ?? link("/login"),
             isAdministrator: visitor.map { $0.session != nil && indexAPI.isAdministrator($0.principal) } ?? false
         )
     }
@@ -242,9 +293,22 @@ public struct WebResponder: Sendable {
         return value.addingPercentEncoding(withAllowedCharacters: allowed) ?? ""
     }
 
+    /// The last page of a list of `total` items, `pageSize` a page (1 for an empty list).
+    static func lastPage(total: Int, pageSize: Int) -> Int {
+        let size = max(1, pageSize)
+        return max(1, (max(0, total) + size - 1) / size)
+    }
+
+    /// `requested` as a page of the list: a page past the last (a shared link to a list that
+    /// shrank, a hand-typed number) is the last, so it shows items rather than nothing
+    /// under a pager that marks the last page current.
+    static func clampPage(_ requested: Int, total: Int, pageSize: Int) -> Int {
+        min(max(requested, 1), lastPage(total: total, pageSize: pageSize))
+    }
+
     /// Links to the pages of a list of `total` items, around `current`.
     static func pager(total: Int, pageSize: Int, current: Int, url: (Int) -> String) -> WebView.Pager? {
-        let last = max(1, (total + pageSize - 1) / pageSize)
+        let last = lastPage(total: total, pageSize: pageSize)
         guard last > 1 else { return nil }
         // A page past the last (a shared link to a list that shrank) links back into it.
         let current = min(current, last)

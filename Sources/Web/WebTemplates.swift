@@ -129,7 +129,7 @@ enum WebTemplates {
 
     static let repository = #"""
         {{% CONTENT_TYPE: PIER_HTML}}{{<layout}}{{$content}}
-        <nav class="crumbs" aria-label="Breadcrumb">{{#namespace}}<a href="{{namespaceURL}}">{{namespace}}</a> / {{/namespace}}<span>{{shortName}}</span></nav>
+        <nav class="crumbs" aria-label="Breadcrumb">{{#crumbs}}<a href="{{url}}">{{label}}</a> / {{/crumbs}}<span>{{shortName}}</span></nav>
         <h1>{{name}}</h1>
         {{#canAdminister}}<p class="admin-link"><a href="{{settingsURL}}">Settings</a></p>{{/canAdminister}}
         {{#hasDescription}}<p class="lead">{{description}}</p>{{/hasDescription}}
@@ -160,8 +160,11 @@ enum WebTemplates {
         <section aria-labelledby="comments-heading">
         <h2 id="comments-heading">Comments ({{commentCount}})</h2>
         {{^empty(comments)}}<ol class="comments">
-        {{#comments}}<li><article><header><strong>{{author}}</strong> <time datetime="{{created.iso}}">{{created.ago}}</time></header><div class="markdown">{{{html}}}</div></article></li>
+        {{#comments}}<li id="{{anchor}}"><article><header><strong>{{author}}</strong> <time datetime="{{created.iso}}">{{created.ago}}</time></header><div class="markdown">{{{html}}}</div></article></li>
         {{/comments}}</ol>{{/empty(comments)}}{{^comments}}<p class="empty">No comments yet.</p>{{/comments}}
+        {{#commentPager}}<nav class="pager" aria-label="Comment pages"><ul>
+        {{#links}}<li>{{#current}}<span aria-current="page">{{label}}</span>{{/current}}{{^current}}<a href="{{url}}">{{label}}</a>{{/current}}</li>
+        {{/links}}</ul></nav>{{/commentPager}}
         {{#signedIn}}<form class="comment" method="post" action="{{commentURL}}">
         <input type="hidden" name="csrf" value="{{chrome.csrf}}">
         <label for="comment-body">Add a comment (Markdown)</label>
@@ -176,20 +179,21 @@ enum WebTemplates {
     static let tag = #"""
         {{% CONTENT_TYPE: PIER_HTML}}{{<layout}}{{$content}}
         <nav class="crumbs" aria-label="Breadcrumb"><a href="{{repositoryURL}}">{{repository}}</a> / <span>{{tag}}</span></nav>
-        <h1>{{repository}}:{{tag}}</h1>
+        <h1>{{reference}}</h1>
         <dl class="facts">
         <div><dt>Digest</dt><dd><code>{{digest}}</code></dd></div>
         <div><dt>Media type</dt><dd><code>{{mediaType}}</code></dd></div>
+        {{#artifactType}}<div><dt>Artifact type</dt><dd><code>{{.}}</code></dd></div>{{/artifactType}}
         <div><dt>Size</dt><dd>{{size}}</dd></div>
         {{#pushed}}<div><dt>Pushed</dt><dd><time datetime="{{iso}}">{{ago}}</time>{{#pusher}} by {{pusher}}{{/pusher}}</dd></div>{{/pushed}}
         </dl>
         <div class="pull">
-        <label for="pull-command">Pull this tag</label>
+        <label for="pull-command">{{#artifactType}}Pull this artifact (with ORAS){{/artifactType}}{{^artifactType}}Pull this tag{{/artifactType}}</label>
         <div class="copyable"><input id="pull-command" readonly value="{{pullCommand}}"><button type="button" class="copy" data-copy="pull-command" hidden>Copy</button></div>
         </div>
         {{^empty(annotations)}}<section aria-labelledby="annotations-heading"><h2 id="annotations-heading">Annotations</h2>
         <table class="pairs"><tbody>{{#annotations}}<tr><th scope="row">{{key}}</th><td><code>{{value}}</code></td></tr>{{/annotations}}</tbody></table></section>{{/empty(annotations)}}
-        {{#isIndex}}<nav class="platforms" aria-label="Platforms"><ul>{{#images}}<li><a href="#{{anchor}}">{{platform}}</a></li>{{/images}}</ul></nav>{{/isIndex}}
+        {{#isIndex}}<nav class="platforms" aria-label="Platforms"><ul>{{#images}}<li><a href="#{{anchor}}">{{platform}}</a></li>{{/images}}{{#morePlatforms}}<li class="note">{{.}}</li>{{/morePlatforms}}</ul></nav>{{/isIndex}}
         {{#images}}<section class="image" id="{{anchor}}" aria-labelledby="{{anchor}}-heading">
         <h2 id="{{anchor}}-heading">{{platform}}</h2>
         <p class="meta"><code>{{digest}}</code> · {{size}}</p>
@@ -217,7 +221,7 @@ enum WebTemplates {
         <section aria-labelledby="referrers-heading">
         <h2 id="referrers-heading">Signatures, SBOMs and attestations</h2>
         {{^empty(referrers)}}<div class="scroll"><table class="referrers"><thead><tr><th scope="col">Type</th><th scope="col">Digest</th><th scope="col">Size</th></tr></thead><tbody>
-        {{#referrers}}<tr><td><code>{{artifactType}}</code></td><td><code title="{{digest}}">{{shortDigest}}</code></td><td>{{size}}</td></tr>
+        {{#referrers}}<tr><td><code>{{artifactType}}</code></td><td><a href="{{url}}"><code title="{{digest}}">{{shortDigest}}</code></a></td><td>{{size}}</td></tr>
         {{/referrers}}</tbody></table></div>{{/empty(referrers)}}{{^referrers}}<p class="empty">None refer to this image.</p>{{/referrers}}
         </section>
         {{/content}}{{/layout}}
@@ -420,9 +424,15 @@ enum WebTemplates {
 
     static let notFound = #"""
         {{% CONTENT_TYPE: PIER_HTML}}{{<layout}}{{$content}}
-        <h1>Not found</h1>
+        <h1>{{heading}}</h1>
         <p>{{message}}</p>
-        <p><a href="{{chrome.base}}/">Back to the start</a></p>
+        {{#comment}}<form class="comment" method="post" action="{{url}}">
+        <input type="hidden" name="csrf" value="{{chrome.csrf}}">
+        <label for="comment-body">Your comment</label>
+        <textarea id="comment-body" name="body" rows="6" required>{{body}}</textarea>
+        <button type="submit">Comment</button>
+        </form>{{/comment}}
+        {{#back}}<p><a href="{{url}}">{{label}}</a></p>{{/back}}{{^back}}<p><a href="{{chrome.base}}/">Back to the start</a></p>{{/back}}
         {{/content}}{{/layout}}
         """#
 

@@ -161,6 +161,7 @@ extension WebView.SortLink: MustacheParent {
 extension WebView.Comment: MustacheParent {
     func child(named name: String) -> Any? {
         switch name {
+        case "anchor": self.anchor
         case "author": self.author
         case "created": self.created
         case "html": self.html
@@ -174,8 +175,7 @@ extension WebView.Repository: MustacheParent {
         switch name {
         case "chrome": self.chrome
         case "name": self.name
-        case "namespace": self.namespace as Any? ?? false
-        case "namespaceURL": self.namespaceURL as Any? ?? false
+        case "crumbs": self.crumbs
         case "shortName": self.shortName
         case "description": self.description
         case "hasDescription": self.hasDescription
@@ -192,6 +192,7 @@ extension WebView.Repository: MustacheParent {
         case "pager": self.pager as Any? ?? false
         case "comments": self.comments
         case "commentCount": self.commentCount
+        case "commentPager": self.commentPager as Any? ?? false
         case "signedIn": self.signedIn
         case "starred": self.starred
         case "starURL": self.starURL
@@ -382,6 +383,7 @@ extension WebView.Referrer: MustacheParent {
         case "artifactType": self.artifactType
         case "digest": self.digest
         case "shortDigest": self.shortDigest
+        case "url": self.url
         case "size": self.size
         case "annotations": self.annotations
         default: nil
@@ -396,14 +398,17 @@ extension WebView.Tag: MustacheParent {
         case "repository": self.repository
         case "repositoryURL": self.repositoryURL
         case "tag": self.tag
+        case "reference": self.reference
         case "digest": self.digest
         case "mediaType": self.mediaType
+        case "artifactType": self.artifactType as Any? ?? false
         case "isIndex": self.isIndex
         case "size": self.size
         case "pushed": self.pushed as Any? ?? false
         case "pusher": self.pusher as Any? ?? false
         case "pullCommand": self.pullCommand
         case "images": self.images
+        case "morePlatforms": self.morePlatforms as Any? ?? false
         case "annotations": self.annotations
         case "referrers": self.referrers
         default: nil
@@ -481,7 +486,20 @@ extension WebView.NotFound: MustacheParent {
     func child(named name: String) -> Any? {
         switch name {
         case "chrome": self.chrome
+        case "heading": self.heading
         case "message": self.message
+        case "back": self.back as Any? ?? false
+        case "comment": self.comment as Any? ?? false
+        default: nil
+        }
+    }
+}
+
+extension WebView.CommentDraft: MustacheParent {
+    func child(named name: String) -> Any? {
+        switch name {
+        case "url": self.url
+        case "body": self.body
         default: nil
         }
     }

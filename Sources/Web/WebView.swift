@@ -109,6 +109,8 @@ enum WebView {
     }
 
     struct Comment {
+        /// The element id (`comment-{id}`) a new comment's redirect lands on.
+        var anchor: String
         var author: String
         var created: When
         var html: String
@@ -117,8 +119,10 @@ enum WebView {
     struct Repository {
         var chrome: Chrome
         var name: String
-        var namespace: String?
-        var namespaceURL: String?
+        /// The breadcrumb's links, one per component before the last (none for a name
+        /// without a namespace).
+        var crumbs: [Link]
+        /// The last component of the name, where the breadcrumb ends.
         var shortName: String
         var description: String
         var hasDescription: Bool
@@ -135,6 +139,8 @@ enum WebView {
         var pager: Pager?
         var comments: [Comment]
         var commentCount: String
+        /// Links to the other pages of comments; nil when they fit on one.
+        var commentPager: Pager?
         var signedIn: Bool
         var starred: Bool
         var starURL: String
@@ -270,6 +276,8 @@ enum WebView {
         var artifactType: String
         var digest: String
         var shortDigest: String
+        /// Its own page (the manifest by digest).
+        var url: String
         var size: String
         var annotations: [KeyValue]
     }
@@ -279,14 +287,20 @@ enum WebView {
         var repository: String
         var repositoryURL: String
         var tag: String
+        /// `name:tag`, or `name@sha256:…` for a digest: the page's title and heading.
+        var reference: String
         var digest: String
         var mediaType: String
+        /// What kind of artifact it is (nil for an image): shown, and pulled with ORAS.
+        var artifactType: String?
         var isIndex: Bool
         var size: String
         var pushed: When?
         var pusher: String?
         var pullCommand: String
         var images: [Image]
+        /// "and 3 more not shown" when an index lists more than a page shows.
+        var morePlatforms: String?
         var annotations: [KeyValue]
         var referrers: [Referrer]
     }
@@ -336,8 +350,23 @@ enum WebView {
         var url: String
     }
 
+    /// A page that says why nothing was shown or done: not found, not allowed, a form that
+    /// expired, a refused comment, the index unavailable.
     struct NotFound {
         var chrome: Chrome
+        /// What happened, as the page's heading.
+        var heading: String
         var message: String
+        /// Back to where the visitor came from, when known; else the page links home.
+        var back: Link?
+        /// A refused comment, offered again in its form.
+        var comment: CommentDraft?
+    }
+
+    /// A comment that was not posted: its text in a form that posts it again (with no
+    /// length limit of its own: the text may be what was refused for its length).
+    struct CommentDraft {
+        var url: String
+        var body: String
     }
 }

@@ -63,7 +63,11 @@ def browser(request):
 
     options = Options()
     options.binary_location = shutil.which("chromium")
-    for flag in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--window-size=1280,1000", "--disable-gpu"):
+    # `registry.internal` reaches the test servers over plain HTTP on a name that is not
+    # localhost: an insecure context, as a registry on a LAN is, where pages have no
+    # navigator.clipboard.
+    for flag in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--window-size=1280,1000", "--disable-gpu",
+                 "--host-resolver-rules=MAP registry.internal 127.0.0.1"):
         options.add_argument(flag)
     options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
     driver = webdriver.Chrome(service=Service(shutil.which("chromedriver")), options=options)
@@ -345,11 +349,12 @@ def test_signed_in_users_see_their_private_repositories_star_and_comment_in_chro
     d.find_element(By.ID, "login-user").send_keys("alice")
     d.find_element(By.ID, "login-password").send_keys("alice-pw")
     click_and_wait(d, d.find_element(By.CSS_SELECTOR, "form.login button[type=submit]"))
-    assert d.current_url == site.url + "/", d.find_element(By.TAG_NAME, "main").text
+    assert d.current_url == site.url + "/r/public/web", d.find_element(By.TAG_NAME, "main").text
     cookie = d.get_cookie("pier_session")
     assert cookie and cookie["httpOnly"] and cookie["sameSite"] == "Lax"
     assert "Signed in as alice" in d.find_element(By.CSS_SELECTOR, "nav.account").text
     # Her private repository is hers to see now, on every page.
+    d.get(site.url + "/")
     assert "alice/secret" in d.find_element(By.ID, "recent-heading").find_element(By.XPATH, "..").text
     d.get(site.url + "/search?q=secret")
     assert [c.text for c in d.find_elements(By.CSS_SELECTOR, ".card h3 a")] == ["alice/secret"]
@@ -456,6 +461,16 @@ def test_forms_posted_without_their_token_are_refused_and_sign_in_is_guarded(sit
     assert s.get(site.url + "/r/alice/secret", timeout=30).status_code == 404
 
 
+def push_two_tags(srv) -> Registry:
+    """alice/app with v1 and v2, once the index shows both; alice's client."""
+    reg = Registry(srv.url, auth=ALICE)
+    for tag in ("v1", "v2"):
+        assert reg.push("alice/app", tag, images.image(1)).status_code == 201
+    eventually(lambda: api(srv, "/api/v1/repositories/alice/app", auth=ALICE).status_code == 200
+               and api(srv, "/api/v1/repositories/alice/app", auth=ALICE).json()["tag_count"] == 2)
+    return reg
+
+
 @pytest.fixture
 def owned(make_server, htpasswd):
     """Namespaces on: alice owns alice/**, repositories start public; webhooks may reach
@@ -465,11 +480,7 @@ def owned(make_server, htpasswd):
         "auth": {"htpasswd": {"realm": "pier", "path": str(path)}},
         "index": {"namespaces": True, "defaultvisibility": "public", "webhooks": {"allow": ["127.0.0.0/8"]}},
     }, auth=ALICE)
-    reg = Registry(srv.url, auth=ALICE)
-    for tag in ("v1", "v2"):
-        assert reg.push("alice/app", tag, images.image(1)).status_code == 201
-    eventually(lambda: api(srv, "/api/v1/repositories/alice/app", auth=ALICE).status_code == 200
-               and api(srv, "/api/v1/repositories/alice/app", auth=ALICE).json()["tag_count"] == 2)
+    reg = push_two_tags(srv)
     return srv
 
 
@@ -643,9 +654,15 @@ def test_user_and_organisation_pages_list_what_the_visitor_may_see(make_server, 
     change = {"csrf": csrf_of(account), "action": "password", "password": "dave-password-2", "repeat": "dave-password-2"}
     r = dave.post(srv.url + "/settings", data={**change, "current": "wrong-password"}, timeout=30)
     assert r.status_code == 403 and 'class="error"' in r.text
+    elsewhere = web_session(srv, "dave", "dave-password-1")  # another browser of his
     r = dave.post(srv.url + "/settings", data={**change, "current": "dave-password-1"}, allow_redirects=False, timeout=30)
     assert r.status_code == 303 and r.headers["Location"] == "/settings?done=password"
     assert api(srv, "/api/v1/users/dave", auth=("dave", "dave-password-2")).status_code == 200
+    # The browser that changed it stays signed in (a fresh session) and is told so; every
+    # other session ended with the old password.
+    page = dave.get(srv.url + "/settings?done=password", timeout=30)
+    assert page.status_code == 200 and "Signed in as" in page.text and '<p class="notice" role="status">Password changed.</p>' in page.text
+    assert "Signed in as" not in elsewhere.get(srv.url + "/", timeout=30).text
     assert 'id="current-password"' not in signed_in.get(srv.url + "/settings", timeout=30).text  # alice is in the file
     r = admin.post(srv.url + "/admin", data={"csrf": token, "action": "disable-user", "user": "dave"}, allow_redirects=False, timeout=30)
     assert r.status_code == 303
@@ -826,6 +843,22 @@ def test_the_copy_button_copies_the_pull_command_and_says_so_in_chromium(owned, 
     # And back, ready for the next copy.
     WebDriverWait(d, 5).until(lambda _: button.text == "Copy")
     assert csp_violations(d) == []
+
+    # Over plain HTTP on a LAN name (no secure context, so no navigator.clipboard) the button
+    # is still there, and copies by selecting the field.
+    port = owned.url.rsplit(":", 1)[1]
+    d.get(f"http://registry.internal:{port}/r/alice/app")
+    assert d.execute_script("return [window.isSecureContext, typeof navigator.clipboard]") == [False, "undefined"]
+    command = d.find_element(By.ID, "pull-command").get_attribute("value")
+    assert command == f"docker pull registry.internal:{port}/alice/app"
+    button = d.find_element(By.CSS_SELECTOR, "button.copy[data-copy=pull-command]")
+    assert button.is_displayed()
+    button.click()
+    WebDriverWait(d, 5).until(lambda _: button.text == "Copied")
+    assert d.execute_script("var f = document.activeElement; return [f.id, f.selectionStart, f.selectionEnd]") == ["pull-command", 0, len(command)]
+    assert csp_violations(d) == []
+    d.get(owned.url + "/")
+    assert d.execute_async_script("navigator.clipboard.readText().then(arguments[0], e => arguments[0]('failed: ' + e))") == command
 
 
 def test_an_owner_deletes_the_repository_from_its_settings_after_typing_its_name_in_chromium(owned, browser):
@@ -1008,6 +1041,10 @@ def test_search_pages_through_more_results_than_one_page_holds_in_chromium(make_
     assert pager.find_elements(By.LINK_TEXT, "Next") == []
     click_and_wait(d, pager.find_element(By.LINK_TEXT, "Previous"))
     assert [a.text for a in d.find_elements(By.CSS_SELECTOR, ".card h3 a")] == first
+    # A page past the last shows the last, as its pager says, not an empty page.
+    d.get(srv.url + "/search?q=service&page=9")
+    assert [a.text for a in d.find_elements(By.CSS_SELECTOR, ".card h3 a")] == second
+    assert d.find_element(By.CSS_SELECTOR, "nav.pager span[aria-current=page]").text == "2"
 
 
 def luminance(css_color: str) -> float:
@@ -1044,15 +1081,15 @@ def test_a_dark_system_theme_gives_dark_pages_in_chromium(site, browser):
         d.execute_cdp_cmd("Emulation.setEmulatedMedia", {"features": []})
 
 
-def assert_fits_a_phone(d, url: str, name: str) -> None:
-    """`url` opened on a 390×844 phone screen: nothing on it wider than the screen, so it
-    never scrolls sideways (wide tables scroll inside their own box); a screenshot of all
-    of it as `narrow-{name}`."""
-    d.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", {"width": 390, "height": 844, "deviceScaleFactor": 1, "mobile": True})
+def assert_fits_a_phone(d, url: str, name: str, width: int = 390) -> None:
+    """`url` opened on a `width`×844 phone screen (390 by default): nothing on it wider than
+    the screen, so it never scrolls sideways (wide tables scroll inside their own box); a
+    screenshot of all of it as `narrow-{name}`."""
+    d.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", {"width": width, "height": 844, "deviceScaleFactor": 1, "mobile": True})
     try:
         d.get(url)
         inner, scroll = d.execute_script("return [innerWidth, document.documentElement.scrollWidth]")
-        assert inner == 390 and scroll <= inner, (name, inner, scroll)
+        assert inner == width and scroll <= inner, (name, inner, scroll)
         shot(d, f"narrow-{name}", full_page=True)
     finally:
         d.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
@@ -1112,4 +1149,211 @@ def test_a_phone_sized_window_never_scrolls_sideways_in_chromium(site, browser):
     sign_in(d, site.url, "alice", "alice-pw")
     for name, path in {"repository-signed-in": "/r/public/web", "settings": "/r/public/web/settings", "account": "/settings"}.items():
         assert_fits_a_phone(d, site.url + path, name)
+    d.delete_all_cookies()
+
+
+def test_session_pages_are_never_stored_and_refused_forms_keep_what_was_typed(make_server, htpasswd, tmp_path):
+    """What a signed-in browser was shown is never cached (Back after signing out shows
+    nothing of it); comments come in pages and a new one is shown where it landed; a refused
+    form keeps its text and its page says what happened and leads back; a page past the
+    last shows the last; a collaborator's name is checked; nothing control-like is echoed."""
+    srv = make_server("pier", config={
+        "auth": {"htpasswd": {"realm": "pier", "path": str(htpasswd({**USERS, "carol": "carol-pw"}))}},
+        "index": {"namespaces": True, "defaultvisibility": "public"},
+    }, auth=ALICE)
+    reg = push_two_tags(srv)
+
+    # Anonymous pages are revalidated; a session's are never stored.
+    anonymous = requests.get(srv.url + "/r/alice/app?sort=name", timeout=30)
+    assert anonymous.headers["Cache-Control"] == "private, no-cache"
+    # The header's "Sign in" returns to the page it is on.
+    assert '<a href="/login?next=%2Fr%2Falice%2Fapp%3Fsort%3Dname">Sign in</a>' in anonymous.text
+    alice = web_session(srv, "alice", "alice-pw")
+    for path in ("/", "/r/alice/app", "/r/alice/app/tags/v1", "/search?q=app", "/settings", "/r/alice/app/settings", "/r/alice/nothing"):
+        r = alice.get(srv.url + path, timeout=30)
+        assert r.headers["Cache-Control"] == "no-store", (path, r.status_code, r.headers["Cache-Control"])
+
+    # 26 comments (each user may post 10 a minute): 25 on the first page, the last alone on
+    # the second; a page past the last is the last.
+    users = {"alice": "alice-pw", "bob": "bob-pw", "carol": "carol-pw"}
+    for i in range(26):
+        user = list(users)[i // 10]
+        r = api(srv, "/api/v1/repositories/alice/app/comments", auth=(user, users[user]), method="POST", json={"body": f"comment {i:02d}"})
+        assert r.status_code == 201, r.text
+    first = requests.get(srv.url + "/r/alice/app", timeout=30).text
+    assert first.count('<li id="comment-') == 25 and "<p>comment 00</p>" in first and "<p>comment 25</p>" not in first
+    assert 'aria-label="Comment pages"' in first and "Comments (26)" in first
+    for page in ("?comments_page=2", "?comments_page=99"):
+        second = requests.get(srv.url + "/r/alice/app" + page, timeout=30).text
+        assert second.count('<li id="comment-') == 1 and "<p>comment 25</p>" in second, page
+        pager = second.split('aria-label="Comment pages"', 1)[1].split("</nav>", 1)[0]
+        assert '<span aria-current="page">2</span>' in pager, page
+    # A new comment lands on the last page, at its own anchor.
+    carol = web_session(srv, "carol", "carol-pw")
+    token = csrf_of(carol.get(srv.url + "/r/alice/app", timeout=30).text)
+    r = carol.post(srv.url + "/r/alice/app/-/comments", data={"csrf": token, "body": "the newest"}, allow_redirects=False, timeout=30)
+    assert r.status_code == 303 and re.fullmatch(r"/r/alice/app\?comments_page=2#comment-\d+", r.headers["Location"]), r.headers
+    path, anchor = r.headers["Location"].split("#")
+    assert re.search(rf'<li id="{anchor}"><article><header><strong>carol</strong>.*?<p>the newest</p>', carol.get(srv.url + path, timeout=30).text, re.S)
+
+    # Refusals are headed with what happened and lead back; a refused comment keeps its text.
+    pages = {}
+    too_long = "x" * 5001
+    r = carol.post(srv.url + "/r/alice/app/-/comments", data={"csrf": token, "body": too_long}, timeout=30)
+    assert r.status_code == 400 and "<h1>Could not post your comment</h1>" in r.text
+    assert f">{too_long}</textarea>" in r.text and '<a href="/r/alice/app#comments-heading">Back to alice/app</a>' in r.text
+    pages["comment-refused"] = r
+    r = carol.post(srv.url + "/r/alice/app/-/star", data={"csrf": "0" * 32}, timeout=30)
+    assert r.status_code == 403 and "<h1>Form expired</h1>" in r.text and '<a href="/r/alice/app">Back to alice/app</a>' in r.text
+    r = carol.get(srv.url + "/r/alice/app/settings", timeout=30)
+    assert r.status_code == 403 and "<h1>Not allowed</h1>" in r.text and '<a href="/r/alice/app">Back to alice/app</a>' in r.text
+    pages["not-allowed"] = r
+    assert "<h1>Not found</h1>" in requests.get(srv.url + "/r/alice/nothing", timeout=30).text
+
+    # A description the API refuses (over 300 characters) comes back with the overview.
+    token = csrf_of(alice.get(srv.url + "/r/alice/app/settings", timeout=30).text)
+    settings = srv.url + "/r/alice/app/-/settings"
+    r = alice.post(settings, data={"csrf": token, "action": "describe", "description": "d" * 301, "overview": "# Kept & sound"}, timeout=30)
+    assert r.status_code == 400 and 'class="error"' in r.text
+    assert f'value="{"d" * 301}"' in r.text and "># Kept &amp; sound</textarea>" in r.text and "Preview (not saved)" not in r.text
+    assert api(srv, "/api/v1/repositories/alice/app", auth=ALICE).json()["description"] == ""
+
+    # Collaborators: a name with no account yet is saved and said to be; the owner is refused.
+    for user, notice in (("nobody-yet", "Collaborator saved; no account has this name yet."), ("bob", "Collaborator saved.")):
+        r = alice.post(settings, data={"csrf": token, "action": "add-collaborator", "user": user, "role": "read"}, timeout=30)
+        assert r.status_code == 200 and f'<p class="notice" role="status">{notice}</p>' in r.text, user
+    r = alice.post(settings, data={"csrf": token, "action": "add-collaborator", "user": "alice", "role": "read"}, timeout=30)
+    assert r.status_code == 400 and "alice owns alice/app and needs no collaborator role." in r.text
+    collaborators = api(srv, "/api/v1/repositories/alice/app/collaborators", auth=ALICE).json()["results"]
+    assert sorted(c["user"] for c in collaborators) == ["bob", "nobody-yet"]
+
+    # Pages past the last show the last; the search box never echoes a control character.
+    tags = requests.get(srv.url + "/r/alice/app?page=9", timeout=30).text
+    assert len(re.findall(r'<a href="/r/alice/app/tags/v\d">', tags)) == 2
+    assert '<a href="/r/alice/app">alice/app</a>' in requests.get(srv.url + "/search?page=30", timeout=30).text
+    r = requests.get(srv.url + "/search?q=ap%00p%1b", timeout=30)
+    assert "\x00" not in r.text and "\x1b" not in r.text and 'id="search-box" name="q" type="search" value="app"' in r.text
+
+    # Signing out also clears what the browser cached of the site.
+    r = alice.post(srv.url + "/logout", data={"csrf": token}, allow_redirects=False, timeout=30)
+    assert r.status_code == 303 and r.headers["Clear-Site-Data"] == '"cache"'
+
+    for name, r in pages.items():
+        (tmp_path / f"{name}.html").write_text(r.text)
+    assert_valid_html(sorted(tmp_path.glob("*.html")))
+
+
+def test_the_tag_page_names_artifacts_digests_and_crowded_indexes_and_crumbs_link_each_level(make_server, tmp_path):
+    srv = make_server("pier")
+    reg = Registry(srv.url)
+    name = "team/a0/a1/app"
+    single = images.image(1, annotations={"org.example.note": "said once"})
+    crowded = images.index([single] * 34)  # more than the 32 a page shows, all one platform
+    assert reg.push(name, "multi", crowded).status_code == 201
+    assert reg.push(name, "single", single).status_code == 201
+    chart = images.artifact(None, config=images.Blob(b'{"name": "app", "version": "1.0.0"}', "application/vnd.cncf.helm.config.v1+json"),
+                            blobs=[images.Blob(b"chart" * 100, "application/vnd.cncf.helm.chart.content.v1.tar+gzip")])
+    assert reg.push(name, "chart-1.0", chart).status_code == 201
+    signature = images.artifact("application/vnd.dev.cosign.artifact.sig.v1+json", blobs=[images.Blob(b"sig", "application/octet-stream")],
+                                subject=single)
+    assert reg.push(name, None, signature).status_code == 201
+    eventually(lambda: api(srv, f"/api/v1/repositories/{name}").status_code == 200
+               and api(srv, f"/api/v1/repositories/{name}").json()["tag_count"] == 3)
+    repository = requests.get(srv.url + f"/r/{name}", timeout=30).text
+
+    # Each crumb links to what it names: the owner, then the repositories under each path.
+    crumbs = re.search(r'<nav class="crumbs" aria-label="Breadcrumb">(.*?)</nav>', repository).group(1)
+    assert re.findall(r'<a href="([^"]+)">([^<]+)</a>', crumbs) == [
+        ("/u/team", "team"), ("/search?namespace=team%2Fa0", "a0"), ("/search?namespace=team%2Fa0%2Fa1", "a1")]
+    assert crumbs.endswith("<span>app</span>")
+    assert f'<a href="/r/{name}">{name}</a>' in requests.get(srv.url + "/search?namespace=team%2Fa0", timeout=30).text
+
+    def listed_size(tag: str) -> str:
+        return re.search(rf'<a href="/r/{name}/tags/{tag}">{tag}</a></td><td role="cell"><code[^>]*>[^<]*</code></td>'
+                         r'<td role="cell">([^<]+)</td>', repository).group(1)
+
+    def shown_size(html: str) -> str:
+        return re.search(r"<dt>Size</dt><dd>([^<]+)</dd>", html).group(1)
+
+    # An index: the size the tag list shows; 32 platforms and a word for the rest; no id twice.
+    multi = requests.get(srv.url + f"/r/{name}/tags/multi", timeout=30).text
+    assert shown_size(multi) == listed_size("multi")
+    assert multi.count('<section class="image"') == 32 and '<li class="note">and 2 more not shown</li>' in multi
+    ids = re.findall(r'\sid="([^"]+)"', multi)
+    assert len(ids) == len(set(ids)), sorted({i for i in ids if ids.count(i) > 1})
+    # By digest: `name@digest` everywhere, and the same size added up without the tag list.
+    by_digest = requests.get(srv.url + f"/r/{name}/tags/{crowded.digest}", timeout=30).text
+    assert f"<title>{name}@{crowded.digest} · Pier</title>" in by_digest and f"<h1>{name}@{crowded.digest}</h1>" in by_digest
+    assert f'value="docker pull {srv.host}/{name}@{crowded.digest}"' in by_digest
+    assert shown_size(by_digest) == listed_size("multi")
+
+    # One image: its annotations once; its signature's row links to the signature's page.
+    page = requests.get(srv.url + f"/r/{name}/tags/single", timeout=30).text
+    assert page.count("org.example.note") == 1 and shown_size(page) == listed_size("single")
+    assert f'<a href="/r/{name}/tags/{signature.digest}"><code title="{signature.digest}">' in page
+    signed = requests.get(srv.url + f"/r/{name}/tags/{signature.digest}", timeout=30).text
+    assert f'value="oras pull {srv.host}/{name}@{signature.digest}"' in signed
+
+    # A Helm chart is an artifact: its type shown, pulled with ORAS, never `docker pull`.
+    helm = requests.get(srv.url + f"/r/{name}/tags/chart-1.0", timeout=30).text
+    assert "<dt>Artifact type</dt><dd><code>application/vnd.cncf.helm.config.v1+json</code></dd>" in helm
+    assert f'value="oras pull {srv.host}/{name}:chart-1.0"' in helm and "docker pull" not in helm
+
+    for page_name, html in {"tag-crowded-index": multi, "tag-by-digest": by_digest, "tag-helm": helm, "repository-nested": repository}.items():
+        (tmp_path / f"{page_name}.html").write_text(html)
+    assert_valid_html(sorted(tmp_path.glob("*.html")))
+
+
+def contrast(foreground: str, background: str) -> float:
+    """WCAG's contrast ratio of two computed `rgb(…)` colours (4.5 is the floor for text)."""
+    def luminance_of(colour: str) -> float:
+        def linear(v: float) -> float:
+            return v / 12.92 if v <= 0.04045 else ((v + 0.055) / 1.055) ** 2.4
+        r, g, b = (linear(float(v) / 255) for v in re.findall(r"[\d.]+", colour)[:3])
+        return 0.2126 * r + 0.7152 * g + 0.0722 * b
+    high, low = sorted((luminance_of(foreground), luminance_of(background)), reverse=True)
+    return (high + 0.05) / (low + 0.05)
+
+
+def test_long_words_wrap_on_a_phone_and_messages_read_in_the_dark_in_chromium(owned, browser):
+    from selenium.webdriver.common.by import By
+
+    name = "alice/" + "/".join(f"averyveryverylongcomponentname{i}" for i in range(4))
+    tag = "a" * 100 + "-long.tag"
+    assert Registry(owned.url, auth=ALICE).push(name, tag, images.image(1)).status_code == 201
+    eventually(lambda: api(owned, f"/api/v1/repositories/{name}", auth=ALICE).status_code == 200)
+    word = "w" * 290
+    r = api(owned, f"/api/v1/repositories/{name}", auth=ALICE, method="PATCH", json={"description": word, "overview": "# " + "o" * 400 + "\n\n" + "p" * 400})
+    assert r.status_code == 200, r.text
+    r = api(owned, f"/api/v1/repositories/{name}/comments", auth=ALICE, method="POST", json={"body": "c" * 600 + "\n\n- one\n- two"})
+    assert r.status_code == 201, r.text
+    d = browser
+    d.delete_all_cookies()
+    pages = {"long-repository": f"/r/{name}", "long-tag": f"/r/{name}/tags/{tag}", "long-search": "/search?q=averyveryverylongcomponentname0",
+             "long-home": "/"}
+    for page, path in pages.items():
+        assert_fits_a_phone(d, owned.url + path, page, width=375)
+        d.get(owned.url + path)
+        inner, scroll = d.execute_script("return [innerWidth, document.documentElement.scrollWidth]")
+        assert scroll <= inner, (page, inner, scroll)
+    # A list inside a comment is not cut by the lines between comments.
+    d.get(owned.url + f"/r/{name}")
+    widths = d.execute_script("return Array.from(document.querySelectorAll('.comments li')).map(li => getComputedStyle(li).borderTopWidth)")
+    assert widths == ["1px", "0px", "0px"], widths
+
+    # Notices and errors stay readable (4.5:1) on the dark theme's background.
+    d.execute_cdp_cmd("Emulation.setEmulatedMedia", {"features": [{"name": "prefers-color-scheme", "value": "dark"}]})
+    try:
+        sign_in(d, owned.url, "alice", "alice-pw", next_path="/r/alice/app/settings")
+        click_and_wait(d, d.find_element(By.ID, "visibility-save"))
+        background = d.execute_script("return getComputedStyle(document.body).backgroundColor")
+        notice = d.find_element(By.CSS_SELECTOR, "p.notice")
+        assert notice.text == "Visibility changed." and contrast(notice.value_of_css_property("color"), background) >= 4.5
+        d.find_element(By.ID, "delete-repository-confirm").send_keys("not it")
+        click_and_wait(d, d.find_element(By.ID, "delete-repository-button"))
+        error = d.find_element(By.CSS_SELECTOR, "p.error")
+        assert contrast(error.value_of_css_property("color"), background) >= 4.5, error.value_of_css_property("color")
+        shot(d, "dark-settings-error")
+    finally:
+        d.execute_cdp_cmd("Emulation.setEmulatedMedia", {"features": []})
     d.delete_all_cookies()

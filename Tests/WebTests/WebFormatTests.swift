@@ -15,7 +15,17 @@ import Testing
         #expect(WebFormat.ago(now - 60_000, now: now) == "1 minute ago")
         #expect(WebFormat.ago(now - 3 * 3_600_000, now: now) == "3 hours ago")
         #expect(WebFormat.ago(now - 2 * 86_400_000, now: now) == "2 days ago")
-        #expect(WebFormat.ago(now + 60_000, now: now) == "just now")
+        // A clock a little ahead still reads "just now"; a time to come reads as its date.
+        #expect(WebFormat.ago(now + 30_000, now: now) == "just now")
+        #expect(WebFormat.ago(now + 60_000, now: now) == "2001-09-09")
+        #expect(WebFormat.ago(now + 2 * 86_400_000, now: now) == "2001-09-11")
+        #expect(WebFormat.date(0) == "1970-01-01")
+    }
+
+    @Test func echoedTextLosesItsControlCharacters() {
+        #expect(WebFormat.printable("a\u{0}b\u{1B}[31mc\u{7F}d\u{85}e") == "ab[31mcde")
+        #expect(WebFormat.printable("naïve 日本 ★ plain") == "naïve 日本 ★ plain")
+        #expect(WebFormat.printable("\u{0}") == "")
     }
 
     @Test func countsAndDigestsAreShortened() {
@@ -35,5 +45,18 @@ import Testing
 
     @Test func oneShortListHasNoPager() {
         #expect(WebResponder.pager(total: 25, pageSize: 25, current: 7) { _ in "" } == nil)
+    }
+
+    /// A page past the last is read as the last (what the pager marks current), so it shows
+    /// items rather than nothing.
+    @Test func pagesPastTheLastAreClampedBeforeTheListIsRead() {
+        #expect(WebResponder.lastPage(total: 0, pageSize: 25) == 1)
+        #expect(WebResponder.lastPage(total: 25, pageSize: 25) == 1)
+        #expect(WebResponder.lastPage(total: 26, pageSize: 25) == 2)
+        #expect(WebResponder.clampPage(9, total: 30, pageSize: 25) == 2)
+        #expect(WebResponder.clampPage(100_000, total: 3, pageSize: 100) == 1)
+        #expect(WebResponder.clampPage(0, total: 30, pageSize: 25) == 1)
+        #expect(WebResponder.clampPage(2, total: 30, pageSize: 25) == 2)
+        #expect(WebResponder.clampPage(5, total: -1, pageSize: 0) == 1)
     }
 }
