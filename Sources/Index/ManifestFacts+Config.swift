@@ -27,7 +27,7 @@ extension ManifestFacts {
             for child in image.manifests {
                 guard let stored = try? await content.getManifest(repository, .digest(child.digest)),
                       let parsed = try? Manifest.parse(stored.bytes, contentType: stored.mediaType) else { continue }
-                facts.size += (parsed.config?.size ?? 0) + parsed.layers.reduce(0) { $0 + $1.size }
+                facts.size = Descriptor.totalSize([facts.size, parsed.config?.size ?? 0] + parsed.layers.map(\.size))
             }
             let children = image.manifests.filter { $0.platform?.os != nil && $0.platform?.os != "unknown" }
             let preferred = children.first { $0.platform?.os == "linux" && $0.platform?.architecture == "amd64" } ?? children.first

@@ -26,11 +26,12 @@ struct ManifestFacts: Sendable, Equatable {
             self.init(size: Int64(bytes.count))
             return
         }
-        var size = Int64(bytes.count) + (manifest.config?.size ?? 0)
-        for layer in manifest.layers { size += layer.size }
+        // Declared sizes, added without trapping (``Descriptor/totalSize(_:)``).
+        let size = Descriptor.totalSize(
+            [Int64(bytes.count), manifest.config?.size ?? 0] + manifest.layers.map(\.size) + manifest.manifests.map(\.size)
+        )
         var platforms = [String]()
         for child in manifest.manifests {
-            size += child.size
             guard let platform = child.platform, let os = platform.os, let architecture = platform.architecture,
                   os != "unknown" else { continue }  // attestations are `unknown/unknown`
             let name = [os, architecture, platform.variant].compactMap { $0 }.joined(separator: "/")

@@ -57,3 +57,16 @@ public struct Descriptor: Codable, Hashable, Sendable {
         }
     }
 }
+
+extension Descriptor {
+    /// The sum of sizes manifests declare, at most `Int64.max`: a manifest may declare any
+    /// size (a push does not check it against stored bytes, nor does a mirror its
+    /// upstream's), and adding two large ones must not trap the server. Negative sizes
+    /// count as none.
+    public static func totalSize(_ sizes: some Sequence<Int64>) -> Int64 {
+        sizes.reduce(Int64(0)) { total, size in
+            let (result, overflow) = total.addingReportingOverflow(max(size, 0))
+            return overflow ? Int64.max : result
+        }
+    }
+}

@@ -140,10 +140,7 @@ extension WebResponder {
     /// Sizes as a manifest declares them, added without trapping: a manifest may declare
     /// any size, and a page must not fall over adding them.
     static func sum(_ sizes: [Int64]) -> Int64 {
-        sizes.reduce(Int64(0)) { total, size in
-            let (result, overflow) = total.addingReportingOverflow(max(size, 0))
-            return overflow ? Int64.max : result
-        }
+        Descriptor.totalSize(sizes)
     }
 
     func platformName(_ platform: Descriptor.Platform?) -> String {

@@ -21,6 +21,14 @@ import Testing
         #expect(ManifestFacts.milliseconds(text) == nil)
     }
 
+    /// A push may declare any sizes; adding two of Int64's largest trapped the server (and
+    /// again at every start, as the index re-read storage).
+    @Test func declaredSizesThatOverflowAddUpToTheLargestSizeInsteadOfTrapping() {
+        let layer = #"{"mediaType":"application/vnd.oci.image.layer.v1.tar","digest":"sha256:\#(String(repeating: "a", count: 64))","size":9223372036854775807}"#
+        let bytes = Array(#"{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","config":{"mediaType":"application/vnd.oci.image.config.v1+json","digest":"sha256:\#(String(repeating: "b", count: 64))","size":9223372036854775807},"layers":[\#(layer),\#(layer)]}"#.utf8)
+        #expect(ManifestFacts(bytes: bytes, mediaType: MediaType.ociManifest).size == Int64.max)
+    }
+
     /// An image of one platform names it only in its config; the tag list shows it like an
     /// index's platforms.
     @Test func aSinglePlatformImageReadsItsPlatformFromItsConfig() async throws {
