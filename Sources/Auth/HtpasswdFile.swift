@@ -149,7 +149,7 @@ public struct HtpasswdFile: Sendable, Equatable {
     /// `$`, and 53 characters of bcrypt's alphabet. A hash with the prefix and anything
     /// else is no bcrypt: the C implementation refuses it before any round, so checking it
     /// would answer at once and tell that its user exists.
-    static func isBcrypt(_ hash: String) -> Bool {
+    public static func isBcrypt(_ hash: String) -> Bool {
         let bytes = Array(hash.utf8)
         guard bytes.count == 60, bytes[0] == UInt8(ascii: "$"), bytes[1] == UInt8(ascii: "2"),
               [UInt8(ascii: "a"), UInt8(ascii: "b"), UInt8(ascii: "y")].contains(bytes[2]), bytes[3] == UInt8(ascii: "$"),

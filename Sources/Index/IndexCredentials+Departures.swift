@@ -101,12 +101,18 @@ extension IndexCredentials {
                 pending[name] = PendingDeparture(since: now, until: massive ? now + Self.massDepartureDelay : now, print: recorded[name])
             }
             var departed = [String]()
+            // Most of those leaving back at once is the file put right, even rebuilt with new
+            // salts (`htpasswd -B` for each user again): the same users. A few back while the
+            // rest stay away are compared with the hash they left with.
+            let returning = pending.keys.filter { present.contains($0) && !gone.contains($0) }.count
+            let massReturn = returning > max(2, pending.count / 2)
             for (name, entry) in pending {
                 if present.contains(name) {
-                    // Back before its hour with the hash it left with: the same user, whose
-                    // file was wrong a while. Back with another hash, or after the hour: a
-                    // new user of the name, who inherits nothing.
-                    let someoneElse = entry.print != nil && entry.print != prints[name]
+                    // Back before its hour with the hash it left with, or with most of the
+                    // others: the same user, whose file was wrong a while. Back alone with
+                    // another hash, or after the hour: a new user of the name, who
+                    // inherits nothing.
+                    let someoneElse = !massReturn && entry.print != nil && entry.print != prints[name]
                     if someoneElse || (entry.until > entry.since && now >= entry.until) { departed.append(name) }
                     pending[name] = nil
                 } else if now >= entry.until {
@@ -156,10 +162,13 @@ struct PendingDeparture: Codable, Sendable, Equatable {
 }
 
 extension IndexCredentials {
-    /// A short fingerprint of a password hash: enough to tell one hash from another, and
-    /// no hash is kept in the index.
-    static func fingerprint(_ hash: String) -> String {
-        String(Digest.of(Array(hash.utf8)).encoded.prefix(16))
+    /// A short fingerprint of a bcrypt hash: enough to tell one hash from another, and no
+    /// hash is kept in the index. Nil for other kinds: a fingerprint of an unsalted `{SHA}`
+    /// hash would let whoever reads the index test guessed passwords fast; bcrypt's salt
+    /// is not in the fingerprint, so it gives nothing to guess against.
+    static func fingerprint(_ hash: String) -> String? {
+        guard HtpasswdFile.isBcrypt(hash) else { return nil }
+        return String(Digest.of(Array(hash.utf8)).encoded.prefix(16))
     }
 
     /// The pending departures as stored: JSON, or the older `name\tsince\tuntil` lines.

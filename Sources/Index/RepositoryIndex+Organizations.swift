@@ -87,10 +87,13 @@ extension RepositoryIndex {
                 "DELETE FROM teams WHERE organization = $1 AND name = $2 RETURNING name", [.text(organization), .text(name)]
             )
             for member in members { try await Self.dropCollaborationsIfGone(member, from: organization, in: database) }
-            return !rows.isEmpty
+            return (deleted: !rows.isEmpty, members: members)
         }
+        // Again once committed: a removal from another team committed meanwhile was not
+        // seen inside (PostgreSQL's read committed), and each would have kept the roles.
+        for member in deleted.members { try await Self.dropCollaborationsIfGone(member, from: organization, in: database) }
         try await grantsChanged()
-        return deleted
+        return deleted.deleted
     }
 
     /// Adds `user` to a team.
@@ -114,11 +117,17 @@ extension RepositoryIndex {
                 "DELETE FROM team_members WHERE organization = $1 AND team = $2 AND username = $3 RETURNING username",
                 [.text(organization), .text(team), .text(user)]
             )
+            // A refused removal (not in that team) ends nothing: an outside collaborator
+            // keeps their roles.
+            guard !rows.isEmpty else { return false }
             try await Self.dropCollaborationsIfGone(user, from: organization, in: database)
-            return !rows.isEmpty
+            return true
         }
+        guard removed else { return false }
+        // Again once committed, for a removal from another team committed meanwhile.
+        try await Self.dropCollaborationsIfGone(user, from: organization, in: database)
         try await grantsChanged()
-        return removed
+        return true
     }
 
     /// Deletes `user`'s collaborations on `organization`'s repositories when they are in

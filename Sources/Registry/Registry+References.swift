@@ -46,13 +46,13 @@ extension Registry {
     /// again for the collector; what the store says of them, or nil when they are not
     /// stored. The journal entry protects the reuse for the reference window only; a blob
     /// made young again is kept for the whole grace period, however long the push takes to
-    /// send its manifest. Once per half window at most, so a base layer every push mounts
-    /// costs no write each time.
+    /// send its manifest. Once a minute at most, so a base layer every push mounts costs
+    /// no write each time, and a reuse counts as a write within a minute whatever the grace.
     func reuseBlob(_ digest: Digest) async throws -> StorageEntryInfo? {
         try await noteReferences([digest])
         let path = layout.blobData(digest)
         guard let info = try await driver.fileInfo(path) else { return nil }
-        if Date().timeIntervalSince1970 - info.modified > Double(Self.referenceWindow) / 2000, !options.readOnly {
+        if Date().timeIntervalSince1970 - info.modified > 60, !options.readOnly {
             try? await driver.refreshModificationTime(path)
         }
         return info

@@ -49,9 +49,9 @@ extension WebResponder {
                         referrers.append(referrer(child, type: type, in: name))
                     }
                     // A child is read to show it, or, without the tag list's size, to count its
-                    // blobs in the size: the first 256 only, so one page view of a huge index
-                    // (anyone may ask for a public one) costs a bounded number of reads.
-                    guard (shown && !attestation) || (listed == nil && position < 256),
+                    // blobs in the size: the children shown only, so one page view of a huge
+                    // index (anyone may ask for a public one) costs as many reads as before.
+                    guard shown, !attestation || listed == nil,
                           let childStored = try? await registry.getManifest(repository, .digest(child.digest)),
                           let parsed = try? Manifest.parse(childStored.bytes, contentType: childStored.mediaType)
                     else { continue }

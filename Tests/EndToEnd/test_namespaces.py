@@ -369,7 +369,7 @@ def test_leaving_an_organisation_ends_the_collaborations_on_its_repositories(nam
     assert try_push(Registry(srv.url, auth=alice), "alice/own", "v1", images.image(2)) == 201
     assert eventually(lambda: api(srv, "/api/v1/repositories/alice/own", auth=alice).status_code == 200)
     assert eventually(lambda: api(srv, "/api/v1/repositories/acme/secret", auth=carol).status_code == 200)
-    for who in ("carol", "bob"):
+    for who in ("carol", "bob", "alice"):
         r = api(srv, f"/api/v1/repositories/acme/secret/collaborators/{who}", auth=carol, method="PUT", json={"role": "admin"})
         assert r.status_code == 200, r.text
     # A collaboration outside the organisation is not the organisation's to end.
@@ -378,17 +378,20 @@ def test_leaving_an_organisation_ends_the_collaborations_on_its_repositories(nam
     def collaborators(repo, auth):
         return {c["user"] for c in api(srv, f"/api/v1/repositories/{repo}/collaborators", auth=auth).json()["results"]}
 
+    # alice is an outside collaborator: a refused removal from a team she is not in ends nothing.
+    assert api(srv, "/api/v1/orgs/acme/teams/ops/members/alice", auth=root, method="DELETE").status_code == 404
+    assert collaborators("acme/secret", root) == {"alice", "bob", "carol"}
     assert api(srv, "/api/v1/orgs/acme/teams/ops/members/carol", auth=root, method="DELETE").status_code == 204
-    assert collaborators("acme/secret", root) == {"bob"}
+    assert collaborators("acme/secret", root) == {"alice", "bob"}
     assert Registry(srv.url, auth=carol).get_manifest("acme/secret", "v1").status_code in (401, 403, 404)
     assert try_push(Registry(srv.url, auth=carol), "acme/secret", "v2", images.image(3)) in (401, 403, 404)
     assert collaborators("alice/own", alice) == {"carol"}
     # bob is still in qa when ops goes: still in the organisation, his role stays ...
     assert api(srv, "/api/v1/orgs/acme/teams/ops", auth=root, method="DELETE").status_code == 204
-    assert collaborators("acme/secret", root) == {"bob"}
+    assert collaborators("acme/secret", root) == {"alice", "bob"}
     # ... and goes with his last team.
     assert api(srv, "/api/v1/orgs/acme/teams/qa", auth=root, method="DELETE").status_code == 204
-    assert collaborators("acme/secret", root) == set()
+    assert collaborators("acme/secret", root) == {"alice"}
     assert Registry(srv.url, auth=bob).get_manifest("acme/secret", "v1").status_code in (401, 403, 404)
 
 
