@@ -90,6 +90,16 @@ public final class RepositoryIndex: Sendable {
         return rows.first.map(Self.tagSummary)
     }
 
+    /// A tag of `repository` on `digest` (the first by name), nil when none is: a page of a
+    /// manifest by digest shows the size the tag list shows for it.
+    public func tag(_ repository: String, digest: String) async throws -> TagSummary? {
+        let rows = try await database.query(
+            "SELECT \(Self.tagColumns) FROM tags WHERE repository = $1 AND digest = $2 ORDER BY name ASC LIMIT 1",
+            [.text(repository), .text(digest)]
+        )
+        return rows.first.map(Self.tagSummary)
+    }
+
     /// What ``tagSummary(_:)`` reads of a row of `tags`.
     static let tagColumns = "name, digest, media_type, size, platforms, pushed_at, pusher, last_pulled_at, created_at, labels"
 

@@ -23,9 +23,11 @@ extension WebResponder {
         let manifest = try? Manifest.parse(stored.bytes, contentType: stored.mediaType)
         let now = IndexClock.now()
         let summary = try await index.tag(name, tag)
-        // The tag list's row for this very manifest: its size is the one this page shows, so
-        // the two pages agree (a digest's page has no row and adds the same things up itself).
-        let listed = summary?.digest == stored.digest.description ? summary : nil
+        // The tag list's row for this very manifest (for a digest's page, a tag on it): its
+        // size is the one this page shows, so the two pages agree. A digest no tag is on
+        // adds the same things up itself, over the children it shows.
+        let listed = summary?.digest == stored.digest.description
+            ? summary : try await index.tag(name, digest: stored.digest.description)
         let artifactType = manifest.flatMap {
             Self.artifactType(declared: $0.artifactType, config: $0.config?.mediaType, isIndex: $0.kind == .index)
         }
