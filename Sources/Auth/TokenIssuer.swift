@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import OCI
 import SwiftASN1
 import X509
 
@@ -84,7 +85,7 @@ public struct TokenIssuer: Sendable {
             exp: issuedAt + Double(seconds),
             nbf: issuedAt - 1,
             iat: issuedAt,
-            jti: UUID().uuidString.lowercased(),
+            jti: UUID.random().uuidString.lowercased(),
             access: access.map { .init(type: $0.type, name: $0.name, actions: $0.actions) },
             pier_limit: limit?.words
         )

@@ -1,9 +1,10 @@
 public import Auth
-public import Mirror
 import Foundation
 public import Index
 public import Logging
+public import Mirror
 public import Notifications
+import OCI
 public import Registry
 import S3
 public import Storage
@@ -123,7 +124,7 @@ public struct Bootstrap: Sendable {
             try await checkCredentials(driver)
             let source = RegistryEvent.Source(
                 addr: "\(ProcessInfo.processInfo.hostName):\(port)",
-                instanceID: UUID().uuidString.lowercased()
+                instanceID: UUID.random().uuidString.lowercased()
             )
             let notifier = try await makeNotifier(source: source)
             let feed = configuration.index.enabled ? IndexFeed() : nil

@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import OCI
 import Registry
 import Synchronization
 
@@ -34,7 +35,7 @@ public final class IndexFeed: ContentEventSink {
     private let beat: Duration
     private let deadAfter: Duration
     /// This run's key in `index_state` (`feedrun:<id>`), its heartbeat in milliseconds.
-    private let runKey = "feedrun:" + UUID().uuidString
+    private let runKey = "feedrun:" + UUID.random().uuidString
 
     public init(beat: Duration = .seconds(5), deadAfter: Duration = .seconds(30)) {
         (stream, continuation) = AsyncStream.makeStream(of: Numbered.self, bufferingPolicy: .bufferingOldest(Self.capacity))

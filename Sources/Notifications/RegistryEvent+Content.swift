@@ -1,4 +1,5 @@
 import Foundation
+import OCI
 public import Registry
 
 extension RegistryEvent {
@@ -29,7 +30,7 @@ extension RegistryEvent {
             action: event.action.rawValue,
             target: target,
             request: Request(
-                id: origin.id ?? UUID().uuidString.lowercased(),
+                id: origin.id ?? UUID.random().uuidString.lowercased(),
                 addr: origin.address,
                 host: origin.host,
                 method: origin.method,

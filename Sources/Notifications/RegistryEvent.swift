@@ -1,4 +1,5 @@
 import Foundation
+import OCI
 
 /// One event in distribution's notification format, so receivers written for distribution
 /// (webhooks, indexers, audit logs) take Pier's events unchanged.
@@ -73,7 +74,7 @@ public struct RegistryEvent: Codable, Sendable, Equatable {
     public var source: Source
 
     public init(action: String, target: Target, request: Request, actor: Actor = Actor(), source: Source) {
-        self.id = UUID().uuidString.lowercased()
+        self.id = UUID.random().uuidString.lowercased()
         self.timestamp = Self.now()
         self.action = action
         self.target = target

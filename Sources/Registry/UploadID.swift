@@ -1,4 +1,5 @@
 import Foundation
+import OCI
 
 /// The identifier of an upload session, as it appears in its URL.
 ///
@@ -19,7 +20,7 @@ public struct UploadID: Hashable, Sendable, CustomStringConvertible {
 
     /// A fresh random id (a lowercase UUID, the form distribution uses).
     public static func random() -> UploadID {
-        UploadID(value: UUID().uuidString.lowercased())
+        UploadID(value: UUID.random().uuidString.lowercased())
     }
 
     private init(value: String) { self.value = value }

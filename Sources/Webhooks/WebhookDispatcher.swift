@@ -4,8 +4,9 @@ public import Index
 public import Logging
 import NIOCore
 import Net
-public import Registry
 import Notifications
+import OCI
+public import Registry
 import Synchronization
 
 /// Repository webhooks: hears the registry's events (a sink beside notifications and the
@@ -86,7 +87,7 @@ public final class WebhookDispatcher: ContentEventSink {
         guard !matching.isEmpty else { return }
         var tag = event.tag?.description
         if case .tag(let deleted) = event.object { tag = deleted.description }
-        let id = UUID().uuidString.lowercased()
+        let id = UUID.random().uuidString.lowercased()
         for hook in matching {
             let job = WebhookJob(
                 id: id, hook: hook.id, event: kind, repository: repository, tag: tag, digest: digest, mediaType: mediaType,
