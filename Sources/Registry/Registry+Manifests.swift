@@ -102,8 +102,13 @@ extension Registry {
         }
         // The tags point at the digest the client pushed by, whatever its algorithm.
         for tag in tags {
-            try await writeLink(digest, to: layout.tagIndexLink(name, tag, digest))
-            try await writeLink(digest, to: layout.tagCurrentLink(name, tag))
+            do {
+                try await writeLink(digest, to: layout.tagIndexLink(name, tag, digest))
+                try await writeLink(digest, to: layout.tagCurrentLink(name, tag))
+            } catch {
+                await removeEmptyTagDirectories(name, tag, digest)
+                throw error
+            }
             // Drop rather than set: with concurrent pushes of one tag, the next read then
             // sees whichever link won in storage.
             tagTargets.remove(Self.tagKey(name, tag))
@@ -117,6 +122,26 @@ extension Registry {
             await publish(ContentEvent(.push, name, object, tag: tag, origin: origin))
         }
         return (StoredManifest(digest: digest, mediaType: manifest.mediaType, bytes: bytes), manifest)
+    }
+
+    /// Takes away what a tag's failed link writes left (a full disk fails a file after its
+    /// directories exist, or the current link after the index link): the tag list counts
+    /// a tag's directory as a tag, so one left behind would be listed for ever and answer
+    /// 404. The index link goes only when the tag has no current link; directories only
+    /// when empty, so a concurrent push of the same tag keeps its tag (at worst without
+    /// the index link, which only distribution's tooling reads).
+    private func removeEmptyTagDirectories(_ name: RepositoryName, _ tag: Tag, _ digest: Digest) async {
+        if (try? await driver.fileInfo(layout.tagCurrentLink(name, tag))) == nil {
+            try? await driver.delete(layout.tagIndexLink(name, tag, digest))
+        }
+        let tagDirectory = layout.tagDirectory(name, tag)
+        let index = tagDirectory + "/index"
+        for directory in [
+            index + "/\(digest.algorithm.rawValue)/\(digest.encoded)", index + "/\(digest.algorithm.rawValue)", index,
+            tagDirectory + "/current", tagDirectory,
+        ] {
+            try? await driver.removeIfEmpty(directory)
+        }
     }
 
     /// Refuses a manifest that names URLs `validation.manifests.urls` does not allow, or a

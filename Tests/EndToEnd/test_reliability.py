@@ -104,6 +104,37 @@ def test_a_full_disk_fails_pushes_cleanly_keeps_pulls_and_recovers_without_a_res
     assert not leftovers, leftovers
 
 
+def test_a_full_disk_fails_the_health_check_and_a_refused_tag_is_never_listed(make_server, small_disk):
+    """The health check writes what a push writes (an empty file needs no block, and passed
+    on a full disk); a tag push refused at any amount of space left leaves no tag behind
+    that the tag list would show and nothing could pull or delete."""
+    from harness.server import free_port
+
+    port = free_port()
+    pier = make_server("pier", root=small_disk / "data",
+                       config={"index": {"disabled": True}, "http": {"debug": {"addr": f"127.0.0.1:{port}"}}})
+    health = f"http://127.0.0.1:{port}/debug/health"
+    reg = Registry(pier.url)
+    first = image(layers=1, layer_size=1024)
+    reg.push("team/app", "v1", first)
+    assert requests.get(health, timeout=10).status_code == 200
+    pushed = {"v1"}
+    for leave in range(0, 40 * 1024, 2048):
+        filler = fill(small_disk, leave=leave)
+        if leave == 0:
+            assert requests.get(health, timeout=10).status_code == 503
+        if reg.put_manifest("team/app", f"t{leave}", first).status_code == 201:
+            pushed.add(f"t{leave}")
+        filler.unlink()
+    assert requests.get(health, timeout=10).status_code == 200
+    pier.stop()
+    pier.start()
+    listed = set(reg.tags("team/app"))
+    assert listed == pushed, sorted(listed ^ pushed)
+    for tag in listed:
+        assert reg.get_manifest("team/app", tag).status_code == 200, tag
+
+
 # ---- slow and hostile clients -------------------------------------------------------------
 
 import socket  # noqa: E402
