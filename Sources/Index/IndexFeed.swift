@@ -109,8 +109,24 @@ public final class IndexFeed: ContentEventSink {
         }
         defer { ticker.cancel() }
         var lastCheck = ContinuousClock.now
+        // When a re-read that events were skipped for failed (the database full or down),
+        // it is tried again then: otherwise what those events did stayed missing until a
+        // restart.
+        // Each failure doubles the wait (to five minutes): a re-read lists all of storage.
+        var retryDelay = Self.catchUpRetry
+        var retryCatchUpAt: ContinuousClock.Instant? = complete ? nil : .now + retryDelay
         for await item in stream {
             guard let event = item.event else {
+                if let at = retryCatchUpAt, ContinuousClock.now >= at {
+                    skipThrough = queued.load(ordering: .relaxed)
+                    if await catchUp(index, content, logger) {
+                        retryCatchUpAt = nil
+                        retryDelay = Self.catchUpRetry
+                    } else {
+                        retryDelay = min(retryDelay * 2, .seconds(300))
+                        retryCatchUpAt = .now + retryDelay
+                    }
+                }
                 await flushPulls(index, logger)
                 await index.refreshGrantsIfChanged()
                 await index.refreshAccountsIfChanged()
@@ -141,7 +157,9 @@ public final class IndexFeed: ContentEventSink {
             }
             if stale.exchange(false, ordering: .relaxed) {
                 skipThrough = queued.load(ordering: .relaxed)
-                complete = await catchUp(index, content, logger) && complete
+                let caughtUp = await catchUp(index, content, logger)
+                complete = caughtUp && complete
+                retryCatchUpAt = caughtUp ? nil : .now + retryDelay
             }
         }
         await flushPulls(index, logger)
@@ -151,6 +169,9 @@ public final class IndexFeed: ContentEventSink {
         // heartbeat to go silent, and the next run to notice re-reads storage.
         if complete && !stale.load(ordering: .relaxed) { try? await index.removeState(runKey) }
     }
+
+    /// How long a failed re-read from storage waits before it is tried again.
+    static let catchUpRetry = Duration.seconds(10)
 
     /// Leaves `runs` alone for `delay` more before they count as dead again.
     private static func postpone(_ runs: [String], _ seen: inout [String: (value: String, since: ContinuousClock.Instant)], by delay: Duration) {
@@ -228,7 +249,7 @@ public final class IndexFeed: ContentEventSink {
             logger.info("index caught up from storage", metadata: ["repositories": "\(repositories)", "tags": "\(tags)"])
             return true
         } catch {
-            logger.warning("index could not read storage; it stays as it was", metadata: ["error": "\(error)"])
+            logger.warning("index could not catch up from storage; it stays as it was and tries again", metadata: ["error": "\(error)"])
             return false
         }
     }

@@ -135,6 +135,30 @@ def test_a_full_disk_fails_the_health_check_and_a_refused_tag_is_never_listed(ma
         assert reg.get_manifest("team/app", tag).status_code == 200, tag
 
 
+def test_pushes_the_index_could_not_record_on_a_full_disk_are_indexed_once_it_can(make_server, small_disk, tmp_path):
+    """The registry's storage has room, the index database's disk does not: the pushes are
+    acknowledged, and the index catches up from storage once it can write again, without
+    a restart (it stayed without them until one)."""
+    from harness.index_api import api, eventually
+
+    pier = make_server("pier", root=tmp_path / "data", config={"index": {"database": f"sqlite://{small_disk}/index.db"}})
+    reg = Registry(pier.url)
+    reg.push("team/app", "v1", image(layers=1, layer_size=1024))
+    assert eventually(lambda: api(pier, "/api/v1/repositories/team/app/tags").status_code == 200)
+    filler = fill(small_disk, leave=0)
+    for tag in ("full1", "full2"):
+        assert reg.push("team/app", tag, image(layers=1, layer_size=1024)).status_code == 201
+    assert reg.push("team/other", "v1", image(layers=1, layer_size=1024)).status_code == 201
+    filler.unlink()
+
+    def indexed() -> set[str]:
+        r = api(pier, "/api/v1/repositories/team/app/tags")
+        return {t["name"] for t in r.json()["results"]} if r.status_code == 200 else set()
+
+    assert eventually(lambda: indexed() == {"v1", "full1", "full2"}, timeout=60), indexed()
+    assert eventually(lambda: api(pier, "/api/v1/repositories/team/other").status_code == 200, timeout=30)
+
+
 # ---- slow and hostile clients -------------------------------------------------------------
 
 import socket  # noqa: E402
