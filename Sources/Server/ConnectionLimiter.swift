@@ -16,6 +16,8 @@ import NIOCore
 /// server's idle timer does not run while a response is being written.
 final class ConnectionLimiter: Sendable {
     private let open = NIOLockedValueBox(0)
+    /// The admitted connections, so a shutdown whose drain time ran out can end them.
+    private let channels = NIOLockedValueBox<[ObjectIdentifier: any Channel]>([:])
     let limit: Int
     let silence: TimeAmount
     /// How long sent bytes may stay unacknowledged, or wait on a window the client keeps
@@ -56,6 +58,19 @@ final class ConnectionLimiter: Sendable {
         open.withLockedValue { $0 -= 1 }
     }
 
+    /// Closes every admitted connection still open; how many there were. A response stuck
+    /// on a client that stopped reading would otherwise hold the process past
+    /// `http.draintimeout` until the write timeout.
+    @discardableResult
+    func closeAll() -> Int {
+        let open = channels.withLockedValue { channels in
+            defer { channels.removeAll() }
+            return Array(channels.values)
+        }
+        for channel in open { channel.close(promise: nil) }
+        return open.count
+    }
+
     /// The handler that admits its connection or closes it, first in the pipeline.
     func handler() -> Handler {
         Handler(limiter: self)
@@ -79,6 +94,7 @@ final class ConnectionLimiter: Sendable {
                 return
             }
             let channel = context.channel
+            limiter.channels.withLockedValue { $0[ObjectIdentifier(channel)] = channel }
             limiter.boundStalls(of: channel)
             timer = context.eventLoop.scheduleTask(in: limiter.silence) {
                 channel.close(promise: nil)
@@ -88,7 +104,11 @@ final class ConnectionLimiter: Sendable {
         func handlerRemoved(context: ChannelHandlerContext) {
             timer?.cancel()
             timer = nil
-            if admitted { limiter.release() }
+            if admitted {
+                limiter.release()
+                let channel = context.channel
+                limiter.channels.withLockedValue { _ = $0.removeValue(forKey: ObjectIdentifier(channel)) }
+            }
             admitted = false
         }
 

@@ -203,7 +203,8 @@ public struct PierServer: Sendable {
                 logger: logger
             )
         }
-        var services: [ServiceGroupConfiguration.ServiceConfiguration] = []
+        // First, so it is told of a shutdown last (``ConnectionReaper``).
+        var services: [ServiceGroupConfiguration.ServiceConfiguration] = [.init(service: ConnectionReaper(limiter: limiter, logger: logger))]
         if let tls = configuration.tls {
             let tlsConfiguration = try makeTLSConfiguration(tls, acme: acme, files: certificateFiles)
             // Blob bytes cannot bypass the TLS handler: over HTTP/1.1 they go right above it.

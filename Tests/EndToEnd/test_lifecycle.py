@@ -82,3 +82,26 @@ def test_content_survives_a_graceful_restart(make_server, server_kind):
     r = reg.finish_upload(loc, images.sha256(b"half+rest"), b"+rest")
     assert r.status_code == 201, r.text
     assert reg.get_blob("e2e/persist", images.sha256(b"half+rest")).content == b"half+rest"
+
+
+def test_a_pull_stuck_on_a_client_that_stopped_reading_ends_within_the_drain_time(make_server):
+    """`http.draintimeout` bounds a shutdown: a response stuck on a reader that stopped
+    held the process until the write timeout (a minute) after the drain time ran out."""
+    import socket
+
+    srv = make_server("pier", config={"http": {"draintimeout": "2s", "timeouts": {"write": "300s"}}})
+    reg = Registry(srv.url)
+    big = images.random_layer(32 * 1024 * 1024)
+    assert reg.push_blob("e2e/stuck", big).status_code == 201
+    host, port = srv.host.rsplit(":", 1)
+    stuck = socket.create_connection((host, int(port)), timeout=10)
+    stuck.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+    stuck.sendall(f"GET /v2/e2e/stuck/blobs/{big.digest} HTTP/1.1\r\nHost: {srv.host}\r\n\r\n".encode())
+    assert stuck.recv(1024).startswith(b"HTTP/1.1 200")  # then reads nothing more
+    time.sleep(1)
+    started = time.monotonic()
+    srv.proc.send_signal(signal.SIGTERM)
+    srv.proc.wait(timeout=30)
+    assert time.monotonic() - started < 15, "the shutdown waited for the stuck response"
+    assert "drain time ran out" in srv.log
+    stuck.close()
