@@ -1,4 +1,5 @@
 public import Foundation
+import Storage
 import Synchronization
 
 /// One collector at a time among the instances that share a store, and when the last
@@ -108,6 +109,7 @@ public final class CollectorLease: Sendable {
         guard current?.owner == owner else { return }
         let last = succeeded ? now.timeIntervalSince1970 : current?.lastSuccess
         try await write(Record(owner: "", expires: 0, lastSuccess: last, created: current?.created))
+        if succeeded { await keepReserve() }
     }
 
     /// Whether `holder` (`host:pid@namespace`, as ``owner(host:pid:)`` writes it) names this
@@ -138,6 +140,28 @@ public final class CollectorLease: Sendable {
     }
 
     private func write(_ record: Record) async throws {
-        try await registry.driver.write(Array(try JSONEncoder().encode(record)), to: registry.layout.collectorLease)
+        let bytes = Array(try JSONEncoder().encode(record))
+        do {
+            try await registry.driver.write(bytes, to: registry.layout.collectorLease)
+        } catch StorageError.io(_, _, let code) where code == ENOSPC || code == EDQUOT {
+            // A full disk is when collecting matters most, and the lease is written as a new
+            // file: the reserve (and the old lease) give up their blocks for it.
+            try? await registry.driver.delete(registry.layout.collectorReserve)
+            try? await registry.driver.delete(registry.layout.collectorLease)
+            try await registry.driver.write(bytes, to: registry.layout.collectorLease)
+        }
     }
+
+    /// Takes the reserve (at start, and again once a collection has finished and so freed
+    /// what it could), for the next full disk; stores that are never full (S3) do not get
+    /// one.
+    public func keepReserve() async {
+        guard registry.driver.localFile(registry.layout.collectorReserve) != nil,
+              (try? await registry.driver.fileInfo(registry.layout.collectorReserve)) == nil
+        else { return }
+        try? await registry.driver.write([UInt8](repeating: 0, count: Self.reserveSize), to: registry.layout.collectorReserve, durable: false)
+    }
+
+    /// Enough blocks for the lease and the first writes of a collection.
+    static let reserveSize = 256 << 10
 }

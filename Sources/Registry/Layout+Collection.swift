@@ -10,6 +10,10 @@ extension Layout {
     /// the instances that share the store.
     public var collectorLease: String { collectorRoot + "/lease" }
 
+    /// Space the collector keeps for itself on a filesystem, and gives up when the disk is
+    /// full: its lease must be written before it can free anything (``CollectorLease``).
+    public var collectorReserve: String { collectorRoot + "/reserve" }
+
     /// The reference journal: every manifest push, mount and upload of a blob the store
     /// already holds records the digests it relies on here before it checks that they
     /// exist, so a collector that moved one of them aside finds the record and puts it back.

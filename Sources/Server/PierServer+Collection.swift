@@ -24,6 +24,7 @@ extension PierServer {
         let metrics = CollectorMetrics()
         // Looks often enough to notice another instance's collection, rarely enough to cost nothing.
         let pause = min(settings.interval, .seconds(60))
+        if !options.dryRun, !registry.options.readOnly { await lease.keepReserve() }
         // What a collection cut short left aside (the process killed mid-batch) goes back
         // at start, not one interval later: until then pulls of those blobs would fail.
         if !options.dryRun, await collector.hasQuarantine(), (try? await lease.acquire()) == true {

@@ -159,6 +159,30 @@ def test_pushes_the_index_could_not_record_on_a_full_disk_are_indexed_once_it_ca
     assert eventually(lambda: api(pier, "/api/v1/repositories/team/other").status_code == 200, timeout=30)
 
 
+def test_the_collector_frees_space_on_a_full_disk_without_a_restart(make_server, small_disk):
+    """Deleted images must free their space most when the disk is full: the collector's
+    lease is a new file, which a full disk refused at every run, so nothing was freed."""
+    pier = make_server("pier", root=small_disk / "data",
+                       config={"index": {"disabled": True}, "gc": {"interval": "4s", "grace": "0s"}})
+    reg = Registry(pier.url)
+    doomed = image(layers=[random_layer(2 * 1024 * 1024)])
+    reg.push("team/old", "v1", doomed)
+    time.sleep(1)  # the first collection, at start, which keeps its reserve
+    # Deleted, then the disk fills before the next collection (the delete's own freed
+    # blocks taken too).
+    assert reg.delete(f"/v2/team/old/manifests/{doomed.digest}").status_code == 202
+    filler = fill(small_disk, leave=0)
+    layer = doomed.blobs[-1] if doomed.blobs[-1].size > 1024 * 1024 else doomed.blobs[0]
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline and reg.head_blob("team/old", layer.digest).status_code == 200:
+        time.sleep(0.5)
+    assert reg.head_blob("team/old", layer.digest).status_code == 404, pier.log[-2000:]
+    assert shutil.disk_usage(small_disk).free >= 2 * 1024 * 1024
+    # The space is there for pushes again.
+    assert reg.push("team/new", "v1", image(layers=[random_layer(1024 * 1024)])).status_code == 201
+    filler.unlink()
+
+
 # ---- slow and hostile clients -------------------------------------------------------------
 
 import socket  # noqa: E402
