@@ -112,7 +112,7 @@ extension IndexCredentials {
                     // others: the same user, whose file was wrong a while. Back alone with
                     // another hash, or after the hour: a new user of the name, who
                     // inherits nothing.
-                    let someoneElse = !massReturn && entry.print != nil && entry.print != prints[name]
+                    let someoneElse = !massReturn && entry.print != nil && prints[name] != nil && entry.print != prints[name]
                     if someoneElse || (entry.until > entry.since && now >= entry.until) { departed.append(name) }
                     pending[name] = nil
                 } else if now >= entry.until {
@@ -162,12 +162,12 @@ struct PendingDeparture: Codable, Sendable, Equatable {
 }
 
 extension IndexCredentials {
-    /// A short fingerprint of a bcrypt hash: enough to tell one hash from another, and no
-    /// hash is kept in the index. Nil for other kinds: a fingerprint of an unsalted `{SHA}`
-    /// hash would let whoever reads the index test guessed passwords fast; bcrypt's salt
-    /// is not in the fingerprint, so it gives nothing to guess against.
+    /// A short fingerprint of a salted hash (bcrypt, Apache's `$apr1$` MD5, `htpasswd`'s
+    /// default): enough to tell one hash from another, and no hash is kept in the index;
+    /// the salt is not in the fingerprint, so it gives nothing to guess passwords against.
+    /// Nil for unsalted `{SHA}` hashes, whose fingerprint would be a fast offline check.
     static func fingerprint(_ hash: String) -> String? {
-        guard HtpasswdFile.isBcrypt(hash) else { return nil }
+        guard HtpasswdFile.isBcrypt(hash) || hash.hasPrefix("$apr1$") else { return nil }
         return String(Digest.of(Array(hash.utf8)).encoded.prefix(16))
     }
 

@@ -91,7 +91,7 @@ extension RepositoryIndex {
         }
         // Again once committed: a removal from another team committed meanwhile was not
         // seen inside (PostgreSQL's read committed), and each would have kept the roles.
-        for member in deleted.members { try await Self.dropCollaborationsIfGone(member, from: organization, in: database) }
+        for member in deleted.members { await dropCollaborationsAfterCommit(member, from: organization) }
         try await grantsChanged()
         return deleted.deleted
     }
@@ -125,9 +125,22 @@ extension RepositoryIndex {
         }
         guard removed else { return false }
         // Again once committed, for a removal from another team committed meanwhile.
-        try await Self.dropCollaborationsIfGone(user, from: organization, in: database)
+        await dropCollaborationsAfterCommit(user, from: organization)
         try await grantsChanged()
         return true
+    }
+
+    /// The second look after commit: a failure is logged, not thrown, so the change that
+    /// committed still reaches the grants.
+    private func dropCollaborationsAfterCommit(_ user: String, from organization: String) async {
+        do {
+            try await Self.dropCollaborationsIfGone(user, from: organization, in: database)
+        } catch {
+            logger.warning(
+                "collaborations of someone who left an organisation could not be checked again",
+                metadata: ["user": "\(user)", "organization": "\(organization)", "error": "\(error)"]
+            )
+        }
     }
 
     /// Deletes `user`'s collaborations on `organization`'s repositories when they are in

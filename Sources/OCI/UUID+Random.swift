@@ -7,7 +7,7 @@ extension UUID {
     /// session.
     public static func random() -> UUID {
         var generator = SystemRandomNumberGenerator()
-        var bytes = (0..<16).map { _ in UInt8.random(in: .min ... .max, using: &generator) }
+        var bytes = [generator.next() as UInt64, generator.next() as UInt64].flatMap { word in withUnsafeBytes(of: word) { Array($0) } }
         bytes[6] = (bytes[6] & 0x0F) | 0x40  // version 4
         bytes[8] = (bytes[8] & 0x3F) | 0x80  // RFC 4122 variant
         return UUID(uuid: (

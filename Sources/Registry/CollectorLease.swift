@@ -145,9 +145,9 @@ public final class CollectorLease: Sendable {
             try await registry.driver.write(bytes, to: registry.layout.collectorLease)
         } catch StorageError.io(_, _, let code) where code == ENOSPC || code == EDQUOT {
             // A full disk is when collecting matters most, and the lease is written as a new
-            // file: the reserve (and the old lease) give up their blocks for it.
+            // file: the reserve gives up its blocks for it. The old lease stays until the
+            // new one replaces it, so a write that still fails loses no schedule.
             try? await registry.driver.delete(registry.layout.collectorReserve)
-            try? await registry.driver.delete(registry.layout.collectorLease)
             try await registry.driver.write(bytes, to: registry.layout.collectorLease)
         }
     }
@@ -159,7 +159,10 @@ public final class CollectorLease: Sendable {
         guard registry.driver.localFile(registry.layout.collectorReserve) != nil,
               (try? await registry.driver.fileInfo(registry.layout.collectorReserve)) == nil
         else { return }
-        try? await registry.driver.write([UInt8](repeating: 0, count: Self.reserveSize), to: registry.layout.collectorReserve, durable: false)
+        // Random bytes: a compressing filesystem (ZFS, btrfs) would keep zeros in no space.
+        var generator = SystemRandomNumberGenerator()
+        let bytes = (0..<Self.reserveSize / 8).flatMap { _ in withUnsafeBytes(of: generator.next() as UInt64) { Array($0) } }
+        try? await registry.driver.write(bytes, to: registry.layout.collectorReserve, durable: false)
     }
 
     /// Enough blocks for the lease and the first writes of a collection.

@@ -130,18 +130,25 @@ extension Registry {
     /// 404. The index link goes only when the tag has no current link; directories only
     /// when empty, so a concurrent push of the same tag keeps its tag (at worst without
     /// the index link, which only distribution's tooling reads).
+    /// Its own task, awaited: a request cancelled by then (a client gone, a shutdown's
+    /// drain time out) must not stop half-way and leave the tag it set out to remove.
     private func removeEmptyTagDirectories(_ name: RepositoryName, _ tag: Tag, _ digest: Digest) async {
-        if (try? await driver.fileInfo(layout.tagCurrentLink(name, tag))) == nil {
-            try? await driver.delete(layout.tagIndexLink(name, tag, digest))
-        }
-        let tagDirectory = layout.tagDirectory(name, tag)
-        let index = tagDirectory + "/index"
-        for directory in [
-            index + "/\(digest.algorithm.rawValue)/\(digest.encoded)", index + "/\(digest.algorithm.rawValue)", index,
-            tagDirectory + "/current", tagDirectory,
-        ] {
-            try? await driver.removeIfEmpty(directory)
-        }
+        tagLists.remove(name.value)
+        let (driver, layout) = (driver, layout)
+        await Task {
+            // Only a definite "no current link": a failed look leaves the index link be.
+            var noCurrentLink = false
+            do { noCurrentLink = try await driver.fileInfo(layout.tagCurrentLink(name, tag)) == nil } catch {}
+            if noCurrentLink { try? await driver.delete(layout.tagIndexLink(name, tag, digest)) }
+            let tagDirectory = layout.tagDirectory(name, tag)
+            let index = tagDirectory + "/index"
+            for directory in [
+                index + "/\(digest.algorithm.rawValue)/\(digest.encoded)", index + "/\(digest.algorithm.rawValue)", index,
+                tagDirectory + "/current", tagDirectory,
+            ] {
+                try? await driver.removeIfEmpty(directory)
+            }
+        }.value
     }
 
     /// Refuses a manifest that names URLs `validation.manifests.urls` does not allow, or a
