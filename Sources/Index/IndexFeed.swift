@@ -34,13 +34,16 @@ public final class IndexFeed: ContentEventSink {
     /// or lost with its machine), and whichever instance notices re-reads storage for it.
     private let beat: Duration
     private let deadAfter: Duration
+    /// How long a failed re-read from storage waits before it is tried again (doubling).
+    private let retry: Duration
     /// This run's key in `index_state` (`feedrun:<id>`), its heartbeat in milliseconds.
     private let runKey = "feedrun:" + UUID.random().uuidString
 
-    public init(beat: Duration = .seconds(5), deadAfter: Duration = .seconds(30)) {
+    public init(beat: Duration = .seconds(5), deadAfter: Duration = .seconds(30), retry: Duration = .seconds(10)) {
         (stream, continuation) = AsyncStream.makeStream(of: Numbered.self, bufferingPolicy: .bufferingOldest(Self.capacity))
         self.beat = beat
         self.deadAfter = deadAfter
+        self.retry = retry
     }
 
     /// The index records who pushed, nothing else of a request.
@@ -90,12 +93,15 @@ public final class IndexFeed: ContentEventSink {
         var complete = true
         // Events numbered up to this were queued before the last re-read began.
         var skipThrough: UInt64 = 0
+        // The start's re-read failed: the runs it was for, settled by the retry that succeeds.
+        var unsettled: [String]?
         if !ready || legacy == "false" || !dead.isEmpty {
             skipThrough = queued.load(ordering: .relaxed)
             complete = await catchUp(index, content, logger)
             if complete {
                 await settle(index, dead: dead, readyKey: readyKey, legacy: legacy != nil)
             } else {
+                unsettled = dead
                 Self.postpone(dead, &seen, by: deadAfter * 9)
             }
         } else if legacy != nil {
@@ -113,15 +119,23 @@ public final class IndexFeed: ContentEventSink {
         // it is tried again then: otherwise what those events did stayed missing until a
         // restart.
         // Each failure doubles the wait (to five minutes): a re-read lists all of storage.
-        var retryDelay = Self.catchUpRetry
+        var retryDelay = retry
         var retryCatchUpAt: ContinuousClock.Instant? = complete ? nil : .now + retryDelay
         for await item in stream {
             guard let event = item.event else {
                 if let at = retryCatchUpAt, ContinuousClock.now >= at {
                     skipThrough = queued.load(ordering: .relaxed)
                     if await catchUp(index, content, logger) {
+                        // Everything skipped so far is in: this run may stop without a
+                        // trace, and the start's work is done (else every start, or another
+                        // instance, read storage once more).
+                        complete = true
+                        if let runs = unsettled {
+                            await settle(index, dead: runs, readyKey: readyKey, legacy: legacy != nil)
+                            unsettled = nil
+                        }
                         retryCatchUpAt = nil
-                        retryDelay = Self.catchUpRetry
+                        retryDelay = retry
                     } else {
                         retryDelay = min(retryDelay * 2, .seconds(300))
                         retryCatchUpAt = .now + retryDelay
@@ -138,6 +152,7 @@ public final class IndexFeed: ContentEventSink {
                         skipThrough = queued.load(ordering: .relaxed)
                         if await catchUp(index, content, logger) {
                             await settle(index, dead: dead, readyKey: readyKey, legacy: false)
+                            complete = true
                         } else {
                             // Not every few seconds while storage cannot be read whole.
                             Self.postpone(dead, &seen, by: deadAfter * 9)
@@ -158,7 +173,11 @@ public final class IndexFeed: ContentEventSink {
             if stale.exchange(false, ordering: .relaxed) {
                 skipThrough = queued.load(ordering: .relaxed)
                 let caughtUp = await catchUp(index, content, logger)
-                complete = caughtUp && complete
+                complete = caughtUp
+                if caughtUp, let runs = unsettled {
+                    await settle(index, dead: runs, readyKey: readyKey, legacy: legacy != nil)
+                    unsettled = nil
+                }
                 retryCatchUpAt = caughtUp ? nil : .now + retryDelay
             }
         }
@@ -169,9 +188,6 @@ public final class IndexFeed: ContentEventSink {
         // heartbeat to go silent, and the next run to notice re-reads storage.
         if complete && !stale.load(ordering: .relaxed) { try? await index.removeState(runKey) }
     }
-
-    /// How long a failed re-read from storage waits before it is tried again.
-    static let catchUpRetry = Duration.seconds(10)
 
     /// Leaves `runs` alone for `delay` more before they count as dead again.
     private static func postpone(_ runs: [String], _ seen: inout [String: (value: String, since: ContinuousClock.Instant)], by delay: Duration) {

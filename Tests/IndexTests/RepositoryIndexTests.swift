@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import OCI
 import Registry
+import Storage
 import TestSupport
 import Testing
 @testable import Index
@@ -332,6 +333,36 @@ import Testing
         #expect(try await found("lonely") == ["solo/tool"])
         feed.finish()
         await running.value
+    }
+
+    @Test func aStartsReReadThatSucceedsOnlyWhenRetriedStillMarksTheIndexReadAndTheRunClean() async throws {
+        // Storage cannot be listed when the run starts (a loop where the repositories are).
+        let root = TestDrivers.temporaryRoot()
+        let writer = Registry(driver: FileSystemDriver(root: root), events: RecordingEventSink())
+        try await writer.uploadMonolithic(repo, digest: Digest.of(Array("{}".utf8)), body: Chunks(Array("{}".utf8)))
+        let repositories = root + "/docker/registry/v2/repositories"
+        try FileManager.default.moveItem(atPath: repositories, toPath: repositories + ".aside")
+        try FileManager.default.createSymbolicLink(atPath: repositories, withDestinationPath: repositories)
+        let reader = Registry(driver: FileSystemDriver(root: root), events: RecordingEventSink())
+        let index = try await openIndex()
+        let feed = IndexFeed(retry: .milliseconds(200))
+        let running = Task { await feed.run(index: index, content: reader, logger: Logger(label: "test")) }
+        for _ in 0..<500 where try await index.states(prefix: "feedrun:").isEmpty {
+            try await Task.sleep(for: .milliseconds(10))
+        }
+        try await Task.sleep(for: .milliseconds(100))
+        #expect(try await index.state("index_ready") == nil)
+        try FileManager.default.removeItem(atPath: repositories)
+        try FileManager.default.moveItem(atPath: repositories + ".aside", toPath: repositories)
+        for _ in 0..<500 where try await index.state("index_ready") == nil {
+            try await Task.sleep(for: .milliseconds(10))
+        }
+        feed.finish()
+        await running.value
+        // The retry read storage whole: the next start need not, nor another instance.
+        #expect(try await index.state("index_ready") == "true")
+        #expect(try await index.states(prefix: "feedrun:").isEmpty)
+        try? FileManager.default.removeItem(atPath: root)
     }
 
     @Test func aStopDuringTheCatchUpLeavesTheNextStartToRedoIt() async throws {
