@@ -40,33 +40,78 @@ struct FrontDispatcher: HTTPResponder {
         var response = await dispatch(request, context, path: path, route: &route, user: &user)
         response.headers[.dockerDistributionAPIVersion] = "registry/2.0"
         if !extraHeaders.isEmpty { response.headers.append(contentsOf: extraHeaders) }
-        let elapsed = ContinuousClock.now - start
+        let outcome = Outcome(
+            route: route, method: request.method, path: path, status: response.status.code,
+            requestLength: request.headers[.contentLength], responseLength: response.headers[.contentLength],
+            userAgent: request.headers[.userAgent],
+            client: accessLog == nil ? "-" : trustedProxies.client(
+                peer: context.channel.remoteAddress?.ipAddress ?? "-",
+                forwardedFor: request.headers[.xForwardedFor],
+                forwarded: request.headers[.forwarded]
+            ),
+            user: user
+        )
+        // A body is timed to its end: a 2.6 s pull was logged at the 0.5 ms its head took,
+        // and one cut short with its full length.
+        guard request.method != .head, response.body.contentLength != 0 else {
+            record(outcome, elapsed: ContinuousClock.now - start, sent: nil)
+            return response
+        }
+        let body = response.body
+        response.body = ResponseBody(contentLength: body.contentLength) { [self] writer in
+            let tally = CountingBodyWriter.Tally()
+            do {
+                try await body.write(CountingBodyWriter(base: writer, tally: tally))
+            } catch {
+                record(outcome, elapsed: ContinuousClock.now - start, sent: tally.count)
+                throw error
+            }
+            record(outcome, elapsed: ContinuousClock.now - start, sent: outcome.responseLength == nil ? tally.count : nil)
+        }
+        return response
+    }
+
+    /// What the access log and the metrics say of one request, taken when its head was ready.
+    struct Outcome: Sendable {
+        var route: String
+        var method: HTTPRequest.Method
+        var path: Substring
+        var status: Int
+        var requestLength: String?
+        var responseLength: String?
+        var userAgent: String?
+        var client: String
+        var user: String?
+    }
+
+    /// Logs and counts a request once its response ended.
+    /// - Parameter sent: the bytes a body sent when they are not its `Content-Length` (a
+    ///   body of unannounced length, or one cut short; 0 there is not known to be none).
+    private func record(_ outcome: Outcome, elapsed: Duration, sent: Int?) {
+        let aborted = sent != nil && outcome.responseLength != nil
         metrics.record(
-            route: route,
-            method: request.method.rawValue,
-            status: response.status.code,
+            route: outcome.route,
+            method: outcome.method.rawValue,
+            status: outcome.status,
             duration: elapsed,
-            bytesIn: request.headers[.contentLength].flatMap { Int($0) },
-            bytesOut: request.method == .head ? nil : response.headers[.contentLength].flatMap { Int($0) }
+            bytesIn: outcome.requestLength.flatMap { Int($0) },
+            bytesOut: outcome.method == .head ? nil : sent ?? outcome.responseLength.flatMap { Int($0) },
+            aborted: aborted
         )
         if let accessLog {
             let ms = Double(elapsed.components.seconds) * 1000 + Double(elapsed.components.attoseconds) / 1e15
+            let length = sent.map { aborted && $0 == 0 ? "-" : String($0) } ?? outcome.responseLength
             accessLog.record(
-                method: request.method.rawValue,
-                path: path,
-                status: response.status.code,
-                length: response.headers[.contentLength],
+                method: outcome.method.rawValue,
+                path: outcome.path,
+                status: outcome.status,
+                length: length,
                 milliseconds: ms,
-                userAgent: request.headers[.userAgent],
-                client: trustedProxies.client(
-                    peer: context.channel.remoteAddress?.ipAddress ?? "-",
-                    forwardedFor: request.headers[.xForwardedFor],
-                    forwarded: request.headers[.forwarded]
-                ),
-                user: user
+                userAgent: outcome.userAgent,
+                client: outcome.client,
+                user: outcome.user
             )
         }
-        return response
     }
 
     /// ACME and the token server live at their own absolute paths, outside `http.prefix`;

@@ -1,6 +1,7 @@
 """Drop-in configuration: distribution's config.yml and REGISTRY_* variables, and the
 operations settings (read-only, upload purging, headers, URLs, debug health)."""
 
+import hashlib
 import os
 import signal
 import socket
@@ -413,6 +414,58 @@ def test_prometheus_metrics_count_requests_by_route_method_and_status(make_serve
     assert samples[("pier_http_request_bytes_total", frozenset())] > 0
     assert ("pier_uploads_in_progress", frozenset()) in samples
     assert samples[("pier_storage_errors_total", frozenset())] == 0
+
+
+def test_a_pull_is_logged_and_timed_to_its_last_byte_and_a_cut_one_as_cut(make_server):
+    """The access log and the duration metric timed a response when its head was ready: a
+    pull that took seconds was logged at a fraction of a millisecond, and one the client
+    cut off with its full length."""
+    from harness.tools import eventually
+
+    port = free_port()
+    srv = make_server("pier", config={"http": {"debug": {"addr": f"127.0.0.1:{port}", "prometheus": {"enabled": True, "path": "/metrics"}}}})
+    reg = Registry(srv.url)
+    data = os.urandom(24 * 1024 * 1024)
+    digest = "sha256:" + hashlib.sha256(data).hexdigest()
+    assert reg.push_blob("timed/app", data).status_code == 201
+    path = f"/v2/timed/app/blobs/{digest}"
+
+    def get(read: int, pause: float) -> socket.socket:
+        sock = socket.socket()
+        # A small receive window: the server's last byte waits for the client's reads.
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 64 * 1024)
+        sock.connect(("127.0.0.1", srv.port))
+        sock.sendall(f"GET {path} HTTP/1.1\r\nHost: {srv.host}\r\n\r\n".encode())
+        got = 0
+        while got < read:
+            chunk = sock.recv(256 * 1024)
+            if not chunk:
+                break
+            got += len(chunk)
+            time.sleep(pause)
+        return sock
+
+    # Read whole over about three seconds (256 KiB at most per 30 ms).
+    started = time.monotonic()
+    get(len(data), 0.03).close()
+    took = time.monotonic() - started
+    assert took >= 2.0
+
+    def lines() -> list[str]:
+        return [line for line in srv.log.splitlines() if f"GET {path}" in line]
+
+    assert eventually(lambda: len(lines()) == 1, 15), srv.log[-2000:]
+    fields = lines()[0].split(f"GET {path} ", 1)[1].split()
+    assert fields[0] == "200" and fields[1] == str(len(data)), lines()
+    # Logged when its last byte went out: all but what the socket buffers held.
+    assert float(fields[2].removesuffix("ms")) >= 1000, lines()
+    # Cut off after 1 MiB: logged without the length it never sent, and counted as cut.
+    get(1024 * 1024, 0).close()
+    assert eventually(lambda: len(lines()) == 2, 30), srv.log[-2000:]
+    fields = lines()[1].split(f"GET {path} ", 1)[1].split()
+    assert fields[0] == "200" and fields[1] != str(len(data)), lines()
+    samples = parse_prometheus(requests.get(f"http://127.0.0.1:{port}/metrics", timeout=10).text)
+    assert samples[("pier_http_responses_aborted_total", frozenset({("route", '"blob"')}))] == 1
 
 
 def test_unix_socket_listener_serves_the_api(tmp_path):
