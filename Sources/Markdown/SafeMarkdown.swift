@@ -223,17 +223,21 @@ public struct SafeMarkdown: Sendable {
     }
 
     /// Text as HTML text or attribute value: nothing in it can open markup or end a quote.
+    ///
+    /// Scalar by scalar, never by `Character`: a character such as U+0600 (a "prepend"
+    /// mark) joins the `<` after it into one grapheme cluster, which equals no `<`, and the
+    /// bracket went out unescaped for the browser, which reads scalars.
     public static func escape(_ text: String) -> String {
         var out = ""
         out.reserveCapacity(text.utf8.count)
-        for character in text {
-            switch character {
+        for scalar in text.unicodeScalars {
+            switch scalar {
             case "&": out += "&amp;"
             case "<": out += "&lt;"
             case ">": out += "&gt;"
             case "\"": out += "&quot;"
             case "'": out += "&#39;"
-            default: out.append(character)
+            default: out.unicodeScalars.append(scalar)
             }
         }
         return out

@@ -3,11 +3,6 @@ import RegistryAPI
 
 /// The security headers every page carries, named once so no page spells one differently.
 extension HTTPField.Name {
-    /// Lets only this server's own styles and scripts run, so markup a user wrote (a comment,
-    /// a description) can never load or execute anything.
-    static let contentSecurityPolicy = registryField("Content-Security-Policy")
-    /// Stops a browser guessing a type other than the one sent (an upload read as HTML).
-    static let xContentTypeOptions = registryField("X-Content-Type-Options")
     /// Keeps private repository names in URLs from reaching other sites in `Referer`.
     static let referrerPolicy = registryField("Referrer-Policy")
     /// Refuses framing by other sites (clickjacking the forms), for browsers without CSP 2.

@@ -397,6 +397,38 @@ def test_signed_in_users_see_their_private_repositories_star_and_comment_in_chro
     d.delete_all_cookies()
 
 
+def test_a_character_joined_to_markup_cannot_make_a_comment_run_a_pushed_blob_in_chromium(site, browser):
+    """U+0600 (a "prepend" mark) makes one grapheme cluster of itself and the `<` after it,
+    which escaping compared character by character let through: a comment then loaded a
+    pushed blob as a script, which the page's policy allowed as the site's own."""
+    import hashlib
+
+    from selenium.webdriver.common.by import By
+
+    code = b'document.title = "PWNED";'
+    digest = "sha256:" + hashlib.sha256(code).hexdigest()
+    assert Registry(site.url, auth=ALICE).push_blob("public/web", code).status_code == 201
+    blob = requests.get(f"{site.url}/v2/public/web/blobs/{digest}", auth=ALICE, timeout=30)
+    assert blob.status_code == 200
+    # Never run as a script or shown as a page of this origin, whatever a page asks.
+    assert blob.headers["X-Content-Type-Options"] == "nosniff"
+    assert "sandbox" in blob.headers["Content-Security-Policy"]
+    mark = "\u0600"
+    body = (f"x {mark}<script src=/v2/public/web/blobs/{digest} {mark}>{mark}</script {mark}> "
+            f"{mark}<img src=x onerror=alert(1) {mark}> {mark}<a href=https://evil.example {mark}>y{mark}</a {mark}>")
+    r = api(site, "/api/v1/repositories/public/web/comments", auth=ALICE, method="POST", json={"body": body})
+    assert r.status_code == 201, r.text
+    for tag in ("<script", "<img", "<a "):
+        assert tag not in r.json()["body_html"], r.json()["body_html"]
+    r = api(site, "/api/v1/repositories/public/web", auth=ALICE, method="PATCH", json={"overview": body})
+    assert r.status_code == 200, r.text
+    d = browser
+    d.get(site.url + "/r/public/web")
+    assert d.title != "PWNED" and no_alert(d)
+    assert d.find_elements(By.CSS_SELECTOR, ".markdown script, .markdown img, .markdown a[href^='https://evil']") == []
+    assert any("x" in c.text and "script" in c.text for c in d.find_elements(By.CSS_SELECTOR, ".comments li"))
+
+
 def csrf_of(html: str) -> str:
     return re.search(r'name="csrf" value="([0-9a-f]+)"', html).group(1)
 

@@ -74,4 +74,17 @@ import Testing
     @Test func escapesEverythingThatCouldOpenMarkupOrEndAnAttribute() {
         #expect(SafeMarkdown.escape("<a href='x'>&\"") == "&lt;a href=&#39;x&#39;&gt;&amp;&quot;")
     }
+
+    @Test(arguments: ["\u{0600}", "\u{0301}", "\u{200D}", "\u{1F1E6}"])
+    func aCharacterJoinedToABracketOrQuoteIsEscapedAllTheSame(mark: String) {
+        // U+0600 joins what follows it into one grapheme cluster, a combining accent or a
+        // joiner what precedes it: the browser reads the bracket all the same.
+        let source = "\(mark)<script src=/x \(mark)>\(mark)</script\(mark)> <img\(mark) \(mark)\"\(mark)'\(mark)&"
+        #expect(!SafeMarkdown.escape(source).unicodeScalars.contains { "<>\"'".unicodeScalars.contains($0) })
+        for html in [markdown.html(source), markdown.html("[a](https://x.example/\(mark)\"\(mark)>)")] {
+            // Scalar by scalar, every tag is the renderer's own.
+            let tags = String(html.unicodeScalars.map { Character($0) }).split(separator: "<").dropFirst()
+            #expect(tags.allSatisfy { tag in ["p>", "/p>", "a href=\"https://x.example/", "/a>"].contains { tag.hasPrefix($0) } }, "\(html.unicodeScalars.map { $0.escaped(asASCII: true) }.joined())")
+        }
+    }
 }
