@@ -194,9 +194,13 @@ struct ConfigurationTree {
             var out = [String: Any]()
             for (key, child) in map {
                 let childPath = path.isEmpty ? key.lowercased() : "\(path).\(key.lowercased())"
-                if childPath == "index.database" || childPath.hasSuffix(".remoteurl"), let url = child as? String {
-                    // The URL stays readable, its password (a mirror's `bot:secret@`) not.
+                if childPath == "index.database" || childPath.hasSuffix(".remoteurl") || childPath.hasSuffix(".url"), let url = child as? String {
+                    // The URL stays readable, its password (a mirror's `bot:secret@`, an
+                    // endpoint's) not.
                     out[key] = IndexDatabaseLocation.redacted(url)
+                } else if path.hasPrefix("notifications.endpoints[]"), path.hasSuffix(".headers") {
+                    // An endpoint's headers are how it is told who posts (`X-Api-Key`).
+                    out[key] = "********"
                 } else {
                     out[key] = ConfigurationSchema.isSecret(childPath) && !(child is [String: Any]) ? "********" : mask(child, path: childPath)
                 }

@@ -357,9 +357,11 @@ public struct PierConfiguration: Sendable {
             }
             var endpoint = NotificationEndpoint(name: name, url: url)
             endpoint.headers = try keyed({ () throws(ConfigurationError) in try entry.stringLists("headers") })
-            if let timeout = try keyed({ () throws(ConfigurationError) in try entry.duration("timeout") }) { endpoint.timeout = timeout }
-            if let threshold = try keyed({ () throws(ConfigurationError) in try entry.int("threshold") }) { endpoint.threshold = max(threshold, 1) }
-            if let backoff = try keyed({ () throws(ConfigurationError) in try entry.duration("backoff") }) { endpoint.backoff = backoff }
+            // Zero or less is the default, as in distribution: a 0 s timeout failed every
+            // delivery, a 0 s backoff retried a failing endpoint in a tight loop.
+            if let timeout = try keyed({ () throws(ConfigurationError) in try entry.duration("timeout") }), timeout > .zero { endpoint.timeout = timeout }
+            if let threshold = try keyed({ () throws(ConfigurationError) in try entry.int("threshold") }), threshold > 0 { endpoint.threshold = threshold }
+            if let backoff = try keyed({ () throws(ConfigurationError) in try entry.duration("backoff") }), backoff > .zero { endpoint.backoff = backoff }
             if let type = try keyed({ () throws(ConfigurationError) in try entry.string("mediatype") }) { endpoint.mediaType = type }
             let ignored = (entry.value("ignoredmediatypes") as? [Any] ?? []) + (entry.value("ignore.mediatypes") as? [Any] ?? [])
             endpoint.ignoredMediaTypes = Set(ignored.map { "\($0)" })

@@ -1,3 +1,5 @@
+import Foundation
+
 /// One `notifications.endpoints[]` entry.
 public struct NotificationEndpoint: Sendable, Equatable {
     /// distribution 2.8 sends this media type; 3.x names it `…events.v2+json` (same body).
@@ -27,6 +29,28 @@ public struct NotificationEndpoint: Sendable, Equatable {
         self.ignoredMediaTypes = ignoredMediaTypes
         self.ignoredActions = ignoredActions
         self.mediaType = mediaType
+    }
+
+    /// Where events are posted, and the credentials a URL's `user:password@` gave: Go's
+    /// `net/http`, and so distribution, sends those as Basic authentication and keeps them
+    /// off the request line; an `Authorization` in `headers` wins over them.
+    var destination: (url: String, authorization: String?) {
+        guard var parts = URLComponents(string: url), parts.percentEncodedUser != nil || parts.percentEncodedPassword != nil,
+              let user = (parts.percentEncodedUser ?? "").removingPercentEncoding,
+              let password = (parts.percentEncodedPassword ?? "").removingPercentEncoding
+        else { return (url, nil) }
+        parts.percentEncodedUser = nil
+        parts.percentEncodedPassword = nil
+        let configured = headers.contains { $0.0.caseInsensitiveCompare("Authorization") == .orderedSame }
+        // As Go's: `user@` alone is `user:` with an empty password.
+        return (parts.string ?? url, configured ? nil : "Basic " + Data((user + ":" + password).utf8).base64EncodedString())
+    }
+
+    /// The URL as a log line may show it: a password in it replaced.
+    public var displayURL: String {
+        guard var parts = URLComponents(string: url), parts.percentEncodedPassword != nil else { return url }
+        parts.percentEncodedPassword = "***"
+        return parts.string ?? "(the endpoint's URL)"
     }
 
     /// Whether this endpoint wants `event`.

@@ -5,6 +5,7 @@ public import Logging
 import Metrics
 import NIOCore
 import NIOHTTP1
+import OCI
 
 /// Sends registry events to the configured endpoints, each from its own durable queue, in
 /// order, retrying with the endpoint's backoff until it answers 2xx.
@@ -15,16 +16,39 @@ public final class Notifier: Sendable {
     public let source: RegistryEvent.Source
     private let depth = Gauge(label: "pier_notification_queue_depth")
 
-    /// Opens every endpoint's queue under `directory/<endpoint name>`.
+    /// Opens every endpoint's queue under `directory/<endpoint name>` (see
+    /// ``queueDirectories(_:)``).
     public init(endpoints: [NotificationEndpoint], directory: String, source: RegistryEvent.Source, logger: Logger) async throws {
         var opened = [(NotificationEndpoint, EventQueue<RegistryEvent>)]()
-        for endpoint in endpoints {
-            let safe = endpoint.name.map { $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" ? $0 : "_" }
-            opened.append((endpoint, try await EventQueue<RegistryEvent>(directory: directory + "/" + String(safe))))
+        for (endpoint, name) in zip(endpoints, Self.queueDirectories(endpoints)) {
+            opened.append((endpoint, try await EventQueue<RegistryEvent>(directory: directory + "/" + name)))
         }
         self.endpoints = opened
         self.source = source
         self.logger = logger
+    }
+
+    /// One directory name per endpoint: its name with what a file name cannot hold made
+    /// `_`, as before, where that is the endpoint's alone. Endpoints whose names come out
+    /// the same (`audit log` and `audit_log`, or one name given twice, which distribution
+    /// allows) shared one queue: the one delivering first removed the events, the other
+    /// never had them. Those get the name and a digest of name and URL, then their place
+    /// in the list if even that is shared, so each keeps its queue across restarts.
+    static func queueDirectories(_ endpoints: [NotificationEndpoint]) -> [String] {
+        let safe = endpoints.map { endpoint in
+            String(endpoint.name.map { $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" ? $0 : "_" })
+        }
+        var counts = [String: Int]()
+        for name in safe { counts[name, default: 0] += 1 }
+        let named = zip(endpoints, safe).map { endpoint, name in
+            guard counts[name, default: 0] > 1 else { return name }
+            return name + "-" + Digest.of((endpoint.name + "\n" + endpoint.url).utf8).encoded.prefix(12)
+        }
+        var seen = [String: Int]()
+        return named.map { name in
+            seen[name, default: 0] += 1
+            return seen[name, default: 0] == 1 ? name : name + "-\(seen[name, default: 0])"
+        }
     }
 
     /// Queues an event for every endpoint that wants it. Failing to queue is logged, never
@@ -91,9 +115,11 @@ public final class Notifier: Sendable {
     private func post(_ envelope: EventEnvelope, to endpoint: NotificationEndpoint) async throws {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.withoutEscapingSlashes]
-        var request = HTTPClientRequest(url: endpoint.url)
+        let destination = endpoint.destination
+        var request = HTTPClientRequest(url: destination.url)
         request.method = .POST
         request.headers.add(name: "Content-Type", value: endpoint.mediaType)
+        if let authorization = destination.authorization { request.headers.add(name: "Authorization", value: authorization) }
         for (name, values) in endpoint.headers {
             for value in values { request.headers.add(name: name, value: value) }
         }
@@ -101,7 +127,7 @@ public final class Notifier: Sendable {
         let response = try await OutboundClient.shared.execute(request, timeout: .nanoseconds(endpoint.timeout.nanoseconds))
         _ = try? await response.body.collect(upTo: 1 << 16)
         guard (200..<300).contains(response.status.code) else {
-            throw DeliveryError(description: "\(endpoint.url) answered \(response.status.code)")
+            throw DeliveryError(description: "\(endpoint.displayURL) answered \(response.status.code)")
         }
     }
 }

@@ -165,6 +165,26 @@ import S3
         #expect(config.effectiveYAML.contains("version: '0.1'"))
     }
 
+    @Test func anEndpointsZeroTimeoutBackoffOrThresholdIsDistributionsDefaultAndItsSecretsAreMasked() throws {
+        let path = try file("""
+            version: 0.1
+            notifications:
+              endpoints:
+                - name: hook
+                  url: http://bot:hunter2@127.0.0.1:9000/events
+                  headers: {X-Api-Key: [k3y-value]}
+                  timeout: 0s
+                  threshold: 0
+                  backoff: 0s
+            """)
+        let config = try PierConfiguration.load(path: path, environment: [:])
+        let hook = try #require(config.notificationEndpoints.first)
+        // A 0 s timeout failed every delivery; a 0 s backoff retried in a tight loop.
+        #expect(hook.timeout == .seconds(1) && hook.threshold == 10 && hook.backoff == .seconds(1))
+        #expect(!config.effectiveYAML.contains("hunter2") && !config.effectiveYAML.contains("k3y-value"))
+        #expect(config.effectiveYAML.contains("127.0.0.1:9000/events"))
+    }
+
     @Test func theFileRegistryConfigurationPathNamesIsReadWhenNoneIsGiven() throws {
         let path = try file("version: 0.1\nstorage:\n  filesystem:\n    rootdirectory: /srv/registry\n")
         let config = try PierConfiguration.load(path: nil, environment: ["REGISTRY_CONFIGURATION_PATH": path])

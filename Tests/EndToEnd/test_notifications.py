@@ -23,6 +23,10 @@ class Receiver:
         self.port = port
         self.envelopes = []
         self.content_types = []
+        self.authorizations = []
+        self.paths = []
+        self.accepted_paths = []
+        self.status = 200
         self.server = None
 
     def start(self):
@@ -31,9 +35,14 @@ class Receiver:
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self):
                 body = self.rfile.read(int(self.headers["Content-Length"]))
-                receiver.content_types.append(self.headers["Content-Type"])
-                receiver.envelopes.append(json.loads(body))
-                self.send_response(200)
+                status = receiver.status
+                receiver.authorizations.append(self.headers.get("Authorization"))
+                receiver.paths.append(self.path)
+                if status == 200:
+                    receiver.accepted_paths.append(self.path)
+                    receiver.content_types.append(self.headers["Content-Type"])
+                    receiver.envelopes.append(json.loads(body))
+                self.send_response(status)
                 self.send_header("Content-Length", "0")
                 self.end_headers()
 
@@ -215,3 +224,57 @@ def test_events_name_the_authenticated_user_as_actor(make_server, tmp_path):
     finally:
         receiver.stop()
     assert manifest_pushes(events)[0]["actor"] == {"name": "alice"}
+
+
+def test_endpoints_whose_names_clean_to_one_each_keep_their_own_queue(make_server):
+    """`audit log` and `audit_log` (or one name twice, as distribution allows) were given
+    one queue directory: the endpoint delivering first removed the events and the other,
+    down at the time, never got them."""
+    up, down = Receiver(free_port()), Receiver(free_port())
+    up.start()
+    down.start()
+    down.status = 503
+    endpoints = [
+        {"name": "audit log", "url": f"http://127.0.0.1:{up.port}/events", "timeout": "1s", "backoff": "200ms"},
+        {"name": "audit_log", "url": f"http://127.0.0.1:{down.port}/events", "timeout": "1s", "backoff": "200ms"},
+        {"name": "audit_log", "url": f"http://127.0.0.1:{down.port}/again", "timeout": "1s", "backoff": "200ms"},
+    ]
+    srv = make_server("pier", config={"notifications": {"endpoints": endpoints}})
+    reg = Registry(srv.url)
+    reg.push("events/shared", "v1", images.image(1))
+    up.wait_for(lambda evs: len(manifest_pushes(evs)) == 1)
+    # Both of the failing endpoints were tried and refused.
+    deadline = time.time() + 30
+    while time.time() < deadline and {"/events", "/again"} - set(down.paths):
+        time.sleep(0.1)
+    down.status = 200
+    down.wait_for(lambda evs: len(manifest_pushes(evs)) == 2)
+    time.sleep(0.5)  # nothing more arrives
+    up.stop()
+    down.stop()
+    pushes = [path for path, envelope in zip(down.accepted_paths, down.envelopes) for _ in manifest_pushes(envelope["events"])]
+    assert sorted(pushes) == ["/again", "/events"]
+    assert len(manifest_pushes(up.events)) == 1
+
+
+def test_credentials_in_an_endpoint_url_are_sent_as_basic_authentication_and_never_logged(make_server):
+    """distribution (Go's net/http) sends a URL's `user:password@` as Basic authentication;
+    Pier sent none, so an endpoint that checks it refused every delivery, and logged the
+    password in each failure."""
+    receiver = Receiver(free_port())
+    receiver.start()
+    receiver.status = 500
+    srv = make_server("pier", config=endpoint_config(receiver.port, url=f"http://hook:s3cr%40t@127.0.0.1:{receiver.port}/events"))
+    reg = Registry(srv.url)
+    reg.push("events/creds", "v1", images.image(1))
+    deadline = time.time() + 30
+    while time.time() < deadline and "notification delivery failing" not in srv.log:
+        time.sleep(0.1)
+    receiver.status = 200
+    receiver.wait_for(lambda evs: len(manifest_pushes(evs)) == 1)
+    receiver.stop()
+    import base64
+
+    assert set(receiver.authorizations) == {"Basic " + base64.b64encode(b"hook:s3cr@t").decode()}
+    assert "notification delivery failing" in srv.log
+    assert "s3cr" not in srv.log

@@ -40,6 +40,31 @@ import Testing
         #expect(!endpoint.accepts(event("a", mediaType: "application/octet-stream")))
     }
 
+    @Test func endpointsWhoseNamesCleanToOneGetQueuesOfTheirOwnAndAUniqueNameKeepsItsOwn() {
+        let endpoints = [
+            NotificationEndpoint(name: "audit log", url: "http://a"),
+            NotificationEndpoint(name: "audit_log", url: "http://b"),
+            NotificationEndpoint(name: "audit_log", url: "http://b"),
+            NotificationEndpoint(name: "solo", url: "http://c"),
+        ]
+        let names = Notifier.queueDirectories(endpoints)
+        #expect(Set(names).count == 4)
+        #expect(names[3] == "solo")
+        #expect(names.allSatisfy { !$0.contains("/") && !$0.contains(" ") })
+        // The same list names the same directories at the next start.
+        #expect(Notifier.queueDirectories(endpoints) == names)
+    }
+
+    @Test func aURLsCredentialsBecomeBasicAuthenticationUnlessAnAuthorizationIsConfigured() {
+        var endpoint = NotificationEndpoint(name: "e", url: "https://hook:s3cr%40t@receiver.example:8443/events?x=1")
+        #expect(endpoint.destination.url == "https://receiver.example:8443/events?x=1")
+        #expect(endpoint.destination.authorization == "Basic " + Data("hook:s3cr@t".utf8).base64EncodedString())
+        #expect(!endpoint.displayURL.contains("s3cr"))
+        endpoint.headers = [("authorization", ["Bearer t"])]
+        #expect(endpoint.destination.authorization == nil)
+        #expect(NotificationEndpoint(name: "e", url: "http://receiver.example/events").destination.authorization == nil)
+    }
+
     @Test func envelopeHasDistributionsShape() throws {
         let data = try JSONEncoder().encode(EventEnvelope(events: [event("v1")]))
         let object = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
