@@ -29,6 +29,10 @@ extension PierServer {
             for file in settings.clientCAs { roots += try NIOSSLCertificate.fromPEMFile(file) }
             tls.trustRoots = .certificates(roots)
             tls.certificateVerification = .noHostnameVerification
+            // Named in the handshake, as Go's server names them: a Go client (docker,
+            // containers/image, with every `*.cert` of a certs.d directory) picks the
+            // certificate one of them issued; told none, it sends its first and is refused.
+            tls.sendCANameList = true
         }
         return tls
     }

@@ -180,6 +180,11 @@ public struct PierServer: Sendable {
             ],
             idleTimeout: idle
         )
+        /// The side listeners' (redirect, debug): no request bodies to manage, the same timeouts.
+        let guarded = HTTP1Channel.Configuration(
+            additionalChannelHandlers: [RequestHeadTimeoutHandler(timeout: headerTimeout)],
+            idleTimeout: idle
+        )
         let onRunning: @Sendable (any Channel) async -> Void = { [logger, configuration] channel in
             // Start-up is over: give back the code and constant pages only it needed.
             pier_release_startup_pages()
@@ -242,8 +247,14 @@ public struct PierServer: Sendable {
             if let plain = configuration.plainListener {
                 let plainAddress = BindAddress.hostname(plain.host, port: plain.port)
                 if plain.redirect {
+                    // As guarded as the registry's listeners (header and idle timeouts, the
+                    // shared connection limit): idle connections held here without end used
+                    // up the process's file descriptors and the HTTPS listener with them.
                     services.append(.init(service: Application(
-                        responder: RedirectResponder(httpsPort: configuration.port, acmeChallenges: acme?.challenges),
+                        responder: RedirectResponder(
+                            httpsPort: configuration.port, externalURL: configuration.externalURL, acmeChallenges: acme?.challenges
+                        ),
+                        server: HTTPServerBuilder { EventLoopPinnedChannel(HTTP1Channel(responder: $0, configuration: guarded), limiter: limiter) },
                         configuration: .init(address: plainAddress, backlog: Self.listenBacklog),
                         logger: logger
                     )))
@@ -255,8 +266,12 @@ public struct PierServer: Sendable {
             services.append(.init(service: plainApplication(address, onRunning)))
         }
         if let debug = configuration.debugAddress {
+            // Its own limit: a flood of the registry's port must not blind the probes and
+            // metrics that would show it.
+            let probes = ConnectionLimiter(limit: 256, silence: headerTimeout, stall: TimeAmount(configuration.writeTimeout))
             let debugApp = Application(
                 responder: DebugResponder(registry: content.store, logger: logger, metrics: metrics, health: health),
+                server: HTTPServerBuilder { EventLoopPinnedChannel(HTTP1Channel(responder: $0, configuration: guarded), limiter: probes) },
                 configuration: .init(address: .hostname(debug.host, port: debug.port)),
                 logger: logger
             )

@@ -7,11 +7,23 @@ import HTTPTypes
 struct RedirectResponder: HTTPResponder {
     typealias Context = BasicRequestContext
     let httpsPort: Int
+    /// `http.host`, when it is an https URL: where clients reach this registry, which behind
+    /// a port mapping (`-p 443:5000`) is not `httpsPort` on the asked host.
+    let externalURL: String?
     /// http-01 answers, which must be served over plain HTTP.
     let acmeChallenges: HTTP01Challenges?
 
+    init(httpsPort: Int, externalURL: String? = nil, acmeChallenges: HTTP01Challenges?) {
+        self.httpsPort = httpsPort
+        self.externalURL = externalURL.flatMap { $0.lowercased().hasPrefix("https://") ? $0 : nil }
+        self.acmeChallenges = acmeChallenges
+    }
+
     func respond(to request: Request, context: Context) async throws -> Response {
         if let response = acmeChallenges?.response(to: request) { return response }
+        if let externalURL {
+            return Response(status: .permanentRedirect, headers: [.location: externalURL + (request.head.path ?? "/"), .contentLength: "0"])
+        }
         let authority = request.head.authority ?? "localhost"
         var host = Substring(authority)
         // Drop the plain port, keeping IPv6 brackets intact.

@@ -490,6 +490,20 @@ def test_mutual_tls_refuses_a_certificate_from_another_ca(mtls, tls, tmp_path):
 
 
 @pytest.mark.clients
+def test_mutual_tls_names_the_client_cas_it_accepts_in_the_handshake(mtls):
+    """Go's clients (docker, containers/image, with every `*.cert` of a certs.d directory)
+    pick the certificate an accepted CA issued from the names the server sends; told none,
+    a Go client sends its first certificate and is refused, as distribution's users are not."""
+    import subprocess
+
+    srv, _, _ = mtls
+    out = subprocess.run(["openssl", "s_client", "-connect", f"127.0.0.1:{srv.port}", "-tls1_2"],
+                         input="", capture_output=True, text=True, timeout=30).stdout
+    assert "Acceptable client certificate CA names" in out, out[-2000:]
+    names = out.split("Acceptable client certificate CA names", 1)[1]
+    assert "Pier e2e client CA" in names.split("Requested Signature Algorithms", 1)[0], out[-2000:]
+
+
 def test_skopeo_with_a_client_certificate_in_its_cert_dir(mtls, tls, tmp_path):
     require_tool("skopeo")
     srv, client, _ = mtls
@@ -534,6 +548,29 @@ def test_plain_listener_redirects_to_https_with_308(make_server, tls):
     # 308 keeps the method: a POST is redirected, not turned into a GET.
     r = requests.post(f"http://127.0.0.1:{plain}/v2/redir/app/blobs/uploads/", allow_redirects=False, timeout=10)
     assert r.status_code == 308 and r.headers["Location"].startswith("https://")
+
+
+def test_the_redirect_listener_sends_clients_to_http_host_and_cuts_connections_that_send_nothing(make_server, tls):
+    """Behind a port mapping (`-p 443:5000 -p 80:8080`) the redirect went to the TLS port as
+    bound, which clients cannot reach; and connections held open on the redirect port were
+    never closed, so enough of them used up the file descriptors the HTTPS port needs."""
+    import socket
+    import time
+
+    plain = free_port()
+    srv = https_server(make_server, tls, {"http": {
+        "plain": {"addr": f"127.0.0.1:{plain}", "redirect": True},
+        "host": "https://registry.example", "timeouts": {"header": "2s", "idle": "3s"},
+    }})
+    r = requests.get(f"http://127.0.0.1:{plain}/v2/app/manifests/v1?x=1", allow_redirects=False, timeout=10)
+    assert r.status_code == 308 and r.headers["Location"] == "https://registry.example/v2/app/manifests/v1?x=1"
+    silent = socket.create_connection(("127.0.0.1", plain))
+    silent.settimeout(30)
+    started = time.monotonic()
+    assert silent.recv(1024) == b""  # closed by the server, not by this timeout
+    assert time.monotonic() - started < 25
+    silent.close()
+    assert requests.get(srv.url + "/v2/", verify=tls.ca_path, timeout=10).status_code == 200
 
 
 @pytest.mark.parametrize("http2_disabled", [True, False], ids=["http1", "http2"])
