@@ -1,6 +1,8 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import Logging
+import Metrics
 import NIOConcurrencyHelpers
 import NIOCore
 
@@ -24,10 +26,40 @@ final class ConnectionLimiter: Sendable {
     /// closed, before the connection is dropped (`http.timeouts.write`); nil: never.
     let stall: TimeAmount?
 
-    init(limit: Int, silence: TimeAmount, stall: TimeAmount? = nil) {
+    /// Connections turned away at the limit, so an operator sees clients refused rather
+    /// than guessing from their reports: a metric for each, a log line at most a minute.
+    private let refusals: Counter
+    private let opened: Gauge
+    private let lastWarning = NIOLockedValueBox<(at: NIODeadline?, since: Int)>((nil, 0))
+    private let logger: Logger?
+
+    /// - Parameter listeners: which listeners share it, as the metrics name them.
+    init(limit: Int, silence: TimeAmount, stall: TimeAmount? = nil, listeners: String = "registry", logger: Logger? = nil) {
+        refusals = Counter(label: "pier_http_connections_refused_total", dimensions: [("listeners", listeners)])
+        opened = Gauge(label: "pier_http_connections_open", dimensions: [("listeners", listeners)])
         self.limit = limit
         self.silence = silence
         self.stall = stall
+        self.logger = logger
+    }
+
+    /// Counts a refusal, and logs the refusals of the last minute when one has passed.
+    private func refused() {
+        refusals.increment()
+        guard let logger else { return }
+        let now = NIODeadline.now()
+        let due: Int? = lastWarning.withLockedValue { last in
+            last.since += 1
+            if let at = last.at, now - at < .minutes(1) { return nil }
+            defer { last = (now, 0) }
+            return last.since
+        }
+        if let due {
+            logger.warning(
+                "connection limit reached: connections refused (http.maxconnections)",
+                metadata: ["limit": "\(limit)", "refused": "\(due)"]
+            )
+        }
     }
 
     /// Puts the stall bound on a TCP connection as `TCP_USER_TIMEOUT`, which Linux applies
@@ -47,15 +79,24 @@ final class ConnectionLimiter: Sendable {
 
     /// Counts a new connection; false when it is one too many (and is not counted).
     func admit() -> Bool {
-        open.withLockedValue { count in
-            guard count < limit else { return false }
+        let admitted: Int? = open.withLockedValue { count in
+            guard count < limit else { return nil }
             count += 1
-            return true
+            return count
         }
+        guard let admitted else {
+            refused()
+            return false
+        }
+        opened.record(admitted)
+        return true
     }
 
     func release() {
-        open.withLockedValue { $0 -= 1 }
+        opened.record(open.withLockedValue { count in
+            count -= 1
+            return count
+        })
     }
 
     /// Closes every admitted connection still open; how many there were. A response stuck

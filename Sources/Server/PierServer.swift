@@ -172,7 +172,7 @@ public struct PierServer: Sendable {
         let headerTimeout = TimeAmount(configuration.headerTimeout)
         let limiter = ConnectionLimiter(
             limit: configuration.maxConnections ?? Self.defaultConnectionLimit(), silence: headerTimeout,
-            stall: TimeAmount(configuration.writeTimeout)
+            stall: TimeAmount(configuration.writeTimeout), logger: logger
         )
         let plainHTTP = HTTP1Channel.Configuration(
             additionalChannelHandlers: [
@@ -268,7 +268,7 @@ public struct PierServer: Sendable {
         if let debug = configuration.debugAddress {
             // Its own limit: a flood of the registry's port must not blind the probes and
             // metrics that would show it.
-            let probes = ConnectionLimiter(limit: 256, silence: headerTimeout, stall: TimeAmount(configuration.writeTimeout))
+            let probes = ConnectionLimiter(limit: 256, silence: headerTimeout, stall: TimeAmount(configuration.writeTimeout), listeners: "debug")
             let debugApp = Application(
                 responder: DebugResponder(registry: content.store, logger: logger, metrics: metrics, health: health),
                 server: HTTPServerBuilder { EventLoopPinnedChannel(HTTP1Channel(responder: $0, configuration: guarded), limiter: probes) },

@@ -284,7 +284,12 @@ def test_a_thousand_silent_connections_are_closed_and_cost_little_memory(make_se
 
 
 def test_connections_beyond_the_limit_are_closed_at_once_and_the_rest_served(make_server):
-    pier = make_server("pier", config={"http": {"maxconnections": 50}})
+    """And an operator is told: refusals were neither logged nor counted."""
+    from harness.server import free_port
+
+    debug = free_port()
+    pier = make_server("pier", config={"http": {"maxconnections": 50, "debug": {
+        "addr": f"127.0.0.1:{debug}", "prometheus": {"enabled": True}}}})
     held = [connect(pier) for _ in range(50)]
     # Once Pier has taken the fifty, the next connection it takes is closed at once.
     extras = []
@@ -304,6 +309,11 @@ def test_connections_beyond_the_limit_are_closed_at_once_and_the_rest_served(mak
             return False
 
     assert until(served), "a freed place under the limit was not given to the next client"
+    assert "connection limit reached" in pier.log and "limit=50" in pier.log, pier.log[-2000:]
+    metrics = requests.get(f"http://127.0.0.1:{debug}/metrics", timeout=10).text
+    refused = [line for line in metrics.splitlines() if line.startswith('pier_http_connections_refused_total{listeners="registry"}')]
+    assert refused and float(refused[0].split()[-1]) >= 1, metrics
+    assert 'pier_http_connections_open{listeners="registry"}' in metrics, metrics
     for s in held[5:] + extras:
         s.close()
 
