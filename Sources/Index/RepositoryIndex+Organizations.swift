@@ -1,12 +1,17 @@
+import OCI
+
 /// Organisations, their teams and members. Every change reloads the grants the registry
 /// asks (and tells other instances to).
 extension RepositoryIndex {
     /// Why `name` cannot become an organisation, or nil.
+    ///
+    /// The name is a namespace, so it is one component of a repository name as
+    /// distribution's grammar has it (ASCII only, no `..`): `٣٣` or `x²` would pass a
+    /// Unicode letter-or-digit test and then hold no repository, ever.
     public func organizationRefusal(_ name: String) async throws -> String? {
-        guard name.count <= 64, name.first?.isLetter == true || name.first?.isNumber == true,
-              name.allSatisfy({ ($0.isLowercase && $0.isASCII) || $0.isNumber || $0 == "-" || $0 == "_" || $0 == "." }),
-              name.last?.isLetter == true || name.last?.isNumber == true else {
-            return "an organisation's name is a namespace: lowercase letters, digits and . _ - inside, at most 64 characters"
+        guard name.utf8.count <= 64, RepositoryName.isComponent(name) else {
+            return "an organisation's name is a namespace: lowercase letters (a-z) and digits, joined by one . or _, two _ or any number of -, "
+                + "at most 64 characters"
         }
         if try await organization(name) != nil { return "\(name) exists" }
         if try await namespaceHoldsRepositories(name) { return "the namespace \(name) already holds repositories" }

@@ -28,6 +28,14 @@ public struct RepositoryName: Hashable, Sendable, Comparable, CustomStringConver
         return true
     }
 
+    /// Whether `text` is one `/`-free component of a name (`[a-z0-9]+(?:(?:[._]|__|[-]*)[a-z0-9]+)*`,
+    /// ASCII only): the shape a namespace, a user's or an organisation's, must have for
+    /// the repositories under it to be names at all.
+    public static func isComponent(_ text: some StringProtocol) -> Bool {
+        var value = String(text)
+        return value.withUTF8 { $0.count <= Self.maximumLength && Self.isValidComponent($0[...]) }
+    }
+
     /// The `/`-separated parts of the name.
     public var components: [Substring] { value.split(separator: "/") }
 

@@ -347,7 +347,8 @@ def test_an_admin_team_administers_repositories_but_only_owners_manage_teams(nam
     assert len(answers) == 1 and next(iter(answers))[0] == 403, answers
 
 
-@pytest.mark.parametrize("name", ["alice", "Acme", "-x", "a/b", "", "x" * 65])
+# "٣٣" and "x²" are digits to Unicode, "a..b" a dot too many: none is a name's component.
+@pytest.mark.parametrize("name", ["alice", "Acme", "-x", "a/b", "", "x" * 65, "\u0663\u0663", "x\u00b2", "a..b"])
 def test_an_organisation_cannot_take_a_namespace_in_use_or_a_bad_name(world, name):
     srv, _ = world
     r = api(srv, "/api/v1/orgs", auth=CALLERS["root"], method="POST", json={"name": name})

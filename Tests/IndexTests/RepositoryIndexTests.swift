@@ -226,6 +226,19 @@ import Testing
         await publicly.database.close()
     }
 
+    /// An organisation's name is a namespace, one component of a repository name: what the
+    /// grammar refuses (non-ASCII digits and letters, which `Character.isNumber` and
+    /// `isLetter` accept, or `..`) could never hold a repository.
+    @Test func anOrganisationsNameIsOneComponentOfARepositoryName() async throws {
+        let index = try await openIndex()
+        for name in ["\u{663}\u{663}", "x\u{B2}", "\u{E9}t\u{E9}", "a..b", "a___b", "-x", "x-", "Acme", "a/b", "", String(repeating: "x", count: 65)] {
+            #expect(try await index.organizationRefusal(name) != nil, "\(name)")
+        }
+        for name in ["acme", "a-b.c_d", "a--b", "a__b", "0x", String(repeating: "x", count: 64)] {
+            #expect(try await index.organizationRefusal(name) == nil, "\(name)")
+        }
+    }
+
     @Test func migrationsRunOnceAndANewerSchemaIsRefused() async throws {
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("pier-index-\(UUID().uuidString).db").path
         let first = try await openIndex(path)

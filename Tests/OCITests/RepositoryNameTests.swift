@@ -19,6 +19,18 @@ import Testing
         #expect(RepositoryName(String(repeating: "a", count: 255)) != nil)
     }
 
+    @Test(arguments: ["a", "acme", "0x", "foo.bar", "foo__bar", "foo---bar"])
+    func aComponentIsOnePartOfTheGrammar(_ text: String) {
+        #expect(RepositoryName.isComponent(text))
+    }
+
+    /// Non-ASCII digits and letters (`٣٣`, `x²`) are what `Character.isNumber` and
+    /// `isLetter` accept; the grammar does not.
+    @Test(arguments: ["", "a/b", "a..b", "-a", "a-", "a___b", "UPPER", "\u{663}\u{663}", "x\u{B2}", "\u{E9}t\u{E9}", "a b"])
+    func aComponentRefusesWhatTheGrammarDoes(_ text: String) {
+        #expect(!RepositoryName.isComponent(text))
+    }
+
     @Test func ordersLexically() {
         let names = ["a-b", "a/b", "a", "a/b/c", "a.b", "b"].compactMap { RepositoryName($0) }.sorted().map(\.value)
         #expect(names == ["a", "a-b", "a.b", "a/b", "a/b/c", "b"])
