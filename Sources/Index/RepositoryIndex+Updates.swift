@@ -86,11 +86,17 @@ extension RepositoryIndex {
                 """,
                 [.text(repository), .integer(now), visibility]
             )
-            if let description = facts.description, !description.isEmpty {
-                try await database.execute(
-                    "UPDATE repositories SET description = $2 WHERE name = $1 AND description = ''",
-                    [.text(repository), .text(String(description.prefix(300)))]
-                )
+            // Held to the rules a description sent to the API is, but cleaned rather than
+            // refused (the image is pushed already): no newline, ESC or BEL reaches the
+            // terminal `docker search` prints it to.
+            if let annotation = facts.description {
+                let description = OneLineText.cleaned(annotation, maximum: OneLineText.descriptionLimit)
+                if !description.isEmpty {
+                    try await database.execute(
+                        "UPDATE repositories SET description = $2 WHERE name = $1 AND description = ''",
+                        [.text(repository), .text(description)]
+                    )
+                }
             }
             if let tag {
                 try await database.execute(

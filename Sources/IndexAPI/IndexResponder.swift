@@ -25,8 +25,8 @@ public struct IndexResponder: Sendable {
     /// Comments a user may post per minute, on this instance.
     let postingLimit = PostingLimit()
 
-    /// The longest short description (Docker Hub's is 100; images' annotations run longer).
-    static let descriptionLimit = 300
+    /// The longest short description, the one an image's annotation is cut to as well.
+    static let descriptionLimit = OneLineText.descriptionLimit
     /// The longest overview, in characters (Docker Hub's limit).
     static let overviewLimit = 25_000
     /// The longest comment, in characters.

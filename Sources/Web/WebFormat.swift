@@ -44,11 +44,12 @@ enum WebFormat {
         String(IndexClock.format(milliseconds).prefix { $0 != "T" })
     }
 
-    /// `text` without control characters (NUL, escape, the C1 range): text echoed from a
-    /// request (`?q=%00`) has no business putting them into a page.
+    /// `text` without control characters (NUL, escape, the C1 range) or line separators, as
+    /// ``OneLineText`` has them: text echoed from a request (`?q=%00`) has no business
+    /// putting them into a page.
     static func printable(_ text: String) -> String {
         var scalars = String.UnicodeScalarView()
-        for scalar in text.unicodeScalars where scalar.properties.generalCategory != .control {
+        for scalar in text.unicodeScalars where !OneLineText.breaks(scalar) {
             scalars.append(scalar)
         }
         return String(scalars)

@@ -152,6 +152,21 @@ def test_docker_search_endpoints_answer_as_the_docker_cli_reads_them(open_pier):
                                  "is_official": False, "is_automated": False}]
 
 
+def test_an_images_description_reaches_docker_search_as_one_line_without_terminal_codes(open_pier):
+    """An annotation is pushed, not sent to be checked: it is cleaned, not refused. ESC and
+    BEL would drive the terminal `docker search` prints to; NEL and U+2028 break lines."""
+    annotation = "  Line one\n\x1b[31mred\x07 \u0085next\u2028line\u2029\t\tend  "
+    reg = Registry(open_pier.url)
+    assert reg.push("team/escapes", "v1", images.image(1, annotations={"org.opencontainers.image.description": annotation})).status_code == 201
+    found = eventually(lambda: (b := api(open_pier, "/v1/search?q=escapes").json())["num_results"] == 1 and b)
+    assert found["results"][0]["description"] == "Line one [31mred next line end"
+    # The limit counts Unicode scalars: 300 of them, not 300 characters of 201 each.
+    accented = ("a" + "\u0301" * 200) * 300
+    assert reg.push("team/accents", "v1", images.image(2, annotations={"org.opencontainers.image.description": accented})).status_code == 201
+    body = eventually(lambda: (r := api(open_pier, "/api/v1/repositories/team/accents")).status_code == 200 and r.json())
+    assert len(body["description"]) == 300 and body["description"] == accented[:300]
+
+
 def test_stars_need_a_user_and_count_once(guarded):
     Registry(guarded.url, auth=("alice", "alice-pw")).push("public/starry", "v1", images.image(1))
     eventually(lambda: api(guarded, "/api/v1/repositories/public/starry").status_code == 200)

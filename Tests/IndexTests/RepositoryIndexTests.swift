@@ -57,6 +57,21 @@ import Testing
         #expect(tags[0].size > 102)
     }
 
+    /// An image's annotation is pushed, not sent to be checked: cleaned to one line (no
+    /// newline, ESC, BEL, NEL or line separator reaches `docker search`'s terminal), not
+    /// refused, and cut at 300 Unicode scalars, not 300 characters of any size.
+    @Test func anAnnotatedDescriptionIsStoredAsOneLineCutByScalars() async throws {
+        let index = try await openIndex()
+        // JSON escapes, as the manifest carries them: newline, ESC, BEL, NEL, U+2028, U+2029, tabs.
+        try await pushImage(repo, "v1", description: #"  Line one\n\u001b[31mred\u0007 \u0085next\u2028line\u2029\t\tend  "#)
+        let accents = RepositoryName("team/accents")!
+        try await pushImage(accents, "v1", description: String(repeating: "a" + String(repeating: #"\u0301"#, count: 200), count: 300))
+        try await applyAll(index)
+        #expect(try await index.repository("team/app")?.description == "Line one [31mred next line end")
+        let cut = try #require(try await index.repository("team/accents")?.description)
+        #expect(cut.unicodeScalars.count == 300 && cut.count == 2)
+    }
+
     @Test func pushesOfOneTagAppliedInAnotherOrderThanStorageTookThemEndAtStoragesDigest() async throws {
         let index = try await openIndex()
         let first = try await pushImage(repo, "latest", layer: [1])
