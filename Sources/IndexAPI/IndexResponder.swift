@@ -27,9 +27,9 @@ public struct IndexResponder: Sendable {
 
     /// The longest short description, the one an image's annotation is cut to as well.
     static let descriptionLimit = OneLineText.descriptionLimit
-    /// The longest overview, in characters (Docker Hub's limit).
+    /// The longest overview, in Unicode scalars (Docker Hub's limit).
     static let overviewLimit = 25_000
-    /// The longest comment, in characters.
+    /// The longest comment, in Unicode scalars.
     public static let commentLimit = 5_000
 
     /// Repository webhooks; nil when they are not delivered (a command without a server).
@@ -482,10 +482,11 @@ public struct IndexResponder: Sendable {
 
     /// Posts `text` as `caller`'s comment on `repository` (which the caller must be able to
     /// see) under the API's rules, for every door that takes comments: a signed-in user with
-    /// write rights, 1 to ``commentLimit`` characters, at most a few a minute.
+    /// write rights, 1 to ``commentLimit`` characters (Unicode scalars: one character can
+    /// hold any number of combining marks), at most a few a minute.
     public func postComment(_ text: String, on repository: String, by caller: Principal) async throws -> RepositoryComment {
         let author = try postingUser(caller)
-        guard !text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty, text.count <= Self.commentLimit else {
+        guard !text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty, text.unicodeScalars.count <= Self.commentLimit else {
             throw CommentRefusal(message: "a comment is 1 to \(Self.commentLimit) characters", retryAfter: nil)
         }
         if let wait = postingLimit.admit(author, now: IndexClock.now()) {

@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import Index
 import OCI
 
 /// A JSON object a client sent, read strictly: a body that is not one object, a field the
@@ -34,15 +35,20 @@ struct JSONFields {
         return JSONFields(object: object)
     }
 
-    /// The text of `field`, if sent: a string of at most `maximum` characters, with line
+    /// The text of `field`, if sent: a string of at most `maximum` characters, counted as
+    /// Unicode scalars (one character may hold hundreds of combining marks), with line
     /// breaks only when `multiline`.
+    ///
+    /// One line refuses what ``OneLineText/breaks(_:)`` names: controls (C0, DEL, C1 with
+    /// NEL U+0085) and the line and paragraph separators U+2028 and U+2029. Many lines
+    /// take `\n`, `\r`, `\t` and the separators, and refuse every other control.
     func string(_ field: String, maximum: Int, multiline: Bool = false) throws -> String? {
         guard let value = object[field] else { return nil }
         guard let text = value as? String else { throw Self.invalid("'\(field)' must be a string") }
-        guard text.count <= maximum else { throw Self.invalid("'\(field)' is longer than \(maximum) characters") }
-        let allowed: Set<Unicode.Scalar> = multiline ? ["\n", "\r", "\t"] : []
-        if text.unicodeScalars.contains(where: { ($0.value < 0x20 || $0.value == 0x7F) && !allowed.contains($0) }) {
-            throw Self.invalid("'\(field)' holds control characters")
+        guard text.unicodeScalars.count <= maximum else { throw Self.invalid("'\(field)' is longer than \(maximum) characters") }
+        let allowed: Set<Unicode.Scalar> = multiline ? ["\n", "\r", "\t", "\u{2028}", "\u{2029}"] : []
+        if text.unicodeScalars.contains(where: { OneLineText.breaks($0) && !allowed.contains($0) }) {
+            throw Self.invalid("'\(field)' holds control characters or line breaks")
         }
         return text
     }
@@ -54,7 +60,7 @@ struct JSONFields {
             throw Self.invalid("'\(field)' must be a list of at most \(maximum) strings")
         }
         return try list.map { item in
-            guard let text = item as? String, text.count <= 64 else { throw Self.invalid("'\(field)' must hold strings") }
+            guard let text = item as? String, text.unicodeScalars.count <= 64 else { throw Self.invalid("'\(field)' must hold strings") }
             return text
         }
     }

@@ -402,6 +402,12 @@ def test_description_and_overview_are_edited_by_repository_admins_only(guarded):
     (b'{"description": 42}', {"Content-Type": "application/json"}, 400),
     (b'{"description": "line\\u0000break"}', {"Content-Type": "application/json"}, 400),
     (b'{"description": "' + b"d" * 301 + b'"}', {"Content-Type": "application/json"}, 400),
+    # One line is one line: NEL and the line and paragraph separators break it too.
+    (b'{"description": "line\\u0085break"}', {"Content-Type": "application/json"}, 400),
+    (b'{"description": "line\\u2028break"}', {"Content-Type": "application/json"}, 400),
+    (b'{"description": "line\\u2029break"}', {"Content-Type": "application/json"}, 400),
+    # 300 characters of 200 combining accents each: 60,300 scalars, 120 KB.
+    (('{"description": "' + ("a" + "\u0301" * 200) * 300 + '"}').encode(), {"Content-Type": "application/json"}, 400),
     (b'{"overview": "' + b"o" * 160_000 + b'"}', {"Content-Type": "application/json"}, 413),
     (b'{"description": "x"}', {"Content-Type": "text/plain"}, 400),
     (b'{"description": "x"}', {}, 400),  # no type: what a cross-site post without a preflight sends
@@ -451,7 +457,9 @@ def test_comments_are_posted_paged_edited_and_deleted_by_their_author_or_an_admi
     for bad in ("/api/v1/repositories/public/talk/comments/abc", "/api/v1/repositories/public/talk/comments/-1",
                 "/api/v1/repositories/public/talk/comments/99999999999999999999"):
         assert api(guarded, bad).status_code == 404
-    for body in ({"body": ""}, {"body": "   "}, {"body": "x" * 5001}, {"text": "hi"}, {"body": None}):
+    # The limit counts Unicode scalars: 500 characters of 11 scalars each are 5,500.
+    for body in ({"body": ""}, {"body": "   "}, {"body": "x" * 5001}, {"body": ("a" + "\u0301" * 10) * 500}, {"text": "hi"},
+                 {"body": None}):
         r = api(guarded, base, auth=bob, method="POST", json=body)
         assert r.status_code == 400 and error_codes(r) == ["REQUEST_INVALID"], body
 
