@@ -15,4 +15,15 @@ public struct Organization: Sendable, Equatable {
 
     /// The team every organisation has, with `admin`, holding its creator at first.
     public static let ownersTeam = "owners"
+
+    /// What asking to delete an organisation came to: the API answers each differently
+    /// (204, 404, 409).
+    public enum Deletion: Sendable, Equatable {
+        /// Gone, with its teams, their members and its webhooks.
+        case deleted
+        /// There was no such organisation.
+        case notFound
+        /// Refused: repositories live in its namespace.
+        case holdsRepositories
+    }
 }

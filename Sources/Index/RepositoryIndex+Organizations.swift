@@ -20,6 +20,12 @@ extension RepositoryIndex {
 
     /// Whether any repository lives under `name/`.
     func namespaceHoldsRepositories(_ name: String) async throws -> Bool {
+        try await Self.namespaceHoldsRepositories(name, in: database)
+    }
+
+    /// Whether any repository lives under `name/`, asked of `database` (a transaction's, so
+    /// a deletion decides on what it then deletes by).
+    static func namespaceHoldsRepositories(_ name: String, in database: any IndexDatabase) async throws -> Bool {
         let prefix = name + "/"
         return try await !database.query(
             "SELECT 1 AS one FROM repositories WHERE substr(name, 1, CAST($2 AS INTEGER)) = $1 LIMIT 1", [.text(prefix), .integer(Int64(prefix.utf8.count))]
@@ -41,6 +47,34 @@ extension RepositoryIndex {
             )
         }
         try await grantsChanged()
+    }
+
+    /// Deletes organisation `name` with its teams, their members and its webhooks (with
+    /// their deliveries), all in one transaction.
+    ///
+    /// Refused while a repository lives in its namespace: nobody would administer it any
+    /// more, and whoever got the name next (a user, another organisation) would own it.
+    /// The registry's repositories there are deleted first, through the API.
+    public func deleteOrganization(_ name: String) async throws -> Organization.Deletion {
+        let outcome: Organization.Deletion = try await database.transaction { database in
+            guard try await !database.query("SELECT name FROM organizations WHERE name = $1", [.text(name)]).isEmpty else { return .notFound }
+            if try await Self.namespaceHoldsRepositories(name, in: database) { return .holdsRepositories }
+            let scope = IndexValue.text(Webhook.Scope.organization.rawValue)
+            // Each table by hand, not by the foreign keys' cascades: every row that goes is
+            // named here, whatever the engine enforces.
+            try await database.execute(
+                "DELETE FROM webhook_deliveries WHERE webhook IN (SELECT id FROM webhooks WHERE scope = $1 AND target = $2)", [scope, .text(name)]
+            )
+            try await database.execute("DELETE FROM webhooks WHERE scope = $1 AND target = $2", [scope, .text(name)])
+            try await database.execute("DELETE FROM team_members WHERE organization = $1", [.text(name)])
+            try await database.execute("DELETE FROM teams WHERE organization = $1", [.text(name)])
+            try await database.execute("DELETE FROM organizations WHERE name = $1", [.text(name)])
+            return .deleted
+        }
+        guard outcome == .deleted else { return outcome }
+        // Also what tells other instances to read the organisations and webhooks again.
+        try await grantsChanged()
+        return .deleted
     }
 
     /// Every organisation, by name.

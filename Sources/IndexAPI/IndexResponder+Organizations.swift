@@ -64,6 +64,19 @@ extension IndexResponder {
         switch parts.count {
         case 1:
             route = "api_org"
+            if request.method == .delete {
+                try requireOwner(isOwner, caller)
+                switch try await index.deleteOrganization(name) {
+                case .deleted:
+                    // Its webhooks are gone: this instance stops delivering to them now.
+                    await webhooks?.reload()
+                    return Response(status: .noContent)
+                case .notFound:
+                    throw RegistryError(.notFound, "no such organisation")
+                case .holdsRepositories:
+                    throw RegistryError(.requestInvalid, "\(name) still holds repositories: delete them first", status: 409)
+                }
+            }
             try requireGet(request)
             return try await organizationBody(name, caller, grants)
         case 2 where parts[1] == "teams":

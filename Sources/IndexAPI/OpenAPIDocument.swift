@@ -2439,6 +2439,64 @@ enum OpenAPIDocument {
       }
      }
     }
+   },
+   "delete": {
+    "summary": "Delete an organisation with its teams, members and webhooks (owners, the registry's administrators); refused while it holds repositories",
+    "responses": {
+     "204": {
+      "description": "Deleted"
+     },
+     "400": {
+      "description": "Organisations without index.namespaces (`REQUEST_INVALID`)",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Errors"
+        }
+       }
+      }
+     },
+     "401": {
+      "description": "Credentials needed or wrong",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Errors"
+        }
+       }
+      }
+     },
+     "403": {
+      "description": "Not an owner (`DENIED`)",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Errors"
+        }
+       }
+      }
+     },
+     "404": {
+      "description": "No such organisation (`NOT_FOUND`)",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Errors"
+        }
+       }
+      }
+     },
+     "409": {
+      "description": "It still holds repositories: delete them first (`REQUEST_INVALID`)",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Errors"
+        }
+       }
+      }
+     }
+    }
    }
   },
   "/api/v1/orgs/{org}/teams": {

@@ -355,6 +355,44 @@ def test_an_organisation_cannot_take_a_namespace_in_use_or_a_bad_name(world, nam
     assert r.status_code == 400 and error_codes(r) == ["REQUEST_INVALID"], r.text
 
 
+def test_an_organisation_is_deleted_by_its_owners_with_its_teams_and_webhooks_once_it_holds_no_repository(make_server, htpasswd):
+    srv = make_server("pier", config={
+        "storage": {"delete": {"enabled": True}},
+        "auth": {"htpasswd": {"realm": "pier", "path": str(htpasswd(USERS))}},
+        "access": {"admins": ["root"]},
+        "index": {"namespaces": True, "webhooks": {"allow": ["127.0.0.0/8"]}},
+    })
+    root, alice, bob = CALLERS["root"], CALLERS["alice"], CALLERS["bob"]
+    assert api(srv, "/api/v1/orgs", auth=root, method="POST", json={"name": "acme"}).status_code == 201
+    assert api(srv, "/api/v1/orgs/acme/teams/owners/members/alice", auth=root, method="PUT").status_code == 204
+    assert api(srv, "/api/v1/orgs/acme/teams", auth=root, method="POST", json={"name": "devs", "permission": "write"}).status_code == 201
+    assert api(srv, "/api/v1/orgs/acme/teams/devs/members/bob", auth=root, method="PUT").status_code == 204
+    assert try_push(Registry(srv.url, auth=bob), "acme/app", "v1", images.image(1)) == 201
+    assert eventually(lambda: api(srv, "/api/v1/repositories/acme/app", auth=alice).status_code == 200)
+    r = api(srv, "/api/v1/orgs/acme/webhooks", auth=alice, method="POST",
+            json={"url": "http://127.0.0.1:9/hook", "events": ["push"], "format": "dockerhub"})
+    assert r.status_code == 201, r.text
+    # Only its owners (and the registry's administrators) delete it.
+    assert api(srv, "/api/v1/orgs/acme", method="DELETE").status_code == 401
+    r = api(srv, "/api/v1/orgs/acme", auth=bob, method="DELETE")
+    assert r.status_code == 403 and error_codes(r) == ["DENIED"], r.text
+    # Not while a repository lives in its namespace: nobody would administer it.
+    r = api(srv, "/api/v1/orgs/acme", auth=alice, method="DELETE")
+    assert r.status_code == 409 and error_codes(r) == ["REQUEST_INVALID"], r.text
+    assert api(srv, "/api/v1/orgs/acme").status_code == 200
+    assert api(srv, "/api/v1/repositories/acme/app", auth=alice, method="DELETE").status_code == 204
+    assert api(srv, "/api/v1/orgs/acme", auth=alice, method="DELETE").status_code == 204
+    assert api(srv, "/api/v1/orgs/acme").status_code == 404
+    assert api(srv, "/api/v1/orgs/acme", auth=root, method="DELETE").status_code == 404
+    assert api(srv, "/api/v1/users/bob").json()["organizations"] == []
+    assert try_push(Registry(srv.url, auth=bob), "acme/app", "v2", images.image(2)) in (401, 403)
+    # Made again, it starts afresh: its creator alone in its owners, no team, no webhook.
+    r = api(srv, "/api/v1/orgs", auth=root, method="POST", json={"name": "acme"})
+    assert r.status_code == 201, r.text
+    assert r.json()["teams"] == [{"name": "owners", "permission": "admin", "members": ["root"]}]
+    assert api(srv, "/api/v1/orgs/acme/webhooks", auth=root).json()["results"] == []
+
+
 def test_leaving_an_organisation_ends_the_collaborations_on_its_repositories(namespaced):
     """A team admin may make anyone a collaborator, themselves included: leaving the
     organisation's last team (removed, or the team deleted) must end every access the

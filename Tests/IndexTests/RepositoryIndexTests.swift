@@ -254,6 +254,40 @@ import Testing
         }
     }
 
+    /// An organisation goes whole (its teams, their members, its webhooks and their
+    /// deliveries), but not while a repository lives in its namespace; another's stay.
+    @Test func anOrganisationIsDeletedWholeOnceItsNamespaceHoldsNoRepository() async throws {
+        let index = try await openIndex()
+        for name in ["acme", "other"] {
+            try await index.createOrganization(name, by: "root")
+            try await index.setTeam(name, "devs", permission: .write)
+            try await index.addMember(name, "devs", "bob")
+            try await index.createWebhook(Webhook(
+                id: "hook-\(name)", scope: .organization, target: name, url: "https://example.com/\(name)", events: [.push],
+                format: .dockerhub, secret: "", active: true, createdAt: 0, createdBy: "root"
+            ))
+            try await index.recordDelivery(WebhookDelivery(
+                id: "delivery-\(name)", webhook: "hook-\(name)", eventID: "event", event: "push", job: "{}", attempt: 1, deliveredAt: 1,
+                status: 200, durationMilliseconds: 1, error: "", requestExcerpt: "", responseExcerpt: "", redeliveryOf: nil
+            ))
+        }
+        try await pushImage(RepositoryName("acme/app")!, "v1")
+        try await applyAll(index)
+        #expect(try await index.deleteOrganization("acme") == .holdsRepositories)
+        #expect(try await index.teams(of: "acme").map(\.name) == ["devs", "owners"])
+        try await index.forgetRepository("acme/app")
+        #expect(try await index.deleteOrganization("acme") == .deleted)
+        #expect(try await index.organization("acme") == nil)
+        #expect(try await index.teams(of: "acme").isEmpty)
+        #expect(try await index.webhooks(of: "acme", scope: .organization).isEmpty)
+        #expect(try await index.database.query("SELECT id FROM webhook_deliveries", []).compactMap { $0["id"].text } == ["delivery-other"])
+        #expect(try await index.organizations(of: "bob") == ["other"])
+        #expect(try await index.organizations(of: "root") == ["other"])
+        #expect(try await index.webhooks(of: "other", scope: .organization).map(\.id) == ["hook-other"])
+        #expect(try await index.deleteOrganization("acme") == .notFound)
+        #expect(try await index.organizationRefusal("acme") == nil)
+    }
+
     @Test func migrationsRunOnceAndANewerSchemaIsRefused() async throws {
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("pier-index-\(UUID().uuidString).db").path
         let first = try await openIndex(path)
