@@ -1,3 +1,5 @@
+import OCI
+
 /// Users an administrator makes through the API. They log in wherever the htpasswd file's
 /// users do (the registry, the token server, the API), through ``IndexAccounts``; the file
 /// stays the place of the users it names.
@@ -8,11 +10,13 @@ extension RepositoryIndex {
     /// (their repositories live under `name/`), so it has a namespace's shape, and it is
     /// nobody's already, neither a user's nor an organisation's, nor holds repositories (a
     /// deleted user's, which a new user of the name would otherwise own).
+    ///
+    /// The shape is one component of a repository name (``RepositoryName/isComponent(_:)``):
+    /// `٣٣` or `a..b` would pass a Unicode letter-or-digit test and hold no repository.
     public func userRefusal(_ name: String) async throws -> String? {
-        guard name.count <= 64, name.first?.isLetter == true || name.first?.isNumber == true,
-              name.allSatisfy({ ($0.isLowercase && $0.isASCII) || $0.isNumber || $0 == "-" || $0 == "_" || $0 == "." }),
-              name.last?.isLetter == true || name.last?.isNumber == true else {
-            return "a user's name is a namespace: lowercase letters, digits and . _ - inside, at most 64 characters"
+        guard name.utf8.count <= 64, RepositoryName.isComponent(name) else {
+            return "a user's name is a namespace: lowercase letters (a-z) and digits, joined by one . or _, two _ or any number of -, "
+                + "at most 64 characters"
         }
         if try await user(name) != nil { return "\(name) exists" }
         if try await organization(name) != nil { return "\(name) is an organisation" }

@@ -77,6 +77,10 @@ def test_only_admins_with_their_password_make_and_list_users(srv):
     ({"name": "Carol", "password": "carol-password"}, 400),
     ({"name": "carol/x", "password": "carol-password"}, 400),
     ({"name": "-carol", "password": "carol-password"}, 400),
+    # Digits and letters to Unicode, not to a repository name: the namespace could hold nothing.
+    ({"name": "\u0663\u0663", "password": "carol-password"}, 400),
+    ({"name": "x\u00b2", "password": "carol-password"}, 400),
+    ({"name": "car..ol", "password": "carol-password"}, 400),
     ({"name": "c" * 65, "password": "carol-password"}, 400),
     ({"name": "carol'; DROP TABLE users; --", "password": "carol-password"}, 400),
     ({"name": "carol", "password": "short"}, 400),

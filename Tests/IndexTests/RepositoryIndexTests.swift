@@ -254,6 +254,15 @@ import Testing
         }
     }
 
+    /// A user's name is a namespace too, held to the same grammar.
+    @Test func aUsersNameIsOneComponentOfARepositoryName() async throws {
+        let index = try await openIndex()
+        for name in ["\u{663}\u{663}", "x\u{B2}", "a..b", "Carol", "-carol"] {
+            #expect(try await index.userRefusal(name) != nil, "\(name)")
+        }
+        #expect(try await index.userRefusal("carol.dev") == nil)
+    }
+
     /// An organisation goes whole (its teams, their members, its webhooks and their
     /// deliveries), but not while a repository lives in its namespace; another's stay.
     @Test func anOrganisationIsDeletedWholeOnceItsNamespaceHoldsNoRepository() async throws {
