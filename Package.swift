@@ -340,7 +340,16 @@ let package = Package(
         .testTarget(name: "IndexTests", dependencies: ["Index", "Registry", "Storage", "OCI", "Auth", "TestSupport", .product(name: "Logging", package: "swift-log"), .product(name: "NIOSSL", package: "swift-nio-ssl")], swiftSettings: swiftSettings),
         .testTarget(name: "MarkdownTests", dependencies: ["Markdown"], swiftSettings: swiftSettings),
         .testTarget(name: "WebTests", dependencies: ["Web", "Index", "OCI"], swiftSettings: swiftSettings),
-        .testTarget(name: "WebhooksTests", dependencies: ["Webhooks", "Auth", "Index", "Net"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "WebhooksTests",
+            dependencies: [
+                "Webhooks", "Auth", "Index", "Net", "Registry", "OCI", "Notifications",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         .testTarget(name: "NotificationsTests", dependencies: ["Notifications", "Registry", "OCI"], swiftSettings: swiftSettings),
         .testTarget(name: "RegistryTests", dependencies: ["Registry", "Storage", "OCI", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(

@@ -80,7 +80,15 @@ extension IndexResponder {
             guard let deliveryID, let delivery = try await index.delivery(deliveryID, of: hook.id) else {
                 throw RegistryError(.notFound, "no such delivery")
             }
-            try await webhooks.redeliver(delivery)
+            do {
+                try await webhooks.redeliver(delivery)
+            } catch WebhookError.queueFull {
+                // Not queued, so not "queued": the hook's receiver has a backlog to take first.
+                throw RegistryError(
+                    .unavailable, "the webhook's queue is full: nothing was queued; try again once its receiver has taken its backlog",
+                    status: 503
+                )
+            }
             var response = try json(["status": "queued", "redelivery_of": delivery.id, "event_id": delivery.eventID])
             response.status = .accepted
             return response

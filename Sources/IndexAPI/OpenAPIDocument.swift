@@ -1871,7 +1871,7 @@ enum OpenAPIDocument {
       }
      },
      "503": {
-      "description": "The index database is not available",
+      "description": "The index database is not available, or the webhook's queue is full and nothing was queued (`UNAVAILABLE`)",
       "content": {
        "application/json": {
         "schema": {
@@ -3672,7 +3672,7 @@ enum OpenAPIDocument {
       }
      },
      "503": {
-      "description": "The index database is not available",
+      "description": "The index database is not available, or the webhook's queue is full and nothing was queued (`UNAVAILABLE`)",
       "content": {
        "application/json": {
         "schema": {

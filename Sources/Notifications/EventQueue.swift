@@ -24,11 +24,16 @@ public final class EventQueue<Item: Codable & Sendable>: Sendable {
     /// Events kept at most per endpoint; past it new events are dropped (and counted), so a
     /// receiver that is gone for good cannot fill the registry's disk.
     static var capacity: Int { 100_000 }
+    /// This queue's: ``capacity`` but in tests, which cannot write a hundred thousand
+    /// files to see what a full queue does.
+    private let limit: Int
 
     private static var width: Int { 20 }
 
     /// Opens (or creates) the queue in `directory`, picking up events left by a previous run.
-    public init(directory: String) async throws {
+    /// - Parameter capacity: events kept at most; nil: the standard ``capacity``.
+    public init(directory: String, capacity: Int? = nil) async throws {
+        limit = capacity ?? Self.capacity
         store = FileSystemDriver(root: directory)
         let existing = (try await store.list("/") ?? [])
             .compactMap { $0.hasSuffix(".json") ? UInt64($0.dropLast(5)) : nil }
@@ -50,7 +55,7 @@ public final class EventQueue<Item: Codable & Sendable>: Sendable {
     public func append(_ event: Item) async throws -> Bool {
         let bytes = try JSONEncoder().encode(event)
         let sequence = state.withLock { state -> UInt64? in
-            guard state.pending.count < Self.capacity else {
+            guard state.pending.count < limit else {
                 state.dropped += 1
                 return nil
             }

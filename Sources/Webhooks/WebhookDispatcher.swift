@@ -21,7 +21,8 @@ public final class WebhookDispatcher: ContentEventSink {
     /// The active hooks by what they hear (``key(_:_:)``), as the index last said.
     private let hooks = Mutex<[String: [Webhook]]>([:])
     private let index = Mutex<RepositoryIndex?>(nil)
-    private let queues: WebhookQueues
+    /// Internal for the tests, which look at what was queued.
+    let queues: WebhookQueues
     private let policy: WebhookAddressPolicy
     /// The registry's external URL, for the links in payloads.
     private let baseURL: String
@@ -36,8 +37,9 @@ public final class WebhookDispatcher: ContentEventSink {
     /// The longest wait between two attempts.
     static let maximumBackoff = Duration.seconds(60)
 
-    public init(directory: String, policy: WebhookAddressPolicy, baseURL: String, logger: Logger) {
-        self.queues = WebhookQueues(directory: directory)
+    /// - Parameter queueCapacity: jobs a hook's queue keeps at most; nil: the queues' standard capacity.
+    public init(directory: String, policy: WebhookAddressPolicy, baseURL: String, logger: Logger, queueCapacity: Int? = nil) {
+        self.queues = WebhookQueues(directory: directory, capacity: queueCapacity)
         self.policy = policy
         self.baseURL = baseURL.hasSuffix("/") ? String(baseURL.dropLast()) : baseURL
         self.logger = logger
@@ -153,12 +155,14 @@ public final class WebhookDispatcher: ContentEventSink {
     }
 
     /// Queues a redelivery of `delivery`: the same event, sent again as a new attempt.
+    /// - Throws: ``WebhookError/queueFull`` when the hook's queue holds all it may: the
+    ///   redelivery was not queued, and the caller must not be told it was.
     public func redeliver(_ delivery: WebhookDelivery) async throws {
         guard var job = try? JSONDecoder().decode(WebhookJob.self, from: Data(delivery.job.utf8)) else {
             throw WebhookError.unreadableDelivery
         }
         job.redeliveryOf = delivery.id
-        _ = try await queues.queue(delivery.webhook).append(job)
+        guard try await queues.queue(delivery.webhook).append(job) else { throw WebhookError.queueFull }
     }
 
     /// Delivers until cancelled: reloads the hooks when they changed (here, or on another
@@ -306,10 +310,14 @@ public final class WebhookDispatcher: ContentEventSink {
 public enum WebhookError: Error, Sendable, CustomStringConvertible {
     /// A delivery's recorded job cannot be read back (written by another version).
     case unreadableDelivery
+    /// The hook's queue holds all it may (its receiver has not taken anything for long):
+    /// nothing was queued.
+    case queueFull
 
     public var description: String {
         switch self {
         case .unreadableDelivery: "the delivery's event cannot be read back"
+        case .queueFull: "the webhook's queue is full"
         }
     }
 }

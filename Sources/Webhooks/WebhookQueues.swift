@@ -5,16 +5,19 @@ import Notifications
 /// opened once: two queue objects over one directory would hand out the same numbers.
 actor WebhookQueues {
     let directory: String
+    /// Jobs a queue keeps at most; nil: the queues' standard capacity.
+    let capacity: Int?
     private var open: [String: EventQueue<WebhookJob>] = [:]
 
-    init(directory: String) {
+    init(directory: String, capacity: Int? = nil) {
         self.directory = directory
+        self.capacity = capacity
     }
 
     /// The queue of hook `id`, opened (and its leftovers from the last run read) on first use.
     func queue(_ id: String) async throws -> EventQueue<WebhookJob> {
         if let queue = open[id] { return queue }
-        let queue = try await EventQueue<WebhookJob>(directory: directory + "/" + id)
+        let queue = try await EventQueue<WebhookJob>(directory: directory + "/" + id, capacity: capacity)
         open[id] = queue
         return queue
     }
