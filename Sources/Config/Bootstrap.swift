@@ -131,7 +131,10 @@ public struct Bootstrap: Sendable {
             let webhooks = configuration.index.enabled ? WebhookDispatcher(
                 directory: configuration.index.webhookQueueDirectory ?? storageRoot + "/pier/webhooks",
                 policy: WebhookAddressPolicy(allowed: configuration.index.webhookAllow),
-                baseURL: configuration.externalURL ?? "",
+                externalURL: configuration.externalURL,
+                pathPrefix: configuration.pathPrefix,
+                // Where `repo_url` finds the repository's page (PierServer serves the UI there).
+                webPrefix: configuration.web.prefix,
                 logger: logger
             ) : nil
             var sinks = [any ContentEventSink]()

@@ -24,8 +24,12 @@ public final class WebhookDispatcher: ContentEventSink {
     /// Internal for the tests, which look at what was queued.
     let queues: WebhookQueues
     private let policy: WebhookAddressPolicy
-    /// The registry's external URL, for the links in payloads.
-    private let baseURL: String
+    /// `http.host`, for the links in payloads; nil: each job's own ``WebhookJob/linkBase``.
+    private let externalURL: String?
+    /// `http.prefix`, which the registry and the web UI sit under.
+    private let pathPrefix: String
+    /// `web.prefix`: where the web UI's pages are below `pathPrefix`.
+    private let webPrefix: String
     private let logger: Logger
     /// Set when a hook changed here: the next supervision pass reloads at once.
     private let dirty = Atomic<Bool>(true)
@@ -37,16 +41,34 @@ public final class WebhookDispatcher: ContentEventSink {
     /// The longest wait between two attempts.
     static let maximumBackoff = Duration.seconds(60)
 
-    /// - Parameter queueCapacity: jobs a hook's queue keeps at most; nil: the queues' standard capacity.
-    public init(directory: String, policy: WebhookAddressPolicy, baseURL: String, logger: Logger, queueCapacity: Int? = nil) {
+    /// - Parameters:
+    ///   - externalURL: `http.host`; nil: links start as the request that caused the event
+    ///     reached the registry.
+    ///   - pathPrefix: `http.prefix`.
+    ///   - webPrefix: `web.prefix`.
+    ///   - queueCapacity: jobs a hook's queue keeps at most; nil: the queues' standard capacity.
+    public init(
+        directory: String, policy: WebhookAddressPolicy, externalURL: String?, pathPrefix: String = "", webPrefix: String = "",
+        logger: Logger, queueCapacity: Int? = nil
+    ) {
         self.queues = WebhookQueues(directory: directory, capacity: queueCapacity)
         self.policy = policy
-        self.baseURL = baseURL.hasSuffix("/") ? String(baseURL.dropLast()) : baseURL
+        self.externalURL = externalURL.map { $0.hasSuffix("/") ? String($0.dropLast()) : $0 }
+        self.pathPrefix = pathPrefix
+        self.webPrefix = webPrefix
         self.logger = logger
     }
 
-    /// The index only reads who acted.
-    public var detail: EventDetail { .actor }
+    /// Who acted, and, without `http.host`, the whole origin: its ``RequestOrigin/linkBase``
+    /// (how the client reached the registry) is where the payload's links point.
+    public var detail: EventDetail { externalURL == nil ? .full : .actor }
+
+    /// Where the links in `job`'s payload point: under `http.host` when it is set, else as
+    /// the client whose request caused the event reached the registry; only the path when
+    /// neither is known (internal work, a job queued by an earlier version).
+    func links(for job: WebhookJob) -> WebhookPayload.Links {
+        WebhookPayload.Links(registry: externalURL.map { $0 + pathPrefix } ?? job.linkBase ?? pathPrefix, web: webPrefix)
+    }
 
     /// Connects the dispatcher to the open index.
     public func attach(_ index: RepositoryIndex) {
@@ -93,7 +115,7 @@ public final class WebhookDispatcher: ContentEventSink {
         for hook in matching {
             let job = WebhookJob(
                 id: id, hook: hook.id, event: kind, repository: repository, tag: tag, digest: digest, mediaType: mediaType,
-                actor: event.origin.actor ?? "", time: IndexClock.now()
+                actor: event.origin.actor ?? "", time: IndexClock.now(), linkBase: event.origin.linkBase
             )
             do {
                 if try await !queues.queue(hook.id).append(job) {
@@ -254,7 +276,7 @@ public final class WebhookDispatcher: ContentEventSink {
             record.error = "not sent: " + reason
         case .allowed(let host, let address):
             let facts = await repositoryFacts(job.repository, index)
-            let payload = WebhookPayload(job: job, hook: hook, delivery: id, repository: facts, baseURL: baseURL)
+            let payload = WebhookPayload(job: job, hook: hook, delivery: id, repository: facts, links: links(for: job))
             record.requestExcerpt = String(decoding: payload.body.prefix(2048), as: UTF8.self)
             var request = HTTPClientRequest(url: hook.url)
             request.method = .POST

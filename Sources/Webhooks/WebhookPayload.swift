@@ -27,10 +27,25 @@ public struct WebhookPayload: Sendable {
         }
     }
 
+    /// Where a payload's links point: `repo_url` (the repository's page in the web UI) and
+    /// CloudEvents' `source` (the repository in the registry).
+    public struct Links: Sendable, Equatable {
+        /// The registry's base with its path prefix (`http.prefix`): absolute, unless
+        /// nothing said how clients reach the registry (then only the prefix).
+        public var registry: String
+        /// The web UI's path below ``registry`` (`web.prefix`), "" for the root.
+        public var web: String
+
+        public init(registry: String, web: String = "") {
+            self.registry = registry.hasSuffix("/") ? String(registry.dropLast()) : registry
+            self.web = web
+        }
+    }
+
     /// The delivery of `job` to `hook`: Docker Hub's body or a CloudEvent, with
     /// `X-Pier-Signature-256: sha256=<hex HMAC of the body>` when the hook has a secret.
-    /// - Parameter baseURL: the registry's external URL, for `repo_url` and `source`.
-    public init(job: WebhookJob, hook: Webhook, delivery: String, repository: RepositoryFacts, baseURL: String) {
+    /// - Parameter links: where `repo_url` and `source` point.
+    public init(job: WebhookJob, hook: Webhook, delivery: String, repository: RepositoryFacts, links: Links) {
         let object: [String: Any]
         let contentType: String
         let seconds = job.time / 1000
@@ -59,7 +74,8 @@ public struct WebhookPayload: Sendable {
                     "namespace": namespace,
                     "owner": namespace,
                     "repo_name": job.repository,
-                    "repo_url": baseURL + "/r/" + job.repository,
+                    // The repository's page, where the web UI serves it.
+                    "repo_url": links.registry + links.web + "/r/" + job.repository,
                     "star_count": repository.starCount,
                     "status": "Active",
                 ] as [String: Any],
@@ -73,7 +89,7 @@ public struct WebhookPayload: Sendable {
             object = [
                 "specversion": "1.0",
                 "id": job.id,
-                "source": baseURL + "/" + job.repository,
+                "source": links.registry + "/" + job.repository,
                 "type": "io.pier.repository." + job.event.rawValue,
                 "subject": job.tag.map { job.repository + ":" + $0 } ?? (job.digest.map { job.repository + "@" + $0 } ?? job.repository),
                 "time": IndexClock.format(job.time),

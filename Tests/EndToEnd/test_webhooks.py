@@ -55,6 +55,20 @@ def hooked(make_server, htpasswd):
     })
 
 
+def configured(make_server, htpasswd, **extra):
+    """A server as `hooked`, with `extra` sections added (deletes, a web prefix)."""
+    path = htpasswd(USERS)
+    return make_server("pier", config={
+        "auth": {"htpasswd": {"realm": "pier", "path": str(path)}},
+        "access": {"rules": [
+            {"repository": "alice/**", "users": ["alice"], "actions": ["pull", "push", "delete"]},
+            {"repository": "alice/**", "users": ["bob"], "actions": ["pull", "push"]},
+        ]},
+        "index": {"webhooks": {"allow": ["127.0.0.0/8"]}},
+        **extra,
+    })
+
+
 def create_hook(srv, repo: str, url: str, fmt: str = "dockerhub", events=("push",), secret: str = SECRET) -> dict:
     if api(srv, f"/api/v1/repositories/{repo}").status_code == 404:
         Registry(srv.url, auth=ALICE).push(repo, "seed", images.image(1))
@@ -229,3 +243,19 @@ def test_an_organisations_webhook_hears_every_repository_of_the_organisation(mak
     history = api(srv, f"/api/v1/orgs/acme/webhooks/{hook['id']}/deliveries").json()
     assert history["count"] == 2
     assert api(srv, f"/api/v1/orgs/acme/webhooks/{hook['id']}", method="DELETE").status_code == 204
+
+
+def test_payload_links_lead_to_the_repositorys_page_as_the_client_reached_the_registry(make_server, htpasswd, receiver):
+    # No `http.host`: links start as the pushing client reached the registry; the web UI
+    # is under /ui, where `repo_url` must lead.
+    srv = configured(make_server, htpasswd, web={"prefix": "/ui"})
+    create_hook(srv, "alice/linked", receiver.url("/dockerhub"))
+    create_hook(srv, "alice/linked", receiver.url("/cloud"), fmt="cloudevents")
+    Registry(srv.url, auth=ALICE).push("alice/linked", "v1", images.image(2))
+    got = receiver.wait_for(lambda reqs: len(reqs) >= 2 and reqs)
+    hub = next(r["json"] for r in got if r["path"] == "/dockerhub")
+    cloud = next(r["json"] for r in got if r["path"] == "/cloud")
+    assert hub["repository"]["repo_url"] == f"{srv.url}/ui/r/alice/linked", hub["repository"]
+    assert cloud["source"] == f"{srv.url}/alice/linked", cloud
+    page = requests.get(hub["repository"]["repo_url"], auth=ALICE, timeout=30)
+    assert page.status_code == 200 and "alice/linked" in page.text

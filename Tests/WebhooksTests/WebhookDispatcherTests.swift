@@ -8,17 +8,89 @@ import Registry
 import Testing
 @testable import Webhooks
 
-/// The dispatcher and its queues on disk.
+/// The dispatcher over a real SQLite index and its queues on disk.
 @Suite struct WebhookDispatcherTests {
+    let repository = RepositoryName("alice/del")!
+    let digest = Digest.of(Array("a manifest".utf8))
     /// Hook ids are hex, as the API makes them: a queue's directory is found by its name.
     let hookID = "00000000000000a1"
     let directory = FileManager.default.temporaryDirectory.appendingPathComponent("pier-webhooks-\(UUID().uuidString)").path
 
-    func dispatcher(capacity: Int? = nil) throws -> WebhookDispatcher {
+    func openIndex() async throws -> RepositoryIndex {
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("pier-hooks-\(UUID().uuidString).db").path
+        return try await RepositoryIndex(database: try await SQLiteIndexDatabase.open(path: file, logger: Logger(label: "test")), logger: Logger(label: "test"))
+    }
+
+    func dispatcher(externalURL: String? = nil, pathPrefix: String = "", webPrefix: String = "", capacity: Int? = nil) throws -> WebhookDispatcher {
         WebhookDispatcher(
             directory: directory, policy: WebhookAddressPolicy(allowed: try AddressRanges(parsing: ["127.0.0.0/8"])),
-            baseURL: "", logger: Logger(label: "test"), queueCapacity: capacity
+            externalURL: externalURL, pathPrefix: pathPrefix, webPrefix: webPrefix, logger: Logger(label: "test"), queueCapacity: capacity
         )
+    }
+
+    func hook(url: String, format: Webhook.Format = .dockerhub) -> Webhook {
+        Webhook(
+            id: hookID, target: repository.description, url: url, events: [.push, .tagDelete, .manifestDelete], format: format,
+            secret: "s3cr3t", active: true, createdAt: 1, createdBy: "alice"
+        )
+    }
+
+    func push(_ tag: String, origin: RequestOrigin = RequestOrigin(actor: "alice")) -> ContentEvent {
+        ContentEvent(.push, repository, .manifest(digest, mediaType: "application/vnd.oci.image.manifest.v1+json", size: 2), tag: Tag(tag)!, origin: origin)
+    }
+
+    func json(_ body: String) throws -> [String: Any] {
+        try #require(try JSONSerialization.jsonObject(with: Data(body.utf8)) as? [String: Any])
+    }
+
+    // MARK: Links
+
+    @Test func withoutHTTPHostLinksStartAsTheRequestReachedTheRegistryAndTheRepositoryURLIsItsPageUnderTheWebPrefix() throws {
+        let dispatcher = try dispatcher(pathPrefix: "/reg", webPrefix: "/ui")
+        let job = WebhookJob(
+            id: "e1", hook: hookID, event: .push, repository: "x/app", tag: "v1", actor: "alice", time: 1_700_000_000_000,
+            linkBase: "http://registry.example:5000/reg"
+        )
+        let links = dispatcher.links(for: job)
+        #expect(links == WebhookPayload.Links(registry: "http://registry.example:5000/reg", web: "/ui"))
+        let facts = WebhookPayload.RepositoryFacts(description: "", overview: "", isPrivate: false, starCount: 0, commentCount: 0, createdAt: 0)
+        let hub = WebhookPayload(job: job, hook: hook(url: "http://127.0.0.1:9/"), delivery: "d1", repository: facts, links: links)
+        let described = try #require(try json(String(decoding: hub.body, as: UTF8.self))["repository"] as? [String: Any])
+        #expect(described["repo_url"] as? String == "http://registry.example:5000/reg/ui/r/x/app")
+        let cloud = WebhookPayload(job: job, hook: hook(url: "http://127.0.0.1:9/", format: .cloudevents), delivery: "d1", repository: facts, links: links)
+        #expect(try json(String(decoding: cloud.body, as: UTF8.self))["source"] as? String == "http://registry.example:5000/reg/x/app")
+        // The doors fill in how the client reached the registry only for a sink that asks.
+        #expect(dispatcher.detail == .full)
+    }
+
+    @Test func httpHostWinsOverTheRequestsBase() throws {
+        let dispatcher = try dispatcher(externalURL: "https://pier.example.com/", pathPrefix: "/reg", webPrefix: "/ui")
+        let job = WebhookJob(
+            id: "e1", hook: hookID, event: .push, repository: "x/app", actor: "alice", time: 1, linkBase: "http://10.0.0.5:5000/reg"
+        )
+        #expect(dispatcher.links(for: job) == WebhookPayload.Links(registry: "https://pier.example.com/reg", web: "/ui"))
+        #expect(dispatcher.detail == .actor)
+    }
+
+    @Test func aPushQueuesTheBaseOfTheRequestThatCausedItSoARetryAfterARestartLinksAlike() async throws {
+        let index = try await openIndex()
+        let dispatcher = try dispatcher()
+        try await index.createWebhook(hook(url: "http://127.0.0.1:9/hook"))
+        dispatcher.attach(index)
+        await dispatcher.reload()
+        await dispatcher.receive(push("v1", origin: RequestOrigin(actor: "alice", host: "registry.example:5000", linkBase: "http://registry.example:5000")))
+        // Read back from disk, as a restarted instance reads its queues.
+        let reopened = WebhookQueues(directory: directory)
+        let job = try #require(try await reopened.queue(hookID).peek(1).first?.1)
+        #expect(job.linkBase == "http://registry.example:5000")
+        await index.database.close()
+    }
+
+    @Test func aJobQueuedByAnEarlierVersionIsStillReadAndLinksToThePathAlone() throws {
+        let earlier = #"{"id":"e1","hook":"00000000000000a1","event":"push","repository":"x/app","tag":"v1","actor":"alice","time":1700000000000}"#
+        let job = try JSONDecoder().decode(WebhookJob.self, from: Data(earlier.utf8))
+        #expect(job.tag == "v1" && job.linkBase == nil)
+        #expect(try dispatcher(webPrefix: "/ui").links(for: job) == WebhookPayload.Links(registry: "", web: "/ui"))
     }
 
     // MARK: Redelivery
