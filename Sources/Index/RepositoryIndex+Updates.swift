@@ -138,7 +138,9 @@ extension RepositoryIndex {
 
     /// Forgets repository `repository` after the registry deleted it: its tags, stars,
     /// comments, collaborators, description, its own webhooks and its search document (an
-    /// organisation's webhooks stay). A repository pushed again later starts afresh.
+    /// organisation's webhooks stay). A repository pushed again later starts afresh. The
+    /// deletion's events, queued before this, still reach the hooks deleted here: their jobs
+    /// carry the hook (the webhook dispatcher's `WebhookJob.RetiredHook`).
     public func forgetRepository(_ repository: String) async throws {
         try await database.transaction { database in
             for table in ["tags", "stars", "comments", "collaborators"] {

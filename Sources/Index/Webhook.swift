@@ -20,7 +20,7 @@ public struct Webhook: Sendable, Equatable {
     }
 
     /// The body a receiver gets.
-    public enum Format: String, Sendable, CaseIterable {
+    public enum Format: String, Sendable, CaseIterable, Codable {
         /// Docker Hub's: `push_data` and `repository`, what existing receivers parse.
         case dockerhub
         /// CloudEvents 1.0, structured JSON mode.

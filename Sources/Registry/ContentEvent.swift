@@ -38,10 +38,15 @@ public struct ContentEvent: Sendable, Equatable {
     public var fromRepository: RepositoryName?
     /// Who caused it.
     public var origin: RequestOrigin
+    /// A manifest delete that is part of deleting the whole repository
+    /// (``Registry/deleteRepository(_:origin:)``): the index forgets the repository, and its
+    /// own webhooks with it, right after, so webhooks must file what they need to still
+    /// deliver it.
+    public var repositoryDeletion: Bool
 
     public init(
         _ action: Action, _ repository: RepositoryName, _ object: Object,
-        tag: Tag? = nil, from fromRepository: RepositoryName? = nil, origin: RequestOrigin
+        tag: Tag? = nil, from fromRepository: RepositoryName? = nil, origin: RequestOrigin, repositoryDeletion: Bool = false
     ) {
         self.action = action
         self.repository = repository
@@ -49,5 +54,6 @@ public struct ContentEvent: Sendable, Equatable {
         self.tag = tag
         self.fromRepository = fromRepository
         self.origin = origin
+        self.repositoryDeletion = repositoryDeletion
     }
 }

@@ -51,7 +51,7 @@ extension Registry {
         for tag in tags { tagTargets.remove(Self.tagKey(name, tag)) }
         for digest in digests {
             revisions.remove(Self.revisionKey(name, digest))
-            await publish(ContentEvent(.delete, name, .manifest(digest, mediaType: nil, size: nil), origin: origin))
+            await publish(ContentEvent(.delete, name, .manifest(digest, mediaType: nil, size: nil), origin: origin, repositoryDeletion: true))
         }
         deletion.manifests = digests.count
         tagLists.remove(name.value)

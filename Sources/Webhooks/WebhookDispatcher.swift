@@ -40,6 +40,10 @@ public final class WebhookDispatcher: ContentEventSink {
     static let timeout = Duration.seconds(10)
     /// The longest wait between two attempts.
     static let maximumBackoff = Duration.seconds(60)
+    /// How long a hook gone with its repository is still retried after the deletion, in
+    /// milliseconds: nobody can see its history or delete it any more, so a receiver gone
+    /// for good must not keep it retrying for ever.
+    static let retiredHookPatience: Int64 = 24 * 60 * 60 * 1000
 
     /// - Parameters:
     ///   - externalURL: `http.host`; nil: links start as the request that caused the event
@@ -113,9 +117,12 @@ public final class WebhookDispatcher: ContentEventSink {
         if case .tag(let deleted) = event.object { tag = deleted.description }
         let id = UUID.random().uuidString.lowercased()
         for hook in matching {
+            // The repository's own hooks go with it right after this: the deletion's jobs
+            // carry them (see ``WebhookJob/RetiredHook``). An organisation's hooks stay.
+            let retired: WebhookJob.RetiredHook? = event.repositoryDeletion && hook.scope == .repository ? WebhookJob.RetiredHook(hook) : nil
             let job = WebhookJob(
                 id: id, hook: hook.id, event: kind, repository: repository, tag: tag, digest: digest, mediaType: mediaType,
-                actor: event.origin.actor ?? "", time: IndexClock.now(), linkBase: event.origin.linkBase
+                actor: event.origin.actor ?? "", time: IndexClock.now(), linkBase: event.origin.linkBase, retiredHook: retired
             )
             do {
                 if try await !queues.queue(hook.id).append(job) {
@@ -184,6 +191,8 @@ public final class WebhookDispatcher: ContentEventSink {
             throw WebhookError.unreadableDelivery
         }
         job.redeliveryOf = delivery.id
+        // Sent to the hook as it is now, which a redelivery's hook always is.
+        job.retiredHook = nil
         guard try await queues.queue(delivery.webhook).append(job) else { throw WebhookError.queueFull }
     }
 
@@ -203,8 +212,12 @@ public final class WebhookDispatcher: ContentEventSink {
                     if dirty.load(ordering: .relaxed) || changed { await reload() }
                     let known = Set(hooks.withLock { $0.values.flatMap { $0.map(\.id) } })
                     for id in await queues.onDisk() where !known.contains(id) && !running.withLock({ $0.contains(id) }) {
-                        // A queue left for a hook that is gone: nothing in it will be sent.
-                        if let found = try? await index.webhookExists(id), !found { await queues.remove(id) }
+                        // A queue left for a hook that is gone, once empty: what it still
+                        // holds is for a worker to settle (a repository's deletion is still
+                        // sent to the hooks that went with it; anything else is dropped).
+                        if let found = try? await index.webhookExists(id), !found, let queue = try? await queues.queue(id), queue.depth == 0 {
+                            await queues.remove(id)
+                        }
                     }
                     for id in known.union(await queues.onDisk()) {
                         guard let queue = try? await queues.queue(id), queue.depth > 0,
@@ -224,9 +237,13 @@ public final class WebhookDispatcher: ContentEventSink {
     /// Delivers hook `id`'s queue in order until it is empty or the task is cancelled.
     private func work(_ id: String, _ queue: EventQueue<WebhookJob>, _ index: RepositoryIndex) async {
         var attempt = 0
+        // Once the hook is found gone, what its repository's deletion left in the queue
+        // (looked for once: a hook that is gone does not come back).
+        var retirement: Retirement?
+        var lookedForRetirement = false
         while !Task.isCancelled {
             guard let (sequence, job) = try? await queue.peek(1).first else { return }
-            let hook: Webhook?
+            var hook: Webhook?
             do {
                 hook = try await index.webhook(id)
             } catch {
@@ -234,13 +251,39 @@ public final class WebhookDispatcher: ContentEventSink {
                 try? await Task.sleep(for: .seconds(1))
                 continue
             }
+            var history = true
+            if hook == nil {
+                if !lookedForRetirement {
+                    do {
+                        retirement = try await Self.retirement(in: queue)
+                    } catch {
+                        // The disk refused: nothing is decided on half a queue.
+                        try? await Task.sleep(for: .seconds(1))
+                        continue
+                    }
+                    lookedForRetirement = true
+                }
+                // Gone with its repository: what was queued up to the deletion is still
+                // sent, as the hook was then. Its history went with it: nothing is recorded.
+                if let retirement, sequence <= retirement.through {
+                    if IndexClock.now() - retirement.since <= Self.retiredHookPatience {
+                        hook = retirement.hook
+                        history = false
+                    } else if sequence == retirement.through {
+                        // Said once, as the last of them goes.
+                        logger.warning(
+                            "webhook of a deleted repository given up", metadata: ["hook": "\(id)", "repository": "\(job.repository)"]
+                        )
+                    }
+                }
+            }
             guard let hook, hook.active else {
-                // Deleted or switched off: what was queued for it is not sent.
+                // Deleted (on its own) or switched off: what was queued for it is not sent.
                 try? await queue.acknowledge([sequence])
                 continue
             }
             attempt += 1
-            if await deliver(job, to: hook, attempt: attempt, index: index) {
+            if await deliver(job, to: hook, attempt: attempt, index: index, history: history) {
                 do {
                     try await queue.acknowledge([sequence])
                 } catch {
@@ -255,11 +298,34 @@ public final class WebhookDispatcher: ContentEventSink {
         }
     }
 
+    /// What the deletion of a hook's repository left in its queue: the last job filed for
+    /// it, and the hook as it was then.
+    struct Retirement {
+        /// The last job of the deletion: jobs up to it are sent, later ones are not (a
+        /// repository pushed again under the name does not inherit the hook).
+        var through: UInt64
+        var hook: Webhook
+        /// When the repository was deleted, in milliseconds since 1970.
+        var since: Int64
+    }
+
+    /// The retirement that `queue`'s jobs carry, or nil when none does (the hook was deleted
+    /// on its own). Reads the whole queue, once per worker of a hook that is gone.
+    static func retirement(in queue: EventQueue<WebhookJob>) async throws -> Retirement? {
+        let jobs = try await queue.peek(queue.depth)
+        guard let (sequence, job) = jobs.last(where: { $0.1.retiredHook != nil }), let retired = job.retiredHook else { return nil }
+        return Retirement(through: sequence, hook: retired.webhook(id: job.hook, repository: job.repository), since: job.time)
+    }
+
     /// One attempt; true when the job is done with (delivered, or never deliverable).
-    private func deliver(_ job: WebhookJob, to hook: Webhook, attempt: Int, index: RepositoryIndex) async -> Bool {
+    /// - Parameter history: whether the attempt is recorded (not for a hook that is gone).
+    private func deliver(_ job: WebhookJob, to hook: Webhook, attempt: Int, index: RepositoryIndex, history: Bool = true) async -> Bool {
         var generator = SystemRandomNumberGenerator()
         let id = String((0..<16).map { _ in "0123456789abcdef".randomElement(using: &generator) ?? "0" })
-        let jobText = (try? String(decoding: JSONEncoder().encode(job), as: UTF8.self)) ?? "{}"
+        // The history (and a redelivery from it) never holds a secret.
+        var recorded = job
+        recorded.retiredHook = nil
+        let jobText = (try? String(decoding: JSONEncoder().encode(recorded), as: UTF8.self)) ?? "{}"
         var record = WebhookDelivery(
             id: id, webhook: hook.id, eventID: job.id, event: job.event.rawValue, job: jobText, attempt: attempt,
             deliveredAt: IndexClock.now(), status: 0, durationMilliseconds: 0, error: "", requestExcerpt: "", responseExcerpt: "",
@@ -307,7 +373,7 @@ public final class WebhookDispatcher: ContentEventSink {
         let elapsed = ContinuousClock.now - started
         record.durationMilliseconds = elapsed.components.seconds * 1000 + elapsed.components.attoseconds / 1_000_000_000_000_000
         do {
-            try await index.recordDelivery(record)
+            if history { try await index.recordDelivery(record) }
         } catch {
             logger.warning("webhook delivery could not be recorded", metadata: ["hook": "\(hook.id)", "error": "\(error)"])
         }

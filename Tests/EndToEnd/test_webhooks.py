@@ -245,6 +245,32 @@ def test_an_organisations_webhook_hears_every_repository_of_the_organisation(mak
     assert api(srv, f"/api/v1/orgs/acme/webhooks/{hook['id']}", method="DELETE").status_code == 204
 
 
+def test_deleting_a_repository_tells_the_webhooks_that_go_with_it_and_a_repository_pushed_again_has_none(
+        make_server, htpasswd, receiver):
+    srv = configured(make_server, htpasswd, storage={"delete": {"enabled": True}})
+    reg = Registry(srv.url, auth=ALICE)
+    first, second = images.image(1), images.image(2)
+    reg.push("alice/del", "v1", first)
+    eventually(lambda: api(srv, "/api/v1/repositories/alice/del").status_code == 200)
+    create_hook(srv, "alice/del", receiver.url(), events=("push", "tag_delete", "manifest_delete"))
+    reg.push("alice/del", "v2", second)
+    assert receiver.wait_for(lambda reqs: reqs)
+    assert api(srv, "/api/v1/repositories/alice/del", method="DELETE").status_code == 204
+    # The hook is gone with the repository by the time its queue is delivered; the
+    # deletion is sent all the same, signed with the hook's secret.
+    got = receiver.wait_for(lambda reqs: len(reqs) >= 3 and reqs)
+    events = [(r["json"]["event"], r["json"]["push_data"]["digest"]) for r in got]
+    assert events[0] == ("push", second.digest), events
+    assert sorted(events[1:]) == sorted([("manifest_delete", first.digest), ("manifest_delete", second.digest)]), events
+    assert all(signed(r) for r in got)
+    # Pushed again under the name, the repository starts without the old hooks.
+    reg.push("alice/del", "v3", images.image(3))
+    eventually(lambda: api(srv, "/api/v1/repositories/alice/del").status_code == 200)
+    assert api(srv, "/api/v1/repositories/alice/del/webhooks").json()["results"] == []
+    time.sleep(1.5)
+    assert len(receiver.accepted()) == 3, [r["json"]["event"] for r in receiver.accepted()]
+
+
 def test_payload_links_lead_to_the_repositorys_page_as_the_client_reached_the_registry(make_server, htpasswd, receiver):
     # No `http.host`: links start as the pushing client reached the registry; the web UI
     # is under /ui, where `repo_url` must lead.

@@ -129,7 +129,10 @@ import Testing
         sink.reset()
         let deletion = try await registry.deleteRepository(repo, origin: origin)
         #expect(deletion.manifests == 1)
-        #expect(sink.events == [ContentEvent(.delete, repo, .manifest(stored.digest, mediaType: nil, size: nil), origin: origin)])
+        // Marked as the repository's deletion: webhooks keep what they need to deliver it.
+        #expect(sink.events == [
+            ContentEvent(.delete, repo, .manifest(stored.digest, mediaType: nil, size: nil), origin: origin, repositoryDeletion: true)
+        ])
         await #expect(throws: RegistryError.self) { try await registry.tags(repo, limit: 10, after: nil) }
         #expect(try await registry.tags(nested, limit: 10, after: nil).items == ["v1"])
         await #expect(throws: RegistryError.self) { try await registry.deleteRepository(repo, origin: origin) }

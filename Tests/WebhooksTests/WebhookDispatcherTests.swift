@@ -8,7 +8,7 @@ import Registry
 import Testing
 @testable import Webhooks
 
-/// The dispatcher over a real SQLite index and its queues on disk.
+/// The dispatcher over a real SQLite index, its queues on disk, and a receiver on 127.0.0.1.
 @Suite struct WebhookDispatcherTests {
     let repository = RepositoryName("alice/del")!
     let digest = Digest.of(Array("a manifest".utf8))
@@ -39,8 +39,97 @@ import Testing
         ContentEvent(.push, repository, .manifest(digest, mediaType: "application/vnd.oci.image.manifest.v1+json", size: 2), tag: Tag(tag)!, origin: origin)
     }
 
+    /// Runs the dispatcher's deliveries while `body` runs.
+    func delivering<T: Sendable>(_ dispatcher: WebhookDispatcher, _ body: () async throws -> T) async throws -> T {
+        let loop = Task { await dispatcher.run() }
+        defer { loop.cancel() }
+        return try await body()
+    }
+
     func json(_ body: String) throws -> [String: Any] {
         try #require(try JSONSerialization.jsonObject(with: Data(body.utf8)) as? [String: Any])
+    }
+
+    // MARK: A repository's deletion
+
+    @Test func aRepositorysDeletionReachesTheHooksThatWentWithIt() async throws {
+        let index = try await openIndex()
+        let receiver = try await WebhookReceiver.start()
+        let dispatcher = try dispatcher()
+        try await index.createWebhook(hook(url: receiver.url()))
+        dispatcher.attach(index)
+        await dispatcher.reload()
+        // What `Registry.deleteRepository` publishes, then what the index API does next:
+        // the repository is forgotten, its hooks with it, before anything is delivered.
+        await dispatcher.receive(ContentEvent(
+            .delete, repository, .manifest(digest, mediaType: nil, size: nil), origin: RequestOrigin(actor: "alice"), repositoryDeletion: true
+        ))
+        try await index.forgetRepository(repository.description)
+        await dispatcher.reload()
+        #expect(try await index.webhook(hookID) == nil)
+        let bodies = try await delivering(dispatcher) {
+            let got = try await receiver.wait { !$0.isEmpty }
+            // Pushed again under the name, the repository has none of the old hooks.
+            await dispatcher.receive(push("again"))
+            try await Task.sleep(for: .seconds(1))
+            return got
+        }
+        try await receiver.stop()
+        #expect(bodies.count == 1 && receiver.bodies.count == 1)
+        let body = try json(try #require(bodies.first))
+        #expect(body["event"] as? String == "manifest_delete")
+        #expect((body["push_data"] as? [String: Any])?["digest"] as? String == digest.description)
+        // Its history went with it: nothing was recorded for a hook that is not there.
+        #expect(try await index.deliveries(of: hookID, limit: 10, offset: 0).total == 0)
+        await index.database.close()
+    }
+
+    @Test func aHookDeletedOnItsOwnIsNotSentWhatWasQueuedForIt() async throws {
+        let index = try await openIndex()
+        let receiver = try await WebhookReceiver.start()
+        let dispatcher = try dispatcher()
+        try await index.createWebhook(hook(url: receiver.url()))
+        dispatcher.attach(index)
+        await dispatcher.reload()
+        await dispatcher.receive(push("v1"))
+        #expect(try await index.deleteWebhook(hookID, of: repository.description))
+        await dispatcher.reload()
+        let queue = directory + "/" + hookID
+        #expect(FileManager.default.fileExists(atPath: queue))
+        let emptied = try await delivering(dispatcher) {
+            let deadline = ContinuousClock.now + .seconds(20)
+            while FileManager.default.fileExists(atPath: queue), ContinuousClock.now < deadline {
+                try await Task.sleep(for: .milliseconds(50))
+            }
+            return !FileManager.default.fileExists(atPath: queue)
+        }
+        try await receiver.stop()
+        #expect(emptied && receiver.bodies.isEmpty)
+        await index.database.close()
+    }
+
+    @Test func theJobsOfARepositorysDeletionCarryItsHookAsItWasAndEverythingQueuedUpToThemIsSentAsThatHook() async throws {
+        let index = try await openIndex()
+        let dispatcher = try dispatcher()
+        try await index.createWebhook(hook(url: "http://127.0.0.1:9/hook", format: .cloudevents))
+        dispatcher.attach(index)
+        await dispatcher.reload()
+        await dispatcher.receive(push("v1"))
+        await dispatcher.receive(ContentEvent(
+            .delete, repository, .manifest(digest, mediaType: nil, size: nil), origin: RequestOrigin(actor: "alice"), repositoryDeletion: true
+        ))
+        let jobs = try await dispatcher.queues.queue(hookID).peek(10).map(\.1)
+        #expect(jobs.map(\.event) == [.push, .manifestDelete])
+        // An ordinary event carries nothing of its hook; the deletion's carries all it needs.
+        #expect(jobs[0].retiredHook == nil)
+        let retired = try #require(jobs[1].retiredHook)
+        #expect(retired.url == "http://127.0.0.1:9/hook" && retired.format == .cloudevents && retired.secret == "s3cr3t")
+        // The worker of a hook found gone sends everything up to the deletion, as it was.
+        let retirement = try #require(try await WebhookDispatcher.retirement(in: try await dispatcher.queues.queue(hookID)))
+        #expect(retirement.hook.url == retired.url && retirement.hook.secret == "s3cr3t" && retirement.hook.id == hookID)
+        let sequences = try await dispatcher.queues.queue(hookID).peek(10).map(\.0)
+        #expect(retirement.through == sequences.last)
+        await index.database.close()
     }
 
     // MARK: Links
@@ -89,7 +178,7 @@ import Testing
     @Test func aJobQueuedByAnEarlierVersionIsStillReadAndLinksToThePathAlone() throws {
         let earlier = #"{"id":"e1","hook":"00000000000000a1","event":"push","repository":"x/app","tag":"v1","actor":"alice","time":1700000000000}"#
         let job = try JSONDecoder().decode(WebhookJob.self, from: Data(earlier.utf8))
-        #expect(job.tag == "v1" && job.linkBase == nil)
+        #expect(job.tag == "v1" && job.linkBase == nil && job.retiredHook == nil)
         #expect(try dispatcher(webPrefix: "/ui").links(for: job) == WebhookPayload.Links(registry: "", web: "/ui"))
     }
 
