@@ -28,6 +28,9 @@ public enum EventDetail: Int, Sendable, Comparable {
     case none
     /// Only ``RequestOrigin/actor`` (the index records who pushed).
     case actor
+    /// The actor and ``RequestOrigin/linkBase`` (webhooks link to where the pusher reached
+    /// the registry when `http.host` does not say).
+    case links
     /// The whole origin: address, host, method, user agent, links (notifications).
     case full
 

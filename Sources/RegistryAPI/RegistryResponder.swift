@@ -83,6 +83,7 @@ public struct RegistryResponder: HTTPResponder {
         switch registry.eventDetail {
         case .none: return RequestOrigin()
         case .actor: return RequestOrigin(actor: context.userName)
+        case .links: return RequestOrigin(actor: context.userName, linkBase: url(request, ""))
         case .full: break
         }
         return RequestOrigin(

@@ -65,7 +65,7 @@ public final class WebhookDispatcher: ContentEventSink {
 
     /// Who acted, and, without `http.host`, the whole origin: its ``RequestOrigin/linkBase``
     /// (how the client reached the registry) is where the payload's links point.
-    public var detail: EventDetail { externalURL == nil ? .full : .actor }
+    public var detail: EventDetail { externalURL == nil ? .links : .actor }
 
     /// Where the links in `job`'s payload point: under `http.host` when it is set, else as
     /// the client whose request caused the event reached the registry; only the path when

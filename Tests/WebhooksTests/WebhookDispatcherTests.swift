@@ -149,7 +149,7 @@ import Testing
         let cloud = WebhookPayload(job: job, hook: hook(url: "http://127.0.0.1:9/", format: .cloudevents), delivery: "d1", repository: facts, links: links)
         #expect(try json(String(decoding: cloud.body, as: UTF8.self))["source"] as? String == "http://registry.example:5000/reg/x/app")
         // The doors fill in how the client reached the registry only for a sink that asks.
-        #expect(dispatcher.detail == .full)
+        #expect(dispatcher.detail == .links)
     }
 
     @Test func httpHostWinsOverTheRequestsBase() throws {
