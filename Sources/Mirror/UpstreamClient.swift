@@ -84,10 +84,15 @@ final class UpstreamClient: Sendable {
                 throw UpstreamError(.unreachable, upstream: upstream.host, "\(method) \(path): \(error)")
             }
             downUntil.withLock { $0 = nil }
-            response = try await follow(
-                response, from: base + path, method: method, accept: accept, authorization: authorization, to: Self.origin(of: base), deadline: deadline
+            let origin = Self.origin(of: base)
+            let answered = try await follow(
+                response, from: base + path, method: method, accept: accept, authorization: authorization, to: origin, deadline: deadline
             )
-            if response.status == .unauthorized, attempt == 0,
+            response = answered.response
+            // Only the upstream's own challenge is answered: a 401 from where a redirect led
+            // (a CDN) names a realm the upstream never vouched for, and answering it would
+            // hand that realm the upstream's credentials. It is a plain failure instead.
+            if response.status == .unauthorized, attempt == 0, let origin, Self.sameOrigin(answered.url, origin),
                let header = response.headers.first(name: "WWW-Authenticate"), let challenge = UpstreamChallenge(header) {
                 _ = try? await response.body.collect(upTo: 64 * 1024)
                 authorization = try await authorize(challenge, scope: scope)
@@ -104,11 +109,12 @@ final class UpstreamClient: Sendable {
     /// Follows up to five redirects of a GET or HEAD (blobs often live behind a CDN or a
     /// presigned store URL, a token service may move to https). `authorization` goes only
     /// to `origin` (the upstream's, or the token service's); a target that cannot be
-    /// reached fails this request alone and leaves the upstream counted as up.
+    /// reached fails this request alone and leaves the upstream counted as up. Answers the
+    /// last response with the URL that gave it, so a caller can tell who answered.
     private func follow(
         _ first: HTTPClientResponse, from url: String, method: HTTPMethod, accept: [String], authorization: String?,
         to origin: String?, deadline: Duration
-    ) async throws(UpstreamError) -> HTTPClientResponse {
+    ) async throws(UpstreamError) -> (response: HTTPClientResponse, url: String) {
         var response = first
         var current = url
         for _ in 0..<5 {
@@ -116,7 +122,7 @@ final class UpstreamClient: Sendable {
                   let location = response.headers.first(name: "Location"),
                   let next = URL(string: location, relativeTo: URL(string: current))?.absoluteURL.absoluteString,
                   next.hasPrefix("http://") || next.hasPrefix("https://")
-            else { return response }
+            else { return (response, current) }
             _ = try? await response.body.collect(upTo: 64 * 1024)
             var request = HTTPClientRequest(url: next)
             request.method = method
@@ -134,7 +140,7 @@ final class UpstreamClient: Sendable {
             }
             current = next
         }
-        return response
+        return (response, current)
     }
 
     /// Whether `url` is within `origin`, or the same host moved from http to https (a
@@ -207,7 +213,7 @@ final class UpstreamClient: Sendable {
                 var response = try await http.execute(request, timeout: .seconds(30))
                 // A realm that moved (http to https, a trailing slash) is followed; the
                 // credentials go along only within the realm's own origin.
-                response = try await follow(response, from: url, method: .GET, accept: [], authorization: basic, to: Self.origin(of: url), deadline: .seconds(30))
+                response = try await follow(response, from: url, method: .GET, accept: [], authorization: basic, to: Self.origin(of: url), deadline: .seconds(30)).response
                 status = response.status.code
                 body = try await response.body.collect(upTo: 1024 * 1024)
             } catch let error as UpstreamError {

@@ -822,6 +822,67 @@ def test_a_redirect_target_that_fails_leaves_the_upstream_up_and_never_gets_its_
             assert seen_by_cdn and all("Authorization" not in h for h in seen_by_cdn), seen_by_cdn
 
 
+def test_a_challenge_from_where_a_redirect_led_never_sends_the_upstreams_credentials_to_its_realm(make_server):
+    """A CDN the upstream redirects a blob to may answer 401 with a Bearer realm of its
+    own: only the upstream's own challenge is answered, so the realm never hears from the
+    mirror, and the blob fails instead of being fetched with the upstream's password."""
+    digest = "sha256:" + hashlib.sha256(b"a blob behind a CDN that asks for a token").hexdigest()
+    seen_by_realm = []
+
+    class Realm(http.server.BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def log_message(self, *args):
+            pass
+
+        def do_GET(self):
+            seen_by_realm.append((self.path, dict(self.headers)))
+            body = json.dumps({"token": "cdn-token"}).encode()
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+    with scripted_http_server(Realm) as realm:
+
+        class CDN(http.server.BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *args):
+                pass
+
+            def do_GET(self):
+                self.send_response(401)
+                self.send_header("WWW-Authenticate", f'Bearer realm="{realm}/token",service="cdn"')
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+        with scripted_http_server(CDN) as cdn:
+
+            class Upstream(http.server.BaseHTTPRequestHandler):
+                protocol_version = "HTTP/1.1"
+
+                def log_message(self, *args):
+                    pass
+
+                def do_GET(self):
+                    if not self.path.endswith(f"/blobs/{digest}"):
+                        self.send_error(404)
+                        return
+                    self.send_response(307)
+                    self.send_header("Location", f"{cdn}/blob")
+                    self.send_header("Content-Length", "0")
+                    self.end_headers()
+
+            with scripted_http_server(Upstream) as url:
+                pier = make_server("pier", config=mirror_config(url, username="bot", password="SECRETPW"))
+                r = requests.get(f"{pier.url}/v2/hub/library/app/blobs/{digest}", timeout=30)
+                assert r.status_code >= 400, r.text
+                assert not seen_by_realm, seen_by_realm
+                assert pier.answers(), "the mirror died"
+
+
 def test_an_upstream_with_a_generic_type_and_only_an_etag_is_mirrored_with_one_head_per_pull(make_server):
     """Some registries answer manifests as `application/json` and say the digest only in
     `ETag`: the manifest's own media type decides, and a HEAD's ETag confirms a cached tag
