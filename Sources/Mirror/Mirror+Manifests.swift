@@ -178,9 +178,13 @@ extension Mirror {
             return true
         }
         guard due else { return }
+        // A warning, not a debug line: a marker that cannot be written lets the collector
+        // evict what is in use, every TTL, and nothing else shows it.
         Task { [local, logger] in
             do { try await local.noteUse(name, reference) } catch {
-                logger.debug("mirror could not mark a cached manifest in use", metadata: ["repository": "\(name)", "error": "\(error)"])
+                logger.warning("mirror could not mark a cached manifest in use; the collector may evict it", metadata: [
+                    "repository": "\(name)", "reference": "\(reference)", "error": "\(error)",
+                ])
             }
         }
     }
