@@ -7,31 +7,36 @@ public import Registry
 extension Mirror {
     /// A mirrored repository's tags are the upstream's (what a client can pull), or the
     /// cached ones while the upstream is down.
+    ///
+    /// A client that gave no `n` asked for every tag: an upstream that pages anyway (Quay,
+    /// GitLab: 50 a page) is followed page by page, as far as ``tagPages``, or the client
+    /// would get the first page as if it were all.
     public func tags(_ name: RepositoryName, limit: Int, after last: String?) async throws -> Page {
         guard let (route, upstreamName) = route(name) else { return try await local.tags(name, limit: limit, after: last) }
         do {
             var components = URLComponents()
             components.path = "/v2/\(upstreamName)/tags/list"
             var query = [URLQueryItem]()
-            if limit < 10_000 { query.append(URLQueryItem(name: "n", value: String(limit))) }
+            let paged = limit < 10_000
+            if paged { query.append(URLQueryItem(name: "n", value: String(limit))) }
             if let last, !last.isEmpty { query.append(URLQueryItem(name: "last", value: last)) }
             if !query.isEmpty { components.queryItems = query }
-            let response = try await route.client.send(.GET, components.string ?? components.path, for: upstreamName, deadline: .seconds(60))
-            guard response.status == .ok else { throw await route.client.failure(response, "tags of \(upstreamName)") }
-            let body: ByteBuffer
-            do { body = try await response.body.collect(upTo: 16 * 1024 * 1024) } catch {
-                throw UpstreamError(.unreachable, upstream: route.upstream.host, "tags of \(upstreamName) broke off: \(error)")
-            }
-            guard let object = try? JSONSerialization.jsonObject(with: Data(body.readableBytesView)) as? [String: Any] else {
-                throw UpstreamError(.invalid, upstream: route.upstream.host, "tags of \(upstreamName) are not JSON")
+            var tags = [String]()
+            let unread = try await upstreamPages(
+                route, upstreamName, from: components.string ?? components.path, what: "tags of \(upstreamName)",
+                pages: paged ? 1 : Self.tagPages, upTo: 16 * 1024 * 1024
+            ) { body in
+                guard let object = try? JSONSerialization.jsonObject(with: Data(body.readableBytesView)) as? [String: Any] else {
+                    throw UpstreamError(.invalid, upstream: route.upstream.host, "tags of \(upstreamName) are not JSON")
+                }
+                tags += (object["tags"] as? [String]) ?? []
             }
             // Paged here as well: an upstream that ignores `n` and `last` (distribution 2.8
             // answers every tag, unsorted) would otherwise send a client following `Link`
             // round the same page for ever.
-            var tags = ((object["tags"] as? [String]) ?? []).sorted()
+            tags = Set(tags).sorted()
             if let last, !last.isEmpty { tags.removeAll { $0 <= last } }
-            let more = response.headers.first(name: "Link") != nil || tags.count > limit
-            return Page(items: Array(tags.prefix(limit)), hasMore: more)
+            return Page(items: Array(tags.prefix(limit)), hasMore: unread || tags.count > limit)
         } catch let error as UpstreamError where error.isOutage {
             route.metrics.stale.increment()
             return try await local.tags(name, limit: limit, after: last)
@@ -39,6 +44,10 @@ extension Mirror {
             throw clientError(error, route: route, missing: .nameUnknown(name))
         }
     }
+
+    /// The most pages of an upstream's tag list followed for a client that asked for every
+    /// tag: past them the answer says there is more (`Link`), as a paged one does.
+    static let tagPages = 100
 
     /// The repositories held here, cached ones included; an upstream's own catalog is
     /// not listed (Docker Hub has none to give).
@@ -82,32 +91,50 @@ extension Mirror {
     /// Every page of the upstream's referrers list (its `Link` headers followed), each
     /// referrer once.
     private func upstreamReferrers(_ route: Route, _ upstreamName: RepositoryName, _ digest: Digest) async throws -> [Descriptor] {
-        var next: String? = "/v2/\(upstreamName)/referrers/\(digest)"
-        var fetched = Set<String>()
         var found = [Descriptor]()
         var seen = Set<Digest>()
-        for _ in 0..<Self.referrerPages {
-            guard let path = next, fetched.insert(path).inserted else { break }
-            let response = try await route.client.send(.GET, path, for: upstreamName, accept: [MediaType.ociIndex], deadline: .seconds(60))
-            guard response.status == .ok else {
-                let failure = await route.client.failure(response, "referrers of \(upstreamName)@\(digest)")
-                // Past the first page a 404 is a broken list, not an upstream without the API.
-                guard fetched.count == 1 || !failure.isNotFound else {
-                    throw UpstreamError(.invalid, upstream: route.upstream.host, "a page of the referrers of \(upstreamName) is gone: \(failure.message)")
-                }
-                throw failure
-            }
-            let body: ByteBuffer
-            do { body = try await response.body.collect(upTo: Manifest.maximumSize) } catch {
-                throw UpstreamError(.unreachable, upstream: route.upstream.host, "referrers of \(upstreamName) broke off: \(error)")
-            }
+        _ = try await upstreamPages(
+            route, upstreamName, from: "/v2/\(upstreamName)/referrers/\(digest)", accept: [MediaType.ociIndex],
+            what: "referrers of \(upstreamName)@\(digest)", pages: Self.referrerPages, upTo: Manifest.maximumSize
+        ) { body in
             guard let page = try? JSONDecoder().decode(ReferrersPage.self, from: Data(body.readableBytesView)) else {
                 throw UpstreamError(.invalid, upstream: route.upstream.host, "referrers of \(upstreamName) are not an image index")
             }
             for descriptor in page.manifests ?? [] where seen.insert(descriptor.digest).inserted { found.append(descriptor) }
-            next = response.headers["Link"].lazy.compactMap(Self.nextPage).first
         }
         return found
+    }
+
+    /// Reads an upstream's paged list from `first` on: each page's body to `read`, then the
+    /// page its `Link: rel="next"` names, followed as given (an opaque cursor such as
+    /// Quay's `next_page` included, which asking again with `last` would not reproduce),
+    /// each path once and at most `pages` of them.
+    /// - Returns: whether the upstream has a page that was not read (past `pages`).
+    private func upstreamPages(
+        _ route: Route, _ upstreamName: RepositoryName, from first: String, accept: [String] = [], what: String,
+        pages: Int, upTo maximumBytes: Int, _ read: (ByteBuffer) throws -> Void
+    ) async throws -> Bool {
+        var next: String? = first
+        var fetched = Set<String>()
+        for _ in 0..<pages {
+            guard let path = next, fetched.insert(path).inserted else { return false }
+            let response = try await route.client.send(.GET, path, for: upstreamName, accept: accept, deadline: .seconds(60))
+            guard response.status == .ok else {
+                let failure = await route.client.failure(response, what)
+                // Past the first page a 404 is a broken list, not an upstream without the API.
+                guard fetched.count == 1 || !failure.isNotFound else {
+                    throw UpstreamError(.invalid, upstream: route.upstream.host, "a page of the \(what) is gone: \(failure.message)")
+                }
+                throw failure
+            }
+            let body: ByteBuffer
+            do { body = try await response.body.collect(upTo: maximumBytes) } catch {
+                throw UpstreamError(.unreachable, upstream: route.upstream.host, "\(what) broke off: \(error)")
+            }
+            try read(body)
+            next = response.headers["Link"].lazy.compactMap(Self.nextPage).first
+        }
+        return next.map { !fetched.contains($0) } ?? false
     }
 
     /// The path and query of the `rel="next"` link in a `Link` header (which may list

@@ -25,8 +25,10 @@ extension RegistryResponder {
         let last = request.uri.queryParameters["last"].map(String.init)
         let page = try await registry.tags(name, limit: n ?? Int.max, after: last)
         var headers: HTTPFields = [.contentType: "application/json"]
-        if page.hasMore, let n, let lastItem = page.items.last {
-            headers[.link] = "<\(settings.pathPrefix)/v2/\(name)/tags/list?last=\(Self.escape(lastItem))&n=\(n)>; rel=\"next\""
+        // Without `n` there is more only when a mirror's upstream had more pages than it
+        // follows: the link goes on from there in pages of the size given.
+        if page.hasMore, let lastItem = page.items.last {
+            headers[.link] = "<\(settings.pathPrefix)/v2/\(name)/tags/list?last=\(Self.escape(lastItem))&n=\(n ?? page.items.count)>; rel=\"next\""
         }
         return Self.body(Self.jsonObject(key: "name", name.value, listKey: "tags", page.items), method: request.method, headers: headers)
     }

@@ -752,6 +752,48 @@ def test_tags_of_an_upstream_that_ignores_n_and_last_are_paged_to_the_end(make_s
     assert seen == sorted(names)
 
 
+def test_every_tag_of_an_upstream_that_pages_by_default_is_listed_when_the_client_gives_no_n(make_server):
+    """Quay and GitLab answer 50 tags a page when no `n` is given, the next page behind an
+    opaque cursor in `Link`: a client that gave no `n` asked for every tag, so the mirror
+    follows the upstream's links as given and lists all of them."""
+    names = [f"t{i:03d}" for i in range(120)]
+    pages = [names[i:i + 50] for i in range(0, len(names), 50)]
+    asked = []
+
+    class Upstream(http.server.BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def log_message(self, *args):
+            pass
+
+        def do_GET(self):
+            path, _, query = self.path.partition("?")
+            if path != "/v2/library/many/tags/list":
+                self.send_error(404)
+                return
+            asked.append(self.path)
+            # Only the cursor this upstream handed out moves on; `last` is not understood.
+            cursor = re.search(r"next_page=([^&]+)", query)
+            number = int(base64.urlsafe_b64decode(cursor.group(1)).decode().split(":")[1]) if cursor else 0
+            body = json.dumps({"name": "library/many", "tags": pages[number]}).encode()
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            if number + 1 < len(pages):
+                token = base64.urlsafe_b64encode(f"page:{number + 1}".encode()).decode()
+                self.send_header("Link", f'</v2/library/many/tags/list?next_page={token}>; rel="next"')
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+    with scripted_http_server(Upstream) as url:
+        pier = make_server("pier", config=mirror_config(url))
+        r = Registry(pier.url).get("/v2/hub/library/many/tags/list")
+        assert r.status_code == 200, r.text
+        assert r.json()["tags"] == names, (len(r.json()["tags"]), asked)
+        assert "Link" not in r.headers
+        assert len(asked) == len(pages), asked
+
+
 def test_an_immutable_tag_rule_does_not_freeze_what_a_mirror_caches(make_server, upstream):
     up = Registry(upstream.url)
     first, second = image(layers=1, layer_size=1024), image(layers=1, layer_size=1024)
