@@ -48,6 +48,10 @@ final class UpstreamClient: Sendable {
             timeout: .init(connect: .seconds(5), read: .seconds(60))
         )
         configuration.httpVersion = .automatic
+        // A refused connection is an outage now, not after the pool has retried it for the
+        // whole connect timeout: the request is answered from the cache (or 503) at once,
+        // and ``retryAfter`` keeps the next ones from trying again meanwhile.
+        configuration.connectionPool.retryConnectionEstablishment = false
         http = OutboundClient(configuration: configuration)
         latency = Metrics.Timer(label: "pier_mirror_upstream_duration_seconds", dimensions: [("upstream", upstream.host)])
         errors = Counter(label: "pier_mirror_upstream_errors_total", dimensions: [("upstream", upstream.host)])

@@ -168,6 +168,21 @@ def test_cached_tags_outlive_an_upstream_outage_and_fresh_tags_return_with_it(ma
     assert sample(metrics_text(debug), "pier_mirror_upstream_bytes_total") > 0
 
 
+def test_an_upstream_that_refuses_connections_is_an_outage_at_once_not_after_the_connect_timeout(make_server):
+    """Nothing listens at the upstream's port: the connection is refused at once, and so is
+    the pull (503), instead of the client waiting out the 5 s connect timeout while the
+    connection is retried."""
+    pier = make_server("pier", config=mirror_config(f"http://127.0.0.1:{free_port()}"))
+    reg = Registry(pier.url)
+    for _ in range(2):
+        started = time.monotonic()
+        r = reg.get_manifest("hub/library/app", "v1")
+        assert r.status_code == 503, r.text
+        assert time.monotonic() - started < 2.5
+        # Past the mirror's pause after a failure, so the second pull tries the upstream too.
+        time.sleep(3.5)
+
+
 def mirrored_blob(make_server, upstream, repo: str, size: int):
     """A layer of `size` bytes held upstream under `repo`, a mirror in front of it, and the
     layer's URL through the mirror."""
