@@ -55,6 +55,10 @@ extension PierConfiguration {
             guard freshness >= .zero else { throw ConfigurationError(key: path("freshness"), message: "must not be negative") }
             upstream.freshness = freshness
         }
+        if let timeout = try read.duration(path("timeout")) {
+            guard timeout > .zero else { throw ConfigurationError(key: path("timeout"), message: "must be positive") }
+            upstream.timeout = timeout
+        }
         upstream.caFile = try read.string(path("tls.ca"))
         if let ca = upstream.caFile, !FileManager.default.isReadableFile(atPath: ca) {
             throw ConfigurationError(key: path("tls.ca"), message: "cannot read \(ca)")

@@ -118,18 +118,24 @@ extension Mirror {
         var fetched = Set<String>()
         for _ in 0..<pages {
             guard let path = next, fetched.insert(path).inserted else { return false }
-            let response = try await route.client.send(.GET, path, for: upstreamName, accept: accept, deadline: .seconds(60))
-            guard response.status == .ok else {
-                let failure = await route.client.failure(response, what)
-                // Past the first page a 404 is a broken list, not an upstream without the API.
-                guard fetched.count == 1 || !failure.isNotFound else {
-                    throw UpstreamError(.invalid, upstream: route.upstream.host, "a page of the \(what) is gone: \(failure.message)")
+            let first = fetched.count == 1
+            // Each page's request and body under one deadline, as a manifest's.
+            let (response, body) = try await route.client.within(what) { () async throws -> (HTTPClientResponse, ByteBuffer) in
+                let answer = try await route.client.send(.GET, path, for: upstreamName, accept: accept, deadline: .seconds(60))
+                guard answer.status == .ok else {
+                    let failure = await route.client.failure(answer, what)
+                    // Past the first page a 404 is a broken list, not an upstream without the API.
+                    guard first || !failure.isNotFound else {
+                        throw UpstreamError(.invalid, upstream: route.upstream.host, "a page of the \(what) is gone: \(failure.message)")
+                    }
+                    throw failure
                 }
-                throw failure
-            }
-            let body: ByteBuffer
-            do { body = try await response.body.collect(upTo: maximumBytes) } catch {
-                throw UpstreamError(.unreachable, upstream: route.upstream.host, "\(what) broke off: \(error)")
+                do {
+                    let collected = try await answer.body.collect(upTo: maximumBytes)
+                    return (answer, collected)
+                } catch {
+                    throw UpstreamError(.unreachable, upstream: route.upstream.host, "\(what) broke off: \(error)")
+                }
             }
             try read(body)
             next = response.headers["Link"].lazy.compactMap(Self.nextPage).first

@@ -75,10 +75,13 @@ extension Mirror {
     func refresh(_ route: Route, _ name: RepositoryName, _ upstreamName: RepositoryName, _ tag: Tag, cached: StoredManifest?) async throws -> StoredManifest {
         let key = "\(name.value):\(tag.value)"
         if let cached {
-            let head = try await route.client.send(
-                .HEAD, "/v2/\(upstreamName)/manifests/\(tag)", for: upstreamName, accept: UpstreamClient.manifestTypes, deadline: .seconds(30)
-            )
-            _ = try? await head.body.collect(upTo: 64 * 1024)
+            let head = try await route.client.within("manifest \(upstreamName):\(tag)") { () async throws -> HTTPClientResponse in
+                let answer = try await route.client.send(
+                    .HEAD, "/v2/\(upstreamName)/manifests/\(tag)", for: upstreamName, accept: UpstreamClient.manifestTypes, deadline: .seconds(30)
+                )
+                _ = try? await answer.body.collect(upTo: 64 * 1024)
+                return answer
+            }
             // The digest header, else an entity tag that is the digest (what some registries
             // send instead): one HEAD decides, no GET per pull.
             let answered = head.headers.first(name: "Docker-Content-Digest").flatMap(Digest.init)
@@ -109,17 +112,26 @@ extension Mirror {
     /// without the blobs or platforms it names: those come when they are pulled. A
     /// read-only mirror answers it without storing it.
     func fetchManifest(_ route: Route, _ name: RepositoryName, _ upstreamName: RepositoryName, _ reference: Reference) async throws -> StoredManifest {
-        let response = try await route.client.send(
-            .GET, "/v2/\(upstreamName)/manifests/\(reference)", for: upstreamName, accept: UpstreamClient.manifestTypes, deadline: .seconds(60)
-        )
-        guard response.status == .ok else { throw await route.client.failure(response, "manifest \(upstreamName):\(reference)") }
-        let body: ByteBuffer
-        do {
-            body = try await response.body.collect(upTo: Manifest.maximumSize)
-        } catch let error as NIOTooManyBytesError {
-            throw UpstreamError(.invalid, upstream: route.upstream.host, "manifest \(upstreamName):\(reference) is larger than \(error.maxBytes ?? Manifest.maximumSize) bytes")
-        } catch {
-            throw UpstreamError(.unreachable, upstream: route.upstream.host, "manifest \(upstreamName):\(reference) broke off: \(error)")
+        // The request and the body under one deadline: a manifest is small, and one that
+        // trickles in is an outage (a cached tag is served stale), not a wait for every
+        // client sharing the fetch.
+        let (response, body) = try await route.client.within("manifest \(upstreamName):\(reference)") {
+            () async throws -> (HTTPClientResponse, ByteBuffer) in
+            let answer = try await route.client.send(
+                .GET, "/v2/\(upstreamName)/manifests/\(reference)", for: upstreamName, accept: UpstreamClient.manifestTypes, deadline: .seconds(60)
+            )
+            guard answer.status == .ok else { throw await route.client.failure(answer, "manifest \(upstreamName):\(reference)") }
+            do {
+                let collected = try await answer.body.collect(upTo: Manifest.maximumSize)
+                return (answer, collected)
+            } catch let error as NIOTooManyBytesError {
+                throw UpstreamError(
+                    .invalid, upstream: route.upstream.host,
+                    "manifest \(upstreamName):\(reference) is larger than \(error.maxBytes ?? Manifest.maximumSize) bytes"
+                )
+            } catch {
+                throw UpstreamError(.unreachable, upstream: route.upstream.host, "manifest \(upstreamName):\(reference) broke off: \(error)")
+            }
         }
         let bytes = Array(buffer: body)
         route.metrics.bytes.increment(by: bytes.count)

@@ -19,6 +19,12 @@ public struct MirrorUpstream: Sendable, Equatable {
     /// How long a tag's cached manifest is served without asking the upstream; after that
     /// one `HEAD` (which rate limits do not count) decides whether to fetch it again.
     public var freshness: Duration
+    /// How long a manifest, a tag list's or a referrers list's page may take from the
+    /// request to its last byte: the read timeout alone lets an upstream that trickles a
+    /// byte now and then hold a fetch (and every client sharing it) for minutes. Past it
+    /// the upstream counts as down, so a cached tag is served stale. Blobs, large and
+    /// slow for good reasons, are bounded by the read timeout alone.
+    public var timeout: Duration
     /// PEM certificates to trust for the upstream, beside the system's.
     public var caFile: String?
     /// Skips verifying the upstream's certificate (a test upstream with its own CA).
@@ -26,7 +32,8 @@ public struct MirrorUpstream: Sendable, Equatable {
 
     public init(
         prefix: String, remoteURL: String, username: String? = nil, password: String? = nil,
-        ttl: Duration? = .seconds(168 * 3600), freshness: Duration = .zero, caFile: String? = nil, insecureSkipVerify: Bool = false
+        ttl: Duration? = .seconds(168 * 3600), freshness: Duration = .zero, timeout: Duration = .seconds(60), caFile: String? = nil,
+        insecureSkipVerify: Bool = false
     ) {
         self.prefix = prefix
         self.remoteURL = remoteURL
@@ -34,6 +41,7 @@ public struct MirrorUpstream: Sendable, Equatable {
         self.password = password
         self.ttl = ttl
         self.freshness = freshness
+        self.timeout = timeout
         self.caFile = caFile
         self.insecureSkipVerify = insecureSkipVerify
     }

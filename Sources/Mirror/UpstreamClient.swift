@@ -65,7 +65,8 @@ final class UpstreamClient: Sendable {
     /// is not a challenge; the caller reads or drains the body.
     /// - Parameter deadline: by when the upstream's response head must have arrived. The
     ///   body that follows is bounded only by the read timeout (60 s without a byte), so a
-    ///   large blob that keeps moving is never cut for taking long.
+    ///   large blob that keeps moving is never cut for taking long; small answers
+    ///   (manifests, lists) are bounded whole by ``within(_:_:)``.
     func send(_ method: HTTPMethod, _ path: String, for name: RepositoryName, accept: [String] = [], deadline: Duration) async throws(UpstreamError) -> HTTPClientResponse {
         if let until = downUntil.withLock({ $0 }), until > .now {
             throw UpstreamError(.unreachable, upstream: upstream.host, "not reachable a moment ago; tried again within \(Self.retryAfter)")
@@ -108,6 +109,30 @@ final class UpstreamClient: Sendable {
             return response
         }
         throw UpstreamError(.status(401), upstream: upstream.host, "credentials refused")
+    }
+
+    /// Runs `work` (a request and the reading of its answer) for at most the upstream's
+    /// `timeout`, then cancels it, which stops its body being read and closes the
+    /// connection. `send`'s deadline bounds only the response head, and the read timeout
+    /// only the wait for each byte: an upstream trickling a manifest a few bytes a second
+    /// held its fetch, and every client sharing it, for minutes. Past the deadline the
+    /// upstream counts as down (an outage: a cached tag is served stale, and it is left
+    /// alone for ``retryAfter``).
+    func within<T: Sendable>(_ what: String, _ work: @escaping @Sendable () async throws -> T) async throws -> T {
+        let timeout = upstream.timeout
+        let deadline = ContinuousClock.now + timeout
+        return try await withThrowingTaskGroup(of: T?.self) { group in
+            group.addTask { try await work() }
+            group.addTask {
+                try await Task.sleep(until: deadline, clock: .continuous)
+                return nil
+            }
+            defer { group.cancelAll() }
+            if let finished = try await group.next(), let value = finished { return value }
+            errors.increment()
+            markDown()
+            throw UpstreamError(.unreachable, upstream: upstream.host, "\(what): no whole answer within \(timeout)")
+        }
     }
 
     /// Follows up to five redirects of a GET or HEAD (blobs often live behind a CDN or a

@@ -46,7 +46,7 @@ import Testing
         #expect(config.mirrors.first?.ttl == nil && config.retentionRules.isEmpty)
     }
 
-    @Test func mirrorsByPrefixCarryTheirOwnCredentialsFreshnessAndTLS() throws {
+    @Test func mirrorsByPrefixCarryTheirOwnCredentialsFreshnessTimeoutAndTLS() throws {
         let ca = FileManager.default.temporaryDirectory.appendingPathComponent("pier-ca-\(UUID().uuidString).pem").path
         try "not read until start".write(toFile: ca, atomically: true, encoding: .utf8)
         let config = try PierConfiguration.loading("""
@@ -55,6 +55,7 @@ import Testing
               - prefix: hub
                 remoteurl: https://registry-1.docker.io
                 freshness: 5m
+                timeout: 20s
               - prefix: ghcr/team
                 remoteurl: https://ghcr.io
                 username: bot
@@ -68,6 +69,7 @@ import Testing
         #expect(config.unknownKeys.isEmpty)
         #expect(config.mirrors.count == 2)
         #expect(config.mirrors[0].prefix == "hub" && config.mirrors[0].freshness == .seconds(300) && config.mirrors[0].ttl == .seconds(168 * 3600))
+        #expect(config.mirrors[0].timeout == .seconds(20) && config.mirrors[1].timeout == .seconds(60))
         #expect(config.mirrors[1].username == "bot" && config.mirrors[1].caFile == ca && config.mirrors[1].insecureSkipVerify)
         // Each mirror's TTL first, the longest prefix first as requests are routed, then the
         // configured rules.
@@ -83,6 +85,7 @@ import Testing
         ("mirrors: [{prefix: hub, remoteurl: https://a.io, tls: {ca: /nonexistent.pem}}]", "mirrors[0].tls.ca"),
         ("proxy: {username: u, password: p}", "proxy.remoteurl"),
         ("proxy: {remoteurl: https://a.io, freshness: -1s}", "proxy.freshness"),
+        ("proxy: {remoteurl: https://a.io, timeout: 0s}", "proxy.timeout"),
     ])
     func refusesAMirrorItCouldNotServeNamingTheKey(_ yaml: String, _ key: String) throws {
         #expect {

@@ -183,6 +183,66 @@ def test_an_upstream_that_refuses_connections_is_an_outage_at_once_not_after_the
         time.sleep(3.5)
 
 
+def test_a_manifest_trickled_slower_than_the_timeout_is_an_outage_and_a_cached_tag_is_served_stale(make_server):
+    """An upstream that sends a manifest a few bytes a second never trips the read timeout:
+    the request and its body share one deadline (`timeout`), past which the upstream is
+    down, so a cached tag answers stale at once and one never cached answers 503."""
+    first = image(layers=1, layer_size=64)
+    moved = image(layers=1, layer_size=64)
+    trickling = threading.Event()
+
+    class Upstream(http.server.BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def log_message(self, *args):
+            pass
+
+        def answer(self, body: bool):
+            if not re.fullmatch(r"/v2/library/(app|other)/manifests/v1", self.path):
+                self.send_error(404)
+                return
+            img = moved if trickling.is_set() else first
+            self.send_response(200)
+            self.send_header("Content-Type", "application/vnd.oci.image.manifest.v1+json")
+            self.send_header("Docker-Content-Digest", img.digest)
+            self.send_header("Content-Length", str(len(img.data)))
+            self.end_headers()
+            if not body:
+                return
+            if not trickling.is_set():
+                self.wfile.write(img.data)
+                return
+            try:
+                for i in range(0, len(img.data), 6):
+                    self.wfile.write(img.data[i:i + 6])
+                    self.wfile.flush()
+                    time.sleep(1)
+            except OSError:
+                pass  # the mirror gave up and closed the connection
+
+        def do_GET(self):
+            self.answer(True)
+
+        def do_HEAD(self):
+            self.answer(False)
+
+    with scripted_http_server(Upstream) as url:
+        pier = make_server("pier", config=mirror_config(url, timeout="2s"))
+        reg = Registry(pier.url)
+        assert reg.get_manifest("hub/library/app", "v1").content == first.data
+        trickling.set()  # the tag moves upstream, and its new manifest trickles
+        started = time.monotonic()
+        r = reg.get_manifest("hub/library/app", "v1")
+        assert time.monotonic() - started < 10
+        assert r.status_code == 200 and r.content == first.data, r.text
+        assert "Response is Stale" in r.headers.get("Warning", "")
+        time.sleep(3.5)  # past the mirror's pause after a failure
+        started = time.monotonic()
+        r = reg.get_manifest("hub/library/other", "v1")
+        assert time.monotonic() - started < 10
+        assert_error(r, 503, "UNAVAILABLE")
+
+
 def mirrored_blob(make_server, upstream, repo: str, size: int):
     """A layer of `size` bytes held upstream under `repo`, a mirror in front of it, and the
     layer's URL through the mirror."""
