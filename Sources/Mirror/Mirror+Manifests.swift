@@ -71,7 +71,8 @@ extension Mirror {
     }
 
     /// Asks the upstream whether a cached tag still points where it did (a `HEAD`, which
-    /// Docker Hub's rate limit does not count) and fetches the manifest when it does not.
+    /// Docker Hub's rate limit does not count) and fetches the manifest when it does not,
+    /// or when the `HEAD` did not say (only the `GET`'s 404 uncaches the tag).
     func refresh(_ route: Route, _ name: RepositoryName, _ upstreamName: RepositoryName, _ tag: Tag, cached: StoredManifest?) async throws -> StoredManifest {
         let key = "\(name.value):\(tag.value)"
         if let cached {
@@ -92,16 +93,23 @@ extension Mirror {
                 touchIfDue(route, name, .tag(tag))
                 return cached
             }
-            if head.status == .notFound, !passesThrough {
-                // Gone upstream: gone here too, or the next outage would serve it again.
-                _ = try? await local.uncacheTag(name, tag, origin: Self.origin)
-                confirmed.withLock { _ = $0.removeValue(forKey: key) }
-            }
-            if head.status != .ok && head.status != .methodNotAllowed {
+            // Down or overloaded: the cached copy is served stale. Any other answer that is
+            // not a 200 with a digest (a 404, 400 or 405 from an upstream whose manifest
+            // HEAD is broken while its GET works, a 200 with neither header) leaves the GET
+            // to decide, or the tag would be uncached and pulls of it fail by turns.
+            if head.status.code >= 500 || head.status == .tooManyRequests {
                 throw UpstreamError(.status(Int(head.status.code)), upstream: route.upstream.host, "manifest \(upstreamName):\(tag): \(head.status.code)")
             }
         }
-        let fetched = try await fetchManifest(route, name, upstreamName, .tag(tag))
+        let fetched: StoredManifest
+        do {
+            fetched = try await fetchManifest(route, name, upstreamName, .tag(tag))
+        } catch let error as UpstreamError where error.isNotFound && cached != nil && !passesThrough {
+            // Gone upstream: gone here too, or the next outage would serve it again.
+            _ = try? await local.uncacheTag(name, tag, origin: Self.origin)
+            confirmed.withLock { _ = $0.removeValue(forKey: key) }
+            throw error
+        }
         // Passed through uncached, the tag's cached copy is still the old one: confirming
         // it would serve that copy again as fresh.
         if !passesThrough { confirm(key) }

@@ -1042,6 +1042,44 @@ def test_an_upstream_with_a_generic_type_and_only_an_etag_is_mirrored_with_one_h
         assert len(gets) == 1, gets
 
 
+@pytest.mark.parametrize("head_status", [404, 400])
+def test_an_upstream_whose_manifest_head_fails_while_its_get_works_is_mirrored_on_every_pull(make_server, head_status):
+    """Some upstreams answer a manifest HEAD with 404 or 400 while the GET works: the
+    HEAD says nothing then, the GET decides, and the tag stays cached and pullable
+    (a HEAD's 404 uncached it, so pulls alternated 200 and 404; a 400 was a 502)."""
+    img = image(layers=1, layer_size=64)
+
+    class Upstream(http.server.BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def log_message(self, *args):
+            pass
+
+        def do_HEAD(self):
+            self.send_response(head_status)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+        def do_GET(self):
+            if not self.path.endswith("/library/app/manifests/v1"):
+                self.send_error(404)
+                return
+            self.send_response(200)
+            self.send_header("Content-Type", "application/vnd.oci.image.manifest.v1+json")
+            self.send_header("Docker-Content-Digest", img.digest)
+            self.send_header("Content-Length", str(len(img.data)))
+            self.end_headers()
+            self.wfile.write(img.data)
+
+    with scripted_http_server(Upstream) as url:
+        pier = make_server("pier", config=mirror_config(url))
+        reg = Registry(pier.url)
+        for _ in range(4):
+            r = reg.get_manifest("hub/library/app", "v1")
+            assert r.status_code == 200 and r.content == img.data, (r.status_code, r.text)
+            assert "Warning" not in r.headers
+
+
 def test_a_tag_deleted_upstream_is_not_served_again_during_an_outage(make_server):
     upstream = make_server("distribution", config={"storage": {"delete": {"enabled": True}}})
     up = Registry(upstream.url)
