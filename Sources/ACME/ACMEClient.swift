@@ -37,6 +37,9 @@ struct ACMEClient {
             var url: String
             var token: String?
             var status: String?
+            /// Why validation failed (RFC 8555 §8: an invalid challenge carries the problem),
+            /// e.g. "Timeout during connect (likely firewall problem)".
+            var error: Problem?
         }
 
         struct Identifier: Decodable {
@@ -49,9 +52,25 @@ struct ACMEClient {
         var challenges: [Challenge]
     }
 
+    /// An RFC 7807 problem document as ACME sends them (RFC 8555 §6.7), in error replies and
+    /// in failed challenges: `detail` is what an operator can act on, and `subproblems`
+    /// say which of several hosts failed how.
     struct Problem: Decodable {
         var type: String?
         var detail: String?
+        var identifier: Authorization.Identifier?
+        var subproblems: [Problem]?
+
+        /// `detail`, then each subproblem's after the host it names; nil when there is no text.
+        var explanation: String? {
+            var parts = [String]()
+            if let detail, !detail.isEmpty { parts.append(detail) }
+            for subproblem in subproblems ?? [] {
+                guard let text = subproblem.explanation else { continue }
+                parts.append(subproblem.identifier.map { "\($0.value): \(text)" } ?? text)
+            }
+            return parts.isEmpty ? nil : parts.joined(separator: "; ")
+        }
     }
 
     struct Reply {
@@ -147,8 +166,21 @@ struct ACMEClient {
             authorization = try decode(Authorization.self, try await post(url, payload: nil, session: &session))
         }
         guard authorization.status == "valid" else {
-            throw ACMEError("authorization ended \(authorization.status): the ACME server could not check the \(challengeType.rawValue) answer")
+            throw Self.failure(of: authorization, answering: challengeType)
         }
+    }
+
+    /// Why `authorization` did not become valid, in the ACME server's words when a challenge
+    /// carries them: "could not check the answer" alone leaves an operator guessing between
+    /// a firewall, DNS, a port that reaches something else and a proxy in the way.
+    static func failure(of authorization: Authorization, answering challengeType: ChallengeType) -> ACMEError {
+        let host = authorization.identifier?.value ?? "the host"
+        var reason = "authorization for \(host) ended \(authorization.status): the ACME server could not check the \(challengeType.rawValue) answer"
+        // The challenge answered carries the error; another's is better than none.
+        let problem = authorization.challenges.first { $0.type == challengeType.rawValue && $0.error != nil }?.error
+            ?? authorization.challenges.compactMap(\.error).first
+        if let explanation = problem?.explanation { reason += ": \(explanation)" }
+        return ACMEError(reason, type: problem?.type)
     }
 
     /// A DER CSR naming every host, signed by the certificate's key.
@@ -189,7 +221,7 @@ struct ACMEClient {
             if reply.status < 300 { return reply }
             let problem = try? JSONDecoder().decode(Problem.self, from: reply.body)
             if problem?.type == "urn:ietf:params:acme:error:badNonce" { continue }
-            throw ACMEError("\(url) answered \(reply.status): \(problem?.detail ?? String(decoding: reply.body.prefix(300), as: UTF8.self))", type: problem?.type)
+            throw ACMEError("\(url) answered \(reply.status): \(problem?.explanation ?? String(decoding: reply.body.prefix(300), as: UTF8.self))", type: problem?.type)
         }
         throw ACMEError("\(url) kept refusing nonces")
     }

@@ -66,6 +66,57 @@ import X509
         #expect(!placeholder.acquired)
     }
 
+    /// An invalid authorization as Let's Encrypt answers it after a failed http-01 check.
+    static let invalidAuthorization = #"""
+        {
+          "identifier": {"type": "dns", "value": "registry.example.com"},
+          "status": "invalid",
+          "expires": "2025-03-14T09:26:53Z",
+          "challenges": [
+            {
+              "type": "http-01",
+              "status": "invalid",
+              "error": {
+                "type": "urn:ietf:params:acme:error:connection",
+                "detail": "203.0.113.7: Fetching http://registry.example.com/.well-known/acme-challenge/Nxk1m0Ar: Timeout during connect (likely firewall problem)",
+                "status": 400
+              },
+              "url": "https://acme-v02.api.letsencrypt.org/acme/chall-v3/4895236/_2A1Xw",
+              "token": "Nxk1m0Ar",
+              "validationRecord": [
+                {"url": "http://registry.example.com/.well-known/acme-challenge/Nxk1m0Ar", "hostname": "registry.example.com",
+                 "port": "80", "addressesResolved": ["203.0.113.7"], "addressUsed": "203.0.113.7"}
+              ],
+              "validated": "2025-03-07T09:26:55Z"
+            }
+          ]
+        }
+        """#
+
+    @Test func aFailedChallengeIsReportedWithTheACMEServersReason() throws {
+        let authorization = try JSONDecoder().decode(ACMEClient.Authorization.self, from: Data(Self.invalidAuthorization.utf8))
+        let error = ACMEClient.failure(of: authorization, answering: .http01)
+        #expect(error.type == "urn:ietf:params:acme:error:connection")
+        #expect(error.reason.hasPrefix("authorization for registry.example.com ended invalid"))
+        #expect(error.description.contains("Timeout during connect (likely firewall problem)"))
+        #expect(error.description.contains("urn:ietf:params:acme:error:connection"))
+    }
+
+    @Test func aProblemsSubproblemsNameTheirHosts() throws {
+        let problem = try JSONDecoder().decode(ACMEClient.Problem.self, from: Data(#"""
+            {
+              "type": "urn:ietf:params:acme:error:malformed",
+              "detail": "Some of the identifiers requested were rejected",
+              "subproblems": [
+                {"type": "urn:ietf:params:acme:error:rejectedIdentifier", "detail": "Invalid underscore in DNS name",
+                 "identifier": {"type": "dns", "value": "_example.org"}},
+                {"type": "urn:ietf:params:acme:error:rejectedIdentifier", "detail": "This CA will not issue for \"example.net\""}
+              ]
+            }
+            """#.utf8))
+        #expect(problem.explanation == #"Some of the identifiers requested were rejected; _example.org: Invalid underscore in DNS name; This CA will not issue for "example.net""#)
+    }
+
     static func decode(_ text: String) -> Data {
         var base64 = text.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
         while base64.count % 4 != 0 { base64.append("=") }
