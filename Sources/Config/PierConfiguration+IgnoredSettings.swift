@@ -38,6 +38,10 @@ extension PierConfiguration {
         if try read.string("log.formatter")?.lowercased() == "logstash" {
             note("log.formatter", "logstash is written as json")
         }
+        let unavailable = try read.strings("http.tls.ciphersuites").filter { Self.unavailableCipherSuites.contains($0) }
+        if !unavailable.isEmpty {
+            note("http.tls.ciphersuites", "\(unavailable.joined(separator: ", ")) not offered: Pier's TLS library (BoringSSL) does not implement \(unavailable.count == 1 ? "it" : "them"); the other suites listed are")
+        }
         return ignored
     }
 }

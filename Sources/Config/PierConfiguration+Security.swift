@@ -151,9 +151,19 @@ extension PierConfiguration {
                 }
                 tls.minimumVersion = minimum.lowercased()
             }
-            tls.cipherSuites = try read.strings("http.tls.ciphersuites")
-            for suite in tls.cipherSuites where Self.cipherSuites[suite] == nil {
+            let listed = try read.strings("http.tls.ciphersuites")
+            for suite in listed where Self.cipherSuites[suite] == nil && !Self.unavailableCipherSuites.contains(suite) {
                 throw ConfigurationError(key: "http.tls.ciphersuites", message: "'\(suite)' is not a cipher suite Pier knows")
+            }
+            // Go's names BoringSSL lacks start distribution, so they start Pier too: left out
+            // here (the TLS configuration must never name a suite BoringSSL has not) and named
+            // among the ignored settings. A list of nothing else would leave no suite at all.
+            tls.cipherSuites = listed.filter { Self.cipherSuites[$0] != nil }
+            if !listed.isEmpty, tls.cipherSuites.isEmpty {
+                throw ConfigurationError(
+                    key: "http.tls.ciphersuites",
+                    message: "none of \(listed.joined(separator: ", ")) is available: Pier's TLS library (BoringSSL) has no RC4, TLS_RSA_WITH_AES_128_CBC_SHA256 or TLS_ECDHE_RSA_WITH_3DES_EDE_CBC_SHA; list suites it has, such as TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256"
+                )
             }
             if read.has("http.tls.letsencrypt") {
                 guard let cache = try read.string("http.tls.letsencrypt.cachefile"), !cache.isEmpty else {
@@ -251,9 +261,13 @@ extension PierConfiguration {
 }
 
 extension PierConfiguration {
-    /// The cipher suites `http.tls.ciphersuites` may name (Go's names, as distribution's
-    /// configuration uses them), by IANA number.
+    /// The cipher suites `http.tls.ciphersuites` may name and Pier offers (Go's names, as
+    /// distribution's configuration uses them), by IANA number: every one of Go's
+    /// `tls.CipherSuites()` and `tls.InsecureCipherSuites()` that BoringSSL implements. Only
+    /// these reach the TLS configuration: swift-nio-ssl looks a number up in BoringSSL's
+    /// table and cannot name one it lacks.
     public static let cipherSuites: [String: UInt16] = [
+        "TLS_RSA_WITH_3DES_EDE_CBC_SHA": 0x000A,
         "TLS_RSA_WITH_AES_128_CBC_SHA": 0x002F,
         "TLS_RSA_WITH_AES_256_CBC_SHA": 0x0035,
         "TLS_RSA_WITH_AES_128_GCM_SHA256": 0x009C,
@@ -262,6 +276,8 @@ extension PierConfiguration {
         "TLS_ECDHE_ECDSA_WITH_AES_256_CBC_SHA": 0xC00A,
         "TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA": 0xC013,
         "TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA": 0xC014,
+        "TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA256": 0xC023,
+        "TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA256": 0xC027,
         "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256": 0xC02B,
         "TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384": 0xC02C,
         "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256": 0xC02F,
@@ -271,6 +287,14 @@ extension PierConfiguration {
         "TLS_AES_128_GCM_SHA256": 0x1301,
         "TLS_AES_256_GCM_SHA384": 0x1302,
         "TLS_CHACHA20_POLY1305_SHA256": 0x1303,
+    ]
+
+    /// Go's names (its `tls.InsecureCipherSuites()`) BoringSSL does not implement: RC4,
+    /// 3DES with ECDHE, and RSA key exchange with CBC-SHA256. distribution starts with them
+    /// listed, so Pier does too, offering the rest of the list and saying so at start.
+    public static let unavailableCipherSuites: Set<String> = [
+        "TLS_RSA_WITH_RC4_128_SHA", "TLS_ECDHE_ECDSA_WITH_RC4_128_SHA", "TLS_ECDHE_RSA_WITH_RC4_128_SHA",
+        "TLS_ECDHE_RSA_WITH_3DES_EDE_CBC_SHA", "TLS_RSA_WITH_AES_128_CBC_SHA256",
     ]
 
     /// The suites offered when `http.tls.ciphersuites` names none: distribution's defaults,

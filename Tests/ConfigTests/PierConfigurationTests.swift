@@ -389,6 +389,60 @@ import S3
         #expect(try PierConfiguration.load(path: nil, environment: [:]).ignoredSettings.isEmpty)
     }
 
+    /// Every name Go's `tls.CipherSuites()` and `tls.InsecureCipherSuites()` give, which
+    /// distribution 2.8 accepts in `http.tls.ciphersuites`.
+    static let goCipherSuiteNames = [
+        "TLS_RSA_WITH_AES_128_CBC_SHA", "TLS_RSA_WITH_AES_256_CBC_SHA", "TLS_RSA_WITH_AES_128_GCM_SHA256",
+        "TLS_RSA_WITH_AES_256_GCM_SHA384", "TLS_AES_128_GCM_SHA256", "TLS_AES_256_GCM_SHA384", "TLS_CHACHA20_POLY1305_SHA256",
+        "TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA", "TLS_ECDHE_ECDSA_WITH_AES_256_CBC_SHA", "TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA",
+        "TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA", "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256", "TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384",
+        "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256", "TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384",
+        "TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256", "TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256",
+        // tls.InsecureCipherSuites()
+        "TLS_RSA_WITH_RC4_128_SHA", "TLS_RSA_WITH_3DES_EDE_CBC_SHA", "TLS_RSA_WITH_AES_128_CBC_SHA256",
+        "TLS_ECDHE_ECDSA_WITH_RC4_128_SHA", "TLS_ECDHE_RSA_WITH_RC4_128_SHA", "TLS_ECDHE_RSA_WITH_3DES_EDE_CBC_SHA",
+        "TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA256", "TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA256",
+    ]
+
+    static func tlsConfiguration(cipherSuites: [String]) -> String {
+        "version: 0.1\nhttp:\n  tls:\n    certificate: /c\n    key: /k\n    ciphersuites: [\(cipherSuites.joined(separator: ", "))]\n"
+    }
+
+    @Test func everyCipherSuiteNameDistributionAcceptsStartsPier() throws {
+        let config = try PierConfiguration.loading(Self.tlsConfiguration(cipherSuites: Self.goCipherSuiteNames))
+        let offered = Self.goCipherSuiteNames.filter { !PierConfiguration.unavailableCipherSuites.contains($0) }
+        #expect(config.tls?.cipherSuites == offered)
+        #expect(offered.allSatisfy { PierConfiguration.cipherSuites[$0] != nil })
+    }
+
+    @Test func goCBCAndTripleDESSuitesBoringSSLHasAreOffered() throws {
+        let names = ["TLS_RSA_WITH_3DES_EDE_CBC_SHA", "TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA256", "TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA256"]
+        let config = try PierConfiguration.loading(Self.tlsConfiguration(cipherSuites: names))
+        #expect(config.tls?.cipherSuites == names)
+        #expect(names.compactMap { PierConfiguration.cipherSuites[$0] } == [0x000A, 0xC027, 0xC023])
+        #expect(config.ignoredSettings.isEmpty)
+    }
+
+    @Test func suitesBoringSSLLacksAreLeftOutAndNamedAtStart() throws {
+        let config = try PierConfiguration.loading(Self.tlsConfiguration(cipherSuites: [
+            "TLS_RSA_WITH_RC4_128_SHA", "TLS_ECDHE_RSA_WITH_3DES_EDE_CBC_SHA", "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256",
+            "TLS_RSA_WITH_AES_128_CBC_SHA256",
+        ]))
+        #expect(config.tls?.cipherSuites == ["TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256"])
+        #expect(config.ignoredSettings.map(\.key) == ["http.tls.ciphersuites"])
+        let reason = try #require(config.ignoredSettings.first?.reason)
+        #expect(reason.contains("TLS_RSA_WITH_RC4_128_SHA, TLS_ECDHE_RSA_WITH_3DES_EDE_CBC_SHA, TLS_RSA_WITH_AES_128_CBC_SHA256"))
+        #expect(!reason.contains("GCM"))
+    }
+
+    @Test func aListOfOnlySuitesBoringSSLLacksIsRefusedSayingSo() throws {
+        let error = #expect(throws: ConfigurationError.self) {
+            try PierConfiguration.loading(Self.tlsConfiguration(cipherSuites: ["TLS_RSA_WITH_RC4_128_SHA", "TLS_ECDHE_RSA_WITH_RC4_128_SHA"]))
+        }
+        #expect(error?.key == "http.tls.ciphersuites")
+        #expect(error?.message.hasPrefix("none of TLS_RSA_WITH_RC4_128_SHA, TLS_ECDHE_RSA_WITH_RC4_128_SHA is available") == true)
+    }
+
     @Test func readsSparseManifestValidation() throws {
         let path = try file("""
             version: 0.1
