@@ -38,6 +38,9 @@ extension PierConfiguration {
         if try read.string("log.formatter")?.lowercased() == "logstash" {
             note("log.formatter", "logstash is written as json")
         }
+        if try read.bool("http.h2c.enabled") == true {
+            note("http.h2c.enabled", "HTTP/2 without TLS (h2c) is not served: connections without TLS speak HTTP/1.1, and HTTP/2 is offered over TLS only")
+        }
         let unavailable = try read.strings("http.tls.ciphersuites").filter { Self.unavailableCipherSuites.contains($0) }
         if !unavailable.isEmpty {
             note("http.tls.ciphersuites", "\(unavailable.joined(separator: ", ")) not offered: Pier's TLS library (BoringSSL) does not implement \(unavailable.count == 1 ? "it" : "them"); the other suites listed are")

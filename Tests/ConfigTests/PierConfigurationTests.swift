@@ -389,6 +389,16 @@ import S3
         #expect(try PierConfiguration.load(path: nil, environment: [:]).ignoredSettings.isEmpty)
     }
 
+    @Test func h2cEnabledIsNamedAsNotServed() throws {
+        let enabled = try PierConfiguration.loading("version: 0.1\nhttp:\n  h2c:\n    enabled: true\n")
+        #expect(enabled.ignoredSettings.map(\.key) == ["http.h2c.enabled"])
+        #expect(enabled.unknownKeys.isEmpty)
+        let fromEnvironment = try PierConfiguration.loading("version: 0.1\n", environment: ["REGISTRY_HTTP_H2C_ENABLED": "true"])
+        #expect(fromEnvironment.ignoredSettings.map(\.key) == ["http.h2c.enabled"])
+        let disabled = try PierConfiguration.loading("version: 0.1\nhttp:\n  h2c:\n    enabled: false\n")
+        #expect(disabled.ignoredSettings.isEmpty)
+    }
+
     /// Every name Go's `tls.CipherSuites()` and `tls.InsecureCipherSuites()` give, which
     /// distribution 2.8 accepts in `http.tls.ciphersuites`.
     static let goCipherSuiteNames = [
