@@ -95,7 +95,7 @@ let package = Package(
             name: "Auth",
             dependencies: [
                 "Net",
-                "OCI", "JOSE",
+                "OCI", "JOSE", "Storage",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "_CryptoExtras", package: "swift-crypto"),
                 .product(name: "X509", package: "swift-certificates"),
@@ -125,7 +125,7 @@ let package = Package(
             name: "ACME",
             dependencies: [
                 "Net",
-                "JOSE",
+                "JOSE", "Storage",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "X509", package: "swift-certificates"),
                 .product(name: "SwiftASN1", package: "swift-asn1"),

@@ -4,6 +4,7 @@ import Crypto
 import Foundation
 import Logging
 import NIOSSL
+import Storage
 import SwiftASN1
 import Synchronization
 import X509
@@ -263,14 +264,15 @@ public final class CertificateManager: Sendable {
         }
     }
 
+    /// Through ``PrivateFile``: the keys are never readable by others, not even while written.
     private static func writePrivately(_ data: Data, to path: String) throws {
         let directory = (path as NSString).deletingLastPathComponent
         if !directory.isEmpty { try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true) }
-        let temporary = path + ".tmp"
-        guard FileManager.default.createFile(atPath: temporary, contents: data, attributes: [.posixPermissions: 0o600]) else {
-            throw ACMEError("cannot write the ACME cache file \(temporary)")
+        do {
+            try PrivateFile.save(Array(data), to: path)
+        } catch {
+            throw ACMEError("cannot write the ACME cache file: \(error)")
         }
-        guard rename(temporary, path) == 0 else { throw ACMEError("cannot replace the ACME cache file \(path)") }
     }
 
     /// A short-lived self-signed certificate so the listener can start before ACME is done.

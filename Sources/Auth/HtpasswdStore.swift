@@ -3,6 +3,7 @@ import Crypto
 import Foundation
 import Metrics
 import NIOPosix
+import Storage
 import Synchronization
 
 /// Checks user names and passwords against an htpasswd file that may change under it.
@@ -144,8 +145,11 @@ public final class HtpasswdStore: Sendable {
         var file = HtpasswdFile()
         file.set(user: "docker", hash: HtpasswdFile.hashPassword(password))
         try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
-        guard FileManager.default.createFile(atPath: path, contents: Data(file.text.utf8), attributes: [.posixPermissions: 0o600]) else {
-            throw TokenError("cannot create htpasswd file \(path)")
+        // Never readable by others, not even while written: it holds a password's hash.
+        do {
+            try PrivateFile.save(Array(file.text.utf8), to: path)
+        } catch {
+            throw TokenError("cannot create htpasswd file: \(error)")
         }
         return password
     }

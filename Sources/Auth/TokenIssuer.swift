@@ -1,6 +1,7 @@
 import Crypto
 import Foundation
 import OCI
+import Storage
 import SwiftASN1
 import X509
 
@@ -32,7 +33,7 @@ public struct TokenIssuer: Sendable {
     }
 
     /// Reads the signing key and its certificate, creating both on first start (the key
-    /// readable by its owner only), so tokens stay valid across restarts.
+    /// readable by its owner only, from the moment it exists), so tokens stay valid across restarts.
     public static func loadOrCreate(keyPath: String, certificatePath: String) throws -> (P256.Signing.PrivateKey, Certificate) {
         let files = FileManager.default
         let key: P256.Signing.PrivateKey
@@ -41,8 +42,10 @@ public struct TokenIssuer: Sendable {
         } else {
             key = P256.Signing.PrivateKey()
             try files.createDirectory(atPath: (keyPath as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
-            guard files.createFile(atPath: keyPath, contents: Data(key.pemRepresentation.utf8), attributes: [.posixPermissions: 0o600]) else {
-                throw TokenError("cannot write the token signing key to \(keyPath)")
+            do {
+                try PrivateFile.save(Array(key.pemRepresentation.utf8), to: keyPath)
+            } catch {
+                throw TokenError("cannot write the token signing key: \(error)")
             }
         }
         if files.fileExists(atPath: certificatePath),
