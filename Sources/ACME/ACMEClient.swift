@@ -11,12 +11,7 @@ import X509
 /// Talks RFC 8555 to an ACME server (Let's Encrypt, pebble) to get a certificate for some
 /// host names through http-01 or tls-alpn-01 challenges.
 struct ACMEClient {
-    /// How control of a host is proved: http-01 needs the plain listener on port 80,
-    /// tls-alpn-01 only the TLS listener (distribution's way).
-    enum ChallengeType: String, Sendable {
-        case http01 = "http-01"
-        case tlsALPN01 = "tls-alpn-01"
-    }
+    typealias ChallengeType = ACMEChallenge
 
     struct Directory: Decodable {
         var newNonce: String
@@ -84,7 +79,9 @@ struct ACMEClient {
     let account: AccountKey
     let challenges: HTTP01Challenges
     let alpnChallenges: TLSALPN01Challenges
-    let challengeType: ChallengeType
+    /// The challenges the listeners can answer, in the order to try them: each host is
+    /// proved by the first of these its authorization offers.
+    let challengeTypes: [ChallengeType]
     let timeout: TimeAmount = .seconds(30)
 
     /// Registers (or finds) the account and returns its URL, the `kid` of later requests.
@@ -112,7 +109,7 @@ struct ACMEClient {
         return Session(directory: directory)
     }
 
-    /// Orders, proves control of every host by ``challengeType``, finalizes with a CSR for `key`,
+    /// Orders, proves control of every host by one of ``challengeTypes``, finalizes with a CSR for `key`,
     /// and returns the PEM certificate chain.
     func obtain(hosts: [String], key: P256.Signing.PrivateKey, email: String?) async throws -> String {
         var session = try await start()
@@ -143,9 +140,10 @@ struct ACMEClient {
     private func authorize(_ url: String, session: inout Session) async throws {
         var authorization = try decode(Authorization.self, try await post(url, payload: nil, session: &session))
         if authorization.status == "valid" { return }
-        guard let challenge = authorization.challenges.first(where: { $0.type == challengeType.rawValue }), let token = challenge.token else {
-            throw ACMEError("the ACME server offers no \(challengeType.rawValue) challenge")
+        guard let chosen = Self.choose(from: authorization.challenges, preferring: challengeTypes) else {
+            throw ACMEError("the ACME server offers no \(challengeTypes.map(\.rawValue).joined(separator: " or ")) challenge")
         }
+        let (challenge, challengeType, token) = (chosen.challenge, chosen.type, chosen.token)
         let keyAuthorization = "\(token).\(account.thumbprint)"
         guard let host = authorization.identifier?.value, !host.isEmpty else {
             throw ACMEError("the ACME server's authorization names no host")
@@ -170,6 +168,18 @@ struct ACMEClient {
         }
     }
 
+    /// The first of `preferring` that `offered` holds with a token, with its type and token.
+    static func choose(
+        from offered: [Authorization.Challenge], preferring: [ChallengeType]
+    ) -> (challenge: Authorization.Challenge, type: ChallengeType, token: String)? {
+        for type in preferring {
+            if let challenge = offered.first(where: { $0.type == type.rawValue }), let token = challenge.token {
+                return (challenge, type, token)
+            }
+        }
+        return nil
+    }
+
     /// Why `authorization` did not become valid, in the ACME server's words when a challenge
     /// carries them: "could not check the answer" alone leaves an operator guessing between
     /// a firewall, DNS, a port that reaches something else and a proxy in the way.
@@ -180,7 +190,9 @@ struct ACMEClient {
         let problem = authorization.challenges.first { $0.type == challengeType.rawValue && $0.error != nil }?.error
             ?? authorization.challenges.compactMap(\.error).first
         if let explanation = problem?.explanation { reason += ": \(explanation)" }
-        return ACMEError(reason, type: problem?.type)
+        // Named so the next attempt tries another challenge: an invalid authorization is
+        // final (RFC 8555 §7.1.6), and this one may never work here (port 80 not reachable).
+        return ACMEError(reason, type: problem?.type, challenge: challengeType)
     }
 
     /// A DER CSR naming every host, signed by the certificate's key.

@@ -28,14 +28,31 @@ public final class CertificateManager: Sendable {
         public var renewBefore: Duration
         /// How often to look at the certificate's expiry.
         public var checkInterval: Duration
-        /// Prove control over the TLS listener (tls-alpn-01, as distribution does) rather
-        /// than the plain one (http-01).
-        public var overTLS: Bool
+        /// The challenges the listeners can answer, in the order to try them. When one ends
+        /// invalid, the next attempt starts with the next: http-01 on a plain listener whose
+        /// port 80 the validators cannot reach falls back to tls-alpn-01 on the TLS listener.
+        public var challengeTypes: [ACMEChallenge]
 
-        /// The settings `http.tls.letsencrypt` gives, and which challenge the listeners allow.
+        /// Whether the TLS listener answers tls-alpn-01 validation handshakes.
+        public var overTLS: Bool { challengeTypes.contains(.tlsALPN01) }
+
+        /// The settings `http.tls.letsencrypt` gives, and the one challenge the listeners
+        /// allow: tls-alpn-01 (as distribution proves control) or http-01.
         public init(
             directoryURL: String, email: String?, hosts: [String], cacheFile: String, renewBefore: Duration, checkInterval: Duration,
             overTLS: Bool = false
+        ) {
+            self.init(
+                directoryURL: directoryURL, email: email, hosts: hosts, cacheFile: cacheFile, renewBefore: renewBefore,
+                checkInterval: checkInterval, challengeTypes: overTLS ? [.tlsALPN01] : [.http01]
+            )
+        }
+
+        /// The settings `http.tls.letsencrypt` gives, and every challenge the listeners can
+        /// answer in the order to try them; none at all means http-01, as before.
+        public init(
+            directoryURL: String, email: String?, hosts: [String], cacheFile: String, renewBefore: Duration, checkInterval: Duration,
+            challengeTypes: [ACMEChallenge]
         ) {
             self.directoryURL = directoryURL
             self.email = email
@@ -43,7 +60,7 @@ public final class CertificateManager: Sendable {
             self.cacheFile = cacheFile
             self.renewBefore = renewBefore
             self.checkInterval = checkInterval
-            self.overTLS = overTLS
+            self.challengeTypes = challengeTypes.isEmpty ? [.http01] : challengeTypes
         }
     }
 
@@ -107,16 +124,23 @@ public final class CertificateManager: Sendable {
         configuration.tlsConfiguration = Self.clientTLS()
         let http = OutboundClient(configuration: configuration)
         var retry = Duration.seconds(5)
+        // Starts as configured; a challenge that ended invalid goes to the back, and the order
+        // that last worked is kept for renewals.
+        var order = settings.challengeTypes
         while !Task.isCancelled {
             let state = current.withLock { $0 }
             let remaining = Duration.seconds(state.notAfter.timeIntervalSinceNow)
             var wait = settings.checkInterval
             if !state.acquired || remaining < settings.renewBefore {
                 do {
-                    try await renew(http)
+                    try await renew(http, challengeTypes: order)
                     retry = .seconds(5)
                 } catch {
-                    logger.error("ACME certificate request failed", metadata: ["error": "\(error)", "directory": "\(settings.directoryURL)"])
+                    order = Self.challengeOrder(order, after: error)
+                    logger.error("ACME certificate request failed", metadata: [
+                        "error": "\(error)", "directory": "\(settings.directoryURL)",
+                        "next": "\(order.map(\.rawValue).joined(separator: ","))",
+                    ])
                     wait = min(retry, settings.checkInterval)
                     retry = min(retry * 2, .seconds(3600))
                 }
@@ -126,7 +150,15 @@ public final class CertificateManager: Sendable {
         await http.shutdown()
     }
 
-    private func renew(_ http: OutboundClient) async throws {
+    /// The order of challenges for the attempt after one that failed with `error`: the
+    /// challenge whose validation failed goes last, so another the listeners answer is tried
+    /// first; any other failure (the ACME server unreachable, a rate limit) keeps the order.
+    static func challengeOrder(_ current: [ACMEChallenge], after error: any Error) -> [ACMEChallenge] {
+        guard let failed = (error as? ACMEError)?.challenge, current.contains(failed) else { return current }
+        return current.filter { $0 != failed } + [failed]
+    }
+
+    private func renew(_ http: OutboundClient, challengeTypes: [ACMEChallenge]) async throws {
         var cache: Cache
         if let cached = Self.readCache(settings.cacheFile, hosts: settings.hosts) {
             cache = cached
@@ -139,7 +171,7 @@ public final class CertificateManager: Sendable {
         let accountKey = try P256.Signing.PrivateKey(pemRepresentation: cache.accountKey)
         let client = ACMEClient(
             http: http, directoryURL: settings.directoryURL, account: AccountKey(accountKey), challenges: challenges,
-            alpnChallenges: alpnChallenges, challengeType: settings.overTLS ? .tlsALPN01 : .http01
+            alpnChallenges: alpnChallenges, challengeTypes: challengeTypes
         )
         let key = P256.Signing.PrivateKey()
         let pem = try await client.obtain(hosts: settings.hosts, key: key, email: settings.email)

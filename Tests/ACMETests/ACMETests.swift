@@ -117,6 +117,54 @@ import X509
         #expect(problem.explanation == #"Some of the identifiers requested were rejected; _example.org: Invalid underscore in DNS name; This CA will not issue for "example.net""#)
     }
 
+    static func offered(_ types: String...) -> [ACMEClient.Authorization.Challenge] {
+        types.map { .init(type: $0, url: "https://acme/chall/\($0)", token: "tok-\($0)", status: "pending") }
+    }
+
+    @Test func eachHostIsProvedByTheFirstListedChallengeItsServerOffers() throws {
+        let all = Self.offered("http-01", "dns-01", "tls-alpn-01")
+        #expect(ACMEClient.choose(from: all, preferring: [.http01, .tlsALPN01])?.type == .http01)
+        #expect(ACMEClient.choose(from: all, preferring: [.tlsALPN01, .http01])?.type == .tlsALPN01)
+        let chosen = try #require(ACMEClient.choose(from: Self.offered("dns-01", "tls-alpn-01"), preferring: [.http01, .tlsALPN01]))
+        #expect(chosen.type == .tlsALPN01 && chosen.token == "tok-tls-alpn-01" && chosen.challenge.url == "https://acme/chall/tls-alpn-01")
+        #expect(ACMEClient.choose(from: Self.offered("dns-01"), preferring: [.http01, .tlsALPN01]) == nil)
+    }
+
+    @Test func aChallengeThatEndedInvalidIsTriedLastByTheNextAttempt() throws {
+        let authorization = try JSONDecoder().decode(ACMEClient.Authorization.self, from: Data(Self.invalidAuthorization.utf8))
+        let http01Failed = ACMEClient.failure(of: authorization, answering: .http01)
+        #expect(http01Failed.challenge == .http01)
+        let next = CertificateManager.challengeOrder([.http01, .tlsALPN01], after: http01Failed)
+        #expect(next == [.tlsALPN01, .http01])
+        // When tls-alpn-01 fails as well, http-01 has its turn again.
+        #expect(CertificateManager.challengeOrder(next, after: ACMEClient.failure(of: authorization, answering: .tlsALPN01)) == [.http01, .tlsALPN01])
+        // With one challenge there is nothing else to try; a failure that is not a challenge's keeps the order.
+        #expect(CertificateManager.challengeOrder([.http01], after: http01Failed) == [.http01])
+        let rateLimited = ACMEError("https://acme/new-order answered 429", type: "urn:ietf:params:acme:error:rateLimited")
+        #expect(CertificateManager.challengeOrder([.http01, .tlsALPN01], after: rateLimited) == [.http01, .tlsALPN01])
+    }
+
+    @Test func withAPlainListenerBothChallengesCanBeOfferedAndTheTLSListenerAnswersItsOwn() {
+        func settings(_ challengeTypes: [ACMEChallenge]) -> CertificateManager.Settings {
+            .init(
+                directoryURL: "https://acme/dir", email: nil, hosts: ["r.example"], cacheFile: "/c", renewBefore: .seconds(1),
+                checkInterval: .seconds(1), challengeTypes: challengeTypes
+            )
+        }
+        #expect(settings([.http01, .tlsALPN01]).overTLS)
+        #expect(!settings([.http01]).overTLS)
+        #expect(settings([]).challengeTypes == [.http01])
+        let plainOnly = CertificateManager.Settings(
+            directoryURL: "https://acme/dir", email: nil, hosts: ["r.example"], cacheFile: "/c", renewBefore: .seconds(1), checkInterval: .seconds(1)
+        )
+        #expect(plainOnly.challengeTypes == [.http01] && !plainOnly.overTLS)
+        let tlsOnly = CertificateManager.Settings(
+            directoryURL: "https://acme/dir", email: nil, hosts: ["r.example"], cacheFile: "/c", renewBefore: .seconds(1), checkInterval: .seconds(1),
+            overTLS: true
+        )
+        #expect(tlsOnly.challengeTypes == [.tlsALPN01])
+    }
+
     static func decode(_ text: String) -> Data {
         var base64 = text.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
         while base64.count % 4 != 0 { base64.append("=") }
