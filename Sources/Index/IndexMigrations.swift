@@ -257,6 +257,22 @@ enum IndexMigrations {
         Step(version: 14) { _ in
             ["ALTER TABLE web_sessions ADD COLUMN credential TEXT NOT NULL DEFAULT ''"]
         },
+        // PostgreSQL: every search document again, its texts cut at `/ . _ -` as SQLite's
+        // tokenizer cuts them (the parser kept `alice/app.v2` and `-12` of `node-12.x`
+        // whole, so `v2` and `12.x` found them on SQLite only). Read from the texts the
+        // table keeps beside each document; SQLite's documents are already cut so.
+        Step(version: 15) { engine in
+            guard engine == .postgres else { return [] }
+            return [
+                """
+                UPDATE search_documents SET document =
+                    setweight(to_tsvector('simple', translate(COALESCE(name, ''), '/._-', '    ')), 'A')
+                    || setweight(to_tsvector('simple', translate(COALESCE(description, ''), '/._-', '    ')), 'B')
+                    || setweight(to_tsvector('simple', translate(COALESCE(tags, ''), '/._-', '    ')), 'C')
+                    || setweight(to_tsvector('simple', translate(COALESCE(overview, ''), '/._-', '    ')), 'D')
+                """,
+            ]
+        },
     ]
 
     /// The newest schema this build knows.

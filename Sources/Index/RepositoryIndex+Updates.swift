@@ -185,11 +185,18 @@ extension RepositoryIndex {
                     try await database.execute("DELETE FROM search_documents WHERE repository = $1", [.text(repository)])
                     return
                 }
+                // Each text cut at `/ . _ -` before PostgreSQL's parser reads it, as FTS5's
+                // unicode61 cuts it on SQLite: the parser keeps `alice/app.v2`, `node-12.x`
+                // (as `-12`) or `my_app.tar` whole, so `v2` or `12.x` found nothing there.
+                // The query's words are cut alike (``fullTextQuery(_:engine:)``); step 15
+                // rewrote the documents written before.
                 try await database.execute(
                     """
                     INSERT INTO search_documents (repository, name, description, overview, tags, document) VALUES ($1, $2, $3, $4, $5,
-                        setweight(to_tsvector('simple', $2), 'A') || setweight(to_tsvector('simple', $3), 'B')
-                        || setweight(to_tsvector('simple', $5), 'C') || setweight(to_tsvector('simple', $4), 'D'))
+                        setweight(to_tsvector('simple', translate($2, '/._-', '    ')), 'A')
+                        || setweight(to_tsvector('simple', translate($3, '/._-', '    ')), 'B')
+                        || setweight(to_tsvector('simple', translate($5, '/._-', '    ')), 'C')
+                        || setweight(to_tsvector('simple', translate($4, '/._-', '    ')), 'D'))
                     ON CONFLICT (repository) DO UPDATE SET name = excluded.name, description = excluded.description,
                         overview = excluded.overview, tags = excluded.tags, document = excluded.document
                     """,

@@ -129,12 +129,7 @@ public final class RepositoryIndex: Sendable {
         let terms = Self.searchTerms(query)
         let sql = terms.isEmpty ? SearchSQL.everything : SearchSQL.words(database.engine)
         let (select, popularity) = (SearchSQL.select, SearchSQL.popularity)
-        var binds: [IndexValue] = []
-        if !terms.isEmpty {
-            binds = database.engine == .sqlite
-                ? [.text(terms.map { "\"\($0)\"*" }.joined(separator: " AND "))]
-                : [.text(terms.map { "\($0):*" }.joined(separator: " & "))]
-        }
+        let binds: [IndexValue] = terms.isEmpty ? [] : [.text(Self.fullTextQuery(terms, engine: database.engine))]
         let hit = Self.hit
         let n = binds.count
         // A broad search (a common word, or none): its matches in popularity order, kept
@@ -259,6 +254,26 @@ public final class RepositoryIndex: Sendable {
             .filter { $0.contains(where: { $0.isLetter || $0.isNumber }) }
             .prefix(16)
             .map { $0 }
+    }
+
+    /// The parts of a word as both engines' full-text tokenizers cut a name: at `.`, `_`
+    /// and `-` (`app.v2`: `app`, `v2`), leaving letters and digits only.
+    static func parts(_ term: String) -> [Substring] {
+        term.split(whereSeparator: { $0 == "." || $0 == "_" || $0 == "-" })
+    }
+
+    /// The words (``searchTerms(_:)``) as `engine`'s full-text query: every word, each a
+    /// prefix. A word of several parts is their phrase, the last part a prefix: on SQLite
+    /// a quoted string (FTS5 cuts it with the document's tokenizer); on PostgreSQL the
+    /// parts joined by `<->`, since its parser keeps `app.v2`, `-12` or `alice/my_app`
+    /// whole and the documents are written cut at the same characters (step 15).
+    static func fullTextQuery(_ terms: [String], engine: IndexEngine) -> String {
+        switch engine {
+        case .sqlite:
+            return terms.map { "\"\($0)\"*" }.joined(separator: " AND ")
+        case .postgres:
+            return terms.map { parts($0).joined(separator: " <-> ") + ":*" }.joined(separator: " & ")
+        }
     }
 
     /// The repositories `user` starred, newest first.

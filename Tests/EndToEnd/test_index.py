@@ -118,6 +118,27 @@ def test_search_finds_names_descriptions_and_tags_and_pages(open_pier):
     assert page.json()["count"] == 2 and len(page.json()["results"]) == 1 and 'rel="next"' in page.headers["Link"]
 
 
+def searched(srv, query: str) -> list[str]:
+    r = api(srv, "/api/v1/search", params={"q": query})
+    assert r.status_code == 200, r.text
+    return [hit["name"] for hit in r.json()["results"]]
+
+
+def test_search_cuts_names_at_dots_underscores_and_hyphens_on_either_engine(open_pier):
+    """`v2` finds `alice/app.v2`, `12.x` finds `alice/node-12.x`, and `my-app` finds
+    `alice/my_app` as well as `alice/my-app`, on PostgreSQL too (whose parser keeps such
+    names whole) as on SQLite."""
+    reg = Registry(open_pier.url)
+    for name in ("alice/app.v2", "alice/node-12.x", "alice/my_app", "alice/my-app"):
+        assert reg.push(name, "v1", images.image(1)).status_code == 201
+    assert eventually(lambda: api(open_pier, "/api/v1/search?q=alice").json()["count"] == 4)
+    assert searched(open_pier, "v2") == ["alice/app.v2"]
+    assert searched(open_pier, "12.x") == ["alice/node-12.x"]
+    assert searched(open_pier, "node-12") == ["alice/node-12.x"]
+    for query in ("my-app", "my_app", "my.app"):
+        assert searched(open_pier, query) == ["alice/my-app", "alice/my_app"], query
+
+
 @pytest.mark.parametrize("query", ['" OR 1=1 --', "name:*", "NEAR(a b)", "'; DROP TABLE tags; --", "%00", "-", "...", "x" * 3000])
 def test_search_input_is_never_query_syntax(open_pier, query):
     Registry(open_pier.url).push("team/safe", "v1", images.image(1))

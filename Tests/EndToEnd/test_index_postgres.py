@@ -64,6 +64,31 @@ def test_pushed_documents_go_straight_into_the_full_text_tree_not_a_pending_list
     assert found(srv, "service-3") == ["team/service-3"]
 
 
+def test_search_documents_of_an_earlier_shape_are_rewritten_at_start(make_server, postgres):
+    """Schema step 15 writes every search document again with its texts cut at `/ . _ -`:
+    a database whose documents PostgreSQL's parser read whole (`alice/app.v2`, the `-12`
+    of `node-12.x`) finds `v2` and `12.x` after Pier starts on it."""
+    url = postgres.new_database()
+    srv = make_server("pier", config={"index": {"database": url}})
+    reg = Registry(srv.url)
+    for name in ("alice/app.v2", "alice/node-12.x"):
+        assert reg.push(name, "v1", images.image(1)).status_code == 201
+    assert eventually(lambda: api(srv, "/api/v1/search?q=alice").json()["count"] == 2)
+    srv.stop()
+    name = database_name(url)
+    # The documents as earlier versions wrote them, and the schema from before the step.
+    postgres.sql(name, "UPDATE search_documents SET document = setweight(to_tsvector('simple', name), 'A') "
+                       "|| setweight(to_tsvector('simple', description), 'B') || setweight(to_tsvector('simple', tags), 'C') "
+                       "|| setweight(to_tsvector('simple', overview), 'D'); DELETE FROM schema_migrations WHERE version = 15")
+    earlier = "SELECT count(*) FROM search_documents WHERE document @@ to_tsquery('simple', 'v2:*')"
+    assert postgres.sql(name, earlier).strip() == "0"
+    srv.start()
+    assert eventually(lambda: api(srv, "/api/v1/search?q=v2").status_code == 200)
+    assert found(srv, "v2") == ["alice/app.v2"]
+    assert found(srv, "12.x") == ["alice/node-12.x"]
+    assert postgres.sql(name, earlier).strip() == "1"
+
+
 def logging_statements(postgres) -> str:
     """A fresh database whose every statement the server logs; its URL."""
     url = postgres.new_database()

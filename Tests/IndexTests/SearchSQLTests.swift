@@ -24,4 +24,13 @@ import Testing
             for statement in statements { #expect(statement.sql(for: engine).contains("$1")) }
         }
     }
+
+    /// PostgreSQL's parser keeps `my-app`, `12.x` or `app.v2` whole where FTS5 cuts them:
+    /// the query cuts each word at `.`, `_` and `-` into the phrase of its parts (the
+    /// documents are cut alike), and SQLite's quoted words are cut by FTS5 itself.
+    @Test func aWordIsThePhraseOfItsPartsOnPostgreSQLAndAQuotedPrefixOnSQLite() {
+        #expect(RepositoryIndex.fullTextQuery(["my-app", "12.x", "v2"], engine: .postgres) == "my <-> app:* & 12 <-> x:* & v2:*")
+        #expect(RepositoryIndex.fullTextQuery(["my_app"], engine: .postgres) == "my <-> app:*")
+        #expect(RepositoryIndex.fullTextQuery(["my-app", "v2"], engine: .sqlite) == #""my-app"* AND "v2"*"#)
+    }
 }
