@@ -118,21 +118,26 @@ public final class RepositoryIndex: Sendable {
         )
     }
 
-    /// Repositories matching `query` that `visible` lets the caller see, best first:
-    /// relevance, then stars, then pulls. An empty query lists every visible repository.
+    /// Repositories matching `query` that `visible` lets the caller see, best first: by
+    /// how their names answer it (``SearchSQL/tier``), then stars, then pulls. An empty
+    /// query lists every visible repository, by stars and pulls.
     /// - Parameter visible: nil when the caller sees everything: the database then pages
     ///   and counts itself, so a search costs the page, not the whole match.
-    /// - Parameter broadAbove: matches past which popularity alone orders them.
+    /// - Parameter broadAbove: matches past which only the most popular of them are read
+    ///   and ranked (``broadSearchKept``).
     public func search(
         _ query: String, visible: (@Sendable (String) -> Bool)?, limit: Int, offset: Int, broadAbove: Int = RepositoryIndex.broadSearch
     ) async throws -> SearchResults {
         let terms = Self.searchTerms(query)
         let sql = terms.isEmpty ? SearchSQL.everything : SearchSQL.words(database.engine)
         let (select, popularity) = (SearchSQL.select, SearchSQL.popularity)
+        // The words, for the full-text index (and the count); with the name query, for
+        // ranking (`$2` of the ranked statements).
         let binds: [IndexValue] = terms.isEmpty ? [] : [.text(Self.fullTextQuery(terms, engine: database.engine))]
+        let ranked = terms.isEmpty ? binds : binds + [.text(Self.nameQuery(terms))]
         let hit = Self.hit
         let n = binds.count
-        // A broad search (a common word, or none): its matches in popularity order, kept
+        // A broad search (a common word, or none): its most popular matches, ranked, kept
         // until the index is next written; pages and each caller's filter are cut from them.
         let key = terms.joined(separator: " ")
         let writes = counter.writes
@@ -141,13 +146,18 @@ public final class RepositoryIndex: Sendable {
         }
         func broad(total: Int) async throws -> SearchResults {
             if !terms.isEmpty { searchCache.markBroad(key) }
+            // The most popular matches, each with its tier, which only names the rows read
+            // cost; ordered by tier here, popularity kept inside each.
+            let tier = terms.isEmpty ? "" : ", \(sql.tier) AS tier"
             let rows = try await database.query(
-                "SELECT \(select) FROM \(sql.broadFrom) ORDER BY \(popularity) LIMIT $\(n + 1)", binds + [.integer(Int64(Self.broadSearchKept))]
+                "SELECT \(select)\(tier) FROM \(sql.broadFrom) ORDER BY \(popularity) LIMIT $\(ranked.count + 1)",
+                ranked + [.integer(Int64(Self.broadSearchKept))]
             )
-            let entry = SearchCache.Entry(writes: writes, madeAt: .now, hits: rows.compactMap(hit), total: total)
+            let entry = SearchCache.Entry(writes: writes, madeAt: .now, hits: Self.tiered(rows), total: total)
             searchCache.store(key, entry)
             if let page = Self.page(entry, visible: visible, limit: limit, offset: offset) { return page }
-            // Past the matches kept: that page is read alone.
+            // Past the matches kept: that page is read alone, by popularity (the kept
+            // matches are the most popular, so none of them is shown again there).
             let rows2 = try await database.query(
                 "SELECT \(select) FROM \(sql.broadFrom) ORDER BY \(popularity) LIMIT $\(n + 1) OFFSET $\(n + 2)",
                 binds + [.integer(Int64(limit)), .integer(Int64(offset))]
@@ -168,7 +178,7 @@ public final class RepositoryIndex: Sendable {
             // One statement for the page and the count of every match: a narrow search
             // costs one round trip, and one planning per connection (the count is a
             // separate statement only for a page past the last match).
-            let rows = try await database.query(SearchSQL.Page.self, binds + [.integer(Int64(limit)), .integer(Int64(offset))])
+            let rows = try await database.query(SearchSQL.Page.self, ranked + [.integer(Int64(limit)), .integer(Int64(offset))])
             var total = rows.first.map { Int($0["total"].integer ?? 0) } ?? 0
             if rows.isEmpty, offset > 0 { total = try await counted() }
             if total > broadAbove { return try await broad(total: total) }
@@ -176,10 +186,23 @@ public final class RepositoryIndex: Sendable {
         }
         // Every match, to filter by what the caller may see, up to the point where the
         // search is broad.
-        let rows = try await database.query(SearchSQL.Matches.self, binds + [.integer(Int64(broadAbove + 1))])
+        let rows = try await database.query(SearchSQL.Matches.self, ranked + [.integer(Int64(broadAbove + 1))])
         if rows.count > broadAbove { return try await broad(total: try await counted()) }
         let hits = rows.compactMap { row in hit(row).flatMap { visible($0.name) ? $0 : nil } }
         return SearchResults(hits: Array(hits.dropFirst(offset).prefix(limit)), total: hits.count)
+    }
+
+    /// Rows of a broad search, read by popularity, ordered by their `tier` (0 to 3, see
+    /// ``SearchSQL/tier``), popularity kept inside each tier: a bucket per tier, so the
+    /// order inside one is the database's. Rows without a tier (an empty query's) keep
+    /// their order.
+    static func tiered(_ rows: [IndexRow]) -> [SearchResults.Hit] {
+        var tiers = [[SearchResults.Hit]](repeating: [], count: 4)
+        for row in rows {
+            guard let hit = hit(row) else { continue }
+            tiers[Int(min(max(row["tier"].integer ?? 3, 0), 3))].append(hit)
+        }
+        return Array(tiers.joined())
     }
 
     static func hit(_ row: IndexRow) -> SearchResults.Hit? {
@@ -242,7 +265,8 @@ public final class RepositoryIndex: Sendable {
     /// shown those among them).
     public static let broadSearchKept = 10_000
 
-    /// Matches past which a search is ordered by popularity alone (see ``search(_:visible:limit:offset:)``).
+    /// Matches past which a search reads only its ``broadSearchKept`` most popular and
+    /// ranks those (see ``search(_:visible:limit:offset:broadAbove:)``).
     public static let broadSearch = 500
 
     /// The words of a search, each reduced to letters, digits and `-_.` so nothing a user
@@ -274,6 +298,12 @@ public final class RepositoryIndex: Sendable {
         case .postgres:
             return terms.map { parts($0).joined(separator: " <-> ") + ":*" }.joined(separator: " & ")
         }
+    }
+
+    /// The query as ``SearchSQL/tier`` compares it with names: the words' parts joined by
+    /// single spaces (`alice/my-app` → `alice my app`).
+    static func nameQuery(_ terms: [String]) -> String {
+        terms.flatMap { parts($0) }.joined(separator: " ")
     }
 
     /// The repositories `user` starred, newest first.

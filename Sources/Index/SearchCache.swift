@@ -1,6 +1,6 @@
 import Synchronization
 
-/// The matches of broad searches, in popularity order: a word most repositories share
+/// The matches of broad searches, ranked: a word most repositories share
 /// (`library`, a company's name) matches thousands, and reading them all costs milliseconds
 /// a page should not pay each time. Kept until the index is next written (any write: a
 /// push, a star, counted pulls), and on PostgreSQL, where other instances write too, for a
@@ -9,7 +9,8 @@ final class SearchCache: Sendable {
     struct Entry: Sendable {
         var writes: UInt64
         var madeAt: ContinuousClock.Instant
-        /// Every match, most popular first (at most ``RepositoryIndex/broadSearchKept``).
+        /// The most popular matches (at most ``RepositoryIndex/broadSearchKept``), by tier
+        /// (``SearchSQL/tier``), most popular first inside each.
         var hits: [SearchResults.Hit]
         /// How many matched, past what `hits` holds.
         var total: Int

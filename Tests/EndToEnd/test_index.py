@@ -124,6 +124,38 @@ def searched(srv, query: str) -> list[str]:
     return [hit["name"] for hit in r.json()["results"]]
 
 
+def test_search_ranks_the_named_repository_first_then_name_prefixes_then_mentions_by_popularity(open_pier):
+    """Docker Hub's order on either engine: the repository whose name is the query, then
+    names starting with it, then repositories that only mention it, pulls deciding inside
+    each. A 20 KB overview or twenty tags (by which the full-text rank divided) do not
+    sink the repository the query names."""
+    reg = Registry(open_pier.url)
+
+    def described(text: str):
+        return images.image(1, annotations={"org.opencontainers.image.description": text})
+
+    assert reg.push("alice/nginx", "latest", described("Official build of Nginx.")).status_code == 201
+    assert reg.push("alice/web", "v1", described("Serves the site through nginx")).status_code == 201
+    assert reg.push("bob/nginx-proxy", "v1", images.image(1)).status_code == 201
+    assert reg.push("alice/redis-junk", "v1", images.image(1)).status_code == 201
+    for i in range(20):
+        assert reg.push("bob/redis", f"7.{i}", images.image(1)).status_code == 201
+    assert eventually(lambda: api(open_pier, "/api/v1/repositories/bob/redis").json().get("tag_count") == 20)
+    overview = "Run the server with a config file and mount your site. " * 370
+    r = api(open_pier, "/api/v1/repositories/alice/nginx", method="PATCH", json={"overview": overview})
+    assert r.status_code == 200, r.text
+    for repo, tag in (("alice/nginx", "latest"), ("bob/redis", "7.0")):
+        for _ in range(3):
+            assert reg.get_manifest(repo, tag).status_code == 200
+    assert eventually(lambda: all(api(open_pier, f"/api/v1/repositories/{repo}").json()["pull_count"] == 3
+                                  for repo in ("alice/nginx", "bob/redis")))
+    assert searched(open_pier, "nginx") == ["alice/nginx", "bob/nginx-proxy", "alice/web"]
+    assert searched(open_pier, "redis") == ["bob/redis", "alice/redis-junk"]
+    assert searched(open_pier, "alice/nginx") == ["alice/nginx", "alice/web"]
+    # `docker search` reads the same order.
+    assert [r["name"] for r in api(open_pier, "/v1/search?q=nginx").json()["results"]] == ["alice/nginx", "bob/nginx-proxy", "alice/web"]
+
+
 def test_search_cuts_names_at_dots_underscores_and_hyphens_on_either_engine(open_pier):
     """`v2` finds `alice/app.v2`, `12.x` finds `alice/node-12.x`, and `my-app` finds
     `alice/my_app` as well as `alice/my-app`, on PostgreSQL too (whose parser keeps such

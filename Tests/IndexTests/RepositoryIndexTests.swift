@@ -142,6 +142,71 @@ import Testing
         #expect(second.hits.map(\.name) == ["team/web"])
     }
 
+    /// Docker Hub's order: the repository whose name is the query, then names with a part
+    /// starting with it, then names holding it elsewhere, then repositories that only
+    /// mention it; stars, pulls and name inside each. A long overview or many tags (which
+    /// the full-text rank divided by) no longer sink the repository the query names, and a
+    /// search ranks alike whether the database pages it, it is filtered per caller, or it
+    /// is broad.
+    @Test func searchRanksTheNamedRepositoryFirstThenNamePrefixesThenOtherNamesThenMentionsByPopularityInEach() async throws {
+        let index = try await openIndex()
+        try await pushImage(RepositoryName("alice/nginx")!, "latest", description: "Official build of Nginx.")
+        try await pushImage(RepositoryName("alice/web")!, "v1", description: "Serves the site through nginx")
+        for name in ["bob/nginx-proxy", "carol/web-nginx", "dave/nginx-exporter", "eve/nginx-mirror", "alice/redis-junk"] {
+            try await pushImage(RepositoryName(name)!, "v1")
+        }
+        for number in 0..<20 { try await pushImage(RepositoryName("bob/redis")!, "7.\(number)") }
+        try await applyAll(index)
+        // About 20 KB of overview that never says the word.
+        try await index.describe("alice/nginx", description: nil, overview: String(repeating: "Run the server with a config file and mount your site. ", count: 370))
+        for user in ["u1", "u2", "u3", "u4"] {
+            try await index.star("alice/nginx", by: user)
+            try await index.star("bob/redis", by: user)
+        }
+        // Popular, but no component of its name starts with the word.
+        for user in ["u1", "u2"] { try await index.star("carol/web-nginx", by: user) }
+        try await index.star("dave/nginx-exporter", by: "u1")
+        var pulls = PullTally()
+        for _ in 0..<5 { pulls.add("bob/nginx-proxy", tag: "v1", at: IndexClock.now()) }
+        try await index.recordPulls(pulls)
+        let expected = ["alice/nginx", "dave/nginx-exporter", "bob/nginx-proxy", "eve/nginx-mirror", "carol/web-nginx", "alice/web"]
+        let everyone: @Sendable (String) -> Bool = { _ in true }
+        #expect(try await index.search("nginx", visible: nil, limit: 10, offset: 0).hits.map(\.name) == expected)
+        #expect(try await index.search("NGINX", visible: everyone, limit: 10, offset: 0).hits.map(\.name) == expected)
+        #expect(try await index.search("nginx", visible: nil, limit: 2, offset: 2).hits.map(\.name) == ["bob/nginx-proxy", "eve/nginx-mirror"])
+        #expect(try await index.search("nginx", visible: { $0 != "dave/nginx-exporter" }, limit: 2, offset: 0).hits.map(\.name) == ["alice/nginx", "bob/nginx-proxy"])
+        // A broad search ranks its most popular matches alike.
+        let broad = try await index.search("nginx", visible: nil, limit: 10, offset: 0, broadAbove: 1)
+        #expect(broad.hits.map(\.name) == expected && broad.total == 6)
+        #expect(try await index.search("nginx", visible: nil, limit: 10, offset: 0, broadAbove: 1).hits.map(\.name) == expected)
+        #expect(try await index.search("nginx", visible: { $0.hasPrefix("alice/") }, limit: 10, offset: 0, broadAbove: 1).hits.map(\.name) == ["alice/nginx", "alice/web"])
+        // Twenty tags do not sink the repository named by one.
+        #expect(try await index.search("redis", visible: nil, limit: 10, offset: 0).hits.map(\.name) == ["bob/redis", "alice/redis-junk"])
+        // The whole name is exact too; a prefix of a part is a prefix.
+        #expect(try await index.search("alice/nginx", visible: nil, limit: 10, offset: 0).hits.map(\.name) == ["alice/nginx", "alice/web"])
+        #expect(try await index.search("ngin", visible: nil, limit: 10, offset: 0).hits.map(\.name) == expected)
+    }
+
+    /// `.`, `_` and `-` separate the parts of a name alike in the query and in the name, as
+    /// both engines' tokenizers cut them: `my-app` names `alice/my_app` as exactly as
+    /// `alice/my-app` (ahead of a more popular repository that mentions it), and a part
+    /// such as `v2` of `app.v2` is a word of the name. (PostgreSQL's side is in
+    /// `SearchSQLTests` and `test_index.py` on that engine.)
+    @Test func searchReadsDotsUnderscoresAndHyphensAsTheSeparatorsOfANamesParts() async throws {
+        let index = try await openIndex()
+        for name in ["alice/my_app", "alice/my-app", "alice/app.v2", "alice/node-12.x", "bob/tools"] {
+            try await pushImage(RepositoryName(name)!, "v1")
+        }
+        try await applyAll(index)
+        try await index.describe("bob/tools", description: "Helpers for my-app", overview: nil)
+        try await index.star("bob/tools", by: "u1")
+        #expect(try await index.search("my-app", visible: nil, limit: 10, offset: 0).hits.map(\.name) == ["alice/my-app", "alice/my_app", "bob/tools"])
+        #expect(try await index.search("my.app", visible: nil, limit: 10, offset: 0).hits.map(\.name) == ["alice/my-app", "alice/my_app", "bob/tools"])
+        #expect(try await index.search("v2", visible: nil, limit: 10, offset: 0).hits.map(\.name) == ["alice/app.v2"])
+        #expect(try await index.search("12.x", visible: nil, limit: 10, offset: 0).hits.map(\.name) == ["alice/node-12.x"])
+        #expect(RepositoryIndex.nameQuery(RepositoryIndex.searchTerms("Alice/My_App.v2")) == "alice my app v2")
+    }
+
     /// A broad search's matches are kept until the next write: a star, a push or a delete
     /// made after it shows in the next search; each caller's filter is cut from them.
     @Test func aKeptBroadSearchIsFreshAfterEveryWriteAndFilteredPerCaller() async throws {

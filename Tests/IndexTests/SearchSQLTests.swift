@@ -17,11 +17,26 @@ import Testing
         #expect(PostgresIndexDatabase.preparedName("search_page", sql: page) == PostgresIndexDatabase.preparedName("search_page", sql: page))
     }
 
-    @Test func theWordsAreTheFirstPlaceholderOnBothEngines() {
+    @Test func theWordsAreTheFirstPlaceholderAndTheNameQueryTheSecondOnBothEngines() {
         for engine in [IndexEngine.sqlite, .postgres] {
-            #expect(SearchSQL.Page.sql(for: engine).hasSuffix("LIMIT $2 OFFSET $3"))
-            #expect(SearchSQL.Matches.sql(for: engine).hasSuffix("LIMIT $2"))
+            #expect(SearchSQL.Page.sql(for: engine).hasSuffix("LIMIT $3 OFFSET $4"))
+            #expect(SearchSQL.Matches.sql(for: engine).hasSuffix("LIMIT $3"))
             for statement in statements { #expect(statement.sql(for: engine).contains("$1")) }
+            // The count binds the words alone.
+            #expect(!SearchSQL.Count.sql(for: engine).contains("$2"))
+        }
+    }
+
+    /// Both engines order by their tier of the name, then popularity, and by no
+    /// full-text rank (which a long overview or many tags lowered).
+    @Test func bothEnginesOrderByTheNamesTierThenPopularityAndNoFullTextRank() {
+        for engine in [IndexEngine.sqlite, .postgres] {
+            let tier = SearchSQL.words(engine).tier
+            #expect(tier.contains("$2") && !tier.contains("$1"))
+            for sql in [SearchSQL.Page.sql(for: engine), SearchSQL.Matches.sql(for: engine)] {
+                #expect(sql.contains("ORDER BY \(tier), \(SearchSQL.popularity) LIMIT"))
+                #expect(!sql.contains("bm25") && !sql.contains("ts_rank"))
+            }
         }
     }
 
