@@ -41,7 +41,9 @@ struct FrontDispatcher: HTTPResponder {
         response.headers[.dockerDistributionAPIVersion] = "registry/2.0"
         // A blob is whatever bytes a pusher stored, served from the web UI's origin: with a
         // guessed type a page could load one as a script its policy allows ('self').
-        if response.headers[.xContentTypeOptions] == nil { response.headers[.xContentTypeOptions] = "nosniff" }
+        if response.headers[.xContentTypeOptions] == nil, extraHeaders[.xContentTypeOptions] == nil {
+            response.headers[.xContentTypeOptions] = "nosniff"
+        }
         if route == "blob" { response.headers[.contentSecurityPolicy] = "sandbox; default-src 'none'" }
         if !extraHeaders.isEmpty { response.headers.append(contentsOf: extraHeaders) }
         let outcome = Outcome(

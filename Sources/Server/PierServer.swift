@@ -112,13 +112,14 @@ public struct PierServer: Sendable {
                     renewBefore: settings.renewBefore,
                     checkInterval: settings.checkInterval,
                     // distribution proves control on the TLS port alone; with a plain
-                    // listener, http-01 on it as before.
-                    overTLS: configuration.plainListener == nil
+                    // listener, http-01 on it first, and the TLS port when that ended
+                    // invalid (a plain listener for internal pulls, only 443 public).
+                    challengeTypes: configuration.plainListener == nil ? [.tlsALPN01] : [.http01, .tlsALPN01]
                 ),
                 logger: logger
             )
         }
-        if let acme, acme.settings.overTLS {
+        if let acme, acme.settings.challengeTypes.first == .tlsALPN01 {
             // Behind a published port (`-p 443:5000`) the listener's own port says nothing.
             logger.info(
                 "ACME proves control of the hosts over tls-alpn-01: validators connect to port 443 of each host, which must reach this listener",
