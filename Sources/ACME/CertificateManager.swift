@@ -127,6 +127,7 @@ public final class CertificateManager: Sendable {
         // Starts as configured; a challenge that ended invalid goes to the back, and the order
         // that last worked is kept for renewals.
         var order = settings.challengeTypes
+        var failedValidations = [ContinuousClock.Instant]()
         while !Task.isCancelled {
             let state = current.withLock { $0 }
             let remaining = Duration.seconds(state.notAfter.timeIntervalSinceNow)
@@ -141,7 +142,8 @@ public final class CertificateManager: Sendable {
                         "error": "\(error)", "directory": "\(settings.directoryURL)",
                         "next": "\(order.map(\.rawValue).joined(separator: ","))",
                     ])
-                    wait = min(retry, settings.checkInterval)
+                    if (error as? ACMEError)?.challenge != nil { failedValidations.append(.now) }
+                    wait = Self.waitAfterFailure(retry: retry, checkInterval: settings.checkInterval, failedValidations: &failedValidations)
                     retry = min(retry * 2, .seconds(3600))
                 }
             }
@@ -149,6 +151,26 @@ public final class CertificateManager: Sendable {
         }
         await http.shutdown()
     }
+
+    /// How long to wait after a failed attempt: the doubling `retry`, but never a fifth
+    /// failed validation within an hour. Let's Encrypt allows five per account, host and
+    /// hour, and the fifth locks the host out for the rest of it; 5 s doubling failed ten
+    /// in the first hour of a misconfigured port.
+    /// - Parameter failedValidations: when validations failed; those an hour old are dropped.
+    static func waitAfterFailure(
+        retry: Duration, checkInterval: Duration, failedValidations: inout [ContinuousClock.Instant], now: ContinuousClock.Instant = .now
+    ) -> Duration {
+        let hour = Duration.seconds(3600)
+        failedValidations.removeAll { now - $0 >= hour }
+        var wait = min(retry, checkInterval)
+        if failedValidations.count >= maximumFailedValidationsPerHour, let oldest = failedValidations.first {
+            wait = max(wait, hour - (now - oldest))
+        }
+        return wait
+    }
+
+    /// Failed validations an hour may hold: one fewer than Let's Encrypt's limit.
+    static let maximumFailedValidationsPerHour = 4
 
     /// The order of challenges for the attempt after one that failed with `error`: the
     /// challenge whose validation failed goes last, so another the listeners answer is tried

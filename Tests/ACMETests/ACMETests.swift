@@ -144,6 +144,27 @@ import X509
         #expect(CertificateManager.challengeOrder([.http01, .tlsALPN01], after: rateLimited) == [.http01, .tlsALPN01])
     }
 
+    @Test func failedValidationsNeverReachLetsEncryptsFiveAnHour() {
+        let start = ContinuousClock.now
+        var failed = [ContinuousClock.Instant]()
+        var now = start
+        var retry = Duration.seconds(5)
+        var attempts = 0
+        // A port that never answers: every attempt's validation fails.
+        while now - start < .seconds(3 * 3600) {
+            if now - start < .seconds(3600) { attempts += 1 }
+            failed.append(now)
+            let inLastHour = failed.filter { now - $0 < .seconds(3600) }.count
+            #expect(inLastHour <= CertificateManager.maximumFailedValidationsPerHour)
+            now += CertificateManager.waitAfterFailure(retry: retry, checkInterval: .seconds(43200), failedValidations: &failed, now: now)
+            retry = min(retry * 2, .seconds(3600))
+        }
+        #expect(attempts == CertificateManager.maximumFailedValidationsPerHour)
+        // Failures that were no validation (the ACME server unreachable) keep the doubling.
+        var none = [ContinuousClock.Instant]()
+        #expect(CertificateManager.waitAfterFailure(retry: .seconds(5), checkInterval: .seconds(43200), failedValidations: &none) == .seconds(5))
+    }
+
     @Test func withAPlainListenerBothChallengesCanBeOfferedAndTheTLSListenerAnswersItsOwn() {
         func settings(_ challengeTypes: [ACMEChallenge]) -> CertificateManager.Settings {
             .init(
