@@ -40,6 +40,15 @@ public final class WebhookDispatcher: ContentEventSink {
     static let timeout = Duration.seconds(10)
     /// The longest wait between two attempts.
     static let maximumBackoff = Duration.seconds(60)
+    /// Refusals of one event (a 4xx other than 408 and 429) before it is given up: a few,
+    /// for a receiver that answers 404 for a moment while it is deployed.
+    static let refusalsBeforeGivingUp = 5
+
+    /// Whether `status` says the receiver will not take the event, rather than that it
+    /// cannot now (timeouts and rate limits are the latter).
+    static func isRefusal(_ status: UInt) -> Bool {
+        (400..<500).contains(status) && status != 408 && status != 429
+    }
     /// How long a hook gone with its repository is still retried after the deletion, in
     /// milliseconds: nobody can see its history or delete it any more, so a receiver gone
     /// for good must not keep it retrying for ever.
@@ -365,6 +374,12 @@ public final class WebhookDispatcher: ContentEventSink {
                 record.responseExcerpt = body.map { String(decoding: $0.readableBytesView.prefix(1024), as: UTF8.self) } ?? ""
                 finished = record.succeeded
                 if !finished { record.error = "answered \(response.status.code)" }
+                if !finished, Self.isRefusal(response.status.code), attempt >= Self.refusalsBeforeGivingUp {
+                    // Not an outage: this event will not be taken. Later ones must not wait
+                    // behind it for ever; the history keeps it for a redelivery.
+                    finished = true
+                    record.error += "; given up after \(attempt) refusals (redeliver it from the history)"
+                }
             } catch {
                 record.error = "\(error)"
             }
