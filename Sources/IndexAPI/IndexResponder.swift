@@ -407,7 +407,18 @@ public struct IndexResponder: Sendable {
             route = "api_star"
             let user = try postingUser(caller)
             switch request.method {
-            case .put: try await index.star(fullName, by: user)
+            case .put:
+                do {
+                    try await index.star(fullName, by: user)
+                } catch {
+                    // Deleted meanwhile (the star's row then breaks its foreign key): what
+                    // the client is told of a repository that is not there, not a 503.
+                    let stillThere: Bool? = try? await index.repository(fullName) != nil
+                    if stillThere == false {
+                        throw RegistryError(.nameUnknown, "repository name not known to registry")
+                    }
+                    throw error
+                }
             case .delete: try await index.unstar(fullName, by: user)
             default: throw RegistryError(.unsupported, "use PUT or DELETE")
             }
