@@ -45,19 +45,12 @@ def receiver():
 
 @pytest.fixture
 def hooked(make_server, htpasswd):
-    path = htpasswd(USERS)
-    return make_server("pier", config={
-        "auth": {"htpasswd": {"realm": "pier", "path": str(path)}},
-        "access": {"rules": [
-            {"repository": "alice/**", "users": ["alice"], "actions": ["pull", "push", "delete"]},
-            {"repository": "alice/**", "users": ["bob"], "actions": ["pull", "push"]},
-        ]},
-        "index": {"webhooks": {"allow": ["127.0.0.0/8"]}},
-    })
+    return configured(make_server, htpasswd)
 
 
 def configured(make_server, htpasswd, **extra):
-    """A server as `hooked`, with `extra` sections added (deletes, a web prefix)."""
+    """The `hooked` server: alice's repositories hers (bob may push), webhooks allowed to
+    loopback receivers, with `extra` sections added (deletes, a web prefix)."""
     path = htpasswd(USERS)
     return make_server("pier", config={
         "auth": {"htpasswd": {"realm": "pier", "path": str(path)}},
