@@ -192,7 +192,8 @@ struct ACMEClient {
         if let explanation = problem?.explanation { reason += ": \(explanation)" }
         // Named so the next attempt tries another challenge: an invalid authorization is
         // final (RFC 8555 §7.1.6), and this one may never work here (port 80 not reachable).
-        return ACMEError(reason, type: problem?.type, challenge: challengeType)
+        // One still pending after the wait failed no validation (nor counts as one).
+        return ACMEError(reason, type: problem?.type, challenge: authorization.status == "invalid" ? challengeType : nil)
     }
 
     /// A DER CSR naming every host, signed by the certificate's key.

@@ -1,4 +1,5 @@
 import Index
+import Notifications
 import Foundation
 import Yams
 
@@ -194,7 +195,10 @@ struct ConfigurationTree {
             var out = [String: Any]()
             for (key, child) in map {
                 let childPath = path.isEmpty ? key.lowercased() : "\(path).\(key.lowercased())"
-                if childPath == "index.database" || childPath.hasSuffix(".remoteurl") || childPath.hasSuffix(".url"), let url = child as? String {
+                if path.hasPrefix("notifications.endpoints[]"), key.lowercased() == "url", let url = child as? String {
+                    // An endpoint's credentials, a user alone too (a token as `TOKEN@`).
+                    out[key] = NotificationEndpoint(name: "", url: url).displayURL
+                } else if childPath == "index.database" || childPath.hasSuffix(".remoteurl") || childPath.hasSuffix(".url"), let url = child as? String {
                     // The URL stays readable, its password (a mirror's `bot:secret@`, an
                     // endpoint's) not.
                     out[key] = IndexDatabaseLocation.redacted(url)

@@ -52,6 +52,8 @@ extension Mirror {
             let announced: Int64?
             do { announced = try await fetch.size() } catch { throw clientError(error, route: route, missing: .blobUnknown(digest)) }
             if let size = announced {
+                // Served from the relay, not from the store: its pull is said here.
+                await local.notePull(name, digest, size: size, origin: origin)
                 let lease = RelayLease(relay)
                 let wanted = try Self.bytesWanted(range, size: size)
                 guard !wanted.isEmpty else { return BlobContent(size: size, range: range == nil ? nil : wanted, body: .empty) }

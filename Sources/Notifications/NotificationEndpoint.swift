@@ -46,10 +46,12 @@ public struct NotificationEndpoint: Sendable, Equatable {
         return (parts.string ?? url, configured ? nil : "Basic " + Data((user + ":" + password).utf8).base64EncodedString())
     }
 
-    /// The URL as a log line may show it: a password in it replaced.
+    /// The URL as a log line may show it: its credentials replaced, a user alone too (a
+    /// token is often given as `https://TOKEN@host/…`).
     public var displayURL: String {
-        guard var parts = URLComponents(string: url), parts.percentEncodedPassword != nil else { return url }
-        parts.percentEncodedPassword = "***"
+        guard var parts = URLComponents(string: url), parts.percentEncodedUser != nil || parts.percentEncodedPassword != nil else { return url }
+        parts.percentEncodedUser = "***"
+        if parts.percentEncodedPassword != nil { parts.percentEncodedPassword = "***" }
         return parts.string ?? "(the endpoint's URL)"
     }
 

@@ -29,25 +29,28 @@ public final class Notifier: Sendable {
     }
 
     /// One directory name per endpoint: its name with what a file name cannot hold made
-    /// `_`, as before, where that is the endpoint's alone. Endpoints whose names come out
-    /// the same (`audit log` and `audit_log`, or one name given twice, which distribution
-    /// allows) shared one queue: the one delivering first removed the events, the other
-    /// never had them. Those get the name and a digest of name and URL, then their place
-    /// in the list if even that is shared, so each keeps its queue across restarts.
+    /// `_`, as always. Endpoints whose names come out the same (`audit log` and
+    /// `audit_log`, or one name given twice, which distribution allows) shared one queue:
+    /// the one delivering first removed the events, the other never had them. The first of
+    /// them keeps the plain name (and a backlog left there); each later one gets the name
+    /// and a digest of its name and URL (without credentials, so rotating a password keeps
+    /// its queue), then a number if even that is taken.
     static func queueDirectories(_ endpoints: [NotificationEndpoint]) -> [String] {
-        let safe = endpoints.map { endpoint in
-            String(endpoint.name.map { $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" ? $0 : "_" })
-        }
-        var counts = [String: Int]()
-        for name in safe { counts[name, default: 0] += 1 }
-        let named = zip(endpoints, safe).map { endpoint, name in
-            guard counts[name, default: 0] > 1 else { return name }
-            return name + "-" + Digest.of((endpoint.name + "\n" + endpoint.url).utf8).encoded.prefix(12)
-        }
-        var seen = [String: Int]()
-        return named.map { name in
-            seen[name, default: 0] += 1
-            return seen[name, default: 0] == 1 ? name : name + "-\(seen[name, default: 0])"
+        var taken = Set<String>()
+        return endpoints.map { endpoint in
+            let safe = String(endpoint.name.map { $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" ? $0 : "_" })
+            var name = safe
+            if taken.contains(name) {
+                name = safe + "-" + Digest.of((endpoint.name + "\n" + endpoint.destination.url).utf8).encoded.prefix(12)
+            }
+            let base = name
+            var number = 2
+            while taken.contains(name) {
+                name = base + "-\(number)"
+                number += 1
+            }
+            taken.insert(name)
+            return name
         }
     }
 

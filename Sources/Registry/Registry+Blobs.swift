@@ -13,6 +13,12 @@ extension Registry {
         return info.size
     }
 
+    /// Publishes the pull of a blob whose bytes came from elsewhere than this store (a
+    /// mirror relaying its upstream to the first client), so it counts as any other pull.
+    public func notePull(_ name: RepositoryName, _ digest: Digest, size: Int64, origin: RequestOrigin) async {
+        await publish(ContentEvent(.pull, name, .blob(digest, size: size), origin: origin))
+    }
+
     /// What to send for a GET: the size is checked through the repository's link, the
     /// range against the size, and the body is a redirect to the store, a region of a
     /// local file, or a stream, whichever the driver offers. Publishes a pull.

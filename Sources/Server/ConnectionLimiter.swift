@@ -79,24 +79,22 @@ final class ConnectionLimiter: Sendable {
 
     /// Counts a new connection; false when it is one too many (and is not counted).
     func admit() -> Bool {
-        let admitted: Int? = open.withLockedValue { count in
-            guard count < limit else { return nil }
+        // The gauge is set under the lock, so two event loops cannot leave it at a stale value.
+        let admitted = open.withLockedValue { count in
+            guard count < limit else { return false }
             count += 1
-            return count
+            opened.record(count)
+            return true
         }
-        guard let admitted else {
-            refused()
-            return false
-        }
-        opened.record(admitted)
-        return true
+        if !admitted { refused() }
+        return admitted
     }
 
     func release() {
-        opened.record(open.withLockedValue { count in
+        open.withLockedValue { count in
             count -= 1
-            return count
-        })
+            opened.record(count)
+        }
     }
 
     /// Closes every admitted connection still open; how many there were. A response stuck

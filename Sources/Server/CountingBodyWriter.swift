@@ -23,6 +23,13 @@ struct CountingBodyWriter: ResponseBodyWriter {
         tally.add(count)
     }
 
+    mutating func write(contentsOf buffers: some Sequence<ByteBuffer>) async throws {
+        // The connection's writer sends a sequence in one batch: kept.
+        let parts = Array(buffers)
+        try await base.write(contentsOf: parts)
+        tally.add(parts.reduce(0) { $0 + $1.readableBytes })
+    }
+
     consuming func finish(_ trailingHeaders: HTTPFields?) async throws {
         try await base.finish(trailingHeaders)
     }

@@ -41,7 +41,7 @@ struct FrontDispatcher: HTTPResponder {
         response.headers[.dockerDistributionAPIVersion] = "registry/2.0"
         // A blob is whatever bytes a pusher stored, served from the web UI's origin: with a
         // guessed type a page could load one as a script its policy allows ('self').
-        if response.headers[.xContentTypeOptions] == nil, extraHeaders[.xContentTypeOptions] == nil {
+        if response.headers[.xContentTypeOptions] == nil, extraHeaders.isEmpty || extraHeaders[.xContentTypeOptions] == nil {
             response.headers[.xContentTypeOptions] = "nosniff"
         }
         if route == "blob" { response.headers[.contentSecurityPolicy] = "sandbox; default-src 'none'" }
@@ -49,7 +49,7 @@ struct FrontDispatcher: HTTPResponder {
         let outcome = Outcome(
             route: route, method: request.method, path: path, status: response.status.code,
             requestLength: request.headers[.contentLength], responseLength: response.headers[.contentLength],
-            userAgent: request.headers[.userAgent],
+            userAgent: accessLog == nil ? nil : request.headers[.userAgent],
             client: accessLog == nil ? "-" : trustedProxies.client(
                 peer: context.channel.remoteAddress?.ipAddress ?? "-",
                 forwardedFor: request.headers[.xForwardedFor],
@@ -57,22 +57,25 @@ struct FrontDispatcher: HTTPResponder {
             ),
             user: user
         )
-        // A body is timed to its end: a 2.6 s pull was logged at the 0.5 ms its head took,
-        // and one cut short with its full length.
-        guard request.method != .head, response.body.contentLength != 0 else {
-            record(outcome, elapsed: ContinuousClock.now - start, sent: nil)
+        // A streamed body (a blob, a relayed layer) is timed to its end: a 2.6 s pull was
+        // logged at the 0.5 ms its head took, and one cut short with its full length. Bodies
+        // in memory (manifests, JSON, errors) keep Hummingbird's one batched write and are
+        // recorded now.
+        guard request.method != .head, response.body.contentLength == nil else {
+            Self.record(outcome, metrics: metrics, accessLog: accessLog, elapsed: ContinuousClock.now - start, sent: nil, failed: false)
             return response
         }
         let body = response.body
-        response.body = ResponseBody(contentLength: body.contentLength) { [self] writer in
+        let pending = ResponseRecord(outcome: outcome, metrics: metrics, accessLog: accessLog, start: start)
+        response.body = ResponseBody { writer in
             let tally = CountingBodyWriter.Tally()
             do {
                 try await body.write(CountingBodyWriter(base: writer, tally: tally))
             } catch {
-                record(outcome, elapsed: ContinuousClock.now - start, sent: tally.count)
+                pending.finish(sent: tally.count, failed: true)
                 throw error
             }
-            record(outcome, elapsed: ContinuousClock.now - start, sent: outcome.responseLength == nil ? tally.count : nil)
+            pending.finish(sent: outcome.responseLength == nil ? tally.count : nil, failed: false)
         }
         return response
     }
@@ -91,10 +94,12 @@ struct FrontDispatcher: HTTPResponder {
     }
 
     /// Logs and counts a request once its response ended.
-    /// - Parameter sent: the bytes a body sent when they are not its `Content-Length` (a
-    ///   body of unannounced length, or one cut short; 0 there is not known to be none).
-    private func record(_ outcome: Outcome, elapsed: Duration, sent: Int?) {
-        let aborted = sent != nil && outcome.responseLength != nil
+    /// - Parameters:
+    ///   - sent: the bytes a body sent when they are not its `Content-Length` (a body of
+    ///     unannounced length, or one cut short; 0 there is not known to be none: bytes sent
+    ///     around the writer are not counted).
+    ///   - failed: the response ended before all of it was sent.
+    static func record(_ outcome: Outcome, metrics: HTTPMetrics, accessLog: AccessLog?, elapsed: Duration, sent: Int?, failed: Bool) {
         metrics.record(
             route: outcome.route,
             method: outcome.method.rawValue,
@@ -102,11 +107,11 @@ struct FrontDispatcher: HTTPResponder {
             duration: elapsed,
             bytesIn: outcome.requestLength.flatMap { Int($0) },
             bytesOut: outcome.method == .head ? nil : sent ?? outcome.responseLength.flatMap { Int($0) },
-            aborted: aborted
+            aborted: failed
         )
         if let accessLog {
             let ms = Double(elapsed.components.seconds) * 1000 + Double(elapsed.components.attoseconds) / 1e15
-            let length = sent.map { aborted && $0 == 0 ? "-" : String($0) } ?? outcome.responseLength
+            let length = sent.map { failed && $0 == 0 ? "-" : String($0) } ?? outcome.responseLength
             accessLog.record(
                 method: outcome.method.rawValue,
                 path: outcome.path,

@@ -252,6 +252,34 @@ def mirrored_blob(make_server, upstream, repo: str, size: int):
     return layer, pier, f"{pier.url}/v2/hub/{repo}/blobs/{layer.digest}"
 
 
+def test_the_first_pull_of_a_blob_relayed_from_the_upstream_is_a_pull_event_as_later_ones_are(make_server, upstream):
+    """The client a blob is relayed to as it arrives read it from the relay, not the store,
+    and no pull event was sent for it: notification receivers counting pulls missed the
+    first of every blob."""
+    from harness.receiver import Receiver
+
+    receiver = Receiver().start()
+    layer = random_layer(256 * 1024)
+    Registry(upstream.url).push("library/counted", "v1", image(layers=[layer]))
+    endpoint = {"name": "pulls", "url": receiver.url("/events"), "timeout": "2s", "backoff": "200ms"}
+    pier = make_server("pier", config={**mirror_config(upstream.url), "notifications": {"endpoints": [endpoint]}})
+    url = f"{pier.url}/v2/hub/library/counted/blobs/{layer.digest}"
+    for _ in range(2):
+        r = requests.get(url, timeout=60)
+        assert r.status_code == 200 and r.content == layer.data
+
+    def blob_pulls(requests_: list[dict]) -> list[dict]:
+        return [e for r in requests_ for e in r["json"]["events"]
+                if e["action"] == "pull" and e["target"]["digest"] == layer.digest]
+
+    pulls = receiver.wait_for(lambda got: len(blob_pulls(got)) >= 2 and blob_pulls(got), timeout=30)
+    time.sleep(0.5)
+    pulls = blob_pulls(receiver.accepted())
+    receiver.stop()
+    assert len(pulls) == 2, pulls
+    assert all(p["target"]["repository"] == "hub/library/counted" and p["target"]["size"] == len(layer.data) for p in pulls)
+
+
 def test_an_upstream_killed_in_the_middle_of_a_blob_leaves_nothing_cached(make_server, upstream):
     big, pier, url = mirrored_blob(make_server, upstream, "library/cut", 128 * 1024 * 1024)
     response = requests.get(url, stream=True, timeout=60)

@@ -49,7 +49,11 @@ import Testing
         ]
         let names = Notifier.queueDirectories(endpoints)
         #expect(Set(names).count == 4)
-        #expect(names[3] == "solo")
+        // The first keeps the name it always had, and a backlog left under it.
+        #expect(names[0] == "audit_log" && names[3] == "solo")
+        // Rotating a password in a later one's URL keeps its queue.
+        #expect(Notifier.queueDirectories([endpoints[0], NotificationEndpoint(name: "audit_log", url: "http://user:old@b")])
+            == Notifier.queueDirectories([endpoints[0], NotificationEndpoint(name: "audit_log", url: "http://user:new@b")]))
         #expect(names.allSatisfy { !$0.contains("/") && !$0.contains(" ") })
         // The same list names the same directories at the next start.
         #expect(Notifier.queueDirectories(endpoints) == names)
@@ -59,7 +63,8 @@ import Testing
         var endpoint = NotificationEndpoint(name: "e", url: "https://hook:s3cr%40t@receiver.example:8443/events?x=1")
         #expect(endpoint.destination.url == "https://receiver.example:8443/events?x=1")
         #expect(endpoint.destination.authorization == "Basic " + Data("hook:s3cr@t".utf8).base64EncodedString())
-        #expect(!endpoint.displayURL.contains("s3cr"))
+        #expect(!endpoint.displayURL.contains("s3cr") && !endpoint.displayURL.contains("hook"))
+        #expect(!NotificationEndpoint(name: "e", url: "https://T0KEN@receiver.example/x").displayURL.contains("T0KEN"))
         endpoint.headers = [("authorization", ["Bearer t"])]
         #expect(endpoint.destination.authorization == nil)
         #expect(NotificationEndpoint(name: "e", url: "http://receiver.example/events").destination.authorization == nil)
