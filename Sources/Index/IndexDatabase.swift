@@ -14,11 +14,21 @@ public protocol IndexDatabase: Sendable {
     /// Runs `body` in one transaction: all of it is applied or none.
     func transaction<T: Sendable>(_ body: @Sendable (any IndexDatabase) async throws -> T) async throws -> T
 
+    /// A transaction as long as its work takes: a schema migration rewrites whole tables
+    /// once, which a large index does not finish within a request's deadline (and an
+    /// instance waiting for another's migration waits as long).
+    func unhurriedTransaction<T: Sendable>(_ body: @Sendable (any IndexDatabase) async throws -> T) async throws -> T
+
     /// Closes the connection; nothing may be asked afterwards.
     func close() async
 }
 
 extension IndexDatabase {
+    /// An engine without deadlines needs nothing else.
+    public func unhurriedTransaction<T: Sendable>(_ body: @Sendable (any IndexDatabase) async throws -> T) async throws -> T {
+        try await transaction(body)
+    }
+
     /// Sends the statement's text: an engine whose planning is cheap (SQLite) keeps nothing.
     public func query<Statement: IndexStatement>(_ statement: Statement.Type, _ binds: [IndexValue]) async throws -> [IndexRow] {
         try await query(Statement.sql(for: engine), binds)

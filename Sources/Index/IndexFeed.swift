@@ -151,8 +151,12 @@ public final class IndexFeed: ContentEventSink {
                         logger.info("an index run stopped without applying its events; re-reading storage", metadata: ["runs": "\(dead.count)"])
                         skipThrough = queued.load(ordering: .relaxed)
                         if await catchUp(index, content, logger) {
-                            await settle(index, dead: dead, readyKey: readyKey, legacy: false)
+                            await settle(index, dead: dead + (unsettled ?? []), readyKey: readyKey, legacy: false)
+                            unsettled = nil
                             complete = true
+                            // It read all of storage: a pending retry has nothing left to do.
+                            retryCatchUpAt = nil
+                            retryDelay = retry
                         } else {
                             // Not every few seconds while storage cannot be read whole.
                             Self.postpone(dead, &seen, by: deadAfter * 9)

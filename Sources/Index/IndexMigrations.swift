@@ -261,9 +261,12 @@ enum IndexMigrations {
         // tokenizer cuts them (the parser kept `alice/app.v2` and `-12` of `node-12.x`
         // whole, so `v2` and `12.x` found them on SQLite only). Read from the texts the
         // table keeps beside each document; SQLite's documents are already cut so.
+        // Without its index while the documents are rewritten (one index build afterwards
+        // is far cheaper than a GIN insert per row), in the migration's long transaction.
         Step(version: 15) { engine in
             guard engine == .postgres else { return [] }
             return [
+                "DROP INDEX IF EXISTS search_documents_by_document",
                 """
                 UPDATE search_documents SET document =
                     setweight(to_tsvector('simple', translate(COALESCE(name, ''), '/._-', '    ')), 'A')
@@ -271,6 +274,7 @@ enum IndexMigrations {
                     || setweight(to_tsvector('simple', translate(COALESCE(tags, ''), '/._-', '    ')), 'C')
                     || setweight(to_tsvector('simple', translate(COALESCE(overview, ''), '/._-', '    ')), 'D')
                 """,
+                "CREATE INDEX search_documents_by_document ON search_documents USING GIN (document) WITH (fastupdate = off)",
             ]
         },
     ]
@@ -282,7 +286,7 @@ enum IndexMigrations {
     /// instances starting together take a lock first: one migrates, the others wait and
     /// find the work done.
     static func migrate(_ database: any IndexDatabase) async throws {
-        try await database.transaction { database in
+        try await database.unhurriedTransaction { database in
             if database.engine == .postgres {
                 try await database.execute("SELECT pg_advisory_xact_lock(\(advisoryLock))")
             }

@@ -191,11 +191,22 @@ public final class PostgresIndexDatabase: IndexDatabase {
     }
 
     public func transaction<T: Sendable>(_ body: @Sendable (any IndexDatabase) async throws -> T) async throws -> T {
+        try await transaction(within: Self.transactionDeadline, body)
+    }
+
+    public func unhurriedTransaction<T: Sendable>(_ body: @Sendable (any IndexDatabase) async throws -> T) async throws -> T {
+        try await transaction(within: Self.migrationDeadline, body)
+    }
+
+    /// A migration's: rewriting every search document of a large index takes minutes.
+    static let migrationDeadline = Duration.seconds(6 * 3600)
+
+    private func transaction<T: Sendable>(within deadline: Duration, _ body: @Sendable (any IndexDatabase) async throws -> T) async throws -> T {
         let (client, logger) = (client, logger)
         // The group in `withinDeadline` is awaited before this returns: `body` never
         // outlives the call.
         return try await withoutActuallyEscaping(body) { body in
-            try await Self.withinDeadline(Self.transactionDeadline) {
+            try await Self.withinDeadline(deadline) {
                 try await client.withConnection { connection in
                     let leased = Leased(connection: connection, logger: logger)
                     try await leased.execute("BEGIN")

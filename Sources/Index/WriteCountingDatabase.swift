@@ -34,6 +34,11 @@ final class WriteCountingDatabase: IndexDatabase {
         return try await base.transaction(body)
     }
 
+    func unhurriedTransaction<T: Sendable>(_ body: @Sendable (any IndexDatabase) async throws -> T) async throws -> T {
+        defer { count.add(1, ordering: .releasing) }
+        return try await base.unhurriedTransaction(body)
+    }
+
     func close() async {
         await base.close()
     }

@@ -66,6 +66,11 @@ extension IndexResponder {
             route = "api_org"
             if request.method == .delete {
                 try requireOwner(isOwner, caller)
+                // Storage says first what the index may not have applied yet (a push just
+                // acknowledged): a namespace left holding it would belong to nobody.
+                if let registry, try await !registry.catalog(limit: 1, after: name + "/").items.filter({ $0.hasPrefix(name + "/") }).isEmpty {
+                    throw RegistryError(.requestInvalid, "\(name) still holds repositories: delete them first", status: 409)
+                }
                 switch try await index.deleteOrganization(name) {
                 case .deleted:
                     // Its webhooks are gone: this instance stops delivering to them now.

@@ -40,9 +40,25 @@ public final class WebhookDispatcher: ContentEventSink {
     static let timeout = Duration.seconds(10)
     /// The longest wait between two attempts.
     static let maximumBackoff = Duration.seconds(60)
-    /// Refusals of one event (a 4xx other than 408 and 429) before it is given up: a few,
-    /// for a receiver that answers 404 for a moment while it is deployed.
-    static let refusalsBeforeGivingUp = 5
+    /// When an event a receiver keeps refusing (a 4xx other than 408 and 429) is given up:
+    /// after `count` refusals in a row spanning `patience` at least, so a receiver that
+    /// answers 404 while it is deployed, or 401 until its token is put right, loses nothing.
+    public struct RefusalPolicy: Sendable {
+        public var count: Int
+        public var patience: Duration
+        public init(count: Int = 5, patience: Duration = .seconds(300)) {
+            self.count = count
+            self.patience = patience
+        }
+    }
+
+    /// Refusals in a row of the event at the head of a hook's queue.
+    struct Refusals {
+        var count = 0
+        var since: ContinuousClock.Instant?
+    }
+
+    private let refusalPolicy: RefusalPolicy
 
     /// Whether `status` says the receiver will not take the event, rather than that it
     /// cannot now (timeouts and rate limits are the latter).
@@ -62,8 +78,9 @@ public final class WebhookDispatcher: ContentEventSink {
     ///   - queueCapacity: jobs a hook's queue keeps at most; nil: the queues' standard capacity.
     public init(
         directory: String, policy: WebhookAddressPolicy, externalURL: String?, pathPrefix: String = "", webPrefix: String = "",
-        logger: Logger, queueCapacity: Int? = nil
+        logger: Logger, queueCapacity: Int? = nil, refusalPolicy: RefusalPolicy = RefusalPolicy()
     ) {
+        self.refusalPolicy = refusalPolicy
         self.queues = WebhookQueues(directory: directory, capacity: queueCapacity)
         self.policy = policy
         self.externalURL = externalURL.map { $0.hasSuffix("/") ? String($0.dropLast()) : $0 }
@@ -80,7 +97,19 @@ public final class WebhookDispatcher: ContentEventSink {
     /// the client whose request caused the event reached the registry; only the path when
     /// neither is known (internal work, a job queued by an earlier version).
     func links(for job: WebhookJob) -> WebhookPayload.Links {
-        WebhookPayload.Links(registry: externalURL.map { $0 + pathPrefix } ?? job.linkBase ?? pathPrefix, web: webPrefix)
+        WebhookPayload.Links(registry: externalURL.map { $0 + pathPrefix } ?? job.linkBase.flatMap(Self.plainBase) ?? pathPrefix, web: webPrefix)
+    }
+
+    /// `base` when it is `http` or `https` and a host (a name or address, a port) with
+    /// nothing after it but a path: it comes from the pushing client's `Host` and
+    /// `X-Forwarded-*` headers, which any client sets, and goes into a signed payload a
+    /// receiver trusts (`javascript:`, or a host with `?`, would be links of the pusher's choosing).
+    static func plainBase(_ base: String) -> String? {
+        guard let parts = URLComponents(string: base), let scheme = parts.scheme?.lowercased(), scheme == "http" || scheme == "https",
+              let host = parts.host, !host.isEmpty, parts.user == nil, parts.password == nil, parts.query == nil, parts.fragment == nil,
+              host.unicodeScalars.allSatisfy({ $0.isASCII && ($0.properties.isAlphabetic || $0.properties.numericType != nil || ".-:[]".unicodeScalars.contains($0)) })
+        else { return nil }
+        return base
     }
 
     /// Connects the dispatcher to the open index.
@@ -246,6 +275,7 @@ public final class WebhookDispatcher: ContentEventSink {
     /// Delivers hook `id`'s queue in order until it is empty or the task is cancelled.
     private func work(_ id: String, _ queue: EventQueue<WebhookJob>, _ index: RepositoryIndex) async {
         var attempt = 0
+        var refusals = Refusals()
         // Once the hook is found gone, what its repository's deletion left in the queue
         // (looked for once: a hook that is gone does not come back).
         var retirement: Retirement?
@@ -292,7 +322,8 @@ public final class WebhookDispatcher: ContentEventSink {
                 continue
             }
             attempt += 1
-            if await deliver(job, to: hook, attempt: attempt, index: index, history: history) {
+            if await deliver(job, to: hook, attempt: attempt, refusals: &refusals, index: index, history: history) {
+                refusals = Refusals()
                 do {
                     try await queue.acknowledge([sequence])
                 } catch {
@@ -328,7 +359,9 @@ public final class WebhookDispatcher: ContentEventSink {
 
     /// One attempt; true when the job is done with (delivered, or never deliverable).
     /// - Parameter history: whether the attempt is recorded (not for a hook that is gone).
-    private func deliver(_ job: WebhookJob, to hook: Webhook, attempt: Int, index: RepositoryIndex, history: Bool = true) async -> Bool {
+    private func deliver(
+        _ job: WebhookJob, to hook: Webhook, attempt: Int, refusals: inout Refusals, index: RepositoryIndex, history: Bool = true
+    ) async -> Bool {
         var generator = SystemRandomNumberGenerator()
         let id = String((0..<16).map { _ in "0123456789abcdef".randomElement(using: &generator) ?? "0" })
         // The history (and a redelivery from it) never holds a secret.
@@ -349,8 +382,12 @@ public final class WebhookDispatcher: ContentEventSink {
             finished = true
         case .unresolvable(let reason):
             record.error = "not sent: " + reason
+            refusals = Refusals()
         case .allowed(let host, let address):
-            let facts = await repositoryFacts(job.repository, index)
+            // A deleted repository's hook says nothing of what has its name now (pushed
+            // again, perhaps private, by someone else): no facts.
+            let facts = history ? await repositoryFacts(job.repository, index)
+                : .init(description: "", overview: "", isPrivate: false, starCount: 0, commentCount: 0, createdAt: 0)
             let payload = WebhookPayload(job: job, hook: hook, delivery: id, repository: facts, links: links(for: job))
             record.requestExcerpt = String(decoding: payload.body.prefix(2048), as: UTF8.self)
             var request = HTTPClientRequest(url: hook.url)
@@ -374,14 +411,21 @@ public final class WebhookDispatcher: ContentEventSink {
                 record.responseExcerpt = body.map { String(decoding: $0.readableBytesView.prefix(1024), as: UTF8.self) } ?? ""
                 finished = record.succeeded
                 if !finished { record.error = "answered \(response.status.code)" }
-                if !finished, Self.isRefusal(response.status.code), attempt >= Self.refusalsBeforeGivingUp {
+                if !finished, Self.isRefusal(response.status.code) {
+                    refusals.count += 1
+                    if refusals.since == nil { refusals.since = .now }
+                } else {
+                    refusals = Refusals()
+                }
+                if !finished, refusals.count >= refusalPolicy.count, let since = refusals.since, ContinuousClock.now - since >= refusalPolicy.patience {
                     // Not an outage: this event will not be taken. Later ones must not wait
                     // behind it for ever; the history keeps it for a redelivery.
                     finished = true
-                    record.error += "; given up after \(attempt) refusals (redeliver it from the history)"
+                    record.error += "; given up after \(refusals.count) refusals in a row (redeliver it from the history)"
                 }
             } catch {
                 record.error = "\(error)"
+                refusals = Refusals()
             }
             await client.shutdown()
         }

@@ -8,6 +8,7 @@ actor WebhookQueues {
     /// Jobs a queue keeps at most; nil: the queues' standard capacity.
     let capacity: Int?
     private var open: [String: EventQueue<WebhookJob>] = [:]
+    private var guarded = false
 
     init(directory: String, capacity: Int? = nil) {
         self.directory = directory
@@ -17,6 +18,13 @@ actor WebhookQueues {
     /// The queue of hook `id`, opened (and its leftovers from the last run read) on first use.
     func queue(_ id: String) async throws -> EventQueue<WebhookJob> {
         if let queue = open[id] { return queue }
+        if !guarded {
+            // A repository's deletion queues its hooks' secrets with the jobs that still go
+            // to them: the queues are the owner's alone, as a key file is.
+            try? FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+            try? FileManager.default.setAttributes([.posixPermissions: 0o700], ofItemAtPath: directory)
+            guarded = true
+        }
         let queue = try await EventQueue<WebhookJob>(directory: directory + "/" + id, capacity: capacity)
         open[id] = queue
         return queue

@@ -4,6 +4,7 @@ import OCI
 import Registry
 import Storage
 import TestSupport
+import Synchronization
 import Testing
 @testable import Index
 
@@ -482,11 +483,14 @@ import Testing
         let reader = Registry(driver: FileSystemDriver(root: root), events: RecordingEventSink())
         let index = try await openIndex()
         let feed = IndexFeed(retry: .milliseconds(200))
-        let running = Task { await feed.run(index: index, content: reader, logger: Logger(label: "test")) }
-        for _ in 0..<500 where try await index.states(prefix: "feedrun:").isEmpty {
+        let messages = LoggedMessages()
+        let logger = Logger(label: "test") { _ in messages }
+        let running = Task { await feed.run(index: index, content: reader, logger: logger) }
+        // The start's re-read failed (else this proves nothing about the retry).
+        for _ in 0..<1000 where !messages.contains("could not catch up") {
             try await Task.sleep(for: .milliseconds(10))
         }
-        try await Task.sleep(for: .milliseconds(100))
+        #expect(messages.contains("could not catch up"))
         #expect(try await index.state("index_ready") == nil)
         try FileManager.default.removeItem(atPath: repositories)
         try FileManager.default.moveItem(atPath: repositories + ".aside", toPath: repositories)
@@ -509,5 +513,29 @@ import Testing
         await feed.run(index: index, content: registry, logger: Logger(label: "test"))
         #expect(try await index.state("index_ready") == nil)
         #expect(try await index.states(prefix: "feedrun:").count == 1)
+    }
+}
+
+/// Keeps what is logged through it, for a test that must see a failure happen.
+struct LoggedMessages: LogHandler {
+    private final class Kept: Sendable {
+        let messages = Mutex<[String]>([])
+    }
+
+    private let kept = Kept()
+    var metadata: Logger.Metadata = [:]
+    var logLevel: Logger.Level = .trace
+
+    subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+        get { metadata[key] }
+        set { metadata[key] = newValue }
+    }
+
+    func log(event: LogEvent) {
+        kept.messages.withLock { $0.append(event.message.description) }
+    }
+
+    func contains(_ text: String) -> Bool {
+        kept.messages.withLock { $0.contains { $0.contains(text) } }
     }
 }

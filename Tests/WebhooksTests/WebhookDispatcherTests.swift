@@ -21,10 +21,14 @@ import Testing
         return try await RepositoryIndex(database: try await SQLiteIndexDatabase.open(path: file, logger: Logger(label: "test")), logger: Logger(label: "test"))
     }
 
-    func dispatcher(externalURL: String? = nil, pathPrefix: String = "", webPrefix: String = "", capacity: Int? = nil) throws -> WebhookDispatcher {
+    func dispatcher(
+        externalURL: String? = nil, pathPrefix: String = "", webPrefix: String = "", capacity: Int? = nil,
+        refusals: WebhookDispatcher.RefusalPolicy = .init()
+    ) throws -> WebhookDispatcher {
         WebhookDispatcher(
             directory: directory, policy: WebhookAddressPolicy(allowed: try AddressRanges(parsing: ["127.0.0.0/8"])),
-            externalURL: externalURL, pathPrefix: pathPrefix, webPrefix: webPrefix, logger: Logger(label: "test"), queueCapacity: capacity
+            externalURL: externalURL, pathPrefix: pathPrefix, webPrefix: webPrefix, logger: Logger(label: "test"), queueCapacity: capacity,
+            refusalPolicy: refusals
         )
     }
 
@@ -48,6 +52,47 @@ import Testing
 
     func json(_ body: String) throws -> [String: Any] {
         try #require(try JSONSerialization.jsonObject(with: Data(body.utf8)) as? [String: Any])
+    }
+
+    // MARK: Refusals
+
+    @Test func anEventTheReceiverKeepsRefusingIsGivenUpOnlyAfterRefusalsInARowOverThePatience() async throws {
+        let index = try await openIndex()
+        let receiver = try await WebhookReceiver.start()
+        receiver.answer(422)
+        // Three refusals over a second at least (the backoff makes the third 3 s after the first).
+        let dispatcher = try dispatcher(refusals: .init(count: 3, patience: .seconds(1)))
+        try await index.createWebhook(hook(url: receiver.url()))
+        dispatcher.attach(index)
+        await dispatcher.reload()
+        await dispatcher.receive(push("bad"))
+        await dispatcher.receive(push("good"))
+        let delivered = try await delivering(dispatcher) { () async throws -> [String] in
+            let deadline = ContinuousClock.now + .seconds(30)
+            while receiver.refused.count < 3, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(50)) }
+            receiver.answer(200)
+            return try await receiver.wait(seconds: 30) { !$0.isEmpty }
+        }
+        try await receiver.stop()
+        // The refused event held the next one back until it was given up, and was never sent again.
+        // (The next may be refused too before the receiver is told to take it.)
+        #expect(receiver.refused.count >= 3)
+        #expect(receiver.refused.prefix(3).allSatisfy { $0.contains("\"bad\"") })
+        #expect(receiver.refused.dropFirst(3).allSatisfy { $0.contains("\"good\"") })
+        #expect(delivered.count == 1 && delivered[0].contains("\"good\""))
+        let history = try await index.deliveries(of: hookID, limit: 10, offset: 0)
+        #expect(history.deliveries.contains { $0.error.contains("given up") })
+        await index.database.close()
+    }
+
+    @Test func aRefusalAfterTheReceiverWasDownStartsTheCountAgain() {
+        // The count is of refusals in a row: anything else (no answer, 5xx) resets it.
+        var refusals = WebhookDispatcher.Refusals()
+        refusals.count = 4
+        refusals = WebhookDispatcher.Refusals()
+        #expect(refusals.count == 0 && refusals.since == nil)
+        #expect(WebhookDispatcher.isRefusal(404) && WebhookDispatcher.isRefusal(401))
+        #expect(!WebhookDispatcher.isRefusal(408) && !WebhookDispatcher.isRefusal(429) && !WebhookDispatcher.isRefusal(503))
     }
 
     // MARK: A repository's deletion

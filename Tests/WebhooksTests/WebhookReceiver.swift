@@ -4,13 +4,22 @@ import NIOPosix
 import Synchronization
 
 /// A webhook receiver for the tests: a plain HTTP listener on 127.0.0.1 (an address the
-/// tests' policy allows) that answers every request 200 and keeps its body, in order.
+/// tests' policy allows) that answers every request with ``status`` (200 unless set) and
+/// keeps the bodies it answered 2xx, in order.
 final class WebhookReceiver: Sendable {
     /// What was received, shared with the connections' handlers.
     final class Inbox: Sendable {
         private let bodies = Mutex<[String]>([])
+        private let answer = Mutex<Int>(200)
+        private let refused = Mutex<[String]>([])
         func append(_ body: String) { bodies.withLock { $0.append(body) } }
         var received: [String] { bodies.withLock { $0 } }
+        var status: Int {
+            get { answer.withLock { $0 } }
+            set { answer.withLock { $0 = newValue } }
+        }
+        func refuse(_ body: String) { refused.withLock { $0.append(body) } }
+        var refusals: [String] { refused.withLock { $0 } }
     }
 
     private let channel: any Channel
@@ -39,8 +48,16 @@ final class WebhookReceiver: Sendable {
         "http://127.0.0.1:\(channel.localAddress?.port ?? 0)\(path)"
     }
 
-    /// The bodies received so far.
+    /// The bodies received (answered 2xx) so far.
     var bodies: [String] { inbox.received }
+
+    /// The bodies answered with another status.
+    var refused: [String] { inbox.refusals }
+
+    /// What every request is answered with from now on.
+    func answer(_ status: Int) {
+        inbox.status = status
+    }
 
     /// The bodies once `check` holds of them, or as they are after `seconds`.
     func wait(seconds: Int = 20, until check: ([String]) -> Bool) async throws -> [String] {
@@ -79,9 +96,10 @@ final class WebhookReceiver: Sendable {
                 .flatMap { Int($0.dropFirst("content-length:".count).trimmingCharacters(in: .whitespaces)) } ?? 0
             let body = text[end.upperBound...]
             guard body.utf8.count >= length else { return }
-            inbox.append(String(body))
+            let status = inbox.status
+            if (200..<300).contains(status) { inbox.append(String(body)) } else { inbox.refuse(String(body)) }
             received.clear()
-            let answer = context.channel.allocator.buffer(string: "HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok")
+            let answer = context.channel.allocator.buffer(string: "HTTP/1.1 \(status) X\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok")
             context.writeAndFlush(wrapOutboundOut(answer), promise: nil)
         }
     }
