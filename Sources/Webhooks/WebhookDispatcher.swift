@@ -147,10 +147,14 @@ public final class WebhookDispatcher: ContentEventSink {
         let repository = event.repository.description
         // A repository of one component (`acme`) is in no organisation, whatever its name.
         let namespace = NamespaceGrants.owner(of: repository).map(String.init)
-        let matching = hooks.withLock { hooks in
+        let all = hooks.withLock { hooks in
             (hooks[Self.key(.repository, repository)] ?? []) + (namespace.flatMap { hooks[Self.key(.organization, $0)] } ?? [])
-        }.filter { $0.events.contains(kind) }
-        guard !matching.isEmpty else { return }
+        }
+        let matching = all.filter { $0.events.contains(kind) }
+        // A repository's own hooks that do not hear its deletion still get a mark of it,
+        // so what was queued for them before (pushes to a receiver that is down) is sent.
+        let marked = event.repositoryDeletion ? all.filter { $0.scope == .repository && !$0.events.contains(kind) } : []
+        guard !matching.isEmpty || !marked.isEmpty else { return }
         var tag = event.tag?.description
         if case .tag(let deleted) = event.object { tag = deleted.description }
         let id = UUID.random().uuidString.lowercased()
@@ -162,13 +166,27 @@ public final class WebhookDispatcher: ContentEventSink {
                 id: id, hook: hook.id, event: kind, repository: repository, tag: tag, digest: digest, mediaType: mediaType,
                 actor: event.origin.actor ?? "", time: IndexClock.now(), linkBase: event.origin.linkBase, retiredHook: retired
             )
-            do {
-                if try await !queues.queue(hook.id).append(job) {
-                    logger.warning("webhook queue full, event dropped", metadata: ["hook": "\(hook.id)", "repository": "\(repository)"])
-                }
-            } catch {
-                logger.error("cannot queue webhook delivery", metadata: ["hook": "\(hook.id)", "error": "\(error)"])
+            await file(job)
+        }
+        for hook in marked {
+            var job = WebhookJob(
+                id: id, hook: hook.id, event: kind, repository: repository, actor: event.origin.actor ?? "", time: IndexClock.now(),
+                retiredHook: WebhookJob.RetiredHook(hook)
+            )
+            job.marker = true
+            // Only behind what is queued: an empty queue needs no mark.
+            if let queue = try? await queues.queue(hook.id), queue.depth > 0 { await file(job) }
+        }
+    }
+
+    /// Appends `job` to its hook's queue; a full queue or a refusing disk is logged.
+    private func file(_ job: WebhookJob) async {
+        do {
+            if try await !queues.queue(job.hook).append(job) {
+                logger.warning("webhook queue full, event dropped", metadata: ["hook": "\(job.hook)", "repository": "\(job.repository)"])
             }
+        } catch {
+            logger.error("cannot queue webhook delivery", metadata: ["hook": "\(job.hook)", "error": "\(error)"])
         }
     }
 
@@ -316,8 +334,9 @@ public final class WebhookDispatcher: ContentEventSink {
                     }
                 }
             }
-            guard let hook, hook.active else {
-                // Deleted (on its own) or switched off: what was queued for it is not sent.
+            guard let hook, hook.active, job.marker != true else {
+                // Deleted (on its own) or switched off: what was queued for it is not sent;
+                // a deletion's mark never is.
                 try? await queue.acknowledge([sequence])
                 continue
             }

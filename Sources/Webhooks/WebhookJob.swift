@@ -29,6 +29,9 @@ public struct WebhookJob: Codable, Sendable, Equatable {
     /// What the hook was when the job was filed, only for a job filed as its repository is
     /// deleted (see ``RetiredHook``). Never written to the delivery history.
     public var retiredHook: RetiredHook?
+    /// Only marks where its repository's deletion came in the queue, for a hook that does
+    /// not hear deletions: what was queued before it is still sent, it never is.
+    public var marker: Bool?
 
     public init(
         id: String, hook: String, event: Webhook.Event, repository: String, tag: String? = nil, digest: String? = nil,

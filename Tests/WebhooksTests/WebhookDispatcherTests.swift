@@ -129,6 +129,34 @@ import Testing
         await index.database.close()
     }
 
+    @Test func aHookThatDoesNotHearDeletionsStillGetsWhatWasQueuedBeforeItsRepositoryWentAndNothingAfter() async throws {
+        let index = try await openIndex()
+        let receiver = try await WebhookReceiver.start()
+        let dispatcher = try dispatcher()
+        var pushesOnly = hook(url: receiver.url())
+        pushesOnly.events = [.push]
+        try await index.createWebhook(pushesOnly)
+        dispatcher.attach(index)
+        await dispatcher.reload()
+        // Queued while nothing delivers (a receiver that is down), then the deletion.
+        await dispatcher.receive(push("v1"))
+        await dispatcher.receive(ContentEvent(
+            .delete, repository, .manifest(digest, mediaType: nil, size: nil), origin: RequestOrigin(actor: "alice"), repositoryDeletion: true
+        ))
+        try await index.forgetRepository(repository.description)
+        await dispatcher.reload()
+        let bodies = try await delivering(dispatcher) {
+            let got = try await receiver.wait { !$0.isEmpty }
+            await dispatcher.receive(push("again"))
+            try await Task.sleep(for: .seconds(1))
+            return got
+        }
+        try await receiver.stop()
+        #expect(bodies.count == 1 && receiver.bodies.count == 1)
+        #expect(try json(try #require(bodies.first))["event"] as? String == "push" && bodies[0].contains("\"v1\""))
+        await index.database.close()
+    }
+
     @Test func aHookDeletedOnItsOwnIsNotSentWhatWasQueuedForIt() async throws {
         let index = try await openIndex()
         let receiver = try await WebhookReceiver.start()
