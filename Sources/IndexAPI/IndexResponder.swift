@@ -201,7 +201,14 @@ public struct IndexResponder: Sendable {
             let results = try await index.search(term, visible: visibility(for: caller), limit: size, offset: (page - 1) * size)
             return try json(DockerSearch(
                 query: term, numResults: results.total, numPages: (results.total + size - 1) / size, page: page, pageSize: size,
-                results: results.hits.map { .init(name: $0.name, description: $0.description, starCount: $0.starCount, isOfficial: false, isAutomated: false) }
+                // One line, as a terminal shows it: descriptions stored by earlier versions
+                // may still hold an image annotation's escape sequences.
+                results: results.hits.map {
+                    .init(
+                        name: $0.name, description: OneLineText.cleaned($0.description, maximum: OneLineText.descriptionLimit),
+                        starCount: $0.starCount, isOfficial: false, isAutomated: false
+                    )
+                }
             ))
         case "/api/v1/search":
             route = "api_search"
