@@ -56,6 +56,15 @@ extension Registry {
     private func moveOldTagMarkers(above name: RepositoryName) async throws -> Bool {
         let components = name.value.split(separator: "/").map(String.init)
         var moved = false
+        // A tag named `_tags` itself, as versions before wrote it, is the file where this
+        // repository's tag markers' directory goes: aside, then into that directory.
+        let tagsMarker = layout.oldTagUseMarker(name.value, Layout.tagUsesName)
+        if try await driver.fileInfo(tagsMarker) != nil {
+            let aside = tagsMarker + "-" + UUID.random().uuidString.lowercased()
+            try await driver.move(from: tagsMarker, to: aside)
+            try await driver.move(from: aside, to: layout.tagUseMarker(name.value, Layout.tagUsesName))
+            moved = true
+        }
         for end in components.indices.dropFirst() {
             let owner = components[..<end].joined(separator: "/")
             let old = layout.oldTagUseMarker(owner, components[end])

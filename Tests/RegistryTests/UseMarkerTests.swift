@@ -33,4 +33,14 @@ import Testing
         #expect(try await Set(registry.lastUses(helm).keys) == ["v1"])
         #expect(try await Set(registry.lastUses(tools).keys) == ["helm"])
     }
+
+    /// On a filesystem, where the file blocks the directory (an object store lists both).
+    @Test func aTagNamedLikeTheTagMarkersDirectoryMarkedByAnOlderVersionMovesIntoIt() async throws {
+        let driver = FileSystemDriver(root: TestDrivers.temporaryRoot())
+        let registry = Registry(driver: driver)
+        // Tag `_tags` of `library/tools`, marked where versions before `_tags` marked tags.
+        try await driver.write(Array("1".utf8), to: Layout().useMarkers(tools) + "/_tags")
+        try await registry.noteUse(tools, .tag(Tag("v1")!))
+        #expect(try await Set(registry.lastUses(tools).keys) == ["_tags", "v1"])
+    }
 }
