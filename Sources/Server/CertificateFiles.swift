@@ -100,12 +100,23 @@ final class CertificateFiles: Sendable {
 
     /// The pair, checked as the listener will use it: BoringSSL refuses a key that is not
     /// the certificate's, whatever the key file's form.
-    private static func read(certificate: String, key: String) throws -> ([NIOSSLCertificate], NIOSSLPrivateKey) {
-        let chain = try NIOSSLCertificate.fromPEMFile(certificate)
+    static func read(certificate: String, key: String) throws -> ([NIOSSLCertificate], NIOSSLPrivateKey) {
+        let chain: [NIOSSLCertificate]
+        do {
+            chain = try NIOSSLCertificate.fromPEMFile(certificate)
+        } catch {
+            // BoringSSL's error names neither the key nor the file (`failedToLoadCertificate`).
+            throw ConfigurationError(key: "http.tls.certificate", message: "\(certificate) cannot be read as PEM certificates (\(error))")
+        }
         guard !chain.isEmpty else {
             throw ConfigurationError(key: "http.tls.certificate", message: "\(certificate) holds no PEM certificate")
         }
-        let privateKey = try NIOSSLPrivateKey(file: key, format: .pem)
+        let privateKey: NIOSSLPrivateKey
+        do {
+            privateKey = try NIOSSLPrivateKey(file: key, format: .pem)
+        } catch {
+            throw ConfigurationError(key: "http.tls.key", message: "\(key) cannot be read as a PEM private key (\(error))")
+        }
         do {
             _ = try NIOSSLContext(configuration: .makeServerConfiguration(certificateChain: chain.map { .certificate($0) }, privateKey: .privateKey(privateKey)))
         } catch {

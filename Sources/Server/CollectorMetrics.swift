@@ -1,3 +1,4 @@
+import Foundation
 import Metrics
 import Registry
 
@@ -26,6 +27,13 @@ struct CollectorMetrics: Sendable {
         concurrentWrites.increment(by: report.concurrentWrites)
         duration.record(GarbageCollector.seconds(report.duration))
         lastSuccess.record(seconds)
+    }
+
+    /// What the store's lease says of the last collection, by whichever instance: set at
+    /// start and at every look, so a restarted instance, or one that never wins the lease,
+    /// does not read 0 (an alert on its age fired after every restart).
+    func recordLastSuccess(_ date: Date) {
+        lastSuccess.record(date.timeIntervalSince1970)
     }
 
     func recordFailure() {

@@ -40,6 +40,7 @@ extension PierServer {
             }.value
         }
         while !Task.isCancelled {
+            if let last = try? await lease.lastSuccess() { metrics.recordLastSuccess(last) }
             try? await Task.sleep(for: pause)
             guard !Task.isCancelled else { return }
             do {

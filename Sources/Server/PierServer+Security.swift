@@ -1,4 +1,5 @@
 import ACME
+import Auth
 import Config
 import Foundation
 import Logging
@@ -26,7 +27,7 @@ extension PierServer {
         tls.cipherSuiteValues = legacySuites.map(NIOTLSCipher.init(rawValue:))
         if !settings.clientCAs.isEmpty {
             var roots = [NIOSSLCertificate]()
-            for file in settings.clientCAs { roots += try NIOSSLCertificate.fromPEMFile(file) }
+            for file in settings.clientCAs { roots += try Self.clientCA(file) }
             tls.trustRoots = .certificates(roots)
             tls.certificateVerification = .noHostnameVerification
             // Named in the handshake, as Go's server names them: a Go client (docker,
@@ -39,6 +40,30 @@ extension PierServer {
 }
 
 extension PierServer {
+    /// The certificates of one `http.tls.clientcas` file, or an error naming the key and file.
+    static func clientCA(_ file: String) throws -> [NIOSSLCertificate] {
+        do {
+            return try NIOSSLCertificate.fromPEMFile(file)
+        } catch {
+            throw ConfigurationError(key: "http.tls.clientcas", message: "\(file) cannot be read as PEM certificates (\(error))")
+        }
+    }
+
+    /// Reads the files a configuration names as `serve` will (the TLS pair and client CAs,
+    /// an htpasswd file that is there), so `pier config check` finds what would stop the
+    /// start; it creates nothing (a missing htpasswd file is made by `serve`, as by
+    /// distribution).
+    public static func checkFiles(_ configuration: PierConfiguration) throws {
+        if let tls = configuration.tls {
+            if let certificate = tls.certificate, let key = tls.key { _ = try CertificateFiles.read(certificate: certificate, key: key) }
+            for file in tls.clientCAs { _ = try clientCA(file) }
+        }
+        if case .htpasswd(_, let path) = configuration.authentication, FileManager.default.fileExists(atPath: path),
+           (try? String(contentsOfFile: path, encoding: .utf8)) == nil {
+            throw ConfigurationError(key: "auth.htpasswd.path", message: HtpasswdStore.unreadableReason(path))
+        }
+    }
+
     /// The TLS configuration for the main listener: ACME's certificate, or the files
     /// `http.tls.certificate` and `key` name, each taken again at every handshake once renewed.
     func makeTLSConfiguration(_ settings: PierConfiguration.TLSSettings, acme: CertificateManager?, files: CertificateFiles?) throws -> TLSConfiguration {

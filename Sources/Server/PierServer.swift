@@ -166,7 +166,7 @@ public struct PierServer: Sendable {
         }
         let address: BindAddress = configuration.unixSocket.map { .unixDomainSocket(path: $0) }
             ?? .hostname(configuration.host, port: configuration.port)
-        if let socket = configuration.unixSocket { unlink(socket) }
+        if let socket = configuration.unixSocket { try Self.clearStaleSocket(socket) }
         // Closes connections idle between requests, or stalled while sending a body, so a
         // vanished client cannot hold an upload session forever.
         let idle = TimeAmount(configuration.idleTimeout)
@@ -317,7 +317,7 @@ public struct PierServer: Sendable {
         flusher.cancel()
         await flusher.value
         accessLog?.flushNow()
-        if let failure { throw failure }
+        if let failure { throw listening(failure) }
     }
 
     /// Removes abandoned upload sessions now and then every `interval`, as configured by

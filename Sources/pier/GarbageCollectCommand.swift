@@ -44,6 +44,7 @@ struct GarbageCollectCommand: AsyncParsableCommand {
             FileHandle.standardError.write(Data("pier: --grace: '\(self.grace)' is not a duration such as 30m or 1h\n".utf8))
             throw ExitCode(1)
         }
+        try requireExistingStore(settings)
         let bootstrap = Bootstrap(configuration: settings, logger: Logger(label: "pier"))
         let driver = try bootstrap.makeDriver()
         do {

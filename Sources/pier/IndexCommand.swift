@@ -27,6 +27,7 @@ struct IndexCommand: AsyncParsableCommand {
 
         func run() async throws {
             let settings = try loadConfiguration(config)
+            try requireExistingStore(settings)
             let logger = Logger(label: "pier")
             let bootstrap = Bootstrap(configuration: settings, logger: logger)
             guard let index = try await bootstrap.makeIndex() else {

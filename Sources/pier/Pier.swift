@@ -96,8 +96,10 @@ struct Config: ParsableCommand {
             discussion: """
                 Applies REGISTRY_* variables from the environment, warns about unknown keys \
                 and settings of distribution's that change nothing here, \
-                and prints the effective configuration with secrets masked. Exits 1, naming the \
-                key, when a value is invalid.
+                reads the files it names as serve will (TLS certificates and keys, client CAs, \
+                the htpasswd file), and prints the configuration as read (the file with the \
+                environment's overrides; defaults are not listed) with secrets masked. Exits 1, \
+                naming the key, when a value or a file is invalid.
                 """
         )
 
@@ -112,6 +114,12 @@ struct Config: ParsableCommand {
             for setting in settings.ignoredSettings {
                 FileHandle.standardError.write(Data("warning: \(setting.key) is not supported, ignored: \(setting.reason)\n".utf8))
             }
+            do {
+                try PierServer.checkFiles(settings)
+            } catch {
+                FileHandle.standardError.write(Data("pier: \(error)\n".utf8))
+                throw ExitCode(1)
+            }
             print("# configuration is valid")
             print(settings.effectiveYAML, terminator: "")
         }
@@ -125,6 +133,18 @@ func loadConfiguration(_ path: String?) throws -> PierConfiguration {
         return try PierConfiguration.load(path: path, environment: ProcessInfo.processInfo.environment)
     } catch {
         FileHandle.standardError.write(Data("pier: \(error)\n".utf8))
+        throw ExitCode(1)
+    }
+}
+
+/// Stops a command that works on existing content (`gc`, `index rebuild`) when its
+/// filesystem root is not there: run against a mistyped path it reported success and
+/// created an empty store there, as distribution's "Path not found" does not.
+func requireExistingStore(_ settings: PierConfiguration) throws {
+    guard settings.s3 == nil else { return }
+    var isDirectory: ObjCBool = false
+    guard FileManager.default.fileExists(atPath: settings.storageRoot, isDirectory: &isDirectory), isDirectory.boolValue else {
+        FileHandle.standardError.write(Data("pier: storage.filesystem.rootdirectory: \(settings.storageRoot) does not exist\n".utf8))
         throw ExitCode(1)
     }
 }

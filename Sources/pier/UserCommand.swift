@@ -20,11 +20,11 @@ struct UserCommand: AsyncParsableCommand {
         @Flag(help: "Read the password from the first line of standard input.")
         var passwordStdin = false
 
-        @Option(help: "bcrypt cost, 10 to 31.")
+        @Option(help: "bcrypt cost, 10 to 17 (htpasswd's limit: each step doubles the time; the server warns above 12).")
         var cost = 10
 
         func validate() throws {
-            guard (10...31).contains(cost) else { throw ValidationError("--cost must be between 10 and 31") }
+            guard (10...17).contains(cost) else { throw ValidationError("--cost must be between 10 and 17") }
         }
     }
 
@@ -38,7 +38,7 @@ struct UserCommand: AsyncParsableCommand {
             try validUser(user)
             var contents = try read(file.file, mustExist: false)
             guard contents.hash(for: user) == nil else {
-                throw ValidationError("user \(user) already exists in \(file.file); use passwd to change the password")
+                throw UserFileError("user \(user) already exists in \(file.file); use passwd to change the password")
             }
             contents.set(user: user, hash: HtpasswdFile.hashPassword(try readPassword(password), cost: password.cost))
             try write(contents, to: file.file)
@@ -54,7 +54,7 @@ struct UserCommand: AsyncParsableCommand {
 
         func run() async throws {
             var contents = try read(file.file, mustExist: true)
-            guard contents.hash(for: user) != nil else { throw ValidationError("no user \(user) in \(file.file)") }
+            guard contents.hash(for: user) != nil else { throw UserFileError("no user \(user) in \(file.file)") }
             contents.set(user: user, hash: HtpasswdFile.hashPassword(try readPassword(password), cost: password.cost))
             try write(contents, to: file.file)
             print("changed the password of \(user)")
@@ -68,7 +68,7 @@ struct UserCommand: AsyncParsableCommand {
 
         func run() async throws {
             var contents = try read(file.file, mustExist: true)
-            guard contents.remove(user: user) else { throw ValidationError("no user \(user) in \(file.file)") }
+            guard contents.remove(user: user) else { throw UserFileError("no user \(user) in \(file.file)") }
             try write(contents, to: file.file)
             print("removed user \(user)")
         }
@@ -103,7 +103,7 @@ private func validUser(_ user: String) throws {
 
 private func read(_ path: String, mustExist: Bool) throws -> HtpasswdFile {
     guard let file = try HtpasswdFile.read(from: path) else {
-        if mustExist { throw ValidationError("no htpasswd file at \(path)") }
+        if mustExist { throw UserFileError("no htpasswd file at \(path)") }
         return HtpasswdFile()
     }
     return file
@@ -118,20 +118,30 @@ private func write(_ file: HtpasswdFile, to path: String) throws {
 private func readPassword(_ options: UserCommand.PasswordOptions) throws -> String {
     let password: String
     if options.passwordStdin || isatty(STDIN_FILENO) == 0 {
-        guard let line = readLine(strippingNewline: true) else { throw ValidationError("no password on standard input") }
+        guard let line = readLine(strippingNewline: true) else { throw UserFileError("no password on standard input") }
         password = line
     } else {
         guard let first = getpass("Password: ").map({ String(cString: $0) }),
               let second = getpass("Password again: ").map({ String(cString: $0) })
-        else { throw ValidationError("no password given") }
-        guard first == second else { throw ValidationError("the passwords differ") }
+        else { throw UserFileError("no password given") }
+        guard first == second else { throw UserFileError("the passwords differ") }
         password = first
     }
-    guard !password.isEmpty else { throw ValidationError("the password is empty") }
+    guard !password.isEmpty else { throw UserFileError("the password is empty") }
     // bcrypt reads at most 72 bytes and stops at a NUL: refuse what it would silently cut.
-    guard !password.utf8.contains(0) else { throw ValidationError("the password contains a NUL byte") }
+    guard !password.utf8.contains(0) else { throw UserFileError("the password contains a NUL byte") }
     guard password.utf8.count <= 72 else {
-        throw ValidationError("the password is \(password.utf8.count) bytes long; bcrypt uses at most 72")
+        throw UserFileError("the password is \(password.utf8.count) bytes long; bcrypt uses at most 72")
     }
     return password
+}
+
+/// Why a `pier user` command could not do its work: the file or the input, not how the
+/// command was typed, so no usage text follows it and the exit status is 1.
+struct UserFileError: Error, CustomStringConvertible {
+    let description: String
+
+    init(_ description: String) {
+        self.description = description
+    }
 }

@@ -34,12 +34,23 @@ def test_garbage_collect_takes_gos_flag_forms_as_registry_does(tmp_path):
     """`registry garbage-collect --delete-untagged=true -dry-run config.yml`, as scripts and
     cron jobs written for distribution call it."""
     config = tmp_path / "config.yml"
+    (tmp_path / "data").mkdir()
     config.write_text(f"version: 0.1\nstorage:\n  filesystem:\n    rootdirectory: {tmp_path / 'data'}\n")
     for flags in (["--delete-untagged=true", "-dry-run"], ["-m", "--dry-run=true"], ["-d", "--delete-untagged=false"]):
         out = run("garbage-collect", *flags, str(config))
         assert out.returncode == 0, (flags, out.stderr)
         assert out.stdout.startswith("0 repositories") and "would remove" in out.stdout, (flags, out.stdout)
     assert run("garbage-collect", "--dry-run=maybe", str(config)).returncode != 0
+
+
+def test_gc_and_index_rebuild_refuse_a_root_that_is_not_there_and_create_nothing(tmp_path):
+    """Run against a mistyped path they reported success and made an empty store there."""
+    config = tmp_path / "config.yml"
+    config.write_text(f"version: 0.1\nstorage:\n  filesystem:\n    rootdirectory: {tmp_path / 'mistyped'}\n")
+    for args in (["gc", str(config)], ["index", "rebuild", str(config)]):
+        out = run(*args)
+        assert out.returncode == 1 and "does not exist" in out.stderr, (args, out.stderr)
+    assert not (tmp_path / "mistyped").exists()
 
 
 def wait_ready(url, proc, timeout=30):
@@ -164,3 +175,15 @@ def test_the_access_log_names_the_client_through_trusted_proxies_only(make_serve
     assert eventually(lambda: "/v2/e2e/who/tags/list" in srv.log, 15), srv.log[-2000:]
     line = next(line for line in srv.log.splitlines() if "/v2/e2e/who/tags/list" in line)
     assert f"client={expected}" in line, line
+
+
+def test_a_user_command_that_cannot_do_its_work_says_why_without_usage_and_exits_1(tmp_path):
+    """`pier user` printed the root command's usage after "no user bob" and exited 64, as if
+    it had been typed wrong; a cost of 31 would have hashed for days."""
+    file = tmp_path / "htpasswd"
+    made = run("user", "add", "-f", str(file), "--password-stdin", "alice", input="alice-pw\n")
+    assert made.returncode == 0, made.stderr
+    out = run("user", "remove", "-f", str(file), "bob")
+    assert out.returncode == 1 and "no user bob" in out.stderr and "USAGE" not in out.stderr.upper(), out.stderr
+    out = run("user", "add", "-f", str(file), "--password-stdin", "--cost", "18", "carol", input="carol-pw\n")
+    assert out.returncode != 0 and "--cost" in out.stderr, out.stderr

@@ -7,6 +7,7 @@ import signal
 import socket
 import subprocess
 import time
+from pathlib import Path
 
 import pytest
 import requests
@@ -491,6 +492,60 @@ def test_unix_socket_listener_serves_the_api(tmp_path):
     finally:
         proc.terminate()
         assert proc.wait(timeout=30) == 0
+
+
+def test_a_unix_socket_path_holding_a_file_or_a_live_socket_stops_the_start_and_a_stale_one_is_replaced(tmp_path):
+    """`http.net: unix` unlinked whatever `http.addr` named: a file given by mistake was
+    deleted, and a second instance took the socket of one still serving."""
+    def config(path) -> Path:
+        c = tmp_path / f"{path.name}.yml"
+        c.write_text(f"version: 0.1\nstorage:\n  filesystem:\n    rootdirectory: {tmp_path}/data-{path.name}\n"
+                     f"http:\n  net: unix\n  addr: {path}\n")
+        return c
+
+    precious = tmp_path / "precious.txt"
+    precious.write_text("keep me")
+    out = subprocess.run([pier_bin(), "serve", str(config(precious))], capture_output=True, text=True, timeout=30)
+    assert out.returncode == 1 and "http.addr" in out.stderr and "not a socket" in out.stderr, out.stderr
+    assert precious.read_text() == "keep me"
+    live = tmp_path / "live.sock"
+    server = socket.socket(socket.AF_UNIX)
+    server.bind(str(live))
+    server.listen()
+    out = subprocess.run([pier_bin(), "serve", str(config(live))], capture_output=True, text=True, timeout=30)
+    assert out.returncode == 1 and "in use" in out.stderr, out.stderr
+    server.close()  # the socket file stays: stale now
+    proc = subprocess.Popen([pier_bin(), "serve", str(config(live))], stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.time() + 30
+        answer = None
+        while time.time() < deadline and not answer:
+            answer = subprocess.run(["curl", "-s", "--unix-socket", str(live), "http://localhost/v2/"],
+                                    capture_output=True, text=True, timeout=30).stdout
+            time.sleep(0.1)
+        assert answer == "{}", answer
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+
+
+def test_config_check_reads_the_tls_files_and_serve_names_what_it_could_not_use(tmp_path):
+    """`config check` passed a configuration whose certificate was missing, and `serve`
+    then stopped with a bare `failedToLoadCertificate`; a port in use named no address."""
+    config = tmp_path / "config.yml"
+    config.write_text(f"version: 0.1\nstorage:\n  filesystem:\n    rootdirectory: {tmp_path}/data\n"
+                      f"http:\n  addr: 127.0.0.1:{free_port()}\n  tls:\n    certificate: {tmp_path}/missing.crt\n    key: {tmp_path}/missing.key\n")
+    for args in (["config", "check", str(config)], ["serve", str(config)]):
+        out = subprocess.run([pier_bin(), *args], capture_output=True, text=True, timeout=30)
+        assert out.returncode == 1 and "http.tls.certificate" in out.stderr and "missing.crt" in out.stderr, (args, out.stderr)
+    taken = socket.socket()
+    taken.bind(("127.0.0.1", 0))
+    taken.listen()
+    port = taken.getsockname()[1]
+    config.write_text(f"version: 0.1\nstorage:\n  filesystem:\n    rootdirectory: {tmp_path}/data\nhttp:\n  addr: 127.0.0.1:{port}\n")
+    out = subprocess.run([pier_bin(), "serve", str(config)], capture_output=True, text=True, timeout=30)
+    taken.close()
+    assert out.returncode != 0 and f"127.0.0.1:{port}" in out.stderr and "in use" in out.stderr, out.stderr
 
 
 def test_drain_timeout_bounds_how_long_shutdown_waits(make_server):

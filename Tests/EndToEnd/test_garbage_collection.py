@@ -150,6 +150,14 @@ def test_the_server_collects_while_it_serves_and_reports_it_in_metrics(make_serv
     assert re.search(r"pier_gc_swept_blobs_total [1-9]", metrics)
     assert re.search(r"pier_gc_freed_bytes_total [1-9]", metrics)
     assert "garbage collection finished" in pier.log
+    # Restarted, the instance says when the store was last collected before it collects
+    # itself (0 made an alert on the age fire after every restart).
+    pier.stop()
+    pier.config["gc"]["interval"] = "24h"
+    pier.start()
+    text = requests.get(f"http://{debug}/metrics", timeout=10).text
+    found = re.search(r"pier_gc_last_success_timestamp_seconds ([0-9.e+]+)", text)
+    assert found and float(found.group(1)) > time.time() - 600, text
 
 
 def test_a_registry_with_collection_or_deletes_off_never_collects(make_server, tmp_path):

@@ -23,10 +23,6 @@ cd "$(dirname "$0")/../.."
 layout="${1:-.build/image}"
 tag="${2:-latest}"
 binary="${PIER_BINARY:-}"
-if [ -z "$binary" ]; then
-  swift build -c release --product pier --static-swift-stdlib
-  binary="$(swift build -c release --show-bin-path)/pier"
-fi
 if [ "$(id -u)" != 0 ]; then
   echo "build.sh: run as root (the image's files are owned by root and by the pier user)" >&2
   exit 1
@@ -38,6 +34,11 @@ fi
 for tool in umoci strip ldd; do
   command -v "$tool" >/dev/null || { echo "build.sh: $tool is needed (apt-get install umoci binutils)" >&2; exit 1; }
 done
+# Built after those checks: a release build takes minutes, wasted on a run that cannot finish.
+if [ -z "$binary" ]; then
+  swift build -c release --product pier --static-swift-stdlib
+  binary="$(swift build -c release --show-bin-path)/pier"
+fi
 version="$(git describe --tags --always --dirty 2>/dev/null || echo dev)"
 revision="$(git rev-parse HEAD 2>/dev/null || echo unknown)"
 # The remote without any credentials in it (https://user:token@host/… → https://host/…).
