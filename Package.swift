@@ -286,6 +286,9 @@ let package = Package(
         .executableTarget(name: "pier-fuzz-s3", dependencies: ["FuzzSupport", "S3"], path: "Fuzz/S3Fuzz", swiftSettings: swiftSettings),
         .executableTarget(name: "pier-fuzz-config", dependencies: ["FuzzSupport", "Config"], path: "Fuzz/ConfigFuzz", swiftSettings: swiftSettings),
         .executableTarget(
+            name: "pier-fuzz-markdown", dependencies: ["FuzzSupport", "Markdown"], path: "Fuzz/MarkdownFuzz", swiftSettings: swiftSettings
+        ),
+        .executableTarget(
             name: "pier-bench",
             dependencies: [
                 "OCI",

@@ -10,7 +10,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds="${1:-300}"
-targets=(oci http auth s3 config)
+targets=(oci http auth s3 config markdown)
 for target in "${targets[@]}"; do
   swift build --scratch-path .build-fuzz --product "pier-fuzz-$target" \
     -Xswiftc -sanitize=fuzzer,address -Xswiftc -DFUZZING

@@ -86,7 +86,7 @@ echo "==> bench/run.py --quick (smoke test)"
 # The fuzz targets: their corpus (seeds and past findings) replayed by the ordinary build,
 # then each target fuzzed briefly with libFuzzer (scripts/fuzz.sh runs longer on purpose).
 echo "==> fuzz corpus replayed, then 20 s of libFuzzer per target"
-for target in oci http auth s3 config; do
+for target in oci http auth s3 config markdown; do
   "$BIN_DIR/pier-fuzz-$target" Fuzz/corpus/"$target"/*
 done
 bash scripts/fuzz.sh 20
