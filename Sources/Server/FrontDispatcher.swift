@@ -37,6 +37,14 @@ struct FrontDispatcher: HTTPResponder {
         var route = "unknown"
         var user: String?
         let path = request.pathWithoutQuery
+        var request = request
+        var bodyTally: CountingRequestBody.Tally?
+        if Self.carriesBody(request.method) {
+            let tally = CountingRequestBody.Tally()
+            let declared = request.headers[.contentLength].flatMap { Int($0) }
+            request.body = RequestBody(asyncSequence: CountingRequestBody(base: request.body, tally: tally, declared: declared))
+            bodyTally = tally
+        }
         var response = await dispatch(request, context, path: path, route: &route, user: &user)
         response.headers[.dockerDistributionAPIVersion] = "registry/2.0"
         // A blob is whatever bytes a pusher stored, served from the web UI's origin: with a
@@ -48,7 +56,7 @@ struct FrontDispatcher: HTTPResponder {
         if !extraHeaders.isEmpty { response.headers.append(contentsOf: extraHeaders) }
         let outcome = Outcome(
             route: route, method: request.method, path: path, status: response.status.code,
-            requestLength: request.headers[.contentLength], responseLength: response.headers[.contentLength],
+            requestBody: bodyTally, responseLength: response.headers[.contentLength],
             userAgent: accessLog == nil ? nil : request.headers[.userAgent],
             client: accessLog == nil ? "-" : trustedProxies.client(
                 peer: context.channel.remoteAddress?.ipAddress ?? "-",
@@ -86,7 +94,8 @@ struct FrontDispatcher: HTTPResponder {
         var method: HTTPRequest.Method
         var path: Substring
         var status: Int
-        var requestLength: String?
+        /// What the request's body delivered, for the methods that carry one.
+        var requestBody: CountingRequestBody.Tally?
         var responseLength: String?
         var userAgent: String?
         var client: String
@@ -100,12 +109,16 @@ struct FrontDispatcher: HTTPResponder {
     ///     around the writer are not counted).
     ///   - failed: the response ended before all of it was sent.
     static func record(_ outcome: Outcome, metrics: HTTPMetrics, accessLog: AccessLog?, elapsed: Duration, sent: Int?, failed: Bool) {
+        // A body that ended before it was whole took its connection with it: the answer the
+        // handler gave (400) never left. Recorded as nginx records it, 499, so a client
+        // that goes away mid-upload is not counted as one it sent a bad request.
+        let status = outcome.requestBody?.wasCut == true ? clientClosedRequest : outcome.status
         metrics.record(
             route: outcome.route,
             method: outcome.method.rawValue,
-            status: outcome.status,
+            status: status,
             duration: elapsed,
-            bytesIn: outcome.requestLength.flatMap { Int($0) },
+            bytesIn: outcome.requestBody?.count,
             bytesOut: outcome.method == .head ? nil : sent ?? outcome.responseLength.flatMap { Int($0) },
             aborted: failed
         )
@@ -115,7 +128,7 @@ struct FrontDispatcher: HTTPResponder {
             accessLog.record(
                 method: outcome.method.rawValue,
                 path: outcome.path,
-                status: outcome.status,
+                status: status,
                 length: length,
                 milliseconds: ms,
                 userAgent: outcome.userAgent,
@@ -123,6 +136,14 @@ struct FrontDispatcher: HTTPResponder {
                 user: outcome.user
             )
         }
+    }
+
+    /// nginx's status for a request whose client closed the connection before it was answered.
+    static let clientClosedRequest = 499
+
+    /// The methods whose bodies the handlers read, and so are counted as they are read.
+    static func carriesBody(_ method: HTTPRequest.Method) -> Bool {
+        method == .put || method == .post || method == .patch
     }
 
     /// ACME and the token server live at their own absolute paths, outside `http.prefix`;

@@ -472,6 +472,60 @@ def test_a_pull_is_logged_and_timed_to_its_last_byte_and_a_cut_one_as_cut(make_s
     assert samples[("pier_http_responses_aborted_total", frozenset({("route", '"blob"')}))] == 1
 
 
+def test_bytes_in_count_what_arrived_and_an_upload_cut_off_is_recorded_as_499(make_server):
+    """Bytes in were each request's Content-Length: a header claiming 9·10¹⁸ bytes on a
+    request refused unread wrapped the counter negative, a chunked upload counted nothing,
+    and an upload whose client went away counted its full length, as a 400 never sent."""
+    from harness.tools import eventually
+
+    port = free_port()
+    srv = make_server("pier", config={"http": {"debug": {"addr": f"127.0.0.1:{port}", "prometheus": {"enabled": True, "path": "/metrics"}}}})
+
+    def samples():
+        return parse_prometheus(requests.get(f"http://127.0.0.1:{port}/metrics").text)
+
+    def bytes_in():
+        return samples().get(("pier_http_request_bytes_total", frozenset()), 0)
+
+    def raw(head: bytes, body: bytes = b"") -> bytes:
+        with socket.create_connection(("127.0.0.1", srv.port)) as sock:
+            sock.sendall(head + body)
+            sock.settimeout(10)
+            try:
+                return sock.recv(65536)
+            except OSError:
+                return b""
+
+    # A claim refused before the body is read adds nothing.
+    huge = b"Content-Length: 9000000000000000000\r\n"
+    answer = raw(b"PUT /v2/bytes/app/manifests/v1 HTTP/1.1\r\nHost: x\r\nContent-Type: application/vnd.oci.image.manifest.v1+json\r\n" + huge + b"\r\n")
+    assert answer.startswith(b"HTTP/1.1 413"), answer[:200]
+    assert bytes_in() == 0
+    # A chunked upload counts its bytes.
+    start = requests.post(f"{srv.url}/v2/bytes/app/blobs/uploads/")
+    assert start.status_code == 202
+    location = start.headers["Location"]
+    if location.startswith("/"):
+        location = srv.url + location
+    data = os.urandom(100_000)
+    patched = requests.patch(location, data=(data[i:i + 30_000] for i in range(0, len(data), 30_000)))
+    assert patched.status_code == 202, patched.text
+    assert bytes_in() == len(data)
+    # An upload cut off after 1 MiB of its 10 MB: what arrived, and 499 rather than 400.
+    location = patched.headers["Location"]
+    path = location.split("//", 1)[1].split("/", 1)[1] if location.startswith("http") else location.lstrip("/")
+    with socket.create_connection(("127.0.0.1", srv.port)) as sock:
+        sock.sendall(
+            f"PATCH /{path} HTTP/1.1\r\nHost: x\r\nContent-Type: application/octet-stream\r\nContent-Length: 10000000\r\n\r\n".encode()
+            + os.urandom(1024 * 1024)
+        )
+    cut = ("pier_http_requests_total", frozenset({("route", '"upload"'), ("method", '"PATCH"'), ("status", '"499"')}))
+    assert eventually(lambda: samples().get(cut) == 1, 15), [k for k in samples() if k[0] == "pier_http_requests_total"]
+    assert len(data) < bytes_in() <= len(data) + 1024 * 1024
+    assert not any(k[0] == "pier_http_requests_total" and ("status", '"400"') in k[1] for k in samples())
+    assert eventually(lambda: f"PATCH /{path.split('?')[0]}" in srv.log and " 499 " in srv.log, 15), srv.log[-2000:]
+
+
 def test_unix_socket_listener_serves_the_api(tmp_path):
     socket_path = tmp_path / "pier.sock"
     config = tmp_path / "config.yml"
