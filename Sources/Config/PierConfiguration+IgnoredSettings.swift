@@ -35,6 +35,9 @@ extension PierConfiguration {
         if read.hasKey("reporting") {
             note("reporting", "bugsnag and newrelic reporting are not supported; http.debug.prometheus serves metrics")
         }
+        if try read.bool("http.debug.prometheus.enabled") == true, try read.string("http.debug.addr")?.isEmpty ?? true {
+            note("http.debug.prometheus.enabled", "metrics are served on the debug server and http.debug.addr is not set: no metrics are served (distribution ignores the setting too)")
+        }
         if try read.string("log.formatter")?.lowercased() == "logstash" {
             note("log.formatter", "logstash is written as json")
         }

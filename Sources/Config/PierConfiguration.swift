@@ -73,9 +73,12 @@ public struct PierConfiguration: Sendable {
     public var maxConnections: Int?
     /// `http.debug.addr`: the debug server (health) listens here.
     public var debugAddress: (host: String, port: Int)?
-    /// `http.debug.prometheus.path` when `http.debug.prometheus.enabled`: metrics are served
-    /// there on the debug server.
+    /// `http.debug.prometheus.path` when `http.debug.prometheus.enabled` and the debug server
+    /// is set (``debugAddress``): metrics are served there on it.
     public var prometheusPath: String?
+    /// The debug server's own endpoints (health, and its storage write check), which metrics
+    /// must not take the place of.
+    public static let debugServerPaths: Set<String> = ["/debug/health", "/debug/health/storage"]
     /// `notifications.endpoints`, without the disabled ones.
     public var notificationEndpoints: [NotificationEndpoint] = []
     /// Where undelivered events wait (`notifications.queuedirectory`, Pier's addition);
@@ -312,13 +315,21 @@ public struct PierConfiguration: Sendable {
         if let debug = try read.string("http.debug.addr"), !debug.isEmpty {
             debugAddress = try Self.parseAddress(debug, key: "http.debug.addr")
         }
-        if try read.bool("http.debug.prometheus.enabled") == true {
+        // Without a debug server there is nowhere to serve metrics: distribution then reads
+        // nothing of `prometheus` and runs, so Pier runs too, without metrics, and names the
+        // setting at start (``ignoredSettings(_:)``) instead of refusing to start.
+        if debugAddress != nil, try read.bool("http.debug.prometheus.enabled") == true {
             let path = try read.string("http.debug.prometheus.path") ?? "/metrics"
             guard path.hasPrefix("/") else {
                 throw ConfigurationError(key: "http.debug.prometheus.path", message: "'\(path)' must start with /")
             }
-            guard debugAddress != nil else {
-                throw ConfigurationError(key: "http.debug.prometheus", message: "metrics are served on the debug server: set http.debug.addr")
+            // distribution panics at start on its health endpoint's path (two handlers of one
+            // path); Pier would have served metrics there and hidden the health answer.
+            guard !Self.debugServerPaths.contains(path) else {
+                throw ConfigurationError(
+                    key: "http.debug.prometheus.path",
+                    message: "'\(path)' is the debug server's own endpoint: choose another path, such as /metrics"
+                )
             }
             prometheusPath = path
         }
