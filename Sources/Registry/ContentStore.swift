@@ -95,7 +95,7 @@ public protocol ContentStore: Sendable {
 
     // MARK: health
 
-    /// Proves the content's store works (`/debug/health`); throws what failed.
+    /// Proves the content's store takes a write (`/debug/health/storage`); throws what failed.
     func checkHealth() async throws
 
     /// Proves the store answers, without writing (`health.storagedriver`, which takes the

@@ -15,6 +15,23 @@ extension PierServer {
         return max(16, files - reserve)
     }
 
+    /// The open connections the debug listener allows: a tenth of the process's file
+    /// descriptors (half the reserve ``defaultConnectionLimit()`` keeps beside the
+    /// registry's connections), at least the 256 it always allowed and at most 1,024. Large
+    /// enough that idle or dripping clients must open many connections to crowd out the
+    /// probes, small enough that a flood of the debug port leaves blob files their
+    /// descriptors on a host with a high limit.
+    static func debugConnectionLimit() -> Int {
+        var limit = rlimit()
+        guard getrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit) == 0 else { return 256 }
+        let files = Int(clamping: min(limit.rlim_cur, 1 << 20))
+        return min(1024, max(256, files / 10))
+    }
+
+    /// How long a debug connection may stay silent, take to send its request head, or idle
+    /// between requests: a health probe or a metrics scrape sends its request at once.
+    static let debugTimeout: Duration = .seconds(5)
+
     /// The listen queue of the registry's listeners: as long as the kernel allows (it cuts
     /// any larger value to `net.core.somaxconn`), as Go's `net` package asks for it.
     /// Hummingbird's 256 dropped the connections of a burst (a CI fleet starting its pulls

@@ -181,7 +181,7 @@ public struct PierServer: Sendable {
             ],
             idleTimeout: idle
         )
-        /// The side listeners' (redirect, debug): no request bodies to manage, the same timeouts.
+        /// The redirect listener's: no request bodies to manage, the same timeouts.
         let guarded = HTTP1Channel.Configuration(
             additionalChannelHandlers: [RequestHeadTimeoutHandler(timeout: headerTimeout)],
             idleTimeout: idle
@@ -268,11 +268,25 @@ public struct PierServer: Sendable {
         }
         if let debug = configuration.debugAddress {
             // Its own limit: a flood of the registry's port must not blind the probes and
-            // metrics that would show it.
-            let probes = ConnectionLimiter(limit: 256, silence: headerTimeout, stall: TimeAmount(configuration.writeTimeout), listeners: "debug")
+            // metrics that would show it. Its own timeouts too, shorter than the registry's
+            // (``debugTimeout``): a probe or a scrape sends its whole request at once, so
+            // a connection that is silent, trickles its head or idles for 5 s is nobody's
+            // probe. With the registry's 30 s, 256 idle or dripping connections held every
+            // place for half a minute and the probes were refused meanwhile. Closed within
+            // 5 s, and with up to four times the places (``debugConnectionLimit()``), a slow
+            // client holds them that long at most and must keep opening many more to try.
+            // A scraper that keeps its connection between scrapes only reconnects.
+            let debugTimeout = TimeAmount(min(configuration.headerTimeout, Self.debugTimeout))
+            let probing = HTTP1Channel.Configuration(
+                additionalChannelHandlers: [RequestHeadTimeoutHandler(timeout: debugTimeout)],
+                idleTimeout: debugTimeout
+            )
+            let probes = ConnectionLimiter(
+                limit: Self.debugConnectionLimit(), silence: debugTimeout, stall: TimeAmount(configuration.writeTimeout), listeners: "debug"
+            )
             let debugApp = Application(
                 responder: DebugResponder(registry: content.store, logger: logger, metrics: metrics, health: health),
-                server: HTTPServerBuilder { EventLoopPinnedChannel(HTTP1Channel(responder: $0, configuration: guarded), limiter: probes) },
+                server: HTTPServerBuilder { EventLoopPinnedChannel(HTTP1Channel(responder: $0, configuration: probing), limiter: probes) },
                 configuration: .init(address: .hostname(debug.host, port: debug.port)),
                 logger: logger
             )

@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// Why a storage operation failed, with the path so logs say where.
 public enum StorageError: Error, Sendable, CustomStringConvertible {
     /// The path was refused before touching storage (a `..` component, say).
@@ -19,7 +25,9 @@ public enum StorageError: Error, Sendable, CustomStringConvertible {
         case .invalidPath(let p): "invalid storage path \(p)"
         case .notFound(let p): "not found: \(p)"
         case .tooLarge(let p, let limit): "\(p) is larger than \(limit) bytes"
-        case .io(let p, let op, let e): "\(op) \(p): errno \(e)"
+        // The number for searching and the system's words for reading: an operator seeing
+        // "errno 40" on a health check had to look up that it is a symlink loop.
+        case .io(let p, let op, let e): "\(op) \(p): errno \(e) (\(String(cString: strerror(e))))"
         case .unavailable(let p, let reason): "storage unavailable at \(p): \(reason)"
         case .store(let p, let op, let reason): "\(op) \(p): \(reason)"
         }

@@ -257,13 +257,51 @@ def test_prefix_host_and_relative_urls_shape_locations(tmp_path, make_server):
     assert r.headers["Location"].startswith("/v2/shape/app/blobs/uploads/")
 
 
-def test_debug_server_reports_storage_health(make_server, tmp_path):
+def debug_server(make_server, tmp_path, **debug):
+    """Pier with filesystem storage under tmp_path and a debug server; returns (server,
+    storage root, the debug server's base URL)."""
     port = free_port()
-    root = tmp_path / "health-root"
-    srv = make_server("pier", config={"http": {"debug": {"addr": f"127.0.0.1:{port}"}}}, root=root)
-    health = f"http://127.0.0.1:{port}/debug/health"
-    assert requests.get(health).status_code == 200
-    # Make the storage root unusable: the health check must fail with the spec's body.
+    root = tmp_path / "debug-root"
+    srv = make_server("pier", root=root, config={
+        "storage": {"filesystem": {"rootdirectory": str(root)}},
+        "http": {"debug": {"addr": f"127.0.0.1:{port}", **debug}},
+    })
+    return srv, root, f"http://127.0.0.1:{port}"
+
+
+def test_debug_health_stays_ok_without_health_checks_while_the_storage_check_reports_a_broken_store(make_server, tmp_path):
+    """/debug/health answers what the `health` section configures and nothing else, as
+    distribution's: without one, 200 `{}` whatever the store does, so a readiness probe there
+    does not take every replica out (and stop pulls) when a disk fills or a volume breaks.
+    /debug/health/storage writes to the store and answers 503 with the spec's error body,
+    the system's error in words, while it cannot (here a symlink loop where content goes)."""
+    srv, root, base = debug_server(make_server, tmp_path)
+    r = requests.get(base + "/debug/health/storage", timeout=10)
+    assert r.status_code == 200 and r.json() == {}, r.text
+    content = root / "docker"
+    moved = tmp_path / "docker-moved"
+    if content.exists():
+        os.rename(content, moved)
+    os.symlink("docker", content)  # itself: ELOOP for every path below it
+    try:
+        r = requests.get(base + "/debug/health", timeout=10)
+        assert r.status_code == 200 and r.json() == {}, r.text
+        r = requests.get(base + "/debug/health/storage", timeout=10)
+        assert r.status_code == 503 and error_codes(r) == ["UNAVAILABLE"], r.text
+        assert "errno 40 (Too many levels of symbolic links)" in r.text, r.text
+        assert requests.head(base + "/debug/health/storage", timeout=10).status_code == 503
+        assert requests.head(base + "/debug/health", timeout=10).status_code == 200
+    finally:
+        content.unlink()
+        if moved.exists():
+            os.rename(moved, content)
+    r = requests.get(base + "/debug/health/storage", timeout=10)
+    assert r.status_code == 200 and r.json() == {}, r.text
+    assert "storage write check failed" in srv.log
+
+
+def test_the_storage_check_reports_a_root_it_cannot_write(make_server, tmp_path):
+    srv, root, base = debug_server(make_server, tmp_path)
     os.chmod(root, 0)
     try:
         if os.geteuid() == 0:
@@ -271,14 +309,59 @@ def test_debug_server_reports_storage_health(make_server, tmp_path):
             os.chmod(root, 0o755)
             os.rename(root, tmp_path / "moved")
             root.write_text("not a directory")
-        r = requests.get(health)
-        assert r.status_code == 503 and error_codes(r) == ["UNAVAILABLE"]
+        r = requests.get(base + "/debug/health/storage", timeout=10)
+        assert r.status_code == 503 and error_codes(r) == ["UNAVAILABLE"], r.text
+        assert requests.get(base + "/debug/health", timeout=10).status_code == 200
     finally:
         if root.is_file():
             root.unlink()
             os.rename(tmp_path / "moved", root)
         os.chmod(root, 0o755)
-    assert requests.get(health).status_code == 200
+    assert requests.get(base + "/debug/health/storage", timeout=10).status_code == 200
+
+
+def test_the_debug_server_answers_get_and_head_only_and_405_with_allow_to_the_rest(make_server, tmp_path):
+    """DELETE /debug/health and POST /metrics answered 200 as if they had done something."""
+    _, _, base = debug_server(make_server, tmp_path, prometheus={"enabled": True})
+    for method, path in [
+        ("DELETE", "/debug/health"), ("POST", "/debug/health"), ("PUT", "/debug/health/storage"),
+        ("DELETE", "/debug/health/storage"), ("POST", "/metrics"), ("OPTIONS", "/metrics"),
+    ]:
+        r = requests.request(method, base + path, timeout=10)
+        assert r.status_code == 405, (method, path, r.status_code, r.text)
+        assert r.headers.get("Allow") == "GET, HEAD", (method, path, r.headers)
+        assert error_codes(r) == ["UNSUPPORTED"], (method, path, r.text)
+    for path in ("/debug/health", "/debug/health/storage", "/metrics"):
+        assert requests.get(base + path, timeout=10).status_code == 200, path
+        assert requests.head(base + path, timeout=10).status_code == 200, path
+    # A path the debug server does not have stays 404, whatever the method.
+    assert requests.post(base + "/debug/nothing", timeout=10).status_code == 404
+
+
+def test_metrics_without_a_debug_address_start_with_a_warning_as_distribution_runs(make_server):
+    """distribution ignores `prometheus` when no debug server is set and runs; Pier refused
+    to start (and `config check` failed). It now runs without metrics and says why."""
+    srv = make_server("pier", config={"http": {"debug": {"prometheus": {"enabled": True}}}})
+    assert srv.answers()
+    assert "http.debug.prometheus.enabled" in srv.log and "http.debug.addr" in srv.log, srv.log[-2000:]
+    out = subprocess.run([pier_bin(), "config", "check", str(srv.config_path)], capture_output=True, text=True, timeout=30)
+    assert out.returncode == 0, out.stderr
+    assert "warning: http.debug.prometheus.enabled" in out.stderr, out.stderr
+
+
+@pytest.mark.parametrize("path", ["/debug/health", "/debug/health/storage"])
+def test_a_metrics_path_on_a_health_endpoint_is_refused_naming_the_setting(tmp_path, path):
+    """distribution panics at start on /debug/health; Pier served metrics there in place of
+    the health answer."""
+    config = tmp_path / "config.yml"
+    config.write_text(
+        f"version: 0.1\nstorage:\n  filesystem:\n    rootdirectory: {tmp_path}/data\n"
+        f"http:\n  debug:\n    addr: 127.0.0.1:{free_port()}\n    prometheus:\n      enabled: true\n      path: {path}\n"
+    )
+    for command in (["config", "check"], ["serve"]):
+        out = subprocess.run([pier_bin(), *command, str(config)], capture_output=True, text=True, timeout=30)
+        assert out.returncode == 1, (command, out.stderr)
+        assert "http.debug.prometheus.path" in out.stderr, (command, out.stderr)
 
 
 def status_of(url):

@@ -104,29 +104,33 @@ def test_a_full_disk_fails_pushes_cleanly_keeps_pulls_and_recovers_without_a_res
     assert not leftovers, leftovers
 
 
-def test_a_full_disk_fails_the_health_check_and_a_refused_tag_is_never_listed(make_server, small_disk):
-    """The health check writes what a push writes (an empty file needs no block, and passed
-    on a full disk); a tag push refused at any amount of space left leaves no tag behind
-    that the tag list would show and nothing could pull or delete."""
+def test_a_full_disk_fails_the_storage_check_and_a_refused_tag_is_never_listed(make_server, small_disk):
+    """The storage check writes what a push writes (an empty file needs no block, and passed
+    on a full disk); /debug/health, which readiness probes read, stays 200 without `health`
+    checks, as distribution's, so pulls go on; a tag push refused at any amount of space left
+    leaves no tag behind that the tag list would show and nothing could pull or delete."""
     from harness.server import free_port
 
     port = free_port()
     pier = make_server("pier", root=small_disk / "data",
                        config={"index": {"disabled": True}, "http": {"debug": {"addr": f"127.0.0.1:{port}"}}})
+    storage = f"http://127.0.0.1:{port}/debug/health/storage"
     health = f"http://127.0.0.1:{port}/debug/health"
     reg = Registry(pier.url)
     first = image(layers=1, layer_size=1024)
     reg.push("team/app", "v1", first)
-    assert requests.get(health, timeout=10).status_code == 200
+    assert requests.get(storage, timeout=10).status_code == 200
     pushed = {"v1"}
     for leave in range(0, 40 * 1024, 2048):
         filler = fill(small_disk, leave=leave)
         if leave == 0:
-            assert requests.get(health, timeout=10).status_code == 503
+            assert requests.get(storage, timeout=10).status_code == 503
+            assert requests.get(health, timeout=10).status_code == 200
+            assert reg.get_manifest("team/app", "v1").content == first.data
         if reg.put_manifest("team/app", f"t{leave}", first).status_code == 201:
             pushed.add(f"t{leave}")
         filler.unlink()
-    assert requests.get(health, timeout=10).status_code == 200
+    assert requests.get(storage, timeout=10).status_code == 200
     pier.stop()
     pier.start()
     listed = set(reg.tags("team/app"))
@@ -316,6 +320,55 @@ def test_connections_beyond_the_limit_are_closed_at_once_and_the_rest_served(mak
     assert 'pier_http_connections_open{listeners="registry"}' in metrics, metrics
     for s in held[5:] + extras:
         s.close()
+
+
+def test_idle_and_dripping_connections_to_the_debug_port_do_not_keep_its_probes_out(make_server):
+    """300 connections to the debug listener that send nothing, or trickle a request head a
+    byte at a time, took its 256 places for the registry's 30 s header timeout, and every
+    health probe and scrape was refused meanwhile. The debug listener cuts them within 5 s (a
+    probe sends its request at once) and allows more of them: the probes keep answering."""
+    from harness.server import free_port
+
+    debug = free_port()
+    make_server("pier", config={"http": {"debug": {"addr": f"127.0.0.1:{debug}", "prometheus": {"enabled": True}}}})
+    base = f"http://127.0.0.1:{debug}"
+    idle = [socket.create_connection(("127.0.0.1", debug), timeout=10) for _ in range(150)]
+    dripping = [socket.create_connection(("127.0.0.1", debug), timeout=10) for _ in range(150)]
+    for s in dripping:
+        s.sendall(b"GET /metrics HTTP/1.1\r\nX-A: ")
+    started = time.monotonic()
+    stop = threading.Event()
+
+    def drip() -> None:
+        while not stop.wait(1):
+            for s in dripping:
+                try:
+                    s.send(b"a")
+                except OSError:
+                    pass
+
+    dripper = threading.Thread(target=drip, daemon=True)
+    dripper.start()
+
+    def probed() -> bool:
+        try:
+            return requests.get(base + "/debug/health", timeout=3).status_code == 200
+        except requests.RequestException:
+            return False
+
+    try:
+        assert until(probed, within=10), "/debug/health did not answer beside 300 slow connections"
+        assert requests.get(base + "/metrics", timeout=10).status_code == 200
+        open_ = idle + dripping
+        while open_ and time.monotonic() - started < 15:
+            open_ = [s for s in open_ if not closed_by_server(s, within=0.01)]
+            time.sleep(0.5)
+        assert not open_, f"{len(open_)} slow connections to the debug port were still open after 15 s"
+    finally:
+        stop.set()
+        dripper.join()
+        for s in idle + dripping:
+            s.close()
 
 
 def test_the_listen_queue_is_as_long_as_the_kernel_allows(server):
