@@ -31,7 +31,11 @@ struct CollectorMetrics: Sendable {
 
     /// What the store's lease says of the last collection, by whichever instance: set at
     /// start and at every look, so a restarted instance, or one that never wins the lease,
-    /// does not read 0 (an alert on its age fired after every restart).
+    /// does not read 0 (an alert on its age fired after every restart). Before the first
+    /// collection it is when collection was first set up on the store (the lease's
+    /// creation, ``CollectorLease/intervalStart(now:)``): the first one is due one interval
+    /// after that, and a gauge at 0 until then fired the documented
+    /// `time() - pier_gc_last_success_timestamp_seconds > 2 * 86400` on every new install.
     func recordLastSuccess(_ date: Date) {
         lastSuccess.record(date.timeIntervalSince1970)
     }

@@ -40,7 +40,10 @@ extension PierServer {
             }.value
         }
         while !Task.isCancelled {
-            if let last = try? await lease.lastSuccess() { metrics.recordLastSuccess(last) }
+            // The last success, or before the first the store's set-up (recorded by this
+            // look on a new store, so the gauge is never 0 and the staleness alert holds
+            // from the first scrape).
+            if let last = try? await lease.intervalStart() { metrics.recordLastSuccess(last) }
             try? await Task.sleep(for: pause)
             guard !Task.isCancelled else { return }
             do {

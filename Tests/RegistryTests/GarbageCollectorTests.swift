@@ -355,6 +355,28 @@ import Testing
         #expect(try await first.acquire(now: Date().addingTimeInterval(600)))
     }
 
+    /// What `pier_gc_last_success_timestamp_seconds` reads: on a store never collected, the
+    /// first look (set-up), kept across restarts and instances, not 0; after a collection,
+    /// its end.
+    @Test func theIntervalCountsFromSetUpUntilTheFirstCollectionAndFromTheLastAfter() async throws {
+        let registry = Registry(driver: InMemoryDriver())
+        let setUp = Date(timeIntervalSince1970: 1_700_000_000)
+        let lease = CollectorLease(registry: registry, owner: "a")
+        #expect(try await lease.intervalStart(now: setUp) == setUp)
+        #expect(try await lease.lastSuccess() == nil)
+        // A restart, or another instance, a day later: still the set-up.
+        let restarted = CollectorLease(registry: registry, owner: "b")
+        #expect(try await restarted.intervalStart(now: setUp.addingTimeInterval(86400)) == setUp)
+        #expect(try await restarted.acquire())
+        let finished = setUp.addingTimeInterval(90000)
+        try await restarted.release(succeeded: true, now: finished)
+        #expect(try await lease.intervalStart(now: finished.addingTimeInterval(60)) == finished)
+        // A failed collection keeps the last success.
+        #expect(try await lease.acquire())
+        try await lease.release(succeeded: false, now: finished.addingTimeInterval(120))
+        #expect(try await restarted.intervalStart() == finished)
+    }
+
     @Test func bytesNoParserKnowsAreMarkedByEveryDigestTheyMention() {
         let a = Digest.of([1]), b = Digest.of([2])
         let schema1 = Array(#"{"schemaVersion":1,"fsLayers":[{"blobSum":"\#(a)"},{"blobSum":"\#(b)"}]}"#.utf8)
