@@ -81,11 +81,15 @@ public final class Mirror: ContentStore {
     }
 
     /// The registry error a client gets for an upstream's failure; `missing` is what a
-    /// 404 from the upstream means (an unknown blob or manifest).
+    /// 404 from the upstream means (an unknown blob or manifest), counted as `not_found`,
+    /// not as an error: a client asking for a tag that does not exist is no failure.
     func clientError(_ error: any Error, route: Route, missing: RegistryError) -> any Error {
         guard let upstream = error as? UpstreamError else { return error }
+        if upstream.isNotFound {
+            route.metrics.notFound.increment()
+            return missing
+        }
         route.metrics.errors.increment()
-        if upstream.isNotFound { return missing }
         if upstream.isOutage {
             return RegistryError(.unavailable, "the upstream registry is unavailable", detail: upstream.description)
         }

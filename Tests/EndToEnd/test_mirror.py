@@ -142,6 +142,11 @@ def test_cached_tags_outlive_an_upstream_outage_and_fresh_tags_return_with_it(ma
     assert r.status_code == 200 and "Warning" not in r.headers
     for blob in first.blobs:
         assert reg.get_blob("hub/library/app", blob.digest).status_code == 200
+    # A tag the upstream does not have is the client's miss, not an error of the mirror.
+    assert_error(reg.get_manifest("hub/library/app", "nope"), 404, "MANIFEST_UNKNOWN")
+    text = metrics_text(debug)
+    assert sample(text, "pier_mirror_requests_total", result="not_found") >= 1
+    assert sample(text, "pier_mirror_requests_total", result="error") == 0
 
     upstream.stop()
     r = reg.get_manifest("hub/library/app", "v1")
