@@ -42,11 +42,12 @@ public struct PierServer: Sendable {
         // `systemctl reload` during a slow start (the index, the store) would take Pier down.
         let hangupSignals = await UnixSignalsSequence(trapping: .sighup)
         pier_tune_allocator()
-        // Before any metric handle exists, so every one reports to Prometheus.
+        // Before any metric handle exists, so every one reports to Prometheus (with its
+        // `# HELP` line: ``PierMetricsFactory``).
         var metrics: (path: String, collector: PrometheusCollectorRegistry)?
         if let path = configuration.prometheusPath {
             let collector = PrometheusCollectorRegistry()
-            MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: collector))
+            MetricsSystem.bootstrap(PierMetricsFactory(registry: collector))
             metrics = (path, collector)
         }
         let content = try await bootstrap.makeContent(port: configuration.port)
