@@ -75,6 +75,10 @@ public final class Notifier: Sendable {
 
     /// Delivers queued events until cancelled.
     public func run() async {
+        // A backlog a previous run left in the queues shows at once: otherwise the depth
+        // read 0 until the first event or delivery, and with the receiver still down that
+        // could be never.
+        updateDepth()
         await withTaskGroup(of: Void.self) { group in
             for (endpoint, queue) in endpoints {
                 group.addTask { await self.deliver(endpoint, queue) }
