@@ -122,6 +122,7 @@ public struct Bootstrap: Sendable {
         let driver = try makeDriver()
         do {
             try await checkCredentials(driver)
+            await checkBucket(driver)
             let source = RegistryEvent.Source(
                 addr: "\(ProcessInfo.processInfo.hostName):\(port)",
                 instanceID: UUID.random().uuidString.lowercased()
@@ -166,6 +167,29 @@ public struct Bootstrap: Sendable {
                 key: "storage.s3",
                 message: "no credentials: none in the configuration, the AWS_* variables or the shared credentials file, "
                     + "and the role gave none: \(reason)"
+            )
+        }
+    }
+
+    /// Looks for the bucket once before serving, and says at start when it is missing. Not
+    /// a refusal to start, as distribution does not refuse: the bucket may be created
+    /// later (SeaweedFS creates one at the first write). But a misspelt or never-created
+    /// bucket otherwise shows only as 500s naming `NoSuchBucket` on reads, while blob HEADs,
+    /// which carry no error code, answer 404 as if the blobs were just not there.
+    public func checkBucket(_ driver: any StorageDriver) async {
+        guard let s3 = driver as? S3Driver, let settings = configuration.s3 else { return }
+        switch await s3.bucketState() {
+        case .present:
+            break
+        case .missing:
+            logger.error(
+                "the storage bucket does not exist: the registry answers 500 (NoSuchBucket) until it is created",
+                metadata: ["bucket": "\(settings.bucket)", "endpoint": "\(settings.endpoint)"]
+            )
+        case .unknown(let reason):
+            logger.warning(
+                "the storage bucket could not be checked at start",
+                metadata: ["bucket": "\(settings.bucket)", "endpoint": "\(settings.endpoint)", "reason": "\(reason)"]
             )
         }
     }

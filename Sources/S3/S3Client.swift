@@ -118,13 +118,16 @@ public final class S3Client: Sendable {
     ///   - key: the object key, or nil for a bucket-level request (listing).
     ///   - body: the whole body; bodies are at most one part, so they can be sent again.
     ///   - timeout: for the response head; a streamed body is bounded by the read timeout.
+    ///   - tries: attempts for this request instead of the client's (1 for a check that must
+    ///     answer within its own deadline rather than wait out the retries).
     public func send(
         _ method: HTTPMethod,
         key: String?,
         query: [(String, String)] = [],
         headers extra: [(String, String)] = [],
         body: ByteBuffer? = nil,
-        timeout: TimeAmount = .seconds(10)
+        timeout: TimeAmount = .seconds(10),
+        tries: Int? = nil
     ) async throws -> Response {
         let what = key ?? endpoint.bucket
         var lastFailure = ""
@@ -133,7 +136,7 @@ public final class S3Client: Sendable {
         // that hangs answered reads after 20 s, past what a client or balancer waits);
         // a longer one keeps its own deadline and five seconds for a retry.
         let budget = max(TimeAmount.seconds(15), timeout + .seconds(5))
-        for attempt in 0..<attempts {
+        for attempt in 0..<max(1, tries ?? attempts) {
             guard try await pause(before: attempt, since: started) else { break }
             let left = budget - TimeAmount(ContinuousClock.now - started)
             guard left > .milliseconds(100) else { break }
@@ -261,7 +264,10 @@ public final class S3Client: Sendable {
     func failure(status: Int, text: String, _ operation: String, _ key: String) -> StorageError {
         let xml = S3XML(text)
         let code = xml.value("Code") ?? "HTTP \(status)"
-        let message = xml.value("Message") ?? ""
+        var message = xml.value("Message") ?? ""
+        // Named, as the store's message does not: with several registries, or a bucket
+        // name from a variable, which bucket is missing is the first question.
+        if code == "NoSuchBucket" { message += " (bucket '\(endpoint.bucket)' at \(endpoint.scheme)://\(endpoint.authority))" }
         let reason = "\(operation): \(code) \(message)".trimmingCharacters(in: .whitespaces)
         if status == 401 || status == 403 {
             return StorageError.unavailable(key, reason: reason)

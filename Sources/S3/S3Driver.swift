@@ -98,11 +98,22 @@ public final class S3Driver: StorageDriver {
             }
             return Array(buffer.readableBytesView)
         case 404:
-            _ = try? await response.text()
+            let text = (try? await response.text(limit: 64 << 10)) ?? ""
+            guard Self.isMissingKey(text) else { throw client.failure(status: 404, text: text, "GET", key) }
             return nil
         default:
             throw await client.failure(response, "GET", key)
         }
+    }
+
+    /// Whether a GET's 404 says the object is absent: only S3's `NoSuchKey`, or an answer
+    /// with no error code to read (a proxy's page). Any other code (`NoSuchBucket`: a
+    /// misspelt bucket, or one not created yet) is the store failing, as distribution
+    /// treats it; read as absence, it answered `MANIFEST_UNKNOWN` for every tag and logged
+    /// nothing.
+    static func isMissingKey(_ text: String) -> Bool {
+        guard let code = S3XML(text).value("Code") else { return true }
+        return code == "NoSuchKey"
     }
 
     /// The largest object written with a small request's deadline.
@@ -137,6 +148,10 @@ public final class S3Driver: StorageDriver {
         try await headObject(key(path))
     }
 
+    /// A HEAD answered 404 is taken as absence whatever its cause: it has no body to tell a
+    /// missing key from a missing bucket. A missing bucket is told by every GET and listing
+    /// (``isMissingKey(_:)``), by the health check's listing and at start
+    /// (``bucketState()``).
     func headObject(_ key: String) async throws -> StorageEntryInfo? {
         let response = try await client.send(.HEAD, key: key)
         switch response.status {
@@ -321,7 +336,7 @@ public final class S3Driver: StorageDriver {
         }
         if let range, range.count >= Self.streamingThreshold, client.streams {
             guard let refusal = try await client.streamObject(key: key, headers: headers, into: body) else { return }
-            if refusal.status == 404 { throw StorageError.notFound(path) }
+            if refusal.status == 404, Self.isMissingKey(refusal.text) { throw StorageError.notFound(path) }
             throw client.failure(status: refusal.status, text: refusal.text, "GET", key)
         }
         let response = try await client.send(.GET, key: key, headers: headers, timeout: .hours(6))
@@ -329,11 +344,47 @@ public final class S3Driver: StorageDriver {
         case 200, 206:
             for try await chunk in response.body { try await body(chunk) }
         case 404:
-            _ = try? await response.text()
+            let text = (try? await response.text(limit: 64 << 10)) ?? ""
+            guard Self.isMissingKey(text) else { throw client.failure(status: 404, text: text, "GET", key) }
             throw StorageError.notFound(path)
         default:
             throw await client.failure(response, "GET", key)
         }
+    }
+
+    /// What a listing says of the bucket itself.
+    public enum BucketState: Sendable, Equatable {
+        /// The store lists it.
+        case present
+        /// The store says there is no such bucket (`NoSuchBucket`).
+        case missing
+        /// The store could not be asked, or refused for another reason, given here.
+        case unknown(String)
+    }
+
+    /// Whether the bucket is there, from one listing of at most one key under the root,
+    /// tried once with a short deadline: asked at start, which must not wait out the
+    /// retries of a store that is down. A listing rather than HeadBucket: its 404 carries
+    /// the code that tells a missing bucket from anything else, and it needs no permission
+    /// the registry lacks (ListBucket, which every catalog and tag list uses).
+    public func bucketState() async -> BucketState {
+        let query: [(String, String)] = [("list-type", "2"), ("prefix", root.isEmpty ? "" : root + "/"), ("max-keys", "1")]
+        do {
+            let response = try await client.send(.GET, key: nil, query: query, timeout: .seconds(5), tries: 1)
+            let text = (try? await response.text(limit: 64 << 10)) ?? ""
+            guard response.status != 200 else { return .present }
+            let failure = client.failure(status: response.status, text: text, "ListObjectsV2", client.endpoint.bucket)
+            return Self.bucketState(status: response.status, text: text, failure: failure)
+        } catch {
+            return .unknown("\(error)")
+        }
+    }
+
+    /// The state a listing's answer shows; `failure` describes any answer but a success.
+    static func bucketState(status: Int, text: String, failure: StorageError) -> BucketState {
+        if status == 200 { return .present }
+        if status == 404, S3XML(text).value("Code") == "NoSuchBucket" { return .missing }
+        return .unknown("\(failure)")
     }
 
     public func localFile(_ path: String) -> String? { nil }

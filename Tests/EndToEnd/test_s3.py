@@ -20,7 +20,7 @@ from harness import Registry, images
 from harness.client import assert_error
 from harness.seaweed import SeaweedFS, missing_weed
 from harness.server import ServerStartError, scripted_http_server
-from harness.tools import in_ci
+from harness.tools import eventually, in_ci
 from test_interop import push_all, sample, verify_all
 
 pytestmark = pytest.mark.pier_only
@@ -607,3 +607,27 @@ def test_an_index_left_on_the_local_disk_beside_a_bucket_is_warned_about(make_se
     configured = make_server("pier", config={**s3_storage(seaweedfs, bucket),
                                              "index": {"database": "sqlite://" + str(tmp_path / "index.db")}})
     assert "the index is in SQLite on this machine" not in configured.log
+
+
+def test_a_bucket_that_does_not_exist_is_a_store_failure_named_at_start_and_in_the_answer(make_server, seaweedfs):
+    """distribution reads only S3's NoSuchKey as a missing object: a bucket that is not
+    there (misspelt, never created) answers 500 naming NoSuchBucket, not MANIFEST_UNKNOWN,
+    the failure is logged, and the start says which bucket is missing. Only reads: SeaweedFS
+    creates a bucket at the first write."""
+    bucket = seaweedfs.new_bucket_name("missing")
+    srv = make_server("pier", config=s3_storage(seaweedfs, bucket, redirect=False))
+    started = eventually(lambda: [line for line in srv.log.splitlines() if "the storage bucket does not exist" in line])
+    assert started and bucket in started[0], srv.log[-2000:]
+
+    reg = Registry(srv.url)
+    r = reg.get("/v2/s3/missing/manifests/latest")
+    assert 500 <= r.status_code < 600, r.text
+    assert r.headers["Content-Type"].startswith("application/json")
+    assert r.json()["errors"][0]["code"] in ("UNKNOWN", "UNAVAILABLE"), r.text
+    assert "NoSuchBucket" in r.text and "MANIFEST_UNKNOWN" not in r.text
+    logged = eventually(lambda: [line for line in srv.log.splitlines()
+                                 if "/v2/s3/missing/manifests/latest" in line and "NoSuchBucket" in line])
+    assert logged, srv.log[-2000:]
+
+    # Nothing wrote to the store: the bucket is still missing.
+    assert bucket not in [b["Name"] for b in seaweedfs.client().list_buckets().get("Buckets", [])]

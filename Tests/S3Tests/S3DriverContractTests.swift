@@ -34,6 +34,54 @@ import Testing
         }
     }
 
+    /// A bucket that is not there is the store failing, named, as distribution answers it;
+    /// only a key that is not there is absent. Only reads: SeaweedFS creates a bucket at
+    /// its first write.
+    @Test(.enabled(if: Store.configured != nil))
+    func aMissingBucketIsAFailureNamingItAndAMissingKeyIsAbsent() async throws {
+        guard let store = Store.configured else { return }
+        var elsewhere = store
+        elsewhere.bucket = "pier-missing-" + String(UUID().uuidString.lowercased().prefix(12))
+        let missing = elsewhere.driver(root: "r")
+        let present = store.driver(root: "contract-" + UUID().uuidString.lowercased())
+        do {
+            do {
+                _ = try await missing.contents(of: "/docker/registry/v2/repositories/a/_manifests/tags/t/current/link", limit: 256)
+                Issue.record("a read from a missing bucket succeeded")
+            } catch {
+                #expect("\(error)".contains("NoSuchBucket") && "\(error)".contains(elsewhere.bucket), "\(error)")
+            }
+            do {
+                try await missing.read("/docker/registry/v2/blobs/sha256/00/00/data", range: nil) { _ in }
+                Issue.record("a read from a missing bucket succeeded")
+            } catch StorageError.notFound {
+                Issue.record("a missing bucket was read as a missing blob")
+            } catch {
+                #expect("\(error)".contains("NoSuchBucket"), "\(error)")
+            }
+            // The listing the storage health check makes fails naming it too.
+            do {
+                _ = try await missing.list("/")
+                Issue.record("a listing of a missing bucket succeeded")
+            } catch {
+                #expect("\(error)".contains("NoSuchBucket") && "\(error)".contains(elsewhere.bucket), "\(error)")
+            }
+            // A HEAD has no body to tell why: absence, and the start's check names the bucket.
+            #expect(try await missing.fileInfo("/docker/registry/v2/blobs/sha256/00/00/data") == nil)
+            #expect(await missing.bucketState() == .missing)
+
+            #expect(try await present.contents(of: "/docker/registry/v2/nothing/here", limit: 256) == nil)
+            await #expect(throws: StorageError.self) { try await present.read("/docker/registry/v2/nothing/here", range: nil) { _ in } }
+            #expect(await present.bucketState() == .present)
+        } catch {
+            await missing.shutdown()
+            await present.shutdown()
+            throw error
+        }
+        await missing.shutdown()
+        await present.shutdown()
+    }
+
     /// In CI the store must be there: a contract that silently skips S3 proves nothing.
     @Test func theS3StoreIsConfiguredInCI() {
         let inCI = ProcessInfo.processInfo.environment["CI"] == "true"

@@ -70,6 +70,70 @@ import Storage
         await hostStyle.client.shutdown()
     }
 
+    static let noSuchKey = """
+        <?xml version="1.0" encoding="UTF-8"?>
+        <Error><Code>NoSuchKey</Code><Message>The specified key does not exist.</Message><Key>a/link</Key></Error>
+        """
+    static let noSuchBucket = """
+        <?xml version="1.0" encoding="UTF-8"?>
+        <Error><Code>NoSuchBucket</Code><Message>The specified bucket does not exist</Message><BucketName>imagez</BucketName></Error>
+        """
+
+    /// distribution reads only `NoSuchKey` as a missing object; a missing bucket answered
+    /// `MANIFEST_UNKNOWN` here, with nothing logged.
+    @Test func aGetsNotFoundIsAbsenceOnlyWhenTheStoreSaysNoSuchKey() {
+        #expect(S3Driver.isMissingKey(Self.noSuchKey))
+        #expect(!S3Driver.isMissingKey(Self.noSuchBucket))
+        #expect(!S3Driver.isMissingKey("<Error><Code>NoSuchUpload</Code></Error>"))
+        // No code to read (a proxy's page, a body that broke off): nothing says otherwise.
+        #expect(S3Driver.isMissingKey(""))
+        #expect(S3Driver.isMissingKey("<html>Not Found</html>"))
+    }
+
+    @Test func aMissingBucketIsAStoreFailureThatNamesTheBucket() async throws {
+        let driver = Self.driver(root: "")
+        let failure = driver.client.failure(status: 404, text: Self.noSuchBucket, "GET", "docker/registry/v2/x/link")
+        guard case .store(let key, let operation, let reason) = failure else {
+            Issue.record("not a store failure: \(failure)")
+            return
+        }
+        #expect(key == "docker/registry/v2/x/link" && operation == "GET")
+        #expect(reason.contains("NoSuchBucket") && reason.contains("'images'") && reason.contains("http://127.0.0.1:8333"))
+        // Other codes are reported as the store gave them.
+        let other = driver.client.failure(status: 404, text: Self.noSuchKey, "GET", "k")
+        #expect(!other.description.contains("'images'"))
+        await driver.client.shutdown()
+    }
+
+    @Test func aListingTellsAMissingBucketFromOtherFailures() {
+        let failure = StorageError.store("images", operation: "ListObjectsV2", reason: "ListObjectsV2: AccessDenied")
+        #expect(S3Driver.bucketState(status: 200, text: "<ListBucketResult/>", failure: failure) == .present)
+        #expect(S3Driver.bucketState(status: 404, text: Self.noSuchBucket, failure: failure) == .missing)
+        #expect(S3Driver.bucketState(status: 403, text: "", failure: failure) == .unknown("\(failure)"))
+        #expect(S3Driver.bucketState(status: 404, text: Self.noSuchKey, failure: failure) == .unknown("\(failure)"))
+    }
+
+    /// The start asks once: a store that is down must not hold it for the retries.
+    @Test func theBucketCheckTriesOnceAndSaysWhyItCouldNotTell() async throws {
+        // Nothing listens on port 9: each attempt is refused at once, and the retries'
+        // pauses alone would take 2.1 s.
+        let client = S3Client(
+            endpoint: .init(scheme: "http", authority: "127.0.0.1:9", bucket: "images", pathStyle: true),
+            signer: SignatureV4(credentials: .init(accessKey: "AK", secretKey: "SK"), region: "us-east-1")
+        )
+        let driver = S3Driver(client: client)
+        let started = ContinuousClock.now
+        let state = await driver.bucketState()
+        #expect(ContinuousClock.now - started < .seconds(2))
+        guard case .unknown(let reason) = state else {
+            Issue.record("a store that refuses connections was read as \(state)")
+            await client.shutdown()
+            return
+        }
+        #expect(!reason.isEmpty)
+        await client.shutdown()
+    }
+
     @Test func aPartIsNeverSmallerThanS3Allows() {
         #expect(S3Driver.Options(chunkSize: 1024).chunkSize == 5 << 20)
         #expect(S3Driver.Options(multipartCopyChunkSize: 1).multipartCopyChunkSize == 5 << 20)
