@@ -228,7 +228,7 @@ let package = Package(
             name: "Server",
             dependencies: [
                 "Net",
-                "OCI", "Registry", "Mirror", "Notifications", "Auth", "ACME", "Config", "RegistryAPI", "Index", "IndexAPI", "Web", "CSystemShims",
+                "OCI", "Storage", "Registry", "Mirror", "Notifications", "Auth", "ACME", "Config", "RegistryAPI", "Index", "IndexAPI", "Web", "CSystemShims",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTLS", package: "hummingbird"),
                 .product(name: "HummingbirdHTTP2", package: "hummingbird"),
@@ -372,7 +372,7 @@ let package = Package(
         .testTarget(
             name: "ServerTests",
             dependencies: [
-                "Server", "TestSupport",
+                "Server", "Storage", "TestSupport",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),
                 .product(name: "NIOHTTP2", package: "swift-nio-http2"),

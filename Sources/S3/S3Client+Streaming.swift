@@ -50,6 +50,7 @@ extension S3Client {
                     return nil
                 case .refused(let refusal) where refusal.status >= 500 || refusal.status == 429:
                     lastFailure = "HTTP \(refusal.status)"
+                    StorageAttempts.failed?("GET \(key): \(lastFailure)")
                 case .refused(let refusal):
                     return refusal
                 }
@@ -64,6 +65,7 @@ extension S3Client {
                 // Bytes already sent cannot be taken back: the caller's response is cut short.
                 if delivered { throw StorageError.unavailable(key, reason: "GET body: \(error)") }
                 lastFailure = "\(error)"
+                StorageAttempts.failed?("GET \(key): \(lastFailure)")
             }
         }
         throw StorageError.unavailable(key, reason: "GET failed after \(ContinuousClock.now - started), last: \(lastFailure)")

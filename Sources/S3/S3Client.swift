@@ -147,6 +147,7 @@ public final class S3Client: Sendable {
                 if Self.isPassing(status: status) {
                     let body = (try? await response.body.collect(upTo: 1 << 20)).map { String(buffer: $0) } ?? ""
                     lastFailure = Self.reason(status: status, body: body)
+                    StorageAttempts.failed?("\(method.rawValue) \(what): \(lastFailure)")
                     continue
                 }
                 return Response(status: status, headers: response.headers, body: response.body)
@@ -154,6 +155,7 @@ public final class S3Client: Sendable {
                 throw CancellationError()
             } catch {
                 lastFailure = "\(error)"
+                StorageAttempts.failed?("\(method.rawValue) \(what): \(lastFailure)")
             }
         }
         throw StorageError.unavailable(what, reason: "\(method) failed after \(ContinuousClock.now - started), last: \(lastFailure)")

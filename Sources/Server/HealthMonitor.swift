@@ -7,6 +7,7 @@ import Metrics
 import NIOCore
 import NIOPosix
 import Registry
+import Storage
 import Synchronization
 
 /// distribution's periodic health checks (`health`), and whether the registry's port
@@ -169,11 +170,16 @@ final class HealthMonitor: Sendable {
     /// cannot be cancelled (a listing of a hung network mount, on a thread) is left to finish
     /// on its own rather than waited for; while it has not, `busy` is set and the next run
     /// fails at once instead of starting another.
+    ///
+    /// A failure at the limit names the last error the work reported on the way
+    /// (``StorageAttempts``, a store's client's failed attempts) or ended with, since the
+    /// check last passed: an S3 client's retries can outlast the interval, and "did not
+    /// answer" alone hid a store refusing connections or signatures all along.
     static func within(
         _ limit: Duration, _ reason: String, busy: InFlight, _ body: @escaping @Sendable () async throws -> Void
     ) async throws {
         guard busy.enter() else {
-            throw ProbeFailure(description: reason + " (the previous check has not finished)")
+            throw ProbeFailure(description: busy.explaining(reason + " (the previous check has not finished)"))
         }
         let race = Race()
         try await withTaskCancellationHandler {
@@ -181,17 +187,24 @@ final class HealthMonitor: Sendable {
                 race.begin(continuation)
                 let work = Task {
                     defer { busy.leave() }
+                    // Once cancelled (at the limit), failures are the cancellation's, which
+                    // say nothing about the store.
+                    let report: @Sendable (String) -> Void = { failure in
+                        if !Task.isCancelled { busy.failed(failure) }
+                    }
                     do {
-                        try await body()
+                        try await StorageAttempts.$failed.withValue(report) { try await body() }
+                        busy.passed()
                         race.finish(.success(()))
                     } catch {
+                        report("\(error)")
                         race.finish(.failure(error))
                     }
                     race.cancelTasks()
                 }
                 let timer = Task {
                     guard (try? await Task.sleep(for: limit)) != nil else { return }
-                    race.finish(.failure(ProbeFailure(description: reason)))
+                    race.finish(.failure(ProbeFailure(description: busy.explaining(reason + " within \(limit)"))))
                     work.cancel()
                 }
                 race.keep(timer)
@@ -235,9 +248,27 @@ final class HealthMonitor: Sendable {
         }
     }
 
-    /// Whether a probe is still running, so a hung one is not joined by another each turn.
+    /// Whether a probe is still running, so a hung one is not joined by another each turn,
+    /// and the last error its runs reported since one passed.
     final class InFlight: Sendable {
         private let running = Atomic<Bool>(false)
+        private let lastFailure = Mutex<String?>(nil)
+
+        /// Records why an attempt or a run failed.
+        func failed(_ reason: String) {
+            lastFailure.withLock { $0 = reason }
+        }
+
+        /// Forgets the failures: the store answered.
+        func passed() {
+            lastFailure.withLock { $0 = nil }
+        }
+
+        /// `reason`, with the last failure recorded when there is one.
+        func explaining(_ reason: String) -> String {
+            guard let last = lastFailure.withLock({ $0 }) else { return reason }
+            return reason + "; last error: " + last
+        }
 
         /// Marks a probe as started; false when one already runs.
         func enter() -> Bool {

@@ -9,6 +9,7 @@ import NIOPosix
 import Registry
 import Synchronization
 import RegistryAPI
+import Storage
 import TestSupport
 import Testing
 @testable import Server
@@ -84,6 +85,54 @@ import Testing
         }
         #expect(second?.description.contains("previous check") == true)
         parked.withLock { $0?.resume(); $0 = nil }
+    }
+
+    /// An S3 client's retries outlast the check's interval: the failure at the limit names
+    /// what the attempts failed with, not only that the driver did not answer.
+    @Test func aProbeCutAtItsLimitNamesTheLastFailureItsAttemptsReported() async throws {
+        let busy = HealthMonitor.InFlight()
+        let parked = Mutex<CheckedContinuation<Void, Never>?>(nil)
+        let failure = await #expect(throws: HealthMonitor.ProbeFailure.self) {
+            try await HealthMonitor.within(.milliseconds(200), "the storage driver did not answer", busy: busy) {
+                StorageAttempts.failed?("GET images: connection refused")
+                StorageAttempts.failed?("GET images: HTTP 403 SignatureDoesNotMatch")
+                await withCheckedContinuation { continuation in parked.withLock { $0 = continuation } }
+            }
+        }
+        let description = failure?.description ?? ""
+        #expect(description.hasPrefix("the storage driver did not answer within"), "\(description)")
+        #expect(description.hasSuffix("last error: GET images: HTTP 403 SignatureDoesNotMatch"), "\(description)")
+        // While the cut run has not ended, the next says so, with the same last error.
+        let second = await #expect(throws: HealthMonitor.ProbeFailure.self) {
+            try await HealthMonitor.within(.seconds(5), "the storage driver did not answer", busy: busy) {}
+        }
+        #expect(second?.description.contains("previous check") == true)
+        #expect(second?.description.contains("SignatureDoesNotMatch") == true)
+        parked.withLock { $0?.resume(); $0 = nil }
+    }
+
+    /// A failure is named until the check passes: one that comes back hung later says only
+    /// that it did not answer.
+    @Test func aPassingProbeForgetsTheFailuresBeforeIt() async throws {
+        let busy = HealthMonitor.InFlight()
+        await #expect(throws: HealthMonitor.ProbeFailure.self) {
+            try await HealthMonitor.within(.seconds(5), "slow", busy: busy) {
+                throw HealthMonitor.ProbeFailure(description: "connection refused")
+            }
+        }
+        #expect(busy.explaining("slow") == "slow; last error: connection refused")
+        // The failed run's task may not have left yet when its failure is answered.
+        var passed = false
+        for _ in 0..<200 where !passed {
+            do {
+                try await HealthMonitor.within(.seconds(5), "slow", busy: busy) {}
+                passed = true
+            } catch {
+                try await Task.sleep(for: .milliseconds(10))
+            }
+        }
+        #expect(passed)
+        #expect(busy.explaining("slow") == "slow")
     }
 
     /// Shutdown cancels the checks: a wait for a hung probe ends at once, not at its limit.
