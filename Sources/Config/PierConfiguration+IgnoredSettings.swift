@@ -20,6 +20,24 @@ extension PierConfiguration {
         if try read.bool("storage.s3.encrypt") != true, let key = try read.string("storage.s3.keyid"), !key.isEmpty {
             note("storage.s3.keyid", "a KMS key is used only with storage.s3.encrypt: true (distribution documents it so); objects are written unencrypted unless the bucket encrypts by default")
         }
+        // distribution's S3 keys that change what it does only at these values; at their
+        // defaults they say what Pier does anyway.
+        if try read.bool("storage.s3.v4auth") == false {
+            note("storage.s3.v4auth", "requests are signed with AWS Signature V4 only, not V2: a store that accepts only V2 signatures refuses them")
+        }
+        if try read.bool("storage.s3.usedualstack") == true {
+            note("storage.s3.usedualstack", "the region's IPv4 endpoint is used, not the dual-stack one: set regionendpoint to https://s3.dualstack.<region>.amazonaws.com with forcepathstyle: false to reach it")
+        }
+        if try read.bool("storage.s3.accelerate") == true {
+            note("storage.s3.accelerate", "S3 Transfer Acceleration is not used: set regionendpoint to https://s3-accelerate.amazonaws.com with forcepathstyle: false to use it")
+        }
+        // An unquoted `off` is YAML's false.
+        if let level = try read.string("storage.s3.loglevel"), !level.isEmpty, !["off", "false"].contains(level.lowercased()) {
+            note("storage.s3.loglevel", "there is no AWS SDK to log requests: a request the store fails reaches the log through the error it causes, with the store's code and message")
+        }
+        if let agent = try read.string("storage.s3.useragent"), !agent.isEmpty {
+            note("storage.s3.useragent", "requests to the store do not carry it")
+        }
         if read.hasKey("middleware") {
             note("middleware", "registry, repository and storage middleware (cloudfront, redirect) is not supported; storage.redirect sends blob GETs to the store itself")
         }

@@ -389,6 +389,50 @@ import S3
         #expect(try PierConfiguration.load(path: nil, environment: [:]).ignoredSettings.isEmpty)
     }
 
+    @Test func distributionsS3KeysThatWouldChangeItsRequestsAreNamed() throws {
+        let config = try PierConfiguration.loading("""
+            version: 0.1
+            storage:
+              s3:
+                bucket: images
+                accesskey: AK
+                secretkey: SK
+                v4auth: false
+                usedualstack: true
+                accelerate: true
+                loglevel: debugwithsigning
+                useragent: my-registry/1.0
+            """)
+        #expect(config.ignoredSettings.map(\.key) == [
+            "storage.s3.v4auth", "storage.s3.usedualstack", "storage.s3.accelerate", "storage.s3.loglevel", "storage.s3.useragent",
+        ])
+        #expect(config.ignoredSettings.allSatisfy { !$0.reason.isEmpty })
+        #expect(config.unknownKeys.isEmpty)
+        // At distribution's defaults they change nothing there either, and nothing is said
+        // (an unquoted `off` is YAML's false).
+        for level in ["off", "\"off\"", "OFF"] {
+            let defaults = try PierConfiguration.loading("""
+                version: 0.1
+                storage:
+                  s3:
+                    bucket: images
+                    accesskey: AK
+                    secretkey: SK
+                    v4auth: true
+                    usedualstack: false
+                    accelerate: false
+                    loglevel: \(level)
+                    useragent: ""
+                """)
+            #expect(defaults.ignoredSettings.isEmpty, "loglevel: \(level)")
+        }
+        let fromEnvironment = try PierConfiguration.load(path: nil, environment: [
+            "REGISTRY_STORAGE_S3_BUCKET": "images", "AWS_ACCESS_KEY_ID": "AK", "AWS_SECRET_ACCESS_KEY": "SK",
+            "REGISTRY_STORAGE_S3_V4AUTH": "false", "REGISTRY_STORAGE_S3_USEDUALSTACK": "false", "REGISTRY_STORAGE_S3_LOGLEVEL": "Debug",
+        ])
+        #expect(fromEnvironment.ignoredSettings.map(\.key) == ["storage.s3.v4auth", "storage.s3.loglevel"])
+    }
+
     @Test func h2cEnabledIsNamedAsNotServed() throws {
         let enabled = try PierConfiguration.loading("version: 0.1\nhttp:\n  h2c:\n    enabled: true\n")
         #expect(enabled.ignoredSettings.map(\.key) == ["http.h2c.enabled"])
