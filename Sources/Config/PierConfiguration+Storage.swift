@@ -119,13 +119,23 @@ extension PierConfiguration {
         else {
             throw ConfigurationError(key: "storage.s3.regionendpoint", message: "'\(endpoint)' is not an http(s)://host[:port] URL")
         }
-        func size(_ key: String, _ fallback: Int, minimum: Int) throws(ConfigurationError) -> Int {
+        /// A size within distribution's bounds, which refuses values outside them as this does.
+        /// - Parameter maximum: S3's largest part, single PUT and CopyObject (5 GiB) for the
+        ///   sizes of parts and copies: past it every large push or copy would be refused by
+        ///   the store, and an upload holds up to two chunks in memory.
+        func size(_ key: String, _ fallback: Int, minimum: Int, maximum: Int = .max) throws(ConfigurationError) -> Int {
             guard let value = try read.int("storage.s3." + key) else { return fallback }
-            guard value >= minimum else {
-                throw ConfigurationError(key: "storage.s3." + key, message: "\(value) is below the minimum of \(minimum)")
+            guard value >= minimum, value <= maximum else {
+                throw ConfigurationError(
+                    key: "storage.s3." + key,
+                    message: maximum == .max
+                        ? "\(value) is below the minimum of \(minimum)"
+                        : "\(value) is out of range: it should be a number between \(minimum) and \(maximum) (inclusive), as in distribution"
+                )
             }
             return value
         }
+        let largestPart = 5 << 30
         return S3Settings(
             credentials: credentials,
             region: region,
@@ -138,10 +148,10 @@ extension PierConfiguration {
             bucket: bucket,
             rootDirectory: try text("rootdirectory") ?? "",
             skipVerify: try read.bool("storage.s3.skipverify") ?? false,
-            chunkSize: try size("chunksize", 10 << 20, minimum: 5 << 20),
-            multipartCopyChunkSize: Int64(try size("multipartcopychunksize", 32 << 20, minimum: 5 << 20)),
+            chunkSize: try size("chunksize", 10 << 20, minimum: 5 << 20, maximum: largestPart),
+            multipartCopyChunkSize: Int64(try size("multipartcopychunksize", 32 << 20, minimum: 5 << 20, maximum: largestPart)),
             multipartCopyMaxConcurrency: try size("multipartcopymaxconcurrency", 100, minimum: 1),
-            multipartCopyThresholdSize: Int64(try size("multipartcopythresholdsize", 32 << 20, minimum: 0)),
+            multipartCopyThresholdSize: Int64(try size("multipartcopythresholdsize", 32 << 20, minimum: 0, maximum: largestPart)),
             objects: try objectSettings(read)
         )
     }

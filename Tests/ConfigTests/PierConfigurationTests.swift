@@ -235,6 +235,9 @@ import S3
         ("version: 0.2\n", "version"),
         ("storage:\n  s3:\n    accesskey: a\n    secretkey: b\n", "storage.s3.bucket"),
         ("storage:\n  s3:\n    bucket: b\n    accesskey: a\n    secretkey: b\n    chunksize: 1024\n", "storage.s3.chunksize"),
+        ("storage:\n  s3:\n    bucket: b\n    accesskey: a\n    secretkey: b\n    chunksize: 5368709121\n", "storage.s3.chunksize"),
+        ("storage:\n  s3:\n    bucket: b\n    accesskey: a\n    secretkey: b\n    multipartcopychunksize: 6442450944\n", "storage.s3.multipartcopychunksize"),
+        ("storage:\n  s3:\n    bucket: b\n    accesskey: a\n    secretkey: b\n    multipartcopythresholdsize: 5368709121\n", "storage.s3.multipartcopythresholdsize"),
         ("storage:\n  s3:\n    bucket: b\n    accesskey: a\n    secretkey: b\n    regionendpoint: ftp://x\n", "storage.s3.regionendpoint"),
         ("storage:\n  filesystem:\n    rootdirectory: /x\n  s3:\n    bucket: b\n", "storage"),
         // A driver Pier has not stops the start in every way it can be written, rather than
@@ -284,6 +287,21 @@ import S3
         #expect(s3.multipartCopyThresholdSize == 64 << 20)
         #expect(s3.multipartCopyChunkSize == 32 << 20)
         #expect(config.redirectDisabled)
+    }
+
+    /// distribution refuses part and copy sizes past S3's 5 GiB, saying the bounds.
+    @Test(arguments: ["CHUNKSIZE", "MULTIPARTCOPYCHUNKSIZE", "MULTIPARTCOPYTHRESHOLDSIZE"])
+    func s3SizesAreAtMostFiveGiBAsInDistribution(_ key: String) throws {
+        let environment = ["REGISTRY_STORAGE_S3_BUCKET": "images", "AWS_ACCESS_KEY_ID": "AK", "AWS_SECRET_ACCESS_KEY": "SK"]
+        let largest = try PierConfiguration.load(path: nil, environment: environment.merging(["REGISTRY_STORAGE_S3_" + key: "5368709120"]) { $1 })
+        let s3 = try #require(largest.s3)
+        #expect([Int64(s3.chunkSize), s3.multipartCopyChunkSize, s3.multipartCopyThresholdSize].contains(5 << 30))
+        let error = try #require(throws: ConfigurationError.self) {
+            try PierConfiguration.load(path: nil, environment: environment.merging(["REGISTRY_STORAGE_S3_" + key: "5368709121"]) { $1 })
+        }
+        #expect(error.key == "storage.s3." + key.lowercased())
+        let minimum = key == "MULTIPARTCOPYTHRESHOLDSIZE" ? 0 : 5 << 20
+        #expect(error.message.contains("between \(minimum) and 5368709120"), "\(error.message)")
     }
 
     @Test func s3TakesAWSEnvironmentCredentialsAndAddressesAWSByHost() throws {
