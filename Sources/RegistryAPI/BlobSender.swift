@@ -2,6 +2,8 @@
 import Glibc
 #endif
 import Hummingbird
+import Logging
+import Metrics
 import NIOCore
 import Registry
 
@@ -20,9 +22,16 @@ struct BlobSender: Sendable {
     /// an ``EncryptedFileBodyHandler`` where the connection has one (HTTP/1.1), and is
     /// streamed through the response writer where it has not (HTTP/2 streams).
     let directBodies: Bool
+    /// Where a body cut short by its store is reported: the client sees only a connection
+    /// cut short, and the access log a 200 with fewer bytes, neither saying why.
+    let logger: Logger
+    /// Counts such cuts with the storage errors the registry API answers.
+    let storageErrors: Counter
 
     /// The response body for `body`; nil when it carries no bytes (empty or redirect).
-    func responseBody(_ body: BlobBody, on channel: any Channel) -> ResponseBody? {
+    /// - Parameters:
+    ///   - repository: the repository's name, and `digest` the blob's, for the log of a cut.
+    func responseBody(_ body: BlobBody, on channel: any Channel, repository: String, digest: String) -> ResponseBody? {
         switch body {
         case .empty, .redirect:
             return nil
@@ -34,7 +43,7 @@ struct BlobSender: Sendable {
                         let request = EncryptedFileBodyHandler.Request(path: region.path, start: region.start, end: region.end)
                         try await channel.triggerUserOutboundEvent(request).get()
                     } else {
-                        try await stream.read { buffer in try await writer.write(buffer) }
+                        try await send(stream, to: &writer, repository: repository, digest: digest)
                     }
                     try await writer.finish(nil)
                 }
@@ -44,14 +53,45 @@ struct BlobSender: Sendable {
                 try await writer.finish(nil)
             }
         case .stream(let stream):
-            return Self.streamed(stream)
+            return ResponseBody { writer in
+                try await send(stream, to: &writer, repository: repository, digest: digest)
+                try await writer.finish(nil)
+            }
         }
     }
 
-    private static func streamed(_ stream: BlobStream) -> ResponseBody {
-        ResponseBody { writer in
-            try await stream.read { buffer in try await writer.write(buffer) }
-            try await writer.finish(nil)
+    /// The client's side of a body failing (its connection went away), told apart from the
+    /// store's: that is no failure of the registry's to log.
+    private struct ClientWriteFailure: Error {
+        let error: any Error
+    }
+
+    /// Sends `stream`'s bytes to `writer`. A read that fails after the response's head went
+    /// out (the store died, a connection to it broke) cannot become an error response any
+    /// more, so it is logged here, where its reason is known, with the blob and how far it
+    /// got, and rethrown to cut the response short.
+    private func send(_ stream: BlobStream, to writer: inout any ResponseBodyWriter, repository: String, digest: String) async throws {
+        var sent: Int64 = 0
+        do {
+            try await stream.read { buffer in
+                let count = buffer.readableBytes
+                do {
+                    try await writer.write(buffer)
+                } catch {
+                    throw ClientWriteFailure(error: error)
+                }
+                sent += Int64(count)
+            }
+        } catch let failure as ClientWriteFailure {
+            throw failure.error
+        } catch is CancellationError {
+            throw CancellationError()
+        } catch {
+            storageErrors.increment()
+            logger.error("blob body cut short: reading the blob failed after its response began", metadata: [
+                "repository": "\(repository)", "digest": "\(digest)", "bytes_sent": "\(sent)", "reason": "\(error)",
+            ])
+            throw error
         }
     }
 

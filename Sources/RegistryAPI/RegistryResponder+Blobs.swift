@@ -44,7 +44,7 @@ extension RegistryResponder {
         }
         headers[.contentLength] = String(content.length)
         let status: HTTPResponse.Status = content.range == nil ? .ok : .partialContent
-        guard let sent = blobSender.responseBody(content.body, on: context.channel) else {
+        guard let sent = blobSender.responseBody(content.body, on: context.channel, repository: name.value, digest: digest.description) else {
             return Response(status: status, headers: headers)
         }
         return Response(status: status, headers: headers, body: sent)

@@ -60,7 +60,7 @@ public struct RegistryResponder: HTTPResponder {
     let metrics = RegistryMetrics()
     var catalogMaxEntries: Int { settings.catalogMaxEntries }
     /// Sends blob bodies: by `sendfile` or copy on plain HTTP, streamed on TLS.
-    var blobSender: BlobSender { BlobSender(directBodies: settings.directBodies) }
+    var blobSender: BlobSender { BlobSender(directBodies: settings.directBodies, logger: logger, storageErrors: metrics.storageErrors) }
     /// Authentication and access policy (`auth`, `access`); nil lets everyone in.
     let access: AccessController?
 

@@ -317,8 +317,8 @@ def test_with_redirect_disabled_blobs_stream_through_pier_with_ranges(make_serve
 def test_large_pulls_stream_from_the_store_whole_and_are_cut_short_when_it_dies(make_server, private_seaweedfs):
     """Bodies of 4 MiB and more are read over connections of their own (whole blobs and
     ranges, several at once); a store that dies mid-body cuts the client's response short
-    of its Content-Length, never completes it with other bytes, and Pier pulls again once
-    the store is back."""
+    of its Content-Length, never completes it with other bytes, logs why with the blob and
+    the bytes sent, and Pier pulls again once the store is back."""
     sw = private_seaweedfs
     srv = make_server("pier", config=s3_storage(sw, sw.new_bucket(), redirect=False))
     reg = Registry(srv.url)
@@ -344,6 +344,9 @@ def test_large_pulls_stream_from_the_store_whole_and_are_cut_short_when_it_dies(
         pass
     assert len(received) < len(data) and bytes(received) == data[:len(received)]
     assert srv.alive()
+    # The client sees only a cut connection and the access log a 200: the error says why.
+    cut = eventually(lambda: [line for line in srv.log.splitlines() if "blob body cut short" in line])
+    assert cut and digest in cut[0] and "s3/big" in cut[0] and "bytes_sent=" in cut[0], srv.log[-3000:]
 
     sw.start()
     assert reg.pull_stream_digest("s3/big", digest) == (digest, len(data))
