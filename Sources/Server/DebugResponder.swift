@@ -66,6 +66,7 @@ struct DebugResponder: HTTPResponder {
         if let metrics, isMetrics {
             var buffer = [UInt8]()
             metrics.collector.emit(into: &buffer)
+            ProcessMetrics.emit(into: &buffer)
             return RegistryResponder.body(
                 ByteBuffer(bytes: buffer),
                 method: method,
