@@ -272,7 +272,7 @@ let package = Package(
         .target(name: "FuzzSupport", path: "Fuzz/FuzzSupport", swiftSettings: swiftSettings),
         .executableTarget(name: "pier-fuzz-oci", dependencies: ["FuzzSupport", "OCI"], path: "Fuzz/OCIFuzz", swiftSettings: swiftSettings),
         .executableTarget(
-            name: "pier-fuzz-http", dependencies: ["FuzzSupport", "Registry", "Mirror"], path: "Fuzz/HTTPFuzz", swiftSettings: swiftSettings
+            name: "pier-fuzz-http", dependencies: ["FuzzSupport", "OCI"], path: "Fuzz/HTTPFuzz", swiftSettings: swiftSettings
         ),
         .executableTarget(
             name: "pier-fuzz-auth",

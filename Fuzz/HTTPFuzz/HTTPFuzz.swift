@@ -1,6 +1,5 @@
 import FuzzSupport
-import Mirror
-import Registry
+import OCI
 
 /// The header grammars Pier reads itself rather than through the HTTP parser: `Range` on
 /// blob pulls, `Content-Range` on chunked uploads, and an upstream's `WWW-Authenticate`

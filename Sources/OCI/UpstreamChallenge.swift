@@ -43,9 +43,3 @@ public struct UpstreamChallenge: Sendable, Equatable {
         self.parameters = parameters
     }
 }
-
-extension StringProtocol {
-    fileprivate func trimmingSpaces() -> String {
-        String(drop { $0 == " " }.reversed().drop { $0 == " " }.reversed())
-    }
-}

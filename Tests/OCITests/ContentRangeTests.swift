@@ -1,5 +1,4 @@
 import OCI
-import Registry
 import Testing
 
 @Suite struct ContentRangeTests {

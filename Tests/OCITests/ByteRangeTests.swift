@@ -1,4 +1,4 @@
-import Registry
+import OCI
 import Testing
 
 @Suite struct ByteRangeTests {

@@ -1,4 +1,3 @@
-import OCI
 
 /// The byte span a chunk of a chunked upload claims in `Content-Range` (`start-end`, with
 /// or without a `bytes` unit, with or without a `/total`). Clients write it several ways

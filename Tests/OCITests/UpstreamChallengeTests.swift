@@ -1,5 +1,5 @@
 import Testing
-@testable import Mirror
+@testable import OCI
 
 @Suite struct UpstreamChallengeTests {
     @Test func readsDockerHubsBearerChallenge() throws {
