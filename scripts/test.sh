@@ -51,16 +51,16 @@ if [ ! -x "$VENV/bin/python" ]; then
 fi
 "$VENV/bin/python" -m pip install -q --disable-pip-version-check -r Tests/EndToEnd/requirements.txt
 
-echo "==> swift build"
+echo "==> swift build ($(date +%T))"
 swift build
-echo "==> swift test (the storage contract's S3 checks against a private SeaweedFS)"
+echo "==> swift test (the storage contract's S3 checks against a private SeaweedFS) ($(date +%T))"
 "$VENV/bin/python" scripts/with_seaweedfs.py swift test
 
 BIN_DIR="$(swift build --show-bin-path)"
 PIER_BIN="$BIN_DIR/pier"
 export PIER_BIN
-echo "==> pytest Tests/EndToEnd (PIER_BIN=$PIER_BIN)"
-"$VENV/bin/python" -m pytest Tests/EndToEnd "$@"
+echo "==> pytest Tests/EndToEnd (PIER_BIN=$PIER_BIN) ($(date +%T))"
+"$VENV/bin/python" -m pytest Tests/EndToEnd --durations=25 "$@"
 # The core registry and client scenarios once more with every server on S3 (SeaweedFS);
 # test_s3*.py above cover what only S3 has (redirects, outages, several instances).
 S3_SUITE=(
@@ -69,23 +69,23 @@ S3_SUITE=(
   test_crash_safety.py test_lifecycle.py test_notifications.py test_auth_htpasswd.py test_access_policy.py
   test_sha512.py test_repository_delete.py
 )
-echo "==> pytest Tests/EndToEnd --storage=s3"
+echo "==> pytest Tests/EndToEnd --storage=s3 ($(date +%T))"
 (cd Tests/EndToEnd && "../../$VENV/bin/python" -m pytest --storage=s3 "${S3_SUITE[@]}" "$@")
 # The index suite once more on PostgreSQL (a private server started by the harness, a
 # database per storage root): both engines run every index test.
-echo "==> pytest Tests/EndToEnd --index=postgres"
+echo "==> pytest Tests/EndToEnd --index=postgres ($(date +%T))"
 (cd Tests/EndToEnd && "../../$VENV/bin/python" -m pytest --index=postgres test_index.py test_namespaces.py test_access_tokens.py test_users.py test_repository_delete.py test_webhooks.py test_web.py "$@")
-echo "==> pytest bench/tests"
+echo "==> pytest bench/tests ($(date +%T))"
 "$VENV/bin/python" -m pytest bench/tests -q
 
 # The benchmark is run on purpose, not here; this only proves its machinery still works,
 # with tiny sizes and the debug binaries (its numbers mean nothing).
-echo "==> bench/run.py --quick (smoke test)"
+echo "==> bench/run.py --quick (smoke test) ($(date +%T))"
 "$VENV/bin/python" bench/run.py --quick --no-doc --no-build --pier-bin "$PIER_BIN" --bench-bin "$BIN_DIR/pier-bench"
 
 # The fuzz targets: their corpus (seeds and past findings) replayed by the ordinary build,
 # then each target fuzzed briefly with libFuzzer (scripts/fuzz.sh runs longer on purpose).
-echo "==> fuzz corpus replayed, then 20 s of libFuzzer per target"
+echo "==> fuzz corpus replayed, then 20 s of libFuzzer per target ($(date +%T))"
 for target in oci http auth s3 config markdown; do
   "$BIN_DIR/pier-fuzz-$target" Fuzz/corpus/"$target"/*
 done
