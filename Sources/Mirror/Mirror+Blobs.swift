@@ -58,7 +58,7 @@ extension Mirror {
                 let wanted = try Self.bytesWanted(range, size: size)
                 guard !wanted.isEmpty else { return BlobContent(size: size, range: range == nil ? nil : wanted, body: .empty) }
                 // The lease's end cuts the relay loose; the transfer goes on filling the cache.
-                return BlobContent(size: size, range: range == nil ? nil : wanted, body: .stream(BlobStream { [local] body in
+                return BlobContent(size: size, range: range == nil ? nil : wanted, body: .stream(BlobStream(source: .upstream(route.upstream.host)) { [local] body in
                     defer { lease.relay.abandon() }
                     var offset: Int64 = 0
                     while offset < wanted.upperBound {

@@ -53,7 +53,7 @@ extension Mirror {
         }
         let host = route.upstream.host
         let counter = route.metrics.bytes
-        return BlobContent(size: size, range: range == nil ? nil : wanted, body: .stream(BlobStream { body in
+        return BlobContent(size: size, range: range == nil ? nil : wanted, body: .stream(BlobStream(source: .upstream(host)) { body in
             var hasher = wanted.upperBound == size ? DigestHasher(algorithm: digest.algorithm) : nil
             var offset: Int64 = 0
             for try await chunk in response.body {

@@ -1,6 +1,6 @@
-/// A single byte range from a `Range` header (`bytes=a-b`, `bytes=a-`, `bytes=-n`). It
-/// lives with the registry because a range is resolved against the blob's size, which
-/// only the content behind the registry knows.
+/// A single byte range from a `Range` header (`bytes=a-b`, `bytes=a-`, `bytes=-n`), kept
+/// unresolved: a range means something only against the blob's size, which the content
+/// behind the registry (a store, a mirror's upstream) knows and resolves it with.
 public struct ByteRange: Sendable, Equatable {
     /// The first byte asked for; nil for a suffix range (`bytes=-n`).
     public var start: Int64?

@@ -87,10 +87,20 @@ struct BlobSender: Sendable {
         } catch is CancellationError {
             throw CancellationError()
         } catch {
-            storageErrors.increment()
-            logger.error("blob body cut short: reading the blob failed after its response began", metadata: [
+            // A shutdown's cancellation can arrive as a client library's own error.
+            guard !Task.isCancelled else { throw error }
+            let metadata: Logger.Metadata = [
                 "repository": "\(repository)", "digest": "\(digest)", "bytes_sent": "\(sent)", "reason": "\(error)",
-            ])
+            ]
+            switch stream.source {
+            case .store:
+                storageErrors.increment()
+                logger.error("blob body cut short: reading the blob failed after its response began", metadata: metadata)
+            case .upstream(let host):
+                // The mirror's upstream failing is not the store's: it counts in the
+                // mirror's metrics, not in pier_storage_errors_total.
+                logger.warning("blob body cut short: the upstream's transfer failed after the response began", metadata: metadata.merging(["upstream": "\(host)"]) { $1 })
+            }
             throw error
         }
     }

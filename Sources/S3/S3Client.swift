@@ -268,8 +268,10 @@ public final class S3Client: Sendable {
         let code = xml.value("Code") ?? "HTTP \(status)"
         var message = xml.value("Message") ?? ""
         // Named, as the store's message does not: with several registries, or a bucket
-        // name from a variable, which bucket is missing is the first question.
-        if code == "NoSuchBucket" { message += " (bucket '\(endpoint.bucket)' at \(endpoint.scheme)://\(endpoint.authority))" }
+        // name from a variable, which bucket is missing is the first question. The bucket
+        // only: this text reaches clients in the error's detail, and the store's address
+        // is the operator's (the start's check logs it).
+        if code == "NoSuchBucket" { message += " (bucket '\(endpoint.bucket)')" }
         let reason = "\(operation): \(code) \(message)".trimmingCharacters(in: .whitespaces)
         if status == 401 || status == 403 {
             return StorageError.unavailable(key, reason: reason)

@@ -1,5 +1,7 @@
 import Hummingbird
 import NIOCore
+import NIOHTTP1
+import NIOHTTP2
 import Synchronization
 
 /// A request body that counts the bytes read from it, so the metrics' bytes in are what
@@ -37,7 +39,7 @@ struct CountingRequestBody: AsyncSequence, Sendable {
             do {
                 chunk = try await base.next()
             } catch {
-                if !(error is CancellationError) { tally.markCut() }
+                if CountingRequestBody.meansTheClientLeft(error) { tally.markCut() }
                 throw error
             }
             guard let chunk else {
@@ -47,6 +49,15 @@ struct CountingRequestBody: AsyncSequence, Sendable {
             tally.add(chunk.readableBytes)
             return chunk
         }
+    }
+
+    /// Whether a body's failure is its connection ending (the client closed it, reset it,
+    /// or its HTTP/2 stream was closed), after which no answer reaches the client. A body
+    /// that is malformed (a bad chunk size) is the client's error, and its 400 is sent.
+    static func meansTheClientLeft(_ error: any Error) -> Bool {
+        if error is ChannelError || error is IOError || error is NIOHTTP2Errors.StreamClosed { return true }
+        if let parser = error as? HTTPParserError { return parser == .invalidEOFState }
+        return false
     }
 
     func makeAsyncIterator() -> AsyncIterator {

@@ -130,7 +130,7 @@ final class StorageWriteCheck: Sendable {
                 let failure: String?
                 do {
                     let store = self.store
-                    try await HealthMonitor.within(self.limit, "the store did not answer within \(self.limit)", busy: self.busy) {
+                    try await HealthMonitor.within(self.limit, "the store did not answer", busy: self.busy) {
                         try await store.checkHealth()
                     }
                     failure = nil

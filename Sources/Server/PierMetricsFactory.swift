@@ -30,7 +30,7 @@ struct PierMetricsFactory: MetricsFactory {
         // HTTP, recorded once per request by the server's outer layer.
         "pier_http_requests_total": "HTTP requests answered, by route, method and status.",
         "pier_http_request_duration_seconds": "Time from a request's arrival to its response's last byte written, in seconds, by route and method.",
-        "pier_http_request_bytes_total": "Request body bytes received, as the requests' Content-Length declared (chunked uploads count none).",
+        "pier_http_request_bytes_total": "Request body bytes read by the handlers, chunked bodies included (a body refused unread counts none, whatever its Content-Length claimed).",
         "pier_http_response_bytes_total": "Response body bytes sent.",
         "pier_http_responses_aborted_total": "Responses that ended before their whole body was sent (the client left, or a blob could not be read to its end), by route.",
         "pier_http_connections_open": "Connections open now, by the listeners that share the connection limit.",

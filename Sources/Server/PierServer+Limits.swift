@@ -15,17 +15,19 @@ extension PierServer {
         return max(16, files - reserve)
     }
 
-    /// The open connections the debug listener allows: a tenth of the process's file
-    /// descriptors (half the reserve ``defaultConnectionLimit()`` keeps beside the
-    /// registry's connections), at least the 256 it always allowed and at most 1,024. Large
+    /// The open connections the debug listener allows: half the reserve
+    /// ``defaultConnectionLimit()`` keeps beside the registry's connections (a tenth of the
+    /// process's file descriptors), at least 32 and at most 1,024, so the registry's limit
+    /// and this one together never reach the descriptor limit. Large
     /// enough that idle or dripping clients must open many connections to crowd out the
     /// probes, small enough that a flood of the debug port leaves blob files their
     /// descriptors on a host with a high limit.
     static func debugConnectionLimit() -> Int {
         var limit = rlimit()
-        guard getrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit) == 0 else { return 256 }
+        guard getrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit) == 0 else { return 32 }
         let files = Int(clamping: min(limit.rlim_cur, 1 << 20))
-        return min(1024, max(256, files / 10))
+        let reserve = max(64, files / 5)
+        return min(1024, max(32, reserve / 2))
     }
 
     /// How long a debug connection may stay silent, take to send its request head, or idle

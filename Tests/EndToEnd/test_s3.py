@@ -628,6 +628,9 @@ def test_a_bucket_that_does_not_exist_is_a_store_failure_named_at_start_and_in_t
     assert r.headers["Content-Type"].startswith("application/json")
     assert r.json()["errors"][0]["code"] in ("UNKNOWN", "UNAVAILABLE"), r.text
     assert "NoSuchBucket" in r.text and "MANIFEST_UNKNOWN" not in r.text
+    # The store's address is the operator's: the start's log names it, a client's answer not.
+    endpoint = seaweedfs.s3_config(bucket)["regionendpoint"].split("://", 1)[1]
+    assert endpoint not in r.text and endpoint in started[0], (r.text, started[0])
     logged = eventually(lambda: [line for line in srv.log.splitlines()
                                  if "/v2/s3/missing/manifests/latest" in line and "NoSuchBucket" in line])
     assert logged, srv.log[-2000:]

@@ -87,6 +87,23 @@ import Testing
         #expect(line.metadata["reason"]?.contains("connection reset by peer") == true)
     }
 
+    /// A mirror's upstream breaking off is not the store failing: a warning naming the
+    /// upstream, and no error line (nothing counted with the storage errors).
+    @Test func anUpstreamFailureMidBodyIsAWarningNamingTheUpstream() async throws {
+        let kept = Kept()
+        let relayed = BlobStream(source: .upstream("upstream.example")) { body in
+            try await body(ByteBuffer(string: "abc"))
+            throw StoreDied()
+        }
+        let body = try #require(sender(kept).responseBody(.stream(relayed), on: EmbeddedChannel(), repository: "hub/app", digest: "sha256:abc"))
+        await #expect(throws: StoreDied.self) { try await body.write(Taker(kept: kept, failing: false)) }
+        let lines = kept.lines.withLock { $0 }
+        #expect(lines.count == 1)
+        #expect(lines.first?.level == .warning)
+        #expect(lines.first?.metadata["upstream"] == "upstream.example")
+        #expect(lines.first?.metadata["bytes_sent"] == "3")
+    }
+
     /// A client that goes away is not the registry failing: nothing is logged.
     @Test func aClientThatGoesAwayMidBodyIsNotLogged() async throws {
         let kept = Kept()

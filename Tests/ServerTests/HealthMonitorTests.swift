@@ -93,7 +93,8 @@ import Testing
         let busy = HealthMonitor.InFlight()
         let parked = Mutex<CheckedContinuation<Void, Never>?>(nil)
         let failure = await #expect(throws: HealthMonitor.ProbeFailure.self) {
-            try await HealthMonitor.within(.milliseconds(200), "the storage driver did not answer", busy: busy) {
+            // Long enough for the work to have reported on a loaded machine before the cut.
+            try await HealthMonitor.within(.seconds(2), "the storage driver did not answer", busy: busy) {
                 StorageAttempts.failed?("GET images: connection refused")
                 StorageAttempts.failed?("GET images: HTTP 403 SignatureDoesNotMatch")
                 await withCheckedContinuation { continuation in parked.withLock { $0 = continuation } }
