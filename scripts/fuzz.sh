@@ -1,8 +1,12 @@
 #!/usr/bin/env bash
 # Runs every libFuzzer target for a while: scripts/fuzz.sh [SECONDS per target, default 300]
 #
-# Targets are the executable targets under Fuzz/ (pier-fuzz-*), built with
-# -sanitize=fuzzer,address into .build-fuzz (apart from the ordinary build). Each starts
+# Targets are the executable targets under Fuzz/ (pier-fuzz-*), built with PIER_FUZZ=1, which
+# makes Package.swift compile the project's own modules with -sanitize=fuzzer,address (the
+# dependencies as usual), into .build-fuzz apart from the ordinary build, or into the scratch
+# path PIER_FUZZ_SCRATCH names: CI names its ordinary .build, whose dependencies are then
+# reused and only the fuzzed modules compiled again (a later ordinary build compiles them
+# back). Each starts
 # from a copy of its corpus in Fuzz/corpus/<name>; a crash, or an input that takes more
 # than 30 s (a hang in the making; libFuzzer's slow-unit report), is written to
 # Fuzz/findings/ and fails the run. A finding is fixed with a regression test, and the input is kept in
@@ -11,11 +15,12 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds="${1:-300}"
 targets=(oci http auth s3 config markdown)
+scratch="${PIER_FUZZ_SCRATCH:-.build-fuzz}"
+export PIER_FUZZ=1
 for target in "${targets[@]}"; do
-  swift build --scratch-path .build-fuzz --product "pier-fuzz-$target" \
-    -Xswiftc -sanitize=fuzzer,address -Xswiftc -DFUZZING
+  swift build --scratch-path "$scratch" --product "pier-fuzz-$target"
 done
-bin="$(swift build --scratch-path .build-fuzz --show-bin-path)"
+bin="$(swift build --scratch-path "$scratch" --show-bin-path)"
 mkdir -p Fuzz/findings
 status=0
 for target in "${targets[@]}"; do
