@@ -269,6 +269,7 @@ let package = Package(
             dependencies: [
                 "Storage", "Registry",
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings
         ),

@@ -483,7 +483,7 @@ import Testing
         let reader = Registry(driver: FileSystemDriver(root: root), events: RecordingEventSink())
         let index = try await openIndex()
         let feed = IndexFeed(retry: .milliseconds(200))
-        let messages = LoggedMessages()
+        let messages = RecordingLogHandler()
         let logger = Logger(label: "test") { _ in messages }
         let running = Task { await feed.run(index: index, content: reader, logger: logger) }
         // The start's re-read failed (else this proves nothing about the retry).
@@ -513,29 +513,5 @@ import Testing
         await feed.run(index: index, content: registry, logger: Logger(label: "test"))
         #expect(try await index.state("index_ready") == nil)
         #expect(try await index.states(prefix: "feedrun:").count == 1)
-    }
-}
-
-/// Keeps what is logged through it, for a test that must see a failure happen.
-struct LoggedMessages: LogHandler {
-    private final class Kept: Sendable {
-        let messages = Mutex<[String]>([])
-    }
-
-    private let kept = Kept()
-    var metadata: Logger.Metadata = [:]
-    var logLevel: Logger.Level = .trace
-
-    subscript(metadataKey key: String) -> Logger.Metadata.Value? {
-        get { metadata[key] }
-        set { metadata[key] = newValue }
-    }
-
-    func log(event: LogEvent) {
-        kept.messages.withLock { $0.append(event.message.description) }
-    }
-
-    func contains(_ text: String) -> Bool {
-        kept.messages.withLock { $0.contains { $0.contains(text) } }
     }
 }

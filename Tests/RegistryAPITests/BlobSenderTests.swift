@@ -7,37 +7,16 @@ import Registry
 import Storage
 import Synchronization
 import Testing
+import TestSupport
 @testable import RegistryAPI
 
 /// A streamed blob body that the store cuts short after the response's head went out can
 /// only be cut short for the client too: the log says why, for which blob, how far.
 @Suite struct BlobSenderTests {
-    struct Line: Sendable {
-        var level: Logger.Level
-        var message: String
-        var metadata: [String: String]
-    }
-
     /// What a sender logged and what its writer took.
     final class Kept: Sendable {
-        let lines = Mutex<[Line]>([])
+        let log = RecordingLogHandler()
         let bytes = Atomic<Int>(0)
-    }
-
-    struct Recorder: LogHandler {
-        let kept: Kept
-        var metadata: Logger.Metadata = [:]
-        var logLevel: Logger.Level = .trace
-
-        subscript(metadataKey key: String) -> Logger.Metadata.Value? {
-            get { metadata[key] }
-            set { metadata[key] = newValue }
-        }
-
-        func log(event: LogEvent) {
-            let metadata = (event.metadata ?? [:]).mapValues { "\($0)" }
-            kept.lines.withLock { $0.append(Line(level: event.level, message: event.message.description, metadata: metadata)) }
-        }
     }
 
     /// A response's writer; with `failing`, every write fails as one to a closed connection.
@@ -60,7 +39,7 @@ import Testing
     func sender(_ kept: Kept) -> BlobSender {
         BlobSender(
             directBodies: false,
-            logger: Logger(label: "test") { _ in Recorder(kept: kept) },
+            logger: Logger(label: "test") { _ in kept.log },
             storageErrors: RegistryMetrics().storageErrors
         )
     }
@@ -76,7 +55,7 @@ import Testing
         let body = try #require(sender(kept).responseBody(.stream(cutStream), on: EmbeddedChannel(), repository: "lib/app", digest: "sha256:abc"))
         await #expect(throws: StoreDied.self) { try await body.write(Taker(kept: kept, failing: false)) }
         #expect(kept.bytes.load(ordering: .relaxed) == 3)
-        let lines = kept.lines.withLock { $0 }
+        let lines = kept.log.lines
         #expect(lines.count == 1)
         let line = try #require(lines.first)
         #expect(line.level == .error)
@@ -97,7 +76,7 @@ import Testing
         }
         let body = try #require(sender(kept).responseBody(.stream(relayed), on: EmbeddedChannel(), repository: "hub/app", digest: "sha256:abc"))
         await #expect(throws: StoreDied.self) { try await body.write(Taker(kept: kept, failing: false)) }
-        let lines = kept.lines.withLock { $0 }
+        let lines = kept.log.lines
         #expect(lines.count == 1)
         #expect(lines.first?.level == .warning)
         #expect(lines.first?.metadata["upstream"] == "upstream.example")
@@ -110,6 +89,6 @@ import Testing
         let whole = BlobStream { body in try await body(ByteBuffer(string: "abc")) }
         let body = try #require(sender(kept).responseBody(.stream(whole), on: EmbeddedChannel(), repository: "lib/app", digest: "sha256:abc"))
         await #expect(throws: ChannelError.self) { try await body.write(Taker(kept: kept, failing: true)) }
-        #expect(kept.lines.withLock { $0.isEmpty })
+        #expect(kept.log.lines.isEmpty)
     }
 }
