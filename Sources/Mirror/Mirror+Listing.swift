@@ -67,7 +67,12 @@ extension Mirror {
         do {
             // Filtered here, not asked of the upstream: a `+` in a media type
             // (`application/spdx+json`) reads as a space to many servers' query parsers.
-            let found = try await upstreamReferrers(route, upstreamName, digest)
+            // An upstream's empty type is none, as the spec has it and the local listing shows.
+            let found = try await upstreamReferrers(route, upstreamName, digest).map { descriptor in
+                var descriptor = descriptor
+                if descriptor.artifactType == "" { descriptor.artifactType = nil }
+                return descriptor
+            }
             return artifactType.map { wanted in found.filter { $0.artifactType == wanted } } ?? found
         } catch let error as UpstreamError where error.isOutage {
             route.metrics.stale.increment()

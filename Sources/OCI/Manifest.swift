@@ -19,9 +19,13 @@ public struct Manifest: Sendable {
     /// The largest manifest accepted, as in distribution and the spec's recommendation.
     public static let maximumSize = 4 * 1024 * 1024
 
-    /// The artifact type a referrers listing shows: `artifactType`, else the config's media type.
+    /// The artifact type a referrers listing shows: `artifactType`, else, for an image, the
+    /// config's media type. The spec treats an empty `artifactType` as a missing one, so a
+    /// client that writes `""` for "none" is listed by its config's type (an index: none).
     public var effectiveArtifactType: String? {
-        artifactType ?? (kind == .image ? config?.mediaType : nil)
+        if let artifactType, !artifactType.isEmpty { return artifactType }
+        guard kind == .image, let type = config?.mediaType, !type.isEmpty else { return nil }
+        return type
     }
 
     /// Blobs that must already be in the repository for the manifest to be accepted: all

@@ -201,8 +201,10 @@ extension Registry {
             for encoded in try await driver.list(layout.referrerAlgorithmDirectory(in: base, algorithm)) ?? [] {
                 let path = layout.referrerDescriptor(in: base, algorithm: algorithm, encoded: encoded)
                 guard let bytes = try await driver.contents(of: path, limit: 1 << 20),
-                      let descriptor = try? JSONDecoder().decode(Descriptor.self, from: Data(bytes))
+                      var descriptor = try? JSONDecoder().decode(Descriptor.self, from: Data(bytes))
                 else { continue }
+                // Kept as pushed before an empty type counted as none: listed without one.
+                if descriptor.artifactType == "" { descriptor.artifactType = nil }
                 if let artifactType, descriptor.artifactType != artifactType { continue }
                 // Skip referrers deleted behind our back (distribution's garbage collector).
                 guard try await driver.fileInfo(layout.revisionLink(name, descriptor.digest)) != nil else { continue }

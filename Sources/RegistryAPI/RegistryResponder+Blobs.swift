@@ -21,7 +21,10 @@ extension RegistryResponder {
                 .cacheControl: "max-age=31536000",
             ])
         }
-        let requested = request.ifRangeHolds(digest) ? request.headers[.range].flatMap(ByteRange.init) : nil
+        // Range is defined for GET only (RFC 9110 §14.2): a HEAD answers the whole blob's
+        // length, which is what the spec's HEAD promises and what a client sizes it by.
+        let requested = request.method == .get && request.ifRangeHolds(digest)
+            ? request.headers[.range].flatMap(ByteRange.init) : nil
         let content = request.method == .head
             ? try await registry.headBlob(name, digest, range: requested)
             : try await registry.pullBlob(name, digest, range: requested, origin: origin(request, context))

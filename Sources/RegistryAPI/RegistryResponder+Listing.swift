@@ -72,7 +72,9 @@ extension RegistryResponder {
     /// `GET /v2/<name>/referrers/<digest>`: an index of the manifests whose subject it is,
     /// empty rather than 404 when there are none.
     func referrers(_ request: Request, _ name: RepositoryName, _ digest: Digest) async throws -> Response {
-        let artifactType = request.uri.queryParameters["artifactType"].map(String.init)
+        // `?artifactType=` with no value filters nothing (no listed type is empty), so it is
+        // not reported as a filter applied either.
+        let artifactType = request.uri.queryParameters["artifactType"].flatMap { $0.isEmpty ? nil : String($0) }
         let descriptors = try await registry.referrers(name, digest, artifactType: artifactType)
         var headers: HTTPFields = [.contentType: MediaType.ociIndex]
         if artifactType != nil { headers[.ociFiltersApplied] = "artifactType" }

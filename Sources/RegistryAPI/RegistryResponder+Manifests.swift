@@ -17,13 +17,18 @@ extension RegistryResponder {
             .dockerContentDigest: manifest.digest.description,
             .eTag: "\"\(manifest.digest)\"",
         ]
-        // RFC 9111's stale warning: a mirror served its cached copy without the upstream.
-        if manifest.stale { headers[.warning] = #"110 pier "Response is Stale""# }
+        if manifest.stale { headers[.warning] = Self.staleWarning }
         // A client holding this manifest already gets 304; a tag is resolved first, so it
         // still learns when the tag moved.
         if request.ifNoneMatchNames(manifest.digest) { return Self.notModified(headers) }
         return Self.body(manifest.body, method: request.method, headers: headers)
     }
+
+    /// What a mirror's cached manifest, served without the upstream, says of itself. The
+    /// distribution spec allows only code 299 with agent `-` in a registry's `Warning`
+    /// (RFC 9111's 110 "Response is Stale" is not among them); a client that follows the
+    /// spec passes on those and drops the rest.
+    static let staleWarning = #"299 - "Response is Stale: the upstream registry is unavailable; this is the mirror's cached copy""#
 
     /// The linux/amd64 manifest a Docker manifest list fetched by tag is answered with when
     /// the client accepts Docker's image manifest but not the list, as distribution does

@@ -21,6 +21,18 @@ def test_head_blob_reports_length_digest_and_accept_ranges(registry, repo, blob)
     assert r.content == b""
 
 
+@pytest.mark.pier_only  # distribution 2.8.2 answers 206 with the range's length
+@pytest.mark.parametrize("range_", ["bytes=0-0", "bytes=20000-20010"])
+def test_head_blob_ignores_range_and_reports_the_whole_length(registry, repo, blob, range_):
+    """RFC 9110 §14.2: Range is defined for GET only, and the spec's HEAD gives the blob's
+    size: a satisfiable or unsatisfiable range on a HEAD changes nothing."""
+    r = registry.head(f"/v2/{repo}/blobs/{blob.digest}", headers={"Range": range_})
+    assert r.status_code == 200, r.headers
+    assert int(r.headers["Content-Length"]) == blob.size
+    assert "Content-Range" not in r.headers
+    assert r.headers["Docker-Content-Digest"] == blob.digest
+
+
 def test_get_blob_returns_exact_bytes_with_digest_header(registry, repo, blob):
     r = registry.get_blob(repo, blob.digest)
     assert r.status_code == 200

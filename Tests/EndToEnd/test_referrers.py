@@ -57,6 +57,29 @@ def test_referrer_artifact_type_falls_back_to_config_media_type(registry, repo, 
     assert [d["artifactType"] for d in found if d["digest"] == art.digest] == [cfg.media_type]
 
 
+def test_an_empty_artifact_type_counts_as_none(registry, repo, subject):
+    """The spec: an empty `artifactType` is a missing one. An image is listed with its
+    config's type, an index with none, and `?artifactType=` with no value filters nothing."""
+    cfg = images.Blob(b'{"y":2}', "application/vnd.pier.test.config+json")
+    body = {"schemaVersion": 2, "mediaType": images.OCI_MANIFEST, "artifactType": "",
+            "config": cfg.descriptor(), "layers": [], "subject": subject.descriptor()}
+    art = images.Manifest(images.dumps(body), images.OCI_MANIFEST, [cfg])
+    registry.push(repo, None, art)
+    child = images.image(1)
+    body = {"schemaVersion": 2, "mediaType": images.OCI_INDEX, "artifactType": "",
+            "manifests": [child.descriptor()], "subject": subject.descriptor()}
+    idx = images.Manifest(images.dumps(body), images.OCI_INDEX, [], [child])
+    registry.push(repo, None, idx)
+    r, found = referrers(registry, repo, subject.digest)
+    by_digest = {d["digest"]: d for d in found}
+    assert set(by_digest) == {art.digest, idx.digest}
+    assert by_digest[art.digest]["artifactType"] == cfg.media_type
+    assert "artifactType" not in by_digest[idx.digest]
+    r, filtered = referrers(registry, repo, subject.digest, artifactType="")
+    assert sorted(d["digest"] for d in filtered) == sorted(by_digest)
+    assert "OCI-Filters-Applied" not in r.headers
+
+
 def test_referrers_of_digest_without_referrers_is_an_empty_index(registry, repo, subject):
     _, found = referrers(registry, repo, subject.digest)
     assert found == []

@@ -42,6 +42,18 @@ import Testing
         #expect(manifest.annotations == ["k": "v"])
     }
 
+    /// The spec: an empty `artifactType` is a missing one, so an image is listed by its
+    /// config's media type and an index by none.
+    @Test func anEmptyArtifactTypeIsNone() throws {
+        let image = try Manifest.parse(Self.image(extra: #","artifactType":"""#), contentType: nil)
+        #expect(image.effectiveArtifactType == "application/vnd.oci.image.config.v1+json")
+        let index = try Manifest.parse(
+            Array(#"{"schemaVersion":2,"mediaType":"application/vnd.oci.image.index.v1+json","artifactType":"","manifests":[]}"#.utf8),
+            contentType: MediaType.ociIndex
+        )
+        #expect(index.effectiveArtifactType == nil)
+    }
+
     @Test func anIndexRequiresItsManifestsNotBlobs() throws {
         let bytes = Array(#"{"schemaVersion":2,"mediaType":"application/vnd.oci.image.index.v1+json","manifests":[{"mediaType":"application/vnd.oci.image.manifest.v1+json","digest":"\#(Self.digest)","size":3,"platform":{"architecture":"amd64","os":"linux"}}]}"#.utf8)
         let manifest = try Manifest.parse(bytes, contentType: MediaType.ociIndex)
