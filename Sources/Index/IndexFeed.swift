@@ -72,8 +72,10 @@ public final class IndexFeed: ContentEventSink {
     /// it never was, and re-read whenever a run (this instance's last, or another
     /// instance's) is found to have died with events it had not applied: several instances
     /// share one database, so each run keeps its own heartbeat rather than one flag that
-    /// any instance's clean stop would set for all.
-    public func run(index: RepositoryIndex, content: any ContentStore, logger: Logger) async {
+    /// any instance's clean stop would set for all. It is re-read, too, when `marks` (the
+    /// store the instances share) says that an instance served without its index
+    /// (``runWithoutIndex(marks:logger:)``): at the start, and whenever a look finds it.
+    public func run(index: RepositoryIndex, content: any ContentStore, marks: Registry? = nil, logger: Logger) async {
         let readyKey = "index_ready"
         // Before runs kept heartbeats one flag said whether the last stop was clean.
         let legacy = try? await index.state("clean_shutdown")
@@ -90,14 +92,15 @@ public final class IndexFeed: ContentEventSink {
         }
         var seen: [String: (value: String, since: ContinuousClock.Instant)] = [:]
         var dead = await deadRuns(index, &seen, atStart: true)
+        let unindexed = await Self.mark(in: marks) != nil
         var complete = true
         // Events numbered up to this were queued before the last re-read began.
         var skipThrough: UInt64 = 0
         // The start's re-read failed: the runs it was for, settled by the retry that succeeds.
         var unsettled: [String]?
-        if !ready || legacy == "false" || !dead.isEmpty {
+        if !ready || legacy == "false" || !dead.isEmpty || unindexed {
             skipThrough = queued.load(ordering: .relaxed)
-            complete = await catchUp(index, content, logger)
+            complete = await catchUp(index, content, marks, logger)
             if complete {
                 await settle(index, dead: dead, readyKey: readyKey, legacy: legacy != nil)
             } else {
@@ -115,6 +118,7 @@ public final class IndexFeed: ContentEventSink {
         }
         defer { ticker.cancel() }
         var lastCheck = ContinuousClock.now
+        var lastMarkCheck = ContinuousClock.now
         // When a re-read that events were skipped for failed (the database full or down),
         // it is tried again then: otherwise what those events did stayed missing until a
         // restart.
@@ -125,7 +129,7 @@ public final class IndexFeed: ContentEventSink {
             guard let event = item.event else {
                 if let at = retryCatchUpAt, ContinuousClock.now >= at {
                     skipThrough = queued.load(ordering: .relaxed)
-                    if await catchUp(index, content, logger) {
+                    if await catchUp(index, content, marks, logger) {
                         // Everything skipped so far is in: this run may stop without a
                         // trace, and the start's work is done (else every start, or another
                         // instance, read storage once more).
@@ -144,13 +148,28 @@ public final class IndexFeed: ContentEventSink {
                 await flushPulls(index, logger)
                 await index.refreshGrantsIfChanged()
                 await index.refreshAccountsIfChanged()
+                // Another instance serving without its index meanwhile: one small read of
+                // the shared store every few heartbeats, as it marks only when it takes events.
+                if ContinuousClock.now - lastMarkCheck >= beat * 6, retryCatchUpAt == nil {
+                    lastMarkCheck = .now
+                    if await Self.mark(in: marks) != nil {
+                        logger.info("an instance served without its index; re-reading storage")
+                        skipThrough = queued.load(ordering: .relaxed)
+                        complete = await catchUp(index, content, marks, logger)
+                        if complete, let runs = unsettled {
+                            await settle(index, dead: runs, readyKey: readyKey, legacy: legacy != nil)
+                            unsettled = nil
+                        }
+                        retryCatchUpAt = complete ? nil : .now + retryDelay
+                    }
+                }
                 if ContinuousClock.now - lastCheck >= beat {
                     lastCheck = .now
                     dead = await deadRuns(index, &seen, atStart: false)
                     if !dead.isEmpty {
                         logger.info("an index run stopped without applying its events; re-reading storage", metadata: ["runs": "\(dead.count)"])
                         skipThrough = queued.load(ordering: .relaxed)
-                        if await catchUp(index, content, logger) {
+                        if await catchUp(index, content, marks, logger) {
                             await settle(index, dead: dead + (unsettled ?? []), readyKey: readyKey, legacy: false)
                             unsettled = nil
                             complete = true
@@ -176,7 +195,7 @@ public final class IndexFeed: ContentEventSink {
             }
             if stale.exchange(false, ordering: .relaxed) {
                 skipThrough = queued.load(ordering: .relaxed)
-                let caughtUp = await catchUp(index, content, logger)
+                let caughtUp = await catchUp(index, content, marks, logger)
                 complete = caughtUp
                 if caughtUp, let runs = unsettled {
                     await settle(index, dead: runs, readyKey: readyKey, legacy: legacy != nil)
@@ -261,16 +280,68 @@ public final class IndexFeed: ContentEventSink {
         }
     }
 
-    /// Re-reads the index from storage; false when it stopped early or failed.
-    private func catchUp(_ index: RepositoryIndex, _ content: any ContentStore, _ logger: Logger) async -> Bool {
+    /// Re-reads the index from storage; false when it stopped early or failed. The store's
+    /// mark of unindexed events, read before, is cleared after: the re-read covered them.
+    private func catchUp(_ index: RepositoryIndex, _ content: any ContentStore, _ marks: Registry?, _ logger: Logger) async -> Bool {
+        let mark = await Self.mark(in: marks)
         do {
             let counts = try await index.rebuild(from: content, while: { !self.stopping.load(ordering: .relaxed) })
             guard let (repositories, tags) = counts else { return false }
             logger.info("index caught up from storage", metadata: ["repositories": "\(repositories)", "tags": "\(tags)"])
+            if let marks, let mark {
+                do {
+                    try await marks.clearUnindexed(ifStill: mark)
+                } catch {
+                    logger.warning("the store's mark of unindexed events could not be cleared; the next look re-reads storage again", metadata: ["error": "\(error)"])
+                }
+            }
             return true
         } catch {
             logger.warning("index could not catch up from storage; it stays as it was and tries again", metadata: ["error": "\(error)"])
             return false
         }
+    }
+
+    /// The store's mark of unindexed events, nil when there is none or it cannot be read
+    /// (the store down: the next look reads it again).
+    private static func mark(in marks: Registry?) async -> String? {
+        guard let marks else { return nil }
+        return try? await marks.unindexedMark()
+    }
+
+    /// What a run without its index does with the feed: the registry's events have nowhere
+    /// to go, so each push or delete marks `marks` (at most once a second, and once more
+    /// after the last), and the first run that has its index re-reads storage for them.
+    /// Returns after ``finish()``.
+    public func runWithoutIndex(marks: Registry, logger: Logger) async {
+        let ticker = Task {
+            while !Task.isCancelled {
+                try? await Task.sleep(for: .seconds(1))
+                continuation.yield(Numbered(number: 0, event: nil))
+            }
+        }
+        defer { ticker.cancel() }
+        var pending = false
+        var lastMark: ContinuousClock.Instant?
+        var warned = false
+        for await item in stream {
+            // Pulls are only counted for an index: nothing keeps them here.
+            if item.event == nil { pulls.withLock { $0 = PullTally() } }
+            // A dropped event (the queue full) went unindexed as much as one taken.
+            if item.event != nil || stale.exchange(false, ordering: .relaxed) { pending = true }
+            guard pending, lastMark.map({ ContinuousClock.now - $0 >= .seconds(1) }) ?? true else { continue }
+            pending = false
+            lastMark = .now
+            do {
+                try await marks.markUnindexed()
+            } catch {
+                // Nothing else can tell the next run; `pier index rebuild` can.
+                if !warned {
+                    logger.error("an event went unindexed and the store could not record it: run `pier index rebuild` once the index is back", metadata: ["error": "\(error)"])
+                    warned = true
+                }
+            }
+        }
+        if pending { try? await marks.markUnindexed() }
     }
 }

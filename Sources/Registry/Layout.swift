@@ -29,6 +29,10 @@ public struct Layout: Sendable {
     /// distribution never looks.
     public var catalogJournal: String { Self.base + "/_pier/catalog" }
 
+    /// Where an instance serving without its index says that events went unindexed
+    /// (``Registry/markUnindexed()``), for every instance sharing the store to read.
+    public var unindexedMarker: String { Self.base + "/_pier/index/unindexed" }
+
     /// A journal entry: when (milliseconds since 1970, fixed width so entries sort by time)
     /// and which repository (hex, so the name's slashes make no directories).
     public func catalogJournalEntry(_ name: RepositoryName, at milliseconds: Int64) -> String {

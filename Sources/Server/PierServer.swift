@@ -58,13 +58,17 @@ public struct PierServer: Sendable {
         } catch {
             logger.error("index database could not be opened; serving without the index", metadata: ["path": "\(bootstrap.indexLocation)", "error": "\(error)"])
         }
-        // Without a database nothing reads the feed: close it, so it holds no events.
-        if index == nil { content.indexFeed?.finish() }
         let feeding = Task { [index, logger] in
-            guard let feed = content.indexFeed, let index else { return }
+            guard let feed = content.indexFeed else { return }
+            guard let index else {
+                // Without its database the events go nowhere: the store is told, so the
+                // first run (here or on another instance) that has its index re-reads it.
+                await feed.runWithoutIndex(marks: content.registry, logger: logger)
+                return
+            }
             // The local registry, not the mirror: indexing a cached index must not fetch
             // platforms nobody pulled (the facts hold what the cache holds).
-            await feed.run(index: index, content: content.registry, logger: logger)
+            await feed.run(index: index, content: content.registry, marks: content.registry, logger: logger)
         }
         do {
             try await serve(content, index: index, metrics: metrics, hangups: hangupSignals)

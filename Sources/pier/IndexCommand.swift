@@ -36,7 +36,10 @@ struct IndexCommand: AsyncParsableCommand {
             }
             let content = try await bootstrap.makeContent(port: settings.port)
             do {
+                // What an instance without its index marked is covered by this re-read.
+                let mark = try? await content.registry.unindexedMark()
                 let (repositories, tags) = try await index.rebuild(from: content.registry)
+                if let mark { try? await content.registry.clearUnindexed(ifStill: mark) }
                 print("indexed \(repositories) repositories, \(tags) tags into \(bootstrap.indexLocation)")
             } catch {
                 await index.database.close()

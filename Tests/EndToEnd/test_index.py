@@ -316,6 +316,35 @@ def test_pier_index_rebuild_reads_a_bucket_written_by_distribution(make_server, 
     assert sorted(r["name"] for r in api(pier, "/api/v1/search?q=legacy").json()["results"]) == ["legacy/one", "legacy/two"]
 
 
+def test_pushes_made_while_the_index_could_not_be_opened_are_indexed_at_the_next_start(make_server):
+    """An index database this build cannot open (here a schema from a newer Pier; in life
+    PostgreSQL down at the start, a locked file) leaves the registry serving without it.
+    What is pushed meanwhile is marked in storage, and the next start that has its index
+    re-reads storage for it and clears the mark, rather than never indexing it."""
+    import sqlite3
+
+    srv = make_server("pier")
+    Registry(srv.url).push("team/before", "v1", images.image(1))
+    assert eventually(lambda: api(srv, "/api/v1/repositories/team/before").status_code == 200)
+    srv.stop()
+    database = srv.root / "pier" / "index.db"
+    with sqlite3.connect(database) as db:
+        db.execute("INSERT INTO schema_migrations (version, applied_at) VALUES (9999, 0)")
+    srv.start()
+    assert "newer than this build" in srv.log_path.read_text()
+    Registry(srv.url).push("team/during", "v1", images.image(2))
+    assert api(srv, "/api/v1/search").status_code == 404  # served without the index
+    mark = srv.root / "docker" / "registry" / "v2" / "_pier" / "index" / "unindexed"
+    assert eventually(mark.exists)
+    srv.stop()
+    with sqlite3.connect(database) as db:
+        db.execute("DELETE FROM schema_migrations WHERE version = 9999")
+    srv.start()
+    assert eventually(lambda: api(srv, "/api/v1/repositories/team/during").status_code == 200)
+    assert eventually(lambda: not mark.exists())
+    assert api(srv, "/api/v1/repositories/team/before").status_code == 200
+
+
 def test_the_api_lives_under_http_prefix_and_its_links_carry_it(make_server):
     srv = make_server("pier", config={"http": {"prefix": "/registry/"}}, ready_statuses=(404,))
     base = srv.url + "/registry/v2"

@@ -429,6 +429,74 @@ import Testing
         #expect(try await index.states(prefix: "feedrun:").isEmpty)
     }
 
+    /// An instance that served without its index (its database down at its start) marked
+    /// the store: the next run that has its index re-reads storage, then clears the mark.
+    @Test func aMarkOfUnindexedEventsIsCaughtUpAtTheNextStartAndCleared() async throws {
+        let index = try await openIndex()
+        try await index.setState("index_ready", "true")
+        try await pushImage(repo, "unseen")
+        events.reset()
+        try await registry.markUnindexed()
+        let feed = IndexFeed()
+        let running = Task { await feed.run(index: index, content: registry, marks: registry, logger: Logger(label: "test")) }
+        for _ in 0..<500 where try await index.tags("team/app", order: .name, limit: 10, offset: 0).isEmpty {
+            try await Task.sleep(for: .milliseconds(10))
+        }
+        feed.finish()
+        await running.value
+        #expect(try await index.tags("team/app", order: .name, limit: 10, offset: 0).map(\.name) == ["unseen"])
+        #expect(try await registry.unindexedMark() == nil)
+    }
+
+    /// A run that is up when another instance starts without its index notices the mark on
+    /// one of its looks, not only at its own next start.
+    @Test func aMarkLeftWhileARunIsUpIsNoticedAndCaughtUp() async throws {
+        let index = try await openIndex()
+        try await index.setState("index_ready", "true")
+        let feed = IndexFeed(beat: .milliseconds(50))
+        let running = Task { await feed.run(index: index, content: registry, marks: registry, logger: Logger(label: "test")) }
+        try await pushImage(repo, "elsewhere")
+        events.reset()
+        try await registry.markUnindexed()
+        for _ in 0..<1000 where try await index.tags("team/app", order: .name, limit: 10, offset: 0).isEmpty {
+            try await Task.sleep(for: .milliseconds(10))
+        }
+        feed.finish()
+        await running.value
+        #expect(try await index.tags("team/app", order: .name, limit: 10, offset: 0).map(\.name) == ["elsewhere"])
+        #expect(try await registry.unindexedMark() == nil)
+    }
+
+    /// Without its index a run marks the store for every push or delete, and never for a
+    /// pull (which changes nothing storage would tell a re-read).
+    @Test func aRunWithoutItsIndexMarksTheStoreForPushesNotPulls() async throws {
+        let pulls = IndexFeed()
+        let pulling = Task { await pulls.runWithoutIndex(marks: registry, logger: Logger(label: "test")) }
+        await pulls.receive(ContentEvent(.pull, repo, .manifest(Digest.of([1]), mediaType: nil, size: nil), origin: RequestOrigin()))
+        pulls.finish()
+        await pulling.value
+        #expect(try await registry.unindexedMark() == nil)
+
+        let pushes = IndexFeed()
+        let pushing = Task { await pushes.runWithoutIndex(marks: registry, logger: Logger(label: "test")) }
+        try await pushImage(repo, "v1")
+        for event in events.events { await pushes.receive(event) }
+        for _ in 0..<500 where try await registry.unindexedMark() == nil {
+            try await Task.sleep(for: .milliseconds(10))
+        }
+        let first = try #require(try await registry.unindexedMark())
+        // A later push marks anew, so a re-read that began before it cannot clear it.
+        await pushes.receive(ContentEvent(.delete, repo, .tag(Tag("v1")!), origin: RequestOrigin()))
+        pushes.finish()
+        await pushing.value
+        let second = try #require(try await registry.unindexedMark())
+        #expect(first != second)
+        try await registry.clearUnindexed(ifStill: first)
+        #expect(try await registry.unindexedMark() == second)
+        try await registry.clearUnindexed(ifStill: second)
+        #expect(try await registry.unindexedMark() == nil)
+    }
+
     @Test func anUncleanStopOfAnEarlierVersionIsStillCaughtUp() async throws {
         let index = try await openIndex()
         try await index.setState("clean_shutdown", "false")
