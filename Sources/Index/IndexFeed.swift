@@ -129,6 +129,8 @@ public final class IndexFeed: ContentEventSink {
             guard let event = item.event else {
                 if let at = retryCatchUpAt, ContinuousClock.now >= at {
                     skipThrough = queued.load(ordering: .relaxed)
+                    // What went stale while this waited is read now.
+                    stale.store(false, ordering: .relaxed)
                     if await catchUp(index, content, marks, logger) {
                         // Everything skipped so far is in: this run may stop without a
                         // trace, and the start's work is done (else every start, or another
@@ -193,7 +195,9 @@ public final class IndexFeed: ContentEventSink {
                     stale.store(true, ordering: .relaxed)
                 }
             }
-            if stale.exchange(false, ordering: .relaxed) {
+            // While a failed re-read waits for its retry, the retry covers this event too: a
+            // database failing every update (its disk full) gets no read of all storage per push.
+            if retryCatchUpAt == nil, stale.exchange(false, ordering: .relaxed) {
                 skipThrough = queued.load(ordering: .relaxed)
                 let caughtUp = await catchUp(index, content, marks, logger)
                 complete = caughtUp

@@ -497,6 +497,36 @@ import Testing
         #expect(try await registry.unindexedMark() == nil)
     }
 
+    /// A database that fails every update (its disk full) costs one re-read of storage and
+    /// its retries, not one full read of storage per push.
+    @Test func updatesFailingWhileARereadWaitsForItsRetryDoNotEachReadStorage() async throws {
+        let index = try await openIndex()
+        try await index.setState("index_ready", "true")
+        for number in 0..<10 { try await pushImage(repo, "t\(number)") }
+        let log = RecordingLogHandler()
+        let feed = IndexFeed()
+        let running = Task { await feed.run(index: index, content: registry, logger: Logger(label: "test") { _ in log }) }
+        // The run is past its start (its heartbeat written) when the database goes.
+        for _ in 0..<500 where try await index.states(prefix: "feedrun:").isEmpty {
+            try await Task.sleep(for: .milliseconds(10))
+        }
+        await index.database.close()
+        // One event at a time, each after the last one's failure: a re-read skips the
+        // events queued before it began.
+        let pushes = events.events.filter { if case .manifest = $0.object { $0.tag != nil } else { false } }
+        #expect(pushes.count == 10)
+        for (number, event) in pushes.enumerated() {
+            await feed.receive(event)
+            for _ in 0..<500 where log.lines.filter({ $0.message.contains("index update failed") }).count <= number {
+                try await Task.sleep(for: .milliseconds(10))
+            }
+        }
+        feed.finish()
+        await running.value
+        #expect(log.lines.filter { $0.message.contains("index update failed") }.count == 10)
+        #expect(log.lines.filter { $0.message.contains("could not catch up") }.count == 1)
+    }
+
     @Test func anUncleanStopOfAnEarlierVersionIsStillCaughtUp() async throws {
         let index = try await openIndex()
         try await index.setState("clean_shutdown", "false")
