@@ -16,6 +16,13 @@ public struct CollectionReport: Sendable, Equatable {
         public var digest: Digest
     }
 
+    /// A repository whose retention rule deleted nothing this collection: the pull times
+    /// it keeps tags by could not be read, and why (the error, as text, for the log).
+    public struct RetentionSkip: Sendable, Equatable {
+        public var repository: RepositoryName
+        public var reason: String
+    }
+
     /// A blob removed from the store, with the bytes that freed.
     public struct BlobRemoval: Sendable, Equatable {
         public var digest: Digest
@@ -32,6 +39,9 @@ public struct CollectionReport: Sendable, Equatable {
     public var blobsMarked = 0
     /// Tags retention deleted (or, in a dry run, would).
     public var tagsRemoved: [TagRemoval] = []
+    /// Repositories retention left whole because their pull times could not be read:
+    /// an operator must hear of it, or tags stay that the rules say should go.
+    public var retentionSkipped: [RetentionSkip] = []
     /// Untagged manifests the policy removed (or would).
     public var manifestsRemoved: [ManifestRemoval] = []
     /// Blobs removed from the store (or that would be), what frees space.

@@ -105,15 +105,23 @@ extension GarbageCollector {
         var roots = Set<Digest>()
         var policy = options.untagged
         var revisions = contents.revisions
-        if let rule = options.retention.first(where: { $0.covers(name) }) {
+        var rule = options.retention.first { $0.covers(name) }
+        var pulled = [String: Double]()
+        if let covering = rule {
+            do {
+                pulled = try await pullTimes(name, for: covering)
+            } catch {
+                // Without them a tag pulled a minute ago looks as old as its push: this
+                // collection deletes nothing here, neither tags nor untagged manifests, and
+                // the report names the repository; the next collection tries again.
+                report.retentionSkipped.append(.init(repository: name, reason: "\(error)"))
+                rule = nil
+                policy = .keep
+            }
+        }
+        if let rule {
             policy = .delete(after: rule.untaggedAfter)
             let present = zip(tags, tagged).compactMap { tag, digest in digest.map { (tag, $0, contents.tags[tag] ?? 0) } }
-            // Pulls as the index counts them, and uses a mirror noted (a cached manifest by
-            // digest counts from its last use too).
-            var pulled = await options.lastPulled?(name) ?? [:]
-            for (key, time) in (try? await registry.lastUses(name)) ?? [:] {
-                pulled[key] = max(pulled[key] ?? 0, time)
-            }
             for (digest, modified) in revisions {
                 if let used = pulled[Layout.useKey(.digest(digest))], used > modified { revisions[digest] = used }
             }
@@ -152,6 +160,19 @@ extension GarbageCollector {
         for digest in untagged where !live.contains(digest) {
             marking.unreachable.append(.init(repository: name, digest: digest))
         }
+    }
+
+    /// When each tag of `name` (and each manifest by digest, by its use key) was last
+    /// pulled: the index's counts when `rule` keeps by `within` (nothing else reads them),
+    /// and the uses a mirror noted (a cached manifest by digest counts from its last use
+    /// too). Throws when either cannot be read rather than answering "never pulled".
+    private func pullTimes(_ name: RepositoryName, for rule: RetentionRule) async throws -> [String: Double] {
+        var pulled = [String: Double]()
+        if rule.keepWithin != nil, let lastPulled = options.lastPulled { pulled = try await lastPulled(name) }
+        for (key, time) in try await registry.lastUses(name) {
+            pulled[key] = max(pulled[key] ?? 0, time)
+        }
+        return pulled
     }
 
     /// The tags of `name` its retention rule lets go: never an immutable one, nor one

@@ -32,8 +32,10 @@ public struct GarbageCollector: Sendable {
         /// Which tags to keep in which repositories; repositories no rule covers keep all.
         public var retention: [RetentionRule] = []
         /// When each tag of a repository was last pulled (seconds since 1970), for
-        /// retention's `within`: the index knows; without it only pushes count.
-        public var lastPulled: (@Sendable (RepositoryName) async -> [String: Double])?
+        /// retention's `within`: the index knows; without it (`index.disabled`) only pushes
+        /// count. A lookup that throws keeps the repository whole for that collection: a
+        /// tag pulled a minute ago must not go for lack of the time it was pulled.
+        public var lastPulled: (@Sendable (RepositoryName) async throws -> [String: Double])?
         /// Seconds the collector rests for each second it works (between repositories and
         /// batches), so a collection in a serving registry takes a share of the machine,
         /// not all of it; 0 for an offline collection at full speed.

@@ -17,7 +17,14 @@ extension PierServer {
             settle: min(.milliseconds(200), settings.interval)
         )
         var options = settings.options(uploadPurging: configuration.uploadPurging, retention: configuration.retentionRules)
-        options.lastPulled = index.map(Self.lastPulled)
+        if let index {
+            options.lastPulled = Self.lastPulled(from: index)
+        } else if configuration.index.enabled {
+            // Configured but not opened at start: no pull times until a restart opens it,
+            // and each collection keeps what `within` would judge by them (the report says
+            // which repositories), rather than counting pushes only.
+            options.lastPulled = { _ in throw IndexUnavailable() }
+        }
         // In a serving registry the collector works at most half the time: requests first.
         options.restRatio = 1
         let collector = GarbageCollector(registry: registry, options: options)
@@ -84,16 +91,34 @@ extension PierServer {
     }
 
     /// When each tag of a repository was last pulled, as the index counted, for retention.
-    public static func lastPulled(from index: RepositoryIndex) -> @Sendable (RepositoryName) async -> [String: Double] {
+    /// A failed read throws: the collector then keeps the repository whole, where an empty
+    /// answer would have read as "never pulled" and let recently pulled tags go.
+    public static func lastPulled(from index: RepositoryIndex) -> @Sendable (RepositoryName) async throws -> [String: Double] {
         { name in
-            let tags = (try? await index.tags(name.value, order: .name, limit: 1_000_000, offset: 0)) ?? []
+            let tags = try await index.tags(name.value, order: .name, limit: 1_000_000, offset: 0)
             var pulled = [String: Double]()
             for tag in tags { if let time = tag.lastPulledAt { pulled[tag.name] = Double(time) / 1000 } }
             return pulled
         }
     }
 
+    /// Why a collection has no pull times although the index is configured: its database
+    /// could not be opened when the server started (that error is logged then).
+    struct IndexUnavailable: Error, CustomStringConvertible {
+        var description: String {
+            "the index database could not be opened when Pier started (see the error logged then); restart Pier once it opens"
+        }
+    }
+
     private func log(_ report: CollectionReport) {
+        // Once per repository and collection: the rule deleted nothing there, and goes on
+        // doing so until the pull times can be read.
+        for skip in report.retentionSkipped {
+            logger.error(
+                "retention deleted nothing in a repository: keep.within needs its pull times, which could not be read",
+                metadata: ["repository": "\(skip.repository.value)", "error": "\(skip.reason)"]
+            )
+        }
         logger.info(
             report.dryRun ? "garbage collection (dry run) finished" : "garbage collection finished",
             metadata: [

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Config
 import Foundation
+import Index
 import Logging
 import Registry
 import Server
@@ -53,10 +54,26 @@ struct GarbageCollectCommand: AsyncParsableCommand {
             await driver.shutdown()
             throw error
         }
+        // Retention keeps what was pulled lately as the server does: by the index's counts.
+        // An index that is configured but does not open stops the run: going on would judge
+        // `within` by pushes alone and delete tags pulled a minute ago. With the index
+        // disabled (`index.disabled`) no pull is ever counted, and pushes alone count.
+        var index: RepositoryIndex?
+        if settings.retentionRules.contains(where: { $0.keepWithin != nil }) {
+            do {
+                index = try await bootstrap.makeIndex()
+            } catch {
+                await driver.shutdown()
+                FileHandle.standardError.write(Data((
+                    "pier: keep.within needs the pull times in the index, and the index could not be opened: \(error)\n"
+                        + "pier: nothing was collected; make the index open, remove keep.within from retention (and ttl from mirrors), "
+                        + "or set REGISTRY_INDEX_DISABLED=true to count pushes only\n"
+                ).utf8))
+                throw ExitCode(1)
+            }
+        }
         let registry = bootstrap.makeRegistry(driver: driver)
         var options = settings.collection.options(uploadPurging: settings.uploadPurging, retention: settings.retentionRules)
-        // Retention keeps what was pulled lately as the server does: by the index's counts.
-        let index = settings.retentionRules.contains { $0.keepWithin != nil } ? try? await bootstrap.makeIndex() : nil
         if let index { options.lastPulled = PierServer.lastPulled(from: index) }
         options.dryRun = dryRun
         options.grace = grace
@@ -84,6 +101,15 @@ struct GarbageCollectCommand: AsyncParsableCommand {
             }
             if !dryRun { try? await lease.release(succeeded: true) }
             print(render(report), terminator: "")
+            // The rest was collected; the exit status tells a scheduled run's owner that
+            // these repositories were not.
+            if !report.retentionSkipped.isEmpty {
+                for skip in report.retentionSkipped {
+                    let line = "pier: retention deleted nothing in \(skip.repository.value): keep.within needs its pull times, which could not be read: \(skip.reason)\n"
+                    FileHandle.standardError.write(Data(line.utf8))
+                }
+                throw ExitCode(1)
+            }
         } catch let exit as ExitCode {
             await index?.database.close()
             await registry.shutdown()

@@ -8,6 +8,7 @@ import os
 import random
 import shutil
 import re
+import sqlite3
 import subprocess
 import threading
 import time
@@ -18,6 +19,7 @@ import requests
 import yaml
 
 from harness import Registry, images
+from harness.index_api import api, eventually
 from harness.server import distribution_bin, free_port, pier_bin
 from test_interop import push_all, sample
 
@@ -178,6 +180,56 @@ def test_pier_gc_refuses_a_bad_grace_and_says_why(make_server, tmp_path):
     pier.config_path.write_text(yaml.safe_dump(pier.config))
     done = subprocess.run([pier_bin(), "gc", "--grace", "soon", str(pier.config_path)], capture_output=True, text=True, timeout=60)
     assert done.returncode == 1 and "--grace" in done.stderr
+
+
+def test_gc_refuses_pull_based_retention_when_the_index_cannot_be_opened(make_server, tmp_path):
+    """keep.within keeps a tag pulled within its duration, by the index's pull times: an
+    index that does not open (here: a schema newer than this build) stops `pier gc` with
+    exit 1 and deletes nothing, where it used to judge by pushes alone and list a tag pulled
+    seconds ago. With the index disabled on purpose, pushes alone count."""
+    root = tmp_path / "root"
+    database = tmp_path / "index.db"
+    # Its own filesystem and SQLite index whatever --storage and --index say: the test ages
+    # the tag's files and edits the database.
+    pier = make_server("pier", root=root, config={
+        "storage": {"filesystem": {"rootdirectory": str(root)}},
+        "index": {"database": f"sqlite://{database}"},
+        "gc": {"enabled": False},
+        "retention": [{"repositories": ["alice/**"], "keep": {"within": "1h"}}],
+    })
+    reg = Registry(pier.url)
+    reg.push("alice/app", "v0", images.image(1))
+    reg.push("alice/app", "v1", images.image(1))
+    assert reg.get_manifest("alice/app", "v1").status_code == 200
+    assert eventually(lambda: any(t["name"] == "v1" and t.get("last_pulled_at")
+                                  for t in api(pier, "/api/v1/repositories/alice/app/tags").json().get("results", [])))
+    pier.stop()
+    # Both pushed three days ago; v1 pulled just now, v0 never.
+    days_ago = time.time() - 3 * 24 * 3600
+    repository = root / "docker/registry/v2/repositories/alice/app"
+    for path in [repository, *repository.rglob("*")]:
+        os.utime(path, (days_ago, days_ago))
+
+    dry = pier_gc(pier.config_path, "--dry-run")
+    assert "tag eligible for deletion: alice/app:v0" in dry and "alice/app:v1" not in dry, dry
+
+    db = sqlite3.connect(database)
+    with db:
+        db.execute("INSERT INTO schema_migrations (version, applied_at) VALUES (1000000, 0)")
+    db.close()
+    for flags in (["--dry-run"], []):
+        done = subprocess.run([pier_bin(), "gc", *flags, str(pier.config_path)], capture_output=True, text=True, timeout=300)
+        assert done.returncode == 1, (flags, done.stdout, done.stderr)
+        assert "keep.within" in done.stderr and "newer than this build" in done.stderr, done.stderr
+        assert "alice/app:v1" not in done.stdout, done.stdout
+    for tag in ("v0", "v1"):
+        assert (repository / "_manifests/tags" / tag / "current/link").exists(), tag
+
+    # Asked for explicitly, the index off: no pull is counted, and both tags are past an hour.
+    done = subprocess.run([pier_bin(), "gc", "--dry-run", str(pier.config_path)], capture_output=True, text=True,
+                          timeout=300, env=dict(os.environ, REGISTRY_INDEX_DISABLED="true"))
+    assert done.returncode == 0, done.stderr
+    assert "alice/app:v0" in done.stdout and "alice/app:v1" in done.stdout, done.stdout
 
 
 # ---- the stress test ------------------------------------------------------------------------

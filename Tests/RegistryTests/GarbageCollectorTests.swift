@@ -313,6 +313,42 @@ import Testing
         #expect(try await registry.tags(repo, limit: 10, after: nil).items == ["new"])
     }
 
+    /// Pull times that cannot be read (the index's database down or locked) must not read
+    /// as "never pulled": that repository keeps every tag and manifest this collection, the
+    /// report names it, and the rest is collected as ever.
+    @Test(arguments: clockedDrivers())
+    func aRepositoryWhosePullTimesCannotBeReadKeepsEverythingAndIsReported(_ driver: any StorageDriver) async throws {
+        struct Unreadable: Error, CustomStringConvertible {
+            var description: String { "database is locked" }
+        }
+        let registry = Registry(driver: driver)
+        let elsewhere = RepositoryName("team/web")!
+        let config = try await push(Array("{}".utf8), to: registry)
+        #expect(try await registry.mountBlob(elsewhere, config, from: repo))
+        let pulled = try await putManifest(image(config: config, layers: [try await push([1, 5], to: registry)]), registry, tag: "pulled")
+        let untagged = try await putManifest(image(config: config, layers: [try await push([2, 5], to: registry)]), registry)
+        let stale = try await putManifest(
+            image(config: config, layers: [try await push([3, 5], to: registry, in: elsewhere)]), registry, tag: "stale", in: elsewhere
+        )
+        let orphan = try await push([4, 5], to: registry)
+        var options = GarbageCollector.Options()
+        options.retention = [RetentionRule(repositories: [RepositoryGlob("team/**")], keepWithin: .seconds(3600))]
+        options.lastPulled = { [repo] name in
+            guard name != repo else { throw Unreadable() }
+            return [:]
+        }
+
+        // Two hours on, every tag was pushed outside the rule's hour.
+        let report = try await GarbageCollector(registry: registry, options: options).collect(now: Date().addingTimeInterval(7200))
+
+        #expect(report.retentionSkipped == [.init(repository: repo, reason: "database is locked")])
+        #expect(report.tagsRemoved.map(\.repository) == [elsewhere])
+        #expect(try await registry.getManifest(repo, .tag(Tag("pulled")!)).digest == pulled)
+        #expect(try await registry.getManifest(repo, .digest(untagged)).digest == untagged)
+        #expect(try await !stored(stale, driver))
+        #expect(report.blobsRemoved.map(\.digest).contains(orphan))
+    }
+
     @Test func retentionKeepsTagsPushedOrPulledWithinItsWindow() {
         let rule = RetentionRule(repositories: [RepositoryGlob("**")], keepWithin: .seconds(3600))
         let now = 1_000_000.0
