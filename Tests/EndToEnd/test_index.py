@@ -316,18 +316,19 @@ def test_pier_index_rebuild_reads_a_bucket_written_by_distribution(make_server, 
     assert sorted(r["name"] for r in api(pier, "/api/v1/search?q=legacy").json()["results"]) == ["legacy/one", "legacy/two"]
 
 
-def test_pushes_made_while_the_index_could_not_be_opened_are_indexed_at_the_next_start(make_server):
+def test_pushes_made_while_the_index_could_not_be_opened_are_indexed_at_the_next_start(make_server, tmp_path):
     """An index database this build cannot open (here a schema from a newer Pier; in life
     PostgreSQL down at the start, a locked file) leaves the registry serving without it.
     What is pushed meanwhile is marked in storage, and the next start that has its index
     re-reads storage for it and clears the mark, rather than never indexing it."""
     import sqlite3
 
-    srv = make_server("pier")
+    # An SQLite file of its own, so that the test tampers with it under --index=postgres too.
+    database = tmp_path / "index.db"
+    srv = make_server("pier", config={"index": {"database": f"sqlite://{database}"}})
     Registry(srv.url).push("team/before", "v1", images.image(1))
     assert eventually(lambda: api(srv, "/api/v1/repositories/team/before").status_code == 200)
     srv.stop()
-    database = srv.root / "pier" / "index.db"
     with sqlite3.connect(database) as db:
         db.execute("INSERT INTO schema_migrations (version, applied_at) VALUES (9999, 0)")
     srv.start()

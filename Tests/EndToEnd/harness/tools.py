@@ -129,13 +129,13 @@ def curl(*args: str, timeout: float = 60) -> CurlResult:
     return CurlResult(proc, head_text, body_bytes)
 
 
-def eventually(check, timeout: float = 10.0):
-    """`check()` until it returns something true, for at most `timeout` seconds; its last
-    result either way."""
+def eventually(check, timeout: float = 10.0, interval: float = 0.05):
+    """`check()` until it returns something true, for at most `timeout` seconds, `interval`
+    apart; its last result either way."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         result = check()
         if result:
             return result
-        time.sleep(0.05)
+        time.sleep(interval)
     return check()
