@@ -290,7 +290,13 @@ enum IndexMigrations {
             if database.engine == .postgres {
                 try await database.execute("SELECT pg_advisory_xact_lock(\(advisoryLock))")
             }
-            try await database.execute("CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at BIGINT NOT NULL)")
+            // Looked for before it is made: PostgreSQL checks the right to create in the
+            // schema even for a table that exists, and a role that may only read and write
+            // rows (the schema migrated by its owner) must still open an index that is current.
+            let present = try await database.query(migrationsTablePresent(database.engine), []).first?["present"].integer ?? 0
+            if present == 0 {
+                try await database.execute("CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, applied_at BIGINT NOT NULL)")
+            }
             let current = try await database.query("SELECT COALESCE(MAX(version), 0) AS version FROM schema_migrations", [])
                 .first?["version"].integer ?? 0
             guard current <= latest else { throw IndexError.schemaTooNew(found: Int(current), known: latest) }
@@ -298,6 +304,14 @@ enum IndexMigrations {
                 for statement in step.statements(database.engine) { try await database.execute(statement) }
                 try await database.execute("INSERT INTO schema_migrations (version, applied_at) VALUES ($1, $2)", [.integer(Int64(step.version)), .integer(IndexClock.now())])
             }
+        }
+    }
+
+    /// A query whose `present` is 1 when the migrations table exists, 0 when not.
+    static func migrationsTablePresent(_ engine: IndexEngine) -> String {
+        switch engine {
+        case .postgres: "SELECT CASE WHEN to_regclass('schema_migrations') IS NULL THEN 0 ELSE 1 END AS present"
+        case .sqlite: "SELECT COUNT(*) AS present FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'"
         }
     }
 

@@ -16,7 +16,7 @@ from harness import Registry, images
 from harness.index_api import api, eventually
 from harness.pgbouncer import PgBouncer, missing_pgbouncer
 from harness.pki import CA
-from harness.postgres import PostgreSQL
+from harness.postgres import USER, PostgreSQL
 from harness.tools import in_ci
 
 pytestmark = pytest.mark.pier_only
@@ -62,6 +62,27 @@ def test_pushed_documents_go_straight_into_the_full_text_tree_not_a_pending_list
     pending = postgres.sql(name, "SELECT pending_tuples FROM pgstatginindex('search_documents_by_document')")
     assert pending.strip() == "0"
     assert found(srv, "service-3") == ["team/service-3"]
+
+
+def test_a_role_that_may_only_read_and_write_rows_opens_the_index_its_owner_migrated(make_server, postgres):
+    """Production databases often split roles: the owner migrates the schema, the
+    application's role may only read and write rows (no CREATE in the schema, PostgreSQL
+    15's default for a role that does not own it). Pier under such a role opens an index
+    that is current and keeps it up to date."""
+    url = postgres.new_database()
+    name = database_name(url)
+    owner = make_server("pier", config={"index": {"database": url}})
+    push_services(owner, 1)
+    owner.stop()
+    role = f"{name}_app"
+    postgres.sql(name, f"CREATE ROLE {role} LOGIN")
+    postgres.sql(name, "REVOKE CREATE ON SCHEMA public FROM PUBLIC")
+    postgres.sql(name, f"GRANT USAGE ON SCHEMA public TO {role}")
+    postgres.sql(name, f"GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO {role}")
+    postgres.sql(name, f"GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO {role}")
+    app = make_server("pier", root=owner.root, config={"index": {"database": url.replace(f"//{USER}@", f"//{role}@")}})
+    Registry(app.url).push("team/service-1", "v1", images.image(2))
+    assert eventually(lambda: api(app, "/api/v1/search?q=service").json()["count"] == 2)
 
 
 def test_search_documents_of_an_earlier_shape_are_rewritten_at_start(make_server, postgres):
