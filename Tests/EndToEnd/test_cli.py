@@ -60,7 +60,7 @@ def wait_ready(url, proc, timeout=30):
         try:
             if requests.get(url + "/v2/", timeout=1).status_code == 200:
                 return
-        except requests.ConnectionError:
+        except requests.RequestException:
             time.sleep(0.1)
     raise AssertionError("pier did not become ready")
 

@@ -364,9 +364,12 @@ def test_docker_search_finds_public_repositories_and_logged_in_the_callers_priva
         out = docker("search", "--no-trunc", "--format", "{{.Name}}", *args, f"{srv.host}/searchtool")
         return sorted(line.strip() for line in out.splitlines() if line.strip())
 
+    # The index is fed just after a push is answered: both are in before docker looks.
     deadline = time.monotonic() + 10
-    while names() != ["public/searchtool"] and time.monotonic() < deadline:
-        time.sleep(0.2)  # the index is fed just after the push is answered
+    while time.monotonic() < deadline and requests.get(
+        f"{srv.url}/api/v1/search?q=searchtool", auth=("alice", "alice-pw"), timeout=10
+    ).json().get("count") != 2:
+        time.sleep(0.2)
     assert names() == ["public/searchtool"]
     assert docker.login(srv.host, "alice", "alice-pw").returncode == 0
     assert names() == ["alice/searchtool", "public/searchtool"]

@@ -133,7 +133,9 @@ def test_delete_untagged_removes_untagged_manifests_but_keeps_index_children_and
 def test_the_server_collects_while_it_serves_and_reports_it_in_metrics(make_server, tmp_path):
     debug = f"127.0.0.1:{free_port()}"
     pier = make_server("pier", config={
-        "gc": {"interval": "200ms", "grace": "0s"},
+        # Grace long enough that a collection starting between a blob's upload and its
+        # manifest's PUT (the pushes below) leaves the blob: 0s is safe only when idle.
+        "gc": {"interval": "200ms", "grace": "2s"},
         "http": {"debug": {"addr": debug, "prometheus": {"enabled": True}}},
     })
     reg = Registry(pier.url)

@@ -234,9 +234,9 @@ def test_two_instances_on_one_postgres_and_one_bucket_agree(make_server, htpassw
     body = {"name": "dave", "password": "dave-password"}
     assert api(a, "/api/v1/users", auth=CALLERS["root"], method="POST", json=body).status_code == 201
     dave = ("dave", "dave-password")
-    # Half a second apart: each refused login counts against dave's throttle (10 a minute
-    # from one address), and B learns of dave at its next second's look at the database.
-    assert eventually(lambda: Registry(b.url, auth=dave).get("/v2/").status_code == 200, timeout=15, interval=0.5)
+    # Two seconds apart (at most nine tries): each refused login counts against dave's
+    # throttle (10 a minute from one address); B learns of dave at its next look, each second.
+    assert eventually(lambda: Registry(b.url, auth=dave).get("/v2/").status_code == 200, timeout=16, interval=2.0)
     assert Registry(a.url, auth=dave).get("/v2/").status_code == 200
     assert api(b, "/api/v1/users/dave", auth=CALLERS["root"], method="PATCH", json={"disabled": True}).status_code == 200
     assert eventually(lambda: Registry(a.url, auth=dave).get("/v2/").status_code == 401, timeout=15)

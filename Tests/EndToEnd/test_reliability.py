@@ -169,7 +169,7 @@ def test_the_collector_frees_space_on_a_full_disk_without_a_restart(make_server,
     """Deleted images must free their space most when the disk is full: the collector's
     lease is a new file, which a full disk refused at every run, so nothing was freed."""
     pier = make_server("pier", root=small_disk / "data",
-                       config={"index": {"disabled": True}, "gc": {"interval": "4s", "grace": "0s"}})
+                       config={"index": {"disabled": True}, "gc": {"interval": "4s", "grace": "1s"}})
     reg = Registry(pier.url)
     doomed = image(layers=[random_layer(2 * 1024 * 1024)])
     reg.push("team/old", "v1", doomed)
