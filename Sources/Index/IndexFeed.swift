@@ -13,21 +13,21 @@ public final class IndexFeed: ContentEventSink {
     /// Events waiting at most; past this the index catches up from storage instead.
     public static let capacity = 100_000
 
-    private struct Numbered: Sendable {
+    struct Numbered: Sendable {
         var number: UInt64
         /// nil: apply the pulls tallied since the last such item.
         var event: ContentEvent?
     }
 
-    private let stream: AsyncStream<Numbered>
-    private let continuation: AsyncStream<Numbered>.Continuation
+    let stream: AsyncStream<Numbered>
+    let continuation: AsyncStream<Numbered>.Continuation
     /// The number of the last event queued.
     private let queued = Atomic<UInt64>(0)
-    private let stale = Atomic<Bool>(false)
+    let stale = Atomic<Bool>(false)
     private let stopping = Atomic<Bool>(false)
     /// Pulls counted in memory and written in one transaction per batch: a manifest GET,
     /// the hottest path there is, costs a dictionary update, not a database write.
-    private let pulls = Mutex(PullTally())
+    let pulls = Mutex(PullTally())
 
     /// How often a run says it is alive, and how long one whose heartbeat stops changing
     /// is taken for dead: its instance stopped without applying what it had queued (killed,
@@ -61,8 +61,9 @@ public final class IndexFeed: ContentEventSink {
         if case .dropped = continuation.yield(Numbered(number: number, event: event)) { stale.store(true, ordering: .relaxed) }
     }
 
-    /// Stops taking events: ``run(index:content:logger:)`` applies what is queued, gives up
-    /// any re-read from storage in progress (the next start does it), and returns.
+    /// Stops taking events: ``run(index:content:marks:logger:)`` applies what is queued,
+    /// gives up any re-read from storage in progress (the next start does it), and returns;
+    /// ``runWithoutIndex(marks:logger:)`` marks what is queued and returns.
     public func finish() {
         stopping.store(true, ordering: .relaxed)
         continuation.finish()
@@ -72,9 +73,10 @@ public final class IndexFeed: ContentEventSink {
     /// it never was, and re-read whenever a run (this instance's last, or another
     /// instance's) is found to have died with events it had not applied: several instances
     /// share one database, so each run keeps its own heartbeat rather than one flag that
-    /// any instance's clean stop would set for all. It is re-read, too, when `marks` (the
-    /// store the instances share) says that an instance served without its index
-    /// (``runWithoutIndex(marks:logger:)``): at the start, and whenever a look finds it.
+    /// any instance's clean stop would set for all. The repositories `marks` (the store the
+    /// instances share) names are re-read, too: an instance served without its index
+    /// (``runWithoutIndex(marks:logger:)``) and they changed unseen. That is looked for at
+    /// the start and every six beats.
     public func run(index: RepositoryIndex, content: any ContentStore, marks: Registry? = nil, logger: Logger) async {
         let readyKey = "index_ready"
         // Before runs kept heartbeats one flag said whether the last stop was clean.
@@ -92,13 +94,12 @@ public final class IndexFeed: ContentEventSink {
         }
         var seen: [String: (value: String, since: ContinuousClock.Instant)] = [:]
         var dead = await deadRuns(index, &seen, atStart: true)
-        let unindexed = await Self.mark(in: marks) != nil
         var complete = true
         // Events numbered up to this were queued before the last re-read began.
         var skipThrough: UInt64 = 0
         // The start's re-read failed: the runs it was for, settled by the retry that succeeds.
         var unsettled: [String]?
-        if !ready || legacy == "false" || !dead.isEmpty || unindexed {
+        if !ready || legacy == "false" || !dead.isEmpty {
             skipThrough = queued.load(ordering: .relaxed)
             complete = await catchUp(index, content, marks, logger)
             if complete {
@@ -107,8 +108,10 @@ public final class IndexFeed: ContentEventSink {
                 unsettled = dead
                 Self.postpone(dead, &seen, by: deadAfter * 9)
             }
-        } else if legacy != nil {
-            await settle(index, dead: [], readyKey: readyKey, legacy: true)
+        } else {
+            if legacy != nil { await settle(index, dead: [], readyKey: readyKey, legacy: true) }
+            // A full re-read above covered them too.
+            await catchUpMarked(index, content, marks, logger)
         }
         let ticker = Task {
             while !Task.isCancelled {
@@ -150,20 +153,11 @@ public final class IndexFeed: ContentEventSink {
                 await flushPulls(index, logger)
                 await index.refreshGrantsIfChanged()
                 await index.refreshAccountsIfChanged()
-                // Another instance serving without its index meanwhile: one small read of
-                // the shared store every few heartbeats, as it marks only when it takes events.
+                // Another instance serving without its index meanwhile: one listing of the
+                // shared store every few heartbeats, as it marks only when it takes events.
                 if ContinuousClock.now - lastMarkCheck >= beat * 6, retryCatchUpAt == nil {
                     lastMarkCheck = .now
-                    if await Self.mark(in: marks) != nil {
-                        logger.info("an instance served without its index; re-reading storage")
-                        skipThrough = queued.load(ordering: .relaxed)
-                        complete = await catchUp(index, content, marks, logger)
-                        if complete, let runs = unsettled {
-                            await settle(index, dead: runs, readyKey: readyKey, legacy: legacy != nil)
-                            unsettled = nil
-                        }
-                        retryCatchUpAt = complete ? nil : .now + retryDelay
-                    }
+                    await catchUpMarked(index, content, marks, logger)
                 }
                 if ContinuousClock.now - lastCheck >= beat {
                     lastCheck = .now
@@ -171,6 +165,8 @@ public final class IndexFeed: ContentEventSink {
                     if !dead.isEmpty {
                         logger.info("an index run stopped without applying its events; re-reading storage", metadata: ["runs": "\(dead.count)"])
                         skipThrough = queued.load(ordering: .relaxed)
+                        // What went stale so far is read now, as a retry's re-read does.
+                        let wasStale = stale.exchange(false, ordering: .relaxed)
                         if await catchUp(index, content, marks, logger) {
                             await settle(index, dead: dead + (unsettled ?? []), readyKey: readyKey, legacy: false)
                             unsettled = nil
@@ -182,6 +178,7 @@ public final class IndexFeed: ContentEventSink {
                             // Not every few seconds while storage cannot be read whole.
                             Self.postpone(dead, &seen, by: deadAfter * 9)
                             complete = false
+                            if wasStale { stale.store(true, ordering: .relaxed) }
                         }
                     }
                 }
@@ -285,18 +282,22 @@ public final class IndexFeed: ContentEventSink {
     }
 
     /// Re-reads the index from storage; false when it stopped early or failed. The store's
-    /// mark of unindexed events, read before, is cleared after: the re-read covered them.
+    /// marks of unindexed events, read before, are cleared after: the re-read covered them.
     private func catchUp(_ index: RepositoryIndex, _ content: any ContentStore, _ marks: Registry?, _ logger: Logger) async -> Bool {
-        let mark = await Self.mark(in: marks)
+        let found = (try? await marks?.unindexedMarks()) ?? []
         do {
             let counts = try await index.rebuild(from: content, while: { !self.stopping.load(ordering: .relaxed) })
             guard let (repositories, tags) = counts else { return false }
             logger.info("index caught up from storage", metadata: ["repositories": "\(repositories)", "tags": "\(tags)"])
-            if let marks, let mark {
+            if let marks {
                 do {
-                    try await marks.clearUnindexed(ifStill: mark)
+                    for mark in found {
+                        // One storage no longer lists (its manifests deleted) loses its tags.
+                        if let repository = mark.repository { try await index.reread(repository, from: content) }
+                        try await marks.clearUnindexed(mark)
+                    }
                 } catch {
-                    logger.warning("the store's mark of unindexed events could not be cleared; the next look re-reads storage again", metadata: ["error": "\(error)"])
+                    logger.warning("the store's marks of unindexed events could not be cleared; the next look re-reads their repositories again", metadata: ["error": "\(error)"])
                 }
             }
             return true
@@ -306,46 +307,28 @@ public final class IndexFeed: ContentEventSink {
         }
     }
 
-    /// The store's mark of unindexed events, nil when there is none or it cannot be read
-    /// (the store down: the next look reads it again).
-    private static func mark(in marks: Registry?) async -> String? {
-        guard let marks else { return nil }
-        return try? await marks.unindexedMark()
-    }
-
-    /// What a run without its index does with the feed: the registry's events have nowhere
-    /// to go, so each push or delete marks `marks` (at most once a second, and once more
-    /// after the last), and the first run that has its index re-reads storage for them.
-    /// Returns after ``finish()``.
-    public func runWithoutIndex(marks: Registry, logger: Logger) async {
-        let ticker = Task {
-            while !Task.isCancelled {
-                try? await Task.sleep(for: .seconds(1))
-                continuation.yield(Numbered(number: 0, event: nil))
-            }
+    /// Re-reads the repositories an instance serving without its index marked, each then
+    /// cleared; a mark for all of storage is a full re-read. Only those: one instance that
+    /// failed to open its index must not make the others read all of storage on every look.
+    /// What fails (or marks that cannot be listed, the store down) waits for the next look.
+    private func catchUpMarked(_ index: RepositoryIndex, _ content: any ContentStore, _ marks: Registry?, _ logger: Logger) async {
+        guard let marks, let found = try? await marks.unindexedMarks(), !found.isEmpty else { return }
+        if found.contains(where: { $0.repository == nil }) {
+            logger.info("an instance served without its index and lost track of its events; re-reading storage")
+            _ = await catchUp(index, content, marks, logger)
+            return
         }
-        defer { ticker.cancel() }
-        var pending = false
-        var lastMark: ContinuousClock.Instant?
-        var warned = false
-        for await item in stream {
-            // Pulls are only counted for an index: nothing keeps them here.
-            if item.event == nil { pulls.withLock { $0 = PullTally() } }
-            // A dropped event (the queue full) went unindexed as much as one taken.
-            if item.event != nil || stale.exchange(false, ordering: .relaxed) { pending = true }
-            guard pending, lastMark.map({ ContinuousClock.now - $0 >= .seconds(1) }) ?? true else { continue }
-            pending = false
-            lastMark = .now
+        logger.info("an instance served without its index; re-reading the repositories it changed", metadata: ["repositories": "\(found.count)"])
+        for mark in found {
+            guard !stopping.load(ordering: .relaxed), let repository = mark.repository else { return }
             do {
-                try await marks.markUnindexed()
+                try await index.reread(repository, from: content)
+                try await marks.clearUnindexed(mark)
             } catch {
-                // Nothing else can tell the next run; `pier index rebuild` can.
-                if !warned {
-                    logger.error("an event went unindexed and the store could not record it: run `pier index rebuild` once the index is back", metadata: ["error": "\(error)"])
-                    warned = true
-                }
+                logger.warning("index could not re-read a repository changed without it; the next look tries again", metadata: [
+                    "repository": "\(repository)", "error": "\(error)",
+                ])
             }
         }
-        if pending { try? await marks.markUnindexed() }
     }
 }

@@ -310,7 +310,9 @@ enum IndexMigrations {
     /// A query whose `present` is 1 when the migrations table exists, 0 when not.
     static func migrationsTablePresent(_ engine: IndexEngine) -> String {
         switch engine {
-        case .postgres: "SELECT CASE WHEN to_regclass('schema_migrations') IS NULL THEN 0 ELSE 1 END AS present"
+        // In the schema a CREATE would make it in, not any on the search path (another
+        // application's `schema_migrations` further along is not Pier's).
+        case .postgres: "SELECT CASE WHEN to_regclass(quote_ident(current_schema()) || '.schema_migrations') IS NULL THEN 0 ELSE 1 END AS present"
         case .sqlite: "SELECT COUNT(*) AS present FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'"
         }
     }

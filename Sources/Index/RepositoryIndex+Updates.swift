@@ -234,6 +234,18 @@ extension RepositoryIndex {
         return (repositories, tagCount)
     }
 
+    /// Re-reads one repository that storage may have changed unseen: its tags, as a
+    /// rebuild reads them, or none when storage holds no such repository any more (its
+    /// manifests deleted). What only the index holds (stars, comments) stays.
+    func reread(_ repository: RepositoryName, from content: any ContentStore) async throws {
+        do {
+            _ = try await rebuild(repository, from: content)
+        } catch let error as RegistryError where error.code == .nameUnknown {
+            try await database.execute("DELETE FROM tags WHERE repository = $1", [.text(repository.description)])
+            try await refreshSearchDocument(repository.description)
+        }
+    }
+
     /// Re-reads one repository's tags from `content`; returns how many it has.
     func rebuild(_ repository: RepositoryName, from content: any ContentStore) async throws -> Int {
         let name = repository.description

@@ -29,15 +29,43 @@ public struct Layout: Sendable {
     /// distribution never looks.
     public var catalogJournal: String { Self.base + "/_pier/catalog" }
 
-    /// Where an instance serving without its index says that events went unindexed
-    /// (``Registry/markUnindexed()``), for every instance sharing the store to read.
-    public var unindexedMarker: String { Self.base + "/_pier/index/unindexed" }
+    /// Where instances serving without their index name the repositories whose events
+    /// went unindexed (``Registry/markUnindexed(_:)``), one file each, for every instance
+    /// sharing the store to read.
+    public var unindexedMarkers: String { Self.base + "/_pier/index/unindexed" }
+
+    /// One repository's mark, named by the repository in hex (so its slashes make no
+    /// directories); for nil, the mark that asks for all of storage (an event whose
+    /// repository is not known), a name no hex is.
+    public func unindexedMarker(_ name: RepositoryName?) -> String {
+        "\(unindexedMarkers)/\(name.map(Self.hex) ?? Self.unindexedEverything)"
+    }
+
+    /// The file name of the mark that asks for all of storage.
+    public static let unindexedEverything = "all"
+
+    /// A repository name in hex: one path component whatever its slashes.
+    public static func hex(_ name: RepositoryName) -> String {
+        name.value.utf8.map { String($0, radix: 16) }.joined()
+    }
+
+    /// The repository ``hex(_:)`` wrote, or nil for text that is not one.
+    public static func repositoryName<S: StringProtocol>(hex: S) -> RepositoryName? {
+        guard hex.utf8.count % 2 == 0 else { return nil }
+        var bytes = [UInt8]()
+        var rest = hex[...]
+        while !rest.isEmpty {
+            guard let byte = UInt8(rest.prefix(2), radix: 16) else { return nil }
+            bytes.append(byte)
+            rest = rest.dropFirst(2)
+        }
+        return RepositoryName(String(decoding: bytes, as: UTF8.self))
+    }
 
     /// A journal entry: when (milliseconds since 1970, fixed width so entries sort by time)
     /// and which repository (hex, so the name's slashes make no directories).
     public func catalogJournalEntry(_ name: RepositoryName, at milliseconds: Int64) -> String {
-        let hex = name.value.utf8.map { String($0, radix: 16) }.joined()
-        return catalogJournalEntry(named: "\(Self.journalTime(milliseconds))-\(hex)")
+        catalogJournalEntry(named: "\(Self.journalTime(milliseconds))-\(Self.hex(name))")
     }
 
     /// A journal entry found by listing the journal.
@@ -46,15 +74,7 @@ public struct Layout: Sendable {
     /// What a journal entry's name says, or nil for a name that is not an entry.
     public func catalogJournalRecord(_ entry: String) -> (milliseconds: Int64, name: RepositoryName)? {
         let parts = entry.split(separator: "-", maxSplits: 1)
-        guard parts.count == 2, let milliseconds = Int64(parts[0]), parts[1].utf8.count % 2 == 0 else { return nil }
-        var bytes = [UInt8]()
-        var hex = parts[1][...]
-        while !hex.isEmpty {
-            guard let byte = UInt8(hex.prefix(2), radix: 16) else { return nil }
-            bytes.append(byte)
-            hex = hex.dropFirst(2)
-        }
-        guard let name = RepositoryName(String(decoding: bytes, as: UTF8.self)) else { return nil }
+        guard parts.count == 2, let milliseconds = Int64(parts[0]), let name = Self.repositoryName(hex: parts[1]) else { return nil }
         return (milliseconds, name)
     }
 

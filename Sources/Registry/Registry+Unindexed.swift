@@ -1,29 +1,40 @@
 import Foundation
+public import OCI
 
 /// Storage's word that pushes or deletes went by without the index seeing them: an
 /// instance whose index database could not be opened (PostgreSQL down at its start, a
 /// schema from a newer Pier, a locked file) serves the registry without it, and its events
 /// go nowhere. The word is in storage because the database is what is missing, and
-/// because every instance sharing the store reads it: the next run that has its index
-/// re-reads storage, then clears the word, unless it changed meanwhile (another event it
-/// may not have seen).
+/// because every instance sharing the store reads it. It names each repository (one file
+/// each), so the run that has its index re-reads only those, then clears each mark unless
+/// it changed meanwhile (another event it may not have seen).
 extension Registry {
-    /// Records that an event went unindexed: a new value each time, so a run catching up
-    /// meanwhile can tell that its re-read may have missed this one.
-    public func markUnindexed() async throws {
-        try await driver.write(Array(UUID().uuidString.utf8), to: layout.unindexedMarker, durable: true)
+    /// Records that an event of `repository` went unindexed (nil: of a repository not
+    /// known, so all of storage must be read again). A new value each time, so a run
+    /// catching up meanwhile can tell that its re-read may have missed this one.
+    public func markUnindexed(_ repository: RepositoryName?) async throws {
+        try await driver.write(Array(UUID().uuidString.utf8), to: layout.unindexedMarker(repository), durable: true)
     }
 
-    /// The current word, nil when every event is indexed.
-    public func unindexedMark() async throws -> String? {
-        try await driver.contents(of: layout.unindexedMarker, limit: 1024).map { String(decoding: $0, as: UTF8.self) }
+    /// The marks now in storage; empty when every event is indexed. A mark deleted between
+    /// the listing and its read is left out; a file that is not a mark is ignored.
+    public func unindexedMarks() async throws -> [UnindexedMark] {
+        var marks = [UnindexedMark]()
+        for file in try await driver.listFiles(under: layout.unindexedMarkers) where !file.path.contains("/") {
+            let repository = Layout.repositoryName(hex: file.path)
+            guard repository != nil || file.path == Layout.unindexedEverything else { continue }
+            guard let bytes = try await driver.contents(of: layout.unindexedMarker(repository), limit: 1024) else { continue }
+            marks.append(UnindexedMark(repository: repository, value: String(decoding: bytes, as: UTF8.self)))
+        }
+        return marks
     }
 
-    /// Clears the word read before a re-read of storage, when it is still that one. A mark
-    /// written between this read and the delete is lost (a few milliseconds; storage has no
-    /// conditional delete); that instance's next event marks again.
-    public func clearUnindexed(ifStill mark: String) async throws {
-        guard try await unindexedMark() == mark else { return }
-        try await driver.delete(layout.unindexedMarker)
+    /// Clears `mark` when it still holds the value read before a re-read. A mark written
+    /// between this read and the delete is lost (a few milliseconds; storage has no
+    /// conditional delete); that instance's next event of the repository marks again.
+    public func clearUnindexed(_ mark: UnindexedMark) async throws {
+        let path = layout.unindexedMarker(mark.repository)
+        guard let bytes = try await driver.contents(of: path, limit: 1024), String(decoding: bytes, as: UTF8.self) == mark.value else { return }
+        try await driver.delete(path)
     }
 }

@@ -36,10 +36,10 @@ struct IndexCommand: AsyncParsableCommand {
             }
             let content = try await bootstrap.makeContent(port: settings.port)
             do {
-                // What an instance without its index marked is covered by this re-read.
-                let mark = try? await content.registry.unindexedMark()
+                // What instances without their index marked is covered by this re-read.
+                let marks = (try? await content.registry.unindexedMarks()) ?? []
                 let (repositories, tags) = try await index.rebuild(from: content.registry)
-                if let mark { try? await content.registry.clearUnindexed(ifStill: mark) }
+                for mark in marks { try? await content.registry.clearUnindexed(mark) }
                 print("indexed \(repositories) repositories, \(tags) tags into \(bootstrap.indexLocation)")
             } catch {
                 await index.database.close()

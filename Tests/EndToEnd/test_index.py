@@ -65,7 +65,8 @@ def test_a_tag_shows_when_its_image_was_built_and_its_labels_which_describe_and_
     assert tag["created_at"] == "2026-03-01T12:30:45.123Z" and tag["labels"] == labels, tag
     # The label describes a repository that has no description yet.
     assert api(open_pier, "/api/v1/repositories/tools/inspect").json()["description"] == "Kafka topic inspector"
-    assert [h["name"] for h in api(open_pier, "/api/v1/search?q=streaming-team").json()["results"]] == ["tools/inspect"]
+    # The search document is written just after the tag's row.
+    assert eventually(lambda: [h["name"] for h in api(open_pier, "/api/v1/search?q=streaming-team").json()["results"]] == ["tools/inspect"])
     # A multi-arch index: its linux/amd64 image speaks for it.
     arm = images.image(1, arch="arm64", labels={"maintainer": "arm-team"}, created="2025-01-01T00:00:00Z")
     amd = images.image(1, arch="amd64", labels={"maintainer": "amd-team"}, created="2025-02-02T00:00:00Z")
@@ -320,7 +321,7 @@ def test_pushes_made_while_the_index_could_not_be_opened_are_indexed_at_the_next
     """An index database this build cannot open (here a schema from a newer Pier; in life
     PostgreSQL down at the start, a locked file) leaves the registry serving without it.
     What is pushed meanwhile is marked in storage, and the next start that has its index
-    re-reads storage for it and clears the mark, rather than never indexing it."""
+    re-reads what was marked and clears the marks, rather than never indexing it."""
     import sqlite3
 
     # An SQLite file of its own, so that the test tampers with it under --index=postgres too.
@@ -335,14 +336,23 @@ def test_pushes_made_while_the_index_could_not_be_opened_are_indexed_at_the_next
     assert "newer than this build" in srv.log_path.read_text()
     Registry(srv.url).push("team/during", "v1", images.image(2))
     assert api(srv, "/api/v1/search").status_code == 404  # served without the index
-    mark = srv.root / "docker" / "registry" / "v2" / "_pier" / "index" / "unindexed"
-    assert eventually(mark.exists)
+    marks = srv.root / "docker" / "registry" / "v2" / "_pier" / "index" / "unindexed"
+
+    def marked():
+        return sorted(p.name for p in marks.iterdir()) if marks.exists() else []
+
+    # One mark per repository changed, named by the repository in hex.
+    assert eventually(lambda: marked() == ["team/during".encode().hex()])
+    # A pull is noted as its tag's use, which retention's keep.within reads.
+    assert Registry(srv.url).get_manifest("team/before", "v1").status_code == 200
+    use = srv.root / "docker" / "registry" / "v2" / "_pier" / "uses" / "team" / "before" / "_tags" / "v1"
+    assert eventually(use.exists)
     srv.stop()
     with sqlite3.connect(database) as db:
         db.execute("DELETE FROM schema_migrations WHERE version = 9999")
     srv.start()
     assert eventually(lambda: api(srv, "/api/v1/repositories/team/during").status_code == 200)
-    assert eventually(lambda: not mark.exists())
+    assert eventually(lambda: marked() == [])
     assert api(srv, "/api/v1/repositories/team/before").status_code == 200
 
 

@@ -430,13 +430,16 @@ import Testing
     }
 
     /// An instance that served without its index (its database down at its start) marked
-    /// the store: the next run that has its index re-reads storage, then clears the mark.
-    @Test func aMarkOfUnindexedEventsIsCaughtUpAtTheNextStartAndCleared() async throws {
+    /// the repositories it changed: the next run that has its index re-reads those, and only
+    /// those (not all of storage), then clears their marks.
+    @Test func theRepositoriesMarkedUnindexedAreReReadAtTheNextStartAndCleared() async throws {
         let index = try await openIndex()
         try await index.setState("index_ready", "true")
+        let other = RepositoryName("team/other")!
         try await pushImage(repo, "unseen")
+        try await pushImage(other, "unmarked")
         events.reset()
-        try await registry.markUnindexed()
+        try await registry.markUnindexed(repo)
         let feed = IndexFeed()
         let running = Task { await feed.run(index: index, content: registry, marks: registry, logger: Logger(label: "test")) }
         for _ in 0..<500 where try await index.tags("team/app", order: .name, limit: 10, offset: 0).isEmpty {
@@ -445,56 +448,91 @@ import Testing
         feed.finish()
         await running.value
         #expect(try await index.tags("team/app", order: .name, limit: 10, offset: 0).map(\.name) == ["unseen"])
-        #expect(try await registry.unindexedMark() == nil)
+        #expect(try await index.repository("team/other") == nil)
+        #expect(try await registry.unindexedMarks().isEmpty)
     }
 
-    /// A run that is up when another instance starts without its index notices the mark on
+    /// A mark whose repository is not known (an event dropped from a full queue) asks for
+    /// all of storage; a marked repository storage no longer has loses its tags.
+    @Test func aMarkWithoutItsRepositoryReReadsAllOfStorage() async throws {
+        let index = try await openIndex()
+        try await index.setState("index_ready", "true")
+        try await pushImage(repo, "unseen")
+        events.reset()
+        let gone = RepositoryName("team/gone")!
+        try await index.apply(ContentEvent(.push, gone, .manifest(Digest.of([9]), mediaType: nil, size: nil), tag: Tag("v1"), origin: RequestOrigin()), content: registry)
+        #expect(try await index.tags("team/gone", order: .name, limit: 10, offset: 0).count == 1)
+        try await registry.markUnindexed(nil)
+        try await registry.markUnindexed(gone)
+        let feed = IndexFeed()
+        let running = Task { await feed.run(index: index, content: registry, marks: registry, logger: Logger(label: "test")) }
+        for _ in 0..<500 where try await !registry.unindexedMarks().isEmpty {
+            try await Task.sleep(for: .milliseconds(10))
+        }
+        feed.finish()
+        await running.value
+        #expect(try await index.tags("team/app", order: .name, limit: 10, offset: 0).map(\.name) == ["unseen"])
+        #expect(try await registry.unindexedMarks().isEmpty)
+        // Not in the catalog, so a full re-read passes it by; its own mark empties it.
+        #expect(try await index.tags("team/gone", order: .name, limit: 10, offset: 0).isEmpty)
+    }
+
+    /// A run that is up when another instance starts without its index notices the marks on
     /// one of its looks, not only at its own next start.
     @Test func aMarkLeftWhileARunIsUpIsNoticedAndCaughtUp() async throws {
         let index = try await openIndex()
         try await index.setState("index_ready", "true")
+        let log = RecordingLogHandler()
         let feed = IndexFeed(beat: .milliseconds(50))
-        let running = Task { await feed.run(index: index, content: registry, marks: registry, logger: Logger(label: "test")) }
+        let running = Task { await feed.run(index: index, content: registry, marks: registry, logger: Logger(label: "test") { _ in log }) }
+        // Past its start, where it looked once already.
+        for _ in 0..<500 where try await index.states(prefix: "feedrun:").isEmpty {
+            try await Task.sleep(for: .milliseconds(10))
+        }
         try await pushImage(repo, "elsewhere")
         events.reset()
-        try await registry.markUnindexed()
+        try await registry.markUnindexed(repo)
         for _ in 0..<1000 where try await index.tags("team/app", order: .name, limit: 10, offset: 0).isEmpty {
             try await Task.sleep(for: .milliseconds(10))
         }
         feed.finish()
         await running.value
         #expect(try await index.tags("team/app", order: .name, limit: 10, offset: 0).map(\.name) == ["elsewhere"])
-        #expect(try await registry.unindexedMark() == nil)
+        #expect(try await registry.unindexedMarks().isEmpty)
+        #expect(log.contains("re-reading the repositories it changed"))
     }
 
-    /// Without its index a run marks the store for every push or delete, and never for a
-    /// pull (which changes nothing storage would tell a re-read).
-    @Test func aRunWithoutItsIndexMarksTheStoreForPushesNotPulls() async throws {
+    /// Without its index a run marks each repository a push or delete changes, and for a
+    /// pull marks nothing (storage tells a re-read nothing of it) but notes the pulled tag's
+    /// use, which retention's `keep.within` reads.
+    @Test func aRunWithoutItsIndexMarksTheRepositoriesItChangesAndNotesPulledTags() async throws {
         let pulls = IndexFeed()
         let pulling = Task { await pulls.runWithoutIndex(marks: registry, logger: Logger(label: "test")) }
-        await pulls.receive(ContentEvent(.pull, repo, .manifest(Digest.of([1]), mediaType: nil, size: nil), origin: RequestOrigin()))
+        await pulls.receive(ContentEvent(.pull, repo, .manifest(Digest.of([1]), mediaType: nil, size: nil), tag: Tag("v1"), origin: RequestOrigin()))
         pulls.finish()
         await pulling.value
-        #expect(try await registry.unindexedMark() == nil)
+        #expect(try await registry.unindexedMarks().isEmpty)
+        #expect(try await registry.lastUses(repo)["v1"] != nil)
 
         let pushes = IndexFeed()
         let pushing = Task { await pushes.runWithoutIndex(marks: registry, logger: Logger(label: "test")) }
         try await pushImage(repo, "v1")
         for event in events.events { await pushes.receive(event) }
-        for _ in 0..<500 where try await registry.unindexedMark() == nil {
+        for _ in 0..<500 where try await registry.unindexedMarks().isEmpty {
             try await Task.sleep(for: .milliseconds(10))
         }
-        let first = try #require(try await registry.unindexedMark())
-        // A later push marks anew, so a re-read that began before it cannot clear it.
+        let first = try await registry.unindexedMarks()
+        #expect(first.map(\.repository) == [repo])
+        // A later event marks anew, so a re-read that began before it cannot clear it.
         await pushes.receive(ContentEvent(.delete, repo, .tag(Tag("v1")!), origin: RequestOrigin()))
         pushes.finish()
         await pushing.value
-        let second = try #require(try await registry.unindexedMark())
-        #expect(first != second)
-        try await registry.clearUnindexed(ifStill: first)
-        #expect(try await registry.unindexedMark() == second)
-        try await registry.clearUnindexed(ifStill: second)
-        #expect(try await registry.unindexedMark() == nil)
+        let second = try await registry.unindexedMarks()
+        #expect(second.count == 1 && second != first)
+        try await registry.clearUnindexed(first[0])
+        #expect(try await registry.unindexedMarks() == second)
+        try await registry.clearUnindexed(second[0])
+        #expect(try await registry.unindexedMarks().isEmpty)
     }
 
     /// A database that fails every update (its disk full) costs one re-read of storage and
@@ -504,7 +542,8 @@ import Testing
         try await index.setState("index_ready", "true")
         for number in 0..<10 { try await pushImage(repo, "t\(number)") }
         let log = RecordingLogHandler()
-        let feed = IndexFeed()
+        // No retry within the test, however slow the machine: only the failures' own re-reads count.
+        let feed = IndexFeed(retry: .seconds(600))
         let running = Task { await feed.run(index: index, content: registry, logger: Logger(label: "test") { _ in log }) }
         // The run is past its start (its heartbeat written) when the database goes.
         for _ in 0..<500 where try await index.states(prefix: "feedrun:").isEmpty {
