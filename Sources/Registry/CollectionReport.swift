@@ -19,7 +19,9 @@ public struct CollectionReport: Sendable, Equatable {
     /// A repository whose retention rule deleted nothing this collection: the pull times
     /// it keeps tags by could not be read, and why (the error, as text, for the log).
     public struct RetentionSkip: Sendable, Equatable {
+        /// The repository kept whole.
         public var repository: RepositoryName
+        /// Why its pull times could not be read, for the operator's log.
         public var reason: String
     }
 

@@ -115,7 +115,7 @@ extension PierServer {
         // doing so until the pull times can be read.
         for skip in report.retentionSkipped {
             logger.error(
-                "retention deleted nothing in a repository: keep.within needs its pull times, which could not be read",
+                "retention deleted nothing in a repository: its pull times could not be read",
                 metadata: ["repository": "\(skip.repository.value)", "error": "\(skip.reason)"]
             )
         }

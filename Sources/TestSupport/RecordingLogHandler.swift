@@ -7,8 +7,11 @@ import Synchronization
 public struct RecordingLogHandler: LogHandler {
     /// One logged event, its metadata as text (what a log line would show).
     public struct Line: Sendable, Equatable {
+        /// The level it was logged at, for a test that a failure is a warning, not debug.
         public var level: Logger.Level
+        /// The message alone, which tests look for words in.
         public var message: String
+        /// The handler's and the event's metadata, each value as a log line prints it.
         public var metadata: [String: String]
     }
 
@@ -17,16 +20,21 @@ public struct RecordingLogHandler: LogHandler {
     }
 
     private let kept = Kept()
+    /// Metadata the `Logger` attached, kept with every line.
     public var metadata: Logger.Metadata = [:]
+    /// Everything by default: a test decides what it looks at, not the handler.
     public var logLevel: Logger.Level = .trace
 
+    /// A recorder that has kept nothing yet.
     public init() {}
 
+    /// The `Logger`'s metadata, as `LogHandler` requires.
     public subscript(metadataKey key: String) -> Logger.Metadata.Value? {
         get { metadata[key] }
         set { metadata[key] = newValue }
     }
 
+    /// Keeps the event as a ``Line``.
     public func log(event: LogEvent) {
         let line = Line(
             level: event.level, message: event.message.description,

@@ -105,7 +105,7 @@ struct GarbageCollectCommand: AsyncParsableCommand {
             // these repositories were not.
             if !report.retentionSkipped.isEmpty {
                 for skip in report.retentionSkipped {
-                    let line = "pier: retention deleted nothing in \(skip.repository.value): keep.within needs its pull times, which could not be read: \(skip.reason)\n"
+                    let line = "pier: retention deleted nothing in \(skip.repository.value): its pull times could not be read: \(skip.reason)\n"
                     FileHandle.standardError.write(Data(line.utf8))
                 }
                 throw ExitCode(1)
