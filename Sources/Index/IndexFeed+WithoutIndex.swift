@@ -20,6 +20,9 @@ extension IndexFeed {
         defer { ticker.cancel() }
         var pending = Set<RepositoryName?>()
         var lastMark: ContinuousClock.Instant?
+        // Doubled after a round that failed (to a minute), so a store refusing writes is
+        // not written to every second.
+        var markEvery = Duration.seconds(1)
         var uses = NotedUses()
         var warned = false
         for await item in stream {
@@ -27,9 +30,10 @@ extension IndexFeed {
             // A dropped event (the queue full) went unindexed as much as one taken, and
             // which repository it was is not known.
             if stale.exchange(false, ordering: .relaxed) { pending.insert(nil) }
-            guard !pending.isEmpty, lastMark.map({ ContinuousClock.now - $0 >= .seconds(1) }) ?? true else { continue }
+            guard !pending.isEmpty, lastMark.map({ ContinuousClock.now - $0 >= markEvery }) ?? true else { continue }
             lastMark = .now
             pending = await Self.mark(pending, in: marks, logger, warned: &warned)
+            markEvery = pending.isEmpty ? .seconds(1) : min(markEvery * 2, .seconds(60))
         }
         if !pending.isEmpty { _ = await Self.mark(pending, in: marks, logger, warned: &warned) }
         await uses.note(takePulls(), in: marks, logger)
@@ -70,6 +74,8 @@ extension IndexFeed {
         var warned = false
 
         mutating func note(_ tally: PullTally, in marks: Registry, _ logger: Logger) async {
+            // A read-only registry writes nothing: each note would be refused.
+            guard !marks.options.readOnly else { return }
             for (repository, counts) in tally.repositories {
                 guard let name = RepositoryName(repository) else { continue }
                 for tagName in counts.tags.keys {

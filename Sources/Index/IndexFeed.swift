@@ -122,6 +122,7 @@ public final class IndexFeed: ContentEventSink {
         defer { ticker.cancel() }
         var lastCheck = ContinuousClock.now
         var lastMarkCheck = ContinuousClock.now
+        var markLook = beat * 6
         // When a re-read that events were skipped for failed (the database full or down),
         // it is tried again then: otherwise what those events did stayed missing until a
         // restart.
@@ -155,9 +156,12 @@ public final class IndexFeed: ContentEventSink {
                 await index.refreshAccountsIfChanged()
                 // Another instance serving without its index meanwhile: one listing of the
                 // shared store every few heartbeats, as it marks only when it takes events.
-                if ContinuousClock.now - lastMarkCheck >= beat * 6, retryCatchUpAt == nil {
+                // A look that left marks waits longer each time (to five minutes): a
+                // repository that cannot be read, or a store refusing deletes, is not read
+                // again every few seconds.
+                if ContinuousClock.now - lastMarkCheck >= markLook, retryCatchUpAt == nil {
                     lastMarkCheck = .now
-                    await catchUpMarked(index, content, marks, logger)
+                    markLook = await catchUpMarked(index, content, marks, logger) ? beat * 6 : min(markLook * 2, .seconds(300))
                 }
                 if ContinuousClock.now - lastCheck >= beat {
                     lastCheck = .now
@@ -282,53 +286,77 @@ public final class IndexFeed: ContentEventSink {
     }
 
     /// Re-reads the index from storage; false when it stopped early or failed. The store's
-    /// marks of unindexed events, read before, are cleared after: the re-read covered them.
+    /// marks of unindexed events, read before, are settled after: the re-read covered them.
     private func catchUp(_ index: RepositoryIndex, _ content: any ContentStore, _ marks: Registry?, _ logger: Logger) async -> Bool {
+        await rereadAll(index, content, marks, logger).rebuilt
+    }
+
+    /// ``catchUp(_:_:_:_:)``, and whether every mark read before it was settled too.
+    private func rereadAll(
+        _ index: RepositoryIndex, _ content: any ContentStore, _ marks: Registry?, _ logger: Logger
+    ) async -> (rebuilt: Bool, marksSettled: Bool) {
         let found = (try? await marks?.unindexedMarks()) ?? []
         do {
             let counts = try await index.rebuild(from: content, while: { !self.stopping.load(ordering: .relaxed) })
-            guard let (repositories, tags) = counts else { return false }
+            guard let (repositories, tags) = counts else { return (false, false) }
             logger.info("index caught up from storage", metadata: ["repositories": "\(repositories)", "tags": "\(tags)"])
-            if let marks {
-                do {
-                    for mark in found {
-                        // One storage no longer lists (its manifests deleted) loses its tags.
-                        if let repository = mark.repository { try await index.reread(repository, from: content) }
-                        try await marks.clearUnindexed(mark)
-                    }
-                } catch {
-                    logger.warning("the store's marks of unindexed events could not be cleared; the next look re-reads their repositories again", metadata: ["error": "\(error)"])
-                }
-            }
-            return true
+            guard let marks else { return (true, true) }
+            return (true, await settleMarks(found, index, content, marks, logger))
         } catch {
             logger.warning("index could not catch up from storage; it stays as it was and tries again", metadata: ["error": "\(error)"])
-            return false
+            return (false, false)
         }
     }
 
     /// Re-reads the repositories an instance serving without its index marked, each then
     /// cleared; a mark for all of storage is a full re-read. Only those: one instance that
     /// failed to open its index must not make the others read all of storage on every look.
-    /// What fails (or marks that cannot be listed, the store down) waits for the next look.
-    private func catchUpMarked(_ index: RepositoryIndex, _ content: any ContentStore, _ marks: Registry?, _ logger: Logger) async {
-        guard let marks, let found = try? await marks.unindexedMarks(), !found.isEmpty else { return }
+    /// Returns whether every mark was settled (true when there were none, false when the
+    /// store could not list them); what was not waits for the next look.
+    @discardableResult
+    private func catchUpMarked(_ index: RepositoryIndex, _ content: any ContentStore, _ marks: Registry?, _ logger: Logger) async -> Bool {
+        guard let marks else { return true }
+        guard let found = try? await marks.unindexedMarks() else { return false }
+        guard !found.isEmpty else { return true }
         if found.contains(where: { $0.repository == nil }) {
             logger.info("an instance served without its index and lost track of its events; re-reading storage")
-            _ = await catchUp(index, content, marks, logger)
-            return
+            let (rebuilt, settled) = await rereadAll(index, content, marks, logger)
+            return rebuilt && settled
         }
         logger.info("an instance served without its index; re-reading the repositories it changed", metadata: ["repositories": "\(found.count)"])
+        return await settleMarks(found, index, content, marks, logger)
+    }
+
+    /// Re-reads each marked repository (one storage no longer lists loses its tags) and
+    /// clears its mark; a mark for all of storage is only cleared, as the caller read all
+    /// of storage. Each on its own: one that fails is left for the next look, the others
+    /// are done. Returns whether all were.
+    private func settleMarks(
+        _ found: [UnindexedMark], _ index: RepositoryIndex, _ content: any ContentStore, _ marks: Registry, _ logger: Logger
+    ) async -> Bool {
+        var settled = true
         for mark in found {
-            guard !stopping.load(ordering: .relaxed), let repository = mark.repository else { return }
+            guard !stopping.load(ordering: .relaxed) else { return false }
+            if let repository = mark.repository {
+                do {
+                    try await index.reread(repository, from: content)
+                } catch {
+                    logger.warning("index could not re-read a repository changed without it; the next look tries again", metadata: [
+                        "repository": "\(repository)", "error": "\(error)",
+                    ])
+                    settled = false
+                    continue
+                }
+            }
             do {
-                try await index.reread(repository, from: content)
                 try await marks.clearUnindexed(mark)
             } catch {
-                logger.warning("index could not re-read a repository changed without it; the next look tries again", metadata: [
-                    "repository": "\(repository)", "error": "\(error)",
+                logger.warning("a mark of unindexed events could not be cleared; the next look reads it again", metadata: [
+                    "repository": "\(mark.repository?.description ?? "all")", "error": "\(error)",
                 ])
+                settled = false
             }
         }
+        return settled
     }
 }

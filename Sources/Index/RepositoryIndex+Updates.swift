@@ -236,8 +236,10 @@ extension RepositoryIndex {
 
     /// Re-reads one repository that storage may have changed unseen: its tags, as a
     /// rebuild reads them, or none when storage holds no such repository any more (its
-    /// manifests deleted). What only the index holds (stars, comments) stays.
-    func reread(_ repository: RepositoryName, from content: any ContentStore) async throws {
+    /// manifests deleted). What only the index holds (stars, comments) stays. For the
+    /// repositories an instance without its index marked, which a full rebuild, walking
+    /// only the catalog, passes by when they are gone.
+    public func reread(_ repository: RepositoryName, from content: any ContentStore) async throws {
         do {
             _ = try await rebuild(repository, from: content)
         } catch let error as RegistryError where error.code == .nameUnknown {

@@ -34,23 +34,24 @@ public struct Layout: Sendable {
     /// sharing the store to read.
     public var unindexedMarkers: String { Self.base + "/_pier/index/unindexed" }
 
-    /// One repository's mark, named by the repository in hex (so its slashes make no
-    /// directories); for nil, the mark that asks for all of storage (an event whose
-    /// repository is not known), a name no hex is.
+    /// One repository's mark, named by the SHA-256 of the repository's name (one path
+    /// component of fixed length whatever the name's slashes and length; the mark holds the
+    /// name); for nil, the mark that asks for all of storage (an event whose repository is
+    /// not known), a name no digest is.
     public func unindexedMarker(_ name: RepositoryName?) -> String {
-        "\(unindexedMarkers)/\(name.map(Self.hex) ?? Self.unindexedEverything)"
+        "\(unindexedMarkers)/\(name.map { Digest.of(Array($0.value.utf8)).encoded } ?? Self.unindexedEverything)"
     }
 
     /// The file name of the mark that asks for all of storage.
     public static let unindexedEverything = "all"
 
     /// A repository name in hex: one path component whatever its slashes.
-    public static func hex(_ name: RepositoryName) -> String {
+    static func hex(_ name: RepositoryName) -> String {
         name.value.utf8.map { String($0, radix: 16) }.joined()
     }
 
     /// The repository ``hex(_:)`` wrote, or nil for text that is not one.
-    public static func repositoryName<S: StringProtocol>(hex: S) -> RepositoryName? {
+    static func repositoryName<S: StringProtocol>(hex: S) -> RepositoryName? {
         guard hex.utf8.count % 2 == 0 else { return nil }
         var bytes = [UInt8]()
         var rest = hex[...]

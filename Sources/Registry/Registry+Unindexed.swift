@@ -11,9 +11,11 @@ public import OCI
 extension Registry {
     /// Records that an event of `repository` went unindexed (nil: of a repository not
     /// known, so all of storage must be read again). A new value each time, so a run
-    /// catching up meanwhile can tell that its re-read may have missed this one.
+    /// catching up meanwhile can tell that its re-read may have missed this one; the
+    /// repository's name follows it, as the file is named by the name's digest.
     public func markUnindexed(_ repository: RepositoryName?) async throws {
-        try await driver.write(Array(UUID().uuidString.utf8), to: layout.unindexedMarker(repository), durable: true)
+        let value = UUID().uuidString + (repository.map { " " + $0.value } ?? "")
+        try await driver.write(Array(value.utf8), to: layout.unindexedMarker(repository), durable: true)
     }
 
     /// The marks now in storage; empty when every event is indexed. A mark deleted between
@@ -21,10 +23,17 @@ extension Registry {
     public func unindexedMarks() async throws -> [UnindexedMark] {
         var marks = [UnindexedMark]()
         for file in try await driver.listFiles(under: layout.unindexedMarkers) where !file.path.contains("/") {
-            let repository = Layout.repositoryName(hex: file.path)
-            guard repository != nil || file.path == Layout.unindexedEverything else { continue }
-            guard let bytes = try await driver.contents(of: layout.unindexedMarker(repository), limit: 1024) else { continue }
-            marks.append(UnindexedMark(repository: repository, value: String(decoding: bytes, as: UTF8.self)))
+            guard let bytes = try await driver.contents(of: "\(layout.unindexedMarkers)/\(file.path)", limit: 1024) else { continue }
+            let value = String(decoding: bytes, as: UTF8.self)
+            if file.path == Layout.unindexedEverything {
+                marks.append(UnindexedMark(repository: nil, value: value))
+                continue
+            }
+            let parts = value.split(separator: " ", maxSplits: 1)
+            guard parts.count == 2, let repository = RepositoryName(String(parts[1])),
+                layout.unindexedMarker(repository) == "\(layout.unindexedMarkers)/\(file.path)"
+            else { continue }
+            marks.append(UnindexedMark(repository: repository, value: value))
         }
         return marks
     }

@@ -39,7 +39,11 @@ struct IndexCommand: AsyncParsableCommand {
                 // What instances without their index marked is covered by this re-read.
                 let marks = (try? await content.registry.unindexedMarks()) ?? []
                 let (repositories, tags) = try await index.rebuild(from: content.registry)
-                for mark in marks { try? await content.registry.clearUnindexed(mark) }
+                for mark in marks {
+                    // A marked repository storage no longer has is not in the catalog.
+                    if let repository = mark.repository { try await index.reread(repository, from: content.registry) }
+                    try? await content.registry.clearUnindexed(mark)
+                }
                 print("indexed \(repositories) repositories, \(tags) tags into \(bootstrap.indexLocation)")
             } catch {
                 await index.database.close()

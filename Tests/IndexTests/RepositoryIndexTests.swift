@@ -484,11 +484,14 @@ import Testing
         try await index.setState("index_ready", "true")
         let log = RecordingLogHandler()
         let feed = IndexFeed(beat: .milliseconds(50))
+        // A mark the start's look clears: once it is gone, the start is over.
+        try await registry.markUnindexed(RepositoryName("team/sentinel")!)
         let running = Task { await feed.run(index: index, content: registry, marks: registry, logger: Logger(label: "test") { _ in log }) }
-        // Past its start, where it looked once already.
-        for _ in 0..<500 where try await index.states(prefix: "feedrun:").isEmpty {
+        for _ in 0..<500 where try await !registry.unindexedMarks().isEmpty {
             try await Task.sleep(for: .milliseconds(10))
         }
+        let lookedAtStart = log.lines.filter { $0.message.contains("re-reading the repositories it changed") }.count
+        #expect(lookedAtStart == 1)
         try await pushImage(repo, "elsewhere")
         events.reset()
         try await registry.markUnindexed(repo)
@@ -499,7 +502,7 @@ import Testing
         await running.value
         #expect(try await index.tags("team/app", order: .name, limit: 10, offset: 0).map(\.name) == ["elsewhere"])
         #expect(try await registry.unindexedMarks().isEmpty)
-        #expect(log.contains("re-reading the repositories it changed"))
+        #expect(log.lines.filter { $0.message.contains("re-reading the repositories it changed") }.count == 2)
     }
 
     /// Without its index a run marks each repository a push or delete changes, and for a
