@@ -18,11 +18,18 @@
 # unprivileged over a volume that user owns.
 #
 # PIER_BINARY=path uses a binary already built instead of building the release one.
+# PIER_IMAGE_GZIP_LEVEL=1..9 (default 9) sets how hard the layer is compressed: tests and the
+# benchmark's smoke run, which build the image of a debug binary and never ship it, use 1.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 layout="${1:-.build/image}"
 tag="${2:-latest}"
 binary="${PIER_BINARY:-}"
+gzip_level="${PIER_IMAGE_GZIP_LEVEL:-9}"
+case "$gzip_level" in
+  [1-9]) ;;
+  *) echo "build.sh: PIER_IMAGE_GZIP_LEVEL must be 1 to 9, not '$gzip_level'" >&2; exit 1 ;;
+esac
 if [ "$(id -u)" != 0 ]; then
   echo "build.sh: run as root (the image's files are owned by root and by the pier user)" >&2
   exit 1
@@ -106,7 +113,7 @@ manifest_hex="$(sed -E 's/.*"digest":"sha256:([0-9a-f]{64})".*/\1/' "$layout/ind
 manifest_size="$(stat -c %s "$blobs/$manifest_hex")"
 layer_hex="$(sed -E 's/.*"layers":\[\{[^}]*"digest":"sha256:([0-9a-f]{64})".*/\1/' "$blobs/$manifest_hex")"
 layer_size="$(stat -c %s "$blobs/$layer_hex")"
-gzip -dc "$blobs/$layer_hex" | gzip -9 -n > "$work/layer.tar.gz"
+gzip -dc "$blobs/$layer_hex" | gzip -"$gzip_level" -n > "$work/layer.tar.gz"
 new_layer_size="$(stat -c %s "$work/layer.tar.gz")"
 new_layer_hex="$(store_blob "$work/layer.tar.gz")"
 sed "s/\"digest\":\"sha256:$layer_hex\",\"size\":$layer_size/\"digest\":\"sha256:$new_layer_hex\",\"size\":$new_layer_size/" \

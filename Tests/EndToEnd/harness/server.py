@@ -56,6 +56,20 @@ def missing_binary(kind: str) -> str | None:
 _HANDED_OUT: set[int] = set()
 
 
+def _worker_share() -> tuple[int, int]:
+    """(this worker's number, how many workers) under pytest-xdist, (0, 1) without it. The
+    workers share one port range: each takes only ports of its own share, so a port one has
+    handed out and not yet bound is never handed out by another."""
+    name = os.environ.get("PYTEST_XDIST_WORKER", "")
+    count = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1") or 1)
+    if not name.startswith("gw") or count < 2:
+        return 0, 1
+    return int(name[2:]) % count, count
+
+
+_WORKER, _WORKERS = _worker_share()
+
+
 def free_port() -> int:
     """A port nothing listens on now and that this process has not handed out before: the
     kernel may offer a just-closed port again, and a service given two listeners on one port
@@ -64,7 +78,9 @@ def free_port() -> int:
         with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
             s.bind(("127.0.0.1", 0))
             port = s.getsockname()[1]
-        if port not in _HANDED_OUT:
+        # By pairs: bind(0) prefers odd ports (connect() even ones), so a share by parity
+        # would leave one worker only ports the kernel rarely offers.
+        if port not in _HANDED_OUT and (port >> 1) % _WORKERS == _WORKER:
             _HANDED_OUT.add(port)
             return port
 
