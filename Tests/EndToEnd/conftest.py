@@ -106,7 +106,21 @@ def pytest_generate_tests(metafunc):
         metafunc.parametrize("server_kind", kinds, ids=kinds, scope="module")
 
 
+# The files that take longest (one to four minutes each here) run first, so that in two
+# pytest-xdist workers taking whole files (scripts/test.sh) the run does not end on one of
+# them in one worker while the other has nothing left. A file's tests keep their order.
+LONGEST_FIRST = ("test_garbage_collection.py", "test_s3_outage.py", "test_s3.py", "test_mirror.py",
+                 "test_web.py", "test_reliability.py", "test_deploy.py", "test_tls.py")
+
+
+def _longest_first(items) -> None:
+    rank = {name: i for i, name in enumerate(LONGEST_FIRST)}
+    position = {id(item): i for i, item in enumerate(items)}
+    items.sort(key=lambda item: (rank.get(item.path.name, len(rank)), position[id(item)]))
+
+
 def pytest_collection_modifyitems(config, items):
+    _longest_first(items)
     if config.getoption("--pier-only-on-reference"):
         return
     skip = pytest.mark.skip(reason="pier-only: not a behaviour of distribution 2.8.2")
