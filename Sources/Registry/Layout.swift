@@ -39,7 +39,7 @@ public struct Layout: Sendable {
     /// name); for nil, the mark that asks for all of storage (an event whose repository is
     /// not known), a name no digest is.
     public func unindexedMarker(_ name: RepositoryName?) -> String {
-        "\(unindexedMarkers)/\(name.map { Digest.of(Array($0.value.utf8)).encoded } ?? Self.unindexedEverything)"
+        "\(unindexedMarkers)/\(name.map { Digest.of($0.value.utf8).encoded } ?? Self.unindexedEverything)"
     }
 
     /// The file name of the mark that asks for all of storage.
