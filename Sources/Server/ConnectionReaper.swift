@@ -14,10 +14,13 @@ struct ConnectionReaper: Service {
     let logger: Logger
 
     func run() async throws {
-        try? await gracefulShutdown()
+        // Cancelled rather than told: the listeners did not drain in time. That is said
+        // even when no connection is left to close here, since the group's cancellation
+        // can end a response (one reading from S3, say) before this closes its connection.
+        let drained = (try? await gracefulShutdown()) != nil
         let closed = limiter.closeAll()
-        if closed > 0 {
-            logger.notice("connections still open when the drain time ran out were closed", metadata: ["connections": "\(closed)"])
+        if !drained || closed > 0 {
+            logger.notice("the drain time ran out; connections still open were closed", metadata: ["connections": "\(closed)"])
         }
     }
 }
