@@ -1,6 +1,5 @@
 #!/usr/bin/env bash
 # Runs every libFuzzer target for a while: scripts/fuzz.sh [SECONDS per target, default 300]
-# (scripts/fuzz.sh --build-only builds the targets and stops, for CI to build them early).
 #
 # Targets are the executable targets under Fuzz/ (pier-fuzz-*), built with PIER_FUZZ=1, which
 # makes Package.swift compile the project's own modules with -sanitize=fuzzer,address (the
@@ -21,7 +20,6 @@ export PIER_FUZZ=1
 for target in "${targets[@]}"; do
   swift build --scratch-path "$scratch" --product "pier-fuzz-$target"
 done
-[ "$seconds" = "--build-only" ] && exit 0
 bin="$(swift build --scratch-path "$scratch" --show-bin-path)"
 mkdir -p Fuzz/findings
 status=0

@@ -16,8 +16,6 @@ cd "$(dirname "$0")/.."
 # into one file for CI to keep, whether the run passed or failed.
 pack_screenshots() {
   local status=$?
-  # A stage that failed leaves no sanitizer build running on after the run.
-  [ -z "${fuzz_build:-}" ] || kill -- -"$fuzz_build" 2>/dev/null || true
   local artifacts=Tests/EndToEnd/artifacts
   if [ -d "$artifacts/web" ] && tar -czf "$artifacts/web-screenshots.tar.gz" -C "$artifacts" web; then
     echo "==> screenshots of the web UI: $PWD/$artifacts/web-screenshots.tar.gz"
@@ -53,30 +51,14 @@ if [ ! -x "$VENV/bin/python" ]; then
 fi
 "$VENV/bin/python" -m pip install -q --disable-pip-version-check -r Tests/EndToEnd/requirements.txt
 
-# One build of the products and the tests together: the test targets compile while the
-# executables link, where two builds in a row leave a core idle at each one's end.
-echo "==> swift build --build-tests ($(date +%T))"
-swift build --build-tests
+echo "==> swift build ($(date +%T))"
+swift build
 echo "==> swift test (the storage contract's S3 checks against a private SeaweedFS) ($(date +%T))"
-"$VENV/bin/python" scripts/with_seaweedfs.py swift test --skip-build
+"$VENV/bin/python" scripts/with_seaweedfs.py swift test
 
 BIN_DIR="$(swift build --show-bin-path)"
 PIER_BIN="$BIN_DIR/pier"
 export PIER_BIN
-# The fuzz targets' corpus (seeds and past findings) replayed by the ordinary build.
-echo "==> fuzz corpus replayed ($(date +%T))"
-for target in oci http auth s3 config markdown; do
-  "$BIN_DIR/pier-fuzz-$target" Fuzz/corpus/"$target"/*
-done
-# The fuzz targets' sanitizer build, in this run's own .build (only the project's modules
-# compile again, into the fuzz targets alone: pier and pier-bench stay as they are), runs
-# beside the end-to-end suites. Those leave about a third of the two cores idle, waiting on
-# their servers and clients; at the lowest priority the build takes that third and little
-# of what the suites use. It saves its two minutes of the run's 40.
-# In its own process group, so that the exit trap can end the whole build.
-PIER_FUZZ_SCRATCH=.build setsid nice -n 19 bash scripts/fuzz.sh --build-only > .build/fuzz-build.log 2>&1 &
-fuzz_build=$!
-
 echo "==> pytest Tests/EndToEnd (PIER_BIN=$PIER_BIN) ($(date +%T))"
 # Two workers, each taking whole files (a file's servers and daemons are made once, in one
 # worker): the suite spends most of its time waiting on servers, clients and timeouts, and
@@ -106,14 +88,13 @@ echo "==> pytest bench/tests ($(date +%T))"
 echo "==> bench/run.py --quick (smoke test) ($(date +%T))"
 "$VENV/bin/python" bench/run.py --quick --no-doc --no-build --pier-bin "$PIER_BIN" --bench-bin "$BIN_DIR/pier-bench"
 
-# Each target then fuzzed briefly with libFuzzer, enough to prove the sanitizer builds run
-# and catch a crash any input finds at once; finding more is scripts/fuzz.sh's (300 s per
-# target, run on purpose), so CI stays within its time. Built beside the end-to-end suites.
-echo "==> 5 s of libFuzzer per target ($(date +%T))"
-if ! wait "$fuzz_build"; then
-  tail -n 50 .build/fuzz-build.log
-  echo "==> the fuzz targets' sanitizer build failed (.build/fuzz-build.log)"
-  exit 1
-fi
-fuzz_build=""
+# The fuzz targets: their corpus (seeds and past findings) replayed by the ordinary build,
+# then each target fuzzed briefly with libFuzzer, enough to prove the sanitizer builds run and
+# catch a crash any input finds at once; finding more is scripts/fuzz.sh's (300 s per target,
+# run on purpose), so CI stays within its time.
+echo "==> fuzz corpus replayed, then 5 s of libFuzzer per target ($(date +%T))"
+for target in oci http auth s3 config markdown; do
+  "$BIN_DIR/pier-fuzz-$target" Fuzz/corpus/"$target"/*
+done
+# In this run's own .build: only the project's modules compile again, with the sanitizers.
 PIER_FUZZ_SCRATCH=.build bash scripts/fuzz.sh 5
