@@ -30,12 +30,17 @@ public final class WebhookDispatcher: ContentEventSink {
     private let pathPrefix: String
     /// `web.prefix`: where the web UI's pages are below `pathPrefix`.
     private let webPrefix: String
-    private let logger: Logger
+    let logger: Logger
     /// Set when a hook changed here: the next supervision pass reloads at once.
     private let dirty = Atomic<Bool>(true)
     private let version = Mutex<String>("")
     /// The hooks a worker is delivering for now.
     private let running = Mutex<Set<String>>([])
+    /// Events filed while the shared settings could not be read in time, for the hooks a
+    /// later reload finds (``LateEvent``).
+    let lateEvents = Mutex<[LateEvent]>([])
+    /// The shared settings version as a tagged push may wait for it: nil when it is late.
+    private let settingsCheck: @Sendable (RepositoryIndex) async -> String?
     /// How long one delivery may take.
     static let timeout = Duration.seconds(10)
     /// The longest wait between two attempts.
@@ -76,10 +81,24 @@ public final class WebhookDispatcher: ContentEventSink {
     ///   - pathPrefix: `http.prefix`.
     ///   - webPrefix: `web.prefix`.
     ///   - queueCapacity: jobs a hook's queue keeps at most; nil: the queues' standard capacity.
-    public init(
+    public convenience init(
         directory: String, policy: WebhookAddressPolicy, externalURL: String?, pathPrefix: String = "", webPrefix: String = "",
         logger: Logger, queueCapacity: Int? = nil, refusalPolicy: RefusalPolicy = RefusalPolicy()
     ) {
+        self.init(
+            directory: directory, policy: policy, externalURL: externalURL, pathPrefix: pathPrefix, webPrefix: webPrefix,
+            logger: logger, queueCapacity: queueCapacity, refusalPolicy: refusalPolicy,
+            settingsCheck: { await WebhookDispatcher.settingsVersion(of: $0, within: .milliseconds(250)) }
+        )
+    }
+
+    /// `settingsCheck` stands for the database's answer in the tests, which make it late.
+    init(
+        directory: String, policy: WebhookAddressPolicy, externalURL: String?, pathPrefix: String, webPrefix: String,
+        logger: Logger, queueCapacity: Int?, refusalPolicy: RefusalPolicy,
+        settingsCheck: @escaping @Sendable (RepositoryIndex) async -> String?
+    ) {
+        self.settingsCheck = settingsCheck
         self.refusalPolicy = refusalPolicy
         self.queues = WebhookQueues(directory: directory, capacity: queueCapacity)
         self.policy = policy
@@ -138,35 +157,37 @@ public final class WebhookDispatcher: ContentEventSink {
         }
         // A hook made through another instance reaches this one's memory at its next pass
         // (a quarter of a second): the shared version is asked first, so a push made here
-        // right after a hook was made there is heard. The push waits for that answer, so a
-        // database that does not answer at once leaves the hooks as they were.
-        if let index = index.withLock({ $0 }), let current = await Self.settingsVersion(of: index, within: .milliseconds(250)),
-           dirty.load(ordering: .relaxed) || current != version.withLock({ $0 }) {
-            await reload()
+        // right after a hook was made there is heard. The push waits for that answer only
+        // briefly; a database that does not answer at once leaves the hooks as they were
+        // for now, and the event is kept for what the next reload finds.
+        var current = true
+        if let index = index.withLock({ $0 }) {
+            if let shared = await settingsCheck(index) {
+                if dirty.load(ordering: .relaxed) || shared != version.withLock({ $0 }) { await reload() }
+                current = !dirty.load(ordering: .relaxed)
+            } else {
+                current = false
+            }
         }
         let repository = event.repository.description
-        // A repository of one component (`acme`) is in no organisation, whatever its name.
-        let namespace = NamespaceGrants.owner(of: repository).map(String.init)
-        let all = hooks.withLock { hooks in
-            (hooks[Self.key(.repository, repository)] ?? []) + (namespace.flatMap { hooks[Self.key(.organization, $0)] } ?? [])
-        }
+        let all = listeners(of: repository)
         let matching = all.filter { $0.events.contains(kind) }
         // A repository's own hooks that do not hear its deletion still get a mark of it,
         // so what was queued for them before (pushes to a receiver that is down) is sent.
         let marked = event.repositoryDeletion ? all.filter { $0.scope == .repository && !$0.events.contains(kind) } : []
-        guard !matching.isEmpty || !marked.isEmpty else { return }
+        guard !matching.isEmpty || !marked.isEmpty || !current else { return }
         var tag = event.tag?.description
         if case .tag(let deleted) = event.object { tag = deleted.description }
         let id = UUID.random().uuidString.lowercased()
+        let template = WebhookJob(
+            id: id, hook: "", event: kind, repository: repository, tag: tag, digest: digest, mediaType: mediaType,
+            actor: event.origin.actor ?? "", time: IndexClock.now(), linkBase: event.origin.linkBase
+        )
         for hook in matching {
-            // The repository's own hooks go with it right after this: the deletion's jobs
-            // carry them (see ``WebhookJob/RetiredHook``). An organisation's hooks stay.
-            let retired: WebhookJob.RetiredHook? = event.repositoryDeletion && hook.scope == .repository ? WebhookJob.RetiredHook(hook) : nil
-            let job = WebhookJob(
-                id: id, hook: hook.id, event: kind, repository: repository, tag: tag, digest: digest, mediaType: mediaType,
-                actor: event.origin.actor ?? "", time: IndexClock.now(), linkBase: event.origin.linkBase, retiredHook: retired
-            )
-            await file(job)
+            await file(Self.job(template, for: hook, repositoryDeletion: event.repositoryDeletion))
+        }
+        if !current {
+            remember(LateEvent(job: template, repositoryDeletion: event.repositoryDeletion, filed: Set(matching.map(\.id))))
         }
         for hook in marked {
             var job = WebhookJob(
@@ -179,8 +200,17 @@ public final class WebhookDispatcher: ContentEventSink {
         }
     }
 
+    /// The active hooks that hear `repository`'s events: its own and its organisation's.
+    func listeners(of repository: String) -> [Webhook] {
+        // A repository of one component (`acme`) is in no organisation, whatever its name.
+        let namespace = NamespaceGrants.owner(of: repository).map(String.init)
+        return hooks.withLock { hooks in
+            (hooks[Self.key(.repository, repository)] ?? []) + (namespace.flatMap { hooks[Self.key(.organization, $0)] } ?? [])
+        }
+    }
+
     /// Appends `job` to its hook's queue; a full queue or a refusing disk is logged.
-    private func file(_ job: WebhookJob) async {
+    func file(_ job: WebhookJob) async {
         do {
             if try await !queues.queue(job.hook).append(job) {
                 logger.warning("webhook queue full, event dropped", metadata: ["hook": "\(job.hook)", "repository": "\(job.repository)"])
@@ -260,12 +290,20 @@ public final class WebhookDispatcher: ContentEventSink {
         await withTaskGroup(of: Void.self) { group in
             while !Task.isCancelled {
                 if let index = index.withLock({ $0 }) {
-                    // Only several instances on PostgreSQL change hooks behind this one's back.
+                    // Only several instances on PostgreSQL change hooks behind this one's back;
+                    // events filed while the database was late are settled once it answers.
                     var changed = false
-                    if index.database.engine == .postgres {
-                        changed = (try? await index.settingsVersion()).map { $0 != version.withLock { $0 } } ?? false
+                    var answered = true
+                    let late = !lateEvents.withLock { $0.isEmpty }
+                    if index.database.engine == .postgres || late {
+                        if let shared = try? await index.settingsVersion() {
+                            changed = shared != version.withLock { $0 }
+                        } else {
+                            answered = false
+                        }
                     }
                     if dirty.load(ordering: .relaxed) || changed { await reload() }
+                    if late && answered && !dirty.load(ordering: .relaxed) { await settleLateEvents() }
                     let known = Set(hooks.withLock { $0.values.flatMap { $0.map(\.id) } })
                     for id in await queues.onDisk() where !known.contains(id) && !running.withLock({ $0.contains(id) }) {
                         // A queue left for a hook that is gone, once empty: what it still

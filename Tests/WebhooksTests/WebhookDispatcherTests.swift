@@ -5,6 +5,7 @@ import Net
 import Notifications
 import OCI
 import Registry
+import Synchronization
 import Testing
 @testable import Webhooks
 
@@ -32,10 +33,19 @@ import Testing
         )
     }
 
-    func hook(url: String, format: Webhook.Format = .dockerhub) -> Webhook {
+    func hook(url: String, format: Webhook.Format = .dockerhub, id: String? = nil, createdAt: Int64 = 1) -> Webhook {
         Webhook(
-            id: hookID, target: repository.description, url: url, events: [.push, .tagDelete, .manifestDelete], format: format,
-            secret: "s3cr3t", active: true, createdAt: 1, createdBy: "alice"
+            id: id ?? hookID, target: repository.description, url: url, events: [.push, .tagDelete, .manifestDelete], format: format,
+            secret: "s3cr3t", active: true, createdAt: createdAt, createdBy: "alice"
+        )
+    }
+
+    /// A dispatcher whose database never answers a push's question in time.
+    func dispatcherOfALateIndex() throws -> WebhookDispatcher {
+        WebhookDispatcher(
+            directory: directory, policy: WebhookAddressPolicy(allowed: try AddressRanges(parsing: ["127.0.0.0/8"])),
+            externalURL: nil, pathPrefix: "", webPrefix: "", logger: Logger(label: "test"), queueCapacity: nil,
+            refusalPolicy: .init(), settingsCheck: { _ in nil }
         )
     }
 
@@ -52,6 +62,54 @@ import Testing
 
     func json(_ body: String) throws -> [String: Any] {
         try #require(try JSONSerialization.jsonObject(with: Data(body.utf8)) as? [String: Any])
+    }
+
+    // MARK: A late index
+
+    @Test func aPushFiledWhileTheIndexWasLateReachesAHookMadeJustBeforeItOnceTheIndexAnswers() async throws {
+        let index = try await openIndex()
+        let receiver = try await WebhookReceiver.start()
+        let dispatcher = try dispatcherOfALateIndex()
+        dispatcher.attach(index)
+        await dispatcher.reload()
+        // Made through another instance: this one's memory does not have it yet, and the
+        // push cannot learn of it from a database that does not answer in time.
+        try await index.createWebhook(hook(url: receiver.url()))
+        await dispatcher.receive(push("v1"))
+        #expect(try await dispatcher.queues.queue(hookID).depth == 0)
+        #expect(dispatcher.lateEvents.withLock { $0.count } == 1)
+        // The pass that notices the other instance's change reloads; the event is then
+        // filed for the hook, once.
+        await dispatcher.reload()
+        let bodies = try await delivering(dispatcher) {
+            let got = try await receiver.wait { !$0.isEmpty }
+            try await Task.sleep(for: .seconds(1))
+            return got
+        }
+        try await receiver.stop()
+        #expect(bodies.count == 1 && receiver.bodies.count == 1)
+        let body = try json(try #require(bodies.first))
+        #expect((body["push_data"] as? [String: Any])?["tag"] as? String == "v1")
+        #expect(dispatcher.lateEvents.withLock { $0.isEmpty })
+        await index.database.close()
+    }
+
+    @Test func aLateEventIsNotFiledAgainForAHookItReachedNorForOneMadeAfterIt() async throws {
+        let index = try await openIndex()
+        let dispatcher = try dispatcherOfALateIndex()
+        try await index.createWebhook(hook(url: "http://127.0.0.1:9/hook"))
+        dispatcher.attach(index)
+        await dispatcher.reload()
+        await dispatcher.receive(push("v1"))
+        #expect(try await dispatcher.queues.queue(hookID).depth == 1)
+        let later = "00000000000000b2"
+        try await index.createWebhook(hook(url: "http://127.0.0.1:9/later", id: later, createdAt: IndexClock.now() + 60_000))
+        await dispatcher.reload()
+        await dispatcher.settleLateEvents()
+        #expect(try await dispatcher.queues.queue(hookID).depth == 1)
+        #expect(try await dispatcher.queues.queue(later).depth == 0)
+        #expect(dispatcher.lateEvents.withLock { $0.isEmpty })
+        await index.database.close()
     }
 
     // MARK: Refusals
