@@ -220,7 +220,8 @@ def test_read_only_mode_refuses_writes_and_serves_reads(make_server):
 def test_upload_purging_removes_sessions_older_than_the_age(make_server):
     srv = make_server(
         "pier",
-        config={"storage": {"maintenance": {"uploadpurging": {"enabled": True, "age": "1s", "interval": "1s", "dryrun": False}}}},
+        # An age a slow first GET cannot reach: the session must be seen before it is purged.
+        config={"storage": {"maintenance": {"uploadpurging": {"enabled": True, "age": "3s", "interval": "1s", "dryrun": False}}}},
     )
     location = requests.post(f"{srv.url}/v2/purge/app/blobs/uploads/").headers["Location"]
     assert requests.get(location).status_code == 204
@@ -621,12 +622,17 @@ def test_unix_socket_listener_serves_the_api(tmp_path):
         deadline = time.time() + 30
         while not socket_path.exists() and time.time() < deadline:
             time.sleep(0.1)
-        out = subprocess.run(
-            ["curl", "-s", "-i", "--unix-socket", str(socket_path), "http://localhost/v2/"],
-            capture_output=True, text=True, timeout=30,
-        )
-        assert " 200 " in out.stdout.splitlines()[0]
-        assert "registry/2.0" in out.stdout
+
+        def answer() -> str:
+            # The path exists once bound, a moment before the listener accepts.
+            return subprocess.run(
+                ["curl", "-s", "-i", "--unix-socket", str(socket_path), "http://localhost/v2/"],
+                capture_output=True, text=True, timeout=30,
+            ).stdout
+
+        out = eventually(answer, 10)
+        assert " 200 " in out.splitlines()[0]
+        assert "registry/2.0" in out
     finally:
         proc.terminate()
         assert proc.wait(timeout=30) == 0

@@ -189,7 +189,9 @@ def test_the_collector_frees_space_on_a_full_disk_without_a_restart(make_server,
         time.sleep(0.5)
     assert reg.head_blob("team/old", layer.digest).status_code == 404, pier.log[-2000:]
     # The layer's 2 MiB freed; the reserve taken again once the collection finished.
-    assert shutil.disk_usage(small_disk).free >= 2 * 1024 * 1024 - 256 * 1024 - 64 * 1024
+    # (The blob answers 404 once moved aside; its blocks come back at the delete after.)
+    from harness.tools import eventually
+    assert eventually(lambda: shutil.disk_usage(small_disk).free >= 2 * 1024 * 1024 - 256 * 1024 - 64 * 1024, 15)
     # The space is there for pushes again.
     assert reg.push("team/new", "v1", image(layers=[random_layer(1024 * 1024)])).status_code == 201
     filler.unlink()
@@ -257,7 +259,7 @@ def test_a_slowloris_trickling_header_bytes_is_cut_off_while_others_are_served(m
         time.sleep(0.25)
     cut = cut or closed_by_server(slow, within=2)
     assert cut, "the slow head was never cut off"
-    assert time.monotonic() - started < 8
+    assert time.monotonic() - started < 12  # the head timeout (2 s), well before the idle one (30 s)
 
 
 def test_a_thousand_silent_connections_are_closed_and_cost_little_memory(make_server):

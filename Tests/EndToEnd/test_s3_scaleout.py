@@ -122,7 +122,7 @@ def test_two_instances_writing_one_offset_never_put_the_wrong_bytes_under_a_dige
     loc = a.upload_url("scale/race")
     first = begin_patch(instances[0], loc, x)
     second = begin_patch(instances[1], loc, y)
-    time.sleep(1.0)  # both instances have opened the session at size 0
+    time.sleep(3.0)  # both instances have opened the session at size 0
     assert end_patch(first, x).startswith(b"HTTP/1.1 202")
     assert end_patch(second, y).startswith(b"HTTP/1.1 202")
     r = a.finish_upload(on(instances[0], loc), images.sha256(x))
