@@ -405,12 +405,12 @@ def run_stress(make_server, tmp_path, config: dict, writers: int, operations: in
 
 
 def test_the_collector_never_takes_a_live_blob_under_concurrent_writes_on_the_filesystem(make_server, tmp_path):
-    run_stress(make_server, tmp_path, {}, writers=4, operations=500, collections=10)
+    run_stress(make_server, tmp_path, {}, writers=4, operations=300, collections=10)
 
 
 def test_the_collector_never_takes_a_live_blob_under_concurrent_writes_on_s3(make_server, tmp_path, seaweedfs):
     config = {"storage": {"s3": seaweedfs.s3_config(seaweedfs.new_bucket())}}
-    run_stress(make_server, tmp_path, config, writers=3, operations=200, collections=3)
+    run_stress(make_server, tmp_path, config, writers=3, operations=120, collections=3)
 
 
 def quarantined(root: Path) -> list[Path]:
