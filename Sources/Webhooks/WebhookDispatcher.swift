@@ -31,7 +31,8 @@ public final class WebhookDispatcher: ContentEventSink {
     /// `web.prefix`: where the web UI's pages are below `pathPrefix`.
     private let webPrefix: String
     let logger: Logger
-    /// Set when a hook changed here: the next supervision pass reloads at once.
+    /// True until a reload has read the hooks, and again after one failed: the hooks in
+    /// memory are then not the database's, and the next supervision pass reloads at once.
     private let dirty = Atomic<Bool>(true)
     private let version = Mutex<String>("")
     /// The hooks a worker is delivering for now.
@@ -155,11 +156,14 @@ public final class WebhookDispatcher: ContentEventSink {
         default:
             return
         }
+        // The event's time, before any wait: a hook made during the wait came after it.
+        let time = IndexClock.now()
         // A hook made through another instance reaches this one's memory at its next pass
         // (a quarter of a second): the shared version is asked first, so a push made here
         // right after a hook was made there is heard. The push waits for that answer only
-        // briefly; a database that does not answer at once leaves the hooks as they were
-        // for now, and the event is kept for what the next reload finds.
+        // briefly: a database that does not answer at once, or whose hooks cannot be read,
+        // leaves the hooks as they were for now, and the event is kept for the supervision
+        // pass that reads them (``LateEvent``).
         var current = true
         if let index = index.withLock({ $0 }) {
             if let shared = await settingsCheck(index) {
@@ -181,17 +185,17 @@ public final class WebhookDispatcher: ContentEventSink {
         let id = UUID.random().uuidString.lowercased()
         let template = WebhookJob(
             id: id, hook: "", event: kind, repository: repository, tag: tag, digest: digest, mediaType: mediaType,
-            actor: event.origin.actor ?? "", time: IndexClock.now(), linkBase: event.origin.linkBase
+            actor: event.origin.actor ?? "", time: time, linkBase: event.origin.linkBase
         )
         for hook in matching {
             await file(Self.job(template, for: hook, repositoryDeletion: event.repositoryDeletion))
         }
         if !current {
-            remember(LateEvent(job: template, repositoryDeletion: event.repositoryDeletion, filed: Set(matching.map(\.id))))
+            keep([LateEvent(job: template, repositoryDeletion: event.repositoryDeletion, known: Set(all.map(\.id)))])
         }
         for hook in marked {
             var job = WebhookJob(
-                id: id, hook: hook.id, event: kind, repository: repository, actor: event.origin.actor ?? "", time: IndexClock.now(),
+                id: id, hook: hook.id, event: kind, repository: repository, actor: event.origin.actor ?? "", time: time,
                 retiredHook: WebhookJob.RetiredHook(hook)
             )
             job.marker = true
@@ -255,6 +259,7 @@ public final class WebhookDispatcher: ContentEventSink {
             version.withLock { $0 = current }
             dirty.store(false, ordering: .relaxed)
         } catch {
+            dirty.store(true, ordering: .relaxed)
             logger.warning("webhooks could not be read", metadata: ["error": "\(error)"])
         }
     }
@@ -290,12 +295,13 @@ public final class WebhookDispatcher: ContentEventSink {
         await withTaskGroup(of: Void.self) { group in
             while !Task.isCancelled {
                 if let index = index.withLock({ $0 }) {
-                    // Only several instances on PostgreSQL change hooks behind this one's back;
-                    // events filed while the database was late are settled once it answers.
+                    // Only several instances on PostgreSQL change hooks behind this one's back.
+                    // Events kept while the database was late are taken before it is asked,
+                    // so the hooks read after cover each of them; settled once it answers.
+                    let late = takeLateEvents()
                     var changed = false
                     var answered = true
-                    let late = !lateEvents.withLock { $0.isEmpty }
-                    if index.database.engine == .postgres || late {
+                    if index.database.engine == .postgres || !late.isEmpty {
                         if let shared = try? await index.settingsVersion() {
                             changed = shared != version.withLock { $0 }
                         } else {
@@ -303,7 +309,9 @@ public final class WebhookDispatcher: ContentEventSink {
                         }
                     }
                     if dirty.load(ordering: .relaxed) || changed { await reload() }
-                    if late && answered && !dirty.load(ordering: .relaxed) { await settleLateEvents() }
+                    if !late.isEmpty {
+                        if answered && !dirty.load(ordering: .relaxed) { await settle(late) } else { keep(late) }
+                    }
                     let known = Set(hooks.withLock { $0.values.flatMap { $0.map(\.id) } })
                     for id in await queues.onDisk() where !known.contains(id) && !running.withLock({ $0.contains(id) }) {
                         // A queue left for a hook that is gone, once empty: what it still

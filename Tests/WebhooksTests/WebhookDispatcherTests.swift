@@ -105,10 +105,47 @@ import Testing
         let later = "00000000000000b2"
         try await index.createWebhook(hook(url: "http://127.0.0.1:9/later", id: later, createdAt: IndexClock.now() + 60_000))
         await dispatcher.reload()
-        await dispatcher.settleLateEvents()
+        await dispatcher.settle(dispatcher.takeLateEvents())
         #expect(try await dispatcher.queues.queue(hookID).depth == 1)
         #expect(try await dispatcher.queues.queue(later).depth == 0)
         #expect(dispatcher.lateEvents.withLock { $0.isEmpty })
+        await index.database.close()
+    }
+
+    @Test func aLateEventIsNotFiledForAHookThatKnewItAndDidNotWantItThen() async throws {
+        let index = try await openIndex()
+        let dispatcher = try dispatcherOfALateIndex()
+        var deaf = hook(url: "http://127.0.0.1:9/hook")
+        deaf.events = [.tagDelete]
+        try await index.createWebhook(deaf)
+        dispatcher.attach(index)
+        await dispatcher.reload()
+        await dispatcher.receive(push("v1"))
+        // Changed to hear pushes after the push: it does not get the one it did not want.
+        _ = try await index.deleteWebhook(hookID, of: repository.description)
+        try await index.createWebhook(hook(url: "http://127.0.0.1:9/hook"))
+        await dispatcher.reload()
+        await dispatcher.settle(dispatcher.takeLateEvents())
+        #expect(try await dispatcher.queues.queue(hookID).depth == 0)
+        await index.database.close()
+    }
+
+    @Test func aPushWhoseHooksCouldNotBeReadIsKeptForThePassThatCan() async throws {
+        let index = try await openIndex()
+        // The database answers, and says the hooks changed: they must be read again.
+        let dispatcher = WebhookDispatcher(
+            directory: directory, policy: WebhookAddressPolicy(allowed: try AddressRanges(parsing: ["127.0.0.0/8"])),
+            externalURL: nil, pathPrefix: "", webPrefix: "", logger: Logger(label: "test"), queueCapacity: nil,
+            refusalPolicy: .init(), settingsCheck: { _ in "changed through another instance" }
+        )
+        try await index.createWebhook(hook(url: "http://127.0.0.1:9/hook"))
+        dispatcher.attach(index)
+        await dispatcher.reload()
+        // Reading them fails.
+        try await index.database.execute("ALTER TABLE webhooks RENAME TO webhooks_away", [])
+        await dispatcher.receive(push("v1"))
+        #expect(try await dispatcher.queues.queue(hookID).depth == 1)
+        #expect(dispatcher.lateEvents.withLock { $0.count } == 1)
         await index.database.close()
     }
 
