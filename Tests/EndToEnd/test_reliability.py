@@ -16,6 +16,7 @@ import requests
 
 from harness.client import Registry, assert_error
 from harness.images import image, random_layer
+from harness.tools import eventually
 
 pytestmark = [pytest.mark.pier_only, pytest.mark.usefixtures("need_pier")]
 
@@ -190,7 +191,6 @@ def test_the_collector_frees_space_on_a_full_disk_without_a_restart(make_server,
     assert reg.head_blob("team/old", layer.digest).status_code == 404, pier.log[-2000:]
     # The layer's 2 MiB freed; the reserve taken again once the collection finished.
     # (The blob answers 404 once moved aside; its blocks come back at the delete after.)
-    from harness.tools import eventually
     assert eventually(lambda: shutil.disk_usage(small_disk).free >= 2 * 1024 * 1024 - 256 * 1024 - 64 * 1024, 15)
     # The space is there for pushes again.
     assert reg.push("team/new", "v1", image(layers=[random_layer(1024 * 1024)])).status_code == 201

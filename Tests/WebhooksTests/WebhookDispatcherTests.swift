@@ -40,12 +40,13 @@ import Testing
         )
     }
 
-    /// A dispatcher whose database never answers a push's question in time.
-    func dispatcherOfALateIndex() throws -> WebhookDispatcher {
+    /// A dispatcher whose database answers a push's question with `answer`; by default,
+    /// never in time.
+    func dispatcherOfALateIndex(answering answer: String? = nil) throws -> WebhookDispatcher {
         WebhookDispatcher(
             directory: directory, policy: WebhookAddressPolicy(allowed: try AddressRanges(parsing: ["127.0.0.0/8"])),
             externalURL: nil, pathPrefix: "", webPrefix: "", logger: Logger(label: "test"), queueCapacity: nil,
-            refusalPolicy: .init(), settingsCheck: { _ in nil }
+            refusalPolicy: .init(), settingsCheck: { _ in answer }
         )
     }
 
@@ -133,11 +134,7 @@ import Testing
     @Test func aPushWhoseHooksCouldNotBeReadIsKeptForThePassThatCan() async throws {
         let index = try await openIndex()
         // The database answers, and says the hooks changed: they must be read again.
-        let dispatcher = WebhookDispatcher(
-            directory: directory, policy: WebhookAddressPolicy(allowed: try AddressRanges(parsing: ["127.0.0.0/8"])),
-            externalURL: nil, pathPrefix: "", webPrefix: "", logger: Logger(label: "test"), queueCapacity: nil,
-            refusalPolicy: .init(), settingsCheck: { _ in "changed through another instance" }
-        )
+        let dispatcher = try dispatcherOfALateIndex(answering: "changed through another instance")
         try await index.createWebhook(hook(url: "http://127.0.0.1:9/hook"))
         dispatcher.attach(index)
         await dispatcher.reload()
