@@ -881,7 +881,7 @@ class Run:
         v = data["versions"]
         lines = [
             f"Measured {data['started'][:16].replace('T', ' ')} UTC with `{data['command']}`"
-            f" at commit `{data['git']}`{' — a quick run: tiny sizes, 1 s durations, not representative' if data['quick'] else ''}."
+            f" at commit `{data['git']}`{' — a quick run: tiny sizes, 0.5 s durations, not representative' if data['quick'] else ''}."
             f" Raw results: `bench/results/{data['results_file']}` (not committed).",
             "",
             f"- Machine: {m['nproc']} cores (`nproc`), {m['cpu_model']}, {m['memory_gib']} GiB memory, "
@@ -902,7 +902,7 @@ def parse_args(argv=None) -> argparse.Namespace:
         prog="bench/run.py",
         description="Benchmark Pier against distribution 2.8 (docker-registry), nginx and openssl on this machine.",
     )
-    p.add_argument("--quick", action="store_true", help="1 round, tiny sizes and 1 s durations (a smoke test, < 2 min)")
+    p.add_argument("--quick", action="store_true", help="1 round, tiny sizes and 0.5 s durations (a smoke test, ~3 min on 2 cores)")
     p.add_argument("--rounds", type=int, help="rounds per scenario and server (default 3, --quick 1)")
     p.add_argument("--scenarios", help="comma-separated ids, globs (push-*) or pier-bench names (catalog); default all")
     p.add_argument("--list", action="store_true", help="list the scenarios of the plan and exit")
