@@ -366,6 +366,7 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(name: "IndexTests", dependencies: ["Index", "Registry", "Storage", "OCI", "Auth", "TestSupport", .product(name: "Logging", package: "swift-log"), .product(name: "NIOSSL", package: "swift-nio-ssl")], swiftSettings: swiftSettings),
+        .testTarget(name: "IndexAPITests", dependencies: ["IndexAPI", .product(name: "HTTPTypes", package: "swift-http-types")], swiftSettings: swiftSettings),
         .testTarget(name: "MarkdownTests", dependencies: ["Markdown"], swiftSettings: swiftSettings),
         .testTarget(name: "WebTests", dependencies: ["Web", "Index", "OCI"], swiftSettings: swiftSettings),
         .testTarget(

@@ -22,7 +22,13 @@ extension IndexResponder {
                 }
                 let fields = try await JSONFields.read(request, limit: 1024, allowed: ["name"])
                 guard let name = try fields.string("name", maximum: 64) else { throw JSONFields.invalid("'name' is required") }
-                if let refusal = try await index.organizationRefusal(name) { throw JSONFields.invalid(refusal) }
+                if let refusal = try await index.organizationRefusal(name) {
+                    // A bad name is the request's fault (400); a good one already taken, as an
+                    // organisation or by repositories, conflicts with what is there (409), as
+                    // a user's name does.
+                    let wellFormed = name.utf8.count <= 64 && RepositoryName.isComponent(name)
+                    throw RegistryError(.requestInvalid, refusal, status: wellFormed ? 409 : 400)
+                }
                 try await index.createOrganization(name, by: user)
                 var response = try await organizationBody(name, caller, grants)
                 response.status = .created
@@ -92,7 +98,9 @@ extension IndexResponder {
                 guard let team = try fields.string("name", maximum: 64), Self.isTeamName(team) else {
                     throw JSONFields.invalid("'name' must be lowercase letters, digits and . _ -, at most 64 characters")
                 }
-                guard try await !index.teams(of: name).contains(where: { $0.name == team }) else { throw JSONFields.invalid("\(team) exists") }
+                guard try await !index.teams(of: name).contains(where: { $0.name == team }) else {
+                    throw RegistryError(.requestInvalid, "\(team) exists", status: 409)
+                }
                 let permission = try Self.permission(fields) ?? .read
                 try await index.setTeam(name, team, permission: permission)
                 var response = try json(TeamBody(name: team, permission: permission.rawValue, members: []))
@@ -175,8 +183,10 @@ extension IndexResponder {
         guard isOwner else { throw RegistryError(.denied, "only the organisation's owners may do this") }
     }
 
+    /// A team's name: 1 to 64 of `a-z`, `0-9`, `.`, `_` and `-`, ASCII only (`٣` and `²`
+    /// are digits to Unicode, and no one could type them back in a URL).
     static func isTeamName(_ name: String) -> Bool {
-        !name.isEmpty && name.count <= 64 && name.allSatisfy { ($0.isLowercase && $0.isASCII) || $0.isNumber || "._-".contains($0) }
+        !name.isEmpty && name.count <= 64 && name.allSatisfy { $0.isASCII && ($0.isLowercase || $0.isNumber || "._-".contains($0)) }
     }
 
     static func permission(_ fields: JSONFields) throws -> NamespaceGrants.Role? {

@@ -81,6 +81,10 @@ public struct IndexResponder: Sendable {
         let full = request.pathWithoutQuery
         let path = unprefixed(full) ?? full
         do {
+            // A wrong method is told first, whatever else is wrong with the request.
+            if let methods = IndexRouteTable.index.methods(for: Substring(path)), !methods.contains(request.method) {
+                throw RegistryError(.unsupported, "method not allowed on this endpoint")
+            }
             // A POST is the one change another site's page can send without a preflight,
             // and a browser that remembers Basic credentials for this host sends them along:
             // every POST must say it is JSON, a body or not (`…/redeliver` has none).
@@ -116,7 +120,12 @@ public struct IndexResponder: Sendable {
         case let failure as AuthFailure:
             return RegistryResponder.refusal(failure, request, challenge: access?.challenge(for: failure) ?? "")
         case let error as RegistryError:
-            return error.response(for: request.method)
+            var response = error.response(for: request.method)
+            // RFC 9110 requires `Allow` on every 405: what the endpoint does answer.
+            if error.status == 405, let methods = IndexRouteTable.index.methods(for: path) {
+                response.headers[.allow] = IndexRouteTable.allowHeader(methods)
+            }
+            return response
         default:
             logger.error("index request failed", metadata: ["path": "\(path)", "error": "\(error)"])
             return RegistryError(.unavailable, "the index is not available right now", status: 503).response(for: request.method)

@@ -171,7 +171,8 @@ enum OpenAPIDocument {
      "description": "The repository name; it may hold slashes (`team/app`), as in `/v2/`.",
      "schema": {
       "type": "string",
-      "pattern": "^[a-z0-9]+(?:(?:[._]|__|[-]+)[a-z0-9]+)*(?:/[a-z0-9]+(?:(?:[._]|__|[-]+)[a-z0-9]+)*)*$"
+      "pattern": "^[a-z0-9]+(?:(?:[._]|__|[-]+)[a-z0-9]+)*(?:/[a-z0-9]+(?:(?:[._]|__|[-]+)[a-z0-9]+)*)*$",
+      "maxLength": 255
      },
      "allowReserved": true
     }
@@ -322,6 +323,16 @@ enum OpenAPIDocument {
      "204": {
       "description": "Deleted"
      },
+     "400": {
+      "description": "The repository name is malformed (`NAME_INVALID`)",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Errors"
+        }
+       }
+      }
+     },
      "401": {
       "description": "Log in first",
       "content": {
@@ -374,7 +385,8 @@ enum OpenAPIDocument {
      "description": "The repository name; it may hold slashes (`team/app`), as in `/v2/`.",
      "schema": {
       "type": "string",
-      "pattern": "^[a-z0-9]+(?:(?:[._]|__|[-]+)[a-z0-9]+)*(?:/[a-z0-9]+(?:(?:[._]|__|[-]+)[a-z0-9]+)*)*$"
+      "pattern": "^[a-z0-9]+(?:(?:[._]|__|[-]+)[a-z0-9]+)*(?:/[a-z0-9]+(?:(?:[._]|__|[-]+)[a-z0-9]+)*)*$",
+      "maxLength": 255
      },
      "allowReserved": true
     }
@@ -510,7 +522,8 @@ enum OpenAPIDocument {
      "description": "The repository name; it may hold slashes (`team/app`), as in `/v2/`.",
      "schema": {
       "type": "string",
-      "pattern": "^[a-z0-9]+(?:(?:[._]|__|[-]+)[a-z0-9]+)*(?:/[a-z0-9]+(?:(?:[._]|__|[-]+)[a-z0-9]+)*)*$"
+      "pattern": "^[a-z0-9]+(?:(?:[._]|__|[-]+)[a-z0-9]+)*(?:/[a-z0-9]+(?:(?:[._]|__|[-]+)[a-z0-9]+)*)*$",
+      "maxLength": 255
      },
      "allowReserved": true
     }
@@ -631,7 +644,8 @@ enum OpenAPIDocument {
      "description": "The repository name; it may hold slashes (`team/app`), as in `/v2/`.",
      "schema": {
       "type": "string",
-      "pattern": "^[a-z0-9]+(?:(?:[._]|__|[-]+)[a-z0-9]+)*(?:/[a-z0-9]+(?:(?:[._]|__|[-]+)[a-z0-9]+)*)*$"
+      "pattern": "^[a-z0-9]+(?:(?:[._]|__|[-]+)[a-z0-9]+)*(?:/[a-z0-9]+(?:(?:[._]|__|[-]+)[a-z0-9]+)*)*$",
+      "maxLength": 255
      },
      "allowReserved": true
     }
@@ -767,26 +781,6 @@ enum OpenAPIDocument {
        }
       }
      },
-     "403": {
-      "description": "A read-only token",
-      "content": {
-       "application/json": {
-        "schema": {
-         "$ref": "#/components/schemas/Errors"
-        }
-       }
-      }
-     },
-     "429": {
-      "description": "Too many comments (`TOOMANYREQUESTS`, with `Retry-After`)",
-      "content": {
-       "application/json": {
-        "schema": {
-         "$ref": "#/components/schemas/Errors"
-        }
-       }
-      }
-     },
      "400": {
       "description": "The request is malformed (`REQUEST_INVALID`, `PAGINATION_NUMBER_INVALID`)",
       "content": {
@@ -807,8 +801,38 @@ enum OpenAPIDocument {
        }
       }
      },
+     "403": {
+      "description": "A read-only token",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Errors"
+        }
+       }
+      }
+     },
      "404": {
       "description": "The repository does not exist, or the caller may not see it (`NAME_UNKNOWN`); or another resource is not there (`NOT_FOUND`)",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Errors"
+        }
+       }
+      }
+     },
+     "413": {
+      "description": "The body is larger than the endpoint reads (`SIZE_INVALID`); nothing is stored",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Errors"
+        }
+       }
+      }
+     },
+     "429": {
+      "description": "Too many comments (`TOOMANYREQUESTS`, with `Retry-After`)",
       "content": {
        "application/json": {
         "schema": {
@@ -839,7 +863,8 @@ enum OpenAPIDocument {
      "description": "The repository name; it may hold slashes (`team/app`), as in `/v2/`.",
      "schema": {
       "type": "string",
-      "pattern": "^[a-z0-9]+(?:(?:[._]|__|[-]+)[a-z0-9]+)*(?:/[a-z0-9]+(?:(?:[._]|__|[-]+)[a-z0-9]+)*)*$"
+      "pattern": "^[a-z0-9]+(?:(?:[._]|__|[-]+)[a-z0-9]+)*(?:/[a-z0-9]+(?:(?:[._]|__|[-]+)[a-z0-9]+)*)*$",
+      "maxLength": 255
      },
      "allowReserved": true
     },
@@ -931,16 +956,6 @@ enum OpenAPIDocument {
        }
       }
      },
-     "403": {
-      "description": "Neither author nor administrator",
-      "content": {
-       "application/json": {
-        "schema": {
-         "$ref": "#/components/schemas/Errors"
-        }
-       }
-      }
-     },
      "400": {
       "description": "The request is malformed (`REQUEST_INVALID`, `PAGINATION_NUMBER_INVALID`)",
       "content": {
@@ -961,8 +976,28 @@ enum OpenAPIDocument {
        }
       }
      },
+     "403": {
+      "description": "Neither author nor administrator",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Errors"
+        }
+       }
+      }
+     },
      "404": {
       "description": "The repository does not exist, or the caller may not see it (`NAME_UNKNOWN`); or another resource is not there (`NOT_FOUND`)",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Errors"
+        }
+       }
+      }
+     },
+     "413": {
+      "description": "The body is larger than the endpoint reads (`SIZE_INVALID`); nothing is stored",
       "content": {
        "application/json": {
         "schema": {
@@ -1051,7 +1086,8 @@ enum OpenAPIDocument {
      "description": "The repository name; it may hold slashes (`team/app`), as in `/v2/`.",
      "schema": {
       "type": "string",
-      "pattern": "^[a-z0-9]+(?:(?:[._]|__|[-]+)[a-z0-9]+)*(?:/[a-z0-9]+(?:(?:[._]|__|[-]+)[a-z0-9]+)*)*$"
+      "pattern": "^[a-z0-9]+(?:(?:[._]|__|[-]+)[a-z0-9]+)*(?:/[a-z0-9]+(?:(?:[._]|__|[-]+)[a-z0-9]+)*)*$",
+      "maxLength": 255
      },
      "allowReserved": true
     }
@@ -1139,7 +1175,8 @@ enum OpenAPIDocument {
      "description": "The repository name; it may hold slashes (`team/app`), as in `/v2/`.",
      "schema": {
       "type": "string",
-      "pattern": "^[a-z0-9]+(?:(?:[._]|__|[-]+)[a-z0-9]+)*(?:/[a-z0-9]+(?:(?:[._]|__|[-]+)[a-z0-9]+)*)*$"
+      "pattern": "^[a-z0-9]+(?:(?:[._]|__|[-]+)[a-z0-9]+)*(?:/[a-z0-9]+(?:(?:[._]|__|[-]+)[a-z0-9]+)*)*$",
+      "maxLength": 255
      },
      "allowReserved": true
     },
@@ -1190,16 +1227,6 @@ enum OpenAPIDocument {
        }
       }
      },
-     "403": {
-      "description": "Not an administrator",
-      "content": {
-       "application/json": {
-        "schema": {
-         "$ref": "#/components/schemas/Errors"
-        }
-       }
-      }
-     },
      "400": {
       "description": "The request is malformed (`REQUEST_INVALID`, `PAGINATION_NUMBER_INVALID`)",
       "content": {
@@ -1220,8 +1247,28 @@ enum OpenAPIDocument {
        }
       }
      },
+     "403": {
+      "description": "Not an administrator",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Errors"
+        }
+       }
+      }
+     },
      "404": {
       "description": "The repository does not exist, or the caller may not see it (`NAME_UNKNOWN`); or another resource is not there (`NOT_FOUND`)",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Errors"
+        }
+       }
+      }
+     },
+     "413": {
+      "description": "The body is larger than the endpoint reads (`SIZE_INVALID`); nothing is stored",
       "content": {
        "application/json": {
         "schema": {
@@ -1310,7 +1357,8 @@ enum OpenAPIDocument {
      "description": "The repository name; it may hold slashes (`team/app`), as in `/v2/`.",
      "schema": {
       "type": "string",
-      "pattern": "^[a-z0-9]+(?:(?:[._]|__|[-]+)[a-z0-9]+)*(?:/[a-z0-9]+(?:(?:[._]|__|[-]+)[a-z0-9]+)*)*$"
+      "pattern": "^[a-z0-9]+(?:(?:[._]|__|[-]+)[a-z0-9]+)*(?:/[a-z0-9]+(?:(?:[._]|__|[-]+)[a-z0-9]+)*)*$",
+      "maxLength": 255
      },
      "allowReserved": true
     }
@@ -1411,16 +1459,6 @@ enum OpenAPIDocument {
        }
       }
      },
-     "403": {
-      "description": "Not an administrator",
-      "content": {
-       "application/json": {
-        "schema": {
-         "$ref": "#/components/schemas/Errors"
-        }
-       }
-      }
-     },
      "400": {
       "description": "The request is malformed (`REQUEST_INVALID`, `PAGINATION_NUMBER_INVALID`)",
       "content": {
@@ -1441,8 +1479,28 @@ enum OpenAPIDocument {
        }
       }
      },
+     "403": {
+      "description": "Not an administrator",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Errors"
+        }
+       }
+      }
+     },
      "404": {
       "description": "The repository does not exist, or the caller may not see it (`NAME_UNKNOWN`); or another resource is not there (`NOT_FOUND`)",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Errors"
+        }
+       }
+      }
+     },
+     "413": {
+      "description": "The body is larger than the endpoint reads (`SIZE_INVALID`); nothing is stored",
       "content": {
        "application/json": {
         "schema": {
@@ -1473,7 +1531,8 @@ enum OpenAPIDocument {
      "description": "The repository name; it may hold slashes (`team/app`), as in `/v2/`.",
      "schema": {
       "type": "string",
-      "pattern": "^[a-z0-9]+(?:(?:[._]|__|[-]+)[a-z0-9]+)*(?:/[a-z0-9]+(?:(?:[._]|__|[-]+)[a-z0-9]+)*)*$"
+      "pattern": "^[a-z0-9]+(?:(?:[._]|__|[-]+)[a-z0-9]+)*(?:/[a-z0-9]+(?:(?:[._]|__|[-]+)[a-z0-9]+)*)*$",
+      "maxLength": 255
      },
      "allowReserved": true
     },
@@ -1594,6 +1653,16 @@ enum OpenAPIDocument {
        }
       }
      },
+     "413": {
+      "description": "The body is larger than the endpoint reads (`SIZE_INVALID`); nothing is stored",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Errors"
+        }
+       }
+      }
+     },
      "503": {
       "description": "The index database is not available",
       "content": {
@@ -1664,7 +1733,8 @@ enum OpenAPIDocument {
      "description": "The repository name; it may hold slashes (`team/app`), as in `/v2/`.",
      "schema": {
       "type": "string",
-      "pattern": "^[a-z0-9]+(?:(?:[._]|__|[-]+)[a-z0-9]+)*(?:/[a-z0-9]+(?:(?:[._]|__|[-]+)[a-z0-9]+)*)*$"
+      "pattern": "^[a-z0-9]+(?:(?:[._]|__|[-]+)[a-z0-9]+)*(?:/[a-z0-9]+(?:(?:[._]|__|[-]+)[a-z0-9]+)*)*$",
+      "maxLength": 255
      },
      "allowReserved": true
     },
@@ -1795,7 +1865,8 @@ enum OpenAPIDocument {
      "description": "The repository name; it may hold slashes (`team/app`), as in `/v2/`.",
      "schema": {
       "type": "string",
-      "pattern": "^[a-z0-9]+(?:(?:[._]|__|[-]+)[a-z0-9]+)*(?:/[a-z0-9]+(?:(?:[._]|__|[-]+)[a-z0-9]+)*)*$"
+      "pattern": "^[a-z0-9]+(?:(?:[._]|__|[-]+)[a-z0-9]+)*(?:/[a-z0-9]+(?:(?:[._]|__|[-]+)[a-z0-9]+)*)*$",
+      "maxLength": 255
      },
      "allowReserved": true
     },
@@ -1818,6 +1889,18 @@ enum OpenAPIDocument {
    ],
    "post": {
     "summary": "Send a delivery's event again",
+    "requestBody": {
+     "required": true,
+     "description": "Nothing is read from it, but every POST must be `application/json`: a page of another site cannot send one without the browser asking first.",
+     "content": {
+      "application/json": {
+       "schema": {
+        "type": "object",
+        "maxProperties": 0
+       }
+      }
+     }
+    },
     "responses": {
      "202": {
       "description": "Queued",
@@ -1862,6 +1945,16 @@ enum OpenAPIDocument {
      },
      "404": {
       "description": "The repository does not exist, or the caller may not see it (`NAME_UNKNOWN`); or another resource is not there (`NOT_FOUND`)",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Errors"
+        }
+       }
+      }
+     },
+     "413": {
+      "description": "The body is larger than the endpoint reads (`SIZE_INVALID`); nothing is stored",
       "content": {
        "application/json": {
         "schema": {
@@ -2055,16 +2148,6 @@ enum OpenAPIDocument {
        }
       }
      },
-     "403": {
-      "description": "Called with a token",
-      "content": {
-       "application/json": {
-        "schema": {
-         "$ref": "#/components/schemas/Errors"
-        }
-       }
-      }
-     },
      "400": {
       "description": "The request is malformed (`REQUEST_INVALID`, `PAGINATION_NUMBER_INVALID`)",
       "content": {
@@ -2085,8 +2168,28 @@ enum OpenAPIDocument {
        }
       }
      },
+     "403": {
+      "description": "Called with a token",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Errors"
+        }
+       }
+      }
+     },
      "404": {
       "description": "The repository does not exist, or the caller may not see it (`NAME_UNKNOWN`); or another resource is not there (`NOT_FOUND`)",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Errors"
+        }
+       }
+      }
+     },
+     "413": {
+      "description": "The body is larger than the endpoint reads (`SIZE_INVALID`); nothing is stored",
       "content": {
        "application/json": {
         "schema": {
@@ -2195,19 +2298,14 @@ enum OpenAPIDocument {
      {
       "name": "n",
       "in": "query",
-      "schema": {
-       "type": "integer",
-       "minimum": 1,
-       "maximum": 100
-      }
+      "schema": {},
+      "description": "Results per page, a number; Docker's search reads anything else as 25 and clamps it to 1\u2013100."
      },
      {
       "name": "page",
       "in": "query",
-      "schema": {
-       "type": "integer",
-       "minimum": 1
-      }
+      "schema": {},
+      "description": "A number; Docker's search reads anything else as 1 and clamps it to at least 1."
      }
     ],
     "responses": {
@@ -2313,7 +2411,8 @@ enum OpenAPIDocument {
         "properties": {
          "name": {
           "type": "string",
-          "maxLength": 64
+          "maxLength": 64,
+          "pattern": "^[a-z0-9]+(?:(?:[._]|__|[-]+)[a-z0-9]+)*$"
          }
         }
        }
@@ -2363,6 +2462,26 @@ enum OpenAPIDocument {
      },
      "404": {
       "description": "No such organisation or team (`NOT_FOUND`)",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Errors"
+        }
+       }
+      }
+     },
+     "409": {
+      "description": "The name is an organisation's already, or its namespace holds repositories (`REQUEST_INVALID`)",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Errors"
+        }
+       }
+      }
+     },
+     "413": {
+      "description": "The body is larger than the endpoint reads (`SIZE_INVALID`); nothing is stored",
       "content": {
        "application/json": {
         "schema": {
@@ -2588,7 +2707,7 @@ enum OpenAPIDocument {
         "properties": {
          "name": {
           "type": "string",
-          "maxLength": 64
+          "pattern": "^[a-z0-9._-]{1,64}$"
          },
          "permission": {
           "type": "string",
@@ -2647,6 +2766,26 @@ enum OpenAPIDocument {
      },
      "404": {
       "description": "No such organisation or team (`NOT_FOUND`)",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Errors"
+        }
+       }
+      }
+     },
+     "409": {
+      "description": "The organisation has a team of that name (`REQUEST_INVALID`)",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Errors"
+        }
+       }
+      }
+     },
+     "413": {
+      "description": "The body is larger than the endpoint reads (`SIZE_INVALID`); nothing is stored",
       "content": {
        "application/json": {
         "schema": {
@@ -2801,6 +2940,16 @@ enum OpenAPIDocument {
      },
      "404": {
       "description": "No such organisation or team (`NOT_FOUND`)",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Errors"
+        }
+       }
+      }
+     },
+     "413": {
+      "description": "The body is larger than the endpoint reads (`SIZE_INVALID`); nothing is stored",
       "content": {
        "application/json": {
         "schema": {
@@ -3007,6 +3156,36 @@ enum OpenAPIDocument {
         }
        }
       }
+     },
+     "401": {
+      "description": "Credentials are wrong (`UNAUTHORIZED`)",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Errors"
+        }
+       }
+      }
+     },
+     "404": {
+      "description": "Not a user name (`NOT_FOUND`); any other name answers, with no organisations, so that the answer does not tell who has an account",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Errors"
+        }
+       }
+      }
+     },
+     "503": {
+      "description": "The index database is not available",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Errors"
+        }
+       }
+      }
      }
     }
    },
@@ -3065,6 +3244,16 @@ enum OpenAPIDocument {
      },
      "409": {
       "description": "A user of the htpasswd file: change it with pier user",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Errors"
+        }
+       }
+      }
+     },
+     "413": {
+      "description": "The body is larger than the endpoint reads (`SIZE_INVALID`); nothing is stored",
       "content": {
        "application/json": {
         "schema": {
@@ -3221,16 +3410,6 @@ enum OpenAPIDocument {
        }
       }
      },
-     "403": {
-      "description": "Not an administrator",
-      "content": {
-       "application/json": {
-        "schema": {
-         "$ref": "#/components/schemas/Errors"
-        }
-       }
-      }
-     },
      "400": {
       "description": "The request is malformed (`REQUEST_INVALID`, `PAGINATION_NUMBER_INVALID`)",
       "content": {
@@ -3251,8 +3430,28 @@ enum OpenAPIDocument {
        }
       }
      },
+     "403": {
+      "description": "Not an administrator",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Errors"
+        }
+       }
+      }
+     },
      "404": {
       "description": "The repository does not exist, or the caller may not see it (`NAME_UNKNOWN`); or another resource is not there (`NOT_FOUND`)",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Errors"
+        }
+       }
+      }
+     },
+     "413": {
+      "description": "The body is larger than the endpoint reads (`SIZE_INVALID`); nothing is stored",
       "content": {
        "application/json": {
         "schema": {
@@ -3393,6 +3592,16 @@ enum OpenAPIDocument {
      },
      "404": {
       "description": "The repository does not exist, or the caller may not see it (`NAME_UNKNOWN`); or another resource is not there (`NOT_FOUND`)",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Errors"
+        }
+       }
+      }
+     },
+     "413": {
+      "description": "The body is larger than the endpoint reads (`SIZE_INVALID`); nothing is stored",
       "content": {
        "application/json": {
         "schema": {
@@ -3619,6 +3828,18 @@ enum OpenAPIDocument {
    ],
    "post": {
     "summary": "Send a delivery's event again \u2014 an organisation's: every repository in it",
+    "requestBody": {
+     "required": true,
+     "description": "Nothing is read from it, but every POST must be `application/json`: a page of another site cannot send one without the browser asking first.",
+     "content": {
+      "application/json": {
+       "schema": {
+        "type": "object",
+        "maxProperties": 0
+       }
+      }
+     }
+    },
     "responses": {
      "202": {
       "description": "Queued",
@@ -3663,6 +3884,16 @@ enum OpenAPIDocument {
      },
      "404": {
       "description": "The repository does not exist, or the caller may not see it (`NAME_UNKNOWN`); or another resource is not there (`NOT_FOUND`)",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Errors"
+        }
+       }
+      }
+     },
+     "413": {
+      "description": "The body is larger than the endpoint reads (`SIZE_INVALID`); nothing is stored",
       "content": {
        "application/json": {
         "schema": {
@@ -3770,6 +4001,16 @@ enum OpenAPIDocument {
      },
      "409": {
       "description": "The name is a user's or an organisation's already",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Errors"
+        }
+       }
+      }
+     },
+     "413": {
+      "description": "The body is larger than the endpoint reads (`SIZE_INVALID`); nothing is stored",
       "content": {
        "application/json": {
         "schema": {
@@ -4052,7 +4293,8 @@ enum OpenAPIDocument {
         "tag_delete",
         "manifest_delete"
        ]
-      }
+      },
+      "maxItems": 3
      },
      "format": {
       "type": "string",
@@ -4099,7 +4341,8 @@ enum OpenAPIDocument {
         "tag_delete",
         "manifest_delete"
        ]
-      }
+      },
+      "maxItems": 3
      },
      "format": {
       "type": "string",
@@ -4139,7 +4382,8 @@ enum OpenAPIDocument {
         "tag_delete",
         "manifest_delete"
        ]
-      }
+      },
+      "maxItems": 3
      },
      "format": {
       "type": "string",
@@ -4249,7 +4493,8 @@ enum OpenAPIDocument {
      "name": {
       "type": "string",
       "minLength": 1,
-      "maxLength": 100
+      "maxLength": 100,
+      "pattern": "^[^\\u0000-\\u001f\\u007f-\\u009f\\u2028\\u2029]*[^\\s\\u0000-\\u001f\\u007f-\\u009f\\u2028\\u2029][^\\u0000-\\u001f\\u007f-\\u009f\\u2028\\u2029]*$"
      },
      "scopes": {
       "type": "array",
@@ -4265,9 +4510,13 @@ enum OpenAPIDocument {
       }
      },
      "expires_in_days": {
-      "type": "integer",
+      "type": [
+       "integer",
+       "null"
+      ],
       "minimum": 1,
-      "maximum": 3650
+      "maximum": 3650,
+      "description": "Absent or null: the token never expires."
      }
     }
    },
@@ -4356,7 +4605,8 @@ enum OpenAPIDocument {
     "type": "object",
     "properties": {
      "name": {
-      "type": "string"
+      "type": "string",
+      "pattern": "^[a-z0-9._-]{1,64}$"
      },
      "permission": {
       "type": "string",
@@ -4424,13 +4674,16 @@ enum OpenAPIDocument {
     "properties": {
      "name": {
       "type": "string",
-      "pattern": "^[a-z0-9]([a-z0-9._-]{0,62}[a-z0-9])?$",
+      "maxLength": 64,
+      "pattern": "^[a-z0-9]+(?:(?:[._]|__|[-]+)[a-z0-9]+)*$",
       "description": "A namespace: the user owns `name/**` with index.namespaces."
      },
      "password": {
       "type": "string",
       "minLength": 8,
-      "maxLength": 72
+      "maxLength": 72,
+      "pattern": "^[^\\u0000-\\u001f\\u007f-\\u009f\\u2028\\u2029]*$",
+      "description": "8 to 72 bytes of UTF-8 (bcrypt reads no further), so fewer characters where some take more than one byte"
      }
     }
    },
@@ -4445,13 +4698,29 @@ enum OpenAPIDocument {
      "password": {
       "type": "string",
       "minLength": 8,
-      "maxLength": 72
+      "maxLength": 72,
+      "pattern": "^[^\\u0000-\\u001f\\u007f-\\u009f\\u2028\\u2029]*$",
+      "description": "8 to 72 bytes of UTF-8 (bcrypt reads no further), so fewer characters where some take more than one byte"
      },
      "current_password": {
       "type": "string",
-      "description": "Required when a user changes their own password."
+      "description": "Required when a user changes their own password.",
+      "pattern": "^[^\\u0000-\\u001f\\u007f-\\u009f\\u2028\\u2029]*$"
      }
-    }
+    },
+    "description": "At least one of `disabled` and `password`.",
+    "anyOf": [
+     {
+      "required": [
+       "disabled"
+      ]
+     },
+     {
+      "required": [
+       "password"
+      ]
+     }
+    ]
    }
   }
  }

@@ -590,3 +590,26 @@ def test_the_openapi_document_describes_every_endpoint_and_each_answers(guarded)
                        "/api/v1/repositories/{name}/collaborators/{user}", "/api/v1/repositories/{name}/comments/{id}",
                        "/api/v1/users"):
         assert documented in doc["paths"]
+
+
+def test_a_method_an_endpoint_does_not_take_is_a_405_naming_those_it_does_before_anything_else(guarded):
+    """RFC 9110 requires `Allow` on every 405: what the document lists for the path (and
+    HEAD wherever GET is). A wrong method is told before the caller's rights or the body's
+    type are looked at: a POST without JSON to an endpoint that takes no POST is a 405."""
+    doc = api(guarded, "/api/v1/openapi.json").json()
+    ids = {"{name}": "alice/doc", "{user}": "alice", "{id}": "1", "{delivery}": "1", "{org}": "acme", "{team}": "devs"}
+    for path, item in doc["paths"].items():
+        concrete = path
+        for placeholder, value in ids.items():
+            concrete = concrete.replace(placeholder, value)
+        documented = [m.upper() for m in ("get", "put", "post", "delete", "patch") if m in item]
+        expected = set(documented) | ({"HEAD"} if "GET" in documented else set())
+        for method in {"GET", "PUT", "POST", "DELETE", "PATCH"} - set(documented):
+            for auth in (None, ("alice", "alice-pw")):
+                r = requests.request(method, guarded.url + concrete, auth=auth, data=b"name=x",
+                                     headers={"Content-Type": "application/x-www-form-urlencoded"}, timeout=30)
+                assert r.status_code == 405 and error_codes(r) == ["UNSUPPORTED"], (method, path, r.status_code, r.text)
+                assert set(r.headers["Allow"].split(", ")) == expected, (method, path, r.headers.get("Allow"))
+    # A method the document lists still reaches the endpoint and its own checks.
+    r = requests.post(guarded.url + "/api/v1/tokens", auth=("alice", "alice-pw"), data=b"name=x", timeout=30)
+    assert r.status_code == 400 and "application/json" in r.text

@@ -350,11 +350,30 @@ def test_an_admin_team_administers_repositories_but_only_owners_manage_teams(nam
 
 
 # "٣٣" and "x²" are digits to Unicode, "a..b" a dot too many: none is a name's component.
-@pytest.mark.parametrize("name", ["alice", "Acme", "-x", "a/b", "", "x" * 65, "\u0663\u0663", "x\u00b2", "a..b"])
-def test_an_organisation_cannot_take_a_namespace_in_use_or_a_bad_name(world, name):
+@pytest.mark.parametrize("name", ["Acme", "-x", "a/b", "", "x" * 65, "\u0663\u0663", "x\u00b2", "a..b"])
+def test_an_organisation_cannot_take_a_bad_name(world, name):
     srv, _ = world
     r = api(srv, "/api/v1/orgs", auth=CALLERS["root"], method="POST", json={"name": name})
     assert r.status_code == 400 and error_codes(r) == ["REQUEST_INVALID"], r.text
+
+
+def test_an_organisation_cannot_take_a_namespace_in_use_which_is_a_conflict_as_a_taken_team_name_is(world):
+    """A well-formed name already taken, by repositories or another organisation, conflicts
+    with what is there (409, as a user's name taken does); so does a second team of one name."""
+    srv, _ = world
+    root = CALLERS["root"]
+    r = api(srv, "/api/v1/orgs", auth=root, method="POST", json={"name": "alice"})
+    assert r.status_code == 409 and error_codes(r) == ["REQUEST_INVALID"] and "holds repositories" in r.text, r.text
+    assert api(srv, "/api/v1/orgs", auth=root, method="POST", json={"name": "conflicted"}).status_code == 201
+    r = api(srv, "/api/v1/orgs", auth=root, method="POST", json={"name": "conflicted"})
+    assert r.status_code == 409 and error_codes(r) == ["REQUEST_INVALID"], r.text
+    team = {"name": "devs", "permission": "write"}
+    assert api(srv, "/api/v1/orgs/conflicted/teams", auth=root, method="POST", json=team).status_code == 201
+    r = api(srv, "/api/v1/orgs/conflicted/teams", auth=root, method="POST", json=team)
+    assert r.status_code == 409 and error_codes(r) == ["REQUEST_INVALID"], r.text
+    for bad in ("", "Devs", "x" * 65, "\u0663"):
+        r = api(srv, "/api/v1/orgs/conflicted/teams", auth=root, method="POST", json={"name": bad})
+        assert r.status_code == 400 and error_codes(r) == ["REQUEST_INVALID"], (bad, r.text)
 
 
 def test_an_organisation_is_deleted_by_its_owners_with_its_teams_and_webhooks_once_it_holds_no_repository(make_server, htpasswd):
