@@ -25,7 +25,7 @@ extension IndexResponder {
                 if let refusal = try await index.organizationRefusal(name) {
                     // A bad name is the request's fault (400); a good one already taken, as an
                     // organisation or by repositories, conflicts with what is there (409), as
-                    // a user's name does.
+                    // for a user's name.
                     let wellFormed = name.utf8.count <= 64 && RepositoryName.isComponent(name)
                     throw RegistryError(.requestInvalid, refusal, status: wellFormed ? 409 : 400)
                 }

@@ -121,9 +121,11 @@ public struct IndexResponder: Sendable {
             return RegistryResponder.refusal(failure, request, challenge: access?.challenge(for: failure) ?? "")
         case let error as RegistryError:
             var response = error.response(for: request.method)
-            // RFC 9110 requires `Allow` on every 405: what the endpoint does answer.
+            // RFC 9110 requires `Allow` on every 405: what the endpoint does answer, never the
+            // method refused (one the endpoint takes, refused by the configuration, such as a
+            // repository's deletion with deletes off), as `/v2/` answers.
             if error.status == 405, let methods = IndexRouteTable.index.methods(for: path) {
-                response.headers[.allow] = IndexRouteTable.allowHeader(methods)
+                response.headers[.allow] = IndexRouteTable.allowHeader(methods.filter { $0 != request.method })
             }
             return response
         default:

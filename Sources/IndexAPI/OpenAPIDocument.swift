@@ -4000,7 +4000,7 @@ enum OpenAPIDocument {
       }
      },
      "409": {
-      "description": "The name is a user's or an organisation's already",
+      "description": "The name is a user's or an organisation's already, or its namespace still holds repositories (a deleted user's)",
       "content": {
        "application/json": {
         "schema": {

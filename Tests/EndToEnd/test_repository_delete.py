@@ -112,6 +112,8 @@ def test_with_deletes_disabled_nothing_is_removed(make_server, htpasswd):
     populate(srv)
     r = api(srv, "/api/v1/repositories/alice/app", auth=ALICE, method="DELETE")
     assert r.status_code == 405 and error_codes(r) == ["UNSUPPORTED"]
+    # `Allow` names what still works here, never the method just refused.
+    assert set(r.headers["Allow"].split(", ")) == {"GET", "HEAD", "PATCH"}, r.headers.get("Allow")
     assert Registry(srv.url, auth=ALICE).get_manifest("alice/app", "v1").status_code == 200
     body = api(srv, "/api/v1/repositories/alice/app").json()
     assert body["star_count"] == 1 and body["tag_count"] == 2

@@ -306,7 +306,7 @@ def test_a_deleted_users_namespace_is_not_handed_to_a_new_user_of_the_name(srv):
     assert try_push(Registry(srv.url, auth=CAROL), "carol/private", "v1", images.image(1)) == 201
     assert api(srv, "/api/v1/users/carol", auth=ROOT, method="DELETE").status_code == 204
     r = api(srv, "/api/v1/users", auth=ROOT, method="POST", json={"name": "carol", "password": "a-new-carol-pw"})
-    assert r.status_code == 400 and "still holds repositories" in r.text, r.text
+    assert r.status_code == 409 and "still holds repositories" in r.text, r.text
     assert Registry(srv.url, auth=("carol", "a-new-carol-pw")).get("/v2/").status_code == 401
 
 
