@@ -8,13 +8,15 @@ extension RepositoryIndex {
     /// The name is a namespace, so it is one component of a repository name as
     /// distribution's grammar has it (ASCII only, no `..`): `٣٣` or `x²` would pass a
     /// Unicode letter-or-digit test and then hold no repository, ever.
-    public func organizationRefusal(_ name: String) async throws -> String? {
+    public func organizationRefusal(_ name: String) async throws -> NamespaceRefusal? {
         guard name.utf8.count <= 64, RepositoryName.isComponent(name) else {
-            return "an organisation's name is a namespace: lowercase letters (a-z) and digits, joined by one . or _, two _ or any number of -, "
-                + "at most 64 characters"
+            return .malformed(
+                "an organisation's name is a namespace: lowercase letters (a-z) and digits, joined by one . or _, two _ or any number of -, "
+                    + "at most 64 characters"
+            )
         }
-        if try await organization(name) != nil { return "\(name) exists" }
-        if try await namespaceHoldsRepositories(name) { return "the namespace \(name) already holds repositories" }
+        if try await organization(name) != nil { return .taken("\(name) exists") }
+        if try await namespaceHoldsRepositories(name) { return .taken("the namespace \(name) already holds repositories") }
         return nil
     }
 

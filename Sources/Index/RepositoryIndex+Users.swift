@@ -13,15 +13,17 @@ extension RepositoryIndex {
     ///
     /// The shape is one component of a repository name (``RepositoryName/isComponent(_:)``):
     /// `٣٣` or `a..b` would pass a Unicode letter-or-digit test and hold no repository.
-    public func userRefusal(_ name: String) async throws -> String? {
+    public func userRefusal(_ name: String) async throws -> NamespaceRefusal? {
         guard name.utf8.count <= 64, RepositoryName.isComponent(name) else {
-            return "a user's name is a namespace: lowercase letters (a-z) and digits, joined by one . or _, two _ or any number of -, "
-                + "at most 64 characters"
+            return .malformed(
+                "a user's name is a namespace: lowercase letters (a-z) and digits, joined by one . or _, two _ or any number of -, "
+                    + "at most 64 characters"
+            )
         }
-        if try await user(name) != nil { return "\(name) exists" }
-        if try await organization(name) != nil { return "\(name) is an organisation" }
+        if try await user(name) != nil { return .taken("\(name) exists") }
+        if try await organization(name) != nil { return .taken("\(name) is an organisation") }
         if try await namespaceHoldsRepositories(name) {
-            return "the namespace \(name) still holds repositories (a former user's?): delete them first"
+            return .taken("the namespace \(name) still holds repositories (a former user's?): delete them first")
         }
         return nil
     }

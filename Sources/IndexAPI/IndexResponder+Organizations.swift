@@ -23,11 +23,7 @@ extension IndexResponder {
                 let fields = try await JSONFields.read(request, limit: 1024, allowed: ["name"])
                 guard let name = try fields.string("name", maximum: 64) else { throw JSONFields.invalid("'name' is required") }
                 if let refusal = try await index.organizationRefusal(name) {
-                    // A bad name is the request's fault (400); a good one already taken, as an
-                    // organisation or by repositories, conflicts with what is there (409), as
-                    // for a user's name.
-                    let wellFormed = name.utf8.count <= 64 && RepositoryName.isComponent(name)
-                    throw RegistryError(.requestInvalid, refusal, status: wellFormed ? 409 : 400)
+                    throw RegistryError(.requestInvalid, refusal.reason, status: refusal.isConflict ? 409 : 400)
                 }
                 try await index.createOrganization(name, by: user)
                 var response = try await organizationBody(name, caller, grants)

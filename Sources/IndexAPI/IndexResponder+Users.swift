@@ -84,10 +84,7 @@ extension IndexResponder {
         // The file's user first: their namespace holds their repositories.
         try refuseFileUser(name, "the name is taken", status: 409)
         if let refusal = try await index.userRefusal(name) {
-            // A bad name is the request's fault (400); a good one taken, by a user, an
-            // organisation or repositories left under it, conflicts with what is there (409).
-            let wellFormed = name.utf8.count <= 64 && RepositoryName.isComponent(name)
-            throw RegistryError(.requestInvalid, refusal, status: wellFormed ? 409 : 400)
+            throw RegistryError(.requestInvalid, refusal.reason, status: refusal.isConflict ? 409 : 400)
         }
         let hash = try await Self.hash(password)
         guard try await index.createUser(name, passwordHash: hash, by: administrator) else {
