@@ -232,16 +232,16 @@ public struct PierServer: Sendable {
             let validations = acme?.settings.overTLS == true ? acme?.alpnChallenges : nil
             let server = configuration.http2Disabled
                 ? HTTPServerBuilder {
-                    EventLoopPinnedChannel(TLSALPNChallengeChannel(
+                    EventLoopPinnedChannel(PlainHTTPRefusingChannel(base: TLSALPNChallengeChannel(
                         base: try TLSChannel(HTTP1Channel(responder: $0, configuration: streams), tlsConfiguration: tlsConfiguration),
                         challenges: validations
-                    ), limiter: limiter)
+                    )), limiter: limiter)
                 }
                 : HTTPServerBuilder {
-                    EventLoopPinnedChannel(TLSALPNChallengeChannel(
+                    EventLoopPinnedChannel(PlainHTTPRefusingChannel(base: TLSALPNChallengeChannel(
                         base: try HTTP2UpgradeChannel(tlsConfiguration: tlsConfiguration, configuration: http2, responder: $0),
                         challenges: validations
-                    ), limiter: limiter)
+                    )), limiter: limiter)
                 }
             services.append(.init(service: Application(
                 responder: responder(directBodies: false, scheme: "https"),

@@ -84,13 +84,19 @@ def test_https_serves_the_api_with_the_configured_certificate(make_server, tmp_p
     assert reg.get_blob("tls/app", img.blobs[1].digest).content == img.blobs[1].data
 
 
-def test_plain_http_to_the_tls_port_gets_no_api_answer(make_server, tls):
-    srv = https_server(make_server, tls)
-    try:
-        r = requests.get(f"http://127.0.0.1:{srv.port}/v2/", timeout=10)
-        assert r.status_code != 200
-    except requests.RequestException:
-        pass
+@pytest.mark.parametrize("http2_disabled", [True, False], ids=["http1", "http2"])
+def test_plain_http_to_the_tls_port_is_told_it_reached_an_https_server_as_distribution_says(make_server, tls, http2_disabled):
+    # `http://` typed for `https://`, or ports 80 and 443 both mapped to the TLS port:
+    # distribution's 400 and its words, not an empty reply, and TLS on the port goes on.
+    srv = https_server(make_server, tls, {"http": {"http2": {"disabled": http2_disabled}}})
+    for method in ("GET", "HEAD", "POST"):
+        r = requests.request(method, f"http://127.0.0.1:{srv.port}/v2/", timeout=10)
+        assert r.status_code == 400, (method, r.status_code)
+        assert r.headers.get("connection", "").lower() == "close"
+        if method != "HEAD":
+            assert r.text == "Client sent an HTTP request to an HTTPS server.\n"
+    r = curl("--cacert", tls.ca_path, f"https://127.0.0.1:{srv.port}/v2/")
+    assert r.returncode == 0 and r.status == 200, r
     assert srv.alive()
 
 
