@@ -46,9 +46,9 @@ extension RegistryResponder {
     /// `PATCH`: a chunk (with `Content-Range`) or a stream (without).
     func patchUpload(_ request: Request, _ name: RepositoryName, _ id: UploadID) async throws -> Response {
         try checkContentType(request)
-        let offset = try contentRangeStart(request)
+        let range = try contentRange(request)
         do {
-            let size = try await registry.appendUpload(name, id, at: offset, body: ClientBody(base: request.body, code: .blobUploadInvalid, declared: request.headers[.contentLength]))
+            let size = try await registry.appendUpload(name, id, at: range?.start, body: chunkBody(request, range))
             return Self.empty(.accepted, headers: sessionHeaders(request, name, id, size: size))
         } catch let error as RegistryError where error.code == .rangeInvalid {
             return await outOfOrder(error, request, name, id)
@@ -61,9 +61,9 @@ extension RegistryResponder {
             throw RegistryError.digestInvalid("digest parameter missing")
         }
         let digest = try Self.digest(digestParameter)
-        let offset = try contentRangeStart(request)
+        let range = try contentRange(request)
         do {
-            _ = try await registry.completeUpload(name, id, digest: digest, at: offset, body: ClientBody(base: request.body, code: .blobUploadInvalid, declared: request.headers[.contentLength]), origin: origin(request, context))
+            _ = try await registry.completeUpload(name, id, digest: digest, at: range?.start, body: chunkBody(request, range), origin: origin(request, context))
         } catch let error as RegistryError where error.code == .rangeInvalid {
             return await outOfOrder(error, request, name, id)
         }
@@ -106,13 +106,21 @@ extension RegistryResponder {
         }
     }
 
-    /// The start offset a chunk claims in `Content-Range`, checked against `Content-Length`.
-    private func contentRangeStart(_ request: Request) throws(RegistryError) -> Int64? {
+    /// The span a chunk claims in `Content-Range`, checked against `Content-Length`.
+    private func contentRange(_ request: Request) throws(RegistryError) -> ContentRange? {
         guard let header = request.headers[.contentRange] else { return nil }
         let range = try ContentRange(parsing: header)
         if let length = request.headers[.contentLength].flatMap({ Int64($0) }), !range.matches(length: length) {
             throw RegistryError(.sizeInvalid, "Content-Length does not match Content-Range", detail: "\(length) vs \(header.prefix(100))")
         }
-        return range.start
+        return range
+    }
+
+    /// A chunk's body, held to the length its request declares: `Content-Length`, or
+    /// without one (a chunked body, or none) the span its `Content-Range` claims, so a body
+    /// of another length is refused either way and not appended as if it were that span.
+    private func chunkBody(_ request: Request, _ range: ContentRange?) -> ClientBody<RequestBody> {
+        let declared = request.headers[.contentLength] ?? range.map { String($0.length ?? Int64.max) }
+        return ClientBody(base: request.body, code: .blobUploadInvalid, declared: declared)
     }
 }

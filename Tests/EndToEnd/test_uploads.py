@@ -153,6 +153,31 @@ def test_out_of_order_chunk_is_rejected_with_416(registry, repo):
     assert_blob(registry, repo, data)
 
 
+@pytest.mark.pier_only
+@pytest.mark.parametrize("sent", [5, 9, 0], ids=["short", "long", "none"])
+def test_a_chunk_without_content_length_must_fill_the_span_its_content_range_claims(registry, repo, sent):
+    # A chunked body (or none) has no Content-Length to hold against Content-Range, so the
+    # span itself is the declared length: a body of another length is refused, and the
+    # session keeps only what it had acknowledged. distribution 2.8.2 ignores the header.
+    data = body(20)
+    loc = registry.upload_url(repo)
+    r = registry.patch_chunk(loc, data[:4], 0)
+    assert r.status_code == 202 and r.headers["Range"] == "0-3"
+    loc = r.headers["Location"]
+    pieces = iter([data[4 : 4 + sent]] if sent else [])
+    r = registry.patch(loc, data=pieces, headers={"Content-Range": "4-10", "Content-Type": "application/octet-stream"})
+    assert r.request.headers.get("Transfer-Encoding") == "chunked"
+    assert_error(r, 400, "BLOB_UPLOAD_INVALID")
+    st = registry.get(loc)
+    assert st.status_code == 204 and st.headers["Range"] == "0-3", st.headers
+    # The same span filled exactly, chunked as well, is appended.
+    r = registry.patch(loc, data=iter([data[4:8], data[8:11]]), headers={"Content-Range": "4-10", "Content-Type": "application/octet-stream"})
+    assert r.status_code == 202 and r.headers["Range"] == "0-10", r.text
+    r = registry.finish_upload(r.headers["Location"], images.sha256(data), data[11:])
+    assert r.status_code == 201, r.text
+    assert_blob(registry, repo, data)
+
+
 def test_streamed_patch_with_chunked_transfer_encoding(registry, repo):
     data = body(1 * MiB + 123)
     loc = registry.upload_url(repo)
