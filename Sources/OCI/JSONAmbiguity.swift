@@ -1,33 +1,48 @@
 import Foundation
 
-/// Finds a key that appears twice in one JSON object, at any depth.
+/// What makes a JSON document read one way here and another way (or not at all) by the
+/// clients that pull it, which are Go programs reading with `encoding/json`.
 ///
-/// JSON parsers disagree on duplicates: Foundation keeps the first, Go's `encoding/json`
-/// (every container client) the last. A manifest with two `layers` would then be checked
-/// by the registry as one document and pulled by clients as another, so such documents are
-/// refused rather than read either way. The bytes must already be valid JSON: this only
-/// walks their structure.
-enum JSONDuplicateKeys {
+/// Foundation's decoder is the more lenient of the two, so a manifest it accepts could be
+/// stored and then fail or mean something else in every pull:
+/// - a key twice in one object: Foundation keeps the first, Go the last, so a manifest
+///   with two `layers` would be checked by the registry as one document and pulled as
+///   another;
+/// - an integer written as `2.0` or `1E1`: Foundation reads it as an integer, Go refuses
+///   it for an `int` field ("cannot unmarshal number 2.0"), and the image spec types
+///   `schemaVersion` and `size` as integers.
+/// Such documents are refused rather than read either way. The bytes must already be
+/// valid JSON: this only walks their structure.
+public enum JSONAmbiguity: Sendable, Equatable {
+    /// A key that appears twice in one object (unescaped).
+    case duplicateKey(String)
+    /// A field the specs type as an integer, holding a number with a fraction or exponent.
+    case notAnInteger(key: String, number: String)
+
+    /// The keys whose numbers must be written as integers, wherever they appear.
+    static let integerKeys: Set<String> = ["schemaVersion", "size"]
+
     private enum Container {
-        case object(keys: Set<String>, expectingKey: Bool)
+        /// The keys read so far, whether a key comes next, and the key whose value does.
+        case object(keys: Set<String>, expectingKey: Bool, key: String?)
         case array
     }
 
-    /// The first duplicated key (unescaped), or nil when every object's keys are distinct.
-    static func first(in bytes: [UInt8]) -> String? {
+    /// The first ambiguity in document order, or nil when the document has none.
+    public static func first(in bytes: [UInt8]) -> JSONAmbiguity? {
         var stack = [Container]()
         var index = 0
         while index < bytes.count {
             let byte = bytes[index]
             switch byte {
             case UInt8(ascii: "{"):
-                stack.append(.object(keys: [], expectingKey: true))
+                stack.append(.object(keys: [], expectingKey: true, key: nil))
             case UInt8(ascii: "["):
                 stack.append(.array)
             case UInt8(ascii: "}"), UInt8(ascii: "]"):
                 _ = stack.popLast()
             case UInt8(ascii: ","):
-                if case .object(let keys, _) = stack.last { stack[stack.count - 1] = .object(keys: keys, expectingKey: true) }
+                if case .object(let keys, _, _) = stack.last { stack[stack.count - 1] = .object(keys: keys, expectingKey: true, key: nil) }
             case UInt8(ascii: "\""):
                 let start = index
                 var escaped = false
@@ -41,13 +56,24 @@ enum JSONDuplicateKeys {
                     if bytes[index] == UInt8(ascii: "\"") { break }
                     index += 1
                 }
-                if case .object(var keys, true) = stack.last {
+                if case .object(var keys, true, _) = stack.last {
                     let raw = bytes[start...min(index, bytes.count - 1)]
                     let key = escaped
                         ? ((try? JSONDecoder().decode(String.self, from: Data(raw))) ?? String(decoding: raw, as: UTF8.self))
                         : String(decoding: raw.dropFirst().dropLast(), as: UTF8.self)
-                    guard keys.insert(key).inserted else { return key }
-                    stack[stack.count - 1] = .object(keys: keys, expectingKey: false)
+                    guard keys.insert(key).inserted else { return .duplicateKey(key) }
+                    stack[stack.count - 1] = .object(keys: keys, expectingKey: false, key: key)
+                }
+            case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"):
+                // Outside a string, only a number starts so.
+                let start = index
+                var integral = true
+                while index + 1 < bytes.count, Self.numberBytes.contains(bytes[index + 1]) {
+                    index += 1
+                    if !(UInt8(ascii: "0")...UInt8(ascii: "9")).contains(bytes[index]) { integral = false }
+                }
+                if !integral, case .object(_, false, let key?) = stack.last, integerKeys.contains(key) {
+                    return .notAnInteger(key: key, number: String(decoding: bytes[start...index], as: UTF8.self))
                 }
             default:
                 break
@@ -55,5 +81,18 @@ enum JSONDuplicateKeys {
             index += 1
         }
         return nil
+    }
+
+    /// The bytes a JSON number continues with after its first.
+    private static let numberBytes: Set<UInt8> = Set("0123456789.eE+-".utf8)
+
+    /// Why the document is refused, for the error's message.
+    public var reason: String {
+        switch self {
+        case .duplicateKey(let key):
+            "the key \"\(key.prefix(100))\" appears twice in one object"
+        case .notAnInteger(let key, let number):
+            "\(key) must be an integer, not \(number.prefix(40))"
+        }
     }
 }

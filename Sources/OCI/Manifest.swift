@@ -58,14 +58,19 @@ public struct Manifest: Sendable {
     /// contradicts the Content-Type is refused, and without the field only the OCI types
     /// (whose field is optional) are accepted.
     public static func parse(_ bytes: [UInt8], contentType: String?) throws(RegistryError) -> Manifest {
+        // RFC 8259 §8.1: a byte order mark must not begin JSON; Foundation skips one, Go's
+        // decoder (so every client that pulls) refuses it.
+        if bytes.starts(with: [0xEF, 0xBB, 0xBF]) {
+            throw .manifestInvalid("malformed manifest: a byte order mark begins it")
+        }
         let raw: Raw
         do {
             raw = try JSONDecoder().decode(Raw.self, from: Data(bytes))
         } catch {
             throw .manifestInvalid("malformed manifest: \(Self.describe(error))")
         }
-        if let key = JSONDuplicateKeys.first(in: bytes) {
-            throw .manifestInvalid("the key \"\(key.prefix(100))\" appears twice in one object")
+        if let ambiguity = JSONAmbiguity.first(in: bytes) {
+            throw .manifestInvalid(ambiguity.reason)
         }
         if raw.schemaVersion == 1 {
             throw .manifestInvalid("schema version 1 manifests are not supported")

@@ -272,6 +272,26 @@ def test_a_manifest_with_a_duplicate_key_is_refused(registry, repo):
     assert registry.head_manifest(repo, "dup").status_code == 404
 
 
+@pytest.mark.parametrize("spoil", ["schemaVersion 2.0", "size 7.0", "size 1E1", "byte order mark"])
+def test_a_manifest_gos_decoder_cannot_read_is_refused_as_distribution_refuses_it(registry, repo, spoil):
+    # Foundation reads 2.0 as 2 and skips a byte order mark; Go's encoding/json, which every
+    # client pulls with, refuses both: stored, such a manifest would fail every pull.
+    m = images.image(1)
+    push_refs(registry, repo, m)
+    text = m.data.decode()
+    config_size = f'"size":{json.loads(text)["config"]["size"]}'
+    spoiled = {
+        "schemaVersion 2.0": lambda: text.replace('"schemaVersion":2', '"schemaVersion":2.0', 1),
+        "size 7.0": lambda: text.replace(config_size, config_size + ".0", 1),
+        "size 1E1": lambda: text.replace(config_size, config_size + "E0", 1),
+        "byte order mark": lambda: "\ufeff" + text,
+    }[spoil]()
+    assert spoiled != text
+    assert_error(registry.put_manifest(repo, "spoiled", spoiled.encode(), images.OCI_MANIFEST), 400, "MANIFEST_INVALID")
+    assert registry.head_manifest(repo, "spoiled").status_code == 404
+    assert registry.put_manifest(repo, "spoiled", m.data, images.OCI_MANIFEST).status_code == 201
+
+
 @pytest.mark.parametrize("method", ["GET", "HEAD"])
 def test_a_manifest_the_client_holds_is_304_by_tag_and_by_digest(registry, repo, method):
     m = images.image(1)
