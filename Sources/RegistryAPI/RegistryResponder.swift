@@ -324,10 +324,12 @@ public struct RegistryResponder: HTTPResponder {
         // RFC 7239's `Forwarded` (what a proxy sends that sends no X-Forwarded-*), first
         // element: the proxy nearest the client.
         let forwarded = request.headers[.forwarded].map(Self.firstForwardedElement) ?? [:]
-        let host = request.headers[.xForwardedHost]?.split(separator: ",").first.map { $0.trimmingCharacters(in: .whitespaces) }
+        // A proxy's header that is no host (or scheme) is passed over, as a bad `Forwarded`
+        // element is: the URL would otherwise point wherever its text said.
+        let host = URLAuthority.firstElement(of: request.headers[.xForwardedHost], URLAuthority.isValid)
             ?? forwarded["host"] ?? request.head.authority
         guard let host, !host.isEmpty else { return path }
-        let scheme = request.headers[.xForwardedProto]?.split(separator: ",").first.map { $0.trimmingCharacters(in: .whitespaces) }
+        let scheme = URLAuthority.firstElement(of: request.headers[.xForwardedProto], URLAuthority.isValidScheme)
             ?? forwarded["proto"] ?? settings.scheme
         return "\(scheme)://\(host)\(path)"
     }

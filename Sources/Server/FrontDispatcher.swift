@@ -148,7 +148,44 @@ struct FrontDispatcher: HTTPResponder {
 
     /// ACME and the token server live at their own absolute paths, outside `http.prefix`;
     /// everything else is the registry API's to answer (or refuse with the spec's 404).
+    /// What is wrong with the host a request names, nil when nothing is (RFC 9112 §3.2: a
+    /// server must answer 400 to a `Host` that is not a host, or to several). The URLs the
+    /// server hands out are built from it. A request without one is let through: HTTP/1.0
+    /// and health checkers send none, and URLs are then relative.
+    static func hostProblem(_ request: Request) -> String? {
+        guard let authority = request.head.authority else { return nil }
+        guard URLAuthority.isValid(Substring(authority)) else { return "\(authority.prefix(100)) is not a host" }
+        // The first `Host` is the authority; another that differs leaves the host ambiguous
+        // (over HTTP/2 a `host` equal to `:authority` is allowed).
+        for field in request.headers[fields: hostField] where field.value != authority {
+            return "more than one Host"
+        }
+        return nil
+    }
+
+    private static let hostField = HTTPField.Name.registryField("Host")
+
+    /// A transfer coding other than `chunked`, which the HTTP parser frames the body by but
+    /// does not undo (`gzip, chunked` arrives as gzip bytes): RFC 9112 §6.1 asks for a 501,
+    /// as distribution answers, not a blob stored in a coding its pusher did not mean.
+    static func unknownTransferCoding(_ request: Request) -> String? {
+        guard let codings = request.headers[.transferEncoding] else { return nil }
+        for coding in codings.split(separator: ",") where !coding.trimmingOptionalWhitespace.lowercased().elementsEqual("chunked") {
+            return String(coding.trimmingOptionalWhitespace)
+        }
+        return nil
+    }
+
     private func dispatch(_ request: Request, _ context: Context, path: Substring, route: inout String, user: inout String?) async -> Response {
+        if let problem = Self.hostProblem(request) {
+            route = "bad-host"
+            return RegistryError(.requestInvalid, "invalid Host header", detail: problem, status: 400).response(for: request.method)
+        }
+        if let coding = Self.unknownTransferCoding(request) {
+            route = "bad-coding"
+            return RegistryError(.unsupported, "transfer coding not implemented", detail: "\(coding.prefix(100))", status: 501)
+                .response(for: request.method)
+        }
         if let acmeChallenges, let response = acmeChallenges.response(to: request) {
             route = "acme"
             return response

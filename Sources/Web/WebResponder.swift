@@ -269,8 +269,7 @@ public struct WebResponder: Sendable {
         if let external = settings.externalURL, let url = URL(string: external), let host = url.host {
             return url.port.map { "\(host):\($0)" } ?? host
         }
-        let forwarded = request.headers[.xForwardedHost]?.split(separator: ",").first.map { $0.trimmingCharacters(in: .whitespaces) }
-        return forwarded ?? request.head.authority ?? "localhost"
+        return URLAuthority.firstElement(of: request.headers[.xForwardedHost], URLAuthority.isValid) ?? request.head.authority ?? "localhost"
     }
 
     /// A path under the UI, with its query percent-encoded.

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import pytest
 import requests
 
-from harness import Registry, Server, images
+from harness import RawConnection, Registry, Server, images
 from harness.auth import parse_challenge, write_htpasswd
 from harness.client import next_link
 from harness.nginx import Nginx, nginx_bin, registry_proxy_conf
@@ -180,6 +180,40 @@ def test_forwarded_headers_shape_the_location_of_an_upload(plain_pier, headers, 
              f"{plain_pier.url}{path}")
     assert r.status == 202, (r, r.body)
     assert r.headers["location"].startswith(expected), (headers, r.headers["location"])
+
+
+@pytest.mark.parametrize("headers, base", [
+    ({"X-Forwarded-Host": "evil.example/phish?x=", "X-Forwarded-Proto": "https"}, "https://{host}"),
+    ({"X-Forwarded-Host": "a b", "X-Forwarded-Proto": "javascript:alert(1)//"}, "http://{host}"),
+    ({"X-Forwarded-Host": "user@evil.example"}, "http://{host}"),
+    ({"X-Forwarded-Host": "[::1]:5000, proxy.internal"}, "http://[::1]:5000"),
+], ids=["path-in-host", "space-and-bad-scheme", "userinfo", "ipv6-literal"])
+def test_forwarded_headers_that_name_no_host_or_scheme_are_passed_over(plain_pier, headers, base):
+    # Distribution writes such values into Location as they are; a URL the server hands
+    # out must point at a host, so a proxy's header that is none is not believed.
+    args = [x for k, v in headers.items() for x in ("-H", f"{k}: {v}")]
+    r = curl("-X", "POST", *args, f"{plain_pier.url}/v2/fwd/odd/blobs/uploads/")
+    assert r.status == 202, (r, r.body)
+    assert r.headers["location"].startswith(base.format(host=plain_pier.host) + "/v2/fwd/odd/blobs/uploads/"), r.headers["location"]
+
+
+@pytest.mark.parametrize("hosts", [["evil.example/x"], ["a b"], ["x?y"], ["reg.example", "other.example"]],
+                         ids=["path", "space", "query", "two-differing"])
+def test_a_host_header_that_is_no_host_or_is_ambiguous_is_a_400(plain_pier, hosts):
+    # RFC 9112 §3.2: a server MUST answer 400 to a Host that is not one, or to several.
+    with RawConnection(plain_pier.host, timeout=10) as conn:
+        head = "POST /v2/fwd/host/blobs/uploads/ HTTP/1.1\r\n" + "".join(f"Host: {v}\r\n" for v in hosts)
+        conn.send((head + "Content-Length: 0\r\n\r\n").encode())
+        status, headers = conn.read_head()
+        body = conn.read_body(headers)
+    assert status.startswith("HTTP/1.1 400"), (status, body)
+    assert json.loads(body)["errors"][0]["code"] == "REQUEST_INVALID", body
+    # The same Host twice, an IPv6 literal, and none at all (HTTP/1.0, health checkers) pass.
+    for extra in ([plain_pier.host, plain_pier.host], ["[::1]:5000"]):
+        r = curl("-X", "POST", *[x for v in extra for x in ("-H", f"Host: {v}")], f"{plain_pier.url}/v2/fwd/host/blobs/uploads/")
+        assert r.status == 202, (extra, r, r.body)
+    r = curl("--http1.0", "-H", "Host:", f"{plain_pier.url}/v2/")
+    assert r.status == 200, r
 
 
 def test_forwarded_headers_shape_the_location_of_a_finished_blob_and_manifest(plain_pier):

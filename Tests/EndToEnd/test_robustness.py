@@ -255,3 +255,31 @@ def test_pipelined_expect_continue_never_lands_inside_an_earlier_response(server
         received += sock.recv(65536)
     assert b"HTTP/1.1 201 Created" in received
     sock.close()
+
+
+@pytest.mark.parametrize("coding", ["gzip, chunked", "deflate, chunked", "x-foo, chunked"])
+def test_a_transfer_coding_the_server_does_not_implement_is_501_and_nothing_is_stored(server, registry, repo, coding):
+    # RFC 9112 §6.1. The parser frames the body by its final `chunked` but leaves the other
+    # coding on it: taken as they came, the bytes would be stored in a coding nobody meant.
+    data = b"hello"
+    digest = images.sha256(data)
+    chunked = f"{len(data):x}\r\n".encode() + data + b"\r\n0\r\n\r\n"
+    loc = upload_path(registry, repo)
+    with RawConnection(server.host, timeout=10) as conn:
+        conn.send_head("PATCH", loc, {"Transfer-Encoding": coding, "Content-Type": "application/octet-stream"})
+        conn.send(chunked)
+        status, headers = conn.read_head()
+        body = conn.read_body(headers)
+    assert status.split()[1] == "501", (status, body)
+    assert json.loads(body)["errors"][0]["code"] == "UNSUPPORTED", body
+    st = registry.get(loc)
+    assert st.status_code == 204 and st.headers["Range"] == "0-0", st.headers
+    with RawConnection(server.host, timeout=10) as conn:
+        conn.send_head("POST", with_digest(upload_path(registry, repo), digest),
+                       {"Transfer-Encoding": coding, "Content-Type": "application/octet-stream"})
+        conn.send(chunked)
+        status, headers = conn.read_head()
+        conn.read_body(headers)
+    assert status.split()[1] == "501", status
+    assert registry.head_blob(repo, digest).status_code == 404
+    assert server.answers()
