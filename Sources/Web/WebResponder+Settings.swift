@@ -66,6 +66,7 @@ extension WebResponder {
             hooks.append(WebView.Hook(
                 id: id, url: hook["url"] as? String ?? "", events: (hook["events"] as? [String] ?? []).joined(separator: ", "),
                 active: hook["active"] as? Bool ?? false,
+                createdBy: (hook["created_by"] as? String).flatMap { $0.isEmpty ? nil : $0 },
                 deliveries: deliveries.map { delivery in
                     WebView.Delivery(
                         hookID: id, id: delivery["id"] as? String ?? "", event: delivery["event"] as? String ?? "",

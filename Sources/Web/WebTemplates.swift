@@ -304,7 +304,7 @@ enum WebTemplates {
         <h2 id="webhooks-heading">Webhooks</h2>
         {{#webhooks}}<article class="hook">
         <h3><code>{{url}}</code></h3>
-        <p class="meta">{{events}}{{^active}} · inactive{{/active}}</p>
+        <p class="meta">{{events}}{{#createdBy}} · added by {{.}}{{/createdBy}}{{^active}} · inactive{{/active}}</p>
         <form method="post" action="{{actionURL}}"><input type="hidden" name="csrf" value="{{chrome.csrf}}"><input type="hidden" name="action" value="delete-webhook"><input type="hidden" name="webhook" value="{{id}}"><button type="submit" class="quiet">Delete webhook</button></form>
         {{^empty(deliveries)}}<table class="deliveries"><caption>Recent deliveries</caption><thead><tr><th scope="col">Event</th><th scope="col">Result</th><th scope="col">When</th><th scope="col"><span class="hidden-label">Redeliver</span></th></tr></thead><tbody>
         {{#deliveries}}<tr><td>{{event}}</td><td>{{#succeeded}}<span class="ok">{{status}}</span>{{/succeeded}}{{^succeeded}}<span class="failed">{{status}}</span>{{#error}} {{.}}{{/error}}{{/succeeded}}</td><td><time datetime="{{at.iso}}">{{at.ago}}</time></td>

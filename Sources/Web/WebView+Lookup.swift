@@ -238,6 +238,7 @@ extension WebView.Hook: MustacheParent {
         case "url": self.url
         case "events": self.events
         case "active": self.active
+        case "createdBy": self.createdBy
         case "deliveries": self.deliveries
         default: nil
         }

@@ -173,6 +173,9 @@ enum WebView {
         var url: String
         var events: String
         var active: Bool
+        /// Who added it: a hook stays when its maker loses access (it belongs to the
+        /// repository), so its administrators must be able to see whose it is.
+        var createdBy: String?
         var deliveries: [Delivery]
     }
 

@@ -567,7 +567,8 @@ def test_an_owner_manages_a_repository_and_tokens_from_the_settings_pages_in_chr
     try:
         d.find_element(By.ID, "webhook-url").send_keys(rx.url("/hook"))
         click_and_wait(d, d.find_element(By.ID, "webhook-add"))
-        assert rx.url("/hook") in d.find_element(By.CSS_SELECTOR, "article.hook").text
+        hook = d.find_element(By.CSS_SELECTOR, "article.hook").text
+        assert rx.url("/hook") in hook and "added by alice" in hook, hook
         assert Registry(owned.url, auth=ALICE).push("alice/app", "v3", images.image(1)).status_code == 201
         assert rx.wait_for(lambda accepted: len(accepted) >= 1)
 
