@@ -61,6 +61,11 @@ enum WebFormat {
         return String(digest[...colon]) + digest[digest.index(after: colon)...].prefix(12)
     }
 
+    /// `1 pull`, `1,234 pulls`: a count with its noun, singular for one.
+    static func count(_ n: Int64, _ singular: String, _ plural: String) -> String {
+        count(n) + " " + (n == 1 ? singular : plural)
+    }
+
     /// `1,234`: counts with thousands separators.
     static func count(_ n: Int64) -> String {
         let digits = String(n.magnitude)

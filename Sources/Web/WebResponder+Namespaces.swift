@@ -48,7 +48,7 @@ extension WebResponder {
             chrome: chrome(name, visitor: visitor),
             name: name,
             isOrganization: organization,
-            total: WebFormat.count(Int64(results.total)),
+            total: WebFormat.count(Int64(results.total), "repository", "repositories"),
             repositories: .init(cards: results.hits.map { card($0, now: now) }),
             pager: Self.pager(total: results.total, pageSize: Self.pageSize, current: pageNumber) { number in
                 link((organization ? "/o/" : "/u/") + name, [("page", String(number))])

@@ -128,6 +128,13 @@ extension WebResponder {
         }
         var starred = false
         if visitor.session != nil, let user = visitor.user { starred = try await index.hasStarred(user, name) }
+        // `docker pull NAME` pulls `latest`: without a tag of that name the command names
+        // the newest tag instead of one that fails.
+        var pullReference = "\(host)/\(name)"
+        if try await index.tag(name, "latest") == nil,
+           let newest = try await index.tags(name, order: .pushed, limit: 1, offset: 0).first {
+            pullReference += ":" + newest.name
+        }
         let sorts: [(TagSummary.Order, String)] = [(.pushed, "newest"), (.name, "name"), (.size, "size")]
         let model = WebView.Repository(
             chrome: chrome(name, visitor: visitor),
@@ -141,7 +148,7 @@ extension WebResponder {
             tagCount: WebFormat.count(summary.tagCount),
             pushed: when(summary.pushedAt, now: now),
             lastPulled: when(summary.lastPulledAt, now: now),
-            pullCommand: "docker pull \(host)/\(name)",
+            pullCommand: "docker pull \(pullReference)",
             overviewHTML: markdown.html(summary.overview),
             hasOverview: !summary.overview.isEmpty,
             sorts: sorts.map { choice, label in

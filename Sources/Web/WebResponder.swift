@@ -327,7 +327,7 @@ public struct WebResponder: Sendable {
     func card(_ hit: SearchResults.Hit, now: Int64) -> WebView.Card {
         WebView.Card(
             name: hit.name, url: repositoryLink(hit.name), description: hit.description, hasDescription: !hit.description.isEmpty,
-            stars: WebFormat.count(hit.starCount), pulls: WebFormat.count(hit.pullCount), pushed: when(hit.pushedAt, now: now)
+            stars: WebFormat.count(hit.starCount), pulls: WebFormat.count(hit.pullCount, "pull", "pulls"), pushed: when(hit.pushedAt, now: now)
         )
     }
 }

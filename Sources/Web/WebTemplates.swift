@@ -71,7 +71,7 @@ enum WebTemplates {
         {{#cards}}<li class="card">
         <h3><a href="{{url}}">{{name}}</a></h3>
         {{#hasDescription}}<p class="description">{{description}}</p>{{/hasDescription}}
-        <p class="meta"><span title="Stars">★ {{stars}}</span> <span>{{pulls}} pulls</span>{{#pushed}} <span>pushed <time datetime="{{iso}}">{{ago}}</time></span>{{/pushed}}</p>
+        <p class="meta"><span title="Stars"><span class="glyph" aria-hidden="true">★ </span>{{stars}}<span class="hidden-label"> stars</span></span> <span>{{pulls}}</span>{{#pushed}} <span>pushed <time datetime="{{iso}}" title="{{iso}}">{{ago}}</time></span>{{/pushed}}</p>
         </li>
         {{/cards}}</ul>{{/empty(cards)}}{{^cards}}<p class="empty">No repositories to show.</p>{{/cards}}
         """#
@@ -137,8 +137,8 @@ enum WebTemplates {
         <div><dt>Stars</dt><dd id="star-count">{{stars}}</dd></div>
         <div><dt>Pulls</dt><dd>{{pulls}}</dd></div>
         <div><dt>Tags</dt><dd>{{tagCount}}</dd></div>
-        <div><dt>Last push</dt><dd>{{#pushed}}<time datetime="{{iso}}">{{ago}}</time>{{/pushed}}{{^pushed}}never{{/pushed}}</dd></div>
-        <div><dt>Last pull</dt><dd>{{#lastPulled}}<time datetime="{{iso}}">{{ago}}</time>{{/lastPulled}}{{^lastPulled}}never{{/lastPulled}}</dd></div>
+        <div><dt>Last push</dt><dd>{{#pushed}}<time datetime="{{iso}}" title="{{iso}}">{{ago}}</time>{{/pushed}}{{^pushed}}never{{/pushed}}</dd></div>
+        <div><dt>Last pull</dt><dd>{{#lastPulled}}<time datetime="{{iso}}" title="{{iso}}">{{ago}}</time>{{/lastPulled}}{{^lastPulled}}never{{/lastPulled}}</dd></div>
         </dl>
         {{#signedIn}}<form class="star" method="post" action="{{starURL}}"><input type="hidden" name="csrf" value="{{chrome.csrf}}"><button type="submit" id="star-button" aria-pressed="{{#starred}}true{{/starred}}{{^starred}}false{{/starred}}">{{#starred}}★ Starred{{/starred}}{{^starred}}☆ Star{{/starred}}</button></form>{{/signedIn}}
         <div class="pull">
@@ -153,14 +153,14 @@ enum WebTemplates {
         {{^empty(tags)}}<div class="scroll"><table class="tags" role="table">
         <thead role="rowgroup"><tr role="row"><th scope="col" role="columnheader">Tag</th><th scope="col" role="columnheader">Digest</th><th scope="col" role="columnheader">Size</th><th scope="col" role="columnheader">Platforms</th><th scope="col" role="columnheader">Pushed</th><th scope="col" role="columnheader">By</th><th scope="col" role="columnheader">Last pulled</th></tr></thead>
         <tbody role="rowgroup">
-        {{#tags}}<tr role="row"><td role="cell"><a href="{{url}}">{{name}}</a></td><td role="cell"><code title="{{digest}}">{{shortDigest}}</code></td><td role="cell">{{size}}</td><td role="cell">{{#platforms}}<span class="chip">{{.}}</span> {{/platforms}}</td><td role="cell"><time datetime="{{pushed.iso}}">{{pushed.ago}}</time></td><td role="cell">{{pusher}}</td><td role="cell">{{#lastPulled}}<time datetime="{{iso}}">{{ago}}</time>{{/lastPulled}}{{^lastPulled}}never{{/lastPulled}}</td></tr>
+        {{#tags}}<tr role="row"><td role="cell"><a href="{{url}}">{{name}}</a></td><td role="cell"><code title="{{digest}}">{{shortDigest}}</code></td><td role="cell">{{size}}</td><td role="cell">{{#platforms}}<span class="chip">{{.}}</span> {{/platforms}}</td><td role="cell"><time datetime="{{pushed.iso}}" title="{{pushed.iso}}">{{pushed.ago}}</time></td><td role="cell">{{pusher}}</td><td role="cell">{{#lastPulled}}<time datetime="{{iso}}" title="{{iso}}">{{ago}}</time>{{/lastPulled}}{{^lastPulled}}never{{/lastPulled}}</td></tr>
         {{/tags}}</tbody></table></div>{{/empty(tags)}}{{^tags}}<p class="empty">No tags yet.</p>{{/tags}}
         {{> pages}}
         </section>
         <section aria-labelledby="comments-heading">
         <h2 id="comments-heading">Comments ({{commentCount}})</h2>
         {{^empty(comments)}}<ol class="comments">
-        {{#comments}}<li id="{{anchor}}"><article><header><strong>{{author}}</strong> <time datetime="{{created.iso}}">{{created.ago}}</time></header><div class="markdown">{{{html}}}</div></article></li>
+        {{#comments}}<li id="{{anchor}}"><article><header><strong>{{author}}</strong> <time datetime="{{created.iso}}" title="{{created.iso}}">{{created.ago}}</time></header><div class="markdown">{{{html}}}</div></article></li>
         {{/comments}}</ol>{{/empty(comments)}}{{^comments}}<p class="empty">No comments yet.</p>{{/comments}}
         {{#commentPager}}<nav class="pager" aria-label="Comment pages"><ul>
         {{#links}}<li>{{#current}}<span aria-current="page">{{label}}</span>{{/current}}{{^current}}<a href="{{url}}">{{label}}</a>{{/current}}</li>
@@ -185,7 +185,7 @@ enum WebTemplates {
         <div><dt>Media type</dt><dd><code>{{mediaType}}</code></dd></div>
         {{#artifactType}}<div><dt>Artifact type</dt><dd><code>{{.}}</code></dd></div>{{/artifactType}}
         <div><dt>Size</dt><dd>{{size}}</dd></div>
-        {{#pushed}}<div><dt>Pushed</dt><dd><time datetime="{{iso}}">{{ago}}</time>{{#pusher}} by {{pusher}}{{/pusher}}</dd></div>{{/pushed}}
+        {{#pushed}}<div><dt>Pushed</dt><dd><time datetime="{{iso}}" title="{{iso}}">{{ago}}</time>{{#pusher}} by {{pusher}}{{/pusher}}</dd></div>{{/pushed}}
         </dl>
         <div class="pull">
         <label for="pull-command">{{#artifactType}}Pull this artifact (with ORAS){{/artifactType}}{{^artifactType}}Pull this tag{{/artifactType}}</label>
@@ -210,10 +210,10 @@ enum WebTemplates {
         {{/hasConfig}}
         <h3>Layers</h3>
         {{^empty(layers)}}<div class="scroll"><table class="layers"><thead><tr><th scope="col">#</th><th scope="col">Digest</th><th scope="col">Type</th><th scope="col">Size</th></tr></thead><tbody>
-        {{#layers}}<tr><td>{{index}}</td><td><code title="{{digest}}">{{shortDigest}}</code></td><td><code>{{mediaType}}</code></td><td>{{size}}</td></tr>
+        {{#layers}}<tr><td>{{index}}</td><td><code title="{{digest}}">{{shortDigest}}</code></td><td><code>{{mediaType}}</code></td><td class="size">{{size}}</td></tr>
         {{/layers}}</tbody></table></div>{{/empty(layers)}}{{^layers}}<p class="empty">No layers.</p>{{/layers}}
         {{^empty(history)}}<h3>History</h3>
-        <ol class="history">{{#history}}<li{{#emptyLayer}} class="no-layer"{{/emptyLayer}}><code>{{command}}</code>{{#created}} <time datetime="{{iso}}">{{ago}}</time>{{/created}}{{#comment}} <span class="note">{{.}}</span>{{/comment}}</li>
+        <ol class="history">{{#history}}<li{{#emptyLayer}} class="no-layer"{{/emptyLayer}}><code>{{command}}</code>{{#created}} <time datetime="{{iso}}" title="{{iso}}">{{ago}}</time>{{/created}}{{#comment}} <span class="note">{{.}}</span>{{/comment}}</li>
         {{/history}}</ol>{{/empty(history)}}
         {{^empty(annotations)}}<h3>Annotations</h3><table class="pairs"><tbody>{{#annotations}}<tr><th scope="row">{{key}}</th><td><code>{{value}}</code></td></tr>{{/annotations}}</tbody></table>{{/empty(annotations)}}
         </section>
@@ -221,7 +221,7 @@ enum WebTemplates {
         <section aria-labelledby="referrers-heading">
         <h2 id="referrers-heading">Signatures, SBOMs and attestations</h2>
         {{^empty(referrers)}}<div class="scroll"><table class="referrers"><thead><tr><th scope="col">Type</th><th scope="col">Digest</th><th scope="col">Size</th></tr></thead><tbody>
-        {{#referrers}}<tr><td><code>{{artifactType}}</code></td><td><a href="{{url}}"><code title="{{digest}}">{{shortDigest}}</code></a></td><td>{{size}}</td></tr>
+        {{#referrers}}<tr><td><code>{{artifactType}}</code></td><td><a href="{{url}}"><code title="{{digest}}">{{shortDigest}}</code></a></td><td class="size">{{size}}</td></tr>
         {{/referrers}}</tbody></table></div>{{/empty(referrers)}}{{^referrers}}<p class="empty">None refer to this image.</p>{{/referrers}}
         </section>
         {{/content}}{{/layout}}
@@ -290,7 +290,7 @@ enum WebTemplates {
         <section aria-labelledby="collaborators-heading">
         <h2 id="collaborators-heading">Collaborators</h2>
         {{^empty(collaborators)}}<table class="collaborators"><thead><tr><th scope="col">User</th><th scope="col">Role</th><th scope="col"><span class="hidden-label">Remove</span></th></tr></thead><tbody>
-        {{#collaborators}}<tr><td>{{user}}</td><td>{{role}}</td><td><form method="post" action="{{actionURL}}"><input type="hidden" name="csrf" value="{{chrome.csrf}}"><input type="hidden" name="action" value="remove-collaborator"><input type="hidden" name="user" value="{{user}}"><button type="submit" class="quiet">Remove</button></form></td></tr>
+        {{#collaborators}}<tr><td>{{user}}</td><td>{{role}}</td><td><form method="post" action="{{actionURL}}"><input type="hidden" name="csrf" value="{{chrome.csrf}}"><input type="hidden" name="action" value="remove-collaborator"><input type="hidden" name="user" value="{{user}}"><button type="submit" class="quiet" aria-label="Remove {{user}}">Remove</button></form></td></tr>
         {{/collaborators}}</tbody></table>{{/empty(collaborators)}}{{^collaborators}}<p class="empty">No collaborators.</p>{{/collaborators}}
         <form class="settings inline" method="post" action="{{actionURL}}">
         <input type="hidden" name="csrf" value="{{chrome.csrf}}"><input type="hidden" name="action" value="add-collaborator">
@@ -305,10 +305,10 @@ enum WebTemplates {
         {{#webhooks}}<article class="hook">
         <h3><code>{{url}}</code></h3>
         <p class="meta">{{events}}{{#createdBy}} · added by {{.}}{{/createdBy}}{{^active}} · inactive{{/active}}</p>
-        <form method="post" action="{{actionURL}}"><input type="hidden" name="csrf" value="{{chrome.csrf}}"><input type="hidden" name="action" value="delete-webhook"><input type="hidden" name="webhook" value="{{id}}"><button type="submit" class="quiet">Delete webhook</button></form>
+        <form method="post" action="{{actionURL}}"><input type="hidden" name="csrf" value="{{chrome.csrf}}"><input type="hidden" name="action" value="delete-webhook"><input type="hidden" name="webhook" value="{{id}}"><button type="submit" class="quiet" aria-label="Delete webhook {{url}}">Delete webhook</button></form>
         {{^empty(deliveries)}}<table class="deliveries"><caption>Recent deliveries</caption><thead><tr><th scope="col">Event</th><th scope="col">Result</th><th scope="col">When</th><th scope="col"><span class="hidden-label">Redeliver</span></th></tr></thead><tbody>
-        {{#deliveries}}<tr><td>{{event}}</td><td>{{#succeeded}}<span class="ok">{{status}}</span>{{/succeeded}}{{^succeeded}}<span class="failed">{{status}}</span>{{#error}} {{.}}{{/error}}{{/succeeded}}</td><td><time datetime="{{at.iso}}">{{at.ago}}</time></td>
-        <td><form method="post" action="{{actionURL}}"><input type="hidden" name="csrf" value="{{chrome.csrf}}"><input type="hidden" name="action" value="redeliver"><input type="hidden" name="webhook" value="{{hookID}}"><input type="hidden" name="delivery" value="{{id}}"><button type="submit" class="quiet">Redeliver</button></form></td></tr>
+        {{#deliveries}}<tr><td>{{event}}</td><td class="size">{{#succeeded}}<span class="ok">{{status}}</span>{{/succeeded}}{{^succeeded}}<span class="failed">{{status}}</span>{{#error}} {{.}}{{/error}}{{/succeeded}}</td><td><time datetime="{{at.iso}}" title="{{at.iso}}">{{at.ago}}</time></td>
+        <td><form method="post" action="{{actionURL}}"><input type="hidden" name="csrf" value="{{chrome.csrf}}"><input type="hidden" name="action" value="redeliver"><input type="hidden" name="webhook" value="{{hookID}}"><input type="hidden" name="delivery" value="{{id}}"><button type="submit" class="quiet" aria-label="Redeliver {{event}} of {{at.ago}}">Redeliver</button></form></td></tr>
         {{/deliveries}}</tbody></table>{{/empty(deliveries)}}{{^deliveries}}<p class="empty">No deliveries yet.</p>{{/deliveries}}
         </article>{{/webhooks}}
         <form class="settings" method="post" action="{{actionURL}}">
@@ -347,8 +347,8 @@ enum WebTemplates {
         <h2 id="tokens-heading">Access tokens</h2>
         <p>Use a token as the password of <code>docker login</code> in scripts and CI; revoke it without changing your password.</p>
         {{^empty(tokens)}}<table class="tokens"><thead><tr><th scope="col">Name</th><th scope="col">Scopes</th><th scope="col">Created</th><th scope="col">Last used</th><th scope="col"><span class="hidden-label">Revoke</span></th></tr></thead><tbody>
-        {{#tokens}}<tr><td>{{name}}</td><td>{{scopes}}</td><td><time datetime="{{created.iso}}">{{created.ago}}</time></td><td>{{#lastUsed}}<time datetime="{{iso}}">{{ago}}</time>{{/lastUsed}}{{^lastUsed}}never{{/lastUsed}}</td>
-        <td><form method="post" action="{{actionURL}}"><input type="hidden" name="csrf" value="{{chrome.csrf}}"><input type="hidden" name="action" value="revoke-token"><input type="hidden" name="token" value="{{id}}"><button type="submit" class="quiet">Revoke</button></form></td></tr>
+        {{#tokens}}<tr><td>{{name}}</td><td>{{scopes}}</td><td><time datetime="{{created.iso}}" title="{{created.iso}}">{{created.ago}}</time></td><td>{{#lastUsed}}<time datetime="{{iso}}" title="{{iso}}">{{ago}}</time>{{/lastUsed}}{{^lastUsed}}never{{/lastUsed}}</td>
+        <td><form method="post" action="{{actionURL}}"><input type="hidden" name="csrf" value="{{chrome.csrf}}"><input type="hidden" name="action" value="revoke-token"><input type="hidden" name="token" value="{{id}}"><button type="submit" class="quiet" aria-label="Revoke token {{name}}">Revoke</button></form></td></tr>
         {{/tokens}}</tbody></table>{{/empty(tokens)}}{{^tokens}}<p class="empty">No tokens.</p>{{/tokens}}
         <form class="settings" method="post" action="{{actionURL}}">
         <input type="hidden" name="csrf" value="{{chrome.csrf}}"><input type="hidden" name="action" value="create-token">
@@ -378,7 +378,7 @@ enum WebTemplates {
     static let namespace = #"""
         {{% CONTENT_TYPE: PIER_HTML}}{{<layout}}{{$content}}
         <h1>{{name}}</h1>
-        <p class="meta">{{#isOrganization}}Organisation{{/isOrganization}}{{^isOrganization}}User{{/isOrganization}} · {{total}} repositories</p>
+        <p class="meta">{{#isOrganization}}Organisation{{/isOrganization}}{{^isOrganization}}User{{/isOrganization}} · {{total}}</p>
         {{^empty(organizations)}}<p>Member of {{#organizations}}<a href="{{url}}">{{label}}</a> {{/organizations}}</p>{{/empty(organizations)}}
         <section aria-labelledby="repositories-heading">
         <h2 id="repositories-heading">Repositories</h2>
@@ -401,7 +401,7 @@ enum WebTemplates {
         <section aria-labelledby="users-heading">
         <h2 id="users-heading">Users</h2>
         <table class="users"><thead><tr><th scope="col">User</th><th scope="col">Kept in</th><th scope="col">Created</th><th scope="col">State</th></tr></thead><tbody>
-        {{#users}}<tr><td><a href="{{chrome.base}}/u/{{name}}">{{name}}</a></td><td>{{source}}</td><td>{{created}}</td><td>{{#fromIndex}}<form method="post" action="{{actionURL}}"><input type="hidden" name="csrf" value="{{chrome.csrf}}"><input type="hidden" name="user" value="{{name}}">{{#disabled}}disabled <input type="hidden" name="action" value="enable-user"><button type="submit" class="quiet">Enable</button>{{/disabled}}{{^disabled}}active <input type="hidden" name="action" value="disable-user"><button type="submit" class="quiet">Disable</button>{{/disabled}}</form>{{/fromIndex}}{{^fromIndex}}active{{/fromIndex}}</td></tr>
+        {{#users}}<tr><td><a href="{{chrome.base}}/u/{{name}}">{{name}}</a></td><td>{{source}}</td><td>{{created}}</td><td>{{#fromIndex}}<form method="post" action="{{actionURL}}"><input type="hidden" name="csrf" value="{{chrome.csrf}}"><input type="hidden" name="user" value="{{name}}">{{#disabled}}disabled <input type="hidden" name="action" value="enable-user"><button type="submit" class="quiet" aria-label="Enable {{name}}">Enable</button>{{/disabled}}{{^disabled}}active <input type="hidden" name="action" value="disable-user"><button type="submit" class="quiet" aria-label="Disable {{name}}">Disable</button>{{/disabled}}</form>{{/fromIndex}}{{^fromIndex}}active{{/fromIndex}}</td></tr>
         {{/users}}</tbody></table>
         <form class="settings" method="post" action="{{actionURL}}">
         <input type="hidden" name="csrf" value="{{chrome.csrf}}"><input type="hidden" name="action" value="create-user">

@@ -840,7 +840,8 @@ def test_pull_commands_name_the_address_clients_use_behind_nginx_or_in_http_host
             host = base.split("://", 1)[1]
             page = requests.get(base + "/r/team/app", verify=ca_path, timeout=30)
             assert page.status_code == 200, page.text
-            assert f'id="pull-command" readonly value="docker pull {host}/team/app"' in page.text, base
+            # Without a `latest`, the command names the newest tag: `docker pull team/app` fails.
+            assert f'id="pull-command" readonly value="docker pull {host}/team/app:v1"' in page.text, base
             tag = requests.get(base + "/r/team/app/tags/v1", verify=ca_path, timeout=30).text
             assert f'value="docker pull {host}/team/app:v1"' in tag, base
             assert f"docker pull {host}/NAME:TAG" in requests.get(base + "/", verify=ca_path, timeout=30).text
@@ -855,7 +856,11 @@ def test_pull_commands_name_the_address_clients_use_behind_nginx_or_in_http_host
     srv.stop()
     named = make_server("pier", root=srv.root, config={"http": {"host": "https://registry.example.com:5443"}})
     page = requests.get(named.url + "/r/team/app", headers={"X-Forwarded-Host": "proxy.example.com"}, timeout=30).text
-    assert 'value="docker pull registry.example.com:5443/team/app"' in page
+    assert 'value="docker pull registry.example.com:5443/team/app:v1"' in page
+    # Once there is a `latest`, the command pulls it by the repository's name alone.
+    v1 = Registry(named.url).get_manifest("team/app", "v1")
+    assert Registry(named.url).put_manifest("team/app", "latest", v1.content, v1.headers["Content-Type"]).status_code == 201
+    assert eventually(lambda: 'value="docker pull registry.example.com:5443/team/app"' in requests.get(named.url + "/r/team/app", timeout=30).text)
 
 
 def test_the_copy_button_copies_the_pull_command_and_says_so_in_chromium(owned, browser):
@@ -867,7 +872,8 @@ def test_the_copy_button_copies_the_pull_command_and_says_so_in_chromium(owned, 
     d.execute_cdp_cmd("Browser.grantPermissions", {"origin": owned.url, "permissions": ["clipboardReadWrite", "clipboardSanitizedWrite"]})
     d.get(owned.url + "/r/alice/app")
     command = d.find_element(By.ID, "pull-command").get_attribute("value")
-    assert command == f"docker pull {owned.host}/alice/app"
+    # alice/app has no `latest`: the command names its newest tag.
+    assert re.fullmatch(rf"docker pull {re.escape(owned.host)}/alice/app:v\d+", command), command
     button = d.find_element(By.CSS_SELECTOR, "button.copy[data-copy=pull-command]")
     assert button.is_displayed() and button.text == "Copy"
     button.click()
@@ -883,7 +889,7 @@ def test_the_copy_button_copies_the_pull_command_and_says_so_in_chromium(owned, 
     d.get(f"http://registry.internal:{port}/r/alice/app")
     assert d.execute_script("return [window.isSecureContext, typeof navigator.clipboard]") == [False, "undefined"]
     command = d.find_element(By.ID, "pull-command").get_attribute("value")
-    assert command == f"docker pull registry.internal:{port}/alice/app"
+    assert re.fullmatch(rf"docker pull registry\.internal:{port}/alice/app:v\d+", command), command
     button = d.find_element(By.CSS_SELECTOR, "button.copy[data-copy=pull-command]")
     assert button.is_displayed()
     button.click()
@@ -1157,7 +1163,7 @@ def test_a_tag_row_on_a_phone_shows_every_fact_without_scrolling_in_chromium(sit
             assert digest["text"].startswith("sha256:") and digest["lines"] == 1, digest
             # The name and the size share the first line; the digest is below them.
             assert abs(tag["top"] - size["top"]) < 4 and digest["top"] > tag["top"], cells
-            assert pushed["text"].startswith("pushed ") and pulled["text"] == "pulled never", cells
+            assert pushed["text"].startswith("pushed ") and pulled["text"] == "last pull: never", cells
         # The cards are still a table to a screen reader: a row of cells under column headers.
         # WebKit drops a table's roles once CSS lays its rows out as flex boxes, so the
         # template names them (WebTemplatesTests pins the markup; Chromium keeps the roles
