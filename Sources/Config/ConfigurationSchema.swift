@@ -46,6 +46,12 @@ enum ConfigurationSchema {
         return .unknown
     }
 
+    /// Whether the schema has keys under `path`, so that it must be written as a mapping.
+    static func isSection(_ path: String) -> Bool {
+        let prefix = path + "."
+        return known.contains { $0.hasPrefix(prefix) } || open.contains { $0.hasPrefix(prefix) }
+    }
+
     static func isSecret(_ path: String) -> Bool {
         secrets.contains(path) || path.hasSuffix(".password") || path.hasSuffix("authorization")
     }

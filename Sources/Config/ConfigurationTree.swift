@@ -15,7 +15,8 @@ struct ConfigurationTree {
     /// `REGISTRY_AUTH=htpasswd` and `REGISTRY_AUTH_HTPASSWD_PATH=…` combine as in distribution.
     /// An empty value changes nothing, as in distribution (an empty YAML document): compose
     /// files pass `REGISTRY_LOG_LEVEL: ${LOG_LEVEL}` empty when the variable is unset.
-    mutating func applyEnvironment(_ environment: [String: String]) {
+    /// An index outside 0..<``maximumListIndex`` is refused by the variable's name.
+    mutating func applyEnvironment(_ environment: [String: String]) throws(ConfigurationError) {
         let overrides = environment
             .filter { $0.key.hasPrefix("REGISTRY_") && $0.key.count > "REGISTRY_".count }
             .filter { !$0.value.allSatisfy(\.isWhitespace) }
@@ -24,9 +25,22 @@ struct ConfigurationTree {
         for override in overrides where !override.keys.isEmpty {
             // REGISTRY_CONFIGURATION_PATH names the file, as in distribution; it is no setting.
             if override.keys == ["configuration", "path"] { continue }
+            // A negative index trapped; a huge one filled memory with empty entries.
+            for key in override.keys {
+                if let index = Int(key), !(0..<Self.maximumListIndex).contains(index) {
+                    throw ConfigurationError(
+                        key: "REGISTRY_" + override.keys.joined(separator: "_").uppercased(),
+                        message: "a list index must be 0 to \(Self.maximumListIndex - 1), not \(key)"
+                    )
+                }
+            }
             root = Self.setting(root, override.keys[...], Self.scalar(override.value)) as? [String: Any] ?? root
         }
     }
+
+    /// Lists in a configuration (notification endpoints, access rules, mirrors) are short;
+    /// indices sort as text (`10` before `2`), so the ones between are filled in empty.
+    static let maximumListIndex = 1000
 
     private static func scalar(_ value: String) -> Any {
         (try? Yams.load(yaml: value)).flatMap { $0 } ?? value
@@ -47,7 +61,7 @@ struct ConfigurationTree {
         case let name as String where !name.isEmpty: map = [name: [String: Any]()]
         default: map = [:]
         }
-        let existingKey = map.keys.first { $0.lowercased() == key } ?? key
+        let existingKey = Self.key(matching: key, in: map) ?? key
         if let index = Int(keys.dropFirst().first ?? ""), map[existingKey] == nil || map[existingKey] is [Any] {
             var list = map[existingKey] as? [Any] ?? []
             while list.count <= index { list.append([String: Any]()) }
@@ -70,12 +84,21 @@ struct ConfigurationTree {
     func rawValue(_ path: String) -> Any? {
         var node: Any = root
         for key in path.split(separator: ".") {
-            guard let map = node as? [String: Any],
-                  let match = map.first(where: { $0.key.lowercased() == key.lowercased() })
+            guard let map = node as? [String: Any], let match = Self.key(matching: String(key), in: map), let next = map[match]
             else { return nil }
-            node = match.value
+            node = next
         }
         return node
+    }
+
+    /// The key of `map` that `key` names: the one spelt exactly so, else the first in sorted
+    /// order of those equal to it but for case. Keys are read regardless of case (`Auth:`);
+    /// a file with both `auth` and `Auth` read one or the other as the dictionary's order
+    /// fell, which changes from one process to the next.
+    static func key(matching key: String, in map: [String: Any]) -> String? {
+        if map[key] != nil { return key }
+        let lowered = key.lowercased()
+        return map.keys.filter { $0.lowercased() == lowered }.min()
     }
 
     /// Whether `path` is written at all, even with an empty value.
@@ -112,9 +135,18 @@ struct ConfigurationTree {
         throw ConfigurationError(key: path, message: "expected a whole number, got \(Self.describe(value))")
     }
 
-    func duration(_ path: String) throws(ConfigurationError) -> Duration? {
+    /// A Go duration (`10s`, `1h30m`). A bare number is nanoseconds, as Go reads one into
+    /// distribution's `time.Duration` keys; with `unitRequired` (Pier's own keys, and those
+    /// distribution reads as text) one other than 0 is refused: `interval: 24` meant hours,
+    /// not a collection every 24 ns.
+    func duration(_ path: String, unitRequired: Bool = false) throws(ConfigurationError) -> Duration? {
         guard let value = value(path) else { return nil }
-        if let seconds = value as? Int { return .nanoseconds(Int64(seconds)) }
+        if let nanoseconds = value as? Int {
+            guard !unitRequired || nanoseconds == 0 else {
+                throw ConfigurationError(key: path, message: "\(nanoseconds) needs a unit, as in \(nanoseconds)h, \(nanoseconds)m or \(nanoseconds)s")
+            }
+            return .nanoseconds(Int64(nanoseconds))
+        }
         if let text = value as? String, let duration = GoDuration.parse(text) { return duration }
         throw ConfigurationError(key: path, message: "expected a duration such as 10s or 24h, got \(Self.describe(value))")
     }
@@ -167,6 +199,32 @@ struct ConfigurationTree {
         var unknown = [String]()
         Self.walk(root, path: "", into: &unknown)
         return unknown.sorted()
+    }
+
+    /// The first section written as a plain value or a list (`storage.maintenance.readonly:
+    /// true`, `storage.delete: true`, `http: ":5000"`), which distribution refuses. Read as
+    /// absent, each left its default in place unsaid: a registry meant read-only took
+    /// pushes. `storage`'s bare value names its driver and is no such mistake.
+    func misshapenSection() -> (path: String, value: Any)? {
+        Self.misshapen(root, path: "")
+    }
+
+    private static func misshapen(_ node: Any, path: String) -> (path: String, value: Any)? {
+        if let map = node as? [String: Any] {
+            for key in map.keys.sorted() {
+                guard let child = map[key] else { continue }
+                let childPath = path.isEmpty ? key.lowercased() : "\(path).\(key.lowercased())"
+                guard ConfigurationSchema.classify(childPath) == .known else { continue }
+                if ConfigurationSchema.isSection(childPath), !(child is [String: Any]), !(child is NSNull),
+                   !(childPath == "storage" && child is String) {
+                    return (childPath, child)
+                }
+                if let found = misshapen(child, path: childPath) { return found }
+            }
+        } else if let list = node as? [Any] {
+            for item in list { if let found = misshapen(item, path: path + "[]") { return found } }
+        }
+        return nil
     }
 
     private static func walk(_ node: Any, path: String, into unknown: inout [String]) {

@@ -38,16 +38,16 @@ extension PierConfiguration {
 
     mutating func applyCollection(_ read: ConfigurationTree) throws(ConfigurationError) {
         if let enabled = try read.bool("gc.enabled") { collection.enabled = enabled }
-        if let interval = try read.duration("gc.interval") {
+        if let interval = try read.duration("gc.interval", unitRequired: true) {
             guard interval > .zero else { throw ConfigurationError(key: "gc.interval", message: "must be longer than zero") }
             collection.interval = interval
         }
-        if let grace = try read.duration("gc.grace") {
+        if let grace = try read.duration("gc.grace", unitRequired: true) {
             guard grace >= .zero else { throw ConfigurationError(key: "gc.grace", message: "must not be negative") }
             collection.grace = grace
         }
         if let delete = try read.bool("gc.untagged.delete") { collection.deleteUntagged = delete }
-        if let age = try read.duration("gc.untagged.age") {
+        if let age = try read.duration("gc.untagged.age", unitRequired: true) {
             guard age >= .zero else { throw ConfigurationError(key: "gc.untagged.age", message: "must not be negative") }
             collection.untaggedAge = age
         }

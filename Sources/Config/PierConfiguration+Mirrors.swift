@@ -51,11 +51,11 @@ extension PierConfiguration {
             // distribution: a TTL of zero (or less) never expires anything.
             upstream.ttl = ttl > .zero ? ttl : nil
         }
-        if let freshness = try read.duration(path("freshness")) {
+        if let freshness = try read.duration(path("freshness"), unitRequired: true) {
             guard freshness >= .zero else { throw ConfigurationError(key: path("freshness"), message: "must not be negative") }
             upstream.freshness = freshness
         }
-        if let timeout = try read.duration(path("timeout")) {
+        if let timeout = try read.duration(path("timeout"), unitRequired: true) {
             guard timeout > .zero else { throw ConfigurationError(key: path("timeout"), message: "must be positive") }
             upstream.timeout = timeout
         }

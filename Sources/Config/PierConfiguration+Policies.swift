@@ -36,13 +36,13 @@ extension PierConfiguration {
             }
             let last = try keyed { () throws(ConfigurationError) in try rule.int("keep.last") }
             if let last, last < 0 { throw ConfigurationError(key: "\(key).keep.last", message: "must not be negative") }
-            let within = try keyed { () throws(ConfigurationError) in try rule.duration("keep.within") }
+            let within = try keyed { () throws(ConfigurationError) in try rule.duration("keep.within", unitRequired: true) }
             let tags = try keyed { () throws(ConfigurationError) in try rule.strings("keep.tags") }
             // A rule that keeps nothing would delete every tag: refuse it as a typo.
             guard (last ?? 0) > 0 || within != nil || !tags.isEmpty else {
                 throw ConfigurationError(key: "\(key).keep", message: "say what to keep: last (a count), within (a duration) or tags (patterns)")
             }
-            let untagged = try keyed { () throws(ConfigurationError) in try rule.duration("untagged") } ?? .zero
+            let untagged = try keyed { () throws(ConfigurationError) in try rule.duration("untagged", unitRequired: true) } ?? .zero
             retention.append(RetentionRule(
                 repositories: repositories.map(RepositoryGlob.init), keepLast: last, keepWithin: within,
                 keepTags: tags.map(RepositoryGlob.init), untaggedAfter: untagged

@@ -90,7 +90,7 @@ extension PierConfiguration {
                 }
                 settings.algorithms = Set(algorithms)
             }
-            if let maximum = try read.duration("auth.token.maxlifetime") {
+            if let maximum = try read.duration("auth.token.maxlifetime", unitRequired: true) {
                 guard maximum >= .seconds(1) else {
                     throw ConfigurationError(key: "auth.token.maxlifetime", message: "must be at least one second")
                 }
@@ -111,7 +111,7 @@ extension PierConfiguration {
             let key = try read.string("tokenserver.key") ?? "\(storageRoot)/pier/token.key"
             let certificate = try read.string("tokenserver.certificate")
                 ?? ((key as NSString).deletingPathExtension + ".crt")
-            let lifetime = try read.duration("tokenserver.expiration") ?? .seconds(300)
+            let lifetime = try read.duration("tokenserver.expiration", unitRequired: true) ?? .seconds(300)
             guard lifetime >= .seconds(1) else {
                 throw ConfigurationError(key: "tokenserver.expiration", message: "must be at least one second")
             }
@@ -124,7 +124,12 @@ extension PierConfiguration {
             throw ConfigurationError(key: "auth.token.rootcertbundle", message: "token authentication needs rootcertbundle or jwks (or Pier's tokenserver)")
         }
         if read.has("access") {
+            // Without auth every request is anonymous and may do everything: rules the
+            // operator believes in force would hold nothing (a misspelt `auth` included).
             accessPolicy = try Self.accessPolicy(read)
+            guard authentication != nil else {
+                throw ConfigurationError(key: "access", message: "needs auth (htpasswd or token): without it every request may do everything, whatever the rules say")
+            }
         }
         let proxies = try read.strings("http.trustedproxies")
         var header = TrustedProxies.Header.xForwardedFor
@@ -179,8 +184,8 @@ extension PierConfiguration {
                     hosts: hosts,
                     directoryURL: try read.string("http.tls.letsencrypt.directoryurl") ?? "https://acme-v02.api.letsencrypt.org/directory"
                 )
-                if let renew = try read.duration("http.tls.letsencrypt.renewbefore") { tls.acme?.renewBefore = renew }
-                if let interval = try read.duration("http.tls.letsencrypt.checkinterval") {
+                if let renew = try read.duration("http.tls.letsencrypt.renewbefore", unitRequired: true) { tls.acme?.renewBefore = renew }
+                if let interval = try read.duration("http.tls.letsencrypt.checkinterval", unitRequired: true) {
                     guard interval >= .seconds(1) else {
                         throw ConfigurationError(key: "http.tls.letsencrypt.checkinterval", message: "must be at least one second")
                     }

@@ -59,15 +59,22 @@ extension PierConfiguration {
     /// distribution's storage drivers that `storage` names, however it names them: a key with
     /// settings, a key with none (`inmemory:`), or the section's bare value
     /// (`REGISTRY_STORAGE=s3`, which distribution reads as the driver's name).
-    /// A bare value is a driver's name whatever it names, so a misspelt or unknown one is
-    /// refused by name rather than leaving the default in place.
+    /// As in distribution, every key of the section but its parameters names a driver, and
+    /// so does a bare value: a misspelt or unknown one (`filesytem:`) is refused by name
+    /// rather than leaving the default (`./data`) in place.
     static func storageDrivers(_ read: ConfigurationTree) -> [String] {
-        let known = ["filesystem", "s3", "s3aws", "inmemory", "gcs", "azure", "swift", "oss"]
-        if let name = read.rawValue("storage") as? String {
+        switch read.rawValue("storage") {
+        case let name as String:
             return name.isEmpty ? [] : [name.lowercased()]
+        case let section as [String: Any]:
+            return Set(section.keys.map { $0.lowercased() }).subtracting(storageParameters).sorted()
+        default:
+            return []
         }
-        return known.filter { read.hasKey("storage." + $0) }
     }
+
+    /// The keys of `storage` that are no driver (distribution's `Storage` type).
+    static let storageParameters: Set<String> = ["maintenance", "cache", "delete", "redirect", "tag"]
 
     private static func s3Settings(_ read: ConfigurationTree, environment: [String: String]) throws(ConfigurationError) -> S3Settings {
         func text(_ key: String) throws(ConfigurationError) -> String? {

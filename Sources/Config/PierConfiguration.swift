@@ -188,7 +188,7 @@ public struct PierConfiguration: Sendable {
                 throw ConfigurationError(key: nil, message: "\(source) is not valid YAML: \(error)")
             }
         }
-        tree.applyEnvironment(environment)
+        try tree.applyEnvironment(environment)
         var config = PierConfiguration()
         if text != nil { config.deleteEnabled = false }
         // distribution's filesystem driver keeps content in /var/lib/registry unless told
@@ -197,6 +197,9 @@ public struct PierConfiguration: Sendable {
         // Set before the rest, whose own defaults (the token key, the queues) live under it.
         if text != nil, Self.storageDrivers(tree) == ["filesystem"], try tree.string("storage.filesystem.rootdirectory") == nil {
             config.storageRoot = Self.distributionRoot
+        }
+        if let (path, value) = tree.misshapenSection() {
+            throw ConfigurationError(key: path, message: "must be a mapping of settings, not \(ConfigurationTree.describe(value))")
         }
         try config.apply(tree)
         try config.applyValidation(tree)
@@ -255,8 +258,8 @@ public struct PierConfiguration: Sendable {
         if let enabled = try read.bool("storage.delete.enabled") { deleteEnabled = enabled }
         if let enabled = try read.bool("storage.maintenance.readonly.enabled") { readOnly = enabled }
         if let enabled = try read.bool("storage.maintenance.uploadpurging.enabled") { uploadPurging.enabled = enabled }
-        if let age = try read.duration("storage.maintenance.uploadpurging.age") { uploadPurging.age = age }
-        if let interval = try read.duration("storage.maintenance.uploadpurging.interval") {
+        if let age = try read.duration("storage.maintenance.uploadpurging.age", unitRequired: true) { uploadPurging.age = age }
+        if let interval = try read.duration("storage.maintenance.uploadpurging.interval", unitRequired: true) {
             guard interval > .zero else {
                 throw ConfigurationError(key: "storage.maintenance.uploadpurging.interval", message: "must be longer than zero")
             }
@@ -304,7 +307,7 @@ public struct PierConfiguration: Sendable {
             ("http.timeouts.header", \PierConfiguration.headerTimeout), ("http.timeouts.idle", \PierConfiguration.idleTimeout),
             ("http.timeouts.write", \PierConfiguration.writeTimeout),
         ] {
-            guard let value = try read.duration(key) else { continue }
+            guard let value = try read.duration(key, unitRequired: true) else { continue }
             guard value > .zero else { throw ConfigurationError(key: key, message: "must be longer than zero") }
             self[keyPath: keyPath] = value
         }

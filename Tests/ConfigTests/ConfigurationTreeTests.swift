@@ -4,14 +4,14 @@ import Testing
 @Suite struct ConfigurationTreeTests {
     @Test func environmentSetsNestedKeysCaseInsensitively() throws {
         var tree = ConfigurationTree(["Storage": ["filesystem": ["rootdirectory": "/a"]]])
-        tree.applyEnvironment(["REGISTRY_STORAGE_FILESYSTEM_ROOTDIRECTORY": "/b", "REGISTRY_LOG_LEVEL": "warn"])
+        try tree.applyEnvironment(["REGISTRY_STORAGE_FILESYSTEM_ROOTDIRECTORY": "/b", "REGISTRY_LOG_LEVEL": "warn"])
         #expect(try tree.string("storage.filesystem.rootdirectory") == "/b")
         #expect(try tree.string("log.level") == "warn")
     }
 
     @Test func aScalarSectionCombinesWithItsKeysWhateverTheOrder() throws {
         var tree = ConfigurationTree()
-        tree.applyEnvironment([
+        try tree.applyEnvironment([
             "REGISTRY_AUTH_HTPASSWD_PATH": "/auth/htpasswd",
             "REGISTRY_AUTH": "htpasswd",
             "REGISTRY_AUTH_HTPASSWD_REALM": "Registry Realm",
@@ -22,7 +22,7 @@ import Testing
 
     @Test func valuesAreYAMLScalarsAndNumbersIndexLists() throws {
         var tree = ConfigurationTree()
-        tree.applyEnvironment([
+        try tree.applyEnvironment([
             "REGISTRY_LOG_ACCESSLOG_DISABLED": "true",
             "REGISTRY_CATALOG_MAXENTRIES": "50",
             "REGISTRY_NOTIFICATIONS_ENDPOINTS_0_NAME": "first",
@@ -34,6 +34,28 @@ import Testing
         #expect(endpoints.count == 2)
         #expect((endpoints[0] as? [String: Any])?["name"] as? String == "first")
         #expect((endpoints[1] as? [String: Any])?["url"] as? String == "http://x")
+    }
+
+    @Test(arguments: ["REGISTRY_NOTIFICATIONS_ENDPOINTS_-1_NAME", "REGISTRY_HTTP_HEADERS_X-A_-1", "REGISTRY_NOTIFICATIONS_ENDPOINTS_10000000_NAME"])
+    func aListIndexOutOfRangeIsRefusedByTheVariablesName(_ variable: String) {
+        var tree = ConfigurationTree(["http": ["headers": ["X-A": ["v"]]]])
+        do {
+            try tree.applyEnvironment([variable: "a"])
+            Issue.record("accepted \(variable)")
+        } catch {
+            #expect(error.key == variable && error.message.contains("index"))
+        }
+    }
+
+    @Test func aKeyWrittenTwiceInDifferentCaseIsReadTheSameWayEveryTime() throws {
+        // Exact spelling first, then the first in sorted order: never the dictionary's order.
+        let tree = ConfigurationTree(["Auth": ["htpasswd": ["path": "/upper"]], "auth": ["htpasswd": ["path": "/lower"]], "LOG": ["level": "warn"], "Log": ["level": "info"]])
+        #expect(try tree.string("auth.htpasswd.path") == "/lower")
+        #expect(try tree.string("log.level") == "warn")
+        var copy = tree
+        try copy.applyEnvironment(["REGISTRY_AUTH_HTPASSWD_REALM": "r"])
+        #expect(try copy.string("auth.htpasswd.realm") == "r")
+        #expect(((copy.root["auth"] as? [String: Any])?["htpasswd"] as? [String: Any])?["realm"] as? String == "r")
     }
 
     @Test func unknownKeysAreNamedAndOpenSectionsAreNot() {

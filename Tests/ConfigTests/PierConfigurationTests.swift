@@ -55,6 +55,11 @@ import S3
         #expect(config.storageRoot == "/srv/r")
     }
 
+    @Test func aBareNumberInDistributionsDurationsIsNanosecondsAsGoReadsIt() throws {
+        let config = try PierConfiguration.load(path: try file("http:\n  draintimeout: 5000000000\n"), environment: [:])
+        #expect(config.drainTimeout == .seconds(5))
+    }
+
     @Test func aBarePortBindsEveryAddressAndAGivenOneOnlyThat() throws {
         // Which families "every address" takes is shown end to end (test_configuration.py).
         for (addr, host, port) in [(":5000", PierConfiguration.anyAddress, 5000), ("0.0.0.0:5000", "0.0.0.0", 5000), ("[::1]:80", "::1", 80)] {
@@ -249,6 +254,25 @@ import S3
         ("storage: s3\n", "storage.s3.bucket"),
         ("storage:\n  s3aws:\n    bucket: b\n", "storage.s3aws"),
         ("storage: s3aw\n", "storage.s3aw"),
+        // A misspelt driver is a driver Pier has not, as in distribution, not a warning
+        // about an unknown key and pushes under ./data.
+        ("storage:\n  filesytem:\n    rootdirectory: /x\n  delete:\n    enabled: true\n", "storage.filesytem"),
+        // A section written as a plain value is refused as distribution refuses it, not
+        // read as absent: `readonly: true` left the registry writable.
+        ("storage:\n  filesystem:\n    rootdirectory: /x\n  maintenance:\n    readonly: true\n", "storage.maintenance.readonly"),
+        ("storage:\n  filesystem:\n    rootdirectory: /x\n  delete: true\n", "storage.delete"),
+        ("storage:\n  filesystem: /srv/data\n", "storage.filesystem"),
+        ("http: \"127.0.0.1:5000\"\n", "http"),
+        ("log: debug\n", "log"),
+        ("notifications:\n  endpoints:\n    - name: a\n      url: http://x\n      headers: []\n      threshold: 1\n      backoff: 1s\n      ignore: nope\n", "notifications.endpoints[].ignore"),
+        // A bare number in Pier's own durations, and in those distribution reads as text,
+        // means hours or seconds to whoever wrote it, never nanoseconds.
+        ("gc:\n  interval: 24\n", "gc.interval"),
+        ("storage:\n  maintenance:\n    uploadpurging:\n      enabled: true\n      age: 168\n", "storage.maintenance.uploadpurging.age"),
+        ("http:\n  timeouts:\n    idle: 60\n", "http.timeouts.idle"),
+        // Rules without auth would hold nothing: every request is anonymous and may do all.
+        ("access:\n  rules:\n    - repository: \"public/**\"\n      anonymous: true\n      actions: [pull]\n", "access"),
+        ("auht:\n  htpasswd:\n    realm: r\n    path: /x\n\naccess:\n  admins: [root]\n", "access"),
     ])
     func badValuesNameTheirKey(_ text: String, _ key: String) throws {
         let path = try file(text)
