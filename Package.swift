@@ -219,6 +219,7 @@ let package = Package(
                 "Net",
                 "OCI", "Storage", "S3", "Registry", "Mirror", "Notifications", "Auth", "Index", "Webhooks",
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "X509", package: "swift-certificates"),
                 .product(name: "Yams", package: "Yams"),
             ],
             swiftSettings: swiftSettings

@@ -127,10 +127,11 @@ public final class HtpasswdStore: Sendable {
     /// Why `path` cannot be read, in the words an operator acts on: a directory where the
     /// file should be (what a bind mount of a missing host file makes), a file this user may
     /// not read, or no file at all.
-    public static func unreadableReason(_ path: String) -> String {
+    /// `kind` names the file expected (`an htpasswd file`, `a certificate file`).
+    public static func unreadableReason(_ path: String, kind: String = "an htpasswd file") -> String {
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else { return "\(path) does not exist" }
-        if isDirectory.boolValue { return "\(path) is a directory, not an htpasswd file" }
+        if isDirectory.boolValue { return "\(path) is a directory, not \(kind)" }
         if !FileManager.default.isReadableFile(atPath: path) { return "\(path) cannot be read by user id \(getuid())" }
         return "\(path) is not UTF-8 text"
     }

@@ -9,6 +9,7 @@ public import Registry
 import S3
 public import Storage
 public import Webhooks
+import X509
 
 /// Builds what a configuration describes (the storage driver, the registry, its event
 /// subscribers, access control) without any HTTP, so every command (`serve`, `gc`,
@@ -294,10 +295,10 @@ public struct Bootstrap: Sendable {
                 let (key, certificate) = try TokenIssuer.loadOrCreate(keyPath: server.key, certificatePath: server.certificate)
                 issuer = TokenIssuer(key: key, certificate: certificate, issuer: settings.issuer, service: settings.service, lifetime: server.lifetime)
             }
-            var certificates = try settings.rootCertBundle.map { try TokenVerifier.certificates(pem: String(contentsOfFile: $0, encoding: .utf8)) } ?? []
+            var certificates = try settings.rootCertBundle.map(Self.tokenCertificates) ?? []
             // Pier's own key is always trusted by the registry it issues for.
             if let issuer, !certificates.contains(issuer.certificate) { certificates.append(issuer.certificate) }
-            let jwks = try settings.jwks.map { try TokenVerifier.keys(jwks: Data(contentsOf: URL(fileURLWithPath: $0))) } ?? [:]
+            let jwks = try settings.jwks.map(Self.tokenKeys) ?? [:]
             let verifier = TokenVerifier(
                 issuer: settings.issuer,
                 service: settings.service,
@@ -326,6 +327,51 @@ public struct Bootstrap: Sendable {
     }
 
     /// Opens an htpasswd file, creating it with a first user when missing.
+    /// Reads the token signers' files as `serve` will (`pier config check`), refusing what
+    /// would stop the start.
+    public static func checkTokenSigners(_ settings: PierConfiguration.TokenSettings) throws(ConfigurationError) {
+        if let bundle = settings.rootCertBundle { _ = try tokenCertificates(bundle) }
+        if let jwks = settings.jwks { _ = try tokenKeys(jwks) }
+    }
+
+    /// `auth.token.rootcertbundle`'s certificates. A file that cannot be read or holds none
+    /// stops the start, as in distribution: a registry trusting no signer refused every
+    /// token with nothing said, and a missing file was a bare Foundation error naming no key.
+    static func tokenCertificates(_ path: String) throws(ConfigurationError) -> [Certificate] {
+        let key = "auth.token.rootcertbundle"
+        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
+            throw ConfigurationError(key: key, message: HtpasswdStore.unreadableReason(path, kind: "a certificate file"))
+        }
+        let certificates: [Certificate]
+        do {
+            certificates = try TokenVerifier.certificates(pem: text)
+        } catch {
+            throw ConfigurationError(key: key, message: "\(path) holds a certificate that does not parse: \(error)")
+        }
+        guard !certificates.isEmpty else {
+            throw ConfigurationError(key: key, message: "\(path) holds no PEM certificate: every token would be refused")
+        }
+        return certificates
+    }
+
+    /// `auth.token.jwks`'s keys, refused by the key's name when unreadable or empty.
+    static func tokenKeys(_ path: String) throws(ConfigurationError) -> [String: Certificate.PublicKey] {
+        let key = "auth.token.jwks"
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw ConfigurationError(key: key, message: HtpasswdStore.unreadableReason(path, kind: "a JSON Web Key Set file"))
+        }
+        let keys: [String: Certificate.PublicKey]
+        do {
+            keys = try TokenVerifier.keys(jwks: data)
+        } catch {
+            throw ConfigurationError(key: key, message: "\(path) is not a JSON Web Key Set Pier can read: \(error)")
+        }
+        guard !keys.isEmpty else {
+            throw ConfigurationError(key: key, message: "\(path) holds no key with a kid: every token would be refused")
+        }
+        return keys
+    }
+
     private func htpasswdStore(_ path: String) throws -> HtpasswdStore {
         if let password = try HtpasswdStore.createIfMissing(path: path) {
             // Its one user is no sign that the users of a file once there have gone.

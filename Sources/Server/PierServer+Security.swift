@@ -50,7 +50,7 @@ extension PierServer {
     }
 
     /// Reads the files a configuration names as `serve` will (the TLS pair and client CAs,
-    /// an htpasswd file that is there), so `pier config check` finds what would stop the
+    /// an htpasswd file that is there, the token signers' certificates or keys), so `pier config check` finds what would stop the
     /// start; it creates nothing (a missing htpasswd file is made by `serve`, as by
     /// distribution).
     public static func checkFiles(_ configuration: PierConfiguration) throws {
@@ -62,6 +62,7 @@ extension PierServer {
            (try? String(contentsOfFile: path, encoding: .utf8)) == nil {
             throw ConfigurationError(key: "auth.htpasswd.path", message: HtpasswdStore.unreadableReason(path))
         }
+        if case .token(let settings) = configuration.authentication { try Bootstrap.checkTokenSigners(settings) }
     }
 
     /// The TLS configuration for the main listener: ACME's certificate, or the files

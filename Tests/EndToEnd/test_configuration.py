@@ -134,6 +134,33 @@ def test_a_storage_driver_pier_lacks_stops_the_start_by_name(tmp_path, driver, e
     assert not (tmp_path / "data").exists()
 
 
+@pytest.mark.parametrize("text, key", [
+    ("storage:\n  filesystem:\n    rootdirectory: {root}\n  maintenance:\n    readonly: true\n", "storage.maintenance.readonly"),
+    ("storage:\n  filesytem:\n    rootdirectory: {root}\n", "storage.filesytem"),
+    ("storage:\n  filesystem:\n    rootdirectory: {root}\nauht:\n  htpasswd: {{realm: r, path: {root}/htpasswd}}\n"
+     "access:\n  rules: [{{repository: \"public/**\", anonymous: true, actions: [pull]}}]\n", "access"),
+    ("storage:\n  filesystem:\n    rootdirectory: {root}\n  maintenance:\n    uploadpurging: {{enabled: true, age: 168, interval: 24}}\n",
+     "storage.maintenance.uploadpurging.age"),
+    ("storage:\n  filesystem:\n    rootdirectory: {root}\nauth:\n  token: {{realm: http://t/token, service: s, issuer: i, rootcertbundle: {bundle}}}\n",
+     "auth.token.rootcertbundle"),
+], ids=["readonly-as-a-value", "misspelt-driver", "access-without-auth", "bare-duration", "bundle-without-a-certificate"])
+def test_a_configuration_distribution_refuses_stops_the_start_by_its_key(tmp_path, text, key):
+    # Each was read another way without a word: a registry meant read-only took pushes,
+    # ./data took a misspelt driver's, rules without auth held nothing, uploads were purged
+    # every 168 ns, and a registry trusting no signer refused every token.
+    bundle = tmp_path / "bundle.pem"
+    bundle.write_text("-----BEGIN PRIVATE KEY-----\nMC4CAQAwBQYDK2VwBCIEIA==\n-----END PRIVATE KEY-----\n")
+    config = tmp_path / "config.yml"
+    config.write_text("version: 0.1\nhttp:\n  addr: 127.0.0.1:{port}\n".format(port=free_port())
+                      + text.format(root=tmp_path / "root", bundle=bundle))
+    environment = {k: v for k, v in os.environ.items() if not k.startswith("REGISTRY_")}
+    for command in (["config", "check"], ["serve"]):
+        out = subprocess.run([pier_bin(), *command, str(config)], capture_output=True, text=True, env=environment, cwd=tmp_path, timeout=30)
+        assert out.returncode == 1, (command, out.stdout, out.stderr)
+        assert key in out.stderr, (command, out.stderr)
+    assert not (tmp_path / "data").exists()
+
+
 def test_the_seeds_mirror_environment_starts_a_pull_through_cache(tmp_path):
     """The Docker Hub mirror the seeds run (`REGISTRY_PROXY_REMOTEURL`) starts as one:
     every repository is mirrored and refuses pushes (test_mirror.py pulls through it)."""
