@@ -5,8 +5,8 @@ enum ConfigurationSchema {
     /// Sections whose keys are free (driver parameters, header names, log fields).
     private static let open: [String] = [
         "log.fields", "log.hooks", "storage.inmemory", "storage.s3", "storage.gcs", "storage.azure", "storage.swift",
-        "storage.oss", "storage.cache", "storage.redirect", "storage.tag", "auth", "middleware", "reporting", "http.headers",
-        "http.tls", "redis", "proxy", "compatibility", "notifications.endpoints[].headers",
+        "storage.oss", "storage.cache", "storage.redirect", "storage.tag", "middleware", "reporting", "http.headers",
+        "redis", "proxy", "compatibility", "notifications.endpoints[].headers",
         "health.file", "health.http", "health.tcp", "notifications.events", "http.debug.prometheus", "access",
         "tokenserver", "http.plain", "index", "immutabletags", "retention", "quotas", "mirrors",
     ]
@@ -33,6 +33,16 @@ enum ConfigurationSchema {
         "validation.manifests.indexes", "validation.manifests.indexes.platforms", "validation.manifests.indexes.platformlist",
         "validation.manifests.indexes.platformlist[].os", "validation.manifests.indexes.platformlist[].architecture",
         "validation.manifests.urls", "validation.manifests.urls.allow", "validation.manifests.urls.deny",
+        // Named key by key, so a typo is told: `clientca` for `clientcas` required no client
+        // certificate without a word.
+        "auth", "auth.htpasswd", "auth.htpasswd.realm", "auth.htpasswd.path", "auth.token", "auth.token.realm",
+        "auth.token.service", "auth.token.issuer", "auth.token.rootcertbundle", "auth.token.jwks", "auth.token.autoredirect",
+        "auth.token.autoredirectpath", "auth.token.signingalgorithms", "auth.token.maxlifetime", "auth.silly",
+        "auth.silly.realm", "auth.silly.service",
+        "http.tls", "http.tls.certificate", "http.tls.key", "http.tls.clientcas", "http.tls.clientauth", "http.tls.minimumtls",
+        "http.tls.ciphersuites", "http.tls.letsencrypt", "http.tls.letsencrypt.cachefile", "http.tls.letsencrypt.email",
+        "http.tls.letsencrypt.hosts", "http.tls.letsencrypt.directoryurl", "http.tls.letsencrypt.renewbefore",
+        "http.tls.letsencrypt.checkinterval",
     ]
 
     private static let secrets: [String] = [

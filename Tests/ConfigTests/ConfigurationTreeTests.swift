@@ -67,6 +67,15 @@ import Testing
         #expect(tree.unknownKeys() == ["http.adress", "storage.filesystem.rootdirectroy"])
     }
 
+    @Test func typosInAuthAndTLSAreNamed() {
+        // `clientca` for `clientcas` asked no client certificate of anyone, without a word.
+        let tree = ConfigurationTree([
+            "auth": ["htpasswd": ["realm": "r", "pth": "/x"], "token": ["realm": "r", "service": "s", "issuer": "i", "rootcertbundle": "/b"]],
+            "http": ["tls": ["certificate": "/c", "key": "/k", "clientca": ["/ca"], "minimumtsl": "tls1.2", "letsencrypt": ["email": "e", "host": ["h"]]]],
+        ])
+        #expect(tree.unknownKeys() == ["auth.htpasswd.pth", "http.tls.clientca", "http.tls.letsencrypt.host", "http.tls.minimumtsl"])
+    }
+
     @Test func secretsAreMaskedInTheEffectiveConfiguration() {
         let tree = ConfigurationTree([
             "http": ["secret": "hunter2", "addr": ":5000"],
