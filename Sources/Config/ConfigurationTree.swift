@@ -184,7 +184,7 @@ struct ConfigurationTree {
         return result
     }
 
-    static func describe(_ value: Any) -> String {
+    private static func describe(_ value: Any) -> String {
         switch value {
         case is [String: Any]: "a mapping"
         case is [Any]: "a list"
@@ -205,11 +205,11 @@ struct ConfigurationTree {
     /// true`, `storage.delete: true`, `http: ":5000"`), which distribution refuses. Read as
     /// absent, each left its default in place unsaid: a registry meant read-only took
     /// pushes. `storage`'s bare value names its driver and is no such mistake.
-    func misshapenSection() -> (path: String, value: Any)? {
+    func misshapenSection() -> ConfigurationError? {
         Self.misshapen(root, path: "")
     }
 
-    private static func misshapen(_ node: Any, path: String) -> (path: String, value: Any)? {
+    private static func misshapen(_ node: Any, path: String) -> ConfigurationError? {
         if let map = node as? [String: Any] {
             for key in map.keys.sorted() {
                 guard let child = map[key] else { continue }
@@ -217,7 +217,11 @@ struct ConfigurationTree {
                 guard ConfigurationSchema.classify(childPath) == .known else { continue }
                 if ConfigurationSchema.isSection(childPath), !(child is [String: Any]), !(child is NSNull),
                    !(childPath == "storage" && child is String) {
-                    return (childPath, child)
+                    // `REGISTRY_AUTH=htpasswd` alone names a provider and none of its settings.
+                    if childPath == "auth", let name = (child as? String)?.lowercased(), ["htpasswd", "token", "silly"].contains(name) {
+                        return ConfigurationError(key: "auth.\(name)", message: "has no settings: give them in the file or as REGISTRY_AUTH_\(name.uppercased())_…")
+                    }
+                    return ConfigurationError(key: childPath, message: "must be a mapping of settings, not \(describe(child))")
                 }
                 if let found = misshapen(child, path: childPath) { return found }
             }

@@ -198,9 +198,7 @@ public struct PierConfiguration: Sendable {
         if text != nil, Self.storageDrivers(tree) == ["filesystem"], try tree.string("storage.filesystem.rootdirectory") == nil {
             config.storageRoot = Self.distributionRoot
         }
-        if let (path, value) = tree.misshapenSection() {
-            throw ConfigurationError(key: path, message: "must be a mapping of settings, not \(ConfigurationTree.describe(value))")
-        }
+        if let misshapen = tree.misshapenSection() { throw misshapen }
         try config.apply(tree)
         try config.applyValidation(tree)
         try config.applyStorage(tree, environment: environment)

@@ -264,6 +264,7 @@ import S3
         ("storage:\n  filesystem: /srv/data\n", "storage.filesystem"),
         ("http: \"127.0.0.1:5000\"\n", "http"),
         ("log: debug\n", "log"),
+        ("auth: htpasswd\n", "auth.htpasswd"),
         ("notifications:\n  endpoints:\n    - name: a\n      url: http://x\n      headers: []\n      threshold: 1\n      backoff: 1s\n      ignore: nope\n", "notifications.endpoints[].ignore"),
         // A bare number in Pier's own durations, and in those distribution reads as text,
         // means hours or seconds to whoever wrote it, never nanoseconds.
