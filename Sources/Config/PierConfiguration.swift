@@ -157,7 +157,9 @@ public struct PierConfiguration: Sendable {
         do {
             text = try String(contentsOfFile: path, encoding: .utf8)
         } catch {
-            throw ConfigurationError(key: nil, message: "cannot read configuration file \(path): \(error.localizedDescription)")
+            // In the words an operator acts on (a directory, permissions, no file), not
+            // Foundation's error number.
+            throw ConfigurationError(key: nil, message: "cannot read the configuration: \(HtpasswdStore.unreadableReason(path, kind: "a configuration file"))")
         }
         return try load(yaml: text, source: "configuration file \(path)", environment: environment)
     }

@@ -18,6 +18,7 @@ import NIOCore
 /// server's idle timer does not run while a response is being written.
 final class ConnectionLimiter: Sendable {
     private let open = NIOLockedValueBox(0)
+    private let admittedOnce = NIOLockedValueBox(false)
     /// The admitted connections, so a shutdown whose drain time ran out can end them.
     private let channels = NIOLockedValueBox<[ObjectIdentifier: any Channel]>([:])
     let limit: Int
@@ -86,9 +87,12 @@ final class ConnectionLimiter: Sendable {
             opened.record(count)
             return true
         }
-        if !admitted { refused() }
+        if admitted { admittedOnce.withLockedValue { $0 = true } } else { refused() }
         return admitted
     }
+
+    /// Whether any connection was ever admitted: a start that failed served none.
+    var everAccepted: Bool { admittedOnce.withLockedValue { $0 } }
 
     func release() {
         open.withLockedValue { count in

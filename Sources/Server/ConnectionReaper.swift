@@ -19,7 +19,9 @@ struct ConnectionReaper: Service {
         // can end a response (one reading from S3, say) before this closes its connection.
         let drained = (try? await gracefulShutdown()) != nil
         let closed = limiter.closeAll()
-        if !drained || closed > 0 {
+        // A start that failed (a port in use) cancels the group too, with nothing served:
+        // no drain ran out then, and saying so hid the error that ended the start.
+        if closed > 0 || (!drained && limiter.everAccepted) {
             logger.notice("the drain time ran out; connections still open were closed", metadata: ["connections": "\(closed)"])
         }
     }
