@@ -119,7 +119,7 @@ extension WebResponder {
             let user = form["user"] ?? ""
             let password = form["password"] ?? ""
             guard let logins, !user.isEmpty, !password.isEmpty, !user.unicodeScalars.contains(":") else {
-                return loginPage(request, next: next, error: "Wrong user name or password.", status: .unauthorized)
+                return loginPage(request, next: next, error: "Wrong user name or password.", status: .unauthorized, user: user)
             }
             let basic = "Basic " + Data("\(user):\(password)".utf8).base64EncodedString()
             let principal: Principal
@@ -127,16 +127,16 @@ extension WebResponder {
                 principal = try await logins.authenticate(Substring(basic), scopes: [], client: indexAPI.client(of: request, context))
             } catch {
                 if error.kind == .throttled {
-                    return loginPage(request, next: next, error: "Too many failed sign-ins. Try again later.", status: .tooManyRequests)
+                    return loginPage(request, next: next, error: "Too many failed sign-ins. Try again later.", status: .tooManyRequests, user: user)
                 }
-                return loginPage(request, next: next, error: "Wrong user name or password.", status: .unauthorized)
+                return loginPage(request, next: next, error: "Wrong user name or password.", status: .unauthorized, user: user)
             }
             // A personal access token signs a client in, never a browser.
             guard principal.limit == nil, let name = principal.identity.userName else {
-                return loginPage(request, next: next, error: "Sign in with your password, not a token.", status: .unauthorized)
+                return loginPage(request, next: next, error: "Sign in with your password, not a token.", status: .unauthorized, user: user)
             }
             guard let passwordHash = currentPasswordHash(of: name) else {
-                return loginPage(request, next: next, error: "Wrong user name or password.", status: .unauthorized)
+                return loginPage(request, next: next, error: "Wrong user name or password.", status: .unauthorized, user: user)
             }
             let (secret, _) = try await index.createSession(for: name, passwordHash: passwordHash)
             return redirect(next, cookies: [
@@ -148,10 +148,11 @@ extension WebResponder {
         return loginPage(request, next: returnPath(query["next"]), error: nil, status: .ok)
     }
 
-    private func loginPage(_ request: Request, next: String, error: String?, status: HTTPResponse.Status) -> Response {
+    /// The sign-in form; after a refusal it keeps the user name typed (never the password).
+    private func loginPage(_ request: Request, next: String, error: String?, status: HTTPResponse.Status, user: String = "") -> Response {
         let token = RepositoryIndex.randomHex(32)
         let model = WebView.Login(
-            chrome: chrome("Sign in"), csrf: token, next: next, error: error, available: logins != nil
+            chrome: chrome("Sign in"), csrf: token, next: next, user: String(user.prefix(256)), error: error, available: logins != nil
         )
         var response = page(status, model, template: "login")
         response.headers.append(HTTPField(name: .setCookie, value: setCookie(Self.loginCookie, token, maxAge: 3600, request)))

@@ -236,7 +236,7 @@ enum WebTemplates {
         <input type="hidden" name="csrf" value="{{csrf}}">
         <input type="hidden" name="next" value="{{next}}">
         <label for="login-user">User name</label>
-        <input id="login-user" name="user" autocomplete="username" required autofocus>
+        <input id="login-user" name="user" value="{{user}}" autocomplete="username" required autofocus>
         <label for="login-password">Password</label>
         <input id="login-password" name="password" type="password" autocomplete="current-password" required>
         <button type="submit">Sign in</button>
@@ -310,7 +310,7 @@ enum WebTemplates {
         {{#deliveries}}<tr><td>{{event}}</td><td class="size">{{#succeeded}}<span class="ok">{{status}}</span>{{/succeeded}}{{^succeeded}}<span class="failed">{{status}}</span>{{#error}} {{.}}{{/error}}{{/succeeded}}</td><td><time datetime="{{at.iso}}" title="{{at.iso}}">{{at.ago}}</time></td>
         <td><form method="post" action="{{actionURL}}"><input type="hidden" name="csrf" value="{{chrome.csrf}}"><input type="hidden" name="action" value="redeliver"><input type="hidden" name="webhook" value="{{hookID}}"><input type="hidden" name="delivery" value="{{id}}"><button type="submit" class="quiet" aria-label="Redeliver {{event}} of {{at.ago}}">Redeliver</button></form></td></tr>
         {{/deliveries}}</tbody></table>{{/empty(deliveries)}}{{^deliveries}}<p class="empty">No deliveries yet.</p>{{/deliveries}}
-        </article>{{/webhooks}}
+        </article>{{/webhooks}}{{^webhooks}}<p class="empty">No webhooks.</p>{{/webhooks}}
         <form class="settings" method="post" action="{{actionURL}}">
         <input type="hidden" name="csrf" value="{{chrome.csrf}}"><input type="hidden" name="action" value="add-webhook">
         <label for="webhook-url">Payload URL</label><input id="webhook-url" name="url" type="url" required>

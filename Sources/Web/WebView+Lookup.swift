@@ -304,6 +304,7 @@ extension WebView.Login: MustacheParent {
         case "chrome": self.chrome
         case "csrf": self.csrf
         case "next": self.next
+        case "user": self.user
         case "error": self.error as Any? ?? false
         case "available": self.available
         default: nil

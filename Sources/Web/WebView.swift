@@ -227,6 +227,8 @@ enum WebView {
         var csrf: String
         /// Where to go once signed in.
         var next: String
+        /// The user name typed before a refusal, so it need not be typed again.
+        var user: String
         var error: String?
         /// Whether anyone can sign in here (an htpasswd file or the index's users).
         var available: Bool

@@ -341,6 +341,9 @@ def test_signed_in_users_see_their_private_repositories_star_and_comment_in_chro
     sign_in(d, site.url, "alice", "wrong")
     assert d.find_element(By.CSS_SELECTOR, "p.error").text == "Wrong user name or password."
     assert d.get_cookie("pier_session") is None
+    # The name typed stays for the next try; the password never comes back.
+    assert d.find_element(By.ID, "login-user").get_attribute("value") == "alice"
+    assert d.find_element(By.ID, "login-password").get_attribute("value") == ""
 
     # From a repository's "Sign in to star and comment" link, and back to it.
     d.get(site.url + "/r/public/web")
