@@ -326,7 +326,6 @@ public struct Bootstrap: Sendable {
         }
     }
 
-    /// Opens an htpasswd file, creating it with a first user when missing.
     /// Reads the token signers' files as `serve` will (`pier config check`), refusing what
     /// would stop the start.
     public static func checkTokenSigners(_ settings: PierConfiguration.TokenSettings) throws(ConfigurationError) {
@@ -334,44 +333,41 @@ public struct Bootstrap: Sendable {
         if let jwks = settings.jwks { _ = try tokenKeys(jwks) }
     }
 
-    /// `auth.token.rootcertbundle`'s certificates. A file that cannot be read or holds none
-    /// stops the start, as in distribution: a registry trusting no signer refused every
-    /// token with nothing said, and a missing file was a bare Foundation error naming no key.
+    /// `auth.token.rootcertbundle`'s certificates.
     static func tokenCertificates(_ path: String) throws(ConfigurationError) -> [Certificate] {
-        let key = "auth.token.rootcertbundle"
-        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
-            throw ConfigurationError(key: key, message: HtpasswdStore.unreadableReason(path, kind: "a certificate file"))
+        try tokenSigners("auth.token.rootcertbundle", path, kind: "a PEM certificate file") { data in
+            try TokenVerifier.certificates(pem: String(decoding: data, as: UTF8.self))
         }
-        let certificates: [Certificate]
-        do {
-            certificates = try TokenVerifier.certificates(pem: text)
-        } catch {
-            throw ConfigurationError(key: key, message: "\(path) holds a certificate that does not parse: \(error)")
-        }
-        guard !certificates.isEmpty else {
-            throw ConfigurationError(key: key, message: "\(path) holds no PEM certificate: every token would be refused")
-        }
-        return certificates
     }
 
-    /// `auth.token.jwks`'s keys, refused by the key's name when unreadable or empty.
+    /// `auth.token.jwks`'s keys (those with a `kid`).
     static func tokenKeys(_ path: String) throws(ConfigurationError) -> [String: Certificate.PublicKey] {
-        let key = "auth.token.jwks"
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw ConfigurationError(key: key, message: HtpasswdStore.unreadableReason(path, kind: "a JSON Web Key Set file"))
-        }
-        let keys: [String: Certificate.PublicKey]
-        do {
-            keys = try TokenVerifier.keys(jwks: data)
-        } catch {
-            throw ConfigurationError(key: key, message: "\(path) is not a JSON Web Key Set Pier can read: \(error)")
-        }
-        guard !keys.isEmpty else {
-            throw ConfigurationError(key: key, message: "\(path) holds no key with a kid: every token would be refused")
-        }
-        return keys
+        try tokenSigners("auth.token.jwks", path, kind: "a JSON Web Key Set file") { try TokenVerifier.keys(jwks: $0) }
     }
 
+    /// One of `auth.token`'s signer files. One that cannot be read, does not parse or holds
+    /// no signer stops the start by its key, as in distribution: a registry trusting no
+    /// signer refused every token with nothing said, and a missing file was a bare
+    /// Foundation error naming no key.
+    private static func tokenSigners<Signers: Collection>(
+        _ key: String, _ path: String, kind: String, parse: (Data) throws -> Signers
+    ) throws(ConfigurationError) -> Signers {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw ConfigurationError(key: key, message: HtpasswdStore.unreadableReason(path, kind: kind))
+        }
+        let signers: Signers
+        do {
+            signers = try parse(data)
+        } catch {
+            throw ConfigurationError(key: key, message: "\(path) is not \(kind) Pier can read: \(error)")
+        }
+        guard !signers.isEmpty else {
+            throw ConfigurationError(key: key, message: "\(path) holds no signer (certificate, or key with a kid): every token would be refused")
+        }
+        return signers
+    }
+
+    /// Opens an htpasswd file, creating it with a first user when missing.
     private func htpasswdStore(_ path: String) throws -> HtpasswdStore {
         if let password = try HtpasswdStore.createIfMissing(path: path) {
             // Its one user is no sign that the users of a file once there have gone.
