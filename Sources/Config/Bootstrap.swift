@@ -295,7 +295,10 @@ public struct Bootstrap: Sendable {
                 let (key, certificate) = try TokenIssuer.loadOrCreate(keyPath: server.key, certificatePath: server.certificate)
                 issuer = TokenIssuer(key: key, certificate: certificate, issuer: settings.issuer, service: settings.service, lifetime: server.lifetime)
             }
-            var certificates = try settings.rootCertBundle.map(Self.tokenCertificates) ?? []
+            // With Pier's token server its own key is trusted whatever the bundle holds.
+            var certificates = try settings.rootCertBundle.map { path throws(ConfigurationError) in
+                try Self.tokenCertificates(path, orNone: issuer != nil)
+            } ?? []
             // Pier's own key is always trusted by the registry it issues for.
             if let issuer, !certificates.contains(issuer.certificate) { certificates.append(issuer.certificate) }
             let jwks = try settings.jwks.map(Self.tokenKeys) ?? [:]
@@ -327,15 +330,18 @@ public struct Bootstrap: Sendable {
     }
 
     /// Reads the token signers' files as `serve` will (`pier config check`), refusing what
-    /// would stop the start.
-    public static func checkTokenSigners(_ settings: PierConfiguration.TokenSettings) throws(ConfigurationError) {
-        if let bundle = settings.rootCertBundle { _ = try tokenCertificates(bundle) }
+    /// would stop the start. With Pier's token server, `serve` makes its certificate first
+    /// (a bundle may name that file) and trusts it whatever the bundle holds.
+    public static func checkTokenSigners(_ settings: PierConfiguration.TokenSettings, tokenServer: PierConfiguration.TokenServerSettings?) throws(ConfigurationError) {
+        if let bundle = settings.rootCertBundle, !(bundle == tokenServer?.certificate && !FileManager.default.fileExists(atPath: bundle)) {
+            _ = try tokenCertificates(bundle, orNone: tokenServer != nil)
+        }
         if let jwks = settings.jwks { _ = try tokenKeys(jwks) }
     }
 
-    /// `auth.token.rootcertbundle`'s certificates.
-    static func tokenCertificates(_ path: String) throws(ConfigurationError) -> [Certificate] {
-        try tokenSigners("auth.token.rootcertbundle", path, kind: "a PEM certificate file") { data in
+    /// `auth.token.rootcertbundle`'s certificates; `orNone` when another signer is trusted.
+    static func tokenCertificates(_ path: String, orNone: Bool = false) throws(ConfigurationError) -> [Certificate] {
+        try tokenSigners("auth.token.rootcertbundle", path, kind: "a PEM certificate file", orNone: orNone) { data in
             try TokenVerifier.certificates(pem: String(decoding: data, as: UTF8.self))
         }
     }
@@ -350,7 +356,7 @@ public struct Bootstrap: Sendable {
     /// signer refused every token with nothing said, and a missing file was a bare
     /// Foundation error naming no key.
     private static func tokenSigners<Signers: Collection>(
-        _ key: String, _ path: String, kind: String, parse: (Data) throws -> Signers
+        _ key: String, _ path: String, kind: String, orNone: Bool = false, parse: (Data) throws -> Signers
     ) throws(ConfigurationError) -> Signers {
         guard let data = FileManager.default.contents(atPath: path) else {
             throw ConfigurationError(key: key, message: HtpasswdStore.unreadableReason(path, kind: kind))
@@ -361,7 +367,7 @@ public struct Bootstrap: Sendable {
         } catch {
             throw ConfigurationError(key: key, message: "\(path) is not \(kind) Pier can read: \(error)")
         }
-        guard !signers.isEmpty else {
+        guard !signers.isEmpty || orNone else {
             throw ConfigurationError(key: key, message: "\(path) holds no signer (certificate, or key with a kid): every token would be refused")
         }
         return signers

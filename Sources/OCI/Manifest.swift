@@ -58,10 +58,12 @@ public struct Manifest: Sendable {
     /// contradicts the Content-Type is refused, and without the field only the OCI types
     /// (whose field is optional) are accepted.
     public static func parse(_ bytes: [UInt8], contentType: String?) throws(RegistryError) -> Manifest {
-        // RFC 8259 §8.1: a byte order mark must not begin JSON; Foundation skips one, Go's
-        // decoder (so every client that pulls) refuses it.
-        if bytes.starts(with: [0xEF, 0xBB, 0xBF]) {
-            throw .manifestInvalid("malformed manifest: a byte order mark begins it")
+        // A JSON object in UTF-8 and nothing else (RFC 8259 §8.1): Foundation skips a byte
+        // order mark and reads UTF-16 and UTF-32 too, Go's decoder (so every client that
+        // pulls) refuses them. No UTF-8 JSON holds a zero byte; every UTF-16 or -32 text does.
+        let first = bytes.first { ![0x20, 0x09, 0x0A, 0x0D].contains($0) }
+        if first != UInt8(ascii: "{") || bytes.contains(0) {
+            throw .manifestInvalid("malformed manifest: not a JSON object in UTF-8 (a byte order mark, UTF-16 or UTF-32, or no {)")
         }
         let raw: Raw
         do {

@@ -49,7 +49,7 @@ struct ClientBody<Base: AsyncSequence>: AsyncSequence where Base.Element == Byte
             }
             received += Int64(chunk.readableBytes)
             if let declared, received > declared {
-                throw RegistryError(code, "the request body is longer than its Content-Length of \(declared) bytes", status: 400)
+                throw RegistryError(code, "the request body is longer than the \(declared) bytes it declared", status: 400)
             }
             return chunk
         }

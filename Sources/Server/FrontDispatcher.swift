@@ -146,18 +146,17 @@ struct FrontDispatcher: HTTPResponder {
         method == .put || method == .post || method == .patch
     }
 
-    /// ACME and the token server live at their own absolute paths, outside `http.prefix`;
-    /// everything else is the registry API's to answer (or refuse with the spec's 404).
     /// What is wrong with the host a request names, nil when nothing is (RFC 9112 §3.2: a
     /// server must answer 400 to a `Host` that is not a host, or to several). The URLs the
-    /// server hands out are built from it. A request without one is let through: HTTP/1.0
-    /// and health checkers send none, and URLs are then relative.
+    /// server hands out are built from it. A request without one, or with an empty one (as
+    /// Go accepts it), is let through: HTTP/1.0 and health checkers send none, and URLs are
+    /// then relative.
     static func hostProblem(_ request: Request) -> String? {
-        guard let authority = request.head.authority else { return nil }
+        guard let authority = request.head.authority, !authority.isEmpty else { return nil }
         guard URLAuthority.isValid(Substring(authority)) else { return "\(authority.prefix(100)) is not a host" }
         // The first `Host` is the authority; another that differs leaves the host ambiguous
-        // (over HTTP/2 a `host` equal to `:authority` is allowed).
-        for field in request.headers[fields: hostField] where field.value != authority {
+        // (over HTTP/2 a `host` equal to `:authority` but for case is allowed, RFC 9113 §8.3.1).
+        for field in request.headers[fields: hostField] where field.value.lowercased() != authority.lowercased() {
             return "more than one Host"
         }
         return nil
@@ -176,6 +175,8 @@ struct FrontDispatcher: HTTPResponder {
         return nil
     }
 
+    /// ACME and the token server live at their own absolute paths, outside `http.prefix`;
+    /// everything else is the registry API's to answer (or refuse with the spec's 404).
     private func dispatch(_ request: Request, _ context: Context, path: Substring, route: inout String, user: inout String?) async -> Response {
         if let problem = Self.hostProblem(request) {
             route = "bad-host"

@@ -62,7 +62,9 @@ extension PierServer {
            (try? String(contentsOfFile: path, encoding: .utf8)) == nil {
             throw ConfigurationError(key: "auth.htpasswd.path", message: HtpasswdStore.unreadableReason(path))
         }
-        if case .token(let settings) = configuration.authentication { try Bootstrap.checkTokenSigners(settings) }
+        if case .token(let settings) = configuration.authentication {
+            try Bootstrap.checkTokenSigners(settings, tokenServer: configuration.tokenServer)
+        }
     }
 
     /// The TLS configuration for the main listener: ACME's certificate, or the files

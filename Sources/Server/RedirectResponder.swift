@@ -1,6 +1,7 @@
 import ACME
 import Hummingbird
 import HTTPTypes
+import RegistryAPI
 
 /// The plain listener with `http.plain.redirect`: every request is sent to the same path
 /// over HTTPS with 308, which keeps the method and body (301/302 would turn a PUT into a GET).
@@ -24,7 +25,9 @@ struct RedirectResponder: HTTPResponder {
         if let externalURL {
             return Response(status: .permanentRedirect, headers: [.location: externalURL + (request.head.path ?? "/"), .contentLength: "0"])
         }
-        let authority = request.head.authority ?? "localhost"
+        // Only a host goes into the redirect (a `Host` of `evil/x?` would make it point
+        // elsewhere); anything else sends the client to localhost's HTTPS, as no Host does.
+        let authority = request.head.authority.flatMap { URLAuthority.isValid(Substring($0)) ? $0 : nil } ?? "localhost"
         var host = Substring(authority)
         // Drop the plain port, keeping IPv6 brackets intact.
         if let colon = host.lastIndex(of: ":"), !host[colon...].contains("]") { host = host[..<colon] }

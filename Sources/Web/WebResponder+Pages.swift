@@ -98,6 +98,14 @@ extension WebResponder {
         return page(.ok, model, template: "search")
     }
 
+    /// A tag of the shape cosign and its kin give what they attach to an image:
+    /// `sha256-` and the image's 64 hex digits, then `.sig`, `.att`, `.sbom` or another suffix.
+    static func isAttachedTag(_ name: String) -> Bool {
+        let bytes = Array(name.utf8)
+        guard bytes.count > 71, bytes.starts(with: Array("sha256-".utf8)), bytes[71] == UInt8(ascii: ".") else { return false }
+        return bytes[7..<71].allSatisfy { (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) || (UInt8(ascii: "a")...UInt8(ascii: "f")).contains($0) }
+    }
+
     func repository(_ name: String, _ query: Query, _ request: Request, _ visitor: Visitor) async throws -> Response {
         guard indexAPI.visible(name, to: visitor.principal), let summary = try await index.repository(name) else {
             return page(.notFound, notFound("No repository \(name) here, or it is not yours to see."))
@@ -129,10 +137,11 @@ extension WebResponder {
         var starred = false
         if visitor.session != nil, let user = visitor.user { starred = try await index.hasStarred(user, name) }
         // `docker pull NAME` pulls `latest`: without a tag of that name the command names
-        // the newest tag instead of one that fails.
+        // the newest tag instead of one that fails, passing over the tags cosign pushes
+        // beside an image (`sha256-<hex>.sig`, `.att`, `.sbom`), which are no image to run.
         var pullReference = "\(host)/\(name)"
         if try await index.tag(name, "latest") == nil,
-           let newest = try await index.tags(name, order: .pushed, limit: 1, offset: 0).first {
+           let newest = try await index.tags(name, order: .pushed, limit: 20, offset: 0).first(where: { !Self.isAttachedTag($0.name) }) {
             pullReference += ":" + newest.name
         }
         let sorts: [(TagSummary.Order, String)] = [(.pushed, "newest"), (.name, "name"), (.size, "size")]

@@ -238,7 +238,7 @@ extension WebView.Hook: MustacheParent {
         case "url": self.url
         case "events": self.events
         case "active": self.active
-        case "createdBy": self.createdBy
+        case "createdBy": self.createdBy as Any? ?? false
         case "deliveries": self.deliveries
         default: nil
         }

@@ -14,6 +14,7 @@ import requests
 
 from harness import Registry, images
 from harness.client import error_codes
+from harness.auth import write_htpasswd
 from harness.server import free_port, pier_bin
 from harness.tools import eventually
 
@@ -159,6 +160,21 @@ def test_a_configuration_distribution_refuses_stops_the_start_by_its_key(tmp_pat
         assert out.returncode == 1, (command, out.stdout, out.stderr)
         assert key in out.stderr, (command, out.stderr)
     assert not (tmp_path / "data").exists()
+
+
+def test_a_bundle_naming_the_token_servers_own_certificate_passes_the_check_before_the_first_start(tmp_path):
+    # `serve` makes token.crt beside the key before it reads the bundle, and trusts its own
+    # key whatever the bundle holds: the check must not refuse what the start accepts.
+    write_htpasswd(tmp_path / "htpasswd", {"alice": "alice-pw"})
+    config = tmp_path / "config.yml"
+    config.write_text(
+        f"version: 0.1\nstorage:\n  filesystem:\n    rootdirectory: {tmp_path}/root\nhttp:\n  addr: 127.0.0.1:{free_port()}\n"
+        f"auth:\n  token: {{realm: http://127.0.0.1/token, service: s, issuer: i, rootcertbundle: {tmp_path}/token.crt}}\n"
+        f"tokenserver: {{htpasswd: {tmp_path}/htpasswd, key: {tmp_path}/token.key}}\n"
+    )
+    out = subprocess.run([pier_bin(), "config", "check", str(config)], capture_output=True, text=True, timeout=30)
+    assert out.returncode == 0, out.stderr
+    assert not (tmp_path / "token.crt").exists(), "the check creates nothing"
 
 
 def test_the_seeds_mirror_environment_starts_a_pull_through_cache(tmp_path):

@@ -269,10 +269,14 @@ def test_a_manifest_with_a_duplicate_key_is_refused(registry, repo):
     assert_error(registry.put_manifest(repo, "dup", twice.encode(), images.OCI_MANIFEST), 400, "MANIFEST_INVALID")
     nested = text.replace('"config":{', '"config":{"size":1,', 1)
     assert_error(registry.put_manifest(repo, "dup", nested.encode(), images.OCI_MANIFEST), 400, "MANIFEST_INVALID")
+    # Go fills `layers` from `Layers` too (its field names match regardless of case, the
+    # last key winning); Foundation reads `layers` alone. distribution stores this one.
+    cased = text[:-1] + ',"Layers":' + images.dumps([missing]).decode() + "}"
+    assert_error(registry.put_manifest(repo, "dup", cased.encode(), images.OCI_MANIFEST), 400, "MANIFEST_INVALID")
     assert registry.head_manifest(repo, "dup").status_code == 404
 
 
-@pytest.mark.parametrize("spoil", ["schemaVersion 2.0", "size 7.0", "size 1E1", "byte order mark"])
+@pytest.mark.parametrize("spoil", ["schemaVersion 2.0", "size 7.0", "size 7E0", "byte order mark", "utf-16"])
 def test_a_manifest_gos_decoder_cannot_read_is_refused_as_distribution_refuses_it(registry, repo, spoil):
     # Foundation reads 2.0 as 2 and skips a byte order mark; Go's encoding/json, which every
     # client pulls with, refuses both: stored, such a manifest would fail every pull.
@@ -283,11 +287,13 @@ def test_a_manifest_gos_decoder_cannot_read_is_refused_as_distribution_refuses_i
     spoiled = {
         "schemaVersion 2.0": lambda: text.replace('"schemaVersion":2', '"schemaVersion":2.0', 1),
         "size 7.0": lambda: text.replace(config_size, config_size + ".0", 1),
-        "size 1E1": lambda: text.replace(config_size, config_size + "E0", 1),
+        "size 7E0": lambda: text.replace(config_size, config_size + "E0", 1),
         "byte order mark": lambda: "\ufeff" + text,
+        "utf-16": lambda: text.encode("utf-16"),
     }[spoil]()
     assert spoiled != text
-    assert_error(registry.put_manifest(repo, "spoiled", spoiled.encode(), images.OCI_MANIFEST), 400, "MANIFEST_INVALID")
+    data = spoiled if isinstance(spoiled, bytes) else spoiled.encode()
+    assert_error(registry.put_manifest(repo, "spoiled", data, images.OCI_MANIFEST), 400, "MANIFEST_INVALID")
     assert registry.head_manifest(repo, "spoiled").status_code == 404
     assert registry.put_manifest(repo, "spoiled", m.data, images.OCI_MANIFEST).status_code == 201
 

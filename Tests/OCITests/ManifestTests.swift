@@ -101,6 +101,11 @@ import Testing
         #"{"schemaVersion":2,"mediaType":"a","config":{"size":1,"size":2}}"#,
         #"{"a":[{"k":1},{"k":2,"k":3}]}"#,
         #"{"layers":1,"la\u0079ers":2}"#,
+        // Go fills a field whatever the case of its key (the last one wins), Foundation
+        // only the key spelt exactly: two documents again.
+        #"{"layers":[],"Layers":[{"digest":"x"}]}"#,
+        #"{"config":{"digest":"a","DIGEST":"b"}}"#,
+        #"{"\u017fize":1,"size":2}"#,
     ])
     func aDuplicateKeyAtAnyDepthIsFound(_ json: String) {
         guard case .duplicateKey = JSONAmbiguity.first(in: Array(json.utf8)) else {
@@ -124,6 +129,7 @@ import Testing
         (#"{"layers":[{"digest":"x","size":1E1}]}"#, "size", "1E1"),
         (#"{"layers":[{"size":70e-1 }]}"#, "size", "70e-1"),
         (#"{"schemaVersion":0.0000001e7}"#, "schemaVersion", "0.0000001e7"),
+        (#"{"config":{"Size":7.0}}"#, "Size", "7.0"),
     ])
     func anIntegerFieldWrittenWithAFractionOrExponentIsFound(_ json: String, key: String, number: String) {
         #expect(JSONAmbiguity.first(in: Array(json.utf8)) == .notAnInteger(key: key, number: number))
@@ -144,6 +150,15 @@ import Testing
         #expect(throws: RegistryError.self) { try Manifest.parse(Array((start + rest).utf8), contentType: nil) }
         let plain = Array((#"{"schemaVersion":2,"# + rest).utf8)
         #expect((try? Manifest.parse(plain, contentType: nil)) != nil)
+    }
+
+    @Test func aManifestInUTF16IsInvalidWithOrWithoutAByteOrderMark() {
+        let text = #"{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","config":{"mediaType":"application/vnd.oci.image.config.v1+json","digest":"sha256:44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c060f61caaff8a","size":2},"layers":[]}"#
+        let littleEndian = text.utf16.flatMap { [UInt8($0 & 0xFF), UInt8($0 >> 8)] }
+        for bytes in [littleEndian, [0xFF, 0xFE] + littleEndian] {
+            #expect(throws: RegistryError.self) { try Manifest.parse(bytes, contentType: nil) }
+        }
+        #expect((try? Manifest.parse(Array(text.utf8), contentType: nil)) != nil)
     }
 
     @Test func aManifestWithTwoLayersKeysIsInvalid() {

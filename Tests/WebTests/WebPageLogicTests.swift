@@ -59,4 +59,15 @@ import Testing
         #expect(WebResponder.notices["add-collaborator-unknown"] == "Collaborator saved; no account has this name yet.")
         #expect(WebResponder.notices["password"] == "Password changed.")
     }
+
+    /// The pull command passes over what cosign attaches to an image, which is no image.
+    @Test func tagsAttachedToAnImageAreToldFromImagesTags() {
+        let digest = String(repeating: "ab", count: 32)
+        for tag in ["sha256-\(digest).sig", "sha256-\(digest).att", "sha256-\(digest).sbom"] {
+            #expect(WebResponder.isAttachedTag(tag), "\(tag)")
+        }
+        for tag in ["v1", "latest", "sha256-\(digest)", "sha256-\(digest.uppercased()).sig", "sha256-abc.sig", "sha512-\(digest).sig"] {
+            #expect(!WebResponder.isAttachedTag(tag), "\(tag)")
+        }
+    }
 }
