@@ -41,18 +41,22 @@ def fill(path: Path, leave: int) -> Path:
     """A file that takes all but `leave` bytes of the filesystem under `path`."""
     filler = path / "filler"
     free = shutil.disk_usage(path).free
-    with open(filler, "wb") as f:
+    # Unbuffered: with a buffer, the bytes a full disk refused stayed in it, and closing the
+    # file tried them again and raised ENOSPC out of the `with` (when the server wrote to
+    # the same disk while it filled).
+    with open(filler, "wb", buffering=0) as f:
         f.truncate(0)
         block = b"\0" * (1 << 20)
         remaining = max(free - leave, 0)
         while remaining > 0:
             n = min(len(block), remaining)
             try:
-                f.write(block[:n])
-                f.flush()
+                written = f.write(block[:n]) or 0
             except OSError:
                 break
-            remaining -= n
+            if written == 0:
+                break
+            remaining -= written
     return filler
 
 
